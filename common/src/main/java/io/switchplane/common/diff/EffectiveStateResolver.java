@@ -1,0 +1,89 @@
+package io.switchplane.common.diff;
+
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.model.PolicyResolver;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Resolves the effective ports of a host switch state incrementally: a port is resolved again
+ * only when its own message, its port group or the DVS settings changed; otherwise the
+ * current {@link EffectivePort} object is reused. The number of resolutions (the expensive
+ * part, and what the backend will be asked to do) therefore follows what changed, not the
+ * size of the host switch.
+ */
+public final class EffectiveStateResolver {
+  private EffectiveStateResolver() {}
+
+  /** The effective ports of next and how many of them had to be resolved. */
+  public record Result(Map<String, EffectivePort> ports, int resolutions) {}
+
+  /** Resolves every port of a state from scratch. */
+  public static Map<String, EffectivePort> resolveAll(HostSwitchState state) {
+    return resolve(null, Map.of(), state).ports();
+  }
+
+  /**
+   * Resolves next, reusing entries of previousPorts (the effective ports of previous) where
+   * nothing they depend on changed. previous may be null (nothing applied yet).
+   */
+  public static Result resolve(HostSwitchState previous, Map<String, EffectivePort> previousPorts, HostSwitchState next) {
+    Map<String, PortGroup> groups = new HashMap<>();
+    for (PortGroup pg : next.getPortGroupsList()) {
+      groups.put(pg.getId(), pg);
+    }
+    Map<String, EffectivePort> out = new HashMap<>(next.getPortsCount() * 2);
+    if (!next.getMember()) {
+      return new Result(out, 0);
+    }
+    boolean reuse = previous != null && previous.getMember() && sameSettings(previous.getDvs(), next.getDvs());
+    Map<String, Port> previousByKey = new HashMap<>();
+    Set<String> changedGroups = new HashSet<>();
+    if (reuse) {
+      for (Port p : previous.getPortsList()) {
+        previousByKey.put(p.getKey(), p);
+      }
+      Map<String, PortGroup> previousGroups = new HashMap<>();
+      for (PortGroup pg : previous.getPortGroupsList()) {
+        previousGroups.put(pg.getId(), pg);
+      }
+      for (PortGroup pg : next.getPortGroupsList()) {
+        if (!pg.equals(previousGroups.get(pg.getId()))) {
+          changedGroups.add(pg.getId());
+        }
+      }
+    }
+    int resolutions = 0;
+    for (Port port : next.getPortsList()) {
+      EffectivePort kept = reuse ? previousPorts.get(port.getKey()) : null;
+      if (kept != null
+          && port.equals(previousByKey.get(port.getKey()))
+          && !changedGroups.contains(port.getPortGroupId())) {
+        out.put(port.getKey(), kept);
+        continue;
+      }
+      PortGroup pg = groups.get(port.getPortGroupId());
+      if (pg == null) {
+        throw new IllegalArgumentException(
+            "port " + port.getKey() + " refers to port group " + port.getPortGroupId() + " missing from the state");
+      }
+      out.put(port.getKey(), PolicyResolver.effectivePort(next.getDvs(), pg, port));
+      resolutions++;
+    }
+    return new Result(out, resolutions);
+  }
+
+  /** Whether two DVS records resolve ports the same way (generation and members aside). */
+  static boolean sameSettings(Dvs a, Dvs b) {
+    return a.getId().equals(b.getId())
+        && a.getMtu() == b.getMtu()
+        && a.getUplinksList().equals(b.getUplinksList())
+        && a.getDefaultPolicy().equals(b.getDefaultPolicy());
+  }
+}

@@ -1,0 +1,57 @@
+package io.switchplane.common.error;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * The one place where domain failures become gRPC statuses (both servers use it) and where
+ * clients turn statuses back into domain failures.
+ */
+public final class StatusMapping {
+  private StatusMapping() {}
+
+  /** The status a server answers with for this failure. Unexpected failures become INTERNAL. */
+  public static StatusRuntimeException toStatus(Throwable failure) {
+    if (failure instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    if (failure instanceof SwitchplaneException se) {
+      return statusOf(se.code()).withDescription(se.getMessage()).asRuntimeException();
+    }
+    return Status.INTERNAL
+        .withDescription("internal error: " + failure)
+        .withCause(failure)
+        .asRuntimeException();
+  }
+
+  /** The domain failure a client sees for a status it received. */
+  public static SwitchplaneException fromStatus(StatusRuntimeException sre) {
+    Status status = sre.getStatus();
+    String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+    return new SwitchplaneException(codeOf(status.getCode()), message, sre);
+  }
+
+  public static Status statusOf(ErrorCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case ABORTED -> Status.ABORTED;
+      case UNAVAILABLE -> Status.UNAVAILABLE;
+      case INTERNAL -> Status.INTERNAL;
+    };
+  }
+
+  public static ErrorCode codeOf(Status.Code code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> ErrorCode.INVALID_ARGUMENT;
+      case NOT_FOUND -> ErrorCode.NOT_FOUND;
+      case ALREADY_EXISTS -> ErrorCode.ALREADY_EXISTS;
+      case FAILED_PRECONDITION -> ErrorCode.FAILED_PRECONDITION;
+      case ABORTED -> ErrorCode.ABORTED;
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
+      default -> ErrorCode.INTERNAL;
+    };
+  }
+}

@@ -1,0 +1,120 @@
+package io.switchplane.common.model;
+
+import com.google.protobuf.Message;
+import io.switchplane.api.v1.BlockedSetting;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePolicy;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.MtuSetting;
+import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.SecurityPolicy;
+import io.switchplane.api.v1.SecuritySetting;
+import io.switchplane.api.v1.ShapingSetting;
+import io.switchplane.api.v1.Teaming;
+import io.switchplane.api.v1.TeamingSetting;
+import io.switchplane.api.v1.TrafficShaping;
+import io.switchplane.api.v1.Untagged;
+import io.switchplane.api.v1.Vlan;
+import io.switchplane.api.v1.VlanSetting;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The one resolver of effective port configuration: DVS default ⊕ port group ⊕ port, field by
+ * field. A level's value wins over the one above only while every level above that set the
+ * field allowed override. A field nobody sets takes the built-in default (untagged, all
+ * security off, no shaping, every DVS uplink active, the DVS MTU, not blocked).
+ *
+ * <p>The manager uses it to answer queries and the agent to apply, so both see the same result.
+ */
+public final class PolicyResolver {
+  /** MTU used when neither the DVS nor any policy sets one. */
+  public static final int DEFAULT_MTU = 1500;
+
+  private PolicyResolver() {}
+
+  /** The effective port: identity from the port and port group, policy resolved. */
+  public static EffectivePort effectivePort(Dvs dvs, PortGroup portGroup, Port port) {
+    EffectivePort.Builder b =
+        EffectivePort.newBuilder()
+            .setKey(port.getKey())
+            .setPortGroupId(portGroup.getId())
+            .setPortGroupName(portGroup.getName())
+            .setPolicy(resolve(dvs, portGroup.getPolicy(), port.getPolicy()));
+    if (port.hasConnectee()) {
+      b.setConnectee(port.getConnectee());
+    }
+    return b.build();
+  }
+
+  /** The effective policy of a port with these levels. */
+  public static EffectivePolicy resolve(Dvs dvs, Policy portGroup, Policy port) {
+    Policy top = dvs.getDefaultPolicy();
+    EffectivePolicy.Builder b = EffectivePolicy.newBuilder();
+
+    VlanSetting vlan = pick(top, portGroup, port, Policy::hasVlan, Policy::getVlan, VlanSetting::getOverrideAllowed);
+    b.setVlan(vlan != null && vlan.hasValue() ? vlan.getValue() : untagged());
+
+    SecuritySetting security =
+        pick(top, portGroup, port, Policy::hasSecurity, Policy::getSecurity, SecuritySetting::getOverrideAllowed);
+    b.setSecurity(security != null ? security.getValue() : SecurityPolicy.getDefaultInstance());
+
+    ShapingSetting in =
+        pick(top, portGroup, port, Policy::hasIngressShaping, Policy::getIngressShaping, ShapingSetting::getOverrideAllowed);
+    b.setIngressShaping(in != null ? in.getValue() : TrafficShaping.getDefaultInstance());
+
+    ShapingSetting out =
+        pick(top, portGroup, port, Policy::hasEgressShaping, Policy::getEgressShaping, ShapingSetting::getOverrideAllowed);
+    b.setEgressShaping(out != null ? out.getValue() : TrafficShaping.getDefaultInstance());
+
+    TeamingSetting teaming =
+        pick(top, portGroup, port, Policy::hasTeaming, Policy::getTeaming, TeamingSetting::getOverrideAllowed);
+    b.setTeaming(teaming != null ? teaming.getValue() : Teaming.newBuilder().addAllActiveUplinks(dvs.getUplinksList()).build());
+
+    MtuSetting mtu = pick(top, portGroup, port, Policy::hasMtu, Policy::getMtu, MtuSetting::getOverrideAllowed);
+    b.setMtu(mtu != null ? mtu.getValue() : dvsMtu(dvs));
+
+    BlockedSetting blocked =
+        pick(top, portGroup, port, Policy::hasBlocked, Policy::getBlocked, BlockedSetting::getOverrideAllowed);
+    b.setBlocked(blocked != null && blocked.getValue());
+    return b.build();
+  }
+
+  /**
+   * Whether a lower level may set a field, given the levels above it (top first). A field
+   * unset everywhere above is open; the nearest level that set it decides.
+   */
+  public static <S extends Message> boolean overrideAllowed(
+      Predicate<Policy> has, Function<Policy, S> get, Predicate<S> allowed, Policy... above) {
+    boolean open = true;
+    for (Policy level : above) {
+      if (has.test(level) && open) {
+        open = allowed.test(get.apply(level));
+      }
+    }
+    return open;
+  }
+
+  public static int dvsMtu(Dvs dvs) {
+    return dvs.getMtu() == 0 ? DEFAULT_MTU : dvs.getMtu();
+  }
+
+  public static Vlan untagged() {
+    return Vlan.newBuilder().setUntagged(Untagged.getDefaultInstance()).build();
+  }
+
+  private static <S extends Message> S pick(
+      Policy top, Policy portGroup, Policy port, Predicate<Policy> has, Function<Policy, S> get, Predicate<S> allowed) {
+    S current = null;
+    boolean open = true;
+    for (Policy level : new Policy[] {top, portGroup, port}) {
+      if (open && has.test(level)) {
+        current = get.apply(level);
+        open = allowed.test(current);
+      }
+    }
+    return current;
+  }
+}

@@ -1,0 +1,59 @@
+package io.switchplane.common.validation;
+
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** Checks a final host state as an agent receives it: self-contained and consistent. */
+public final class HostStateValidator {
+  private HostStateValidator() {}
+
+  public static void validate(HostSwitchState state) {
+    if (state.getHostId().isEmpty()) {
+      throw invalid("host state without a host id");
+    }
+    if (!state.hasDvs() || state.getDvs().getId().isEmpty()) {
+      throw invalid("host state without a DVS id");
+    }
+    if (state.getDvs().getGeneration() == 0) {
+      throw invalid("host state of DVS %s has generation 0; generations start at 1", state.getDvs().getId());
+    }
+    if (!state.getMember()) {
+      if (state.getPortsCount() > 0) {
+        throw invalid("host state of DVS %s removes the switch but still lists %d ports",
+            state.getDvs().getId(), state.getPortsCount());
+      }
+      return;
+    }
+    ModelValidator.validateDvsSettings(state.getDvs());
+    Map<String, PortGroup> groups = new HashMap<>();
+    for (PortGroup pg : state.getPortGroupsList()) {
+      if (groups.put(pg.getId(), pg) != null) {
+        throw invalid("host state lists port group %s twice", pg.getId());
+      }
+      ModelValidator.validatePortGroup(state.getDvs(), pg);
+    }
+    Set<String> keys = new HashSet<>();
+    for (Port port : state.getPortsList()) {
+      if (!keys.add(port.getKey())) {
+        throw invalid("host state lists port %s twice", port.getKey());
+      }
+      PortGroup pg = groups.get(port.getPortGroupId());
+      if (pg == null) {
+        throw invalid("port %s refers to port group %s, which the host state does not carry",
+            port.getKey(), port.getPortGroupId());
+      }
+      if (!port.getHostId().equals(state.getHostId())) {
+        throw invalid("port %s is placed on host %s, not on this host %s",
+            port.getKey(), port.getHostId(), state.getHostId());
+      }
+      ModelValidator.validatePort(state.getDvs(), pg, port);
+    }
+  }
+}

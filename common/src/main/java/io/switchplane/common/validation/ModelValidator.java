@@ -1,0 +1,132 @@
+package io.switchplane.common.validation;
+
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.precondition;
+
+import io.switchplane.api.v1.Connectee;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Rules for DVS, port group and port records, checked by the manager before storing and by
+ * the agent before applying. Each failure says what is wrong and what is allowed.
+ */
+public final class ModelValidator {
+  /** Names of switches, port groups, hosts and uplinks. */
+  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,79}");
+  /** Port keys. */
+  public static final Pattern PORT_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+  private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+  public static final int MAX_UPLINKS = 32;
+  public static final int MAX_STATIC_PORTS = 8192;
+
+  private ModelValidator() {}
+
+  public static void validateName(String name, String what) {
+    if (name.isEmpty()) {
+      throw invalid("%s name is empty", what);
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw invalid("%s name '%s' is not allowed: use 1-80 letters, digits, '.', '_', ':' or '-', "
+          + "starting with a letter or digit", what, name);
+    }
+  }
+
+  /** Checks a DVS's own settings (name, uplinks, MTU, default policy); not its members. */
+  public static void validateDvsSettings(Dvs dvs) {
+    validateName(dvs.getName(), "DVS");
+    String where = "DVS '" + dvs.getName() + "'";
+    if (dvs.getUplinksCount() == 0 || dvs.getUplinksCount() > MAX_UPLINKS) {
+      throw invalid("%s: needs 1-%d uplinks, has %d", where, MAX_UPLINKS, dvs.getUplinksCount());
+    }
+    Set<String> seen = new HashSet<>();
+    for (String uplink : dvs.getUplinksList()) {
+      validateName(uplink, "uplink");
+      if (!seen.add(uplink)) {
+        throw invalid("%s: uplink '%s' is listed twice", where, uplink);
+      }
+    }
+    if (dvs.getMtu() != 0) {
+      PolicyValidator.validateMtu(dvs.getMtu(), where);
+    }
+    PolicyValidator.validate(dvs.getDefaultPolicy(), dvs.getUplinksList(), where + " default policy");
+  }
+
+  /** Checks a member's uplink NIC mapping against the DVS uplinks. */
+  public static void validateMember(Dvs dvs, HostMember member, String hostName) {
+    for (String uplink : member.getUplinkNicsMap().keySet()) {
+      if (!dvs.getUplinksList().contains(uplink)) {
+        throw invalid("host '%s': uplink '%s' is not an uplink of DVS '%s' (uplinks: %s)",
+            hostName, uplink, dvs.getName(), String.join(", ", dvs.getUplinksList()));
+      }
+    }
+  }
+
+  /** Checks a port group against its DVS. */
+  public static void validatePortGroup(Dvs dvs, PortGroup pg) {
+    validateName(pg.getName(), "port group");
+    String where = "port group '" + pg.getName() + "'";
+    if (pg.getNumPorts() > MAX_STATIC_PORTS) {
+      throw invalid("%s: %d ports is above the limit of %d", where, pg.getNumPorts(), MAX_STATIC_PORTS);
+    }
+    PolicyValidator.validate(pg.getPolicy(), dvs.getUplinksList(), where);
+    PolicyValidator.validateOverrides(pg.getPolicy(), where, dvs.getDefaultPolicy());
+  }
+
+  /** Checks a port against its DVS and port group; a placed port's host must be a member. */
+  public static void validatePort(Dvs dvs, PortGroup pg, Port port) {
+    if (!PORT_KEY.matcher(port.getKey()).matches()) {
+      throw invalid("port key '%s' is not allowed: use 1-64 letters, digits, '.', '_', ':' or '-'", port.getKey());
+    }
+    String where = "port '" + port.getKey() + "'";
+    if (port.hasConnectee()) {
+      validateConnectee(port.getConnectee(), where);
+    }
+    if (!port.getHostId().isEmpty() && !isMember(dvs, port.getHostId())) {
+      throw precondition("%s: host %s is not a member of DVS '%s'; add it with 'switchplane dvs add-host' first",
+          where, port.getHostId(), dvs.getName());
+    }
+    PolicyValidator.validate(port.getPolicy(), dvs.getUplinksList(), where);
+    PolicyValidator.validateOverrides(port.getPolicy(), where, dvs.getDefaultPolicy(), pg.getPolicy());
+  }
+
+  public static boolean isMember(Dvs dvs, String hostId) {
+    for (HostMember m : dvs.getMembersList()) {
+      if (m.getHostId().equals(hostId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void validateConnectee(Connectee c, String where) {
+    switch (c.getKindCase()) {
+      case VM_NIC -> {
+        if (c.getVmNic().getVmUuid().isEmpty()) {
+          throw invalid("%s: VM NIC without a VM uuid", where);
+        }
+        validateMac(c.getVmNic().getMac(), where);
+      }
+      case VMK_NIC -> {
+        if (!NAME.matcher(c.getVmkNic().getDevice()).matches()) {
+          throw invalid("%s: VMkernel NIC device '%s' is not a valid name", where, c.getVmkNic().getDevice());
+        }
+        if (!c.getVmkNic().getMac().isEmpty()) {
+          validateMac(c.getVmkNic().getMac(), where);
+        }
+      }
+      case KIND_NOT_SET -> throw invalid("%s: connectee set but empty: give a VM NIC or a VMkernel NIC", where);
+    }
+  }
+
+  private static void validateMac(String mac, String where) {
+    if (!MAC.matcher(mac).matches()) {
+      throw invalid("%s: MAC '%s' is not lowercase xx:xx:xx:xx:xx:xx", where, mac);
+    }
+  }
+}
