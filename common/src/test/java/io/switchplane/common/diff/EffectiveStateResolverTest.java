@@ -1,0 +1,71 @@
+package io.switchplane.common.diff;
+
+import static io.switchplane.common.Fixtures.port;
+import static io.switchplane.common.Fixtures.portGroup;
+import static io.switchplane.common.Fixtures.state;
+import static io.switchplane.common.Fixtures.vlanPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HostSwitchState;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The work of an apply follows what changed, not the size of the host switch. */
+class EffectiveStateResolverTest {
+  private static final int PORTS = 4000;
+  private HostSwitchState base;
+  private Map<String, EffectivePort> baseEffective;
+
+  @BeforeEach
+  void setUp() {
+    HostSwitchState.Builder b = state(1).addPortGroups(portGroup("a", 10)).addPortGroups(portGroup("b", 20));
+    for (int i = 0; i < PORTS; i++) {
+      b.addPorts(port(String.format("p%05d", i), i % 4 == 0 ? "a" : "b"));
+    }
+    base = b.build();
+    baseEffective = EffectiveStateResolver.resolveAll(base);
+  }
+
+  @Test
+  void oneChangedPortIsResolvedOnce() {
+    HostSwitchState next = base.toBuilder()
+        .setDvs(base.getDvs().toBuilder().setGeneration(2))
+        .setPorts(7, base.getPorts(7).toBuilder().setPolicy(vlanPolicy(99, false)))
+        .build();
+
+    var result = EffectiveStateResolver.resolve(base, baseEffective, next);
+
+    assertThat(result.resolutions()).isEqualTo(1);
+    assertThat(result.ports()).isEqualTo(EffectiveStateResolver.resolveAll(next));
+    assertThat(PortDiff.diff(baseEffective, result.ports())).extracting(PortOp::key).containsExactly("p00007");
+  }
+
+  @Test
+  void changedPortGroupResolvesOnlyItsPorts() {
+    HostSwitchState next = base.toBuilder().setPortGroups(0, portGroup("a", 11)).build();
+
+    var result = EffectiveStateResolver.resolve(base, baseEffective, next);
+
+    assertThat(result.resolutions()).isEqualTo(PORTS / 4);
+    assertThat(result.ports()).isEqualTo(EffectiveStateResolver.resolveAll(next));
+    assertThat(PortDiff.diff(baseEffective, result.ports())).hasSize(PORTS / 4);
+  }
+
+  @Test
+  void changedDvsDefaultsResolveEverything() {
+    HostSwitchState next = base.toBuilder().setDvs(base.getDvs().toBuilder().setMtu(9000)).build();
+
+    var result = EffectiveStateResolver.resolve(base, baseEffective, next);
+
+    assertThat(result.resolutions()).isEqualTo(PORTS);
+    assertThat(result.ports().get("p00001").getPolicy().getMtu()).isEqualTo(9000);
+  }
+
+  @Test
+  void removedSwitchHasNoPorts() {
+    HostSwitchState gone = state(3).setMember(false).build();
+    assertThat(EffectiveStateResolver.resolve(base, baseEffective, gone).ports()).isEmpty();
+  }
+}

@@ -1,0 +1,63 @@
+package io.switchplane.common.model;
+
+import static io.switchplane.common.Fixtures.dvs;
+import static io.switchplane.common.Fixtures.vlanPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchplane.api.v1.BlockedSetting;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePolicy;
+import io.switchplane.api.v1.MtuSetting;
+import io.switchplane.api.v1.Policy;
+import org.junit.jupiter.api.Test;
+
+class PolicyResolverTest {
+  private static final Policy NONE = Policy.getDefaultInstance();
+
+  @Test
+  void nothingSetGivesBuiltInDefaults() {
+    EffectivePolicy p = PolicyResolver.resolve(dvs(1).toBuilder().setMtu(9000).build(), NONE, NONE);
+    assertThat(p.getVlan().hasUntagged()).isTrue();
+    assertThat(p.getSecurity().getAllowPromiscuous()).isFalse();
+    assertThat(p.getIngressShaping().getEnabled()).isFalse();
+    assertThat(p.getTeaming().getActiveUplinksList()).containsExactly("uplink1", "uplink2");
+    assertThat(p.getMtu()).isEqualTo(9000);
+    assertThat(p.getBlocked()).isFalse();
+  }
+
+  @Test
+  void lowerLevelWinsWhereAllowed() {
+    Dvs dvs = dvs(1).toBuilder().setDefaultPolicy(vlanPolicy(10, true)).build();
+    assertThat(vlan(dvs, NONE, NONE)).isEqualTo(10);
+    assertThat(vlan(dvs, vlanPolicy(20, true), NONE)).isEqualTo(20);
+    assertThat(vlan(dvs, vlanPolicy(20, true), vlanPolicy(30, false))).isEqualTo(30);
+    assertThat(vlan(dvs, NONE, vlanPolicy(30, false))).isEqualTo(30);
+  }
+
+  @Test
+  void lockedLevelIgnoresLowerLevels() {
+    Dvs locked = dvs(1).toBuilder().setDefaultPolicy(vlanPolicy(10, false)).build();
+    assertThat(vlan(locked, vlanPolicy(20, true), vlanPolicy(30, true))).isEqualTo(10);
+    Dvs open = dvs(1).toBuilder().setDefaultPolicy(vlanPolicy(10, true)).build();
+    assertThat(vlan(open, vlanPolicy(20, false), vlanPolicy(30, true))).isEqualTo(20);
+  }
+
+  @Test
+  void fieldsResolveIndependently() {
+    Policy pg = Policy.newBuilder()
+        .setMtu(MtuSetting.newBuilder().setValue(9000))
+        .setBlocked(BlockedSetting.newBuilder().setValue(true).setOverrideAllowed(true))
+        .build();
+    Policy port = Policy.newBuilder()
+        .setMtu(MtuSetting.newBuilder().setValue(1400))
+        .setBlocked(BlockedSetting.newBuilder().setValue(false))
+        .build();
+    EffectivePolicy p = PolicyResolver.resolve(dvs(1), pg, port);
+    assertThat(p.getMtu()).as("mtu locked at port group").isEqualTo(9000);
+    assertThat(p.getBlocked()).as("blocked open at port group").isFalse();
+  }
+
+  private static int vlan(Dvs dvs, Policy pg, Policy port) {
+    return PolicyResolver.resolve(dvs, pg, port).getVlan().getAccessId();
+  }
+}
