@@ -1,0 +1,40 @@
+package io.switchplane.cli;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.switchplane.cli.ops.ManagerCommand;
+import io.switchplane.common.error.SwitchplaneException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns failures of a command into one line on stderr and a non-zero exit code: the manager's
+ * status code and message, with a hint where one helps. Unexpected failures keep their stack trace.
+ */
+final class ErrorReporter implements IExecutionExceptionHandler {
+  /** Exit code of a failure reported by the manager or agent, or a bad value on the command line. */
+  static final int FAILED = 1;
+
+  @Override
+  public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
+    if (ex instanceof StatusRuntimeException sre) {
+      Status status = sre.getStatus();
+      String message = status.getDescription() == null ? "" : ": " + status.getDescription();
+      cmd.getErr().println("error: " + status.getCode() + message);
+      if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        String where = cmd.getCommand() instanceof ManagerCommand mc ? mc.endpoint() : "the manager";
+        cmd.getErr().println("hint: is a manager running at " + where
+            + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");
+      }
+      return FAILED;
+    }
+    if (ex instanceof SwitchplaneException se) {
+      cmd.getErr().println("error: " + se.code() + ": " + se.getMessage());
+      return FAILED;
+    }
+    cmd.getErr().println("error: unexpected failure, please report it:");
+    ex.printStackTrace(cmd.getErr());
+    return FAILED;
+  }
+}

@@ -1,0 +1,54 @@
+package io.switchplane.cli.ops;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.OutputFormat;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Option;
+
+/**
+ * Base of every operator verb: connects to the manager, runs, and leaves error reporting to
+ * the top level ({@link io.switchplane.cli.ErrorReporter}), which prints the status and exits non-zero.
+ */
+public abstract class ManagerCommand implements Callable<Integer> {
+  /** Where `switchplane up` and `switchplane manager` listen unless told otherwise. */
+  public static final String DEFAULT_MANAGER = "127.0.0.1:7400";
+
+  @Option(names = "--manager", paramLabel = "HOST:PORT",
+      description = "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
+  String manager;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  OutputFormat output = OutputFormat.table;
+
+  /** Runs the verb against the manager; returns the exit code. */
+  protected abstract int run(ManagerServiceBlockingStub manager);
+
+  @Override
+  public final Integer call() {
+    String target = endpoint();
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    try {
+      return run(ManagerServiceGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS));
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  protected boolean json() {
+    return output == OutputFormat.json;
+  }
+
+  /** The manager endpoint this command talks to. */
+  public String endpoint() {
+    if (manager != null) {
+      return manager;
+    }
+    String env = System.getenv("SWITCHPLANE_MANAGER");
+    return env == null || env.isBlank() ? DEFAULT_MANAGER : env;
+  }
+}

@@ -1,0 +1,184 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.Connectee;
+import io.switchplane.api.v1.CreatePortRequest;
+import io.switchplane.api.v1.CreatePortResponse;
+import io.switchplane.api.v1.DeletePortRequest;
+import io.switchplane.api.v1.ListPortsRequest;
+import io.switchplane.api.v1.ListPortsResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.UpdatePortRequest;
+import io.switchplane.api.v1.UpdatePortResponse;
+import io.switchplane.api.v1.VmNic;
+import io.switchplane.api.v1.VmkNic;
+import io.switchplane.api.v1.VmkService;
+import io.switchplane.cli.output.Describe;
+import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** `switchplane port ...`: ports, where they are placed and what is connected. */
+@Command(name = "port", description = "Create, list, change and delete ports.", mixinStandardHelpOptions = true,
+    subcommands = {PortCommand.Create.class, PortCommand.Update.class, PortCommand.ListCmd.class, PortCommand.Delete.class})
+public final class PortCommand {
+
+  /** Placement and connectee flags shared by create and update. */
+  static final class Placement {
+    @Option(names = {"--portgroup", "-g"}, paramLabel = "PORTGROUP", description = "Port group name or id.")
+    String portGroup;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Member host where the connectee runs (name or id).")
+    String host;
+
+    @Option(names = "--vm", paramLabel = "UUID", description = "Connect a VM NIC: the VM's instance UUID (with --mac).")
+    String vm;
+
+    @Option(names = "--mac", paramLabel = "MAC", description = "MAC of the connected NIC, xx:xx:xx:xx:xx:xx.")
+    String mac;
+
+    @Option(names = "--vmk", paramLabel = "DEVICE", description = "Connect a VMkernel NIC, e.g. vmk0.")
+    String vmk;
+
+    @Option(names = "--services", split = ",", paramLabel = "SERVICE",
+        description = "Services of the VMkernel NIC: management, vmotion, storage.")
+    List<String> services = List.of();
+
+    @Option(names = "--disconnect", description = "Remove the connectee.")
+    boolean disconnect;
+
+    Port.Builder applyTo(Port.Builder port) {
+      if (portGroup != null) {
+        port.setPortGroupId(portGroup);
+      }
+      if (host != null) {
+        port.setHostId(host);
+      }
+      if (disconnect) {
+        port.clearConnectee();
+      } else if (vm != null) {
+        port.setConnectee(Connectee.newBuilder().setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac == null ? "" : mac)));
+      } else if (vmk != null) {
+        VmkNic.Builder nic = VmkNic.newBuilder().setDevice(vmk).setMac(mac == null ? "" : mac);
+        for (String s : services) {
+          try {
+            nic.addServices(VmkService.valueOf("VMK_SERVICE_" + s.toUpperCase()));
+          } catch (IllegalArgumentException e) {
+            throw SwitchplaneException.invalid("unknown VMkernel service '%s': use management, vmotion or storage", s);
+          }
+        }
+        port.setConnectee(Connectee.newBuilder().setVmkNic(nic));
+      }
+      return port;
+    }
+  }
+
+  @Command(name = "create", description = "Create a port.", mixinStandardHelpOptions = true)
+  static final class Create extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "KEY", description = "Port key, unique in the DVS.")
+    String key;
+
+    @Mixin
+    Placement placement;
+
+    @Mixin
+    PolicyOptions policy;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      if (placement.portGroup == null) {
+        throw SwitchplaneException.invalid("a port needs a port group: give --portgroup NAME");
+      }
+      Port port = placement.applyTo(Port.newBuilder().setKey(key))
+          .setPolicy(policy.applyTo(Policy.getDefaultInstance())).build();
+      CreatePortResponse r = manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
+      System.out.println(json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
+      return 0;
+    }
+  }
+
+  @Command(name = "update", description = "Change a port; unspecified settings stay.", mixinStandardHelpOptions = true)
+  static final class Update extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "KEY", description = "Port key.")
+    String key;
+
+    @Mixin
+    Placement placement;
+
+    @Mixin
+    PolicyOptions policy;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      Port current = manager.listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build()).getPortsList().stream()
+          .filter(p -> p.getKey().equals(key)).findFirst()
+          .orElseThrow(() -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
+      Port next = placement.applyTo(current.toBuilder()).setPolicy(policy.applyTo(current.getPolicy())).build();
+      UpdatePortResponse r = manager.updatePort(
+          UpdatePortRequest.newBuilder().setDvs(dvs).setKey(key).setSettings(next).build());
+      System.out.println(json() ? Json.print(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
+      return 0;
+    }
+  }
+
+  @Command(name = "list", description = "List ports of a DVS.", mixinStandardHelpOptions = true)
+  static final class ListCmd extends ManagerCommand {
+    @Parameters(paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Option(names = "--host", description = "Only ports on this host.")
+    String host = "";
+
+    @Option(names = {"--portgroup", "-g"}, description = "Only ports in this port group.")
+    String portGroup = "";
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      ListPortsResponse r = manager.listPorts(
+          ListPortsRequest.newBuilder().setDvs(dvs).setHost(host).setPortGroup(portGroup).build());
+      if (json()) {
+        System.out.println(Json.print(r));
+        return 0;
+      }
+      Map<String, String> hosts = Names.hosts(manager);
+      Map<String, String> groups = Names.portGroups(manager, dvs);
+      Table t = new Table("KEY", "PORTGROUP", "HOST", "CONNECTEE", "OVERRIDES");
+      for (Port p : r.getPortsList()) {
+        t.row(p.getKey(), groups.getOrDefault(p.getPortGroupId(), p.getPortGroupId()),
+            p.getHostId().isEmpty() ? "-" : hosts.getOrDefault(p.getHostId(), p.getHostId()),
+            Describe.connectee(p.getConnectee()), Describe.policy(p.getPolicy()));
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a port.", mixinStandardHelpOptions = true)
+  static final class Delete extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "KEY", description = "Port key.")
+    String key;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      long generation = manager.deletePort(DeletePortRequest.newBuilder().setDvs(dvs).setKey(key).build()).getGeneration();
+      System.out.println("deleted port " + key + ", DVS generation " + generation);
+      return 0;
+    }
+  }
+}

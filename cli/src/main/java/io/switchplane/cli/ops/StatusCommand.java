@@ -1,0 +1,72 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.GetPushStatusRequest;
+import io.switchplane.api.v1.GetPushStatusResponse;
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.Describe;
+import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Table;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** `switchplane status`: where each member host stands with the desired state. */
+@Command(name = "status", description = "Show the push status of every member host.", mixinStandardHelpOptions = true)
+public final class StatusCommand extends ManagerCommand {
+  @Parameters(paramLabel = "DVS", arity = "0..1", description = "Only this DVS (name or id).")
+  String dvs = "";
+
+  @Option(names = {"-w", "--watch"}, description = "Print again every second while anything changes; Ctrl-C stops.")
+  boolean watch;
+
+  @Option(names = "--until-in-sync", description = "With --watch: exit 0 once every host is in sync.")
+  boolean untilInSync;
+
+  @Override
+  protected int run(ManagerServiceBlockingStub manager) {
+    String last = null;
+    while (true) {
+      GetPushStatusResponse r = manager.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build());
+      String text = json() ? Json.print(r) : render(r);
+      if (!text.equals(last)) {
+        System.out.println(text);
+        last = text;
+      }
+      boolean synced = r.getHostsList().stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+      if (!watch || (untilInSync && synced)) {
+        return 0;
+      }
+      // A display refresh interval, not a wait for a condition.
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+      if (Thread.interrupted()) {
+        return 130;
+      }
+    }
+  }
+
+  private static String render(GetPushStatusResponse r) {
+    long inSync = r.getHostsList().stream().filter(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC).count();
+    Table t = new Table("DVS", "HOST", "STATE", "DESIRED", "APPLIED", "ATTEMPTS", "LAST PUSH", "LAST CHANGE / ERROR");
+    for (HostPushStatus h : r.getHostsList()) {
+      t.row(h.getDvsName(), h.getHostName(), Describe.state(h.getState()), h.getDesiredGeneration(),
+          h.getAppliedGeneration(), h.getAttempts(),
+          h.getLastPushUnixMs() == 0 ? "-" : Instant.ofEpochMilli(h.getLastPushUnixMs()).toString(),
+          h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError());
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      ps.printf("%d/%d hosts in sync%n", inSync, r.getHostsCount());
+      t.print(ps);
+    }
+    return buf.toString(StandardCharsets.UTF_8).stripTrailing();
+  }
+}

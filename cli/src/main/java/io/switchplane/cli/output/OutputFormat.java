@@ -1,0 +1,7 @@
+package io.switchplane.cli.output;
+
+/** How read commands print: a table for people, JSON for programs. */
+public enum OutputFormat {
+  table,
+  json
+}
