@@ -1,0 +1,45 @@
+package io.switchplane.agent;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a host agent runs.
+ *
+ * @param bindHost address to listen on; "127.0.0.1" binds loopback only
+ * @param port TCP port, 0 for any free one (read it back with {@link HostAgent#port()})
+ * @param dataDir directory of the agent's own RocksDB; may be null only when the agent is
+ *     given a shared store
+ * @param backend backend name, see {@link io.switchplane.agent.backend.Backends}
+ * @param hostId the host's id, for logging only (empty when unknown)
+ * @param hostName the host's name, for logging only (empty when unknown)
+ */
+public record AgentConfig(String bindHost, int port, Path dataDir, String backend, String hostId, String hostName) {
+  public static final String DEFAULT_BIND_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 7401;
+  public static final String DEFAULT_BACKEND = "memory";
+
+  public AgentConfig {
+    Objects.requireNonNull(bindHost, "bindHost");
+    Objects.requireNonNull(backend, "backend");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535: " + port);
+    }
+    hostId = hostId == null ? "" : hostId;
+    hostName = hostName == null ? "" : hostName;
+  }
+
+  /** Loopback on port, memory backend, data in dataDir. */
+  public static AgentConfig of(int port, Path dataDir) {
+    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "");
+  }
+
+  public AgentConfig withHost(String id, String name) {
+    return new AgentConfig(bindHost, port, dataDir, backend, id, name);
+  }
+
+  /** How log lines name this agent. */
+  String label() {
+    return hostName.isEmpty() ? (hostId.isEmpty() ? bindHost + ":" + port : hostId) : hostName;
+  }
+}

@@ -1,0 +1,212 @@
+package io.switchplane.agent;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.switchplane.agent.apply.ApplyPipeline;
+import io.switchplane.agent.backend.Backends;
+import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.agent.grpc.HostAgentGrpcService;
+import io.switchplane.agent.store.RocksDatabase;
+import io.switchplane.agent.store.RocksStateStore;
+import io.switchplane.api.v1.HostAgentServiceGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host agent: the gRPC server (HostAgentService, health, reflection) in front of an
+ * {@link ApplyPipeline} over a backend and a RocksDB store.
+ *
+ * <p>Lifecycle as Curator's LeaderLatch: the constructor does no I/O; {@link #start()} opens the
+ * store, restores the backend from it, then serves; {@link #close()} stops serving and releases
+ * what the agent opened (never the shared resources it was given). Each step runs once.
+ *
+ * <p>A normal agent opens its own database in {@link AgentConfig#dataDir()}. Many lightweight
+ * agents in one JVM share one database and one set of Netty threads:
+ * {@code HostAgent.builder(config).sharedStore(db, "agent-0042/").sharedNetty(netty).build()}.
+ */
+public final class HostAgent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+  /** The name the health service reports for the agent's API. */
+  public static final String SERVICE_NAME = HostAgentServiceGrpc.SERVICE_NAME;
+
+  private enum State { LATENT, STARTED, CLOSED }
+
+  /** What start() built; one value, so that close() sees all of it or nothing. */
+  private record Running(Server server, int port, ApplyPipeline pipeline, HealthStatusManager health,
+      SwitchBackend backend, RocksDatabase ownedDb) {}
+
+  private final AgentConfig config;
+  private final RocksDatabase sharedDb;
+  private final String storePrefix;
+  private final SharedNetty netty;
+  private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+  private final AtomicReference<Running> running = new AtomicReference<>();
+
+  public HostAgent(AgentConfig config) {
+    this(builder(config));
+  }
+
+  private HostAgent(Builder b) {
+    this.config = b.config;
+    this.sharedDb = b.sharedDb;
+    this.storePrefix = b.storePrefix;
+    this.netty = b.netty;
+    if (sharedDb == null && config.dataDir() == null) {
+      throw new IllegalArgumentException("an agent needs a data dir or a shared store");
+    }
+  }
+
+  public static Builder builder(AgentConfig config) {
+    return new Builder(config);
+  }
+
+  /** Opens the store, restores the backend, binds and serves. Fails if called twice or after close. */
+  public void start() throws IOException {
+    if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+      throw new IllegalStateException("cannot start an agent that is " + state.get());
+    }
+    RocksDatabase ownedDb = sharedDb == null ? RocksDatabase.open(config.dataDir().resolve("state")) : null;
+    SwitchBackend backend = null;
+    Server server = null;
+    try {
+      backend = Backends.create(config.backend());
+      RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
+      ApplyPipeline pipeline = new ApplyPipeline(backend, store);
+      pipeline.recover();
+      HealthStatusManager health = new HealthStatusManager();
+      server = buildServer(pipeline, health).start();
+      health.setStatus("", ServingStatus.SERVING);
+      health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+      int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+      running.set(new Running(server, port, pipeline, health, backend, ownedDb));
+      LOG.info("host agent {} serving on {} with the {} backend, {} switches restored",
+          config.label(), endpoint(), backend.name(), pipeline.switches().size());
+    } catch (IOException | RuntimeException e) {
+      // Release what this attempt opened; the agent stays unusable (STARTED without Running).
+      if (server != null) {
+        server.shutdownNow();
+      }
+      if (backend != null) {
+        backend.close();
+      }
+      if (ownedDb != null) {
+        ownedDb.close();
+      }
+      throw e;
+    }
+  }
+
+  private Server buildServer(ApplyPipeline pipeline, HealthStatusManager health) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+        .addService(new HostAgentGrpcService(pipeline))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    if (netty != null) {
+      builder.bossEventLoopGroup(netty.boss())
+          .workerEventLoopGroup(netty.worker())
+          .channelType(NioServerSocketChannel.class)
+          .executor(netty.executor());
+    }
+    return builder.build();
+  }
+
+  /** The port the agent listens on (the real one when configured with 0). */
+  public int port() {
+    return started().port();
+  }
+
+  /** host:port to reach the agent; a wildcard bind address is reported as loopback. */
+  public String endpoint() {
+    String host = config.bindHost();
+    if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + port();
+  }
+
+  public AgentConfig config() {
+    return config;
+  }
+
+  /** The pipeline, for in-process callers (tests, the bench) that skip gRPC. */
+  public ApplyPipeline pipeline() {
+    return started().pipeline();
+  }
+
+  private Running started() {
+    Running r = running.get();
+    if (r == null) {
+      throw new IllegalStateException("the agent is " + state.get() + " and not serving");
+    }
+    return r;
+  }
+
+  /** Stops serving (waiting up to 5 s for calls in flight) and releases what the agent opened. */
+  @Override
+  public void close() {
+    if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+      return;
+    }
+    Running r = running.getAndSet(null);
+    if (r == null) {
+      return;
+    }
+    r.health().enterTerminalState();
+    r.server().shutdown();
+    try {
+      if (!r.server().awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("host agent {}: calls still running after 5 s, cancelling them", config.label());
+        r.server().shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      r.server().shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    r.backend().close();
+    if (r.ownedDb() != null) {
+      // Only after the server stopped: no call may reach a closed database.
+      r.ownedDb().close();
+    }
+    LOG.info("host agent {} closed", config.label());
+  }
+
+  /** Builds agents, optionally sharing a database and Netty resources with others in the JVM. */
+  public static final class Builder {
+    private final AgentConfig config;
+    private RocksDatabase sharedDb;
+    private String storePrefix = "";
+    private SharedNetty netty;
+
+    private Builder(AgentConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Keep state in db (owned by the caller) under prefix, unique per agent, e.g. "agent-0042/". */
+    public Builder sharedStore(RocksDatabase db, String prefix) {
+      this.sharedDb = Objects.requireNonNull(db, "db");
+      this.storePrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /** Serve on netty's event loops and executor (owned by the caller) instead of the agent's own. */
+    public Builder sharedNetty(SharedNetty netty) {
+      this.netty = Objects.requireNonNull(netty, "netty");
+      return this;
+    }
+
+    public HostAgent build() {
+      return new HostAgent(this);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.switchplane.agent;
+
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Netty event loops and a call executor shared by many agents in one JVM (the bench's thousands
+ * of lightweight agents would otherwise create thousands of thread pools). Owned by whoever
+ * created it: close it after every agent using it is closed.
+ */
+public final class SharedNetty implements AutoCloseable {
+  private final EventLoopGroup boss;
+  private final EventLoopGroup worker;
+  private final ExecutorService executor;
+
+  private SharedNetty(EventLoopGroup boss, EventLoopGroup worker, ExecutorService executor) {
+    this.boss = boss;
+    this.worker = worker;
+    this.executor = executor;
+  }
+
+  /** One acceptor thread, workerThreads I/O threads and executorThreads threads running calls. */
+  public static SharedNetty create(int workerThreads, int executorThreads) {
+    return new SharedNetty(
+        new NioEventLoopGroup(1, daemon("agent-boss")),
+        new NioEventLoopGroup(workerThreads, daemon("agent-worker")),
+        Executors.newFixedThreadPool(executorThreads, daemon("agent-call")));
+  }
+
+  EventLoopGroup boss() {
+    return boss;
+  }
+
+  EventLoopGroup worker() {
+    return worker;
+  }
+
+  ExecutorService executor() {
+    return executor;
+  }
+
+  @Override
+  public void close() {
+    boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    worker.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    executor.shutdown();
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

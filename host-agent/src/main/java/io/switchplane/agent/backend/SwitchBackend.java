@@ -1,0 +1,31 @@
+package io.switchplane.agent.backend;
+
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.common.diff.PortOp;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the ports of a host's proxy switches really live (an in-process model, Open vSwitch...).
+ *
+ * <p>Contract of {@link #apply}: all or nothing. When it throws, the backend is exactly as it
+ * was before the call; the apply pipeline relies on this to leave the host untouched on failure.
+ * Each DVS is a separate proxy switch keyed by its id; a backend creates a switch on its first
+ * operation. Calls for one DVS never overlap (the pipeline serialises them), calls for different
+ * DVSes may.
+ */
+public interface SwitchBackend extends AutoCloseable {
+
+  /** Short name, e.g. "memory"; reported by GetState. */
+  String name();
+
+  /** The ports the backend really has on the proxy switch of dvsId (empty when it has none). */
+  Map<String, EffectivePort> ports(String dvsId);
+
+  /** Applies ops in order, all or nothing. */
+  void apply(String dvsId, List<PortOp> ops) throws BackendException;
+
+  /** Releases the backend's resources; narrowed so that callers need not catch Exception. */
+  @Override
+  void close();
+}

@@ -1,0 +1,120 @@
+package io.switchplane.agent.grpc;
+
+import static io.switchplane.common.error.SwitchplaneException.notFound;
+
+import io.grpc.stub.StreamObserver;
+import io.switchplane.agent.apply.AppliedSwitch;
+import io.switchplane.agent.apply.ApplyPipeline;
+import io.switchplane.api.v1.ApplyRequest;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.GetHistoryRequest;
+import io.switchplane.api.v1.GetHistoryResponse;
+import io.switchplane.api.v1.GetStateRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HostAgentServiceGrpc;
+import io.switchplane.api.v1.ListSwitchesRequest;
+import io.switchplane.api.v1.ListSwitchesResponse;
+import io.switchplane.api.v1.SwitchSummary;
+import io.switchplane.common.error.StatusMapping;
+import io.switchplane.common.error.SwitchplaneException;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HostAgentService over gRPC: a thin adapter from proto requests to the {@link ApplyPipeline}
+ * and its store. Every failure becomes a status in one place ({@link #answer}).
+ */
+public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HostAgentGrpcService.class);
+  private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
+
+  private final ApplyPipeline pipeline;
+
+  public HostAgentGrpcService(ApplyPipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  @Override
+  public void apply(ApplyRequest request, StreamObserver<ApplyResponse> observer) {
+    answer(observer, () -> {
+      if (!request.hasDesired()) {
+        throw SwitchplaneException.invalid("ApplyRequest without a desired state");
+      }
+      return pipeline.apply(request.getDesired());
+    });
+  }
+
+  @Override
+  public void getState(GetStateRequest request, StreamObserver<GetStateResponse> observer) {
+    answer(observer, () -> {
+      AppliedSwitch applied = present(request.getDvsId());
+      return GetStateResponse.newBuilder()
+          .setApplied(applied.state())
+          .addAllEffectivePorts(sorted(applied.effective().values()))
+          .addAllBackendPorts(sorted(pipeline.backend().ports(applied.dvsId()).values()))
+          .setBackend(pipeline.backend().name())
+          .build();
+    });
+  }
+
+  @Override
+  public void listSwitches(ListSwitchesRequest request, StreamObserver<ListSwitchesResponse> observer) {
+    answer(observer, () -> {
+      ListSwitchesResponse.Builder out = ListSwitchesResponse.newBuilder();
+      for (AppliedSwitch s : pipeline.switches()) {
+        out.addSwitches(SwitchSummary.newBuilder()
+            .setDvsId(s.dvsId())
+            .setDvsName(s.state().getDvs().getName())
+            .setAppliedGeneration(s.generation())
+            .setPortCount(s.effective().size()));
+      }
+      return out.build();
+    });
+  }
+
+  @Override
+  public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
+    answer(observer, () -> {
+      List<HistoryEntry> entries = pipeline.store().history(request.getDvsId());
+      if (entries.isEmpty()) {
+        throw notFound("no history for DVS '%s' on this host", request.getDvsId());
+      }
+      return GetHistoryResponse.newBuilder().addAllEntries(entries).build();
+    });
+  }
+
+  private AppliedSwitch present(String dvsId) {
+    AppliedSwitch applied = pipeline.applied(dvsId)
+        .orElseThrow(() -> notFound("no state for DVS '%s' on this host", dvsId));
+    if (!applied.present()) {
+      throw notFound("DVS '%s' was removed from this host at generation %d", dvsId, applied.generation());
+    }
+    return applied;
+  }
+
+  private static List<EffectivePort> sorted(Collection<EffectivePort> ports) {
+    return ports.stream().sorted(BY_KEY).toList();
+  }
+
+  /** Runs call and answers with its result, or with the status of its failure. */
+  private static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
+    T result;
+    try {
+      result = call.get();
+    } catch (RuntimeException e) {
+      if (!(e instanceof SwitchplaneException)) {
+        LOG.error("unexpected failure serving a host agent call", e);
+      }
+      observer.onError(StatusMapping.toStatus(e));
+      return;
+    }
+    observer.onNext(result);
+    observer.onCompleted();
+  }
+}

@@ -1,0 +1,178 @@
+package io.switchplane.agent.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HostSwitchState;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * {@link StateStore} in RocksDB, in the key space of one agent inside a possibly shared
+ * {@link RocksDatabase}.
+ *
+ * <p>Key layout (UTF-8 keys, protobuf values; {@code P} is the agent's namespace prefix, empty
+ * for an agent with its own database, e.g. {@code "agent-0042/"} for a lightweight agent of the
+ * bench; {@code GEN} is the generation as 20 zero-padded decimal digits, so that byte order is
+ * generation order):
+ *
+ * <pre>
+ *   P r/DVS_ID          ApplyResponse   answer of the current generation; its applied_generation
+ *                                       names the current state below. Present = the DVS is known.
+ *   P h/DVS_ID/GEN      HistoryEntry    one per applied generation, at most 50 per DVS
+ *   P v/DVS_ID/GEN      HostSwitchState the state applied at GEN (the newest one is the current state)
+ * </pre>
+ *
+ * <p>The current state is not stored twice: it is the newest history version, which trimming
+ * never drops. A removed switch (member=false) stays as a record with no ports, so that its
+ * generation still rejects older pushes. One apply is one synced {@link WriteBatch}: the
+ * response, the new history entry and state, and the deletion of entries beyond 50.
+ */
+public final class RocksStateStore implements StateStore {
+  private static final int GEN_DIGITS = 20;
+
+  private final RocksDatabase db;
+  private final String prefix;
+
+  /** A store in db under prefix; it does not own db (closing db is its opener's job). */
+  public RocksStateStore(RocksDatabase db, String prefix) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.prefix = Objects.requireNonNull(prefix, "prefix");
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  @Override
+  public List<StoredSwitch> loadAll() {
+    byte[] responsePrefix = bytes(prefix + "r/");
+    List<StoredSwitch> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(responsePrefix); it.isValid() && startsWith(it.key(), responsePrefix); it.next()) {
+        String dvsId = new String(it.key(), responsePrefix.length, it.key().length - responsePrefix.length,
+            StandardCharsets.UTF_8);
+        ApplyResponse response = parse(ApplyResponse.parser(), it.value(), "response of DVS " + dvsId);
+        HostSwitchState state = historicState(dvsId, response.getAppliedGeneration())
+            .orElseThrow(() -> new StoreException("the agent state database in " + db.dir()
+                + " has no state for the current generation " + response.getAppliedGeneration()
+                + " of DVS " + dvsId, null));
+        out.add(new StoredSwitch(state, response));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry) {
+    String dvsId = state.getDvs().getId();
+    long generation = entry.getGeneration();
+    List<Long> kept = historyGenerations(dvsId);
+    kept.remove(Long.valueOf(generation));
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(responseKey(dvsId), response.toByteArray());
+      batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
+      batch.put(historyKey("v/", dvsId, generation), state.toByteArray());
+      // kept is oldest first: drop from the front until the new entry makes exactly the limit.
+      for (int i = 0; i < kept.size() + 1 - HISTORY_LIMIT; i++) {
+        batch.delete(historyKey("h/", dvsId, kept.get(i)));
+        batch.delete(historyKey("v/", dvsId, kept.get(i)));
+      }
+      db.write(batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot prepare the write of generation " + generation + " of DVS " + dvsId
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<HistoryEntry> history(String dvsId) {
+    byte[] keyPrefix = bytes(prefix + "h/" + dvsId + "/");
+    List<HistoryEntry> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(keyPrefix); it.isValid() && startsWith(it.key(), keyPrefix); it.next()) {
+        if (generationOf(it.key(), keyPrefix.length) >= 0) {
+          out.add(parse(HistoryEntry.parser(), it.value(), "history entry of DVS " + dvsId));
+        }
+      }
+    }
+    Collections.reverse(out);
+    return out;
+  }
+
+  @Override
+  public Optional<HostSwitchState> historicState(String dvsId, long generation) {
+    byte[] value = db.get(historyKey("v/", dvsId, generation));
+    return value == null
+        ? Optional.empty()
+        : Optional.of(parse(HostSwitchState.parser(), value, "state " + generation + " of DVS " + dvsId));
+  }
+
+  /** Generations in the history of dvsId, oldest first. */
+  private List<Long> historyGenerations(String dvsId) {
+    byte[] keyPrefix = bytes(prefix + "h/" + dvsId + "/");
+    List<Long> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(keyPrefix); it.isValid() && startsWith(it.key(), keyPrefix); it.next()) {
+        long generation = generationOf(it.key(), keyPrefix.length);
+        if (generation >= 0) {
+          out.add(generation);
+        }
+      }
+    }
+    return out;
+  }
+
+  private byte[] responseKey(String dvsId) {
+    return bytes(prefix + "r/" + dvsId);
+  }
+
+  private byte[] historyKey(String kind, String dvsId, long generation) {
+    return bytes(prefix + kind + dvsId + "/" + String.format("%0" + GEN_DIGITS + "d", generation));
+  }
+
+  /**
+   * The generation encoded after offset, or -1 when the rest is not exactly GEN (then the key
+   * belongs to another DVS whose id starts with this one and a '/').
+   */
+  private static long generationOf(byte[] key, int offset) {
+    if (key.length - offset != GEN_DIGITS) {
+      return -1;
+    }
+    long generation = 0;
+    for (int i = offset; i < key.length; i++) {
+      if (key[i] < '0' || key[i] > '9') {
+        return -1;
+      }
+      generation = generation * 10 + (key[i] - '0');
+    }
+    return generation;
+  }
+
+  private static boolean startsWith(byte[] key, byte[] keyPrefix) {
+    return key.length >= keyPrefix.length
+        && Arrays.equals(key, 0, keyPrefix.length, keyPrefix, 0, keyPrefix.length);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private <T extends MessageLite> T parse(Parser<T> parser, byte[] value, String what) {
+    try {
+      return parser.parseFrom(value);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt " + what + " in the agent state database in " + db.dir(), e);
+    }
+  }
+}

@@ -1,0 +1,266 @@
+package io.switchplane.agent.apply;
+
+import static io.switchplane.agent.AgentFixtures.A_PORTS;
+import static io.switchplane.agent.AgentFixtures.B_PORTS;
+import static io.switchplane.agent.AgentFixtures.DVS_ID;
+import static io.switchplane.agent.AgentFixtures.PG_A;
+import static io.switchplane.agent.AgentFixtures.PG_B;
+import static io.switchplane.agent.AgentFixtures.port;
+import static io.switchplane.agent.AgentFixtures.portGroup;
+import static io.switchplane.agent.AgentFixtures.removed;
+import static io.switchplane.agent.AgentFixtures.standard;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchplane.agent.backend.MemoryBackend;
+import io.switchplane.agent.store.RocksDatabase;
+import io.switchplane.agent.store.RocksStateStore;
+import io.switchplane.agent.store.StateStore;
+import io.switchplane.agent.store.StoreException;
+import io.switchplane.agent.store.StoredSwitch;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ApplyPipelineTest {
+  @TempDir
+  Path dir;
+
+  private RocksDatabase db;
+  private RocksStateStore store;
+  private MemoryBackend backend;
+  private ApplyPipeline pipeline;
+
+  @BeforeEach
+  void open() {
+    db = RocksDatabase.open(dir);
+    store = new RocksStateStore(db, "");
+    backend = new MemoryBackend();
+    pipeline = new ApplyPipeline(backend, store);
+  }
+
+  @AfterEach
+  void close() {
+    backend.close();
+    db.close();
+  }
+
+  /** Everything an apply may change, to prove that a failed one changed nothing. */
+  private record Snapshot(Map<String, EffectivePort> backendPorts, Optional<AppliedSwitch> applied,
+      List<StoredSwitch> stored, List<HistoryEntry> history) {}
+
+  private Snapshot snapshot() {
+    return new Snapshot(backend.ports(DVS_ID), pipeline.applied(DVS_ID), store.loadAll(), store.history(DVS_ID));
+  }
+
+  private static void assertFails(Runnable call, ErrorCode code, String... messageParts) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
+        .hasMessageContainingAll(messageParts);
+  }
+
+  /** Generation 2 after standard(1, 10, 20): PG_A to VLAN 11, b2 removed, c1 added in PG_B: 5 ops. */
+  private static HostSwitchState fiveOpChange() {
+    HostSwitchState.Builder b = standard(2, 11, 20).toBuilder();
+    b.removePorts(A_PORTS.length + 1);
+    return b.addPorts(port("c1", PG_B)).build();
+  }
+
+  @Test
+  void firstApplyAddsEveryPort() {
+    ApplyResponse response = pipeline.apply(standard(1, 10, 20));
+
+    assertThat(response.getAppliedGeneration()).isEqualTo(1);
+    assertThat(response.getAlreadyApplied()).isFalse();
+    assertThat(response.getSummary().getAdded()).isEqualTo(5);
+    assertThat(response.getSummary().getTouchedPortKeysList()).containsExactly("a1", "a2", "a3", "b1", "b2");
+    assertThat(backend.ports(DVS_ID)).containsOnlyKeys("a1", "a2", "a3", "b1", "b2");
+    assertThat(backend.ports(DVS_ID).get("a1").getPolicy().getVlan().getAccessId()).isEqualTo(10);
+    assertThat(backend.ports(DVS_ID)).isEqualTo(pipeline.applied(DVS_ID).orElseThrow().effective());
+    assertThat(store.loadAll()).containsExactly(new StoredSwitch(standard(1, 10, 20), response));
+  }
+
+  @Test
+  void vlanChangeOfOnePortGroupUpdatesOnlyItsPorts() {
+    pipeline.apply(standard(1, 10, 20));
+    Map<String, EffectivePort> before = backend.ports(DVS_ID);
+
+    ApplyResponse response = pipeline.apply(standard(2, 10, 30));
+
+    assertThat(response.getSummary()).isEqualTo(ChangeSummary.newBuilder()
+        .setUpdated(2).setUnchanged(3).addAllTouchedPortKeys(List.of(B_PORTS)).build());
+    Map<String, EffectivePort> after = backend.ports(DVS_ID);
+    assertThat(after.get("b1").getPolicy().getVlan().getAccessId()).isEqualTo(30);
+    for (String key : A_PORTS) {
+      assertThat(after.get(key)).isSameAs(before.get(key));
+    }
+  }
+
+  @Test
+  void sameGenerationAgainAnswersFromTheStoreWithoutTouchingTheBackend() {
+    ApplyResponse first = pipeline.apply(standard(1, 10, 20));
+    Snapshot before = snapshot();
+    backend.failOnOperation(1);
+
+    // Even a different body: the generation decides, as the contract says.
+    ApplyResponse again = pipeline.apply(standard(1, 99, 20));
+
+    assertThat(again).isEqualTo(first.toBuilder().setAlreadyApplied(true).build());
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void olderGenerationIsRefusedAndChangesNothing() {
+    pipeline.apply(standard(1, 10, 20));
+    pipeline.apply(standard(3, 10, 30));
+    Snapshot before = snapshot();
+
+    assertFails(() -> pipeline.apply(standard(2, 40, 40)), ErrorCode.FAILED_PRECONDITION,
+        "generation 2", "applied generation 3");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3, 4, 5})
+  void backendFailingAtAnyOperationLeavesEverythingAsBefore(int k) {
+    pipeline.apply(standard(1, 10, 20));
+    Snapshot before = snapshot();
+    backend.failOnOperation(k);
+
+    assertFails(() -> pipeline.apply(fiveOpChange()), ErrorCode.ABORTED,
+        "generation 2", "operation " + k + " of 5", "injected fault", "undone");
+    assertThat(snapshot()).isEqualTo(before);
+
+    // The fault was one-shot: the same generation now applies in full.
+    ApplyResponse response = pipeline.apply(fiveOpChange());
+    assertThat(response.getSummary().getTouchedPortKeysList()).containsExactly("c1", "a1", "a2", "a3", "b2");
+    assertThat(backend.ports(DVS_ID)).containsOnlyKeys("a1", "a2", "a3", "b1", "c1");
+  }
+
+  @Test
+  void storeFailureAfterTheBackendAppliedTakesTheBackendBack() {
+    pipeline.apply(standard(1, 10, 20));
+    StateStore failing = new StateStore() {
+      @Override
+      public List<StoredSwitch> loadAll() {
+        return store.loadAll();
+      }
+
+      @Override
+      public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry) {
+        throw new StoreException("disk full", null);
+      }
+
+      @Override
+      public List<HistoryEntry> history(String dvsId) {
+        return store.history(dvsId);
+      }
+
+      @Override
+      public Optional<HostSwitchState> historicState(String dvsId, long generation) {
+        return store.historicState(dvsId, generation);
+      }
+    };
+    ApplyPipeline failingPipeline = new ApplyPipeline(backend, failing);
+    failingPipeline.recover();
+    Map<String, EffectivePort> backendBefore = backend.ports(DVS_ID);
+
+    assertFails(() -> failingPipeline.apply(fiveOpChange()), ErrorCode.INTERNAL, "disk full", "taken back");
+    assertThat(backend.ports(DVS_ID)).isEqualTo(backendBefore);
+    assertThat(failingPipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
+  }
+
+  @Test
+  void restartRestoresTheBackendFromTheStore() {
+    pipeline.apply(standard(1, 10, 20));
+    ApplyResponse second = pipeline.apply(fiveOpChange());
+    Map<String, EffectivePort> ports = backend.ports(DVS_ID);
+    close();
+
+    open();
+    assertThat(backend.ports(DVS_ID)).isEmpty();
+    pipeline.recover();
+
+    assertThat(backend.ports(DVS_ID)).isEqualTo(ports);
+    assertThat(pipeline.applied(DVS_ID).orElseThrow().state()).isEqualTo(fiveOpChange());
+    assertThat(pipeline.apply(fiveOpChange())).isEqualTo(second.toBuilder().setAlreadyApplied(true).build());
+    assertThat(pipeline.apply(standard(3, 10, 20)).getSummary().getUnchanged()).isEqualTo(1);
+  }
+
+  @Test
+  void historyKeepsTheFiftyNewestFirst() {
+    for (int generation = 1; generation <= 55; generation++) {
+      pipeline.apply(standard(generation, 10 + generation % 2, 20));
+    }
+
+    List<HistoryEntry> history = store.history(DVS_ID);
+    assertThat(history).hasSize(StateStore.HISTORY_LIMIT);
+    assertThat(history.get(0).getGeneration()).isEqualTo(55);
+    assertThat(history.get(49).getGeneration()).isEqualTo(6);
+    assertThat(history.get(0).getSummary().getUpdated()).isEqualTo(3);
+    assertThat(store.historicState(DVS_ID, 5)).isEmpty();
+    assertThat(store.historicState(DVS_ID, 6)).contains(standard(6, 10, 20));
+  }
+
+  @Test
+  void memberFalseRemovesTheSwitchButKeepsHistoryAndGeneration() {
+    pipeline.apply(standard(1, 10, 20));
+
+    ApplyResponse response = pipeline.apply(removed(2));
+
+    assertThat(response.getSummary().getRemoved()).isEqualTo(5);
+    assertThat(backend.ports(DVS_ID)).isEmpty();
+    assertThat(pipeline.switches()).isEmpty();
+    assertThat(store.history(DVS_ID)).extracting(HistoryEntry::getGeneration).containsExactly(2L, 1L);
+    assertFails(() -> pipeline.apply(standard(1, 10, 20)), ErrorCode.FAILED_PRECONDITION, "applied generation 2");
+
+    // Joining again later recreates the switch.
+    assertThat(pipeline.apply(standard(3, 10, 20)).getSummary().getAdded()).isEqualTo(5);
+    assertThat(pipeline.switches()).extracting(AppliedSwitch::generation).containsExactly(3L);
+  }
+
+  @Test
+  void invalidStatesAreRefusedAndChangeNothing() {
+    pipeline.apply(standard(1, 10, 20));
+    Snapshot before = snapshot();
+
+    assertFails(() -> pipeline.apply(standard(2, 5000, 20)), ErrorCode.INVALID_ARGUMENT, "5000");
+    HostSwitchState missingGroup = standard(2, 10, 20).toBuilder().addPorts(port("x1", "pg-missing")).build();
+    assertFails(() -> pipeline.apply(missingGroup), ErrorCode.INVALID_ARGUMENT, "x1", "pg-missing");
+    HostSwitchState portsOfRemoved = removed(2).toBuilder().addPorts(port("x1", PG_A)).build();
+    assertFails(() -> pipeline.apply(portsOfRemoved), ErrorCode.INVALID_ARGUMENT, "still lists 1 ports");
+
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void switchesOfSeveralDvsesAreKeptApart() {
+    HostSwitchState other = standard(7, 10, 20).toBuilder()
+        .setDvs(standard(7, 10, 20).getDvs().toBuilder().setId("dvs-2").setName("a-first"))
+        .clearPortGroups().clearPorts()
+        .addPortGroups(portGroup(PG_A, 10).toBuilder().setDvsId("dvs-2"))
+        .addPorts(port("z1", PG_A).toBuilder().setDvsId("dvs-2"))
+        .build();
+
+    pipeline.apply(standard(1, 10, 20));
+    pipeline.apply(other);
+
+    assertThat(pipeline.switches()).extracting(AppliedSwitch::dvsId).containsExactly("dvs-2", DVS_ID);
+    assertThat(backend.ports("dvs-2")).containsOnlyKeys("z1");
+    assertThat(backend.ports(DVS_ID)).hasSize(5);
+  }
+}
