@@ -1,0 +1,37 @@
+package io.switchplane.cli.run;
+
+import io.switchplane.agent.AgentConfig;
+import io.switchplane.agent.HostAgent;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `switchplane agent`: runs one host agent in the foreground. */
+@Command(name = "agent", description = "Run a host agent in the foreground (Ctrl-C stops it).", mixinStandardHelpOptions = true)
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Where to serve the agent API (default 127.0.0.1:"
+      + AgentConfig.DEFAULT_PORT + ").")
+  String listen = AgentConfig.DEFAULT_BIND_HOST + ":" + AgentConfig.DEFAULT_PORT;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "RocksDB state and history (default ./agent-data).")
+  Path dataDir = Path.of("agent-data");
+
+  @Option(names = "--backend", description = "Switch backend: memory (default).")
+  String backend = AgentConfig.DEFAULT_BACKEND;
+
+  @Option(names = "--name", description = "Host name, for logs.")
+  String name = "";
+
+  @Override
+  public Integer call() throws IOException {
+    Endpoint at = Endpoint.parse(listen);
+    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name));
+    agent.start();
+    System.out.println("agent " + name + " serving on " + agent.endpoint() + " (backend " + backend + ", data "
+        + dataDir.toAbsolutePath() + ")");
+    Daemons.runUntilStopped(agent);
+    return 0;
+  }
+}
