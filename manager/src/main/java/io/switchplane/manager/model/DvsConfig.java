@@ -96,8 +96,9 @@ public final class DvsConfig {
     return new Builder(dvs, new LinkedHashMap<>(portGroups), new LinkedHashMap<>(ports));
   }
 
-  /** A mutable copy, used while a change set is planned. */
+  /** A mutable copy, used while a change set is planned; {@link #build()} hands its maps over, once. */
   public static final class Builder {
+    private boolean built;
     private Dvs dvs;
     private final Map<String, PortGroup> portGroups;
     private final Map<String, Port> ports;
@@ -125,7 +126,12 @@ public final class DvsConfig {
       return ports;
     }
 
+    /** The new configuration. The builder gives its maps away (no copy), so it cannot be used again. */
     public DvsConfig build() {
+      if (built) {
+        throw new IllegalStateException("DvsConfig.Builder.build() was already called; take a new toBuilder()");
+      }
+      built = true;
       return new DvsConfig(dvs, portGroups, ports);
     }
   }

@@ -1,0 +1,68 @@
+package io.switchplane.manager;
+
+import io.switchplane.manager.reconcile.PushSettings;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a manager runs.
+ *
+ * @param bindHost address the operator gRPC API binds to (e.g. 127.0.0.1)
+ * @param port operator API port; 0 picks a free one ({@link SwitchplaneManager#port()} tells which)
+ * @param dataDir where the manager keeps local files (the embedded ZooKeeper's data under {@code zookeeper/})
+ * @param zookeeper ZooKeeper connect string of an ensemble; null starts an embedded single-node server
+ * @param zookeeperPort port of the embedded ZooKeeper (0 picks a free one); ignored with an ensemble
+ * @param push how the leader pushes final states to agents
+ * @param managerId this manager's id in the leader election; null uses its operator endpoint host:port
+ */
+public record ManagerConfig(
+    String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
+    String managerId) {
+
+  public ManagerConfig {
+    Objects.requireNonNull(bindHost, "bindHost");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(push, "push");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535, was " + port);
+    }
+    if (zookeeperPort < 0 || zookeeperPort > 65535) {
+      throw new IllegalArgumentException("zookeeperPort must be 0-65535, was " + zookeeperPort);
+    }
+  }
+
+  /** A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings. */
+  public static ManagerConfig local(Path dataDir) {
+    return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null);
+  }
+
+  public ManagerConfig withPort(int newPort) {
+    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId);
+  }
+
+  public ManagerConfig withBindHost(String newBindHost) {
+    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId);
+  }
+
+  /** Use an existing ensemble instead of the embedded server. */
+  public ManagerConfig withZookeeper(String connectString) {
+    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId);
+  }
+
+  public ManagerConfig withZookeeperPort(int newZookeeperPort) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId);
+  }
+
+  public ManagerConfig withPush(PushSettings newPush) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId);
+  }
+
+  public ManagerConfig withManagerId(String newManagerId) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId);
+  }
+
+  /** Whether the manager starts its own ZooKeeper. */
+  public boolean embeddedZookeeper() {
+    return zookeeper == null || zookeeper.isBlank();
+  }
+}

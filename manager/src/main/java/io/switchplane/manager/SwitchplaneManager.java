@@ -1,0 +1,274 @@
+package io.switchplane.manager;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.switchplane.api.v1.GetManagerInfoResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.grpc.ManagerGrpcService;
+import io.switchplane.manager.leader.Leadership;
+import io.switchplane.manager.reconcile.PushEngine;
+import io.switchplane.manager.service.ConfigService;
+import io.switchplane.manager.store.DvsStore;
+import io.switchplane.manager.store.HostStore;
+import io.switchplane.manager.store.ZkErrors;
+import io.switchplane.manager.zk.EmbeddedZooKeeper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One manager process: ZooKeeper (embedded unless a connect string is given), the store, the
+ * push engine, leader election and the operator gRPC API (with the gRPC health service and
+ * server reflection, so grpcurl works).
+ *
+ * <p>Lifecycle: the constructor does no I/O; {@link #start()} once, {@link #close()} once or
+ * more (idempotent; it also cleans up after a failed start). Parts close in reverse order.
+ */
+public final class SwitchplaneManager implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SwitchplaneManager.class);
+  private static final Duration ZK_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+  private enum State { NEW, STARTED, CLOSED }
+
+  private final ManagerConfig config;
+  /** What start() opened, closed in reverse order. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+  /** Notified when this manager has taken over as leader. */
+  private final Object leaderSignal = new Object();
+  private State state = State.NEW;
+  private volatile String zookeeper;
+  private volatile String id;
+  private volatile Server server;
+  private volatile PushEngine pushEngine;
+  private volatile ConfigService service;
+  private volatile Leadership leadership;
+  private volatile HealthStatusManager health;
+
+  /** A manager for config; does no I/O until {@link #start()}. */
+  public SwitchplaneManager(ManagerConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  public ManagerConfig config() {
+    return config;
+  }
+
+  /** Starts every part and joins the leader election. On failure, what started is closed again. */
+  public synchronized SwitchplaneManager start() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("manager is " + state + "; start() works once");
+    }
+    state = State.STARTED;
+    try {
+      doStart();
+    } catch (RuntimeException e) {
+      LOG.error("manager failed to start", e);
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  private void doStart() {
+    if (config.embeddedZookeeper()) {
+      EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), config.zookeeperPort());
+      opened.push(zk);
+      zookeeper = zk.connectString();
+    } else {
+      zookeeper = config.zookeeper();
+    }
+    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 5, 5_000));
+    client.start();
+    opened.push(client);
+    awaitConnected(client);
+
+    DvsStore dvsStore = new DvsStore(client);
+    dvsStore.ensureLayout();
+    HostStore hostStore = new HostStore(client, dvsStore);
+    hostStore.start();
+    opened.push(hostStore);
+
+    pushEngine = new PushEngine(hostStore, config.push());
+    pushEngine.start();
+    opened.push(pushEngine);
+
+    service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
+      @Override
+      public String selfId() {
+        return id;
+      }
+
+      @Override
+      public String leaderId() {
+        Leadership l = leadership;
+        return l == null ? "" : l.leaderId();
+      }
+    });
+
+    // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
+    health = new HealthStatusManager();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+        .addService(new ManagerGrpcService(service, pushEngine, this::info))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new SwitchplaneException(ErrorCode.UNAVAILABLE,
+          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    opened.push(this::stopServer);
+    id = config.managerId() != null ? config.managerId() : endpoint();
+
+    leadership = new Leadership(client, id, new Leadership.Listener() {
+      @Override
+      public void gained() {
+        service.activate(all -> pushEngine.activate(all));
+        synchronized (leaderSignal) {
+          leaderSignal.notifyAll();
+        }
+      }
+
+      @Override
+      public void lost() {
+        pushEngine.deactivate();
+        service.deactivate();
+      }
+    });
+    leadership.start();
+    opened.push(leadership);
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);
+  }
+
+  /** The port the operator API listens on (the real one when configured with 0). */
+  public int port() {
+    Server s = requireServer();
+    return ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
+  }
+
+  /** host:port of the operator API. */
+  public String endpoint() {
+    return config.bindHost() + ":" + port();
+  }
+
+  /** This manager's id in the leader election. */
+  public String id() {
+    return id;
+  }
+
+  /** The ZooKeeper connect string in use (the embedded server's when none was configured). */
+  public String zookeeper() {
+    return zookeeper;
+  }
+
+  public PushEngine pushEngine() {
+    return pushEngine;
+  }
+
+  /** The configuration domain (for embedding, e.g. the local demo). */
+  public ConfigService configService() {
+    return service;
+  }
+
+  /** Whether this manager leads and has loaded its state, i.e. accepts writes and pushes. */
+  public boolean isLeader() {
+    ConfigService s = service;
+    return s != null && s.isLeader();
+  }
+
+  /** Waits until this manager leads (and accepts writes); false when it does not within timeout. */
+  public boolean awaitLeadership(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (leaderSignal) {
+      while (!isLeader()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(leaderSignal, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private GetManagerInfoResponse info() {
+    Leadership l = leadership;
+    return GetManagerInfoResponse.newBuilder()
+        .setManagerId(id == null ? "" : id)
+        .setLeader(isLeader())
+        .setLeaderId(l == null ? "" : l.leaderId())
+        .setZookeeper(zookeeper == null ? "" : zookeeper)
+        .build();
+  }
+
+  /** Stops every part in reverse order of start. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (health != null) {
+      health.enterTerminalState();
+    }
+    while (!opened.isEmpty()) {
+      AutoCloseable part = opened.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        // Keep closing the rest: a half-closed manager would leak ZooKeeper sessions and ports.
+        LOG.warn("closing {} failed", part, e);
+      }
+    }
+    LOG.info("manager {} stopped", id);
+  }
+
+  private void stopServer() throws InterruptedException {
+    Server s = server;
+    s.shutdown();
+    if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+      s.shutdownNow();
+      s.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private Server requireServer() {
+    Server s = server;
+    if (s == null) {
+      throw new IllegalStateException("manager not started");
+    }
+    return s;
+  }
+
+  private static void awaitConnected(CuratorFramework client) {
+    try {
+      if (!client.blockUntilConnected((int) ZK_CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw SwitchplaneException.unavailable("ZooKeeper not reachable within %d s", ZK_CONNECT_TIMEOUT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      throw ZkErrors.translate(e, "connecting to ZooKeeper");
+    }
+  }
+}

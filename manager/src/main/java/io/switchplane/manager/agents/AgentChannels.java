@@ -1,0 +1,162 @@
+package io.switchplane.manager.agents;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.switchplane.api.v1.HostAgentServiceGrpc;
+import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gRPC channel per agent endpoint ("host:port"), created on first use and kept: a channel
+ * is a reconnecting connection, so thousands of hosts cost thousands of idle TCP connections
+ * and no per-call setup. Plaintext for now (TLS comes with the mutual-TLS issue).
+ *
+ * <p>Reconnect tuning: a restarted agent closes its connections, the channel notices at once
+ * and reconnects on the next call. A host that stayed down puts its channel in connect backoff
+ * (1 s growing to 2 min in gRPC); callers retrying on their own schedule call
+ * {@link #resetConnectBackoff} first so the retry really dials. Keepalive pings run only while
+ * calls are outstanding (30 s, 10 s timeout) to notice a silently cut path; agents must permit
+ * pings every 30 s ({@code permitKeepAliveTime}) or they answer too_many_pings.
+ *
+ * <p>Thread-safe. Call executor: a small fixed pool owned here, so no thread is made per call.
+ */
+public final class AgentChannels implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentChannels.class);
+  /** GetState answers carry the applied, effective and backend ports of up to 4,096 ports. */
+  private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
+  private static final int FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final ConcurrentHashMap<String, Entry> channels = new ConcurrentHashMap<>();
+  private final ExecutorService executor;
+  private final Duration connectTimeout;
+  private volatile boolean closed;
+
+  private record Entry(ManagedChannel channel, HostAgentServiceFutureStub stub) {}
+
+  /** Channels with a 5 s TCP connect timeout. */
+  public AgentChannels() {
+    this(Duration.ofSeconds(5));
+  }
+
+  /**
+   * @param connectTimeout TCP connect timeout: a cut path drops SYNs, and Netty's default (30 s)
+   *     would keep a host unreachable long after it is back
+   */
+  public AgentChannels(Duration connectTimeout) {
+    this.connectTimeout = connectTimeout;
+    this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        daemonThreads("agent-channel-"));
+  }
+
+  /** The channel to an endpoint, created (not connected) on first use. */
+  public ManagedChannel channel(String endpoint) {
+    return entry(endpoint).channel();
+  }
+
+  /** A future stub on the endpoint's channel (callers add their own deadline per call). */
+  public HostAgentServiceFutureStub futureStub(String endpoint) {
+    return entry(endpoint).stub();
+  }
+
+  /** Makes a channel waiting out its connect backoff dial again now; no-op for unknown endpoints. */
+  public void resetConnectBackoff(String endpoint) {
+    Entry e = channels.get(endpoint);
+    if (e != null) {
+      e.channel().resetConnectBackoff();
+    }
+  }
+
+  /** Drops the channel of an endpoint no host uses any more (in-flight calls may finish). */
+  public void forget(String endpoint) {
+    Entry e = channels.remove(endpoint);
+    if (e != null) {
+      e.channel().shutdown();
+    }
+  }
+
+  /** Number of channels held. */
+  public int size() {
+    return channels.size();
+  }
+
+  /** Shuts every channel down, waits up to 5 s for calls to end, then forces them closed. */
+  @Override
+  public void close() {
+    closed = true;
+    List<ManagedChannel> all = new ArrayList<>();
+    for (String endpoint : List.copyOf(channels.keySet())) {
+      Entry e = channels.remove(endpoint);
+      if (e != null) {
+        e.channel().shutdown();
+        all.add(e.channel());
+      }
+    }
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    try {
+      for (ManagedChannel ch : all) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !ch.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          ch.shutdownNow();
+        }
+      }
+    } catch (InterruptedException e) {
+      all.forEach(ManagedChannel::shutdownNow);
+      Thread.currentThread().interrupt();
+    } finally {
+      executor.shutdown();
+    }
+    LOG.debug("closed {} agent channels", all.size());
+  }
+
+  private Entry entry(String endpoint) {
+    if (closed) {
+      throw new IllegalStateException("agent channels are closed");
+    }
+    Entry e = channels.computeIfAbsent(endpoint, this::open);
+    if (closed) {
+      // close() ran while this one was being made: do not leak it.
+      channels.remove(endpoint, e);
+      e.channel().shutdownNow();
+      throw new IllegalStateException("agent channels are closed");
+    }
+    return e;
+  }
+
+  private Entry open(String endpoint) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint)
+        .usePlaintext()
+        .executor(executor)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(false)
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        // A fixed window turns off BDP auto-tuning, whose pings cost a round trip of work per
+        // response; our messages are small and one at a time per channel, so there is nothing to tune.
+        .flowControlWindow(FLOW_CONTROL_WINDOW)
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+        .build();
+    LOG.debug("opened channel to agent {}", endpoint);
+    return new Entry(channel, HostAgentServiceGrpc.newFutureStub(channel));
+  }
+
+  static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,369 @@
+package io.switchplane.manager.grpc;
+
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+
+import io.grpc.stub.StreamObserver;
+import io.switchplane.api.v1.AddDvsMemberRequest;
+import io.switchplane.api.v1.AddDvsMemberResponse;
+import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.CommitChangeSetRequest;
+import io.switchplane.api.v1.CommitChangeSetResponse;
+import io.switchplane.api.v1.CreateDvsRequest;
+import io.switchplane.api.v1.CreateDvsResponse;
+import io.switchplane.api.v1.CreatePortGroupRequest;
+import io.switchplane.api.v1.CreatePortGroupResponse;
+import io.switchplane.api.v1.CreatePortRequest;
+import io.switchplane.api.v1.CreatePortResponse;
+import io.switchplane.api.v1.DeleteDvsRequest;
+import io.switchplane.api.v1.DeleteDvsResponse;
+import io.switchplane.api.v1.DeletePortGroupRequest;
+import io.switchplane.api.v1.DeletePortGroupResponse;
+import io.switchplane.api.v1.DeletePortRequest;
+import io.switchplane.api.v1.DeletePortResponse;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.GetDvsRequest;
+import io.switchplane.api.v1.GetDvsResponse;
+import io.switchplane.api.v1.GetHostDesiredStateRequest;
+import io.switchplane.api.v1.GetHostDesiredStateResponse;
+import io.switchplane.api.v1.GetManagerInfoRequest;
+import io.switchplane.api.v1.GetManagerInfoResponse;
+import io.switchplane.api.v1.GetPortGroupRequest;
+import io.switchplane.api.v1.GetPortGroupResponse;
+import io.switchplane.api.v1.GetPushStatusRequest;
+import io.switchplane.api.v1.GetPushStatusResponse;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.ListDvsRequest;
+import io.switchplane.api.v1.ListDvsResponse;
+import io.switchplane.api.v1.ListHostsRequest;
+import io.switchplane.api.v1.ListHostsResponse;
+import io.switchplane.api.v1.ListPortGroupsRequest;
+import io.switchplane.api.v1.ListPortGroupsResponse;
+import io.switchplane.api.v1.ListPortsRequest;
+import io.switchplane.api.v1.ListPortsResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PortGroupUpdate;
+import io.switchplane.api.v1.PortUpdate;
+import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.api.v1.RegisterHostResponse;
+import io.switchplane.api.v1.RemoveDvsMemberRequest;
+import io.switchplane.api.v1.RemoveDvsMemberResponse;
+import io.switchplane.api.v1.RemoveHostRequest;
+import io.switchplane.api.v1.RemoveHostResponse;
+import io.switchplane.api.v1.UpdateDvsRequest;
+import io.switchplane.api.v1.UpdateDvsResponse;
+import io.switchplane.api.v1.UpdatePortGroupRequest;
+import io.switchplane.api.v1.UpdatePortGroupResponse;
+import io.switchplane.api.v1.UpdatePortRequest;
+import io.switchplane.api.v1.UpdatePortResponse;
+import io.switchplane.common.diff.EffectiveStateResolver;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.StatusMapping;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.reconcile.DesiredStateBuilder;
+import io.switchplane.manager.reconcile.PushEngine;
+import io.switchplane.manager.service.ConfigService;
+import io.switchplane.manager.service.ConfigService.CommitResult;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator API: a thin adapter from the wire contract to {@link ConfigService} and
+ * {@link PushEngine}. It checks that required fields are present (INVALID_ARGUMENT otherwise),
+ * turns single-entity mutations into change sets of one op, and answers every failure through
+ * {@link StatusMapping#toStatus}; no status logic lives anywhere else.
+ */
+public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ManagerGrpcService.class);
+  private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
+
+  private final ConfigService service;
+  private final PushEngine push;
+  private final Supplier<GetManagerInfoResponse> info;
+
+  public ManagerGrpcService(ConfigService service, PushEngine push, Supplier<GetManagerInfoResponse> info) {
+    this.service = service;
+    this.push = push;
+    this.info = info;
+  }
+
+  @Override
+  public void createDvs(CreateDvsRequest r, StreamObserver<CreateDvsResponse> out) {
+    unary(out, () -> {
+      required(r.getName(), "name");
+      Dvs.Builder dvs = Dvs.newBuilder().setName(r.getName()).addAllUplinks(r.getUplinksList())
+          .setMtu(r.getMtu()).setDescription(r.getDescription());
+      if (r.hasDefaultPolicy()) {
+        dvs.setDefaultPolicy(r.getDefaultPolicy());
+      }
+      return CreateDvsResponse.newBuilder().setDvs(service.createDvs(dvs.build()).dvs()).build();
+    });
+  }
+
+  @Override
+  public void getDvs(GetDvsRequest r, StreamObserver<GetDvsResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      return GetDvsResponse.newBuilder().setDvs(c.dvs())
+          .setPortGroupCount(c.portGroups().size()).setPortCount(c.ports().size()).build();
+    });
+  }
+
+  @Override
+  public void listDvs(ListDvsRequest r, StreamObserver<ListDvsResponse> out) {
+    unary(out, () -> ListDvsResponse.newBuilder().addAllSwitches(service.listDvs()).build());
+  }
+
+  @Override
+  public void updateDvs(UpdateDvsRequest r, StreamObserver<UpdateDvsResponse> out) {
+    unary(out, () -> {
+      present(r.hasSettings(), "settings");
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setUpdateDvs(r.getSettings()).build(),
+          r.getExpectedGeneration());
+      return UpdateDvsResponse.newBuilder().setDvs(c.after().dvs()).build();
+    });
+  }
+
+  @Override
+  public void deleteDvs(DeleteDvsRequest r, StreamObserver<DeleteDvsResponse> out) {
+    unary(out, () -> {
+      service.deleteDvs(required(r.getDvs(), "dvs"), r.getExpectedGeneration());
+      return DeleteDvsResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void addDvsMember(AddDvsMemberRequest r, StreamObserver<AddDvsMemberResponse> out) {
+    unary(out, () -> {
+      present(r.hasMember(), "member");
+      required(r.getMember().getHostId(), "member.host_id");
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setAddMember(r.getMember()).build(),
+          r.getExpectedGeneration());
+      return AddDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
+    });
+  }
+
+  @Override
+  public void removeDvsMember(RemoveDvsMemberRequest r, StreamObserver<RemoveDvsMemberResponse> out) {
+    unary(out, () -> {
+      CommitResult c = commit(r.getDvs(),
+          ChangeOp.newBuilder().setRemoveMember(required(r.getHost(), "host")).build(), r.getExpectedGeneration());
+      return RemoveDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
+    });
+  }
+
+  @Override
+  public void createPortGroup(CreatePortGroupRequest r, StreamObserver<CreatePortGroupResponse> out) {
+    unary(out, () -> {
+      present(r.hasPortGroup(), "port_group");
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePortGroup(r.getPortGroup()).build(),
+          r.getExpectedGeneration());
+      return CreatePortGroupResponse.newBuilder().setPortGroup(touchedPortGroup(c))
+          .setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void updatePortGroup(UpdatePortGroupRequest r, StreamObserver<UpdatePortGroupResponse> out) {
+    unary(out, () -> {
+      required(r.getPortGroup(), "port_group");
+      present(r.hasSettings(), "settings");
+      ChangeOp op = ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
+          .setPortGroup(r.getPortGroup()).setSettings(r.getSettings())).build();
+      CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
+      return UpdatePortGroupResponse.newBuilder().setPortGroup(touchedPortGroup(c))
+          .setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void getPortGroup(GetPortGroupRequest r, StreamObserver<GetPortGroupResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      PortGroup pg = portGroup(c, required(r.getPortGroup(), "port_group"));
+      int count = (int) c.ports().values().stream().filter(p -> p.getPortGroupId().equals(pg.getId())).count();
+      return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
+    });
+  }
+
+  @Override
+  public void listPortGroups(ListPortGroupsRequest r, StreamObserver<ListPortGroupsResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      return ListPortGroupsResponse.newBuilder().addAllPortGroups(c.portGroups().values().stream()
+          .sorted(Comparator.comparing(PortGroup::getName)).toList()).build();
+    });
+  }
+
+  @Override
+  public void deletePortGroup(DeletePortGroupRequest r, StreamObserver<DeletePortGroupResponse> out) {
+    unary(out, () -> {
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder()
+          .setDeletePortGroup(required(r.getPortGroup(), "port_group")).build(), r.getExpectedGeneration());
+      return DeletePortGroupResponse.newBuilder().setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void createPort(CreatePortRequest r, StreamObserver<CreatePortResponse> out) {
+    unary(out, () -> {
+      present(r.hasPort(), "port");
+      required(r.getPort().getKey(), "port.key");
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePort(r.getPort()).build(),
+          r.getExpectedGeneration());
+      return CreatePortResponse.newBuilder().setPort(c.after().ports().get(r.getPort().getKey()))
+          .setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void updatePort(UpdatePortRequest r, StreamObserver<UpdatePortResponse> out) {
+    unary(out, () -> {
+      required(r.getKey(), "key");
+      present(r.hasSettings(), "settings");
+      ChangeOp op = ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
+          .setKey(r.getKey()).setSettings(r.getSettings())).build();
+      CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
+      return UpdatePortResponse.newBuilder().setPort(c.after().ports().get(r.getKey()))
+          .setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void listPorts(ListPortsRequest r, StreamObserver<ListPortsResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      List<Port> ports = r.getHost().isEmpty() ? List.copyOf(c.ports().values()) : c.portsOnHost(hostId(c, r.getHost()));
+      String pgId = r.getPortGroup().isEmpty() ? null : portGroup(c, r.getPortGroup()).getId();
+      return ListPortsResponse.newBuilder().addAllPorts(ports.stream()
+          .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
+          .sorted(Comparator.comparing(Port::getKey)).toList()).build();
+    });
+  }
+
+  @Override
+  public void deletePort(DeletePortRequest r, StreamObserver<DeletePortResponse> out) {
+    unary(out, () -> {
+      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setDeletePort(required(r.getKey(), "key")).build(),
+          r.getExpectedGeneration());
+      return DeletePortResponse.newBuilder().setGeneration(c.generation()).build();
+    });
+  }
+
+  @Override
+  public void commitChangeSet(CommitChangeSetRequest r, StreamObserver<CommitChangeSetResponse> out) {
+    unary(out, () -> {
+      CommitResult c = service.commit(required(r.getDvs(), "dvs"), r.getOpsList(), r.getExpectedGeneration(),
+          r.getDescription());
+      return CommitChangeSetResponse.newBuilder().setGeneration(c.generation())
+          .setHostsAffected(c.hostsAffected()).build();
+    });
+  }
+
+  @Override
+  public void registerHost(RegisterHostRequest r, StreamObserver<RegisterHostResponse> out) {
+    unary(out, () -> {
+      required(r.getName(), "name");
+      required(r.getEndpoint(), "endpoint");
+      return RegisterHostResponse.newBuilder().setHost(service.registerHost(r.getName(), r.getEndpoint())).build();
+    });
+  }
+
+  @Override
+  public void listHosts(ListHostsRequest r, StreamObserver<ListHostsResponse> out) {
+    unary(out, () -> ListHostsResponse.newBuilder().addAllHosts(service.listHosts()).build());
+  }
+
+  @Override
+  public void removeHost(RemoveHostRequest r, StreamObserver<RemoveHostResponse> out) {
+    unary(out, () -> {
+      service.removeHost(required(r.getHost(), "host"));
+      return RemoveHostResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getPushStatus(GetPushStatusRequest r, StreamObserver<GetPushStatusResponse> out) {
+    unary(out, () -> {
+      String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
+      return GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId)).build();
+    });
+  }
+
+  @Override
+  public void getHostDesiredState(GetHostDesiredStateRequest r, StreamObserver<GetHostDesiredStateResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      String hostId = hostId(c, required(r.getHost(), "host"));
+      if (!ModelValidator.isMember(c.dvs(), hostId)) {
+        throw SwitchplaneException.precondition("host '%s' is not a member of DVS '%s'", r.getHost(),
+            c.dvs().getName());
+      }
+      HostSwitchState desired = DesiredStateBuilder.build(c, hostId);
+      return GetHostDesiredStateResponse.newBuilder().setDesired(desired)
+          .addAllEffectivePorts(EffectiveStateResolver.resolveAll(desired).values().stream().sorted(BY_KEY).toList())
+          .build();
+    });
+  }
+
+  @Override
+  public void getManagerInfo(GetManagerInfoRequest r, StreamObserver<GetManagerInfoResponse> out) {
+    unary(out, info::get);
+  }
+
+  private CommitResult commit(String dvs, ChangeOp op, long expectedGeneration) {
+    return service.commit(required(dvs, "dvs"), List.of(op), expectedGeneration, "");
+  }
+
+  private static PortGroup touchedPortGroup(CommitResult c) {
+    return c.after().portGroups().get(c.plan().portGroupIds().get(0));
+  }
+
+  private static PortGroup portGroup(DvsConfig c, String ref) {
+    return c.findPortGroup(ref).orElseThrow(() ->
+        SwitchplaneException.notFound("port group '%s' not found in DVS '%s'", ref, c.dvs().getName()));
+  }
+
+  /** A member's id as given, else a registered host's id by id or name. */
+  private String hostId(DvsConfig c, String ref) {
+    return ModelValidator.isMember(c.dvs(), ref) ? ref : service.host(ref).getId();
+  }
+
+  private static String required(String value, String field) {
+    if (value.isEmpty()) {
+      throw invalid("%s is required", field);
+    }
+    return value;
+  }
+
+  private static void present(boolean set, String field) {
+    if (!set) {
+      throw invalid("%s is required", field);
+    }
+  }
+
+  /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
+  private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException e) {
+      if (!(e instanceof SwitchplaneException se) || se.code() == ErrorCode.INTERNAL) {
+        LOG.error("operator call failed unexpectedly", e);
+      } else {
+        LOG.debug("operator call refused: {} {}", se.code(), se.getMessage());
+      }
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}

@@ -1,0 +1,308 @@
+package io.switchplane.manager.reconcile;
+
+import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.common.error.SwitchplaneException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The push status of every member host of every DVS (Helix's ExternalView as the leader sees
+ * it), and the waiters for "every member in sync". Thread-safe: one lock per DVS, updates
+ * touch mutable entries (no message built per update); protos are built only when queried.
+ *
+ * <p>Invariant kept by {@link #commit}: every entry of a DVS has the DVS's latest generation as
+ * desired generation, so "every member in sync for generation g" is "generation >= g and no
+ * entry out of IN_SYNC", tracked with a counter instead of a scan.
+ */
+public final class HostStatusBook {
+  private static final Comparator<HostPushStatus> ORDER = Comparator
+      .comparing(HostPushStatus::getDvsName)
+      .thenComparing(HostPushStatus::getDvsId)
+      .thenComparing(HostPushStatus::getHostName)
+      .thenComparing(HostPushStatus::getHostId);
+
+  private final ConcurrentHashMap<String, DvsBook> books = new ConcurrentHashMap<>();
+
+  /**
+   * Records a new generation of a DVS in one step: desired generation of every member set to
+   * generation; members not listed are dropped; new members and the changed hosts become
+   * PENDING with no attempts. Unchanged members keep their state (IN_SYNC stays IN_SYNC).
+   *
+   * @param hostName the name of a host by id, asked only for hosts new to the book
+   */
+  public void commit(String dvsId, String dvsName, long generation, Collection<String> members,
+      Set<String> changed, Function<String, String> hostName) {
+    List<CompletableFuture<Void>> done;
+    DvsBook book = books.computeIfAbsent(dvsId, DvsBook::new);
+    synchronized (book) {
+      book.name = dvsName;
+      book.generation = Math.max(book.generation, generation);
+      Set<String> memberSet = members instanceof Set<String> s ? s : new HashSet<>(members);
+      for (Iterator<Entry> it = book.hosts.values().iterator(); it.hasNext(); ) {
+        Entry e = it.next();
+        if (!memberSet.contains(e.hostId)) {
+          if (e.state != HostSyncState.HOST_SYNC_STATE_IN_SYNC) {
+            book.notInSync--;
+          }
+          it.remove();
+        }
+      }
+      for (String host : memberSet) {
+        Entry e = book.hosts.get(host);
+        if (e == null) {
+          e = new Entry(host, hostName.apply(host));
+          book.hosts.put(host, e);
+          book.notInSync++; // starts PENDING
+        } else if (changed.contains(host)) {
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_PENDING);
+          e.attempts = 0;
+        }
+        e.desired = book.generation;
+      }
+      done = book.readyWaiters();
+    }
+    done.forEach(f -> f.complete(null));
+  }
+
+  /** A push to the host started. */
+  public void pushing(String dvsId, String hostId) {
+    update(dvsId, hostId, (book, e) -> {
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_PUSHING);
+      e.attempts++;
+    });
+  }
+
+  /**
+   * A push succeeded.
+   *
+   * @param current true when the pushed state is the latest desired one (IN_SYNC), false when
+   *     a newer one waits (PENDING)
+   */
+  public void pushed(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs,
+      boolean current) {
+    update(dvsId, hostId, (book, e) -> {
+      e.applied = applied;
+      e.lastError = "";
+      e.lastPushMs = nowMs;
+      e.lastSummary = summary;
+      book.setState(e, current ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
+    });
+  }
+
+  /** The host was found to hold the desired content already (at generation applied); not pushed. */
+  public void alreadyInSync(String dvsId, String hostId, long applied) {
+    update(dvsId, hostId, (book, e) -> {
+      e.applied = applied;
+      e.lastError = "";
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+    });
+  }
+
+  /** A push failed; state is FAILED or UNREACHABLE. */
+  public void failed(String dvsId, String hostId, HostSyncState state, String error, long nowMs) {
+    update(dvsId, hostId, (book, e) -> {
+      e.lastError = error;
+      e.lastPushMs = nowMs;
+      book.setState(e, state);
+    });
+  }
+
+  /** Forgets a DVS; its waiters complete (nothing is left to wait for). */
+  public void forget(String dvsId) {
+    DvsBook book = books.remove(dvsId);
+    if (book != null) {
+      List<CompletableFuture<Void>> waiting;
+      synchronized (book) {
+        waiting = new ArrayList<>(book.waiters.keySet());
+        book.waiters.clear();
+      }
+      waiting.forEach(f -> f.complete(null));
+    }
+  }
+
+  /** Forgets everything (leadership lost); waiters fail with UNAVAILABLE. */
+  public void clear() {
+    for (String dvsId : List.copyOf(books.keySet())) {
+      DvsBook book = books.remove(dvsId);
+      if (book != null) {
+        List<CompletableFuture<Void>> waiting;
+        synchronized (book) {
+          waiting = new ArrayList<>(book.waiters.keySet());
+          book.waiters.clear();
+        }
+        SwitchplaneException lost = SwitchplaneException.unavailable(
+            "this manager stopped leading; push status of DVS %s is no longer tracked here", dvsId);
+        waiting.forEach(f -> f.completeExceptionally(lost));
+      }
+    }
+  }
+
+  /**
+   * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation.
+   * A DVS the book does not know yet is waited for (its first commit may still be on its way).
+   */
+  public CompletableFuture<Void> whenInSync(String dvsId, long generation) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    DvsBook book = books.computeIfAbsent(dvsId, DvsBook::new);
+    boolean ready;
+    synchronized (book) {
+      ready = book.inSync(generation);
+      if (!ready) {
+        book.waiters.put(f, generation);
+      }
+    }
+    if (ready) {
+      f.complete(null);
+    }
+    return f;
+  }
+
+  /** Ids of the DVSes tracked. */
+  public Set<String> dvsIds() {
+    return Set.copyOf(books.keySet());
+  }
+
+  /** The status of one host of one DVS. */
+  public Optional<HostPushStatus> get(String dvsId, String hostId) {
+    DvsBook book = books.get(dvsId);
+    if (book == null) {
+      return Optional.empty();
+    }
+    synchronized (book) {
+      Entry e = book.hosts.get(hostId);
+      return e == null ? Optional.empty() : Optional.of(book.toProto(e));
+    }
+  }
+
+  /** Statuses of one DVS (or of every DVS when dvsIdOrNull is null), sorted by DVS name then host name. */
+  public List<HostPushStatus> list(String dvsIdOrNull) {
+    List<HostPushStatus> out = new ArrayList<>();
+    Collection<DvsBook> selected = dvsIdOrNull == null
+        ? books.values()
+        : Optional.ofNullable(books.get(dvsIdOrNull)).map(List::of).orElse(List.of());
+    for (DvsBook book : selected) {
+      synchronized (book) {
+        for (Entry e : book.hosts.values()) {
+          out.add(book.toProto(e));
+        }
+      }
+    }
+    out.sort(ORDER);
+    return out;
+  }
+
+  private interface Mutation {
+    void apply(DvsBook book, Entry entry);
+  }
+
+  /** Applies a mutation to an existing entry; an unknown DVS or host is ignored (it was dropped). */
+  private void update(String dvsId, String hostId, Mutation mutation) {
+    DvsBook book = books.get(dvsId);
+    if (book == null) {
+      return;
+    }
+    List<CompletableFuture<Void>> done;
+    synchronized (book) {
+      Entry e = book.hosts.get(hostId);
+      if (e == null) {
+        return;
+      }
+      mutation.apply(book, e);
+      done = book.notInSync == 0 && !book.waiters.isEmpty() ? book.readyWaiters() : List.of();
+    }
+    done.forEach(f -> f.complete(null));
+  }
+
+  /** Guarded by itself. */
+  private static final class DvsBook {
+    private final String id;
+    private String name = "";
+    private long generation;
+    private final Map<String, Entry> hosts = new HashMap<>();
+    private final Map<CompletableFuture<Void>, Long> waiters = new HashMap<>();
+    private int notInSync;
+
+    private DvsBook(String id) {
+      this.id = id;
+    }
+
+    private void setState(Entry e, HostSyncState state) {
+      boolean was = e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC;
+      boolean is = state == HostSyncState.HOST_SYNC_STATE_IN_SYNC;
+      e.state = state;
+      if (was && !is) {
+        notInSync++;
+      } else if (!was && is) {
+        notInSync--;
+      }
+    }
+
+    private boolean inSync(long wanted) {
+      return generation >= wanted && notInSync == 0;
+    }
+
+    private List<CompletableFuture<Void>> readyWaiters() {
+      if (waiters.isEmpty() || notInSync != 0) {
+        return List.of();
+      }
+      List<CompletableFuture<Void>> out = new ArrayList<>();
+      for (Iterator<Map.Entry<CompletableFuture<Void>, Long>> it = waiters.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<CompletableFuture<Void>, Long> w = it.next();
+        if (inSync(w.getValue())) {
+          out.add(w.getKey());
+          it.remove();
+        }
+      }
+      return out;
+    }
+
+    private HostPushStatus toProto(Entry e) {
+      HostPushStatus.Builder b = HostPushStatus.newBuilder()
+          .setDvsId(id)
+          .setDvsName(name)
+          .setHostId(e.hostId)
+          .setHostName(e.hostName)
+          .setDesiredGeneration(e.desired)
+          .setAppliedGeneration(e.applied)
+          .setState(e.state)
+          .setLastError(e.lastError)
+          .setAttempts(e.attempts)
+          .setLastPushUnixMs(e.lastPushMs);
+      if (e.lastSummary != null) {
+        b.setLastSummary(e.lastSummary);
+      }
+      return b.build();
+    }
+  }
+
+  /** Mutable status of one host; guarded by its DvsBook. */
+  private static final class Entry {
+    private final String hostId;
+    private final String hostName;
+    private long desired;
+    private long applied;
+    private HostSyncState state = HostSyncState.HOST_SYNC_STATE_PENDING;
+    private String lastError = "";
+    private int attempts;
+    private long lastPushMs;
+    private ChangeSummary lastSummary;
+
+    private Entry(String hostId, String hostName) {
+      this.hostId = hostId;
+      this.hostName = hostName;
+    }
+  }
+}

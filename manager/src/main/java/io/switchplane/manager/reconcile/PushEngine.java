@@ -1,0 +1,328 @@
+package io.switchplane.manager.reconcile;
+
+import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.agents.AgentChannels;
+import io.switchplane.manager.model.DvsConfig;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's push side: turns committed configurations into final host states and pushes
+ * them to the agents, in parallel and bounded, one call at a time per (DVS, host), coalescing,
+ * retrying with backoff, and keeping a per-host status.
+ *
+ * <p>Lifecycle (like Curator's LeaderLatch): constructed LATENT (no I/O, no threads), then
+ * {@link #start()}, then any number of {@link #activate}/{@link #deactivate} rounds as
+ * leadership comes and goes, then {@link #close()}. Commits and deletions arriving while not
+ * active are ignored: {@link #activate} reads the whole desired state anyway.
+ *
+ * <p>Threads: none per push. Calls are async; completions run on the agent channels' pool; a
+ * single engine thread starts the calls a commit queued and fires retries. The methods of
+ * {@link CommitListener} cost O(affected hosts) on the caller's thread and do no I/O. Calls in flight over all hosts are bounded by
+ * {@link PushSettings#maxInFlight()} (changeable with {@link #setMaxInFlight}).
+ */
+public final class PushEngine implements CommitListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
+
+  private enum State { LATENT, STARTED, CLOSED }
+
+  private record Key(String dvsId, String hostId) {}
+
+  private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+  private final HostDirectory hosts;
+  private final AgentChannels channels;
+  private final boolean ownsChannels;
+  private final HostStatusBook book = new HostStatusBook();
+  private final PushDispatcher dispatcher;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
+  private final PushContext ctx;
+  /** Serializes leadership changes and commits, so they apply in the order they were told. */
+  private final Object order = new Object();
+  private volatile boolean active;
+
+  /** An engine with its own agent channels (closed with it). Does no I/O. */
+  public PushEngine(HostDirectory hosts, PushSettings settings) {
+    this(hosts, settings, new AgentChannels(), true);
+  }
+
+  /** An engine using shared agent channels, which the caller closes. Does no I/O. */
+  public PushEngine(HostDirectory hosts, PushSettings settings, AgentChannels channels) {
+    this(hosts, settings, channels, false);
+  }
+
+  private PushEngine(HostDirectory hosts, PushSettings settings, AgentChannels channels, boolean ownsChannels) {
+    this.hosts = Objects.requireNonNull(hosts, "hosts");
+    Objects.requireNonNull(settings, "settings");
+    this.channels = Objects.requireNonNull(channels, "channels");
+    this.ownsChannels = ownsChannels;
+    this.dispatcher = new PushDispatcher(settings.maxInFlight());
+    AtomicInteger n = new AtomicInteger();
+    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "push-retry-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    // Cancelled retries (superseded by a newer state) must not pile up in the queue.
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.ctx = new PushContext(hosts, channels, book, dispatcher, scheduler, settings.callDeadline(),
+        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied);
+  }
+
+  /** LATENT → STARTED. @throws IllegalStateException when started or closed already */
+  public void start() {
+    if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+      throw new IllegalStateException("push engine cannot be started: it is " + state.get());
+    }
+    LOG.debug("push engine started");
+  }
+
+  /** Stops pushing, cancels retries, closes its own channels. Idempotent. */
+  @Override
+  public void close() {
+    if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+      return;
+    }
+    deactivate();
+    pushers.values().forEach(HostPusher::retire);
+    pushers.clear();
+    scheduler.shutdownNow();
+    if (ownsChannels) {
+      channels.close();
+    }
+    LOG.debug("push engine closed");
+  }
+
+  /** Whether this engine leads (pushes). */
+  public boolean isActive() {
+    return active;
+  }
+
+  /**
+   * This manager became leader; all is every DVS as stored. For every member host of every DVS
+   * the agent is asked what it has (GetState; NOT_FOUND means nothing) and the desired state is
+   * pushed only where the content differs. A host whose content matches is IN_SYNC at the
+   * generation it has, even when that generation is older: unchanged hosts are not contacted
+   * on commits either, so older generations with current content are the normal case.
+   * Calling it again while active re-synchronizes everything.
+   */
+  public void activate(Collection<DvsConfig> all) {
+    requireStarted();
+    int hostCount = 0;
+    synchronized (order) {
+      active = true;
+      Set<Key> keep = new HashSet<>();
+      Set<String> dvsIds = new HashSet<>();
+      for (DvsConfig config : all) {
+        dvsIds.add(config.id());
+        List<String> members = memberIds(config);
+        book.commit(config.id(), config.dvs().getName(), config.generation(), members,
+            new HashSet<>(members), this::hostName);
+        for (HostMember member : config.dvs().getMembersList()) {
+          Key key = new Key(config.id(), member.getHostId());
+          keep.add(key);
+          submit(key, DesiredStateBuilder.build(config, member), true);
+        }
+        hostCount += members.size();
+      }
+      pushers.entrySet().removeIf(e -> {
+        if (keep.contains(e.getKey())) {
+          return false;
+        }
+        e.getValue().retire();
+        return true;
+      });
+      for (String dvsId : book.dvsIds()) {
+        if (!dvsIds.contains(dvsId)) {
+          book.forget(dvsId);
+        }
+      }
+    }
+    startQueued();
+    LOG.info("leading: checking {} member hosts of {} DVS", hostCount, all.size());
+  }
+
+  /** Leadership lost: no new calls (in-flight ones end on their own), retries cancelled, statuses dropped. */
+  public void deactivate() {
+    synchronized (order) {
+      if (!active) {
+        return;
+      }
+      active = false;
+      dispatcher.clear();
+      pushers.values().forEach(HostPusher::halt);
+      book.clear();
+    }
+    LOG.info("no longer leading: pushes stopped");
+  }
+
+  /**
+   * Pushes a committed change: only the hosts {@link AffectedHosts} names get a new desired
+   * state (built for them alone); hosts that left get a tombstone; every other member stays as it
+   * is with its desired generation raised, and is not contacted.
+   */
+  @Override
+  public void committed(DvsConfig before, DvsConfig after) {
+    if (!running()) {
+      return;
+    }
+    AffectedHosts.Result affected;
+    synchronized (order) {
+      if (!active) {
+        return;
+      }
+      affected = AffectedHosts.compute(before, after);
+      List<String> members = memberIds(after);
+      book.commit(after.id(), after.dvs().getName(), after.generation(), members, affected.changed(),
+          this::hostName);
+      Map<String, HostMember> byHost = affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
+      for (String host : affected.changed()) {
+        submit(new Key(after.id(), host), DesiredStateBuilder.build(after, byHost.get(host)), false);
+      }
+      for (String host : affected.left()) {
+        submit(new Key(after.id(), host), DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host), false);
+      }
+    }
+    startQueued();
+    LOG.debug("DVS {} generation {}: pushing to {} hosts, removing from {}",
+        after.id(), after.generation(), affected.changed().size(), affected.left().size());
+  }
+
+  /**
+   * A DVS was deleted: every member gets a tombstone at generation last+1; once all applied it,
+   * the DVS's statuses are forgotten.
+   */
+  @Override
+  public void deleted(DvsConfig last) {
+    if (!running()) {
+      return;
+    }
+    long generation = last.generation() + 1;
+    synchronized (order) {
+      if (!active) {
+        return;
+      }
+      List<String> members = memberIds(last);
+      book.commit(last.id(), last.dvs().getName(), generation, members, new HashSet<>(members), this::hostName);
+      for (String host : members) {
+        submit(new Key(last.id(), host), DesiredStateBuilder.tombstone(last.dvs(), generation, host), false);
+      }
+      book.whenInSync(last.id(), generation).whenComplete((ok, failure) -> {
+        if (failure == null) {
+          book.forget(last.id());
+        }
+      });
+    }
+    startQueued();
+    LOG.debug("DVS {} deleted: removing it from its hosts", last.id());
+  }
+
+  /** Push statuses of one DVS (null: of every DVS), sorted by DVS name then host name. */
+  public List<HostPushStatus> status(String dvsIdOrNull) {
+    return book.list(dvsIdOrNull);
+  }
+
+  /** Push status of one member host of one DVS. */
+  public Optional<HostPushStatus> status(String dvsId, String hostId) {
+    return book.get(dvsId, hostId);
+  }
+
+  /**
+   * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation.
+   * Fails at once with UNAVAILABLE when not leading, later when leadership is lost. A DVS not
+   * seen yet is waited for. For a deleted DVS, wait for last generation + 1 (the tombstones).
+   */
+  public CompletableFuture<Void> whenInSync(String dvsId, long generation) {
+    if (!active) {
+      return CompletableFuture.failedFuture(
+          SwitchplaneException.unavailable("this manager does not lead: it pushes nothing"));
+    }
+    return book.whenInSync(dvsId, generation);
+  }
+
+  /** Changes the bound on calls in flight (1 = one host at a time); takes effect for the next starts. */
+  public void setMaxInFlight(int maxInFlight) {
+    dispatcher.setMaxInFlight(maxInFlight);
+  }
+
+  public int maxInFlight() {
+    return dispatcher.maxInFlight();
+  }
+
+  /** Calls in flight now. */
+  public int inFlight() {
+    return dispatcher.inFlight();
+  }
+
+  /** Pushes waiting for a slot now. */
+  public int queued() {
+    return dispatcher.queued();
+  }
+
+  private void submit(Key key, HostSwitchState desired, boolean probeFirst) {
+    // A pusher retired between lookup and submit has left the map: the next turn makes a fresh one.
+    while (!pushers.computeIfAbsent(key, k -> new HostPusher(k.dvsId(), k.hostId(), ctx)).submit(desired, probeFirst)) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Starts the queued pushes on the engine's thread: the caller (the store's commit thread) returns at once. */
+  private void startQueued() {
+    try {
+      scheduler.execute(dispatcher::drain);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("push engine closing: queued pushes dropped", e);
+    }
+  }
+
+  /** A tombstone went through: the pair needs no pusher any more (unless a newer state came). */
+  private void tombstoneApplied(HostPusher pusher) {
+    pushers.computeIfPresent(new Key(pusher.dvsId(), pusher.hostId()),
+        (k, current) -> current == pusher && pusher.retireIfTombstoned() ? null : current);
+  }
+
+  private boolean running() {
+    State s = state.get();
+    if (s != State.STARTED) {
+      LOG.debug("push engine is {}: change ignored", s);
+      return false;
+    }
+    return true;
+  }
+
+  private void requireStarted() {
+    if (state.get() != State.STARTED) {
+      throw new IllegalStateException("push engine is " + state.get() + ", not STARTED");
+    }
+  }
+
+  private String hostName(String hostId) {
+    return hosts.host(hostId).map(Host::getName).filter(n -> !n.isEmpty()).orElse(hostId);
+  }
+
+  private static List<String> memberIds(DvsConfig config) {
+    List<String> out = new ArrayList<>(config.dvs().getMembersCount());
+    for (HostMember m : config.dvs().getMembersList()) {
+      out.add(m.getHostId());
+    }
+    return out;
+  }
+}

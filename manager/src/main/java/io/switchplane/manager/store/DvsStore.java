@@ -1,0 +1,288 @@
+package io.switchplane.manager.store;
+
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.changeset.EntityWrite;
+import io.switchplane.manager.changeset.Plan;
+import io.switchplane.manager.model.DvsConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DVS configurations in ZooKeeper, through Curator (layout in {@link StoreLayout}).
+ *
+ * <p>Why ZooKeeper and Curator: ZooKeeper gives linearizable writes, multi-op transactions
+ * with per-znode version checks, and sessions for leader election, which is exactly what
+ * "one change set = one atomic, optimistically checked write" and "one leader pushes" need.
+ * Curator adds the retry policy, connection-state handling, the transaction API and the
+ * LeaderLatch recipe, so none of that is hand-written.
+ *
+ * <p>Concurrency contract: the DVS znode is written exactly once per generation. It is created
+ * at znode version 0 with generation 1 and every change set sets it with generation + 1, so its
+ * znode version is always generation - 1. Every change set is ONE transaction whose first op is
+ * the DVS setData expecting that version, followed by the entity writes: a writer that planned
+ * against a stale generation gets ABORTED and nothing is written. Transactions above
+ * {@link ZkTxn#MAX_BYTES} are refused with INVALID_ARGUMENT before anything is sent.
+ */
+public final class DvsStore {
+  private static final Logger LOG = LoggerFactory.getLogger(DvsStore.class);
+  /** Attempts at a consistent read of one DVS while it is being written. */
+  private static final int READ_ATTEMPTS = 5;
+
+  private final CuratorFramework client;
+  private final ZkReads reads;
+
+  public DvsStore(CuratorFramework client) {
+    this.client = client;
+    this.reads = new ZkReads(client);
+  }
+
+  /** A DVS record with the znode version it was read at. */
+  public record VersionedDvs(Dvs dvs, int version) {}
+
+  /** Creates the top-level znodes if missing. Idempotent. */
+  public void ensureLayout() {
+    for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES)) {
+      try {
+        client.create().creatingParentsIfNeeded().forPath(path);
+      } catch (KeeperException.NodeExistsException e) {
+        LOG.trace("{} exists already", path);
+      } catch (Exception e) {
+        throw ZkErrors.translate(e, "creating " + path);
+      }
+    }
+  }
+
+  /** The id of the DVS with this name, if any. */
+  public Optional<String> idByName(String name) {
+    if (!StoreLayout.isSegment(name)) {
+      return Optional.empty();
+    }
+    return reads.read(StoreLayout.dvsName(name)).map(v -> new String(v.data(), StandardCharsets.UTF_8));
+  }
+
+  /** The DVS record (without port groups and ports) with its znode version. */
+  public Optional<VersionedDvs> readDvs(String id) {
+    if (!StoreLayout.isSegment(id)) {
+      return Optional.empty();
+    }
+    String path = StoreLayout.dvs(id);
+    return reads.read(path).map(v -> new VersionedDvs(ZkReads.parse(Dvs.parser(), v.data(), path), v.version()));
+  }
+
+  /** Every DVS record with its znode version, sorted by name. */
+  public List<VersionedDvs> listDvs() {
+    List<VersionedDvs> out = new ArrayList<>();
+    for (String id : reads.children(StoreLayout.DVS)) {
+      readDvs(id).ifPresent(out::add);
+    }
+    out.sort(Comparator.comparing(v -> v.dvs().getName()));
+    return out;
+  }
+
+  /**
+   * One DVS with its port groups and ports, consistent at one generation: the record is read
+   * again after its children and the read repeats if a change set landed meanwhile.
+   */
+  public Optional<DvsConfig> load(String id) {
+    for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      Optional<VersionedDvs> first = readDvs(id);
+      if (first.isEmpty()) {
+        return Optional.empty();
+      }
+      Map<String, PortGroup> groups = new LinkedHashMap<>();
+      reads.readChildren(StoreLayout.portGroups(id)).forEach((pgId, data) ->
+          groups.put(pgId, ZkReads.parse(PortGroup.parser(), data, StoreLayout.portGroup(id, pgId))));
+      Map<String, Port> ports = new LinkedHashMap<>();
+      for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
+        String parent = StoreLayout.portBucket(id, bucket);
+        reads.readChildren(parent).forEach((key, data) ->
+            ports.put(key, ZkReads.parse(Port.parser(), data, parent + "/" + key)));
+      }
+      Optional<VersionedDvs> again = readDvs(id);
+      if (again.isPresent() && again.get().version() == first.get().version()) {
+        checkVersion(again.get());
+        return Optional.of(DvsConfig.of(again.get().dvs(), groups, ports));
+      }
+      LOG.debug("DVS {} changed while loading it (attempt {}); reading again", id, attempt);
+    }
+    throw SwitchplaneException.unavailable("DVS %s kept changing while being read; retry", id);
+  }
+
+  /** Every DVS with its children (for the leader's cache). */
+  public List<DvsConfig> loadAll() {
+    List<DvsConfig> out = new ArrayList<>();
+    for (String id : reads.children(StoreLayout.DVS)) {
+      load(id).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Stores a new DVS (generation 1, no port groups or ports) and claims its name. */
+  public void create(Dvs dvs) {
+    String id = dvs.getId();
+    ZkTxn txn = new ZkTxn()
+        .create(StoreLayout.dvs(id), dvs.toByteArray())
+        .create(StoreLayout.portGroups(id), new byte[0])
+        .create(StoreLayout.ports(id), new byte[0]);
+    for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
+      txn.create(StoreLayout.portBucket(id, bucket), new byte[0]);
+    }
+    txn.create(StoreLayout.dvsName(dvs.getName()), id.getBytes(StandardCharsets.UTF_8));
+    txn.checkSize("the new DVS");
+    txn.commit(client, "creating DVS '" + dvs.getName() + "'", r -> {
+      if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(dvs.getName()))) {
+        return SwitchplaneException.alreadyExists("a DVS named '%s' exists already", dvs.getName());
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Commits a planned change set as one transaction. ABORTED when the DVS moved past the
+   * plan's base generation; ALREADY_EXISTS when a rename takes a used name; NOT_FOUND when
+   * the DVS or an added member host disappeared; INVALID_ARGUMENT when it is too large.
+   */
+  public void commit(Plan plan) {
+    DvsConfig before = plan.before();
+    Dvs after = plan.after().dvs();
+    String id = before.id();
+    ZkTxn txn = new ZkTxn().set(StoreLayout.dvs(id), after.toByteArray(), expectedVersion(before.generation()));
+    String oldName = before.dvs().getName();
+    if (!oldName.equals(after.getName())) {
+      txn.delete(StoreLayout.dvsName(oldName), -1);
+      txn.create(StoreLayout.dvsName(after.getName()), id.getBytes(StandardCharsets.UTF_8));
+    }
+    for (String hostId : plan.addedMembers()) {
+      // The host must still be registered when the membership lands (RemoveHost checks the other way).
+      txn.check(StoreLayout.host(hostId), -1);
+    }
+    for (EntityWrite w : plan.writes()) {
+      // Java 17: no pattern matching in switch yet.
+      if (w instanceof EntityWrite.PutPortGroup p) {
+        put(txn, StoreLayout.portGroup(id, p.portGroup().getId()), p.portGroup().toByteArray(), p.created());
+      } else if (w instanceof EntityWrite.DeletePortGroup d) {
+        txn.delete(StoreLayout.portGroup(id, d.portGroupId()), -1);
+      } else if (w instanceof EntityWrite.PutPort p) {
+        put(txn, StoreLayout.port(id, p.port().getKey()), p.port().toByteArray(), p.created());
+      } else if (w instanceof EntityWrite.DeletePort d) {
+        txn.delete(StoreLayout.port(id, d.key()), -1);
+      }
+    }
+    txn.checkSize("the change set (" + plan.writes().size() + " entity writes)");
+    try {
+      txn.commit(client, "committing a change set to DVS '" + oldName + "'", r -> explain(r, before, after));
+    } catch (SwitchplaneException e) {
+      if (e.code() == ErrorCode.ABORTED && landedAlready(plan.after())) {
+        // Curator retries a multi after a connection loss; if the first attempt had landed,
+        // the retry sees our own version bump. The whole stored DVS is exactly the planned one: success.
+        LOG.info("change set to DVS {} generation {} had landed before a connection loss", id, after.getGeneration());
+        return;
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction. */
+  public void delete(DvsConfig last) {
+    String id = last.id();
+    if (!last.ports().isEmpty()) {
+      throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
+          last.dvs().getName(), last.ports().size());
+    }
+    ZkTxn txn = new ZkTxn().check(StoreLayout.dvs(id), expectedVersion(last.generation()));
+    for (String pgId : last.portGroups().keySet()) {
+      txn.delete(StoreLayout.portGroup(id, pgId), -1);
+    }
+    txn.delete(StoreLayout.portGroups(id), -1);
+    for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
+      txn.delete(StoreLayout.portBucket(id, bucket), -1);
+    }
+    txn.delete(StoreLayout.ports(id), -1);
+    txn.delete(StoreLayout.dvs(id), expectedVersion(last.generation()));
+    txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
+    txn.checkSize("deleting DVS '" + last.dvs().getName() + "' with its " + last.portGroups().size()
+        + " port groups (delete port groups first in smaller change sets)");
+    txn.commit(client, "deleting DVS '" + last.dvs().getName() + "'", r -> {
+      if (r.code() == KeeperException.Code.NOTEMPTY) {
+        return SwitchplaneException.aborted("DVS '%s' changed concurrently (an entity was added); re-read and retry",
+            last.dvs().getName());
+      }
+      return explain(r, last, last.dvs());
+    });
+  }
+
+  private SwitchplaneException explain(ZkTxn.Rejection r, DvsConfig before, Dvs after) {
+    String dvsPath = StoreLayout.dvs(before.id());
+    String name = before.dvs().getName();
+    if (r.op().path().equals(dvsPath)) {
+      if (r.code() == KeeperException.Code.BADVERSION) {
+        String now = readDvs(before.id()).map(v -> Long.toString(v.dvs().getGeneration())).orElse("deleted");
+        return new SwitchplaneException(ErrorCode.ABORTED, String.format(
+            "DVS '%s' changed concurrently (now at generation %s, this change was planned on %d); re-read and retry",
+            name, now, before.generation()), r.cause());
+      }
+      if (r.code() == KeeperException.Code.NONODE) {
+        return new SwitchplaneException(ErrorCode.NOT_FOUND, "DVS '" + name + "' was deleted concurrently", r.cause());
+      }
+    }
+    if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(after.getName()))) {
+      return SwitchplaneException.alreadyExists("a DVS named '%s' exists already", after.getName());
+    }
+    if (r.code() == KeeperException.Code.NONODE && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
+      return SwitchplaneException.notFound("host %s was unregistered concurrently; it cannot join DVS '%s'",
+          r.op().path().substring(StoreLayout.HOSTS.length() + 1), name);
+    }
+    if (r.code() == KeeperException.Code.NODEEXISTS || r.code() == KeeperException.Code.NONODE) {
+      // The DVS version matched but an entity did not: another writer is at work. Never half-write.
+      return new SwitchplaneException(ErrorCode.ABORTED, "DVS '" + name + "' changed concurrently (" + r.code()
+          + " at " + r.op().path() + "); re-read and retry", r.cause());
+    }
+    return null;
+  }
+
+  private static void put(ZkTxn txn, String path, byte[] data, boolean create) {
+    if (create) {
+      txn.create(path, data);
+    } else {
+      txn.set(path, data, -1);
+    }
+  }
+
+  /**
+   * Whether the store holds exactly this configuration. The DVS record alone would not do: a
+   * change set touching only ports leaves it equal to any other change set at that generation.
+   */
+  private boolean landedAlready(DvsConfig after) {
+    Optional<VersionedDvs> now = readDvs(after.id());
+    if (now.isEmpty() || !now.get().dvs().equals(after.dvs())) {
+      return false;
+    }
+    return load(after.id()).map(c -> c.dvs().equals(after.dvs())
+        && c.portGroups().equals(after.portGroups()) && c.ports().equals(after.ports())).orElse(false);
+  }
+
+  private static int expectedVersion(long generation) {
+    return Math.toIntExact(generation - 1);
+  }
+
+  private static void checkVersion(VersionedDvs v) {
+    if (v.version() != expectedVersion(v.dvs().getGeneration())) {
+      throw new SwitchplaneException(ErrorCode.INTERNAL, String.format(
+          "DVS %s is at generation %d but its znode at version %d (expected %d): written outside Switchplane?",
+          v.dvs().getId(), v.dvs().getGeneration(), v.version(), v.dvs().getGeneration() - 1));
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.switchplane.manager.store;
+
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Where everything lives in ZooKeeper. One place so that the store, the loader and the tests
+ * agree on paths.
+ *
+ * <pre>
+ * /switchplane/dvs/&lt;dvsId&gt;                         Dvs (generation, settings, members)
+ * /switchplane/dvs/&lt;dvsId&gt;/portgroups/&lt;pgId&gt;       PortGroup
+ * /switchplane/dvs/&lt;dvsId&gt;/ports/&lt;bucket&gt;/&lt;key&gt;    Port  (bucket = 2 hex digits, 32 buckets)
+ * /switchplane/index/dvs-names/&lt;name&gt;              DVS id (UTF-8)
+ * /switchplane/hosts/&lt;hostId&gt;                      Host
+ * /switchplane/index/host-names/&lt;name&gt;             host id (UTF-8)
+ * /switchplane/leader                              Curator LeaderLatch
+ * </pre>
+ *
+ * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
+ * ports with keys of up to 64 characters: one getChildren answer listing them all (up to
+ * ~4 MB) would exceed the client's 1 MB packet limit (jute.maxbuffer). Port groups (at most
+ * 10,000 UUID names, ~400 KB) and hosts fit one answer and are not bucketed.
+ */
+public final class StoreLayout {
+  public static final String ROOT = "/switchplane";
+  public static final String DVS = ROOT + "/dvs";
+  public static final String HOSTS = ROOT + "/hosts";
+  public static final String DVS_NAMES = ROOT + "/index/dvs-names";
+  public static final String HOST_NAMES = ROOT + "/index/host-names";
+  public static final String LEADER = ROOT + "/leader";
+  public static final int PORT_BUCKETS = 32;
+
+  private StoreLayout() {}
+
+  /**
+   * Whether s can be one znode name. References come from operators: anything else cannot
+   * name a stored entity and is looked up as "not found" rather than sent to ZooKeeper.
+   */
+  public static boolean isSegment(String s) {
+    return !s.isEmpty() && !s.contains("/") && !s.equals(".") && !s.equals("..") && s.indexOf('\0') < 0;
+  }
+
+  public static String dvs(String dvsId) {
+    return DVS + "/" + dvsId;
+  }
+
+  public static String portGroups(String dvsId) {
+    return dvs(dvsId) + "/portgroups";
+  }
+
+  public static String portGroup(String dvsId, String pgId) {
+    return portGroups(dvsId) + "/" + pgId;
+  }
+
+  public static String ports(String dvsId) {
+    return dvs(dvsId) + "/ports";
+  }
+
+  public static String portBucket(String dvsId, int bucket) {
+    return ports(dvsId) + "/" + String.format("%02x", bucket);
+  }
+
+  public static String port(String dvsId, String key) {
+    return portBucket(dvsId, bucketOf(key)) + "/" + key;
+  }
+
+  /** A stable bucket for a port key (CRC32, not hashCode, so the layout never depends on the JVM). */
+  public static int bucketOf(String key) {
+    CRC32 crc = new CRC32();
+    crc.update(key.getBytes(StandardCharsets.UTF_8));
+    return (int) (crc.getValue() % PORT_BUCKETS);
+  }
+
+  public static String dvsName(String name) {
+    return DVS_NAMES + "/" + name;
+  }
+
+  public static String host(String hostId) {
+    return HOSTS + "/" + hostId;
+  }
+
+  public static String hostName(String name) {
+    return HOST_NAMES + "/" + name;
+  }
+}

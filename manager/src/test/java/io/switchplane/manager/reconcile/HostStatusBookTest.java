@@ -1,0 +1,102 @@
+package io.switchplane.manager.reconcile;
+
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_IN_SYNC;
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_PENDING;
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_PUSHING;
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_UNREACHABLE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.HostPushStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class HostStatusBookTest {
+  private static final Function<String, String> NAMES = id -> "name-" + id;
+  private final HostStatusBook book = new HostStatusBook();
+
+  @Test
+  void tracksAPushThroughItsStates() {
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    assertThat(book.get("d", "a")).get().extracting(HostPushStatus::getState).isEqualTo(HOST_SYNC_STATE_PENDING);
+
+    book.pushing("d", "a");
+    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PUSHING);
+    book.failed("d", "a", HOST_SYNC_STATE_UNREACHABLE, "down", 5);
+    book.pushing("d", "a");
+    book.pushed("d", "a", 1, ChangeSummary.newBuilder().setAdded(3).build(), 7, true);
+
+    HostPushStatus s = book.get("d", "a").orElseThrow();
+    assertThat(s.getState()).isEqualTo(HOST_SYNC_STATE_IN_SYNC);
+    assertThat(s.getAttempts()).isEqualTo(2);
+    assertThat(s.getAppliedGeneration()).isEqualTo(1);
+    assertThat(s.getDesiredGeneration()).isEqualTo(1);
+    assertThat(s.getLastError()).isEmpty();
+    assertThat(s.getLastPushUnixMs()).isEqualTo(7);
+    assertThat(s.getLastSummary().getAdded()).isEqualTo(3);
+    assertThat(s.getHostName()).isEqualTo("name-a");
+  }
+
+  @Test
+  void unchangedMembersStayInSyncWithTheNewDesiredGeneration() {
+    book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, true);
+
+    book.commit("d", "dvs", 2, List.of("a", "b"), Set.of("b"), NAMES);
+
+    assertThat(book.get("d", "a").orElseThrow())
+        .extracting(HostPushStatus::getState, HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
+        .containsExactly(HOST_SYNC_STATE_IN_SYNC, 2L, 1L);
+    assertThat(book.get("d", "b").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PENDING);
+  }
+
+  @Test
+  void whenInSyncWaitsForEveryMemberAndTheGeneration() {
+    book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
+    CompletableFuture<Void> one = book.whenInSync("d", 1);
+    CompletableFuture<Void> two = book.whenInSync("d", 2);
+
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    assertThat(one).isNotDone();
+    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    assertThat(one).succeedsWithin(Duration.ZERO);
+    assertThat(two).isNotDone();
+
+    book.commit("d", "dvs", 2, List.of("a", "b"), Set.of(), NAMES);
+    assertThat(two).succeedsWithin(Duration.ZERO);
+  }
+
+  @Test
+  void leftMembersAreDroppedAndListIsSorted() {
+    book.commit("d2", "beta", 1, List.of("x"), Set.of("x"), NAMES);
+    book.commit("d1", "alpha", 1, List.of("b", "a", "c"), Set.of("a", "b", "c"), NAMES);
+    book.commit("d1", "alpha", 2, List.of("b", "a"), Set.of(), NAMES);
+
+    assertThat(book.list(null)).extracting(HostPushStatus::getDvsName, HostPushStatus::getHostId)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("alpha", "a"),
+            org.assertj.core.groups.Tuple.tuple("alpha", "b"),
+            org.assertj.core.groups.Tuple.tuple("beta", "x"));
+    assertThat(book.list("d2")).hasSize(1);
+    assertThat(book.list("nope")).isEmpty();
+  }
+
+  @Test
+  void clearFailsWaitersAndForgetCompletesThem() {
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    CompletableFuture<Void> lost = book.whenInSync("d", 1);
+    book.clear();
+    assertThat(lost).isCompletedExceptionally();
+    assertThat(book.list(null)).isEmpty();
+
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    CompletableFuture<Void> gone = book.whenInSync("d", 1);
+    book.forget("d");
+    assertThat(gone).succeedsWithin(Duration.ZERO);
+  }
+}

@@ -1,0 +1,273 @@
+package io.switchplane.manager.reconcile;
+
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_FAILED;
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_IN_SYNC;
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_UNREACHABLE;
+import static io.switchplane.manager.reconcile.PushFixtures.DVS_ID;
+import static io.switchplane.manager.reconcile.PushFixtures.PG_A;
+import static io.switchplane.manager.reconcile.PushFixtures.PG_B;
+import static io.switchplane.manager.reconcile.PushFixtures.host;
+import static io.switchplane.manager.reconcile.PushFixtures.next;
+import static io.switchplane.manager.reconcile.PushFixtures.settings;
+import static io.switchplane.manager.reconcile.PushFixtures.touchPort;
+import static io.switchplane.manager.reconcile.PushFixtures.vlanOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.manager.model.DvsConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The push engine against fake agents on real loopback gRPC. */
+class PushEngineTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** Closed in reverse order of creation: engines before the agents they talk to. */
+  private final List<Runnable> closers = new ArrayList<>();
+  private final PushFixtures.Directory directory = new PushFixtures.Directory();
+
+  @AfterEach
+  void closeAll() {
+    Collections.reverse(closers);
+    closers.forEach(Runnable::run);
+  }
+
+  @Test
+  void pushesOnlyTheHostsAChangeAffects() {
+    List<FakeAgent> agents = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      agents.add(agentFor(host(i)));
+    }
+    PushEngine engine = leadingEngine(settings(16));
+    DvsConfig c1 = PushFixtures.standard(4);
+    engine.committed(null, c1);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+
+    DvsConfig c2 = next(c1, vlanOf(PG_B, 99));
+    engine.committed(c1, c2);
+    assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
+
+    assertThat(agents.get(0).appliedGenerations(host(0))).containsExactly(1L, 2L);
+    assertThat(agents.get(1).appliedGenerations(host(1))).containsExactly(1L);
+    assertThat(agents.get(2).appliedGenerations(host(2))).containsExactly(1L, 2L);
+    assertThat(agents.get(3).appliedGenerations(host(3))).containsExactly(1L);
+    assertThat(engine.status(DVS_ID))
+        .extracting(HostPushStatus::getHostId, HostPushStatus::getState,
+            HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(host(0), HOST_SYNC_STATE_IN_SYNC, 2L, 2L),
+            org.assertj.core.groups.Tuple.tuple(host(1), HOST_SYNC_STATE_IN_SYNC, 2L, 1L),
+            org.assertj.core.groups.Tuple.tuple(host(2), HOST_SYNC_STATE_IN_SYNC, 2L, 2L),
+            org.assertj.core.groups.Tuple.tuple(host(3), HOST_SYNC_STATE_IN_SYNC, 2L, 1L));
+    assertThat(agents.get(0).state(host(0), DVS_ID).getPortGroupsList())
+        .anySatisfy(pg -> assertThat(pg.getPolicy().getVlan().getValue().getAccessId()).isEqualTo(99));
+  }
+
+  @Test
+  void unreachableHostGetsItsStateOnceItsAgentStarts() {
+    int port = freePort();
+    directory.put(host(0), "127.0.0.1:" + port);
+    PushEngine engine = leadingEngine(settings(4));
+
+    engine.committed(null, PushFixtures.standard(1));
+    await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_UNREACHABLE);
+    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getLastError()).contains("unreachable");
+
+    FakeAgent agent = track(FakeAgent.start(port));
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+    assertThat(agent.state(host(0), DVS_ID)).isNotNull();
+    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAttempts()).isGreaterThan(1);
+  }
+
+  @Test
+  void newerStatesArrivingDuringAPushAreCoalescedIntoTheLatest() {
+    FakeAgent slow = track(FakeAgent.start(new FakeAgent.Gauge(), Duration.ofMillis(300)));
+    directory.put(host(0), slow.endpoint());
+    PushEngine engine = leadingEngine(settings(4));
+    DvsConfig c1 = PushFixtures.standard(1);
+    DvsConfig c2 = next(c1, touchPort("h0-a", "two"));
+    DvsConfig c3 = next(c2, touchPort("h0-a", "three"));
+
+    engine.committed(null, c1);
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> slow.applies().size() == 1);
+    engine.committed(c1, c2);
+    engine.committed(c2, c3);
+
+    assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
+    assertThat(slow.appliedGenerations(host(0))).containsExactly(1L, 3L);
+    assertThat(slow.state(host(0), DVS_ID).getPorts(0).getDescription()).isEqualTo("three");
+  }
+
+  @Test
+  void callsInFlightStayWithinTheBound() {
+    FakeAgent.Gauge gauge = new FakeAgent.Gauge();
+    FakeAgent shared = track(FakeAgent.start(gauge, Duration.ofMillis(40)));
+    for (int i = 0; i < 12; i++) {
+      directory.put(host(i), shared.endpoint());
+    }
+    PushEngine engine = leadingEngine(settings(3));
+    DvsConfig c1 = PushFixtures.standard(12);
+
+    engine.committed(null, c1);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+    assertThat(gauge.max()).isBetween(2, 3);
+
+    gauge.reset();
+    engine.setMaxInFlight(1);
+    engine.committed(c1, next(c1, vlanOf(PG_A, 11)));
+    assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
+    assertThat(gauge.max()).isEqualTo(1);
+    assertThat(shared.applies()).hasSize(24);
+  }
+
+  @Test
+  void activationPushesOnlyWhereTheAgentsContentDiffers() {
+    FakeAgent a0 = agentFor(host(0));
+    FakeAgent a1 = agentFor(host(1));
+    FakeAgent a2 = agentFor(host(2));
+    DvsConfig c1 = PushFixtures.standard(3);
+    DvsConfig c2 = next(c1, touchPort("h1-a", "changed"));
+    a0.preload(DesiredStateBuilder.build(c1, host(0)));
+    a1.preload(DesiredStateBuilder.build(c1, host(1)));
+
+    PushEngine engine = startedEngine(settings(8));
+    engine.activate(List.of(c2));
+
+    assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
+    assertThat(a0.applies()).isEmpty();
+    assertThat(a1.appliedGenerations(host(1))).containsExactly(2L);
+    assertThat(a2.appliedGenerations(host(2))).containsExactly(2L);
+    assertThat(engine.status(DVS_ID, host(0)).orElseThrow())
+        .extracting(HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
+        .containsExactly(2L, 1L);
+  }
+
+  @Test
+  void anAgentWithANewerGenerationFailsWithoutRetry() {
+    FakeAgent a0 = agentFor(host(0));
+    DvsConfig c1 = PushFixtures.standard(1);
+    a0.preload(DesiredStateBuilder.build(c1, host(0)).toBuilder()
+        .setDvs(c1.dvs().toBuilder().setGeneration(5)).build());
+    PushEngine engine = leadingEngine(settings(4));
+
+    engine.committed(null, c1);
+
+    await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_FAILED);
+    HostPushStatus s = engine.status(DVS_ID, host(0)).orElseThrow();
+    assertThat(s.getLastError()).contains("newer generation").contains("not retried automatically");
+    assertThat(s.getAttempts()).isEqualTo(1);
+    assertThat(a0.applies()).hasSize(1);
+  }
+
+  @Test
+  void leftHostsAndDeletedSwitchesGetTombstones() {
+    FakeAgent a0 = agentFor(host(0));
+    FakeAgent a1 = agentFor(host(1));
+    FakeAgent a2 = agentFor(host(2));
+    PushEngine engine = leadingEngine(settings(8));
+    DvsConfig c1 = PushFixtures.standard(3);
+    engine.committed(null, c1);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+
+    DvsConfig c2 = next(c1, b -> {
+      b.ports().remove("h2-a");
+      b.ports().remove("h2-b");
+      b.dvs(b.dvs().toBuilder().removeMembers(2).build());
+    });
+    engine.committed(c1, c2);
+    await().atMost(WAIT).until(() -> a2.state(host(2), DVS_ID) == null);
+    assertThat(engine.status(DVS_ID)).extracting(HostPushStatus::getHostId).containsExactly(host(0), host(1));
+
+    engine.deleted(c2);
+    assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
+    assertThat(a0.state(host(0), DVS_ID)).isNull();
+    assertThat(a1.state(host(1), DVS_ID)).isNull();
+    await().atMost(WAIT).until(() -> engine.status(null).isEmpty());
+  }
+
+  @Test
+  void afterLosingLeadershipNothingIsPushedUntilActivatedAgain() {
+    FakeAgent a0 = agentFor(host(0));
+    PushEngine engine = leadingEngine(settings(4));
+    DvsConfig c1 = PushFixtures.standard(1);
+    DvsConfig c2 = next(c1, touchPort("h0-a", "two"));
+    engine.committed(null, c1);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+
+    engine.deactivate();
+    engine.committed(c1, c2);
+
+    assertThat(engine.isActive()).isFalse();
+    assertThat(engine.whenInSync(DVS_ID, 1)).isCompletedExceptionally();
+    assertThat(engine.status(null)).isEmpty();
+    assertThat(engine.inFlight() + engine.queued()).isZero();
+    assertThat(a0.applies()).hasSize(1);
+
+    engine.activate(List.of(c2));
+    assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
+    assertThat(a0.appliedGenerations(host(0))).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void lifecycleIsGuarded() {
+    PushEngine engine = track(new PushEngine(directory, settings(1)));
+    assertThatThrownBy(() -> engine.activate(List.of())).isInstanceOf(IllegalStateException.class);
+    engine.start();
+    assertThatThrownBy(engine::start).isInstanceOf(IllegalStateException.class);
+    engine.close();
+    engine.close();
+    assertThatThrownBy(engine::start).isInstanceOf(IllegalStateException.class);
+    engine.committed(null, PushFixtures.standard(1)); // ignored once closed
+  }
+
+  private FakeAgent agentFor(String hostId) {
+    FakeAgent agent = track(FakeAgent.start(0));
+    directory.put(hostId, agent.endpoint());
+    return agent;
+  }
+
+  private PushEngine startedEngine(PushSettings settings) {
+    PushEngine engine = track(new PushEngine(directory, settings));
+    engine.start();
+    return engine;
+  }
+
+  private PushEngine leadingEngine(PushSettings settings) {
+    PushEngine engine = startedEngine(settings);
+    engine.activate(List.of());
+    return engine;
+  }
+
+  private static HostSyncState state(PushEngine engine, String hostId) {
+    return engine.status(DVS_ID, hostId).map(HostPushStatus::getState).orElse(null);
+  }
+
+  private FakeAgent track(FakeAgent agent) {
+    closers.add(agent::close);
+    return agent;
+  }
+
+  private PushEngine track(PushEngine engine) {
+    closers.add(engine::close);
+    return engine;
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
