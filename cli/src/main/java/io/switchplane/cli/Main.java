@@ -1,10 +1,15 @@
 package io.switchplane.cli;
 
+import io.switchplane.cli.bench.BenchCommand;
+import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
 import io.switchplane.cli.ops.StatusCommand;
+import io.switchplane.cli.run.AgentCommand;
+import io.switchplane.cli.run.ManagerRunCommand;
+import io.switchplane.cli.run.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "switchplane", mixinStandardHelpOptions = true, version = "switchplane 0.1.0",
     description = {"Switchplane: a control plane for distributed virtual switches.", "",
         "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
-    subcommands = {DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, StatusCommand.class})
+    subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
+        DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, StatusCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

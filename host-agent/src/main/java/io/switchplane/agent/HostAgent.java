@@ -109,7 +109,9 @@ public final class HostAgent implements AutoCloseable {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new HostAgentGrpcService(pipeline))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance());
+        .addService(ProtoReflectionServiceV1.newInstance())
+        // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.
+        .permitKeepAliveTime(20, TimeUnit.SECONDS);
     if (netty != null) {
       builder.bossEventLoopGroup(netty.boss())
           .workerEventLoopGroup(netty.worker())

@@ -33,7 +33,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
     String target = endpoint();
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     try {
-      return run(ManagerServiceGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS));
+      return run(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow();
     }

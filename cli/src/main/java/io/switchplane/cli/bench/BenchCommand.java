@@ -1,0 +1,225 @@
+package io.switchplane.cli.bench;
+
+import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.CommitChangeSetRequest;
+import io.switchplane.api.v1.CreateDvsRequest;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.GetDvsRequest;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.MtuSetting;
+import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PortGroupUpdate;
+import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.api.v1.UpdateDvsRequest;
+import io.switchplane.api.v1.Vlan;
+import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.cli.output.Table;
+import io.switchplane.cli.run.TempDirs;
+import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.SwitchplaneManager;
+import io.switchplane.manager.reconcile.PushEngine;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `switchplane bench`: commit → all hosts applied, with N lightweight agents in this JVM on
+ * real loopback gRPC, a real embedded ZooKeeper and synced RocksDB writes on every agent.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Measure push speed: time from commit to every host applied.",
+        "Runs an embedded ZooKeeper, a manager and N lightweight agents in this JVM (real loopback gRPC, ",
+        "synced RocksDB writes); prints medians for a full push, a one-port-group change, and the same ",
+        "port-group change pushed one host at a time (the parallel speed-up)."})
+public final class BenchCommand implements Callable<Integer> {
+  private static final int PORTS_PER_CHANGE_SET = 3000;
+
+  @Option(names = "--hosts", description = "Hosts (agents), default ${DEFAULT-VALUE}.")
+  int hosts = 200;
+
+  @Option(names = "--ports-per-host", description = "Ports per host, default ${DEFAULT-VALUE}.")
+  int portsPerHost = 30;
+
+  @Option(names = "--runs", description = "Timed runs per figure, default ${DEFAULT-VALUE}; the median is reported.")
+  int runs = 5;
+
+  @Option(names = "--max-in-flight", description = "Pushes in flight at once, default ${DEFAULT-VALUE}.")
+  int maxInFlight = 512;
+
+  @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
+  boolean skipSequential;
+
+  private String dvsId;
+  private long generation;
+
+  @Override
+  public Integer call() throws IOException {
+    Path dir = Files.createTempDirectory("switchplane-bench");
+    System.out.printf("bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores%n",
+        hosts, portsPerHost, hosts * portsPerHost, runs, Runtime.getRuntime().availableProcessors());
+    long t0 = System.nanoTime();
+    try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts));
+         SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start()) {
+      if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("manager did not become leader");
+      }
+      manager.pushEngine().setMaxInFlight(maxInFlight);
+      ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+      try {
+        ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);
+        populate(api, fleet, manager.pushEngine());
+        System.out.printf("setup done in %.1f s (%d hosts in sync at generation %d)%n",
+            (System.nanoTime() - t0) / 1e9, hosts, generation);
+        report(measure(api, manager.pushEngine()));
+      } finally {
+        channel.shutdownNow();
+      }
+    } finally {
+      TempDirs.deleteTree(dir);
+    }
+    return 0;
+  }
+
+  private void populate(ManagerServiceBlockingStub api, BenchFleet fleet, PushEngine push) {
+    Progress reg = new Progress(System.err, "registering hosts", hosts);
+    List<String> hostIds = new ArrayList<>();
+    for (int i = 0; i < hosts; i++) {
+      hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(BenchFleet.name(i))
+          .setEndpoint(fleet.endpoint(i)).build()).getHost().getId());
+      reg.step(i + 1);
+    }
+    Dvs dvs = api.createDvs(CreateDvsRequest.newBuilder().setName("bench-dvs").build()).getDvs();
+    dvsId = dvs.getId();
+    List<ChangeOp> ops = new ArrayList<>();
+    ops.add(ChangeOp.newBuilder().setCreatePortGroup(portGroup("pg-a", 100)).build());
+    ops.add(ChangeOp.newBuilder().setCreatePortGroup(portGroup("pg-b", 200)).build());
+    for (String hostId : hostIds) {
+      ops.add(ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId(hostId)
+          .putUplinkNics("uplink1", "vmnic0").putUplinkNics("uplink2", "vmnic1")).build());
+    }
+    commit(api, ops);
+    Progress portsProgress = new Progress(System.err, "creating ports", hosts * portsPerHost);
+    ops.clear();
+    int created = 0;
+    for (int h = 0; h < hosts; h++) {
+      for (int p = 0; p < portsPerHost; p++) {
+        ops.add(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(String.format("h%05d-p%03d", h, p))
+            .setPortGroupId(p % 2 == 0 ? "pg-a" : "pg-b").setHostId(hostIds.get(h))).build());
+        if (ops.size() == PORTS_PER_CHANGE_SET) {
+          commit(api, ops);
+          created += ops.size();
+          ops.clear();
+          portsProgress.step(created);
+        }
+      }
+    }
+    if (!ops.isEmpty()) {
+      commit(api, ops);
+      created += ops.size();
+      portsProgress.step(created);
+    }
+    await(push, Duration.ofMinutes(10));
+  }
+
+  private record Figures(long[] fullMs, long[] portGroupMs, long sequentialMs) {}
+
+  private Figures measure(ManagerServiceBlockingStub api, PushEngine push) {
+    long[] full = new long[runs];
+    long[] pg = new long[runs];
+    for (int r = 0; r < runs; r++) {
+      int mtu = r % 2 == 0 ? 9000 : 1500;
+      int vlan = 101 + r;
+      full[r] = timed(push, () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs(dvsId)
+          .setSettings(currentDvs(api).toBuilder().setDefaultPolicy(Policy.newBuilder()
+              .setMtu(MtuSetting.newBuilder().setValue(mtu).setOverrideAllowed(true)))).build()).getDvs().getGeneration());
+      pg[r] = timed(push, () -> vlanChange(api, vlan));
+      System.out.printf("run %d: full push %d ms, port-group change %d ms%n", r + 1, full[r], pg[r]);
+    }
+    long sequential = -1;
+    if (!skipSequential) {
+      push.setMaxInFlight(1);
+      sequential = timed(push, () -> vlanChange(api, 100));
+      push.setMaxInFlight(maxInFlight);
+      System.out.printf("port-group change pushed one host at a time: %d ms%n", sequential);
+    }
+    return new Figures(full, pg, sequential);
+  }
+
+  private long vlanChange(ManagerServiceBlockingStub api, int vlan) {
+    return commit(api, List.of(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
+        .setPortGroup("pg-a").setSettings(portGroup("pg-a", vlan))).build()));
+  }
+
+  private void report(Figures f) {
+    long fullMedian = median(f.fullMs());
+    long pgMedian = median(f.portGroupMs());
+    System.out.println();
+    Table t = new Table("FIGURE (commit -> all " + hosts + " hosts applied)", "MEDIAN", "RUNS (ms)");
+    t.row("full push (DVS default MTU: every port on every host)", fullMedian + " ms", Arrays.toString(f.fullMs()));
+    t.row("one port-group change (VLAN of pg-a: half the ports)", pgMedian + " ms", Arrays.toString(f.portGroupMs()));
+    if (f.sequentialMs() >= 0) {
+      t.row("the same port-group change, one host at a time", f.sequentialMs() + " ms", "[" + f.sequentialMs() + "]");
+    }
+    t.print(System.out);
+    if (f.sequentialMs() >= 0) {
+      System.out.printf("parallel speed-up: %.1fx (one host at a time %d ms / parallel median %d ms)%n",
+          (double) f.sequentialMs() / Math.max(1, pgMedian), f.sequentialMs(), pgMedian);
+    }
+  }
+
+  private long timed(PushEngine push, LongSupplier commit) {
+    long start = System.nanoTime();
+    generation = commit.getAsLong();
+    await(push, Duration.ofMinutes(10));
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  private void await(PushEngine push, Duration timeout) {
+    try {
+      push.whenInSync(dvsId, generation).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("hosts did not reach generation " + generation + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private long commit(ManagerServiceBlockingStub api, List<ChangeOp> ops) {
+    generation = api.withDeadlineAfter(60, TimeUnit.SECONDS).commitChangeSet(CommitChangeSetRequest.newBuilder()
+        .setDvs(dvsId).addAllOps(ops).build()).getGeneration();
+    return generation;
+  }
+
+  private Dvs currentDvs(ManagerServiceBlockingStub api) {
+    return api.getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build()).getDvs();
+  }
+
+  private static PortGroup portGroup(String name, int vlan) {
+    return PortGroup.newBuilder().setName(name).setNumPorts(0).setAutoExpand(true).setPolicy(Policy.newBuilder()
+        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vlan)))).build();
+  }
+
+  private static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}

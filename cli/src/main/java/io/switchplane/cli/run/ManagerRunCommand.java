@@ -1,0 +1,41 @@
+package io.switchplane.cli.run;
+
+import io.switchplane.cli.ops.ManagerCommand;
+import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.SwitchplaneManager;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `switchplane manager`: runs a manager in the foreground. */
+@Command(name = "manager", description = "Run a manager in the foreground (Ctrl-C stops it).", mixinStandardHelpOptions = true)
+public final class ManagerRunCommand implements Callable<Integer> {
+  @Option(names = "--listen", paramLabel = "HOST:PORT",
+      description = "Where to serve the operator API (default " + ManagerCommand.DEFAULT_MANAGER + ").")
+  String listen = ManagerCommand.DEFAULT_MANAGER;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Local data, incl. the embedded ZooKeeper (default ./manager-data).")
+  Path dataDir = Path.of("manager-data");
+
+  @Option(names = "--zookeeper", paramLabel = "HOST:PORT,...", description = "Use this ZooKeeper ensemble instead of the embedded one.")
+  String zookeeper;
+
+  @Option(names = "--zookeeper-port", paramLabel = "PORT", description = "Port of the embedded ZooKeeper (default: a free one).")
+  int zookeeperPort;
+
+  @Option(names = "--id", description = "Id in the leader election (default: the operator endpoint).")
+  String id;
+
+  @Override
+  public Integer call() {
+    Endpoint at = Endpoint.parse(listen);
+    ManagerConfig config = ManagerConfig.local(dataDir).withBindHost(at.host()).withPort(at.port())
+        .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id);
+    SwitchplaneManager manager = new SwitchplaneManager(config).start();
+    System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
+        + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");
+    Daemons.runUntilStopped(manager);
+    return 0;
+  }
+}

@@ -1,0 +1,40 @@
+package io.switchplane.cli.run;
+
+import io.switchplane.agent.AgentConfig;
+import io.switchplane.cli.ops.ManagerCommand;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `switchplane up`: the whole system on this machine, in one process. */
+@Command(name = "up", description = {"Run an embedded ZooKeeper, a manager and N host agents on loopback (Ctrl-C stops).",
+    "Agents are registered as hosts host-1..host-N; state persists in --data-dir across runs."},
+    mixinStandardHelpOptions = true)
+public final class UpCommand implements Callable<Integer> {
+  @Option(names = "--agents", description = "Number of host agents (default ${DEFAULT-VALUE}).")
+  int agents = 3;
+
+  @Option(names = "--manager-port", description = "Operator API port (default ${DEFAULT-VALUE}).")
+  int managerPort = Endpoint.parse(ManagerCommand.DEFAULT_MANAGER).port();
+
+  @Option(names = "--first-agent-port", description = "Agent i listens on this port + i (default ${DEFAULT-VALUE}).")
+  int firstAgentPort = AgentConfig.DEFAULT_PORT;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where everything keeps its data (default ./switchplane-data).")
+  Path dataDir = Path.of("switchplane-data");
+
+  @Override
+  public Integer call() {
+    LocalStack stack = LocalStack.start(dataDir, managerPort, agents, firstAgentPort);
+    System.out.println("switchplane is up (data in " + dataDir.toAbsolutePath() + ")");
+    System.out.println("  manager    " + stack.managerEndpoint() + "   export SWITCHPLANE_MANAGER=" + stack.managerEndpoint());
+    System.out.println("  zookeeper  " + stack.zookeeper());
+    for (int i = 0; i < stack.agentCount(); i++) {
+      System.out.println("  agent      " + stack.agentEndpoint(i) + "   host " + LocalStack.hostName(i));
+    }
+    System.out.println("try: switchplane dvs create dvs1 && switchplane dvs add-host dvs1 host-1");
+    Daemons.runUntilStopped(stack);
+    return 0;
+  }
+}

@@ -1,0 +1,107 @@
+package io.switchplane.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchplane.cli.Main;
+import io.switchplane.cli.run.LocalStack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The operator's surface: CLI verbs against a running local stack, their tables, JSON and errors. */
+class CliIT {
+  @TempDir Path dir;
+  private LocalStack stack;
+
+  @BeforeEach
+  void setUp() {
+    stack = LocalStack.start(dir, 0, 2, 0);
+  }
+
+  @AfterEach
+  void tearDown() {
+    stack.close();
+  }
+
+  /** What one CLI invocation printed and returned. */
+  private record Run(int exit, String out, String err) {}
+
+  private Run cli(String... args) {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err, true));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    String[] withManager = new String[args.length + 2];
+    System.arraycopy(args, 0, withManager, 0, args.length);
+    withManager[args.length] = "--manager";
+    withManager[args.length + 1] = stack.managerEndpoint();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      int exit = cmd.execute(withManager);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+    } finally {
+      System.setOut(original);
+    }
+  }
+
+  @Test
+  void operatorBuildsASwitchAndReadsItBack() {
+    assertThat(cli("dvs", "create", "dvs1", "--uplinks", "uplink1,uplink2").exit()).isZero();
+    assertThat(cli("dvs", "add-host", "dvs1", "host-1", "--nic", "uplink1=vmnic0").exit()).isZero();
+    assertThat(cli("portgroup", "create", "dvs1", "web", "--vlan", "100", "--allow-override", "vlan").exit()).isZero();
+    assertThat(cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-1",
+        "--vm", "4211-aa", "--mac", "00:50:56:00:00:01", "--vlan", "101").exit()).isZero();
+
+    Run list = cli("port", "list", "dvs1");
+    assertThat(list.exit()).isZero();
+    assertThat(list.out()).contains("KEY", "p1", "web", "host-1", "vm 4211-aa 00:50:56:00:00:01", "vlan=101");
+
+    Run json = cli("portgroup", "list", "dvs1", "--output", "json");
+    assertThat(json.out()).contains("\"portGroups\"", "\"name\": \"web\"", "\"accessId\": 100");
+
+    Run show = cli("dvs", "show", "dvs1");
+    assertThat(show.out()).contains("generation:     4", "host-1", "uplink1=vmnic0");
+
+    assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200").exit()).isZero();
+    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=200*");
+  }
+
+  @Test
+  void errorsGoToStderrWithTheStatusAndANonZeroExit() {
+    cli("dvs", "create", "dvs1");
+    Run badVlan = cli("portgroup", "create", "dvs1", "web", "--vlan", "5000");
+    assertThat(badVlan.exit()).isNotZero();
+    assertThat(badVlan.err()).contains("INVALID_ARGUMENT", "VLAN 5000 is outside 1-4094");
+    assertThat(badVlan.out()).isEmpty();
+
+    Run notMember = cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-2");
+    assertThat(notMember.exit()).isNotZero();
+    assertThat(notMember.err()).containsAnyOf("NOT_FOUND", "FAILED_PRECONDITION");
+
+    Run unknown = cli("dvs", "show", "nope");
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.err()).contains("NOT_FOUND", "nope");
+
+    Run garbage = cli("portgroup", "create", "dvs1", "web", "--vlan", "trunk:x");
+    assertThat(garbage.err()).contains("INVALID_ARGUMENT", "trunk:10-20,30");
+  }
+
+  @Test
+  void unreachableManagerSaysWhatToDo() {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err, true));
+    int exit = cmd.execute("dvs", "list", "--manager", "127.0.0.1:1");
+    assertThat(exit).isNotZero();
+    assertThat(err.toString()).contains("UNAVAILABLE", "switchplane up");
+  }
+}
