@@ -2,6 +2,7 @@ package io.switchplane.cli;
 
 import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
+import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.PortCommand;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
     description = {"Switchplane: a control plane for distributed virtual switches.", "",
         "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
-        DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, StatusCommand.class, BenchCommand.class})
+        DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
+        StatusCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

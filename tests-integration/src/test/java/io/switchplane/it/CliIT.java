@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchplane.cli.Main;
 import io.switchplane.cli.run.LocalStack;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +95,38 @@ class CliIT {
 
     Run garbage = cli("portgroup", "create", "dvs1", "web", "--vlan", "trunk:x");
     assertThat(garbage.err()).contains("INVALID_ARGUMENT", "trunk:10-20,30");
+  }
+
+  @Test
+  void aChangeSetFromAFileIsAllOrNothing() throws IOException {
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", "host-1");
+    Path good = dir.resolve("good.json");
+    Files.writeString(good, """
+        {"dvs": "dvs1", "ops": [
+          {"createPortGroup": {"name": "app", "policy": {"vlan": {"value": {"accessId": 300}}}}},
+          {"createPort": {"key": "p7", "portGroupId": "app", "hostId": "host-1"}}]}
+        """);
+    Run ok = cli("change", good.toString(), "--expected-generation", "2");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("committed 2 operation(s)", "generation 3", "1 host(s)");
+
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, """
+        {"dvs": "dvs1", "ops": [
+          {"createPortGroup": {"name": "other"}},
+          {"createPort": {"key": "p7", "portGroupId": "other", "hostId": "host-1"}}]}
+        """);
+    Run duplicate = cli("change", bad.toString());
+    assertThat(duplicate.exit()).isNotZero();
+    assertThat(duplicate.err()).contains("ALREADY_EXISTS", "p7");
+    assertThat(cli("portgroup", "list", "dvs1").out()).doesNotContain("other");
+
+    Run stale = cli("change", good.toString(), "--expected-generation", "2");
+    assertThat(stale.err()).contains("ABORTED");
+    Run notJson = cli("change", dir.resolve("missing.json").toString());
+    assertThat(notJson.err()).contains("INVALID_ARGUMENT", "cannot read");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     3");
   }
 
   @Test

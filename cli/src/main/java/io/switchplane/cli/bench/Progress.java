@@ -2,8 +2,12 @@ package io.switchplane.cli.bench;
 
 import java.io.PrintStream;
 
-/** A one-line progress counter on stderr for long setup steps. */
+/**
+ * A progress counter on stderr for long setup steps: one line redrawn in place on a terminal,
+ * a line per quarter otherwise (logs and CI output stay short).
+ */
 final class Progress {
+  private final boolean terminal = System.console() != null;
   private final PrintStream err;
   private final String label;
   private final int total;
@@ -17,11 +21,14 @@ final class Progress {
 
   void step(int done) {
     int percent = total == 0 ? 100 : (int) (100L * done / total);
-    if (percent != lastPercent) {
-      lastPercent = percent;
-      err.print("\r" + label + ": " + done + "/" + total + " (" + percent + "%)");
-      if (done >= total) {
-        err.println();
+    int shown = terminal ? percent : percent / 25 * 25;
+    if (shown != lastPercent) {
+      lastPercent = shown;
+      String line = label + ": " + done + "/" + total + " (" + percent + "%)";
+      if (terminal) {
+        err.print("\r" + line + (done >= total ? System.lineSeparator() : ""));
+      } else {
+        err.println(line);
       }
       err.flush();
     }

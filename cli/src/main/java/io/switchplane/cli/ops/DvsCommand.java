@@ -62,8 +62,7 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListDvsResponse response = manager.listDvs(ListDvsRequest.getDefaultInstance());
-      if (json()) {
-        System.out.println(Json.print(response));
+      if (printedAsJson(response)) {
         return 0;
       }
       Table t = new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY");
@@ -84,8 +83,7 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       GetDvsResponse r = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build());
-      if (json()) {
-        System.out.println(Json.print(r));
+      if (printedAsJson(r)) {
         return 0;
       }
       Dvs d = r.getDvs();

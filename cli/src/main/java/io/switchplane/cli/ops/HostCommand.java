@@ -38,8 +38,7 @@ public final class HostCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListHostsResponse r = manager.listHosts(ListHostsRequest.getDefaultInstance());
-      if (json()) {
-        System.out.println(Json.print(r));
+      if (printedAsJson(r)) {
         return 0;
       }
       Table t = new Table("NAME", "ID", "ENDPOINT");

@@ -1,9 +1,11 @@
 package io.switchplane.cli.ops;
 
+import com.google.protobuf.MessageOrBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.OutputFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,14 @@ public abstract class ManagerCommand implements Callable<Integer> {
 
   protected boolean json() {
     return output == OutputFormat.json;
+  }
+
+  /** With --output json, prints the response as JSON and says so; otherwise prints nothing. */
+  protected boolean printedAsJson(MessageOrBuilder response) {
+    if (json()) {
+      System.out.println(Json.print(response));
+    }
+    return json();
   }
 
   /** The manager endpoint this command talks to. */

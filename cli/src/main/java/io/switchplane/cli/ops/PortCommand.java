@@ -149,8 +149,7 @@ public final class PortCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       ListPortsResponse r = manager.listPorts(
           ListPortsRequest.newBuilder().setDvs(dvs).setHost(host).setPortGroup(portGroup).build());
-      if (json()) {
-        System.out.println(Json.print(r));
+      if (printedAsJson(r)) {
         return 0;
       }
       Map<String, String> hosts = Names.hosts(manager);

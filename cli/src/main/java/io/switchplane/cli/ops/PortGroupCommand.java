@@ -118,8 +118,7 @@ public final class PortGroupCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListPortGroupsResponse r = manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build());
-      if (json()) {
-        System.out.println(Json.print(r));
+      if (printedAsJson(r)) {
         return 0;
       }
       Table t = new Table("NAME", "ID", "BINDING", "PORTS", "POLICY (* = override allowed)");
