@@ -18,6 +18,7 @@ import io.switchplane.api.v1.TrafficShaping;
 import io.switchplane.api.v1.Untagged;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -71,7 +72,7 @@ public final class PolicyResolver {
 
     TeamingSetting teaming =
         pick(top, portGroup, port, Policy::hasTeaming, Policy::getTeaming, TeamingSetting::getOverrideAllowed);
-    b.setTeaming(teaming != null ? teaming.getValue() : Teaming.newBuilder().addAllActiveUplinks(dvs.getUplinksList()).build());
+    b.setTeaming(teaming != null ? teaming.getValue() : defaultTeaming(dvs.getUplinksList()));
 
     MtuSetting mtu = pick(top, portGroup, port, Policy::hasMtu, Policy::getMtu, MtuSetting::getOverrideAllowed);
     b.setMtu(mtu != null ? mtu.getValue() : dvsMtu(dvs));
@@ -96,6 +97,27 @@ public final class PolicyResolver {
     }
     return open;
   }
+
+  /** The teaming of a port nobody set one for: every DVS uplink active. */
+  public static Teaming defaultTeaming(List<String> uplinks) {
+    DefaultTeaming last = lastDefaultTeaming;
+    if (last != null && last.uplinks().equals(uplinks)) {
+      return last.teaming();
+    }
+    Teaming teaming = Teaming.newBuilder().addAllActiveUplinks(uplinks).build();
+    lastDefaultTeaming = new DefaultTeaming(List.copyOf(uplinks), teaming);
+    return teaming;
+  }
+
+  /**
+   * The default teaming last built, with the uplinks it was built for. Nearly every port takes
+   * the default, and an agent resolves thousands of ports of switches with the same uplinks:
+   * comparing two short lists costs less than building the message again. Immutable, so a
+   * racy read sees a whole pair or the one before it.
+   */
+  private record DefaultTeaming(List<String> uplinks, Teaming teaming) {}
+
+  private static volatile DefaultTeaming lastDefaultTeaming;
 
   public static int dvsMtu(Dvs dvs) {
     return dvs.getMtu() == 0 ? DEFAULT_MTU : dvs.getMtu();

@@ -6,10 +6,12 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -17,10 +19,12 @@ import java.util.regex.Pattern;
  * the agent before applying. Each failure says what is wrong and what is allowed.
  */
 public final class ModelValidator {
-  /** Names of switches, port groups, hosts and uplinks. */
+  /** Names of switches, port groups, hosts and uplinks ({@link #isName} checks it without a matcher). */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,79}");
-  /** Port keys. */
+  /** Port keys ({@link #isPortKey} checks it without a matcher). */
   public static final Pattern PORT_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+  private static final int NAME_MAX = 80;
+  private static final int PORT_KEY_MAX = 64;
   private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
   public static final int MAX_UPLINKS = 32;
   public static final int MAX_STATIC_PORTS = 8192;
@@ -31,7 +35,7 @@ public final class ModelValidator {
     if (name.isEmpty()) {
       throw invalid("%s name is empty", what);
     }
-    if (!NAME.matcher(name).matches()) {
+    if (!isName(name)) {
       throw invalid("%s name '%s' is not allowed: use 1-80 letters, digits, '.', '_', ':' or '-', "
           + "starting with a letter or digit", what, name);
     }
@@ -80,19 +84,75 @@ public final class ModelValidator {
 
   /** Checks a port against its DVS and port group; a placed port's host must be a member. */
   public static void validatePort(Dvs dvs, PortGroup pg, Port port) {
-    if (!PORT_KEY.matcher(port.getKey()).matches()) {
+    validatePort(dvs, pg, port, hostId -> isMember(dvs, hostId));
+  }
+
+  /**
+   * As {@link #validatePort(Dvs, PortGroup, Port)}, with membership answered by member (true for
+   * the host ids of dvs's members): a caller checking many ports of a DVS with thousands of
+   * members passes a set lookup instead of a scan of the member list per port.
+   */
+  public static void validatePort(Dvs dvs, PortGroup pg, Port port, Predicate<String> member) {
+    if (!isPortKey(port.getKey())) {
       throw invalid("port key '%s' is not allowed: use 1-64 letters, digits, '.', '_', ':' or '-'", port.getKey());
     }
-    String where = "port '" + port.getKey() + "'";
     if (port.hasConnectee()) {
-      validateConnectee(port.getConnectee(), where);
+      validateConnectee(port.getConnectee(), where(port));
     }
-    if (!port.getHostId().isEmpty() && !isMember(dvs, port.getHostId())) {
+    if (!port.getHostId().isEmpty() && !member.test(port.getHostId())) {
       throw precondition("%s: host %s is not a member of DVS '%s'; add it with 'switchplane dvs add-host' first",
-          where, port.getHostId(), dvs.getName());
+          where(port), port.getHostId(), dvs.getName());
     }
-    PolicyValidator.validate(port.getPolicy(), dvs.getUplinksList(), where);
-    PolicyValidator.validateOverrides(port.getPolicy(), where, dvs.getDefaultPolicy(), pg.getPolicy());
+    validatePortPolicy(dvs, pg, port);
+  }
+
+  /**
+   * The checks of {@link #validatePort} that depend on the DVS settings and the port group: the
+   * port's own policy values (teaming names DVS uplinks) and its overrides of the levels above.
+   * What a change of the DVS settings or of a port group must check again for every stored port
+   * (key, connectee and membership do not depend on them).
+   */
+  public static void validatePortPolicy(Dvs dvs, PortGroup pg, Port port) {
+    Policy policy = port.getPolicy();
+    if (!PolicyValidator.setsAnything(policy)) {
+      return; // most ports set nothing themselves: nothing to check, and no message to prepare
+    }
+    String where = where(port);
+    PolicyValidator.validate(policy, dvs.getUplinksList(), where);
+    PolicyValidator.validateOverrides(policy, where, dvs.getDefaultPolicy(), pg.getPolicy());
+  }
+
+  /** Whether s matches {@link #NAME}; a hand-written check, run for every name of every apply. */
+  public static boolean isName(String s) {
+    return matches(s, NAME_MAX);
+  }
+
+  /** Whether s matches {@link #PORT_KEY}; a hand-written check, run for every port of every apply. */
+  public static boolean isPortKey(String s) {
+    return matches(s, PORT_KEY_MAX);
+  }
+
+  /** [A-Za-z0-9][A-Za-z0-9._:-]{0,max-1}. */
+  private static boolean matches(String s, int max) {
+    int n = s.length();
+    if (n == 0 || n > max || !isAlnum(s.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = s.charAt(i);
+      if (!isAlnum(c) && c != '.' && c != '_' && c != ':' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
+  private static String where(Port port) {
+    return "port '" + port.getKey() + "'";
   }
 
   public static boolean isMember(Dvs dvs, String hostId) {
@@ -113,7 +173,7 @@ public final class ModelValidator {
         validateMac(c.getVmNic().getMac(), where);
       }
       case VMK_NIC -> {
-        if (!NAME.matcher(c.getVmkNic().getDevice()).matches()) {
+        if (!isName(c.getVmkNic().getDevice())) {
           throw invalid("%s: VMkernel NIC device '%s' is not a valid name", where, c.getVmkNic().getDevice());
         }
         if (!c.getVmkNic().getMac().isEmpty()) {

@@ -24,6 +24,15 @@ public final class PolicyValidator {
 
   private PolicyValidator() {}
 
+  /**
+   * Whether a level sets any field of policy (a level setting nothing can break no rule). Lists
+   * every field of Policy: a new field must be added here as in the checks below.
+   */
+  public static boolean setsAnything(Policy policy) {
+    return policy.hasVlan() || policy.hasSecurity() || policy.hasIngressShaping() || policy.hasEgressShaping()
+        || policy.hasTeaming() || policy.hasMtu() || policy.hasBlocked();
+  }
+
   /** Checks a policy set at one level; uplinks are the DVS's uplink names. */
   public static void validate(Policy policy, Collection<String> uplinks, String where) {
     if (policy.hasVlan()) {

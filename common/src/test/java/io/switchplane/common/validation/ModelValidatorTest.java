@@ -5,6 +5,7 @@ import static io.switchplane.common.Fixtures.port;
 import static io.switchplane.common.Fixtures.portGroup;
 import static io.switchplane.common.Fixtures.state;
 import static io.switchplane.common.Fixtures.vlanPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,6 +32,16 @@ class ModelValidatorTest {
   void acceptsAValidModel() {
     assertThatCode(() -> HostStateValidator.validate(
         state(1).addPortGroups(portGroup("a", 10)).addPorts(port("p1", "a")).build())).doesNotThrowAnyException();
+  }
+
+  @Test
+  void handWrittenNameChecksAgreeWithThePatterns() {
+    String[] samples = {"", "a", "A9", "9", "-a", ".a", "_a", ":a", "a-b.c_d:e", "a b", "a/b", "é", "aé",
+        "a".repeat(63), "a".repeat(64), "a".repeat(65), "a".repeat(79), "a".repeat(80), "a".repeat(81), "a\n"};
+    for (String s : samples) {
+      assertThat(ModelValidator.isName(s)).as("name '%s'", s).isEqualTo(ModelValidator.NAME.matcher(s).matches());
+      assertThat(ModelValidator.isPortKey(s)).as("key '%s'", s).isEqualTo(ModelValidator.PORT_KEY.matcher(s).matches());
+    }
   }
 
   @Test

@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -43,6 +45,15 @@ public final class RocksStateStore implements StateStore {
 
   private final RocksDatabase db;
   private final String prefix;
+  /**
+   * The generations in the history of each DVS, as this store last wrote them: read from the
+   * database once per DVS, then kept in step with each commit, so that trimming the history to
+   * {@link #HISTORY_LIMIT} does not open an iterator on every apply. Relies on this store being
+   * the only writer of its prefix (one agent per prefix, as the layout says). Each set is also the lock
+   * of its DVS's commits (the apply pipeline serialises them already; this keeps the set exact
+   * for any caller).
+   */
+  private final ConcurrentHashMap<String, TreeSet<Long>> generations = new ConcurrentHashMap<>();
 
   /** A store in db under prefix; it does not own db (closing db is its opener's job). */
   public RocksStateStore(RocksDatabase db, String prefix) {
@@ -77,21 +88,31 @@ public final class RocksStateStore implements StateStore {
   public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry) {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
-    List<Long> kept = historyGenerations(dvsId);
-    kept.remove(Long.valueOf(generation));
-    try (WriteBatch batch = new WriteBatch()) {
-      batch.put(responseKey(dvsId), response.toByteArray());
-      batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
-      batch.put(historyKey("v/", dvsId, generation), state.toByteArray());
+    TreeSet<Long> known = generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
+    synchronized (known) {
+      List<Long> kept = new ArrayList<>(known);
+      kept.remove(Long.valueOf(generation));
       // kept is oldest first: drop from the front until the new entry makes exactly the limit.
-      for (int i = 0; i < kept.size() + 1 - HISTORY_LIMIT; i++) {
-        batch.delete(historyKey("h/", dvsId, kept.get(i)));
-        batch.delete(historyKey("v/", dvsId, kept.get(i)));
+      List<Long> dropped = kept.subList(0, Math.max(0, kept.size() + 1 - HISTORY_LIMIT));
+      try (WriteBatch batch = new WriteBatch()) {
+        batch.put(responseKey(dvsId), response.toByteArray());
+        batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
+        batch.put(historyKey("v/", dvsId, generation), state.toByteArray());
+        for (long old : dropped) {
+          batch.delete(historyKey("h/", dvsId, old));
+          batch.delete(historyKey("v/", dvsId, old));
+        }
+        db.write(batch);
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot prepare the write of generation " + generation + " of DVS " + dvsId
+            + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        // The write may or may not have reached the database: read the history again next time.
+        generations.remove(dvsId, known);
+        throw e;
       }
-      db.write(batch);
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot prepare the write of generation " + generation + " of DVS " + dvsId
-          + ": " + e.getMessage(), e);
+      dropped.forEach(known::remove);
+      known.add(generation);
     }
   }
 
@@ -138,7 +159,18 @@ public final class RocksStateStore implements StateStore {
   }
 
   private byte[] historyKey(String kind, String dvsId, long generation) {
-    return bytes(prefix + kind + dvsId + "/" + String.format("%0" + GEN_DIGITS + "d", generation));
+    StringBuilder key = new StringBuilder(prefix.length() + kind.length() + dvsId.length() + 1 + GEN_DIGITS)
+        .append(prefix).append(kind).append(dvsId).append('/');
+    if (generation < 0) {
+      // A uint64 generation above Long.MAX_VALUE: keep the layout String.format always gave it.
+      return bytes(key.append(String.format("%0" + GEN_DIGITS + "d", generation)).toString());
+    }
+    // Zero-padded by hand: String.format (locale lookup, parsing the pattern) cost more than the rest of the key.
+    String digits = Long.toString(generation);
+    for (int i = digits.length(); i < GEN_DIGITS; i++) {
+      key.append('0');
+    }
+    return bytes(key.append(digits).toString());
   }
 
   /**

@@ -39,6 +39,27 @@ class RocksStateStoreTest {
   }
 
   @Test
+  void historyIsTrimmedAcrossStoresOpenedOverTheSameKeys() {
+    try (RocksDatabase db = RocksDatabase.open(dir)) {
+      RocksStateStore first = new RocksStateStore(db, "agent-1/");
+      for (int g = 1; g <= 30; g++) {
+        commit(first, standard(g, 10, 20));
+      }
+      // A second store (as after a restart) learns the 30 kept generations from the database.
+      RocksStateStore second = new RocksStateStore(db, "agent-1/");
+      for (int g = 31; g <= 60; g++) {
+        commit(second, standard(g, 10, 20));
+      }
+
+      assertThat(second.history(DVS_ID)).extracting(HistoryEntry::getGeneration)
+          .hasSize(StateStore.HISTORY_LIMIT).startsWith(60L, 59L).endsWith(11L);
+      assertThat(second.historicState(DVS_ID, 10)).isEmpty();
+      assertThat(second.historicState(DVS_ID, 11)).contains(standard(11, 10, 20));
+      assertThat(second.loadAll()).singleElement().satisfies(s -> assertThat(s.state()).isEqualTo(standard(60, 10, 20)));
+    }
+  }
+
+  @Test
   void aDvsWhoseIdExtendsAnotherOneKeepsItsOwnHistory() {
     try (RocksDatabase db = RocksDatabase.open(dir)) {
       RocksStateStore store = new RocksStateStore(db, "");

@@ -17,11 +17,9 @@ import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -109,28 +107,21 @@ public final class ChangeSetPlanner {
   private final class Work {
     private final DvsConfig before;
     private final DvsConfig.Builder b;
-    /**
-     * Port keys per port group id, built on first need (deleting or changing a port group) and
-     * then kept up to date as ops apply; most change sets never need it.
-     */
-    private Map<String, Set<String>> portsByGroup;
+    private final PortGroupIndex portsByGroup;
     private final Set<String> touchedGroups = new LinkedHashSet<>();
     private final Set<String> touchedPorts = new LinkedHashSet<>();
     private final List<String> portGroupIds = new ArrayList<>();
+    private final MemberIds memberIds = new MemberIds();
 
     Work(DvsConfig before) {
       this.before = before;
       this.b = before.toBuilder();
+      this.portsByGroup = new PortGroupIndex(b.ports());
     }
 
-    private Set<String> portsOf(String portGroupId) {
-      if (portsByGroup == null) {
-        portsByGroup = new HashMap<>();
-        for (Port p : b.ports().values()) {
-          portsByGroup.computeIfAbsent(p.getPortGroupId(), k -> new TreeSet<>()).add(p.getKey());
-        }
-      }
-      return portsByGroup.computeIfAbsent(portGroupId, k -> new TreeSet<>());
+    /** Whether hostId is a member of the DVS as planned so far (a set lookup, see {@link MemberIds}). */
+    private boolean isMember(String hostId) {
+      return memberIds.contains(b.dvs(), hostId);
     }
 
     void apply(ChangeOp op) {
@@ -180,8 +171,9 @@ public final class ChangeSetPlanner {
         for (PortGroup pg : b.portGroups().values()) {
           ModelValidator.validatePortGroup(dvs, pg);
         }
+        // Only what depends on the DVS settings: keys, connectees and membership are as validated when stored.
         for (Port p : b.ports().values()) {
-          ModelValidator.validatePort(dvs, b.portGroups().get(p.getPortGroupId()), p);
+          ModelValidator.validatePortPolicy(dvs, b.portGroups().get(p.getPortGroupId()), p);
         }
       } catch (SwitchplaneException e) {
         throw new SwitchplaneException(e.code(),
@@ -207,10 +199,11 @@ public final class ChangeSetPlanner {
       PortGroup pg = settings.toBuilder().setId(current.getId()).setDvsId(current.getDvsId()).build();
       requireFreeGroupName(pg.getName(), current.getId());
       ModelValidator.validatePortGroup(b.dvs(), pg);
-      Set<String> keys = portsOf(pg.getId());
+      Set<String> keys = portsByGroup.keysOf(pg.getId());
       try {
         for (String key : keys) {
-          ModelValidator.validatePort(b.dvs(), pg, b.ports().get(key));
+          // Only what depends on the port group: the rest was validated when the port was stored.
+          ModelValidator.validatePortPolicy(b.dvs(), pg, b.ports().get(key));
         }
       } catch (SwitchplaneException e) {
         throw new SwitchplaneException(e.code(), "port group '" + current.getName()
@@ -223,10 +216,10 @@ public final class ChangeSetPlanner {
 
     private void deletePortGroup(String ref) {
       PortGroup current = portGroup(ref);
-      Set<String> keys = portsOf(current.getId());
+      Set<String> keys = portsByGroup.keysOf(current.getId());
       if (!keys.isEmpty()) {
         throw precondition("port group '%s' is used by %d port(s) (%s); delete or move them first",
-            current.getName(), keys.size(), sample(keys));
+            current.getName(), keys.size(), sample(new TreeSet<>(keys)));
       }
       b.portGroups().remove(current.getId());
       touchedGroups.add(current.getId());
@@ -265,21 +258,19 @@ public final class ChangeSetPlanner {
       Port.Builder port = requested.toBuilder().setKey(key).setDvsId(b.dvs().getId()).setPortGroupId(pg.getId());
       if (!requested.getHostId().isEmpty()) {
         Host host = host(requested.getHostId());
-        if (!ModelValidator.isMember(b.dvs(), host.getId())) {
+        if (!isMember(host.getId())) {
           throw precondition("port '%s': host '%s' is not a member of DVS '%s'; add it with "
               + "'switchplane dvs add-host' first", key, host.getName(), b.dvs().getName());
         }
         port.setHostId(host.getId());
       }
       Port p = port.build();
-      ModelValidator.validatePort(b.dvs(), pg, p);
+      ModelValidator.validatePort(b.dvs(), pg, p, this::isMember);
       Port old = b.ports().put(key, p);
       if (old != null) {
-        removeFromGroupIndex(old);
+        portsByGroup.removed(old);
       }
-      if (portsByGroup != null) {
-        portsOf(p.getPortGroupId()).add(key);
-      }
+      portsByGroup.added(p);
       touchedPorts.add(key);
     }
 
@@ -291,7 +282,7 @@ public final class ChangeSetPlanner {
       if (old == null) {
         throw notFound("port '%s' not found in DVS '%s'", key, b.dvs().getName());
       }
-      removeFromGroupIndex(old);
+      portsByGroup.removed(old);
       touchedPorts.add(key);
     }
 
@@ -300,12 +291,14 @@ public final class ChangeSetPlanner {
         throw invalid("host missing: give the id or name of a registered host");
       }
       Host host = host(requested.getHostId());
-      if (ModelValidator.isMember(b.dvs(), host.getId())) {
+      if (isMember(host.getId())) {
         throw alreadyExists("host '%s' is already a member of DVS '%s'", host.getName(), b.dvs().getName());
       }
       HostMember member = requested.toBuilder().setHostId(host.getId()).build();
       ModelValidator.validateMember(b.dvs(), member, host.getName());
-      b.dvs(b.dvs().toBuilder().addMembers(member).build());
+      Dvs dvs = b.dvs();
+      b.dvs(dvs.toBuilder().addMembers(member).build());
+      memberIds.added(dvs, b.dvs(), host.getId());
     }
 
     private void removeMember(String ref) {
@@ -313,7 +306,7 @@ public final class ChangeSetPlanner {
         throw invalid("host missing: give the id or name of a member host");
       }
       // A member is found by its id even if the registry no longer resolves it.
-      String hostId = ModelValidator.isMember(b.dvs(), ref) ? ref : host(ref).getId();
+      String hostId = isMember(ref) ? ref : host(ref).getId();
       Dvs dvs = b.dvs();
       int index = -1;
       for (int i = 0; i < dvs.getMembersCount(); i++) {
@@ -360,18 +353,13 @@ public final class ChangeSetPlanner {
         }
       }
       List<String> added = new ArrayList<>();
+      Set<String> beforeMembers = MemberIds.of(before.dvs().getMembersList(), before.dvs().getMembersCount());
       for (HostMember m : afterDvs.getMembersList()) {
-        if (!ModelValidator.isMember(before.dvs(), m.getHostId())) {
+        if (!beforeMembers.contains(m.getHostId())) {
           added.add(m.getHostId());
         }
       }
       return new Plan(before, after, List.copyOf(writes), List.copyOf(added), List.copyOf(portGroupIds));
-    }
-
-    private void removeFromGroupIndex(Port p) {
-      if (portsByGroup != null) {
-        portsOf(p.getPortGroupId()).remove(p.getKey());
-      }
     }
 
     private void requireFreeGroupName(String name, String exceptId) {

@@ -209,7 +209,7 @@ final class HostPusher implements PushDispatcher.Task {
       }
     }
     if (inSync) {
-      ctx.book().alreadyInSync(dvsId, hostId, generation(applied));
+      ctx.book().alreadyInSync(dvsId, hostId, generation(applied), generation(wanted));
       LOG.debug("host {} already has DVS {} content at generation {}", hostId, dvsId, generation(applied));
     }
     ctx.dispatcher().release();
@@ -234,7 +234,7 @@ final class HostPusher implements PushDispatcher.Task {
     }
     if (record) {
       ctx.book().pushed(dvsId, hostId, response.getAppliedGeneration(), response.getSummary(),
-          System.currentTimeMillis(), current);
+          System.currentTimeMillis(), generation(sent));
     }
     LOG.debug("host {} applied DVS {} generation {} (already applied: {})",
         hostId, dvsId, response.getAppliedGeneration(), response.getAlreadyApplied());

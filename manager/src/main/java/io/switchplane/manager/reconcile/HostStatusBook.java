@@ -66,9 +66,11 @@ public final class HostStatusBook {
           e = new Entry(host, hostName.apply(host));
           book.hosts.put(host, e);
           book.notInSync++; // starts PENDING
+          e.target = book.generation;
         } else if (changed.contains(host)) {
           book.setState(e, HostSyncState.HOST_SYNC_STATE_PENDING);
           e.attempts = 0;
+          e.target = book.generation;
         }
         e.desired = book.generation;
       }
@@ -86,28 +88,30 @@ public final class HostStatusBook {
   }
 
   /**
-   * A push succeeded.
-   *
-   * @param current true when the pushed state is the latest desired one (IN_SYNC), false when
-   *     a newer one waits (PENDING)
+   * A push of the state of generation sent succeeded. The host is IN_SYNC when sent is at least
+   * the newest generation committed for it, PENDING when a newer one waits. Judged here, under
+   * the book's lock, and not by the pusher: a commit may be recorded here before its state
+   * reaches the pusher, and that commit must not be counted as in sync.
    */
-  public void pushed(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs,
-      boolean current) {
+  public void pushed(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs, long sent) {
     update(dvsId, hostId, (book, e) -> {
       e.applied = applied;
       e.lastError = "";
       e.lastPushMs = nowMs;
       e.lastSummary = summary;
-      book.setState(e, current ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
+      book.setState(e, sent >= e.target ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
     });
   }
 
-  /** The host was found to hold the desired content already (at generation applied); not pushed. */
-  public void alreadyInSync(String dvsId, String hostId, long applied) {
+  /**
+   * The host was found to hold the content of generation wanted already (at generation applied);
+   * not pushed. IN_SYNC unless a newer generation was committed for it meanwhile.
+   */
+  public void alreadyInSync(String dvsId, String hostId, long applied, long wanted) {
     update(dvsId, hostId, (book, e) -> {
       e.applied = applied;
       e.lastError = "";
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+      book.setState(e, wanted >= e.target ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
     });
   }
 
@@ -293,6 +297,8 @@ public final class HostStatusBook {
     private final String hostId;
     private final String hostName;
     private long desired;
+    /** The newest generation whose state was built for this host (it changed the host). */
+    private long target;
     private long applied;
     private HostSyncState state = HostSyncState.HOST_SYNC_STATE_PENDING;
     private String lastError = "";

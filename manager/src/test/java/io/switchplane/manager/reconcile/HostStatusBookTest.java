@@ -28,7 +28,7 @@ class HostStatusBookTest {
     assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PUSHING);
     book.failed("d", "a", HOST_SYNC_STATE_UNREACHABLE, "down", 5);
     book.pushing("d", "a");
-    book.pushed("d", "a", 1, ChangeSummary.newBuilder().setAdded(3).build(), 7, true);
+    book.pushed("d", "a", 1, ChangeSummary.newBuilder().setAdded(3).build(), 7, 1);
 
     HostPushStatus s = book.get("d", "a").orElseThrow();
     assertThat(s.getState()).isEqualTo(HOST_SYNC_STATE_IN_SYNC);
@@ -44,8 +44,8 @@ class HostStatusBookTest {
   @Test
   void unchangedMembersStayInSyncWithTheNewDesiredGeneration() {
     book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
-    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, true);
-    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, 1);
+    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, 1);
 
     book.commit("d", "dvs", 2, List.of("a", "b"), Set.of("b"), NAMES);
 
@@ -61,13 +61,31 @@ class HostStatusBookTest {
     CompletableFuture<Void> one = book.whenInSync("d", 1);
     CompletableFuture<Void> two = book.whenInSync("d", 2);
 
-    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, 1);
     assertThat(one).isNotDone();
-    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, true);
+    book.pushed("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, 1);
     assertThat(one).succeedsWithin(Duration.ZERO);
     assertThat(two).isNotDone();
 
     book.commit("d", "dvs", 2, List.of("a", "b"), Set.of(), NAMES);
+    assertThat(two).succeedsWithin(Duration.ZERO);
+  }
+
+  @Test
+  void aPushThatEndsAfterANewerCommitWasRecordedIsNotInSync() {
+    // The pusher may still believe generation 1 is the newest when it ends: the book decides.
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    book.pushing("d", "a");
+    book.commit("d", "dvs", 2, List.of("a"), Set.of("a"), NAMES);
+    CompletableFuture<Void> two = book.whenInSync("d", 2);
+
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, 1);
+    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PENDING);
+    assertThat(two).isNotDone();
+    book.alreadyInSync("d", "a", 1, 1);
+    assertThat(two).isNotDone();
+
+    book.pushed("d", "a", 2, ChangeSummary.getDefaultInstance(), 2, 2);
     assertThat(two).succeedsWithin(Duration.ZERO);
   }
 
