@@ -9,12 +9,15 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.agent.backend.Backends;
 import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.agent.fault.FaultPoints;
 import io.switchplane.agent.grpc.HostAgentGrpcService;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,7 +45,7 @@ public final class HostAgent implements AutoCloseable {
 
   /** What start() built; one value, so that close() sees all of it or nothing. */
   private record Running(Server server, int port, ApplyPipeline pipeline, HealthStatusManager health,
-      SwitchBackend backend, RocksDatabase ownedDb) {}
+      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers) {}
 
   private final AgentConfig config;
   private final RocksDatabase sharedDb;
@@ -77,23 +80,29 @@ public final class HostAgent implements AutoCloseable {
     RocksDatabase ownedDb = sharedDb == null ? RocksDatabase.open(config.dataDir().resolve("state")) : null;
     SwitchBackend backend = null;
     Server server = null;
+    ScheduledExecutorService ownedTimers = netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
     try {
-      backend = Backends.create(config.backend());
+      backend = Backends.create(config.backend(), config.dataDir());
       RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
-      ApplyPipeline pipeline = new ApplyPipeline(backend, store);
+      ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), FaultPoints.fromSystemProperties(),
+          ownedTimers != null ? ownedTimers : netty.timers());
+      // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();
       HealthStatusManager health = new HealthStatusManager();
       server = buildServer(pipeline, health).start();
       health.setStatus("", ServingStatus.SERVING);
       health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-      running.set(new Running(server, port, pipeline, health, backend, ownedDb));
+      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers));
       LOG.info("host agent {} serving on {} with the {} backend, {} switches restored",
           config.label(), endpoint(), backend.name(), pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
       // Release what this attempt opened; the agent stays unusable (STARTED without Running).
       if (server != null) {
         server.shutdownNow();
+      }
+      if (ownedTimers != null) {
+        ownedTimers.shutdownNow();
       }
       if (backend != null) {
         backend.close();
@@ -174,6 +183,10 @@ public final class HostAgent implements AutoCloseable {
     } catch (InterruptedException e) {
       r.server().shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    r.pipeline().close();
+    if (r.ownedTimers() != null) {
+      r.ownedTimers().shutdownNow();
     }
     r.backend().close();
     if (r.ownedDb() != null) {

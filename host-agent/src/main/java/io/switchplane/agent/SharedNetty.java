@@ -4,6 +4,8 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,11 +19,20 @@ public final class SharedNetty implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup worker;
   private final ExecutorService executor;
+  private final ScheduledExecutorService timers;
 
   private SharedNetty(EventLoopGroup boss, EventLoopGroup worker, ExecutorService executor) {
     this.boss = boss;
     this.worker = worker;
     this.executor = executor;
+    this.timers = confirmTimers("agent-confirm-timer");
+  }
+
+  /** A single daemon thread for confirm deadlines; cancelled timers leave its queue at once. */
+  static ScheduledExecutorService confirmTimers(String name) {
+    ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, daemon(name));
+    timers.setRemoveOnCancelPolicy(true);
+    return timers;
   }
 
   /** One acceptor thread, workerThreads I/O threads and executorThreads threads running calls. */
@@ -44,11 +55,16 @@ public final class SharedNetty implements AutoCloseable {
     return executor;
   }
 
+  ScheduledExecutorService timers() {
+    return timers;
+  }
+
   @Override
   public void close() {
     boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     worker.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     executor.shutdown();
+    timers.shutdownNow();
   }
 
   private static ThreadFactory daemon(String name) {

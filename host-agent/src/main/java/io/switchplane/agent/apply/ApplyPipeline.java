@@ -1,16 +1,24 @@
 package io.switchplane.agent.apply;
 
+import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.agent.fault.FaultPoints;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.agent.store.StoredSwitch;
+import io.switchplane.api.v1.ApplyJournal;
+import io.switchplane.api.v1.ApplyOutcome;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
@@ -25,51 +33,58 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies final host states as local transactions: validate, check the generation, resolve the
- * effective ports incrementally, diff, apply to the backend (all or nothing), persist (synced),
- * answer. Applies of one DVS are serialised by a lock of that DVS; different DVSes apply
- * concurrently.
+ * Applies final host states as commit-confirmed local transactions: validate, check the
+ * generation, journal the intent (synced), resolve the effective ports incrementally, diff,
+ * apply to the backend (all or nothing), persist (synced) with a pending confirm, answer with a
+ * nonce. {@link #confirm} makes it permanent; without it, the last confirmed state comes back
+ * by itself at the deadline ({@link Rollbacks}). Applies of one DVS are serialised by a lock of
+ * that DVS; different DVSes apply concurrently.
  *
  * <p>Failure leaves the host as it was: a backend failure is undone by the backend itself
  * (ABORTED), a store failure after the backend applied is undone here (INTERNAL). The
- * in-memory view ({@link AppliedSwitch}) changes only once the store has the new state.
+ * in-memory view ({@link AppliedSwitch}) changes only once the store has the new state. A crash
+ * anywhere is repaired by {@link #recover()} before the agent serves: the backend is brought to
+ * the stored state (old before the persist, new after it), and a deadline that passed while
+ * the agent was down rolls back at once.
  */
 public final class ApplyPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyPipeline.class);
+  public static final long DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
+  public static final long MIN_CONFIRM_TIMEOUT_MS = 2_000;
+  public static final long MAX_CONFIRM_TIMEOUT_MS = 3_600_000;
 
   private final SwitchBackend backend;
   private final StateStore store;
   private final Clock clock;
+  private final FaultPoints faults;
+  private final Rollbacks rollbacks;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
 
-  /** One proxy switch: its apply lock and what it has applied (null until the first apply). */
-  private static final class Slot {
-    final ReentrantLock lock = new ReentrantLock();
-    volatile AppliedSwitch applied;
-  }
-
-  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock) {
+  /**
+   * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
+   */
+  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  public ApplyPipeline(SwitchBackend backend, StateStore store) {
-    this(backend, store, Clock.systemUTC());
+    this.faults = Objects.requireNonNull(faults, "faults");
+    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot);
   }
 
   /**
-   * Loads every stored switch and makes the backend match it; call once, before serving.
-   * Works for any backend: the memory backend starts empty and gets every port added back, a
-   * persistent one gets only what drifted while the agent was down.
+   * Loads every stored switch and makes the backend match it; call once, before serving. An
+   * interrupted apply (journal present) is thereby undone or finished: the store holds the old
+   * state if the crash came before the persist, the new one after. Pending confirms are armed
+   * again; one whose deadline passed while the agent was down is rolled back now.
    */
   public void recover() {
     for (StoredSwitch stored : store.loadAll()) {
@@ -84,27 +99,61 @@ public final class ApplyPipeline {
             + stored.state().getDvs().getGeneration() + " of DVS " + dvsId + " on the " + backend.name()
             + " backend: " + e.getMessage(), e);
       }
-      slot(dvsId).applied = new AppliedSwitch(stored.state(), effective, stored.response());
-      LOG.info("restored DVS {} at generation {}: {} ports, {} backend operations",
-          dvsId, stored.state().getDvs().getGeneration(), effective.size(), ops.size());
+      if (stored.journal() != null) {
+        ApplyJournal j = stored.journal();
+        LOG.warn("DVS {}: the {} of generation {} was interrupted (agent stopped); the switch is back at "
+            + "stored generation {} ({} backend operations)", dvsId, j.getAction(), j.getGeneration(),
+            stored.state().getDvs().getGeneration(), ops.size());
+        store.clearJournal(dvsId);
+      }
+      Slot slot = slot(dvsId);
+      slot.applied = new AppliedSwitch(stored.state(), effective, stored.response());
+      slot.pending = stored.pending();
+      slot.lastRollback = stored.lastRollback();
+      LOG.info("restored DVS {} at generation {}: {} ports, {} backend operations{}", dvsId,
+          stored.state().getDvs().getGeneration(), effective.size(), ops.size(),
+          stored.pending() == null ? "" : ", awaiting confirm");
+      if (stored.pending() != null) {
+        slot.lock.lock();
+        try {
+          rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN);
+        } finally {
+          slot.lock.unlock();
+        }
+      }
     }
   }
 
-  /** Applies desired; throws {@link SwitchplaneException} with the code the API answers with. */
+  /** Applies desired with the default confirm timeout and nothing to supersede. */
   public ApplyResponse apply(HostSwitchState desired) {
+    return apply(desired, 0, "");
+  }
+
+  /**
+   * Applies desired provisionally; throws {@link SwitchplaneException} with the code the API
+   * answers with.
+   *
+   * @param confirmTimeoutMs 0 for the default, else 2 s to 1 h
+   * @param supersedesNonce the nonce of the apply pending now, when desired replaces it
+   */
+  public ApplyResponse apply(HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
     long start = System.nanoTime();
+    long timeout = confirmTimeoutMs == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : confirmTimeoutMs;
+    if (timeout < MIN_CONFIRM_TIMEOUT_MS || timeout > MAX_CONFIRM_TIMEOUT_MS) {
+      throw invalid("confirm timeout %d ms is outside %d ms to %d ms", confirmTimeoutMs, MIN_CONFIRM_TIMEOUT_MS,
+          MAX_CONFIRM_TIMEOUT_MS);
+    }
     HostStateValidator.validate(desired);
-    String dvsId = desired.getDvs().getId();
-    Slot slot = slot(dvsId);
+    Slot slot = slot(desired.getDvs().getId());
     slot.lock.lock();
     try {
-      return applyLocked(slot, desired, start);
+      return applyLocked(slot, desired, timeout, supersedesNonce, start);
     } finally {
       slot.lock.unlock();
     }
   }
 
-  private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long start) {
+  private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long timeoutMs, String supersedes, long start) {
     String dvsId = desired.getDvs().getId();
     long generation = desired.getDvs().getGeneration();
     AppliedSwitch current = slot.applied;
@@ -116,38 +165,129 @@ public final class ApplyPipeline {
       throw precondition("generation %d of DVS %s is older than the applied generation %d",
           generation, dvsId, current.generation());
     }
+    PendingConfirm pending = slot.pending;
+    if (pending != null && !pending.getNonce().equals(supersedes)) {
+      throw precondition("generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
+          + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
+          pending.getGeneration(), dvsId, Math.max(0, pending.getDeadlineUnixMs() - clock.millis()));
+    }
+    long previousGeneration = current == null ? 0 : current.generation();
+    long revertTo = pending != null ? pending.getRevertToGeneration() : previousGeneration;
+    store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(generation).setFromGeneration(previousGeneration)
+        .setStartedUnixMs(clock.millis()).setAction("apply").build());
+    faults.reached("after-journal");
+
     HostSwitchState previousState = current == null ? null : current.state();
     Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
     Map<String, EffectivePort> next = Collections.unmodifiableMap(
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
-    try {
-      backend.apply(dvsId, ops);
-    } catch (BackendException e) {
-      throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
-          "generation %d of DVS %s not applied: %s; the operations already done were undone",
-          generation, dvsId, e.getMessage()), e);
-    }
+    applyToBackend(dvsId, generation, ops);
+    faults.reached("before-persist");
+
+    long now = clock.millis();
+    PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
+        .setNonce(UUID.randomUUID().toString()).setDeadlineUnixMs(now + timeoutMs).setRevertToGeneration(revertTo)
+        .build();
     ChangeSummary summary = PortDiff.summarize(ops, previous.size());
     ApplyResponse response = ApplyResponse.newBuilder()
         .setAppliedGeneration(generation)
         .setSummary(summary)
         .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start))
+        .setNonce(nextPending.getNonce())
+        .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
         .build();
     HistoryEntry entry = HistoryEntry.newBuilder()
         .setGeneration(generation)
-        .setAppliedUnixMs(clock.millis())
+        .setAppliedUnixMs(now)
         .setSummary(summary)
+        .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
         .build();
     try {
-      store.commit(desired, response, entry);
+      store.commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
       throw persistFailed(dvsId, generation, ops, e);
     }
+    faults.reached("after-persist");
+    if (pending != null) {
+      // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
+      LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, pending.getGeneration(), generation);
+    }
     slot.applied = new AppliedSwitch(desired, next, response);
-    LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us", generation, dvsId,
-        summary.getAdded(), summary.getUpdated(), summary.getRemoved(), response.getApplyMicros());
+    slot.pending = nextPending;
+    rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", generation, dvsId,
+        summary.getAdded(), summary.getUpdated(), summary.getRemoved(), response.getApplyMicros(),
+        nextPending.getDeadlineUnixMs());
     return response;
+  }
+
+  private void applyToBackend(String dvsId, long generation, List<PortOp> ops) {
+    try {
+      int first = faults.opsBeforeStop(ops.size());
+      if (first > 0) {
+        backend.apply(dvsId, ops.subList(0, first));
+        faults.reached("after-op");
+      }
+      backend.apply(dvsId, ops);
+    } catch (BackendException e) {
+      store.clearJournal(dvsId);
+      throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
+          "generation %d of DVS %s not applied: %s; the operations already done were undone",
+          generation, dvsId, e.getMessage()), e);
+    }
+  }
+
+  /**
+   * Confirms the pending apply of generation. INVALID_ARGUMENT when another generation is
+   * pending or the nonce differs; FAILED_PRECONDITION when nothing is pending (saying when the
+   * generation was rolled back, if it was). A repeat of a done confirm is answered as such.
+   */
+  public ConfirmResponse confirm(String dvsId, long generation, String nonce) {
+    Slot slot = slot(dvsId);
+    slot.lock.lock();
+    try {
+      PendingConfirm pending = slot.pending;
+      if (pending == null) {
+        Optional<HistoryEntry> entry = store.historyEntry(dvsId, generation);
+        if (entry.isPresent() && entry.get().getOutcome() == ApplyOutcome.APPLY_OUTCOME_CONFIRMED
+            && slot.applied != null && slot.applied.generation() == generation
+            && slot.applied.response().getNonce().equals(nonce)) {
+          return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).setAlreadyConfirmed(true).build();
+        }
+        throw Rollbacks.nothingPending(dvsId, generation, entry, slot);
+      }
+      Rollbacks.checkPending(dvsId, pending, generation, nonce);
+      long now = clock.millis();
+      HistoryEntry entry = store.historyEntry(dvsId, generation)
+          .orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
+              "no history entry for pending generation " + generation + " of DVS " + dvsId))
+          .toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now).build();
+      store.confirm(dvsId, entry);
+      slot.pending = null;
+      slot.cancelTimer();
+      LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
+          pending.getDeadlineUnixMs() - now);
+      return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).build();
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
+  /** Undoes the pending apply of generation now (an aborted atomic change set); checks as {@link #confirm}. */
+  public RollbackEvent rollback(String dvsId, long generation, String nonce) {
+    Slot slot = slot(dvsId);
+    slot.lock.lock();
+    try {
+      PendingConfirm pending = slot.pending;
+      if (pending == null) {
+        throw Rollbacks.nothingPending(dvsId, generation, store.historyEntry(dvsId, generation), slot);
+      }
+      Rollbacks.checkPending(dvsId, pending, generation, nonce);
+      return rollbacks.revert(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_REQUESTED);
+    } finally {
+      slot.lock.unlock();
+    }
   }
 
   /** Takes the backend back to the previous state after the store refused the new one. */
@@ -157,6 +297,7 @@ public final class ApplyPipeline {
         generation, dvsId, cause.getMessage()), cause);
     try {
       backend.apply(dvsId, PortDiff.inverse(ops));
+      store.clearJournal(dvsId);
     } catch (BackendException e) {
       // Neither state on the switch now: the answer must not claim it was taken back.
       LOG.error("DVS {}: cannot undo generation {} on the {} backend after a store failure; the switch drifted",
@@ -164,6 +305,9 @@ public final class ApplyPipeline {
       failure = new SwitchplaneException(ErrorCode.INTERNAL, String.format(
           "generation %d of DVS %s not applied: cannot persist it (%s) and cannot undo it on the switch (%s)",
           generation, dvsId, cause.getMessage(), e.getMessage()), cause);
+      failure.addSuppressed(e);
+    } catch (RuntimeException e) {
+      // The journal stays: the next start brings the backend back to the stored state.
       failure.addSuppressed(e);
     }
     return failure;
@@ -173,6 +317,24 @@ public final class ApplyPipeline {
   public Optional<AppliedSwitch> applied(String dvsId) {
     Slot slot = slots.get(dvsId);
     return slot == null ? Optional.empty() : Optional.ofNullable(slot.applied);
+  }
+
+  /** The apply of dvsId waiting for Confirm, if any. */
+  public Optional<PendingConfirm> pending(String dvsId) {
+    Slot slot = slots.get(dvsId);
+    return slot == null ? Optional.empty() : Optional.ofNullable(slot.pending);
+  }
+
+  /** The last rollback of dvsId, if any. */
+  public Optional<RollbackEvent> lastRollback(String dvsId) {
+    Slot slot = slots.get(dvsId);
+    return slot == null ? Optional.empty() : Optional.ofNullable(slot.lastRollback);
+  }
+
+  /** The last confirmed generation of dvsId (0: none). */
+  public long confirmedGeneration(String dvsId) {
+    Slot slot = slots.get(dvsId);
+    return slot == null ? 0 : slot.confirmedGeneration();
   }
 
   /** The switches present on this host (removed ones left out), sorted by DVS name then id. */
@@ -194,6 +356,18 @@ public final class ApplyPipeline {
 
   public StateStore store() {
     return store;
+  }
+
+  /** Stops the confirm timers (the agent is closing); pending confirms stay stored for the next start. */
+  public void close() {
+    for (Slot slot : slots.values()) {
+      slot.lock.lock();
+      try {
+        slot.cancelTimer();
+      } finally {
+        slot.lock.unlock();
+      }
+    }
   }
 
   private Slot slot(String dvsId) {

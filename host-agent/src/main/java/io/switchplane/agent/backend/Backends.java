@@ -1,18 +1,29 @@
 package io.switchplane.agent.backend;
 
 import io.switchplane.common.error.SwitchplaneException;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Creates backends by name, so that configuration (and the CLI) can pick one; "ovs" will join. */
 public final class Backends {
   /** Names create() knows. */
-  public static final List<String> NAMES = List.of(MemoryBackend.NAME);
+  public static final List<String> NAMES = List.of(MemoryBackend.NAME, FileBackend.NAME);
 
   private Backends() {}
 
-  public static SwitchBackend create(String name) {
+  /**
+   * @param dataDir the agent's data directory; the file backend keeps its switch under
+   *     {@code dataDir/switch}, and needs one
+   */
+  public static SwitchBackend create(String name, Path dataDir) {
     return switch (name) {
       case MemoryBackend.NAME -> new MemoryBackend();
+      case FileBackend.NAME -> {
+        if (dataDir == null) {
+          throw SwitchplaneException.invalid("the file backend needs a data directory");
+        }
+        yield new FileBackend(dataDir.resolve("switch"));
+      }
       default -> throw SwitchplaneException.invalid("unknown backend '%s'; known backends: %s", name, NAMES);
     };
   }

@@ -7,6 +7,10 @@ import io.switchplane.agent.apply.AppliedSwitch;
 import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ConfirmRequest;
+import io.switchplane.api.v1.ConfirmResponse;
+import io.switchplane.api.v1.RollbackRequest;
+import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetHistoryResponse;
@@ -46,20 +50,44 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
       if (!request.hasDesired()) {
         throw SwitchplaneException.invalid("ApplyRequest without a desired state");
       }
-      return pipeline.apply(request.getDesired());
+      return pipeline.apply(request.getDesired(), request.getConfirmTimeoutMs(), request.getSupersedesNonce());
     });
+  }
+
+  @Override
+  public void confirm(ConfirmRequest request, StreamObserver<ConfirmResponse> observer) {
+    answer(observer, () -> pipeline.confirm(requireDvs(request.getDvsId()), request.getGeneration(), request.getNonce()));
+  }
+
+  @Override
+  public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
+    answer(observer, () -> RollbackResponse.newBuilder()
+        .setEvent(pipeline.rollback(requireDvs(request.getDvsId()), request.getGeneration(), request.getNonce()))
+        .build());
+  }
+
+  private static String requireDvs(String dvsId) {
+    if (dvsId.isEmpty()) {
+      throw SwitchplaneException.invalid("dvs_id missing");
+    }
+    return dvsId;
   }
 
   @Override
   public void getState(GetStateRequest request, StreamObserver<GetStateResponse> observer) {
     answer(observer, () -> {
-      AppliedSwitch applied = present(request.getDvsId());
-      return GetStateResponse.newBuilder()
+      AppliedSwitch applied = pipeline.applied(request.getDvsId())
+          .orElseThrow(() -> notFound("no state for DVS '%s' on this host", request.getDvsId()));
+      // A removed switch is answered too: its generation, pending confirm and rollback still matter.
+      GetStateResponse.Builder out = GetStateResponse.newBuilder()
           .setApplied(applied.state())
           .addAllEffectivePorts(sorted(applied.effective().values()))
           .addAllBackendPorts(sorted(pipeline.backend().ports(applied.dvsId()).values()))
           .setBackend(pipeline.backend().name())
-          .build();
+          .setConfirmedGeneration(pipeline.confirmedGeneration(applied.dvsId()));
+      pipeline.pending(applied.dvsId()).ifPresent(out::setPending);
+      pipeline.lastRollback(applied.dvsId()).ifPresent(out::setLastRollback);
+      return out.build();
     });
   }
 
@@ -73,6 +101,9 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
             .setDvsName(s.state().getDvs().getName())
             .setAppliedGeneration(s.generation())
             .setPortCount(s.effective().size()));
+        SwitchSummary.Builder added = out.getSwitchesBuilder(out.getSwitchesCount() - 1);
+        pipeline.pending(s.dvsId()).ifPresent(added::setPending);
+        pipeline.lastRollback(s.dvsId()).ifPresent(added::setLastRollback);
       }
       return out.build();
     });
@@ -87,15 +118,6 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
       }
       return GetHistoryResponse.newBuilder().addAllEntries(entries).build();
     });
-  }
-
-  private AppliedSwitch present(String dvsId) {
-    AppliedSwitch applied = pipeline.applied(dvsId)
-        .orElseThrow(() -> notFound("no state for DVS '%s' on this host", dvsId));
-    if (!applied.present()) {
-      throw notFound("DVS '%s' was removed from this host at generation %d", dvsId, applied.generation());
-    }
-    return applied;
   }
 
   private static List<EffectivePort> sorted(Collection<EffectivePort> ports) {

@@ -3,9 +3,12 @@ package io.switchplane.agent.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,13 +35,18 @@ import org.rocksdb.WriteBatch;
  *   P r/DVS_ID          ApplyResponse   answer of the current generation; its applied_generation
  *                                       names the current state below. Present = the DVS is known.
  *   P h/DVS_ID/GEN      HistoryEntry    one per applied generation, at most 50 per DVS
- *   P v/DVS_ID/GEN      HostSwitchState the state applied at GEN (the newest one is the current state)
+ *   P v/DVS_ID/GEN      HostSwitchState the state applied at GEN
+ *   P c/DVS_ID          PendingConfirm  the apply waiting for Confirm (absent: none pending)
+ *   P j/DVS_ID          ApplyJournal    an apply or rollback under way (absent: none)
+ *   P x/DVS_ID          RollbackEvent   the last rollback
  * </pre>
  *
- * <p>The current state is not stored twice: it is the newest history version, which trimming
- * never drops. A removed switch (member=false) stays as a record with no ports, so that its
- * generation still rejects older pushes. One apply is one synced {@link WriteBatch}: the
- * response, the new history entry and state, and the deletion of entries beyond 50.
+ * <p>The current state is not stored twice: it is the history version that the response names
+ * (the newest one, except after a rollback), which trimming never drops, nor the generation a
+ * pending confirm would restore. A removed switch (member=false) stays as a record with no
+ * ports, so that its generation still rejects older pushes. Every write is one synced
+ * {@link WriteBatch}: an apply writes the response, the new history entry and state, the pending
+ * confirm and the deletion of the journal and of entries beyond 50 together.
  */
 public final class RocksStateStore implements StateStore {
   private static final int GEN_DIGITS = 20;
@@ -78,22 +86,54 @@ public final class RocksStateStore implements StateStore {
             .orElseThrow(() -> new StoreException("the agent state database in " + db.dir()
                 + " has no state for the current generation " + response.getAppliedGeneration()
                 + " of DVS " + dvsId, null));
-        out.add(new StoredSwitch(state, response));
+        out.add(new StoredSwitch(state, response,
+            optional(PendingConfirm.parser(), key("c/", dvsId), "pending confirm of DVS " + dvsId),
+            optional(RollbackEvent.parser(), key("x/", dvsId), "last rollback of DVS " + dvsId),
+            optional(ApplyJournal.parser(), key("j/", dvsId), "journal of DVS " + dvsId)));
       }
     }
     return out;
   }
 
   @Override
-  public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry) {
+  public void journal(String dvsId, ApplyJournal journal) {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(key("j/", dvsId), journal.toByteArray());
+      db.write(batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot journal generation " + journal.getGeneration() + " of DVS " + dvsId
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void clearJournal(String dvsId) {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.delete(key("j/", dvsId));
+      db.write(batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot clear the journal of DVS " + dvsId + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
     TreeSet<Long> known = generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
     synchronized (known) {
       List<Long> kept = new ArrayList<>(known);
       kept.remove(Long.valueOf(generation));
-      // kept is oldest first: drop from the front until the new entry makes exactly the limit.
-      List<Long> dropped = kept.subList(0, Math.max(0, kept.size() + 1 - HISTORY_LIMIT));
+      // kept is oldest first: drop from the front until the new entry makes exactly the limit,
+      // skipping the generation a rollback of the pending apply would need.
+      long protectedGeneration = pending == null ? -1 : pending.getRevertToGeneration();
+      int excess = kept.size() + 1 - HISTORY_LIMIT;
+      List<Long> dropped = new ArrayList<>();
+      for (int i = 0; i < kept.size() && dropped.size() < excess; i++) {
+        if (kept.get(i) != protectedGeneration) {
+          dropped.add(kept.get(i));
+        }
+      }
       try (WriteBatch batch = new WriteBatch()) {
         batch.put(responseKey(dvsId), response.toByteArray());
         batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
@@ -102,6 +142,12 @@ public final class RocksStateStore implements StateStore {
           batch.delete(historyKey("h/", dvsId, old));
           batch.delete(historyKey("v/", dvsId, old));
         }
+        if (pending != null) {
+          batch.put(key("c/", dvsId), pending.toByteArray());
+        } else {
+          batch.delete(key("c/", dvsId));
+        }
+        batch.delete(key("j/", dvsId));
         db.write(batch);
       } catch (RocksDBException e) {
         throw new StoreException("cannot prepare the write of generation " + generation + " of DVS " + dvsId
@@ -114,6 +160,48 @@ public final class RocksStateStore implements StateStore {
       dropped.forEach(known::remove);
       known.add(generation);
     }
+  }
+
+  @Override
+  public void confirm(String dvsId, HistoryEntry entry) {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(historyKey("h/", dvsId, entry.getGeneration()), entry.toByteArray());
+      batch.delete(key("c/", dvsId));
+      db.write(batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot record the confirm of generation " + entry.getGeneration() + " of DVS "
+          + dvsId + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
+      HistoryEntry undone, RollbackEvent event) {
+    TreeSet<Long> known = generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
+    synchronized (known) {
+      long restored = restoredState.getDvs().getGeneration();
+      try (WriteBatch batch = new WriteBatch()) {
+        batch.put(responseKey(dvsId), restoredResponse.toByteArray());
+        // Written again (same content when kept): a removed switch at generation 0 has no version yet.
+        batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
+        batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
+        batch.put(key("x/", dvsId), event.toByteArray());
+        batch.delete(key("c/", dvsId));
+        batch.delete(key("j/", dvsId));
+        db.write(batch);
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot record the rollback of generation " + undone.getGeneration() + " of DVS "
+            + dvsId + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public Optional<HistoryEntry> historyEntry(String dvsId, long generation) {
+    byte[] value = db.get(historyKey("h/", dvsId, generation));
+    return value == null
+        ? Optional.empty()
+        : Optional.of(parse(HistoryEntry.parser(), value, "history entry " + generation + " of DVS " + dvsId));
   }
 
   @Override
@@ -155,7 +243,16 @@ public final class RocksStateStore implements StateStore {
   }
 
   private byte[] responseKey(String dvsId) {
-    return bytes(prefix + "r/" + dvsId);
+    return key("r/", dvsId);
+  }
+
+  private byte[] key(String kind, String dvsId) {
+    return bytes(prefix + kind + dvsId);
+  }
+
+  private <T extends MessageLite> T optional(Parser<T> parser, byte[] key, String what) {
+    byte[] value = db.get(key);
+    return value == null ? null : parse(parser, value, what);
   }
 
   private byte[] historyKey(String kind, String dvsId, long generation) {

@@ -18,24 +18,34 @@ import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.agent.store.StoreException;
 import io.switchplane.agent.store.StoredSwitch;
+import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.agent.fault.FaultPoints;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApplyPipelineTest {
   @TempDir
   Path dir;
@@ -44,19 +54,33 @@ class ApplyPipelineTest {
   private RocksStateStore store;
   private MemoryBackend backend;
   private ApplyPipeline pipeline;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
 
   @BeforeEach
   void open() {
     db = RocksDatabase.open(dir);
     store = new RocksStateStore(db, "");
     backend = new MemoryBackend();
-    pipeline = new ApplyPipeline(backend, store);
+    pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), FaultPoints.none(), timers);
   }
 
   @AfterEach
   void close() {
+    pipeline.close();
     backend.close();
     db.close();
+  }
+
+  @AfterAll
+  void stopTimers() {
+    timers.shutdownNow();
+  }
+
+  /** Applies and confirms (these tests are about the apply; the confirm has its own tests). */
+  private ApplyResponse applyConfirmed(HostSwitchState state) {
+    ApplyResponse response = pipeline.apply(state);
+    pipeline.confirm(state.getDvs().getId(), response.getAppliedGeneration(), response.getNonce());
+    return response;
   }
 
   /** Everything an apply may change, to prove that a failed one changed nothing. */
@@ -82,7 +106,7 @@ class ApplyPipelineTest {
 
   @Test
   void firstApplyAddsEveryPort() {
-    ApplyResponse response = pipeline.apply(standard(1, 10, 20));
+    ApplyResponse response = applyConfirmed(standard(1, 10, 20));
 
     assertThat(response.getAppliedGeneration()).isEqualTo(1);
     assertThat(response.getAlreadyApplied()).isFalse();
@@ -96,10 +120,10 @@ class ApplyPipelineTest {
 
   @Test
   void vlanChangeOfOnePortGroupUpdatesOnlyItsPorts() {
-    pipeline.apply(standard(1, 10, 20));
+    applyConfirmed(standard(1, 10, 20));
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
 
-    ApplyResponse response = pipeline.apply(standard(2, 10, 30));
+    ApplyResponse response = applyConfirmed(standard(2, 10, 30));
 
     assertThat(response.getSummary()).isEqualTo(ChangeSummary.newBuilder()
         .setUpdated(2).setUnchanged(3).addAllTouchedPortKeys(List.of(B_PORTS)).build());
@@ -112,12 +136,12 @@ class ApplyPipelineTest {
 
   @Test
   void sameGenerationAgainAnswersFromTheStoreWithoutTouchingTheBackend() {
-    ApplyResponse first = pipeline.apply(standard(1, 10, 20));
+    ApplyResponse first = applyConfirmed(standard(1, 10, 20));
     Snapshot before = snapshot();
     backend.failOnOperation(1);
 
     // Even a different body: the generation decides, as the contract says.
-    ApplyResponse again = pipeline.apply(standard(1, 99, 20));
+    ApplyResponse again = applyConfirmed(standard(1, 99, 20));
 
     assertThat(again).isEqualTo(first.toBuilder().setAlreadyApplied(true).build());
     assertThat(snapshot()).isEqualTo(before);
@@ -125,11 +149,11 @@ class ApplyPipelineTest {
 
   @Test
   void olderGenerationIsRefusedAndChangesNothing() {
-    pipeline.apply(standard(1, 10, 20));
-    pipeline.apply(standard(3, 10, 30));
+    applyConfirmed(standard(1, 10, 20));
+    applyConfirmed(standard(3, 10, 30));
     Snapshot before = snapshot();
 
-    assertFails(() -> pipeline.apply(standard(2, 40, 40)), ErrorCode.FAILED_PRECONDITION,
+    assertFails(() -> applyConfirmed(standard(2, 40, 40)), ErrorCode.FAILED_PRECONDITION,
         "generation 2", "applied generation 3");
     assertThat(snapshot()).isEqualTo(before);
   }
@@ -137,23 +161,23 @@ class ApplyPipelineTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 2, 3, 4, 5})
   void backendFailingAtAnyOperationLeavesEverythingAsBefore(int k) {
-    pipeline.apply(standard(1, 10, 20));
+    applyConfirmed(standard(1, 10, 20));
     Snapshot before = snapshot();
     backend.failOnOperation(k);
 
-    assertFails(() -> pipeline.apply(fiveOpChange()), ErrorCode.ABORTED,
+    assertFails(() -> applyConfirmed(fiveOpChange()), ErrorCode.ABORTED,
         "generation 2", "operation " + k + " of 5", "injected fault", "undone");
     assertThat(snapshot()).isEqualTo(before);
 
     // The fault was one-shot: the same generation now applies in full.
-    ApplyResponse response = pipeline.apply(fiveOpChange());
+    ApplyResponse response = applyConfirmed(fiveOpChange());
     assertThat(response.getSummary().getTouchedPortKeysList()).containsExactly("c1", "a1", "a2", "a3", "b2");
     assertThat(backend.ports(DVS_ID)).containsOnlyKeys("a1", "a2", "a3", "b1", "c1");
   }
 
   @Test
   void storeFailureAfterTheBackendAppliedTakesTheBackendBack() {
-    pipeline.apply(standard(1, 10, 20));
+    applyConfirmed(standard(1, 10, 20));
     StateStore failing = new StateStore() {
       @Override
       public List<StoredSwitch> loadAll() {
@@ -161,8 +185,34 @@ class ApplyPipelineTest {
       }
 
       @Override
-      public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry) {
+      public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
         throw new StoreException("disk full", null);
+      }
+
+      @Override
+      public void journal(String dvsId, ApplyJournal journal) {
+        store.journal(dvsId, journal);
+      }
+
+      @Override
+      public void clearJournal(String dvsId) {
+        store.clearJournal(dvsId);
+      }
+
+      @Override
+      public void confirm(String dvsId, HistoryEntry entry) {
+        store.confirm(dvsId, entry);
+      }
+
+      @Override
+      public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
+          HistoryEntry undone, RollbackEvent event) {
+        store.rollback(dvsId, restoredState, restoredResponse, undone, event);
+      }
+
+      @Override
+      public Optional<HistoryEntry> historyEntry(String dvsId, long generation) {
+        return store.historyEntry(dvsId, generation);
       }
 
       @Override
@@ -175,7 +225,7 @@ class ApplyPipelineTest {
         return store.historicState(dvsId, generation);
       }
     };
-    ApplyPipeline failingPipeline = new ApplyPipeline(backend, failing);
+    ApplyPipeline failingPipeline = new ApplyPipeline(backend, failing, Clock.systemUTC(), FaultPoints.none(), timers);
     failingPipeline.recover();
     Map<String, EffectivePort> backendBefore = backend.ports(DVS_ID);
 
@@ -186,8 +236,8 @@ class ApplyPipelineTest {
 
   @Test
   void restartRestoresTheBackendFromTheStore() {
-    pipeline.apply(standard(1, 10, 20));
-    ApplyResponse second = pipeline.apply(fiveOpChange());
+    applyConfirmed(standard(1, 10, 20));
+    ApplyResponse second = applyConfirmed(fiveOpChange());
     Map<String, EffectivePort> ports = backend.ports(DVS_ID);
     close();
 
@@ -197,14 +247,14 @@ class ApplyPipelineTest {
 
     assertThat(backend.ports(DVS_ID)).isEqualTo(ports);
     assertThat(pipeline.applied(DVS_ID).orElseThrow().state()).isEqualTo(fiveOpChange());
-    assertThat(pipeline.apply(fiveOpChange())).isEqualTo(second.toBuilder().setAlreadyApplied(true).build());
-    assertThat(pipeline.apply(standard(3, 10, 20)).getSummary().getUnchanged()).isEqualTo(1);
+    assertThat(applyConfirmed(fiveOpChange())).isEqualTo(second.toBuilder().setAlreadyApplied(true).build());
+    assertThat(applyConfirmed(standard(3, 10, 20)).getSummary().getUnchanged()).isEqualTo(1);
   }
 
   @Test
   void historyKeepsTheFiftyNewestFirst() {
     for (int generation = 1; generation <= 55; generation++) {
-      pipeline.apply(standard(generation, 10 + generation % 2, 20));
+      applyConfirmed(standard(generation, 10 + generation % 2, 20));
     }
 
     List<HistoryEntry> history = store.history(DVS_ID);
@@ -218,31 +268,31 @@ class ApplyPipelineTest {
 
   @Test
   void memberFalseRemovesTheSwitchButKeepsHistoryAndGeneration() {
-    pipeline.apply(standard(1, 10, 20));
+    applyConfirmed(standard(1, 10, 20));
 
-    ApplyResponse response = pipeline.apply(removed(2));
+    ApplyResponse response = applyConfirmed(removed(2));
 
     assertThat(response.getSummary().getRemoved()).isEqualTo(5);
     assertThat(backend.ports(DVS_ID)).isEmpty();
     assertThat(pipeline.switches()).isEmpty();
     assertThat(store.history(DVS_ID)).extracting(HistoryEntry::getGeneration).containsExactly(2L, 1L);
-    assertFails(() -> pipeline.apply(standard(1, 10, 20)), ErrorCode.FAILED_PRECONDITION, "applied generation 2");
+    assertFails(() -> applyConfirmed(standard(1, 10, 20)), ErrorCode.FAILED_PRECONDITION, "applied generation 2");
 
     // Joining again later recreates the switch.
-    assertThat(pipeline.apply(standard(3, 10, 20)).getSummary().getAdded()).isEqualTo(5);
+    assertThat(applyConfirmed(standard(3, 10, 20)).getSummary().getAdded()).isEqualTo(5);
     assertThat(pipeline.switches()).extracting(AppliedSwitch::generation).containsExactly(3L);
   }
 
   @Test
   void invalidStatesAreRefusedAndChangeNothing() {
-    pipeline.apply(standard(1, 10, 20));
+    applyConfirmed(standard(1, 10, 20));
     Snapshot before = snapshot();
 
-    assertFails(() -> pipeline.apply(standard(2, 5000, 20)), ErrorCode.INVALID_ARGUMENT, "5000");
+    assertFails(() -> applyConfirmed(standard(2, 5000, 20)), ErrorCode.INVALID_ARGUMENT, "5000");
     HostSwitchState missingGroup = standard(2, 10, 20).toBuilder().addPorts(port("x1", "pg-missing")).build();
-    assertFails(() -> pipeline.apply(missingGroup), ErrorCode.INVALID_ARGUMENT, "x1", "pg-missing");
+    assertFails(() -> applyConfirmed(missingGroup), ErrorCode.INVALID_ARGUMENT, "x1", "pg-missing");
     HostSwitchState portsOfRemoved = removed(2).toBuilder().addPorts(port("x1", PG_A)).build();
-    assertFails(() -> pipeline.apply(portsOfRemoved), ErrorCode.INVALID_ARGUMENT, "still lists 1 ports");
+    assertFails(() -> applyConfirmed(portsOfRemoved), ErrorCode.INVALID_ARGUMENT, "still lists 1 ports");
 
     assertThat(snapshot()).isEqualTo(before);
   }
@@ -256,8 +306,8 @@ class ApplyPipelineTest {
         .addPorts(port("z1", PG_A).toBuilder().setDvsId("dvs-2"))
         .build();
 
-    pipeline.apply(standard(1, 10, 20));
-    pipeline.apply(other);
+    applyConfirmed(standard(1, 10, 20));
+    applyConfirmed(other);
 
     assertThat(pipeline.switches()).extracting(AppliedSwitch::dvsId).containsExactly("dvs-2", DVS_ID);
     assertThat(backend.ports("dvs-2")).containsOnlyKeys("z1");

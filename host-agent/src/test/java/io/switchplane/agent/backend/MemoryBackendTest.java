@@ -54,10 +54,10 @@ class MemoryBackendTest {
 
   @Test
   void factoryKnowsMemoryAndNamesTheKnownOnes() {
-    try (SwitchBackend created = Backends.create("memory")) {
+    try (SwitchBackend created = Backends.create("memory", null)) {
       assertThat(created).isInstanceOf(MemoryBackend.class);
     }
-    assertThatThrownBy(() -> Backends.create("nope"))
+    assertThatThrownBy(() -> Backends.create("nope", null))
         .isInstanceOf(SwitchplaneException.class)
         .hasMessageContaining("unknown backend 'nope'")
         .hasMessageContaining("memory");

@@ -24,6 +24,7 @@ import io.switchplane.agent.SharedNetty;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetStateRequest;
@@ -58,6 +59,19 @@ class HostAgentGrpcTest {
     return ApplyRequest.newBuilder().setDesired(standard(generation, vlanA, 20)).build();
   }
 
+  private static ConfirmRequest confirm(long generation, String nonce) {
+    return ConfirmRequest.newBuilder().setDvsId(DVS_ID).setGeneration(generation).setNonce(nonce).build();
+  }
+
+  private static Status.Code code(Runnable call) {
+    try {
+      call.run();
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+    return Status.Code.OK;
+  }
+
   @Test
   void servesTheAgentApiHealthAndErrorsOnLoopback() throws IOException, InterruptedException {
     try (HostAgent agent = new HostAgent(AgentConfig.of(0, dir))) {
@@ -70,8 +84,19 @@ class HostAgentGrpcTest {
 
         ApplyResponse first = stub.apply(apply(1, 10));
         assertThat(first.getSummary().getAdded()).isEqualTo(5);
+        assertThat(first.getNonce()).isNotEmpty();
         assertThat(stub.apply(apply(1, 10)).getAlreadyApplied()).isTrue();
-        assertThat(stub.apply(apply(2, 11)).getSummary().getUpdated()).isEqualTo(3);
+        assertThat(code(() -> stub.apply(apply(2, 11)))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(code(() -> stub.confirm(confirm(1, "not-the-nonce")))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce())))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(stub.confirm(confirm(1, first.getNonce())).getConfirmedGeneration()).isEqualTo(1);
+        assertThat(stub.confirm(confirm(1, first.getNonce())).getAlreadyConfirmed()).isTrue();
+        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce())))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        ApplyResponse second = stub.apply(apply(2, 11));
+        assertThat(second.getSummary().getUpdated()).isEqualTo(3);
+        assertThat(stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build()).getPending().getGeneration())
+            .isEqualTo(2);
+        stub.confirm(confirm(2, second.getNonce()));
 
         GetStateResponse state = stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build());
         assertThat(state.getApplied()).isEqualTo(standard(2, 11, 20));

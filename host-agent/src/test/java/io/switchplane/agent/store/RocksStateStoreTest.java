@@ -18,7 +18,7 @@ class RocksStateStoreTest {
   private static void commit(StateStore store, HostSwitchState state) {
     long generation = state.getDvs().getGeneration();
     store.commit(state, ApplyResponse.newBuilder().setAppliedGeneration(generation).build(),
-        HistoryEntry.newBuilder().setGeneration(generation).build());
+        HistoryEntry.newBuilder().setGeneration(generation).build(), null);
   }
 
   @Test

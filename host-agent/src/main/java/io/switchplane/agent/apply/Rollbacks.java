@@ -1,0 +1,186 @@
+package io.switchplane.agent.apply;
+
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.precondition;
+
+import io.switchplane.agent.backend.BackendException;
+import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.agent.store.StateStore;
+import io.switchplane.api.v1.ApplyJournal;
+import io.switchplane.api.v1.ApplyOutcome;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.RollbackEvent;
+import io.switchplane.common.diff.EffectiveStateResolver;
+import io.switchplane.common.diff.PortDiff;
+import io.switchplane.common.diff.PortOp;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The confirm deadline and the rollback of the pipeline: arms a timer per pending apply and,
+ * when it fires (or when asked), restores the last confirmed state through the backend, like
+ * Junos' {@code commit confirmed}. Every method is called with the slot's lock held, except
+ * the timer's own entry, which takes it.
+ */
+final class Rollbacks {
+  private static final Logger LOG = LoggerFactory.getLogger(Rollbacks.class);
+  /** Wait before trying a failed rollback again (the backend refused it). */
+  private static final long RETRY_MS = 1_000;
+
+  private final SwitchBackend backend;
+  private final StateStore store;
+  private final Clock clock;
+  private final ScheduledExecutorService timers;
+  private final Function<String, Slot> slots;
+
+  Rollbacks(SwitchBackend backend, StateStore store, Clock clock, ScheduledExecutorService timers,
+      Function<String, Slot> slots) {
+    this.backend = backend;
+    this.store = store;
+    this.clock = clock;
+    this.timers = timers;
+    this.slots = slots;
+  }
+
+  /** Arms the slot's deadline; one already passed rolls back now with cause. Lock held. */
+  void armOrExpire(String dvsId, Slot slot, RollbackCause causeIfPassed) {
+    slot.cancelTimer();
+    PendingConfirm pending = slot.pending;
+    long delay = pending.getDeadlineUnixMs() - clock.millis();
+    if (delay <= 0) {
+      revertOrRetry(dvsId, slot, causeIfPassed);
+      return;
+    }
+    schedule(dvsId, slot, pending.getNonce(), delay);
+  }
+
+  private void schedule(String dvsId, Slot slot, String nonce, long delayMs) {
+    try {
+      slot.timer = timers.schedule(() -> expire(dvsId, nonce), delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // The agent is closing: the pending confirm stays stored and the next start handles it.
+      LOG.debug("DVS {}: confirm timer not armed, the agent is closing", dvsId, e);
+    }
+  }
+
+  private void expire(String dvsId, String nonce) {
+    Slot slot = slots.apply(dvsId);
+    slot.lock.lock();
+    try {
+      PendingConfirm pending = slot.pending;
+      if (pending == null || !pending.getNonce().equals(nonce)) {
+        return; // confirmed, superseded or rolled back meanwhile
+      }
+      slot.timer = null;
+      LOG.warn("DVS {}: no confirm for generation {} by its deadline; rolling back to generation {}",
+          dvsId, pending.getGeneration(), pending.getRevertToGeneration());
+      revertOrRetry(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
+  private void revertOrRetry(String dvsId, Slot slot, RollbackCause cause) {
+    try {
+      revert(dvsId, slot, cause);
+    } catch (RuntimeException e) {
+      // Never give up on a rollback: the change may have cut the host off its manager.
+      LOG.error("DVS {}: rollback failed, trying again in {} ms", dvsId, RETRY_MS, e);
+      schedule(dvsId, slot, slot.pending.getNonce(), RETRY_MS);
+    }
+  }
+
+  /** Restores the last confirmed state of the slot's pending apply. Lock held. */
+  RollbackEvent revert(String dvsId, Slot slot, RollbackCause cause) {
+    PendingConfirm pending = slot.pending;
+    AppliedSwitch current = slot.applied;
+    long target = pending.getRevertToGeneration();
+    HostSwitchState restored = target == 0 ? removed(current.state().getDvs(), current.state().getHostId())
+        : store.historicState(dvsId, target).orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
+            "generation " + target + " of DVS " + dvsId + " is not in the store: cannot roll back to it"));
+    store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(target).setFromGeneration(current.generation())
+        .setStartedUnixMs(clock.millis()).setAction("rollback").build());
+    Map<String, EffectivePort> effective = Collections.unmodifiableMap(EffectiveStateResolver.resolveAll(restored));
+    List<PortOp> ops = PortDiff.diff(current.effective(), effective);
+    try {
+      backend.apply(dvsId, ops);
+    } catch (BackendException e) {
+      throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot roll back DVS " + dvsId + " to generation "
+          + target + " on the " + backend.name() + " backend: " + e.getMessage(), e);
+    }
+    long now = clock.millis();
+    ChangeSummary summary = PortDiff.summarize(ops, current.effective().size());
+    RollbackEvent event = RollbackEvent.newBuilder().setGeneration(pending.getGeneration())
+        .setRestoredGeneration(target).setCause(cause).setUnixMs(now).setSummary(summary).build();
+    ApplyResponse restoredResponse = ApplyResponse.newBuilder().setAppliedGeneration(target).setSummary(summary).build();
+    HistoryEntry undone = store.historyEntry(dvsId, pending.getGeneration())
+        .orElse(HistoryEntry.newBuilder().setGeneration(pending.getGeneration()).build())
+        .toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_ROLLED_BACK).setOutcomeUnixMs(now)
+        .setRollbackCause(cause).build();
+    store.rollback(dvsId, restored, restoredResponse, undone, event);
+    slot.cancelTimer();
+    slot.applied = new AppliedSwitch(restored, effective, restoredResponse);
+    slot.pending = null;
+    slot.lastRollback = event;
+    LOG.warn("DVS {}: generation {} rolled back to generation {} ({}): +{} ~{} -{}", dvsId, pending.getGeneration(),
+        target, describe(cause), summary.getAdded(), summary.getUpdated(), summary.getRemoved());
+    return event;
+  }
+
+  /** INVALID_ARGUMENT unless generation and nonce are the pending ones. */
+  static void checkPending(String dvsId, PendingConfirm pending, long generation, String nonce) {
+    if (generation != pending.getGeneration()) {
+      throw invalid("generation %d of DVS %s is not the one awaiting confirm (generation %d is)",
+          generation, dvsId, pending.getGeneration());
+    }
+    if (!pending.getNonce().equals(nonce)) {
+      throw invalid("wrong nonce for generation %d of DVS %s: use the nonce of its Apply answer", generation, dvsId);
+    }
+  }
+
+  /** The FAILED_PRECONDITION for a confirm or rollback with nothing pending, saying what became of generation. */
+  static SwitchplaneException nothingPending(String dvsId, long generation, Optional<HistoryEntry> entry, Slot slot) {
+    RollbackEvent last = slot.lastRollback;
+    if (entry.isPresent() && entry.get().getOutcome() == ApplyOutcome.APPLY_OUTCOME_ROLLED_BACK) {
+      long restored = last != null && last.getGeneration() == generation ? last.getRestoredGeneration()
+          : slot.confirmedGeneration();
+      return precondition("nothing awaits confirm on DVS %s: generation %d was rolled back at %d (%s); "
+          + "the host is at generation %d", dvsId, generation, entry.get().getOutcomeUnixMs(),
+          describe(entry.get().getRollbackCause()), restored);
+    }
+    return precondition("nothing awaits confirm on DVS %s (generation %d is not pending; the host is at "
+        + "generation %d)", dvsId, generation, slot.confirmedGeneration());
+  }
+
+  static String describe(RollbackCause cause) {
+    return switch (cause) {
+      case ROLLBACK_CAUSE_CONFIRM_TIMEOUT -> "no confirm before the deadline";
+      case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it";
+      case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the confirm deadline passed while the agent was down";
+      default -> cause.name();
+    };
+  }
+
+  private static HostSwitchState removed(Dvs dvs, String hostId) {
+    return HostSwitchState.newBuilder().setHostId(hostId).setMember(false)
+        .setDvs(dvs.toBuilder().setGeneration(0).clearMembers()).build();
+  }
+}

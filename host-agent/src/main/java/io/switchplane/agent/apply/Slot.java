@@ -1,0 +1,39 @@
+package io.switchplane.agent.apply;
+
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackEvent;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One proxy switch inside the pipeline: its apply lock and what it has. The volatile fields are
+ * written under the lock and read without it (queries); the timer only under the lock.
+ */
+final class Slot {
+  final ReentrantLock lock = new ReentrantLock();
+  /** What the switch has applied (null until the first apply). */
+  volatile AppliedSwitch applied;
+  /** The apply waiting for Confirm, or null. */
+  volatile PendingConfirm pending;
+  /** The last rollback, or null. */
+  volatile RollbackEvent lastRollback;
+  /** Fires the rollback at the pending deadline. */
+  ScheduledFuture<?> timer;
+
+  void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  /** The last confirmed generation: the pending one's revert target, else the applied one. */
+  long confirmedGeneration() {
+    PendingConfirm p = pending;
+    if (p != null) {
+      return p.getRevertToGeneration();
+    }
+    AppliedSwitch a = applied;
+    return a == null ? 0 : a.generation();
+  }
+}
