@@ -26,6 +26,7 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.changeset.HostLookup;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.PushIntent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,8 +181,14 @@ public final class ManagerFixtures {
     public final List<DvsConfig> deleted = new CopyOnWriteArrayList<>();
 
     @Override
-    public void committed(DvsConfig before, DvsConfig after) {
+    public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
       committed.add(after);
+    }
+
+    @Override
+    public void decided(String dvsId, long generation, java.util.Collection<String> hostIds, boolean commit,
+        String why) {
+      // Atomic change sets are exercised against real agents elsewhere.
     }
 
     @Override

@@ -78,7 +78,10 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
     answer(observer, () -> {
       AppliedSwitch applied = pipeline.applied(request.getDvsId())
           .orElseThrow(() -> notFound("no state for DVS '%s' on this host", request.getDvsId()));
-      // A removed switch is answered too: its generation, pending confirm and rollback still matter.
+      if (!applied.present() && pipeline.pending(applied.dvsId()).isEmpty()) {
+        throw notFound("DVS '%s' was removed from this host at generation %d", applied.dvsId(), applied.generation());
+      }
+      // A removal still awaiting confirm is answered: the manager must see what is pending.
       GetStateResponse.Builder out = GetStateResponse.newBuilder()
           .setApplied(applied.state())
           .addAllEffectivePorts(sorted(applied.effective().values()))

@@ -5,7 +5,17 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import io.grpc.stub.StreamObserver;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.AddDvsMemberResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.CommitMode;
+import io.switchplane.api.v1.CommitOutcome;
+import io.switchplane.api.v1.Event;
+import io.switchplane.api.v1.GetHostHistoryRequest;
+import io.switchplane.api.v1.GetHostHistoryResponse;
+import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.WatchEventsRequest;
+import io.switchplane.common.error.StatusMapping;
+import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.api.v1.CommitChangeSetRequest;
 import io.switchplane.api.v1.CommitChangeSetResponse;
 import io.switchplane.api.v1.CreateDvsRequest;
@@ -260,10 +270,15 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   @Override
   public void commitChangeSet(CommitChangeSetRequest r, StreamObserver<CommitChangeSetResponse> out) {
     unary(out, () -> {
+      CommitOptions options = new CommitOptions(r.getMode() == CommitMode.COMMIT_MODE_ATOMIC, r.getConfirmTimeoutMs());
       CommitResult c = service.commit(required(r.getDvs(), "dvs"), r.getOpsList(), r.getExpectedGeneration(),
-          r.getDescription());
-      return CommitChangeSetResponse.newBuilder().setGeneration(c.generation())
-          .setHostsAffected(c.hostsAffected()).build();
+          r.getDescription(), options);
+      CommitChangeSetResponse.Builder b = CommitChangeSetResponse.newBuilder().setGeneration(c.generation())
+          .setHostsAffected(c.hostsAffected()).setOutcome(c.outcome()).setDetail(c.detail());
+      if (c.outcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
+        b.setRestoredGeneration(c.after().generation());
+      }
+      return b.build();
     });
   }
 
@@ -316,6 +331,35 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   @Override
   public void getManagerInfo(GetManagerInfoRequest r, StreamObserver<GetManagerInfoResponse> out) {
     unary(out, info::get);
+  }
+
+  @Override
+  public void getHostHistory(GetHostHistoryRequest r, StreamObserver<GetHostHistoryResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      Host host = service.host(required(r.getHost(), "host"));
+      return GetHostHistoryResponse.newBuilder().addAllEntries(push.history(c.id(), host)).build();
+    });
+  }
+
+  @Override
+  public void watchEvents(WatchEventsRequest r, StreamObserver<Event> out) {
+    String dvsId;
+    try {
+      dvsId = r.getDvs().isEmpty() ? "" : service.config(r.getDvs()).id();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    }
+    ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) out;
+    Runnable unsubscribe = push.events().subscribe(r.getAfterSequence(), e -> {
+      if (dvsId.isEmpty() || e.getDvsId().equals(dvsId)) {
+        synchronized (call) {
+          call.onNext(e);
+        }
+      }
+    });
+    call.setOnCancelHandler(unsubscribe::run);
   }
 
   private CommitResult commit(String dvs, ChangeOp op, long expectedGeneration) {

@@ -1,11 +1,18 @@
 package io.switchplane.manager.reconcile;
 
+import java.util.Collection;
 import io.switchplane.manager.model.DvsConfig;
 
 /** Told by the store side of every committed change, in commit order, on the leader. */
 public interface CommitListener {
-  /** A change set committed; before is null when the DVS was just created. */
-  void committed(DvsConfig before, DvsConfig after);
+  /** A change set committed; before is null when the DVS was just created; intent says how it goes out. */
+  void committed(DvsConfig before, DvsConfig after, PushIntent intent);
+
+  /**
+   * The decision of an atomic change set at generation: the hosts that applied it are
+   * confirmed (commit) or rolled back; why is recorded as an event.
+   */
+  void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why);
 
   /** A DVS was deleted; last is its final configuration. Members must remove their proxy switch. */
   void deleted(DvsConfig last);

@@ -7,12 +7,14 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.PendingConfirm;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -22,31 +24,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes the desired state of one (DVS, host) pair: at most one call in flight; a newer desired
+ * Pushes the desired state of one (DVS, host) pair: at most one Apply in flight; a newer desired
  * state arriving meanwhile replaces any older one not yet sent (coalescing) and goes out when
- * the current call ends; failures are retried with exponential backoff where retrying can help.
+ * the current one is done; failures are retried with exponential backoff where retrying can help.
+ * Every successful Apply is provisional on the agent and is then confirmed (or, for an aborted
+ * atomic change set, rolled back) by a {@link ConfirmCall}, a new call over the network as it is
+ * then.
  *
- * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → IDLE, or
- * WAITING_RETRY → QUEUED. All fields are guarded by this; no lock is held across a call, the
- * dispatcher or the status book.
+ * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE;
+ * atomic: IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host
+ * that rolled back stays IDLE with its state ROLLED_BACK until a newer desired state arrives.
+ * All fields are guarded by this; no lock is held across a call, the dispatcher or the book.
  */
 final class HostPusher implements PushDispatcher.Task {
   private static final Logger LOG = LoggerFactory.getLogger(HostPusher.class);
 
-  private enum Phase { IDLE, QUEUED, IN_FLIGHT, WAITING_RETRY }
+  enum Phase { IDLE, QUEUED, IN_FLIGHT, AWAITING_DECISION, CONFIRMING, WAITING_RETRY }
 
   private final String dvsId;
   private final String hostId;
   private final PushContext ctx;
 
   private Phase phase = Phase.IDLE;
-  /** The newest desired state. */
+  /** The newest desired state and how it goes out. */
   private HostSwitchState latest;
+  private PushIntent latestIntent = PushIntent.BEST_EFFORT;
   /** Whether the next start asks the agent what it has (GetState) before pushing. */
   private boolean probe;
   private long backoffMs;
   private ScheduledFuture<?> retry;
   private boolean retired;
+  /** The atomic apply waiting for its decision, while AWAITING_DECISION. */
+  private ConfirmCall awaiting;
 
   HostPusher(String dvsId, String hostId, PushContext ctx) {
     this.dvsId = dvsId;
@@ -62,15 +71,18 @@ final class HostPusher implements PushDispatcher.Task {
     return hostId;
   }
 
+  PushContext ctx() {
+    return ctx;
+  }
+
   /**
-   * Makes desired the state to push. Older than the newest known state: ignored. probeFirst: ask
-   * the agent first and push only when its content differs (used when taking over leadership).
-   * Only queues: the caller drains the dispatcher (so a commit of thousands of hosts does not
-   * start thousands of calls on the committing thread).
+   * Makes desired the state to push, sent as intent says. Older than the newest known state:
+   * ignored. probeFirst: ask the agent first and push only when its content differs (used when
+   * taking over leadership). Only queues: the caller drains the dispatcher.
    *
    * @return false when this pusher is retired: the caller must use a fresh one
    */
-  boolean submit(HostSwitchState desired, boolean probeFirst) {
+  boolean submit(HostSwitchState desired, boolean probeFirst, PushIntent intent) {
     boolean enqueue = false;
     synchronized (this) {
       if (retired) {
@@ -80,18 +92,18 @@ final class HostPusher implements PushDispatcher.Task {
         return true;
       }
       latest = desired;
+      latestIntent = intent;
       probe = probeFirst;
       backoffMs = 0; // a new desired state deserves a prompt try
       if (phase == Phase.WAITING_RETRY) {
-        retry.cancel(false);
-        retry = null;
+        cancelRetry();
         phase = Phase.IDLE;
       }
       if (phase == Phase.IDLE) {
         phase = Phase.QUEUED;
         enqueue = true;
       }
-      // QUEUED or IN_FLIGHT: latest is picked up by the start or after the completion.
+      // Otherwise latest is picked up when the current step ends.
     }
     if (enqueue) {
       ctx.dispatcher().offer(this);
@@ -99,10 +111,11 @@ final class HostPusher implements PushDispatcher.Task {
     return true;
   }
 
-  /** Stops pushing (leadership lost): retries cancelled, queued work dropped; an in-flight call ends alone. */
+  /** Stops pushing (leadership lost): retries cancelled, queued work dropped; calls in flight end alone. */
   synchronized void halt() {
     cancelRetry();
-    if (phase != Phase.IN_FLIGHT) {
+    awaiting = null;
+    if (phase != Phase.IN_FLIGHT && phase != Phase.CONFIRMING) {
       phase = Phase.IDLE;
     }
   }
@@ -122,9 +135,36 @@ final class HostPusher implements PushDispatcher.Task {
     return false;
   }
 
+  /** The atomic decision for the apply awaiting it: confirm (commit) or roll back (abort). */
+  void decide(long generation, boolean commit) {
+    ConfirmCall call;
+    synchronized (this) {
+      if (phase != Phase.AWAITING_DECISION || awaiting == null || awaiting.generation() != generation) {
+        return; // this host did not apply that generation: nothing to confirm or undo here
+      }
+      call = awaiting;
+      awaiting = null;
+      phase = Phase.CONFIRMING;
+    }
+    if (commit) {
+      call.confirm();
+    } else {
+      call.rollback();
+    }
+  }
+
+  synchronized boolean isActiveAndCurrent(HostSwitchState sent) {
+    return !retired && ctx.active().getAsBoolean() && latest == sent;
+  }
+
+  synchronized boolean isRecorded() {
+    return !retired;
+  }
+
   @Override
   public boolean start() {
     HostSwitchState state;
+    PushIntent intent;
     boolean asking;
     boolean retrying;
     synchronized (this) {
@@ -137,6 +177,7 @@ final class HostPusher implements PushDispatcher.Task {
       }
       phase = Phase.IN_FLIGHT;
       state = latest;
+      intent = latestIntent;
       asking = probe;
       probe = false;
       retrying = backoffMs > 0;
@@ -144,22 +185,21 @@ final class HostPusher implements PushDispatcher.Task {
     try {
       Optional<Host> host = ctx.hosts().host(hostId);
       if (host.isEmpty()) {
-        failed(state, Status.NOT_FOUND.asRuntimeException(),
-            "host " + hostId + " is not registered: register it again or remove it from the DVS (not retried automatically)");
+        failed(state, intent, Status.NOT_FOUND.asRuntimeException(), "host " + hostId
+            + " is not registered: register it again or remove it from the DVS (not retried automatically)");
         return true;
       }
       String endpoint = host.get().getEndpoint();
       if (retrying) {
         ctx.channels().resetConnectBackoff(endpoint); // the agent may be back: dial now, not after gRPC's backoff
       }
-      HostAgentServiceFutureStub stub = ctx.channels().futureStub(endpoint)
-          .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+      HostAgentServiceFutureStub stub = stub();
       if (asking) {
         ListenableFuture<GetStateResponse> f = stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
         Futures.addCallback(f, new FutureCallback<>() {
           @Override
           public void onSuccess(GetStateResponse response) {
-            probed(state, response.hasApplied() ? response.getApplied() : null);
+            probed(state, intent, response);
           }
 
           @Override
@@ -168,39 +208,56 @@ final class HostPusher implements PushDispatcher.Task {
             if (code != Status.Code.NOT_FOUND) {
               LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
             }
-            probed(state, null);
+            probed(state, intent, null);
           }
         }, MoreExecutors.directExecutor());
       } else {
         ctx.book().pushing(dvsId, hostId);
-        ListenableFuture<ApplyResponse> f = stub.apply(ApplyRequest.newBuilder().setDesired(state).build());
+        ListenableFuture<ApplyResponse> f = stub.apply(ApplyRequest.newBuilder().setDesired(state)
+            .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build());
         Futures.addCallback(f, new FutureCallback<>() {
           @Override
           public void onSuccess(ApplyResponse response) {
-            applied(state, response);
+            applied(state, intent, response);
           }
 
           @Override
           public void onFailure(Throwable t) {
-            failed(state, t, null);
+            failed(state, intent, t, null);
           }
         }, MoreExecutors.directExecutor());
       }
     } catch (RuntimeException e) {
       // A bug or a closed channel cache: record it as a failure rather than losing the slot.
-      failed(state, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
+      failed(state, intent, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
     }
     return true;
   }
 
-  /** GetState answered; applied is null when the agent has nothing (or could not tell). */
-  private void probed(HostSwitchState wanted, HostSwitchState applied) {
+  /** A stub for this host with the engine's per-call deadline. */
+  HostAgentServiceFutureStub stub() {
+    String endpoint = ctx.hosts().host(hostId).map(Host::getEndpoint)
+        .orElseThrow(() -> new IllegalStateException("host " + hostId + " is not registered"));
+    return ctx.channels().futureStub(endpoint).withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** GetState answered; response is null when the agent has nothing (or could not tell). */
+  private void probed(HostSwitchState wanted, PushIntent intent, GetStateResponse response) {
+    HostSwitchState applied = response != null && response.hasApplied() ? response.getApplied() : null;
+    PendingConfirm pending = response != null && response.hasPending() ? response.getPending() : null;
     boolean inSync = false;
     boolean requeue = false;
+    ConfirmCall finish = null;
     synchronized (this) {
       phase = Phase.IDLE;
       if (!retired && ctx.active().getAsBoolean()) {
-        if (latest == wanted && DesiredStateBuilder.sameContent(applied, wanted)) {
+        boolean same = latest == wanted && DesiredStateBuilder.sameContent(applied, wanted);
+        if (pending != null) {
+          // Left pending by a previous leader (or a lost confirm): keep it if it is what we want, else undo it.
+          phase = Phase.CONFIRMING;
+          finish = new ConfirmCall(this, wanted, intent, pending.getGeneration(), pending.getNonce(),
+              pending.getDeadlineUnixMs(), !same);
+        } else if (same) {
           inSync = true;
         } else {
           phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
@@ -213,50 +270,86 @@ final class HostPusher implements PushDispatcher.Task {
       LOG.debug("host {} already has DVS {} content at generation {}", hostId, dvsId, generation(applied));
     }
     ctx.dispatcher().release();
+    if (finish != null) {
+      if (DesiredStateBuilder.sameContent(applied, wanted)) {
+        LOG.info("host {}: confirming generation {} of DVS {} left pending", hostId, finish.generation(), dvsId);
+        finish.confirm();
+      } else {
+        LOG.info("host {}: rolling back generation {} of DVS {} left pending; it is not the desired state",
+            hostId, finish.generation(), dvsId);
+        finish.rollback();
+      }
+    }
     if (requeue) {
       ctx.dispatcher().enqueue(this);
     }
   }
 
-  private void applied(HostSwitchState sent, ApplyResponse response) {
-    boolean current;
-    boolean requeue = false;
+  private void applied(HostSwitchState sent, PushIntent intent, ApplyResponse response) {
+    long generation = response.getAppliedGeneration();
+    ConfirmCall call = new ConfirmCall(this, sent, intent, generation, response.getNonce(),
+        response.getConfirmDeadlineUnixMs(), false);
     boolean record;
+    boolean atomic;
     synchronized (this) {
       backoffMs = 0;
-      current = latest == sent;
       record = !retired;
-      phase = Phase.IDLE;
-      if (!current && !retired && ctx.active().getAsBoolean()) {
-        phase = Phase.QUEUED;
-        requeue = true;
+      atomic = intent.atomic() && latest == sent && record;
+      if (atomic) {
+        phase = Phase.AWAITING_DECISION;
+        awaiting = call;
+      } else {
+        phase = Phase.CONFIRMING;
       }
     }
     if (record) {
-      ctx.book().pushed(dvsId, hostId, response.getAppliedGeneration(), response.getSummary(),
-          System.currentTimeMillis(), generation(sent));
+      ctx.book().awaitingConfirm(dvsId, hostId, generation, response.getSummary(), System.currentTimeMillis(),
+          response.getConfirmDeadlineUnixMs());
+      if (!response.getAlreadyApplied()) {
+        ctx.events().record(EventKind.EVENT_KIND_APPLIED, dvsId, hostId, hostName(), generation, String.format(
+            "+%d ~%d -%d in %d us, confirm by %d", response.getSummary().getAdded(), response.getSummary().getUpdated(),
+            response.getSummary().getRemoved(), response.getApplyMicros(), response.getConfirmDeadlineUnixMs()));
+      }
     }
-    LOG.debug("host {} applied DVS {} generation {} (already applied: {})",
-        hostId, dvsId, response.getAppliedGeneration(), response.getAlreadyApplied());
     ctx.dispatcher().release();
+    if (atomic) {
+      intent.round().applied(hostId);
+    } else {
+      call.confirm();
+    }
+  }
+
+  /**
+   * A ConfirmCall ended. tombstoneDone: sent was confirmed (a confirmed tombstone retires the
+   * pusher); again: check the agent and push the newest state even if it is sent (a stale
+   * pending apply was just undone).
+   */
+  void confirmEnded(HostSwitchState sent, boolean tombstoneDone, boolean again) {
+    boolean requeue = false;
+    synchronized (this) {
+      phase = Phase.IDLE;
+      if (!retired && ctx.active().getAsBoolean() && (latest != sent || again)) {
+        phase = Phase.QUEUED;
+        probe = again;
+        requeue = true;
+      }
+    }
     if (requeue) {
       ctx.dispatcher().enqueue(this);
-    } else if (current && record && !sent.getMember()) {
+    } else if (tombstoneDone && !sent.getMember()) {
       ctx.tombstoneApplied().accept(this);
     }
   }
 
-  /** A push failed; message overrides the description made from the status (null: describe it). */
-  private void failed(HostSwitchState sent, Throwable t, String message) {
+  /** An Apply failed; message overrides the description made from the status (null: describe it). */
+  private void failed(HostSwitchState sent, PushIntent intent, Throwable t, String message) {
     Status status = Status.fromThrowable(t);
     Status.Code code = status.getCode();
-    boolean unreachable = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
-    // A local failure (message given) will not heal by retrying; the agent's transient answers may.
-    boolean retryable = message == null && (unreachable || switch (code) {
-      case ABORTED, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED, CANCELLED -> true;
-      default -> false;
-    });
-    String error;
+    boolean unreachable = PushFailures.unreachable(code);
+    // A pending confirm left on the agent (an older leader's) blocks the apply until it is resolved: probe next.
+    boolean blocked = code == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
+        && status.getDescription().contains("awaiting confirm");
+    boolean retryable = message == null && (blocked || PushFailures.retryable(code)) && !intent.atomic();
     boolean requeue = false;
     boolean record;
     long delayMs = 0;
@@ -269,31 +362,41 @@ final class HostPusher implements PushDispatcher.Task {
         requeue = true;
         backoffMs = 0;
       } else if (active && retryable) {
-        backoffMs = backoffMs == 0 ? ctx.initialBackoff().toMillis() : Math.min(backoffMs * 2, ctx.maxBackoff().toMillis());
-        // Jitter spreads the retries of many hosts that failed together (a rack going down).
-        delayMs = Math.max(1, backoffMs - ThreadLocalRandom.current().nextLong(backoffMs / 5 + 1));
-        try {
-          retry = ctx.scheduler().schedule(this::retryNow, delayMs, TimeUnit.MILLISECONDS);
-          phase = Phase.WAITING_RETRY;
-        } catch (RejectedExecutionException e) {
-          LOG.debug("push engine closed: no retry for host {}", hostId, e); // closing raced this completion
-        }
+        probe = blocked;
+        delayMs = scheduleRetry(this::retryNow);
       }
     }
-    error = message != null ? message : describe(generation(sent), status, retryable, delayMs);
+    String error = message != null ? message : PushFailures.describe(generation(sent), status, retryable, delayMs);
     if (record) {
       ctx.book().failed(dvsId, hostId,
           unreachable ? HostSyncState.HOST_SYNC_STATE_UNREACHABLE : HostSyncState.HOST_SYNC_STATE_FAILED,
           error, System.currentTimeMillis());
+      if (!retryable) {
+        ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(), generation(sent), error);
+      }
     }
-    if (retryable) {
-      LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
-    } else if (record) {
-      LOG.warn("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
-    }
+    LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
     ctx.dispatcher().release();
+    if (record && intent.atomic() && latest == sent) {
+      intent.round().failed(hostId, error);
+    }
     if (requeue) {
       ctx.dispatcher().enqueue(this);
+    }
+  }
+
+  /** Schedules task after the next backoff step; returns the delay (0 when the engine is closing). Lock held. */
+  private long scheduleRetry(Runnable task) {
+    backoffMs = backoffMs == 0 ? ctx.initialBackoff().toMillis() : Math.min(backoffMs * 2, ctx.maxBackoff().toMillis());
+    // Jitter spreads the retries of many hosts that failed together (a rack going down).
+    long delayMs = Math.max(1, backoffMs - ThreadLocalRandom.current().nextLong(backoffMs / 5 + 1));
+    try {
+      retry = ctx.scheduler().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+      phase = Phase.WAITING_RETRY;
+      return delayMs;
+    } catch (RejectedExecutionException e) {
+      LOG.debug("push engine closed: no retry for host {}", hostId, e); // closing raced this completion
+      return 0;
     }
   }
 
@@ -315,25 +418,11 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  /** An operator-facing message: what happened and what happens or must be done next. */
-  private String describe(long generation, Status status, boolean retryable, long delayMs) {
-    String detail = status.getDescription() == null ? status.getCode().name()
-        : status.getCode() + ": " + status.getDescription();
-    return switch (status.getCode()) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED -> "agent unreachable (" + detail + "); retrying in " + delayMs + " ms";
-      case FAILED_PRECONDITION -> "agent refused generation " + generation + " (" + detail + "); the host holds a newer"
-          + " generation than this manager wants: check the host's history and commit a new change set to move"
-          + " the DVS past it (not retried automatically)";
-      case INVALID_ARGUMENT -> "agent rejected generation " + generation + " as invalid (" + detail + "); fix the"
-          + " configuration and commit again (not retried automatically)";
-      default -> retryable
-          ? "agent failed to apply generation " + generation + " (" + detail + "); retrying in " + delayMs + " ms"
-          : "agent answered " + detail + " for generation " + generation + "; check the agent's version and"
-              + " logs, then commit again (not retried automatically)";
-    };
+  String hostName() {
+    return ctx.hosts().host(hostId).map(Host::getName).filter(n -> !n.isEmpty()).orElse(hostId);
   }
 
-  private static long generation(HostSwitchState state) {
+  static long generation(HostSwitchState state) {
     return state == null ? 0 : state.getDvs().getGeneration();
   }
 

@@ -88,19 +88,57 @@ public final class HostStatusBook {
   }
 
   /**
-   * A push of the state of generation sent succeeded. The host is IN_SYNC when sent is at least
-   * the newest generation committed for it, PENDING when a newer one waits. Judged here, under
-   * the book's lock, and not by the pusher: a commit may be recorded here before its state
-   * reaches the pusher, and that commit must not be counted as in sync.
+   * The host applied generation applied provisionally; the confirm is on its way (deadline:
+   * when the agent rolls back without it).
+   */
+  public void awaitingConfirm(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs,
+      long deadlineMs) {
+    update(dvsId, hostId, (book, e) -> {
+      e.applied = applied;
+      e.lastError = "";
+      e.lastPushMs = nowMs;
+      e.lastSummary = summary;
+      e.confirmDeadlineMs = deadlineMs;
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
+    });
+  }
+
+  /**
+   * The push of the state of generation sent is done and confirmed (summary: what it changed,
+   * null to keep the one recorded at apply). The host is IN_SYNC when sent is at least the
+   * newest generation committed for it, PENDING when a newer one waits. Judged here, under the
+   * book's lock, and not by the pusher: a commit may be recorded here before its state reaches
+   * the pusher, and that commit must not be counted as in sync.
    */
   public void pushed(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs, long sent) {
     update(dvsId, hostId, (book, e) -> {
       e.applied = applied;
       e.lastError = "";
       e.lastPushMs = nowMs;
-      e.lastSummary = summary;
+      e.confirmDeadlineMs = 0;
+      if (summary != null) {
+        e.lastSummary = summary;
+      }
       book.setState(e, sent >= e.target ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
     });
+  }
+
+  /** The host rolled back (event); message says what the operator sees and can do. */
+  public void rolledBack(String dvsId, String hostId, io.switchplane.api.v1.RollbackEvent event, String message,
+      long nowMs) {
+    update(dvsId, hostId, (book, e) -> {
+      e.applied = event.getRestoredGeneration();
+      e.lastError = message;
+      e.lastPushMs = nowMs;
+      e.confirmDeadlineMs = 0;
+      e.lastRollback = event;
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
+    });
+  }
+
+  /** Replaces the last error text without changing the state (a retry in progress). */
+  public void note(String dvsId, String hostId, String message) {
+    update(dvsId, hostId, (book, e) -> e.lastError = message);
   }
 
   /**
@@ -288,6 +326,10 @@ public final class HostStatusBook {
       if (e.lastSummary != null) {
         b.setLastSummary(e.lastSummary);
       }
+      if (e.lastRollback != null) {
+        b.setLastRollback(e.lastRollback);
+      }
+      b.setConfirmDeadlineUnixMs(e.confirmDeadlineMs);
       return b.build();
     }
   }
@@ -305,6 +347,8 @@ public final class HostStatusBook {
     private int attempts;
     private long lastPushMs;
     private ChangeSummary lastSummary;
+    private long confirmDeadlineMs;
+    private io.switchplane.api.v1.RollbackEvent lastRollback;
 
     private Entry(String hostId, String hostName) {
       this.hostId = hostId;

@@ -1,6 +1,7 @@
 package io.switchplane.manager.reconcile;
 
 import io.switchplane.manager.agents.AgentChannels;
+import io.switchplane.manager.events.EventLog;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
@@ -17,4 +18,5 @@ record PushContext(
     Duration initialBackoff,
     Duration maxBackoff,
     BooleanSupplier active,
-    Consumer<HostPusher> tombstoneApplied) {}
+    Consumer<HostPusher> tombstoneApplied,
+    EventLog events) {}

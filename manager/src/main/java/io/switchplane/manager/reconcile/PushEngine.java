@@ -1,11 +1,19 @@
 package io.switchplane.manager.reconcile;
 
+import io.grpc.Status;
+import io.switchplane.api.v1.EventKind;
+import io.switchplane.api.v1.GetHistoryRequest;
+import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.common.error.ErrorCode;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
+import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,6 +59,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final AgentChannels channels;
   private final boolean ownsChannels;
   private final HostStatusBook book = new HostStatusBook();
+  private final EventLog events = new EventLog();
   private final PushDispatcher dispatcher;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
@@ -84,7 +93,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
     this.ctx = new PushContext(hosts, channels, book, dispatcher, scheduler, settings.callDeadline(),
-        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied);
+        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied, events);
   }
 
   /** LATENT → STARTED. @throws IllegalStateException when started or closed already */
@@ -139,7 +148,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         for (HostMember member : config.dvs().getMembersList()) {
           Key key = new Key(config.id(), member.getHostId());
           keep.add(key);
-          submit(key, DesiredStateBuilder.build(config, member), true);
+          submit(key, DesiredStateBuilder.build(config, member), true, PushIntent.BEST_EFFORT);
         }
         hostCount += members.size();
       }
@@ -180,7 +189,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
    * is with its desired generation raised, and is not contacted.
    */
   @Override
-  public void committed(DvsConfig before, DvsConfig after) {
+  public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
     if (!running()) {
       return;
     }
@@ -195,10 +204,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
           this::hostName);
       Map<String, HostMember> byHost = affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
       for (String host : affected.changed()) {
-        submit(new Key(after.id(), host), DesiredStateBuilder.build(after, byHost.get(host)), false);
+        submit(new Key(after.id(), host), DesiredStateBuilder.build(after, byHost.get(host)), false, intent);
       }
       for (String host : affected.left()) {
-        submit(new Key(after.id(), host), DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host), false);
+        submit(new Key(after.id(), host), DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host), false,
+            intent);
       }
     }
     startQueued();
@@ -223,7 +233,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       List<String> members = memberIds(last);
       book.commit(last.id(), last.dvs().getName(), generation, members, new HashSet<>(members), this::hostName);
       for (String host : members) {
-        submit(new Key(last.id(), host), DesiredStateBuilder.tombstone(last.dvs(), generation, host), false);
+        submit(new Key(last.id(), host), DesiredStateBuilder.tombstone(last.dvs(), generation, host), false,
+            PushIntent.BEST_EFFORT);
       }
       book.whenInSync(last.id(), generation).whenComplete((ok, failure) -> {
         if (failure == null) {
@@ -277,9 +288,55 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     return dispatcher.queued();
   }
 
-  private void submit(Key key, HostSwitchState desired, boolean probeFirst) {
+  /**
+   * The decision of an atomic change set at generation of dvsId: every named host that applied
+   * it is confirmed (commit) or rolled back now (abort). Hosts that did not apply it are left
+   * alone: they have nothing pending for it.
+   */
+  @Override
+  public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+    events.record(commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED, dvsId, "", "",
+        generation, why);
+    for (String hostId : hostIds) {
+      HostPusher pusher = pushers.get(new Key(dvsId, hostId));
+      if (pusher != null) {
+        pusher.decide(generation, commit);
+      }
+    }
+  }
+
+  /**
+   * The applied history of host's proxy switch of dvsId, read from its agent (newest first).
+   * UNAVAILABLE when the agent cannot be reached, NOT_FOUND when it has no history.
+   */
+  public List<HistoryEntry> history(String dvsId, Host host) {
+    try {
+      return channels.futureStub(host.getEndpoint()).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()).get().getEntriesList();
+    } catch (ExecutionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      ErrorCode code = switch (status.getCode()) {
+        case NOT_FOUND -> ErrorCode.NOT_FOUND;
+        case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
+        default -> ErrorCode.INTERNAL;
+      };
+      throw new SwitchplaneException(code, "agent of host '" + host.getName() + "' at " + host.getEndpoint() + ": "
+          + (status.getDescription() == null ? status.getCode() : status.getDescription()), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw SwitchplaneException.unavailable("interrupted while asking host '%s' for its history", host.getName());
+    }
+  }
+
+  /** The push events of this manager. */
+  public EventLog events() {
+    return events;
+  }
+
+  private void submit(Key key, HostSwitchState desired, boolean probeFirst, PushIntent intent) {
     // A pusher retired between lookup and submit has left the map: the next turn makes a fresh one.
-    while (!pushers.computeIfAbsent(key, k -> new HostPusher(k.dvsId(), k.hostId(), ctx)).submit(desired, probeFirst)) {
+    while (!pushers.computeIfAbsent(key, k -> new HostPusher(k.dvsId(), k.hostId(), ctx))
+        .submit(desired, probeFirst, intent)) {
       Thread.onSpinWait();
     }
   }

@@ -4,6 +4,7 @@ import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
 import static io.switchplane.common.error.SwitchplaneException.notFound;
 
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Host;
 import io.switchplane.common.error.ErrorCode;
@@ -13,6 +14,7 @@ import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.AffectedHosts;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import java.util.Comparator;
@@ -41,10 +43,22 @@ import org.slf4j.LoggerFactory;
 public final class ConfigService {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
 
-  /** The outcome of a committed change set. */
-  public record CommitResult(DvsConfig after, Plan plan, int hostsAffected) {
+  /**
+   * The outcome of a committed change set.
+   *
+   * @param after the configuration now stored (for an aborted atomic change set: the restored one)
+   * @param outcome the atomic decision (UNSPECIFIED for best-effort)
+   * @param committedGeneration the generation the change set got
+   * @param detail why an atomic change set was aborted
+   */
+  public record CommitResult(DvsConfig after, Plan plan, int hostsAffected, CommitOutcome outcome,
+      long committedGeneration, String detail) {
+    public CommitResult(DvsConfig after, Plan plan, int hostsAffected) {
+      this(after, plan, hostsAffected, CommitOutcome.COMMIT_OUTCOME_UNSPECIFIED, after.generation(), "");
+    }
+
     public long generation() {
-      return after.generation();
+      return committedGeneration;
     }
   }
 
@@ -58,6 +72,7 @@ public final class ConfigService {
   private final CommitListener listener;
   private final ChangeSetPlanner planner;
   private final LeaderView leaderView;
+  private final AtomicCommits atomic;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private volatile LeaderState leader;
 
@@ -76,6 +91,7 @@ public final class ConfigService {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts);
     this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
+    this.atomic = new AtomicCommits(store, listener);
   }
 
   // ---- leadership ----
@@ -85,7 +101,7 @@ public final class ConfigService {
    * Returns the loaded configurations.
    */
   public List<DvsConfig> activate(Consumer<List<DvsConfig>> beforeOpen) {
-    List<DvsConfig> all = store.loadAll();
+    List<DvsConfig> all = store.loadAll().stream().map(atomic::recover).toList();
     LeaderState state = new LeaderState();
     all.forEach(c -> state.configs.put(c.id(), c));
     beforeOpen.accept(all);
@@ -120,7 +136,7 @@ public final class ConfigService {
       DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
       state.configs.put(id, created);
       LOG.info("created DVS {} ({})", dvs.getName(), id);
-      notifyListener(() -> listener.committed(null, created));
+      notifyListener(() -> listener.committed(null, created, PushIntent.BEST_EFFORT));
       return created;
     } finally {
       lock.unlock();
@@ -132,6 +148,15 @@ public final class ConfigService {
    * non-zero and different from the current one: ABORTED.
    */
   public CommitResult commit(String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description) {
+    return commit(dvsRef, ops, expectedGeneration, description, CommitOptions.DEFAULT);
+  }
+
+  /**
+   * As {@link #commit(String, List, long, String)}, pushed as options say. Best-effort returns
+   * once stored; atomic returns once decided (see {@link AtomicCommits}).
+   */
+  public CommitResult commit(String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description,
+      CommitOptions options) {
     LeaderState state = requireLeader();
     String id = cached(state, dvsRef).id();
     ReentrantLock lock = lockFor(id);
@@ -147,6 +172,10 @@ public final class ConfigService {
       if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
         requireFreeName(state, plan.after().dvs().getName(), id);
       }
+      if (options.atomic()) {
+        return atomic.commit(plan, options, description, committed -> state.configs.put(id, committed),
+            () -> requireStillLeader(state));
+      }
       try {
         store.commit(plan);
       } catch (SwitchplaneException e) {
@@ -161,7 +190,8 @@ public final class ConfigService {
       LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
           plan.after().generation(), ops.size(), plan.writes().size(), hostsAffected,
           description.isEmpty() ? "" : " - " + description);
-      notifyListener(() -> listener.committed(before, plan.after()));
+      PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
+      notifyListener(() -> listener.committed(before, plan.after(), intent));
       return new CommitResult(plan.after(), plan, hostsAffected);
     } finally {
       lock.unlock();

@@ -1,5 +1,6 @@
 package io.switchplane.manager.store;
 
+import io.switchplane.api.v1.AtomicTxnRecord;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
@@ -54,7 +55,8 @@ public final class DvsStore {
 
   /** Creates the top-level znodes if missing. Idempotent. */
   public void ensureLayout() {
-    for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES)) {
+    for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES,
+        StoreLayout.TXN)) {
       try {
         client.create().creatingParentsIfNeeded().forPath(path);
       } catch (KeeperException.NodeExistsException e) {
@@ -156,6 +158,14 @@ public final class DvsStore {
    * the DVS or an added member host disappeared; INVALID_ARGUMENT when it is too large.
    */
   public void commit(Plan plan) {
+    commit(plan, null);
+  }
+
+  /**
+   * As {@link #commit(Plan)}, with the decision record of an atomic change set (null: none)
+   * written in the same transaction.
+   */
+  public void commit(Plan plan, AtomicTxnRecord record) {
     DvsConfig before = plan.before();
     Dvs after = plan.after().dvs();
     String id = before.id();
@@ -181,7 +191,11 @@ public final class DvsStore {
         txn.delete(StoreLayout.port(id, d.key()), -1);
       }
     }
-    txn.checkSize("the change set (" + plan.writes().size() + " entity writes)");
+    if (record != null) {
+      putTxn(txn, id, record);
+    }
+    txn.checkSize("the change set (" + plan.writes().size() + " entity writes"
+        + (record == null ? ")" : " and, atomic, the previous values to restore on abort)"));
     try {
       txn.commit(client, "committing a change set to DVS '" + oldName + "'", r -> explain(r, before, after));
     } catch (SwitchplaneException e) {
@@ -192,6 +206,29 @@ public final class DvsStore {
         return;
       }
       throw e;
+    }
+  }
+
+  /** Records the decision of an atomic change set (the DVS itself does not change). */
+  public void recordDecision(String dvsId, AtomicTxnRecord record) {
+    ZkTxn txn = new ZkTxn();
+    putTxn(txn, dvsId, record);
+    txn.commit(client, "recording the decision of generation " + record.getGeneration() + " of DVS " + dvsId,
+        r -> null);
+  }
+
+  /** The decision record of the last atomic change set of a DVS, if any. */
+  public Optional<AtomicTxnRecord> readTxn(String dvsId) {
+    String path = StoreLayout.txn(dvsId);
+    return reads.read(path).filter(v -> v.data().length > 0)
+        .map(v -> ZkReads.parse(AtomicTxnRecord.parser(), v.data(), path));
+  }
+
+  private void putTxn(ZkTxn txn, String dvsId, AtomicTxnRecord record) {
+    if (reads.read(StoreLayout.txn(dvsId)).isPresent()) {
+      txn.set(StoreLayout.txn(dvsId), record.toByteArray(), -1);
+    } else {
+      txn.create(StoreLayout.txn(dvsId), record.toByteArray());
     }
   }
 
@@ -213,6 +250,9 @@ public final class DvsStore {
     txn.delete(StoreLayout.ports(id), -1);
     txn.delete(StoreLayout.dvs(id), expectedVersion(last.generation()));
     txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
+    if (reads.read(StoreLayout.txn(id)).isPresent()) {
+      txn.delete(StoreLayout.txn(id), -1);
+    }
     txn.checkSize("deleting DVS '" + last.dvs().getName() + "' with its " + last.portGroups().size()
         + " port groups (delete port groups first in smaller change sets)");
     txn.commit(client, "deleting DVS '" + last.dvs().getName() + "'", r -> {

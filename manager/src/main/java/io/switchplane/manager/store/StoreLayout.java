@@ -29,6 +29,8 @@ public final class StoreLayout {
   public static final String DVS_NAMES = ROOT + "/index/dvs-names";
   public static final String HOST_NAMES = ROOT + "/index/host-names";
   public static final String LEADER = ROOT + "/leader";
+  /** Decision records of atomic change sets, one per DVS. */
+  public static final String TXN = ROOT + "/txn";
   public static final int PORT_BUCKETS = 32;
 
   private StoreLayout() {}
@@ -39,6 +41,10 @@ public final class StoreLayout {
    */
   public static boolean isSegment(String s) {
     return !s.isEmpty() && !s.contains("/") && !s.equals(".") && !s.equals("..") && s.indexOf('\0') < 0;
+  }
+
+  public static String txn(String dvsId) {
+    return TXN + "/" + dvsId;
   }
 
   public static String dvs(String dvsId) {

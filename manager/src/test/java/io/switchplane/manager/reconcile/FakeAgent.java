@@ -6,6 +6,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ConfirmRequest;
+import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
@@ -65,6 +67,7 @@ public final class FakeAgent implements AutoCloseable {
   });
   private final Map<String, HostSwitchState> applied = new ConcurrentHashMap<>();
   private final List<HostSwitchState> applies = new CopyOnWriteArrayList<>();
+  private final List<Long> confirms = new CopyOnWriteArrayList<>();
 
   private FakeAgent(int port, Gauge gauge, Duration delay) {
     this.gauge = gauge;
@@ -98,6 +101,11 @@ public final class FakeAgent implements AutoCloseable {
   }
 
   /** Every Apply received, in order. */
+  /** Generations confirmed, in arrival order. */
+  public List<Long> confirms() {
+    return confirms;
+  }
+
   public List<HostSwitchState> applies() {
     return List.copyOf(applies);
   }
@@ -135,7 +143,7 @@ public final class FakeAgent implements AutoCloseable {
       applies.add(desired);
       Runnable answer = () -> {
         gauge.leave();
-        respond(desired, out);
+        respond(request, desired, out);
       };
       if (delay.isZero()) {
         answer.run();
@@ -144,7 +152,7 @@ public final class FakeAgent implements AutoCloseable {
       }
     }
 
-    private void respond(HostSwitchState desired, StreamObserver<ApplyResponse> out) {
+    private void respond(ApplyRequest request, HostSwitchState desired, StreamObserver<ApplyResponse> out) {
       String key = desired.getHostId() + "/" + desired.getDvs().getId();
       long generation = desired.getDvs().getGeneration();
       HostSwitchState current = applied.get(key);
@@ -165,8 +173,22 @@ public final class FakeAgent implements AutoCloseable {
       out.onNext(ApplyResponse.newBuilder()
           .setAppliedGeneration(generation)
           .setAlreadyApplied(already)
+          .setNonce("nonce-" + generation)
+          .setConfirmDeadlineUnixMs(System.currentTimeMillis() + request.getConfirmTimeoutMs())
           .setSummary(ChangeSummary.newBuilder().setUpdated(desired.getPortsCount()))
           .build());
+      out.onCompleted();
+    }
+
+    /** Confirms are accepted for any generation with the nonce this fake gave it (this fake keeps no pending state). */
+    @Override
+    public void confirm(ConfirmRequest request, StreamObserver<ConfirmResponse> out) {
+      if (!request.getNonce().equals("nonce-" + request.getGeneration())) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription("wrong nonce").asRuntimeException());
+        return;
+      }
+      confirms.add(request.getGeneration());
+      out.onNext(ConfirmResponse.newBuilder().setConfirmedGeneration(request.getGeneration()).build());
       out.onCompleted();
     }
 

@@ -1,0 +1,225 @@
+package io.switchplane.manager.reconcile;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Status;
+import io.switchplane.api.v1.ConfirmRequest;
+import io.switchplane.api.v1.ConfirmResponse;
+import io.switchplane.api.v1.EventKind;
+import io.switchplane.api.v1.GetStateRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.RollbackEvent;
+import io.switchplane.api.v1.RollbackRequest;
+import io.switchplane.api.v1.RollbackResponse;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second half of a commit-confirmed push to one host: sends Confirm (or Rollback) for one
+ * provisional apply as a new call, retrying quickly while the agent's deadline has not passed.
+ * When it cannot be delivered (the change may have cut the host off), it asks the agent, as
+ * soon as the agent answers again, what became of the generation (GetState): confirmed, still
+ * pending, or rolled back with its cause. The outcome goes to the status book and the events,
+ * then back to the pusher ({@link HostPusher#confirmEnded}).
+ */
+final class ConfirmCall {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfirmCall.class);
+  private static final long FIRST_RETRY_MS = 50;
+  private static final long MAX_RETRY_MS = 500;
+
+  private final HostPusher pusher;
+  private final PushContext ctx;
+  private final HostSwitchState sent;
+  private final long generation;
+  private final String nonce;
+  private final long deadlineMs;
+  private final long startedNanos = System.nanoTime();
+  /** Whether the pusher checks and pushes its desired state again once this call ended (a stale pending undone). */
+  private final boolean thenPush;
+  private long retryMs;
+
+  ConfirmCall(HostPusher pusher, HostSwitchState sent, PushIntent intent, long generation, String nonce,
+      long deadlineMs, boolean thenPush) {
+    this.pusher = pusher;
+    this.thenPush = thenPush;
+    this.ctx = pusher.ctx();
+    this.sent = sent;
+    this.generation = generation;
+    this.nonce = nonce;
+    this.deadlineMs = deadlineMs;
+  }
+
+  long generation() {
+    return generation;
+  }
+
+  /** Sends Confirm: the host keeps the generation. */
+  void confirm() {
+    call(true);
+  }
+
+  /** Sends Rollback: the host restores its last confirmed state now. */
+  void rollback() {
+    call(false);
+  }
+
+  private void call(boolean keep) {
+    if (!live()) {
+      return;
+    }
+    try {
+      if (keep) {
+        ListenableFuture<ConfirmResponse> f = pusher.stub().confirm(ConfirmRequest.newBuilder().setDvsId(pusher.dvsId())
+            .setGeneration(generation).setNonce(nonce).build());
+        on(f, r -> confirmed(), t -> undelivered(true, t));
+      } else {
+        ListenableFuture<RollbackResponse> f = pusher.stub().rollback(RollbackRequest.newBuilder()
+            .setDvsId(pusher.dvsId()).setGeneration(generation).setNonce(nonce).build());
+        on(f, r -> rolledBack(r.getEvent()), t -> undelivered(false, t));
+      }
+    } catch (RuntimeException e) {
+      undelivered(keep, e);
+    }
+  }
+
+  private void undelivered(boolean keep, Throwable t) {
+    Status status = Status.fromThrowable(t);
+    if (!live()) {
+      return;
+    }
+    if (PushFailures.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
+      retryMs = retryMs == 0 ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
+      ctx.book().note(pusher.dvsId(), pusher.hostId(), String.format("%s of generation %d not delivered (%s); "
+          + "retrying until the agent's deadline", keep ? "confirm" : "rollback", generation, status.getCode()));
+      later(() -> call(keep), retryMs);
+      return;
+    }
+    // Past the deadline, or the agent says it has nothing pending: ask it what happened.
+    LOG.debug("host {}: {} of generation {} failed ({}); asking the agent", pusher.hostId(),
+        keep ? "confirm" : "rollback", generation, status);
+    verify(keep, ctx.initialBackoff().toMillis());
+  }
+
+  /** Asks the agent what became of the generation; while it is unreachable, asks again with backoff. */
+  private void verify(boolean keep, long nextDelayMs) {
+    if (!live()) {
+      return;
+    }
+    ListenableFuture<GetStateResponse> f;
+    try {
+      f = pusher.stub().getState(GetStateRequest.newBuilder().setDvsId(pusher.dvsId()).build());
+    } catch (RuntimeException e) {
+      unreachable(keep, nextDelayMs, Status.fromThrowable(e));
+      return;
+    }
+    on(f, r -> {
+      if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
+          && !(r.hasPending() && r.getPending().getGeneration() == generation)) {
+        rolledBack(r.getLastRollback());
+      } else if (r.hasPending() && r.getPending().getGeneration() == generation) {
+        later(() -> call(keep), FIRST_RETRY_MS); // reachable again before its deadline: deliver it now
+      } else if (r.getConfirmedGeneration() >= generation) {
+        confirmed(); // our confirm had arrived; only its answer was lost
+      } else {
+        ended(HostSyncState.HOST_SYNC_STATE_FAILED, "generation " + generation + " is neither pending nor confirmed "
+            + "on the agent (it is at generation " + r.getConfirmedGeneration() + "); commit a new change set");
+      }
+    }, t -> {
+      Status status = Status.fromThrowable(t);
+      if (status.getCode() == Status.Code.NOT_FOUND && !sent.getMember() && keep) {
+        confirmed(); // a confirmed removal: the agent no longer has the switch
+      } else if (status.getCode() == Status.Code.NOT_FOUND) {
+        ended(HostSyncState.HOST_SYNC_STATE_FAILED, "the agent has no state for the DVS after generation "
+            + generation + " (" + status.getDescription() + "); commit a new change set");
+      } else {
+        unreachable(keep, nextDelayMs, status);
+      }
+    });
+  }
+
+  private void unreachable(boolean keep, long delayMs, Status status) {
+    ctx.book().failed(pusher.dvsId(), pusher.hostId(), HostSyncState.HOST_SYNC_STATE_UNREACHABLE, String.format(
+        "the %s of generation %d did not reach the agent and the agent is unreachable (%s); unless confirmed it "
+            + "rolls back by itself at %d; waiting for it to answer again", keep ? "confirm" : "rollback", generation,
+        status.getCode(), deadlineMs), System.currentTimeMillis());
+    ctx.channels().resetConnectBackoff(endpoint());
+    later(() -> verify(keep, Math.min(delayMs * 2, ctx.maxBackoff().toMillis())), delayMs);
+  }
+
+  private void confirmed() {
+    long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startedNanos);
+    ctx.book().pushed(pusher.dvsId(), pusher.hostId(), generation, null, System.currentTimeMillis(),
+        HostPusher.generation(sent));
+    ctx.events().record(EventKind.EVENT_KIND_CONFIRMED, pusher.dvsId(), pusher.hostId(), pusher.hostName(), generation,
+        "confirmed in " + micros + " us");
+    pusher.confirmEnded(sent, true, false);
+  }
+
+  private void rolledBack(RollbackEvent event) {
+    String message = describe(event);
+    ctx.book().rolledBack(pusher.dvsId(), pusher.hostId(), event, message, System.currentTimeMillis());
+    ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
+        generation, message);
+    pusher.confirmEnded(sent, false, thenPush);
+  }
+
+  private void ended(HostSyncState state, String message) {
+    ctx.book().failed(pusher.dvsId(), pusher.hostId(), state, message, System.currentTimeMillis());
+    ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
+        generation, message);
+    pusher.confirmEnded(sent, false, thenPush);
+  }
+
+  /** What the operator reads for a rollback: what happened and what to do. */
+  static String describe(RollbackEvent event) {
+    String cause = switch (event.getCause()) {
+      case ROLLBACK_CAUSE_CONFIRM_TIMEOUT -> "no confirm reached it before the deadline: the change may have cut "
+          + "its management path";
+      case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the agent was down past the confirm deadline";
+      case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
+      default -> event.getCause().name();
+    };
+    String advice = event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED ? ""
+        : "; not pushed again: fix the change and commit a new change set";
+    return String.format("the host rolled generation %d back to generation %d (%s)%s", event.getGeneration(),
+        event.getRestoredGeneration(), cause, advice);
+  }
+
+  private boolean live() {
+    return pusher.isRecorded() && ctx.active().getAsBoolean();
+  }
+
+  private String endpoint() {
+    return ctx.hosts().host(pusher.hostId()).map(h -> h.getEndpoint()).orElse("");
+  }
+
+  private void later(Runnable task, long delayMs) {
+    try {
+      ctx.scheduler().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("push engine closed: no confirm retry for host {}", pusher.hostId(), e);
+    }
+  }
+
+  private static <T> void on(ListenableFuture<T> f, Consumer<T> ok, Consumer<Throwable> failed) {
+    Futures.addCallback(f, new FutureCallback<>() {
+      @Override
+      public void onSuccess(T result) {
+        ok.accept(result);
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        failed.accept(t);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+}

@@ -1,0 +1,41 @@
+package io.switchplane.manager.reconcile;
+
+import io.grpc.Status;
+
+/** How the pushers read a failed agent call: whether retrying can help, and what to tell the operator. */
+final class PushFailures {
+  private PushFailures() {}
+
+  static boolean unreachable(Status.Code code) {
+    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+  }
+
+  /** Whether an Apply answered with code is worth trying again (the agent's transient answers). */
+  static boolean retryable(Status.Code code) {
+    return unreachable(code) || switch (code) {
+      case ABORTED, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED, CANCELLED -> true;
+      default -> false;
+    };
+  }
+
+  /** An operator-facing message for a failed Apply: what happened and what happens or must be done next. */
+  static String describe(long generation, Status status, boolean retryable, long delayMs) {
+    String detail = status.getDescription() == null ? status.getCode().name()
+        : status.getCode() + ": " + status.getDescription();
+    return switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> "agent unreachable (" + detail + "); retrying in " + delayMs + " ms";
+      case FAILED_PRECONDITION -> retryable
+          ? "agent refused generation " + generation + " (" + detail + "): an earlier apply awaits its confirm;"
+              + " checking it and retrying in " + delayMs + " ms"
+          : "agent refused generation " + generation + " (" + detail + "); the host holds a newer generation than"
+              + " this manager wants: check 'switchplane host history' and commit a new change set to move the DVS"
+              + " past it (not retried automatically)";
+      case INVALID_ARGUMENT -> "agent rejected generation " + generation + " as invalid (" + detail + "); fix the"
+          + " configuration and commit again (not retried automatically)";
+      default -> retryable
+          ? "agent failed to apply generation " + generation + " (" + detail + "); retrying in " + delayMs + " ms"
+          : "agent answered " + detail + " for generation " + generation + "; check the agent's version and"
+              + " logs, then commit again (not retried automatically)";
+    };
+  }
+}
