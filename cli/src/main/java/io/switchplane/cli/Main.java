@@ -4,6 +4,7 @@ import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
+import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
-        StatusCommand.class, BenchCommand.class})
+        StatusCommand.class, EventsCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

@@ -78,6 +78,32 @@ class CliIT {
   }
 
   @Test
+  void atomicChangeHostHistoryAndEvents() throws IOException {
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", "host-1");
+    cli("dvs", "add-host", "dvs1", "host-2");
+    cli("portgroup", "create", "dvs1", "web", "--vlan", "100");
+    Path change = dir.resolve("change.json");
+    Files.writeString(change, "{\"dvs\": \"dvs1\", \"ops\": ["
+        + "{\"createPort\": {\"key\": \"p1\", \"portGroupId\": \"web\", \"hostId\": \"host-1\"}},"
+        + "{\"createPort\": {\"key\": \"p2\", \"portGroupId\": \"web\", \"hostId\": \"host-2\"}}]}");
+
+    Run atomic = cli("change", change.toString(), "--mode", "atomic", "--confirm-timeout", "5s");
+    assertThat(atomic.exit()).as(atomic.err()).isZero();
+    assertThat(atomic.out()).contains("COMMITTED", "generation 5", "2 host(s) applied and confirmed");
+
+    assertThat(cli("status", "dvs1", "--watch", "--until-in-sync").exit()).isZero();
+    Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
+    assertThat(history.out()).contains("GENERATION", "OUTCOME", "confirmed");
+    assertThat(cli("events", "--dvs", "dvs1").out()).contains("atomic-committed", "confirmed", "host=host-1");
+
+    Run badTimeout = cli("change", change.toString(), "--confirm-timeout", "1s");
+    assertThat(badTimeout.exit()).isNotZero();
+    assertThat(badTimeout.err()).contains("INVALID_ARGUMENT", "confirm timeout");
+    assertThat(cli("change", change.toString(), "--mode", "sometimes").err()).contains("--mode must be atomic");
+  }
+
+  @Test
   void errorsGoToStderrWithTheStatusAndANonZeroExit() {
     cli("dvs", "create", "dvs1");
     Run badVlan = cli("portgroup", "create", "dvs1", "web", "--vlan", "5000");

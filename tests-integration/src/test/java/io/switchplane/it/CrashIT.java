@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.agent.backend.FileBackend;
 import io.switchplane.agent.fault.FaultPoints;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
@@ -78,14 +79,14 @@ class CrashIT {
       Map<String, EffectivePort> newPorts = EffectiveStateResolver.resolveAll(newState);
 
       Agent first = start(data, "");
-      withStub(first, stub -> {
+      withStubDo(first, stub -> {
         ApplyResponse a = stub.apply(ApplyRequest.newBuilder().setDesired(oldState).setConfirmTimeoutMs(60_000).build());
         stub.confirm(ConfirmRequest.newBuilder().setDvsId(DVS_ID).setGeneration(1).setNonce(a.getNonce()).build());
       });
       kill(first);
 
       Agent faulty = start(data, point);
-      withStub(faulty, stub -> {
+      withStubDo(faulty, stub -> {
         // The apply never answers: the agent parks at the fault point. Sent without waiting for it.
         HostAgentServiceGrpc.newStub(stubChannel(stub)).apply(ApplyRequest.newBuilder().setDesired(newState)
             .setConfirmTimeoutMs(60_000).build(), new io.grpc.stub.StreamObserver<>() {
@@ -102,6 +103,11 @@ class CrashIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> log(faulty).contains(marker));
       });
       kill(faulty);
+      if (point.startsWith("after-op")) {
+        // The test has teeth: the killed apply really left the switch half-changed; recovery must repair it.
+        Map<String, EffectivePort> raw = new FileBackend(data.resolve("switch")).ports(DVS_ID);
+        assertThat(raw).as("run %d: a half-applied switch", runs + 1).isNotEqualTo(oldPorts).isNotEqualTo(newPorts);
+      }
 
       Agent after = start(data, "");
       GetStateResponse state = withStub(after, stub -> stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID)
@@ -218,7 +224,7 @@ class CrashIT {
     }
   }
 
-  private void withStub(Agent a, VoidCall call) throws Exception {
+  private void withStubDo(Agent a, VoidCall call) throws Exception {
     withStub(a, stub -> {
       call.run(stub);
       return null;

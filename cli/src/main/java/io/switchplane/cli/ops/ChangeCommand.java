@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.switchplane.api.v1.CommitChangeSetRequest;
 import io.switchplane.api.v1.CommitChangeSetResponse;
+import io.switchplane.api.v1.CommitMode;
+import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.cli.output.Json;
 import io.switchplane.common.error.SwitchplaneException;
@@ -34,6 +36,15 @@ public final class ChangeCommand extends ManagerCommand {
   @Option(names = "--expected-generation", description = "Fail with ABORTED unless the DVS is at this generation.")
   Long expectedGeneration;
 
+  @Option(names = "--mode", paramLabel = "MODE", description = {"best-effort (default): each host applies, is confirmed "
+      + "or rolls back on its own; atomic: every affected host applies or none keeps it (the command waits for the "
+      + "decision)."})
+  String mode;
+
+  @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "How long each agent waits for the "
+      + "manager's confirm before it rolls back by itself, 2s to 1h, e.g. 10s, 500ms, 5m (default 30s).")
+  String confirmTimeout;
+
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
     CommitChangeSetRequest.Builder request = CommitChangeSetRequest.newBuilder();
@@ -52,9 +63,34 @@ public final class ChangeCommand extends ManagerCommand {
     if (expectedGeneration != null) {
       request.setExpectedGeneration(expectedGeneration);
     }
+    if (mode != null) {
+      request.setMode(switch (mode.toLowerCase(java.util.Locale.ROOT)) {
+        case "atomic" -> CommitMode.COMMIT_MODE_ATOMIC;
+        case "best-effort" -> CommitMode.COMMIT_MODE_BEST_EFFORT;
+        default -> throw SwitchplaneException.invalid("--mode must be atomic or best-effort, not '%s'", mode);
+      });
+    }
+    if (confirmTimeout != null) {
+      request.setConfirmTimeoutMs(Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
+    }
+    if (request.getMode() == CommitMode.COMMIT_MODE_ATOMIC && !json()) {
+      System.out.println("atomic change set on DVS " + request.getDvs() + ": waiting until every affected host applied"
+          + " (or one failed)...");
+    }
     CommitChangeSetResponse r = manager.commitChangeSet(request.build());
-    System.out.println(json() ? Json.print(r) : "committed " + request.getOpsCount() + " operation(s) on DVS "
-        + request.getDvs() + ": generation " + r.getGeneration() + ", " + r.getHostsAffected() + " host(s) to push");
+    if (json()) {
+      System.out.println(Json.print(r));
+    } else if (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
+      System.out.println("ABORTED: generation " + r.getGeneration() + " was rolled back on every host that applied it;"
+          + " the previous configuration is restored as generation " + r.getRestoredGeneration() + ". Why: "
+          + r.getDetail());
+      return 3;
+    } else {
+      System.out.println((r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "COMMITTED: " : "committed ")
+          + request.getOpsCount() + " operation(s) on DVS " + request.getDvs() + ": generation " + r.getGeneration()
+          + ", " + r.getHostsAffected() + " host(s) "
+          + (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "applied and confirmed" : "to push"));
+    }
     return 0;
   }
 }

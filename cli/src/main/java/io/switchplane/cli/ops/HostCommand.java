@@ -1,5 +1,9 @@
 package io.switchplane.cli.ops;
 
+import io.switchplane.api.v1.ChangeSummary;
+import io.switchplane.api.v1.GetHostHistoryRequest;
+import io.switchplane.api.v1.GetHostHistoryResponse;
+import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
@@ -14,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /** `switchplane host ...`: the hosts the manager knows and where their agents listen. */
 @Command(name = "host", description = "Register, list and remove hosts.", mixinStandardHelpOptions = true,
-    subcommands = {HostCommand.Add.class, HostCommand.ListCmd.class, HostCommand.Remove.class})
+    subcommands = {HostCommand.Add.class, HostCommand.ListCmd.class, HostCommand.Remove.class,
+        HostCommand.History.class})
 public final class HostCommand {
 
   @Command(name = "add", description = "Register a host and its agent endpoint.", mixinStandardHelpOptions = true)
@@ -47,6 +52,42 @@ public final class HostCommand {
       }
       t.print(System.out);
       return 0;
+    }
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true, description = {"What the host applied for a DVS, newest "
+      + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
+      + "'show system commit'). Read from the host's agent."})
+  static final class History extends ManagerCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name or id.")
+    String host;
+
+    @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
+    String dvs;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      GetHostHistoryResponse r = manager.getHostHistory(GetHostHistoryRequest.newBuilder().setDvs(dvs).setHost(host)
+          .build());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      Table t = new Table("GENERATION", "APPLIED", "CHANGE", "OUTCOME", "DECIDED", "CAUSE");
+      for (HistoryEntry e : r.getEntriesList()) {
+        ChangeSummary s = e.getSummary();
+        t.row(Long.toString(e.getGeneration()), time(e.getAppliedUnixMs()),
+            "+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved(),
+            e.getOutcome().name().replace("APPLY_OUTCOME_", "").toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+            time(e.getOutcomeUnixMs()),
+            e.getRollbackCause() == io.switchplane.api.v1.RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED ? ""
+                : e.getRollbackCause().name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
+      }
+      t.print(System.out);
+      return 0;
+    }
+
+    private static String time(long unixMs) {
+      return unixMs == 0 ? "-" : java.time.Instant.ofEpochMilli(unixMs).toString();
     }
   }
 

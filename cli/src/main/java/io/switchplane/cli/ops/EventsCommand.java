@@ -1,0 +1,49 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.Event;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.WatchEventsRequest;
+import io.switchplane.cli.output.Json;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `switchplane events`: pushes, confirms, rollbacks and atomic decisions, with their causes. */
+@Command(name = "events", mixinStandardHelpOptions = true,
+    description = {"Show the leader's recent push events (applied, confirmed, rolled back, push failed, atomic",
+        "committed / aborted) with their causes; --follow keeps printing new ones until Ctrl-C."})
+public final class EventsCommand extends ManagerCommand {
+  @Option(names = "--dvs", description = "Only this DVS (name or id).")
+  String dvs = "";
+
+  @Option(names = {"-f", "--follow"}, description = "Keep printing events as they happen.")
+  boolean follow;
+
+  @Override
+  protected int run(ManagerServiceBlockingStub manager) {
+    // Without --follow: what the leader keeps, read until a short deadline ends the stream.
+    ManagerServiceBlockingStub stub = follow ? manager.withDeadline(null) : manager.withDeadlineAfter(2, TimeUnit.SECONDS);
+    Iterator<Event> events = stub.watchEvents(WatchEventsRequest.newBuilder().setDvs(dvs).build());
+    try {
+      while (events.hasNext()) {
+        Event e = events.next();
+        System.out.println(json() ? Json.print(e).replace("\n", " ") : line(e));
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (follow || e.getStatus().getCode() != io.grpc.Status.Code.DEADLINE_EXCEEDED) {
+        throw e;
+      }
+    }
+    return 0;
+  }
+
+  private static String line(Event e) {
+    String kind = e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT).replace('_', '-');
+    String host = e.getHostName().isEmpty() ? "" : " host=" + e.getHostName();
+    return String.format("%s #%d %-13s dvs=%s%s gen=%d %s", Instant.ofEpochMilli(e.getUnixMs()), e.getSequence(), kind,
+        e.getDvsId(), host, e.getGeneration(), e.getDetail());
+  }
+}
