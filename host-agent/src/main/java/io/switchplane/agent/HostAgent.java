@@ -9,7 +9,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.agent.backend.Backends;
 import io.switchplane.agent.backend.SwitchBackend;
-import io.switchplane.agent.fault.FaultPoints;
+import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.grpc.HostAgentGrpcService;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
@@ -84,7 +84,7 @@ public final class HostAgent implements AutoCloseable {
     try {
       backend = Backends.create(config.backend(), config.dataDir());
       RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
-      ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), FaultPoints.fromSystemProperties(),
+      ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), AgentFaults.fromSystemProperties(),
           ownedTimers != null ? ownedTimers : netty.timers());
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();

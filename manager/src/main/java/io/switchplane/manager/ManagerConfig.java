@@ -2,6 +2,7 @@ package io.switchplane.manager;
 
 import io.switchplane.manager.reconcile.PushSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -14,15 +15,23 @@ import java.util.Objects;
  * @param zookeeperPort port of the embedded ZooKeeper (0 picks a free one); ignored with an ensemble
  * @param push how the leader pushes final states to agents
  * @param managerId this manager's id in the leader election; null uses its operator endpoint host:port
+ * @param sessionTimeout the ZooKeeper session timeout: how long a dead leader keeps its
+ *     leadership before another manager takes over. Keep it well below the confirm timeouts
+ *     (default 30 s), so that a new leader can still confirm what the dead one had applied.
  */
 public record ManagerConfig(
     String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
-    String managerId) {
+    String managerId, Duration sessionTimeout) {
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   public ManagerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(push, "push");
+    Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+    if (sessionTimeout.toMillis() < 2_000) {
+      throw new IllegalArgumentException("sessionTimeout must be at least 2 s, was " + sessionTimeout);
+    }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535, was " + port);
     }
@@ -33,32 +42,36 @@ public record ManagerConfig(
 
   /** A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings. */
   public static ManagerConfig local(Path dataDir) {
-    return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null);
+    return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null, DEFAULT_SESSION_TIMEOUT);
   }
 
   public ManagerConfig withPort(int newPort) {
-    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId);
+    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
-    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId);
+    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
   public ManagerConfig withZookeeper(String connectString) {
-    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId);
+    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout);
+  }
+
+  public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

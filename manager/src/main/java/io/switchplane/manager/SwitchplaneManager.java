@@ -91,7 +91,9 @@ public final class SwitchplaneManager implements AutoCloseable {
     } else {
       zookeeper = config.zookeeper();
     }
-    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper, new ExponentialBackoffRetry(200, 5, 5_000));
+    int sessionMs = (int) config.sessionTimeout().toMillis();
+    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper, sessionMs, Math.min(sessionMs, 15_000),
+        new ExponentialBackoffRetry(200, 5, 5_000));
     client.start();
     opened.push(client);
     awaitConnected(client);

@@ -1,12 +1,12 @@
 package io.switchplane.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.agent.backend.FileBackend;
-import io.switchplane.agent.fault.FaultPoints;
+import io.switchplane.agent.fault.AgentFaults;
+import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ConfirmRequest;
@@ -23,12 +23,8 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
-import io.switchplane.cli.Main;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +33,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,13 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashIT {
   private static final String DVS_ID = "dvs-crash";
   private static final String HOST = "host-crash";
-  private static final Pattern SERVING = Pattern.compile("serving on (127\\.0\\.0\\.1:\\d+)");
   private static final int RUNS_PER_POINT = 3;
 
   @TempDir Path dir;
-
-  /** A running agent process and its log. */
-  private record Agent(Process process, Path log, String endpoint) {}
 
   @Test
   void sigkillAtEveryFaultPointLeavesTheOldStateOrTheNewOneNeverAMix() throws Exception {
@@ -78,14 +68,14 @@ class CrashIT {
       Map<String, EffectivePort> oldPorts = EffectiveStateResolver.resolveAll(oldState);
       Map<String, EffectivePort> newPorts = EffectiveStateResolver.resolveAll(newState);
 
-      Agent first = start(data, "");
+      ChildProcess first = start(data, "");
       withStubDo(first, stub -> {
         ApplyResponse a = stub.apply(ApplyRequest.newBuilder().setDesired(oldState).setConfirmTimeoutMs(60_000).build());
         stub.confirm(ConfirmRequest.newBuilder().setDvsId(DVS_ID).setGeneration(1).setNonce(a.getNonce()).build());
       });
-      kill(first);
+      first.kill();
 
-      Agent faulty = start(data, point);
+      ChildProcess faulty = start(data, point);
       withStubDo(faulty, stub -> {
         // The apply never answers: the agent parks at the fault point. Sent without waiting for it.
         HostAgentServiceGrpc.newStub(stubChannel(stub)).apply(ApplyRequest.newBuilder().setDesired(newState)
@@ -100,19 +90,19 @@ class CrashIT {
               public void onCompleted() {}
             });
         String marker = FaultPoints.MARKER + point.replaceAll(":.*", "");
-        await().atMost(Duration.ofSeconds(30)).until(() -> log(faulty).contains(marker));
+        faulty.awaitOutput(marker, Duration.ofSeconds(30));
       });
-      kill(faulty);
+      faulty.kill();
       if (point.startsWith("after-op")) {
         // The test has teeth: the killed apply really left the switch half-changed; recovery must repair it.
         Map<String, EffectivePort> raw = new FileBackend(data.resolve("switch")).ports(DVS_ID);
         assertThat(raw).as("run %d: a half-applied switch", runs + 1).isNotEqualTo(oldPorts).isNotEqualTo(newPorts);
       }
 
-      Agent after = start(data, "");
+      ChildProcess after = start(data, "");
       GetStateResponse state = withStub(after, stub -> stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID)
           .build()));
-      kill(after);
+      after.kill();
 
       Map<String, EffectivePort> backend = byKey(state.getBackendPortsList());
       boolean isOld = backend.equals(oldPorts);
@@ -157,45 +147,9 @@ class CrashIT {
     return b.build();
   }
 
-  private Agent start(Path data, String faultPoint) throws IOException {
-    Files.createDirectories(data);
-    Path log = data.resolve("agent-" + System.nanoTime() + ".log");
-    Path tmp = Files.createDirectories(data.resolve("tmp"));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Djava.io.tmpdir=" + tmp, "-Xmx256m"));
-    if (!faultPoint.isEmpty()) {
-      cmd.add("-D" + FaultPoints.PROPERTY + "=" + faultPoint);
-    }
-    cmd.addAll(List.of(Main.class.getName(), "agent", "--listen", "127.0.0.1:0", "--data-dir", data.toString(),
-        "--backend", "file", "--name", HOST));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    String[] endpoint = new String[1];
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      if (!p.isAlive()) {
-        throw new IllegalStateException("agent exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      Matcher m = SERVING.matcher(Files.readString(log));
-      if (m.find()) {
-        endpoint[0] = m.group(1);
-        return true;
-      }
-      return false;
-    });
-    return new Agent(p, log, endpoint[0]);
-  }
-
-  private static String log(Agent a) {
-    try {
-      return Files.readString(a.log(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** SIGKILL (destroyForcibly is SIGKILL on Linux): no shutdown hook, no flush, like a power cut of the process. */
-  private static void kill(Agent a) throws InterruptedException {
-    a.process().destroyForcibly();
-    assertThat(a.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+  private static ChildProcess start(Path data, String faultPoint) throws IOException {
+    return ChildProcess.start(data, faultPoint.isEmpty() ? List.of() : List.of(AgentFaults.PROPERTY + "=" + faultPoint),
+        "agent", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--backend", "file", "--name", HOST);
   }
 
   private interface Call<T> {
@@ -212,7 +166,7 @@ class CrashIT {
     return channels.get(stub);
   }
 
-  private <T> T withStub(Agent a, Call<T> call) throws Exception {
+  private <T> T withStub(ChildProcess a, Call<T> call) throws Exception {
     ManagedChannel ch = NettyChannelBuilder.forTarget(a.endpoint()).usePlaintext().build();
     HostAgentServiceBlockingStub stub = HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
     channels.put(stub, ch);
@@ -224,7 +178,7 @@ class CrashIT {
     }
   }
 
-  private void withStubDo(Agent a, VoidCall call) throws Exception {
+  private void withStubDo(ChildProcess a, VoidCall call) throws Exception {
     withStub(a, stub -> {
       call.run(stub);
       return null;

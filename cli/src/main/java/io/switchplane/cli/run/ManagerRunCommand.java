@@ -27,11 +27,16 @@ public final class ManagerRunCommand implements Callable<Integer> {
   @Option(names = "--id", description = "Id in the leader election (default: the operator endpoint).")
   String id;
 
+  @Option(names = "--session-timeout-ms", paramLabel = "MS", description = "ZooKeeper session timeout: how soon "
+      + "another manager takes over from a dead leader (default ${DEFAULT-VALUE}; keep it below the confirm timeouts).")
+  long sessionTimeoutMs = 10_000;
+
   @Override
   public Integer call() {
     Endpoint at = Endpoint.parse(listen);
     ManagerConfig config = ManagerConfig.local(dataDir).withBindHost(at.host()).withPort(at.port())
-        .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id);
+        .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
+        .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
     System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");

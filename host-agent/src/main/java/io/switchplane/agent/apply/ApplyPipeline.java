@@ -5,7 +5,8 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
-import io.switchplane.agent.fault.FaultPoints;
+import io.switchplane.agent.fault.AgentFaults;
+import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.agent.store.StoredSwitch;
 import io.switchplane.api.v1.ApplyJournal;
@@ -173,9 +174,11 @@ public final class ApplyPipeline {
     }
     long previousGeneration = current == null ? 0 : current.generation();
     long revertTo = pending != null ? pending.getRevertToGeneration() : previousGeneration;
-    store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(generation).setFromGeneration(previousGeneration)
-        .setStartedUnixMs(clock.millis()).setAction("apply").build());
-    faults.reached("after-journal");
+    if (backend.outlivesAgent()) {
+      store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(generation).setFromGeneration(previousGeneration)
+          .setStartedUnixMs(clock.millis()).setAction("apply").build());
+    }
+    faults.reached(AgentFaults.AFTER_JOURNAL);
 
     HostSwitchState previousState = current == null ? null : current.state();
     Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
@@ -183,7 +186,7 @@ public final class ApplyPipeline {
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
     applyToBackend(dvsId, generation, ops);
-    faults.reached("before-persist");
+    faults.reached(AgentFaults.BEFORE_PERSIST);
 
     long now = clock.millis();
     PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
@@ -208,7 +211,7 @@ public final class ApplyPipeline {
     } catch (RuntimeException e) {
       throw persistFailed(dvsId, generation, ops, e);
     }
-    faults.reached("after-persist");
+    faults.reached(AgentFaults.AFTER_PERSIST);
     if (pending != null) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
       LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, pending.getGeneration(), generation);
@@ -224,14 +227,16 @@ public final class ApplyPipeline {
 
   private void applyToBackend(String dvsId, long generation, List<PortOp> ops) {
     try {
-      int first = faults.opsBeforeStop(ops.size());
+      int first = AgentFaults.opsBeforeStop(faults, ops.size());
       if (first > 0) {
         backend.apply(dvsId, ops.subList(0, first));
-        faults.reached("after-op");
+        faults.reached(AgentFaults.AFTER_OP);
       }
       backend.apply(dvsId, ops);
     } catch (BackendException e) {
-      store.clearJournal(dvsId);
+      if (backend.outlivesAgent()) {
+        store.clearJournal(dvsId);
+      }
       throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
           "generation %d of DVS %s not applied: %s; the operations already done were undone",
           generation, dvsId, e.getMessage()), e);
@@ -297,7 +302,9 @@ public final class ApplyPipeline {
         generation, dvsId, cause.getMessage()), cause);
     try {
       backend.apply(dvsId, PortDiff.inverse(ops));
-      store.clearJournal(dvsId);
+      if (backend.outlivesAgent()) {
+        store.clearJournal(dvsId);
+      }
     } catch (BackendException e) {
       // Neither state on the switch now: the answer must not claim it was taken back.
       LOG.error("DVS {}: cannot undo generation {} on the {} backend after a store failure; the switch drifted",

@@ -116,8 +116,10 @@ final class Rollbacks {
     HostSwitchState restored = target == 0 ? removed(current.state().getDvs(), current.state().getHostId())
         : store.historicState(dvsId, target).orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
             "generation " + target + " of DVS " + dvsId + " is not in the store: cannot roll back to it"));
-    store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(target).setFromGeneration(current.generation())
-        .setStartedUnixMs(clock.millis()).setAction("rollback").build());
+    if (backend.outlivesAgent()) {
+      store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(target).setFromGeneration(current.generation())
+          .setStartedUnixMs(clock.millis()).setAction("rollback").build());
+    }
     Map<String, EffectivePort> effective = Collections.unmodifiableMap(EffectiveStateResolver.resolveAll(restored));
     List<PortOp> ops = PortDiff.diff(current.effective(), effective);
     try {

@@ -29,6 +29,12 @@ public final class MemoryBackend extends OpByOpBackend {
     return NAME;
   }
 
+  /** Lost with the process, rebuilt from the store at start: no journal needed. */
+  @Override
+  public boolean outlivesAgent() {
+    return false;
+  }
+
   @Override
   public Map<String, EffectivePort> ports(String dvsId) {
     Map<String, EffectivePort> ports = switches.get(dvsId);

@@ -22,6 +22,15 @@ public interface SwitchBackend extends AutoCloseable {
   /** The ports the backend really has on the proxy switch of dvsId (empty when it has none). */
   Map<String, EffectivePort> ports(String dvsId);
 
+  /**
+   * Whether the switch outlives the agent process (a real switch, the file backend). Only then
+   * can a crash leave it half-changed, so only then does the pipeline journal its intent
+   * before touching it; a volatile switch is rebuilt from the store at start anyway.
+   */
+  default boolean outlivesAgent() {
+    return true;
+  }
+
   /** Applies ops in order, all or nothing. */
   void apply(String dvsId, List<PortOp> ops) throws BackendException;
 

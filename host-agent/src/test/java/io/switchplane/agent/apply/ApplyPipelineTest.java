@@ -28,7 +28,7 @@ import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.agent.fault.FaultPoints;
+import io.switchplane.common.fault.FaultPoints;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executors;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.switchplane.agent.backend.FileBackend;
-import io.switchplane.agent.fault.FaultPoints;
+import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.ApplyOutcome;

@@ -4,6 +4,7 @@ import io.switchplane.api.v1.AtomicTxnRecord;
 import io.switchplane.api.v1.AtomicTxnState;
 import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.AffectedHosts;
@@ -42,10 +43,12 @@ final class AtomicCommits {
 
   private final DvsStore store;
   private final CommitListener listener;
+  private final FaultPoints faults;
 
-  AtomicCommits(DvsStore store, CommitListener listener) {
+  AtomicCommits(DvsStore store, CommitListener listener, FaultPoints faults) {
     this.store = store;
     this.listener = listener;
+    this.faults = faults;
   }
 
   /** Stores, pushes and decides plan; cache receives each configuration once stored. */
@@ -62,6 +65,7 @@ final class AtomicCommits {
     LOG.info("DVS {} generation {}: atomic change set stored (PREPARED), pushing to {} host(s){}", after.dvs().getName(),
         after.generation(), hosts.size(), description.isEmpty() ? "" : " - " + description);
 
+    faults.reached(ManagerFaults.AFTER_PREPARE);
     Round round = new Round(hosts);
     listener.committed(before, after, new PushIntent(options.confirmTimeoutMs(), round));
     // Decide early enough that the confirms reach the agents before their own deadline.
@@ -70,7 +74,9 @@ final class AtomicCommits {
     stillLeader.run();
     if (allApplied) {
       try {
+        faults.reached(ManagerFaults.BEFORE_DECISION);
         store.recordDecision(after.id(), AtomicRecords.decided(prepared, AtomicTxnState.ATOMIC_TXN_STATE_COMMITTED, 0, ""));
+        faults.reached(ManagerFaults.AFTER_COMMIT_RECORD);
         listener.decided(after.id(), after.generation(), hosts, true, "all " + hosts.size() + " host(s) applied");
         return new CommitResult(after, plan, hosts.size(), CommitOutcome.COMMIT_OUTCOME_COMMITTED,
             after.generation(), "");

@@ -91,7 +91,7 @@ public final class ConfigService {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts);
     this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
-    this.atomic = new AtomicCommits(store, listener);
+    this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties());
   }
 
   // ---- leadership ----
