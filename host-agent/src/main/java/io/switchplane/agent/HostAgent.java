@@ -82,7 +82,7 @@ public final class HostAgent implements AutoCloseable {
     Server server = null;
     ScheduledExecutorService ownedTimers = netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
     try {
-      backend = Backends.create(config.backend(), config.dataDir());
+      backend = Backends.create(config.backend(), config.dataDir(), config.ovsdb());
       RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
       ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), AgentFaults.fromSystemProperties(),
           ownedTimers != null ? ownedTimers : netty.timers());

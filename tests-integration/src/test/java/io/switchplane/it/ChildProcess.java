@@ -22,14 +22,23 @@ import java.util.regex.Pattern;
  * way a crash or a power cut ends it: no shutdown hook, no flush.
  */
 record ChildProcess(Process process, Path log, String endpoint) {
-  private static final Pattern SERVING = Pattern.compile("serving on (127\\.0\\.0\\.1:\\d+)");
+  private static final Pattern SERVING = Pattern.compile("serving on ([0-9.]+:\\d+)");
 
   /** Starts `switchplane ARGS` with the given -D properties and waits until it says where it serves. */
   static ChildProcess start(Path dir, List<String> properties, String... args) throws IOException {
+    return startIn(null, dir, properties, args);
+  }
+
+  /** As {@link #start}, inside the network namespace (null: this one). */
+  static ChildProcess startIn(String namespace, Path dir, List<String> properties, String... args) throws IOException {
     Files.createDirectories(dir);
     Path log = dir.resolve("process-" + System.nanoTime() + ".log");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> cmd = new ArrayList<>();
+    if (namespace != null) {
+      cmd.addAll(List.of("ip", "netns", "exec", namespace));
+    }
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "-Djava.io.tmpdir=" + tmp, "-Xmx256m"));
     properties.forEach(p -> cmd.add("-D" + p));
     cmd.add(Main.class.getName());

@@ -36,6 +36,7 @@ import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
@@ -169,6 +170,10 @@ class ConfirmIT {
     assertThat(agent.pipeline().pending(dvsId)).isEmpty();
     assertThat(events()).extracting(Event::getKind).contains(EventKind.EVENT_KIND_APPLIED,
         EventKind.EVENT_KIND_ROLLED_BACK, EventKind.EVENT_KIND_CONFIRMED);
+    assertThat(manager.pushEngine().metrics().render()).contains(
+        "switchplane_rollbacks_total{cause=\"confirm_timeout\"} 1\n", "switchplane_push_latency_seconds_count");
+    assertThat(agent.pipeline().metrics().render()).contains(
+        "switchplane_agent_rollbacks_total{cause=\"confirm_timeout\"} 1\n", "switchplane_agent_confirms_total");
   }
 
   @Test
@@ -192,6 +197,45 @@ class ConfirmIT {
     assertThat(api.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs("sw").build()).getPortGroupsList())
         .singleElement()
         .satisfies(pg -> assertThat(pg.getPolicy().getVlan().getValue().getAccessId()).isEqualTo(200));
+  }
+
+  @Test
+  void anOperatorTakesOneHostBackToAnEarlierGenerationThroughTheConfirmPath() {
+    long first = api.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
+    long second = changeVlan(200, CommitMode.COMMIT_MODE_BEST_EFFORT);
+    awaitState(HostSyncState.HOST_SYNC_STATE_IN_SYNC, second);
+
+    var r = api.rollbackHost(RollbackHostRequest.newBuilder().setDvs("sw").setHost("esx1").setToGeneration(first)
+        .setConfirmTimeoutMs(CONFIRM_MS).build());
+
+    assertThat(r.getAppliedGeneration()).isEqualTo(first);
+    assertThat(r.getSummary().getUpdated()).isEqualTo(1);
+    assertThat(backendVlan()).isEqualTo(100);
+    assertThat(agent.pipeline().pending(dvsId)).isEmpty(); // confirmed: it stays past the deadline
+    HostPushStatus s = status();
+    assertThat(s.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
+    assertThat(s.getLastError()).contains("held at generation " + first);
+    assertThat(s.getLastRollback().getCause()).isEqualTo(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
+    // A generation the host does not keep, or a bad request: a precise error, nothing changes.
+    assertThat(assertCode(() -> api.rollbackHost(RollbackHostRequest.newBuilder().setDvs("sw").setHost("esx1")
+        .setToGeneration(999).build()))).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+    assertThat(assertCode(() -> api.rollbackHost(RollbackHostRequest.newBuilder().setDvs("sw").setHost("esx1")
+        .build()))).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    assertThat(backendVlan()).isEqualTo(100);
+
+    // The next change set moves it forward again.
+    long third = changeVlan(300, CommitMode.COMMIT_MODE_BEST_EFFORT);
+    awaitState(HostSyncState.HOST_SYNC_STATE_IN_SYNC, third);
+    assertThat(backendVlan()).isEqualTo(300);
+  }
+
+  private static io.grpc.Status.Code assertCode(Runnable call) {
+    try {
+      call.run();
+    } catch (io.grpc.StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+    return io.grpc.Status.Code.OK;
   }
 
   private List<Event> events() {

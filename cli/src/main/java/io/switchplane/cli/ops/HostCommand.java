@@ -9,7 +9,11 @@ import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.api.v1.RectifyHostRequest;
+import io.switchplane.api.v1.RectifyHostResponse;
 import io.switchplane.api.v1.RemoveHostRequest;
+import io.switchplane.api.v1.RollbackHostRequest;
+import io.switchplane.api.v1.RollbackHostResponse;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import picocli.CommandLine.Command;
@@ -19,7 +23,7 @@ import picocli.CommandLine.Parameters;
 /** `switchplane host ...`: the hosts the manager knows and where their agents listen. */
 @Command(name = "host", description = "Register, list and remove hosts.", mixinStandardHelpOptions = true,
     subcommands = {HostCommand.Add.class, HostCommand.ListCmd.class, HostCommand.Remove.class,
-        HostCommand.History.class})
+        HostCommand.History.class, HostCommand.Rollback.class, HostCommand.Rectify.class})
 public final class HostCommand {
 
   @Command(name = "add", description = "Register a host and its agent endpoint.", mixinStandardHelpOptions = true)
@@ -88,6 +92,66 @@ public final class HostCommand {
 
     private static String time(long unixMs) {
       return unixMs == 0 ? "-" : java.time.Instant.ofEpochMilli(unixMs).toString();
+    }
+  }
+
+  @Command(name = "rollback", mixinStandardHelpOptions = true, description = {"Take one host's switch back to the "
+      + "state it had at an earlier generation (kept in the host's history, see 'host history'), through the "
+      + "normal apply and confirm path, like Junos 'rollback N' + commit. The host then shows rolled-back and is "
+      + "left alone until a change set affects it."})
+  static final class Rollback extends ManagerCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name or id.")
+    String host;
+
+    @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
+    String dvs;
+
+    @Option(names = "--to-generation", required = true, paramLabel = "G", description = "The generation to go back to.")
+    long generation;
+
+    @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "As for 'change' (default 30s).")
+    String confirmTimeout;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      RollbackHostRequest.Builder request = RollbackHostRequest.newBuilder().setDvs(dvs).setHost(host)
+          .setToGeneration(generation);
+      if (confirmTimeout != null) {
+        request.setConfirmTimeoutMs(Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
+      }
+      RollbackHostResponse r = manager.rollbackHost(request.build());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      ChangeSummary s = r.getSummary();
+      System.out.println("host " + host + " is back at generation " + r.getAppliedGeneration() + " of DVS " + dvs
+          + " (+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved() + "), confirmed; it stays there"
+          + " until a change set affects it");
+      return 0;
+    }
+  }
+
+  @Command(name = "rectify", mixinStandardHelpOptions = true, description = {"Check a host's switch against what its "
+      + "agent applied and bring back the ports that drifted (changed by hand on the switch). Ports the agent did "
+      + "not create are left alone."})
+  static final class Rectify extends ManagerCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name or id.")
+    String host;
+
+    @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
+    String dvs;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      RectifyHostResponse r = manager.rectifyHost(RectifyHostRequest.newBuilder().setDvs(dvs).setHost(host).build());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      System.out.println(r.getDriftedPortKeysCount() == 0 ? "host " + host + ": no drift, nothing to do"
+          : "host " + host + ": " + r.getDriftedPortKeysCount() + " drifted port(s) " + r.getDriftedPortKeysList()
+              + " brought back (+" + r.getSummary().getAdded() + " ~" + r.getSummary().getUpdated() + " -"
+              + r.getSummary().getRemoved() + ")");
+      return 0;
     }
   }
 

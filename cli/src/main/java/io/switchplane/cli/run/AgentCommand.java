@@ -2,6 +2,7 @@ package io.switchplane.cli.run;
 
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
+import io.switchplane.common.metrics.MetricsHttpServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,8 +19,17 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "RocksDB state and history (default ./agent-data).")
   Path dataDir = Path.of("agent-data");
 
-  @Option(names = "--backend", description = "Switch backend: memory (default).")
+  @Option(names = "--backend", description = "Switch backend: memory (default, rebuilt from the state database at "
+      + "start), file (one file per port under DIR/switch, outlives the process) or ovs (Open vSwitch, see --ovsdb).")
   String backend = AgentConfig.DEFAULT_BACKEND;
+
+  @Option(names = "--ovsdb", paramLabel = "unix:PATH", description = "The ovsdb-server of the ovs backend, e.g. "
+      + "unix:/run/openvswitch/db.sock.")
+  String ovsdb;
+
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
+      + "http://HOST:PORT/metrics (default: off).")
+  String metrics;
 
   @Option(names = "--name", description = "Host name, for logs.")
   String name = "";
@@ -27,11 +37,16 @@ public final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Endpoint at = Endpoint.parse(listen);
-    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name));
+    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb));
     agent.start();
+    MetricsHttpServer metricsServer = new MetricsHttpServer(agent.pipeline().metrics());
+    if (metrics != null) {
+      Endpoint m = Endpoint.parse(metrics);
+      System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
+    }
     System.out.println("agent " + name + " serving on " + agent.endpoint() + " (backend " + backend + ", data "
         + dataDir.toAbsolutePath() + ")");
-    Daemons.runUntilStopped(agent);
+    Daemons.runUntilStopped(metricsServer, agent);
     return 0;
   }
 }

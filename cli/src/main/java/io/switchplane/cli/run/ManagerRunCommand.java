@@ -1,5 +1,6 @@
 package io.switchplane.cli.run;
 
+import io.switchplane.common.metrics.MetricsHttpServer;
 import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
@@ -31,6 +32,10 @@ public final class ManagerRunCommand implements Callable<Integer> {
       + "another manager takes over from a dead leader (default ${DEFAULT-VALUE}; keep it below the confirm timeouts).")
   long sessionTimeoutMs = 10_000;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
+      + "http://HOST:PORT/metrics (default: off).")
+  String metrics;
+
   @Override
   public Integer call() {
     Endpoint at = Endpoint.parse(listen);
@@ -40,7 +45,12 @@ public final class ManagerRunCommand implements Callable<Integer> {
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
     System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");
-    Daemons.runUntilStopped(manager);
+    MetricsHttpServer metricsServer = new MetricsHttpServer(manager.pushEngine().metrics());
+    if (metrics != null) {
+      Endpoint m = Endpoint.parse(metrics);
+      System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
+    }
+    Daemons.runUntilStopped(metricsServer, manager);
     return 0;
   }
 }

@@ -7,6 +7,7 @@ import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.common.fault.FaultPoints;
+import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.agent.store.StoredSwitch;
 import io.switchplane.api.v1.ApplyJournal;
@@ -67,6 +68,9 @@ public final class ApplyPipeline {
   private final Clock clock;
   private final FaultPoints faults;
   private final Rollbacks rollbacks;
+  private final BackendRepair repair;
+  private final Metrics metrics;
+  private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
 
   /**
@@ -78,51 +82,23 @@ public final class ApplyPipeline {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
-    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot);
+    this.metrics = new Metrics();
+    this.counters = new AgentMetrics(metrics);
+    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters);
+    this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
+  }
+
+  /** This agent's metrics, in Prometheus text by {@link Metrics#render()}. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /**
-   * Loads every stored switch and makes the backend match it; call once, before serving. An
-   * interrupted apply (journal present) is thereby undone or finished: the store holds the old
-   * state if the crash came before the persist, the new one after. Pending confirms are armed
-   * again; one whose deadline passed while the agent was down is rolled back now.
+   * Loads every stored switch and makes the backend match it; call once, before serving (see
+   * {@link BackendRepair#recover}).
    */
   public void recover() {
-    for (StoredSwitch stored : store.loadAll()) {
-      String dvsId = stored.dvsId();
-      Map<String, EffectivePort> effective = Collections.unmodifiableMap(
-          EffectiveStateResolver.resolveAll(stored.state()));
-      List<PortOp> ops = PortDiff.diff(backend.ports(dvsId), effective);
-      try {
-        backend.apply(dvsId, ops);
-      } catch (BackendException e) {
-        throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot restore generation "
-            + stored.state().getDvs().getGeneration() + " of DVS " + dvsId + " on the " + backend.name()
-            + " backend: " + e.getMessage(), e);
-      }
-      if (stored.journal() != null) {
-        ApplyJournal j = stored.journal();
-        LOG.warn("DVS {}: the {} of generation {} was interrupted (agent stopped); the switch is back at "
-            + "stored generation {} ({} backend operations)", dvsId, j.getAction(), j.getGeneration(),
-            stored.state().getDvs().getGeneration(), ops.size());
-        store.clearJournal(dvsId);
-      }
-      Slot slot = slot(dvsId);
-      slot.applied = new AppliedSwitch(stored.state(), effective, stored.response());
-      slot.pending = stored.pending();
-      slot.lastRollback = stored.lastRollback();
-      LOG.info("restored DVS {} at generation {}: {} ports, {} backend operations{}", dvsId,
-          stored.state().getDvs().getGeneration(), effective.size(), ops.size(),
-          stored.pending() == null ? "" : ", awaiting confirm");
-      if (stored.pending() != null) {
-        slot.lock.lock();
-        try {
-          rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN);
-        } finally {
-          slot.lock.unlock();
-        }
-      }
-    }
+    repair.recover();
   }
 
   /** Applies desired with the default confirm timeout and nothing to supersede. */
@@ -139,22 +115,64 @@ public final class ApplyPipeline {
    */
   public ApplyResponse apply(HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
     long start = System.nanoTime();
-    long timeout = confirmTimeoutMs == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : confirmTimeoutMs;
-    if (timeout < MIN_CONFIRM_TIMEOUT_MS || timeout > MAX_CONFIRM_TIMEOUT_MS) {
-      throw invalid("confirm timeout %d ms is outside %d ms to %d ms", confirmTimeoutMs, MIN_CONFIRM_TIMEOUT_MS,
-          MAX_CONFIRM_TIMEOUT_MS);
+    long timeout = checkedTimeout(confirmTimeoutMs);
+    try {
+      HostStateValidator.validate(desired);
+      Slot slot = slot(desired.getDvs().getId());
+      ApplyResponse response;
+      slot.lock.lock();
+      try {
+        response = applyLocked(slot, desired, timeout, supersedesNonce, start, false);
+      } finally {
+        slot.lock.unlock();
+      }
+      if (!response.getAlreadyApplied()) {
+        counters.applies.inc();
+        counters.applyTime.observeNanos(System.nanoTime() - start);
+      }
+      return response;
+    } catch (SwitchplaneException e) {
+      counters.refused.inc(e.code().name());
+      throw e;
     }
-    HostStateValidator.validate(desired);
-    Slot slot = slot(desired.getDvs().getId());
+  }
+
+  /**
+   * Applies the state stored for an earlier generation of dvsId again, as a new provisional
+   * apply (the operator's "rollback N"); the only way the applied generation goes back.
+   */
+  public ApplyResponse restore(String dvsId, long generation, long confirmTimeoutMs) {
+    long start = System.nanoTime();
+    long timeout = checkedTimeout(confirmTimeoutMs);
+    Slot slot = slot(dvsId);
     slot.lock.lock();
     try {
-      return applyLocked(slot, desired, timeout, supersedesNonce, start);
+      HostSwitchState state = store.historicState(dvsId, generation).orElseThrow(() -> SwitchplaneException.notFound(
+          "generation %d of DVS %s is not in this host's history (the last %d applied states are kept)", generation,
+          dvsId, StateStore.HISTORY_LIMIT));
+      if (slot.pending != null) {
+        throw precondition("generation %d of DVS %s is awaiting confirm; restore after it is confirmed or rolled back",
+            slot.pending.getGeneration(), dvsId);
+      }
+      ApplyResponse response = applyLocked(slot, state, timeout, "", start, true);
+      counters.applies.inc();
+      return response;
     } finally {
       slot.lock.unlock();
     }
   }
 
-  private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long timeoutMs, String supersedes, long start) {
+  private static long checkedTimeout(long confirmTimeoutMs) {
+    long timeout = confirmTimeoutMs == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : confirmTimeoutMs;
+    if (timeout < MIN_CONFIRM_TIMEOUT_MS || timeout > MAX_CONFIRM_TIMEOUT_MS) {
+      throw invalid("confirm timeout %d ms is outside %d ms to %d ms", confirmTimeoutMs, MIN_CONFIRM_TIMEOUT_MS,
+          MAX_CONFIRM_TIMEOUT_MS);
+    }
+    return timeout;
+  }
+
+  private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long timeoutMs, String supersedes, long start,
+      boolean restoring) {
     String dvsId = desired.getDvs().getId();
     long generation = desired.getDvs().getGeneration();
     AppliedSwitch current = slot.applied;
@@ -162,7 +180,7 @@ public final class ApplyPipeline {
       // Idempotent by generation: a retried push must not touch the switch again.
       return current.response().toBuilder().setAlreadyApplied(true).build();
     }
-    if (current != null && generation < current.generation()) {
+    if (current != null && generation < current.generation() && !restoring) {
       throw precondition("generation %d of DVS %s is older than the applied generation %d",
           generation, dvsId, current.generation());
     }
@@ -212,6 +230,15 @@ public final class ApplyPipeline {
       throw persistFailed(dvsId, generation, ops, e);
     }
     faults.reached(AgentFaults.AFTER_PERSIST);
+    if (backend.outlivesAgent()) {
+      // A real switch is read back: what it reports must be what was just applied.
+      List<PortOp> drift = PortDiff.diff(backend.ports(dvsId), next);
+      if (!drift.isEmpty()) {
+        LOG.warn("DVS {}: after applying generation {} the {} backend differs on {} port(s) (first: {}); "
+            + "'switchplane host rectify' brings them back", dvsId, generation, backend.name(), drift.size(),
+            drift.get(0).key());
+      }
+    }
     if (pending != null) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
       LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, pending.getGeneration(), generation);
@@ -269,6 +296,7 @@ public final class ApplyPipeline {
               "no history entry for pending generation " + generation + " of DVS " + dvsId))
           .toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now).build();
       store.confirm(dvsId, entry);
+      counters.confirms.inc();
       slot.pending = null;
       slot.cancelTimer();
       LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
@@ -318,6 +346,16 @@ public final class ApplyPipeline {
       failure.addSuppressed(e);
     }
     return failure;
+  }
+
+  /** Keys of the ports where the backend differs from what dvsId applied (drift), sorted. */
+  public List<String> drift(String dvsId) {
+    return repair.drift(dvsId);
+  }
+
+  /** Brings the backend of dvsId back to the applied state where it drifted; returns what changed. */
+  public ChangeSummary rectify(String dvsId) {
+    return repair.rectify(dvsId);
   }
 
   /** What dvsId has applied, if anything (a removed switch included: check present()). */

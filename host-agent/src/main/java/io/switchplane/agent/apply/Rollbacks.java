@@ -50,9 +50,11 @@ final class Rollbacks {
   private final Clock clock;
   private final ScheduledExecutorService timers;
   private final Function<String, Slot> slots;
+  private final AgentMetrics metrics;
 
   Rollbacks(SwitchBackend backend, StateStore store, Clock clock, ScheduledExecutorService timers,
-      Function<String, Slot> slots) {
+      Function<String, Slot> slots, AgentMetrics metrics) {
+    this.metrics = metrics;
     this.backend = backend;
     this.store = store;
     this.clock = clock;
@@ -142,6 +144,7 @@ final class Rollbacks {
     slot.applied = new AppliedSwitch(restored, effective, restoredResponse);
     slot.pending = null;
     slot.lastRollback = event;
+    metrics.rollbacks.inc(cause.name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
     LOG.warn("DVS {}: generation {} rolled back to generation {} ({}): +{} ~{} -{}", dvsId, pending.getGeneration(),
         target, describe(cause), summary.getAdded(), summary.getUpdated(), summary.getRemoved());
     return event;
@@ -177,6 +180,7 @@ final class Rollbacks {
       case ROLLBACK_CAUSE_CONFIRM_TIMEOUT -> "no confirm before the deadline";
       case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it";
       case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the confirm deadline passed while the agent was down";
+      case ROLLBACK_CAUSE_OPERATOR -> "an operator restored an earlier generation";
       default -> cause.name();
     };
   }

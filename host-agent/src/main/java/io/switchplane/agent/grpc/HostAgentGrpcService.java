@@ -9,6 +9,9 @@ import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
+import io.switchplane.api.v1.RectifyRequest;
+import io.switchplane.api.v1.RectifyResponse;
+import io.switchplane.api.v1.RestoreGenerationRequest;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.api.v1.EffectivePort;
@@ -66,6 +69,18 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
         .build());
   }
 
+  @Override
+  public void restoreGeneration(RestoreGenerationRequest request, StreamObserver<ApplyResponse> observer) {
+    answer(observer, () -> pipeline.restore(requireDvs(request.getDvsId()), request.getGeneration(),
+        request.getConfirmTimeoutMs()));
+  }
+
+  @Override
+  public void rectify(RectifyRequest request, StreamObserver<RectifyResponse> observer) {
+    answer(observer, () -> RectifyResponse.newBuilder().setSummary(pipeline.rectify(requireDvs(request.getDvsId())))
+        .build());
+  }
+
   private static String requireDvs(String dvsId) {
     if (dvsId.isEmpty()) {
       throw SwitchplaneException.invalid("dvs_id missing");
@@ -90,6 +105,7 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
           .setConfirmedGeneration(pipeline.confirmedGeneration(applied.dvsId()));
       pipeline.pending(applied.dvsId()).ifPresent(out::setPending);
       pipeline.lastRollback(applied.dvsId()).ifPresent(out::setLastRollback);
+      out.addAllDriftedPortKeys(pipeline.drift(applied.dvsId()));
       return out.build();
     });
   }

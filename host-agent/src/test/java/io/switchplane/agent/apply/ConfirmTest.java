@@ -211,6 +211,24 @@ class ConfirmTest {
   }
 
   @Test
+  void restoringAnEarlierGenerationIsAProvisionalApplyLikeAnyOther() {
+    ApplyResponse first = pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
+    pipeline.confirm(DVS_ID, 1, first.getNonce());
+    ApplyResponse second = pipeline.apply(standard(2, 11, 20), TIMEOUT_MS, "");
+    assertFails(() -> pipeline.restore(DVS_ID, 1, TIMEOUT_MS), ErrorCode.FAILED_PRECONDITION, "awaiting confirm");
+    pipeline.confirm(DVS_ID, 2, second.getNonce());
+    assertFails(() -> pipeline.restore(DVS_ID, 7, TIMEOUT_MS), ErrorCode.NOT_FOUND, "not in this host's history");
+
+    ApplyResponse restored = pipeline.restore(DVS_ID, 1, TIMEOUT_MS);
+    assertThat(restored.getAppliedGeneration()).isEqualTo(1);
+    assertThat(backend.ports(DVS_ID)).isEqualTo(effective(1, 10));
+    // Not confirmed: it goes back to the last confirmed generation, 2, like any apply.
+    await().atMost(Duration.ofMillis(TIMEOUT_MS + 1_000)).until(() -> pipeline.pending(DVS_ID).isEmpty());
+    assertThat(backend.ports(DVS_ID)).isEqualTo(effective(2, 11));
+    assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(2);
+  }
+
+  @Test
   void aPendingConfirmSurvivesARestartAndCanStillBeConfirmed() {
     ApplyResponse r = pipeline.apply(standard(1, 10, 20), 60_000, "");
     restart();

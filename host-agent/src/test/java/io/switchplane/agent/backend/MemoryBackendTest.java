@@ -54,10 +54,10 @@ class MemoryBackendTest {
 
   @Test
   void factoryKnowsMemoryAndNamesTheKnownOnes() {
-    try (SwitchBackend created = Backends.create("memory", null)) {
+    try (SwitchBackend created = Backends.create("memory", null, null)) {
       assertThat(created).isInstanceOf(MemoryBackend.class);
     }
-    assertThatThrownBy(() -> Backends.create("nope", null))
+    assertThatThrownBy(() -> Backends.create("nope", null, null))
         .isInstanceOf(SwitchplaneException.class)
         .hasMessageContaining("unknown backend 'nope'")
         .hasMessageContaining("memory");

@@ -13,6 +13,10 @@ import io.switchplane.api.v1.Event;
 import io.switchplane.api.v1.GetHostHistoryRequest;
 import io.switchplane.api.v1.GetHostHistoryResponse;
 import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.RectifyHostRequest;
+import io.switchplane.api.v1.RectifyHostResponse;
+import io.switchplane.api.v1.RollbackHostRequest;
+import io.switchplane.api.v1.RollbackHostResponse;
 import io.switchplane.api.v1.WatchEventsRequest;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.manager.service.CommitOptions;
@@ -338,7 +342,34 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     unary(out, () -> {
       DvsConfig c = service.config(required(r.getDvs(), "dvs"));
       Host host = service.host(required(r.getHost(), "host"));
-      return GetHostHistoryResponse.newBuilder().addAllEntries(push.history(c.id(), host)).build();
+      return GetHostHistoryResponse.newBuilder().addAllEntries(push.hostOperations().history(c.id(), host)).build();
+    });
+  }
+
+  @Override
+  public void rollbackHost(RollbackHostRequest r, StreamObserver<RollbackHostResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      Host host = service.host(required(r.getHost(), "host"));
+      if (!ModelValidator.isMember(c.dvs(), host.getId())) {
+        throw SwitchplaneException.precondition("host '%s' is not a member of DVS '%s'", host.getName(),
+            c.dvs().getName());
+      }
+      if (r.getToGeneration() == 0) {
+        throw invalid("to_generation is required");
+      }
+      long timeout = new CommitOptions(false, r.getConfirmTimeoutMs()).confirmTimeoutMs();
+      var applied = push.hostOperations().rollbackHost(c.id(), host, r.getToGeneration(), timeout);
+      return RollbackHostResponse.newBuilder().setAppliedGeneration(applied.getAppliedGeneration())
+          .setSummary(applied.getSummary()).build();
+    });
+  }
+
+  @Override
+  public void rectifyHost(RectifyHostRequest r, StreamObserver<RectifyHostResponse> out) {
+    unary(out, () -> {
+      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+      return push.hostOperations().rectifyHost(c.id(), service.host(required(r.getHost(), "host")));
     });
   }
 

@@ -41,14 +41,16 @@ final class ConfirmCall {
   private final long generation;
   private final String nonce;
   private final long deadlineMs;
-  private final long startedNanos = System.nanoTime();
+  /** When the Apply was sent: the push latency runs from there to the confirm. */
+  private final long startedNanos;
   /** Whether the pusher checks and pushes its desired state again once this call ended (a stale pending undone). */
   private final boolean thenPush;
   private long retryMs;
 
   ConfirmCall(HostPusher pusher, HostSwitchState sent, PushIntent intent, long generation, String nonce,
-      long deadlineMs, boolean thenPush) {
+      long deadlineMs, boolean thenPush, long startedNanos) {
     this.pusher = pusher;
+    this.startedNanos = startedNanos;
     this.thenPush = thenPush;
     this.ctx = pusher.ctx();
     this.sent = sent;
@@ -155,16 +157,20 @@ final class ConfirmCall {
   }
 
   private void confirmed() {
-    long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startedNanos);
+    long nanos = System.nanoTime() - startedNanos;
+    long micros = TimeUnit.NANOSECONDS.toMicros(nanos);
+    ctx.metrics().confirms.inc();
+    ctx.metrics().latency.observeNanos(nanos);
     ctx.book().pushed(pusher.dvsId(), pusher.hostId(), generation, null, System.currentTimeMillis(),
         HostPusher.generation(sent));
     ctx.events().record(EventKind.EVENT_KIND_CONFIRMED, pusher.dvsId(), pusher.hostId(), pusher.hostName(), generation,
-        "confirmed in " + micros + " us");
+        "confirmed " + micros + " us after the apply was sent");
     pusher.confirmEnded(sent, true, false);
   }
 
   private void rolledBack(RollbackEvent event) {
     String message = describe(event);
+    ctx.metrics().rollbacks.inc(event.getCause().name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
     ctx.book().rolledBack(pusher.dvsId(), pusher.hostId(), event, message, System.currentTimeMillis());
     ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
         generation, message);
@@ -185,6 +191,7 @@ final class ConfirmCall {
           + "its management path";
       case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the agent was down past the confirm deadline";
       case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
+      case ROLLBACK_CAUSE_OPERATOR -> "an operator asked for it";
       default -> event.getCause().name();
     };
     String advice = event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED ? ""

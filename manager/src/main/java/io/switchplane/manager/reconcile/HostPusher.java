@@ -15,6 +15,7 @@ import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackEvent;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -213,12 +214,13 @@ final class HostPusher implements PushDispatcher.Task {
         }, MoreExecutors.directExecutor());
       } else {
         ctx.book().pushing(dvsId, hostId);
+        long sentNanos = System.nanoTime();
         ListenableFuture<ApplyResponse> f = stub.apply(ApplyRequest.newBuilder().setDesired(state)
             .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build());
         Futures.addCallback(f, new FutureCallback<>() {
           @Override
           public void onSuccess(ApplyResponse response) {
-            applied(state, intent, response);
+            applied(state, intent, response, sentNanos);
           }
 
           @Override
@@ -245,18 +247,23 @@ final class HostPusher implements PushDispatcher.Task {
   private void probed(HostSwitchState wanted, PushIntent intent, GetStateResponse response) {
     HostSwitchState applied = response != null && response.hasApplied() ? response.getApplied() : null;
     PendingConfirm pending = response != null && response.hasPending() ? response.getPending() : null;
+    RollbackEvent undone = response != null && response.hasLastRollback()
+        && response.getLastRollback().getGeneration() == generation(wanted) ? response.getLastRollback() : null;
     boolean inSync = false;
     boolean requeue = false;
+    boolean rolledBack = false;
     ConfirmCall finish = null;
     synchronized (this) {
       phase = Phase.IDLE;
       if (!retired && ctx.active().getAsBoolean()) {
         boolean same = latest == wanted && DesiredStateBuilder.sameContent(applied, wanted);
-        if (pending != null) {
+        if (pending == null && undone != null && !same && latest == wanted) {
+          rolledBack = true; // the host applied and undid exactly this generation: never pushed again blindly
+        } else if (pending != null) {
           // Left pending by a previous leader (or a lost confirm): keep it if it is what we want, else undo it.
           phase = Phase.CONFIRMING;
           finish = new ConfirmCall(this, wanted, intent, pending.getGeneration(), pending.getNonce(),
-              pending.getDeadlineUnixMs(), !same);
+              pending.getDeadlineUnixMs(), !same, System.nanoTime());
         } else if (same) {
           inSync = true;
         } else {
@@ -264,6 +271,13 @@ final class HostPusher implements PushDispatcher.Task {
           requeue = true;
         }
       }
+    }
+    if (rolledBack) {
+      String message = ConfirmCall.describe(undone);
+      ctx.book().rolledBack(dvsId, hostId, undone, message, System.currentTimeMillis());
+      ctx.metrics().rollbacks.inc(undone.getCause().name().replace("ROLLBACK_CAUSE_", "")
+          .toLowerCase(java.util.Locale.ROOT));
+      ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(), generation(wanted), message);
     }
     if (inSync) {
       ctx.book().alreadyInSync(dvsId, hostId, generation(applied), generation(wanted));
@@ -285,10 +299,11 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  private void applied(HostSwitchState sent, PushIntent intent, ApplyResponse response) {
+  private void applied(HostSwitchState sent, PushIntent intent, ApplyResponse response, long sentNanos) {
     long generation = response.getAppliedGeneration();
     ConfirmCall call = new ConfirmCall(this, sent, intent, generation, response.getNonce(),
-        response.getConfirmDeadlineUnixMs(), false);
+        response.getConfirmDeadlineUnixMs(), false, sentNanos);
+    ctx.metrics().applies.inc();
     boolean record;
     boolean atomic;
     synchronized (this) {
@@ -362,7 +377,9 @@ final class HostPusher implements PushDispatcher.Task {
         requeue = true;
         backoffMs = 0;
       } else if (active && retryable) {
-        probe = blocked;
+        // Unreachable: the Apply may have been done and its answer lost (the change may have cut
+        // the path). Ask first, so that a generation the host rolled back is not pushed again.
+        probe = blocked || unreachable;
         delayMs = scheduleRetry(this::retryNow);
       }
     }
@@ -371,6 +388,7 @@ final class HostPusher implements PushDispatcher.Task {
       ctx.book().failed(dvsId, hostId,
           unreachable ? HostSyncState.HOST_SYNC_STATE_UNREACHABLE : HostSyncState.HOST_SYNC_STATE_FAILED,
           error, System.currentTimeMillis());
+      ctx.metrics().failures.inc(unreachable ? "unreachable" : "failed");
       if (!retryable) {
         ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(), generation(sent), error);
       }

@@ -19,4 +19,5 @@ record PushContext(
     Duration maxBackoff,
     BooleanSupplier active,
     Consumer<HostPusher> tombstoneApplied,
-    EventLog events) {}
+    EventLog events,
+    PushMetrics metrics) {}

@@ -1,10 +1,21 @@
 package io.switchplane.manager.reconcile;
 
 import io.grpc.Status;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.EventKind;
+import io.switchplane.api.v1.GetStateRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.RectifyHostResponse;
+import io.switchplane.api.v1.RectifyRequest;
+import io.switchplane.api.v1.RectifyResponse;
+import io.switchplane.api.v1.RestoreGenerationRequest;
+import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.metrics.Metrics;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import io.switchplane.api.v1.Host;
@@ -60,6 +71,9 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final boolean ownsChannels;
   private final HostStatusBook book = new HostStatusBook();
   private final EventLog events = new EventLog();
+  private final Metrics metrics = new Metrics();
+  private final PushMetrics pushMetrics = new PushMetrics(metrics);
+  private final HostOperations hostOperations;
   private final PushDispatcher dispatcher;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
@@ -93,7 +107,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
     this.ctx = new PushContext(hosts, channels, book, dispatcher, scheduler, settings.callDeadline(),
-        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied, events);
+        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied, events, pushMetrics);
+    this.hostOperations = new HostOperations(channels, book, events, pushMetrics, () -> active);
   }
 
   /** LATENT → STARTED. @throws IllegalStateException when started or closed already */
@@ -295,6 +310,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
    */
   @Override
   public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+    pushMetrics.atomic.inc(commit ? "committed" : "aborted");
     events.record(commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED, dvsId, "", "",
         generation, why);
     for (String hostId : hostIds) {
@@ -305,27 +321,14 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     }
   }
 
-  /**
-   * The applied history of host's proxy switch of dvsId, read from its agent (newest first).
-   * UNAVAILABLE when the agent cannot be reached, NOT_FOUND when it has no history.
-   */
-  public List<HistoryEntry> history(String dvsId, Host host) {
-    try {
-      return channels.futureStub(host.getEndpoint()).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()).get().getEntriesList();
-    } catch (ExecutionException e) {
-      Status status = Status.fromThrowable(e.getCause());
-      ErrorCode code = switch (status.getCode()) {
-        case NOT_FOUND -> ErrorCode.NOT_FOUND;
-        case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
-        default -> ErrorCode.INTERNAL;
-      };
-      throw new SwitchplaneException(code, "agent of host '" + host.getName() + "' at " + host.getEndpoint() + ": "
-          + (status.getDescription() == null ? status.getCode() : status.getDescription()), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw SwitchplaneException.unavailable("interrupted while asking host '%s' for its history", host.getName());
-    }
+  /** One-host operations for operators: history, rollback to a generation, rectify drift. */
+  public HostOperations hostOperations() {
+    return hostOperations;
+  }
+
+  /** The push metrics of this manager, in Prometheus text by {@link Metrics#render()}. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The push events of this manager. */

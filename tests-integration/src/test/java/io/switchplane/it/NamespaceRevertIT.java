@@ -1,0 +1,231 @@
+package io.switchplane.it;
+
+import static io.switchplane.it.net.OvsInstance.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.agent.backend.OvsBackend;
+import io.switchplane.api.v1.AddDvsMemberRequest;
+import io.switchplane.api.v1.ApplyRequest;
+import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.CommitChangeSetRequest;
+import io.switchplane.api.v1.ConfirmRequest;
+import io.switchplane.api.v1.CreateDvsRequest;
+import io.switchplane.api.v1.CreatePortGroupRequest;
+import io.switchplane.api.v1.CreatePortRequest;
+import io.switchplane.api.v1.GetHostDesiredStateRequest;
+import io.switchplane.api.v1.GetPushStatusRequest;
+import io.switchplane.api.v1.GetStateRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HostAgentServiceGrpc;
+import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceBlockingStub;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PortGroupUpdate;
+import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.api.v1.RollbackCause;
+import io.switchplane.api.v1.Vlan;
+import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.it.net.OvsInstance;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bad VLAN on the management port really cuts the manager off, and the agent's auto-revert
+ * really brings it back, with real packets through Open vSwitch:
+ *
+ * <pre>
+ *   ns MGR: manager (embedded ZooKeeper)  mgmt0 10.200.0.1 ──veth── uplink0 (OVS port, tag 100)
+ *   ns HOST: OVS bridge of the DVS ── vmk0 (internal port, the management port, VLAN 100) 10.200.0.11, agent
+ * </pre>
+ *
+ * The test itself reaches both namespaces over out-of-band veth links (10.201/24, 10.202/24) to
+ * drive the API and to read the agent while the management path is down. Nothing leaves the
+ * namespaces the test made; teardown stops both processes and deletes both namespaces.
+ */
+class NamespaceRevertIT {
+  private static final int CONFIRM_MS = 4_000;
+  private static final String MGMT_IP = "10.200.0.11";
+
+  @TempDir Path dir;
+  private final String id = Long.toString(ProcessHandle.current().pid() % 100_000);
+  private final String hostNs = "sp-h" + id;
+  private final String mgrNs = "sp-m" + id;
+  private OvsInstance ovs;
+  private boolean mgrNsMade;
+  private ChildProcess manager;
+  private ChildProcess agent;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private ManagerServiceBlockingStub api;
+  private HostAgentServiceBlockingStub oob;
+  private String dvsId;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ovs = OvsInstance.start(dir.resolve("ovs"), hostNs);
+    run("ip", "netns", "add", mgrNs);
+    mgrNsMade = true;
+    outOfBand("spoh" + id, hostNs, "10.201.0.1", "10.201.0.11");
+    outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
+    run("ip", "netns", "exec", mgrNs, "ip", "link", "add", "mgmt0", "type", "veth", "peer", "name", "uplink0",
+        "netns", hostNs);
+    run("ip", "netns", "exec", mgrNs, "ip", "addr", "add", "10.200.0.1/24", "dev", "mgmt0");
+    run("ip", "netns", "exec", mgrNs, "ip", "link", "set", "mgmt0", "up");
+    run("ip", "netns", "exec", hostNs, "ip", "link", "set", "uplink0", "up");
+
+    manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
+        "--data-dir", dir.resolve("manager").toString());
+    agent = ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), "agent", "--listen", "0.0.0.0:7401",
+        "--data-dir", dir.resolve("agent").toString(), "--backend", "ovs", "--ovsdb", ovs.db(), "--name", "h1");
+    api = ManagerServiceGrpc.newBlockingStub(channel("10.202.0.2:7400"));
+    oob = HostAgentServiceGrpc.newBlockingStub(channel("10.201.0.11:7401"));
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+        api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance()).getLeader());
+  }
+
+  /** A veth from this namespace (rootIp) to ns (nsIp), for the test's own traffic only. */
+  private static void outOfBand(String rootSide, String ns, String rootIp, String nsIp) {
+    run("ip", "link", "add", rootSide, "type", "veth", "peer", "name", "oob0", "netns", ns);
+    run("ip", "addr", "add", rootIp + "/24", "dev", rootSide);
+    run("ip", "link", "set", rootSide, "up");
+    run("ip", "netns", "exec", ns, "ip", "addr", "add", nsIp + "/24", "dev", "oob0");
+    run("ip", "netns", "exec", ns, "ip", "link", "set", "oob0", "up");
+    run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+  }
+
+  private ManagedChannel channel(String target) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    channels.add(ch);
+    return ch;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    channels.forEach(ManagedChannel::shutdownNow);
+    if (agent != null) {
+      agent.kill();
+    }
+    if (manager != null) {
+      manager.kill();
+    }
+    if (ovs != null) {
+      ovs.close(); // its daemons, then its namespace (with the host ends of every veth)
+    }
+    if (mgrNsMade) {
+      run("ip", "netns", "del", mgrNs);
+    }
+  }
+
+  private static Policy vlan(int vid) {
+    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vid))).build();
+  }
+
+  private HostPushStatus status() {
+    return api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build()).getHosts(0);
+  }
+
+  /** Whether a TCP connection from the manager's namespace reaches the agent over the management path. */
+  private boolean managementPathUp() {
+    try {
+      run("ip", "netns", "exec", mgrNs, "timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/" + MGMT_IP + "/7401");
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  private GetStateResponse agentState() {
+    return oob.withDeadlineAfter(5, TimeUnit.SECONDS).getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
+  }
+
+  private String tag(String key) {
+    return ovs.vsctl("get", "port", OvsBackend.portName(dvsId, key), "tag").strip();
+  }
+
+  private long changeVlan(String portGroup, int vid) {
+    return api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw").setConfirmTimeoutMs(CONFIRM_MS)
+        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup(portGroup)
+            .setSettings(PortGroup.newBuilder().setName(portGroup).setPolicy(vlan(vid))))).build()).getGeneration();
+  }
+
+  @Test
+  void aBadVlanOnTheManagementPortCutsTheManagerOffAndTheAgentsRevertBringsItBack() {
+    api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
+    dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
+    api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder().setHostId("h1"))
+        .build());
+    api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
+        .setName("mgmt").setPolicy(vlan(100))).build());
+    api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
+        .setName("web").setPolicy(vlan(300))).build());
+    api.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("vmk0")
+        .setPortGroupId("mgmt").setHostId("h1")).build());
+    api.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("vm1")
+        .setPortGroupId("web").setHostId("h1")).build());
+
+    // Bootstrap, as an installer would: the first state goes in out of band, then the
+    // management address moves onto the management port the agent created, and the uplink joins.
+    HostSwitchState first = api.getHostDesiredState(GetHostDesiredStateRequest.newBuilder().setDvs("sw").setHost("h1")
+        .build()).getDesired();
+    ApplyResponse boot = oob.apply(ApplyRequest.newBuilder().setDesired(first).setConfirmTimeoutMs(60_000).build());
+    oob.confirm(ConfirmRequest.newBuilder().setDvsId(dvsId).setGeneration(boot.getAppliedGeneration())
+        .setNonce(boot.getNonce()).build());
+    String vmk0 = OvsBackend.portName(dvsId, "vmk0");
+    run("ip", "netns", "exec", hostNs, "ip", "addr", "add", MGMT_IP + "/24", "dev", vmk0);
+    run("ip", "netns", "exec", hostNs, "ip", "link", "set", vmk0, "up");
+    ovs.vsctl("add-port", OvsBackend.bridgeName(dvsId), "uplink0", "--", "set", "port", "uplink0", "tag=100");
+    await().atMost(Duration.ofSeconds(10)).until(this::managementPathUp);
+    await().atMost(Duration.ofSeconds(60)).until(() -> status().getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+
+    // A good change on another port is confirmed over the management path and stays past its deadline.
+    long good = changeVlan("web", 301);
+    await().atMost(Duration.ofSeconds(30)).until(() -> status().getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+        && status().getAppliedGeneration() == good);
+    assertThat(tag("vm1")).isEqualTo("301");
+    await().during(Duration.ofMillis(CONFIRM_MS + 500)).atMost(Duration.ofMillis(CONFIRM_MS + 2_000))
+        .until(() -> tag("vm1").equals("301") && !agentState().hasPending());
+
+    // The bad change: the management port moves to VLAN 200, which the uplink does not carry.
+    long bad = changeVlan("mgmt", 200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> agentState().getPending().getGeneration() == bad);
+    PendingConfirm pending = agentState().getPending();
+    assertThat(tag("vmk0")).isEqualTo("200");
+    assertThat(managementPathUp()).as("the TCP path from the manager really breaks").isFalse();
+
+    await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
+        .until(this::managementPathUp);
+    long restoredMs = System.currentTimeMillis() - pending.getDeadlineUnixMs();
+    System.out.printf("ovs-revert: management path back %d ms after the %d ms confirm deadline%n", restoredMs,
+        CONFIRM_MS);
+    GetStateResponse after = agentState();
+    assertThat(after.getLastRollback().getGeneration()).isEqualTo(bad);
+    assertThat(after.getLastRollback().getCause()).isEqualTo(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    assertThat(tag("vmk0")).isEqualTo("100");
+    assertThat(restoredMs).isLessThan(3_000);
+
+    // The manager reaches the host again and shows what happened; it does not push it again by itself.
+    await().atMost(Duration.ofSeconds(60)).until(() -> status().getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
+    assertThat(status().getLastRollback().getGeneration()).isEqualTo(bad);
+    assertThat(status().getLastError()).contains("cut its management path");
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+        status().getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK && tag("vmk0").equals("100"));
+  }
+}
