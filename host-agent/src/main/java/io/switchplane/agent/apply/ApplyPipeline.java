@@ -245,6 +245,7 @@ public final class ApplyPipeline {
     }
     slot.applied = new AppliedSwitch(desired, next, response);
     slot.pending = nextPending;
+    slot.pendingEntry = entry;
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", generation, dvsId,
         summary.getAdded(), summary.getUpdated(), summary.getRemoved(), response.getApplyMicros(),
@@ -291,13 +292,16 @@ public final class ApplyPipeline {
       }
       Rollbacks.checkPending(dvsId, pending, generation, nonce);
       long now = clock.millis();
-      HistoryEntry entry = store.historyEntry(dvsId, generation)
-          .orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
-              "no history entry for pending generation " + generation + " of DVS " + dvsId))
-          .toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now).build();
+      HistoryEntry stored = slot.pendingEntry != null && slot.pendingEntry.getGeneration() == generation
+          ? slot.pendingEntry // as written with the pending apply: no need to read it back
+          : store.historyEntry(dvsId, generation).orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
+              "no history entry for pending generation " + generation + " of DVS " + dvsId));
+      HistoryEntry entry = stored.toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now)
+          .build();
       store.confirm(dvsId, entry);
       counters.confirms.inc();
       slot.pending = null;
+      slot.pendingEntry = null;
       slot.cancelTimer();
       LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
           pending.getDeadlineUnixMs() - now);

@@ -78,6 +78,7 @@ final class BackendRepair {
       Slot slot = this.slot.apply(dvsId);
       slot.applied = new AppliedSwitch(stored.state(), effective, stored.response());
       slot.pending = stored.pending();
+      slot.pendingEntry = null; // read from the store by a confirm
       slot.lastRollback = stored.lastRollback();
       LOG.info("restored DVS {} at generation {}: {} ports, {} backend operations{}", dvsId,
           stored.state().getDvs().getGeneration(), effective.size(), ops.size(),

@@ -143,6 +143,7 @@ final class Rollbacks {
     slot.cancelTimer();
     slot.applied = new AppliedSwitch(restored, effective, restoredResponse);
     slot.pending = null;
+    slot.pendingEntry = null;
     slot.lastRollback = event;
     metrics.rollbacks.inc(cause.name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
     LOG.warn("DVS {}: generation {} rolled back to generation {} ({}): +{} ~{} -{}", dvsId, pending.getGeneration(),

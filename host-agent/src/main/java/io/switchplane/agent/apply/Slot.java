@@ -1,5 +1,6 @@
 package io.switchplane.agent.apply;
 
+import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
 import java.util.concurrent.ScheduledFuture;
@@ -15,6 +16,12 @@ final class Slot {
   volatile AppliedSwitch applied;
   /** The apply waiting for Confirm, or null. */
   volatile PendingConfirm pending;
+  /**
+   * The history entry stored with the pending apply (outcome PENDING), so that a confirm need
+   * not read it back; null when not known here (after a restart it is read from the store).
+   * Lock held.
+   */
+  HistoryEntry pendingEntry;
   /** The last rollback, or null. */
   volatile RollbackEvent lastRollback;
   /** Fires the rollback at the pending deadline. */
