@@ -13,6 +13,7 @@ import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortGroupUpdate;
+import io.switchplane.api.v1.PortUpdate;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.api.v1.Vlan;
@@ -67,6 +68,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--max-in-flight", description = "Pushes in flight at once, default ${DEFAULT-VALUE}.")
   int maxInFlight = 512;
 
+  @Option(names = "--backend", description = "memory (default) or ovs: each host drives an Open vSwitch of its own in a "
+      + "network namespace of its own (needs root and openvswitch-switch; try --hosts 40).")
+  String backend = "memory";
+
   @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
   boolean skipSequential;
 
@@ -79,11 +84,18 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0 (got " + runs + " and "
           + warmup + ")");
     }
+    boolean ovs = backend.equals("ovs");
+    if (!ovs && !backend.equals("memory")) {
+      throw new IllegalArgumentException("--backend must be memory or ovs, not '" + backend + "'");
+    }
+    if (ovs && OvsSandbox.missingPrerequisite() != null) {
+      throw new IllegalStateException("bench --backend ovs needs " + OvsSandbox.missingPrerequisite());
+    }
     Path dir = Files.createTempDirectory("switchplane-bench");
     System.out.printf("bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores%n",
         hosts, portsPerHost, hosts * portsPerHost, runs, Runtime.getRuntime().availableProcessors());
     long t0 = System.nanoTime();
-    try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts));
+    try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts), ovs);
          SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start()) {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("manager did not become leader");
@@ -95,7 +107,11 @@ public final class BenchCommand implements Callable<Integer> {
         populate(api, fleet, manager.pushEngine());
         System.out.printf("setup done in %.1f s (%d hosts in sync at generation %d)%n",
             (System.nanoTime() - t0) / 1e9, hosts, generation);
-        report(measure(api, manager.pushEngine()));
+        if (ovs) {
+          reportOvs(measureOvs(api, manager.pushEngine()));
+        } else {
+          report(measure(api, manager.pushEngine()));
+        }
       } finally {
         channel.shutdownNow();
       }
@@ -107,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private void populate(ManagerServiceBlockingStub api, BenchFleet fleet, PushEngine push) {
     Progress reg = new Progress(System.err, "registering hosts", hosts);
-    List<String> hostIds = new ArrayList<>();
+    hostIds.clear();
     for (int i = 0; i < hosts; i++) {
       hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(BenchFleet.name(i))
           .setEndpoint(fleet.endpoint(i)).build()).getHost().getId());
@@ -148,6 +164,54 @@ public final class BenchCommand implements Callable<Integer> {
 
   private record Figures(long[] fullMs, long[] portGroupMs, long sequentialMs) {}
 
+  private record OvsFigures(long[] everyHostMs, long[] onePortMs, long[] bindMs) {}
+
+  /** The three figures with a real switch: a setting on every host, one port, one new port per host. */
+  private OvsFigures measureOvs(ManagerServiceBlockingStub api, PushEngine push) {
+    long[] every = new long[runs];
+    long[] one = new long[runs];
+    long[] bind = new long[runs];
+    String key = String.format("h%05d-p%03d", 0, 0);
+    for (int i = 0; i < warmup + runs; i++) {
+      int round = i;
+      long everyMs = timed(push, () -> vlanChange(api, 101 + round));
+      long oneMs = timed(push, () -> commit(api, List.of(ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
+          .setKey(key).setSettings(Port.newBuilder().setPortGroupId(round % 2 == 0 ? "pg-b" : "pg-a")
+              .setHostId(hostIds.get(0)))).build())));
+      List<ChangeOp> bindOps = new ArrayList<>();
+      List<ChangeOp> unbindOps = new ArrayList<>();
+      for (int h = 0; h < hosts; h++) {
+        String newKey = String.format("bind-%03d-h%05d", round, h);
+        bindOps.add(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(newKey).setPortGroupId("pg-b")
+            .setHostId(hostIds.get(h))).build());
+        unbindOps.add(ChangeOp.newBuilder().setDeletePort(newKey).build());
+      }
+      long bindMs = timed(push, () -> commit(api, bindOps));
+      timed(push, () -> commit(api, unbindOps)); // back to the same ports for the next round
+      if (i < warmup) {
+        System.out.printf("warm-up %d (not counted): every host %d ms, one port %d ms, one new port per host %d ms%n",
+            i + 1, everyMs, oneMs, bindMs);
+        continue;
+      }
+      int r = i - warmup;
+      every[r] = everyMs;
+      one[r] = oneMs;
+      bind[r] = bindMs;
+      System.out.printf("run %d: every host %d ms, one port %d ms, one new port per host %d ms%n", r + 1, everyMs,
+          oneMs, bindMs);
+    }
+    return new OvsFigures(every, one, bind);
+  }
+
+  private void reportOvs(OvsFigures f) {
+    System.out.println();
+    Table t = new Table("FIGURE (commit -> confirmed, " + hosts + " hosts on Open vSwitch)", "MEDIAN", "RUNS (ms)");
+    t.row("a port-group setting, every host", median(f.everyHostMs()) + " ms", Arrays.toString(f.everyHostMs()));
+    t.row("one port, one host", median(f.onePortMs()) + " ms", Arrays.toString(f.onePortMs()));
+    t.row("one new port bound per host", median(f.bindMs()) + " ms", Arrays.toString(f.bindMs()));
+    t.print(System.out);
+  }
+
   private Figures measure(ManagerServiceBlockingStub api, PushEngine push) {
     long[] full = new long[runs];
     long[] pg = new long[runs];
@@ -177,6 +241,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
     return new Figures(full, pg, sequential);
   }
+
+  private final List<String> hostIds = new ArrayList<>();
 
   private long vlanChange(ManagerServiceBlockingStub api, int vlan) {
     return commit(api, List.of(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()

@@ -22,6 +22,8 @@ final class BenchFleet implements AutoCloseable {
   private final RocksDatabase db;
   private final SharedNetty netty;
   private final List<HostAgent> agents = new ArrayList<>();
+  /** The Open vSwitch of each host, with --backend ovs (empty otherwise). */
+  private final List<OvsSandbox> switches = new ArrayList<>();
 
   private BenchFleet(RocksDatabase db, SharedNetty netty) {
     this.db = db;
@@ -29,6 +31,11 @@ final class BenchFleet implements AutoCloseable {
   }
 
   static BenchFleet start(Path dir, int count, Progress progress) {
+    return start(dir, count, progress, false);
+  }
+
+  /** With ovs, each agent drives an Open vSwitch of its own, in a network namespace of its own. */
+  static BenchFleet start(Path dir, int count, Progress progress, boolean ovs) {
     // Call threads mostly wait in synced RocksDB writes, which use no CPU: with many of them
     // waiting at once, RocksDB commits their writes as one group with one fsync. With 4 (as
     // before), at most 4 applies shared an fsync (paid in kernel CPU each time) and every other
@@ -37,7 +44,14 @@ final class BenchFleet implements AutoCloseable {
         SharedNetty.create(2, CALL_THREADS));
     try {
       for (int i = 0; i < count; i++) {
-        HostAgent agent = HostAgent.builder(AgentConfig.of(0, null).withHost("", name(i)))
+        AgentConfig config = AgentConfig.of(0, null).withHost("", name(i));
+        if (ovs) {
+          OvsSandbox sandbox = OvsSandbox.start(dir.resolve("ovs-" + i),
+              "spb" + ProcessHandle.current().pid() % 10_000 + "-" + i);
+          fleet.switches.add(sandbox);
+          config = config.withBackend("ovs", sandbox.db());
+        }
+        HostAgent agent = HostAgent.builder(config)
             .sharedStore(fleet.db, String.format("agent-%05d/", i))
             .sharedNetty(fleet.netty)
             .build();
@@ -72,5 +86,6 @@ final class BenchFleet implements AutoCloseable {
     agents.forEach(HostAgent::close);
     netty.close();
     db.close();
+    switches.forEach(OvsSandbox::close);
   }
 }

@@ -232,7 +232,7 @@ public final class ApplyPipeline {
     faults.reached(AgentFaults.AFTER_PERSIST);
     if (backend.outlivesAgent()) {
       // A real switch is read back: what it reports must be what was just applied.
-      List<PortOp> drift = PortDiff.diff(backend.ports(dvsId), next);
+      List<PortOp> drift = PortDiff.diff(backend.observedAfterApply(dvsId), next);
       if (!drift.isEmpty()) {
         LOG.warn("DVS {}: after applying generation {} the {} backend differs on {} port(s) (first: {}); "
             + "'switchplane host rectify' brings them back", dvsId, generation, backend.name(), drift.size(),

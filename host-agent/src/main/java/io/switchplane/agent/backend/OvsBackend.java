@@ -43,6 +43,8 @@ public final class OvsBackend implements SwitchBackend {
   public static final int DEAD_VLAN = 4095;
 
   private final OvsVsctl vsctl;
+  /** What OVS reported right after the last apply of each DVS (read in the same ovs-vsctl run). */
+  private final Map<String, Map<String, EffectivePort>> afterApply = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A backend on the ovsdb-server at db (e.g. unix:/run/openvswitch/db.sock). Does no I/O. */
   public OvsBackend(String db) {
@@ -72,8 +74,19 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public Map<String, EffectivePort> ports(String dvsId) {
+    return ours(dvsId, vsctl.ports());
+  }
+
+  /** What OVS held right after the last apply (no new read: it came back with the transaction). */
+  @Override
+  public Map<String, EffectivePort> observedAfterApply(String dvsId) {
+    Map<String, EffectivePort> seen = afterApply.get(dvsId);
+    return seen != null ? seen : ports(dvsId);
+  }
+
+  private static Map<String, EffectivePort> ours(String dvsId, List<OvsVsctl.PortRow> rows) {
     Map<String, EffectivePort> out = new HashMap<>();
-    for (OvsVsctl.PortRow row : vsctl.ports()) {
+    for (OvsVsctl.PortRow row : rows) {
       if (!dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
         continue; // not ours, or another DVS's
       }
@@ -135,6 +148,7 @@ public final class OvsBackend implements SwitchBackend {
   @Override
   public void apply(String dvsId, List<PortOp> ops) throws BackendException {
     if (ops.isEmpty()) {
+      afterApply.remove(dvsId); // nothing sent, nothing seen: a later look reads OVS again
       return;
     }
     String bridge = bridgeName(dvsId);
@@ -152,7 +166,7 @@ public final class OvsBackend implements SwitchBackend {
         default -> throw new BackendException("unknown operation " + op);
       }
     }
-    vsctl.transact(args, ops.size(), dvsId);
+    afterApply.put(dvsId, ours(dvsId, vsctl.transact(args, ops.size(), dvsId)));
   }
 
   private static void setPort(List<String> args, String dvsId, String port, EffectivePort p) {

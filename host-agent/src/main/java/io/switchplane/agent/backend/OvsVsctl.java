@@ -30,24 +30,43 @@ final class OvsVsctl {
     this.db = db;
   }
 
-  /** Runs the commands as one transaction; BackendException (nothing applied) when ovs-vsctl refuses. */
-  void transact(List<String> commands, int ops, String dvsId) throws BackendException {
-    Result r = run(commands);
+  /**
+   * Runs the commands as one transaction and returns every port as OVS has it once the
+   * transaction committed and ovs-vswitchd applied it: the listing rides in the same invocation
+   * (ovs-vsctl prints command output after the commit), so applying and reading back cost one
+   * process and one round trip. BackendException (nothing applied) when ovs-vsctl refuses.
+   */
+  List<PortRow> transact(List<String> commands, int ops, String dvsId) throws BackendException {
+    List<String> args = new ArrayList<>(List.of("--format=json"));
+    args.addAll(commands);
+    args.addAll(LIST);
+    Result r = run(args);
     if (r.exit != 0) {
       throw new BackendException(String.format("ovs-vsctl refused the transaction of %d operation(s) on DVS %s "
           + "(exit %d): %s; OVSDB applied none of it", ops, dvsId, r.exit, r.err.strip()));
     }
+    return parse(r.out);
   }
+
+  /** The two listing commands: ports with their VLAN columns and external ids, interfaces with their MTU. */
+  private static final List<String> LIST = List.of("--", "--columns=name,tag,trunks,external_ids", "list", "Port",
+      "--", "--columns=name,mtu_request", "list", "Interface");
 
   /** Every port with the MTU request of its interface. */
   List<PortRow> ports() {
-    Result r = run(List.of("--format=json", "--columns=name,tag,trunks,external_ids", "list", "Port", "--",
-        "--columns=name,mtu_request", "list", "Interface"));
+    List<String> args = new ArrayList<>(List.of("--format=json"));
+    args.addAll(LIST.subList(1, LIST.size()));
+    Result r = run(args);
     if (r.exit != 0) {
       throw new UncheckedIOException(new IOException("ovs-vsctl cannot list ports (exit " + r.exit + "): " + r.err));
     }
-    // Two JSON documents, one per command, one per line.
-    String[] docs = r.out.strip().split("\n");
+    return parse(r.out);
+  }
+
+  /** The output of the two listing commands: two JSON documents, one per line, after any other output. */
+  private static List<PortRow> parse(String output) {
+    String[] all = output.strip().split("\n");
+    String[] docs = {all[all.length - 2], all[all.length - 1]};
     Map<String, Integer> mtu = new HashMap<>();
     for (JsonElement row : table(docs[1])) {
       JsonArray a = row.getAsJsonArray();

@@ -31,6 +31,15 @@ public interface SwitchBackend extends AutoCloseable {
     return true;
   }
 
+  /**
+   * The ports as the backend reported them right after the last successful apply of dvsId; a
+   * backend that gets them back with the apply itself (ovs) saves a second read. Defaults to
+   * {@link #ports}.
+   */
+  default Map<String, EffectivePort> observedAfterApply(String dvsId) {
+    return ports(dvsId);
+  }
+
   /** Applies ops in order, all or nothing. */
   void apply(String dvsId, List<PortOp> ops) throws BackendException;
 
