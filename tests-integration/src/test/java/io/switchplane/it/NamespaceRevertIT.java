@@ -88,7 +88,7 @@ class NamespaceRevertIT {
     outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
 
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
-        "--data-dir", dir.resolve("manager").toString());
+        "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000");
     agent = ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), "agent", "--listen", "0.0.0.0:7401",
         "--data-dir", dir.resolve("agent").toString(), "--backend", "ovs", "--ovsdb", ovs.db(), "--name", "h1");
     api = ManagerServiceGrpc.newBlockingStub(channel("10.202.0.2:7400"));
@@ -241,5 +241,19 @@ class NamespaceRevertIT {
     assertThat(status().getLastError()).contains("cut its management path");
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
         status().getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK && tag("vmk0").equals("100"));
+
+    // Someone changes OVS by hand: the leader's drift check shows the host out of sync, rectify brings it back.
+    long fixed = changeVlan("mgmt", 100);
+    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC && st.getAppliedGeneration() == fixed,
+        Duration.ofSeconds(30));
+    ovs.vsctl("set", "port", OvsBackend.portName(dvsId, "vm1"), "tag=999");
+    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC, Duration.ofSeconds(15));
+    assertThat(status().getDriftedPortKeysList()).containsExactly("vm1");
+    assertThat(status().getLastError()).contains("switchplane host rectify h1");
+    var rectified = api.rectifyHost(io.switchplane.api.v1.RectifyHostRequest.newBuilder().setDvs("sw").setHost("h1")
+        .build());
+    assertThat(rectified.getDriftedPortKeysList()).containsExactly("vm1");
+    assertThat(tag("vm1")).isEqualTo("301");
+    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(15));
   }
 }

@@ -23,6 +23,7 @@ import io.switchplane.cli.run.TempDirs;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.reconcile.PushEngine;
+import io.switchplane.manager.reconcile.PushSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -96,7 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
         hosts, portsPerHost, hosts * portsPerHost, runs, Runtime.getRuntime().availableProcessors());
     long t0 = System.nanoTime();
     try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts), ovs);
-         SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start()) {
+         // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
+         SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))
+             .withPush(PushSettings.defaults().withDriftCheck(Duration.ZERO, false))).start()) {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("manager did not become leader");
       }

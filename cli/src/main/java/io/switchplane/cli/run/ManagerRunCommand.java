@@ -32,6 +32,14 @@ public final class ManagerRunCommand implements Callable<Integer> {
       + "another manager takes over from a dead leader (default ${DEFAULT-VALUE}; keep it below the confirm timeouts).")
   long sessionTimeoutMs = 10_000;
 
+  @Option(names = "--drift-check-ms", paramLabel = "MS", description = "How often the leader reads every in-sync "
+      + "host's switch for drift, changes made by hand (default ${DEFAULT-VALUE}; 0: never).")
+  long driftCheckMs = 60_000;
+
+  @Option(names = "--auto-rectify", description = "Bring drift back as soon as a drift check finds it (default: only "
+      + "report it as out-of-sync; 'switchplane host rectify' brings it back).")
+  boolean autoRectify;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -42,6 +50,7 @@ public final class ManagerRunCommand implements Callable<Integer> {
     ManagerConfig config = ManagerConfig.local(dataDir).withBindHost(at.host()).withPort(at.port())
         .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
         .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs));
+    config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
     System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");

@@ -136,6 +136,23 @@ public final class HostStatusBook {
     });
   }
 
+  /**
+   * What a drift check found on a host at generation applied: drifted port keys (empty: none).
+   * Only an IN_SYNC or OUT_OF_SYNC host still at that generation changes (a push under way wins).
+   */
+  public void drift(String dvsId, String hostId, long applied, java.util.List<String> drifted, String message) {
+    update(dvsId, hostId, (book, e) -> {
+      boolean settled = e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+          || e.state == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC;
+      if (!settled || e.applied != applied) {
+        return;
+      }
+      e.drifted = java.util.List.copyOf(drifted);
+      e.lastError = drifted.isEmpty() ? "" : message;
+      book.setState(e, drifted.isEmpty() ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC);
+    });
+  }
+
   /** Replaces the last error text without changing the state (a retry in progress). */
   public void note(String dvsId, String hostId, String message) {
     update(dvsId, hostId, (book, e) -> e.lastError = message);
@@ -330,6 +347,9 @@ public final class HostStatusBook {
         b.setLastRollback(e.lastRollback);
       }
       b.setConfirmDeadlineUnixMs(e.confirmDeadlineMs);
+      if (e.state == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC) {
+        b.addAllDriftedPortKeys(e.drifted);
+      }
       return b.build();
     }
   }
@@ -348,6 +368,7 @@ public final class HostStatusBook {
     private long lastPushMs;
     private ChangeSummary lastSummary;
     private long confirmDeadlineMs;
+    private java.util.List<String> drifted = java.util.List.of();
     private io.switchplane.api.v1.RollbackEvent lastRollback;
 
     private Entry(String hostId, String hostName) {

@@ -74,6 +74,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final Metrics metrics = new Metrics();
   private final PushMetrics pushMetrics = new PushMetrics(metrics);
   private final HostOperations hostOperations;
+  private final DriftSweep driftSweep;
+  private final PushSettings settings;
   private final PushDispatcher dispatcher;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
@@ -109,6 +111,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this.ctx = new PushContext(hosts, channels, book, dispatcher, scheduler, settings.callDeadline(),
         settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied, events, pushMetrics);
     this.hostOperations = new HostOperations(channels, book, events, pushMetrics, () -> active);
+    this.driftSweep = new DriftSweep(hosts, channels, book, events, () -> active, settings.autoRectify());
+    this.settings = settings;
   }
 
   /** LATENT → STARTED. @throws IllegalStateException when started or closed already */
@@ -116,6 +120,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("push engine cannot be started: it is " + state.get());
     }
+    driftSweep.start(scheduler, settings.driftCheck());
     LOG.debug("push engine started");
   }
 
@@ -126,6 +131,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       return;
     }
     deactivate();
+    driftSweep.close();
     pushers.values().forEach(HostPusher::retire);
     pushers.clear();
     scheduler.shutdownNow();
@@ -319,6 +325,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         pusher.decide(generation, commit);
       }
     }
+  }
+
+  /** Checks every settled host for drift now (the periodic sweep does the same). */
+  public void checkDrift() {
+    driftSweep.sweep();
   }
 
   /** One-host operations for operators: history, rollback to a generation, rectify drift. */

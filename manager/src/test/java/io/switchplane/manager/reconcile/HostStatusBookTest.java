@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.HostSyncState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -87,6 +88,25 @@ class HostStatusBookTest {
 
     book.pushed("d", "a", 2, ChangeSummary.getDefaultInstance(), 2, 2);
     assertThat(two).succeedsWithin(Duration.ZERO);
+  }
+
+  @Test
+  void driftMakesASettledHostOutOfSyncAndAPushInProgressWins() {
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, 1);
+
+    book.drift("d", "a", 1, List.of("p1"), "drifted");
+    HostPushStatus s = book.get("d", "a").orElseThrow();
+    assertThat(s.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC);
+    assertThat(s.getDriftedPortKeysList()).containsExactly("p1");
+    assertThat(book.whenInSync("d", 1)).isNotDone();
+
+    book.drift("d", "a", 1, List.of(), "");
+    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_IN_SYNC);
+
+    book.pushing("d", "a");
+    book.drift("d", "a", 1, List.of("p1"), "drifted"); // a stale look at the switch: ignored
+    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PUSHING);
   }
 
   @Test
