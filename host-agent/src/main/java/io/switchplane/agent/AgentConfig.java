@@ -14,9 +14,12 @@ import java.util.Objects;
  * @param hostId the host's id, for logging only (empty when unknown)
  * @param hostName the host's name, for logging only (empty when unknown)
  * @param ovsdb the ovsdb-server of the ovs backend, e.g. unix:/run/openvswitch/db.sock (null otherwise)
+ * @param managementPort the key of the port carrying this agent's management address: an
+ *     unconfirmed change to it is kept with management moved to a host-local clone, instead of
+ *     reverted (null: always revert)
  */
 public record AgentConfig(String bindHost, int port, Path dataDir, String backend, String hostId, String hostName,
-    String ovsdb) {
+    String ovsdb, String managementPort) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7401;
   public static final String DEFAULT_BACKEND = "memory";
@@ -33,16 +36,16 @@ public record AgentConfig(String bindHost, int port, Path dataDir, String backen
 
   /** Loopback on port, memory backend, data in dataDir. */
   public static AgentConfig of(int port, Path dataDir) {
-    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null);
+    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null, null);
   }
 
   public AgentConfig withHost(String id, String name) {
-    return new AgentConfig(bindHost, port, dataDir, backend, id, name, ovsdb);
+    return new AgentConfig(bindHost, port, dataDir, backend, id, name, ovsdb, managementPort);
   }
 
   /** The same agent on another backend (ovsdb: for the ovs backend). */
   public AgentConfig withBackend(String newBackend, String newOvsdb) {
-    return new AgentConfig(bindHost, port, dataDir, newBackend, hostId, hostName, newOvsdb);
+    return new AgentConfig(bindHost, port, dataDir, newBackend, hostId, hostName, newOvsdb, managementPort);
   }
 
   /** How log lines name this agent. */

@@ -85,7 +85,7 @@ public final class HostAgent implements AutoCloseable {
       backend = Backends.create(config.backend(), config.dataDir(), config.ovsdb());
       RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
       ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), AgentFaults.fromSystemProperties(),
-          ownedTimers != null ? ownedTimers : netty.timers());
+          ownedTimers != null ? ownedTimers : netty.timers(), config.managementPort());
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();
       HealthStatusManager health = new HealthStatusManager();
@@ -116,7 +116,7 @@ public final class HostAgent implements AutoCloseable {
 
   private Server buildServer(ApplyPipeline pipeline, HealthStatusManager health) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
-        .addService(new HostAgentGrpcService(pipeline))
+        .addService(new HostAgentGrpcService(pipeline, config.managementPort()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.

@@ -67,7 +67,9 @@ class NamespaceRevertIT {
   private static final String MGMT_IP = "10.200.0.11";
 
   @TempDir Path dir;
-  private final String id = Long.toString(ProcessHandle.current().pid() % 100_000);
+  private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+  /** Unique per test run (link and namespace names have at most 15 characters). */
+  private final String id = ProcessHandle.current().pid() % 10_000 + "x" + RUNS.incrementAndGet();
   private final String hostNs = "sp-h" + id;
   private final String mgrNs = "sp-m" + id;
   private OvsInstance ovs;
@@ -89,12 +91,21 @@ class NamespaceRevertIT {
 
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
         "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000");
-    agent = ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), "agent", "--listen", "0.0.0.0:7401",
-        "--data-dir", dir.resolve("agent").toString(), "--backend", "ovs", "--ovsdb", ovs.db(), "--name", "h1");
     api = ManagerServiceGrpc.newBlockingStub(channel("10.202.0.2:7400"));
     oob = HostAgentServiceGrpc.newBlockingStub(channel("10.201.0.11:7401"));
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
         api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance()).getLeader());
+  }
+
+  /** Starts the host's agent on the ovs backend, in the host's namespace. */
+  private void startAgent(String... extra) throws java.io.IOException {
+    List<String> args = new ArrayList<>(List.of("agent", "--listen", "0.0.0.0:7401", "--data-dir",
+        dir.resolve("agent").toString(), "--backend", "ovs", "--ovsdb", ovs.db(), "--name", "h1"));
+    args.addAll(List.of(extra));
+    agent = ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), args.toArray(new String[0]));
+    // The out-of-band link may need a moment before the first connection gets through.
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> oob.withDeadlineAfter(1, TimeUnit.SECONDS)
+        .listSwitches(io.switchplane.api.v1.ListSwitchesRequest.getDefaultInstance()) != null);
   }
 
   /** A veth from this namespace (rootIp) to ns (nsIp), for the test's own traffic only. */
@@ -122,8 +133,14 @@ class NamespaceRevertIT {
     if (manager != null) {
       manager.kill();
     }
+    for (String rootSide : List.of("spoh" + id, "spom" + id)) {
+      if (!run("ip", "-o", "link", "show").contains(rootSide + "@")) {
+        continue;
+      }
+      run("ip", "link", "del", rootSide); // deletes its peer in the namespace too
+    }
     if (ovs != null) {
-      ovs.close(); // its daemons, then its namespace (with the host ends of every veth)
+      ovs.close(); // its daemons, then its namespace
     }
     if (mgrNsMade) {
       run("ip", "netns", "del", mgrNs);
@@ -173,8 +190,8 @@ class NamespaceRevertIT {
             .setSettings(PortGroup.newBuilder().setName(portGroup).setPolicy(vlan(vid))))).build()).getGeneration();
   }
 
-  @Test
-  void aBadVlanOnTheManagementPortCutsTheManagerOffAndTheAgentsRevertBringsItBack() {
+  /** The DVS, its host, and the first state, put in out of band; then the management path is up and in sync. */
+  private void bootstrap() {
     api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
     dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
     api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder().setHostId("h1"))
@@ -208,6 +225,13 @@ class NamespaceRevertIT {
     run("ip", "netns", "exec", mgrNs, "ip", "link", "set", "mgrlink", "up");
     await().atMost(Duration.ofSeconds(10)).until(this::managementPathUp);
     awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(60));
+
+  }
+
+  @Test
+  void aBadVlanOnTheManagementPortCutsTheManagerOffAndTheAgentsRevertBringsItBack() throws Exception {
+    startAgent();
+    bootstrap();
 
     // A good change on another port is confirmed over the management path and stays past its deadline.
     long good = changeVlan("web", 301);
@@ -255,5 +279,48 @@ class NamespaceRevertIT {
     assertThat(rectified.getDriftedPortKeysList()).containsExactly("vm1");
     assertThat(tag("vm1")).isEqualTo("301");
     awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(15));
+  }
+
+  @Test
+  void withAManagementPortTheChangeStaysAndManagementMovesToAHostLocalClone() throws Exception {
+    startAgent("--management-port", "vmk0");
+    bootstrap();
+    String clone = OvsBackend.cloneName(dvsId, "vmk0");
+
+    // One change set: the management port to a VLAN the uplink does not carry, and a good change.
+    long bad = api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw").setConfirmTimeoutMs(CONFIRM_MS)
+        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup("mgmt")
+            .setSettings(PortGroup.newBuilder().setName("mgmt").setPolicy(vlan(200)))))
+        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup("web")
+            .setSettings(PortGroup.newBuilder().setName("web").setPolicy(vlan(302))))).build()).getGeneration();
+    await().atMost(Duration.ofSeconds(10)).until(() -> agentState().getPending().getGeneration() == bad);
+    PendingConfirm pending = agentState().getPending();
+    assertThat(managementPathUp()).isFalse();
+
+    await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
+        .until(this::managementPathUp);
+    System.out.printf("ovs-host-local: management path back on a host-local clone %d ms after the deadline%n",
+        System.currentTimeMillis() - pending.getDeadlineUnixMs());
+    GetStateResponse kept = agentState();
+    assertThat(kept.hasPending()).isFalse();
+    assertThat(kept.getLastRollback().getCause()).as("agent log:%n%s", agent.output())
+        .isEqualTo(RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL);
+    assertThat(kept.getHostLocalManagement()).isEqualTo("vmk0");
+    assertThat(tag("vmk0")).isEqualTo("200"); // the change stayed, management port included
+    assertThat(tag("vm1")).isEqualTo("302");
+    assertThat(ovs.vsctl("get", "port", clone, "tag").strip()).isEqualTo("100");
+    assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev", clone)).contains(MGMT_IP);
+    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_DEGRADED, Duration.ofSeconds(60));
+    assertThat(status().getLastError()).contains("host-local clone of port vmk0", "fix that port");
+
+    // The operator fixes the management port: the address goes back and the clone is removed.
+    long fixed = changeVlan("mgmt", 100);
+    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC && st.getAppliedGeneration() == fixed,
+        Duration.ofSeconds(30));
+    assertThat(ovs.vsctl("list-ports", OvsBackend.bridgeName(dvsId))).doesNotContain(clone);
+    assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev",
+        OvsBackend.portName(dvsId, "vmk0"))).contains(MGMT_IP);
+    assertThat(agentState().getHostLocalManagement()).isEmpty();
+    assertThat(managementPathUp()).isTrue();
   }
 }

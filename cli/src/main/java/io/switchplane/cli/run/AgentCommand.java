@@ -27,6 +27,11 @@ public final class AgentCommand implements Callable<Integer> {
       + "unix:/run/openvswitch/db.sock.")
   String ovsdb;
 
+  @Option(names = "--management-port", paramLabel = "KEY", description = "The DVS port that carries this agent's "
+      + "management address. When an unconfirmed change touched it, the agent keeps the change and moves the address "
+      + "onto a host-local clone of the port with its last good settings (ovs backend), instead of reverting.")
+  String managementPort;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -37,7 +42,7 @@ public final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Endpoint at = Endpoint.parse(listen);
-    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb));
+    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb, managementPort));
     agent.start();
     MetricsHttpServer metricsServer = new MetricsHttpServer(agent.pipeline().metrics());
     if (metrics != null) {

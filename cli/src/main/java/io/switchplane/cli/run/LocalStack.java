@@ -49,7 +49,7 @@ public final class LocalStack implements AutoCloseable {
       for (int i = 0; i < agentCount; i++) {
         HostAgent agent = new HostAgent(new AgentConfig(AgentConfig.DEFAULT_BIND_HOST,
             firstAgentPort == 0 ? 0 : firstAgentPort + i, dataDir.resolve("agent-" + (i + 1)),
-            AgentConfig.DEFAULT_BACKEND, "", hostName(i), null));
+            AgentConfig.DEFAULT_BACKEND, "", hostName(i), null, null));
         agents.add(agent);
         agent.start();
       }

@@ -78,13 +78,23 @@ public final class ApplyPipeline {
    */
   public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
       java.util.concurrent.ScheduledExecutorService timers) {
+    this(backend, store, clock, faults, timers, null);
+  }
+
+  /**
+   * @param managementPort the key of the port that carries this agent's management address: an
+   *     unconfirmed change to it is kept, with management moved to a host-local clone, instead
+   *     of reverted (null: always revert)
+   */
+  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers, String managementPort) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
-    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters);
+    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
   }
 
@@ -246,6 +256,7 @@ public final class ApplyPipeline {
     slot.applied = new AppliedSwitch(desired, next, response);
     slot.pending = nextPending;
     slot.pendingEntry = entry;
+    rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", generation, dvsId,
         summary.getAdded(), summary.getUpdated(), summary.getRemoved(), response.getApplyMicros(),
@@ -378,6 +389,12 @@ public final class ApplyPipeline {
   public Optional<RollbackEvent> lastRollback(String dvsId) {
     Slot slot = slots.get(dvsId);
     return slot == null ? Optional.empty() : Optional.ofNullable(slot.lastRollback);
+  }
+
+  /** The port whose host-local clone carries the management address on dvsId now, if any. */
+  public Optional<String> hostLocalManagement(String dvsId, String managementPort) {
+    return managementPort == null || backend.managementClone(dvsId, managementPort).isEmpty()
+        ? Optional.empty() : Optional.of(managementPort);
   }
 
   /** The last confirmed generation of dvsId (0: none). */

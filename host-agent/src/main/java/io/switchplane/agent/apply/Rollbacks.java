@@ -51,10 +51,13 @@ final class Rollbacks {
   private final ScheduledExecutorService timers;
   private final Function<String, Slot> slots;
   private final AgentMetrics metrics;
+  /** The port carrying the agent's management address, recovered on a clone instead of a revert (null: revert). */
+  private final String managementPort;
 
   Rollbacks(SwitchBackend backend, StateStore store, Clock clock, ScheduledExecutorService timers,
-      Function<String, Slot> slots, AgentMetrics metrics) {
+      Function<String, Slot> slots, AgentMetrics metrics, String managementPort) {
     this.metrics = metrics;
+    this.managementPort = managementPort;
     this.backend = backend;
     this.store = store;
     this.clock = clock;
@@ -102,12 +105,83 @@ final class Rollbacks {
 
   private void revertOrRetry(String dvsId, Slot slot, RollbackCause cause) {
     try {
+      if (cause == RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT && keepWithManagementClone(dvsId, slot)) {
+        return;
+      }
       revert(dvsId, slot, cause);
     } catch (RuntimeException e) {
       // Never give up on a rollback: the change may have cut the host off its manager.
       LOG.error("DVS {}: rollback failed, trying again in {} ms", dvsId, RETRY_MS, e);
       schedule(dvsId, slot, slot.pending.getNonce(), RETRY_MS);
     }
+  }
+
+  /**
+   * With a management port configured, when the unconfirmed change touched it: keeps the whole
+   * change, moves the management address onto a host-local clone of the port with its last
+   * confirmed settings, and records that. False (revert instead) when the change left the
+   * management port alone or the backend has no host-local ports. Lock held.
+   */
+  private boolean keepWithManagementClone(String dvsId, Slot slot) {
+    if (managementPort == null) {
+      return false;
+    }
+    PendingConfirm pending = slot.pending;
+    AppliedSwitch current = slot.applied;
+    EffectivePort now = current.effective().get(managementPort);
+    EffectivePort good = pending.getRevertToGeneration() == 0 ? null : store.historicState(dvsId,
+        pending.getRevertToGeneration()).map(s -> EffectiveStateResolver.resolveAll(s).get(managementPort)).orElse(null);
+    if (now == null || good == null || now.equals(good)) {
+      return false;
+    }
+    try {
+      backend.moveManagementToClone(dvsId, managementPort, good);
+    } catch (UnsupportedOperationException | BackendException e) {
+      LOG.warn("DVS {}: cannot recover management on a host-local clone ({}); reverting", dvsId, e.getMessage());
+      return false;
+    }
+    long now2 = clock.millis();
+    RollbackEvent event = RollbackEvent.newBuilder().setGeneration(pending.getGeneration())
+        .setRestoredGeneration(pending.getGeneration()).setCause(RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL)
+        .setUnixMs(now2).build();
+    HistoryEntry kept = store.historyEntry(dvsId, pending.getGeneration())
+        .orElse(HistoryEntry.newBuilder().setGeneration(pending.getGeneration()).build()).toBuilder()
+        .setOutcome(ApplyOutcome.APPLY_OUTCOME_KEPT_WITH_HOST_LOCAL_MANAGEMENT).setOutcomeUnixMs(now2).build();
+    store.rollback(dvsId, current.state(), current.response(), kept, event);
+    slot.cancelTimer();
+    slot.pending = null;
+    slot.pendingEntry = null;
+    slot.lastRollback = event;
+    metrics.rollbacks.inc("management_on_host_local");
+    LOG.warn("DVS {}: no confirm for generation {}, which changed management port {}: change kept, management "
+        + "address moved to a host-local clone with the settings of generation {}", dvsId, pending.getGeneration(),
+        managementPort, pending.getRevertToGeneration());
+    return true;
+  }
+
+  /**
+   * After an apply: when the management port's clone carries the address and the port has the
+   * clone's settings again (the operator fixed it), moves the address back and drops the clone.
+   */
+  void releaseManagementClone(String dvsId, AppliedSwitch applied) {
+    if (managementPort == null) {
+      return;
+    }
+    EffectivePort port = applied.effective().get(managementPort);
+    java.util.Optional<EffectivePort> clone = backend.managementClone(dvsId, managementPort);
+    if (port == null || clone.isEmpty() || !policyEquals(port, clone.get())) {
+      return;
+    }
+    try {
+      backend.removeManagementClone(dvsId, managementPort);
+      LOG.info("DVS {}: management port {} is good again; its host-local clone is removed", dvsId, managementPort);
+    } catch (UnsupportedOperationException | BackendException e) {
+      LOG.warn("DVS {}: cannot remove the host-local clone of {}: {}", dvsId, managementPort, e.getMessage());
+    }
+  }
+
+  private static boolean policyEquals(EffectivePort a, EffectivePort b) {
+    return a.getPolicy().equals(b.getPolicy());
   }
 
   /** Restores the last confirmed state of the slot's pending apply. Lock held. */
@@ -182,6 +256,7 @@ final class Rollbacks {
       case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it";
       case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the confirm deadline passed while the agent was down";
       case ROLLBACK_CAUSE_OPERATOR -> "an operator restored an earlier generation";
+      case ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL -> "kept; management moved to a host-local clone";
       default -> cause.name();
     };
   }

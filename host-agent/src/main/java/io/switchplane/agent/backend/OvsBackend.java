@@ -172,8 +172,11 @@ public final class OvsBackend implements SwitchBackend {
   private static void setPort(List<String> args, String dvsId, String port, EffectivePort p) {
     EffectivePolicy policy = p.getPolicy();
     args.addAll(List.of("--", "clear", "port", port, "tag", "--", "clear", "port", port, "trunks",
-        "--", "set", "port", port, "external_ids:switchplane-dvs=" + dvsId, "external_ids:switchplane-port=" + p.getKey(),
+        "--", "set", "port", port, "external_ids:switchplane-port=" + p.getKey(),
         "external_ids:switchplane-config=" + Base64.getEncoder().encodeToString(p.toByteArray())));
+    if (!dvsId.isEmpty()) {
+      args.add("external_ids:switchplane-dvs=" + dvsId); // a host-local clone has none: it is no DVS port
+    }
     if (policy.getBlocked()) {
       args.addAll(List.of("tag=" + DEAD_VLAN, "vlan_mode=access"));
     } else if (policy.getVlan().hasTrunk()) {
@@ -197,6 +200,46 @@ public final class OvsBackend implements SwitchBackend {
     if (policy.getMtu() > 0) {
       args.addAll(List.of("--", "set", "interface", port, "mtu_request=" + policy.getMtu()));
     }
+  }
+
+  /** The OVS port (and device) name of the host-local clone of a port: "spl" and 12 hex digits. */
+  public static String cloneName(String dvsId, String key) {
+    return "spl" + portName(dvsId, key).substring(3);
+  }
+
+  @Override
+  public void moveManagementToClone(String dvsId, String key, EffectivePort config) throws BackendException {
+    String clone = cloneName(dvsId, key);
+    List<String> args = new ArrayList<>(List.of("--may-exist", "add-port", bridgeName(dvsId), clone, "--", "set",
+        "interface", clone, "type=internal"));
+    // Not a DVS port (no switchplane-dvs), so the DVS's diffs and drift checks never see it.
+    setPort(args, "", clone, config);
+    args.addAll(List.of("--", "set", "port", clone, "external_ids:switchplane-host-local-dvs=" + dvsId,
+        "external_ids:switchplane-host-local-of=" + key));
+    vsctl.transact(args, 1, dvsId);
+    LinuxLinks.moveAddresses(portName(dvsId, key), clone, true);
+  }
+
+  @Override
+  public java.util.Optional<EffectivePort> managementClone(String dvsId, String key) {
+    for (OvsVsctl.PortRow row : vsctl.ports()) {
+      Map<String, String> ids = row.externalIds();
+      if (dvsId.equals(ids.get("switchplane-host-local-dvs")) && key.equals(ids.get("switchplane-host-local-of"))) {
+        try {
+          return java.util.Optional.of(EffectivePort.parseFrom(Base64.getDecoder().decode(ids.get("switchplane-config"))));
+        } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+          return java.util.Optional.of(EffectivePort.newBuilder().setKey(key).build());
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  @Override
+  public void removeManagementClone(String dvsId, String key) throws BackendException {
+    String clone = cloneName(dvsId, key);
+    LinuxLinks.moveAddresses(clone, portName(dvsId, key), false);
+    vsctl.transact(new ArrayList<>(List.of("--if-exists", "del-port", bridgeName(dvsId), clone)), 1, dvsId);
   }
 
   @Override

@@ -40,6 +40,26 @@ public interface SwitchBackend extends AutoCloseable {
     return ports(dvsId);
   }
 
+  /**
+   * Creates a host-local clone of port key with config (its last good settings), outside the
+   * DVS, and moves the port's management address (and MAC) onto it, so that the management
+   * path works again while the port itself keeps a bad change. Backends without addresses
+   * cannot: they throw UnsupportedOperationException and the agent reverts instead.
+   */
+  default void moveManagementToClone(String dvsId, String key, EffectivePort config) throws BackendException {
+    throw new UnsupportedOperationException(name() + " backend has no host-local ports");
+  }
+
+  /** The config of port key's host-local clone, if one carries the management address now. */
+  default java.util.Optional<EffectivePort> managementClone(String dvsId, String key) {
+    return java.util.Optional.empty();
+  }
+
+  /** Moves the management address back onto port key and removes its clone. */
+  default void removeManagementClone(String dvsId, String key) throws BackendException {
+    throw new UnsupportedOperationException(name() + " backend has no host-local ports");
+  }
+
   /** Applies ops in order, all or nothing. */
   void apply(String dvsId, List<PortOp> ops) throws BackendException;
 

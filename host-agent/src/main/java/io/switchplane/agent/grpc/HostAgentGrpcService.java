@@ -42,9 +42,16 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
 
   private final ApplyPipeline pipeline;
+  private final String managementPort;
 
   public HostAgentGrpcService(ApplyPipeline pipeline) {
+    this(pipeline, null);
+  }
+
+  /** managementPort: the key of the port carrying this agent's management address (null: none). */
+  public HostAgentGrpcService(ApplyPipeline pipeline, String managementPort) {
     this.pipeline = pipeline;
+    this.managementPort = managementPort;
   }
 
   @Override
@@ -106,6 +113,7 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
       pipeline.pending(applied.dvsId()).ifPresent(out::setPending);
       pipeline.lastRollback(applied.dvsId()).ifPresent(out::setLastRollback);
       out.addAllDriftedPortKeys(pipeline.drift(applied.dvsId()));
+      pipeline.hostLocalManagement(applied.dvsId(), managementPort).ifPresent(out::setHostLocalManagement);
       return out.build();
     });
   }

@@ -124,6 +124,9 @@ final class ConfirmCall {
     }
     on(f, r -> {
       if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
+          && r.getLastRollback().getCause() == RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL) {
+        degraded(r.getLastRollback(), r.getHostLocalManagement());
+      } else if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
           && !(r.hasPending() && r.getPending().getGeneration() == generation)) {
         rolledBack(r.getLastRollback());
       } else if (r.hasPending() && r.getPending().getGeneration() == generation) {
@@ -177,6 +180,17 @@ final class ConfirmCall {
     pusher.confirmEnded(sent, false, thenPush);
   }
 
+  private void degraded(RollbackEvent event, String port) {
+    String message = String.format("generation %d kept without a confirm: the change cut the management path, so the "
+        + "agent moved its management address onto a host-local clone of port %s with its last good settings; fix "
+        + "that port and commit: the clone then goes away", generation, port.isEmpty() ? "(management)" : port);
+    ctx.book().degraded(pusher.dvsId(), pusher.hostId(), generation, event, message, System.currentTimeMillis());
+    ctx.metrics().rollbacks.inc("management_on_host_local");
+    ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
+        generation, message);
+    pusher.confirmEnded(sent, true, false);
+  }
+
   private void ended(HostSyncState state, String message) {
     ctx.book().failed(pusher.dvsId(), pusher.hostId(), state, message, System.currentTimeMillis());
     ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
@@ -192,6 +206,7 @@ final class ConfirmCall {
       case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the agent was down past the confirm deadline";
       case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
       case ROLLBACK_CAUSE_OPERATOR -> "an operator asked for it";
+      case ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL -> "not undone: management moved to a host-local clone";
       default -> event.getCause().name();
     };
     String advice = event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED ? ""

@@ -153,6 +153,19 @@ public final class HostStatusBook {
     });
   }
 
+  /** The host kept generation applied without a confirm; its management runs on a host-local clone. */
+  public void degraded(String dvsId, String hostId, long applied, io.switchplane.api.v1.RollbackEvent event,
+      String message, long nowMs) {
+    update(dvsId, hostId, (book, e) -> {
+      e.applied = applied;
+      e.lastError = message;
+      e.lastPushMs = nowMs;
+      e.confirmDeadlineMs = 0;
+      e.lastRollback = event;
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_DEGRADED);
+    });
+  }
+
   /** Replaces the last error text without changing the state (a retry in progress). */
   public void note(String dvsId, String hostId, String message) {
     update(dvsId, hostId, (book, e) -> e.lastError = message);
