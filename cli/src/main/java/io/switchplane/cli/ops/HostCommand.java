@@ -16,7 +16,9 @@ import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.RollbackHostResponse;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.text.EnumLabels;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -59,19 +61,25 @@ public final class HostCommand {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = {"What the host applied for a DVS, newest "
-      + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
-      + "'show system commit'). Read from the host's agent."})
-  static final class History extends ManagerCommand {
+  /** The HOST argument and --dvs option of the verbs about one host's switch of one DVS. */
+  static final class HostOfDvs {
     @Parameters(paramLabel = "HOST", description = "Host name or id.")
     String host;
 
     @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
     String dvs;
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true, description = {"What the host applied for a DVS, newest "
+      + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
+      + "'show system commit'). Read from the host's agent."})
+  static final class History extends ManagerCommand {
+    @Mixin
+    HostOfDvs target;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      GetHostHistoryResponse r = manager.getHostHistory(GetHostHistoryRequest.newBuilder().setDvs(dvs).setHost(host)
+      GetHostHistoryResponse r = manager.getHostHistory(GetHostHistoryRequest.newBuilder().setDvs(target.dvs).setHost(target.host)
           .build());
       if (printedAsJson(r)) {
         return 0;
@@ -81,10 +89,9 @@ public final class HostCommand {
         ChangeSummary s = e.getSummary();
         t.row(Long.toString(e.getGeneration()), time(e.getAppliedUnixMs()),
             "+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved(),
-            e.getOutcome().name().replace("APPLY_OUTCOME_", "").toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-            time(e.getOutcomeUnixMs()),
+            EnumLabels.of(e.getOutcome(), "APPLY_OUTCOME_"), time(e.getOutcomeUnixMs()),
             e.getRollbackCause() == io.switchplane.api.v1.RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED ? ""
-                : e.getRollbackCause().name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
+                : EnumLabels.metric(e.getRollbackCause(), "ROLLBACK_CAUSE_"));
       }
       t.print(System.out);
       return 0;
@@ -100,11 +107,8 @@ public final class HostCommand {
       + "normal apply and confirm path, like Junos 'rollback N' + commit. The host then shows rolled-back and is "
       + "left alone until a change set affects it."})
   static final class Rollback extends ManagerCommand {
-    @Parameters(paramLabel = "HOST", description = "Host name or id.")
-    String host;
-
-    @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
-    String dvs;
+    @Mixin
+    HostOfDvs target;
 
     @Option(names = "--to-generation", required = true, paramLabel = "G", description = "The generation to go back to.")
     long generation;
@@ -114,7 +118,7 @@ public final class HostCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      RollbackHostRequest.Builder request = RollbackHostRequest.newBuilder().setDvs(dvs).setHost(host)
+      RollbackHostRequest.Builder request = RollbackHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host)
           .setToGeneration(generation);
       if (confirmTimeout != null) {
         request.setConfirmTimeoutMs(Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
@@ -124,7 +128,7 @@ public final class HostCommand {
         return 0;
       }
       ChangeSummary s = r.getSummary();
-      System.out.println("host " + host + " is back at generation " + r.getAppliedGeneration() + " of DVS " + dvs
+      System.out.println("host " + target.host + " is back at generation " + r.getAppliedGeneration() + " of DVS " + target.dvs
           + " (+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved() + "), confirmed; it stays there"
           + " until a change set affects it");
       return 0;
@@ -135,20 +139,17 @@ public final class HostCommand {
       + "agent applied and bring back the ports that drifted (changed by hand on the switch). Ports the agent did "
       + "not create are left alone."})
   static final class Rectify extends ManagerCommand {
-    @Parameters(paramLabel = "HOST", description = "Host name or id.")
-    String host;
-
-    @Option(names = "--dvs", required = true, description = "The DVS (name or id).")
-    String dvs;
+    @Mixin
+    HostOfDvs target;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      RectifyHostResponse r = manager.rectifyHost(RectifyHostRequest.newBuilder().setDvs(dvs).setHost(host).build());
+      RectifyHostResponse r = manager.rectifyHost(RectifyHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
       if (printedAsJson(r)) {
         return 0;
       }
-      System.out.println(r.getDriftedPortKeysCount() == 0 ? "host " + host + ": no drift, nothing to do"
-          : "host " + host + ": " + r.getDriftedPortKeysCount() + " drifted port(s) " + r.getDriftedPortKeysList()
+      System.out.println(r.getDriftedPortKeysCount() == 0 ? "host " + target.host + ": no drift, nothing to do"
+          : "host " + target.host + ": " + r.getDriftedPortKeysCount() + " drifted port(s) " + r.getDriftedPortKeysList()
               + " brought back (+" + r.getSummary().getAdded() + " ~" + r.getSummary().getUpdated() + " -"
               + r.getSummary().getRemoved() + ")");
       return 0;

@@ -4,6 +4,7 @@ import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.common.text.EnumLabels;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.SecurityPolicy;
 import io.switchplane.api.v1.TrafficShaping;
@@ -73,7 +74,7 @@ public final class Describe {
   }
 
   public static String state(HostSyncState s) {
-    return s.name().replace("HOST_SYNC_STATE_", "").toLowerCase().replace('_', '-');
+    return EnumLabels.of(s, "HOST_SYNC_STATE_");
   }
 
   private static String service(VmkService s) {

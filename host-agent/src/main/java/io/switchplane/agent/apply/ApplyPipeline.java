@@ -303,17 +303,13 @@ public final class ApplyPipeline {
       }
       Rollbacks.checkPending(dvsId, pending, generation, nonce);
       long now = clock.millis();
-      HistoryEntry stored = slot.pendingEntry != null && slot.pendingEntry.getGeneration() == generation
-          ? slot.pendingEntry // as written with the pending apply: no need to read it back
-          : store.historyEntry(dvsId, generation).orElseThrow(() -> new SwitchplaneException(ErrorCode.INTERNAL,
-              "no history entry for pending generation " + generation + " of DVS " + dvsId));
+      HistoryEntry stored = slot.storedPendingEntry(store, dvsId).orElseThrow(() -> new SwitchplaneException(
+          ErrorCode.INTERNAL, "no history entry for pending generation " + generation + " of DVS " + dvsId));
       HistoryEntry entry = stored.toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now)
           .build();
       store.confirm(dvsId, entry);
       counters.confirms.inc();
-      slot.pending = null;
-      slot.pendingEntry = null;
-      slot.cancelTimer();
+      slot.settle();
       LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
           pending.getDeadlineUnixMs() - now);
       return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).build();
@@ -366,6 +362,11 @@ public final class ApplyPipeline {
   /** Keys of the ports where the backend differs from what dvsId applied (drift), sorted. */
   public List<String> drift(String dvsId) {
     return repair.drift(dvsId);
+  }
+
+  /** As {@link #drift(String)}, from backend ports the caller read already (saves reading the switch twice). */
+  public static List<String> drift(AppliedSwitch applied, Map<String, EffectivePort> backendPorts) {
+    return BackendRepair.driftedKeys(backendPorts, applied.effective());
   }
 
   /** Brings the backend of dvsId back to the applied state where it drifted; returns what changed. */

@@ -101,8 +101,13 @@ final class BackendRepair {
     if (applied == null) {
       return List.of();
     }
+    return driftedKeys(backend.ports(dvsId), applied.effective());
+  }
+
+  /** Keys of the ports where has (the backend) differs from effective (what was applied), sorted. */
+  static List<String> driftedKeys(Map<String, EffectivePort> has, Map<String, EffectivePort> effective) {
     List<String> keys = new ArrayList<>();
-    for (PortOp op : PortDiff.diff(backend.ports(dvsId), applied.effective())) {
+    for (PortOp op : PortDiff.diff(has, effective)) {
       keys.add(op.key());
     }
     keys.sort(Comparator.naturalOrder());

@@ -1,5 +1,6 @@
 package io.switchplane.agent.apply;
 
+import io.switchplane.common.text.EnumLabels;
 import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
@@ -144,13 +145,11 @@ final class Rollbacks {
     RollbackEvent event = RollbackEvent.newBuilder().setGeneration(pending.getGeneration())
         .setRestoredGeneration(pending.getGeneration()).setCause(RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL)
         .setUnixMs(now2).build();
-    HistoryEntry kept = store.historyEntry(dvsId, pending.getGeneration())
+    HistoryEntry kept = slot.storedPendingEntry(store, dvsId)
         .orElse(HistoryEntry.newBuilder().setGeneration(pending.getGeneration()).build()).toBuilder()
         .setOutcome(ApplyOutcome.APPLY_OUTCOME_KEPT_WITH_HOST_LOCAL_MANAGEMENT).setOutcomeUnixMs(now2).build();
     store.rollback(dvsId, current.state(), current.response(), kept, event);
-    slot.cancelTimer();
-    slot.pending = null;
-    slot.pendingEntry = null;
+    slot.settle();
     slot.lastRollback = event;
     metrics.rollbacks.inc("management_on_host_local");
     LOG.warn("DVS {}: no confirm for generation {}, which changed management port {}: change kept, management "
@@ -209,17 +208,15 @@ final class Rollbacks {
     RollbackEvent event = RollbackEvent.newBuilder().setGeneration(pending.getGeneration())
         .setRestoredGeneration(target).setCause(cause).setUnixMs(now).setSummary(summary).build();
     ApplyResponse restoredResponse = ApplyResponse.newBuilder().setAppliedGeneration(target).setSummary(summary).build();
-    HistoryEntry undone = store.historyEntry(dvsId, pending.getGeneration())
+    HistoryEntry undone = slot.storedPendingEntry(store, dvsId)
         .orElse(HistoryEntry.newBuilder().setGeneration(pending.getGeneration()).build())
         .toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_ROLLED_BACK).setOutcomeUnixMs(now)
         .setRollbackCause(cause).build();
     store.rollback(dvsId, restored, restoredResponse, undone, event);
-    slot.cancelTimer();
+    slot.settle();
     slot.applied = new AppliedSwitch(restored, effective, restoredResponse);
-    slot.pending = null;
-    slot.pendingEntry = null;
     slot.lastRollback = event;
-    metrics.rollbacks.inc(cause.name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
+    metrics.rollbacks.inc(EnumLabels.metric(cause, "ROLLBACK_CAUSE_"));
     LOG.warn("DVS {}: generation {} rolled back to generation {} ({}): +{} ~{} -{}", dvsId, pending.getGeneration(),
         target, describe(cause), summary.getAdded(), summary.getUpdated(), summary.getRemoved());
     return event;

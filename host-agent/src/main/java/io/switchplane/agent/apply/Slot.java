@@ -1,8 +1,10 @@
 package io.switchplane.agent.apply;
 
+import io.switchplane.agent.store.StateStore;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -26,6 +28,25 @@ final class Slot {
   volatile RollbackEvent lastRollback;
   /** Fires the rollback at the pending deadline. */
   ScheduledFuture<?> timer;
+
+  /**
+   * The history entry of the pending apply as stored (outcome PENDING): the one kept here, else
+   * read back (after a restart). Lock held; something must be pending.
+   */
+  Optional<HistoryEntry> storedPendingEntry(StateStore store, String dvsId) {
+    long generation = pending.getGeneration();
+    if (pendingEntry != null && pendingEntry.getGeneration() == generation) {
+      return Optional.of(pendingEntry); // as written with the pending apply: no need to read it back
+    }
+    return store.historyEntry(dvsId, generation);
+  }
+
+  /** Nothing is pending any more (confirmed, kept or undone): drops it and its timer. Lock held. */
+  void settle() {
+    cancelTimer();
+    pending = null;
+    pendingEntry = null;
+  }
 
   void cancelTimer() {
     if (timer != null) {

@@ -1,10 +1,7 @@
 package io.switchplane.agent.backend;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,19 +41,10 @@ final class LinuxLinks {
   private static String ip(String... args) throws BackendException {
     List<String> cmd = new ArrayList<>(List.of("ip"));
     cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new BackendException(String.join(" ", cmd) + " failed: " + out.strip());
-      }
-      return out;
-    } catch (IOException e) {
-      throw new BackendException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BackendException("interrupted running " + String.join(" ", cmd), e);
+    Commands.Result r = Commands.run(cmd, 10);
+    if (!r.ok()) {
+      throw new BackendException(String.join(" ", cmd) + " failed: " + (r.err() + r.out()).strip());
     }
+    return r.out();
   }
 }

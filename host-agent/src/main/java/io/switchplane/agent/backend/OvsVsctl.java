@@ -6,12 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs {@code ovs-vsctl} against one ovsdb-server and reads its JSON output. Each call is one
@@ -40,12 +38,12 @@ final class OvsVsctl {
     List<String> args = new ArrayList<>(List.of("--format=json"));
     args.addAll(commands);
     args.addAll(LIST);
-    Result r = run(args);
-    if (r.exit != 0) {
+    Commands.Result r = run(args);
+    if (!r.ok()) {
       throw new BackendException(String.format("ovs-vsctl refused the transaction of %d operation(s) on DVS %s "
-          + "(exit %d): %s; OVSDB applied none of it", ops, dvsId, r.exit, r.err.strip()));
+          + "(exit %d): %s; OVSDB applied none of it", ops, dvsId, r.exit(), r.err().strip()));
     }
-    return parse(r.out);
+    return parse(r.out());
   }
 
   /** The two listing commands: ports with their VLAN columns and external ids, interfaces with their MTU. */
@@ -56,11 +54,11 @@ final class OvsVsctl {
   List<PortRow> ports() {
     List<String> args = new ArrayList<>(List.of("--format=json"));
     args.addAll(LIST.subList(1, LIST.size()));
-    Result r = run(args);
-    if (r.exit != 0) {
-      throw new UncheckedIOException(new IOException("ovs-vsctl cannot list ports (exit " + r.exit + "): " + r.err));
+    Commands.Result r = run(args);
+    if (!r.ok()) {
+      throw new UncheckedIOException(new IOException("ovs-vsctl cannot list ports (exit " + r.exit() + "): " + r.err()));
     }
-    return parse(r.out);
+    return parse(r.out());
   }
 
   /** The output of the two listing commands: two JSON documents, one per line, after any other output. */
@@ -114,26 +112,9 @@ final class OvsVsctl {
     return out;
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private Result run(List<String> args) {
+  private Commands.Result run(List<String> args) {
     List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + TIMEOUT_S));
     cmd.addAll(args);
-    try {
-      Process p = new ProcessBuilder(cmd).start();
-      // Read both streams fully; the outputs are small (a few KiB per hundred ports).
-      byte[] out = p.getInputStream().readAllBytes();
-      byte[] err = p.getErrorStream().readAllBytes();
-      if (!p.waitFor(TIMEOUT_S + 5L, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "", "ovs-vsctl did not finish within " + (TIMEOUT_S + 5) + " s");
-      }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Result(-1, "", "cannot run ovs-vsctl (is openvswitch-switch installed?): " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(-1, "", "interrupted while running ovs-vsctl");
-    }
+    return Commands.run(cmd, TIMEOUT_S + 5L);
   }
 }

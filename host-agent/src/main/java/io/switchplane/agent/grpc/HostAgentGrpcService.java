@@ -29,6 +29,7 @@ import io.switchplane.common.error.SwitchplaneException;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,15 +105,16 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
         throw notFound("DVS '%s' was removed from this host at generation %d", applied.dvsId(), applied.generation());
       }
       // A removal still awaiting confirm is answered: the manager must see what is pending.
+      Map<String, EffectivePort> backendPorts = pipeline.backend().ports(applied.dvsId()); // read the switch once
       GetStateResponse.Builder out = GetStateResponse.newBuilder()
           .setApplied(applied.state())
           .addAllEffectivePorts(sorted(applied.effective().values()))
-          .addAllBackendPorts(sorted(pipeline.backend().ports(applied.dvsId()).values()))
+          .addAllBackendPorts(sorted(backendPorts.values()))
           .setBackend(pipeline.backend().name())
           .setConfirmedGeneration(pipeline.confirmedGeneration(applied.dvsId()));
       pipeline.pending(applied.dvsId()).ifPresent(out::setPending);
       pipeline.lastRollback(applied.dvsId()).ifPresent(out::setLastRollback);
-      out.addAllDriftedPortKeys(pipeline.drift(applied.dvsId()));
+      out.addAllDriftedPortKeys(ApplyPipeline.drift(applied, backendPorts));
       pipeline.hostLocalManagement(applied.dvsId(), managementPort).ifPresent(out::setHostLocalManagement);
       return out.build();
     });

@@ -97,23 +97,13 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public void journal(String dvsId, ApplyJournal journal) {
-    try (WriteBatch batch = new WriteBatch()) {
-      batch.put(key("j/", dvsId), journal.toByteArray());
-      db.write(batch);
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot journal generation " + journal.getGeneration() + " of DVS " + dvsId
-          + ": " + e.getMessage(), e);
-    }
+    write("journal generation " + journal.getGeneration() + " of DVS " + dvsId,
+        batch -> batch.put(key("j/", dvsId), journal.toByteArray()));
   }
 
   @Override
   public void clearJournal(String dvsId) {
-    try (WriteBatch batch = new WriteBatch()) {
-      batch.delete(key("j/", dvsId));
-      db.write(batch);
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot clear the journal of DVS " + dvsId + ": " + e.getMessage(), e);
-    }
+    write("clear the journal of DVS " + dvsId, batch -> batch.delete(key("j/", dvsId)));
   }
 
   @Override
@@ -164,35 +154,40 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public void confirm(String dvsId, HistoryEntry entry) {
-    try (WriteBatch batch = new WriteBatch()) {
+    write("record the confirm of generation " + entry.getGeneration() + " of DVS " + dvsId, batch -> {
       batch.put(historyKey("h/", dvsId, entry.getGeneration()), entry.toByteArray());
       batch.delete(key("c/", dvsId));
-      db.write(batch);
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot record the confirm of generation " + entry.getGeneration() + " of DVS "
-          + dvsId + ": " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
       HistoryEntry undone, RollbackEvent event) {
-    TreeSet<Long> known = generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
-    synchronized (known) {
-      long restored = restoredState.getDvs().getGeneration();
-      try (WriteBatch batch = new WriteBatch()) {
-        batch.put(responseKey(dvsId), restoredResponse.toByteArray());
-        // Written again (same content when kept): a removed switch at generation 0 has no version yet.
-        batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
-        batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
-        batch.put(key("x/", dvsId), event.toByteArray());
-        batch.delete(key("c/", dvsId));
-        batch.delete(key("j/", dvsId));
-        db.write(batch);
-      } catch (RocksDBException e) {
-        throw new StoreException("cannot record the rollback of generation " + undone.getGeneration() + " of DVS "
-            + dvsId + ": " + e.getMessage(), e);
-      }
+    // No generation joins or leaves the history here, so the trimming bookkeeping is untouched.
+    long restored = restoredState.getDvs().getGeneration();
+    write("record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId, batch -> {
+      batch.put(responseKey(dvsId), restoredResponse.toByteArray());
+      // Written again (same content when kept): a removed switch at generation 0 has no version yet.
+      batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
+      batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
+      batch.put(key("x/", dvsId), event.toByteArray());
+      batch.delete(key("c/", dvsId));
+      batch.delete(key("j/", dvsId));
+    });
+  }
+
+  /** What a small write puts in its batch. */
+  private interface BatchFill {
+    void into(WriteBatch batch) throws RocksDBException;
+  }
+
+  /** One synced batch; what names the write for the error ("cannot WHAT: ..."). */
+  private void write(String what, BatchFill fill) {
+    try (WriteBatch batch = new WriteBatch()) {
+      fill.into(batch);
+      db.write(batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.switchplane.manager.reconcile;
 
+import io.switchplane.common.text.EnumLabels;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -47,7 +48,7 @@ final class ConfirmCall {
   private final boolean thenPush;
   private long retryMs;
 
-  ConfirmCall(HostPusher pusher, HostSwitchState sent, PushIntent intent, long generation, String nonce,
+  ConfirmCall(HostPusher pusher, HostSwitchState sent, long generation, String nonce,
       long deadlineMs, boolean thenPush, long startedNanos) {
     this.pusher = pusher;
     this.startedNanos = startedNanos;
@@ -173,7 +174,7 @@ final class ConfirmCall {
 
   private void rolledBack(RollbackEvent event) {
     String message = describe(event);
-    ctx.metrics().rollbacks.inc(event.getCause().name().replace("ROLLBACK_CAUSE_", "").toLowerCase(java.util.Locale.ROOT));
+    ctx.metrics().rollbacks.inc(EnumLabels.metric(event.getCause(), "ROLLBACK_CAUSE_"));
     ctx.book().rolledBack(pusher.dvsId(), pusher.hostId(), event, message, System.currentTimeMillis());
     ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
         generation, message);

@@ -17,7 +17,7 @@ import io.switchplane.api.v1.RectifyResponse;
 import io.switchplane.api.v1.RestoreGenerationRequest;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
-import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.events.EventLog;
@@ -117,14 +117,7 @@ public final class HostOperations {
 
   private static SwitchplaneException agentError(ExecutionException e, Host host) {
     Status status = Status.fromThrowable(e.getCause());
-    ErrorCode code = switch (status.getCode()) {
-      case NOT_FOUND -> ErrorCode.NOT_FOUND;
-      case FAILED_PRECONDITION -> ErrorCode.FAILED_PRECONDITION;
-      case INVALID_ARGUMENT -> ErrorCode.INVALID_ARGUMENT;
-      case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
-      default -> ErrorCode.INTERNAL;
-    };
-    return new SwitchplaneException(code, "agent of host '" + host.getName() + "' at " + host.getEndpoint() + ": "
+    return new SwitchplaneException(StatusMapping.codeOf(status.getCode()), "agent of host '" + host.getName() + "' at " + host.getEndpoint() + ": "
         + (status.getDescription() == null ? status.getCode() : status.getDescription()), e.getCause());
   }
 

@@ -1,5 +1,6 @@
 package io.switchplane.manager.reconcile;
 
+import io.switchplane.common.text.EnumLabels;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -262,7 +263,7 @@ final class HostPusher implements PushDispatcher.Task {
         } else if (pending != null) {
           // Left pending by a previous leader (or a lost confirm): keep it if it is what we want, else undo it.
           phase = Phase.CONFIRMING;
-          finish = new ConfirmCall(this, wanted, intent, pending.getGeneration(), pending.getNonce(),
+          finish = new ConfirmCall(this, wanted, pending.getGeneration(), pending.getNonce(),
               pending.getDeadlineUnixMs(), !same, System.nanoTime());
         } else if (same) {
           inSync = true;
@@ -275,8 +276,7 @@ final class HostPusher implements PushDispatcher.Task {
     if (rolledBack) {
       String message = ConfirmCall.describe(undone);
       ctx.book().rolledBack(dvsId, hostId, undone, message, System.currentTimeMillis());
-      ctx.metrics().rollbacks.inc(undone.getCause().name().replace("ROLLBACK_CAUSE_", "")
-          .toLowerCase(java.util.Locale.ROOT));
+      ctx.metrics().rollbacks.inc(EnumLabels.metric(undone.getCause(), "ROLLBACK_CAUSE_"));
       ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(), generation(wanted), message);
     }
     if (inSync) {
@@ -301,7 +301,7 @@ final class HostPusher implements PushDispatcher.Task {
 
   private void applied(HostSwitchState sent, PushIntent intent, ApplyResponse response, long sentNanos) {
     long generation = response.getAppliedGeneration();
-    ConfirmCall call = new ConfirmCall(this, sent, intent, generation, response.getNonce(),
+    ConfirmCall call = new ConfirmCall(this, sent, generation, response.getNonce(),
         response.getConfirmDeadlineUnixMs(), false, sentNanos);
     ctx.metrics().applies.inc();
     boolean record;
