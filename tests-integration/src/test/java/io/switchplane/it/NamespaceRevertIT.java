@@ -37,6 +37,7 @@ import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.it.net.NetNs;
 import io.switchplane.it.net.OvsInstance;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,8 +87,8 @@ class NamespaceRevertIT {
     ovs = OvsInstance.start(dir.resolve("ovs"), hostNs);
     run("ip", "netns", "add", mgrNs);
     mgrNsMade = true;
-    outOfBand("spoh" + id, hostNs, "10.201.0.1", "10.201.0.11");
-    outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
+    NetNs.outOfBand("spoh" + id, hostNs, "10.201.0.1", "10.201.0.11");
+    NetNs.outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
 
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
         "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000");
@@ -108,16 +109,6 @@ class NamespaceRevertIT {
         .listSwitches(io.switchplane.api.v1.ListSwitchesRequest.getDefaultInstance()) != null);
   }
 
-  /** A veth from this namespace (rootIp) to ns (nsIp), for the test's own traffic only. */
-  private static void outOfBand(String rootSide, String ns, String rootIp, String nsIp) {
-    run("ip", "link", "add", rootSide, "type", "veth", "peer", "name", "oob0", "netns", ns);
-    run("ip", "addr", "add", rootIp + "/24", "dev", rootSide);
-    run("ip", "link", "set", rootSide, "up");
-    run("ip", "netns", "exec", ns, "ip", "addr", "add", nsIp + "/24", "dev", "oob0");
-    run("ip", "netns", "exec", ns, "ip", "link", "set", "oob0", "up");
-    run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
-  }
-
   private ManagedChannel channel(String target) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     channels.add(ch);
@@ -133,12 +124,7 @@ class NamespaceRevertIT {
     if (manager != null) {
       manager.kill();
     }
-    for (String rootSide : List.of("spoh" + id, "spom" + id)) {
-      if (!run("ip", "-o", "link", "show").contains(rootSide + "@")) {
-        continue;
-      }
-      run("ip", "link", "del", rootSide); // deletes its peer in the namespace too
-    }
+    NetNs.deleteLinks(List.of("spoh" + id, "spom" + id));
     if (ovs != null) {
       ovs.close(); // its daemons, then its namespace
     }
@@ -168,12 +154,12 @@ class NamespaceRevertIT {
 
   /** Whether a TCP connection from the manager's namespace reaches the agent over the management path. */
   private boolean managementPathUp() {
-    try {
-      run("ip", "netns", "exec", mgrNs, "timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/" + MGMT_IP + "/7401");
-      return true;
-    } catch (IllegalStateException e) {
-      return false;
-    }
+    return NetNs.tcpReachable(mgrNs, MGMT_IP, 7401);
+  }
+
+  /** A short probe, so that each poll is a fresh SYN and sees the path back at once (see NetNs.tcpReachable). */
+  private boolean managementPathBack() {
+    return NetNs.tcpReachable(mgrNs, MGMT_IP, 7401, Duration.ofMillis(250));
   }
 
   private GetStateResponse agentState() {
@@ -218,11 +204,7 @@ class NamespaceRevertIT {
     // The manager's link: an internal port of the host's bridge in VLAN 100 (the uplink, not the
     // agent's), moved into the manager's namespace. (A veth would do too, but the userspace
     // datapath does not fill in the checksums a veth leaves to offload, so TCP data would drop.)
-    ovs.vsctl("add-port", OvsBackend.bridgeName(dvsId), "mgrlink", "--", "set", "interface", "mgrlink",
-        "type=internal", "--", "set", "port", "mgrlink", "tag=100");
-    run("ip", "netns", "exec", hostNs, "ip", "link", "set", "mgrlink", "netns", mgrNs);
-    run("ip", "netns", "exec", mgrNs, "ip", "addr", "add", "10.200.0.1/24", "dev", "mgrlink");
-    run("ip", "netns", "exec", mgrNs, "ip", "link", "set", "mgrlink", "up");
+    NetNs.internalPortInto(ovs, OvsBackend.bridgeName(dvsId), "mgrlink", 100, mgrNs, "10.200.0.1");
     await().atMost(Duration.ofSeconds(10)).until(this::managementPathUp);
     awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(60));
 
@@ -249,7 +231,7 @@ class NamespaceRevertIT {
     assertThat(managementPathUp()).as("the TCP path from the manager really breaks").isFalse();
 
     await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
-        .until(this::managementPathUp);
+        .until(this::managementPathBack);
     long restoredMs = System.currentTimeMillis() - pending.getDeadlineUnixMs();
     System.out.printf("ovs-revert: management path back %d ms after the %d ms confirm deadline%n", restoredMs,
         CONFIRM_MS);
@@ -298,7 +280,7 @@ class NamespaceRevertIT {
     assertThat(managementPathUp()).isFalse();
 
     await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
-        .until(this::managementPathUp);
+        .until(this::managementPathBack);
     System.out.printf("ovs-host-local: management path back on a host-local clone %d ms after the deadline%n",
         System.currentTimeMillis() - pending.getDeadlineUnixMs());
     GetStateResponse kept = agentState();

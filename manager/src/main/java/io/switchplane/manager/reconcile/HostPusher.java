@@ -53,6 +53,12 @@ final class HostPusher implements PushDispatcher.Task {
   private PushIntent latestIntent = PushIntent.BEST_EFFORT;
   /** Whether the next start asks the agent what it has (GetState) before pushing. */
   private boolean probe;
+  /**
+   * Whether the agent refused latest as older than what it holds and was asked once what that
+   * is: an installer may have put the same content in out of band at a later generation (in
+   * sync), else the refusal stands.
+   */
+  private boolean askedAboutNewer;
   private long backoffMs;
   private ScheduledFuture<?> retry;
   private boolean retired;
@@ -96,6 +102,7 @@ final class HostPusher implements PushDispatcher.Task {
       latest = desired;
       latestIntent = intent;
       probe = probeFirst;
+      askedAboutNewer = false;
       backoffMs = 0; // a new desired state deserves a prompt try
       if (phase == Phase.WAITING_RETRY) {
         cancelRetry();
@@ -253,6 +260,7 @@ final class HostPusher implements PushDispatcher.Task {
     boolean inSync = false;
     boolean requeue = false;
     boolean rolledBack = false;
+    boolean refusedAsOlder = false;
     ConfirmCall finish = null;
     synchronized (this) {
       phase = Phase.IDLE;
@@ -267,6 +275,8 @@ final class HostPusher implements PushDispatcher.Task {
               pending.getDeadlineUnixMs(), !same, System.nanoTime());
         } else if (same) {
           inSync = true;
+        } else if (askedAboutNewer && latest == wanted) {
+          refusedAsOlder = true; // other content at a newer generation: the agent's refusal stands
         } else {
           phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
           requeue = true;
@@ -278,6 +288,12 @@ final class HostPusher implements PushDispatcher.Task {
       ctx.book().rolledBack(dvsId, hostId, undone, message, System.currentTimeMillis());
       ctx.metrics().rollbacks.inc(EnumLabels.metric(undone.getCause(), "ROLLBACK_CAUSE_"));
       ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(), generation(wanted), message);
+    }
+    if (refusedAsOlder) {
+      String error = PushFailures.hostHoldsNewer(generation(wanted), generation(applied));
+      ctx.book().failed(dvsId, hostId, HostSyncState.HOST_SYNC_STATE_FAILED, error, System.currentTimeMillis());
+      ctx.metrics().failures.inc("failed");
+      ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(), generation(wanted), error);
     }
     if (inSync) {
       ctx.book().alreadyInSync(dvsId, hostId, generation(applied), generation(wanted));
@@ -365,6 +381,7 @@ final class HostPusher implements PushDispatcher.Task {
     boolean blocked = code == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
         && status.getDescription().contains("awaiting confirm");
     boolean retryable = message == null && (blocked || PushFailures.retryable(code)) && !intent.atomic();
+    boolean hostNewer = message == null && PushFailures.hostHoldsNewer(status);
     boolean requeue = false;
     boolean record;
     long delayMs = 0;
@@ -372,7 +389,13 @@ final class HostPusher implements PushDispatcher.Task {
       record = !retired;
       phase = Phase.IDLE;
       boolean active = !retired && ctx.active().getAsBoolean();
-      if (active && latest != sent) {
+      if (active && latest == sent && hostNewer && !askedAboutNewer && !intent.atomic()) {
+        askedAboutNewer = true; // ask what it holds: the same content is in sync, anything else fails in probed
+        phase = Phase.QUEUED;
+        probe = true;
+        requeue = true;
+        record = false;
+      } else if (active && latest != sent) {
         phase = Phase.QUEUED; // a newer state supersedes the failed one: push it now
         requeue = true;
         backoffMs = 0;

@@ -10,6 +10,21 @@ final class PushFailures {
     return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
   }
 
+  private static final String NEWER_ADVICE = "; the host holds a newer generation than this manager wants: check"
+      + " 'switchplane host history' and commit a new change set to move the DVS past it (not retried automatically)";
+
+  /** The agent holds other content at a newer generation than the one it refused. */
+  static String hostHoldsNewer(long refused, long held) {
+    return "agent refused generation " + refused + " (it holds generation " + held + " with other content)"
+        + NEWER_ADVICE;
+  }
+
+  /** Whether the agent refused an Apply because it holds a newer generation of the DVS. */
+  static boolean hostHoldsNewer(Status status) {
+    return status.getCode() == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
+        && status.getDescription().contains("older than the applied generation");
+  }
+
   /** Whether an Apply answered with code is worth trying again (the agent's transient answers). */
   static boolean retryable(Status.Code code) {
     return unreachable(code) || switch (code) {
@@ -27,9 +42,7 @@ final class PushFailures {
       case FAILED_PRECONDITION -> retryable
           ? "agent refused generation " + generation + " (" + detail + "): an earlier apply awaits its confirm;"
               + " checking it and retrying in " + delayMs + " ms"
-          : "agent refused generation " + generation + " (" + detail + "); the host holds a newer generation than"
-              + " this manager wants: check 'switchplane host history' and commit a new change set to move the DVS"
-              + " past it (not retried automatically)";
+          : "agent refused generation " + generation + " (" + detail + ")" + NEWER_ADVICE;
       case INVALID_ARGUMENT -> "agent rejected generation " + generation + " as invalid (" + detail + "); fix the"
           + " configuration and commit again (not retried automatically)";
       default -> retryable

@@ -159,7 +159,7 @@ public final class FakeAgent implements AutoCloseable {
       long have = current == null ? 0 : current.getDvs().getGeneration();
       if (generation < have) {
         out.onError(Status.FAILED_PRECONDITION
-            .withDescription("generation " + generation + " is older than the applied " + have).asRuntimeException());
+            .withDescription("generation " + generation + " is older than the applied generation " + have).asRuntimeException());
         return;
       }
       boolean already = generation == have;

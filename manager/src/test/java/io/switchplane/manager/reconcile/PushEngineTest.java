@@ -154,11 +154,12 @@ class PushEngineTest {
   }
 
   @Test
-  void anAgentWithANewerGenerationFailsWithoutRetry() {
+  void anAgentWithOtherContentAtANewerGenerationFailsWithoutRetry() {
     FakeAgent a0 = agentFor(host(0));
     DvsConfig c1 = PushFixtures.standard(1);
-    a0.preload(DesiredStateBuilder.build(c1, host(0)).toBuilder()
-        .setDvs(c1.dvs().toBuilder().setGeneration(5)).build());
+    DvsConfig other = next(c1, touchPort("h0-a", "other"));
+    a0.preload(DesiredStateBuilder.build(other, host(0)).toBuilder()
+        .setDvs(other.dvs().toBuilder().setGeneration(5)).build());
     PushEngine engine = leadingEngine(settings(4));
 
     engine.committed(null, c1, PushIntent.BEST_EFFORT);
@@ -168,6 +169,23 @@ class PushEngineTest {
     assertThat(s.getLastError()).contains("newer generation").contains("not retried automatically");
     assertThat(s.getAttempts()).isEqualTo(1);
     assertThat(a0.applies()).hasSize(1);
+  }
+
+  @Test
+  void anAgentWithTheSameContentAtANewerGenerationIsInSync() {
+    // An installer put the host's state in out of band while the DVS moved on for other hosts.
+    FakeAgent a0 = agentFor(host(0));
+    DvsConfig c1 = PushFixtures.standard(1);
+    a0.preload(DesiredStateBuilder.build(c1, host(0)).toBuilder()
+        .setDvs(c1.dvs().toBuilder().setGeneration(5)).build());
+    PushEngine engine = leadingEngine(settings(4));
+
+    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+
+    await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_IN_SYNC);
+    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAppliedGeneration()).isEqualTo(5);
+    assertThat(a0.appliedGenerations(host(0))).as("one Apply, refused; then it was asked").containsExactly(1L);
+    assertThat(a0.state(host(0), DVS_ID).getDvs().getGeneration()).isEqualTo(5);
   }
 
   @Test
