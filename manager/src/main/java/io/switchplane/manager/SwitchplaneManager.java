@@ -9,7 +9,16 @@ import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.manager.grpc.ManagerGrpcService;
+import io.switchplane.manager.grpc.SnapshotGrpcService;
+import io.switchplane.manager.snapshot.Checkpoints;
+import io.switchplane.manager.snapshot.Recovery;
+import io.switchplane.manager.snapshot.Restores;
+import io.switchplane.manager.snapshot.SnapshotCatalog;
+import io.switchplane.manager.store.SnapshotStore;
+import java.time.Clock;
+import java.util.function.Consumer;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.service.ConfigService;
@@ -108,6 +117,10 @@ public final class SwitchplaneManager implements AutoCloseable {
     pushEngine.start();
     opened.push(pushEngine);
 
+    SnapshotStore snapshotStore = new SnapshotStore(client);
+    Consumer<DvsSnapshot> copyToAgents = snapshot -> { }; // wired to the agents' copies below
+    Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.retention(), Clock.systemUTC(),
+        copyToAgents);
     service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
       @Override
       public String selfId() {
@@ -119,12 +132,17 @@ public final class SwitchplaneManager implements AutoCloseable {
         Leadership l = leadership;
         return l == null ? "" : l.leaderId();
       }
-    });
+    }, checkpoints);
+    SnapshotCatalog catalog = new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(),
+        copyToAgents);
+    Restores restores = new Restores(service, catalog);
+    Recovery recovery = new Recovery(service, restores, snapshotStore, agentCopies());
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new ManagerGrpcService(service, pushEngine, this::info))
+        .addService(new SnapshotGrpcService(catalog, restores, recovery))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -140,6 +158,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     leadership = new Leadership(client, id, new Leadership.Listener() {
       @Override
       public void gained() {
+        checkpoints.reset();
+        snapshotStore.sweepOrphans();
         service.activate(all -> pushEngine.activate(all));
         synchronized (leaderSignal) {
           leaderSignal.notifyAll();
@@ -157,6 +177,20 @@ public final class SwitchplaneManager implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);
+  }
+
+  private Recovery.AgentCopies agentCopies() {
+    return new Recovery.AgentCopies() {
+      @Override
+      public Collected collect(java.util.List<String> seeds) {
+        throw SwitchplaneException.unavailable("recovery from agents is not wired yet");
+      }
+
+      @Override
+      public long newestApplied(String dvsId, java.util.List<io.switchplane.api.v1.Host> hosts) {
+        return 0;
+      }
+    };
   }
 
   /** The port the operator API listens on (the real one when configured with 0). */

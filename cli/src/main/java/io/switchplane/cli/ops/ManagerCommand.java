@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.OutputFormat;
 import java.util.concurrent.Callable;
@@ -27,18 +28,25 @@ public abstract class ManagerCommand implements Callable<Integer> {
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output = OutputFormat.table;
 
+  private ManagedChannel channel;
+
   /** Runs the verb against the manager; returns the exit code. */
   protected abstract int run(ManagerServiceBlockingStub manager);
 
   @Override
   public final Integer call() {
     String target = endpoint();
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     try {
       return run(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /** The manager's snapshot API on the same connection (snapshots of large switches take longer than a call). */
+  protected SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshots() {
+    return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
   }
 
   protected boolean json() {

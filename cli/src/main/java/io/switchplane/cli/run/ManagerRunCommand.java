@@ -3,6 +3,7 @@ package io.switchplane.cli.run;
 import io.switchplane.common.metrics.MetricsHttpServer;
 import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.snapshot.SnapshotRetention;
 import io.switchplane.manager.SwitchplaneManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,6 +41,14 @@ public final class ManagerRunCommand implements Callable<Integer> {
       + "report it as out-of-sync; 'switchplane host rectify' brings it back).")
   boolean autoRectify;
 
+  @Option(names = "--checkpoints", paramLabel = "N", description = "Automatic checkpoints kept per DVS, one per "
+      + "committed generation (default: ${DEFAULT-VALUE}; 0: none).")
+  int checkpoints = SnapshotRetention.DEFAULT.keep();
+
+  @Option(names = "--checkpoint-max-age-days", paramLabel = "DAYS", description = "Checkpoints older than this are "
+      + "removed; the newest always stays (default: ${DEFAULT-VALUE}).")
+  int checkpointMaxAgeDays = (int) SnapshotRetention.DEFAULT.maxAge().toDays();
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -50,7 +59,8 @@ public final class ManagerRunCommand implements Callable<Integer> {
     ManagerConfig config = ManagerConfig.local(dataDir).withBindHost(at.host()).withPort(at.port())
         .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
         .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs));
-    config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify));
+    config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify))
+        .withRetention(new SnapshotRetention(checkpoints, java.time.Duration.ofDays(checkpointMaxAgeDays)));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
     System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");

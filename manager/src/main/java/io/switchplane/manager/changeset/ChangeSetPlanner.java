@@ -64,7 +64,7 @@ public final class ChangeSetPlanner {
    * {@link #DEFAULT_UPLINKS}, MTU 1500), the given id, generation 1 and no members; validated.
    */
   public static Dvs newDvs(String id, Dvs requested) {
-    Dvs.Builder b = requested.toBuilder().clearMembers().setId(id).setGeneration(1);
+    Dvs.Builder b = requested.toBuilder().clearMembers().clearGenerationBase().setId(id).setGeneration(1);
     if (b.getUplinksCount() == 0) {
       b.addAllUplinks(DEFAULT_UPLINKS);
     }

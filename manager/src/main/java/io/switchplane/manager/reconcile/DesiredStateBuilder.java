@@ -43,7 +43,7 @@ public final class DesiredStateBuilder {
    */
   public static HostSwitchState build(DvsConfig config, HostMember member) {
     String hostId = member.getHostId();
-    Dvs dvs = config.dvs().toBuilder().clearMembers().addMembers(member).build();
+    Dvs dvs = config.dvs().toBuilder().clearMembers().addMembers(member).clearGenerationBase().build();
     List<Port> ports = new ArrayList<>(config.portsOnHost(hostId));
     ports.sort(BY_KEY);
     Map<String, PortGroup> groups = new TreeMap<>();
@@ -85,7 +85,7 @@ public final class DesiredStateBuilder {
   public static HostSwitchState tombstone(Dvs dvs, long generation, String hostId) {
     return HostSwitchState.newBuilder()
         .setHostId(hostId)
-        .setDvs(dvs.toBuilder().setGeneration(generation).clearMembers().build())
+        .setDvs(dvs.toBuilder().setGeneration(generation).clearMembers().clearGenerationBase().build())
         .setMember(false)
         .build();
   }

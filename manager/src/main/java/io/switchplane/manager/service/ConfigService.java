@@ -73,6 +73,7 @@ public final class ConfigService {
   private final ChangeSetPlanner planner;
   private final LeaderView leaderView;
   private final AtomicCommits atomic;
+  private final CommitHook hook;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private volatile LeaderState leader;
 
@@ -85,13 +86,36 @@ public final class ConfigService {
     String leaderId();
   }
 
+  /** Told of change sets under the DVS's lock: the implicit checkpoints hang here. */
+  public interface CommitHook {
+    CommitHook NONE = new CommitHook() {
+      @Override
+      public void before(DvsConfig base) {}
+
+      @Override
+      public void after(DvsConfig committed) {}
+    };
+
+    /** Before a planned change set is stored; base is what it was planned against. Throwing refuses it. */
+    void before(DvsConfig base);
+
+    /** After a change set (or a new DVS) is stored and handed to the push side; must not throw. */
+    void after(DvsConfig committed);
+  }
+
   public ConfigService(DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
+    this(store, hosts, listener, leaderView, CommitHook.NONE);
+  }
+
+  public ConfigService(DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView,
+      CommitHook hook) {
     this.store = Objects.requireNonNull(store, "store");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts);
     this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties());
+    this.hook = Objects.requireNonNull(hook, "hook");
   }
 
   // ---- leadership ----
@@ -137,6 +161,7 @@ public final class ConfigService {
       state.configs.put(id, created);
       LOG.info("created DVS {} ({})", dvs.getName(), id);
       notifyListener(() -> listener.committed(null, created, PushIntent.BEST_EFFORT));
+      hook.after(created);
       return created;
     } finally {
       lock.unlock();
@@ -172,30 +197,97 @@ public final class ConfigService {
       if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
         requireFreeName(state, plan.after().dvs().getName(), id);
       }
-      if (options.atomic()) {
-        return atomic.commit(plan, options, description, committed -> state.configs.put(id, committed),
-            () -> requireStillLeader(state));
-      }
-      try {
-        store.commit(plan);
-      } catch (SwitchplaneException e) {
-        if (e.code() == ErrorCode.ABORTED) {
-          refresh(state, id);
-        }
-        throw e;
-      }
-      state.configs.put(id, plan.after());
-      AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());
-      int hostsAffected = affected.changed().size() + affected.left().size();
-      LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
-          plan.after().generation(), ops.size(), plan.writes().size(), hostsAffected,
-          description.isEmpty() ? "" : " - " + description);
-      PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
-      notifyListener(() -> listener.committed(before, plan.after(), intent));
-      return new CommitResult(plan.after(), plan, hostsAffected);
+      return commitPlan(state, plan, ops.size(), description, options);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Replaces the whole configuration of a DVS with target (a restore) as one change set: the
+   * DVS keeps its id and generation line, everything else becomes target's. The caller has
+   * validated target as a whole (it is not planned op by op).
+   */
+  public CommitResult replace(String dvsId, DvsConfig target, long expectedGeneration, String description,
+      CommitOptions options) {
+    LeaderState state = requireLeader();
+    ReentrantLock lock = lockFor(dvsId);
+    lock.lock();
+    try {
+      requireStillLeader(state);
+      DvsConfig before = state.configs.get(dvsId);
+      if (before == null) {
+        throw notFound("DVS '%s' not found", dvsId);
+      }
+      checkExpected(before, expectedGeneration);
+      if (!before.dvs().getName().equals(target.dvs().getName())) {
+        requireFreeName(state, target.dvs().getName(), dvsId);
+      }
+      Plan plan = WholePlans.replace(before, target);
+      return commitPlan(state, plan, plan.writes().size(), description, options);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stores a whole new DVS (a restore as a new switch) in one transaction at target's generation
+   * and pushes it. ALREADY_EXISTS when its id or name is taken.
+   */
+  public DvsConfig createRestored(DvsConfig target, CommitOptions options) {
+    LeaderState state = requireLeader();
+    String id = target.id();
+    requireFreeName(state, target.dvs().getName(), id);
+    ReentrantLock lock = lockFor(id);
+    lock.lock();
+    try {
+      requireStillLeader(state);
+      if (state.configs.containsKey(id)) {
+        throw alreadyExists("a DVS with id %s exists already ('%s')", id, state.configs.get(id).dvs().getName());
+      }
+      store.createWhole(target);
+      state.configs.put(id, target);
+      LOG.info("restored DVS {} ({}) at generation {}: {} port groups, {} ports", target.dvs().getName(), id,
+          target.generation(), target.portGroups().size(), target.ports().size());
+      PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
+      notifyListener(() -> listener.committed(null, target, intent));
+      hook.after(target);
+      return target;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stores a planned change set and tells the push side. Lock of the DVS held. */
+  private CommitResult commitPlan(LeaderState state, Plan plan, int opCount, String description,
+      CommitOptions options) {
+    DvsConfig before = plan.before();
+    String id = before.id();
+    hook.before(before);
+    if (options.atomic()) {
+      CommitResult decided = atomic.commit(plan, options, description, committed -> state.configs.put(id, committed),
+          () -> requireStillLeader(state));
+      hook.after(decided.after());
+      return decided;
+    }
+    try {
+      store.commit(plan);
+    } catch (SwitchplaneException e) {
+      if (e.code() == ErrorCode.ABORTED) {
+        refresh(state, id);
+      }
+      throw e;
+    }
+    state.configs.put(id, plan.after());
+    AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());
+    int hostsAffected = affected.changed().size() + affected.left().size();
+    LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
+        plan.after().generation(), opCount, plan.writes().size(), hostsAffected,
+        description.isEmpty() ? "" : " - " + description);
+    PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
+    notifyListener(() -> listener.committed(before, plan.after(), intent));
+    hook.after(plan.after());
+    return new CommitResult(plan.after(), plan, hostsAffected);
   }
 
   /** Deletes a DVS. FAILED_PRECONDITION while it has ports. Returns its last configuration. */
@@ -236,6 +328,12 @@ public final class ConfigService {
   public Host registerHost(String name, String endpoint) {
     requireLeader();
     return hosts.register(name, endpoint);
+  }
+
+  /** Registers a host under its original id (recovery); idempotent for exactly that host. */
+  public Host restoreHost(Host host) {
+    requireLeader();
+    return hosts.restore(host);
   }
 
   /** Unregisters a host. FAILED_PRECONDITION while it is a member of a DVS. */

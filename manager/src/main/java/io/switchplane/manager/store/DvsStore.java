@@ -56,14 +56,8 @@ public final class DvsStore {
   /** Creates the top-level znodes if missing. Idempotent. */
   public void ensureLayout() {
     for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES,
-        StoreLayout.TXN)) {
-      try {
-        client.create().creatingParentsIfNeeded().forPath(path);
-      } catch (KeeperException.NodeExistsException e) {
-        LOG.trace("{} exists already", path);
-      } catch (Exception e) {
-        throw ZkErrors.translate(e, "creating " + path);
-      }
+        StoreLayout.TXN, StoreLayout.SNAPSHOTS, StoreLayout.SNAPSHOT_DATA)) {
+      reads.ensure(path);
     }
   }
 
@@ -134,6 +128,16 @@ public final class DvsStore {
 
   /** Stores a new DVS (generation 1, no port groups or ports) and claims its name. */
   public void create(Dvs dvs) {
+    createWhole(DvsConfig.of(dvs, Map.of(), Map.of()));
+  }
+
+  /**
+   * Stores a whole DVS at once (new, or restored as a new DVS): record, port groups, ports and
+   * name in one transaction, at the record's generation. ALREADY_EXISTS when its id or name is taken;
+   * INVALID_ARGUMENT when it is larger than one transaction.
+   */
+  public void createWhole(DvsConfig config) {
+    Dvs dvs = config.dvs();
     String id = dvs.getId();
     ZkTxn txn = new ZkTxn()
         .create(StoreLayout.dvs(id), dvs.toByteArray())
@@ -142,11 +146,23 @@ public final class DvsStore {
     for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
       txn.create(StoreLayout.portBucket(id, bucket), new byte[0]);
     }
+    config.portGroups().values().forEach(pg -> txn.create(StoreLayout.portGroup(id, pg.getId()), pg.toByteArray()));
+    config.ports().values().forEach(p -> txn.create(StoreLayout.port(id, p.getKey()), p.toByteArray()));
     txn.create(StoreLayout.dvsName(dvs.getName()), id.getBytes(StandardCharsets.UTF_8));
-    txn.checkSize("the new DVS");
+    for (var m : dvs.getMembersList()) {
+      txn.check(StoreLayout.host(m.getHostId()), -1);
+    }
+    txn.checkSize("the new DVS '" + dvs.getName() + "' (" + config.ports().size() + " ports)");
     txn.commit(client, "creating DVS '" + dvs.getName() + "'", r -> {
       if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(dvs.getName()))) {
         return SwitchplaneException.alreadyExists("a DVS named '%s' exists already", dvs.getName());
+      }
+      if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvs(id))) {
+        return SwitchplaneException.alreadyExists("a DVS with id %s exists already", id);
+      }
+      if (r.code() == KeeperException.Code.NONODE && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
+        return SwitchplaneException.notFound("host %s is not registered: register it before restoring",
+            r.op().path().substring(StoreLayout.HOSTS.length() + 1));
       }
       return null;
     });
@@ -169,7 +185,7 @@ public final class DvsStore {
     DvsConfig before = plan.before();
     Dvs after = plan.after().dvs();
     String id = before.id();
-    ZkTxn txn = new ZkTxn().set(StoreLayout.dvs(id), after.toByteArray(), expectedVersion(before.generation()));
+    ZkTxn txn = new ZkTxn().set(StoreLayout.dvs(id), after.toByteArray(), expectedVersion(before.dvs()));
     String oldName = before.dvs().getName();
     if (!oldName.equals(after.getName())) {
       txn.delete(StoreLayout.dvsName(oldName), -1);
@@ -239,7 +255,7 @@ public final class DvsStore {
       throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
           last.dvs().getName(), last.ports().size());
     }
-    ZkTxn txn = new ZkTxn().check(StoreLayout.dvs(id), expectedVersion(last.generation()));
+    ZkTxn txn = new ZkTxn().check(StoreLayout.dvs(id), expectedVersion(last.dvs()));
     for (String pgId : last.portGroups().keySet()) {
       txn.delete(StoreLayout.portGroup(id, pgId), -1);
     }
@@ -248,7 +264,7 @@ public final class DvsStore {
       txn.delete(StoreLayout.portBucket(id, bucket), -1);
     }
     txn.delete(StoreLayout.ports(id), -1);
-    txn.delete(StoreLayout.dvs(id), expectedVersion(last.generation()));
+    txn.delete(StoreLayout.dvs(id), expectedVersion(last.dvs()));
     txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
     if (reads.read(StoreLayout.txn(id)).isPresent()) {
       txn.delete(StoreLayout.txn(id), -1);
@@ -314,15 +330,16 @@ public final class DvsStore {
         && c.portGroups().equals(after.portGroups()) && c.ports().equals(after.ports())).orElse(false);
   }
 
-  private static int expectedVersion(long generation) {
-    return Math.toIntExact(generation - 1);
+  /** The znode version of the DVS record at dvs's generation (see {@code Dvs.generation_base}). */
+  private static int expectedVersion(Dvs dvs) {
+    return Math.toIntExact(dvs.getGeneration() - Math.max(1, dvs.getGenerationBase()));
   }
 
   private static void checkVersion(VersionedDvs v) {
-    if (v.version() != expectedVersion(v.dvs().getGeneration())) {
+    if (v.version() != expectedVersion(v.dvs())) {
       throw new SwitchplaneException(ErrorCode.INTERNAL, String.format(
           "DVS %s is at generation %d but its znode at version %d (expected %d): written outside Switchplane?",
-          v.dvs().getId(), v.dvs().getGeneration(), v.version(), v.dvs().getGeneration() - 1));
+          v.dvs().getId(), v.dvs().getGeneration(), v.version(), expectedVersion(v.dvs())));
     }
   }
 }

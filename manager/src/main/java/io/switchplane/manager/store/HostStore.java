@@ -79,6 +79,32 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     return host;
   }
 
+  /**
+   * Registers a host under its original id (rebuilding a lost store from snapshots). Idempotent
+   * when exactly that host is registered; ALREADY_EXISTS when its id or name is taken otherwise.
+   */
+  public Host restore(Host host) {
+    ModelValidator.validateName(host.getName(), "host");
+    checkEndpoint(host.getName(), host.getEndpoint());
+    Optional<Host> existing = readFromZk(host.getId());
+    if (existing.isPresent()) {
+      if (existing.get().equals(host)) {
+        return host;
+      }
+      throw SwitchplaneException.alreadyExists("host id %s is registered already as '%s' at %s", host.getId(),
+          existing.get().getName(), existing.get().getEndpoint());
+    }
+    new ZkTxn()
+        .create(StoreLayout.host(host.getId()), host.toByteArray())
+        .create(StoreLayout.hostName(host.getName()), host.getId().getBytes(StandardCharsets.UTF_8))
+        .commit(client, "restoring host '" + host.getName() + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
+            ? SwitchplaneException.alreadyExists("a host named '%s' is registered already", host.getName()) : null);
+    byId.put(host.getId(), host);
+    idByName.put(host.getName(), host.getId());
+    LOG.info("restored host {} ({}) at {}", host.getName(), host.getId(), host.getEndpoint());
+    return host;
+  }
+
   /** Every registered host, sorted by name, read from ZooKeeper. */
   public List<Host> list() {
     List<Host> out = new ArrayList<>();

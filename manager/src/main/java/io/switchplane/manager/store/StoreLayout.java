@@ -15,6 +15,8 @@ import java.util.zip.CRC32;
  * /switchplane/hosts/&lt;hostId&gt;                      Host
  * /switchplane/index/host-names/&lt;name&gt;             host id (UTF-8)
  * /switchplane/leader                              Curator LeaderLatch
+ * /switchplane/snapshots/&lt;dvsId&gt;/&lt;snapId&gt;           SnapshotInfo (the snapshot exists iff this does)
+ * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
@@ -32,6 +34,8 @@ public final class StoreLayout {
   /** Decision records of atomic change sets, one per DVS. */
   public static final String TXN = ROOT + "/txn";
   public static final int PORT_BUCKETS = 32;
+  public static final String SNAPSHOTS = ROOT + "/snapshots";
+  public static final String SNAPSHOT_DATA = ROOT + "/snapshot-data";
 
   private StoreLayout() {}
 
@@ -76,6 +80,22 @@ public final class StoreLayout {
     CRC32 crc = new CRC32();
     crc.update(key.getBytes(StandardCharsets.UTF_8));
     return (int) (crc.getValue() % PORT_BUCKETS);
+  }
+
+  public static String snapshots(String dvsId) {
+    return SNAPSHOTS + "/" + dvsId;
+  }
+
+  public static String snapshot(String dvsId, String snapshotId) {
+    return snapshots(dvsId) + "/" + snapshotId;
+  }
+
+  public static String snapshotData(String snapshotId) {
+    return SNAPSHOT_DATA + "/" + snapshotId;
+  }
+
+  public static String snapshotChunk(String snapshotId, int chunk) {
+    return snapshotData(snapshotId) + "/" + String.format("%04d", chunk);
   }
 
   public static String dvsName(String name) {

@@ -23,6 +23,7 @@ import org.apache.zookeeper.data.Stat;
  * load reads tens of thousands of znodes and one round trip each would take seconds.
  */
 final class ZkReads {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZkReads.class);
   /** How long reading all children of one znode may take. */
   private static final long CHILDREN_TIMEOUT_SECONDS = 120;
 
@@ -45,6 +46,17 @@ final class ZkReads {
       return Optional.empty();
     } catch (Exception e) {
       throw ZkErrors.translate(e, "reading " + path);
+    }
+  }
+
+  /** Creates path (and its parents) unless it exists. */
+  void ensure(String path) {
+    try {
+      client.create().creatingParentsIfNeeded().forPath(path);
+    } catch (KeeperException.NodeExistsException e) {
+      LOG.trace("{} exists already", path);
+    } catch (Exception e) {
+      throw ZkErrors.translate(e, "creating " + path);
     }
   }
 

@@ -1,0 +1,124 @@
+package io.switchplane.manager.snapshot;
+
+import io.switchplane.api.v1.DvsSnapshot;
+import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.SnapshotInfo;
+import io.switchplane.api.v1.SnapshotKind;
+import io.switchplane.common.snapshot.SnapshotCodec;
+import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.service.ConfigService;
+import io.switchplane.manager.store.SnapshotStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The implicit checkpoints (vSphere's before each reconfiguration, Junos' rollback list): every
+ * committed generation of a DVS is stored as a snapshot right after it lands, so the state
+ * before any change set is always there, and so is the newest one (what recovery from the
+ * agents needs). Should that write fail, the next change set stores the configuration it was
+ * planned against first, and refuses to go on if it cannot: a change without its way back is
+ * not made. Old checkpoints are pruned by {@link SnapshotRetention}. Runs under the DVS's lock,
+ * so checkpoints of one DVS never race.
+ */
+public final class Checkpoints implements ConfigService.CommitHook {
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+
+  private final SnapshotStore store;
+  private final Function<String, Optional<Host>> hosts;
+  private final SnapshotRetention retention;
+  private final Clock clock;
+  private final Consumer<DvsSnapshot> stored;
+  /** The generation of the newest checkpoint per DVS, once known (saves a read per change set). */
+  private final Map<String, Long> newest = new ConcurrentHashMap<>();
+
+  /** stored is told of every checkpoint once it is durable (to copy it to the agents). */
+  public Checkpoints(SnapshotStore store, Function<String, Optional<Host>> hosts, SnapshotRetention retention,
+      Clock clock, Consumer<DvsSnapshot> stored) {
+    this.store = store;
+    this.hosts = hosts;
+    this.retention = retention;
+    this.clock = clock;
+    this.stored = stored;
+  }
+
+  @Override
+  public void before(DvsConfig base) {
+    if (retention.enabled() && !stored(base)) {
+      checkpoint(base);
+    }
+  }
+
+  @Override
+  public void after(DvsConfig committed) {
+    if (!retention.enabled()) {
+      return;
+    }
+    try {
+      checkpoint(committed);
+    } catch (RuntimeException e) {
+      LOG.warn("checkpoint of DVS {} at generation {} not stored ({}); the next change set stores it first",
+          committed.dvs().getName(), committed.generation(), e.toString());
+    }
+  }
+
+  private boolean stored(DvsConfig config) {
+    Long known = newest.get(config.id());
+    if (known != null && known == config.generation()) {
+      return true;
+    }
+    List<SnapshotInfo> existing = checkpoints(config.id());
+    if (!existing.isEmpty() && existing.get(0).getGeneration() == config.generation()) {
+      newest.put(config.id(), config.generation());
+      return true;
+    }
+    return false;
+  }
+
+  private void checkpoint(DvsConfig config) {
+    DvsSnapshot snapshot = take(config, SnapshotKind.SNAPSHOT_KIND_CHECKPOINT, "checkpoint-" + config.generation());
+    store.put(snapshot);
+    newest.put(config.id(), config.generation());
+    LOG.debug("checkpoint of DVS {} at generation {}", config.dvs().getName(), config.generation());
+    prune(config.id());
+    stored.accept(snapshot);
+  }
+
+  /** A sealed snapshot of config, taken now. */
+  DvsSnapshot take(DvsConfig config, SnapshotKind kind, String name) {
+    SnapshotInfo info = SnapshotInfo.newBuilder().setId(UUID.randomUUID().toString()).setName(name)
+        .setDvsId(config.id()).setDvsName(config.dvs().getName()).setGeneration(config.generation())
+        .setTakenUnixMs(clock.millis()).setKind(kind).build();
+    return SnapshotCodec.seal(info, SnapshotContents.of(config, hosts));
+  }
+
+  /** Removes checkpoints beyond the count or the age; the newest one always stays. */
+  public void prune(String dvsId) {
+    List<SnapshotInfo> all = checkpoints(dvsId);
+    long oldest = clock.millis() - retention.maxAge().toMillis();
+    for (int i = 1; i < all.size(); i++) {
+      SnapshotInfo s = all.get(i);
+      if (i >= retention.keep() || s.getTakenUnixMs() < oldest) {
+        store.delete(s);
+        LOG.debug("pruned checkpoint {} of DVS {}", s.getName(), dvsId);
+      }
+    }
+  }
+
+  /** The checkpoints of a DVS, newest first. */
+  List<SnapshotInfo> checkpoints(String dvsId) {
+    return store.list(dvsId).stream().filter(s -> s.getKind() == SnapshotKind.SNAPSHOT_KIND_CHECKPOINT).toList();
+  }
+
+  /** Forgets what it knew (a new leadership term: another manager may have written meanwhile). */
+  public void reset() {
+    newest.clear();
+  }
+}

@@ -1,0 +1,136 @@
+package io.switchplane.manager.snapshot;
+
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.HostRestorePlan;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.RestoreSnapshotRequest;
+import io.switchplane.api.v1.RestoreSnapshotResponse;
+import io.switchplane.api.v1.SnapshotInfo;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.snapshot.SnapshotCodec;
+import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.service.CommitOptions;
+import io.switchplane.manager.service.ConfigService;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Restores a snapshot through the normal path: the configuration {@link RestorePlanner} makes is
+ * validated as a whole, then committed as one change set (or stored as one new DVS) and pushed
+ * with confirm like any change, so a restore that cuts a host reverts there like any other.
+ */
+public final class Restores {
+  private final ConfigService config;
+  private final SnapshotCatalog catalog;
+  private final RestorePlanner planner = new RestorePlanner(() -> UUID.randomUUID().toString());
+
+  public Restores(ConfigService config, SnapshotCatalog catalog) {
+    this.config = config;
+    this.catalog = catalog;
+  }
+
+  public RestoreSnapshotResponse restore(RestoreSnapshotRequest r) {
+    if (!r.getDryRun()) {
+      catalog.requireLeader();
+    }
+    SnapshotInfo info = catalog.find(r.getSnapshot(), r.getDvs());
+    DvsConfig snapshot = SnapshotContents.toConfig(SnapshotCodec.open(catalog.get(info)));
+    DvsConfig current = switch (r.getMode()) {
+      case RESTORE_MODE_SAME_DVS -> config.config(info.getDvsId());
+      case RESTORE_MODE_EXISTING_DVS -> {
+        if (r.getTarget().isEmpty()) {
+          throw SwitchplaneException.invalid("restoring onto an existing DVS needs target (--target DVS)");
+        }
+        yield config.config(r.getTarget());
+      }
+      case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> {
+        requireAbsent(snapshot);
+        yield null;
+      }
+      default -> null;
+    };
+    DvsConfig target = planner.plan(snapshot, r.getMode(), current, r.getNewName());
+    WholeConfigValidator.validate(target, catalog::host);
+    DvsConfig before = current != null ? current
+        : DvsConfig.of(target.dvs().toBuilder().clearMembers().build(), Map.of(), Map.of());
+    RestoreSnapshotResponse.Builder out = RestoreSnapshotResponse.newBuilder().setDvsId(target.id())
+        .setDvsName(target.dvs().getName()).setDryRun(r.getDryRun())
+        .addAllChanges(ConfigDiff.between(before, target, catalog::hostName))
+        .addAllHosts(hostPlans(before, target));
+    if (r.getDryRun()) {
+      return out.build();
+    }
+    CommitOptions options = new CommitOptions(false, r.getConfirmTimeoutMs());
+    String description = "restore of snapshot '" + info.getName() + "' (generation " + info.getGeneration() + ")";
+    long generation = current != null
+        ? config.replace(current.id(), target, current.generation(), description, options).generation()
+        : config.createRestored(target, options).generation();
+    return out.setGeneration(generation).build();
+  }
+
+  /** Rebuilds a DVS from a snapshot with its original identifiers, at a generation above every one hosts hold. */
+  public DvsConfig rebuild(DvsConfig snapshot, long newestHeld, CommitOptions options) {
+    requireAbsent(snapshot);
+    long generation = Math.max(snapshot.generation(), newestHeld) + 1;
+    DvsConfig target = DvsConfig.of(snapshot.dvs().toBuilder().setGeneration(generation)
+        .setGenerationBase(generation).build(), snapshot.portGroups(), snapshot.ports());
+    WholeConfigValidator.validate(target, catalog::host);
+    return config.createRestored(target, options);
+  }
+
+  private void requireAbsent(DvsConfig snapshot) {
+    boolean exists = config.listDvs().stream().anyMatch(d -> d.getId().equals(snapshot.id()));
+    if (exists) {
+      throw SwitchplaneException.alreadyExists("DVS %s ('%s') exists: restore onto it (same-dvs) or as a new DVS"
+          + " with new identifiers", snapshot.id(), snapshot.dvs().getName());
+    }
+  }
+
+  /** Per member host (before or after): ports it gets, changes, loses; whether it joins or leaves. */
+  static List<HostRestorePlan> hostPlans(DvsConfig before, DvsConfig after, java.util.function.Function<String,
+      String> hostName) {
+    Set<String> hosts = new TreeSet<>();
+    before.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
+    after.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
+    return hosts.stream().map(h -> {
+      Map<String, Port> was = byKey(before.portsOnHost(h));
+      Map<String, Port> will = byKey(after.portsOnHost(h));
+      int added = (int) will.keySet().stream().filter(k -> !was.containsKey(k)).count();
+      int removed = (int) was.keySet().stream().filter(k -> !will.containsKey(k)).count();
+      int changed = (int) will.entrySet().stream().filter(e -> was.containsKey(e.getKey())
+          && !samePort(was.get(e.getKey()), e.getValue(), before, after)).count();
+      return HostRestorePlan.newBuilder().setHostId(h).setHostName(hostName.apply(h))
+          .setPortsAdded(added).setPortsChanged(changed).setPortsRemoved(removed)
+          .setJoins(before.member(h).isEmpty()).setLeaves(after.member(h).isEmpty()).build();
+    }).toList();
+  }
+
+  private List<HostRestorePlan> hostPlans(DvsConfig before, DvsConfig after) {
+    return hostPlans(before, after, catalog::hostName);
+  }
+
+  /**
+   * Whether a port the host keeps is applied the same after the restore: the port itself, its
+   * port group and the DVS settings equal but for ids (a restore onto another DVS maps port
+   * groups by name), since any of them changes what the host applies.
+   */
+  private static boolean samePort(Port a, Port b, DvsConfig before, DvsConfig after) {
+    PortGroup ga = before.portGroups().get(a.getPortGroupId());
+    PortGroup gb = after.portGroups().get(b.getPortGroupId());
+    boolean sameGroup = ga != null && gb != null && ga.toBuilder().clearId().clearDvsId().build()
+        .equals(gb.toBuilder().clearId().clearDvsId().build());
+    return sameGroup && ConfigDiff.fields(before.dvs(), after.dvs()).isEmpty()
+        && a.toBuilder().clearDvsId().clearPortGroupId().build()
+        .equals(b.toBuilder().clearDvsId().clearPortGroupId().build());
+  }
+
+  private static Map<String, Port> byKey(List<Port> ports) {
+    Map<String, Port> out = new java.util.HashMap<>();
+    ports.forEach(p -> out.put(p.getKey(), p));
+    return out;
+  }
+}
