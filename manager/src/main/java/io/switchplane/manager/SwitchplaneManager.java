@@ -121,6 +121,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     Consumer<DvsSnapshot> copyToAgents = snapshot -> { }; // wired to the agents' copies below
     Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.retention(), Clock.systemUTC(),
         copyToAgents);
+    opened.push(checkpoints);
     service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
       @Override
       public String selfId() {

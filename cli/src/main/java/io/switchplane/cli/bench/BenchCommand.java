@@ -21,6 +21,7 @@ import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.cli.output.Table;
 import io.switchplane.cli.run.TempDirs;
 import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.snapshot.SnapshotRetention;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.reconcile.PushSettings;
@@ -73,6 +74,10 @@ public final class BenchCommand implements Callable<Integer> {
       + "network namespace of its own (needs root and openvswitch-switch; try --hosts 40).")
   String backend = "memory";
 
+  @Option(names = "--checkpoints", description = "Checkpoints kept per DVS, one stored per committed generation as the"
+      + " manager does by default (default ${DEFAULT-VALUE}; 0: none, to see what they cost).")
+  int checkpoints = SnapshotRetention.DEFAULT.keep();
+
   @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
   boolean skipSequential;
 
@@ -99,7 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
     try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts), ovs);
          // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
          SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))
-             .withPush(PushSettings.defaults().withDriftCheck(Duration.ZERO, false))).start()) {
+             .withPush(PushSettings.defaults().withDriftCheck(Duration.ZERO, false))
+             .withRetention(new SnapshotRetention(checkpoints, SnapshotRetention.DEFAULT.maxAge()))).start()) {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("manager did not become leader");
       }

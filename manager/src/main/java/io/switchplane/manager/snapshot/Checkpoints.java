@@ -13,7 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -21,14 +26,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The implicit checkpoints (vSphere's before each reconfiguration, Junos' rollback list): every
- * committed generation of a DVS is stored as a snapshot right after it lands, so the state
- * before any change set is always there, and so is the newest one (what recovery from the
- * agents needs). Should that write fail, the next change set stores the configuration it was
- * planned against first, and refuses to go on if it cannot: a change without its way back is
+ * committed generation of a DVS is stored as a snapshot right after it lands, in the background
+ * while it is pushed, so the newest state is there too (what recovery from the agents needs).
+ * The next change set waits for that write and, should it have failed, stores the configuration
+ * it was planned against first, refusing to go on if it cannot: a change without its way back is
  * not made. Old checkpoints are pruned by {@link SnapshotRetention}. Runs under the DVS's lock,
  * so checkpoints of one DVS never race.
  */
-public final class Checkpoints implements ConfigService.CommitHook {
+public final class Checkpoints implements ConfigService.CommitHook, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
 
   private final SnapshotStore store;
@@ -38,6 +43,13 @@ public final class Checkpoints implements ConfigService.CommitHook {
   private final Consumer<DvsSnapshot> stored;
   /** The generation of the newest checkpoint per DVS, once known (saves a read per change set). */
   private final Map<String, Long> newest = new ConcurrentHashMap<>();
+  /** The checkpoint being written in the background per DVS. */
+  private final Map<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "checkpoint-writer");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** stored is told of every checkpoint once it is durable (to copy it to the agents). */
   public Checkpoints(SnapshotStore store, Function<String, Optional<Host>> hosts, SnapshotRetention retention,
@@ -51,21 +63,51 @@ public final class Checkpoints implements ConfigService.CommitHook {
 
   @Override
   public void before(DvsConfig base) {
-    if (retention.enabled() && !stored(base)) {
+    if (!retention.enabled()) {
+      return;
+    }
+    CompletableFuture<Void> writing = pending.remove(base.id());
+    if (writing != null) {
+      writing.join(); // the checkpoint of the previous generation, usually this very base
+    }
+    if (!stored(base)) {
       checkpoint(base);
     }
   }
 
+  /** Stores the checkpoint of committed in the background: it costs the commit nothing unless the next one comes first. */
   @Override
   public void after(DvsConfig committed) {
     if (!retention.enabled()) {
       return;
     }
     try {
+      pending.put(committed.id(), CompletableFuture.runAsync(() -> checkpointLogged(committed), writer));
+    } catch (RejectedExecutionException e) {
+      LOG.debug("closing: checkpoint of DVS {} generation {} left to the next change set", committed.id(),
+          committed.generation(), e);
+    }
+  }
+
+  private void checkpointLogged(DvsConfig committed) {
+    try {
       checkpoint(committed);
     } catch (RuntimeException e) {
       LOG.warn("checkpoint of DVS {} at generation {} not stored ({}); the next change set stores it first",
           committed.dvs().getName(), committed.generation(), e.toString());
+    }
+  }
+
+  /** Stops the background writer after what it has queued. */
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("checkpoint writer did not finish within 30 s; the next leader stores what is missing");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -2,6 +2,7 @@ package io.switchplane.manager.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -91,10 +92,10 @@ class SnapshotServiceTest {
       commit("sw", vlan("web", vid));
     }
     long generation = dvs("sw").getGeneration();
-    List<SnapshotInfo> checkpoints = snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setDvs("sw")
-        .setIncludeCheckpoints(true).build()).getSnapshotsList();
-    assertThat(checkpoints).extracting(SnapshotInfo::getGeneration)
-        .containsExactly(generation, generation - 1, generation - 2);
+    // The newest one is written in the background while the change set is pushed.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkpoints("sw"))
+        .extracting(SnapshotInfo::getGeneration).containsExactly(generation, generation - 1, generation - 2));
+    List<SnapshotInfo> checkpoints = checkpoints("sw");
     assertThat(checkpoints).allMatch(s -> s.getKind() == SnapshotKind.SNAPSHOT_KIND_CHECKPOINT);
     assertThat(snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setDvs("sw").build()).getSnapshotsList())
         .as("checkpoints are listed only when asked").isEmpty();
@@ -238,6 +239,11 @@ class SnapshotServiceTest {
         .setMode(RestoreMode.RESTORE_MODE_SAME_DVS)), Status.Code.FAILED_PRECONDITION, "is not registered");
     assertThat(dvs("sw").getGeneration()).isEqualTo(now);
     assertThat(ports("sw")).isEmpty();
+  }
+
+  private List<SnapshotInfo> checkpoints(String dvs) {
+    return snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setDvs(dvs).setIncludeCheckpoints(true).build())
+        .getSnapshotsList();
   }
 
   private void importFile(byte[] bytes) {
