@@ -11,7 +11,9 @@ import io.switchplane.agent.backend.Backends;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.grpc.HostAgentGrpcService;
+import io.switchplane.agent.grpc.AgentSnapshotGrpcService;
 import io.switchplane.agent.store.RocksDatabase;
+import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import java.io.IOException;
@@ -89,7 +91,8 @@ public final class HostAgent implements AutoCloseable {
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();
       HealthStatusManager health = new HealthStatusManager();
-      server = buildServer(pipeline, health).start();
+      SnapshotCopyStore copies = new SnapshotCopyStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
+      server = buildServer(pipeline, copies, health).start();
       health.setStatus("", ServingStatus.SERVING);
       health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
@@ -114,9 +117,10 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  private Server buildServer(ApplyPipeline pipeline, HealthStatusManager health) {
+  private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new HostAgentGrpcService(pipeline, config.managementPort()))
+        .addService(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.

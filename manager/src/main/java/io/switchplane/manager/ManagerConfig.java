@@ -3,7 +3,7 @@ package io.switchplane.manager;
 import io.switchplane.manager.reconcile.PushSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import io.switchplane.manager.snapshot.SnapshotRetention;
+import io.switchplane.manager.snapshot.SnapshotPolicy;
 import java.util.Objects;
 
 /**
@@ -22,7 +22,7 @@ import java.util.Objects;
  */
 public record ManagerConfig(
     String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
-    String managerId, Duration sessionTimeout, SnapshotRetention retention) {
+    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots) {
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   public ManagerConfig {
@@ -30,7 +30,7 @@ public record ManagerConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(push, "push");
     Objects.requireNonNull(sessionTimeout, "sessionTimeout");
-    Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(snapshots, "snapshots");
     if (sessionTimeout.toMillis() < 2_000) {
       throw new IllegalArgumentException("sessionTimeout must be at least 2 s, was " + sessionTimeout);
     }
@@ -45,41 +45,48 @@ public record ManagerConfig(
   /** A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings. */
   public static ManagerConfig local(Path dataDir) {
     return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null, DEFAULT_SESSION_TIMEOUT,
-        SnapshotRetention.DEFAULT);
+        SnapshotPolicy.DEFAULT);
   }
 
   public ManagerConfig withPort(int newPort) {
-    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout, retention);
+    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
-    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout, retention);
+    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
   public ManagerConfig withZookeeper(String connectString) {
-    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout, retention);
+    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout, retention);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout,
+        snapshots);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout, retention);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout,
+        snapshots);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout, retention);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout,
+        snapshots);
   }
 
   public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout, retention);
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout,
+        snapshots);
   }
 
-  public ManagerConfig withRetention(SnapshotRetention newRetention) {
+  public ManagerConfig withSnapshots(SnapshotPolicy newSnapshots) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        newRetention);
+        newSnapshots);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

@@ -9,16 +9,17 @@ import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
+import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.snapshot.Checkpoints;
+import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
+import io.switchplane.manager.snapshot.agents.SnapshotCopier;
 import io.switchplane.manager.snapshot.Recovery;
 import io.switchplane.manager.snapshot.Restores;
 import io.switchplane.manager.snapshot.SnapshotCatalog;
 import io.switchplane.manager.store.SnapshotStore;
 import java.time.Clock;
-import java.util.function.Consumer;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.service.ConfigService;
@@ -118,8 +119,11 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(pushEngine);
 
     SnapshotStore snapshotStore = new SnapshotStore(client);
-    Consumer<DvsSnapshot> copyToAgents = snapshot -> { }; // wired to the agents' copies below
-    Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.retention(), Clock.systemUTC(),
+    AgentChannels snapshotChannels = new AgentChannels();
+    opened.push(snapshotChannels);
+    SnapshotCopier copyToAgents = new SnapshotCopier(snapshotChannels, config.snapshots()).start();
+    opened.push(copyToAgents);
+    Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(),
         copyToAgents);
     opened.push(checkpoints);
     service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
@@ -137,7 +141,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     SnapshotCatalog catalog = new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(),
         copyToAgents);
     Restores restores = new Restores(service, catalog);
-    Recovery recovery = new Recovery(service, restores, snapshotStore, agentCopies());
+    Recovery recovery = new Recovery(service, restores, snapshotStore, new AgentCopyCollector(snapshotChannels));
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();
@@ -178,20 +182,6 @@ public final class SwitchplaneManager implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);
-  }
-
-  private Recovery.AgentCopies agentCopies() {
-    return new Recovery.AgentCopies() {
-      @Override
-      public Collected collect(java.util.List<String> seeds) {
-        throw SwitchplaneException.unavailable("recovery from agents is not wired yet");
-      }
-
-      @Override
-      public long newestApplied(String dvsId, java.util.List<io.switchplane.api.v1.Host> hosts) {
-        return 0;
-      }
-    };
   }
 
   /** The port the operator API listens on (the real one when configured with 0). */

@@ -21,7 +21,7 @@ import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.cli.output.Table;
 import io.switchplane.cli.run.TempDirs;
 import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.snapshot.SnapshotRetention;
+import io.switchplane.manager.snapshot.SnapshotPolicy;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.reconcile.PushSettings;
@@ -76,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--checkpoints", description = "Checkpoints kept per DVS, one stored per committed generation as the"
       + " manager does by default (default ${DEFAULT-VALUE}; 0: none, to see what they cost).")
-  int checkpoints = SnapshotRetention.DEFAULT.keep();
+  int checkpoints = SnapshotPolicy.DEFAULT.keep();
 
   @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
   boolean skipSequential;
@@ -105,7 +105,9 @@ public final class BenchCommand implements Callable<Integer> {
          // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
          SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))
              .withPush(PushSettings.defaults().withDriftCheck(Duration.ZERO, false))
-             .withRetention(new SnapshotRetention(checkpoints, SnapshotRetention.DEFAULT.maxAge()))).start()) {
+             // Nor checkpoint copies to the agents: here all agents share this JVM's 2 cores, on real
+             // hosts each agent takes its copy with its own CPU.
+             .withSnapshots(new SnapshotPolicy(checkpoints, SnapshotPolicy.DEFAULT.maxAge(), Duration.ZERO))).start()) {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("manager did not become leader");
       }

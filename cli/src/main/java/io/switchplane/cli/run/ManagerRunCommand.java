@@ -3,7 +3,7 @@ package io.switchplane.cli.run;
 import io.switchplane.common.metrics.MetricsHttpServer;
 import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.snapshot.SnapshotRetention;
+import io.switchplane.manager.snapshot.SnapshotPolicy;
 import io.switchplane.manager.SwitchplaneManager;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,11 +43,16 @@ public final class ManagerRunCommand implements Callable<Integer> {
 
   @Option(names = "--checkpoints", paramLabel = "N", description = "Automatic checkpoints kept per DVS, one per "
       + "committed generation (default: ${DEFAULT-VALUE}; 0: none).")
-  int checkpoints = SnapshotRetention.DEFAULT.keep();
+  int checkpoints = SnapshotPolicy.DEFAULT.keep();
 
   @Option(names = "--checkpoint-max-age-days", paramLabel = "DAYS", description = "Checkpoints older than this are "
       + "removed; the newest always stays (default: ${DEFAULT-VALUE}).")
-  int checkpointMaxAgeDays = (int) SnapshotRetention.DEFAULT.maxAge().toDays();
+  int checkpointMaxAgeDays = (int) SnapshotPolicy.DEFAULT.maxAge().toDays();
+
+  @Option(names = "--checkpoint-copy-seconds", paramLabel = "S", description = "At most one copy of each DVS's newest "
+      + "checkpoint to its member agents this often (default: ${DEFAULT-VALUE}; 0: checkpoints are not copied, "
+      + "operators' snapshots still are).")
+  long checkpointCopySeconds = SnapshotPolicy.DEFAULT_COPY_INTERVAL.toSeconds();
 
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
@@ -60,7 +65,8 @@ public final class ManagerRunCommand implements Callable<Integer> {
         .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
         .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs));
     config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify))
-        .withRetention(new SnapshotRetention(checkpoints, java.time.Duration.ofDays(checkpointMaxAgeDays)));
+        .withSnapshots(new SnapshotPolicy(checkpoints, java.time.Duration.ofDays(checkpointMaxAgeDays),
+            java.time.Duration.ofSeconds(checkpointCopySeconds)));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
     System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");

@@ -154,7 +154,7 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   }
 
   /** Runs call and answers with its result, or with the status of its failure. */
-  private static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
+  static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
     T result;
     try {
       result = call.get();

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * while it is pushed, so the newest state is there too (what recovery from the agents needs).
  * The next change set waits for that write and, should it have failed, stores the configuration
  * it was planned against first, refusing to go on if it cannot: a change without its way back is
- * not made. Old checkpoints are pruned by {@link SnapshotRetention}. Runs under the DVS's lock,
+ * not made. Old checkpoints are pruned by {@link SnapshotPolicy}. Runs under the DVS's lock,
  * so checkpoints of one DVS never race.
  */
 public final class Checkpoints implements ConfigService.CommitHook, AutoCloseable {
@@ -38,9 +37,9 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
 
   private final SnapshotStore store;
   private final Function<String, Optional<Host>> hosts;
-  private final SnapshotRetention retention;
+  private final SnapshotPolicy retention;
   private final Clock clock;
-  private final Consumer<DvsSnapshot> stored;
+  private final SnapshotCopies copies;
   /** The generation of the newest checkpoint per DVS, once known (saves a read per change set). */
   private final Map<String, Long> newest = new ConcurrentHashMap<>();
   /** The checkpoint being written in the background per DVS. */
@@ -51,14 +50,14 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
     return t;
   });
 
-  /** stored is told of every checkpoint once it is durable (to copy it to the agents). */
-  public Checkpoints(SnapshotStore store, Function<String, Optional<Host>> hosts, SnapshotRetention retention,
-      Clock clock, Consumer<DvsSnapshot> stored) {
+  /** Every checkpoint goes to copies once it is durable. */
+  public Checkpoints(SnapshotStore store, Function<String, Optional<Host>> hosts, SnapshotPolicy retention,
+      Clock clock, SnapshotCopies copies) {
     this.store = store;
     this.hosts = hosts;
     this.retention = retention;
     this.clock = clock;
-    this.stored = stored;
+    this.copies = copies;
   }
 
   @Override
@@ -130,7 +129,7 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
     newest.put(config.id(), config.generation());
     LOG.debug("checkpoint of DVS {} at generation {}", config.dvs().getName(), config.generation());
     prune(config.id());
-    stored.accept(snapshot);
+    copies.copy(snapshot, members(config));
   }
 
   /** A sealed snapshot of config, taken now. */
@@ -139,6 +138,12 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
         .setDvsId(config.id()).setDvsName(config.dvs().getName()).setGeneration(config.generation())
         .setTakenUnixMs(clock.millis()).setKind(kind).build();
     return SnapshotCodec.seal(info, SnapshotContents.of(config, hosts));
+  }
+
+  /** The registrations of config's member hosts. */
+  List<Host> members(DvsConfig config) {
+    return config.dvs().getMembersList().stream().map(m -> hosts.apply(m.getHostId())).flatMap(Optional::stream)
+        .toList();
   }
 
   /** Removes checkpoints beyond the count or the age; the newest one always stays. */

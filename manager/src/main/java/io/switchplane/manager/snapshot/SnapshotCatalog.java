@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -29,16 +28,16 @@ public final class SnapshotCatalog {
   private final SnapshotStore store;
   private final Checkpoints checkpoints;
   private final Clock clock;
-  private final Consumer<DvsSnapshot> stored;
+  private final SnapshotCopies copies;
 
-  /** stored is told of every snapshot once it is durable (to copy it to the agents). */
+  /** Every snapshot goes to copies once it is durable. */
   public SnapshotCatalog(ConfigService config, SnapshotStore store, Checkpoints checkpoints, Clock clock,
-      Consumer<DvsSnapshot> stored) {
+      SnapshotCopies copies) {
     this.config = config;
     this.store = store;
     this.checkpoints = checkpoints;
     this.clock = clock;
-    this.stored = stored;
+    this.copies = copies;
   }
 
   /** Takes a snapshot of a DVS as it is now. */
@@ -49,7 +48,7 @@ public final class SnapshotCatalog {
     requireFreeName(c.id(), chosen);
     DvsSnapshot snapshot = checkpoints.take(c, SnapshotKind.SNAPSHOT_KIND_MANUAL, chosen);
     store.put(snapshot);
-    stored.accept(snapshot);
+    copies.copy(snapshot, checkpoints.members(c));
     return snapshot.getInfo();
   }
 
@@ -115,7 +114,7 @@ public final class SnapshotCatalog {
         .setKind(SnapshotKind.SNAPSHOT_KIND_IMPORTED).setTakenUnixMs(clock.millis()).build();
     DvsSnapshot snapshot = read.toBuilder().setInfo(info).build();
     store.put(snapshot);
-    stored.accept(snapshot);
+    copies.copy(snapshot, SnapshotCodec.open(snapshot).getHostsList());
     return info;
   }
 

@@ -67,7 +67,7 @@ class SnapshotServiceTest {
   @BeforeEach
   void start() {
     manager = new SwitchplaneManager(ManagerConfig.local(dataDir)
-        .withRetention(new SnapshotRetention(3, Duration.ofDays(1)))).start();
+        .withSnapshots(new SnapshotPolicy(3, Duration.ofDays(1)))).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
     channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
     api = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
