@@ -10,6 +10,9 @@ import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.grpc.ManagerGrpcService;
+import io.switchplane.manager.grpc.PropertyGrpcService;
+import io.switchplane.manager.service.PropertyService;
+import io.switchplane.manager.store.NamespaceStore;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.service.ConfigService;
@@ -100,6 +103,8 @@ public final class SwitchplaneManager implements AutoCloseable {
 
     DvsStore dvsStore = new DvsStore(client);
     dvsStore.ensureLayout();
+    NamespaceStore namespaceStore = new NamespaceStore(client, java.time.Clock.systemUTC());
+    namespaceStore.ensureLayout();
     HostStore hostStore = new HostStore(client, dvsStore);
     hostStore.start();
     opened.push(hostStore);
@@ -108,7 +113,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     pushEngine.start();
     opened.push(pushEngine);
 
-    service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
+    service = new ConfigService(dvsStore, hostStore, namespaceStore, pushEngine, new ConfigService.LeaderView() {
       @Override
       public String selfId() {
         return id;
@@ -125,6 +130,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     health = new HealthStatusManager();
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new ManagerGrpcService(service, pushEngine, this::info))
+        .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
+            pushEngine.channels()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

@@ -426,19 +426,6 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
   private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-    T response;
-    try {
-      response = call.get();
-    } catch (RuntimeException e) {
-      if (!(e instanceof SwitchplaneException se) || se.code() == ErrorCode.INTERNAL) {
-        LOG.error("operator call failed unexpectedly", e);
-      } else {
-        LOG.debug("operator call refused: {} {}", se.code(), se.getMessage());
-      }
-      out.onError(StatusMapping.toStatus(e));
-      return;
-    }
-    out.onNext(response);
-    out.onCompleted();
+    Unary.call(out, call);
   }
 }
