@@ -6,6 +6,9 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
+import io.switchplane.agent.modules.ModuleContext;
+import io.switchplane.agent.modules.ModuleFailure;
+import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
@@ -72,6 +75,7 @@ public final class ApplyPipeline {
   private final Metrics metrics;
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private final PropertyModules modules;
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
@@ -88,13 +92,20 @@ public final class ApplyPipeline {
    */
   public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
       java.util.concurrent.ScheduledExecutorService timers, String managementPort) {
+    this(backend, store, clock, faults, timers, managementPort, PropertyModules.none());
+  }
+
+  /** @param modules the property modules every apply and rollback reaches */
+  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers, String managementPort, PropertyModules modules) {
+    this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
-    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort);
+    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
   }
 
@@ -214,14 +225,17 @@ public final class ApplyPipeline {
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
     applyToBackend(dvsId, generation, ops);
+    int propertyChanges = deliverToModules(dvsId, generation, previousState, desired, ops);
     faults.reached(AgentFaults.BEFORE_PERSIST);
 
     long now = clock.millis();
     PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
         .setNonce(UUID.randomUUID().toString()).setDeadlineUnixMs(now + timeoutMs).setRevertToGeneration(revertTo)
         .build();
-    ChangeSummary summary = PortDiff.summarize(ops, previous.size());
+    ChangeSummary summary = PortDiff.summarize(ops, previous.size()).toBuilder()
+        .setPropertyChanges(propertyChanges).build();
     ApplyResponse response = ApplyResponse.newBuilder()
+        .addAllUnclaimedNamespaces(modules.unclaimed(desired))
         .setAppliedGeneration(generation)
         .setSummary(summary)
         .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start))
@@ -237,6 +251,7 @@ public final class ApplyPipeline {
     try {
       store.commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
+      modules.deliverUndo(desired, previousState);
       throw persistFailed(dvsId, generation, ops, e);
     }
     faults.reached(AgentFaults.AFTER_PERSIST);
@@ -280,6 +295,43 @@ public final class ApplyPipeline {
           "generation %d of DVS %s not applied: %s; the operations already done were undone",
           generation, dvsId, e.getMessage()), e);
     }
+  }
+
+  /**
+   * Hands the property changes to the modules; a refusing module fails the apply like the
+   * backend would: the switch is taken back and the answer is ABORTED. Returns how many
+   * effective values changed.
+   */
+  private int deliverToModules(String dvsId, long generation, HostSwitchState before, HostSwitchState after,
+      List<PortOp> ops) {
+    try {
+      return modules.deliver(before, after);
+    } catch (ModuleFailure e) {
+      SwitchplaneException failure = new SwitchplaneException(ErrorCode.ABORTED, String.format(
+          "generation %d of DVS %s not applied: %s; the switch was taken back", generation, dvsId, e.getMessage()), e);
+      try {
+        backend.apply(dvsId, PortDiff.inverse(ops));
+        if (backend.outlivesAgent()) {
+          store.clearJournal(dvsId);
+        }
+      } catch (BackendException undo) {
+        // The journal stays: the next start brings the backend back to the stored state.
+        LOG.error("DVS {}: cannot undo generation {} on the {} backend after a module refused it", dvsId, generation,
+            backend.name(), undo);
+        failure.addSuppressed(undo);
+      }
+      throw failure;
+    }
+  }
+
+  /** Gives every module the effective values of every switch; call once after {@link #recover()}. */
+  public void startModules(java.util.function.Function<String, ModuleContext> contexts) {
+    modules.start(contexts, switches().stream().map(AppliedSwitch::state).toList());
+  }
+
+  /** The property modules of this agent. */
+  public PropertyModules modules() {
+    return modules;
   }
 
   /**
