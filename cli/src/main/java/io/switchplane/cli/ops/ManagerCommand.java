@@ -5,6 +5,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.PropertyServiceGrpc;
+import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.OutputFormat;
 import java.util.concurrent.Callable;
@@ -27,18 +29,25 @@ public abstract class ManagerCommand implements Callable<Integer> {
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output = OutputFormat.table;
 
+  private ManagedChannel channel;
+
   /** Runs the verb against the manager; returns the exit code. */
   protected abstract int run(ManagerServiceBlockingStub manager);
 
   @Override
   public final Integer call() {
     String target = endpoint();
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     try {
       return run(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /** The manager's PropertyService on the same channel (valid inside {@link #run}). */
+  protected PropertyServiceBlockingStub properties() {
+    return PropertyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   protected boolean json() {
