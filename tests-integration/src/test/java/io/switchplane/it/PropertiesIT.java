@@ -123,6 +123,7 @@ class PropertiesIT {
         blob.toString()));
     stack.awaitInSync(dvsId, g, Duration.ofSeconds(30));
     assertThat(ok("prop", "get", "dvs1/port/p1").out()).contains("blob", "0x000102ff");
+    assertThat(ok("status", "dvs1").out()).contains("unclaimed namespaces: com.example.tenant");
 
     stack.close();
     stack = null;
