@@ -94,6 +94,20 @@ class PropertiesIT {
     assertThat(ok("prop", "get", "dvs1/port/p2", "--effective").out()).contains("rate-kbps", "500", "port group");
     assertThat(ok("prop", "get", "dvs1/port/p1", "--effective").out()).contains("50", "port");
     assertThat(ok("prop", "get", "dvs1").out()).contains("1000", "set");
+
+    // The watch relayed by the manager starts with what host-2's agent has: p3 and p4 at 500.
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forTarget(stack.managerEndpoint()).usePlaintext().build();
+    try {
+      java.util.Iterator<io.switchplane.api.v1.PublishedProperty> watch = io.switchplane.api.v1.PropertyServiceGrpc
+          .newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .watchPublished(io.switchplane.api.v1.GetPublishedRequest.newBuilder().setDvs("dvs1").setHost("host-2")
+              .setNamespace(QOS).build());
+      assertThat(watch.next().getValue().toStringUtf8()).startsWith("rate-kbps=500 ");
+      assertThat(watch.next().getEntity().getId()).isEqualTo("p4");
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   @Test
