@@ -7,7 +7,6 @@ import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.modules.ModuleContext;
-import io.switchplane.agent.modules.ModuleFailure;
 import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.metrics.Metrics;
@@ -76,6 +75,7 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
+  private final ModuleStep moduleStep;
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
@@ -100,6 +100,7 @@ public final class ApplyPipeline {
       java.util.concurrent.ScheduledExecutorService timers, String managementPort, PropertyModules modules) {
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.moduleStep = new ModuleStep(backend, store, modules);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
@@ -225,7 +226,7 @@ public final class ApplyPipeline {
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
     applyToBackend(dvsId, generation, ops);
-    int propertyChanges = deliverToModules(dvsId, generation, previousState, desired, ops);
+    int propertyChanges = moduleStep.deliver(dvsId, generation, previousState, desired, ops);
     faults.reached(AgentFaults.BEFORE_PERSIST);
 
     long now = clock.millis();
@@ -294,33 +295,6 @@ public final class ApplyPipeline {
       throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
           "generation %d of DVS %s not applied: %s; the operations already done were undone",
           generation, dvsId, e.getMessage()), e);
-    }
-  }
-
-  /**
-   * Hands the property changes to the modules; a refusing module fails the apply like the
-   * backend would: the switch is taken back and the answer is ABORTED. Returns how many
-   * effective values changed.
-   */
-  private int deliverToModules(String dvsId, long generation, HostSwitchState before, HostSwitchState after,
-      List<PortOp> ops) {
-    try {
-      return modules.deliver(before, after);
-    } catch (ModuleFailure e) {
-      SwitchplaneException failure = new SwitchplaneException(ErrorCode.ABORTED, String.format(
-          "generation %d of DVS %s not applied: %s; the switch was taken back", generation, dvsId, e.getMessage()), e);
-      try {
-        backend.apply(dvsId, PortDiff.inverse(ops));
-        if (backend.outlivesAgent()) {
-          store.clearJournal(dvsId);
-        }
-      } catch (BackendException undo) {
-        // The journal stays: the next start brings the backend back to the stored state.
-        LOG.error("DVS {}: cannot undo generation {} on the {} backend after a module refused it", dvsId, generation,
-            backend.name(), undo);
-        failure.addSuppressed(undo);
-      }
-      throw failure;
     }
   }
 
