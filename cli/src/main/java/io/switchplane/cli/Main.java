@@ -6,6 +6,8 @@ import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
+import io.switchplane.cli.ops.NamespaceCommand;
+import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
 import io.switchplane.cli.ops.RecoverCommand;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Command;
         "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
-        StatusCommand.class, EventsCommand.class, SnapshotCommand.class, RecoverCommand.class, BenchCommand.class})
+        StatusCommand.class, EventsCommand.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
+        PropCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

@@ -12,6 +12,11 @@ import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.grpc.HostAgentGrpcService;
 import io.switchplane.agent.grpc.AgentSnapshotGrpcService;
+import io.switchplane.agent.grpc.HostPropertyGrpcService;
+import io.switchplane.agent.modules.ModuleContext;
+import io.switchplane.agent.modules.PropertyModules;
+import io.switchplane.agent.modules.PublishedValues;
+import io.switchplane.agent.store.PublishedStore;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.store.RocksStateStore;
@@ -42,17 +47,20 @@ public final class HostAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
   /** The name the health service reports for the agent's API. */
   public static final String SERVICE_NAME = HostAgentServiceGrpc.SERVICE_NAME;
+  /** Largest request: a host state with its ports and up to 4 MiB of properties. */
+  private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
 
   private enum State { LATENT, STARTED, CLOSED }
 
   /** What start() built; one value, so that close() sees all of it or nothing. */
   private record Running(Server server, int port, ApplyPipeline pipeline, HealthStatusManager health,
-      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers) {}
+      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers, PublishedValues published) {}
 
   private final AgentConfig config;
   private final RocksDatabase sharedDb;
   private final String storePrefix;
   private final SharedNetty netty;
+  private final PropertyModules modules;
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
   private final AtomicReference<Running> running = new AtomicReference<>();
 
@@ -65,6 +73,7 @@ public final class HostAgent implements AutoCloseable {
     this.sharedDb = b.sharedDb;
     this.storePrefix = b.storePrefix;
     this.netty = b.netty;
+    this.modules = b.modules != null ? b.modules : PropertyModules.load();
     if (sharedDb == null && config.dataDir() == null) {
       throw new IllegalArgumentException("an agent needs a data dir or a shared store");
     }
@@ -85,18 +94,24 @@ public final class HostAgent implements AutoCloseable {
     ScheduledExecutorService ownedTimers = netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
     try {
       backend = Backends.create(config.backend(), config.dataDir(), config.ovsdb());
-      RocksStateStore store = new RocksStateStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
+      RocksDatabase db = sharedDb != null ? sharedDb : ownedDb;
+      RocksStateStore store = new RocksStateStore(db, storePrefix);
       ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), AgentFaults.fromSystemProperties(),
-          ownedTimers != null ? ownedTimers : netty.timers(), config.managementPort());
+          ownedTimers != null ? ownedTimers : netty.timers(), config.managementPort(), modules);
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();
+      PublishedValues published = new PublishedValues(new PublishedStore(db, storePrefix), Clock.systemUTC());
+      published.load();
+      String backendName = backend.name();
+      pipeline.startModules(ns -> new ModuleContext(config.label(), backendName,
+          java.util.Optional.ofNullable(config.ovsdb()), published.publisherFor(ns)));
       HealthStatusManager health = new HealthStatusManager();
-      SnapshotCopyStore copies = new SnapshotCopyStore(sharedDb != null ? sharedDb : ownedDb, storePrefix);
-      server = buildServer(pipeline, copies, health).start();
+      SnapshotCopyStore copies = new SnapshotCopyStore(db, storePrefix);
+      server = buildServer(pipeline, copies, health, published).start();
       health.setStatus("", ServingStatus.SERVING);
       health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers));
+      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers, published));
       LOG.info("host agent {} serving on {} with the {} backend, {} switches restored",
           config.label(), endpoint(), backend.name(), pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
@@ -117,10 +132,14 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health) {
+  private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health,
+      PublishedValues published) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new HostAgentGrpcService(pipeline, config.managementPort()))
+        .addService(new HostPropertyGrpcService(published))
         .addService(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName()))
+        // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.
@@ -132,6 +151,11 @@ public final class HostAgent implements AutoCloseable {
           .executor(netty.executor());
     }
     return builder.build();
+  }
+
+  /** What this agent's property modules published. */
+  public PublishedValues published() {
+    return started().published();
   }
 
   /** The port the agent listens on (the real one when configured with 0). */
@@ -206,6 +230,7 @@ public final class HostAgent implements AutoCloseable {
     private RocksDatabase sharedDb;
     private String storePrefix = "";
     private SharedNetty netty;
+    private PropertyModules modules;
 
     private Builder(AgentConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -221,6 +246,12 @@ public final class HostAgent implements AutoCloseable {
     /** Serve on netty's event loops and executor (owned by the caller) instead of the agent's own. */
     public Builder sharedNetty(SharedNetty netty) {
       this.netty = Objects.requireNonNull(netty, "netty");
+      return this;
+    }
+
+    /** Use these property modules instead of the ones ServiceLoader finds on the class path. */
+    public Builder modules(PropertyModules modules) {
+      this.modules = Objects.requireNonNull(modules, "modules");
       return this;
     }
 

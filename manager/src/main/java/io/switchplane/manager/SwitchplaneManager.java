@@ -20,6 +20,9 @@ import io.switchplane.manager.snapshot.Restores;
 import io.switchplane.manager.snapshot.SnapshotCatalog;
 import io.switchplane.manager.store.SnapshotStore;
 import java.time.Clock;
+import io.switchplane.manager.grpc.PropertyGrpcService;
+import io.switchplane.manager.service.PropertyService;
+import io.switchplane.manager.store.NamespaceStore;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.service.ConfigService;
@@ -110,6 +113,8 @@ public final class SwitchplaneManager implements AutoCloseable {
 
     DvsStore dvsStore = new DvsStore(client);
     dvsStore.ensureLayout();
+    NamespaceStore namespaceStore = new NamespaceStore(client, java.time.Clock.systemUTC());
+    namespaceStore.ensureLayout();
     HostStore hostStore = new HostStore(client, dvsStore);
     hostStore.start();
     opened.push(hostStore);
@@ -126,7 +131,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(),
         copyToAgents);
     opened.push(checkpoints);
-    service = new ConfigService(dvsStore, hostStore, pushEngine, new ConfigService.LeaderView() {
+    service = new ConfigService(dvsStore, hostStore, namespaceStore, pushEngine, new ConfigService.LeaderView() {
       @Override
       public String selfId() {
         return id;
@@ -148,6 +153,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         .addService(new ManagerGrpcService(service, pushEngine, this::info))
         .addService(new SnapshotGrpcService(catalog, restores, recovery))
+        .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
+            pushEngine.channels()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

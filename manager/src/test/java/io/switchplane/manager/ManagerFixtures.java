@@ -42,7 +42,20 @@ public final class ManagerFixtures {
   public static final Host H2 = Host.newBuilder().setId("host-2").setName("esx2").setEndpoint("127.0.0.1:1").build();
   public static final Host H3 = Host.newBuilder().setId("host-3").setName("esx3").setEndpoint("127.0.0.1:1").build();
 
+  private static final AtomicInteger ZK_NAMESPACES = new AtomicInteger();
+
   private ManagerFixtures() {}
+
+  /** A connected client of zk in a namespace of its own, so that each test starts from an empty tree. */
+  public static org.apache.curator.framework.CuratorFramework connect(org.apache.curator.test.TestingServer zk)
+      throws InterruptedException {
+    org.apache.curator.framework.CuratorFramework client = org.apache.curator.framework.CuratorFrameworkFactory
+        .builder().connectString(zk.getConnectString()).retryPolicy(new org.apache.curator.retry.RetryOneTime(100))
+        .namespace("test" + ZK_NAMESPACES.incrementAndGet()).build();
+    client.start();
+    assertThat(client.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return client;
+  }
 
   /** Looks up H1-H3 by id or name. */
   public static HostLookup hosts() {

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.cli.Main;
 import io.switchplane.cli.run.LocalStack;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -33,26 +30,8 @@ class CliIT {
     stack.close();
   }
 
-  /** What one CLI invocation printed and returned. */
-  private record Run(int exit, String out, String err) {}
-
-  private Run cli(String... args) {
-    CommandLine cmd = Main.commandLine();
-    StringWriter err = new StringWriter();
-    cmd.setErr(new PrintWriter(err, true));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    String[] withManager = new String[args.length + 2];
-    System.arraycopy(args, 0, withManager, 0, args.length);
-    withManager[args.length] = "--manager";
-    withManager[args.length + 1] = stack.managerEndpoint();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      int exit = cmd.execute(withManager);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
-    } finally {
-      System.setOut(original);
-    }
+  private Cli.Run cli(String... args) {
+    return Cli.run(stack.managerEndpoint(), args);
   }
 
   @Test
@@ -63,14 +42,14 @@ class CliIT {
     assertThat(cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-1",
         "--vm", "4211-aa", "--mac", "00:50:56:00:00:01", "--vlan", "101").exit()).isZero();
 
-    Run list = cli("port", "list", "dvs1");
+    Cli.Run list = cli("port", "list", "dvs1");
     assertThat(list.exit()).isZero();
     assertThat(list.out()).contains("KEY", "p1", "web", "host-1", "vm 4211-aa 00:50:56:00:00:01", "vlan=101");
 
-    Run json = cli("portgroup", "list", "dvs1", "--output", "json");
+    Cli.Run json = cli("portgroup", "list", "dvs1", "--output", "json");
     assertThat(json.out()).contains("\"portGroups\"", "\"name\": \"web\"", "\"accessId\": 100");
 
-    Run show = cli("dvs", "show", "dvs1");
+    Cli.Run show = cli("dvs", "show", "dvs1");
     assertThat(show.out()).contains("generation:     4", "host-1", "uplink1=vmnic0");
 
     assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200").exit()).isZero();
@@ -88,16 +67,16 @@ class CliIT {
         + "{\"createPort\": {\"key\": \"p1\", \"portGroupId\": \"web\", \"hostId\": \"host-1\"}},"
         + "{\"createPort\": {\"key\": \"p2\", \"portGroupId\": \"web\", \"hostId\": \"host-2\"}}]}");
 
-    Run atomic = cli("change", change.toString(), "--mode", "atomic", "--confirm-timeout", "5s");
+    Cli.Run atomic = cli("change", change.toString(), "--mode", "atomic", "--confirm-timeout", "5s");
     assertThat(atomic.exit()).as(atomic.err()).isZero();
     assertThat(atomic.out()).contains("COMMITTED", "generation 5", "2 host(s) applied and confirmed");
 
     assertThat(cli("status", "dvs1", "--watch", "--until-in-sync").exit()).isZero();
-    Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
+    Cli.Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
     assertThat(history.out()).contains("GENERATION", "OUTCOME", "confirmed");
     assertThat(cli("events", "--dvs", "dvs1").out()).contains("atomic-committed", "confirmed", "host=host-1");
 
-    Run badTimeout = cli("change", change.toString(), "--confirm-timeout", "1s");
+    Cli.Run badTimeout = cli("change", change.toString(), "--confirm-timeout", "1s");
     assertThat(badTimeout.exit()).isNotZero();
     assertThat(badTimeout.err()).contains("INVALID_ARGUMENT", "confirm timeout");
     assertThat(cli("change", change.toString(), "--mode", "sometimes").err()).contains("--mode must be atomic");
@@ -106,20 +85,20 @@ class CliIT {
   @Test
   void errorsGoToStderrWithTheStatusAndANonZeroExit() {
     cli("dvs", "create", "dvs1");
-    Run badVlan = cli("portgroup", "create", "dvs1", "web", "--vlan", "5000");
+    Cli.Run badVlan = cli("portgroup", "create", "dvs1", "web", "--vlan", "5000");
     assertThat(badVlan.exit()).isNotZero();
     assertThat(badVlan.err()).contains("INVALID_ARGUMENT", "VLAN 5000 is outside 1-4094");
     assertThat(badVlan.out()).isEmpty();
 
-    Run notMember = cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-2");
+    Cli.Run notMember = cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-2");
     assertThat(notMember.exit()).isNotZero();
     assertThat(notMember.err()).containsAnyOf("NOT_FOUND", "FAILED_PRECONDITION");
 
-    Run unknown = cli("dvs", "show", "nope");
+    Cli.Run unknown = cli("dvs", "show", "nope");
     assertThat(unknown.exit()).isNotZero();
     assertThat(unknown.err()).contains("NOT_FOUND", "nope");
 
-    Run garbage = cli("portgroup", "create", "dvs1", "web", "--vlan", "trunk:x");
+    Cli.Run garbage = cli("portgroup", "create", "dvs1", "web", "--vlan", "trunk:x");
     assertThat(garbage.err()).contains("INVALID_ARGUMENT", "trunk:10-20,30");
   }
 
@@ -133,7 +112,7 @@ class CliIT {
           {"createPortGroup": {"name": "app", "policy": {"vlan": {"value": {"accessId": 300}}}}},
           {"createPort": {"key": "p7", "portGroupId": "app", "hostId": "host-1"}}]}
         """);
-    Run ok = cli("change", good.toString(), "--expected-generation", "2");
+    Cli.Run ok = cli("change", good.toString(), "--expected-generation", "2");
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("committed 2 operation(s)", "generation 3", "1 host(s)");
 
@@ -143,14 +122,14 @@ class CliIT {
           {"createPortGroup": {"name": "other"}},
           {"createPort": {"key": "p7", "portGroupId": "other", "hostId": "host-1"}}]}
         """);
-    Run duplicate = cli("change", bad.toString());
+    Cli.Run duplicate = cli("change", bad.toString());
     assertThat(duplicate.exit()).isNotZero();
     assertThat(duplicate.err()).contains("ALREADY_EXISTS", "p7");
     assertThat(cli("portgroup", "list", "dvs1").out()).doesNotContain("other");
 
-    Run stale = cli("change", good.toString(), "--expected-generation", "2");
+    Cli.Run stale = cli("change", good.toString(), "--expected-generation", "2");
     assertThat(stale.err()).contains("ABORTED");
-    Run notJson = cli("change", dir.resolve("missing.json").toString());
+    Cli.Run notJson = cli("change", dir.resolve("missing.json").toString());
     assertThat(notJson.err()).contains("INVALID_ARGUMENT", "cannot read");
     assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     3");
   }

@@ -3,9 +3,12 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.backend.OvsBackend;
+import io.switchplane.agent.backend.OvsPolicing.Policing;
+import io.switchplane.agent.backend.OvsPolicing;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.BlockedSetting;
 import io.switchplane.api.v1.Dvs;
@@ -16,6 +19,7 @@ import io.switchplane.api.v1.MtuSetting;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanRange;
 import io.switchplane.api.v1.VlanSetting;
@@ -35,11 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The ovs backend against a real Open vSwitch (userspace datapath) of the test's own, in a
  * network namespace of its own: ports become internal ports with the right tag, trunks and MTU;
  * an apply is one OVSDB transaction (a refused one changes nothing); the agent reads OVS back,
- * sees a change made by hand as drift and rectifies it; ports it did not create are left alone.
+ * sees a change made by hand as drift and rectifies it; ports it did not create are left alone;
+ * the qos property module turns a port's effective rate into OVS ingress policing.
  */
 class OvsBackendIT {
   private static final String DVS_ID = "5e1f0c2a-0000-4000-8000-000000000001";
   private static final String HOST = "esx-ovs";
+  private static final String QOS_DVS = "5e1f0c2a-0000-4000-8000-000000000005";
+  private static final String QOS = "io.switchplane.qos";
 
   @TempDir Path dir;
   private OvsInstance ovs;
@@ -160,5 +167,42 @@ class OvsBackendIT {
     assertThat(get("port", web, "tag")).isEqualTo("100");
     assertThat(get("port", trunk, "trunks")).isEqualTo("[10, 11, 12, 20]");
     assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+  }
+
+  private static PropertyEntry rate(String kbps) {
+    return PropertyEntry.newBuilder().setNamespace(QOS).setKey("rate-kbps").setValue(ByteString.copyFromUtf8(kbps))
+        .build();
+  }
+
+  /** Port group web with rate groupRate (none when null), ports w1 (inherits) and w2 (its own 50). */
+  private static HostSwitchState qosState(long generation, String groupRate) {
+    Dvs dvs = Dvs.newBuilder().setId(QOS_DVS).setName("qos-dvs").setGeneration(generation).addUplinks("uplink1")
+        .setMtu(1500).addMembers(HostMember.newBuilder().setHostId(HOST)).build();
+    PortGroup.Builder web = PortGroup.newBuilder().setId("web").setDvsId(QOS_DVS).setName("web");
+    if (groupRate != null) {
+      web.addProperties(rate(groupRate));
+    }
+    return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true).addPortGroups(web)
+        .addPorts(Port.newBuilder().setKey("w1").setDvsId(QOS_DVS).setPortGroupId("web").setHostId(HOST))
+        .addPorts(Port.newBuilder().setKey("w2").setDvsId(QOS_DVS).setPortGroupId("web").setHostId(HOST)
+            .addProperties(rate("50")))
+        .build();
+  }
+
+  @Test
+  void qosModuleTurnsTheInheritedRateIntoIngressPolicing_theGroupRateIsInheritedTheOverrideWinsAndRemovingTheGroupRateTurnsPolicingOff() throws Exception {
+    OvsPolicing read = new OvsPolicing(ovs.db());
+    confirmQos(qosState(1, "500"));
+    assertThat(read.read(QOS_DVS, "w1")).isEqualTo(new Policing(500, 50));
+    assertThat(read.read(QOS_DVS, "w2")).isEqualTo(new Policing(50, 5));
+
+    confirmQos(qosState(2, null));
+    assertThat(read.read(QOS_DVS, "w1")).isEqualTo(new Policing(0, 0));
+    assertThat(read.read(QOS_DVS, "w2")).isEqualTo(new Policing(50, 5));
+  }
+
+  private void confirmQos(HostSwitchState s) {
+    ApplyResponse r = agent.pipeline().apply(s);
+    agent.pipeline().confirm(QOS_DVS, r.getAppliedGeneration(), r.getNonce());
   }
 }

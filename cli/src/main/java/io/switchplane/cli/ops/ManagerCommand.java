@@ -6,6 +6,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.SnapshotServiceGrpc;
+import io.switchplane.api.v1.PropertyServiceGrpc;
+import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.OutputFormat;
 import java.util.concurrent.Callable;
@@ -47,6 +49,11 @@ public abstract class ManagerCommand implements Callable<Integer> {
   /** The manager's snapshot API on the same connection (snapshots of large switches take longer than a call). */
   protected SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshots() {
     return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+  }
+
+  /** The manager's PropertyService on the same channel (valid inside {@link #run}). */
+  protected PropertyServiceBlockingStub properties() {
+    return PropertyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   protected boolean json() {

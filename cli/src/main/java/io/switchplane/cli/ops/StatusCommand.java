@@ -60,7 +60,9 @@ public final class StatusCommand extends ManagerCommand {
       t.row(h.getDvsName(), h.getHostName(), Describe.state(h.getState()), h.getDesiredGeneration(),
           h.getAppliedGeneration(), h.getAttempts(),
           h.getLastPushUnixMs() == 0 ? "-" : Instant.ofEpochMilli(h.getLastPushUnixMs()).toString(),
-          h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError());
+          (h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError())
+              + (h.getUnclaimedNamespacesCount() == 0 ? ""
+                  : " unclaimed namespaces: " + String.join(",", h.getUnclaimedNamespacesList())));
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {

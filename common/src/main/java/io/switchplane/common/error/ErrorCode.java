@@ -10,6 +10,10 @@ public enum ErrorCode {
   ALREADY_EXISTS,
   /** The request is well formed but the current state forbids it (in use, not a member, too old). */
   FAILED_PRECONDITION,
+  /** A limit was reached (too many keys, too many bytes); the message gives the numbers. */
+  RESOURCE_EXHAUSTED,
+  /** The caller may not do this (a reserved name). */
+  PERMISSION_DENIED,
   /** A concurrent change won: the expected generation or version is stale. Retry on fresh state. */
   ABORTED,
   /** The service cannot serve this now (not the leader, a dependency is down). */

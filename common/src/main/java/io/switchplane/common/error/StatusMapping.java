@@ -37,6 +37,8 @@ public final class StatusMapping {
       case NOT_FOUND -> Status.NOT_FOUND;
       case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+      case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case ABORTED -> Status.ABORTED;
       case UNAVAILABLE -> Status.UNAVAILABLE;
       case INTERNAL -> Status.INTERNAL;
@@ -49,6 +51,8 @@ public final class StatusMapping {
       case NOT_FOUND -> ErrorCode.NOT_FOUND;
       case ALREADY_EXISTS -> ErrorCode.ALREADY_EXISTS;
       case FAILED_PRECONDITION -> ErrorCode.FAILED_PRECONDITION;
+      case RESOURCE_EXHAUSTED -> ErrorCode.RESOURCE_EXHAUSTED;
+      case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
       case ABORTED -> ErrorCode.ABORTED;
       case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
       default -> ErrorCode.INTERNAL;

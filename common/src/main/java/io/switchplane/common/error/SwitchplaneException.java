@@ -38,6 +38,14 @@ public class SwitchplaneException extends RuntimeException {
     return new SwitchplaneException(ErrorCode.FAILED_PRECONDITION, String.format(format, args));
   }
 
+  public static SwitchplaneException exhausted(String format, Object... args) {
+    return new SwitchplaneException(ErrorCode.RESOURCE_EXHAUSTED, String.format(format, args));
+  }
+
+  public static SwitchplaneException denied(String format, Object... args) {
+    return new SwitchplaneException(ErrorCode.PERMISSION_DENIED, String.format(format, args));
+  }
+
   public static SwitchplaneException aborted(String format, Object... args) {
     return new SwitchplaneException(ErrorCode.ABORTED, String.format(format, args));
   }

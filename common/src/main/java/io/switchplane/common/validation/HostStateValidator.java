@@ -5,6 +5,7 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.properties.PropertyRules;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -32,12 +33,17 @@ public final class HostStateValidator {
       return;
     }
     ModelValidator.validateDvsSettings(state.getDvs());
+    PropertyRules.validateEntries("DVS " + state.getDvs().getId(), state.getDvs().getPropertiesList());
+    for (var m : state.getDvs().getMembersList()) {
+      PropertyRules.validateEntries("host " + m.getHostId(), m.getPropertiesList());
+    }
     Map<String, PortGroup> groups = new HashMap<>();
     for (PortGroup pg : state.getPortGroupsList()) {
       if (groups.put(pg.getId(), pg) != null) {
         throw invalid("host state lists port group %s twice", pg.getId());
       }
       ModelValidator.validatePortGroup(state.getDvs(), pg);
+      PropertyRules.validateEntries("port group " + pg.getId(), pg.getPropertiesList());
     }
     Set<String> keys = new HashSet<>();
     for (Port port : state.getPortsList()) {
@@ -54,6 +60,12 @@ public final class HostStateValidator {
             port.getKey(), port.getHostId(), state.getHostId());
       }
       ModelValidator.validatePort(state.getDvs(), pg, port);
+      PropertyRules.validateEntries("port " + port.getKey(), port.getPropertiesList());
+    }
+    long bytes = PropertyRules.bytes(state);
+    if (bytes > PropertyRules.MAX_BYTES_PER_HOST_STATE) {
+      throw invalid("host state of DVS %s carries %,d bytes of properties, the limit is %,d",
+          state.getDvs().getId(), bytes, PropertyRules.MAX_BYTES_PER_HOST_STATE);
     }
   }
 }

@@ -6,6 +6,8 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
+import io.switchplane.agent.modules.ModuleContext;
+import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
@@ -72,6 +74,8 @@ public final class ApplyPipeline {
   private final Metrics metrics;
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private final PropertyModules modules;
+  private final ModuleStep moduleStep;
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
@@ -88,13 +92,21 @@ public final class ApplyPipeline {
    */
   public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
       java.util.concurrent.ScheduledExecutorService timers, String managementPort) {
+    this(backend, store, clock, faults, timers, managementPort, PropertyModules.none());
+  }
+
+  /** @param modules the property modules every apply and rollback reaches */
+  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers, String managementPort, PropertyModules modules) {
+    this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.moduleStep = new ModuleStep(backend, store, modules);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
-    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort);
+    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
   }
 
@@ -214,14 +226,17 @@ public final class ApplyPipeline {
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
     applyToBackend(dvsId, generation, ops);
+    int propertyChanges = moduleStep.deliver(dvsId, generation, previousState, desired, ops);
     faults.reached(AgentFaults.BEFORE_PERSIST);
 
     long now = clock.millis();
     PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
         .setNonce(UUID.randomUUID().toString()).setDeadlineUnixMs(now + timeoutMs).setRevertToGeneration(revertTo)
         .build();
-    ChangeSummary summary = PortDiff.summarize(ops, previous.size());
+    ChangeSummary summary = PortDiff.summarize(ops, previous.size()).toBuilder()
+        .setPropertyChanges(propertyChanges).build();
     ApplyResponse response = ApplyResponse.newBuilder()
+        .addAllUnclaimedNamespaces(modules.unclaimed(desired))
         .setAppliedGeneration(generation)
         .setSummary(summary)
         .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start))
@@ -237,6 +252,7 @@ public final class ApplyPipeline {
     try {
       store.commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
+      modules.deliverUndo(desired, previousState);
       throw persistFailed(dvsId, generation, ops, e);
     }
     faults.reached(AgentFaults.AFTER_PERSIST);
@@ -280,6 +296,16 @@ public final class ApplyPipeline {
           "generation %d of DVS %s not applied: %s; the operations already done were undone",
           generation, dvsId, e.getMessage()), e);
     }
+  }
+
+  /** Gives every module the effective values of every switch; call once after {@link #recover()}. */
+  public void startModules(java.util.function.Function<String, ModuleContext> contexts) {
+    modules.start(contexts, switches().stream().map(AppliedSwitch::state).toList());
+  }
+
+  /** The property modules of this agent. */
+  public PropertyModules modules() {
+    return modules;
   }
 
   /**

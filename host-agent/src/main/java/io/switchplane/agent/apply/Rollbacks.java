@@ -6,6 +6,7 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyOutcome;
@@ -55,8 +56,11 @@ final class Rollbacks {
   /** The port carrying the agent's management address, recovered on a clone instead of a revert (null: revert). */
   private final String managementPort;
 
+  private final PropertyModules modules;
+
   Rollbacks(SwitchBackend backend, StateStore store, Clock clock, ScheduledExecutorService timers,
-      Function<String, Slot> slots, AgentMetrics metrics, String managementPort) {
+      Function<String, Slot> slots, AgentMetrics metrics, String managementPort, PropertyModules modules) {
+    this.modules = modules;
     this.metrics = metrics;
     this.managementPort = managementPort;
     this.backend = backend;
@@ -203,6 +207,7 @@ final class Rollbacks {
       throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot roll back DVS " + dvsId + " to generation "
           + target + " on the " + backend.name() + " backend: " + e.getMessage(), e);
     }
+    modules.deliverUndo(current.state(), restored);
     long now = clock.millis();
     ChangeSummary summary = PortDiff.summarize(ops, current.effective().size());
     RollbackEvent event = RollbackEvent.newBuilder().setGeneration(pending.getGeneration())

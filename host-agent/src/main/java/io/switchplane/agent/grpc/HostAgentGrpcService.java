@@ -113,6 +113,8 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
           .setBackend(pipeline.backend().name())
           .setConfirmedGeneration(pipeline.confirmedGeneration(applied.dvsId()));
       pipeline.pending(applied.dvsId()).ifPresent(out::setPending);
+      out.addAllUnclaimedNamespaces(pipeline.modules().unclaimed(applied.state()))
+          .addAllClaimedNamespaces(pipeline.modules().claimed());
       pipeline.lastRollback(applied.dvsId()).ifPresent(out::setLastRollback);
       out.addAllDriftedPortKeys(ApplyPipeline.drift(applied, backendPorts));
       pipeline.hostLocalManagement(applied.dvsId(), managementPort).ifPresent(out::setHostLocalManagement);

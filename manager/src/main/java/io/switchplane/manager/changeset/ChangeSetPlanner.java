@@ -47,15 +47,22 @@ public final class ChangeSetPlanner {
   public static final List<String> DEFAULT_UPLINKS = List.of("uplink1", "uplink2");
 
   private final HostLookup hosts;
+  private final NamespaceLookup namespaces;
   private final Supplier<String> ids;
 
-  public ChangeSetPlanner(HostLookup hosts) {
-    this(hosts, () -> UUID.randomUUID().toString());
+  public ChangeSetPlanner(HostLookup hosts, NamespaceLookup namespaces) {
+    this(hosts, namespaces, () -> UUID.randomUUID().toString());
+  }
+
+  /** A planner that knows no property namespace (every property op is refused). */
+  public ChangeSetPlanner(HostLookup hosts, Supplier<String> ids) {
+    this(hosts, ns -> false, ids);
   }
 
   /** ids supplies the ids of new port groups (tests pass a predictable one). */
-  public ChangeSetPlanner(HostLookup hosts, Supplier<String> ids) {
+  public ChangeSetPlanner(HostLookup hosts, NamespaceLookup namespaces, Supplier<String> ids) {
     this.hosts = Objects.requireNonNull(hosts, "hosts");
+    this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.ids = Objects.requireNonNull(ids, "ids");
   }
 
@@ -64,7 +71,8 @@ public final class ChangeSetPlanner {
    * {@link #DEFAULT_UPLINKS}, MTU 1500), the given id, generation 1 and no members; validated.
    */
   public static Dvs newDvs(String id, Dvs requested) {
-    Dvs.Builder b = requested.toBuilder().clearMembers().clearGenerationBase().setId(id).setGeneration(1);
+    Dvs.Builder b = requested.toBuilder().clearMembers().clearProperties().clearGenerationBase().setId(id)
+        .setGeneration(1);
     if (b.getUplinksCount() == 0) {
       b.addAllUplinks(DEFAULT_UPLINKS);
     }
@@ -112,11 +120,25 @@ public final class ChangeSetPlanner {
     private final Set<String> touchedPorts = new LinkedHashSet<>();
     private final List<String> portGroupIds = new ArrayList<>();
     private final MemberIds memberIds = new MemberIds();
+    private final PropertyPlanning properties;
 
     Work(DvsConfig before) {
       this.before = before;
       this.b = before.toBuilder();
       this.portsByGroup = new PortGroupIndex(b.ports());
+      this.properties = new PropertyPlanning(namespaces, b, this::portGroup, this::memberId, touchedGroups::add,
+          touchedPorts::add);
+    }
+
+    private String memberId(String ref) {
+      if (ref.isEmpty()) {
+        throw invalid("host missing: give the id or name of a member host");
+      }
+      String id = isMember(ref) ? ref : host(ref).getId();
+      if (!isMember(id)) {
+        throw notFound("host '%s' is not a member of DVS '%s'", ref, b.dvs().getName());
+      }
+      return id;
     }
 
     /** Whether hostId is a member of the DVS as planned so far (a set lookup, see {@link MemberIds}). */
@@ -137,8 +159,10 @@ public final class ChangeSetPlanner {
         case DELETE_PORT -> deletePort(op.getDeletePort());
         case ADD_MEMBER -> addMember(op.getAddMember());
         case REMOVE_MEMBER -> removeMember(op.getRemoveMember());
+        case PROPERTY -> properties.apply(op.getProperty());
         case OP_NOT_SET -> throw invalid("empty operation: set one of update_dvs, create_port_group, "
-            + "update_port_group, delete_port_group, create_port, update_port, delete_port, add_member, remove_member");
+            + "update_port_group, delete_port_group, create_port, update_port, delete_port, add_member, "
+            + "remove_member, property");
       }
     }
 
@@ -183,7 +207,8 @@ public final class ChangeSetPlanner {
 
     private void createPortGroup(PortGroup requested) {
       String id = ids.get();
-      PortGroup pg = requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).build();
+      // Properties change only through property ops.
+      PortGroup pg = requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).clearProperties().build();
       requireFreeGroupName(pg.getName(), null);
       ModelValidator.validatePortGroup(b.dvs(), pg);
       b.portGroups().put(id, pg);
@@ -196,7 +221,8 @@ public final class ChangeSetPlanner {
       if (settings == null) {
         throw invalid("port group '%s': settings missing", current.getName());
       }
-      PortGroup pg = settings.toBuilder().setId(current.getId()).setDvsId(current.getDvsId()).build();
+      PortGroup pg = settings.toBuilder().setId(current.getId()).setDvsId(current.getDvsId())
+          .clearProperties().addAllProperties(current.getPropertiesList()).build();
       requireFreeGroupName(pg.getName(), current.getId());
       ModelValidator.validatePortGroup(b.dvs(), pg);
       Set<String> keys = portsByGroup.keysOf(pg.getId());
@@ -255,7 +281,9 @@ public final class ChangeSetPlanner {
         throw invalid("port '%s': port group missing (give its id or name)", key);
       }
       PortGroup pg = portGroup(requested.getPortGroupId());
-      Port.Builder port = requested.toBuilder().setKey(key).setDvsId(b.dvs().getId()).setPortGroupId(pg.getId());
+      Port existing = b.ports().get(key);
+      Port.Builder port = requested.toBuilder().setKey(key).setDvsId(b.dvs().getId()).setPortGroupId(pg.getId())
+          .clearProperties().addAllProperties(existing == null ? List.of() : existing.getPropertiesList());
       if (!requested.getHostId().isEmpty()) {
         Host host = host(requested.getHostId());
         if (!isMember(host.getId())) {
@@ -294,7 +322,7 @@ public final class ChangeSetPlanner {
       if (isMember(host.getId())) {
         throw alreadyExists("host '%s' is already a member of DVS '%s'", host.getName(), b.dvs().getName());
       }
-      HostMember member = requested.toBuilder().setHostId(host.getId()).build();
+      HostMember member = requested.toBuilder().setHostId(host.getId()).clearProperties().build();
       ModelValidator.validateMember(b.dvs(), member, host.getName());
       Dvs dvs = b.dvs();
       b.dvs(dvs.toBuilder().addMembers(member).build());
@@ -333,6 +361,7 @@ public final class ChangeSetPlanner {
     Plan finish() {
       Dvs afterDvs = b.dvs().toBuilder().setGeneration(before.generation() + 1).build();
       DvsConfig after = b.dvs(afterDvs).build();
+      properties.checkHostTotals(after, this::hostName);
       List<EntityWrite> writes = new ArrayList<>();
       for (String id : touchedGroups) {
         PortGroup was = before.portGroups().get(id);

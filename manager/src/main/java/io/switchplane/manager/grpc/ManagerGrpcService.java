@@ -85,8 +85,6 @@ import io.switchplane.manager.service.ConfigService.CommitResult;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operator API: a thin adapter from the wire contract to {@link ConfigService} and
@@ -95,7 +93,6 @@ import org.slf4j.LoggerFactory;
  * {@link StatusMapping#toStatus}; no status logic lives anywhere else.
  */
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
-  private static final Logger LOG = LoggerFactory.getLogger(ManagerGrpcService.class);
   private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
 
   private final ConfigService service;
@@ -426,7 +423,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
   private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-    GrpcCalls.unary(out, call);
+    Unary.call(out, call);
   }
 
 }

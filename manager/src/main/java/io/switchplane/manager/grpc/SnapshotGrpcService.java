@@ -1,6 +1,7 @@
 package io.switchplane.manager.grpc;
 
-import static io.switchplane.manager.grpc.GrpcCalls.unary;
+import static io.switchplane.manager.grpc.Unary.call;
+import static io.switchplane.manager.grpc.Unary.required;
 
 import io.grpc.stub.StreamObserver;
 import io.switchplane.api.v1.CreateSnapshotRequest;
@@ -40,25 +41,25 @@ public final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServi
 
   @Override
   public void createSnapshot(CreateSnapshotRequest r, StreamObserver<CreateSnapshotResponse> out) {
-    unary(out, () -> CreateSnapshotResponse.newBuilder()
+    call(out, () -> CreateSnapshotResponse.newBuilder()
         .setSnapshot(catalog.create(required(r.getDvs(), "dvs"), r.getName())).build());
   }
 
   @Override
   public void listSnapshots(ListSnapshotsRequest r, StreamObserver<ListSnapshotsResponse> out) {
-    unary(out, () -> ListSnapshotsResponse.newBuilder()
+    call(out, () -> ListSnapshotsResponse.newBuilder()
         .addAllSnapshots(catalog.list(r.getDvs(), r.getIncludeCheckpoints())).build());
   }
 
   @Override
   public void getSnapshot(GetSnapshotRequest r, StreamObserver<GetSnapshotResponse> out) {
-    unary(out, () -> GetSnapshotResponse.newBuilder()
+    call(out, () -> GetSnapshotResponse.newBuilder()
         .setSnapshot(catalog.get(catalog.find(r.getSnapshot(), r.getDvs()))).build());
   }
 
   @Override
   public void deleteSnapshot(DeleteSnapshotRequest r, StreamObserver<DeleteSnapshotResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       catalog.delete(catalog.find(r.getSnapshot(), r.getDvs()));
       return DeleteSnapshotResponse.getDefaultInstance();
     });
@@ -66,13 +67,13 @@ public final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServi
 
   @Override
   public void importSnapshot(ImportSnapshotRequest r, StreamObserver<ImportSnapshotResponse> out) {
-    unary(out, () -> ImportSnapshotResponse.newBuilder()
+    call(out, () -> ImportSnapshotResponse.newBuilder()
         .setSnapshot(catalog.importFile(r.getFile().toByteArray(), r.getName())).build());
   }
 
   @Override
   public void diffSnapshots(DiffSnapshotsRequest r, StreamObserver<DiffSnapshotsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       SnapshotInfo from = catalog.find(required(r.getFrom(), "from"), r.getDvs());
       if (r.getCurrent() == !r.getTo().isEmpty()) {
         throw SwitchplaneException.invalid("give either to (another snapshot) or current, not %s",
@@ -86,18 +87,11 @@ public final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServi
 
   @Override
   public void restoreSnapshot(RestoreSnapshotRequest r, StreamObserver<RestoreSnapshotResponse> out) {
-    unary(out, () -> restores.restore(r));
+    call(out, () -> restores.restore(r));
   }
 
   @Override
   public void recoverFromAgents(RecoverFromAgentsRequest r, StreamObserver<RecoverFromAgentsResponse> out) {
-    unary(out, () -> recovery.recover(r));
-  }
-
-  private static String required(String value, String field) {
-    if (value.isEmpty()) {
-      throw SwitchplaneException.invalid("%s is required", field);
-    }
-    return value;
+    call(out, () -> recovery.recover(r));
   }
 }

@@ -334,6 +334,7 @@ final class HostPusher implements PushDispatcher.Task {
       }
     }
     if (record) {
+      ctx.book().unclaimed(dvsId, hostId, response.getUnclaimedNamespacesList());
       ctx.book().awaitingConfirm(dvsId, hostId, generation, response.getSummary(), System.currentTimeMillis(),
           response.getConfirmDeadlineUnixMs());
       if (!response.getAlreadyApplied()) {

@@ -103,6 +103,11 @@ public final class HostStatusBook {
     });
   }
 
+  /** The property namespaces the host's last apply said no module there claims. */
+  public void unclaimed(String dvsId, String hostId, java.util.List<String> namespaces) {
+    update(dvsId, hostId, (book, e) -> e.unclaimed = java.util.List.copyOf(namespaces));
+  }
+
   /**
    * The push of the state of generation sent is done and confirmed (summary: what it changed,
    * null to keep the one recorded at apply). The host is IN_SYNC when sent is at least the
@@ -356,6 +361,7 @@ public final class HostStatusBook {
       if (e.lastSummary != null) {
         b.setLastSummary(e.lastSummary);
       }
+      b.addAllUnclaimedNamespaces(e.unclaimed);
       if (e.lastRollback != null) {
         b.setLastRollback(e.lastRollback);
       }
@@ -380,6 +386,7 @@ public final class HostStatusBook {
     private int attempts;
     private long lastPushMs;
     private ChangeSummary lastSummary;
+    private java.util.List<String> unclaimed = java.util.List.of();
     private long confirmDeadlineMs;
     private java.util.List<String> drifted = java.util.List.of();
     private io.switchplane.api.v1.RollbackEvent lastRollback;

@@ -89,6 +89,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this(hosts, settings, new AgentChannels(), true);
   }
 
+  /** The channels to the agents (for calls beside pushes, e.g. reading what modules published). */
+  public AgentChannels channels() {
+    return channels;
+  }
+
   /** An engine using shared agent channels, which the caller closes. Does no I/O. */
   public PushEngine(HostDirectory hosts, PushSettings settings, AgentChannels channels) {
     this(hosts, settings, channels, false);

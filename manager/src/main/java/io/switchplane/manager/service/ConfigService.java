@@ -10,6 +10,7 @@ import io.switchplane.api.v1.Host;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
+import io.switchplane.manager.changeset.NamespaceLookup;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.AffectedHosts;
@@ -104,15 +105,22 @@ public final class ConfigService {
   }
 
   public ConfigService(DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
-    this(store, hosts, listener, leaderView, CommitHook.NONE);
+    this(store, hosts, ns -> false, listener, leaderView, CommitHook.NONE);
   }
 
-  public ConfigService(DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView,
-      CommitHook hook) {
+  /** @param namespaces the registered property namespaces (property ops name one) */
+  public ConfigService(DvsStore store, HostStore hosts, NamespaceLookup namespaces, CommitListener listener,
+      LeaderView leaderView) {
+    this(store, hosts, namespaces, listener, leaderView, CommitHook.NONE);
+  }
+
+  /** @param hook told of every change set (the implicit checkpoints) */
+  public ConfigService(DvsStore store, HostStore hosts, NamespaceLookup namespaces, CommitListener listener,
+      LeaderView leaderView, CommitHook hook) {
     this.store = Objects.requireNonNull(store, "store");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
-    this.planner = new ChangeSetPlanner(hosts);
+    this.planner = new ChangeSetPlanner(hosts, namespaces);
     this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties());
     this.hook = Objects.requireNonNull(hook, "hook");
@@ -381,6 +389,11 @@ public final class ConfigService {
   }
 
   // ---- helpers ----
+
+  /** UNAVAILABLE (naming the leader) unless this manager leads: for writes outside change sets. */
+  public void checkLeader() {
+    requireLeader();
+  }
 
   private LeaderState requireLeader() {
     LeaderState state = leader;

@@ -14,6 +14,7 @@ import java.util.zip.CRC32;
  * /switchplane/index/dvs-names/&lt;name&gt;              DVS id (UTF-8)
  * /switchplane/hosts/&lt;hostId&gt;                      Host
  * /switchplane/index/host-names/&lt;name&gt;             host id (UTF-8)
+ * /switchplane/namespaces/&lt;name&gt;                 PropertyNamespace (registered property namespaces)
  * /switchplane/leader                              Curator LeaderLatch
  * /switchplane/snapshots/&lt;dvsId&gt;/&lt;snapId&gt;           SnapshotInfo (the snapshot exists iff this does)
  * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
@@ -31,6 +32,8 @@ public final class StoreLayout {
   public static final String DVS_NAMES = ROOT + "/index/dvs-names";
   public static final String HOST_NAMES = ROOT + "/index/host-names";
   public static final String LEADER = ROOT + "/leader";
+  /** Registered property namespaces, one znode each. */
+  public static final String NAMESPACES = ROOT + "/namespaces";
   /** Decision records of atomic change sets, one per DVS. */
   public static final String TXN = ROOT + "/txn";
   public static final int PORT_BUCKETS = 32;
@@ -104,6 +107,10 @@ public final class StoreLayout {
 
   public static String host(String hostId) {
     return HOSTS + "/" + hostId;
+  }
+
+  public static String namespace(String name) {
+    return NAMESPACES + "/" + name;
   }
 
   public static String hostName(String name) {

@@ -24,11 +24,7 @@ import io.switchplane.manager.store.StoreLayout;
 import io.switchplane.manager.store.ZkTxn;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.Test;
 
 /** The store side against a real ZooKeeper (Curator's TestingServer), one namespace per test. */
 class ConfigServiceStoreTest {
-  private static final AtomicInteger NAMESPACES = new AtomicInteger();
   private static TestingServer zk;
 
   private CuratorFramework client;
@@ -60,10 +55,7 @@ class ConfigServiceStoreTest {
 
   @BeforeEach
   void setUp() throws InterruptedException {
-    client = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
-        .retryPolicy(new RetryOneTime(100)).namespace("test" + NAMESPACES.incrementAndGet()).build();
-    client.start();
-    assertThat(client.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
+    client = ManagerFixtures.connect(zk);
     store = new DvsStore(client);
     store.ensureLayout();
     hosts = new HostStore(client, store);

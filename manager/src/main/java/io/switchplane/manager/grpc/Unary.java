@@ -8,14 +8,14 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place where the manager's gRPC services turn a domain call's outcome into a response or a status. */
-final class GrpcCalls {
-  private static final Logger LOG = LoggerFactory.getLogger(GrpcCalls.class);
+/** How the manager's gRPC adapters answer a unary call: the response, or the failure's status. */
+final class Unary {
+  private static final Logger LOG = LoggerFactory.getLogger(Unary.class);
 
-  private GrpcCalls() {}
+  private Unary() {}
 
-  /** Runs call; its result is the response, its exception the status ({@link StatusMapping#toStatus}). */
-  static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
+  /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
+  static <T> void call(StreamObserver<T> out, Supplier<T> call) {
     T response;
     try {
       response = call.get();
@@ -30,5 +30,13 @@ final class GrpcCalls {
     }
     out.onNext(response);
     out.onCompleted();
+  }
+
+  /** value, or INVALID_ARGUMENT naming the field when it is empty. */
+  static String required(String value, String field) {
+    if (value.isEmpty()) {
+      throw SwitchplaneException.invalid("%s is required", field);
+    }
+    return value;
   }
 }

@@ -1,0 +1,119 @@
+package io.switchplane.manager.service;
+
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.notFound;
+
+import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.EntityRef;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PropertyChange;
+import io.switchplane.api.v1.PropertyEntry;
+import io.switchplane.api.v1.PropertyNamespace;
+import io.switchplane.api.v1.PropertyValue;
+import io.switchplane.common.properties.PropertyResolver;
+import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.service.ConfigService.CommitResult;
+import io.switchplane.manager.store.NamespaceStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+
+/**
+ * The property domain: namespace registry and property reads. Writes are change sets of one
+ * {@link PropertyChange} through {@link ConfigService#commit}, so they take the same path as
+ * every other change (plan, one ZooKeeper transaction, generation + 1, push, confirm).
+ */
+public final class PropertyService {
+  private final ConfigService config;
+  private final NamespaceStore namespaces;
+
+  public PropertyService(ConfigService config, NamespaceStore namespaces) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
+  }
+
+  public PropertyNamespace registerNamespace(String name, String owner, String description) {
+    config.checkLeader();
+    return namespaces.register(name, owner, description);
+  }
+
+  public List<PropertyNamespace> listNamespaces() {
+    return namespaces.list();
+  }
+
+  /** Commits one property change to the DVS as a change set. */
+  public CommitResult write(String dvsRef, PropertyChange change, long expectedGeneration) {
+    return config.commit(dvsRef, List.of(ChangeOp.newBuilder().setProperty(change).build()), expectedGeneration, "");
+  }
+
+  /**
+   * The properties of one entity, optionally of one namespace or key: as set at that level
+   * (unset markers included), or effective (ports and port groups inherit; DVS and host show
+   * their own values).
+   */
+  public List<PropertyValue> read(String dvsRef, EntityRef entity, String namespace, String key, boolean effective) {
+    DvsConfig c = config.config(dvsRef);
+    List<PropertyValue> out = new ArrayList<>();
+    if (!effective) {
+      for (PropertyEntry e : entries(c, entity)) {
+        if (matches(e.getNamespace(), e.getKey(), namespace, key)) {
+          out.add(PropertyValue.newBuilder().setNamespace(e.getNamespace()).setKey(e.getKey()).setValue(e.getValue())
+              .setUnset(e.hasUnset()).setFromLevel(entity.getKind()).build());
+        }
+      }
+      return out;
+    }
+    SortedMap<io.switchplane.common.properties.PropertyKey, PropertyResolver.Resolved> resolved = switch (
+        entity.getKind()) {
+      case ENTITY_KIND_PORT -> {
+        Port p = port(c, entity.getId());
+        yield PropertyResolver.forPort(c.dvs(), c.portGroups().get(p.getPortGroupId()), p);
+      }
+      case ENTITY_KIND_PORT_GROUP -> PropertyResolver.forPortGroup(c.dvs(), portGroup(c, entity.getId()));
+      default -> PropertyResolver.own(entity.getKind(), entries(c, entity));
+    };
+    resolved.forEach((k, r) -> {
+      if (matches(k.namespace(), k.key(), namespace, key)) {
+        out.add(PropertyValue.newBuilder().setNamespace(k.namespace()).setKey(k.key()).setValue(r.value())
+            .setFromLevel(r.level()).build());
+      }
+    });
+    return out;
+  }
+
+  private static boolean matches(String ns, String k, String wantNs, String wantKey) {
+    return (wantNs.isEmpty() || wantNs.equals(ns)) && (wantKey.isEmpty() || wantKey.equals(k));
+  }
+
+  private List<PropertyEntry> entries(DvsConfig c, EntityRef entity) {
+    return switch (entity.getKind()) {
+      case ENTITY_KIND_DVS -> c.dvs().getPropertiesList();
+      case ENTITY_KIND_PORT_GROUP -> portGroup(c, entity.getId()).getPropertiesList();
+      case ENTITY_KIND_PORT -> port(c, entity.getId()).getPropertiesList();
+      case ENTITY_KIND_HOST -> member(c, entity.getId()).getPropertiesList();
+      default -> throw invalid("entity kind missing: give one of DVS, PORT_GROUP, PORT, HOST");
+    };
+  }
+
+  private static PortGroup portGroup(DvsConfig c, String ref) {
+    return c.findPortGroup(ref).orElseThrow(() ->
+        notFound("port group '%s' not found in DVS '%s'", ref, c.dvs().getName()));
+  }
+
+  private static Port port(DvsConfig c, String key) {
+    Port p = c.ports().get(key);
+    if (p == null) {
+      throw notFound("port '%s' not found in DVS '%s'", key, c.dvs().getName());
+    }
+    return p;
+  }
+
+  private HostMember member(DvsConfig c, String ref) {
+    String id = ModelValidator.isMember(c.dvs(), ref) ? ref : config.host(ref).getId();
+    return c.member(id).orElseThrow(() -> notFound("host '%s' is not a member of DVS '%s'", ref, c.dvs().getName()));
+  }
+}

@@ -1,0 +1,36 @@
+package io.switchplane.it;
+
+import io.switchplane.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/** Runs CLI verbs in this JVM against a manager and keeps what they printed. */
+final class Cli {
+  /** What one CLI invocation printed and returned. */
+  record Run(int exit, String out, String err) {}
+
+  private Cli() {}
+
+  static Run run(String manager, String... args) {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err, true));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    String[] withManager = new String[args.length + 2];
+    System.arraycopy(args, 0, withManager, 0, args.length);
+    withManager[args.length] = "--manager";
+    withManager[args.length + 1] = manager;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      int exit = cmd.execute(withManager);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+    } finally {
+      System.setOut(original);
+    }
+  }
+}
