@@ -85,7 +85,7 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public Map<String, EffectivePort> ports(String dvsId) {
-    return ours(dvsId, client.ports());
+    return ours(dvsId, client.ports().values());
   }
 
   /** What OVS held right after the last apply (the cache then: the transaction's own updates included). */
@@ -95,7 +95,7 @@ public final class OvsBackend implements SwitchBackend {
     return seen != null ? seen : ports(dvsId);
   }
 
-  private static Map<String, EffectivePort> ours(String dvsId, List<OvsPort> rows) {
+  private static Map<String, EffectivePort> ours(String dvsId, java.util.Collection<OvsPort> rows) {
     Map<String, EffectivePort> out = new HashMap<>();
     for (OvsPort row : rows) {
       if (!dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
@@ -164,14 +164,15 @@ public final class OvsBackend implements SwitchBackend {
     }
     OvsdbTransaction tx = new OvsdbTransaction();
     Ref bridge = bridge(tx, dvsId);
+    Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
     List<Ref> added = new ArrayList<>();
     for (PortOp op : ops) {
       String port = portName(dvsId, op.key());
       switch (op.kind()) {
         case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of()));
-        case UPDATE -> updatePort(tx, dvsId, existingPort(port, op.key(), dvsId), op.after(), Map.of());
+        case UPDATE -> updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
         case REMOVE -> tx.removeFromSet("Bridge", bridge, "ports",
-            List.of(OvsdbTransaction.existing(existingPort(port, op.key(), dvsId).uuid())));
+            List.of(OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid())));
         default -> throw new BackendException("unknown operation " + op);
       }
     }
@@ -179,7 +180,7 @@ public final class OvsBackend implements SwitchBackend {
       tx.addToSet("Bridge", bridge, "ports", added);
     }
     client.transact(tx, ops.size() + " operation(s) on DVS " + dvsId);
-    afterApply.put(dvsId, ours(dvsId, client.ports()));
+    afterApply.put(dvsId, ours(dvsId, client.ports().values()));
   }
 
   /** The DVS's bridge: the existing one (made ours again if someone changed it) or a new one, as add-br makes it. */
@@ -212,8 +213,9 @@ public final class OvsBackend implements SwitchBackend {
     return bridge;
   }
 
-  private OvsPort existingPort(String port, String key, String dvsId) throws BackendException {
-    return client.port(port).orElseThrow(() -> new BackendException(String.format(
+  private static OvsPort existingPort(Map<String, OvsPort> has, String port, String key, String dvsId)
+      throws BackendException {
+    return java.util.Optional.ofNullable(has.get(port)).orElseThrow(() -> new BackendException(String.format(
         "port %s (OVS port %s) of DVS %s is not in OVS (removed by hand?); nothing applied", key, port, dvsId)));
   }
 
@@ -335,7 +337,7 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public java.util.Optional<EffectivePort> managementClone(String dvsId, String key) {
-    for (OvsPort row : client.ports()) {
+    for (OvsPort row : client.ports().values()) {
       Map<String, String> ids = row.externalIds();
       if (dvsId.equals(ids.get("switchplane-host-local-dvs")) && key.equals(ids.get("switchplane-host-local-of"))) {
         try {

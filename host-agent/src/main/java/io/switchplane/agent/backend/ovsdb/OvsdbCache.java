@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +35,8 @@ final class OvsdbCache {
   /** Bumped on every reset, so that a waiter notices that its session ended. */
   private long epoch;
   private boolean live;
+  /** The Port rows as OvsPort, by name: built on the first read after a change, shared by the reads until the next. */
+  private Map<String, OvsPort> portsByName;
 
   /** The monitor request's params: every table above, initial rows and every change. */
   static JsonObject monitorRequests() {
@@ -96,45 +98,45 @@ final class OvsdbCache {
           }
         }
       }
+      portsByName = null;
       changed.signalAll();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Every port. */
-  List<OvsPort> ports() {
+  /** Every port, by name (an unmodifiable snapshot). */
+  Map<String, OvsPort> ports() {
     lock.lock();
     try {
-      Map<String, JsonObject> interfaces = tables.getOrDefault("Interface", Map.of());
-      List<OvsPort> out = new ArrayList<>();
-      for (Map.Entry<String, JsonObject> e : tables.getOrDefault("Port", Map.of()).entrySet()) {
-        JsonObject p = e.getValue();
-        List<String> ifaces = OvsdbValues.uuids(p.get("interfaces"));
-        JsonObject iface = ifaces.isEmpty() ? null : interfaces.get(ifaces.get(0));
-        out.add(new OvsPort(e.getKey(), p.get("name").getAsString(), ifaces.isEmpty() ? null : ifaces.get(0),
-            OvsdbValues.intOrZero(p.get("tag")), OvsdbValues.ints(p.get("trunks")),
-            OvsdbValues.stringMap(p.get("external_ids")),
-            iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request"))));
+      if (portsByName == null) {
+        portsByName = Collections.unmodifiableMap(readPorts());
       }
-      return out;
+      return portsByName;
     } finally {
       lock.unlock();
     }
   }
 
-  Optional<OvsPort> port(String name) {
-    return ports().stream().filter(p -> p.name().equals(name)).findFirst();
+  private Map<String, OvsPort> readPorts() {
+    Map<String, JsonObject> interfaces = tables.getOrDefault("Interface", Map.of());
+    Map<String, OvsPort> out = new HashMap<>();
+    for (Map.Entry<String, JsonObject> e : tables.getOrDefault("Port", Map.of()).entrySet()) {
+      JsonObject p = e.getValue();
+      String name = p.get("name").getAsString();
+      List<String> ifaces = OvsdbValues.uuids(p.get("interfaces"));
+      JsonObject iface = ifaces.isEmpty() ? null : interfaces.get(ifaces.get(0));
+      out.put(name, new OvsPort(e.getKey(), name, ifaces.isEmpty() ? null : ifaces.get(0),
+          OvsdbValues.intOrZero(p.get("tag")), OvsdbValues.ints(p.get("trunks")),
+          OvsdbValues.stringMap(p.get("external_ids")),
+          iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request"))));
+    }
+    return out;
   }
 
   /** The uuid of the bridge named name. */
   Optional<String> bridgeUuid(String name) {
     return uuidNamed("Bridge", name);
-  }
-
-  /** The uuid of the interface named name. */
-  Optional<String> interfaceUuid(String name) {
-    return uuidNamed("Interface", name);
   }
 
   private Optional<String> uuidNamed(String table, String name) {

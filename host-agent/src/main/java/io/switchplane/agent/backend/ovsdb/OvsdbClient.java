@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,8 @@ public final class OvsdbClient implements AutoCloseable {
     this.timeout = timeout;
   }
 
-  /** Every port as the server holds it now (from the cache; opens a session first if there is none). */
-  public List<OvsPort> ports() {
+  /** Every port as the server holds it now, by name (from the cache; opens a session first if there is none). */
+  public Map<String, OvsPort> ports() {
     try {
       live();
     } catch (IOException e) {
@@ -51,7 +52,7 @@ public final class OvsdbClient implements AutoCloseable {
   }
 
   public Optional<OvsPort> port(String name) {
-    return ports().stream().filter(p -> p.name().equals(name)).findFirst();
+    return Optional.ofNullable(ports().get(name));
   }
 
   public Optional<String> bridgeUuid(String name) {
@@ -94,7 +95,9 @@ public final class OvsdbClient implements AutoCloseable {
     cols.add("next_cfg");
     read.add("columns", cols);
     params.add(read);
+    long sent = System.nanoTime();
     JsonArray results = await(s.request("transact", params), what).getAsJsonArray();
+    long answered = System.nanoTime();
     List<String> errors = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       JsonElement r = results.get(i);
@@ -109,6 +112,11 @@ public final class OvsdbClient implements AutoCloseable {
     long target = results.get(count + 1).getAsJsonObject().getAsJsonArray("rows").get(0).getAsJsonObject()
         .get("next_cfg").getAsLong();
     awaitVswitchd(target, what);
+    if (LOG.isDebugEnabled()) {
+      long applied = System.nanoTime();
+      LOG.debug("transaction for {}: ovsdb-server answered in {} us, ovs-vswitchd applied it {} us later", what,
+          (answered - sent) / 1000, (applied - answered) / 1000);
+    }
   }
 
   private void awaitVswitchd(long cfg, String what) throws BackendException {
