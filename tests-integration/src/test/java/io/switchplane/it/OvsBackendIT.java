@@ -2,6 +2,7 @@ package io.switchplane.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.switchplane.agent.AgentConfig;
@@ -29,6 +30,7 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.it.net.OvsInstance;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,7 +161,9 @@ class OvsBackendIT {
     ovs.vsctl("set", "port", web, "tag=999");
     ovs.vsctl("del-port", OvsBackend.bridgeName(DVS_ID), trunk);
 
-    assertThat(agent.pipeline().drift(DVS_ID)).containsExactly("uplink-trunk", "vm1-nic0");
+    // The agent reads OVS from its monitor-fed cache: the hand change arrives as an update notification.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(agent.pipeline().drift(DVS_ID)).containsExactly("uplink-trunk", "vm1-nic0"));
     var summary = agent.pipeline().rectify(DVS_ID);
 
     assertThat(summary.getAdded()).isEqualTo(1);

@@ -46,9 +46,7 @@ public final class OvsSandbox implements AutoCloseable {
       run("ip", "netns", "add", namespace);
       ovs.namespaceMade = true;
       run("ovsdb-tool", "create", dir.resolve("conf.db").toString(), "/usr/share/openvswitch/vswitch.ovsschema");
-      run("ip", "netns", "exec", namespace, "ovsdb-server", dir.resolve("conf.db").toString(),
-          "--remote=punix:" + dir.resolve("db.sock"), "--unixctl=" + dir.resolve("ovsdb.ctl"),
-          "--pidfile=" + dir.resolve("ovsdb.pid"), "--detach", "--log-file=" + dir.resolve("ovsdb.log"));
+      ovs.startOvsdbServer();
       run("ovs-vsctl", "--db=" + ovs.db(), "--no-wait", "init");
       run("ip", "netns", "exec", namespace, "ovs-vswitchd", ovs.db(), "--unixctl=" + dir.resolve("vswitchd.ctl"),
           "--pidfile=" + dir.resolve("vswitchd.pid"), "--detach", "--log-file=" + dir.resolve("vswitchd.log"));
@@ -60,6 +58,18 @@ public final class OvsSandbox implements AutoCloseable {
       ovs.close();
       throw e;
     }
+  }
+
+  private void startOvsdbServer() {
+    run("ip", "netns", "exec", namespace, "ovsdb-server", dir.resolve("conf.db").toString(),
+        "--remote=punix:" + dir.resolve("db.sock"), "--unixctl=" + dir.resolve("ovsdb.ctl"),
+        "--pidfile=" + dir.resolve("ovsdb.pid"), "--detach", "--log-file=" + dir.resolve("ovsdb.log"));
+  }
+
+  /** Stops ovsdb-server (by its pid file) and starts it again on the same database, as an operator's restart does. */
+  public void restartOvsdbServer() {
+    stop(dir.resolve("ovsdb.pid"));
+    startOvsdbServer();
   }
 
   /** The ovsdb-server, as the agent's --ovsdb wants it: unix:PATH. */
@@ -103,25 +113,29 @@ public final class OvsSandbox implements AutoCloseable {
   @Override
   public void close() {
     for (String pidFile : List.of("vswitchd.pid", "ovsdb.pid")) {
-      Path file = dir.resolve(pidFile);
-      try {
-        if (Files.exists(file)) {
-          long pid = Long.parseLong(Files.readString(file).trim());
-          ProcessHandle.of(pid).ifPresent(h -> {
-            h.destroy();
-            h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> {
-              h.destroyForcibly();
-              return h;
-            }).join();
-          });
-        }
-      } catch (IOException | NumberFormatException e) {
-        throw new IllegalStateException("cannot stop the daemon of " + file, e);
-      }
+      stop(dir.resolve(pidFile));
     }
     if (namespaceMade) {
       run("ip", "netns", "del", namespace);
       namespaceMade = false;
+    }
+  }
+
+  /** Stops the daemon of a pid file (TERM, then KILL after 10 s) and waits until it is gone. */
+  private static void stop(Path file) {
+    try {
+      if (Files.exists(file)) {
+        long pid = Long.parseLong(Files.readString(file).trim());
+        ProcessHandle.of(pid).ifPresent(h -> {
+          h.destroy();
+          h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> {
+            h.destroyForcibly();
+            return h;
+          }).join();
+        });
+      }
+    } catch (IOException | NumberFormatException e) {
+      throw new IllegalStateException("cannot stop the daemon of " + file, e);
     }
   }
 }

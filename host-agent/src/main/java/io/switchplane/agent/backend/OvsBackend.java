@@ -1,5 +1,10 @@
 package io.switchplane.agent.backend;
 
+import com.google.gson.JsonObject;
+import io.switchplane.agent.backend.ovsdb.OvsPort;
+import io.switchplane.agent.backend.ovsdb.OvsdbClient;
+import io.switchplane.agent.backend.ovsdb.OvsdbTransaction;
+import io.switchplane.agent.backend.ovsdb.OvsdbTransaction.Ref;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.Untagged;
@@ -10,6 +15,7 @@ import io.switchplane.common.diff.PortOp;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -21,15 +27,17 @@ import java.util.Objects;
 /**
  * Open vSwitch as the host switch: the host's part of a DVS is a bridge ({@code datapath_type=netdev},
  * the userspace datapath, no kernel module needed), each port an internal port. An apply is ONE
- * {@code ovs-vsctl} invocation carrying every command, which ovs-vsctl sends as one OVSDB
- * transaction (RFC 7047 "transact"): all of it or none, one round trip to ovsdb-server, one
- * process per apply rather than per port. ovs-vsctl (not a hand-written OVSDB client) because it
- * is the tool operators already trust, it waits until ovs-vswitchd has applied the change, and
- * its command language covers every column we set.
+ * OVSDB transaction (RFC 7047 "transact") sent by our own small client ({@link OvsdbClient}) over
+ * one persistent session: all of it or none, one round trip to ovsdb-server and no process per
+ * apply. Like ovs-vsctl, the transaction bumps {@code next_cfg} and the apply returns once
+ * ovs-vswitchd has applied it ({@code cur_cfg}). Reads ({@link #ports}, the drift check) come
+ * from the client's monitor-fed cache of the Bridge, Port and Interface tables: no round trip.
+ * (Before, each apply was one {@code ovs-vsctl} process; spawning it cost more than the
+ * transaction itself, on every host of every push.)
  *
  * <p>Mapping: access VLAN → {@code tag}; trunk → {@code trunks} with {@code vlan_mode=trunk};
- * untagged → neither (OVS's default: frames pass as they are, like vSphere's VLAN type none); blocked → {@code tag=4095}, the dead VLAN Neutron's OVS agent uses for
- * ports that must not pass traffic (operators cannot use 4095, so nothing else shares it); MTU
+ * untagged → neither (OVS's default: frames pass as they are, like vSphere's VLAN type none);
+ * blocked → {@code tag=4095}, the dead VLAN Neutron's OVS agent uses for ports that must not pass traffic (operators cannot use 4095, so nothing else shares it); MTU
  * → the interface's {@code mtu_request}. The port's identity and whole effective config are kept
  * in {@code external_ids} ({@code switchplane-dvs}, {@code switchplane-port},
  * {@code switchplane-config}, plus {@code attached-mac} and {@code vm-uuid} for a VM NIC), so that
@@ -42,13 +50,16 @@ public final class OvsBackend implements SwitchBackend {
   /** The tag of a blocked port (Neutron's DEAD_VLAN_TAG). */
   public static final int DEAD_VLAN = 4095;
 
-  private final OvsVsctl vsctl;
-  /** What OVS reported right after the last apply of each DVS (read in the same ovs-vsctl run). */
+  /** How long an apply waits for ovsdb-server's answer and then for ovs-vswitchd (as ovs-vsctl --timeout). */
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final OvsdbClient client;
+  /** What OVS held right after the last apply of each DVS (the cache once the transaction's updates came in). */
   private final Map<String, Map<String, EffectivePort>> afterApply = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A backend on the ovsdb-server at db (e.g. unix:/run/openvswitch/db.sock). Does no I/O. */
   public OvsBackend(String db) {
-    this.vsctl = new OvsVsctl(Objects.requireNonNull(db, "db"));
+    this.client = new OvsdbClient(Objects.requireNonNull(db, "db"), TIMEOUT);
   }
 
   @Override
@@ -74,19 +85,19 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public Map<String, EffectivePort> ports(String dvsId) {
-    return ours(dvsId, vsctl.ports());
+    return ours(dvsId, client.ports().values());
   }
 
-  /** What OVS held right after the last apply (no new read: it came back with the transaction). */
+  /** What OVS held right after the last apply (the cache then: the transaction's own updates included). */
   @Override
   public Map<String, EffectivePort> observedAfterApply(String dvsId) {
     Map<String, EffectivePort> seen = afterApply.get(dvsId);
     return seen != null ? seen : ports(dvsId);
   }
 
-  private static Map<String, EffectivePort> ours(String dvsId, List<OvsVsctl.PortRow> rows) {
+  private static Map<String, EffectivePort> ours(String dvsId, java.util.Collection<OvsPort> rows) {
     Map<String, EffectivePort> out = new HashMap<>();
-    for (OvsVsctl.PortRow row : rows) {
+    for (OvsPort row : rows) {
       if (!dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
         continue; // not ours, or another DVS's
       }
@@ -104,7 +115,7 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   /** The stored config with what OVS really holds for the VLAN, blocking and MTU. */
-  private static EffectivePort observed(EffectivePort stored, OvsVsctl.PortRow row) {
+  private static EffectivePort observed(EffectivePort stored, OvsPort row) {
     EffectivePolicy.Builder policy = stored.getPolicy().toBuilder();
     if (row.tag() == DEAD_VLAN) {
       policy.setBlocked(true);
@@ -151,55 +162,151 @@ public final class OvsBackend implements SwitchBackend {
       afterApply.remove(dvsId); // nothing sent, nothing seen: a later look reads OVS again
       return;
     }
-    String bridge = bridgeName(dvsId);
-    List<String> args = new ArrayList<>(List.of("--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
-        "datapath_type=netdev", "external_ids:switchplane-dvs=" + dvsId));
+    OvsdbTransaction tx = new OvsdbTransaction();
+    Ref bridge = bridge(tx, dvsId);
+    Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
+    List<Ref> added = new ArrayList<>();
     for (PortOp op : ops) {
       String port = portName(dvsId, op.key());
       switch (op.kind()) {
-        case ADD -> {
-          args.addAll(List.of("--", "add-port", bridge, port, "--", "set", "interface", port, "type=internal"));
-          setPort(args, dvsId, port, op.after());
-        }
-        case UPDATE -> setPort(args, dvsId, port, op.after());
-        case REMOVE -> args.addAll(List.of("--", "del-port", bridge, port));
+        case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of()));
+        case UPDATE -> updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
+        case REMOVE -> tx.removeFromSet("Bridge", bridge, "ports",
+            List.of(OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid())));
         default -> throw new BackendException("unknown operation " + op);
       }
     }
-    afterApply.put(dvsId, ours(dvsId, vsctl.transact(args, ops.size(), dvsId)));
+    if (!added.isEmpty()) {
+      tx.addToSet("Bridge", bridge, "ports", added);
+    }
+    client.transact(tx, ops.size() + " operation(s) on DVS " + dvsId);
+    afterApply.put(dvsId, ours(dvsId, client.ports().values()));
   }
 
-  private static void setPort(List<String> args, String dvsId, String port, EffectivePort p) {
-    EffectivePolicy policy = p.getPolicy();
-    args.addAll(List.of("--", "clear", "port", port, "tag", "--", "clear", "port", port, "trunks",
-        "--", "set", "port", port, "external_ids:switchplane-port=" + p.getKey(),
-        "external_ids:switchplane-config=" + Base64.getEncoder().encodeToString(p.toByteArray())));
-    if (!dvsId.isEmpty()) {
-      args.add("external_ids:switchplane-dvs=" + dvsId); // a host-local clone has none: it is no DVS port
+  /** The DVS's bridge: the existing one (made ours again if someone changed it) or a new one, as add-br makes it. */
+  private Ref bridge(OvsdbTransaction tx, String dvsId) throws BackendException {
+    String name = bridgeName(dvsId);
+    java.util.Optional<String> existing = client.bridgeUuid(name);
+    if (existing.isPresent()) {
+      Ref bridge = OvsdbTransaction.existing(existing.get());
+      tx.expectNamed("Bridge", existing.get(), name);
+      JsonObject columns = new JsonObject();
+      columns.addProperty("datapath_type", "netdev");
+      tx.update("Bridge", bridge, columns);
+      tx.putAll("Bridge", bridge, "external_ids", Map.of("switchplane-dvs", dvsId));
+      return bridge;
     }
+    // Like ovs-vsctl add-br: the bridge's own internal port (its local port) comes with it.
+    JsonObject iface = new JsonObject();
+    iface.addProperty("name", name);
+    iface.addProperty("type", "internal");
+    JsonObject local = new JsonObject();
+    local.addProperty("name", name);
+    local.add("interfaces", OvsdbTransaction.refs(List.of(tx.insert("Interface", iface))));
+    JsonObject row = new JsonObject();
+    row.addProperty("name", name);
+    row.addProperty("datapath_type", "netdev");
+    row.add("ports", OvsdbTransaction.refs(List.of(tx.insert("Port", local))));
+    row.add("external_ids", OvsdbTransaction.map(Map.of("switchplane-dvs", dvsId)));
+    Ref bridge = tx.insert("Bridge", row);
+    tx.addToSet("Open_vSwitch", OvsdbTransaction.existing(client.rootUuid()), "bridges", List.of(bridge));
+    return bridge;
+  }
+
+  private static OvsPort existingPort(Map<String, OvsPort> has, String port, String key, String dvsId)
+      throws BackendException {
+    return java.util.Optional.ofNullable(has.get(port)).orElseThrow(() -> new BackendException(String.format(
+        "port %s (OVS port %s) of DVS %s is not in OVS (removed by hand?); nothing applied", key, port, dvsId)));
+  }
+
+  /** Inserts an internal port with config p (and extra external ids); returns it, for the bridge to add. */
+  private static Ref addPort(OvsdbTransaction tx, String dvsId, String port, EffectivePort p, Map<String, String> extraIds) {
+    JsonObject iface = interfaceColumns(p);
+    iface.addProperty("name", port);
+    iface.addProperty("type", "internal");
+    iface.add("external_ids", OvsdbTransaction.map(interfaceIds(p)));
+    JsonObject row = portColumns(p);
+    row.addProperty("name", port);
+    row.add("interfaces", OvsdbTransaction.refs(List.of(tx.insert("Interface", iface))));
+    row.add("external_ids", OvsdbTransaction.map(portIds(dvsId, p, extraIds)));
+    return tx.insert("Port", row);
+  }
+
+  /** Sets config p on an existing port, keeping external ids that are not ours. */
+  private static void updatePort(OvsdbTransaction tx, String dvsId, OvsPort port, EffectivePort p,
+      Map<String, String> extraIds) {
+    Ref row = OvsdbTransaction.existing(port.uuid());
+    tx.expectNamed("Port", port.uuid(), port.name());
+    tx.update("Port", row, portColumns(p));
+    tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
+    JsonObject iface = interfaceColumns(p);
+    Map<String, String> ifaceIds = interfaceIds(p);
+    if (port.interfaceUuid() != null && (iface.size() > 0 || !ifaceIds.isEmpty())) {
+      Ref i = OvsdbTransaction.existing(port.interfaceUuid());
+      if (iface.size() > 0) {
+        tx.update("Interface", i, iface);
+      }
+      if (!ifaceIds.isEmpty()) {
+        tx.putAll("Interface", i, "external_ids", ifaceIds);
+      }
+    }
+  }
+
+  /** The VLAN columns of a port: see the class comment for the mapping. */
+  private static JsonObject portColumns(EffectivePort p) {
+    EffectivePolicy policy = p.getPolicy();
+    JsonObject row = new JsonObject();
+    row.add("tag", OvsdbTransaction.empty());
+    row.add("trunks", OvsdbTransaction.empty());
     if (policy.getBlocked()) {
-      args.addAll(List.of("tag=" + DEAD_VLAN, "vlan_mode=access"));
+      row.addProperty("tag", DEAD_VLAN);
+      row.addProperty("vlan_mode", "access");
     } else if (policy.getVlan().hasTrunk()) {
-      StringBuilder trunks = new StringBuilder();
+      List<Integer> trunks = new ArrayList<>();
       for (VlanRange r : policy.getVlan().getTrunk().getRangesList()) {
         for (int id = r.getFirst(); id <= r.getLast(); id++) {
-          trunks.append(trunks.length() == 0 ? "" : ",").append(id);
+          trunks.add(id);
         }
       }
-      args.addAll(List.of("trunks=" + trunks, "vlan_mode=trunk"));
+      row.add("trunks", OvsdbTransaction.ints(trunks));
+      row.addProperty("vlan_mode", "trunk");
     } else if (policy.getVlan().getAccessId() > 0) {
-      args.addAll(List.of("tag=" + policy.getVlan().getAccessId(), "vlan_mode=access"));
+      row.addProperty("tag", policy.getVlan().getAccessId());
+      row.addProperty("vlan_mode", "access");
     } else {
       // OVS's default (no tag, no trunks): frames pass as they are, like vSphere's VLAN type "none".
-      args.addAll(List.of("--", "clear", "port", port, "vlan_mode"));
+      row.add("vlan_mode", OvsdbTransaction.empty());
     }
-    if (p.getConnectee().hasVmNic()) {
-      args.addAll(List.of("--", "set", "interface", port, "external_ids:attached-mac=" + p.getConnectee().getVmNic().getMac(),
-          "external_ids:vm-uuid=" + p.getConnectee().getVmNic().getVmUuid()));
+    return row;
+  }
+
+  /** The port's identity and whole config; switchplane-dvs only for a DVS port (a host-local clone has none). */
+  private static Map<String, String> portIds(String dvsId, EffectivePort p, Map<String, String> extraIds) {
+    Map<String, String> ids = new HashMap<>(extraIds);
+    ids.put("switchplane-port", p.getKey());
+    ids.put("switchplane-config", Base64.getEncoder().encodeToString(p.toByteArray()));
+    if (!dvsId.isEmpty()) {
+      ids.put("switchplane-dvs", dvsId);
     }
-    if (policy.getMtu() > 0) {
-      args.addAll(List.of("--", "set", "interface", port, "mtu_request=" + policy.getMtu()));
+    return ids;
+  }
+
+  /** The interface's MTU request, when the config has one (no MTU leaves OVS's as it is). */
+  private static JsonObject interfaceColumns(EffectivePort p) {
+    JsonObject iface = new JsonObject();
+    if (p.getPolicy().getMtu() > 0) {
+      iface.addProperty("mtu_request", p.getPolicy().getMtu());
     }
+    return iface;
+  }
+
+  /** A VM NIC's MAC and VM, where OVS integrations look for them. */
+  private static Map<String, String> interfaceIds(EffectivePort p) {
+    if (!p.getConnectee().hasVmNic()) {
+      return Map.of();
+    }
+    return Map.of("attached-mac", p.getConnectee().getVmNic().getMac(), "vm-uuid",
+        p.getConnectee().getVmNic().getVmUuid());
   }
 
   /** The OVS port (and device) name of the host-local clone of a port: "spl" and 12 hex digits. */
@@ -210,19 +317,27 @@ public final class OvsBackend implements SwitchBackend {
   @Override
   public void moveManagementToClone(String dvsId, String key, EffectivePort config) throws BackendException {
     String clone = cloneName(dvsId, key);
-    List<String> args = new ArrayList<>(List.of("--may-exist", "add-port", bridgeName(dvsId), clone, "--", "set",
-        "interface", clone, "type=internal"));
+    String bridgeName = bridgeName(dvsId);
+    String bridge = client.bridgeUuid(bridgeName).orElseThrow(() -> new BackendException("DVS " + dvsId
+        + " has no bridge " + bridgeName + " in OVS: no management port to clone"));
     // Not a DVS port (no switchplane-dvs), so the DVS's diffs and drift checks never see it.
-    setPort(args, "", clone, config);
-    args.addAll(List.of("--", "set", "port", clone, "external_ids:switchplane-host-local-dvs=" + dvsId,
-        "external_ids:switchplane-host-local-of=" + key));
-    vsctl.transact(args, 1, dvsId);
+    Map<String, String> hostLocal = Map.of("switchplane-host-local-dvs", dvsId, "switchplane-host-local-of", key);
+    OvsdbTransaction tx = new OvsdbTransaction();
+    java.util.Optional<OvsPort> existing = client.port(clone);
+    if (existing.isPresent()) {
+      updatePort(tx, "", existing.get(), config, hostLocal);
+    } else {
+      tx.expectNamed("Bridge", bridge, bridgeName);
+      tx.addToSet("Bridge", OvsdbTransaction.existing(bridge), "ports",
+          List.of(addPort(tx, "", clone, config, hostLocal)));
+    }
+    client.transact(tx, "the host-local clone of management port " + key + " on DVS " + dvsId);
     LinuxLinks.moveAddresses(portName(dvsId, key), clone, true);
   }
 
   @Override
   public java.util.Optional<EffectivePort> managementClone(String dvsId, String key) {
-    for (OvsVsctl.PortRow row : vsctl.ports()) {
+    for (OvsPort row : client.ports().values()) {
       Map<String, String> ids = row.externalIds();
       if (dvsId.equals(ids.get("switchplane-host-local-dvs")) && key.equals(ids.get("switchplane-host-local-of"))) {
         try {
@@ -239,11 +354,19 @@ public final class OvsBackend implements SwitchBackend {
   public void removeManagementClone(String dvsId, String key) throws BackendException {
     String clone = cloneName(dvsId, key);
     LinuxLinks.moveAddresses(clone, portName(dvsId, key), false);
-    vsctl.transact(new ArrayList<>(List.of("--if-exists", "del-port", bridgeName(dvsId), clone)), 1, dvsId);
+    java.util.Optional<OvsPort> port = client.port(clone);
+    java.util.Optional<String> bridge = client.bridgeUuid(bridgeName(dvsId));
+    if (port.isEmpty() || bridge.isEmpty()) {
+      return; // already gone (like --if-exists del-port)
+    }
+    OvsdbTransaction tx = new OvsdbTransaction();
+    tx.removeFromSet("Bridge", OvsdbTransaction.existing(bridge.get()), "ports",
+        List.of(OvsdbTransaction.existing(port.get().uuid())));
+    client.transact(tx, "removing the host-local clone of management port " + key + " on DVS " + dvsId);
   }
 
   @Override
   public void close() {
-    // Nothing held open: each apply is one ovs-vsctl run.
+    client.close();
   }
 }

@@ -53,6 +53,11 @@ public final class OvsInstance implements AutoCloseable {
     return sandbox.vsctl(args);
   }
 
+  /** Restarts ovsdb-server on the same database (stopped by its pid file). */
+  public void restartOvsdbServer() {
+    sandbox.restartOvsdbServer();
+  }
+
   /** Runs a command, failing with its output when it fails; returns stdout. */
   public static String run(String... cmd) {
     return OvsSandbox.run(cmd);
