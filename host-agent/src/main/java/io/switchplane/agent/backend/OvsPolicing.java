@@ -14,6 +14,9 @@ import java.util.Objects;
  * {@code --if-exists}, so a port the same apply removed is skipped.
  */
 public final class OvsPolicing {
+  /** How long one ovs-vsctl run may wait for ovsdb-server, in seconds. */
+  private static final int TIMEOUT_S = 10;
+
   /** One port's policing: rate in kbit/s (0: off) and burst in kbit. */
   public record Policing(long rateKbps, long burstKb) {}
 
@@ -29,11 +32,11 @@ public final class OvsPolicing {
     if (byPortKey.isEmpty()) {
       return;
     }
-    List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + OvsVsctl.TIMEOUT_S));
+    List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + TIMEOUT_S));
     byPortKey.forEach((key, p) -> cmd.addAll(List.of("--", "--if-exists", "set", "interface",
         OvsBackend.portName(dvsId, key), "ingress_policing_rate=" + p.rateKbps(),
         "ingress_policing_burst=" + p.burstKb())));
-    Commands.Result r = Commands.run(cmd, OvsVsctl.TIMEOUT_S + 5L);
+    Commands.Result r = Commands.run(cmd, TIMEOUT_S + 5L);
     if (!r.ok()) {
       throw new BackendException(String.format("ovs-vsctl refused the ingress policing of %d port(s) on DVS %s "
           + "(exit %d): %s", byPortKey.size(), dvsId, r.exit(), r.err().strip()));
@@ -42,9 +45,9 @@ public final class OvsPolicing {
 
   /** The policing OVS has on port key of dvsId (read back, for tests and drift checks). */
   public Policing read(String dvsId, String key) throws BackendException {
-    Commands.Result r = Commands.run(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + OvsVsctl.TIMEOUT_S, "get",
+    Commands.Result r = Commands.run(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + TIMEOUT_S, "get",
         "interface", OvsBackend.portName(dvsId, key), "ingress_policing_rate", "ingress_policing_burst"),
-        OvsVsctl.TIMEOUT_S + 5L);
+        TIMEOUT_S + 5L);
     if (!r.ok()) {
       throw new BackendException("cannot read the ingress policing of port " + key + ": " + r.err().strip());
     }
