@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 
 /**
@@ -26,6 +27,9 @@ public final class SnapshotCodec {
   /** The content format this build writes and reads. */
   public static final int FORMAT_VERSION = 1;
   static final String MAGIC_TEXT = "SWPLSNAP";
+  /** Newest first: generation, then time taken; the one order of manager, agents and recovery. */
+  public static final Comparator<SnapshotInfo> NEWEST_FIRST = Comparator.comparingLong(SnapshotInfo::getGeneration)
+      .thenComparingLong(SnapshotInfo::getTakenUnixMs).reversed();
   private static final byte[] MAGIC = MAGIC_TEXT.getBytes(StandardCharsets.US_ASCII);
 
   private SnapshotCodec() {}

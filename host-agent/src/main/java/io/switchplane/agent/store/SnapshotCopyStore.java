@@ -7,7 +7,6 @@ import io.switchplane.common.snapshot.SnapshotCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,9 +21,6 @@ import org.rocksdb.WriteBatch;
  * with the trimming of the oldest copies beyond the DVS's limit.
  */
 public final class SnapshotCopyStore {
-  /** Newest first: generation, then time taken (as the manager orders them). */
-  public static final Comparator<SnapshotInfo> NEWEST_FIRST = Comparator.comparingLong(SnapshotInfo::getGeneration)
-      .thenComparingLong(SnapshotInfo::getTakenUnixMs).reversed();
   public static final int DEFAULT_KEEP = 50;
 
   private final RocksDatabase db;
@@ -50,7 +46,7 @@ public final class SnapshotCopyStore {
       return;
     }
     held.add(info);
-    held.sort(NEWEST_FIRST);
+    held.sort(SnapshotCodec.NEWEST_FIRST);
     int limit = keep == 0 ? DEFAULT_KEEP : keep;
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(key(info.getDvsId(), info.getId()), snapshot.toByteArray());
@@ -72,7 +68,7 @@ public final class SnapshotCopyStore {
         out.add(parse(it.value(), new String(it.key(), StandardCharsets.UTF_8)).getInfo());
       }
     }
-    out.sort(NEWEST_FIRST);
+    out.sort(SnapshotCodec.NEWEST_FIRST);
     return out;
   }
 

@@ -67,8 +67,7 @@ public final class Recovery {
       RecoveredDvs.Builder result = RecoveredDvs.newBuilder().setDvsId(snapshot.id())
           .setDvsName(snapshot.dvs().getName()).setChosen(found.chosen().getInfo())
           .addAllAgreeingHosts(found.agreeing()).addAllDisagreeingHosts(found.disagreeing());
-      boolean exists = config.listDvs().stream().anyMatch(d -> d.getId().equals(snapshot.id()));
-      if (exists) {
+      if (restores.exists(snapshot.id())) {
         out.addSwitches(result.setNote("the DVS exists in the store: left alone"));
         continue;
       }

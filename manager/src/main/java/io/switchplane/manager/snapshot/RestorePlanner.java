@@ -40,11 +40,7 @@ public final class RestorePlanner {
   public DvsConfig plan(DvsConfig snapshot, RestoreMode mode, DvsConfig current, String newName) {
     return switch (mode) {
       case RESTORE_MODE_SAME_DVS -> snapshot;
-      case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> {
-        long generation = snapshot.generation() + 1;
-        Dvs dvs = snapshot.dvs().toBuilder().setGeneration(generation).setGenerationBase(generation).build();
-        yield DvsConfig.of(dvs, snapshot.portGroups(), snapshot.ports());
-      }
+      case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> continuing(snapshot, snapshot.generation());
       case RESTORE_MODE_NEW_IDENTIFIERS -> {
         if (newName.isEmpty()) {
           throw SwitchplaneException.invalid("restoring as a new DVS with new identifiers needs new_name"
@@ -67,6 +63,16 @@ public final class RestorePlanner {
       case RESTORE_MODE_UNSPECIFIED, UNRECOGNIZED -> throw SwitchplaneException.invalid(
           "restore mode is required: same-dvs, new-identifiers, original-identifiers or existing-dvs");
     };
+  }
+
+  /**
+   * The snapshot with its original identifiers at the first generation above `above`, its
+   * znode starting there (generation_base), so that hosts holding older ones take it.
+   */
+  static DvsConfig continuing(DvsConfig snapshot, long above) {
+    long generation = above + 1;
+    Dvs dvs = snapshot.dvs().toBuilder().setGeneration(generation).setGenerationBase(generation).build();
+    return DvsConfig.of(dvs, snapshot.portGroups(), snapshot.ports());
   }
 
   /** The snapshot's port groups and ports under dvs, port groups with ids from keep (by name) or new ones. */

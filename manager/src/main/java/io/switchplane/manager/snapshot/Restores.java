@@ -75,16 +75,18 @@ public final class Restores {
   /** Rebuilds a DVS from a snapshot with its original identifiers, at a generation above every one hosts hold. */
   public DvsConfig rebuild(DvsConfig snapshot, long newestHeld, CommitOptions options) {
     requireAbsent(snapshot);
-    long generation = Math.max(snapshot.generation(), newestHeld) + 1;
-    DvsConfig target = DvsConfig.of(snapshot.dvs().toBuilder().setGeneration(generation)
-        .setGenerationBase(generation).build(), snapshot.portGroups(), snapshot.ports());
+    DvsConfig target = RestorePlanner.continuing(snapshot, Math.max(snapshot.generation(), newestHeld));
     WholeConfigValidator.validate(target, catalog::host);
     return config.createRestored(target, options);
   }
 
+  /** Whether the store holds a DVS with this id. */
+  boolean exists(String dvsId) {
+    return config.listDvs().stream().anyMatch(d -> d.getId().equals(dvsId));
+  }
+
   private void requireAbsent(DvsConfig snapshot) {
-    boolean exists = config.listDvs().stream().anyMatch(d -> d.getId().equals(snapshot.id()));
-    if (exists) {
+    if (exists(snapshot.id())) {
       throw SwitchplaneException.alreadyExists("DVS %s ('%s') exists: restore onto it (same-dvs) or as a new DVS"
           + " with new identifiers", snapshot.id(), snapshot.dvs().getName());
     }

@@ -126,15 +126,9 @@ public final class SnapshotCatalog {
     return ConfigDiff.between(target, source, this::hostName);
   }
 
+  /** The host's name, or its id when it is not registered now (a host of an old snapshot). */
   String hostName(String hostId) {
-    try {
-      return config.host(hostId).getName();
-    } catch (SwitchplaneException e) {
-      if (e.code() != ErrorCode.NOT_FOUND) {
-        throw e;
-      }
-      return hostId; // a host of the snapshot that is not registered now
-    }
+    return host(hostId).map(Host::getName).orElse(hostId);
   }
 
   Optional<Host> host(String hostId) {

@@ -3,6 +3,7 @@ package io.switchplane.manager.store;
 import com.google.protobuf.ByteString;
 import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.SnapshotInfo;
+import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -32,9 +33,6 @@ public final class SnapshotStore {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
   /** Bytes of deflated content per chunk znode. */
   static final int CHUNK_BYTES = 256 * 1024;
-  /** Newest first: generation, then time taken. */
-  public static final Comparator<SnapshotInfo> NEWEST_FIRST = Comparator.comparingLong(SnapshotInfo::getGeneration)
-      .thenComparingLong(SnapshotInfo::getTakenUnixMs).reversed();
 
   private final CuratorFramework client;
   private final ZkReads reads;
@@ -77,7 +75,7 @@ public final class SnapshotStore {
     List<SnapshotInfo> out = new ArrayList<>();
     reads.readChildren(StoreLayout.snapshots(dvsId)).forEach((id, data) ->
         out.add(ZkReads.parse(SnapshotInfo.parser(), data, StoreLayout.snapshot(dvsId, id))));
-    out.sort(NEWEST_FIRST);
+    out.sort(SnapshotCodec.NEWEST_FIRST);
     return out;
   }
 
@@ -87,7 +85,7 @@ public final class SnapshotStore {
     for (String dvsId : reads.children(StoreLayout.SNAPSHOTS)) {
       out.addAll(list(dvsId));
     }
-    out.sort(NEWEST_FIRST);
+    out.sort(SnapshotCodec.NEWEST_FIRST);
     return out;
   }
 

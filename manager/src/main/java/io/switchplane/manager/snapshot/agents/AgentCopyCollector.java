@@ -16,7 +16,6 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.snapshot.Recovery;
-import io.switchplane.manager.store.SnapshotStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -105,7 +104,7 @@ public final class AgentCopyCollector implements Recovery.AgentCopies {
       for (SnapshotInfo info : r.getSnapshotsList()) { // newest first already
         byDvs.computeIfAbsent(info.getDvsId(), d -> new ArrayList<>()).add(info);
       }
-      byDvs.values().forEach(l -> l.sort(SnapshotStore.NEWEST_FIRST));
+      byDvs.values().forEach(l -> l.sort(SnapshotCodec.NEWEST_FIRST));
       return Optional.of(new Listing(endpoint, r.getHostName(), byDvs));
     } catch (StatusRuntimeException e) {
       unreachable.add(endpoint + ": " + e.getStatus().getCode()
@@ -125,7 +124,7 @@ public final class AgentCopyCollector implements Recovery.AgentCopies {
       }
     }
     List<SnapshotInfo> ordered = new ArrayList<>(candidates.values());
-    ordered.sort(SnapshotStore.NEWEST_FIRST);
+    ordered.sort(SnapshotCodec.NEWEST_FIRST);
     for (SnapshotInfo info : ordered) {
       for (String endpoint : holders.get(info.getId())) {
         try {
