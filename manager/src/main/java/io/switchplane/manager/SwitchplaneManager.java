@@ -30,6 +30,14 @@ import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import io.switchplane.manager.store.ZkErrors;
 import io.switchplane.manager.zk.EmbeddedZooKeeper;
+import io.switchplane.manager.grpc.VcenterGrpcService;
+import io.switchplane.manager.store.VcenterStore;
+import io.switchplane.manager.vmtracker.InventorySource;
+import io.switchplane.manager.vmtracker.SecretBox;
+import io.switchplane.manager.vmtracker.TrackerReports;
+import io.switchplane.manager.vmtracker.VcenterSources;
+import io.switchplane.manager.vmtracker.VmTrackers;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -58,6 +66,7 @@ public final class SwitchplaneManager implements AutoCloseable {
   private enum State { NEW, STARTED, CLOSED }
 
   private final ManagerConfig config;
+  private final InventorySource.Factory sources;
   /** What start() opened, closed in reverse order. */
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   /** Notified when this manager has taken over as leader. */
@@ -73,7 +82,22 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   /** A manager for config; does no I/O until {@link #start()}. */
   public SwitchplaneManager(ManagerConfig config) {
+    this(config, VcenterSources.yavijava());
+  }
+
+  /** As {@link #SwitchplaneManager(ManagerConfig)}, with the VM tracker's inventories from sources. */
+  public SwitchplaneManager(ManagerConfig config, InventorySource.Factory sources) {
     this.config = Objects.requireNonNull(config, "config");
+    this.sources = Objects.requireNonNull(sources, "sources");
+  }
+
+  /**
+   * The key that seals vCenter passwords in ZooKeeper: SWITCHPLANE_SECRET_KEY_FILE, else
+   * vcenter-secret.key in the data directory. Every manager of an ensemble needs the same file.
+   */
+  private Path secretKeyFile() {
+    String env = System.getenv("SWITCHPLANE_SECRET_KEY_FILE");
+    return env != null && !env.isBlank() ? Path.of(env) : config.dataDir().resolve("vcenter-secret.key");
   }
 
   public ManagerConfig config() {
@@ -147,6 +171,12 @@ public final class SwitchplaneManager implements AutoCloseable {
         copyToAgents);
     Restores restores = new Restores(service, catalog);
     Recovery recovery = new Recovery(service, restores, snapshotStore, new AgentCopyCollector(snapshotChannels));
+    VcenterStore vcenterStore = new VcenterStore(client);
+    vcenterStore.ensureLayout();
+    VmTrackers trackers = new VmTrackers(vcenterStore, new SecretBox(secretKeyFile()), service, sources,
+        Clock.systemUTC());
+    opened.push(trackers);
+    TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::status);
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();
@@ -155,6 +185,8 @@ public final class SwitchplaneManager implements AutoCloseable {
         .addService(new SnapshotGrpcService(catalog, restores, recovery))
         .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
             pushEngine.channels()))
+        .addService(new VcenterGrpcService(trackers, trackerReports))
+        .addService(new VcenterGrpcService.Show(trackerReports))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -173,6 +205,7 @@ public final class SwitchplaneManager implements AutoCloseable {
         checkpoints.reset();
         snapshotStore.sweepOrphans();
         service.activate(all -> pushEngine.activate(all));
+        trackers.activate();
         synchronized (leaderSignal) {
           leaderSignal.notifyAll();
         }
@@ -180,6 +213,7 @@ public final class SwitchplaneManager implements AutoCloseable {
 
       @Override
       public void lost() {
+        trackers.deactivate();
         pushEngine.deactivate();
         service.deactivate();
       }

@@ -18,6 +18,7 @@ import java.util.zip.CRC32;
  * /switchplane/leader                              Curator LeaderLatch
  * /switchplane/snapshots/&lt;dvsId&gt;/&lt;snapId&gt;           SnapshotInfo (the snapshot exists iff this does)
  * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
+ * /switchplane/vcenters/&lt;name&gt;                   VcenterRecord (password sealed, see SecretBox)
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
@@ -39,6 +40,8 @@ public final class StoreLayout {
   public static final int PORT_BUCKETS = 32;
   public static final String SNAPSHOTS = ROOT + "/snapshots";
   public static final String SNAPSHOT_DATA = ROOT + "/snapshot-data";
+  /** vCenters the VM tracker follows, one znode each. */
+  public static final String VCENTERS = ROOT + "/vcenters";
 
   private StoreLayout() {}
 
@@ -48,6 +51,10 @@ public final class StoreLayout {
    */
   public static boolean isSegment(String s) {
     return !s.isEmpty() && !s.contains("/") && !s.equals(".") && !s.equals("..") && s.indexOf('\0') < 0;
+  }
+
+  public static String vcenter(String name) {
+    return VCENTERS + "/" + name;
   }
 
   public static String txn(String dvsId) {

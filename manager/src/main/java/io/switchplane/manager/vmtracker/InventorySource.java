@@ -1,0 +1,27 @@
+package io.switchplane.manager.vmtracker;
+
+import io.switchplane.manager.vcenter.Inventory;
+import io.switchplane.manager.vcenter.InventoryListener;
+import io.switchplane.manager.vcenter.SyncStatus;
+import io.switchplane.manager.vcenter.VcenterEndpoint;
+
+/**
+ * Where a tracker's inventory comes from: the vCenter sync in the product, a scripted source in
+ * unit tests. Started once, closed once; {@link #inventory()} is the latest whole view.
+ */
+public interface InventorySource extends AutoCloseable {
+  void start();
+
+  SyncStatus status();
+
+  Inventory inventory();
+
+  @Override
+  void close();
+
+  /** Opens a source for one vCenter; does no I/O until {@link InventorySource#start()}. */
+  @FunctionalInterface
+  interface Factory {
+    InventorySource open(VcenterEndpoint endpoint, InventoryListener listener);
+  }
+}

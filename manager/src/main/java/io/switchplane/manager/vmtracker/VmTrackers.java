@@ -1,0 +1,180 @@
+package io.switchplane.manager.vmtracker;
+
+import io.switchplane.api.v1.Vcenter;
+import io.switchplane.api.v1.VcenterRecord;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.service.ConfigService;
+import io.switchplane.manager.store.VcenterStore;
+import io.switchplane.manager.vcenter.VcenterEndpoint;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registered vCenters and, on the leader, one running {@link VmTracker} per vCenter.
+ * {@link #activate()} when leadership is gained starts a tracker for each stored vCenter,
+ * {@link #deactivate()} when it is lost stops them; add and remove act on the store first
+ * (durable), then on the running trackers.
+ */
+public final class VmTrackers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(VmTrackers.class);
+
+  private final VcenterStore store;
+  private final SecretBox secrets;
+  private final ConfigService service;
+  private final InventorySource.Factory sources;
+  private final Clock clock;
+  private final Map<String, VmTracker> running = new TreeMap<>();
+  private boolean active;
+
+  public VmTrackers(VcenterStore store, SecretBox secrets, ConfigService service, InventorySource.Factory sources,
+      Clock clock) {
+    this.store = store;
+    this.secrets = secrets;
+    this.service = service;
+    this.sources = sources;
+    this.clock = clock;
+  }
+
+  /** Became leader: follow every stored vCenter. A vCenter that cannot start is logged, not fatal. */
+  public synchronized void activate() {
+    active = true;
+    List<VcenterRecord> records;
+    try {
+      records = store.list();
+    } catch (SwitchplaneException e) {
+      LOG.error("cannot read the registered vCenters; the VM tracker is idle until the next leadership: {}",
+          e.getMessage());
+      return;
+    }
+    for (VcenterRecord r : records) {
+      try {
+        startTracker(r);
+      } catch (SwitchplaneException e) {
+        LOG.error("vCenter {} is not followed: {}", r.getVcenter().getName(), e.getMessage());
+      }
+    }
+  }
+
+  /** Lost leadership: stop following; the next leader takes over. */
+  public synchronized void deactivate() {
+    active = false;
+    running.values().forEach(VmTracker::close);
+    running.clear();
+  }
+
+  /**
+   * Registers vc and starts following it. INVALID_ARGUMENT for bad settings, NOT_FOUND for an
+   * unknown DVS, FAILED_PRECONDITION for a missing trust store, ALREADY_EXISTS for a taken name.
+   */
+  public synchronized Vcenter add(Vcenter requested, String password) {
+    service.checkLeader();
+    Vcenter vc = normalized(requested);
+    TrackerConfig.of(vc);
+    if (password.isEmpty()) {
+      throw SwitchplaneException.invalid("vCenter '%s': password is empty (give --password-file or "
+          + "SWITCHPLANE_VCENTER_PASSWORD)", vc.getName());
+    }
+    service.config(vc.getTracker().getDvs());
+    VcenterRecord record = VcenterRecord.newBuilder().setVcenter(vc).setAddedMs(clock.millis())
+        .setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName()))).build();
+    store.create(record);
+    LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
+    if (active) {
+      startTracker(record);
+    }
+    return vc;
+  }
+
+  public synchronized void remove(String name) {
+    service.checkLeader();
+    store.delete(name);
+    VmTracker t = running.remove(name);
+    if (t != null) {
+      t.close();
+    }
+    LOG.info("vCenter {} removed", name);
+  }
+
+  public List<Vcenter> list() {
+    return store.list().stream().map(VcenterRecord::getVcenter).toList();
+  }
+
+  /** The running tracker of name, empty on a manager that does not lead; NOT_FOUND for an unknown name. */
+  public synchronized Optional<VmTracker> tracker(String name) {
+    VmTracker t = running.get(name);
+    if (t == null && store.find(name).isEmpty()) {
+      throw SwitchplaneException.notFound("vCenter '%s' not found; 'switchplane vcenter list' shows the registered "
+          + "ones", name);
+    }
+    return Optional.ofNullable(t);
+  }
+
+  public synchronized List<VmTracker> trackers() {
+    return List.copyOf(running.values());
+  }
+
+  private void startTracker(VcenterRecord r) {
+    Vcenter vc = r.getVcenter();
+    TrackerConfig config = TrackerConfig.of(vc);
+    String password = secrets.unseal(r.getSealedPassword().toByteArray(), vc.getName());
+    VcenterEndpoint endpoint = new VcenterEndpoint(url(vc.getUrl()), vc.getUser(), password, vc.getInsecure(),
+        vc.getTrustStore().isEmpty() ? null : Path.of(vc.getTrustStore()));
+    VmTracker t = new VmTracker(config, endpoint, sources, service, clock);
+    VmTracker old = running.put(vc.getName(), t);
+    if (old != null) {
+      old.close();
+    }
+    t.start();
+  }
+
+  static Vcenter normalized(Vcenter vc) {
+    if (vc.getUser().isBlank()) {
+      throw SwitchplaneException.invalid("vCenter '%s': user is empty (--user)", vc.getName());
+    }
+    if (vc.getInsecure() && !vc.getTrustStore().isEmpty()) {
+      throw SwitchplaneException.invalid("vCenter '%s': give --insecure or --trust-store, not both", vc.getName());
+    }
+    if (!vc.getTrustStore().isEmpty() && !Files.isReadable(Path.of(vc.getTrustStore()))) {
+      throw SwitchplaneException.precondition("vCenter '%s': trust store %s is not readable on this manager",
+          vc.getName(), vc.getTrustStore());
+    }
+    URI uri;
+    try {
+      uri = new URI(vc.getUrl().strip());
+    } catch (URISyntaxException e) {
+      throw SwitchplaneException.invalid("vCenter '%s': URL '%s' is not valid: %s", vc.getName(), vc.getUrl(),
+          e.getMessage());
+    }
+    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw SwitchplaneException.invalid("vCenter '%s': URL '%s' must be http(s)://HOST[:PORT][/sdk]", vc.getName(),
+          vc.getUrl());
+    }
+    String path = uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/") ? "/sdk" : uri.getPath();
+    String url = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
+    return vc.toBuilder().setUrl(url).build();
+  }
+
+  private static URL url(String url) {
+    try {
+      return new URI(url).toURL();
+    } catch (URISyntaxException | MalformedURLException e) {
+      throw SwitchplaneException.invalid("URL '%s' is not valid: %s", url, e.getMessage());
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    deactivate();
+  }
+}
