@@ -13,6 +13,8 @@ import io.switchplane.cli.ops.PortGroupCommand;
 import io.switchplane.cli.ops.RecoverCommand;
 import io.switchplane.cli.ops.SnapshotCommand;
 import io.switchplane.cli.ops.StatusCommand;
+import io.switchplane.cli.ops.VcenterCommand;
+import io.switchplane.cli.ops.VmTrackerCommand;
 import io.switchplane.cli.run.AgentCommand;
 import io.switchplane.cli.run.ManagerRunCommand;
 import io.switchplane.cli.run.UpCommand;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Command;
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
         StatusCommand.class, EventsCommand.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
-        PropCommand.class, BenchCommand.class})
+        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

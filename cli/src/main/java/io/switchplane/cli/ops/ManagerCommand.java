@@ -56,6 +56,16 @@ public abstract class ManagerCommand implements Callable<Integer> {
     return PropertyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The manager's vCenter API on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.VcenterServiceGrpc.VcenterServiceBlockingStub vcenters() {
+    return io.switchplane.api.v1.VcenterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** The manager's VM tracker API on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.VmTrackerServiceGrpc.VmTrackerServiceBlockingStub vmTracker() {
+    return io.switchplane.api.v1.VmTrackerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
   protected boolean json() {
     return output == OutputFormat.json;
   }

@@ -1,0 +1,205 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.AddVcenterRequest;
+import io.switchplane.api.v1.GetVcenterStatusRequest;
+import io.switchplane.api.v1.GetVcenterStatusResponse;
+import io.switchplane.api.v1.ListVcentersRequest;
+import io.switchplane.api.v1.ListVcentersResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.RemoveVcenterRequest;
+import io.switchplane.api.v1.TrackerProblem;
+import io.switchplane.api.v1.TrackerSettings;
+import io.switchplane.api.v1.Vcenter;
+import io.switchplane.api.v1.VcenterStatus;
+import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Table;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** `switchplane vcenter`: the vCenters the VM tracker follows. */
+@Command(name = "vcenter", mixinStandardHelpOptions = true, description = {"Register the vCenters the VM tracker "
+    + "follows; it provisions on each host's uplinks only the VLANs its powered-on VMs need."},
+    subcommands = {VcenterCommand.Add.class, VcenterCommand.ListCmd.class, VcenterCommand.Remove.class,
+        VcenterCommand.StatusCmd.class})
+public final class VcenterCommand {
+  /** Where the password comes from when no file is given. */
+  static final String PASSWORD_ENV = "SWITCHPLANE_VCENTER_PASSWORD";
+
+  private VcenterCommand() {}
+
+  @Command(name = "add", mixinStandardHelpOptions = true, description = {"Register a vCenter and start tracking it.",
+      "The password is read from --password-file or $" + PASSWORD_ENV + " and stored sealed (AES-GCM, key file on "
+          + "the manager), never in clear text.",
+      "vCenter hosts and port groups map to Switchplane ones of the same name unless --map-host/--map-port-group "
+          + "say otherwise."})
+  static final class Add extends ManagerCommand {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the vCenter, e.g. vc1.")
+    String name;
+
+    @Option(names = "--url", required = true, description = "SDK URL, e.g. https://vc.example.com/sdk.")
+    String url;
+
+    @Option(names = "--user", required = true, description = "Login user, e.g. administrator@vsphere.local.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the password (one line).")
+    Path passwordFile;
+
+    @Option(names = "--insecure", description = "Accept any server certificate (labs only).")
+    boolean insecure;
+
+    @Option(names = "--trust-store", paramLabel = "FILE",
+        description = "Trust store (PKCS12/JKS) with the vCenter's certificate, a path on the manager.")
+    String trustStore = "";
+
+    @Option(names = "--dvs", required = true, description = "The Switchplane DVS whose host uplinks to provision.")
+    String dvs;
+
+    @Option(names = "--uplink-port-group", paramLabel = "NAME",
+        description = "Port group of the uplink ports (created if missing; default vmtracker-uplinks).")
+    String uplinkPortGroup = "";
+
+    @Option(names = "--pin-vlans", paramLabel = "VLANS",
+        description = "VLANs every host's uplinks always carry (management, vMotion), e.g. 10,20-21.")
+    String pinned = "";
+
+    @Option(names = "--map-host", paramLabel = "VC=SP", description = "vCenter host name = Switchplane host name.")
+    Map<String, String> hostMap = new LinkedHashMap<>();
+
+    @Option(names = "--map-port-group", paramLabel = "VC=SP",
+        description = "vCenter port group name = Switchplane port group name.")
+    Map<String, String> portGroupMap = new LinkedHashMap<>();
+
+    @Option(names = "--confirm-timeout", paramLabel = "DURATION",
+        description = "Confirm timeout of the tracker's change sets, e.g. 10s (default 10s).")
+    String confirmTimeout;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      String password = password();
+      Vcenter vc = Vcenter.newBuilder().setName(name).setUrl(url).setUser(user).setInsecure(insecure)
+          .setTrustStore(trustStore).setTracker(TrackerSettings.newBuilder().setDvs(dvs)
+              .setUplinkPortGroup(uplinkPortGroup).setPinnedVlans(pinned).putAllHostMap(hostMap)
+              .putAllPortGroupMap(portGroupMap)
+              .setConfirmTimeoutMs(confirmTimeout == null ? 0 : (int) Durations.parseMillis(confirmTimeout, "--confirm-timeout")))
+          .build();
+      Vcenter added = vcenters().addVcenter(AddVcenterRequest.newBuilder().setVcenter(vc).setPassword(password)
+          .build()).getVcenter();
+      System.out.println(json() ? Json.print(added) : "added vCenter " + added.getName() + " (" + added.getUrl()
+          + "); follow it with 'switchplane vcenter status " + added.getName() + "'");
+      return 0;
+    }
+
+    private String password() {
+      if (passwordFile != null) {
+        try {
+          return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+          throw new ParameterException(spec.commandLine(), "cannot read --password-file " + passwordFile + ": " + e);
+        }
+      }
+      String env = System.getenv(PASSWORD_ENV);
+      if (env == null || env.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "no password: give --password-file FILE or set $"
+            + PASSWORD_ENV);
+      }
+      return env;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the registered vCenters.")
+  static final class ListCmd extends ManagerCommand {
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      ListVcentersResponse r = vcenters().listVcenters(ListVcentersRequest.getDefaultInstance());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      Table t = new Table("NAME", "URL", "USER", "TLS", "DVS", "UPLINK-PORT-GROUP", "PINNED");
+      for (Vcenter vc : r.getVcentersList()) {
+        t.row(vc.getName(), vc.getUrl(), vc.getUser(), vc.getInsecure() ? "insecure" : vc.getTrustStore().isEmpty()
+            ? "jvm trust" : vc.getTrustStore(), vc.getTracker().getDvs(), vc.getTracker().getUplinkPortGroup().isEmpty()
+            ? "vmtracker-uplinks" : vc.getTracker().getUplinkPortGroup(), vc.getTracker().getPinnedVlans().isEmpty()
+            ? "none" : vc.getTracker().getPinnedVlans());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "remove", mixinStandardHelpOptions = true, description = {"Stop tracking a vCenter and forget it.",
+      "The uplink ports keep what they carry until changed."})
+  static final class Remove extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the vCenter.")
+    String name;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      vcenters().removeVcenter(RemoveVcenterRequest.newBuilder().setName(name).build());
+      System.out.println(json() ? "{}" : "removed vCenter " + name);
+      return 0;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = {"Connection, sync lag and provisioning "
+      + "of one vCenter or all, with the mapping problems."})
+  static final class StatusCmd extends ManagerCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Name of the vCenter (default: all).")
+    String name = "";
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      GetVcenterStatusResponse r = vcenters().getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name)
+          .build());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      for (VcenterStatus s : r.getStatusesList()) {
+        print(s, System.out);
+      }
+      return 0;
+    }
+
+    static void print(VcenterStatus s, PrintStream out) {
+      out.printf("vCenter %s: %s%s%n", s.getName(), s.getState(), s.getMessage().isEmpty() ? "" : " (" + s.getMessage()
+          + ")");
+      out.printf("  inventory     %d hosts, %d VMs (%d powered on), version %s%n", s.getHosts(), s.getVms(),
+          s.getVmsPoweredOn(), s.getVersion().isEmpty() ? "-" : s.getVersion());
+      out.printf("  sync          last full %s, last update %s, lag %d ms, %d updates, %d full syncs%n",
+          time(s.getLastFullSyncMs()), time(s.getLastUpdateMs()), s.getLagMs(), s.getUpdates(), s.getFullSyncs());
+      if (s.getFailures() > 0) {
+        out.printf("  retrying      %d failed attempt(s), next at %s%n", s.getFailures(), time(s.getNextRetryMs()));
+      }
+      out.printf("  provisioning  generation %s at %s, %d host(s) not yet as needed%s%n",
+          s.getProvisionedGeneration() == 0 ? "-" : String.valueOf(s.getProvisionedGeneration()),
+          time(s.getProvisionedMs()), s.getHostsOutOfSync(),
+          s.getProvisionError().isEmpty() ? "" : "; last error: " + s.getProvisionError());
+      if (s.getProblemsCount() > 0) {
+        out.printf("  problems (%d):%n", s.getProblemsCount());
+        Table t = new Table("    KIND", "OBJECT", "WHAT TO DO");
+        for (TrackerProblem p : s.getProblemsList()) {
+          t.row("    " + p.getKind(), p.getObject(), p.getMessage());
+        }
+        t.print(out);
+      }
+    }
+
+    private static String time(long ms) {
+      return ms == 0 ? "never" : Instant.ofEpochMilli(ms).toString();
+    }
+  }
+}
