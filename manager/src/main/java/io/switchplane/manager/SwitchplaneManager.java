@@ -32,7 +32,7 @@ import io.switchplane.manager.store.ZkErrors;
 import io.switchplane.manager.zk.EmbeddedZooKeeper;
 import io.switchplane.manager.grpc.VcenterGrpcService;
 import io.switchplane.manager.store.VcenterStore;
-import io.switchplane.manager.vmtracker.InventorySource;
+import io.switchplane.manager.vcenter.InventorySource;
 import io.switchplane.manager.vmtracker.SecretBox;
 import io.switchplane.manager.vmtracker.TrackerReports;
 import io.switchplane.manager.vmtracker.VcenterSources;

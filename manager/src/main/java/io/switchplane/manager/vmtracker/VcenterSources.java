@@ -1,5 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
+import io.switchplane.manager.vcenter.InventorySource;
+
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.SyncStatus;
 import java.time.Duration;
@@ -11,7 +13,7 @@ public final class VcenterSources {
 
   /** Follows a real vCenter through yavijava. */
   public static InventorySource.Factory yavijava() {
-    return (endpoint, listener) -> new InventorySource() {
+    return (name, endpoint, listener) -> new InventorySource() {
       @Override
       public void start() {}
 

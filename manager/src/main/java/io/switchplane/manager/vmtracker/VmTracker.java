@@ -1,5 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
+import io.switchplane.manager.vcenter.InventorySource;
+
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Host;
 import io.switchplane.common.error.ErrorCode;
@@ -65,7 +67,7 @@ public final class VmTracker implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.service = Objects.requireNonNull(service, "service");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.source = sources.open(endpoint, inventory -> schedule(Duration.ZERO));
+    this.source = sources.open(config.vcenter(), endpoint, inventory -> schedule(Duration.ZERO));
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "vmtracker-" + config.vcenter());
       t.setDaemon(true);

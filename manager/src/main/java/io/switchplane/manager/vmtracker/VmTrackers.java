@@ -1,5 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
+import io.switchplane.manager.vcenter.InventorySource;
+
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;

@@ -1,5 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
+import io.switchplane.manager.vcenter.InventorySource;
+
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventoryListener;
 import io.switchplane.manager.vcenter.SyncStatus;
@@ -17,7 +19,7 @@ final class ScriptedSource implements InventorySource {
     final List<ScriptedSource> opened = new CopyOnWriteArrayList<>();
 
     @Override
-    public InventorySource open(VcenterEndpoint endpoint, InventoryListener listener) {
+    public InventorySource open(String name, VcenterEndpoint endpoint, InventoryListener listener) {
       ScriptedSource s = new ScriptedSource(endpoint, listener);
       opened.add(s);
       return s;

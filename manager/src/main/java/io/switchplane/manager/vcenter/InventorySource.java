@@ -1,9 +1,4 @@
-package io.switchplane.manager.vmtracker;
-
-import io.switchplane.manager.vcenter.Inventory;
-import io.switchplane.manager.vcenter.InventoryListener;
-import io.switchplane.manager.vcenter.SyncStatus;
-import io.switchplane.manager.vcenter.VcenterEndpoint;
+package io.switchplane.manager.vcenter;
 
 /**
  * Where a tracker's inventory comes from: the vCenter sync in the product, a scripted source in
@@ -22,6 +17,6 @@ public interface InventorySource extends AutoCloseable {
   /** Opens a source for one vCenter; does no I/O until {@link InventorySource#start()}. */
   @FunctionalInterface
   interface Factory {
-    InventorySource open(VcenterEndpoint endpoint, InventoryListener listener);
+    InventorySource open(String name, VcenterEndpoint endpoint, InventoryListener listener);
   }
 }
