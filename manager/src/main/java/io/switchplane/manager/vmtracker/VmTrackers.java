@@ -87,7 +87,13 @@ public final class VmTrackers implements AutoCloseable {
       throw SwitchplaneException.invalid("vCenter '%s': password is empty (give --password-file or "
           + "SWITCHPLANE_VCENTER_PASSWORD)", vc.getName());
     }
-    service.config(vc.getTracker().getDvs());
+    String dvsId = service.config(vc.getTracker().getDvs()).id();
+    for (VcenterRecord other : store.list()) {
+      if (!other.getVcenter().getName().equals(vc.getName()) && dvsId.equals(dvsIdOrEmpty(other))) {
+        throw SwitchplaneException.precondition("DVS '%s' is already provisioned by the tracker of vCenter '%s'; one "
+            + "tracker per DVS", vc.getTracker().getDvs(), other.getVcenter().getName());
+      }
+    }
     VcenterRecord record = VcenterRecord.newBuilder().setVcenter(vc).setAddedMs(clock.millis())
         .setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName()))).build();
     store.create(record);
@@ -138,6 +144,14 @@ public final class VmTrackers implements AutoCloseable {
       old.close();
     }
     t.start();
+  }
+
+  private String dvsIdOrEmpty(VcenterRecord r) {
+    try {
+      return service.config(r.getVcenter().getTracker().getDvs()).id();
+    } catch (SwitchplaneException e) {
+      return "";
+    }
   }
 
   static Vcenter normalized(Vcenter vc) {

@@ -181,6 +181,7 @@ class VmTrackerServiceTest {
 
     add("vc1", "");
     refused(vc("vc1"), PASSWORD, Status.Code.ALREADY_EXISTS, "registered already");
+    refused(vc("vc2"), PASSWORD, Status.Code.FAILED_PRECONDITION, "already provisioned by the tracker of vCenter 'vc1'");
     assertThatThrownBy(() -> vcenters.removeVcenter(RemoveVcenterRequest.newBuilder().setName("vc9").build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
