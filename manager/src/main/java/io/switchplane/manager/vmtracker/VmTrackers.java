@@ -150,7 +150,10 @@ public final class VmTrackers implements AutoCloseable {
     try {
       return service.config(r.getVcenter().getTracker().getDvs()).id();
     } catch (SwitchplaneException e) {
-      return "";
+      if (e.code() != io.switchplane.common.error.ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+      return ""; // its DVS was deleted: it provisions nothing, so it does not hold this one
     }
   }
 
