@@ -1,0 +1,140 @@
+// Command vcsim serves govmomi's vCenter simulator (a real vSphere SOAP API over HTTP) on a
+// loopback address, sized by flags, for Switchplane's integration tests and bench. Debian ships
+// the simulator package but no vcsim command; this is the small main around it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "host:port to serve on (port 0: any free port)")
+	portFile := flag.String("port-file", "", "file to write the chosen port to, once serving")
+	user := flag.String("user", "user", "the only user name accepted")
+	pass := flag.String("password", "pass", "the only password accepted")
+	clusters := flag.Int("clusters", 1, "clusters in the datacenter")
+	hosts := flag.Int("hosts", 3, "hosts per cluster")
+	vmsPerHost := flag.Int("vms-per-host", 1, "VMs per cluster host (placed by the simulator within the cluster)")
+	standalone := flag.Int("standalone-hosts", 1, "standalone hosts, each with vms-per-host VMs")
+	portgroups := flag.Int("portgroups", 1, "distributed port groups on the DVS (VM NICs use the first)")
+	idle := flag.Duration("session-idle-timeout", 0, "expire sessions idle that long (0: never)")
+	flag.Parse()
+
+	m := simulator.VPX()
+	m.Cluster = *clusters
+	m.ClusterHost = *hosts
+	m.Host = *standalone
+	m.Portgroup = *portgroups
+	// Model.Machine counts VMs per resource pool: one pool per cluster and per standalone host.
+	m.Machine = *vmsPerHost * *hosts
+	if *standalone > 0 && *hosts == 0 {
+		m.Machine = *vmsPerHost
+	}
+	// yavijava 6.0 maps the ServiceContent onto its own (older) classes and fails on login on
+	// fields it does not know (NoSuchFieldException: vStorageObjectManager): hide them.
+	m.ServiceContent.VStorageObjectManager = nil
+	m.ServiceContent.HostSpecManager = nil
+	m.ServiceContent.CryptoManager = nil
+	m.ServiceContent.HealthUpdateManager = nil
+	m.ServiceContent.FailoverClusterConfigurator = nil
+	m.ServiceContent.FailoverClusterManager = nil
+	simulator.SessionIdleTimeout = *idle
+
+	started := time.Now()
+	if err := m.Create(); err != nil {
+		log.Fatalf("vcsim: creating the model: %v", err)
+	}
+	defer m.Remove()
+	fixModelNics()
+	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
+	s := m.Service.NewServer()
+	defer s.Close()
+
+	go notifyPortgroupChanges(100 * time.Millisecond)
+
+	port := s.Listener.Addr().String()
+	if *portFile != "" {
+		_, p, _ := splitPort(port)
+		tmp := *portFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(p+"\n"), 0o644); err != nil {
+			log.Fatalf("vcsim: writing %s: %v", tmp, err)
+		}
+		// Renamed so that a reader never sees a half-written port.
+		if err := os.Rename(tmp, *portFile); err != nil {
+			log.Fatalf("vcsim: renaming to %s: %v", *portFile, err)
+		}
+	}
+	fmt.Printf("vcsim serving on %s (%d hosts, %d VMs, model built in %s)\n", port,
+		*clusters**hosts+*standalone, m.Machine*(*clusters+*standalone), time.Since(started).Round(time.Millisecond))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+}
+
+// fixModelNics gives every VM of the model a NIC of its own, as a real vCenter has. govmomi
+// 0.24's Model.Create hands all its VMs one shared ethernet card object, so they all show the
+// same MAC address, and that card says connected=false although the VMs run with it.
+func fixModelNics() {
+	for i, e := range simulator.Map.All("VirtualMachine") {
+		vm := e.(*simulator.VirtualMachine)
+		devices := vm.Config.Hardware.Device
+		for j, d := range devices {
+			card, ok := d.(*types.VirtualE1000)
+			if !ok {
+				continue
+			}
+			c := *card
+			c.MacAddress = fmt.Sprintf("00:50:56:%02x:%02x:%02x", ((i+1)>>16)&0xff, ((i+1)>>8)&0xff, (i+1)&0xff)
+			connected := vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn
+			c.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, AllowGuestControl: true,
+				Connected: connected, Status: "ok"}
+			devices[j] = &c
+		}
+	}
+}
+
+// notifyPortgroupChanges makes port group reconfigurations visible to property collectors, as
+// on a real vCenter. govmomi 0.24's ReconfigureDVPortgroup_Task assigns the new config without
+// telling the property collector (other methods call Map.Update), so a client following
+// config.defaultPortConfig through WaitForUpdatesEx would never hear of a VLAN change. This
+// watches the port groups' config and reports a change the way the other methods do.
+func notifyPortgroupChanges(every time.Duration) {
+	seen := map[string]types.BaseDVPortSetting{}
+	for range time.Tick(every) {
+		for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
+			pg, ok := e.(*simulator.DistributedVirtualPortgroup)
+			if !ok {
+				continue
+			}
+			simulator.Map.WithLock(pg, func() {
+				id := pg.Self.Value
+				last, known := seen[id]
+				seen[id] = pg.Config.DefaultPortConfig
+				if known && last != pg.Config.DefaultPortConfig {
+					simulator.Map.Update(pg, []types.PropertyChange{
+						{Name: "config.defaultPortConfig", Val: pg.Config.DefaultPortConfig},
+					})
+				}
+			})
+		}
+	}
+}
+
+func splitPort(hostport string) (string, string, error) {
+	u, err := url.Parse("//" + hostport)
+	if err != nil {
+		return "", "", err
+	}
+	return u.Hostname(), u.Port(), nil
+}
