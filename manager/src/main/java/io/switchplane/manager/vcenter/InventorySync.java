@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * logs for it, to this tracker's view having it; see {@link LagMeter}. Changes for which vCenter
  * logs no event are not measured.
  */
-public final class InventorySync implements AutoCloseable {
+public final class InventorySync implements InventorySource {
   private static final Logger log = LoggerFactory.getLogger(InventorySync.class);
 
   /**
