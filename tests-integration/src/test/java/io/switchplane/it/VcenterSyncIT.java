@@ -203,6 +203,37 @@ class VcenterSyncIT {
   }
 
   @Test
+  void resyncsOnRequestAndPeriodically() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    sync = new InventorySync("vc1", endpoint, seen::set, FAST.withSafetyResync(Duration.ofSeconds(2)));
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    sync.resyncNow();
+    await("resync on request").atMost(Duration.ofSeconds(1)).until(() -> sync.status().fullSyncs() >= 2);
+    await("periodic resync").atMost(Duration.ofSeconds(5)).until(() -> sync.status().fullSyncs() >= 3);
+    assertThat(sync.status().state()).isEqualTo(SyncStatus.State.SYNCED);
+    assertThat(sync.status().failures()).isZero();
+    assertThat(seen.get().vms()).hasSize(6);
+  }
+
+  @Test
+  void logsInAgainWhenTheSessionExpires() throws Exception {
+    // vCenter drops sessions idle for 2 s; the tracker's waits (3 s) outlast that.
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL, "-session-idle-timeout", "2s");
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    sync = new InventorySync("vc1", endpoint, seen::set, FAST.withMaxWait(Duration.ofSeconds(3)));
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    await("session expired").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+        .until(() -> sync.status().message().contains("NotAuthenticated"));
+    System.out.println("vcenter session expired: " + sync.status().message());
+    await("logged in again").atMost(WAIT).until(() -> sync.status().state() == SyncStatus.State.SYNCED
+        && sync.status().fullSyncs() >= 2);
+    assertThat(seen.get().vms()).hasSize(6);
+  }
+
+  @Test
   void wrongPasswordIsAuthFailedAndRetried() throws Exception {
     sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
     follow("not-the-password");

@@ -49,18 +49,24 @@ public final class VcSim implements AutoCloseable {
 
   private final Path dir;
   private final Size size;
+  private final List<String> extraArgs;
   private int port;
   private Process process;
   private Path log;
 
-  private VcSim(Path dir, Size size) {
+  private VcSim(Path dir, Size size, List<String> extraArgs) {
     this.dir = dir;
     this.size = size;
+    this.extraArgs = List.copyOf(extraArgs);
   }
 
-  /** Builds the simulator if needed and starts it on a free port. */
-  public static VcSim start(Path dir, Size size) throws IOException {
-    VcSim sim = new VcSim(dir, size);
+  /**
+   * Builds the simulator if needed and starts it on a free port.
+   *
+   * @param extraArgs more vcsim flags, e.g. "-session-idle-timeout", "2s"
+   */
+  public static VcSim start(Path dir, Size size, String... extraArgs) throws IOException {
+    VcSim sim = new VcSim(dir, size, List.of(extraArgs));
     sim.start();
     return sim;
   }
@@ -82,6 +88,7 @@ public final class VcSim implements AutoCloseable {
         "-vms-per-host", Integer.toString(size.vmsPerHost()),
         "-standalone-hosts", Integer.toString(size.standaloneHosts()),
         "-portgroups", Integer.toString(size.portgroups())));
+    cmd.addAll(extraArgs);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process = p;
     await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
