@@ -4,6 +4,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
@@ -27,6 +29,8 @@ func main() {
 	vmsPerHost := flag.Int("vms-per-host", 1, "VMs per cluster host (placed by the simulator within the cluster)")
 	standalone := flag.Int("standalone-hosts", 1, "standalone hosts, each with vms-per-host VMs")
 	portgroups := flag.Int("portgroups", 1, "distributed port groups on the DVS (VM NICs use the first)")
+	useTLS := flag.Bool("tls", false, "serve https with the simulator's built-in certificate (for 127.0.0.1)")
+	certFile := flag.String("cert-file", "", "with -tls: file to write the server certificate to (PEM)")
 	idle := flag.Duration("session-idle-timeout", 0, "expire sessions idle that long (0: never)")
 	flag.Parse()
 
@@ -57,8 +61,17 @@ func main() {
 	defer m.Remove()
 	fixModelNics()
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
+	if *useTLS {
+		m.Service.TLS = new(tls.Config)
+	}
 	s := m.Service.NewServer()
 	defer s.Close()
+	if *useTLS && *certFile != "" {
+		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+		if err := os.WriteFile(*certFile, block, 0o644); err != nil {
+			log.Fatalf("vcsim: writing %s: %v", *certFile, err)
+		}
+	}
 
 	go notifyPortgroupChanges(100 * time.Millisecond)
 
@@ -74,7 +87,7 @@ func main() {
 			log.Fatalf("vcsim: renaming to %s: %v", *portFile, err)
 		}
 	}
-	fmt.Printf("vcsim serving on %s (%d hosts, %d VMs, model built in %s)\n", port,
+	fmt.Printf("vcsim serving %s on %s (%d hosts, %d VMs, model built in %s)\n", s.URL.Scheme, port,
 		*clusters**hosts+*standalone, m.Machine*(*clusters+*standalone), time.Since(started).Round(time.Millisecond))
 
 	sig := make(chan os.Signal, 1)

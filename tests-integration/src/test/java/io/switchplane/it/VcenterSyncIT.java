@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.switchplane.it.vcsim.VcSim;
 import io.switchplane.it.vcsim.VcenterOperator;
+import io.switchplane.manager.vcenter.InitialSyncProbe;
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventorySync;
 import io.switchplane.manager.vcenter.SyncStatus;
@@ -234,6 +235,37 @@ class VcenterSyncIT {
   }
 
   @Test
+  void httpsInsecureOrVerifiedAgainstATrustStore() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL, "-tls");
+    assertThat(sim.sdkUrl().getProtocol()).isEqualTo("https");
+
+    // No trust store: the JDK's default trust does not know the simulator's certificate.
+    sync = new InventorySync("vc1", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null),
+        seen::set, FAST);
+    sync.start();
+    await("untrusted").atMost(WAIT).until(() -> sync.status().state() == SyncStatus.State.RETRYING);
+    assertThat(sync.status().message()).contains("TLS").contains("trust store");
+    System.out.println("vcenter untrusted certificate: " + sync.status().message());
+    sync.close();
+
+    sync = new InventorySync("vc2", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false,
+        sim.certificateFile()), seen::set, FAST);
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    assertThat(sync.inventory().vms()).hasSize(6);
+    sync.close();
+
+    javax.net.ssl.HostnameVerifier before = javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier();
+    sync = new InventorySync("vc3", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, true, null),
+        seen::set, FAST);
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    assertThat(sync.status().state()).isEqualTo(SyncStatus.State.SYNCED);
+    // Insecure for this vCenter only: the JVM's default host name check is left alone.
+    assertThat(javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier()).isSameAs(before);
+  }
+
+  @Test
   void wrongPasswordIsAuthFailedAndRetried() throws Exception {
     sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
     follow("not-the-password");
@@ -253,15 +285,15 @@ class VcenterSyncIT {
   @Test
   void initialSyncOf1000VmsOn50Hosts() throws Exception {
     sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.BENCH);
-    long t0 = System.nanoTime();
-    follow(VcSim.PASSWORD);
-    assertThat(sync.awaitFirstSync(Duration.ofSeconds(60))).isTrue();
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    Inventory inv = sync.inventory();
-    assertThat(inv.vms()).hasSize(1000);
-    assertThat(inv.hosts()).hasSize(50);
-    System.out.println("vcenter initial sync of " + inv.vms().size() + " VMs on " + inv.hosts().size()
-        + " hosts: " + ms + " ms from start() (login, view, filter, full WaitForUpdatesEx), target 5000 ms");
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    for (int run = 1; run <= 3; run++) {
+      InitialSyncProbe.Result r = InitialSyncProbe.run(endpoint, Duration.ofSeconds(60));
+      assertThat(r.vms()).isEqualTo(1000);
+      assertThat(r.hosts()).isEqualTo(50);
+      assertThat(r.nics()).isEqualTo(1000);
+      // Printed, not asserted: timing on a shared 2-core machine is no test. Target 5,000 ms.
+      System.out.println("vcenter run " + run + ": " + r + " (from start(): login, view, filters, full "
+          + "WaitForUpdatesEx; target 5000 ms)");
+    }
   }
-
 }
