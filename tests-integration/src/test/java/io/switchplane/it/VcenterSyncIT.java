@@ -168,6 +168,29 @@ class VcenterSyncIT {
     assertThat(status.updates()).isGreaterThanOrEqualTo(8);
   }
 
+  @Test
+  void followsHostChanges() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
+    follow(VcSim.PASSWORD);
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    try (VcenterOperator op = VcenterOperator.connect(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD)) {
+      op.addHost("esx-new");
+      Inventory added = awaitView("host added", inv -> inv.hosts().values().stream()
+          .anyMatch(h -> h.name().equals("esx-new")));
+      String id = hostId(added, "esx-new");
+      assertThat(added.hosts().get(id).connectionState()).isEqualTo("connected");
+
+      op.enterMaintenance("esx-new");
+      awaitView("maintenance", inv -> inv.hosts().get(id).inMaintenance());
+      op.exitMaintenance("esx-new");
+      awaitView("out of maintenance", inv -> !inv.hosts().get(id).inMaintenance());
+
+      op.removeHost("esx-new");
+      awaitView("host removed", inv -> !inv.hosts().containsKey(id));
+    }
+    assertThat(sync.status().fullSyncs()).isEqualTo(1);
+  }
+
   private void lag(String what) {
     System.out.println("vcenter lag after " + what + ": " + sync.status().lag().toMillis() + " ms");
   }

@@ -194,7 +194,10 @@ public final class InventorySync implements AutoCloseable {
   private void run() {
     Duration backoff = options.initialBackoff();
     while (!closed()) {
-      publish(SyncStatus.State.CONNECTING, counters.failures == 0 ? "logging in" : status.message());
+      // While retrying, the state stays RETRYING/AUTH_FAILED with its message until an attempt works.
+      if (counters.failures == 0) {
+        publish(SyncStatus.State.CONNECTING, "logging in");
+      }
       try (VcenterSession session = VcenterSession.open(endpoint, options.connectTimeout(),
           options.maxWait().plusSeconds(30))) {
         current = session;
