@@ -4,6 +4,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
@@ -27,6 +29,8 @@ func main() {
 	vmsPerHost := flag.Int("vms-per-host", 1, "VMs per cluster host (placed by the simulator within the cluster)")
 	standalone := flag.Int("standalone-hosts", 1, "standalone hosts, each with vms-per-host VMs")
 	portgroups := flag.Int("portgroups", 1, "distributed port groups on the DVS (VM NICs use the first)")
+	useTLS := flag.Bool("tls", false, "serve https with the simulator's built-in certificate (for 127.0.0.1)")
+	certFile := flag.String("cert-file", "", "with -tls: file to write the server certificate to (PEM)")
 	idle := flag.Duration("session-idle-timeout", 0, "expire sessions idle that long (0: never)")
 	flag.Parse()
 
@@ -57,10 +61,19 @@ func main() {
 	defer m.Remove()
 	fixModelNics()
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
+	if *useTLS {
+		m.Service.TLS = new(tls.Config)
+	}
 	s := m.Service.NewServer()
 	defer s.Close()
+	if *useTLS && *certFile != "" {
+		block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+		if err := os.WriteFile(*certFile, block, 0o644); err != nil {
+			log.Fatalf("vcsim: writing %s: %v", *certFile, err)
+		}
+	}
 
-	go notifyPortgroupChanges(100 * time.Millisecond)
+	go notifyHiddenChanges(100 * time.Millisecond)
 
 	port := s.Listener.Addr().String()
 	if *portFile != "" {
@@ -74,7 +87,7 @@ func main() {
 			log.Fatalf("vcsim: renaming to %s: %v", *portFile, err)
 		}
 	}
-	fmt.Printf("vcsim serving on %s (%d hosts, %d VMs, model built in %s)\n", port,
+	fmt.Printf("vcsim serving %s on %s (%d hosts, %d VMs, model built in %s)\n", s.URL.Scheme, port,
 		*clusters**hosts+*standalone, m.Machine*(*clusters+*standalone), time.Since(started).Round(time.Millisecond))
 
 	sig := make(chan os.Signal, 1)
@@ -104,13 +117,21 @@ func fixModelNics() {
 	}
 }
 
-// notifyPortgroupChanges makes port group reconfigurations visible to property collectors, as
-// on a real vCenter. govmomi 0.24's ReconfigureDVPortgroup_Task assigns the new config without
-// telling the property collector (other methods call Map.Update), so a client following
-// config.defaultPortConfig through WaitForUpdatesEx would never hear of a VLAN change. This
-// watches the port groups' config and reports a change the way the other methods do.
-func notifyPortgroupChanges(every time.Duration) {
-	seen := map[string]types.BaseDVPortSetting{}
+// notifyHiddenChanges makes two kinds of changes visible to property collectors, as on a real
+// vCenter. govmomi 0.24's ReconfigureDVPortgroup_Task and Enter/ExitMaintenanceMode_Task assign
+// the new value without telling the property collector (other methods call Map.Update), so a
+// client following config.defaultPortConfig or runtime.inMaintenanceMode through
+// WaitForUpdatesEx would never hear of a VLAN change or a host entering maintenance. This
+// watches those values and reports a change the way the other methods do.
+//
+// Likewise a host added after start (AddHost_Task, AddStandaloneHost_Task) is registered before
+// it is linked under its cluster, so no container view ever takes it in: registering it again
+// once linked (a tick after it shows up: the adding task is long done) lets the views see it.
+func notifyHiddenChanges(every time.Duration) {
+	vlans := map[string]types.BaseDVPortSetting{}
+	maintenance := map[string]bool{}
+	started := false
+	added := map[string]bool{} // hosts seen once, registered again on the next tick
 	for range time.Tick(every) {
 		for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
 			pg, ok := e.(*simulator.DistributedVirtualPortgroup)
@@ -118,9 +139,8 @@ func notifyPortgroupChanges(every time.Duration) {
 				continue
 			}
 			simulator.Map.WithLock(pg, func() {
-				id := pg.Self.Value
-				last, known := seen[id]
-				seen[id] = pg.Config.DefaultPortConfig
+				last, known := vlans[pg.Self.Value]
+				vlans[pg.Self.Value] = pg.Config.DefaultPortConfig
 				if known && last != pg.Config.DefaultPortConfig {
 					simulator.Map.Update(pg, []types.PropertyChange{
 						{Name: "config.defaultPortConfig", Val: pg.Config.DefaultPortConfig},
@@ -128,6 +148,28 @@ func notifyPortgroupChanges(every time.Duration) {
 				}
 			})
 		}
+		for _, e := range simulator.Map.All("HostSystem") {
+			h, ok := e.(*simulator.HostSystem)
+			if !ok {
+				continue
+			}
+			if added[h.Self.Value] {
+				delete(added, h.Self.Value)
+				simulator.Map.Put(h)
+			} else if _, known := maintenance[h.Self.Value]; !known && started {
+				added[h.Self.Value] = true
+			}
+			simulator.Map.WithLock(h, func() {
+				last, known := maintenance[h.Self.Value]
+				maintenance[h.Self.Value] = h.Runtime.InMaintenanceMode
+				if known && last != h.Runtime.InMaintenanceMode {
+					simulator.Map.Update(h, []types.PropertyChange{
+						{Name: "runtime.inMaintenanceMode", Val: h.Runtime.InMaintenanceMode},
+					})
+				}
+			})
+		}
+		started = true
 	}
 }
 

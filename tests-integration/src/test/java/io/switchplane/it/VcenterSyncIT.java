@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.switchplane.it.vcsim.VcSim;
 import io.switchplane.it.vcsim.VcenterOperator;
+import io.switchplane.manager.vcenter.InitialSyncProbe;
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventorySync;
 import io.switchplane.manager.vcenter.SyncStatus;
@@ -167,6 +168,29 @@ class VcenterSyncIT {
     assertThat(status.updates()).isGreaterThanOrEqualTo(8);
   }
 
+  @Test
+  void followsHostChanges() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
+    follow(VcSim.PASSWORD);
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    try (VcenterOperator op = VcenterOperator.connect(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD)) {
+      op.addHost("esx-new");
+      Inventory added = awaitView("host added", inv -> inv.hosts().values().stream()
+          .anyMatch(h -> h.name().equals("esx-new")));
+      String id = hostId(added, "esx-new");
+      assertThat(added.hosts().get(id).connectionState()).isEqualTo("connected");
+
+      op.enterMaintenance("esx-new");
+      awaitView("maintenance", inv -> inv.hosts().get(id).inMaintenance());
+      op.exitMaintenance("esx-new");
+      awaitView("out of maintenance", inv -> !inv.hosts().get(id).inMaintenance());
+
+      op.removeHost("esx-new");
+      awaitView("host removed", inv -> !inv.hosts().containsKey(id));
+    }
+    assertThat(sync.status().fullSyncs()).isEqualTo(1);
+  }
+
   private void lag(String what) {
     System.out.println("vcenter lag after " + what + ": " + sync.status().lag().toMillis() + " ms");
   }
@@ -203,6 +227,68 @@ class VcenterSyncIT {
   }
 
   @Test
+  void resyncsOnRequestAndPeriodically() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    sync = new InventorySync("vc1", endpoint, seen::set, FAST.withSafetyResync(Duration.ofSeconds(2)));
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    sync.resyncNow();
+    await("resync on request").atMost(Duration.ofSeconds(1)).until(() -> sync.status().fullSyncs() >= 2);
+    await("periodic resync").atMost(Duration.ofSeconds(5)).until(() -> sync.status().fullSyncs() >= 3);
+    assertThat(sync.status().state()).isEqualTo(SyncStatus.State.SYNCED);
+    assertThat(sync.status().failures()).isZero();
+    assertThat(seen.get().vms()).hasSize(6);
+  }
+
+  @Test
+  void logsInAgainWhenTheSessionExpires() throws Exception {
+    // vCenter drops sessions idle for 2 s; the tracker's waits (3 s) outlast that.
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL, "-session-idle-timeout", "2s");
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    sync = new InventorySync("vc1", endpoint, seen::set, FAST.withMaxWait(Duration.ofSeconds(3)));
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    await("session expired").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+        .until(() -> sync.status().message().contains("NotAuthenticated"));
+    System.out.println("vcenter session expired: " + sync.status().message());
+    await("logged in again").atMost(WAIT).until(() -> sync.status().state() == SyncStatus.State.SYNCED
+        && sync.status().fullSyncs() >= 2);
+    assertThat(seen.get().vms()).hasSize(6);
+  }
+
+  @Test
+  void httpsInsecureOrVerifiedAgainstATrustStore() throws Exception {
+    sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL, "-tls");
+    assertThat(sim.sdkUrl().getProtocol()).isEqualTo("https");
+
+    // No trust store: the JDK's default trust does not know the simulator's certificate.
+    sync = new InventorySync("vc1", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null),
+        seen::set, FAST);
+    sync.start();
+    await("untrusted").atMost(WAIT).until(() -> sync.status().state() == SyncStatus.State.RETRYING);
+    assertThat(sync.status().message()).contains("TLS").contains("trust store");
+    System.out.println("vcenter untrusted certificate: " + sync.status().message());
+    sync.close();
+
+    sync = new InventorySync("vc2", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false,
+        sim.certificateFile()), seen::set, FAST);
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    assertThat(sync.inventory().vms()).hasSize(6);
+    sync.close();
+
+    javax.net.ssl.HostnameVerifier before = javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier();
+    sync = new InventorySync("vc3", new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, true, null),
+        seen::set, FAST);
+    sync.start();
+    assertThat(sync.awaitFirstSync(WAIT)).isTrue();
+    assertThat(sync.status().state()).isEqualTo(SyncStatus.State.SYNCED);
+    // Insecure for this vCenter only: the JVM's default host name check is left alone.
+    assertThat(javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier()).isSameAs(before);
+  }
+
+  @Test
   void wrongPasswordIsAuthFailedAndRetried() throws Exception {
     sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL);
     follow("not-the-password");
@@ -222,15 +308,15 @@ class VcenterSyncIT {
   @Test
   void initialSyncOf1000VmsOn50Hosts() throws Exception {
     sim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.BENCH);
-    long t0 = System.nanoTime();
-    follow(VcSim.PASSWORD);
-    assertThat(sync.awaitFirstSync(Duration.ofSeconds(60))).isTrue();
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    Inventory inv = sync.inventory();
-    assertThat(inv.vms()).hasSize(1000);
-    assertThat(inv.hosts()).hasSize(50);
-    System.out.println("vcenter initial sync of " + inv.vms().size() + " VMs on " + inv.hosts().size()
-        + " hosts: " + ms + " ms from start() (login, view, filter, full WaitForUpdatesEx), target 5000 ms");
+    VcenterEndpoint endpoint = new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
+    for (int run = 1; run <= 3; run++) {
+      InitialSyncProbe.Result r = InitialSyncProbe.run(endpoint, Duration.ofSeconds(60));
+      assertThat(r.vms()).isEqualTo(1000);
+      assertThat(r.hosts()).isEqualTo(50);
+      assertThat(r.nics()).isEqualTo(1000);
+      // Printed, not asserted: timing on a shared 2-core machine is no test. Target 5,000 ms.
+      System.out.println("vcenter run " + run + ": " + r + " (from start(): login, view, filters, full "
+          + "WaitForUpdatesEx; target 5000 ms)");
+    }
   }
-
 }

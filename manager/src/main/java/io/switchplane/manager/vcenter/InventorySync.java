@@ -86,6 +86,10 @@ public final class InventorySync implements InventorySource {
     public Options withSafetyResync(Duration every) {
       return new Options(initialBackoff, maxBackoff, every, maxWait, connectTimeout);
     }
+
+    public Options withMaxWait(Duration wait) {
+      return new Options(initialBackoff, maxBackoff, safetyResync, wait, connectTimeout);
+    }
   }
 
   private enum Phase { NEW, RUNNING, CLOSED }
@@ -190,7 +194,10 @@ public final class InventorySync implements InventorySource {
   private void run() {
     Duration backoff = options.initialBackoff();
     while (!closed()) {
-      publish(SyncStatus.State.CONNECTING, counters.failures == 0 ? "logging in" : status.message());
+      // While retrying, the state stays RETRYING/AUTH_FAILED with its message until an attempt works.
+      if (counters.failures == 0) {
+        publish(SyncStatus.State.CONNECTING, "logging in");
+      }
       try (VcenterSession session = VcenterSession.open(endpoint, options.connectTimeout(),
           options.maxWait().plusSeconds(30))) {
         current = session;
@@ -239,9 +246,12 @@ public final class InventorySync implements InventorySource {
       }
       String version = fullSync(pc);
       Instant resyncAt = Instant.now().plus(options.safetyResync());
-      WaitOptions wait = new WaitOptions();
-      wait.setMaxWaitSeconds((int) options.maxWait().toSeconds());
       while (!closed() && !resyncRequested && Instant.now().isBefore(resyncAt)) {
+        // Wait no longer than the safety resync is due (whole seconds, at least 1).
+        long seconds = Math.min(options.maxWait().toSeconds(),
+            (Duration.between(Instant.now(), resyncAt).toMillis() + 999) / 1000);
+        WaitOptions wait = new WaitOptions();
+        wait.setMaxWaitSeconds((int) Math.max(1, seconds));
         UpdateSet set;
         try {
           set = pc.waitForUpdatesEx(version, wait);

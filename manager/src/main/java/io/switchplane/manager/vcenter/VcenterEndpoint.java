@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param url the SDK URL, e.g. https://vc.example.com/sdk
  * @param insecure accept any server certificate (lab use)
- * @param trustStore a PKCS12/JKS trust store for the server certificate, or null for the JVM's
+ * @param trustStore PEM certificates, or a JKS/PKCS12 store readable without a password, to verify
+ *     the server certificate against (host name included), or null for the JVM's
  */
 public record VcenterEndpoint(URL url, String user, String password, boolean insecure, Path trustStore) {
   public VcenterEndpoint {

@@ -2,10 +2,16 @@ package io.switchplane.manager.vcenter;
 
 import com.vmware.vim25.mo.ServiceInstance;
 import java.io.IOException;
+import java.io.ByteArrayInputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.rmi.RemoteException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,11 +101,7 @@ final class VcenterSession implements AutoCloseable {
     if (endpoint.insecure()) {
       return new TrustAll();
     }
-    KeyStore store = null;
-    if (endpoint.trustStore() != null) {
-      // Type guessed from the file (PKCS12 or JKS); a trust store needs no password to read.
-      store = KeyStore.getInstance(endpoint.trustStore().toFile(), (char[]) null);
-    }
+    KeyStore store = endpoint.trustStore() == null ? null : trustStore(endpoint.trustStore());
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
     for (TrustManager tm : tmf.getTrustManagers()) {
@@ -108,6 +110,33 @@ final class VcenterSession implements AutoCloseable {
       }
     }
     throw new GeneralSecurityException("no X.509 trust manager for " + endpoint.trustStore());
+  }
+
+  /**
+   * A trust store file: PEM certificates (what a vCenter's CA download gives), or a JKS or
+   * PKCS12 key store read without a password (a PKCS12 store made by keytool with a password
+   * encrypts its certificates: convert it to PEM or JKS).
+   */
+  static KeyStore trustStore(Path file) throws IOException, GeneralSecurityException {
+    byte[] bytes = Files.readAllBytes(file);
+    if (new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).contains("-----BEGIN")) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
+        store.setCertificateEntry("cert-" + i++, c);
+      }
+      if (i == 0) {
+        throw new GeneralSecurityException("no certificate in " + file);
+      }
+      return store;
+    }
+    KeyStore store = KeyStore.getInstance(file.toFile(), (char[]) null);
+    if (store.size() == 0) {
+      throw new GeneralSecurityException("no readable certificate in " + file
+          + " (a password-protected PKCS12 store hides them: use PEM or JKS)");
+    }
+    return store;
   }
 
   /**

@@ -49,18 +49,27 @@ public final class VcSim implements AutoCloseable {
 
   private final Path dir;
   private final Size size;
+  private final List<String> extraArgs;
+  private final boolean tls;
   private int port;
   private Process process;
   private Path log;
 
-  private VcSim(Path dir, Size size) {
+  private VcSim(Path dir, Size size, List<String> extraArgs) {
     this.dir = dir;
     this.size = size;
+    this.extraArgs = List.copyOf(extraArgs);
+    this.tls = extraArgs.contains("-tls");
   }
 
-  /** Builds the simulator if needed and starts it on a free port. */
-  public static VcSim start(Path dir, Size size) throws IOException {
-    VcSim sim = new VcSim(dir, size);
+  /**
+   * Builds the simulator if needed and starts it on a free port.
+   *
+   * @param extraArgs more vcsim flags, e.g. "-session-idle-timeout", "2s"; "-tls" serves https
+   *     with the simulator's certificate for 127.0.0.1, written to {@link #certificateFile()}
+   */
+  public static VcSim start(Path dir, Size size, String... extraArgs) throws IOException {
+    VcSim sim = new VcSim(dir, size, List.of(extraArgs));
     sim.start();
     return sim;
   }
@@ -82,6 +91,10 @@ public final class VcSim implements AutoCloseable {
         "-vms-per-host", Integer.toString(size.vmsPerHost()),
         "-standalone-hosts", Integer.toString(size.standaloneHosts()),
         "-portgroups", Integer.toString(size.portgroups())));
+    cmd.addAll(extraArgs);
+    if (tls) {
+      cmd.addAll(List.of("-cert-file", certificateFile().toString()));
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process = p;
     await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -126,10 +139,15 @@ public final class VcSim implements AutoCloseable {
     return size;
   }
 
-  /** http://127.0.0.1:PORT/sdk */
+  /** The server certificate (PEM) when started with -tls. */
+  public Path certificateFile() {
+    return dir.resolve("vcsim.pem");
+  }
+
+  /** http://127.0.0.1:PORT/sdk (https with -tls) */
   public URL sdkUrl() {
     try {
-      return new URL("http://127.0.0.1:" + port + "/sdk");
+      return new URL((tls ? "https" : "http") + "://127.0.0.1:" + port + "/sdk");
     } catch (MalformedURLException e) {
       throw new IllegalStateException(e);
     }

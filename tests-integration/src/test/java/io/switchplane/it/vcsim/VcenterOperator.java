@@ -3,6 +3,7 @@ package io.switchplane.it.vcsim;
 import com.vmware.vim25.DVPortgroupConfigInfo;
 import com.vmware.vim25.DVPortgroupConfigSpec;
 import com.vmware.vim25.DistributedVirtualSwitchPortConnection;
+import com.vmware.vim25.HostConnectSpec;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.TaskInfo;
 import com.vmware.vim25.VMwareDVSPortSetting;
@@ -36,7 +37,8 @@ import java.rmi.RemoteException;
 
 /**
  * Drives a vCenter through the vSphere API the way an operator's client would, for tests:
- * power, migrate, create and delete VMs, move a NIC, add and change port groups. Objects are
+ * power, migrate, create and delete VMs, move a NIC, add and change port groups, add and remove
+ * hosts and put them in maintenance. Objects are
  * found by name. Every call waits for its task and fails with vCenter's message if the task did.
  */
 public final class VcenterOperator implements AutoCloseable {
@@ -114,9 +116,7 @@ public final class VcenterOperator implements AutoCloseable {
     config.setFiles(files);
     config.setDeviceChange(new VirtualDeviceConfigSpec[] {add});
 
-    Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
-    Folder vmFolder = new Folder(si.getServerConnection(), retyped(dc.getPropertyByPath("vmFolder"), "Folder"));
-    Task task = vmFolder.createVM_Task(config, pool(h), h);
+    Task task = datacenterFolder("vmFolder").createVM_Task(config, pool(h), h);
     TaskInfo info = run(task);
     String id = ((ManagedObjectReference) info.getResult()).getVal();
     powerOn(name);
@@ -179,6 +179,28 @@ public final class VcenterOperator implements AutoCloseable {
     run(v.destroy_Task());
   }
 
+  /** Adds a standalone host to the (first) datacenter, connected. */
+  public void addHost(String name) throws IOException {
+    HostConnectSpec spec = new HostConnectSpec();
+    spec.setHostName(name);
+    spec.setUserName("root");
+    spec.setPassword("unused");
+    run(datacenterFolder("hostFolder").addStandaloneHost_Task(spec, null, true));
+  }
+
+  /** Removes a host from vCenter (Destroy_Task); vCenter refuses while VMs are registered on it. */
+  public void removeHost(String name) throws IOException {
+    run(host(name).destroy_Task());
+  }
+
+  public void enterMaintenance(String host) throws IOException {
+    run(host(host).enterMaintenanceMode(0, false));
+  }
+
+  public void exitMaintenance(String host) throws IOException {
+    run(host(host).exitMaintenanceMode(0));
+  }
+
   public VirtualMachine vm(String name) throws RemoteException {
     return (VirtualMachine) find("VirtualMachine", name);
   }
@@ -206,6 +228,12 @@ public final class VcenterOperator implements AutoCloseable {
       throw new IllegalArgumentException("no " + type + " named " + name);
     }
     return e;
+  }
+
+  /** A folder of the first datacenter ("vmFolder", "hostFolder"), retyped (see {@link #pool}). */
+  private Folder datacenterFolder(String property) throws RemoteException {
+    Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
+    return new Folder(si.getServerConnection(), retyped(dc.getPropertyByPath(property), "Folder"));
   }
 
   private static ManagedObjectReference retyped(Object raw, String type) {
