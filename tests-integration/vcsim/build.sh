@@ -3,7 +3,7 @@
 # tests-integration/target/vcsim/vcsim. Offline: GOPATH is Debian's source tree, no modules, no proxy.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="$here/../target/vcsim"
+out="$(cd "$here/.." && pwd)/target/vcsim"
 mkdir -p "$out/gocache"
 if [[ ! -d /usr/share/gocode/src/github.com/vmware/govmomi/simulator ]] || ! command -v go >/dev/null 2>&1; then
   echo "vcsim: needs 'apt-get install -y golang-go golang-github-vmware-govmomi-dev'" >&2
