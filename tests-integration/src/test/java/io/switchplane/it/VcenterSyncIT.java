@@ -3,8 +3,8 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.switchplane.it.vcsim.VcSim;
-import io.switchplane.it.vcsim.VcenterOperator;
+import io.switchplane.cli.vcsim.VcSim;
+import io.switchplane.cli.vcsim.VcenterOperator;
 import io.switchplane.manager.vcenter.InitialSyncProbe;
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventorySync;

@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
  * `switchplane bench`: commit → all hosts applied, with N lightweight agents in this JVM on
  * real loopback gRPC, a real embedded ZooKeeper and synced RocksDB writes on every agent.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {VmTrackerBench.class},
     description = {"Measure push speed: time from commit to every host applied.",
         "Runs an embedded ZooKeeper, a manager and N lightweight agents in this JVM (real loopback gRPC, ",
         "synced RocksDB writes); prints medians for a full push, a one-port-group change, and the same ",

@@ -1,6 +1,4 @@
-package io.switchplane.it.vcsim;
-
-import static org.awaitility.Awaitility.await;
+package io.switchplane.cli.vcsim;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * govmomi's vCenter simulator (tests-integration/vcsim, built from Debian's packages) as a child
@@ -97,14 +96,14 @@ public final class VcSim implements AutoCloseable {
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     process = p;
-    await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
+    waitUntil("vcsim to write its port", () -> {
       if (!p.isAlive()) {
         throw new IllegalStateException("vcsim exited with " + p.exitValue() + ":\n" + Files.readString(log));
       }
       return Files.exists(portFile);
     });
     port = Integer.parseInt(Files.readString(portFile).strip());
-    await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(this::accepts);
+    waitUntil("vcsim to accept connections on port " + port, this::accepts);
   }
 
   /** Stops it by its handle (SIGTERM, then SIGKILL) and waits until it is gone. */
@@ -167,6 +166,24 @@ public final class VcSim implements AutoCloseable {
     stop();
   }
 
+  private interface Check {
+    boolean done() throws IOException;
+  }
+
+  /** Polls every 50 ms: a child process gives no signal when it is ready but its port file and socket. */
+  private static void waitUntil(String what, Check check) throws IOException {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!check.done()) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("timed out after " + START_TIMEOUT.toSeconds() + " s waiting for " + what);
+      }
+      LockSupport.parkNanos(50_000_000L);
+      if (Thread.currentThread().isInterrupted()) {
+        throw new IOException("interrupted while waiting for " + what);
+      }
+    }
+  }
+
   private boolean accepts() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
@@ -176,14 +193,27 @@ public final class VcSim implements AutoCloseable {
     }
   }
 
-  /** target/vcsim/vcsim of this module, built by vcsim/build.sh when missing (once per JVM). */
-  static synchronized Path binary() throws IOException {
-    Path module = Path.of(System.getProperty("user.dir"));
+  /**
+   * The simulator binary: $SWITCHPLANE_VCSIM if set, else tests-integration/target/vcsim/vcsim
+   * of this checkout (found from the working directory: the repository or tests-integration),
+   * built by tests-integration/vcsim/build.sh when missing (once per JVM).
+   */
+  public static synchronized Path binary() throws IOException {
+    String env = System.getenv("SWITCHPLANE_VCSIM");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    Path cwd = Path.of(System.getProperty("user.dir"));
+    Path module = Files.exists(cwd.resolve("vcsim/build.sh")) ? cwd : cwd.resolve("tests-integration");
     Path binary = module.resolve("target/vcsim/vcsim");
     if (Files.isExecutable(binary)) {
       return binary;
     }
     Path script = module.resolve("vcsim/build.sh");
+    if (!Files.exists(script)) {
+      throw new IOException("no vCenter simulator: set SWITCHPLANE_VCSIM to its binary, or run this from a "
+          + "Switchplane checkout (tests-integration/vcsim/build.sh builds it)");
+    }
     Path buildLog = Files.createDirectories(module.resolve("target/vcsim")).resolve("build.log");
     Process build = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true)
         .redirectOutput(buildLog.toFile()).start();

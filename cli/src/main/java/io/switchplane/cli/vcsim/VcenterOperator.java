@@ -1,4 +1,4 @@
-package io.switchplane.it.vcsim;
+package io.switchplane.cli.vcsim;
 
 import com.vmware.vim25.DVPortgroupConfigInfo;
 import com.vmware.vim25.DVPortgroupConfigSpec;
@@ -199,6 +199,30 @@ public final class VcenterOperator implements AutoCloseable {
 
   public void exitMaintenance(String host) throws IOException {
     run(host(host).exitMaintenanceMode(0));
+  }
+
+  /** Names of every VM, sorted. */
+  public java.util.List<String> vmNames() throws RemoteException {
+    return names("VirtualMachine");
+  }
+
+  /** Names of every distributed switch, sorted. */
+  public java.util.List<String> dvsNames() throws RemoteException {
+    return names("DistributedVirtualSwitch");
+  }
+
+  /** The name of the host a VM runs on. */
+  public String hostOf(String vm) throws RemoteException {
+    return new HostSystem(si.getServerConnection(), vm(vm).getRuntime().getHost()).getName();
+  }
+
+  private java.util.List<String> names(String type) throws RemoteException {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities(type)) {
+      out.add(e.getName());
+    }
+    out.sort(null);
+    return out;
   }
 
   public VirtualMachine vm(String name) throws RemoteException {
