@@ -51,11 +51,13 @@ import org.junit.jupiter.api.io.TempDir;
  * vCenter itself, independently of the tracker's planner.
  *
  * <p>Layout: three vCenter hosts; DC0_C0_H0 and DC0_C0_H1 map to the agents host-1 and host-2,
- * DC0_C0_H2 has no Switchplane host (its VMs are reported, not provisioned).
+ * DC0_C0_H2 has no Switchplane host (its VMs are reported, not provisioned). host-3 is a member
+ * of the DVS too, mapped from "esx-new", a host that joins vCenter only in one test.
  */
 class VmTrackerIT {
   private static final String PINNED = "10";
-  private static final Map<String, String> HOSTS = Map.of("DC0_C0_H0", "host-1", "DC0_C0_H1", "host-2");
+  private static final Map<String, String> HOSTS = Map.of("DC0_C0_H0", "host-1", "DC0_C0_H1", "host-2",
+      "esx-new", "host-3");
 
   @TempDir Path dir;
   private VcSim vcsim;
@@ -71,10 +73,11 @@ class VmTrackerIT {
     vc = VcenterOperator.connect(vcsim.sdkUrl(), VcSim.USER, VcSim.PASSWORD);
     setVlan("DC0_DVPG0", 100);
     setVlan("DC0_DVPG1", 200);
-    stack = LocalStack.start(dir.resolve("stack"), 0, 2, 0);
+    stack = LocalStack.start(dir.resolve("stack"), 0, 3, 0);
     ok("dvs", "create", "dvs1");
-    ok("dvs", "add-host", "dvs1", "host-1");
-    ok("dvs", "add-host", "dvs1", "host-2");
+    for (String host : List.of("host-1", "host-2", "host-3")) {
+      ok("dvs", "add-host", "dvs1", host);
+    }
     // Counterparts without a VLAN of their own: the VLAN comes from vCenter.
     ok("portgroup", "create", "dvs1", "DC0_DVPG0");
     ok("portgroup", "create", "dvs1", "DC0_DVPG1");
@@ -139,6 +142,28 @@ class VmTrackerIT {
     vc.deleteVm("new-vm");
     awaitConverged();
     assertThat(status("vc1").getLagMs()).isNotNegative();
+  }
+
+  @Test
+  void aHostJoiningVcenterGetsUplinkPortsAndLosesThemWhenItLeaves() throws IOException {
+    addVcenter("vc1", VcSim.PASSWORD);
+    awaitConverged();
+    assertThat(uplinks()).doesNotContainKey("host-3");
+
+    vc.addHost("esx-new");
+    awaitConverged();
+    assertThat(uplinks()).containsEntry("host-3", VlanSet.parse(PINNED));
+    String vm = vmsOn("DC0_C0_H0").get(0);
+    vc.moveNic(vm, "DC0_DVPG1");
+    vc.migrate(vm, "esx-new");
+    awaitConverged();
+    assertThat(uplinks()).containsEntry("host-3", VlanSet.parse(PINNED + ",200"));
+
+    // vCenter refuses to remove a host with VMs: the VM goes back first.
+    vc.migrate(vm, "DC0_C0_H0");
+    vc.removeHost("esx-new");
+    awaitConverged();
+    assertThat(uplinks()).doesNotContainKey("host-3");
   }
 
   @Test
@@ -213,7 +238,12 @@ class VmTrackerIT {
         pgNames.put(pg.getKey(), pg.getName());
       }
       Map<String, VlanSet> out = new TreeMap<>();
-      HOSTS.values().forEach(h -> out.put(h, VlanSet.parse(PINNED)));
+      for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")) {
+        String host = HOSTS.get(e.getName());
+        if (host != null) {
+          out.put(host, VlanSet.parse(PINNED));
+        }
+      }
       for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
         VirtualMachine vm = (VirtualMachine) e;
         if (vm.getRuntime().getPowerState() != VirtualMachinePowerState.poweredOn) {
@@ -262,7 +292,7 @@ class VmTrackerIT {
   private Map<String, VlanSet> uplinks() {
     String dvsId = stack.dvsId("dvs1");
     Map<String, VlanSet> out = new TreeMap<>();
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < stack.agentCount(); i++) {
       ManagedChannel ch = NettyChannelBuilder.forTarget(stack.agentEndpoint(i)).usePlaintext().build();
       channels.add(ch);
       String host = LocalStack.hostName(i);

@@ -206,7 +206,10 @@ public final class VcSim implements AutoCloseable {
     Path cwd = Path.of(System.getProperty("user.dir"));
     Path module = Files.exists(cwd.resolve("vcsim/build.sh")) ? cwd : cwd.resolve("tests-integration");
     Path binary = module.resolve("target/vcsim/vcsim");
-    if (Files.isExecutable(binary)) {
+    Path source = module.resolve("vcsim/main.go");
+    // A binary older than main.go was built before a change to the simulator: build it again.
+    if (Files.isExecutable(binary) && !(Files.exists(source)
+        && Files.getLastModifiedTime(source).compareTo(Files.getLastModifiedTime(binary)) > 0)) {
       return binary;
     }
     Path script = module.resolve("vcsim/build.sh");
