@@ -107,7 +107,12 @@ public final class TrackerReports {
         out.addRows(row(t, r, dvs));
       }
     }
-    return out.build();
+    // Host by host, like a switch lists its interfaces; unmanaged hosts last.
+    List<VmTrackerRow> rows = new ArrayList<>(out.getRowsList());
+    rows.sort(Comparator.comparing((VmTrackerRow r) -> r.getHost().isEmpty()).thenComparing(VmTrackerRow::getHost)
+        .thenComparing(VmTrackerRow::getVcenterHost).thenComparing(VmTrackerRow::getVm)
+        .thenComparing(VmTrackerRow::getNic));
+    return out.clearRows().addAllRows(rows).build();
   }
 
   private VmTrackerRow row(VmTracker t, NicRow r, Optional<DvsConfig> dvs) {
