@@ -80,8 +80,10 @@ public final class TrackerReports {
     return b.build();
   }
 
-  /** The rows of `vmtracker show`, filtered by vCenter, host (either side's name) and VM (name or uuid). */
+  /** The rows of `vmtracker show` (UNAVAILABLE on a follower), filtered by vCenter, host (either side's name) and VM (name or uuid). */
   public ShowVmTrackerResponse show(String vcenter, String host, String vm) {
+    // Only the leader runs trackers: a follower would answer with an empty table.
+    service.checkLeader();
     if (!vcenter.isEmpty()) {
       trackers.tracker(vcenter);
     }
