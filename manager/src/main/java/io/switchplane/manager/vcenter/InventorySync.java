@@ -224,16 +224,34 @@ public final class InventorySync implements InventorySource {
   /** Full sync, then updates, then a full resync when due; returns only when closed. */
   private void follow(VcenterSession session) throws RemoteException {
     ServiceInstance si = session.serviceInstance();
-    PropertyCollector root = si.getPropertyCollector();
-    List<ManagedObjectReference> views = new ArrayList<>();
-    for (String type : InventoryFilter.TYPES) {
-      views.add(si.getViewManager().createContainerView(si.getRootFolder(), new String[] {type}, true).getMOR());
-    }
     EventHistoryCollector events = null;
     try {
       events = si.getEventManager().createCollectorForEvents(InventoryFilter.events());
     } catch (RemoteException e) {
       log.warn("vcenter {}: no event collector ({}): the lag will not be measured", name, e.toString());
+    }
+    try {
+      follow(session, events);
+    } finally {
+      // Destroyed, not left to the logout: the govmomi simulator keeps event collectors past
+      // their session (each then adds an update to every later batch, up to 1,000 collectors,
+      // after which none can be created).
+      if (events != null) {
+        try {
+          events.destroyCollector();
+        } catch (RemoteException | RuntimeException e) {
+          log.debug("vcenter {}: DestroyCollector failed: {}", name, e.toString());
+        }
+      }
+    }
+  }
+
+  private void follow(VcenterSession session, EventHistoryCollector events) throws RemoteException {
+    ServiceInstance si = session.serviceInstance();
+    PropertyCollector root = si.getPropertyCollector();
+    List<ManagedObjectReference> views = new ArrayList<>();
+    for (String type : InventoryFilter.TYPES) {
+      views.add(si.getViewManager().createContainerView(si.getRootFolder(), new String[] {type}, true).getMOR());
     }
     // The VM filter alone on a collector (see UpdateStream), the other types and the events on another.
     List<PropertyFilterSpec> rest = new ArrayList<>();

@@ -109,6 +109,8 @@ final class UpdateStream implements AutoCloseable {
         UpdateSet set = pc.waitForUpdatesEx(version, wait);
         if (set != null) {
           version = set.getVersion() == null ? "" : set.getVersion();
+          log.debug("update stream {}: a batch for {} filters", name,
+              set.getFilterSet() == null ? 0 : set.getFilterSet().length);
           into.add(new Item(this, set, null));
         }
       }
