@@ -33,6 +33,7 @@ func main() {
 	certFile := flag.String("cert-file", "", "with -tls: file to write the server certificate to (PEM)")
 	idle := flag.Duration("session-idle-timeout", 0, "expire sessions idle that long (0: never)")
 	flag.Parse()
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 
 	m := simulator.VPX()
 	m.Cluster = *clusters

@@ -54,11 +54,21 @@ public final class VcenterOperator implements AutoCloseable {
   }
 
   public void powerOff(String vm) throws IOException {
-    run(vm(vm).powerOffVM_Task());
+    powerOff(vm(vm));
   }
 
   public void powerOn(String vm) throws IOException {
-    run(vm(vm).powerOnVM_Task(null));
+    powerOn(vm(vm));
+  }
+
+  /** Powers off a VM found before (a lookup by name reads every VM's name: ~250 ms with 1,000 VMs). */
+  public void powerOff(VirtualMachine vm) throws IOException {
+    run(vm.powerOffVM_Task());
+  }
+
+  /** Powers on a VM found before (see {@link #powerOff(VirtualMachine)}). */
+  public void powerOn(VirtualMachine vm) throws IOException {
+    run(vm.powerOnVM_Task(null));
   }
 
   /** Relocates (vMotion) a VM to another host, into that host's cluster's root pool. */

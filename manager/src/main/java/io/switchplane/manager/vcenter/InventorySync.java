@@ -1,15 +1,13 @@
 package io.switchplane.manager.vcenter;
 
+import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.ObjectUpdate;
 import com.vmware.vim25.PropertyChange;
 import com.vmware.vim25.PropertyFilterSpec;
 import com.vmware.vim25.PropertyFilterUpdate;
 import com.vmware.vim25.UpdateSet;
-import com.vmware.vim25.WaitOptions;
-import com.vmware.vim25.mo.ContainerView;
 import com.vmware.vim25.mo.EventHistoryCollector;
 import com.vmware.vim25.mo.PropertyCollector;
-import com.vmware.vim25.mo.PropertyFilter;
 import com.vmware.vim25.mo.ServiceInstance;
 import java.io.IOException;
 import java.rmi.RemoteException;
@@ -17,10 +15,14 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -32,11 +34,14 @@ import org.slf4j.LoggerFactory;
  * {@link InventoryListener}.
  *
  * <p>How: log in ({@link VcenterSession}), create a recursive container view of the root folder
- * and one property filter over it ({@link InventoryFilter}), take the full state with
+ * per followed type and a property filter over each ({@link InventoryFilter}), on two property
+ * collectors of the tracker's own ({@link UpdateStream}: the VM filter alone on one, the other
+ * types and the event collector on the other), take their full state with
  * {@code WaitForUpdatesEx("")} (repeated while vCenter says it truncated), then wait for
- * incremental updates with the returned version, folding each batch into a new immutable
- * {@link Inventory} ({@link InventoryApplier}). A full resync is done after every (re)login and
- * every {@link Options#safetyResync()} ({@link #resyncNow()} asks for one at once).
+ * incremental updates on each collector (a thread per collector), folding each batch, on this
+ * tracker's thread, into a new immutable {@link Inventory} ({@link InventoryApplier}). A full
+ * resync is done after every (re)login and every {@link Options#safetyResync()}
+ * ({@link #resyncNow()} asks for one at once).
  *
  * <p>Failures (unreachable vCenter, refused credentials, expired session, failed calls) never
  * leave the thread: they show in {@link #status()} (AUTH_FAILED for refused credentials,
@@ -107,7 +112,11 @@ public final class InventorySync implements InventorySource {
   private volatile Inventory inventory = Inventory.EMPTY;
   private volatile SyncStatus status;
   private volatile boolean resyncRequested;
-  private volatile VcenterSession current;
+  /** What the update streams hand to the sync thread; WAKE only wakes it (close, resync). */
+  private final BlockingQueue<UpdateStream.Item> arrivals = new LinkedBlockingQueue<>();
+  private static final UpdateStream.Item WAKE = new UpdateStream.Item(null, null, null);
+  /** Collector version per stream, for the inventory's version; the sync thread's. */
+  private final Map<String, String> versions = new LinkedHashMap<>();
   private Thread thread;
 
   /** No I/O here: {@link #start()} begins. */
@@ -179,16 +188,9 @@ public final class InventorySync implements InventorySource {
     return phase.get() == Phase.CLOSED;
   }
 
-  /** Wakes a waiting WaitForUpdatesEx (best effort: the session may be gone). */
+  /** Wakes the sync thread waiting for updates; it then stops its update streams. */
   private void cancelWait() {
-    VcenterSession s = current;
-    if (s != null) {
-      try {
-        s.serviceInstance().getPropertyCollector().cancelWaitForUpdates();
-      } catch (RemoteException | RuntimeException e) {
-        log.debug("vcenter {}: CancelWaitForUpdates failed: {}", name, e.toString());
-      }
-    }
+    arrivals.add(WAKE);
   }
 
   private void run() {
@@ -200,7 +202,6 @@ public final class InventorySync implements InventorySource {
       }
       try (VcenterSession session = VcenterSession.open(endpoint, options.connectTimeout(),
           options.maxWait().plusSeconds(30))) {
-        current = session;
         follow(session);
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         if (closed()) {
@@ -216,8 +217,6 @@ public final class InventorySync implements InventorySource {
         log.debug("vcenter {}: failure detail", name, e);
         pause(wait);
         counters.nextRetry = Instant.EPOCH;
-      } finally {
-        current = null;
       }
     }
   }
@@ -225,76 +224,114 @@ public final class InventorySync implements InventorySource {
   /** Full sync, then updates, then a full resync when due; returns only when closed. */
   private void follow(VcenterSession session) throws RemoteException {
     ServiceInstance si = session.serviceInstance();
-    PropertyCollector pc = si.getPropertyCollector();
-    ContainerView view = si.getViewManager().createContainerView(si.getRootFolder(), InventoryFilter.VIEW_TYPES,
-        true);
     EventHistoryCollector events = null;
     try {
       events = si.getEventManager().createCollectorForEvents(InventoryFilter.events());
     } catch (RemoteException e) {
       log.warn("vcenter {}: no event collector ({}): the lag will not be measured", name, e.toString());
     }
-    lag.reset(session.clockOffset());
-    while (!closed()) {
-      resyncRequested = false;
-      List<PropertyFilter> filters = new ArrayList<>();
-      for (PropertyFilterSpec spec : InventoryFilter.specs(view.getMOR())) {
-        filters.add(pc.createFilter(spec, false));
-      }
+    try {
+      follow(session, events);
+    } finally {
+      // Destroyed, not left to the logout: the govmomi simulator keeps event collectors past
+      // their session (each then adds an update to every later batch, up to 1,000 collectors,
+      // after which none can be created).
       if (events != null) {
-        filters.add(pc.createFilter(InventoryFilter.eventSpec(events.getMOR()), false));
-      }
-      String version = fullSync(pc);
-      Instant resyncAt = Instant.now().plus(options.safetyResync());
-      while (!closed() && !resyncRequested && Instant.now().isBefore(resyncAt)) {
-        // Wait no longer than the safety resync is due (whole seconds, at least 1).
-        long seconds = Math.min(options.maxWait().toSeconds(),
-            (Duration.between(Instant.now(), resyncAt).toMillis() + 999) / 1000);
-        WaitOptions wait = new WaitOptions();
-        wait.setMaxWaitSeconds((int) Math.max(1, seconds));
-        UpdateSet set;
         try {
-          set = pc.waitForUpdatesEx(version, wait);
+          events.destroyCollector();
         } catch (RemoteException | RuntimeException e) {
-          // CancelWaitForUpdates from close() or resyncNow() ends the wait with RequestCanceled.
-          if ((closed() || resyncRequested) && SyncFailure.faultType(e).equals("RequestCanceled")) {
-            break;
-          }
-          throw e;
+          log.debug("vcenter {}: DestroyCollector failed: {}", name, e.toString());
         }
-        if (set != null) {
-          version = set.getVersion();
-          apply(set);
-        }
-      }
-      for (PropertyFilter f : filters) {
-        f.destroyPropertyFilter();
       }
     }
   }
 
-  private String fullSync(PropertyCollector pc) throws RemoteException {
-    long t0 = System.nanoTime();
-    applier.reset();
-    WaitOptions wait = new WaitOptions();
-    wait.setMaxWaitSeconds((int) options.maxWait().toSeconds());
-    UpdateSet set = pc.waitForUpdatesEx("", wait);
-    String version = set == null ? "" : set.getVersion();
-    List<UpdateSet> parts = new ArrayList<>();
-    parts.add(set);
-    // vCenter may split a large initial result: the rest follows at once with the version.
-    while (set != null && Boolean.TRUE.equals(set.getTruncated())) {
-      set = pc.waitForUpdatesEx(version, wait);
-      if (set != null) {
-        version = set.getVersion();
-        parts.add(set);
+  private void follow(VcenterSession session, EventHistoryCollector events) throws RemoteException {
+    ServiceInstance si = session.serviceInstance();
+    PropertyCollector root = si.getPropertyCollector();
+    List<ManagedObjectReference> views = new ArrayList<>();
+    for (String type : InventoryFilter.TYPES) {
+      views.add(si.getViewManager().createContainerView(si.getRootFolder(), new String[] {type}, true).getMOR());
+    }
+    // The VM filter alone on a collector (see UpdateStream), the other types and the events on another.
+    List<PropertyFilterSpec> rest = new ArrayList<>();
+    for (int i = 1; i < views.size(); i++) {
+      rest.add(InventoryFilter.spec(InventoryFilter.TYPES.get(i), views.get(i)));
+    }
+    if (events != null) {
+      rest.add(InventoryFilter.eventSpec(events.getMOR()));
+    }
+    lag.reset(session.clockOffset());
+    while (!closed()) {
+      resyncRequested = false;
+      arrivals.clear();
+      UpdateStream vms = UpdateStream.open("vms", root, List.of(InventoryFilter.spec(InventoryFilter.TYPES.get(0),
+          views.get(0))));
+      UpdateStream others = null;
+      try {
+        others = UpdateStream.open("rest", root, rest);
+        followStreams(List.of(vms, others));
+      } finally {
+        vms.close();
+        if (others != null) {
+          others.close();
+        }
       }
     }
+  }
+
+  /** A full sync of the streams, then their updates until closed, a resync is asked for or due. */
+  private void followStreams(List<UpdateStream> streams) throws RemoteException {
+    fullSync(streams);
+    for (UpdateStream s : streams) {
+      s.startWaiting(thread.getName(), (int) options.maxWait().toSeconds(), arrivals);
+    }
+    Instant resyncAt = Instant.now().plus(options.safetyResync());
+    while (!closed() && !resyncRequested) {
+      long left = Duration.between(Instant.now(), resyncAt).toMillis();
+      if (left <= 0) {
+        return;
+      }
+      UpdateStream.Item item;
+      try {
+        item = arrivals.poll(left, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        // close() interrupts to end the wait; the loop sees closed().
+        continue;
+      }
+      // A batch a closed stream's thread handed over late belongs to a former full sync.
+      if (item == null || item == WAKE || !streams.contains(item.from())) {
+        continue;
+      }
+      if (item.failure() instanceof RemoteException r) {
+        throw r;
+      }
+      if (item.failure() instanceof RuntimeException r) {
+        throw r;
+      }
+      versions.put(item.from().name(), item.set().getVersion() == null ? "" : item.set().getVersion());
+      apply(item.set());
+    }
+  }
+
+  private void fullSync(List<UpdateStream> streams) throws RemoteException {
+    long t0 = System.nanoTime();
+    applier.reset();
+    versions.clear();
     List<ObjectUpdate> all = new ArrayList<>();
-    parts.forEach(p -> collect(p, all));
+    for (UpdateStream s : streams) {
+      String version = "";
+      for (UpdateSet part : s.fullState((int) options.maxWait().toSeconds())) {
+        collect(part, all);
+        if (part != null && part.getVersion() != null) {
+          version = part.getVersion();
+        }
+      }
+      versions.put(s.name(), version);
+    }
     applier.apply(all);
     Instant now = Instant.now();
-    inventory = applier.inventory(version == null ? "" : version, now);
+    inventory = applier.inventory(version(), now);
     counters.fullSyncs++;
     counters.lastFullSync = now;
     counters.failures = 0;
@@ -304,18 +341,28 @@ public final class InventorySync implements InventorySource {
         (System.nanoTime() - t0) / 1_000_000);
     tell(inventory);
     firstSync.countDown();
-    return version == null ? "" : version;
+  }
+
+  /** The collector versions of the streams, in stream order ("vms/rest"). */
+  private String version() {
+    return String.join("/", versions.values());
   }
 
   private void apply(UpdateSet set) {
     List<ObjectUpdate> updates = new ArrayList<>();
-    collect(set, updates);
+    Duration eventLag = collect(set, updates);
     Set<String> changed = applier.apply(updates);
+    Instant now = Instant.now();
+    if (eventLag != null) {
+      counters.lag = eventLag;
+    }
     if (changed.isEmpty()) {
+      if (eventLag != null) {
+        publish(SyncStatus.State.SYNCED, "");
+      }
       return;
     }
-    Instant now = Instant.now();
-    inventory = applier.inventory(set.getVersion() == null ? "" : set.getVersion(), now);
+    inventory = applier.inventory(version(), now);
     Duration measured = lag.changed(changed, now);
     if (measured != null) {
       counters.lag = measured;
@@ -326,10 +373,15 @@ public final class InventorySync implements InventorySource {
     tell(inventory);
   }
 
-  /** Adds the inventory updates of a set to {@code into}; the event collector's go to the lag meter. */
-  private void collect(UpdateSet set, List<ObjectUpdate> into) {
+  /**
+   * Adds the inventory updates of a set to {@code into}; the event collector's go to the lag meter.
+   *
+   * @return the lag of changes that came in before their event, as the meter measured it, or null
+   */
+  private Duration collect(UpdateSet set, List<ObjectUpdate> into) {
+    Duration measured = null;
     if (set == null || set.getFilterSet() == null) {
-      return;
+      return null;
     }
     for (PropertyFilterUpdate fu : set.getFilterSet()) {
       if (fu.getObjectSet() == null) {
@@ -339,8 +391,9 @@ public final class InventorySync implements InventorySource {
         if (ou.getObj() != null && InventoryFilter.EVENT_COLLECTOR.equals(ou.getObj().getType())) {
           if (ou.getChangeSet() != null) {
             for (PropertyChange c : ou.getChangeSet()) {
-              if ("latestPage".equals(c.getName())) {
-                lag.events(c.getVal());
+              Duration d = "latestPage".equals(c.getName()) ? lag.events(c.getVal()) : null;
+              if (d != null && (measured == null || d.compareTo(measured) > 0)) {
+                measured = d;
               }
             }
           }
@@ -349,6 +402,7 @@ public final class InventorySync implements InventorySource {
         }
       }
     }
+    return measured;
   }
 
   private void tell(Inventory inv) {

@@ -25,6 +25,8 @@ final class LagMeter {
   static final Duration FORGET = Duration.ofSeconds(60);
 
   private final Map<String, Instant> pending = new HashMap<>();
+  /** When each entity's last change was applied (kept for {@link #FORGET}). */
+  private final Map<String, Instant> applied = new HashMap<>();
   private int lastKey = Integer.MIN_VALUE;
   private Duration offset = Duration.ZERO;
 
@@ -32,15 +34,21 @@ final class LagMeter {
   void reset(Duration clockOffset) {
     offset = clockOffset;
     pending.clear();
+    applied.clear();
     lastKey = Integer.MIN_VALUE;
   }
 
-  /** Takes the events of a {@code latestPage} value that were not seen before. */
-  void events(Object latestPage) {
+  /**
+   * Takes the events of a {@code latestPage} value that were not seen before.
+   *
+   * @return the largest lag of the changes that were applied before their event arrived, or null
+   */
+  Duration events(Object latestPage) {
     Event[] events = latestPage instanceof ArrayOfEvent a ? a.getEvent() : latestPage instanceof Event[] e ? e : null;
     if (events == null) {
-      return;
+      return null;
     }
+    Duration lag = null;
     boolean history = lastKey == Integer.MIN_VALUE;
     int max = lastKey;
     for (Event e : events) {
@@ -54,11 +62,20 @@ final class LagMeter {
       String entity = entity(e);
       if (!entity.isEmpty()) {
         Instant local = e.getCreatedTime().toInstant().minus(offset);
-        pending.merge(entity, local, (a, b) -> a.isBefore(b) ? a : b);
+        Instant seen = applied.get(entity);
+        if (seen != null && !seen.isBefore(local)) {
+          // The change came in before its event: measured now, against that change.
+          applied.remove(entity);
+          Duration d = Duration.between(local, seen);
+          lag = lag == null || d.compareTo(lag) > 0 ? d : lag;
+        } else {
+          pending.merge(entity, local, (a, b) -> a.isBefore(b) ? a : b);
+        }
       }
     }
     // An empty first page still ends the history: the next event is news.
     lastKey = history && max == Integer.MIN_VALUE ? Integer.MIN_VALUE + 1 : max;
+    return lag;
   }
 
   /**
@@ -70,7 +87,9 @@ final class LagMeter {
     Duration lag = null;
     for (String id : ids) {
       Instant at = pending.remove(id);
-      if (at != null) {
+      if (at == null) {
+        applied.put(id, now);
+      } else {
         Duration d = Duration.between(at, now);
         if (d.isNegative()) {
           d = Duration.ZERO;
@@ -78,12 +97,17 @@ final class LagMeter {
         lag = lag == null || d.compareTo(lag) > 0 ? d : lag;
       }
     }
-    for (Iterator<Instant> it = pending.values().iterator(); it.hasNext(); ) {
-      if (it.next().isBefore(now.minus(FORGET))) {
+    forgetBefore(pending, now.minus(FORGET));
+    forgetBefore(applied, now.minus(FORGET));
+    return lag;
+  }
+
+  private static void forgetBefore(Map<String, Instant> times, Instant limit) {
+    for (Iterator<Instant> it = times.values().iterator(); it.hasNext(); ) {
+      if (it.next().isBefore(limit)) {
         it.remove();
       }
     }
-    return lag;
   }
 
   private static String entity(Event e) {

@@ -74,4 +74,26 @@ class LagMeterTest {
     assertThat(meter.changed(Set.of("vm-9"), T.plus(LagMeter.FORGET).plusSeconds(1))).isNull();
     assertThat(meter.changed(Set.of("vm-1"), T.plus(LagMeter.FORGET).plusSeconds(2))).isNull();
   }
+
+  @Test
+  void aChangeAppliedBeforeItsEventArrivesIsMeasuredWhenTheEventComes() {
+    LagMeter meter = new LagMeter();
+    meter.reset(Duration.ZERO);
+    meter.events(page());
+    // The VM's change comes through one property collector, its event through another, later.
+    assertThat(meter.changed(Set.of("vm-1"), T.plusMillis(400))).isNull();
+    assertThat(meter.events(page(powerOff(1, "vm-1", T)))).isEqualTo(Duration.ofMillis(400));
+    // Consumed: the next change of vm-1 is not dated by that event.
+    assertThat(meter.changed(Set.of("vm-1"), T.plusSeconds(5))).isNull();
+  }
+
+  @Test
+  void aChangeAppliedBeforeTheEventHappenedIsNotItsChange() {
+    LagMeter meter = new LagMeter();
+    meter.reset(Duration.ZERO);
+    meter.events(page());
+    assertThat(meter.changed(Set.of("vm-1"), T.minusMillis(100))).isNull();
+    assertThat(meter.events(page(powerOff(1, "vm-1", T)))).isNull();
+    assertThat(meter.changed(Set.of("vm-1"), T.plusMillis(300))).isEqualTo(Duration.ofMillis(300));
+  }
 }
