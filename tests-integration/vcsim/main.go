@@ -127,7 +127,8 @@ func fixModelNics() {
 //
 // Likewise a host added after start (AddHost_Task, AddStandaloneHost_Task) is registered before
 // it is linked under its cluster, so no container view ever takes it in: registering it again
-// once linked (a tick after it shows up: the adding task is long done) lets the views see it.
+// once linked (the first tick after it shows up at which its compute resource is registered)
+// lets the views see it.
 func notifyHiddenChanges(every time.Duration) {
 	vlans := map[string]types.BaseDVPortSetting{}
 	maintenance := map[string]bool{}
@@ -155,8 +156,12 @@ func notifyHiddenChanges(every time.Duration) {
 				continue
 			}
 			if added[h.Self.Value] {
-				delete(added, h.Self.Value)
-				simulator.Map.Put(h)
+				// Only once its compute resource is registered: under load the adding task can
+				// still be between registering the host and linking its parent a tick later.
+				if h.Parent != nil && h.Parent.Value != "" && simulator.Map.Get(*h.Parent) != nil {
+					delete(added, h.Self.Value)
+					simulator.Map.Put(h)
+				}
 			} else if _, known := maintenance[h.Self.Value]; !known && started {
 				added[h.Self.Value] = true
 			}
