@@ -134,6 +134,7 @@ func notifyHiddenChanges(every time.Duration) {
 	maintenance := map[string]bool{}
 	started := false
 	added := map[string]bool{} // hosts seen once, registered again on the next tick
+	pokes := map[string]int{}  // hosts registered again: ticks left to report them unchanged
 	for range time.Tick(every) {
 		for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
 			pg, ok := e.(*simulator.DistributedVirtualPortgroup)
@@ -161,7 +162,19 @@ func notifyHiddenChanges(every time.Duration) {
 				if h.Parent != nil && h.Parent.Value != "" && simulator.Map.Get(*h.Parent) != nil {
 					delete(added, h.Self.Value)
 					simulator.Map.Put(h)
+					pokes[h.Self.Value] = 5
 				}
+			} else if pokes[h.Self.Value] > 0 {
+				// The Put's update can be collected before every container view has taken the
+				// host in (the registry tells its listeners in no fixed order, and a collector's
+				// 250 ms tick runs on its own goroutine). An unchanged-value update on the next
+				// ticks makes each collector collect again, and so see it once its view has it.
+				pokes[h.Self.Value]--
+				simulator.Map.WithLock(h, func() {
+					simulator.Map.Update(h, []types.PropertyChange{
+						{Name: "runtime.connectionState", Val: h.Runtime.ConnectionState},
+					})
+				})
 			} else if _, known := maintenance[h.Self.Value]; !known && started {
 				added[h.Self.Value] = true
 			}
