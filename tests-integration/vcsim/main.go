@@ -167,9 +167,11 @@ func notifyHiddenChanges(every time.Duration) {
 			} else if pokes[h.Self.Value] > 0 {
 				// The Put's update can be collected before every container view has taken the
 				// host in (the registry tells its listeners in no fixed order, and a collector's
-				// 250 ms tick runs on its own goroutine). An unchanged-value update on the next
-				// ticks makes each collector collect again, and so see it once its view has it.
+				// 250 ms tick runs on its own goroutine), or before a view found it under its
+				// folder. Registering it again and an unchanged-value update on the next ticks make
+				// every view look again and every collector collect again.
 				pokes[h.Self.Value]--
+				simulator.Map.Put(h)
 				simulator.Map.WithLock(h, func() {
 					simulator.Map.Update(h, []types.PropertyChange{
 						{Name: "runtime.connectionState", Val: h.Runtime.ConnectionState},

@@ -8,6 +8,7 @@ import io.switchplane.cli.vcsim.VcenterOperator;
 import io.switchplane.manager.vcenter.InitialSyncProbe;
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventorySync;
+import io.switchplane.manager.vcenter.SyncOptions;
 import io.switchplane.manager.vcenter.SyncStatus;
 import io.switchplane.manager.vcenter.VcenterEndpoint;
 import io.switchplane.manager.vcenter.VlanSet;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VcenterSyncIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final InventorySync.Options FAST = InventorySync.Options.defaults()
+  private static final SyncOptions FAST = SyncOptions.defaults()
       .withBackoff(Duration.ofMillis(100), Duration.ofMillis(800));
 
   @TempDir Path dir;

@@ -2,9 +2,7 @@ package io.switchplane.manager.vcenter;
 
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.ObjectUpdate;
-import com.vmware.vim25.PropertyChange;
 import com.vmware.vim25.PropertyFilterSpec;
-import com.vmware.vim25.PropertyFilterUpdate;
 import com.vmware.vim25.UpdateSet;
 import com.vmware.vim25.mo.EventHistoryCollector;
 import com.vmware.vim25.mo.PropertyCollector;
@@ -40,13 +38,13 @@ import org.slf4j.LoggerFactory;
  * {@code WaitForUpdatesEx("")} (repeated while vCenter says it truncated), then wait for
  * incremental updates on each collector (a thread per collector), folding each batch, on this
  * tracker's thread, into a new immutable {@link Inventory} ({@link InventoryApplier}). A full
- * resync is done after every (re)login and every {@link Options#safetyResync()}
+ * resync is done after every (re)login and every {@link SyncOptions#safetyResync()}
  * ({@link #resyncNow()} asks for one at once).
  *
  * <p>Failures (unreachable vCenter, refused credentials, expired session, failed calls) never
  * leave the thread: they show in {@link #status()} (AUTH_FAILED for refused credentials,
  * RETRYING otherwise) with an operator-readable message, and the whole login is retried after a
- * backoff that doubles from {@link Options#initialBackoff()} to {@link Options#maxBackoff()}. The
+ * backoff that doubles from {@link SyncOptions#initialBackoff()} to {@link SyncOptions#maxBackoff()}. The
  * last good inventory stays in {@link #inventory()} meanwhile. The password is never logged.
  *
  * <p>Lag ({@link SyncStatus#lag()}): the time from a change in vCenter, dated by the event vCenter
@@ -56,53 +54,12 @@ import org.slf4j.LoggerFactory;
 public final class InventorySync implements InventorySource {
   private static final Logger log = LoggerFactory.getLogger(InventorySync.class);
 
-  /**
-   * Tuning.
-   *
-   * @param initialBackoff first wait after a failure, doubled after each further one
-   * @param maxBackoff the longest wait between attempts
-   * @param safetyResync how often a full resync is done even when nothing failed
-   * @param maxWait how long one WaitForUpdatesEx call waits for changes
-   * @param connectTimeout TCP connect timeout to vCenter
-   */
-  public record Options(Duration initialBackoff, Duration maxBackoff, Duration safetyResync, Duration maxWait,
-      Duration connectTimeout) {
-    public Options {
-      Objects.requireNonNull(initialBackoff, "initialBackoff");
-      Objects.requireNonNull(maxBackoff, "maxBackoff");
-      Objects.requireNonNull(safetyResync, "safetyResync");
-      Objects.requireNonNull(maxWait, "maxWait");
-      Objects.requireNonNull(connectTimeout, "connectTimeout");
-      if (maxWait.toSeconds() < 1) {
-        throw new IllegalArgumentException("maxWait must be at least 1 s (0 would make WaitForUpdatesEx poll)");
-      }
-    }
-
-    /** 1 s doubling to 60 s, safety resync every 10 min, 20 s waits, 10 s connect timeout. */
-    public static Options defaults() {
-      return new Options(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(10),
-          Duration.ofSeconds(20), Duration.ofSeconds(10));
-    }
-
-    public Options withBackoff(Duration initial, Duration max) {
-      return new Options(initial, max, safetyResync, maxWait, connectTimeout);
-    }
-
-    public Options withSafetyResync(Duration every) {
-      return new Options(initialBackoff, maxBackoff, every, maxWait, connectTimeout);
-    }
-
-    public Options withMaxWait(Duration wait) {
-      return new Options(initialBackoff, maxBackoff, safetyResync, wait, connectTimeout);
-    }
-  }
-
   private enum Phase { NEW, RUNNING, CLOSED }
 
   private final String name;
   private final VcenterEndpoint endpoint;
   private final InventoryListener listener;
-  private final Options options;
+  private final SyncOptions options;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.NEW);
   private final CountDownLatch firstSync = new CountDownLatch(1);
   private final Object sleeper = new Object();
@@ -120,7 +77,7 @@ public final class InventorySync implements InventorySource {
   private Thread thread;
 
   /** No I/O here: {@link #start()} begins. */
-  public InventorySync(String name, VcenterEndpoint endpoint, InventoryListener listener, Options options) {
+  public InventorySync(String name, VcenterEndpoint endpoint, InventoryListener listener, SyncOptions options) {
     this.name = Objects.requireNonNull(name, "name");
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -129,7 +86,7 @@ public final class InventorySync implements InventorySource {
   }
 
   public InventorySync(String name, VcenterEndpoint endpoint, InventoryListener listener) {
-    this(name, endpoint, listener, Options.defaults());
+    this(name, endpoint, listener, SyncOptions.defaults());
   }
 
   /** Starts the sync thread; once only. */
@@ -322,7 +279,7 @@ public final class InventorySync implements InventorySource {
     for (UpdateStream s : streams) {
       String version = "";
       for (UpdateSet part : s.fullState((int) options.maxWait().toSeconds())) {
-        collect(part, all);
+        lag.split(part, all);
         if (part != null && part.getVersion() != null) {
           version = part.getVersion();
         }
@@ -350,7 +307,7 @@ public final class InventorySync implements InventorySource {
 
   private void apply(UpdateSet set) {
     List<ObjectUpdate> updates = new ArrayList<>();
-    Duration eventLag = collect(set, updates);
+    Duration eventLag = lag.split(set, updates);
     Set<String> changed = applier.apply(updates);
     Instant now = Instant.now();
     if (eventLag != null) {
@@ -371,38 +328,6 @@ public final class InventorySync implements InventorySource {
     counters.lastUpdate = now;
     publish(SyncStatus.State.SYNCED, "");
     tell(inventory);
-  }
-
-  /**
-   * Adds the inventory updates of a set to {@code into}; the event collector's go to the lag meter.
-   *
-   * @return the lag of changes that came in before their event, as the meter measured it, or null
-   */
-  private Duration collect(UpdateSet set, List<ObjectUpdate> into) {
-    Duration measured = null;
-    if (set == null || set.getFilterSet() == null) {
-      return null;
-    }
-    for (PropertyFilterUpdate fu : set.getFilterSet()) {
-      if (fu.getObjectSet() == null) {
-        continue;
-      }
-      for (ObjectUpdate ou : fu.getObjectSet()) {
-        if (ou.getObj() != null && InventoryFilter.EVENT_COLLECTOR.equals(ou.getObj().getType())) {
-          if (ou.getChangeSet() != null) {
-            for (PropertyChange c : ou.getChangeSet()) {
-              Duration d = "latestPage".equals(c.getName()) ? lag.events(c.getVal()) : null;
-              if (d != null && (measured == null || d.compareTo(measured) > 0)) {
-                measured = d;
-              }
-            }
-          }
-        } else {
-          into.add(ou);
-        }
-      }
-    }
-    return measured;
   }
 
   private void tell(Inventory inv) {

@@ -3,10 +3,15 @@ package io.switchplane.manager.vcenter;
 import com.vmware.vim25.ArrayOfEvent;
 import com.vmware.vim25.Event;
 import com.vmware.vim25.ManagedObjectReference;
+import com.vmware.vim25.ObjectUpdate;
+import com.vmware.vim25.PropertyChange;
+import com.vmware.vim25.PropertyFilterUpdate;
+import com.vmware.vim25.UpdateSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -128,5 +133,37 @@ final class LagMeter {
 
   private static String val(ManagedObjectReference m) {
     return m == null || m.getVal() == null ? "" : m.getVal();
+  }
+
+  /**
+   * Adds the inventory updates of a set to {@code into} and takes the event collector's itself.
+   *
+   * @return the lag of changes that came in before their event, or null
+   */
+  Duration split(UpdateSet set, List<ObjectUpdate> into) {
+    Duration measured = null;
+    if (set == null || set.getFilterSet() == null) {
+      return null;
+    }
+    for (PropertyFilterUpdate fu : set.getFilterSet()) {
+      if (fu.getObjectSet() == null) {
+        continue;
+      }
+      for (ObjectUpdate ou : fu.getObjectSet()) {
+        if (ou.getObj() != null && InventoryFilter.EVENT_COLLECTOR.equals(ou.getObj().getType())) {
+          if (ou.getChangeSet() != null) {
+            for (PropertyChange c : ou.getChangeSet()) {
+              Duration d = "latestPage".equals(c.getName()) ? events(c.getVal()) : null;
+              if (d != null && (measured == null || d.compareTo(measured) > 0)) {
+                measured = d;
+              }
+            }
+          }
+        } else {
+          into.add(ou);
+        }
+      }
+    }
+    return measured;
   }
 }

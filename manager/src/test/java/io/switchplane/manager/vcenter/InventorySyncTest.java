@@ -23,7 +23,7 @@ class InventorySyncTest {
     VcenterEndpoint endpoint = new VcenterEndpoint(new URL("http://127.0.0.1:" + closedPort() + "/sdk"), "u",
         "secret-password", false, null);
     InventorySync sync = new InventorySync("test", endpoint, inv -> { },
-        InventorySync.Options.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+        SyncOptions.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
     // The constructor does no I/O: nothing tried yet.
     assertThat(sync.status().state()).isEqualTo(SyncStatus.State.CONNECTING);
     assertThat(sync.status().failures()).isZero();
