@@ -24,7 +24,7 @@ import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.ListSwitchesRequest;
 import io.switchplane.api.v1.ListSwitchesResponse;
 import io.switchplane.api.v1.SwitchSummary;
-import io.switchplane.common.error.StatusMapping;
+import io.switchplane.common.error.UnaryCalls;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.Collection;
 import java.util.Comparator;
@@ -157,17 +157,6 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
 
   /** Runs call and answers with its result, or with the status of its failure. */
   static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
-    T result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      if (!(e instanceof SwitchplaneException)) {
-        LOG.error("unexpected failure serving a host agent call", e);
-      }
-      observer.onError(StatusMapping.toStatus(e));
-      return;
-    }
-    observer.onNext(result);
-    observer.onCompleted();
+    UnaryCalls.answer(observer, call, LOG);
   }
 }

@@ -1,8 +1,8 @@
 package io.switchplane.manager.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.StatusMapping;
+import io.switchplane.common.error.UnaryCalls;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -16,20 +16,7 @@ final class Unary {
 
   /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
   static <T> void call(StreamObserver<T> out, Supplier<T> call) {
-    T response;
-    try {
-      response = call.get();
-    } catch (RuntimeException e) {
-      if (!(e instanceof SwitchplaneException se) || se.code() == ErrorCode.INTERNAL) {
-        LOG.error("operator call failed unexpectedly", e);
-      } else {
-        LOG.debug("operator call refused: {} {}", se.code(), se.getMessage());
-      }
-      out.onError(StatusMapping.toStatus(e));
-      return;
-    }
-    out.onNext(response);
-    out.onCompleted();
+    UnaryCalls.answer(out, call, LOG);
   }
 
   /** value, or INVALID_ARGUMENT naming the field when it is empty. */

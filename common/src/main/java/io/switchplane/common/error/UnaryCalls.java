@@ -1,0 +1,31 @@
+package io.switchplane.common.error;
+
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * How a gRPC service of the manager or the agent answers a unary call: the response, or the
+ * status of its failure as {@link StatusMapping} maps it. Refusals (a {@link SwitchplaneException}
+ * other than INTERNAL) are expected and logged at debug; anything else at error.
+ */
+public final class UnaryCalls {
+  private UnaryCalls() {}
+
+  public static <T> void answer(StreamObserver<T> out, Supplier<T> call, Logger log) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException e) {
+      if (!(e instanceof SwitchplaneException se) || se.code() == ErrorCode.INTERNAL) {
+        log.error("call failed unexpectedly", e);
+      } else {
+        log.debug("call refused: {} {}", se.code(), se.getMessage());
+      }
+      out.onError(StatusMapping.toStatus(e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}
