@@ -310,7 +310,8 @@ public final class BenchCommand implements Callable<Integer> {
         .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vlan)))).build();
   }
 
-  private static long median(long[] values) {
+  /** The middle of values (the upper one of an even count); what every bench figure reports. */
+  static long median(long[] values) {
     long[] sorted = values.clone();
     Arrays.sort(sorted);
     return sorted[sorted.length / 2];

@@ -111,7 +111,7 @@ public final class VmTrackerBench implements Callable<Integer> {
       }
     }
     System.out.printf("initial sync, %d VMs on %d hosts (login, filter, full WaitForUpdatesEx): median %d ms, "
-        + "min %d ms, max %d ms (target <= 5,000 ms)%n", last.vms().size(), last.hosts().size(), median(ms),
+        + "min %d ms, max %d ms (target <= 5,000 ms)%n", last.vms().size(), last.hosts().size(), BenchCommand.median(ms),
         Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0));
     return last.hosts().values().stream().map(Inventory.Host::name).sorted().toList();
   }
@@ -178,10 +178,10 @@ public final class VmTrackerBench implements Callable<Integer> {
           on[r] = (System.nanoTime() - t0) / 1_000_000;
         }
         System.out.printf("power-off -> VLAN removed from the host's uplinks: median %d ms, max %d ms "
-            + "(target <= 1,000 ms)%n", median(off), Arrays.stream(off).max().orElse(0));
+            + "(target <= 1,000 ms)%n", BenchCommand.median(off), Arrays.stream(off).max().orElse(0));
         System.out.printf("  of which, medians from the power-off call: task done %d ms, update in the tracker's "
-            + "view %d ms, change set committed %d ms%n", median(task), median(seen), median(committed));
-        System.out.printf("power-on  -> VLAN added to the host's uplinks:     median %d ms, max %d ms%n", median(on),
+            + "view %d ms, change set committed %d ms%n", BenchCommand.median(task), BenchCommand.median(seen), BenchCommand.median(committed));
+        System.out.printf("power-on  -> VLAN added to the host's uplinks:     median %d ms, max %d ms%n", BenchCommand.median(on),
             Arrays.stream(on).max().orElse(0));
       } finally {
         agentChannels.forEach(ManagedChannel::shutdownNow);
@@ -234,11 +234,5 @@ public final class VmTrackerBench implements Callable<Integer> {
 
   private static VcenterEndpoint endpoint(VcSim sim) {
     return new VcenterEndpoint(sim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false, null);
-  }
-
-  private static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 }
