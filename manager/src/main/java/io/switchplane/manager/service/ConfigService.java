@@ -364,6 +364,18 @@ public final class ConfigService {
         .orElseThrow(() -> notFound("DVS '%s' not found", dvsRef));
   }
 
+  /** As {@link #config(String)}, empty instead of NOT_FOUND. */
+  public Optional<DvsConfig> findConfig(String dvsRef) {
+    try {
+      return Optional.of(config(dvsRef));
+    } catch (SwitchplaneException e) {
+      if (e.code() != ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+      return Optional.empty();
+    }
+  }
+
   /** Every DVS record, sorted by name. */
   public List<Dvs> listDvs() {
     LeaderState state = leader;
@@ -381,6 +393,11 @@ public final class ConfigService {
 
   public List<Host> listHosts() {
     return hosts.list();
+  }
+
+  /** A registered host by id or name, from the registry's cache (ZooKeeper on a miss). */
+  public Optional<Host> findHost(String idOrName) {
+    return hosts.find(idOrName);
   }
 
   /** A registered host by id or name. NOT_FOUND when unknown. */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Works out, from a vCenter's inventory and the Switchplane configuration, what every tracked
@@ -31,9 +32,9 @@ import java.util.Optional;
 public final class TrackerPlanner {
   private TrackerPlanner() {}
 
-  /** dvs is empty when the configured DVS does not exist (every host is then untracked). */
+  /** dvs is empty when the configured DVS does not exist (every host is then untracked); hostByName finds a Switchplane host. */
   public static TrackerView plan(Inventory inv, TrackerConfig config, Optional<DvsConfig> dvs,
-      Map<String, Host> hostsByName) {
+      Function<String, Optional<Host>> hostByName) {
     Map<String, Problem> problems = new LinkedHashMap<>();
     if (dvs.isEmpty()) {
       problem(problems, Kind.NO_DVS, config.dvs(), "DVS '" + config.dvs() + "' does not exist in Switchplane; create "
@@ -43,7 +44,7 @@ public final class TrackerPlanner {
     Map<String, HostNeed> needs = new HashMap<>();
     for (Inventory.Host vh : inv.hosts().values()) {
       String spName = config.switchplaneHost(vh.name());
-      Host h = hostsByName.get(spName);
+      Host h = hostByName.apply(spName).orElse(null);
       if (h == null) {
         problem(problems, Kind.UNMANAGED_HOST, vh.name(), "vCenter host '" + vh.name() + "' has no Switchplane host '"
             + spName + "'; register it, or map it with --map-host " + vh.name() + "=NAME");

@@ -8,8 +8,6 @@ import io.switchplane.api.v1.TrackerProblem;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterStatus;
 import io.switchplane.api.v1.VmTrackerRow;
-import io.switchplane.common.error.ErrorCode;
-import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.vcenter.Inventory;
@@ -164,14 +162,7 @@ public final class TrackerReports {
   }
 
   private Optional<DvsConfig> dvs(VmTracker t) {
-    try {
-      return Optional.of(service.config(t.config().dvs()));
-    } catch (SwitchplaneException e) {
-      if (e.code() == ErrorCode.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    return service.findConfig(t.config().dvs());
   }
 
   private static long ms(Instant i) {

@@ -3,7 +3,6 @@ package io.switchplane.manager.vmtracker;
 import io.switchplane.manager.vcenter.InventorySource;
 
 import io.switchplane.api.v1.ChangeOp;
-import io.switchplane.api.v1.Host;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.model.DvsConfig;
@@ -14,9 +13,7 @@ import io.switchplane.manager.vcenter.VcenterEndpoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -136,12 +133,8 @@ public final class VmTracker implements AutoCloseable {
     pending.set(false);
     Inventory inv = source.inventory();
     try {
-      Optional<DvsConfig> dvs = findDvs();
-      Map<String, Host> hosts = new HashMap<>();
-      for (Host h : service.listHosts()) {
-        hosts.put(h.getName(), h);
-      }
-      TrackerView planned = TrackerPlanner.plan(inv, config, dvs, hosts);
+      Optional<DvsConfig> dvs = service.findConfig(config.dvs());
+      TrackerView planned = TrackerPlanner.plan(inv, config, dvs, service::findHost);
       view = planned;
       if (dvs.isEmpty() || inv.syncedAt().equals(Instant.EPOCH)) {
         return;
@@ -174,17 +167,6 @@ public final class VmTracker implements AutoCloseable {
       provisioning = new Provisioning(provisioning.generation(), clock.instant(), "internal error: " + e);
       LOG.error("VM tracker of {}: reconcile failed", config.vcenter(), e);
       schedule(MAX_BACKOFF);
-    }
-  }
-
-  private Optional<DvsConfig> findDvs() {
-    try {
-      return Optional.of(service.config(config.dvs()));
-    } catch (SwitchplaneException e) {
-      if (e.code() == ErrorCode.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
     }
   }
 

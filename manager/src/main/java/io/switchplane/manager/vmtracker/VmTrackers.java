@@ -5,6 +5,7 @@ import io.switchplane.manager.vcenter.InventorySource;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.VcenterStore;
 import io.switchplane.manager.vcenter.VcenterEndpoint;
@@ -146,15 +147,9 @@ public final class VmTrackers implements AutoCloseable {
     t.start();
   }
 
+  /** The DVS id r provisions; "" when its DVS was deleted (it then holds none). */
   private String dvsIdOrEmpty(VcenterRecord r) {
-    try {
-      return service.config(r.getVcenter().getTracker().getDvs()).id();
-    } catch (SwitchplaneException e) {
-      if (e.code() != io.switchplane.common.error.ErrorCode.NOT_FOUND) {
-        throw e;
-      }
-      return ""; // its DVS was deleted: it provisions nothing, so it does not hold this one
-    }
+    return service.findConfig(r.getVcenter().getTracker().getDvs()).map(DvsConfig::id).orElse("");
   }
 
   static Vcenter normalized(Vcenter vc) {

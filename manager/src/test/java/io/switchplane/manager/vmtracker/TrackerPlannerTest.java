@@ -55,7 +55,7 @@ class TrackerPlannerTest {
             "net-web2", new Inventory.Network("net-web2", "web", true, "dvs-1", "k3", VlanSet.of(130), false)),
         Map.of(), "1", Instant.now());
 
-    TrackerView view = TrackerPlanner.plan(inv, config, Optional.of(dvs), Map.of("sp-esx1", ESX1));
+    TrackerView view = TrackerPlanner.plan(inv, config, Optional.of(dvs), n -> Optional.ofNullable(Map.of("sp-esx1", ESX1).get(n)));
 
     assertThat(view.hosts()).containsOnlyKeys("h-1");
     // web tags 120 in vCenter (vCenter wins, mismatch reported), the standard network takes 42 from
@@ -73,7 +73,7 @@ class TrackerPlannerTest {
   void aMissingDvsTracksNothingAndSaysSo() {
     Inventory inv = new Inventory(Map.of("host-1", new Inventory.Host("host-1", "esx1", "connected", false)),
         Map.of(), Map.of(), Map.of(), "1", Instant.now());
-    TrackerView view = TrackerPlanner.plan(inv, config, Optional.empty(), Map.of("sp-esx1", ESX1));
+    TrackerView view = TrackerPlanner.plan(inv, config, Optional.empty(), n -> Optional.ofNullable(Map.of("sp-esx1", ESX1).get(n)));
     assertThat(view.hosts()).isEmpty();
     assertThat(view.problems()).extracting(Problem::kind).containsExactly(Kind.NO_DVS);
   }
