@@ -22,12 +22,11 @@ import io.switchplane.api.v1.GetVcenterStatusRequest;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.VcenterStatus;
-import io.switchplane.api.v1.Vlan;
-import io.switchplane.api.v1.VlanRange;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.cli.vcsim.VcSim;
 import io.switchplane.cli.vcsim.VcenterOperator;
 import io.switchplane.manager.vcenter.VlanSet;
+import io.switchplane.manager.vmtracker.TrackerPlanner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +62,6 @@ class VmTrackerIT {
   private VcSim vcsim;
   private LocalStack stack;
   private VcenterOperator vc;
-  private final List<ManagedChannel> channels = new ArrayList<>();
   /** The VLAN each vCenter port group tags, as the test set it. */
   private final Map<String, Integer> vlans = new HashMap<>();
 
@@ -85,7 +83,6 @@ class VmTrackerIT {
 
   @AfterEach
   void tearDown() {
-    channels.forEach(ManagedChannel::shutdownNow);
     if (vc != null) {
       vc.close();
     }
@@ -141,7 +138,6 @@ class VmTrackerIT {
 
     vc.deleteVm("new-vm");
     awaitConverged();
-    assertThat(status("vc1").getLagMs()).isNotNegative();
   }
 
   @Test
@@ -294,7 +290,6 @@ class VmTrackerIT {
     Map<String, VlanSet> out = new TreeMap<>();
     for (int i = 0; i < stack.agentCount(); i++) {
       ManagedChannel ch = NettyChannelBuilder.forTarget(stack.agentEndpoint(i)).usePlaintext().build();
-      channels.add(ch);
       String host = LocalStack.hostName(i);
       VlanSet carried = null;
       for (EffectivePort p : HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -302,7 +297,7 @@ class VmTrackerIT {
         if (!p.getKey().startsWith(host + ":uplink")) {
           continue;
         }
-        VlanSet v = p.getPolicy().getBlocked() ? VlanSet.EMPTY : vlans(p.getPolicy().getVlan());
+        VlanSet v = p.getPolicy().getBlocked() ? VlanSet.EMPTY : TrackerPlanner.vlansOf(p.getPolicy().getVlan());
         assertThat(carried).as("both uplinks of %s", host).isIn(null, v);
         carried = v;
       }
@@ -312,14 +307,6 @@ class VmTrackerIT {
       ch.shutdownNow();
     }
     return out;
-  }
-
-  private static VlanSet vlans(Vlan v) {
-    List<VlanSet.Range> ranges = new ArrayList<>();
-    for (VlanRange r : v.getTrunk().getRangesList()) {
-      ranges.add(new VlanSet.Range((int) r.getFirst(), (int) r.getLast()));
-    }
-    return v.hasTrunk() ? VlanSet.ofRanges(ranges) : VlanSet.EMPTY;
   }
 
   private VcenterStatus status(String name) {

@@ -21,7 +21,6 @@ import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.TrackerSettings;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterServiceGrpc;
-import io.switchplane.api.v1.VlanRange;
 import io.switchplane.cli.run.TempDirs;
 import io.switchplane.cli.vcsim.VcSim;
 import io.switchplane.cli.vcsim.VcenterOperator;
@@ -32,6 +31,7 @@ import io.switchplane.manager.snapshot.SnapshotPolicy;
 import io.switchplane.manager.vcenter.Inventory;
 import io.switchplane.manager.vcenter.InventorySync;
 import io.switchplane.manager.vcenter.VcenterEndpoint;
+import io.switchplane.manager.vmtracker.TrackerPlanner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,12 +210,9 @@ public final class VmTrackerBench implements Callable<Integer> {
     int found = 0;
     for (EffectivePort p : agent.withDeadlineAfter(10, TimeUnit.SECONDS)
         .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()).getBackendPortsList()) {
-      if (p.getKey().startsWith(host + ":uplink") && !p.getPolicy().getBlocked()) {
-        for (VlanRange r : p.getPolicy().getVlan().getTrunk().getRangesList()) {
-          if (r.getFirst() <= vlan && vlan <= r.getLast()) {
-            found++;
-          }
-        }
+      if (p.getKey().startsWith(host + ":uplink") && !p.getPolicy().getBlocked()
+          && TrackerPlanner.vlansOf(p.getPolicy().getVlan()).contains(vlan)) {
+        found++;
       }
     }
     return found == 2;

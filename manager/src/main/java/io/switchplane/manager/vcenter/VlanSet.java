@@ -90,6 +90,12 @@ public final class VlanSet {
     return new VlanSet(b);
   }
 
+  public VlanSet intersect(VlanSet other) {
+    BitSet b = (BitSet) bits.clone();
+    b.and(other.bits);
+    return new VlanSet(b);
+  }
+
   public VlanSet minus(VlanSet other) {
     BitSet b = (BitSet) bits.clone();
     b.andNot(other.bits);

@@ -127,7 +127,8 @@ public final class TrackerPlanner {
     return vlansOf(pg.getPolicy().getVlan().getValue());
   }
 
-  static VlanSet vlansOf(Vlan v) {
+  /** The VLANs a VLAN setting carries: its access id or trunk ranges (empty: untagged). */
+  public static VlanSet vlansOf(Vlan v) {
     return switch (v.getModeCase()) {
       case ACCESS_ID -> VlanSet.of((int) v.getAccessId());
       case TRUNK -> VlanSet.ofRanges(v.getTrunk().getRangesList().stream()

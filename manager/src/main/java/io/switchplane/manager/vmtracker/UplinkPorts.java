@@ -89,7 +89,7 @@ public final class UplinkPorts {
       }
       VlanSet v = p.getPolicy().getBlocked().getValue() ? VlanSet.EMPTY
           : TrackerPlanner.vlansOf(p.getPolicy().getVlan().getValue());
-      carried = carried == null ? v : carried.minus(carried.minus(v));
+      carried = carried == null ? v : carried.intersect(v);
     }
     return Optional.ofNullable(carried);
   }

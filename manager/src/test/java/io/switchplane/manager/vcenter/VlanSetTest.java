@@ -1,9 +1,8 @@
-package io.switchplane.manager.vmtracker;
+package io.switchplane.manager.vcenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.switchplane.manager.vcenter.VlanSet;
 import org.junit.jupiter.api.Test;
 
 class VlanSetTest {
@@ -14,6 +13,7 @@ class VlanSetTest {
     assertThat(a.size()).isEqualTo(5);
     assertThat(a.union(VlanSet.of(103, 1)).toString()).isEqualTo("1,100-103,200,4094");
     assertThat(a.minus(VlanSet.ofRange(101, 200)).toString()).isEqualTo("100,4094");
+    assertThat(a.intersect(VlanSet.ofRange(101, 200)).toString()).isEqualTo("101-102,200");
     assertThat(a.containsAll(VlanSet.of(101, 200))).isTrue();
     assertThat(a.containsAll(VlanSet.of(103))).isFalse();
     assertThat(VlanSet.parse("none")).isEqualTo(VlanSet.EMPTY).hasToString("none");
