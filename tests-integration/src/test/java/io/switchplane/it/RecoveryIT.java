@@ -38,20 +38,19 @@ import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.api.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub;
 import io.switchplane.api.v1.Vlan;
+import io.switchplane.cli.run.TempDirs;
 import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,7 +123,7 @@ class RecoveryIT {
 
     // The store is lost.
     manager.close();
-    deleteTree(dir.resolve("manager"));
+    TempDirs.deleteTree(dir.resolve("manager"));
     agents.set(2, startAgent(2, ports.get(2)));
     startManager();
     assertThat(api().listDvs(io.switchplane.api.v1.ListDvsRequest.getDefaultInstance()).getSwitchesList()).isEmpty();
@@ -236,11 +235,4 @@ class RecoveryIT {
         .setHostId("h" + host)).build();
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

@@ -20,18 +20,16 @@ public final class HostPropertyGrpcService extends HostPropertyServiceGrpc.HostP
 
   @Override
   public void getPublished(AgentPublishedRequest r, StreamObserver<AgentPublishedResponse> out) {
-    if (r.getDvsId().isEmpty()) {
-      out.onError(StatusMapping.toStatus(SwitchplaneException.invalid("dvs_id is required")));
-      return;
-    }
-    out.onNext(AgentPublishedResponse.newBuilder().addAllValues(published.list(r.getDvsId(), r.getNamespace())).build());
-    out.onCompleted();
+    HostAgentGrpcService.answer(out, () -> AgentPublishedResponse.newBuilder()
+        .addAllValues(published.list(requiredDvsId(r), r.getNamespace())).build());
   }
 
   @Override
   public void watchPublished(AgentPublishedRequest r, StreamObserver<PublishedProperty> out) {
-    if (r.getDvsId().isEmpty()) {
-      out.onError(StatusMapping.toStatus(SwitchplaneException.invalid("dvs_id is required")));
+    try {
+      requiredDvsId(r);
+    } catch (SwitchplaneException e) {
+      out.onError(StatusMapping.toStatus(e));
       return;
     }
     ServerCallStreamObserver<PublishedProperty> call = (ServerCallStreamObserver<PublishedProperty>) out;
@@ -49,5 +47,12 @@ public final class HostPropertyGrpcService extends HostPropertyServiceGrpc.HostP
     synchronized (call) {
       published.list(r.getDvsId(), r.getNamespace()).forEach(call::onNext);
     }
+  }
+
+  private static String requiredDvsId(AgentPublishedRequest r) {
+    if (r.getDvsId().isEmpty()) {
+      throw SwitchplaneException.invalid("dvs_id is required");
+    }
+    return r.getDvsId();
   }
 }
