@@ -107,11 +107,14 @@ public final class PropertyModules {
    * the caller then takes the switch back. Returns how many effective values changed.
    */
   public int deliver(HostSwitchState before, HostSwitchState after) throws ModuleFailure {
-    List<PropertyDiff.Change> changes = changes(before, after);
+    // Resolved once: the diff and the modules' updates both read the effective values after.
+    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now = after == null ? new TreeMap<>()
+        : PropertyResolver.effectiveAll(after);
+    List<PropertyDiff.Change> changes = PropertyDiff.diff(
+        before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before), now);
     if (changes.isEmpty()) {
       return 0;
     }
-    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now = PropertyResolver.effectiveAll(after);
     List<PropertyModule> done = new ArrayList<>();
     for (Map.Entry<String, List<PropertyDiff.Change>> e : byNamespace(changes).entrySet()) {
       PropertyModule m = byNamespace.get(e.getKey());
