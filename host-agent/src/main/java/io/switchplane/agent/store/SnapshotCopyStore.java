@@ -72,12 +72,17 @@ public final class SnapshotCopyStore {
     return out;
   }
 
-  /** One copy by snapshot id. */
+  /** One copy by snapshot id: found by its key's suffix, so only that copy is read and parsed. */
   public Optional<DvsSnapshot> get(String snapshotId) {
-    for (SnapshotInfo info : list("")) {
-      if (info.getId().equals(snapshotId)) {
-        byte[] value = db.get(key(info.getDvsId(), snapshotId));
-        return value == null ? Optional.empty() : Optional.of(parse(value, "snapshot " + snapshotId));
+    byte[] start = bytes(prefix + "s/");
+    byte[] suffix = bytes("/" + snapshotId);
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(start); it.isValid() && startsWith(it.key(), start); it.next()) {
+        byte[] k = it.key();
+        if (k.length >= suffix.length
+            && Arrays.equals(k, k.length - suffix.length, k.length, suffix, 0, suffix.length)) {
+          return Optional.of(parse(it.value(), "snapshot " + snapshotId));
+        }
       }
     }
     return Optional.empty();
