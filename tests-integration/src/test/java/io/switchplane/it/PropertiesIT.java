@@ -1,10 +1,12 @@
 package io.switchplane.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.apply.AppliedSwitch;
+import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.cli.run.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,6 +131,12 @@ class PropertiesIT {
     // Stored (the manager does not parse values); host-1's qos module refuses it: the push fails, the switch stays.
     assertThat(badRate.exit()).isZero();
     assertThat(generation(ok("dvs", "show", "dvs1"))).isEqualTo(before + 1);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(stack.manager().pushEngine().status(dvsId))
+        .filteredOn(h -> h.getHostName().equals("host-1")).singleElement().satisfies(h -> {
+          assertThat(h.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_FAILED);
+          assertThat(h.getLastError()).contains("fast");
+          assertThat(h.getAppliedGeneration()).isLessThanOrEqualTo(before);
+        }));
     ok("prop", "delete", "dvs1/port/p1", "-n", QOS, "-k", "rate-kbps");
 
     Path blob = dir.resolve("blob.bin");
