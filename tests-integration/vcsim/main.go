@@ -65,6 +65,9 @@ func main() {
 	if *useTLS {
 		m.Service.TLS = new(tls.Config)
 	}
+	// Before serving, so before any client can change the model.
+	hidden := newHiddenChanges()
+	hidden.scan()
 	s := m.Service.NewServer()
 	defer s.Close()
 	if *useTLS && *certFile != "" {
@@ -74,7 +77,7 @@ func main() {
 		}
 	}
 
-	go notifyHiddenChanges(100 * time.Millisecond)
+	go hidden.follow(100 * time.Millisecond)
 
 	port := s.Listener.Addr().String()
 	if *portFile != "" {
@@ -118,79 +121,88 @@ func fixModelNics() {
 	}
 }
 
-// notifyHiddenChanges makes two kinds of changes visible to property collectors, as on a real
+// hiddenChanges makes two kinds of changes visible to property collectors, as on a real
 // vCenter. govmomi 0.24's ReconfigureDVPortgroup_Task and Enter/ExitMaintenanceMode_Task assign
 // the new value without telling the property collector (other methods call Map.Update), so a
 // client following config.defaultPortConfig or runtime.inMaintenanceMode through
-// WaitForUpdatesEx would never hear of a VLAN change or a host entering maintenance. This
-// watches those values and reports a change the way the other methods do.
+// WaitForUpdatesEx would never hear of a VLAN change or a host entering maintenance. It watches
+// those values and reports a change the way the other methods do.
 //
 // Likewise a host added after start (AddHost_Task, AddStandaloneHost_Task) is registered before
 // it is linked under its cluster, so no container view ever takes it in: registering it again
-// once linked (the first tick after it shows up at which its compute resource is registered)
+// once linked (the first scan after it shows up at which its compute resource is registered)
 // lets the views see it.
-func notifyHiddenChanges(every time.Duration) {
-	vlans := map[string]types.BaseDVPortSetting{}
-	maintenance := map[string]bool{}
-	started := false
-	added := map[string]bool{} // hosts seen once, registered again on the next tick
-	pokes := map[string]int{}  // hosts registered again: ticks left to report them unchanged
+//
+// The first scan must run before any client can connect (main runs it before serving): a host
+// it sees counts as there from the start, so a host added before it ran would never be
+// registered again.
+type hiddenChanges struct {
+	vlans       map[string]types.BaseDVPortSetting
+	maintenance map[string]bool
+	scanned     bool            // the first scan, of the model as built, is done
+	added       map[string]bool // hosts seen once, registered again on a later scan
+}
+
+func newHiddenChanges() *hiddenChanges {
+	return &hiddenChanges{
+		vlans:       map[string]types.BaseDVPortSetting{},
+		maintenance: map[string]bool{},
+		added:       map[string]bool{},
+	}
+}
+
+func (w *hiddenChanges) follow(every time.Duration) {
 	for range time.Tick(every) {
-		for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
-			pg, ok := e.(*simulator.DistributedVirtualPortgroup)
-			if !ok {
-				continue
-			}
-			simulator.Map.WithLock(pg, func() {
-				last, known := vlans[pg.Self.Value]
-				vlans[pg.Self.Value] = pg.Config.DefaultPortConfig
-				if known && last != pg.Config.DefaultPortConfig {
-					simulator.Map.Update(pg, []types.PropertyChange{
-						{Name: "config.defaultPortConfig", Val: pg.Config.DefaultPortConfig},
-					})
-				}
-			})
+		w.scan()
+	}
+}
+
+func (w *hiddenChanges) scan() {
+	for _, e := range simulator.Map.All("DistributedVirtualPortgroup") {
+		pg, ok := e.(*simulator.DistributedVirtualPortgroup)
+		if !ok {
+			continue
 		}
-		for _, e := range simulator.Map.All("HostSystem") {
-			h, ok := e.(*simulator.HostSystem)
-			if !ok {
-				continue
-			}
-			if added[h.Self.Value] {
-				// Only once its compute resource is registered: under load the adding task can
-				// still be between registering the host and linking its parent a tick later.
-				if h.Parent != nil && h.Parent.Value != "" && simulator.Map.Get(*h.Parent) != nil {
-					delete(added, h.Self.Value)
-					simulator.Map.Put(h)
-					pokes[h.Self.Value] = 5
-				}
-			} else if pokes[h.Self.Value] > 0 {
-				// The Put's update can be collected before every container view has taken the
-				// host in (the registry tells its listeners in no fixed order, and a collector's
-				// 250 ms tick runs on its own goroutine), or before a view found it under its
-				// folder. Registering it again and an unchanged-value update on the next ticks make
-				// every view look again and every collector collect again.
-				pokes[h.Self.Value]--
-				simulator.Map.Put(h)
-				simulator.Map.WithLock(h, func() {
-					simulator.Map.Update(h, []types.PropertyChange{
-						{Name: "runtime.connectionState", Val: h.Runtime.ConnectionState},
-					})
+		simulator.Map.WithLock(pg, func() {
+			last, known := w.vlans[pg.Self.Value]
+			w.vlans[pg.Self.Value] = pg.Config.DefaultPortConfig
+			if known && last != pg.Config.DefaultPortConfig {
+				simulator.Map.Update(pg, []types.PropertyChange{
+					{Name: "config.defaultPortConfig", Val: pg.Config.DefaultPortConfig},
 				})
-			} else if _, known := maintenance[h.Self.Value]; !known && started {
-				added[h.Self.Value] = true
 			}
-			simulator.Map.WithLock(h, func() {
-				last, known := maintenance[h.Self.Value]
-				maintenance[h.Self.Value] = h.Runtime.InMaintenanceMode
-				if known && last != h.Runtime.InMaintenanceMode {
-					simulator.Map.Update(h, []types.PropertyChange{
-						{Name: "runtime.inMaintenanceMode", Val: h.Runtime.InMaintenanceMode},
-					})
-				}
-			})
+		})
+	}
+	for _, e := range simulator.Map.All("HostSystem") {
+		h, ok := e.(*simulator.HostSystem)
+		if !ok {
+			continue
 		}
-		started = true
+		w.registerAdded(h)
+		simulator.Map.WithLock(h, func() {
+			last, known := w.maintenance[h.Self.Value]
+			w.maintenance[h.Self.Value] = h.Runtime.InMaintenanceMode
+			if known && last != h.Runtime.InMaintenanceMode {
+				simulator.Map.Update(h, []types.PropertyChange{
+					{Name: "runtime.inMaintenanceMode", Val: h.Runtime.InMaintenanceMode},
+				})
+			}
+		})
+	}
+	w.scanned = true
+}
+
+func (w *hiddenChanges) registerAdded(h *simulator.HostSystem) {
+	id := h.Self.Value
+	if w.added[id] {
+		// Only once its compute resource is registered: under load the adding task can still be
+		// between registering the host and linking its parent at the next scan.
+		if h.Parent != nil && h.Parent.Value != "" && simulator.Map.Get(*h.Parent) != nil {
+			delete(w.added, id)
+			simulator.Map.Put(h)
+		}
+	} else if _, known := w.maintenance[id]; !known && w.scanned {
+		w.added[id] = true
 	}
 }
 
