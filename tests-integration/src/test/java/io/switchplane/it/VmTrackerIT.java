@@ -196,6 +196,17 @@ class VmTrackerIT {
     // Still refused (or, while its backoff from the outage runs, still waiting to retry): never synced.
     assertThat(status("bad").getState()).isIn("AUTH_FAILED", "RETRYING");
     assertThat(status("bad").getVms()).isZero();
+
+    // The operator fixes the password in place: the restarted tracker logs in and syncs.
+    Path fixed = dir.resolve("bad-fixed.pw");
+    Files.writeString(fixed, VcSim.PASSWORD + "\n");
+    assertThat(ok("vcenter", "update", "bad", "--password-file", fixed.toString()).out())
+        .contains("changed vCenter bad (revision 2)");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      VcenterStatus s = status("bad");
+      assertThat(s.getState()).isEqualTo("SYNCED");
+      assertThat(s.getVms()).isEqualTo(6);
+    });
     ok("vcenter", "remove", "bad");
     assertThat(ok("vcenter", "list").out()).contains("vc1").doesNotContain("bad ");
   }

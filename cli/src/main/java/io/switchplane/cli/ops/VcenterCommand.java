@@ -9,6 +9,7 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.RemoveVcenterRequest;
 import io.switchplane.api.v1.TrackerProblem;
 import io.switchplane.api.v1.TrackerSettings;
+import io.switchplane.api.v1.UpdateVcenterRequest;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterStatus;
 import io.switchplane.cli.output.Json;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** `switchplane vcenter`: the vCenters the VM tracker follows. */
 @Command(name = "vcenter", mixinStandardHelpOptions = true, description = {"Register the vCenters the VM tracker "
     + "follows; it provisions on each host's uplinks only the VLANs its powered-on VMs need."},
-    subcommands = {VcenterCommand.Add.class, VcenterCommand.ListCmd.class, VcenterCommand.Remove.class,
+    subcommands = {VcenterCommand.Add.class, VcenterCommand.Update.class, VcenterCommand.ListCmd.class,
+        VcenterCommand.Remove.class,
         VcenterCommand.StatusCmd.class})
 public final class VcenterCommand {
   /** Where the password comes from when no file is given. */
@@ -106,11 +110,7 @@ public final class VcenterCommand {
 
     private String password() {
       if (passwordFile != null) {
-        try {
-          return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-          throw new ParameterException(spec.commandLine(), "cannot read --password-file " + passwordFile + ": " + e);
-        }
+        return readPassword(spec, passwordFile);
       }
       String env = System.getenv(PASSWORD_ENV);
       if (env == null || env.isEmpty()) {
@@ -118,6 +118,119 @@ public final class VcenterCommand {
             + PASSWORD_ENV);
       }
       return env;
+    }
+  }
+
+  static String readPassword(CommandSpec spec, Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read --password-file " + file + ": " + e);
+    }
+  }
+
+  @Command(name = "update", mixinStandardHelpOptions = true, description = {"Change a registered vCenter in place: "
+      + "only the options given change; its tracker restarts with the result.",
+      "Without --password-file the stored password is kept. The uplinks keep what they carry until the restarted "
+          + "tracker has synced. Refused (ABORTED) when someone else changed the vCenter meanwhile: run it again."})
+  static final class Update extends ManagerCommand {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Name of the vCenter.")
+    String name;
+
+    @Option(names = "--url", description = "New SDK URL.")
+    String url;
+
+    @Option(names = "--user", description = "New login user.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the new password.")
+    Path passwordFile;
+
+    @Option(names = "--insecure", negatable = true,
+        description = "Accept any server certificate (--no-insecure: verify it again).")
+    Boolean insecure;
+
+    @Option(names = "--trust-store", paramLabel = "FILE",
+        description = "Trust store with the vCenter's certificate, a path on the manager; \"\" for the JVM's.")
+    String trustStore;
+
+    @Option(names = "--dvs", description = "The Switchplane DVS whose host uplinks to provision.")
+    String dvs;
+
+    @Option(names = "--uplink-port-group", paramLabel = "NAME", description = "Port group of the uplink ports.")
+    String uplinkPortGroup;
+
+    @Option(names = "--pin-vlans", paramLabel = "VLANS", description = "VLANs always carried; \"\" for none.")
+    String pinned;
+
+    @Option(names = "--map-host", paramLabel = "VC=SP", description = "Add or change a host mapping.")
+    Map<String, String> mapHost = new LinkedHashMap<>();
+
+    @Option(names = "--unmap-host", paramLabel = "VC", description = "Drop a host mapping (back to by-name).")
+    List<String> unmapHost = new ArrayList<>();
+
+    @Option(names = "--map-port-group", paramLabel = "VC=SP", description = "Add or change a port group mapping.")
+    Map<String, String> mapPortGroup = new LinkedHashMap<>();
+
+    @Option(names = "--unmap-port-group", paramLabel = "VC", description = "Drop a port group mapping.")
+    List<String> unmapPortGroup = new ArrayList<>();
+
+    @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "Confirm timeout, e.g. 10s.")
+    String confirmTimeout;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      String password = passwordFile == null ? "" : readPassword(spec, passwordFile);
+      Vcenter current = vcenters().listVcenters(ListVcentersRequest.getDefaultInstance()).getVcentersList().stream()
+          .filter(v -> v.getName().equals(name)).findFirst().orElseThrow(() -> new ParameterException(
+              spec.commandLine(), "vCenter '" + name + "' not found; 'switchplane vcenter list' shows the "
+                  + "registered ones"));
+      Vcenter changed = vcenters().updateVcenter(UpdateVcenterRequest.newBuilder().setVcenter(merged(current))
+          .setPassword(password).setExpectedRevision(current.getRevision()).build()).getVcenter();
+      System.out.println(json() ? Json.print(changed) : "changed vCenter " + changed.getName() + " (revision "
+          + changed.getRevision() + "); its tracker restarted: follow it with 'switchplane vcenter status "
+          + changed.getName() + "'");
+      return 0;
+    }
+
+    Vcenter merged(Vcenter current) {
+      Vcenter.Builder vc = current.toBuilder();
+      TrackerSettings.Builder t = vc.getTrackerBuilder();
+      if (url != null) {
+        vc.setUrl(url);
+      }
+      if (user != null) {
+        vc.setUser(user);
+      }
+      if (trustStore != null) {
+        vc.setTrustStore(trustStore);
+        vc.setInsecure(false);
+      }
+      if (insecure != null) {
+        vc.setInsecure(insecure);
+        if (insecure) {
+          vc.setTrustStore("");
+        }
+      }
+      if (dvs != null) {
+        t.setDvs(dvs);
+      }
+      if (uplinkPortGroup != null) {
+        t.setUplinkPortGroup(uplinkPortGroup);
+      }
+      if (pinned != null) {
+        t.setPinnedVlans(pinned);
+      }
+      unmapHost.forEach(t::removeHostMap);
+      t.putAllHostMap(mapHost);
+      unmapPortGroup.forEach(t::removePortGroupMap);
+      t.putAllPortGroupMap(mapPortGroup);
+      if (confirmTimeout != null) {
+        t.setConfirmTimeoutMs((int) Durations.parseMillis(confirmTimeout, "--confirm-timeout"));
+      }
+      return vc.build();
     }
   }
 
@@ -129,12 +242,12 @@ public final class VcenterCommand {
       if (printedAsJson(r)) {
         return 0;
       }
-      Table t = new Table("NAME", "URL", "USER", "TLS", "DVS", "UPLINK-PORT-GROUP", "PINNED");
+      Table t = new Table("NAME", "URL", "USER", "TLS", "DVS", "UPLINK-PORT-GROUP", "PINNED", "REV");
       for (Vcenter vc : r.getVcentersList()) {
         t.row(vc.getName(), vc.getUrl(), vc.getUser(), vc.getInsecure() ? "insecure" : vc.getTrustStore().isEmpty()
             ? "jvm trust" : vc.getTrustStore(), vc.getTracker().getDvs(), vc.getTracker().getUplinkPortGroup().isEmpty()
             ? "vmtracker-uplinks" : vc.getTracker().getUplinkPortGroup(), vc.getTracker().getPinnedVlans().isEmpty()
-            ? "none" : vc.getTracker().getPinnedVlans());
+            ? "none" : vc.getTracker().getPinnedVlans(), String.valueOf(vc.getRevision()));
       }
       t.print(System.out);
       return 0;

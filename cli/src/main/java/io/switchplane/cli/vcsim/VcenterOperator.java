@@ -253,7 +253,12 @@ public final class VcenterOperator implements AutoCloseable {
 
   @Override
   public void close() {
-    si.getServerConnection().logout();
+    // Not ServerConnection.logout: it prints "Failed to disconnect..." when the simulator is gone.
+    try {
+      si.getSessionManager().logout();
+    } catch (RemoteException e) {
+      throw new IllegalStateException("logout from " + si.getServerConnection().getUrl() + " failed", e);
+    }
   }
 
   private ManagedEntity find(String type, String name) throws RemoteException {

@@ -14,6 +14,8 @@ import io.switchplane.api.v1.RemoveVcenterRequest;
 import io.switchplane.api.v1.RemoveVcenterResponse;
 import io.switchplane.api.v1.ShowVmTrackerRequest;
 import io.switchplane.api.v1.ShowVmTrackerResponse;
+import io.switchplane.api.v1.UpdateVcenterRequest;
+import io.switchplane.api.v1.UpdateVcenterResponse;
 import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.manager.vmtracker.TrackerReports;
@@ -35,6 +37,16 @@ public final class VcenterGrpcService extends VcenterServiceGrpc.VcenterServiceI
       required(r.getVcenter().getName(), "vcenter.name");
       required(r.getVcenter().getUrl(), "vcenter.url");
       return AddVcenterResponse.newBuilder().setVcenter(trackers.add(r.getVcenter(), r.getPassword())).build();
+    });
+  }
+
+  @Override
+  public void updateVcenter(UpdateVcenterRequest r, StreamObserver<UpdateVcenterResponse> out) {
+    call(out, () -> {
+      required(r.getVcenter().getName(), "vcenter.name");
+      required(r.getVcenter().getUrl(), "vcenter.url");
+      return UpdateVcenterResponse.newBuilder().setVcenter(trackers.update(r.getVcenter(), r.getPassword(),
+          r.getExpectedRevision())).build();
     });
   }
 

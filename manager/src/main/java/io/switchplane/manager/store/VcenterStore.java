@@ -40,9 +40,10 @@ public final class VcenterStore {
   /** ALREADY_EXISTS when the name is taken. */
   public void create(VcenterRecord record) {
     String name = record.getVcenter().getName();
-    new ZkTxn().create(StoreLayout.vcenter(name), record.toByteArray())
+    new ZkTxn().create(StoreLayout.vcenter(name), stored(record).toByteArray())
         .commit(client, "adding vCenter '" + name + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("vCenter '%s' is registered already; remove it first to change it",
+            ? SwitchplaneException.alreadyExists("vCenter '%s' is registered already; change it with "
+                + "'switchplane vcenter update'",
                 name) : null);
   }
 
@@ -56,20 +57,52 @@ public final class VcenterStore {
             ? SwitchplaneException.notFound("vCenter '%s' not found", name) : null);
   }
 
+  /**
+   * Replaces the stored record of record's vCenter. expectedRevision is the {@code revision} the
+   * caller read, 0 for whatever is stored: NOT_FOUND when the vCenter is gone, ABORTED when it
+   * was changed since.
+   */
+  public void replace(VcenterRecord record, int expectedRevision) {
+    String name = record.getVcenter().getName();
+    if (!StoreLayout.isSegment(name)) {
+      throw SwitchplaneException.notFound("vCenter '%s' not found", name);
+    }
+    new ZkTxn().set(StoreLayout.vcenter(name), stored(record).toByteArray(), expectedRevision - 1)
+        .commit(client, "changing vCenter '" + name + "'", r -> switch (r.code()) {
+          case NONODE -> SwitchplaneException.notFound("vCenter '%s' not found", name);
+          case BADVERSION -> SwitchplaneException.aborted("vCenter '%s' was changed by someone else since revision "
+              + "%d; read it again ('switchplane vcenter list') and retry", name, expectedRevision);
+          default -> null;
+        });
+  }
+
+  /** The record with its vCenter's revision set; empty for an unknown name. */
   public Optional<VcenterRecord> find(String name) {
     if (!StoreLayout.isSegment(name)) {
       return Optional.empty();
     }
     String path = StoreLayout.vcenter(name);
-    return reads.read(path).map(v -> ZkReads.parse(VcenterRecord.parser(), v.data(), path));
+    return reads.read(path).map(v -> withRevision(ZkReads.parse(VcenterRecord.parser(), v.data(), path), v.version()));
   }
 
-  /** Every registered vCenter, sorted by name. */
+  /** Every registered vCenter with its revision, sorted by name. */
   public List<VcenterRecord> list() {
     List<VcenterRecord> out = new ArrayList<>();
-    reads.readChildren(StoreLayout.VCENTERS).forEach((name, data) ->
-        out.add(ZkReads.parse(VcenterRecord.parser(), data, StoreLayout.vcenter(name))));
+    // One read per vCenter, not readChildren: the revision is the znode version. A manager
+    // follows a handful of vCenters.
+    for (String name : reads.children(StoreLayout.VCENTERS)) {
+      find(name).ifPresent(out::add);
+    }
     out.sort(Comparator.comparing(r -> r.getVcenter().getName()));
     return out;
+  }
+
+  // The revision lives in the znode version, never in the stored bytes.
+  private static VcenterRecord stored(VcenterRecord r) {
+    return r.toBuilder().setVcenter(r.getVcenter().toBuilder().clearRevision()).build();
+  }
+
+  private static VcenterRecord withRevision(VcenterRecord r, int zkVersion) {
+    return r.toBuilder().setVcenter(r.getVcenter().toBuilder().setRevision(zkVersion + 1)).build();
   }
 }

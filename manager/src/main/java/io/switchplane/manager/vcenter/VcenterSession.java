@@ -88,10 +88,14 @@ final class VcenterSession implements AutoCloseable {
     logout(si);
   }
 
+  /**
+   * Ends the session on vCenter. Through SessionManager rather than ServerConnection.logout,
+   * which prints "Failed to disconnect..." on stderr when the server is already gone.
+   */
   private static void logout(ServiceInstance si) {
     try {
-      si.getServerConnection().logout();
-    } catch (RuntimeException e) {
+      si.getSessionManager().logout();
+    } catch (RemoteException | RuntimeException e) {
       // The session may be gone with the server: nothing to release then.
       log.debug("logout failed: {}", e.toString());
     }

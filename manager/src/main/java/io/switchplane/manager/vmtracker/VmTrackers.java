@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The registered vCenters and, on the leader, one running {@link VmTracker} per vCenter.
  * {@link #activate()} when leadership is gained starts a tracker for each stored vCenter,
- * {@link #deactivate()} when it is lost stops them; add and remove act on the store first
+ * {@link #deactivate()} when it is lost stops them; add, update and remove act on the store first
  * (durable), then on the running trackers.
  */
 public final class VmTrackers implements AutoCloseable {
@@ -82,25 +82,60 @@ public final class VmTrackers implements AutoCloseable {
    */
   public synchronized Vcenter add(Vcenter requested, String password) {
     service.checkLeader();
-    Vcenter vc = normalized(requested);
-    TrackerConfig.of(vc);
     if (password.isEmpty()) {
       throw SwitchplaneException.invalid("vCenter '%s': password is empty (give --password-file or "
-          + "SWITCHPLANE_VCENTER_PASSWORD)", vc.getName());
+          + "SWITCHPLANE_VCENTER_PASSWORD)", requested.getName());
     }
-    String dvsId = service.config(vc.getTracker().getDvs()).id();
-    for (VcenterRecord other : store.list()) {
-      if (!other.getVcenter().getName().equals(vc.getName()) && dvsId.equals(dvsIdOrEmpty(other))) {
-        throw SwitchplaneException.precondition("DVS '%s' is already provisioned by the tracker of vCenter '%s'; one "
-            + "tracker per DVS", vc.getTracker().getDvs(), other.getVcenter().getName());
-      }
-    }
+    Vcenter vc = checked(requested);
     VcenterRecord record = VcenterRecord.newBuilder().setVcenter(vc).setAddedMs(clock.millis())
         .setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName()))).build();
     store.create(record);
     LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
     if (active) {
       startTracker(record);
+    }
+    return vc.toBuilder().setRevision(1).build();
+  }
+
+  /**
+   * Replaces the settings of a registered vCenter (the password too unless empty) and restarts
+   * its tracker with them. The same refusals as {@link #add}, NOT_FOUND for an unknown name, and
+   * ABORTED when expectedRevision (non-zero) is not the stored one. A tracker moved to another
+   * DVS leaves the old DVS's uplinks as they are, as {@link #remove} does.
+   */
+  public synchronized Vcenter update(Vcenter requested, String password, int expectedRevision) {
+    service.checkLeader();
+    VcenterRecord current = store.find(requested.getName()).orElseThrow(() -> SwitchplaneException.notFound(
+        "vCenter '%s' not found; 'switchplane vcenter list' shows the registered ones", requested.getName()));
+    if (expectedRevision != 0 && expectedRevision != current.getVcenter().getRevision()) {
+      throw SwitchplaneException.aborted("vCenter '%s' is at revision %d, not %d: it was changed by someone else; "
+          + "read it again ('switchplane vcenter list') and retry", requested.getName(),
+          current.getVcenter().getRevision(), expectedRevision);
+    }
+    Vcenter vc = checked(requested);
+    VcenterRecord.Builder record = current.toBuilder().setVcenter(vc);
+    if (!password.isEmpty()) {
+      record.setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())));
+    }
+    store.replace(record.build(), current.getVcenter().getRevision());
+    LOG.info("vCenter {} changed ({} as {}{})", vc.getName(), vc.getUrl(), vc.getUser(),
+        password.isEmpty() ? "" : ", new password");
+    if (active) {
+      startTracker(record.build());
+    }
+    return vc.toBuilder().setRevision(current.getVcenter().getRevision() + 1).build();
+  }
+
+  /** vc normalized, with its settings and DVS checked and its DVS free of other trackers. */
+  private Vcenter checked(Vcenter requested) {
+    Vcenter vc = normalized(requested);
+    TrackerConfig.of(vc);
+    String dvsId = service.config(vc.getTracker().getDvs()).id();
+    for (VcenterRecord other : store.list()) {
+      if (!other.getVcenter().getName().equals(vc.getName()) && dvsId.equals(dvsIdOrEmpty(other))) {
+        throw SwitchplaneException.precondition("DVS '%s' is already provisioned by the tracker of vCenter '%s'; one "
+            + "tracker per DVS", vc.getTracker().getDvs(), other.getVcenter().getName());
+      }
     }
     return vc;
   }
@@ -176,7 +211,7 @@ public final class VmTrackers implements AutoCloseable {
     }
     String path = uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/") ? "/sdk" : uri.getPath();
     String url = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
-    return vc.toBuilder().setUrl(url).build();
+    return vc.toBuilder().setUrl(url).clearRevision().build();
   }
 
   private static URL url(String url) {

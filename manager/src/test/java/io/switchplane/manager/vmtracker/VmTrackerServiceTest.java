@@ -27,6 +27,7 @@ import io.switchplane.api.v1.ShowVmTrackerRequest;
 import io.switchplane.api.v1.ShowVmTrackerResponse;
 import io.switchplane.api.v1.TrackerProblem;
 import io.switchplane.api.v1.TrackerSettings;
+import io.switchplane.api.v1.UpdateVcenterRequest;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.VcenterServiceGrpc.VcenterServiceBlockingStub;
@@ -208,6 +209,64 @@ class VmTrackerServiceTest {
     vcenters.removeVcenter(RemoveVcenterRequest.newBuilder().setName("vc1").build());
     assertThat(source().closed).isTrue();
     assertThat(vcenters.listVcenters(ListVcentersRequest.getDefaultInstance()).getVcentersList()).isEmpty();
+  }
+
+  @Test
+  void updateChangesAVcenterInPlaceRestartsItsTrackerAndKeepsThePasswordUnlessGiven() {
+    add("vc1", "10");
+    ScriptedSource first = source();
+    ScriptedSource.Builder inventory = new ScriptedSource.Builder().host("esx1").portGroup("web", 100)
+        .on("web1", "esx1", "web");
+    first.set(inventory.build());
+    awaitUplinks(Map.of("esx1", "10,100"));
+    Vcenter listed = listed("vc1");
+    assertThat(listed.getRevision()).isEqualTo(1);
+
+    Vcenter changed = vcenters.updateVcenter(UpdateVcenterRequest.newBuilder().setExpectedRevision(1)
+        .setVcenter(listed.toBuilder().setUrl("https://vc2.example.com:8443")
+            .setTracker(listed.getTracker().toBuilder().setPinnedVlans("10,20"))).build()).getVcenter();
+    assertThat(changed.getRevision()).isEqualTo(2);
+    assertThat(changed.getUrl()).isEqualTo("https://vc2.example.com:8443/sdk");
+    assertThat(listed("vc1")).isEqualTo(changed);
+    assertThat(first.closed).isTrue();
+    ScriptedSource second = sources.last();
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.started).isTrue();
+    assertThat(second.endpoint.url().toString()).isEqualTo("https://vc2.example.com:8443/sdk");
+    assertThat(second.endpoint.password()).as("no new password: the stored one is kept").isEqualTo(PASSWORD);
+    assertThat(ports()).as("the uplinks keep what they carry until the restarted tracker has synced")
+        .filteredOn(p -> p.getKey().startsWith("esx1:")).allMatch(p -> TrackerPlanner.vlansOf(
+            p.getPolicy().getVlan().getValue()).toString().equals("10,100"));
+    second.set(inventory.build());
+    awaitUplinks(Map.of("esx1", "10,20,100"));
+
+    // Someone else's change in between: refused, and nothing changes.
+    refusedUpdate(listed.toBuilder().setUser("other"), "", 1, Status.Code.ABORTED, "at revision 2, not 1");
+    refusedUpdate(changed.toBuilder().setInsecure(true).setTrustStore("/etc/hostname"), "", 2,
+        Status.Code.INVALID_ARGUMENT, "not both");
+    refusedUpdate(changed.toBuilder().setTracker(TrackerSettings.newBuilder().setDvs("nope")), "", 2,
+        Status.Code.NOT_FOUND, "nope");
+    refusedUpdate(vc("vc9"), "", 0, Status.Code.NOT_FOUND, "vCenter 'vc9' not found");
+    assertThat(listed("vc1")).isEqualTo(changed);
+    assertThat(sources.opened).hasSize(2);
+
+    vcenters.updateVcenter(UpdateVcenterRequest.newBuilder().setVcenter(changed).setPassword("n3w-Passw0rd").build());
+    assertThat(sources.last().endpoint.password()).isEqualTo("n3w-Passw0rd");
+    assertThat(listed("vc1").getRevision()).isEqualTo(3);
+  }
+
+  private Vcenter listed(String name) {
+    return vcenters.listVcenters(ListVcentersRequest.getDefaultInstance()).getVcentersList().stream()
+        .filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  private void refusedUpdate(Vcenter.Builder vc, String password, int revision, Status.Code code, String message) {
+    assertThatThrownBy(() -> vcenters.updateVcenter(UpdateVcenterRequest.newBuilder().setVcenter(vc)
+        .setPassword(password).setExpectedRevision(revision).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(code);
+          assertThat(e.getStatus().getDescription()).contains(message);
+        });
   }
 
   private static void collect(CuratorFramework zk, String path, List<byte[]> out) throws Exception {
