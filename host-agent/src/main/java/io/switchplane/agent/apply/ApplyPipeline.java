@@ -3,7 +3,6 @@ package io.switchplane.agent.apply;
 import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
-import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.modules.ModuleContext;
@@ -11,7 +10,6 @@ import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
-import io.switchplane.agent.store.StoredSwitch;
 import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyOutcome;
 import io.switchplane.api.v1.ApplyResponse;
@@ -26,7 +24,6 @@ import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
-import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.HostStateValidator;
 import java.time.Clock;
@@ -53,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * that DVS; different DVSes apply concurrently.
  *
  * <p>Failure leaves the host as it was: a backend failure is undone by the backend itself
- * (ABORTED), a store failure after the backend applied is undone here (INTERNAL). The
- * in-memory view ({@link AppliedSwitch}) changes only once the store has the new state. A crash
+ * (ABORTED), a store failure after the backend applied is undone by {@link SwitchSteps}
+ * (INTERNAL). The in-memory view ({@link AppliedSwitch}) changes only once the store has the
+ * new state. A crash
  * anywhere is repaired by {@link #recover()} before the agent serves: the backend is brought to
  * the stored state (old before the persist, new after it), and a deadline that passed while
  * the agent was down rolls back at once.
@@ -75,7 +73,9 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
+  private final SwitchSteps switchSteps;
   private final ModuleStep moduleStep;
+  private final Confirms confirms;
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
@@ -100,14 +100,16 @@ public final class ApplyPipeline {
       java.util.concurrent.ScheduledExecutorService timers, String managementPort, PropertyModules modules) {
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
-    this.moduleStep = new ModuleStep(backend, store, modules);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
+    this.switchSteps = new SwitchSteps(backend, store, faults, modules);
+    this.moduleStep = new ModuleStep(modules, switchSteps);
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
     this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
+    this.confirms = new Confirms(store, clock, this::slot, rollbacks, counters);
   }
 
   /** This agent's metrics, in Prometheus text by {@link Metrics#render()}. */
@@ -225,7 +227,7 @@ public final class ApplyPipeline {
     Map<String, EffectivePort> next = Collections.unmodifiableMap(
         EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     List<PortOp> ops = PortDiff.diff(previous, next);
-    applyToBackend(dvsId, generation, ops);
+    switchSteps.apply(dvsId, generation, ops);
     int propertyChanges = moduleStep.deliver(dvsId, generation, previousState, desired, ops);
     faults.reached(AgentFaults.BEFORE_PERSIST);
 
@@ -249,12 +251,7 @@ public final class ApplyPipeline {
         .setSummary(summary)
         .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
         .build();
-    try {
-      store.commit(desired, response, entry, nextPending);
-    } catch (RuntimeException e) {
-      modules.deliverUndo(desired, previousState);
-      throw persistFailed(dvsId, generation, ops, e);
-    }
+    switchSteps.persist(desired, response, entry, nextPending, previousState, ops);
     faults.reached(AgentFaults.AFTER_PERSIST);
     if (backend.outlivesAgent()) {
       // A real switch is read back: what it reports must be what was just applied.
@@ -280,24 +277,6 @@ public final class ApplyPipeline {
     return response;
   }
 
-  private void applyToBackend(String dvsId, long generation, List<PortOp> ops) {
-    try {
-      int first = AgentFaults.opsBeforeStop(faults, ops.size());
-      if (first > 0) {
-        backend.apply(dvsId, ops.subList(0, first));
-        faults.reached(AgentFaults.AFTER_OP);
-      }
-      backend.apply(dvsId, ops);
-    } catch (BackendException e) {
-      if (backend.outlivesAgent()) {
-        store.clearJournal(dvsId);
-      }
-      throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
-          "generation %d of DVS %s not applied: %s; the operations already done were undone",
-          generation, dvsId, e.getMessage()), e);
-    }
-  }
-
   /** Gives every module the effective values of every switch; call once after {@link #recover()}. */
   public void startModules(java.util.function.Function<String, ModuleContext> contexts) {
     modules.start(contexts, switches().stream().map(AppliedSwitch::state).toList());
@@ -314,75 +293,12 @@ public final class ApplyPipeline {
    * generation was rolled back, if it was). A repeat of a done confirm is answered as such.
    */
   public ConfirmResponse confirm(String dvsId, long generation, String nonce) {
-    Slot slot = slot(dvsId);
-    slot.lock.lock();
-    try {
-      PendingConfirm pending = slot.pending;
-      if (pending == null) {
-        Optional<HistoryEntry> entry = store.historyEntry(dvsId, generation);
-        if (entry.isPresent() && entry.get().getOutcome() == ApplyOutcome.APPLY_OUTCOME_CONFIRMED
-            && slot.applied != null && slot.applied.generation() == generation
-            && slot.applied.response().getNonce().equals(nonce)) {
-          return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).setAlreadyConfirmed(true).build();
-        }
-        throw Rollbacks.nothingPending(dvsId, generation, entry, slot);
-      }
-      Rollbacks.checkPending(dvsId, pending, generation, nonce);
-      long now = clock.millis();
-      HistoryEntry stored = slot.storedPendingEntry(store, dvsId).orElseThrow(() -> new SwitchplaneException(
-          ErrorCode.INTERNAL, "no history entry for pending generation " + generation + " of DVS " + dvsId));
-      HistoryEntry entry = stored.toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now)
-          .build();
-      store.confirm(dvsId, entry);
-      counters.confirms.inc();
-      slot.settle();
-      LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
-          pending.getDeadlineUnixMs() - now);
-      return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).build();
-    } finally {
-      slot.lock.unlock();
-    }
+    return confirms.confirm(dvsId, generation, nonce);
   }
 
   /** Undoes the pending apply of generation now (an aborted atomic change set); checks as {@link #confirm}. */
   public RollbackEvent rollback(String dvsId, long generation, String nonce) {
-    Slot slot = slot(dvsId);
-    slot.lock.lock();
-    try {
-      PendingConfirm pending = slot.pending;
-      if (pending == null) {
-        throw Rollbacks.nothingPending(dvsId, generation, store.historyEntry(dvsId, generation), slot);
-      }
-      Rollbacks.checkPending(dvsId, pending, generation, nonce);
-      return rollbacks.revert(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_REQUESTED);
-    } finally {
-      slot.lock.unlock();
-    }
-  }
-
-  /** Takes the backend back to the previous state after the store refused the new one. */
-  private SwitchplaneException persistFailed(String dvsId, long generation, List<PortOp> ops, RuntimeException cause) {
-    SwitchplaneException failure = new SwitchplaneException(ErrorCode.INTERNAL, String.format(
-        "generation %d of DVS %s not applied: cannot persist it (%s); the switch was taken back",
-        generation, dvsId, cause.getMessage()), cause);
-    try {
-      backend.apply(dvsId, PortDiff.inverse(ops));
-      if (backend.outlivesAgent()) {
-        store.clearJournal(dvsId);
-      }
-    } catch (BackendException e) {
-      // Neither state on the switch now: the answer must not claim it was taken back.
-      LOG.error("DVS {}: cannot undo generation {} on the {} backend after a store failure; the switch drifted",
-          dvsId, generation, backend.name(), e);
-      failure = new SwitchplaneException(ErrorCode.INTERNAL, String.format(
-          "generation %d of DVS %s not applied: cannot persist it (%s) and cannot undo it on the switch (%s)",
-          generation, dvsId, cause.getMessage(), e.getMessage()), cause);
-      failure.addSuppressed(e);
-    } catch (RuntimeException e) {
-      // The journal stays: the next start brings the backend back to the stored state.
-      failure.addSuppressed(e);
-    }
-    return failure;
+    return confirms.rollback(dvsId, generation, nonce);
   }
 
   /** Keys of the ports where the backend differs from what dvsId applied (drift), sorted. */
