@@ -1,5 +1,6 @@
 package io.switchplane.agent.apply;
 
+import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.modules.ModuleFailure;
 import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.api.v1.HostSwitchState;
@@ -7,6 +8,7 @@ import io.switchplane.common.diff.PortOp;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The property-module step of an apply: after the backend, before the persist. A refusing
@@ -27,9 +29,21 @@ final class ModuleStep {
     try {
       return modules.deliver(before, after);
     } catch (ModuleFailure e) {
+      Optional<BackendException> refused;
+      try {
+        refused = switchSteps.takeBack(dvsId, generation, ops, "a module refused it");
+      } catch (RuntimeException journal) {
+        // The switch is back; only the journal could not be dropped, and the next start replays
+        // it onto the same stored state. The module's refusal stays the answer.
+        e.addSuppressed(journal);
+        refused = Optional.empty();
+      }
+      // Neither state on the switch when the undo is refused: the answer must not claim it was taken back.
+      String outcome = refused.map(r -> " and it could not be undone on the switch (" + r.getMessage()
+          + "); the next start brings the switch back to the stored state").orElse("; the switch was taken back");
       SwitchplaneException failure = new SwitchplaneException(ErrorCode.ABORTED, String.format(
-          "generation %d of DVS %s not applied: %s; the switch was taken back", generation, dvsId, e.getMessage()), e);
-      switchSteps.takeBack(dvsId, generation, ops, "a module refused it").ifPresent(failure::addSuppressed);
+          "generation %d of DVS %s not applied: %s%s", generation, dvsId, e.getMessage(), outcome), e);
+      refused.ifPresent(failure::addSuppressed);
       throw failure;
     }
   }

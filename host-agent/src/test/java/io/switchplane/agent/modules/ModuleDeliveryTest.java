@@ -194,6 +194,26 @@ class ModuleDeliveryTest {
   }
 
   @Test
+  void aRefusingModuleWhoseUndoTheSwitchAlsoRefusesDoesNotClaimTheSwitchWasTakenBack() {
+    applyConfirmed(withRates(1));
+    Map<String, EffectivePort> before = backend.ports(DVS_ID);
+    HostSwitchState bad = standard(2, 11, 20).toBuilder()
+        .setDvs(withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast"))).build();
+    // The apply changes the VLAN of each port of group A; the undo is the next forward operation.
+    backend.failOnOperation(A_PORTS.length + 1);
+
+    SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
+
+    assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
+    assertThat(e.getMessage()).contains("generation 2", "'fast'", "could not be undone on the switch",
+        "injected fault").doesNotContain("taken back");
+    assertThat(backend.ports(DVS_ID)).as("neither state on the switch").isNotEqualTo(before);
+    assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
+    restart();
+    assertThat(backend.ports(DVS_ID)).as("the next start brings the switch back").isEqualTo(before);
+  }
+
+  @Test
   void aFailingModuleAfterAnotherUndoesTheFirstAndAdvisoryFailuresAreOnlyLogged() {
     applyConfirmed(withRates(1));
     rec.failing = true;
