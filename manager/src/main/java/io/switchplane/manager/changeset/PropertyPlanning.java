@@ -14,11 +14,11 @@ import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.common.properties.PropertyEntries;
 import io.switchplane.common.properties.PropertyKey;
 import io.switchplane.common.properties.PropertyRules;
+import io.switchplane.manager.model.ConfigLookup;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -29,28 +29,17 @@ import java.util.function.Function;
  */
 final class PropertyPlanning {
   private final NamespaceLookup namespaces;
+  private final PlanState state;
   private final DvsConfig.Builder b;
-  private final Function<String, PortGroup> portGroups;
-  private final Function<String, String> memberIds;
-  private final Consumer<String> touchGroup;
-  private final Consumer<String> touchPort;
   private boolean dvsTouched;
   private final Set<String> hosts = new HashSet<>();
   private final Set<String> groups = new HashSet<>();
   private final Set<String> ports = new HashSet<>();
 
-  /**
-   * @param portGroups a port group of the working copy by id or name (NOT_FOUND otherwise)
-   * @param memberIds the id of a member host by id or name (NOT_FOUND otherwise)
-   */
-  PropertyPlanning(NamespaceLookup namespaces, DvsConfig.Builder b, Function<String, PortGroup> portGroups,
-      Function<String, String> memberIds, Consumer<String> touchGroup, Consumer<String> touchPort) {
+  PropertyPlanning(NamespaceLookup namespaces, PlanState state) {
     this.namespaces = namespaces;
-    this.b = b;
-    this.portGroups = portGroups;
-    this.memberIds = memberIds;
-    this.touchGroup = touchGroup;
-    this.touchPort = touchPort;
+    this.state = state;
+    this.b = state.config();
   }
 
   void apply(PropertyChange c) {
@@ -71,24 +60,23 @@ final class PropertyPlanning {
         dvsTouched = true;
       }
       case ENTITY_KIND_PORT_GROUP -> {
-        PortGroup pg = portGroups.apply(ref);
+        PortGroup pg = state.portGroup(ref);
         List<PropertyEntry> next = edit("port group '" + pg.getName() + "'", pg.getPropertiesList(), key, c);
         b.portGroups().put(pg.getId(), pg.toBuilder().clearProperties().addAllProperties(next).build());
-        touchGroup.accept(pg.getId());
+        state.touchGroup(pg.getId());
         groups.add(pg.getId());
       }
       case ENTITY_KIND_PORT -> {
-        Port port = ref.isEmpty() ? null : b.ports().get(ref);
-        if (port == null) {
-          throw ref.isEmpty() ? invalid("port key missing: give entity.id")
-              : notFound("port '%s' not found in DVS '%s'", ref, b.dvs().getName());
+        if (ref.isEmpty()) {
+          throw invalid("port key missing: give entity.id");
         }
+        Port port = ConfigLookup.port(b, ref);
         List<PropertyEntry> next = edit("port '" + ref + "'", port.getPropertiesList(), key, c);
         b.ports().put(ref, port.toBuilder().clearProperties().addAllProperties(next).build());
-        touchPort.accept(ref);
+        state.touchPort(ref);
         ports.add(ref);
       }
-      case ENTITY_KIND_HOST -> editMember(memberIds.apply(ref), key, c);
+      case ENTITY_KIND_HOST -> editMember(state.memberId(ref), key, c);
       default -> throw invalid("entity kind missing: give one of DVS, PORT_GROUP, PORT, HOST");
     }
   }
@@ -105,7 +93,7 @@ final class PropertyPlanning {
         return;
       }
     }
-    throw notFound("host '%s' is not a member of DVS '%s'", hostId, dvs.getName());
+    throw ConfigLookup.notMember(hostId, dvs);
   }
 
   private static List<PropertyEntry> edit(String what, List<PropertyEntry> current, PropertyKey key,

@@ -1,19 +1,16 @@
 package io.switchplane.manager.service;
 
 import static io.switchplane.common.error.SwitchplaneException.invalid;
-import static io.switchplane.common.error.SwitchplaneException.notFound;
 
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.EntityRef;
-import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
-import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyChange;
 import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.api.v1.PropertyNamespace;
 import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.common.properties.PropertyResolver;
-import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.ConfigLookup;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService.CommitResult;
 import io.switchplane.manager.store.NamespaceStore;
@@ -70,10 +67,10 @@ public final class PropertyService {
     SortedMap<io.switchplane.common.properties.PropertyKey, PropertyResolver.Resolved> resolved = switch (
         entity.getKind()) {
       case ENTITY_KIND_PORT -> {
-        Port p = port(c, entity.getId());
+        Port p = ConfigLookup.port(c, entity.getId());
         yield PropertyResolver.forPort(c.dvs(), c.portGroups().get(p.getPortGroupId()), p);
       }
-      case ENTITY_KIND_PORT_GROUP -> PropertyResolver.forPortGroup(c.dvs(), portGroup(c, entity.getId()));
+      case ENTITY_KIND_PORT_GROUP -> PropertyResolver.forPortGroup(c.dvs(), ConfigLookup.portGroup(c, entity.getId()));
       default -> PropertyResolver.own(entity.getKind(), entries(c, entity));
     };
     resolved.forEach((k, r) -> {
@@ -92,28 +89,10 @@ public final class PropertyService {
   private List<PropertyEntry> entries(DvsConfig c, EntityRef entity) {
     return switch (entity.getKind()) {
       case ENTITY_KIND_DVS -> c.dvs().getPropertiesList();
-      case ENTITY_KIND_PORT_GROUP -> portGroup(c, entity.getId()).getPropertiesList();
-      case ENTITY_KIND_PORT -> port(c, entity.getId()).getPropertiesList();
-      case ENTITY_KIND_HOST -> member(c, entity.getId()).getPropertiesList();
+      case ENTITY_KIND_PORT_GROUP -> ConfigLookup.portGroup(c, entity.getId()).getPropertiesList();
+      case ENTITY_KIND_PORT -> ConfigLookup.port(c, entity.getId()).getPropertiesList();
+      case ENTITY_KIND_HOST -> ConfigLookup.member(c, entity.getId(), config::host).getPropertiesList();
       default -> throw invalid("entity kind missing: give one of DVS, PORT_GROUP, PORT, HOST");
     };
-  }
-
-  private static PortGroup portGroup(DvsConfig c, String ref) {
-    return c.findPortGroup(ref).orElseThrow(() ->
-        notFound("port group '%s' not found in DVS '%s'", ref, c.dvs().getName()));
-  }
-
-  private static Port port(DvsConfig c, String key) {
-    Port p = c.ports().get(key);
-    if (p == null) {
-      throw notFound("port '%s' not found in DVS '%s'", key, c.dvs().getName());
-    }
-    return p;
-  }
-
-  private HostMember member(DvsConfig c, String ref) {
-    String id = ModelValidator.isMember(c.dvs(), ref) ? ref : config.host(ref).getId();
-    return c.member(id).orElseThrow(() -> notFound("host '%s' is not a member of DVS '%s'", ref, c.dvs().getName()));
   }
 }

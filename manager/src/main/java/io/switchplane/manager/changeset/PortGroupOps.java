@@ -1,0 +1,81 @@
+package io.switchplane.manager.changeset;
+
+import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.precondition;
+
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.DvsConfig;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** The port group ops of one planning run: create, update and delete, by id or name. */
+final class PortGroupOps {
+  private final PlanState state;
+  private final Supplier<String> ids;
+
+  /** ids supplies the ids of new port groups. */
+  PortGroupOps(PlanState state, Supplier<String> ids) {
+    this.state = state;
+    this.ids = ids;
+  }
+
+  void create(PortGroup requested) {
+    DvsConfig.Builder b = state.config();
+    String id = ids.get();
+    // Properties change only through property ops.
+    PortGroup pg = requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).clearProperties().build();
+    requireFreeName(pg.getName(), null);
+    ModelValidator.validatePortGroup(b.dvs(), pg);
+    b.portGroups().put(id, pg);
+    state.portGroupOp(id);
+  }
+
+  /** settings null: the op carried none. */
+  void update(String ref, PortGroup settings) {
+    DvsConfig.Builder b = state.config();
+    PortGroup current = state.portGroup(ref);
+    if (settings == null) {
+      throw invalid("port group '%s': settings missing", current.getName());
+    }
+    PortGroup pg = settings.toBuilder().setId(current.getId()).setDvsId(current.getDvsId())
+        .clearProperties().addAllProperties(current.getPropertiesList()).build();
+    requireFreeName(pg.getName(), current.getId());
+    ModelValidator.validatePortGroup(b.dvs(), pg);
+    Set<String> keys = state.portsByGroup().keysOf(pg.getId());
+    try {
+      for (String key : keys) {
+        // Only what depends on the port group: the rest was validated when the port was stored.
+        ModelValidator.validatePortPolicy(b.dvs(), pg, b.ports().get(key));
+      }
+    } catch (SwitchplaneException e) {
+      throw new SwitchplaneException(e.code(), "port group '" + current.getName()
+          + "': the new settings do not fit its " + keys.size() + " port(s): " + e.getMessage(), e);
+    }
+    b.portGroups().put(pg.getId(), pg);
+    state.portGroupOp(pg.getId());
+  }
+
+  void delete(String ref) {
+    PortGroup current = state.portGroup(ref);
+    Set<String> keys = state.portsByGroup().keysOf(current.getId());
+    if (!keys.isEmpty()) {
+      throw precondition("port group '%s' is used by %d port(s) (%s); delete or move them first",
+          current.getName(), keys.size(), PlanState.sample(new TreeSet<>(keys)));
+    }
+    state.config().portGroups().remove(current.getId());
+    state.portGroupOp(current.getId());
+  }
+
+  private void requireFreeName(String name, String exceptId) {
+    DvsConfig.Builder b = state.config();
+    for (PortGroup other : b.portGroups().values()) {
+      if (other.getName().equals(name) && !other.getId().equals(exceptId)) {
+        throw alreadyExists("port group '%s' exists already in DVS '%s'", name, b.dvs().getName());
+      }
+    }
+  }
+}

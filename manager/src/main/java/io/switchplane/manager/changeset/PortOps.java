@@ -1,0 +1,83 @@
+package io.switchplane.manager.changeset;
+
+import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
+import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.precondition;
+
+import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.ConfigLookup;
+import io.switchplane.manager.model.DvsConfig;
+import java.util.List;
+
+/** The port ops of one planning run: create, update and delete, by key. */
+final class PortOps {
+  private final PlanState state;
+
+  PortOps(PlanState state) {
+    this.state = state;
+  }
+
+  void create(Port requested) {
+    DvsConfig.Builder b = state.config();
+    requireKey(requested.getKey());
+    if (b.ports().containsKey(requested.getKey())) {
+      throw alreadyExists("port '%s' exists already in DVS '%s'", requested.getKey(), b.dvs().getName());
+    }
+    put(requested.getKey(), requested);
+  }
+
+  /** settings null: the op carried none. */
+  void update(String key, Port settings) {
+    requireKey(key);
+    ConfigLookup.port(state.config(), key);
+    if (settings == null) {
+      throw invalid("port '%s': settings missing", key);
+    }
+    put(key, settings);
+  }
+
+  void delete(String key) {
+    requireKey(key);
+    Port old = ConfigLookup.port(state.config(), key);
+    state.config().ports().remove(key);
+    state.portsByGroup().removed(old);
+    state.touchPort(key);
+  }
+
+  /** Resolves the port's references, validates it and stores it under key. */
+  private void put(String key, Port requested) {
+    DvsConfig.Builder b = state.config();
+    if (requested.getPortGroupId().isEmpty()) {
+      throw invalid("port '%s': port group missing (give its id or name)", key);
+    }
+    PortGroup pg = state.portGroup(requested.getPortGroupId());
+    Port existing = b.ports().get(key);
+    Port.Builder port = requested.toBuilder().setKey(key).setDvsId(b.dvs().getId()).setPortGroupId(pg.getId())
+        .clearProperties().addAllProperties(existing == null ? List.of() : existing.getPropertiesList());
+    if (!requested.getHostId().isEmpty()) {
+      Host host = state.host(requested.getHostId());
+      if (!state.isMember(host.getId())) {
+        throw precondition("port '%s': host '%s' is not a member of DVS '%s'; add it with "
+            + "'switchplane dvs add-host' first", key, host.getName(), b.dvs().getName());
+      }
+      port.setHostId(host.getId());
+    }
+    Port p = port.build();
+    ModelValidator.validatePort(b.dvs(), pg, p, state::isMember);
+    Port old = b.ports().put(key, p);
+    if (old != null) {
+      state.portsByGroup().removed(old);
+    }
+    state.portsByGroup().added(p);
+    state.touchPort(key);
+  }
+
+  private static void requireKey(String key) {
+    if (key.isEmpty()) {
+      throw invalid("port key is empty");
+    }
+  }
+}
