@@ -1,27 +1,18 @@
 package io.switchplane.manager.grpc;
 
-import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.manager.grpc.Unary.call;
+import static io.switchplane.manager.grpc.Unary.present;
+import static io.switchplane.manager.grpc.Unary.required;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.AddDvsMemberResponse;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.switchplane.api.v1.ChangeOp;
-import io.switchplane.api.v1.CommitMode;
-import io.switchplane.api.v1.CommitOutcome;
-import io.switchplane.api.v1.Event;
-import io.switchplane.api.v1.GetHostHistoryRequest;
-import io.switchplane.api.v1.GetHostHistoryResponse;
-import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.RectifyHostRequest;
-import io.switchplane.api.v1.RectifyHostResponse;
-import io.switchplane.api.v1.RollbackHostRequest;
-import io.switchplane.api.v1.RollbackHostResponse;
-import io.switchplane.api.v1.WatchEventsRequest;
-import io.switchplane.common.error.StatusMapping;
-import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.api.v1.CommitChangeSetRequest;
 import io.switchplane.api.v1.CommitChangeSetResponse;
+import io.switchplane.api.v1.CommitMode;
+import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.CreateDvsResponse;
 import io.switchplane.api.v1.CreatePortGroupRequest;
@@ -35,18 +26,19 @@ import io.switchplane.api.v1.DeletePortGroupResponse;
 import io.switchplane.api.v1.DeletePortRequest;
 import io.switchplane.api.v1.DeletePortResponse;
 import io.switchplane.api.v1.Dvs;
-import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.Event;
 import io.switchplane.api.v1.GetDvsRequest;
 import io.switchplane.api.v1.GetDvsResponse;
 import io.switchplane.api.v1.GetHostDesiredStateRequest;
 import io.switchplane.api.v1.GetHostDesiredStateResponse;
+import io.switchplane.api.v1.GetHostHistoryRequest;
+import io.switchplane.api.v1.GetHostHistoryResponse;
 import io.switchplane.api.v1.GetManagerInfoRequest;
 import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.GetPortGroupRequest;
 import io.switchplane.api.v1.GetPortGroupResponse;
 import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetPushStatusResponse;
-import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ListDvsResponse;
 import io.switchplane.api.v1.ListHostsRequest;
@@ -60,26 +52,28 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.PortUpdate;
+import io.switchplane.api.v1.RectifyHostRequest;
+import io.switchplane.api.v1.RectifyHostResponse;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RegisterHostResponse;
 import io.switchplane.api.v1.RemoveDvsMemberRequest;
 import io.switchplane.api.v1.RemoveDvsMemberResponse;
 import io.switchplane.api.v1.RemoveHostRequest;
 import io.switchplane.api.v1.RemoveHostResponse;
+import io.switchplane.api.v1.RollbackHostRequest;
+import io.switchplane.api.v1.RollbackHostResponse;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.api.v1.UpdateDvsResponse;
 import io.switchplane.api.v1.UpdatePortGroupRequest;
 import io.switchplane.api.v1.UpdatePortGroupResponse;
 import io.switchplane.api.v1.UpdatePortRequest;
 import io.switchplane.api.v1.UpdatePortResponse;
-import io.switchplane.common.diff.EffectiveStateResolver;
-import io.switchplane.common.error.ErrorCode;
+import io.switchplane.api.v1.WatchEventsRequest;
 import io.switchplane.common.error.StatusMapping;
-import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.manager.model.ConfigLookup;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.reconcile.DesiredStateBuilder;
 import io.switchplane.manager.reconcile.PushEngine;
+import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.service.ConfigService.CommitResult;
 import java.util.Comparator;
@@ -90,24 +84,25 @@ import java.util.function.Supplier;
  * The operator API: a thin adapter from the wire contract to {@link ConfigService} and
  * {@link PushEngine}. It checks that required fields are present (INVALID_ARGUMENT otherwise),
  * turns single-entity mutations into change sets of one op, and answers every failure through
- * {@link StatusMapping#toStatus}; no status logic lives anywhere else.
+ * {@link StatusMapping#toStatus}; no status logic lives anywhere else. The calls about one host of
+ * a DVS are answered by {@link HostCalls}; references are resolved by {@link ConfigLookup}.
  */
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
-  private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
-
   private final ConfigService service;
   private final PushEngine push;
   private final Supplier<GetManagerInfoResponse> info;
+  private final HostCalls hosts;
 
   public ManagerGrpcService(ConfigService service, PushEngine push, Supplier<GetManagerInfoResponse> info) {
     this.service = service;
     this.push = push;
     this.info = info;
+    this.hosts = new HostCalls(service, push);
   }
 
   @Override
   public void createDvs(CreateDvsRequest r, StreamObserver<CreateDvsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       required(r.getName(), "name");
       Dvs.Builder dvs = Dvs.newBuilder().setName(r.getName()).addAllUplinks(r.getUplinksList())
           .setMtu(r.getMtu()).setDescription(r.getDescription());
@@ -120,7 +115,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void getDvs(GetDvsRequest r, StreamObserver<GetDvsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       DvsConfig c = service.config(required(r.getDvs(), "dvs"));
       return GetDvsResponse.newBuilder().setDvs(c.dvs())
           .setPortGroupCount(c.portGroups().size()).setPortCount(c.ports().size()).build();
@@ -129,12 +124,12 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void listDvs(ListDvsRequest r, StreamObserver<ListDvsResponse> out) {
-    unary(out, () -> ListDvsResponse.newBuilder().addAllSwitches(service.listDvs()).build());
+    call(out, () -> ListDvsResponse.newBuilder().addAllSwitches(service.listDvs()).build());
   }
 
   @Override
   public void updateDvs(UpdateDvsRequest r, StreamObserver<UpdateDvsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       present(r.hasSettings(), "settings");
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setUpdateDvs(r.getSettings()).build(),
           r.getExpectedGeneration());
@@ -144,7 +139,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void deleteDvs(DeleteDvsRequest r, StreamObserver<DeleteDvsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       service.deleteDvs(required(r.getDvs(), "dvs"), r.getExpectedGeneration());
       return DeleteDvsResponse.getDefaultInstance();
     });
@@ -152,7 +147,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void addDvsMember(AddDvsMemberRequest r, StreamObserver<AddDvsMemberResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       present(r.hasMember(), "member");
       required(r.getMember().getHostId(), "member.host_id");
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setAddMember(r.getMember()).build(),
@@ -163,7 +158,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void removeDvsMember(RemoveDvsMemberRequest r, StreamObserver<RemoveDvsMemberResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       CommitResult c = commit(r.getDvs(),
           ChangeOp.newBuilder().setRemoveMember(required(r.getHost(), "host")).build(), r.getExpectedGeneration());
       return RemoveDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
@@ -172,7 +167,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void createPortGroup(CreatePortGroupRequest r, StreamObserver<CreatePortGroupResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       present(r.hasPortGroup(), "port_group");
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePortGroup(r.getPortGroup()).build(),
           r.getExpectedGeneration());
@@ -183,7 +178,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void updatePortGroup(UpdatePortGroupRequest r, StreamObserver<UpdatePortGroupResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       required(r.getPortGroup(), "port_group");
       present(r.hasSettings(), "settings");
       ChangeOp op = ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
@@ -196,9 +191,9 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void getPortGroup(GetPortGroupRequest r, StreamObserver<GetPortGroupResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      PortGroup pg = portGroup(c, required(r.getPortGroup(), "port_group"));
+      PortGroup pg = ConfigLookup.portGroup(c, required(r.getPortGroup(), "port_group"));
       int count = (int) c.ports().values().stream().filter(p -> p.getPortGroupId().equals(pg.getId())).count();
       return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
     });
@@ -206,7 +201,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void listPortGroups(ListPortGroupsRequest r, StreamObserver<ListPortGroupsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       DvsConfig c = service.config(required(r.getDvs(), "dvs"));
       return ListPortGroupsResponse.newBuilder().addAllPortGroups(c.portGroups().values().stream()
           .sorted(Comparator.comparing(PortGroup::getName)).toList()).build();
@@ -215,7 +210,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void deletePortGroup(DeletePortGroupRequest r, StreamObserver<DeletePortGroupResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder()
           .setDeletePortGroup(required(r.getPortGroup(), "port_group")).build(), r.getExpectedGeneration());
       return DeletePortGroupResponse.newBuilder().setGeneration(c.generation()).build();
@@ -224,7 +219,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void createPort(CreatePortRequest r, StreamObserver<CreatePortResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       present(r.hasPort(), "port");
       required(r.getPort().getKey(), "port.key");
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePort(r.getPort()).build(),
@@ -236,7 +231,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void updatePort(UpdatePortRequest r, StreamObserver<UpdatePortResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       required(r.getKey(), "key");
       present(r.hasSettings(), "settings");
       ChangeOp op = ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
@@ -249,10 +244,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void listPorts(ListPortsRequest r, StreamObserver<ListPortsResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      List<Port> ports = r.getHost().isEmpty() ? List.copyOf(c.ports().values()) : c.portsOnHost(hostId(c, r.getHost()));
-      String pgId = r.getPortGroup().isEmpty() ? null : portGroup(c, r.getPortGroup()).getId();
+      List<Port> ports = r.getHost().isEmpty() ? List.copyOf(c.ports().values())
+          : c.portsOnHost(ConfigLookup.hostId(c, r.getHost(), service::host));
+      String pgId = r.getPortGroup().isEmpty() ? null : ConfigLookup.portGroup(c, r.getPortGroup()).getId();
       return ListPortsResponse.newBuilder().addAllPorts(ports.stream()
           .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
           .sorted(Comparator.comparing(Port::getKey)).toList()).build();
@@ -261,7 +257,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void deletePort(DeletePortRequest r, StreamObserver<DeletePortResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setDeletePort(required(r.getKey(), "key")).build(),
           r.getExpectedGeneration());
       return DeletePortResponse.newBuilder().setGeneration(c.generation()).build();
@@ -270,7 +266,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void commitChangeSet(CommitChangeSetRequest r, StreamObserver<CommitChangeSetResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       CommitOptions options = new CommitOptions(r.getMode() == CommitMode.COMMIT_MODE_ATOMIC, r.getConfirmTimeoutMs());
       CommitResult c = service.commit(required(r.getDvs(), "dvs"), r.getOpsList(), r.getExpectedGeneration(),
           r.getDescription(), options);
@@ -285,7 +281,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void registerHost(RegisterHostRequest r, StreamObserver<RegisterHostResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       required(r.getName(), "name");
       required(r.getEndpoint(), "endpoint");
       return RegisterHostResponse.newBuilder().setHost(service.registerHost(r.getName(), r.getEndpoint())).build();
@@ -294,12 +290,12 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void listHosts(ListHostsRequest r, StreamObserver<ListHostsResponse> out) {
-    unary(out, () -> ListHostsResponse.newBuilder().addAllHosts(service.listHosts()).build());
+    call(out, () -> ListHostsResponse.newBuilder().addAllHosts(service.listHosts()).build());
   }
 
   @Override
   public void removeHost(RemoveHostRequest r, StreamObserver<RemoveHostResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       service.removeHost(required(r.getHost(), "host"));
       return RemoveHostResponse.getDefaultInstance();
     });
@@ -307,7 +303,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void getPushStatus(GetPushStatusRequest r, StreamObserver<GetPushStatusResponse> out) {
-    unary(out, () -> {
+    call(out, () -> {
       String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
       return GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId)).build();
     });
@@ -315,59 +311,27 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void getHostDesiredState(GetHostDesiredStateRequest r, StreamObserver<GetHostDesiredStateResponse> out) {
-    unary(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      String hostId = hostId(c, required(r.getHost(), "host"));
-      if (!ModelValidator.isMember(c.dvs(), hostId)) {
-        throw SwitchplaneException.precondition("host '%s' is not a member of DVS '%s'", r.getHost(),
-            c.dvs().getName());
-      }
-      HostSwitchState desired = DesiredStateBuilder.build(c, hostId);
-      return GetHostDesiredStateResponse.newBuilder().setDesired(desired)
-          .addAllEffectivePorts(EffectiveStateResolver.resolveAll(desired).values().stream().sorted(BY_KEY).toList())
-          .build();
-    });
+    call(out, () -> hosts.desiredState(r));
   }
 
   @Override
   public void getManagerInfo(GetManagerInfoRequest r, StreamObserver<GetManagerInfoResponse> out) {
-    unary(out, info::get);
+    call(out, info::get);
   }
 
   @Override
   public void getHostHistory(GetHostHistoryRequest r, StreamObserver<GetHostHistoryResponse> out) {
-    unary(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      Host host = service.host(required(r.getHost(), "host"));
-      return GetHostHistoryResponse.newBuilder().addAllEntries(push.hostOperations().history(c.id(), host)).build();
-    });
+    call(out, () -> hosts.history(r));
   }
 
   @Override
   public void rollbackHost(RollbackHostRequest r, StreamObserver<RollbackHostResponse> out) {
-    unary(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      Host host = service.host(required(r.getHost(), "host"));
-      if (!ModelValidator.isMember(c.dvs(), host.getId())) {
-        throw SwitchplaneException.precondition("host '%s' is not a member of DVS '%s'", host.getName(),
-            c.dvs().getName());
-      }
-      if (r.getToGeneration() == 0) {
-        throw invalid("to_generation is required");
-      }
-      long timeout = new CommitOptions(false, r.getConfirmTimeoutMs()).confirmTimeoutMs();
-      var applied = push.hostOperations().rollbackHost(c.id(), host, r.getToGeneration(), timeout);
-      return RollbackHostResponse.newBuilder().setAppliedGeneration(applied.getAppliedGeneration())
-          .setSummary(applied.getSummary()).build();
-    });
+    call(out, () -> hosts.rollback(r));
   }
 
   @Override
   public void rectifyHost(RectifyHostRequest r, StreamObserver<RectifyHostResponse> out) {
-    unary(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      return push.hostOperations().rectifyHost(c.id(), service.host(required(r.getHost(), "host")));
-    });
+    call(out, () -> hosts.rectify(r));
   }
 
   @Override
@@ -397,33 +361,4 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   private static PortGroup touchedPortGroup(CommitResult c) {
     return c.after().portGroups().get(c.plan().portGroupIds().get(0));
   }
-
-  private static PortGroup portGroup(DvsConfig c, String ref) {
-    return c.findPortGroup(ref).orElseThrow(() ->
-        SwitchplaneException.notFound("port group '%s' not found in DVS '%s'", ref, c.dvs().getName()));
-  }
-
-  /** A member's id as given, else a registered host's id by id or name. */
-  private String hostId(DvsConfig c, String ref) {
-    return ModelValidator.isMember(c.dvs(), ref) ? ref : service.host(ref).getId();
-  }
-
-  private static String required(String value, String field) {
-    if (value.isEmpty()) {
-      throw invalid("%s is required", field);
-    }
-    return value;
-  }
-
-  private static void present(boolean set, String field) {
-    if (!set) {
-      throw invalid("%s is required", field);
-    }
-  }
-
-  /** Runs one call; every failure becomes a status in {@link StatusMapping}. */
-  private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-    Unary.call(out, call);
-  }
-
 }

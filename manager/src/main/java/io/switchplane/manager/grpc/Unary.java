@@ -26,4 +26,11 @@ final class Unary {
     }
     return value;
   }
+
+  /** INVALID_ARGUMENT naming the message field unless it is set. */
+  static void present(boolean set, String field) {
+    if (!set) {
+      throw SwitchplaneException.invalid("%s is required", field);
+    }
+  }
 }

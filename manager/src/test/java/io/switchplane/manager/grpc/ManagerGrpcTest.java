@@ -37,6 +37,7 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RemoveHostRequest;
+import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
@@ -157,6 +158,14 @@ class ManagerGrpcTest {
         DeleteDvsRequest.newBuilder().setDvs("sw").build())).getDescription()).contains("still has 2 port(s)");
     assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.commitChangeSet(CommitChangeSetRequest.newBuilder()
         .setDvs("sw").addOps(ChangeOp.getDefaultInstance()).build())).getDescription()).contains("empty operation");
+    assertThat(status(Status.Code.NOT_FOUND, () -> api.listPorts(ListPortsRequest.newBuilder().setDvs("sw")
+        .setPortGroup("nope").build())).getDescription()).isEqualTo("port group 'nope' not found in DVS 'sw'");
+    assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.rollbackHost(RollbackHostRequest.newBuilder()
+        .setDvs("sw").setHost("esx1").build())).getDescription()).isEqualTo("to_generation is required");
+    api.registerHost(RegisterHostRequest.newBuilder().setName("esx2").setEndpoint("127.0.0.1:1").build());
+    assertThat(status(Status.Code.FAILED_PRECONDITION, () -> api.getHostDesiredState(GetHostDesiredStateRequest
+        .newBuilder().setDvs("sw").setHost("esx2").build())).getDescription())
+        .isEqualTo("host 'esx2' is not a member of DVS 'sw'");
     assertThat(generation("sw")).isEqualTo(4);
 
     GetManagerInfoResponse info = api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance());
