@@ -1,10 +1,7 @@
 package io.switchplane.manager.reconcile;
 
 import io.switchplane.common.text.EnumLabels;
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
@@ -19,7 +16,6 @@ import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,11 +78,11 @@ final class ConfirmCall {
       if (keep) {
         ListenableFuture<ConfirmResponse> f = pusher.stub().confirm(ConfirmRequest.newBuilder().setDvsId(pusher.dvsId())
             .setGeneration(generation).setNonce(nonce).build());
-        on(f, r -> confirmed(), t -> undelivered(true, t));
+        AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
       } else {
         ListenableFuture<RollbackResponse> f = pusher.stub().rollback(RollbackRequest.newBuilder()
             .setDvsId(pusher.dvsId()).setGeneration(generation).setNonce(nonce).build());
-        on(f, r -> rolledBack(r.getEvent()), t -> undelivered(false, t));
+        AgentCalls.on(f, r -> rolledBack(r.getEvent()), t -> undelivered(false, t));
       }
     } catch (RuntimeException e) {
       undelivered(keep, e);
@@ -123,7 +119,7 @@ final class ConfirmCall {
       unreachable(keep, nextDelayMs, Status.fromThrowable(e));
       return;
     }
-    on(f, r -> {
+    AgentCalls.on(f, r -> {
       if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
           && r.getLastRollback().getCause() == RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL) {
         degraded(r.getLastRollback(), r.getHostLocalManagement());
@@ -230,19 +226,5 @@ final class ConfirmCall {
     } catch (RejectedExecutionException e) {
       LOG.debug("push engine closed: no confirm retry for host {}", pusher.hostId(), e);
     }
-  }
-
-  private static <T> void on(ListenableFuture<T> f, Consumer<T> ok, Consumer<Throwable> failed) {
-    Futures.addCallback(f, new FutureCallback<>() {
-      @Override
-      public void onSuccess(T result) {
-        ok.accept(result);
-      }
-
-      @Override
-      public void onFailure(Throwable t) {
-        failed.accept(t);
-      }
-    }, MoreExecutors.directExecutor());
   }
 }

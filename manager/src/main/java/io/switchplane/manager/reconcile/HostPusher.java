@@ -1,26 +1,16 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.common.text.EnumLabels;
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
-import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.PendingConfirm;
-import io.switchplane.api.v1.RollbackEvent;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE;
  * atomic: IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host
  * that rolled back stays IDLE with its state ROLLED_BACK until a newer desired state arrives.
- * All fields are guarded by this; no lock is held across a call, the dispatcher or the book.
+ * All fields, and the state of {@link #retries}, are guarded by this; no lock is held across a
+ * call, the dispatcher or the book. The probe's answer is read by {@link ProbeAnswer}, a failed
+ * Apply by {@link ApplyFailure}; outcomes are recorded by {@link PushReports}.
  */
 final class HostPusher implements PushDispatcher.Task {
   private static final Logger LOG = LoggerFactory.getLogger(HostPusher.class);
@@ -46,6 +38,8 @@ final class HostPusher implements PushDispatcher.Task {
   private final String dvsId;
   private final String hostId;
   private final PushContext ctx;
+  private final RetryBackoff retries;
+  private final PushReports reports;
 
   private Phase phase = Phase.IDLE;
   /** The newest desired state and how it goes out. */
@@ -59,8 +53,6 @@ final class HostPusher implements PushDispatcher.Task {
    * sync), else the refusal stands.
    */
   private boolean askedAboutNewer;
-  private long backoffMs;
-  private ScheduledFuture<?> retry;
   private boolean retired;
   /** The atomic apply waiting for its decision, while AWAITING_DECISION. */
   private ConfirmCall awaiting;
@@ -69,6 +61,8 @@ final class HostPusher implements PushDispatcher.Task {
     this.dvsId = dvsId;
     this.hostId = hostId;
     this.ctx = ctx;
+    this.retries = new RetryBackoff(ctx.scheduler(), ctx.initialBackoff(), ctx.maxBackoff());
+    this.reports = new PushReports(dvsId, hostId, ctx);
   }
 
   String dvsId() {
@@ -103,9 +97,9 @@ final class HostPusher implements PushDispatcher.Task {
       latestIntent = intent;
       probe = probeFirst;
       askedAboutNewer = false;
-      backoffMs = 0; // a new desired state deserves a prompt try
+      retries.reset(); // a new desired state deserves a prompt try
       if (phase == Phase.WAITING_RETRY) {
-        cancelRetry();
+        retries.cancel();
         phase = Phase.IDLE;
       }
       if (phase == Phase.IDLE) {
@@ -122,7 +116,7 @@ final class HostPusher implements PushDispatcher.Task {
 
   /** Stops pushing (leadership lost): retries cancelled, queued work dropped; calls in flight end alone. */
   synchronized void halt() {
-    cancelRetry();
+    retries.cancel();
     awaiting = null;
     if (phase != Phase.IN_FLIGHT && phase != Phase.CONFIRMING) {
       phase = Phase.IDLE;
@@ -189,7 +183,7 @@ final class HostPusher implements PushDispatcher.Task {
       intent = latestIntent;
       asking = probe;
       probe = false;
-      retrying = backoffMs > 0;
+      retrying = retries.retrying();
     }
     try {
       Optional<Host> host = ctx.hosts().host(hostId);
@@ -204,38 +198,14 @@ final class HostPusher implements PushDispatcher.Task {
       }
       HostAgentServiceFutureStub stub = stub();
       if (asking) {
-        ListenableFuture<GetStateResponse> f = stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
-        Futures.addCallback(f, new FutureCallback<>() {
-          @Override
-          public void onSuccess(GetStateResponse response) {
-            probed(state, intent, response);
-          }
-
-          @Override
-          public void onFailure(Throwable t) {
-            Status.Code code = Status.fromThrowable(t).getCode();
-            if (code != Status.Code.NOT_FOUND) {
-              LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
-            }
-            probed(state, intent, null);
-          }
-        }, MoreExecutors.directExecutor());
+        AgentCalls.on(stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
+            response -> probed(state, response), t -> probeFailed(state, t));
       } else {
         ctx.book().pushing(dvsId, hostId);
         long sentNanos = System.nanoTime();
-        ListenableFuture<ApplyResponse> f = stub.apply(ApplyRequest.newBuilder().setDesired(state)
-            .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build());
-        Futures.addCallback(f, new FutureCallback<>() {
-          @Override
-          public void onSuccess(ApplyResponse response) {
-            applied(state, intent, response, sentNanos);
-          }
-
-          @Override
-          public void onFailure(Throwable t) {
-            failed(state, intent, t, null);
-          }
-        }, MoreExecutors.directExecutor());
+        AgentCalls.on(stub.apply(ApplyRequest.newBuilder().setDesired(state)
+                .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build()),
+            response -> applied(state, intent, response, sentNanos), t -> failed(state, intent, t, null));
       }
     } catch (RuntimeException e) {
       // A bug or a closed channel cache: record it as a failure rather than losing the slot.
@@ -251,57 +221,36 @@ final class HostPusher implements PushDispatcher.Task {
     return ctx.channels().futureStub(endpoint).withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  private void probeFailed(HostSwitchState wanted, Throwable t) {
+    Status.Code code = Status.fromThrowable(t).getCode();
+    if (code != Status.Code.NOT_FOUND) {
+      LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
+    }
+    probed(wanted, null);
+  }
+
   /** GetState answered; response is null when the agent has nothing (or could not tell). */
-  private void probed(HostSwitchState wanted, PushIntent intent, GetStateResponse response) {
-    HostSwitchState applied = response != null && response.hasApplied() ? response.getApplied() : null;
-    PendingConfirm pending = response != null && response.hasPending() ? response.getPending() : null;
-    RollbackEvent undone = response != null && response.hasLastRollback()
-        && response.getLastRollback().getGeneration() == generation(wanted) ? response.getLastRollback() : null;
-    boolean inSync = false;
-    boolean requeue = false;
-    boolean rolledBack = false;
-    boolean refusedAsOlder = false;
+  private void probed(HostSwitchState wanted, GetStateResponse response) {
+    ProbeAnswer answer = ProbeAnswer.read(wanted, response);
+    ProbeAnswer.Verdict verdict;
     ConfirmCall finish = null;
     synchronized (this) {
       phase = Phase.IDLE;
-      if (!retired && ctx.active().getAsBoolean()) {
-        boolean same = latest == wanted && DesiredStateBuilder.sameContent(applied, wanted);
-        if (pending == null && undone != null && !same && latest == wanted) {
-          rolledBack = true; // the host applied and undid exactly this generation: never pushed again blindly
-        } else if (pending != null) {
-          // Left pending by a previous leader (or a lost confirm): keep it if it is what we want, else undo it.
-          phase = Phase.CONFIRMING;
-          finish = new ConfirmCall(this, wanted, pending.getGeneration(), pending.getNonce(),
-              pending.getDeadlineUnixMs(), !same, System.nanoTime());
-        } else if (same) {
-          inSync = true;
-        } else if (askedAboutNewer && latest == wanted) {
-          refusedAsOlder = true; // other content at a newer generation: the agent's refusal stands
-        } else {
-          phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
-          requeue = true;
-        }
+      boolean current = latest == wanted;
+      verdict = answer.verdict(!retired && ctx.active().getAsBoolean(), current, askedAboutNewer);
+      if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
+        PendingConfirm pending = answer.pending();
+        phase = Phase.CONFIRMING;
+        finish = new ConfirmCall(this, wanted, pending.getGeneration(), pending.getNonce(),
+            pending.getDeadlineUnixMs(), !answer.inSync(current), System.nanoTime());
+      } else if (verdict == ProbeAnswer.Verdict.PUSH) {
+        phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
       }
     }
-    if (rolledBack) {
-      String message = ConfirmCall.describe(undone);
-      ctx.book().rolledBack(dvsId, hostId, undone, message, System.currentTimeMillis());
-      ctx.metrics().rollbacks.inc(EnumLabels.metric(undone.getCause(), "ROLLBACK_CAUSE_"));
-      ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(), generation(wanted), message);
-    }
-    if (refusedAsOlder) {
-      String error = PushFailures.hostHoldsNewer(generation(wanted), generation(applied));
-      ctx.book().failed(dvsId, hostId, HostSyncState.HOST_SYNC_STATE_FAILED, error, System.currentTimeMillis());
-      ctx.metrics().failures.inc("failed");
-      ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(), generation(wanted), error);
-    }
-    if (inSync) {
-      ctx.book().alreadyInSync(dvsId, hostId, generation(applied), generation(wanted));
-      LOG.debug("host {} already has DVS {} content at generation {}", hostId, dvsId, generation(applied));
-    }
+    reports.probed(answer, verdict);
     ctx.dispatcher().release();
     if (finish != null) {
-      if (DesiredStateBuilder.sameContent(applied, wanted)) {
+      if (answer.holdsWanted()) {
         LOG.info("host {}: confirming generation {} of DVS {} left pending", hostId, finish.generation(), dvsId);
         finish.confirm();
       } else {
@@ -310,7 +259,7 @@ final class HostPusher implements PushDispatcher.Task {
         finish.rollback();
       }
     }
-    if (requeue) {
+    if (verdict == ProbeAnswer.Verdict.PUSH) {
       ctx.dispatcher().enqueue(this);
     }
   }
@@ -323,7 +272,7 @@ final class HostPusher implements PushDispatcher.Task {
     boolean record;
     boolean atomic;
     synchronized (this) {
-      backoffMs = 0;
+      retries.reset();
       record = !retired;
       atomic = intent.atomic() && latest == sent && record;
       if (atomic) {
@@ -334,14 +283,7 @@ final class HostPusher implements PushDispatcher.Task {
       }
     }
     if (record) {
-      ctx.book().unclaimed(dvsId, hostId, response.getUnclaimedNamespacesList());
-      ctx.book().awaitingConfirm(dvsId, hostId, generation, response.getSummary(), System.currentTimeMillis(),
-          response.getConfirmDeadlineUnixMs());
-      if (!response.getAlreadyApplied()) {
-        ctx.events().record(EventKind.EVENT_KIND_APPLIED, dvsId, hostId, hostName(), generation, String.format(
-            "+%d ~%d -%d in %d us, confirm by %d", response.getSummary().getAdded(), response.getSummary().getUpdated(),
-            response.getSummary().getRemoved(), response.getApplyMicros(), response.getConfirmDeadlineUnixMs()));
-      }
+      reports.applied(response);
     }
     ctx.dispatcher().release();
     if (atomic) {
@@ -375,14 +317,7 @@ final class HostPusher implements PushDispatcher.Task {
 
   /** An Apply failed; message overrides the description made from the status (null: describe it). */
   private void failed(HostSwitchState sent, PushIntent intent, Throwable t, String message) {
-    Status status = Status.fromThrowable(t);
-    Status.Code code = status.getCode();
-    boolean unreachable = PushFailures.unreachable(code);
-    // A pending confirm left on the agent (an older leader's) blocks the apply until it is resolved: probe next.
-    boolean blocked = code == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
-        && status.getDescription().contains("awaiting confirm");
-    boolean retryable = message == null && (blocked || PushFailures.retryable(code)) && !intent.atomic();
-    boolean hostNewer = message == null && PushFailures.hostHoldsNewer(status);
+    ApplyFailure failure = ApplyFailure.of(t, message != null, intent.atomic());
     boolean requeue = false;
     boolean record;
     long delayMs = 0;
@@ -390,7 +325,7 @@ final class HostPusher implements PushDispatcher.Task {
       record = !retired;
       phase = Phase.IDLE;
       boolean active = !retired && ctx.active().getAsBoolean();
-      if (active && latest == sent && hostNewer && !askedAboutNewer && !intent.atomic()) {
+      if (active && latest == sent && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
         askedAboutNewer = true; // ask what it holds: the same content is in sync, anything else fails in probed
         phase = Phase.QUEUED;
         probe = true;
@@ -399,23 +334,15 @@ final class HostPusher implements PushDispatcher.Task {
       } else if (active && latest != sent) {
         phase = Phase.QUEUED; // a newer state supersedes the failed one: push it now
         requeue = true;
-        backoffMs = 0;
-      } else if (active && retryable) {
-        // Unreachable: the Apply may have been done and its answer lost (the change may have cut
-        // the path). Ask first, so that a generation the host rolled back is not pushed again.
-        probe = blocked || unreachable;
-        delayMs = scheduleRetry(this::retryNow);
+        retries.reset();
+      } else if (active && failure.retryable()) {
+        probe = failure.probeBeforeRetry();
+        delayMs = scheduleRetry();
       }
     }
-    String error = message != null ? message : PushFailures.describe(generation(sent), status, retryable, delayMs);
+    String error = message != null ? message : failure.describe(generation(sent), delayMs);
     if (record) {
-      ctx.book().failed(dvsId, hostId,
-          unreachable ? HostSyncState.HOST_SYNC_STATE_UNREACHABLE : HostSyncState.HOST_SYNC_STATE_FAILED,
-          error, System.currentTimeMillis());
-      ctx.metrics().failures.inc(unreachable ? "unreachable" : "failed");
-      if (!retryable) {
-        ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(), generation(sent), error);
-      }
+      reports.failed(failure, generation(sent), error);
     }
     LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
     ctx.dispatcher().release();
@@ -427,13 +354,10 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  /** Schedules task after the next backoff step; returns the delay (0 when the engine is closing). Lock held. */
-  private long scheduleRetry(Runnable task) {
-    backoffMs = backoffMs == 0 ? ctx.initialBackoff().toMillis() : Math.min(backoffMs * 2, ctx.maxBackoff().toMillis());
-    // Jitter spreads the retries of many hosts that failed together (a rack going down).
-    long delayMs = Math.max(1, backoffMs - ThreadLocalRandom.current().nextLong(backoffMs / 5 + 1));
+  /** Schedules retryNow after the next backoff step; returns the delay (0 when the engine is closing). Lock held. */
+  private long scheduleRetry() {
     try {
-      retry = ctx.scheduler().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+      long delayMs = retries.schedule(this::retryNow);
       phase = Phase.WAITING_RETRY;
       return delayMs;
     } catch (RejectedExecutionException e) {
@@ -447,21 +371,14 @@ final class HostPusher implements PushDispatcher.Task {
       if (phase != Phase.WAITING_RETRY || retired) {
         return;
       }
-      retry = null;
+      retries.fired();
       phase = Phase.QUEUED;
     }
     ctx.dispatcher().enqueue(this);
   }
 
-  private void cancelRetry() {
-    if (retry != null) {
-      retry.cancel(false);
-      retry = null;
-    }
-  }
-
   String hostName() {
-    return ctx.hosts().host(hostId).map(Host::getName).filter(n -> !n.isEmpty()).orElse(hostId);
+    return reports.hostName();
   }
 
   static long generation(HostSwitchState state) {
