@@ -1,6 +1,5 @@
 package io.switchplane.manager.service;
 
-import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
 import static io.switchplane.common.error.SwitchplaneException.notFound;
 
 import io.switchplane.api.v1.ChangeOp;
@@ -20,12 +19,8 @@ import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * by a lock per DVS; the cache changes only after the ZooKeeper transaction succeeded, and the
  * {@link CommitListener} is then told, under the same lock, so it sees commits in order.
  * Reads on the leader come from the cache; on a follower they go to ZooKeeper.
+ *
+ * <p>The leader check and the per-DVS locks are {@link WriteGuard}'s, the cache and its lookups
+ * {@link LeaderState}'s; creating, restoring as new and deleting a whole DVS is {@link DvsLifecycle}'s.
  */
 public final class ConfigService {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
@@ -63,20 +61,14 @@ public final class ConfigService {
     }
   }
 
-  /** What only the leader has; replaced as a whole so a stale writer can tell it lost leadership. */
-  private static final class LeaderState {
-    final Map<String, DvsConfig> configs = new ConcurrentHashMap<>();
-  }
-
   private final DvsStore store;
   private final HostStore hosts;
   private final CommitListener listener;
   private final ChangeSetPlanner planner;
-  private final LeaderView leaderView;
   private final AtomicCommits atomic;
   private final CommitHook hook;
-  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-  private volatile LeaderState leader;
+  private final WriteGuard guard;
+  private final DvsLifecycle lifecycle;
 
   /** Who this manager is and who leads, for the UNAVAILABLE message of a write on a non-leader. */
   public interface LeaderView {
@@ -121,9 +113,10 @@ public final class ConfigService {
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts, namespaces);
-    this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
+    this.guard = new WriteGuard(Objects.requireNonNull(leaderView, "leaderView"));
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties());
     this.hook = Objects.requireNonNull(hook, "hook");
+    this.lifecycle = new DvsLifecycle(store, listener, hook, guard);
   }
 
   // ---- leadership ----
@@ -134,46 +127,28 @@ public final class ConfigService {
    */
   public List<DvsConfig> activate(Consumer<List<DvsConfig>> beforeOpen) {
     List<DvsConfig> all = store.loadAll().stream().map(atomic::recover).toList();
-    LeaderState state = new LeaderState();
-    all.forEach(c -> state.configs.put(c.id(), c));
+    LeaderState state = new LeaderState(all);
     beforeOpen.accept(all);
-    leader = state;
+    guard.lead(state);
     LOG.info("leader state loaded: {} DVS, {} ports", all.size(), all.stream().mapToInt(c -> c.ports().size()).sum());
     return all;
   }
 
   /** Lost leadership: stop accepting writes and drop the cache. */
   public void deactivate() {
-    leader = null;
+    guard.stepDown();
   }
 
   /** Whether this manager leads and has loaded its state (writes are accepted). */
   public boolean isLeader() {
-    return leader != null;
+    return guard.current() != null;
   }
 
   // ---- writes ----
 
   /** Creates a DVS at generation 1 (defaults in {@link ChangeSetPlanner#newDvs}). */
   public DvsConfig createDvs(Dvs requested) {
-    LeaderState state = requireLeader();
-    String id = UUID.randomUUID().toString();
-    Dvs dvs = ChangeSetPlanner.newDvs(id, requested);
-    requireFreeName(state, dvs.getName(), id);
-    ReentrantLock lock = lockFor(id);
-    lock.lock();
-    try {
-      requireStillLeader(state);
-      store.create(dvs);
-      DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
-      state.configs.put(id, created);
-      LOG.info("created DVS {} ({})", dvs.getName(), id);
-      notifyListener(() -> listener.committed(null, created, PushIntent.BEST_EFFORT));
-      hook.after(created);
-      return created;
-    } finally {
-      lock.unlock();
-    }
+    return lifecycle.create(requested);
   }
 
   /**
@@ -190,25 +165,16 @@ public final class ConfigService {
    */
   public CommitResult commit(String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description,
       CommitOptions options) {
-    LeaderState state = requireLeader();
-    String id = cached(state, dvsRef).id();
-    ReentrantLock lock = lockFor(id);
-    lock.lock();
-    try {
-      requireStillLeader(state);
-      DvsConfig before = state.configs.get(id);
-      if (before == null) {
-        throw notFound("DVS '%s' not found", dvsRef);
-      }
-      checkExpected(before, expectedGeneration);
+    LeaderState state = guard.require();
+    String id = state.byRef(dvsRef).id();
+    return guard.locked(id, state, () -> {
+      DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
       Plan plan = planner.plan(before, ops);
       if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
-        requireFreeName(state, plan.after().dvs().getName(), id);
+        state.requireFreeName(plan.after().dvs().getName(), id);
       }
       return commitPlan(state, plan, ops.size(), description, options);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   /**
@@ -218,24 +184,15 @@ public final class ConfigService {
    */
   public CommitResult replace(String dvsId, DvsConfig target, long expectedGeneration, String description,
       CommitOptions options) {
-    LeaderState state = requireLeader();
-    ReentrantLock lock = lockFor(dvsId);
-    lock.lock();
-    try {
-      requireStillLeader(state);
-      DvsConfig before = state.configs.get(dvsId);
-      if (before == null) {
-        throw notFound("DVS '%s' not found", dvsId);
-      }
-      checkExpected(before, expectedGeneration);
+    LeaderState state = guard.require();
+    return guard.locked(dvsId, state, () -> {
+      DvsConfig before = state.forWrite(dvsId, dvsId, expectedGeneration);
       if (!before.dvs().getName().equals(target.dvs().getName())) {
-        requireFreeName(state, target.dvs().getName(), dvsId);
+        state.requireFreeName(target.dvs().getName(), dvsId);
       }
       Plan plan = WholePlans.replace(before, target);
       return commitPlan(state, plan, plan.writes().size(), description, options);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   /**
@@ -243,27 +200,7 @@ public final class ConfigService {
    * and pushes it. ALREADY_EXISTS when its id or name is taken.
    */
   public DvsConfig createRestored(DvsConfig target, CommitOptions options) {
-    LeaderState state = requireLeader();
-    String id = target.id();
-    requireFreeName(state, target.dvs().getName(), id);
-    ReentrantLock lock = lockFor(id);
-    lock.lock();
-    try {
-      requireStillLeader(state);
-      if (state.configs.containsKey(id)) {
-        throw alreadyExists("a DVS with id %s exists already ('%s')", id, state.configs.get(id).dvs().getName());
-      }
-      store.createWhole(target);
-      state.configs.put(id, target);
-      LOG.info("restored DVS {} ({}) at generation {}: {} port groups, {} ports", target.dvs().getName(), id,
-          target.generation(), target.portGroups().size(), target.ports().size());
-      PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
-      notifyListener(() -> listener.committed(null, target, intent));
-      hook.after(target);
-      return target;
-    } finally {
-      lock.unlock();
-    }
+    return lifecycle.createRestored(target, options);
   }
 
   /** Stores a planned change set and tells the push side. Lock of the DVS held. */
@@ -273,20 +210,13 @@ public final class ConfigService {
     String id = before.id();
     hook.before(before);
     if (options.atomic()) {
-      CommitResult decided = atomic.commit(plan, options, description, committed -> state.configs.put(id, committed),
-          () -> requireStillLeader(state));
+      CommitResult decided = atomic.commit(plan, options, description, committed -> state.put(id, committed),
+          () -> guard.requireStill(state));
       hook.after(decided.after());
       return decided;
     }
-    try {
-      store.commit(plan);
-    } catch (SwitchplaneException e) {
-      if (e.code() == ErrorCode.ABORTED) {
-        refresh(state, id);
-      }
-      throw e;
-    }
-    state.configs.put(id, plan.after());
+    state.storeOrReload(store, id, () -> store.commit(plan));
+    state.put(id, plan.after());
     AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());
     int hostsAffected = affected.changed().size() + affected.left().size();
     LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
@@ -300,53 +230,24 @@ public final class ConfigService {
 
   /** Deletes a DVS. FAILED_PRECONDITION while it has ports. Returns its last configuration. */
   public DvsConfig deleteDvs(String dvsRef, long expectedGeneration) {
-    LeaderState state = requireLeader();
-    String id = cached(state, dvsRef).id();
-    ReentrantLock lock = lockFor(id);
-    lock.lock();
-    try {
-      requireStillLeader(state);
-      DvsConfig last = state.configs.get(id);
-      if (last == null) {
-        throw notFound("DVS '%s' not found", dvsRef);
-      }
-      checkExpected(last, expectedGeneration);
-      if (!last.ports().isEmpty()) {
-        throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
-            last.dvs().getName(), last.ports().size());
-      }
-      try {
-        store.delete(last);
-      } catch (SwitchplaneException e) {
-        if (e.code() == ErrorCode.ABORTED) {
-          refresh(state, id);
-        }
-        throw e;
-      }
-      state.configs.remove(id);
-      LOG.info("deleted DVS {} ({}) at generation {}", last.dvs().getName(), id, last.generation());
-      notifyListener(() -> listener.deleted(last));
-      return last;
-    } finally {
-      lock.unlock();
-    }
+    return lifecycle.delete(dvsRef, expectedGeneration);
   }
 
   /** Registers a host. ALREADY_EXISTS when the name is taken. */
   public Host registerHost(String name, String endpoint) {
-    requireLeader();
+    guard.require();
     return hosts.register(name, endpoint);
   }
 
   /** Registers a host under its original id (recovery); idempotent for exactly that host. */
   public Host restoreHost(Host host) {
-    requireLeader();
+    guard.require();
     return hosts.restore(host);
   }
 
   /** Unregisters a host. FAILED_PRECONDITION while it is a member of a DVS. */
   public Host removeHost(String hostRef) {
-    requireLeader();
+    guard.require();
     return hosts.remove(hostRef);
   }
 
@@ -354,9 +255,9 @@ public final class ConfigService {
 
   /** One DVS with its port groups and ports. NOT_FOUND when unknown. */
   public DvsConfig config(String dvsRef) {
-    LeaderState state = leader;
+    LeaderState state = guard.current();
     if (state != null) {
-      return cached(state, dvsRef);
+      return state.byRef(dvsRef);
     }
     return store.readDvs(dvsRef).map(v -> v.dvs().getId())
         .or(() -> store.idByName(dvsRef))
@@ -378,17 +279,17 @@ public final class ConfigService {
 
   /** Every DVS record, sorted by name. */
   public List<Dvs> listDvs() {
-    LeaderState state = leader;
+    LeaderState state = guard.current();
     if (state != null) {
-      return state.configs.values().stream().map(DvsConfig::dvs).sorted(Comparator.comparing(Dvs::getName)).toList();
+      return state.all().stream().map(DvsConfig::dvs).sorted(Comparator.comparing(Dvs::getName)).toList();
     }
     return store.listDvs().stream().map(DvsStore.VersionedDvs::dvs).toList();
   }
 
   /** Every DVS configuration (leader: the cache; follower: a full read of ZooKeeper). */
   public List<DvsConfig> configs() {
-    LeaderState state = leader;
-    return state != null ? List.copyOf(state.configs.values()) : store.loadAll();
+    LeaderState state = guard.current();
+    return state != null ? List.copyOf(state.all()) : store.loadAll();
   }
 
   public List<Host> listHosts() {
@@ -409,89 +310,11 @@ public final class ConfigService {
 
   /** UNAVAILABLE (naming the leader) unless this manager leads: for writes outside change sets. */
   public void checkLeader() {
-    requireLeader();
-  }
-
-  private LeaderState requireLeader() {
-    LeaderState state = leader;
-    if (state == null) {
-      throw notLeader();
-    }
-    return state;
-  }
-
-  private void requireStillLeader(LeaderState state) {
-    if (leader != state) {
-      throw notLeader();
-    }
-  }
-
-  private SwitchplaneException notLeader() {
-    String id = leaderView.leaderId();
-    if (id == null || id.isEmpty()) {
-      return SwitchplaneException.unavailable("not the leader; no leader is elected yet, retry shortly");
-    }
-    if (id.equals(leaderView.selfId())) {
-      return SwitchplaneException.unavailable("this manager was just elected leader and is loading its state; "
-          + "retry shortly");
-    }
-    return SwitchplaneException.unavailable("not the leader; the leader is %s", id);
-  }
-
-  private DvsConfig cached(LeaderState state, String ref) {
-    if (ref.isEmpty()) {
-      throw SwitchplaneException.invalid("DVS missing: give its id or name");
-    }
-    DvsConfig byId = state.configs.get(ref);
-    if (byId != null) {
-      return byId;
-    }
-    return findByName(state, ref).orElseThrow(() -> notFound("DVS '%s' not found", ref));
-  }
-
-  private static Optional<DvsConfig> findByName(LeaderState state, String name) {
-    return state.configs.values().stream().filter(c -> c.dvs().getName().equals(name)).findFirst();
-  }
-
-  private static void requireFreeName(LeaderState state, String name, String exceptId) {
-    Optional<DvsConfig> other = findByName(state, name);
-    if (other.isPresent() && !other.get().id().equals(exceptId)) {
-      throw alreadyExists("a DVS named '%s' exists already", name);
-    }
-  }
-
-  private static void checkExpected(DvsConfig current, long expected) {
-    if (expected != 0 && expected != current.generation()) {
-      throw SwitchplaneException.aborted("DVS '%s' is at generation %d, not the expected %d; re-read and retry",
-          current.dvs().getName(), current.generation(), expected);
-    }
-  }
-
-  /** After a conflict the cache may be stale (another writer): reload that DVS so a retry works. */
-  private void refresh(LeaderState state, String id) {
-    Optional<DvsConfig> fresh;
-    try {
-      fresh = store.load(id);
-    } catch (SwitchplaneException e) {
-      // Keep the stale entry: the next write fails the version check again and retries the reload.
-      LOG.warn("could not reload DVS {} after a conflict: {}", id, e.getMessage());
-      return;
-    }
-    if (fresh.isPresent()) {
-      state.configs.put(id, fresh.get());
-    } else {
-      state.configs.remove(id);
-    }
-    LOG.warn("DVS {} changed behind this leader's back; cache reloaded at generation {}", id,
-        fresh.map(c -> Long.toString(c.generation())).orElse("(deleted)"));
-  }
-
-  private ReentrantLock lockFor(String id) {
-    return locks.computeIfAbsent(id, k -> new ReentrantLock());
+    guard.require();
   }
 
   /** The write is durable already: a failing listener must not turn it into an error for the operator. */
-  private static void notifyListener(Runnable call) {
+  static void notifyListener(Runnable call) {
     try {
       call.run();
     } catch (RuntimeException e) {
