@@ -320,18 +320,21 @@ final class HostPusher implements PushDispatcher.Task {
     ApplyFailure failure = ApplyFailure.of(t, message != null, intent.atomic());
     boolean requeue = false;
     boolean record;
+    boolean stillLatest;
     long delayMs = 0;
     synchronized (this) {
       record = !retired;
+      // Read under the lock, as submit writes it: the round below is told only about the newest state.
+      stillLatest = latest == sent;
       phase = Phase.IDLE;
       boolean active = !retired && ctx.active().getAsBoolean();
-      if (active && latest == sent && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
+      if (active && stillLatest && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
         askedAboutNewer = true; // ask what it holds: the same content is in sync, anything else fails in probed
         phase = Phase.QUEUED;
         probe = true;
         requeue = true;
         record = false;
-      } else if (active && latest != sent) {
+      } else if (active && !stillLatest) {
         phase = Phase.QUEUED; // a newer state supersedes the failed one: push it now
         requeue = true;
         retries.reset();
@@ -346,7 +349,7 @@ final class HostPusher implements PushDispatcher.Task {
     }
     LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
     ctx.dispatcher().release();
-    if (record && intent.atomic() && latest == sent) {
+    if (record && intent.atomic() && stillLatest) {
       intent.round().failed(hostId, error);
     }
     if (requeue) {
