@@ -96,17 +96,19 @@ final class SwitchSteps {
   /**
    * Applies the inverse of ops (of generation, applied already) and drops the journal. A backend
    * refusal is logged and returned; the journal then stays, so the next start brings the
-   * backend back to the stored state.
+   * backend back to the stored state. An unchecked failure of the backend (the OVS backend's
+   * lost OVSDB session) is such a refusal too: the switch was not taken back. Only the journal's
+   * own failure is thrown, once the switch is back.
    *
    * @param after what refused the apply, for the log
    */
   Optional<BackendException> takeBack(String dvsId, long generation, List<PortOp> ops, String after) {
     try {
       backend.apply(dvsId, PortDiff.inverse(ops));
-    } catch (BackendException e) {
+    } catch (BackendException | RuntimeException e) {
       LOG.error("DVS {}: cannot undo generation {} on the {} backend after {}", dvsId, generation, backend.name(),
           after, e);
-      return Optional.of(e);
+      return Optional.of(e instanceof BackendException refused ? refused : new BackendException(e.toString(), e));
     }
     if (backend.outlivesAgent()) {
       store.clearJournal(dvsId);

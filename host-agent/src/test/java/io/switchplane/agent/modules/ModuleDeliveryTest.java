@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import io.switchplane.agent.apply.ApplyPipeline;
+import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.MemoryBackend;
+import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.backend.OvsPolicing.Policing;
 import io.switchplane.agent.modules.qos.QosModule;
 import io.switchplane.agent.store.PublishedStore;
@@ -21,11 +23,14 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.api.v1.PropertyUnset;
+import io.switchplane.common.diff.PortOp;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.properties.BuiltInNamespaces;
 import io.switchplane.common.properties.Entity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -35,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,10 +89,60 @@ class ModuleDeliveryTest {
     }
   }
 
+  /**
+   * The memory backend, except that one apply call throws unchecked, as the OVS backend does when
+   * its OVSDB session is gone before anything was sent (the switch is left as it was).
+   */
+  static final class CallFailing implements SwitchBackend {
+    private final MemoryBackend memory;
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile int failAt;
+
+    CallFailing(MemoryBackend memory) {
+      this.memory = memory;
+    }
+
+    /** The k-th apply call from now (1-based) throws once. */
+    void failOnCall(int k) {
+      calls.set(0);
+      failAt = k;
+    }
+
+    @Override
+    public String name() {
+      return memory.name();
+    }
+
+    @Override
+    public Map<String, EffectivePort> ports(String dvsId) {
+      return memory.ports(dvsId);
+    }
+
+    @Override
+    public boolean outlivesAgent() {
+      return memory.outlivesAgent();
+    }
+
+    @Override
+    public void apply(String dvsId, List<PortOp> ops) throws BackendException {
+      if (failAt > 0 && calls.incrementAndGet() == failAt) {
+        failAt = 0;
+        throw new UncheckedIOException(new IOException("OVSDB session lost"));
+      }
+      memory.apply(dvsId, ops);
+    }
+
+    @Override
+    public void close() {
+      memory.close();
+    }
+  }
+
   @TempDir
   Path dir;
   private RocksDatabase db;
   private MemoryBackend backend;
+  private CallFailing switchCalls;
   private ApplyPipeline pipeline;
   private QosModule qos;
   private Recording rec;
@@ -100,9 +156,10 @@ class ModuleDeliveryTest {
 
   private void startPipeline() {
     backend = new MemoryBackend();
+    switchCalls = new CallFailing(backend);
     qos = new QosModule();
     rec = new Recording(REC, false);
-    pipeline = new ApplyPipeline(backend, new RocksStateStore(db, ""), Clock.systemUTC(), FaultPoints.none(), timers,
+    pipeline = new ApplyPipeline(switchCalls, new RocksStateStore(db, ""), Clock.systemUTC(), FaultPoints.none(), timers,
         null, PropertyModules.of(List.of(qos, rec)));
     pipeline.recover();
     PublishedValues published = new PublishedValues(new PublishedStore(db, ""), Clock.systemUTC());
@@ -148,6 +205,12 @@ class ModuleDeliveryTest {
     return b.build();
   }
 
+  /** Generation 2 moves port group A to VLAN 11 with a DVS rate the QoS module refuses ('fast'). */
+  private static HostSwitchState refusedRate() {
+    return standard(2, 11, 20).toBuilder()
+        .setDvs(withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast"))).build();
+  }
+
   private ApplyResponse applyConfirmed(HostSwitchState s) {
     ApplyResponse r = pipeline.apply(s);
     pipeline.confirm(DVS_ID, r.getAppliedGeneration(), r.getNonce());
@@ -181,8 +244,7 @@ class ModuleDeliveryTest {
   void aRefusingModuleFailsTheApplyAndTheSwitchIsTakenBack() {
     applyConfirmed(withRates(1));
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
-    HostSwitchState bad = standard(2, 11, 20).toBuilder()
-        .setDvs(withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast"))).build();
+    HostSwitchState bad = refusedRate();
 
     SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
 
@@ -197,8 +259,7 @@ class ModuleDeliveryTest {
   void aRefusingModuleWhoseUndoTheSwitchAlsoRefusesDoesNotClaimTheSwitchWasTakenBack() {
     applyConfirmed(withRates(1));
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
-    HostSwitchState bad = standard(2, 11, 20).toBuilder()
-        .setDvs(withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast"))).build();
+    HostSwitchState bad = refusedRate();
     // The apply changes the VLAN of each port of group A; the undo is the next forward operation.
     backend.failOnOperation(A_PORTS.length + 1);
 
@@ -209,6 +270,24 @@ class ModuleDeliveryTest {
         "injected fault").doesNotContain("taken back");
     assertThat(backend.ports(DVS_ID)).as("neither state on the switch").isNotEqualTo(before);
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
+    restart();
+    assertThat(backend.ports(DVS_ID)).as("the next start brings the switch back").isEqualTo(before);
+  }
+
+  @Test
+  void aRefusingModuleWhoseUndoThrowsUncheckedDoesNotClaimTheSwitchWasTakenBack() {
+    applyConfirmed(withRates(1));
+    Map<String, EffectivePort> before = backend.ports(DVS_ID);
+    HostSwitchState bad = refusedRate();
+    switchCalls.failOnCall(2); // the apply goes through; its undo after the module's refusal throws
+
+    SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
+
+    assertThat(e).isNotNull();
+    assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
+    assertThat(e.getMessage()).contains("generation 2", "'fast'", "could not be undone on the switch",
+        "OVSDB session lost").doesNotContain("taken back");
+    assertThat(backend.ports(DVS_ID)).as("generation 2 is still on the switch").isNotEqualTo(before);
     restart();
     assertThat(backend.ports(DVS_ID)).as("the next start brings the switch back").isEqualTo(before);
   }
