@@ -24,6 +24,7 @@ import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.service.PropertyService;
 import io.switchplane.manager.store.NamespaceStore;
 import io.switchplane.manager.leader.Leadership;
+import io.switchplane.manager.reconcile.CommitListeners;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.DvsStore;
@@ -155,7 +156,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(),
         copyToAgents);
     opened.push(checkpoints);
-    service = new ConfigService(dvsStore, hostStore, namespaceStore, pushEngine, new ConfigService.LeaderView() {
+    CommitListeners commits = new CommitListeners(pushEngine);
+    service = new ConfigService(dvsStore, hostStore, namespaceStore, commits, new ConfigService.LeaderView() {
       @Override
       public String selfId() {
         return id;
@@ -176,6 +178,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     VmTrackers trackers = new VmTrackers(vcenterStore, new SecretBox(secretKeyFile()), service, sources,
         Clock.systemUTC());
     opened.push(trackers);
+    commits.add(trackers.commitListener());
+    hostStore.addListener(trackers::hostsChanged);
     TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::status);
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.

@@ -53,6 +53,14 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
         .build());
   }
 
+  /**
+   * Runs changed after each registration, change or removal this store has taken in (on the
+   * cache's thread, so it must not block). Add before {@link #start()} to hear every one.
+   */
+  public void addListener(Runnable changed) {
+    cache.listenable().addListener((type, old, data) -> changed.run());
+  }
+
   /** Starts following the registry. */
   public void start() {
     cache.start();

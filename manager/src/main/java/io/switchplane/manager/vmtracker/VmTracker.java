@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class VmTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmTracker.class);
-  static final Duration TICK = Duration.ofSeconds(5);
+  // A safety net only: inventory updates, DVS commits and host registry changes each nudge the
+  // tracker at once (see VmTrackers), so the tick catches only what no nudge told.
+  static final Duration SAFETY_TICK = Duration.ofSeconds(60);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private enum State { NEW, STARTED, CLOSED }
@@ -77,7 +79,7 @@ public final class VmTracker implements AutoCloseable {
       throw new IllegalStateException("tracker of " + config.vcenter() + " is " + state + "; start() works once");
     }
     state = State.STARTED;
-    thread.scheduleWithFixedDelay(() -> schedule(Duration.ZERO), TICK.toMillis(), TICK.toMillis(),
+    thread.scheduleWithFixedDelay(() -> schedule(Duration.ZERO), SAFETY_TICK.toMillis(), SAFETY_TICK.toMillis(),
         TimeUnit.MILLISECONDS);
     source.start();
     LOG.info("VM tracker of vCenter {} started (DVS {}, uplink port group {}, pinned VLANs {})", config.vcenter(),
@@ -104,6 +106,11 @@ public final class VmTracker implements AutoCloseable {
 
   public Provisioning provisioning() {
     return provisioning;
+  }
+
+  /** Plans again soon on the tracker's thread (coalesced with any pending plan); never blocks. */
+  public void nudge() {
+    schedule(Duration.ZERO);
   }
 
   /** Runs a reconcile now, on the tracker's thread, and waits for it (tests and show --refresh). */

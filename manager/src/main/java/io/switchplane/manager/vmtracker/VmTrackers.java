@@ -6,6 +6,8 @@ import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.VcenterStore;
 import io.switchplane.manager.vcenter.VcenterEndpoint;
@@ -16,10 +18,11 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,9 @@ public final class VmTrackers implements AutoCloseable {
   private final ConfigService service;
   private final InventorySource.Factory sources;
   private final Clock clock;
-  private final Map<String, VmTracker> running = new TreeMap<>();
+  // Concurrent so that nudges, which come from inside commits and ZooKeeper callbacks, need no
+  // lock here; every change of the map still happens under this object's lock.
+  private final Map<String, VmTracker> running = new ConcurrentSkipListMap<>();
   private boolean active;
 
   public VmTrackers(VcenterStore store, SecretBox secrets, ConfigService service, InventorySource.Factory sources,
@@ -162,6 +167,44 @@ public final class VmTrackers implements AutoCloseable {
           + "ones", name);
     }
     return Optional.ofNullable(t);
+  }
+
+  /**
+   * Tells the trackers of the changed DVS to plan again now rather than at their safety tick: a
+   * host joined, a counterpart port group appeared, the uplinks were changed by hand. Never
+   * blocks (it runs inside the commit).
+   */
+  public CommitListener commitListener() {
+    return new CommitListener() {
+      @Override
+      public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
+        nudge(after);
+      }
+
+      @Override
+      public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+        // An abort is a commit of its own, told through committed.
+      }
+
+      @Override
+      public void deleted(DvsConfig last) {
+        nudge(last);
+      }
+    };
+  }
+
+  /** A host was registered, changed or unregistered: every tracker maps hosts by name. Never blocks. */
+  public void hostsChanged() {
+    running.values().forEach(VmTracker::nudge);
+  }
+
+  private void nudge(DvsConfig dvs) {
+    for (VmTracker t : running.values()) {
+      String ref = t.config().dvs();
+      if (ref.equals(dvs.id()) || ref.equals(dvs.dvs().getName())) {
+        t.nudge();
+      }
+    }
   }
 
   public synchronized List<VmTracker> trackers() {

@@ -161,6 +161,33 @@ class VmTrackerServiceTest {
   }
 
   @Test
+  void switchplaneSideChangesAreProvisionedAtOnceNotAtTheSafetyTick() {
+    // Every await below is far shorter than the tracker's 60 s safety tick: only a nudge from the
+    // commit or the host registry can make them pass.
+    assertThat(VmTracker.SAFETY_TICK).isGreaterThanOrEqualTo(Duration.ofSeconds(60));
+    add("vc1", "");
+    source().set(new ScriptedSource.Builder().host("esx1").host("esx3").host("esx9").portGroup("web", 100)
+        .portGroup("late", 400).on("web1", "esx1", "web").on("late1", "esx1", "late").on("w3", "esx3", "web")
+        .on("w9", "esx9", "web").build());
+    awaitUplinks(Map.of("esx1", "100"));
+
+    api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw")
+        .addOps(ChangeOp.newBuilder().setCreatePortGroup(group("late", 400))).build());
+    awaitUplinks(Map.of("esx1", "100,400"));
+
+    api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw")
+        .addOps(ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("esx3"))).build());
+    awaitUplinks(Map.of("esx1", "100,400", "esx3", "100"));
+
+    assertThat(status("vc1").getProblemsList()).extracting(TrackerProblem::getKind, TrackerProblem::getObject)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("UNMANAGED_HOST", "esx9"));
+    api.registerHost(RegisterHostRequest.newBuilder().setName("esx9").setEndpoint("127.0.0.1:1").build());
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(status("vc1").getProblemsList())
+        .extracting(TrackerProblem::getKind, TrackerProblem::getObject)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("HOST_NOT_MEMBER", "esx9")));
+  }
+
+  @Test
   void badInputIsRefusedWithAPreciseStatusAndStoresNothing() {
     refused(vc("vc1").setUrl("ftp://vc/sdk"), PASSWORD, Status.Code.INVALID_ARGUMENT, "must be http(s)");
     refused(vc("vc1").setUrl(""), PASSWORD, Status.Code.INVALID_ARGUMENT, "vcenter.url is required");
