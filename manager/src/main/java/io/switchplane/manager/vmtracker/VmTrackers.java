@@ -118,15 +118,16 @@ public final class VmTrackers implements AutoCloseable {
           current.getVcenter().getRevision(), expectedRevision);
     }
     Vcenter vc = checked(requested);
-    VcenterRecord.Builder record = current.toBuilder().setVcenter(vc);
+    VcenterRecord.Builder changed = current.toBuilder().setVcenter(vc);
     if (!password.isEmpty()) {
-      record.setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())));
+      changed.setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())));
     }
-    store.replace(record.build(), current.getVcenter().getRevision());
+    VcenterRecord record = changed.build();
+    store.replace(record, current.getVcenter().getRevision());
     LOG.info("vCenter {} changed ({} as {}{})", vc.getName(), vc.getUrl(), vc.getUser(),
         password.isEmpty() ? "" : ", new password");
     if (active) {
-      startTracker(record.build());
+      startTracker(record);
     }
     return vc.toBuilder().setRevision(current.getVcenter().getRevision() + 1).build();
   }
