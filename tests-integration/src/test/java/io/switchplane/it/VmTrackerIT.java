@@ -207,6 +207,11 @@ class VmTrackerIT {
       assertThat(s.getState()).isEqualTo("SYNCED");
       assertThat(s.getVms()).isEqualTo(6);
     });
+    Cli.Run both = Cli.run(stack.managerEndpoint(), "vcenter", "update", "bad", "--insecure", "--trust-store",
+        "/etc/hostname");
+    assertThat(both.exit()).isNotZero();
+    assertThat(both.err()).contains("not both");
+    assertThat(ok("vcenter", "list").out()).as("nothing changed").doesNotContain("insecure");
     ok("vcenter", "remove", "bad");
     assertThat(ok("vcenter", "list").out()).contains("vc1").doesNotContain("bad ");
   }

@@ -182,6 +182,10 @@ public final class VcenterCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (Boolean.TRUE.equals(insecure) && trustStore != null && !trustStore.isEmpty()) {
+        // merged() would let the later one win silently; add refuses the pair, and so does this.
+        throw new ParameterException(spec.commandLine(), "give --insecure or --trust-store, not both");
+      }
       String password = passwordFile == null ? "" : readPassword(spec, passwordFile);
       Vcenter current = vcenters().listVcenters(ListVcentersRequest.getDefaultInstance()).getVcentersList().stream()
           .filter(v -> v.getName().equals(name)).findFirst().orElseThrow(() -> new ParameterException(
