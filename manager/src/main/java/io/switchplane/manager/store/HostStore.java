@@ -54,8 +54,8 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
   }
 
   /**
-   * Runs changed after each registration, change or removal this store has taken in (on the
-   * cache's thread, so it must not block). Add before {@link #start()} to hear every one.
+   * Runs changed after each registration, change or removal this store takes in from now on
+   * (on the cache's thread, after the store's own index is updated, so it must not block).
    */
   public void addListener(Runnable changed) {
     cache.listenable().addListener((type, old, data) -> changed.run());
