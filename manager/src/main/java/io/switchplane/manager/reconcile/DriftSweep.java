@@ -1,8 +1,5 @@
 package io.switchplane.manager.reconcile;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
@@ -10,7 +7,6 @@ import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.RectifyRequest;
-import io.switchplane.api.v1.RectifyResponse;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.events.EventLog;
 import java.time.Duration;
@@ -78,46 +74,35 @@ final class DriftSweep implements AutoCloseable {
   private void check(HostPushStatus s, Host host) {
     var f = channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .getState(GetStateRequest.newBuilder().setDvsId(s.getDvsId()).build());
-    Futures.addCallback(f, new FutureCallback<>() {
-      @Override
-      public void onSuccess(GetStateResponse r) {
-        List<String> drifted = r.getDriftedPortKeysList();
-        long applied = r.getApplied().getDvs().getGeneration();
-        if (drifted.isEmpty() || !autoRectify) {
-          String message = drifted.size() + " port(s) drifted on the switch " + drifted + " (changed by hand?); "
-              + "'switchplane host rectify " + host.getName() + " --dvs " + s.getDvsName() + "' brings them back";
-          if (!drifted.isEmpty() && s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC) {
-            events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied, message);
-          }
-          book.drift(s.getDvsId(), host.getId(), applied, drifted, message);
-          return;
-        }
-        rectify(s, host, applied, drifted);
-      }
+    // A failure is only logged: the host is unreachable now, and the next push will tell.
+    AgentCalls.on(f, r -> answered(s, host, r), t -> LOG.debug("drift check of host {} failed", host.getName(), t));
+  }
 
-      @Override
-      public void onFailure(Throwable t) {
-        LOG.debug("drift check of host {} failed", host.getName(), t); // unreachable now: the next push will tell
+  /** The agent's GetState for the drift check: record the drift, or rectify it when told to. */
+  private void answered(HostPushStatus s, Host host, GetStateResponse r) {
+    List<String> drifted = r.getDriftedPortKeysList();
+    long applied = r.getApplied().getDvs().getGeneration();
+    if (drifted.isEmpty() || !autoRectify) {
+      String message = drifted.size() + " port(s) drifted on the switch " + drifted + " (changed by hand?); "
+          + "'switchplane host rectify " + host.getName() + " --dvs " + s.getDvsName() + "' brings them back";
+      if (!drifted.isEmpty() && s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC) {
+        events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied, message);
       }
-    }, MoreExecutors.directExecutor());
+      book.drift(s.getDvsId(), host.getId(), applied, drifted, message);
+      return;
+    }
+    rectify(s, host, applied, drifted);
   }
 
   private void rectify(HostPushStatus s, Host host, long applied, List<String> drifted) {
     var f = channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .rectify(RectifyRequest.newBuilder().setDvsId(s.getDvsId()).build());
-    Futures.addCallback(f, new FutureCallback<RectifyResponse>() {
-      @Override
-      public void onSuccess(RectifyResponse r) {
-        events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied,
-            "drift on " + drifted + " rectified automatically");
-        book.drift(s.getDvsId(), host.getId(), applied, List.of(), "");
-      }
-
-      @Override
-      public void onFailure(Throwable t) {
-        book.drift(s.getDvsId(), host.getId(), applied, drifted, "drift on " + drifted + " could not be rectified: " + t);
-      }
-    }, MoreExecutors.directExecutor());
+    AgentCalls.on(f, r -> {
+      events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied,
+          "drift on " + drifted + " rectified automatically");
+      book.drift(s.getDvsId(), host.getId(), applied, List.of(), "");
+    }, t -> book.drift(s.getDvsId(), host.getId(), applied, drifted,
+        "drift on " + drifted + " could not be rectified: " + t));
   }
 
   @Override
