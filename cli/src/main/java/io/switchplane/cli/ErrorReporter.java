@@ -33,6 +33,10 @@ final class ErrorReporter implements IExecutionExceptionHandler {
       cmd.getErr().println("error: " + se.code() + ": " + se.getMessage());
       return FAILED;
     }
+    if (ex instanceof java.io.UncheckedIOException io) {
+      cmd.getErr().println("error: " + io.getMessage()); // a port or a file: the message says which
+      return FAILED;
+    }
     cmd.getErr().println("error: unexpected failure, please report it:");
     ex.printStackTrace(cmd.getErr());
     return FAILED;

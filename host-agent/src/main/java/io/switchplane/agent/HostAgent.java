@@ -113,7 +113,7 @@ public final class HostAgent implements AutoCloseable {
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
       running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers, published));
       LOG.info("host agent {} serving on {} with the {} backend, {} switches restored",
-          config.label(), endpoint(), backend.name(), pipeline.switches().size());
+          config.label(), listenAddress(), backend.name(), pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
       // Release what this attempt opened; the agent stays unusable (STARTED without Running).
       if (server != null) {
@@ -163,7 +163,13 @@ public final class HostAgent implements AutoCloseable {
     return started().port();
   }
 
-  /** host:port to reach the agent; a wildcard bind address is reported as loopback. */
+  /** host:port the agent listens on, as bound: a wildcard address stays the wildcard. */
+  public String listenAddress() {
+    String host = config.bindHost().isEmpty() ? "0.0.0.0" : config.bindHost();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** host:port to reach the agent from this machine; a wildcard bind address is reported as loopback. */
   public String endpoint() {
     String host = config.bindHost();
     if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {

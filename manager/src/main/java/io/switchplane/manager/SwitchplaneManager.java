@@ -171,8 +171,9 @@ public final class SwitchplaneManager implements AutoCloseable {
     }, checkpoints);
     SnapshotCatalog catalog = new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(),
         copyToAgents);
-    Restores restores = new Restores(service, catalog);
-    Recovery recovery = new Recovery(service, restores, snapshotStore, new AgentCopyCollector(snapshotChannels));
+    AgentCopyCollector agentCopies = new AgentCopyCollector(snapshotChannels);
+    Restores restores = new Restores(service, catalog, agentCopies, dvsStore::retiredGeneration);
+    Recovery recovery = new Recovery(service, restores, snapshotStore, agentCopies);
     VcenterStore vcenterStore = new VcenterStore(client);
     vcenterStore.ensureLayout();
     VmTrackers trackers = new VmTrackers(vcenterStore, new SecretBox(secretKeyFile()), service, sources,
@@ -180,7 +181,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(trackers);
     commits.add(trackers.commitListener());
     hostStore.addListener(trackers::hostsChanged);
-    TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::status);
+    TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::holdsContentOf);
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();

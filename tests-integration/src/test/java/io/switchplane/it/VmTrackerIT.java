@@ -17,11 +17,17 @@ import com.vmware.vim25.mo.VirtualMachine;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.GetDvsRequest;
+import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetVcenterStatusRequest;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
+import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.ShowVmTrackerRequest;
+import io.switchplane.api.v1.ShowVmTrackerResponse;
 import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.VcenterStatus;
+import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.cli.vcsim.VcSim;
 import io.switchplane.cli.vcsim.VcenterOperator;
@@ -138,6 +144,35 @@ class VmTrackerIT {
 
     vc.deleteVm("new-vm");
     awaitConverged();
+  }
+
+  @Test
+  void hostsAChangeDidNotTouchAreReportedInSyncAndTheirVmsProvisioned() throws IOException {
+    addVcenter("vc1", VcSim.PASSWORD);
+    awaitConverged();
+    long before = stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build()).getDvs().getGeneration();
+
+    // Only host-1's uplinks change: host-2 is not contacted and keeps its older applied generation.
+    for (String vm : vmsOn("DC0_C0_H0")) {
+      vc.powerOff(vm);
+    }
+    awaitConverged();
+    assertThat(uplinks()).containsEntry("host-1", VlanSet.parse(PINNED));
+    long after = stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build()).getDvs().getGeneration();
+    assertThat(after).isGreaterThan(before);
+    HostPushStatus host2 = stack.stub().getPushStatus(GetPushStatusRequest.newBuilder().setDvs("dvs1").build())
+        .getHostsList().stream().filter(h -> h.getHostName().equals("host-2")).findFirst().orElseThrow();
+    assertThat(host2.getAppliedGeneration()).as("host-2 was not touched").isLessThan(after);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(status("vc1").getHostsOutOfSync()).isZero();
+      ShowVmTrackerResponse show = show();
+      assertThat(show.getHostsList()).isNotEmpty().allSatisfy(h -> assertThat(h.getInSync())
+          .as("%s: needs %s, carries %s", h.getHost(), h.getNeededVlans(), h.getProvisionedVlans()).isTrue());
+      assertThat(show.getRowsList()).filteredOn(r -> r.getHost().equals("host-2")
+          && r.getPowerState().equals("POWERED_ON")).isNotEmpty().allSatisfy(r -> assertThat(r.getProvisioned())
+              .as("%s on host-2: %s", r.getVm(), r.getNote()).isTrue());
+    });
   }
 
   @Test
@@ -330,6 +365,16 @@ class VmTrackerIT {
     try {
       return VcenterServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
           .getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build()).getStatuses(0);
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  private ShowVmTrackerResponse show() {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint()).usePlaintext().build();
+    try {
+      return VmTrackerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .showVmTracker(ShowVmTrackerRequest.getDefaultInstance());
     } finally {
       ch.shutdownNow();
     }

@@ -311,9 +311,14 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** The middle of values (the upper one of an even count); what every bench figure reports. */
+  /** The true median: the mean of the two middle values for an even count (rounded down). */
   static long median(long[] values) {
+    if (values.length == 0) {
+      throw new IllegalArgumentException("no values");
+    }
     long[] sorted = values.clone();
     Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 }

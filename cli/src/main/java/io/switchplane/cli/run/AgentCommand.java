@@ -49,7 +49,7 @@ public final class AgentCommand implements Callable<Integer> {
       Endpoint m = Endpoint.parse(metrics);
       System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
     }
-    System.out.println("agent " + name + " serving on " + agent.endpoint() + " (backend " + backend + ", data "
+    System.out.println("agent " + name + " serving on " + agent.listenAddress() + " (backend " + backend + ", data "
         + dataDir.toAbsolutePath() + ")");
     Daemons.runUntilStopped(metricsServer, agent);
     return 0;

@@ -2,7 +2,13 @@ package io.switchplane.cli.run;
 
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.cli.ops.ManagerCommand;
+import io.switchplane.common.error.SwitchplaneException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +32,7 @@ public final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    checkPorts(managerPort, agents, firstAgentPort);
     LocalStack stack = LocalStack.start(dataDir, managerPort, agents, firstAgentPort);
     System.out.println("switchplane is up (data in " + dataDir.toAbsolutePath() + ")");
     System.out.println("  manager    " + stack.managerEndpoint() + "   export SWITCHPLANE_MANAGER=" + stack.managerEndpoint());
@@ -36,5 +43,32 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("try: switchplane dvs create dvs1 && switchplane dvs add-host dvs1 host-1");
     Daemons.runUntilStopped(stack);
     return 0;
+  }
+
+  /**
+   * Refuses, before anything starts, ports that clash with each other or are taken on loopback
+   * (0 picks a free port and never clashes).
+   */
+  static void checkPorts(int managerPort, int agents, int firstAgentPort) {
+    Map<Integer, String> wanted = new LinkedHashMap<>();
+    if (managerPort != 0) {
+      wanted.put(managerPort, "the manager (--manager-port)");
+    }
+    for (int i = 0; firstAgentPort != 0 && i < agents; i++) {
+      String who = "agent " + LocalStack.hostName(i) + " (--first-agent-port + " + i + ")";
+      String clash = wanted.putIfAbsent(firstAgentPort + i, who);
+      if (clash != null) {
+        throw SwitchplaneException.invalid("port %d is wanted by both %s and %s: choose ports that do not overlap",
+            firstAgentPort + i, clash, who);
+      }
+    }
+    for (Map.Entry<Integer, String> e : wanted.entrySet()) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(AgentConfig.DEFAULT_BIND_HOST, e.getKey()));
+      } catch (IOException taken) {
+        throw SwitchplaneException.precondition("port %d for %s is in use on %s (%s): stop what uses it or choose"
+            + " another port", e.getKey(), e.getValue(), AgentConfig.DEFAULT_BIND_HOST, taken.getMessage());
+      }
+    }
   }
 }

@@ -100,8 +100,6 @@ final class Rollbacks {
         return; // confirmed, superseded or rolled back meanwhile
       }
       slot.timer = null;
-      LOG.warn("DVS {}: no confirm for generation {} by its deadline; rolling back to generation {}",
-          dvsId, pending.getGeneration(), pending.getRevertToGeneration());
       revertOrRetry(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     } finally {
       slot.lock.unlock();
@@ -110,8 +108,12 @@ final class Rollbacks {
 
   private void revertOrRetry(String dvsId, Slot slot, RollbackCause cause) {
     try {
-      if (cause == RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT && keepWithManagementClone(dvsId, slot)) {
-        return;
+      if (cause == RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT) {
+        if (keepWithManagementClone(dvsId, slot)) {
+          return; // it says what it did: the change stays, so this is no rollback
+        }
+        LOG.warn("DVS {}: no confirm for generation {} by its deadline; rolling back to generation {}",
+            dvsId, slot.pending.getGeneration(), slot.pending.getRevertToGeneration());
       }
       revert(dvsId, slot, cause);
     } catch (RuntimeException e) {

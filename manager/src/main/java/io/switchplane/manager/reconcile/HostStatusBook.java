@@ -247,6 +247,25 @@ public final class HostStatusBook {
     return f;
   }
 
+  /**
+   * Whether the host holds the content of generation of the DVS: the book has taken that
+   * generation in, and the host is in sync with it or has applied what it needs and awaits only
+   * the confirm. A host a change did not touch is not contacted and keeps its older applied
+   * generation, so the applied number alone proves nothing either way.
+   */
+  public boolean holdsContentOf(String dvsId, String hostId, long generation) {
+    DvsBook book = books.get(dvsId);
+    if (book == null) {
+      return false;
+    }
+    synchronized (book) {
+      Entry e = book.hosts.get(hostId);
+      return e != null && e.desired >= generation
+          && (e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+              || e.state == HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM && e.applied >= e.target);
+    }
+  }
+
   /** Ids of the DVSes tracked. */
   public Set<String> dvsIds() {
     return Set.copyOf(books.keySet());

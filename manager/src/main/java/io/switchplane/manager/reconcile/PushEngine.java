@@ -282,6 +282,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     return book.get(dvsId, hostId);
   }
 
+  /** See {@link HostStatusBook#holdsContentOf}. */
+  public boolean holdsContentOf(String dvsId, String hostId, long generation) {
+    return book.holdsContentOf(dvsId, hostId, generation);
+  }
+
   /**
    * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation.
    * Fails at once with UNAVAILABLE when not leading, later when leadership is lost. A DVS not

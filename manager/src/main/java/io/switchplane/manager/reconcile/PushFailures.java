@@ -10,11 +10,20 @@ final class PushFailures {
     return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
   }
 
-  private static final String NEWER_ADVICE = "; the host holds a newer generation than this manager wants: check"
-      + " 'switchplane host history' and commit a new change set to move the DVS past it (not retried automatically)";
+  private static final String NEWER_ADVICE = "; the host holds a newer generation of this DVS than this manager"
+      + " wants (another manager pushed it, or this DVS was rebuilt below it): check 'switchplane host history'"
+      + " (not retried automatically)";
 
-  /** The agent holds other content at a newer generation than the one it refused. */
+  /**
+   * The agent refused generation refused as older than what it holds, and then showed held:
+   * other content at that generation, or (held 0) nothing, as the switch was removed from it at
+   * a newer generation that it keeps so that an older push cannot bring the switch back.
+   */
   static String hostHoldsNewer(long refused, long held) {
+    if (held == 0) {
+      return "agent refused generation " + refused + " (the switch was removed from the host at a newer generation,"
+          + " which it keeps)" + NEWER_ADVICE;
+    }
     return "agent refused generation " + refused + " (it holds generation " + held + " with other content)"
         + NEWER_ADVICE;
   }

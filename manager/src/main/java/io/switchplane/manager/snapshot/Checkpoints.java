@@ -124,7 +124,8 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
   }
 
   private void checkpoint(DvsConfig config) {
-    DvsSnapshot snapshot = take(config, SnapshotKind.SNAPSHOT_KIND_CHECKPOINT, "checkpoint-" + config.generation());
+    DvsSnapshot snapshot = take(config, SnapshotKind.SNAPSHOT_KIND_CHECKPOINT,
+        store.freeName(config.id(), "checkpoint-" + config.generation()));
     store.put(snapshot);
     newest.put(config.id(), config.generation());
     LOG.debug("checkpoint of DVS {} at generation {}", config.dvs().getName(), config.generation());

@@ -1,7 +1,6 @@
 package io.switchplane.manager.snapshot;
 
 import io.switchplane.api.v1.DvsSnapshot;
-import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.RecoverFromAgentsRequest;
 import io.switchplane.api.v1.RecoverFromAgentsResponse;
 import io.switchplane.api.v1.RecoveredDvs;
@@ -34,9 +33,6 @@ public final class Recovery {
     record Collected(List<Found> switches, List<String> unreachable) {}
 
     Collected collect(List<String> seeds);
-
-    /** The highest generation of the DVS that any of hosts has applied (0: none could tell). */
-    long newestApplied(String dvsId, List<Host> hosts);
   }
 
   private final ConfigService config;
@@ -76,8 +72,7 @@ public final class Recovery {
         continue;
       }
       content.getHostsList().forEach(config::restoreHost);
-      long held = copies.newestApplied(snapshot.id(), content.getHostsList());
-      DvsConfig rebuilt = restores.rebuild(snapshot, held, CommitOptions.DEFAULT);
+      DvsConfig rebuilt = restores.rebuild(snapshot, CommitOptions.DEFAULT);
       if (store.info(snapshot.id(), found.chosen().getInfo().getId()).isEmpty()) {
         store.put(found.chosen());
       }

@@ -1,10 +1,12 @@
 package io.switchplane.manager.snapshot;
 
+import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.RestoreSnapshotRequest;
+import io.switchplane.api.v1.RestoreMode;
 import io.switchplane.api.v1.RestoreSnapshotResponse;
 import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.common.error.SwitchplaneException;
@@ -14,9 +16,13 @@ import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.manager.service.ConfigService;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Restores a snapshot through the normal path: the configuration {@link RestorePlanner} makes is
@@ -24,13 +30,33 @@ import java.util.UUID;
  * with confirm like any change, so a restore that cuts a host reverts there like any other.
  */
 public final class Restores {
+  private static final Logger LOG = LoggerFactory.getLogger(Restores.class);
+
+  /** What the hosts say about a DVS id. */
+  public interface HeldGenerations {
+    /**
+     * The newest generation of dvsId that any of hosts ever applied, a switch removed from the
+     * host included (0: none could tell); hosts that cannot be asked are skipped.
+     */
+    long newest(String dvsId, List<Host> hosts);
+  }
+
   private final ConfigService config;
   private final SnapshotCatalog catalog;
+  private final HeldGenerations held;
+  private final ToLongFunction<String> retiredGeneration;
   private final RestorePlanner planner = new RestorePlanner(() -> UUID.randomUUID().toString());
 
-  public Restores(ConfigService config, SnapshotCatalog catalog) {
+  /**
+   * @param held asks the agents which generations they hold
+   * @param retiredGeneration the generation a deleted DVS of that id had at its deletion (0: none)
+   */
+  public Restores(ConfigService config, SnapshotCatalog catalog, HeldGenerations held,
+      ToLongFunction<String> retiredGeneration) {
     this.config = config;
     this.catalog = catalog;
+    this.held = held;
+    this.retiredGeneration = retiredGeneration;
   }
 
   public RestoreSnapshotResponse restore(RestoreSnapshotRequest r) {
@@ -54,6 +80,9 @@ public final class Restores {
       default -> null;
     };
     DvsConfig target = planner.plan(snapshot, r.getMode(), current, r.getNewName());
+    if (r.getMode() == RestoreMode.RESTORE_MODE_ORIGINAL_IDENTIFIERS && !r.getDryRun()) {
+      target = RestorePlanner.continuing(snapshot, newestKnown(snapshot));
+    }
     WholeConfigValidator.validate(target, catalog::host);
     DvsConfig before = current != null ? current
         : DvsConfig.of(target.dvs().toBuilder().clearMembers().build(), Map.of(), Map.of());
@@ -73,11 +102,30 @@ public final class Restores {
   }
 
   /** Rebuilds a DVS from a snapshot with its original identifiers, at a generation above every one hosts hold. */
-  public DvsConfig rebuild(DvsConfig snapshot, long newestHeld, CommitOptions options) {
+  public DvsConfig rebuild(DvsConfig snapshot, CommitOptions options) {
     requireAbsent(snapshot);
-    DvsConfig target = RestorePlanner.continuing(snapshot, Math.max(snapshot.generation(), newestHeld));
+    DvsConfig target = RestorePlanner.continuing(snapshot, newestKnown(snapshot));
     WholeConfigValidator.validate(target, catalog::host);
     return config.createRestored(target, options);
+  }
+
+  /**
+   * The newest generation of the snapshot's DVS id known anywhere: the snapshot's own, the one
+   * the DVS had when it was deleted, and the newest its member hosts ever applied (a host keeps
+   * the generation of a switch removed from it and refuses anything older). A DVS coming back
+   * with its original id continues above it, so that every host takes it.
+   */
+  private long newestKnown(DvsConfig snapshot) {
+    long retired = retiredGeneration.applyAsLong(snapshot.id());
+    List<Host> hosts = snapshot.dvs().getMembersList().stream().map(m -> catalog.host(m.getHostId()))
+        .flatMap(Optional::stream).toList();
+    long onHosts = held.newest(snapshot.id(), hosts);
+    long newest = Math.max(snapshot.generation(), Math.max(retired, onHosts));
+    if (newest > snapshot.generation()) {
+      LOG.info("DVS {} ({}) comes back above generation {} (snapshot {}, at its deletion {}, on its hosts {})",
+          snapshot.dvs().getName(), snapshot.id(), newest, snapshot.generation(), retired, onHosts);
+    }
+    return newest;
   }
 
   /** Whether the store holds a DVS with this id. */

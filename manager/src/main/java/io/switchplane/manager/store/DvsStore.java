@@ -56,7 +56,8 @@ public final class DvsStore {
   /** Creates the top-level znodes if missing. Idempotent. */
   public void ensureLayout() {
     for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES,
-        StoreLayout.TXN, StoreLayout.SNAPSHOTS, StoreLayout.SNAPSHOT_DATA)) {
+        StoreLayout.TXN, StoreLayout.SNAPSHOTS, StoreLayout.SNAPSHOT_DATA, StoreLayout.RETIRED_DVS,
+        StoreLayout.SNAPSHOT_NAMES)) {
       reads.ensure(path);
     }
   }
@@ -248,7 +249,23 @@ public final class DvsStore {
     }
   }
 
-  /** Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction. */
+  /**
+   * The generation a deleted DVS with this id had when it was deleted (0: none deleted here).
+   * Its hosts may still hold that generation (a removed switch keeps it), so a DVS restored with
+   * this id must continue above it.
+   */
+  public long retiredGeneration(String id) {
+    if (!StoreLayout.isSegment(id)) {
+      return 0;
+    }
+    String path = StoreLayout.retiredDvs(id);
+    return reads.read(path).map(v -> ZkReads.parse(Dvs.parser(), v.data(), path).getGeneration()).orElse(0L);
+  }
+
+  /**
+   * Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction
+   * that also keeps its last record under {@link StoreLayout#RETIRED_DVS}.
+   */
   public void delete(DvsConfig last) {
     String id = last.id();
     if (!last.ports().isEmpty()) {
@@ -266,6 +283,12 @@ public final class DvsStore {
     txn.delete(StoreLayout.ports(id), -1);
     txn.delete(StoreLayout.dvs(id), expectedVersion(last.dvs()));
     txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
+    byte[] retired = last.dvs().toByteArray();
+    if (reads.read(StoreLayout.retiredDvs(id)).isPresent()) {
+      txn.set(StoreLayout.retiredDvs(id), retired, -1);
+    } else {
+      txn.create(StoreLayout.retiredDvs(id), retired);
+    }
     if (reads.read(StoreLayout.txn(id)).isPresent()) {
       txn.delete(StoreLayout.txn(id), -1);
     }

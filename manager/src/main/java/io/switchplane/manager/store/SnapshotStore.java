@@ -6,6 +6,7 @@ import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -42,9 +43,16 @@ public final class SnapshotStore {
     this.reads = new ZkReads(client);
   }
 
-  /** Stores a sealed snapshot; durable when this returns. */
+  /**
+   * Stores a sealed snapshot; durable when this returns. Its name is claimed in the transaction
+   * that commits its info, so two snapshots of one DVS never share a name: ALREADY_EXISTS, and
+   * nothing is stored, when the name is taken.
+   */
   public void put(DvsSnapshot snapshot) {
     SnapshotInfo info = snapshot.getInfo();
+    if (!StoreLayout.isSegment(info.getName())) {
+      throw SwitchplaneException.invalid("snapshot name '%s' is not allowed", info.getName());
+    }
     byte[] deflated = deflate(snapshot.getContent());
     String id = info.getId();
     ZkTxn txn = new ZkTxn().create(StoreLayout.snapshotData(id), new byte[0]);
@@ -60,9 +68,24 @@ public final class SnapshotStore {
     }
     txn.commit(client, "writing snapshot " + info.getName(), r -> null);
     reads.ensure(StoreLayout.snapshots(info.getDvsId()));
-    new ZkTxn().create(StoreLayout.snapshot(info.getDvsId(), id), info.toByteArray())
-        .commit(client, "committing snapshot " + info.getName(), r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("snapshot %s exists already", id) : null);
+    reads.ensure(StoreLayout.snapshotNames(info.getDvsId()));
+    String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
+    try {
+      new ZkTxn().create(StoreLayout.snapshot(info.getDvsId(), id), info.toByteArray())
+          .create(namePath, id.getBytes(StandardCharsets.UTF_8))
+          .commit(client, "committing snapshot " + info.getName(), r -> {
+            if (r.code() != KeeperException.Code.NODEEXISTS) {
+              return null;
+            }
+            return r.op().path().equals(namePath)
+                ? SwitchplaneException.alreadyExists("DVS %s has a snapshot named '%s' already", info.getDvsName(),
+                    info.getName())
+                : SwitchplaneException.alreadyExists("snapshot %s exists already", id);
+          });
+    } catch (SwitchplaneException e) {
+      deleteData(id); // no info names these chunks: they would only wait for the sweep
+      throw e;
+    }
     LOG.debug("stored snapshot {} of DVS {} generation {}: {} content bytes, {} deflated, {} chunk(s)",
         info.getName(), info.getDvsId(), info.getGeneration(), snapshot.getContent().size(), deflated.length, chunk);
   }
@@ -102,10 +125,31 @@ public final class SnapshotStore {
     return DvsSnapshot.newBuilder().setInfo(info).setContent(inflate(deflated.toByteArray(), info)).build();
   }
 
-  /** Deletes a snapshot: its info first (it is gone from then on), then its chunks. */
+  /**
+   * A name for a new snapshot of dvsId: base when no snapshot of it has that name, else base
+   * with the first free "-N" suffix (a DVS restored with its original id may meet its earlier
+   * life's checkpoint names).
+   */
+  public String freeName(String dvsId, String base) {
+    Set<String> taken = new HashSet<>();
+    list(dvsId).forEach(s -> taken.add(s.getName()));
+    String name = base;
+    for (int n = 2; taken.contains(name); n++) {
+      name = base + "-" + n;
+    }
+    return name;
+  }
+
+  /** Deletes a snapshot: its info and name first (it is gone from then on), then its chunks. */
   public void delete(SnapshotInfo info) {
-    new ZkTxn().delete(StoreLayout.snapshot(info.getDvsId(), info.getId()), -1)
-        .commit(client, "deleting snapshot " + info.getName(), r -> r.code() == KeeperException.Code.NONODE
+    ZkTxn txn = new ZkTxn().delete(StoreLayout.snapshot(info.getDvsId(), info.getId()), -1);
+    String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
+    // A snapshot stored before names were claimed has no name znode; another's must stay.
+    if (StoreLayout.isSegment(info.getName()) && reads.read(namePath)
+        .filter(v -> new String(v.data(), StandardCharsets.UTF_8).equals(info.getId())).isPresent()) {
+      txn.delete(namePath, -1);
+    }
+    txn.commit(client, "deleting snapshot " + info.getName(), r -> r.code() == KeeperException.Code.NONODE
             ? SwitchplaneException.notFound("snapshot '%s' was deleted concurrently", info.getName()) : null);
     deleteData(info.getId());
   }

@@ -19,6 +19,8 @@ import java.util.zip.CRC32;
  * /switchplane/snapshots/&lt;dvsId&gt;/&lt;snapId&gt;           SnapshotInfo (the snapshot exists iff this does)
  * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
  * /switchplane/vcenters/&lt;name&gt;                   VcenterRecord (password sealed, see SecretBox)
+ * /switchplane/retired-dvs/&lt;dvsId&gt;               Dvs as it was deleted (its last generation)
+ * /switchplane/snapshot-names/&lt;dvsId&gt;/&lt;name&gt;     snapshot id (UTF-8): one name per DVS
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
@@ -42,6 +44,13 @@ public final class StoreLayout {
   public static final String SNAPSHOT_DATA = ROOT + "/snapshot-data";
   /** vCenters the VM tracker follows, one znode each. */
   public static final String VCENTERS = ROOT + "/vcenters";
+  /**
+   * The last record of each deleted DVS, written in the delete's transaction: a DVS restored
+   * later with its original id continues above the generations its hosts may still hold.
+   */
+  public static final String RETIRED_DVS = ROOT + "/retired-dvs";
+  /** Snapshot names, one znode per (DVS, name), created and deleted with the snapshot's info. */
+  public static final String SNAPSHOT_NAMES = ROOT + "/snapshot-names";
 
   private StoreLayout() {}
 
@@ -98,6 +107,18 @@ public final class StoreLayout {
 
   public static String snapshot(String dvsId, String snapshotId) {
     return snapshots(dvsId) + "/" + snapshotId;
+  }
+
+  public static String retiredDvs(String dvsId) {
+    return RETIRED_DVS + "/" + dvsId;
+  }
+
+  public static String snapshotNames(String dvsId) {
+    return SNAPSHOT_NAMES + "/" + dvsId;
+  }
+
+  public static String snapshotName(String dvsId, String name) {
+    return snapshotNames(dvsId) + "/" + name;
   }
 
   public static String snapshotData(String snapshotId) {

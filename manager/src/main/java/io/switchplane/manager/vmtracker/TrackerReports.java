@@ -1,7 +1,5 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.api.v1.HostPushStatus;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.HostUplinks;
 import io.switchplane.api.v1.ShowVmTrackerResponse;
 import io.switchplane.api.v1.TrackerProblem;
@@ -20,25 +18,29 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BiFunction;
 
 /**
  * What {@code vcenter status} and {@code vmtracker show} print, built from the running trackers,
  * the stored configuration and the push engine's view of every host. A VLAN counts as
- * provisioned on a host when the stored uplink ports carry it and the host has applied the
- * current generation.
+ * provisioned on a host when the stored uplink ports carry it and the host holds the content of
+ * the current generation (whatever generation number it applied it at).
  */
 public final class TrackerReports {
   private final VmTrackers trackers;
   private final ConfigService service;
-  private final BiFunction<String, String, Optional<HostPushStatus>> pushStatus;
+  private final HostContent hostContent;
 
-  /** @param pushStatus the push engine's status of (DVS id, host id) */
-  public TrackerReports(VmTrackers trackers, ConfigService service,
-      BiFunction<String, String, Optional<HostPushStatus>> pushStatus) {
+  /** What the push engine knows of a host's content. */
+  @FunctionalInterface
+  public interface HostContent {
+    /** Whether the host holds the content of that generation of the DVS (confirmed, or awaiting only the confirm). */
+    boolean holdsContentOf(String dvsId, String hostId, long generation);
+  }
+
+  public TrackerReports(VmTrackers trackers, ConfigService service, HostContent hostContent) {
     this.trackers = trackers;
     this.service = service;
-    this.pushStatus = pushStatus;
+    this.hostContent = hostContent;
   }
 
   /** Status of one vCenter, or of all when name is empty. */
@@ -151,9 +153,7 @@ public final class TrackerReports {
   }
 
   private boolean applied(DvsConfig dvs, String hostId) {
-    return pushStatus.apply(dvs.id(), hostId).map(s -> s.getAppliedGeneration() == dvs.generation()
-        && (s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-            || s.getState() == HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM)).orElse(false);
+    return hostContent.holdsContentOf(dvs.id(), hostId, dvs.generation());
   }
 
   private static String vcenterHost(TrackerView view, String hostName) {

@@ -57,6 +57,25 @@ class HostStatusBookTest {
   }
 
   @Test
+  void aHostAChangeDidNotTouchHoldsTheNewGenerationsContentAtItsOlderGeneration() {
+    book.commit("d", "dvs", 9, List.of("a", "b"), Set.of("a", "b"), NAMES);
+    book.pushed("d", "a", 9, ChangeSummary.getDefaultInstance(), 1, 9);
+    book.pushed("d", "b", 9, ChangeSummary.getDefaultInstance(), 1, 9);
+
+    book.commit("d", "dvs", 10, List.of("a", "b"), Set.of("b"), NAMES);
+    assertThat(book.holdsContentOf("d", "a", 10)).as("untouched, applied 9: as wanted").isTrue();
+    assertThat(book.holdsContentOf("d", "b", 10)).as("changed, not pushed yet").isFalse();
+
+    book.awaitingConfirm("d", "b", 10, ChangeSummary.getDefaultInstance(), 2, 30_000);
+    assertThat(book.holdsContentOf("d", "b", 10)).as("applied, only the confirm to come").isTrue();
+    book.failed("d", "b", HostSyncState.HOST_SYNC_STATE_FAILED, "refused", 3);
+    assertThat(book.holdsContentOf("d", "b", 10)).isFalse();
+    assertThat(book.holdsContentOf("d", "a", 11)).as("a generation the book has not taken in").isFalse();
+    assertThat(book.holdsContentOf("d", "c", 10)).as("not a member").isFalse();
+    assertThat(book.holdsContentOf("other", "a", 10)).isFalse();
+  }
+
+  @Test
   void whenInSyncWaitsForEveryMemberAndTheGeneration() {
     book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
     CompletableFuture<Void> one = book.whenInSync("d", 1);

@@ -1,12 +1,15 @@
 package io.switchplane.manager.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.SnapshotContent;
 import io.switchplane.api.v1.SnapshotInfo;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
 import java.util.Random;
 import org.apache.curator.framework.CuratorFramework;
@@ -69,6 +72,30 @@ class SnapshotStoreTest {
     store.delete(store.list("dvs-1").get(0));
     assertThat(store.list("dvs-1")).isEmpty();
     assertThat(client.checkExists().forPath(StoreLayout.snapshotData("gone"))).isNull();
+  }
+
+  @Test
+  void aSecondSnapshotWithANameTakenInItsDvsIsRefusedAndLeavesNothing() throws Exception {
+    store.put(named("first", "checkpoint-23"));
+    assertThatThrownBy(() -> store.put(named("second", "checkpoint-23")))
+        .isInstanceOfSatisfying(SwitchplaneException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_EXISTS);
+          assertThat(e.getMessage()).contains("has a snapshot named 'checkpoint-23' already");
+        });
+    assertThat(store.list("dvs-1")).extracting(SnapshotInfo::getId).containsExactly("first");
+    assertThat(client.checkExists().forPath(StoreLayout.snapshotData("second"))).as("its chunks are gone").isNull();
+    assertThat(store.freeName("dvs-1", "checkpoint-23")).isEqualTo("checkpoint-23-2");
+    assertThat(store.freeName("dvs-1", "checkpoint-24")).isEqualTo("checkpoint-24");
+
+    store.delete(store.list("dvs-1").get(0));
+    store.put(named("third", "checkpoint-23"));
+    assertThat(store.list("dvs-1")).as("a deleted snapshot's name is free again").extracting(SnapshotInfo::getId)
+        .containsExactly("third");
+  }
+
+  private static DvsSnapshot named(String id, String name) {
+    DvsSnapshot s = snapshot(id, 1);
+    return SnapshotCodec.seal(s.getInfo().toBuilder().setName(name).clearChecksum().build(), SnapshotCodec.open(s));
   }
 
   private static DvsSnapshot snapshot(String id, int ports) {

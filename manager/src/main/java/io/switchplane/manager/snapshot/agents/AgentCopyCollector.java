@@ -1,13 +1,15 @@
 package io.switchplane.manager.snapshot.agents;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.AgentSnapshotServiceGrpc;
 import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.GetSnapshotCopyRequest;
-import io.switchplane.api.v1.GetStateRequest;
-import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.GetHistoryRequest;
+import io.switchplane.api.v1.GetHistoryResponse;
+import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.ListSnapshotCopiesRequest;
 import io.switchplane.api.v1.ListSnapshotCopiesResponse;
 import io.switchplane.api.v1.SnapshotContent;
@@ -16,6 +18,7 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.snapshot.Recovery;
+import io.switchplane.manager.snapshot.Restores;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -27,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * until no new agent turns up. A host agrees when it holds the chosen snapshot; it disagrees when
  * its newest copy of that DVS is another one.
  */
-public final class AgentCopyCollector implements Recovery.AgentCopies {
+public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.HeldGenerations {
   private static final Logger LOG = LoggerFactory.getLogger(AgentCopyCollector.class);
   private static final long CALL_SECONDS = 30;
+  /** Asking for generations holds up a restore: a host that does not answer soon is skipped. */
+  private static final long HISTORY_SECONDS = 5;
 
   private final AgentChannels channels;
 
@@ -80,18 +86,32 @@ public final class AgentCopyCollector implements Recovery.AgentCopies {
     return new Collected(found, unreachable);
   }
 
+  /**
+   * Asks every host at once for its history of dvsId: the history keeps the generations of a
+   * switch removed from the host too (GetState answers NOT_FOUND for it), and the pending apply.
+   */
   @Override
-  public long newestApplied(String dvsId, List<Host> hosts) {
-    long newest = 0;
+  public long newest(String dvsId, List<Host> hosts) {
+    Map<Host, ListenableFuture<GetHistoryResponse>> asked = new LinkedHashMap<>();
     for (Host h : hosts) {
+      asked.put(h, channels.futureStub(h.getEndpoint()).withDeadlineAfter(HISTORY_SECONDS, TimeUnit.SECONDS)
+          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()));
+    }
+    long newest = 0;
+    for (Map.Entry<Host, ListenableFuture<GetHistoryResponse>> e : asked.entrySet()) {
       try {
-        GetStateResponse state = HostAgentServiceGrpc.newBlockingStub(channels.channel(h.getEndpoint()))
-            .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).getState(GetStateRequest.newBuilder().setDvsId(dvsId)
-                .build());
-        newest = Math.max(newest, Math.max(state.getApplied().getDvs().getGeneration(),
-            state.getPending().getGeneration()));
-      } catch (StatusRuntimeException e) {
-        LOG.info("host {} could not tell its generation of DVS {}: {}", h.getName(), dvsId, e.getStatus());
+        for (HistoryEntry entry : e.getValue().get().getEntriesList()) {
+          newest = Math.max(newest, entry.getGeneration());
+        }
+      } catch (ExecutionException ex) {
+        Status status = Status.fromThrowable(ex.getCause());
+        if (status.getCode() != Status.Code.NOT_FOUND) {
+          LOG.info("host {} could not tell its generations of DVS {}: {}", e.getKey().getName(), dvsId, status);
+        }
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw SwitchplaneException.unavailable("interrupted while asking the hosts for their generations of DVS %s",
+            dvsId);
       }
     }
     return newest;
