@@ -8,20 +8,38 @@ import io.grpc.StatusRuntimeException;
  * clients turn statuses back into domain failures.
  */
 public final class StatusMapping {
+  /**
+   * Characters of a status description sent at most. A message may quote what the caller sent
+   * (an id, a name); quoted whole, a 20,000-character id made the reply's header larger than
+   * the peer accepts, and the caller saw INTERNAL (RST_STREAM) instead of the refusal.
+   */
+  public static final int MAX_DESCRIPTION = 1024;
+
   private StatusMapping() {}
 
   /** The status a server answers with for this failure. Unexpected failures become INTERNAL. */
   public static StatusRuntimeException toStatus(Throwable failure) {
     if (failure instanceof StatusRuntimeException sre) {
-      return sre;
+      Status s = sre.getStatus();
+      return s.getDescription() == null || s.getDescription().length() <= MAX_DESCRIPTION ? sre
+          : s.withDescription(bounded(s.getDescription())).asRuntimeException(sre.getTrailers());
     }
     if (failure instanceof SwitchplaneException se) {
-      return statusOf(se.code()).withDescription(se.getMessage()).asRuntimeException();
+      return statusOf(se.code()).withDescription(bounded(se.getMessage())).asRuntimeException();
     }
     return Status.INTERNAL
-        .withDescription("internal error: " + failure)
+        .withDescription(bounded("internal error: " + failure))
         .withCause(failure)
         .asRuntimeException();
+  }
+
+  /** description cut to {@link #MAX_DESCRIPTION} characters, saying how much was cut. */
+  static String bounded(String description) {
+    if (description == null || description.length() <= MAX_DESCRIPTION) {
+      return description;
+    }
+    String note = "... (" + (description.length() - (MAX_DESCRIPTION - 40)) + " more characters)";
+    return description.substring(0, MAX_DESCRIPTION - 40) + note;
   }
 
   /** The domain failure a client sees for a status it received. */

@@ -115,6 +115,10 @@ class ManagerGrpcTest {
     assertThat(status(Status.Code.NOT_FOUND,
         () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("nope").build())).getDescription())
         .isEqualTo("DVS 'nope' not found");
+    // Quoted whole, a 20,000-character reference made the reply's header too large: INTERNAL (RST_STREAM).
+    assertThat(status(Status.Code.NOT_FOUND,
+        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(20_000)).build())).getDescription())
+        .startsWith("DVS 'nnn").hasSizeLessThanOrEqualTo(1024);
     assertThat(generation("sw")).isEqualTo(2);
 
     api.deleteDvs(DeleteDvsRequest.newBuilder().setDvs("sw").setExpectedGeneration(2).build());

@@ -1,0 +1,32 @@
+package io.switchplane.common.error;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+
+class StatusMappingTest {
+  @Test
+  void aRefusalQuotingAHugeIdKeepsItsCodeAndABoundedMessage() {
+    String id = "x".repeat(20_000);
+    StatusRuntimeException s = StatusMapping.toStatus(SwitchplaneException.notFound("no DVS '%s'", id));
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(s.getStatus().getDescription()).hasSizeLessThanOrEqualTo(StatusMapping.MAX_DESCRIPTION)
+        .startsWith("no DVS 'xxx").endsWith("more characters)");
+  }
+
+  @Test
+  void aShortMessageIsSentWhole() {
+    assertThat(StatusMapping.toStatus(SwitchplaneException.invalid("VLAN 5000 is outside 1-4094")).getStatus()
+        .getDescription()).isEqualTo("VLAN 5000 is outside 1-4094");
+  }
+
+  @Test
+  void aStatusPassedThroughIsBoundedToo() {
+    StatusRuntimeException s = StatusMapping.toStatus(
+        Status.FAILED_PRECONDITION.withDescription("y".repeat(5_000)).asRuntimeException());
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(s.getStatus().getDescription()).hasSizeLessThanOrEqualTo(StatusMapping.MAX_DESCRIPTION);
+  }
+}
