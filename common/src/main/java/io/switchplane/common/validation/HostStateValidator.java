@@ -22,8 +22,10 @@ public final class HostStateValidator {
     if (!state.hasDvs() || state.getDvs().getId().isEmpty()) {
       throw invalid("host state without a DVS id");
     }
-    if (state.getDvs().getGeneration() == 0) {
-      throw invalid("host state of DVS %s has generation 0; generations start at 1", state.getDvs().getId());
+    long generation = state.getDvs().getGeneration();
+    if (generation <= 0) { // uint64 on the wire: from 2^63 on it reads negative here
+      throw invalid("host state of DVS %s has generation %s; generations run from 1 to %d", state.getDvs().getId(),
+          Long.toUnsignedString(generation), Long.MAX_VALUE);
     }
     if (!state.getMember()) {
       if (state.getPortsCount() > 0) {

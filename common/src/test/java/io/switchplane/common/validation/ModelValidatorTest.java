@@ -117,6 +117,8 @@ class ModelValidatorTest {
         () -> HostStateValidator.validate(state(1).addPorts(port("p1", "missing")).build()));
     expect(ErrorCode.INVALID_ARGUMENT, "generation 0",
         () -> HostStateValidator.validate(state(0).build()));
+    expect(ErrorCode.INVALID_ARGUMENT, "generation 9223372036854775808; generations run from 1 to",
+        () -> HostStateValidator.validate(state(Long.MIN_VALUE).build()));
     expect(ErrorCode.INVALID_ARGUMENT, "lists port p1 twice",
         () -> HostStateValidator.validate(state(1).addPortGroups(portGroup("a", 10))
             .addPorts(port("p1", "a")).addPorts(port("p1", "a")).build()));
