@@ -165,8 +165,8 @@ public final class HostAgent implements AutoCloseable {
 
   /** host:port the agent listens on, as bound: a wildcard address stays the wildcard. */
   public String listenAddress() {
-    String host = config.bindHost().isEmpty() ? "0.0.0.0" : config.bindHost();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    String host = config.bindHost().isEmpty() ? "127.0.0.1" : config.bindHost(); // empty binds loopback
+    return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port();
   }
 
   /** host:port to reach the agent from this machine; a wildcard bind address is reported as loopback. */

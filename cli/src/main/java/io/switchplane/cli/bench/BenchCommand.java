@@ -310,8 +310,7 @@ public final class BenchCommand implements Callable<Integer> {
         .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vlan)))).build();
   }
 
-  /** The middle of values (the upper one of an even count); what every bench figure reports. */
-  /** The true median: the mean of the two middle values for an even count (rounded down). */
+  /** The median of values, what every bench figure reports: for an even count, the mean of the two middle values (rounded down). */
   static long median(long[] values) {
     if (values.length == 0) {
       throw new IllegalArgumentException("no values");

@@ -50,6 +50,11 @@ public final class UpCommand implements Callable<Integer> {
    * (0 picks a free port and never clashes).
    */
   static void checkPorts(int managerPort, int agents, int firstAgentPort) {
+    int lastAgentPort = firstAgentPort == 0 ? 0 : firstAgentPort + Math.max(agents, 1) - 1;
+    if (managerPort < 0 || managerPort > 65535 || firstAgentPort < 0 || lastAgentPort > 65535) {
+      throw SwitchplaneException.invalid("ports run from 1 to 65535 (0: pick a free one); --manager-port %d,"
+          + " --first-agent-port %d with %d agents reaches %d", managerPort, firstAgentPort, agents, lastAgentPort);
+    }
     Map<Integer, String> wanted = new LinkedHashMap<>();
     if (managerPort != 0) {
       wanted.put(managerPort, "the manager (--manager-port)");

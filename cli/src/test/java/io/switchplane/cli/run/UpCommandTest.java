@@ -30,6 +30,12 @@ class UpCommandTest {
   }
 
   @Test
+  void portsBeyondTheRangeAreRefused() {
+    assertThatThrownBy(() -> UpCommand.checkPorts(0, 3, 65534)).isInstanceOf(SwitchplaneException.class)
+        .hasMessageContaining("reaches 65536");
+  }
+
+  @Test
   void freeAndPickedPortsPass() {
     assertThatCode(() -> UpCommand.checkPorts(0, 3, 0)).doesNotThrowAnyException();
   }

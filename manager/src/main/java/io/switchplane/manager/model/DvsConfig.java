@@ -58,6 +58,14 @@ public final class DvsConfig {
     return dvs.getGeneration();
   }
 
+  /**
+   * The generation at which deleting this DVS removes it from the hosts still members: one above
+   * its last, the last generation of its id that any host can hold.
+   */
+  public long removalGeneration() {
+    return generation() + 1;
+  }
+
   /** Port groups by id. */
   public Map<String, PortGroup> portGroups() {
     return portGroups;

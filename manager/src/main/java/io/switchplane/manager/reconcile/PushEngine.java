@@ -243,7 +243,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   }
 
   /**
-   * A DVS was deleted: every member gets a tombstone at generation last+1; once all applied it,
+   * A DVS was deleted: every member gets a tombstone at its removal generation; once all applied it,
    * the DVS's statuses are forgotten.
    */
   @Override
@@ -251,7 +251,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (!running()) {
       return;
     }
-    long generation = last.generation() + 1;
+    long generation = last.removalGeneration();
     synchronized (order) {
       if (!active) {
         return;

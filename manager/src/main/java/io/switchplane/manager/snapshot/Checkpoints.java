@@ -4,6 +4,8 @@ import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.api.v1.SnapshotKind;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
@@ -126,7 +128,16 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
   private void checkpoint(DvsConfig config) {
     DvsSnapshot snapshot = take(config, SnapshotKind.SNAPSHOT_KIND_CHECKPOINT,
         store.freeName(config.id(), "checkpoint-" + config.generation()));
-    store.put(snapshot);
+    try {
+      store.put(snapshot);
+    } catch (SwitchplaneException e) {
+      if (e.code() != ErrorCode.ALREADY_EXISTS) {
+        throw e;
+      }
+      // An operator's snapshot took the name meanwhile: the checkpoint takes the next free one.
+      snapshot = renamed(snapshot, store.freeName(config.id(), "checkpoint-" + config.generation()));
+      store.put(snapshot);
+    }
     newest.put(config.id(), config.generation());
     LOG.debug("checkpoint of DVS {} at generation {}", config.dvs().getName(), config.generation());
     prune(config.id());
@@ -139,6 +150,11 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
         .setDvsId(config.id()).setDvsName(config.dvs().getName()).setGeneration(config.generation())
         .setTakenUnixMs(clock.millis()).setKind(kind).build();
     return SnapshotCodec.seal(info, SnapshotContents.of(config, hosts));
+  }
+
+  /** snapshot under another name (the checksum covers the content only). */
+  static DvsSnapshot renamed(DvsSnapshot snapshot, String name) {
+    return snapshot.toBuilder().setInfo(snapshot.getInfo().toBuilder().setName(name)).build();
   }
 
   /** The registrations of config's member hosts. */

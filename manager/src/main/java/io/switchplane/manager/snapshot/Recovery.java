@@ -74,7 +74,7 @@ public final class Recovery {
       content.getHostsList().forEach(config::restoreHost);
       DvsConfig rebuilt = restores.rebuild(snapshot, CommitOptions.DEFAULT);
       if (store.info(snapshot.id(), found.chosen().getInfo().getId()).isEmpty()) {
-        store.put(found.chosen());
+        store.put(Checkpoints.renamed(found.chosen(), store.freeName(snapshot.id(), found.chosen().getInfo().getName())));
       }
       LOG.info("recovered DVS {} ({}) from snapshot {} of generation {} held by {}; now at generation {}",
           snapshot.dvs().getName(), snapshot.id(), found.chosen().getInfo().getName(), snapshot.generation(),

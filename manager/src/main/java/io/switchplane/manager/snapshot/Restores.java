@@ -36,9 +36,12 @@ public final class Restores {
   public interface HeldGenerations {
     /**
      * The newest generation of dvsId that any of hosts ever applied, a switch removed from the
-     * host included (0: none could tell); hosts that cannot be asked are skipped.
+     * host included (0: none could tell), and the names of the hosts that could not be asked.
      */
-    long newest(String dvsId, List<Host> hosts);
+    Held newest(String dvsId, List<Host> hosts);
+
+    /** What the hosts that answered hold, and who did not answer. */
+    record Held(long newest, List<String> unanswered) {}
   }
 
   private final ConfigService config;
@@ -119,8 +122,15 @@ public final class Restores {
     long retired = retiredGeneration.applyAsLong(snapshot.id());
     List<Host> hosts = snapshot.dvs().getMembersList().stream().map(m -> catalog.host(m.getHostId()))
         .flatMap(Optional::stream).toList();
-    long onHosts = held.newest(snapshot.id(), hosts);
+    HeldGenerations.Held asked = held.newest(snapshot.id(), hosts);
+    long onHosts = asked.newest();
     long newest = Math.max(snapshot.generation(), Math.max(retired, onHosts));
+    if (retired == 0 && !asked.unanswered().isEmpty()) {
+      // Without the deletion's record, a host that did not answer may hold more: it would refuse.
+      LOG.warn("DVS {} ({}): hosts {} could not tell which generations they hold; if one holds one above {}, it"
+          + " refuses the restored DVS (see 'switchplane status')", snapshot.dvs().getName(), snapshot.id(),
+          asked.unanswered(), newest);
+    }
     if (newest > snapshot.generation()) {
       LOG.info("DVS {} ({}) comes back above generation {} (snapshot {}, at its deletion {}, on its hosts {})",
           snapshot.dvs().getName(), snapshot.id(), newest, snapshot.generation(), retired, onHosts);

@@ -15,14 +15,12 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The snapshots operators see: take, list, find, export, import, delete, diff. Restores are
  * {@link Restores}'. Writes need the leader; reads work on any manager.
  */
 public final class SnapshotCatalog {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final ConfigService config;
   private final SnapshotStore store;
@@ -103,7 +101,8 @@ public final class SnapshotCatalog {
     DvsSnapshot read = SnapshotCodec.fromFile(file);
     SnapshotInfo original = read.getInfo();
     String chosen = name.isEmpty() ? original.getName() : checkName(name);
-    if (nameTaken(original.getDvsId(), chosen)) {
+    // The checksum covers the content only: a file's own name may be anything.
+    if (!SnapshotStore.NAME.matcher(chosen).matches() || nameTaken(original.getDvsId(), chosen)) {
       if (!name.isEmpty()) {
         throw SwitchplaneException.alreadyExists("DVS %s has a snapshot named '%s' already", original.getDvsName(),
             chosen);
@@ -168,7 +167,7 @@ public final class SnapshotCatalog {
   }
 
   private static String checkName(String name) {
-    if (!NAME.matcher(name).matches()) {
+    if (!SnapshotStore.NAME.matcher(name).matches()) {
       throw SwitchplaneException.invalid("snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_'"
           + " or '-', starting with a letter or digit", name);
     }

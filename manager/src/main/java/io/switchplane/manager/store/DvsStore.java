@@ -250,9 +250,9 @@ public final class DvsStore {
   }
 
   /**
-   * The generation a deleted DVS with this id had when it was deleted (0: none deleted here).
-   * Its hosts may still hold that generation (a removed switch keeps it), so a DVS restored with
-   * this id must continue above it.
+   * The newest generation a deleted DVS with this id reached: its removal from the hosts still
+   * members when it was deleted (0: none deleted here). Its hosts may hold it (a removed switch
+   * keeps its generation), so a DVS restored with this id must continue above it.
    */
   public long retiredGeneration(String id) {
     if (!StoreLayout.isSegment(id)) {
@@ -264,7 +264,7 @@ public final class DvsStore {
 
   /**
    * Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction
-   * that also keeps its last record under {@link StoreLayout#RETIRED_DVS}.
+   * that also keeps its record, at its removal generation, under {@link StoreLayout#RETIRED_DVS}.
    */
   public void delete(DvsConfig last) {
     String id = last.id();
@@ -283,7 +283,8 @@ public final class DvsStore {
     txn.delete(StoreLayout.ports(id), -1);
     txn.delete(StoreLayout.dvs(id), expectedVersion(last.dvs()));
     txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
-    byte[] retired = last.dvs().toByteArray();
+    // Members still attached get the removal at the generation after the last: that one is kept.
+    byte[] retired = last.dvs().toBuilder().setGeneration(last.removalGeneration()).build().toByteArray();
     if (reads.read(StoreLayout.retiredDvs(id)).isPresent()) {
       txn.set(StoreLayout.retiredDvs(id), retired, -1);
     } else {

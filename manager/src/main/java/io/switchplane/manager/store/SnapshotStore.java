@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotStore {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+  /** What a snapshot name may be: it becomes a znode name, and operators type it. */
+  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** Bytes of deflated content per chunk znode. */
   static final int CHUNK_BYTES = 256 * 1024;
 
@@ -50,8 +53,9 @@ public final class SnapshotStore {
    */
   public void put(DvsSnapshot snapshot) {
     SnapshotInfo info = snapshot.getInfo();
-    if (!StoreLayout.isSegment(info.getName())) {
-      throw SwitchplaneException.invalid("snapshot name '%s' is not allowed", info.getName());
+    if (!NAME.matcher(info.getName()).matches()) {
+      throw SwitchplaneException.invalid("snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_' or"
+          + " '-', starting with a letter or digit", info.getName());
     }
     byte[] deflated = deflate(snapshot.getContent());
     String id = info.getId();
@@ -83,7 +87,20 @@ public final class SnapshotStore {
                 : SwitchplaneException.alreadyExists("snapshot %s exists already", id);
           });
     } catch (SwitchplaneException e) {
-      deleteData(id); // no info names these chunks: they would only wait for the sweep
+      // Curator retries a multi after a connection loss: the first attempt may have landed.
+      Optional<SnapshotInfo> stored;
+      try {
+        stored = info(info.getDvsId(), id);
+      } catch (SwitchplaneException unknown) {
+        throw e; // the outcome is unknown: the chunks stay for the sweep, which knows
+      }
+      if (stored.isPresent() && stored.get().equals(info)) {
+        LOG.info("snapshot {} of DVS {} had been stored before a connection loss", info.getName(), info.getDvsId());
+        return;
+      }
+      if (stored.isEmpty()) {
+        deleteData(id); // no info names these chunks
+      }
       throw e;
     }
     LOG.debug("stored snapshot {} of DVS {} generation {}: {} content bytes, {} deflated, {} chunk(s)",
@@ -145,9 +162,9 @@ public final class SnapshotStore {
     ZkTxn txn = new ZkTxn().delete(StoreLayout.snapshot(info.getDvsId(), info.getId()), -1);
     String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
     // A snapshot stored before names were claimed has no name znode; another's must stay.
-    if (StoreLayout.isSegment(info.getName()) && reads.read(namePath)
-        .filter(v -> new String(v.data(), StandardCharsets.UTF_8).equals(info.getId())).isPresent()) {
-      txn.delete(namePath, -1);
+    if (NAME.matcher(info.getName()).matches()) {
+      reads.read(namePath).filter(v -> new String(v.data(), StandardCharsets.UTF_8).equals(info.getId()))
+          .ifPresent(v -> txn.delete(namePath, v.version()));
     }
     txn.commit(client, "deleting snapshot " + info.getName(), r -> r.code() == KeeperException.Code.NONODE
             ? SwitchplaneException.notFound("snapshot '%s' was deleted concurrently", info.getName()) : null);

@@ -84,6 +84,8 @@ class SnapshotStoreTest {
         });
     assertThat(store.list("dvs-1")).extracting(SnapshotInfo::getId).containsExactly("first");
     assertThat(client.checkExists().forPath(StoreLayout.snapshotData("second"))).as("its chunks are gone").isNull();
+    assertThat(store.read(store.list("dvs-1").get(0)).getContent()).as("the first is intact")
+        .isEqualTo(named("first", "checkpoint-23").getContent());
     assertThat(store.freeName("dvs-1", "checkpoint-23")).isEqualTo("checkpoint-23-2");
     assertThat(store.freeName("dvs-1", "checkpoint-24")).isEqualTo("checkpoint-24");
 

@@ -91,13 +91,14 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
    * switch removed from the host too (GetState answers NOT_FOUND for it), and the pending apply.
    */
   @Override
-  public long newest(String dvsId, List<Host> hosts) {
+  public Held newest(String dvsId, List<Host> hosts) {
     Map<Host, ListenableFuture<GetHistoryResponse>> asked = new LinkedHashMap<>();
     for (Host h : hosts) {
       asked.put(h, channels.futureStub(h.getEndpoint()).withDeadlineAfter(HISTORY_SECONDS, TimeUnit.SECONDS)
           .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()));
     }
     long newest = 0;
+    List<String> unanswered = new ArrayList<>();
     for (Map.Entry<Host, ListenableFuture<GetHistoryResponse>> e : asked.entrySet()) {
       try {
         for (HistoryEntry entry : e.getValue().get().getEntriesList()) {
@@ -105,8 +106,9 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
         }
       } catch (ExecutionException ex) {
         Status status = Status.fromThrowable(ex.getCause());
-        if (status.getCode() != Status.Code.NOT_FOUND) {
+        if (status.getCode() != Status.Code.NOT_FOUND) { // NOT_FOUND: it never had the DVS
           LOG.info("host {} could not tell its generations of DVS {}: {}", e.getKey().getName(), dvsId, status);
+          unanswered.add(e.getKey().getName());
         }
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
@@ -114,7 +116,7 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
             dvsId);
       }
     }
-    return newest;
+    return new Held(newest, unanswered);
   }
 
   private Optional<Listing> list(String endpoint, List<String> unreachable) {
