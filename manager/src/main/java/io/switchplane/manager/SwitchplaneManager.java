@@ -14,6 +14,10 @@ import io.switchplane.manager.grpc.SnapshotGrpcService;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.snapshot.Checkpoints;
 import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
+import io.switchplane.manager.audit.ChangeLog;
+import io.switchplane.manager.grpc.AuditGrpcService;
+import io.switchplane.manager.grpc.CallerInterceptor;
+import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.snapshot.agents.SnapshotCopier;
 import io.switchplane.manager.snapshot.Recovery;
 import io.switchplane.manager.snapshot.Restores;
@@ -185,8 +189,12 @@ public final class SwitchplaneManager implements AutoCloseable {
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();
+    ChangeLog changeLog = new ChangeLog(dvsStore.changeLog(),
+        ref -> service.findConfig(ref).map(DvsConfig::id));
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+        .intercept(new CallerInterceptor())
         .addService(new ManagerGrpcService(service, pushEngine, this::info))
+        .addService(new AuditGrpcService(changeLog))
         .addService(new SnapshotGrpcService(catalog, restores, recovery))
         .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
             pushEngine.channels()))

@@ -57,6 +57,27 @@ class CliIT {
   }
 
   @Test
+  void everyChangeIsInTheLogWithWhoWhyAndOldToNewValues() {
+    assertThat(cli("dvs", "create", "dvs1", "--comment", "new switch for rack 7").exit()).isZero();
+    assertThat(cli("portgroup", "create", "dvs1", "web", "--vlan", "100").exit()).isZero();
+    assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200", "--comment", "CHG-1234 web moves").exit())
+        .isZero();
+
+    Cli.Run log = cli("log", "dvs1");
+    assertThat(log.exit()).as(log.err()).isZero();
+    assertThat(log.out()).contains("GENERATION", "WHO", "FROM", "COMMENT", "anonymous", "127.0.0.1:",
+        "CHG-1234 web moves", "new switch for rack 7", "port-group +0 ~1 -0", "create");
+    Cli.Run show = cli("log", "show", "dvs1", "3");
+    assertThat(show.exit()).as(show.err()).isZero();
+    assertThat(show.out()).contains("generation 3 of DVS dvs1", "by       anonymous from 127.0.0.1:",
+        "comment  CHG-1234 web moves", "~ port-group web",
+        "policy.vlan: value { access_id: 100 } -> value { access_id: 200 }");
+    Cli.Run missing = cli("log", "show", "dvs1", "99");
+    assertThat(missing.exit()).isNotZero();
+    assertThat(missing.err()).contains("NOT_FOUND", "no record of generation 99");
+  }
+
+  @Test
   void atomicChangeHostHistoryAndEvents() throws IOException {
     cli("dvs", "create", "dvs1");
     cli("dvs", "add-host", "dvs1", "host-1");

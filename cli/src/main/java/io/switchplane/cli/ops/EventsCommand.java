@@ -43,7 +43,8 @@ public final class EventsCommand extends ManagerCommand {
   private static String line(Event e) {
     String kind = e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT).replace('_', '-');
     String host = e.getHostName().isEmpty() ? "" : " host=" + e.getHostName();
-    return String.format("%s #%d %-13s dvs=%s%s gen=%d %s", Instant.ofEpochMilli(e.getUnixMs()), e.getSequence(), kind,
-        e.getDvsId(), host, e.getGeneration(), e.getDetail());
+    String by = e.getPrincipal().isEmpty() ? "" : " by=" + e.getPrincipal();
+    return String.format("%s #%d %-13s dvs=%s%s gen=%d%s %s", Instant.ofEpochMilli(e.getUnixMs()), e.getSequence(),
+        kind, e.getDvsId(), host, e.getGeneration(), by, e.getDetail());
   }
 }

@@ -2,6 +2,8 @@ package io.switchplane.cli.ops;
 
 import com.google.protobuf.MessageOrBuilder;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
@@ -9,7 +11,9 @@ import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.cli.output.Json;
+import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.cli.output.OutputFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
@@ -26,6 +30,10 @@ public abstract class ManagerCommand implements Callable<Integer> {
       description = "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
   String manager;
 
+  @Option(names = "--comment", paramLabel = "TEXT",
+      description = "Why: recorded with the change in the audit log ('switchplane log'), like Junos 'commit comment'.")
+  String comment = "";
+
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output = OutputFormat.table;
@@ -38,7 +46,13 @@ public abstract class ManagerCommand implements Callable<Integer> {
   @Override
   public final Integer call() {
     String target = endpoint();
-    channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    if (!comment.isEmpty()) {
+      Metadata headers = new Metadata();
+      headers.put(CallerInterceptor.COMMENT, comment.getBytes(StandardCharsets.UTF_8));
+      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    channel = builder.build();
     try {
       return run(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
     } finally {
@@ -59,6 +73,11 @@ public abstract class ManagerCommand implements Callable<Integer> {
   /** The manager's vCenter API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.VcenterServiceGrpc.VcenterServiceBlockingStub vcenters() {
     return io.switchplane.api.v1.VcenterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** The manager's audit log on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.AuditServiceGrpc.AuditServiceBlockingStub audit() {
+    return io.switchplane.api.v1.AuditServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The manager's VM tracker API on the same channel (valid inside {@link #run}). */

@@ -25,11 +25,17 @@ public final class EventLog {
 
   /** Records an event and hands it to every subscriber. */
   public void record(EventKind kind, String dvsId, String hostId, String hostName, long generation, String detail) {
+    record(kind, dvsId, hostId, hostName, generation, detail, "");
+  }
+
+  /** As the other record, naming who caused the event. */
+  public void record(EventKind kind, String dvsId, String hostId, String hostName, long generation, String detail,
+      String principal) {
     Event event;
     synchronized (this) {
       event = Event.newBuilder().setSequence(++sequence).setUnixMs(System.currentTimeMillis()).setKind(kind)
           .setDvsId(dvsId).setHostId(hostId).setHostName(hostName).setGeneration(generation).setDetail(detail)
-          .build();
+          .setPrincipal(principal).build();
       recent.addLast(event);
       if (recent.size() > CAPACITY) {
         recent.removeFirst();

@@ -25,6 +25,7 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.events.EventLog;
+import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -219,6 +220,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (!running()) {
       return;
     }
+    Caller caller = Caller.current(); // the committing call's, as its audit record has it
+    events.record(EventKind.EVENT_KIND_CHANGE_COMMITTED, after.id(), "", "", after.generation(),
+        (caller.address().isEmpty() ? "" : "from " + caller.address())
+            + (caller.comment().isEmpty() ? "" : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
+        caller.principal());
     AffectedHosts.Result affected;
     synchronized (order) {
       if (!active) {

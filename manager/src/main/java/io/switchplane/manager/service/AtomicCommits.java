@@ -1,6 +1,8 @@
 package io.switchplane.manager.service;
 
 import io.switchplane.api.v1.AtomicTxnRecord;
+import io.switchplane.api.v1.ChangeRecord;
+import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.api.v1.AtomicTxnState;
 import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.common.error.SwitchplaneException;
@@ -44,15 +46,17 @@ final class AtomicCommits {
   private final DvsStore store;
   private final CommitListener listener;
   private final FaultPoints faults;
+  private final ChangeRecords records;
 
-  AtomicCommits(DvsStore store, CommitListener listener, FaultPoints faults) {
+  AtomicCommits(DvsStore store, CommitListener listener, FaultPoints faults, ChangeRecords records) {
     this.store = store;
     this.listener = listener;
     this.faults = faults;
+    this.records = records;
   }
 
   /** Stores, pushes and decides plan; cache receives each configuration once stored. */
-  CommitResult commit(Plan plan, CommitOptions options, String description, Consumer<DvsConfig> cache,
+  CommitResult commit(Plan plan, CommitOptions options, int opCount, String description, Consumer<DvsConfig> cache,
       Runnable stillLeader) {
     DvsConfig before = plan.before();
     DvsConfig after = plan.after();
@@ -60,7 +64,8 @@ final class AtomicCommits {
     Set<String> hosts = new LinkedHashSet<>(affected.changed());
     hosts.addAll(affected.left());
     AtomicTxnRecord prepared = AtomicRecords.prepared(plan, hosts, System.currentTimeMillis());
-    store.commit(plan, prepared);
+    store.commit(plan, prepared, records.record("atomic-change-set", before, after, after.generation(), opCount,
+        description));
     cache.accept(after);
     LOG.info("DVS {} generation {}: atomic change set stored (PREPARED), pushing to {} host(s){}", after.dvs().getName(),
         after.generation(), hosts.size(), description.isEmpty() ? "" : " - " + description);
@@ -95,13 +100,19 @@ final class AtomicCommits {
     listener.decided(after.id(), after.generation(), hosts, false, why);
     Plan restore = AtomicRecords.abortPlan(after, prepared);
     store.commit(restore, AtomicRecords.decided(prepared, AtomicTxnState.ATOMIC_TXN_STATE_ABORTED,
-        restore.after().generation(), why));
+        restore.after().generation(), why), abortRecord(restore, why));
     cache.accept(restore.after());
     listener.committed(after, restore.after(), PushIntent.BEST_EFFORT);
     LOG.warn("DVS {}: atomic generation {} aborted ({}); previous configuration restored as generation {}",
         after.dvs().getName(), after.generation(), why, restore.after().generation());
     return new CommitResult(restore.after(), plan, hosts.size(), CommitOutcome.COMMIT_OUTCOME_ABORTED,
         after.generation(), why);
+  }
+
+  /** The audit record of the generation that takes an aborted atomic change set back. */
+  private ChangeRecord abortRecord(Plan restore, String why) {
+    return records.record("atomic-abort", restore.before(), restore.after(), restore.after().generation(),
+        restore.writes().size(), "atomic generation " + restore.before().generation() + " aborted: " + why);
   }
 
   /**
@@ -117,7 +128,7 @@ final class AtomicCommits {
     String why = "the manager that pushed it stopped before deciding (presumed abort)";
     Plan restore = AtomicRecords.abortPlan(config, record.get());
     store.commit(restore, AtomicRecords.decided(record.get(), AtomicTxnState.ATOMIC_TXN_STATE_ABORTED,
-        restore.after().generation(), why));
+        restore.after().generation(), why), abortRecord(restore, why));
     LOG.warn("DVS {}: atomic generation {} found undecided; aborted, previous configuration restored as generation {}",
         config.dvs().getName(), config.generation(), restore.after().generation());
     return restore.after();

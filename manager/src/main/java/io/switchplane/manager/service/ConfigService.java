@@ -3,11 +3,13 @@ package io.switchplane.manager.service;
 import static io.switchplane.common.error.SwitchplaneException.notFound;
 
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Host;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.changeset.NamespaceLookup;
 import io.switchplane.manager.changeset.Plan;
@@ -17,6 +19,7 @@ import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
+import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -69,6 +72,7 @@ public final class ConfigService {
   private final CommitHook hook;
   private final WriteGuard guard;
   private final DvsLifecycle lifecycle;
+  private final ChangeRecords records;
 
   /** Who this manager is and who leads, for the UNAVAILABLE message of a write on a non-leader. */
   public interface LeaderView {
@@ -114,9 +118,10 @@ public final class ConfigService {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts, namespaces);
     this.guard = new WriteGuard(Objects.requireNonNull(leaderView, "leaderView"));
-    this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties());
+    this.records = new ChangeRecords(Clock.systemUTC(), id -> hosts.host(id).map(Host::getName).orElse(id));
+    this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties(), records);
     this.hook = Objects.requireNonNull(hook, "hook");
-    this.lifecycle = new DvsLifecycle(store, listener, hook, guard);
+    this.lifecycle = new DvsLifecycle(store, listener, hook, guard, records);
   }
 
   // ---- leadership ----
@@ -173,7 +178,7 @@ public final class ConfigService {
       if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
         state.requireFreeName(plan.after().dvs().getName(), id);
       }
-      return commitPlan(state, plan, ops.size(), description, options);
+      return commitPlan(state, plan, ops.size(), "change-set", description, options);
     });
   }
 
@@ -191,7 +196,7 @@ public final class ConfigService {
         state.requireFreeName(target.dvs().getName(), dvsId);
       }
       Plan plan = WholePlans.replace(before, target);
-      return commitPlan(state, plan, plan.writes().size(), description, options);
+      return commitPlan(state, plan, plan.writes().size(), "restore", description, options);
     });
   }
 
@@ -204,18 +209,19 @@ public final class ConfigService {
   }
 
   /** Stores a planned change set and tells the push side. Lock of the DVS held. */
-  private CommitResult commitPlan(LeaderState state, Plan plan, int opCount, String description,
+  private CommitResult commitPlan(LeaderState state, Plan plan, int opCount, String kind, String description,
       CommitOptions options) {
     DvsConfig before = plan.before();
     String id = before.id();
     hook.before(before);
     if (options.atomic()) {
-      CommitResult decided = atomic.commit(plan, options, description, committed -> state.put(id, committed),
+      CommitResult decided = atomic.commit(plan, options, opCount, description, committed -> state.put(id, committed),
           () -> guard.requireStill(state));
       hook.after(decided.after());
       return decided;
     }
-    state.storeOrReload(store, id, () -> store.commit(plan));
+    ChangeRecord audit = records.record(kind, before, plan.after(), plan.after().generation(), opCount, description);
+    state.storeOrReload(store, id, () -> store.commit(plan, audit));
     state.put(id, plan.after());
     AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());
     int hostsAffected = affected.changed().size() + affected.left().size();

@@ -4,6 +4,7 @@ import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
 
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
@@ -26,12 +27,15 @@ final class DvsLifecycle {
   private final CommitListener listener;
   private final ConfigService.CommitHook hook;
   private final WriteGuard guard;
+  private final ChangeRecords records;
 
-  DvsLifecycle(DvsStore store, CommitListener listener, ConfigService.CommitHook hook, WriteGuard guard) {
+  DvsLifecycle(DvsStore store, CommitListener listener, ConfigService.CommitHook hook, WriteGuard guard,
+      ChangeRecords records) {
     this.store = store;
     this.listener = listener;
     this.hook = hook;
     this.guard = guard;
+    this.records = records;
   }
 
   /** See {@link ConfigService#createDvs}. */
@@ -41,8 +45,8 @@ final class DvsLifecycle {
     Dvs dvs = ChangeSetPlanner.newDvs(id, requested);
     state.requireFreeName(dvs.getName(), id);
     return guard.locked(id, state, () -> {
-      store.create(dvs);
       DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
+      store.createWhole(created, records.record("create", null, created, created.generation(), 1, ""));
       state.put(id, created);
       LOG.info("created DVS {} ({})", dvs.getName(), id);
       ConfigService.notifyListener(() -> listener.committed(null, created, PushIntent.BEST_EFFORT));
@@ -61,7 +65,8 @@ final class DvsLifecycle {
       if (existing != null) {
         throw alreadyExists("a DVS with id %s exists already ('%s')", id, existing.dvs().getName());
       }
-      store.createWhole(target);
+      store.createWhole(target, records.record("restore", null, target, target.generation(),
+          target.portGroups().size() + target.ports().size(), ""));
       state.put(id, target);
       LOG.info("restored DVS {} ({}) at generation {}: {} port groups, {} ports", target.dvs().getName(), id,
           target.generation(), target.portGroups().size(), target.ports().size());
@@ -82,7 +87,8 @@ final class DvsLifecycle {
         throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
             last.dvs().getName(), last.ports().size());
       }
-      state.storeOrReload(store, id, () -> store.delete(last));
+      state.storeOrReload(store, id, () -> store.delete(last, records.record("delete", last, null,
+          last.removalGeneration(), 1, "")));
       state.remove(id);
       LOG.info("deleted DVS {} ({}) at generation {}", last.dvs().getName(), id, last.generation());
       ConfigService.notifyListener(() -> listener.deleted(last));

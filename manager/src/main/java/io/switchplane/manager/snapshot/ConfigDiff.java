@@ -2,8 +2,10 @@ package io.switchplane.manager.snapshot;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
 import io.switchplane.api.v1.EntityChange;
 import io.switchplane.api.v1.EntityChange.Kind;
+import io.switchplane.api.v1.FieldValue;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Stage: what turning one DVS configuration into another changes, entity by entity, with the
@@ -22,6 +25,8 @@ import java.util.function.Function;
  * generation) are not differences.
  */
 public final class ConfigDiff {
+  /** Characters of one value's text at most. */
+  static final int MAX_TEXT = 200;
   private static final Set<String> IGNORED = Set.of("id", "dvs_id", "generation", "generation_base", "members",
       "port_group_id");
 
@@ -30,7 +35,7 @@ public final class ConfigDiff {
   /** What changes when current becomes target, sorted by entity kind and name. */
   public static List<EntityChange> between(DvsConfig current, DvsConfig target, Function<String, String> hostName) {
     List<EntityChange> out = new ArrayList<>();
-    List<String> dvsFields = fields(current.dvs(), target.dvs());
+    List<FieldValue> dvsFields = values(current.dvs(), target.dvs());
     if (!dvsFields.isEmpty()) {
       out.add(change(Kind.KIND_CHANGED, "dvs", target.dvs().getName(), dvsFields));
     }
@@ -44,13 +49,13 @@ public final class ConfigDiff {
     for (var e : after.entrySet()) {
       HostMember was = before.get(e.getKey());
       if (was == null) {
-        out.add(change(Kind.KIND_ADDED, "member", hostName.apply(e.getKey()), List.of()));
+        out.add(whole(Kind.KIND_ADDED, "member", hostName.apply(e.getKey()), null, e.getValue()));
       } else if (!was.equals(e.getValue())) {
-        out.add(change(Kind.KIND_CHANGED, "member", hostName.apply(e.getKey()), fields(was, e.getValue())));
+        out.add(change(Kind.KIND_CHANGED, "member", hostName.apply(e.getKey()), values(was, e.getValue())));
       }
     }
-    before.keySet().stream().filter(h -> !after.containsKey(h))
-        .forEach(h -> out.add(change(Kind.KIND_REMOVED, "member", hostName.apply(h), List.of())));
+    before.entrySet().stream().filter(h -> !after.containsKey(h.getKey()))
+        .forEach(h -> out.add(whole(Kind.KIND_REMOVED, "member", hostName.apply(h.getKey()), h.getValue(), null)));
     return out;
   }
 
@@ -59,16 +64,16 @@ public final class ConfigDiff {
     for (var e : after.entrySet()) {
       PortGroup was = before.get(e.getKey());
       if (was == null) {
-        out.add(change(Kind.KIND_ADDED, entity, e.getKey(), List.of()));
+        out.add(whole(Kind.KIND_ADDED, entity, e.getKey(), null, e.getValue()));
       } else {
-        List<String> f = fields(was, e.getValue());
+        List<FieldValue> f = values(was, e.getValue());
         if (!f.isEmpty()) {
           out.add(change(Kind.KIND_CHANGED, entity, e.getKey(), f));
         }
       }
     }
-    before.keySet().stream().filter(k -> !after.containsKey(k))
-        .forEach(k -> out.add(change(Kind.KIND_REMOVED, entity, k, List.of())));
+    before.entrySet().stream().filter(k -> !after.containsKey(k.getKey()))
+        .forEach(k -> out.add(whole(Kind.KIND_REMOVED, entity, k.getKey(), k.getValue(), null)));
   }
 
   private static void diffPorts(List<EntityChange> out, Map<String, Port> before, Map<String, Port> after,
@@ -76,25 +81,36 @@ public final class ConfigDiff {
     for (var e : after.entrySet()) {
       Port was = before.get(e.getKey());
       if (was == null) {
-        out.add(change(Kind.KIND_ADDED, "port", e.getKey(), List.of()));
+        out.add(whole(Kind.KIND_ADDED, "port", e.getKey(), null, e.getValue()));
         continue;
       }
-      List<String> f = new ArrayList<>(fields(was, e.getValue()));
-      if (!beforeGroups.getOrDefault(was.getPortGroupId(), "")
-          .equals(afterGroups.getOrDefault(e.getValue().getPortGroupId(), ""))) {
-        f.add(0, "port_group");
+      List<FieldValue> f = new ArrayList<>(values(was, e.getValue()));
+      String groupBefore = beforeGroups.getOrDefault(was.getPortGroupId(), "");
+      String groupAfter = afterGroups.getOrDefault(e.getValue().getPortGroupId(), "");
+      if (!groupBefore.equals(groupAfter)) {
+        f.add(0, FieldValue.newBuilder().setField("port_group").setBefore(groupBefore).setAfter(groupAfter).build());
       }
       if (!f.isEmpty()) {
         out.add(change(Kind.KIND_CHANGED, "port", e.getKey(), f));
       }
     }
-    before.keySet().stream().filter(k -> !after.containsKey(k))
-        .forEach(k -> out.add(change(Kind.KIND_REMOVED, "port", k, List.of())));
+    before.entrySet().stream().filter(k -> !after.containsKey(k.getKey()))
+        .forEach(k -> out.add(whole(Kind.KIND_REMOVED, "port", k.getKey(), k.getValue(), null)));
   }
 
   /** Names of the top-level fields (and of a policy's settings, as policy.X) that differ. */
   static List<String> fields(Message a, Message b) {
-    List<String> out = new ArrayList<>();
+    return values(a, b).stream().map(FieldValue::getField).toList();
+  }
+
+  /** The top-level fields (and a policy's settings, as policy.X) that differ, with both values as text. */
+  static List<FieldValue> values(Message a, Message b) {
+    List<FieldValue> out = new ArrayList<>();
+    values(a, b, "", out);
+    return out;
+  }
+
+  private static void values(Message a, Message b, String prefix, List<FieldValue> out) {
     for (FieldDescriptor f : a.getDescriptorForType().getFields()) {
       if (IGNORED.contains(f.getName())) {
         continue;
@@ -104,13 +120,35 @@ public final class ConfigDiff {
       if (x.equals(y)) {
         continue;
       }
-      if (f.getName().endsWith("policy") && x instanceof Message px && y instanceof Message py) {
-        fields(px, py).forEach(sub -> out.add(f.getName() + "." + sub));
+      if (prefix.isEmpty() && f.getName().endsWith("policy") && x instanceof Message px && y instanceof Message py) {
+        values(px, py, f.getName() + ".", out);
       } else {
-        out.add(f.getName());
+        out.add(FieldValue.newBuilder().setField(prefix + f.getName())
+            .setBefore(text(a, f)).setAfter(text(b, f)).build());
       }
     }
-    return out;
+  }
+
+  /** A field's value as short text, "" when it is not set. */
+  private static String text(Message m, FieldDescriptor f) {
+    if (f.isRepeated() ? m.getRepeatedFieldCount(f) == 0 : f.hasPresence() && !m.hasField(f)) {
+      return "";
+    }
+    Object v = m.getField(f);
+    String s;
+    if (v instanceof Message msg) {
+      s = TextFormat.shortDebugString(msg);
+    } else if (v instanceof List<?> list) {
+      s = list.stream().map(e -> e instanceof Message msg ? "{" + TextFormat.shortDebugString(msg) + "}"
+          : String.valueOf(e)).collect(Collectors.joining(", ", "[", "]"));
+    } else {
+      s = String.valueOf(v);
+    }
+    return bounded(s);
+  }
+
+  private static String bounded(String s) {
+    return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT - 3) + "...";
   }
 
   private static Map<String, PortGroup> byName(Map<String, PortGroup> byId) {
@@ -131,7 +169,16 @@ public final class ConfigDiff {
     return out;
   }
 
-  private static EntityChange change(Kind kind, String entity, String name, List<String> fields) {
-    return EntityChange.newBuilder().setKind(kind).setEntity(entity).setName(name).addAllFields(fields).build();
+  private static EntityChange change(Kind kind, String entity, String name, List<FieldValue> values) {
+    return EntityChange.newBuilder().setKind(kind).setEntity(entity).setName(name)
+        .addAllFields(values.stream().map(FieldValue::getField).toList()).addAllValues(values).build();
+  }
+
+  /** An entity added (before null) or removed (after null), with its value as text. */
+  private static EntityChange whole(Kind kind, String entity, String name, Message before, Message after) {
+    FieldValue v = FieldValue.newBuilder()
+        .setBefore(before == null ? "" : bounded(TextFormat.shortDebugString(before)))
+        .setAfter(after == null ? "" : bounded(TextFormat.shortDebugString(after))).build();
+    return EntityChange.newBuilder().setKind(kind).setEntity(entity).setName(name).addValues(v).build();
   }
 }

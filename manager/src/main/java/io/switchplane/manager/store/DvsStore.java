@@ -1,6 +1,7 @@
 package io.switchplane.manager.store;
 
 import io.switchplane.api.v1.AtomicTxnRecord;
+import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
@@ -44,10 +45,17 @@ public final class DvsStore {
 
   private final CuratorFramework client;
   private final ZkReads reads;
+  private final ChangeLogStore log;
 
   public DvsStore(CuratorFramework client) {
     this.client = client;
     this.reads = new ZkReads(client);
+    this.log = new ChangeLogStore(client);
+  }
+
+  /** The audit log, whose records this store writes with each generation. */
+  public ChangeLogStore changeLog() {
+    return log;
   }
 
   /** A DVS record with the znode version it was read at. */
@@ -57,7 +65,7 @@ public final class DvsStore {
   public void ensureLayout() {
     for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES,
         StoreLayout.TXN, StoreLayout.SNAPSHOTS, StoreLayout.SNAPSHOT_DATA, StoreLayout.RETIRED_DVS,
-        StoreLayout.SNAPSHOT_NAMES)) {
+        StoreLayout.SNAPSHOT_NAMES, StoreLayout.LOG)) {
       reads.ensure(path);
     }
   }
@@ -127,17 +135,13 @@ public final class DvsStore {
     return out;
   }
 
-  /** Stores a new DVS (generation 1, no port groups or ports) and claims its name. */
-  public void create(Dvs dvs) {
-    createWhole(DvsConfig.of(dvs, Map.of(), Map.of()));
-  }
 
   /**
    * Stores a whole DVS at once (new, or restored as a new DVS): record, port groups, ports and
    * name in one transaction, at the record's generation. ALREADY_EXISTS when its id or name is taken;
-   * INVALID_ARGUMENT when it is larger than one transaction.
+   * INVALID_ARGUMENT when it is larger than one transaction. record: its audit record.
    */
-  public void createWhole(DvsConfig config) {
+  public void createWhole(DvsConfig config, ChangeRecord record) {
     Dvs dvs = config.dvs();
     String id = dvs.getId();
     ZkTxn txn = new ZkTxn()
@@ -153,6 +157,7 @@ public final class DvsStore {
     for (var m : dvs.getMembersList()) {
       txn.check(StoreLayout.host(m.getHostId()), -1);
     }
+    log.add(txn, record);
     txn.checkSize("the new DVS '" + dvs.getName() + "' (" + config.ports().size() + " ports)");
     txn.commit(client, "creating DVS '" + dvs.getName() + "'", r -> {
       if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(dvs.getName()))) {
@@ -174,15 +179,15 @@ public final class DvsStore {
    * plan's base generation; ALREADY_EXISTS when a rename takes a used name; NOT_FOUND when
    * the DVS or an added member host disappeared; INVALID_ARGUMENT when it is too large.
    */
-  public void commit(Plan plan) {
-    commit(plan, null);
+  public void commit(Plan plan, ChangeRecord audit) {
+    commit(plan, null, audit);
   }
 
   /**
-   * As {@link #commit(Plan)}, with the decision record of an atomic change set (null: none)
-   * written in the same transaction.
+   * As {@link #commit(Plan, ChangeRecord)}, with the decision record of an atomic change set
+   * (null: none) written in the same transaction.
    */
-  public void commit(Plan plan, AtomicTxnRecord record) {
+  public void commit(Plan plan, AtomicTxnRecord record, ChangeRecord audit) {
     DvsConfig before = plan.before();
     Dvs after = plan.after().dvs();
     String id = before.id();
@@ -211,10 +216,12 @@ public final class DvsStore {
     if (record != null) {
       putTxn(txn, id, record);
     }
+    log.add(txn, audit);
     txn.checkSize("the change set (" + plan.writes().size() + " entity writes"
         + (record == null ? ")" : " and, atomic, the previous values to restore on abort)"));
     try {
       txn.commit(client, "committing a change set to DVS '" + oldName + "'", r -> explain(r, before, after));
+      log.pruneAfter(audit);
     } catch (SwitchplaneException e) {
       if (e.code() == ErrorCode.ABORTED && landedAlready(plan.after())) {
         // Curator retries a multi after a connection loss; if the first attempt had landed,
@@ -266,7 +273,7 @@ public final class DvsStore {
    * Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction
    * that also keeps its record, at its removal generation, under {@link StoreLayout#RETIRED_DVS}.
    */
-  public void delete(DvsConfig last) {
+  public void delete(DvsConfig last, ChangeRecord audit) {
     String id = last.id();
     if (!last.ports().isEmpty()) {
       throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
@@ -293,6 +300,7 @@ public final class DvsStore {
     if (reads.read(StoreLayout.txn(id)).isPresent()) {
       txn.delete(StoreLayout.txn(id), -1);
     }
+    log.add(txn, audit);
     txn.checkSize("deleting DVS '" + last.dvs().getName() + "' with its " + last.portGroups().size()
         + " port groups (delete port groups first in smaller change sets)");
     txn.commit(client, "deleting DVS '" + last.dvs().getName() + "'", r -> {

@@ -20,6 +20,7 @@ import java.util.zip.CRC32;
  * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
  * /switchplane/vcenters/&lt;name&gt;                   VcenterRecord (password sealed, see SecretBox)
  * /switchplane/retired-dvs/&lt;dvsId&gt;               Dvs as it was deleted (its last generation)
+ * /switchplane/log/&lt;dvsId&gt;/&lt;generation, 20 digits&gt;  ChangeRecord (who committed it, when, why, what)
  * /switchplane/snapshot-names/&lt;dvsId&gt;/&lt;name&gt;     snapshot id (UTF-8): one name per DVS
  * </pre>
  *
@@ -49,6 +50,8 @@ public final class StoreLayout {
    * later with its original id continues above the generations its hosts may still hold.
    */
   public static final String RETIRED_DVS = ROOT + "/retired-dvs";
+  /** The audit log: one ChangeRecord per generation, written in the transaction that makes it. */
+  public static final String LOG = ROOT + "/log";
   /** Snapshot names, one znode per (DVS, name), created and deleted with the snapshot's info. */
   public static final String SNAPSHOT_NAMES = ROOT + "/snapshot-names";
 
@@ -111,6 +114,15 @@ public final class StoreLayout {
 
   public static String retiredDvs(String dvsId) {
     return RETIRED_DVS + "/" + dvsId;
+  }
+
+  public static String log(String dvsId) {
+    return LOG + "/" + dvsId;
+  }
+
+  /** Zero-padded, so that names sort as generations do. */
+  public static String logEntry(String dvsId, long generation) {
+    return log(dvsId) + "/" + String.format("%020d", generation);
   }
 
   public static String snapshotNames(String dvsId) {

@@ -5,6 +5,7 @@ import io.switchplane.manager.vcenter.InventorySource;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.vcenter.Inventory;
@@ -151,8 +152,9 @@ public final class VmTracker implements AutoCloseable {
         failures = 0;
         return;
       }
-      ConfigService.CommitResult r = service.commit(dvs.get().id(), ops, dvs.get().generation(),
-          "vmtracker " + config.vcenter() + ": " + ops.size() + " uplink port change(s)", config.commit());
+      ConfigService.CommitResult r = Caller.system("vmtracker:" + config.vcenter()).supply(() -> service.commit(
+          dvs.get().id(), ops, dvs.get().generation(),
+          "vmtracker " + config.vcenter() + ": " + ops.size() + " uplink port change(s)", config.commit()));
       provisioning = new Provisioning(r.generation(), clock.instant(), "");
       failures = 0;
       LOG.info("VM tracker of {}: {} uplink port change(s) committed at generation {}", config.vcenter(), ops.size(),

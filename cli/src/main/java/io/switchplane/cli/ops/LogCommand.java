@@ -1,0 +1,91 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.ChangeRecord;
+import io.switchplane.api.v1.EntityChange;
+import io.switchplane.api.v1.FieldValue;
+import io.switchplane.api.v1.GetChangeRequest;
+import io.switchplane.api.v1.ListChangesRequest;
+import io.switchplane.api.v1.ListChangesResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.Table;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** `switchplane log`: who committed each generation, when, why and what it changed (Junos `show system commit`). */
+@Command(name = "log", mixinStandardHelpOptions = true, subcommands = LogCommand.Show.class,
+    description = {"List the audit log, newest first: generation, who, from where, when, the comment and a summary",
+        "of what changed. 'log show DVS GEN' prints one change with old -> new values."})
+public final class LogCommand extends ManagerCommand {
+  @Parameters(arity = "0..1", paramLabel = "DVS", description = "Only this DVS (name or id; also a deleted one).")
+  String dvs = "";
+
+  @Option(names = "--limit", description = "At most this many records (default 50, at most 1000).")
+  int limit;
+
+  @Override
+  protected int run(ManagerServiceBlockingStub manager) {
+    ListChangesResponse r = audit().listChanges(ListChangesRequest.newBuilder().setDvs(dvs).setLimit(limit).build());
+    if (printedAsJson(r)) {
+      return 0;
+    }
+    Table t = new Table("DVS", "GENERATION", "WHEN", "WHO", "FROM", "KIND", "CHANGES", "COMMENT");
+    for (ChangeRecord c : r.getRecordsList()) {
+      t.row(c.getDvsName(), c.getGeneration(), Instant.ofEpochMilli(c.getUnixMs()), c.getPrincipal(),
+          c.getClientAddress().isEmpty() ? "-" : c.getClientAddress(), c.getKind(), c.getSummary(),
+          c.getComment().isEmpty() ? "-" : c.getComment());
+    }
+    t.print(System.out);
+    return 0;
+  }
+
+  /** `switchplane log show DVS GEN`. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Print one change with old -> new values.")
+  static final class Show extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id (also a deleted one).")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "GENERATION", description = "The generation the change made.")
+    long generation;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      ChangeRecord c = audit().getChange(GetChangeRequest.newBuilder().setDvs(dvs).setGeneration(generation).build())
+          .getRecord();
+      if (printedAsJson(c)) {
+        return 0;
+      }
+      System.out.println("generation " + c.getGeneration() + " of DVS " + c.getDvsName() + " (" + c.getDvsId() + ")");
+      System.out.println("  by       " + c.getPrincipal() + (c.getClientAddress().isEmpty() ? ""
+          : " from " + c.getClientAddress()));
+      System.out.println("  at       " + Instant.ofEpochMilli(c.getUnixMs()));
+      System.out.println("  kind     " + c.getKind() + ", " + c.getOpCount() + " op(s)");
+      System.out.println("  comment  " + (c.getComment().isEmpty() ? "-" : c.getComment()));
+      System.out.println("  changes  " + c.getSummary());
+      for (EntityChange e : c.getChangesList()) {
+        String mark = switch (e.getKind()) {
+          case KIND_ADDED -> "+";
+          case KIND_REMOVED -> "-";
+          default -> "~";
+        };
+        System.out.println("  " + mark + " " + e.getEntity() + " " + e.getName());
+        for (FieldValue v : e.getValuesList()) {
+          if (v.getField().isEmpty()) {
+            System.out.println("      " + (v.getAfter().isEmpty() ? v.getBefore() : v.getAfter()));
+          } else {
+            System.out.println("      " + v.getField() + ": " + show(v.getBefore()) + " -> " + show(v.getAfter()));
+          }
+        }
+      }
+      if (c.getChangesOmitted() > 0) {
+        System.out.println("  ... and " + c.getChangesOmitted() + " more change(s), not kept in the record");
+      }
+      return 0;
+    }
+
+    private static String show(String value) {
+      return value.isEmpty() ? "(unset)" : value;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.switchplane.manager.audit;
+
+import io.grpc.Context;
+import java.util.function.Supplier;
+
+/**
+ * Who is asking, as the audit log records it: the principal, the address it called from, and the
+ * operator's comment for what the call changes. The gRPC edge puts it into the call's
+ * {@link Context} ({@code CallerInterceptor}); the manager's own writers (the VM tracker) run
+ * under a system caller. Code that records a change reads {@link #current()}.
+ *
+ * @param principal who ("anonymous" until operators authenticate; "system:..." for the manager itself)
+ * @param address host:port the call came from ("" for the manager itself)
+ * @param comment the operator's comment, "" when none was given
+ */
+public record Caller(String principal, String address, String comment) {
+  /** The most characters a comment may have. */
+  public static final int MAX_COMMENT = 1_000;
+
+  private static final Context.Key<Caller> KEY = Context.key("switchplane-caller");
+  private static final Caller UNKNOWN = new Caller("system", "", "");
+
+  /** The caller of the code running now: the gRPC caller, a system caller, or "system". */
+  public static Caller current() {
+    Caller c = KEY.get();
+    return c == null ? UNKNOWN : c;
+  }
+
+  /** A writer inside the manager, e.g. system("vmtracker:vc1"). */
+  public static Caller system(String part) {
+    return new Caller("system:" + part, "", "");
+  }
+
+  /** The context that makes this the current caller. */
+  public Context attach(Context context) {
+    return context.withValue(KEY, this);
+  }
+
+  /** Runs call with this as the current caller. */
+  public <T> T supply(Supplier<T> call) {
+    Context context = attach(Context.current());
+    Context previous = context.attach();
+    try {
+      return call.get();
+    } finally {
+      context.detach(previous);
+    }
+  }
+}

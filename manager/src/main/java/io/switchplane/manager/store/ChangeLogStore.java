@@ -1,0 +1,100 @@
+package io.switchplane.manager.store;
+
+import io.switchplane.api.v1.ChangeRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit log in ZooKeeper (layout in {@link StoreLayout}): one {@link ChangeRecord} per
+ * generation of a DVS, added to the transaction that commits that generation (by
+ * {@link DvsStore}), so a generation is never stored without its record. The newest
+ * {@link #KEEP} records of a DVS are kept; a deleted DVS's records stay, as its snapshots do.
+ */
+public final class ChangeLogStore {
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeLogStore.class);
+  /** Records kept per DVS. */
+  public static final int KEEP = 1_000;
+  /** How often (in generations) the oldest records beyond {@link #KEEP} are removed. */
+  private static final int PRUNE_EVERY = 100;
+
+  private final CuratorFramework client;
+  private final ZkReads reads;
+  /** DVSes whose log znode is known to exist: a transaction cannot create a parent on its own. */
+  private final Set<String> parents = ConcurrentHashMap.newKeySet();
+
+  public ChangeLogStore(CuratorFramework client) {
+    this.client = client;
+    this.reads = new ZkReads(client);
+  }
+
+  /** Adds the write of record to txn: created, or replacing one left by an earlier life of the DVS id. */
+  void add(ZkTxn txn, ChangeRecord record) {
+    String dvsId = record.getDvsId();
+    if (parents.add(dvsId)) {
+      reads.ensure(StoreLayout.log(dvsId));
+    }
+    String path = StoreLayout.logEntry(dvsId, record.getGeneration());
+    if (reads.read(path).isPresent()) {
+      txn.set(path, record.toByteArray(), -1);
+    } else {
+      txn.create(path, record.toByteArray());
+    }
+  }
+
+  /** Removes a DVS's oldest records beyond {@link #KEEP}, every {@link #PRUNE_EVERY} generations; best effort. */
+  void pruneAfter(ChangeRecord written) {
+    if (written.getGeneration() % PRUNE_EVERY != 0) {
+      return;
+    }
+    List<String> names = new ArrayList<>(reads.children(StoreLayout.log(written.getDvsId())));
+    names.sort(Comparator.naturalOrder());
+    for (int i = 0; i < names.size() - KEEP; i++) {
+      String path = StoreLayout.log(written.getDvsId()) + "/" + names.get(i);
+      try {
+        client.delete().forPath(path);
+      } catch (Exception e) {
+        LOG.debug("could not prune {} ({}); the next pass tries again", path, e.toString());
+        return;
+      }
+    }
+  }
+
+  /** The record of one generation of a DVS, if kept. */
+  public Optional<ChangeRecord> get(String dvsId, long generation) {
+    if (!StoreLayout.isSegment(dvsId)) {
+      return Optional.empty();
+    }
+    String path = StoreLayout.logEntry(dvsId, generation);
+    return reads.read(path).map(v -> ZkReads.parse(ChangeRecord.parser(), v.data(), path));
+  }
+
+  /** The newest records of a DVS (limit at most), newest first. */
+  public List<ChangeRecord> list(String dvsId, int limit) {
+    if (!StoreLayout.isSegment(dvsId)) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>(reads.children(StoreLayout.log(dvsId)));
+    names.sort(Comparator.reverseOrder());
+    List<ChangeRecord> out = new ArrayList<>();
+    for (String name : names) {
+      if (out.size() >= limit) {
+        break;
+      }
+      String path = StoreLayout.log(dvsId) + "/" + name;
+      reads.read(path).ifPresent(v -> out.add(ZkReads.parse(ChangeRecord.parser(), v.data(), path)));
+    }
+    return out;
+  }
+
+  /** The ids of every DVS with records, deleted ones included. */
+  public List<String> dvsIds() {
+    return reads.children(StoreLayout.LOG);
+  }
+}
