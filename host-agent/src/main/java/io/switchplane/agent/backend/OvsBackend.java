@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Open vSwitch as the host switch: the host's part of a DVS is a bridge ({@code datapath_type=netdev},
- * the userspace datapath, no kernel module needed), each port an internal port. An apply is ONE
+ * the userspace datapath, no kernel module needed), each port an internal port (an uplink NIC port
+ * is the host's NIC: see below). An apply is ONE
  * OVSDB transaction (RFC 7047 "transact") sent by our own small client ({@link OvsdbClient}) over
  * one persistent session: all of it or none, one round trip to ovsdb-server and no process per
  * apply. Like ovs-vsctl, the transaction bumps {@code next_cfg} and the apply returns once
@@ -40,7 +41,12 @@ import org.slf4j.LoggerFactory;
  * <p>Mapping: access VLAN → {@code tag}; trunk → {@code trunks} with {@code vlan_mode=trunk};
  * untagged → neither (OVS's default: frames pass as they are, like vSphere's VLAN type none);
  * blocked → {@code tag=4095}, the dead VLAN Neutron's OVS agent uses for ports that must not pass traffic (operators cannot use 4095, so nothing else shares it); MTU
- * → the interface's {@code mtu_request}.
+ * → the interface's {@code mtu_request}. The port's identity and whole effective config are kept
+ * in {@code external_ids} ({@code switchplane-dvs}, {@code switchplane-port},
+ * {@code switchplane-config}, plus {@code attached-mac} and {@code vm-uuid} for a VM NIC), so that
+ * {@link #ports} reads back what OVS really has: the stored config with the VLAN and MTU as OVS
+ * holds them now, so a change made by hand shows up as drift. Ports and bridges without
+ * {@code switchplane-dvs} are never touched.
  *
  * <p><b>Uplink NICs.</b> A port whose connectee is an uplink NIC, on a host whose membership maps a
  * NIC to that uplink ({@link EffectivePort#getNic}), is that NIC: its interface is the host's
@@ -57,17 +63,13 @@ import org.slf4j.LoggerFactory;
  * where blocked VM ports sit, and send theirs out untagged. As a trunk of 4095 only, the NIC drops
  * untagged frames and every VLAN 1-4094, so no VM's VLAN traffic crosses it either way. Only frames
  * tagged 4095 could, and IEEE 802.1Q reserves that VID: no conforming switch sends or accepts it.
- * An empty {@code trunks} would carry ALL VLANs, and taking the link down ({@code admin_state}) is
- * no option: it is outside OVSDB's transaction, would cut whatever else the NIC carries (the host's
- * own management when it is not on this DVS), and looks like a cable fault to the upstream switch.
+ * An empty {@code trunks} would carry ALL VLANs, and taking the link down ({@code ip link} or
+ * {@code ovs-ofctl mod-port ... down}) is no option: it is outside the OVSDB transaction, would
+ * cut whatever else the NIC carries (the host's own management when it is not on this DVS), and
+ * looks like a cable fault to the upstream switch.
  * A host that maps no NIC to the uplink keeps the port as an internal port, as before, with a
  * warning in the log: its pruning then filters no real frame (map one with
- * {@code switchplane dvs add-host DVS HOST --nic UPLINK=NIC}). The port's identity and whole effective config are kept
- * in {@code external_ids} ({@code switchplane-dvs}, {@code switchplane-port},
- * {@code switchplane-config}, plus {@code attached-mac} and {@code vm-uuid} for a VM NIC), so that
- * {@link #ports} reads back what OVS really has: the stored config with the VLAN and MTU as OVS
- * holds them now, so a change made by hand shows up as drift. Ports and bridges without
- * {@code switchplane-dvs} are never touched.
+ * {@code switchplane dvs add-host DVS HOST --nic UPLINK=NIC}).
  */
 public final class OvsBackend implements SwitchBackend {
   private static final Logger LOG = LoggerFactory.getLogger(OvsBackend.class);
