@@ -12,6 +12,7 @@ import io.switchplane.agent.backend.OvsPolicing.Policing;
 import io.switchplane.agent.backend.OvsPolicing;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.BlockedSetting;
+import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HostMember;
@@ -21,6 +22,7 @@ import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyEntry;
+import io.switchplane.api.v1.UplinkNic;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanRange;
 import io.switchplane.api.v1.VlanSetting;
@@ -151,6 +153,94 @@ class OvsBackendIT {
     applyAndConfirm(state(2, 300, false));
     assertThat(ovs.vsctl("list-ports", bridge)).contains("foreign0"); // never ours, never touched
     assertThat(agent.pipeline().backend().ports(DVS_ID)).doesNotContainKey("foreign0");
+  }
+
+  /** One uplink port (uplink1 of this host) carrying vlans (none: blocked), the member mapping uplink1 to nic ("": none). */
+  private static HostSwitchState uplinkState(long generation, String nic, int... vlans) {
+    HostMember.Builder member = HostMember.newBuilder().setHostId(HOST);
+    if (!nic.isEmpty()) {
+      member.putUplinkNics("uplink1", nic);
+    }
+    Dvs dvs = Dvs.newBuilder().setId(DVS_ID).setName("ovs-dvs").setGeneration(generation).addUplinks("uplink1")
+        .setMtu(1500).addMembers(member).build();
+    Policy.Builder policy = Policy.newBuilder();
+    if (vlans.length == 0) {
+      policy.setBlocked(BlockedSetting.newBuilder().setValue(true));
+    } else {
+      VlanTrunk.Builder t = VlanTrunk.newBuilder();
+      for (int v : vlans) {
+        t.addRanges(VlanRange.newBuilder().setFirst(v).setLast(v));
+      }
+      policy.setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setTrunk(t)));
+    }
+    return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true)
+        .addPortGroups(PortGroup.newBuilder().setId("uplinks").setDvsId(DVS_ID).setName("uplinks")
+            .setPolicy(vlan(Vlan.newBuilder().setTrunk(VlanTrunk.newBuilder()
+                .addRanges(VlanRange.newBuilder().setFirst(1).setLast(4094))).build())))
+        .addPorts(Port.newBuilder().setKey(HOST + ":uplink1").setDvsId(DVS_ID).setPortGroupId("uplinks").setHostId(HOST)
+            .setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink("uplink1")))
+            .setPolicy(policy))
+        .build();
+  }
+
+  private boolean linkExists(String device) {
+    return OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "-o", "link", "show").contains(" " + device + "@");
+  }
+
+  @Test
+  void anUplinkNicPortIsTheHostsNicOnTheBridgeBlockedItDropsEveryVlanAndRemovedTheHostKeepsIt() {
+    for (String nic : java.util.List.of("nic0", "nic1")) {
+      OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "link", "add", nic, "type", "veth", "peer", "name",
+          nic + "p");
+    }
+    String bridge = OvsBackend.bridgeName(DVS_ID);
+    String port = OvsBackend.portName(DVS_ID, HOST + ":uplink1");
+
+    applyAndConfirm(uplinkState(1, "nic0", 100, 200));
+    assertThat(ovs.vsctl("iface-to-br", "nic0").strip()).isEqualTo(bridge);
+    assertThat(get("interface", "nic0", "type")).as("a system interface: the host's device").isEqualTo("\"\"");
+    assertThat(get("port", port, "trunks")).isEqualTo("[100, 200]");
+    assertThat(agent.pipeline().backend().ports(DVS_ID).get(HOST + ":uplink1").getNic()).isEqualTo("nic0");
+    assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+
+    // Nothing to carry: a trunk of the reserved VLAN 4095 only (an empty trunks column would carry every VLAN).
+    applyAndConfirm(uplinkState(2, "nic0"));
+    assertThat(get("port", port, "trunks")).isEqualTo("[" + OvsBackend.DEAD_VLAN + "]");
+    assertThat(get("port", port, "vlan_mode")).isEqualTo("trunk");
+    assertThat(get("port", port, "tag")).isEqualTo("[]");
+    assertThat(agent.pipeline().backend().ports(DVS_ID).get(HOST + ":uplink1").getPolicy().getBlocked()).isTrue();
+    assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+
+    // The member's NIC is remapped: the same OVS port is now the other NIC; the first leaves the bridge, not the host.
+    applyAndConfirm(uplinkState(3, "nic1", 300));
+    assertThat(ovs.vsctl("iface-to-br", "nic1").strip()).isEqualTo(bridge);
+    assertThat(ovs.vsctl("list-ifaces", bridge)).doesNotContain("nic0");
+    assertThat(linkExists("nic0")).isTrue();
+    assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+
+    // No NIC mapped: an internal port as before (logged), never a device of the host.
+    applyAndConfirm(uplinkState(4, "", 300));
+    assertThat(get("interface", port, "type")).isEqualTo("internal");
+    assertThat(ovs.vsctl("list-ifaces", bridge)).doesNotContain("nic1");
+    assertThat(linkExists("nic1")).isTrue();
+    assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+
+    // A NIC another bridge holds is refused, and nothing of the apply happens.
+    ovs.vsctl("add-br", "other0", "--", "set", "bridge", "other0", "datapath_type=netdev");
+    ovs.vsctl("add-port", "other0", "nic0");
+    assertThatThrownBy(() -> agent.pipeline().apply(uplinkState(5, "nic0", 400), 60_000, ""))
+        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ABORTED))
+        .hasMessageContaining("NIC nic0 (uplink uplink1").hasMessageContaining("is already OVS port nic0");
+    assertThat(get("port", port, "trunks")).isEqualTo("[300]");
+    assertThat(ovs.vsctl("iface-to-br", "nic0").strip()).isEqualTo("other0");
+
+    // Removed, the port leaves the bridge and the host keeps its NIC.
+    ovs.vsctl("del-br", "other0");
+    applyAndConfirm(uplinkState(6, "nic0", 100));
+    assertThat(ovs.vsctl("iface-to-br", "nic0").strip()).isEqualTo(bridge);
+    applyAndConfirm(state(7, 100, false));
+    assertThat(ovs.vsctl("list-ifaces", bridge)).doesNotContain("nic0");
+    assertThat(linkExists("nic0")).as("removing the port never deletes the host's NIC").isTrue();
   }
 
   @Test

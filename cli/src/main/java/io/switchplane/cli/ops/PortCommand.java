@@ -11,6 +11,7 @@ import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.UpdatePortRequest;
 import io.switchplane.api.v1.UpdatePortResponse;
+import io.switchplane.api.v1.UplinkNic;
 import io.switchplane.api.v1.VmNic;
 import io.switchplane.api.v1.VmkNic;
 import io.switchplane.api.v1.VmkService;
@@ -51,6 +52,10 @@ public final class PortCommand {
         description = "Services of the VMkernel NIC: management, vmotion, storage.")
     List<String> services = List.of();
 
+    @Option(names = "--uplink-nic", paramLabel = "UPLINK",
+        description = "Make the port the host's physical NIC of this DVS uplink (the NIC given by dvs add-host --nic).")
+    String uplinkNic;
+
     @Option(names = "--disconnect", description = "Remove the connectee.")
     boolean disconnect;
 
@@ -65,6 +70,8 @@ public final class PortCommand {
         port.clearConnectee();
       } else if (vm != null) {
         port.setConnectee(Connectee.newBuilder().setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac == null ? "" : mac)));
+      } else if (uplinkNic != null) {
+        port.setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplinkNic)));
       } else if (vmk != null) {
         VmkNic.Builder nic = VmkNic.newBuilder().setDevice(vmk).setMac(mac == null ? "" : mac);
         for (String s : services) {

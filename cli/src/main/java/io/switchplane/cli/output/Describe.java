@@ -61,6 +61,7 @@ public final class Describe {
       case VM_NIC -> "vm " + c.getVmNic().getVmUuid() + " " + c.getVmNic().getMac();
       case VMK_NIC -> c.getVmkNic().getDevice() + " (" + c.getVmkNic().getServicesList().stream()
           .map(Describe::service).collect(Collectors.joining(",")) + ")";
+      case UPLINK_NIC -> "nic of " + c.getUplinkNic().getUplink();
       case KIND_NOT_SET -> "-";
     };
   }

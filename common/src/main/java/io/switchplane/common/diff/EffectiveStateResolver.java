@@ -2,6 +2,7 @@ package io.switchplane.common.diff;
 
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * Resolves the effective ports of a host switch state incrementally: a port is resolved again
- * only when its own message, its port group or the DVS settings changed; otherwise the
+ * only when its own message, its port group or the DVS settings changed (for an uplink NIC port
+ * also the members' uplink NIC mapping, which names its NIC); otherwise the
  * current {@link EffectivePort} object is reused. The number of resolutions (the expensive
  * part, and what the backend will be asked to do) therefore follows what changed, not the
  * size of the host switch.
@@ -59,12 +61,14 @@ public final class EffectiveStateResolver {
         }
       }
     }
+    boolean nicsChanged = reuse && !uplinkNics(previous.getDvs()).equals(uplinkNics(next.getDvs()));
     int resolutions = 0;
     for (Port port : next.getPortsList()) {
       EffectivePort kept = reuse ? previousPorts.get(port.getKey()) : null;
       if (kept != null
           && port.equals(previousByKey.get(port.getKey()))
-          && !changedGroups.contains(port.getPortGroupId())) {
+          && !changedGroups.contains(port.getPortGroupId())
+          && !(nicsChanged && port.getConnectee().hasUplinkNic())) {
         out.put(port.getKey(), kept);
         continue;
       }
@@ -77,6 +81,15 @@ public final class EffectiveStateResolver {
       resolutions++;
     }
     return new Result(out, resolutions);
+  }
+
+  /** Each member's uplink NIC mapping (not its properties, which resolve no port). */
+  private static Map<String, Map<String, String>> uplinkNics(Dvs dvs) {
+    Map<String, Map<String, String>> out = new HashMap<>();
+    for (HostMember m : dvs.getMembersList()) {
+      out.put(m.getHostId(), m.getUplinkNicsMap());
+    }
+    return out;
   }
 
   /** Whether two DVS records resolve ports the same way (generation and members aside). */

@@ -5,6 +5,7 @@ import io.switchplane.api.v1.BlockedSetting;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.MtuSetting;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
@@ -36,7 +37,10 @@ public final class PolicyResolver {
 
   private PolicyResolver() {}
 
-  /** The effective port: identity from the port and port group, policy resolved. */
+  /**
+   * The effective port: identity from the port and port group, policy resolved, and for an
+   * uplink NIC port the NIC its host maps to that uplink ({@link #uplinkNic}).
+   */
   public static EffectivePort effectivePort(Dvs dvs, PortGroup portGroup, Port port) {
     EffectivePort.Builder b =
         EffectivePort.newBuilder()
@@ -46,8 +50,24 @@ public final class PolicyResolver {
             .setPolicy(resolve(dvs, portGroup.getPolicy(), port.getPolicy()));
     if (port.hasConnectee()) {
       b.setConnectee(port.getConnectee());
+      if (port.getConnectee().hasUplinkNic()) {
+        b.setNic(uplinkNic(dvs, port.getHostId(), port.getConnectee().getUplinkNic().getUplink()));
+      }
     }
     return b.build();
+  }
+
+  /**
+   * The physical NIC that hostId's membership maps to uplink, or "" when it maps none (or the
+   * host is not a member). A scan of the members: the agent's DVS record holds only its own.
+   */
+  public static String uplinkNic(Dvs dvs, String hostId, String uplink) {
+    for (HostMember m : dvs.getMembersList()) {
+      if (m.getHostId().equals(hostId)) {
+        return m.getUplinkNicsOrDefault(uplink, "");
+      }
+    }
+    return "";
   }
 
   /** The effective policy of a port with these levels. */

@@ -48,9 +48,17 @@ public final class HostStateValidator {
       PropertyRules.validateEntries("port group " + pg.getId(), pg.getPropertiesList());
     }
     Set<String> keys = new HashSet<>();
+    Map<String, String> uplinkNics = new HashMap<>();
     for (Port port : state.getPortsList()) {
       if (!keys.add(port.getKey())) {
         throw invalid("host state lists port %s twice", port.getKey());
+      }
+      if (port.getConnectee().hasUplinkNic()) {
+        String other = uplinkNics.putIfAbsent(port.getConnectee().getUplinkNic().getUplink(), port.getKey());
+        if (other != null) {
+          throw invalid("ports %s and %s are both the NIC of uplink %s; a NIC is one port", other, port.getKey(),
+              port.getConnectee().getUplinkNic().getUplink());
+        }
       }
       PortGroup pg = groups.get(port.getPortGroupId());
       if (pg == null) {

@@ -9,8 +9,11 @@ import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -61,12 +64,22 @@ public final class ModelValidator {
     PolicyValidator.validate(dvs.getDefaultPolicy(), dvs.getUplinksList(), where + " default policy");
   }
 
-  /** Checks a member's uplink NIC mapping against the DVS uplinks. */
+  /**
+   * Checks a member's uplink NIC mapping against the DVS uplinks; a NIC backs one uplink (it is
+   * one port on the host switch).
+   */
   public static void validateMember(Dvs dvs, HostMember member, String hostName) {
-    for (String uplink : member.getUplinkNicsMap().keySet()) {
+    Map<String, String> uplinkOfNic = new HashMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(member.getUplinkNicsMap()).entrySet()) {
+      String uplink = e.getKey();
       if (!dvs.getUplinksList().contains(uplink)) {
         throw invalid("host '%s': uplink '%s' is not an uplink of DVS '%s' (uplinks: %s)",
             hostName, uplink, dvs.getName(), String.join(", ", dvs.getUplinksList()));
+      }
+      String other = uplinkOfNic.putIfAbsent(e.getValue(), uplink);
+      if (other != null) {
+        throw invalid("host '%s': NIC '%s' is given for uplinks '%s' and '%s'; a NIC backs one uplink",
+            hostName, e.getValue(), other, uplink);
       }
     }
   }
@@ -98,12 +111,32 @@ public final class ModelValidator {
     }
     if (port.hasConnectee()) {
       validateConnectee(port.getConnectee(), where(port));
+      validateUplinkNic(dvs, port);
     }
     if (!port.getHostId().isEmpty() && !member.test(port.getHostId())) {
       throw precondition("%s: host %s is not a member of DVS '%s'; add it with 'switchplane dvs add-host' first",
           where(port), port.getHostId(), dvs.getName());
     }
     validatePortPolicy(dvs, pg, port);
+  }
+
+  /**
+   * An uplink NIC port names an uplink of the DVS and is placed on a host (whose NIC it is); other
+   * ports pass. Depends on the DVS's uplinks, so a change of the DVS settings checks it again.
+   */
+  public static void validateUplinkNic(Dvs dvs, Port port) {
+    if (!port.getConnectee().hasUplinkNic()) {
+      return;
+    }
+    String uplink = port.getConnectee().getUplinkNic().getUplink();
+    if (!dvs.getUplinksList().contains(uplink)) {
+      throw invalid("%s: uplink NIC of uplink '%s', which is not an uplink of DVS '%s' (uplinks: %s)",
+          where(port), uplink, dvs.getName(), String.join(", ", dvs.getUplinksList()));
+    }
+    if (port.getHostId().isEmpty()) {
+      throw invalid("%s: an uplink NIC port is the NIC of one host; place it on the member host whose NIC it is",
+          where(port));
+    }
   }
 
   /**
@@ -180,7 +213,11 @@ public final class ModelValidator {
           validateMac(c.getVmkNic().getMac(), where);
         }
       }
-      case KIND_NOT_SET -> throw invalid("%s: connectee set but empty: give a VM NIC or a VMkernel NIC", where);
+      case UPLINK_NIC -> {
+        // Checked against the DVS's uplinks in validateUplinkNic.
+      }
+      case KIND_NOT_SET -> throw invalid("%s: connectee set but empty: give a VM NIC, a VMkernel NIC or an uplink NIC",
+          where);
     }
   }
 

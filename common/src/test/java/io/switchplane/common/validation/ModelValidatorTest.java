@@ -11,11 +11,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.MtuSetting;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.Teaming;
 import io.switchplane.api.v1.TeamingSetting;
+import io.switchplane.api.v1.UplinkNic;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanRange;
 import io.switchplane.api.v1.VlanSetting;
@@ -109,6 +111,33 @@ class ModelValidatorTest {
         VmNic.newBuilder().setVmUuid("vm-1").setMac("00:50:56:ZZ:00:01"))).build();
     expect(ErrorCode.INVALID_ARGUMENT, "MAC '00:50:56:ZZ:00:01'",
         () -> ModelValidator.validatePort(dvs(1), portGroup("a", 10), bad));
+  }
+
+  @Test
+  void anUplinkNicPortNamesAnUplinkOfTheDvsAndSitsOnAHost() {
+    var nic = port("u1", "a").toBuilder().setConnectee(uplinkNic("uplink1")).build();
+    assertThatCode(() -> ModelValidator.validatePort(dvs(1), portGroup("a", 10), nic)).doesNotThrowAnyException();
+    expect(ErrorCode.INVALID_ARGUMENT, "uplink NIC of uplink 'uplink9', which is not an uplink of DVS 'dvs1' "
+        + "(uplinks: uplink1, uplink2)", () -> ModelValidator.validatePort(dvs(1), portGroup("a", 10),
+            nic.toBuilder().setConnectee(uplinkNic("uplink9")).build()));
+    expect(ErrorCode.INVALID_ARGUMENT, "an uplink NIC port is the NIC of one host",
+        () -> ModelValidator.validatePort(dvs(1), portGroup("a", 10), nic.toBuilder().clearHostId().build()));
+    expect(ErrorCode.FAILED_PRECONDITION, "is not a member of DVS 'dvs1'",
+        () -> ModelValidator.validatePort(dvs(1), portGroup("a", 10), nic.toBuilder().setHostId("h9").build()));
+    expect(ErrorCode.INVALID_ARGUMENT, "ports u1 and u2 are both the NIC of uplink uplink1",
+        () -> HostStateValidator.validate(state(1).addPortGroups(portGroup("a", 10)).addPorts(nic)
+            .addPorts(nic.toBuilder().setKey("u2")).build()));
+  }
+
+  @Test
+  void aNicBacksOneUplinkOfAMember() {
+    expect(ErrorCode.INVALID_ARGUMENT, "NIC 'eth0' is given for uplinks 'uplink1' and 'uplink2'",
+        () -> ModelValidator.validateMember(dvs(1), HostMember.newBuilder().setHostId("h1")
+            .putUplinkNics("uplink1", "eth0").putUplinkNics("uplink2", "eth0").build(), "esx1"));
+  }
+
+  private static Connectee uplinkNic(String uplink) {
+    return Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplink)).build();
   }
 
   @Test

@@ -23,10 +23,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Open vSwitch as the host switch: the host's part of a DVS is a bridge ({@code datapath_type=netdev},
- * the userspace datapath, no kernel module needed), each port an internal port. An apply is ONE
+ * the userspace datapath, no kernel module needed), each port an internal port (an uplink NIC port
+ * is the host's NIC: see below). An apply is ONE
  * OVSDB transaction (RFC 7047 "transact") sent by our own small client ({@link OvsdbClient}) over
  * one persistent session: all of it or none, one round trip to ovsdb-server and no process per
  * apply. Like ovs-vsctl, the transaction bumps {@code next_cfg} and the apply returns once
@@ -44,8 +47,32 @@ import java.util.Objects;
  * {@link #ports} reads back what OVS really has: the stored config with the VLAN and MTU as OVS
  * holds them now, so a change made by hand shows up as drift. Ports and bridges without
  * {@code switchplane-dvs} are never touched.
+ *
+ * <p><b>Uplink NICs.</b> A port whose connectee is an uplink NIC, on a host whose membership maps a
+ * NIC to that uplink ({@link EffectivePort#getNic}), is that NIC: its interface is the host's
+ * device (a system interface, no {@code type}), so its {@code trunks} decide which VLANs really
+ * reach the wire. The OVS port keeps our name ({@link #portName}) and only its interface is the NIC,
+ * so the port's identity does not move when the NIC is remapped; a remap, or a port that becomes a
+ * NIC or stops being one, swaps the port's interface in the same transaction. Removing the port
+ * takes the NIC off the bridge: ovs-vswitchd deletes only the devices it made (internal ports),
+ * never a system interface, so the host keeps its NIC. A NIC held by a port that is not this DVS's
+ * is refused (nothing applied), so an apply never steals a NIC from another bridge.
+ *
+ * <p>A blocked NIC is {@code vlan_mode=trunk} with {@code trunks=[4095]}, not the access port on
+ * 4095 the other ports get: an access port would take the wire's untagged frames into VLAN 4095,
+ * where blocked VM ports sit, and send theirs out untagged. As a trunk of 4095 only, the NIC drops
+ * untagged frames and every VLAN 1-4094, so no VM's VLAN traffic crosses it either way. Only frames
+ * tagged 4095 could, and IEEE 802.1Q reserves that VID: no conforming switch sends or accepts it.
+ * An empty {@code trunks} would carry ALL VLANs, and taking the link down ({@code ip link} or
+ * {@code ovs-ofctl mod-port ... down}) is no option: it is outside the OVSDB transaction, would
+ * cut whatever else the NIC carries (the host's own management when it is not on this DVS), and
+ * looks like a cable fault to the upstream switch.
+ * A host that maps no NIC to the uplink keeps the port as an internal port, as before, with a
+ * warning in the log: its pruning then filters no real frame (map one with
+ * {@code switchplane dvs add-host DVS HOST --nic UPLINK=NIC}).
  */
 public final class OvsBackend implements SwitchBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(OvsBackend.class);
   public static final String NAME = "ovs";
   /** The tag of a blocked port (Neutron's DEAD_VLAN_TAG). */
   public static final int DEAD_VLAN = 4095;
@@ -114,10 +141,10 @@ public final class OvsBackend implements SwitchBackend {
     return out;
   }
 
-  /** The stored config with what OVS really holds for the VLAN, blocking and MTU. */
+  /** The stored config with what OVS really holds for the VLAN, blocking, MTU and which NIC the port is. */
   private static EffectivePort observed(EffectivePort stored, OvsPort row) {
     EffectivePolicy.Builder policy = stored.getPolicy().toBuilder();
-    if (row.tag() == DEAD_VLAN) {
+    if (row.tag() == DEAD_VLAN || (row.tag() == 0 && row.trunks().equals(List.of(DEAD_VLAN)))) {
       policy.setBlocked(true);
     } else {
       policy.setBlocked(false);
@@ -132,7 +159,9 @@ public final class OvsBackend implements SwitchBackend {
     if (row.mtuRequest() > 0) {
       policy.setMtu(row.mtuRequest());
     }
-    return stored.toBuilder().setPolicy(policy).build();
+    // A system interface is a device of the host: the port is that NIC. Ours are otherwise internal.
+    String nic = row.interfaceType().isEmpty() || "system".equals(row.interfaceType()) ? row.interfaceName() : "";
+    return stored.toBuilder().setPolicy(policy).setNic(nic).build();
   }
 
   private static VlanTrunk trunk(List<Integer> ids) {
@@ -168,6 +197,9 @@ public final class OvsBackend implements SwitchBackend {
     List<Ref> added = new ArrayList<>();
     for (PortOp op : ops) {
       String port = portName(dvsId, op.key());
+      if (op.after() != null) {
+        checkNic(dvsId, op.after(), has);
+      }
       switch (op.kind()) {
         case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of()));
         case UPDATE -> updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
@@ -219,17 +251,62 @@ public final class OvsBackend implements SwitchBackend {
         "port %s (OVS port %s) of DVS %s is not in OVS (removed by hand?); nothing applied", key, port, dvsId)));
   }
 
-  /** Inserts an internal port with config p (and extra external ids); returns it, for the bridge to add. */
+  /** Whether p is the host's NIC on the bridge: an uplink NIC port whose host maps a NIC to the uplink. */
+  static boolean isNic(EffectivePort p) {
+    return p.getConnectee().hasUplinkNic() && !p.getNic().isEmpty();
+  }
+
+  /**
+   * Refuses an uplink NIC that a port outside this DVS holds (another bridge's, or one added by
+   * hand); warns about an uplink port that stays internal because its host maps no NIC.
+   */
+  private static void checkNic(String dvsId, EffectivePort p, Map<String, OvsPort> has) throws BackendException {
+    if (!p.getConnectee().hasUplinkNic()) {
+      return;
+    }
+    String uplink = p.getConnectee().getUplinkNic().getUplink();
+    if (!isNic(p)) {
+      LOG.warn("port {} of DVS {} is uplink {}, but this host maps no NIC to {}: it stays an internal port and the VLANs"
+          + " it prunes still reach the host; map one with 'switchplane dvs add-host DVS HOST --nic {}=NIC'",
+          p.getKey(), dvsId, uplink, uplink, uplink);
+      return;
+    }
+    for (OvsPort row : has.values()) {
+      if (row.interfaceName().equals(p.getNic()) && !dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
+        throw new BackendException(String.format("NIC %s (uplink %s, port %s of DVS %s) is already OVS port %s, "
+            + "which is not this DVS's; detach it from that bridge first; nothing applied", p.getNic(), uplink,
+            p.getKey(), dvsId, row.name()));
+      }
+    }
+  }
+
+  /** Inserts a port with config p (and extra external ids); returns it, for the bridge to add. */
   private static Ref addPort(OvsdbTransaction tx, String dvsId, String port, EffectivePort p, Map<String, String> extraIds) {
-    JsonObject iface = interfaceColumns(p);
-    iface.addProperty("name", port);
-    iface.addProperty("type", "internal");
-    iface.add("external_ids", OvsdbTransaction.map(interfaceIds(p)));
     JsonObject row = portColumns(p);
     row.addProperty("name", port);
-    row.add("interfaces", OvsdbTransaction.refs(List.of(tx.insert("Interface", iface))));
+    row.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port, p))));
     row.add("external_ids", OvsdbTransaction.map(portIds(dvsId, p, extraIds)));
     return tx.insert("Port", row);
+  }
+
+  /** The interface port p is: its NIC (a system interface, the host's device) or an internal port named port. */
+  private static Ref insertInterface(OvsdbTransaction tx, String port, EffectivePort p) {
+    JsonObject iface = interfaceColumns(p);
+    if (isNic(p)) {
+      iface.addProperty("name", p.getNic()); // no type: a system interface, which OVS never creates or deletes
+    } else {
+      iface.addProperty("name", port);
+      iface.addProperty("type", "internal");
+    }
+    iface.add("external_ids", OvsdbTransaction.map(interfaceIds(p)));
+    return tx.insert("Interface", iface);
+  }
+
+  /** Whether the port's interface is already the one p wants (its NIC, or an internal port of the port's name). */
+  private static boolean sameInterface(OvsPort port, EffectivePort p) {
+    boolean internal = "internal".equals(port.interfaceType());
+    return isNic(p) ? !internal && port.interfaceName().equals(p.getNic())
+        : internal && port.interfaceName().equals(port.name());
   }
 
   /** Sets config p on an existing port, keeping external ids that are not ours. */
@@ -237,11 +314,19 @@ public final class OvsBackend implements SwitchBackend {
       Map<String, String> extraIds) {
     Ref row = OvsdbTransaction.existing(port.uuid());
     tx.expectNamed("Port", port.uuid(), port.name());
-    tx.update("Port", row, portColumns(p));
+    JsonObject columns = portColumns(p);
+    if (port.interfaceUuid() == null || !sameInterface(port, p)) {
+      // The old interface row goes with its last reference (an internal device with it, never a NIC).
+      columns.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p))));
+      tx.update("Port", row, columns);
+      tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
+      return;
+    }
+    tx.update("Port", row, columns);
     tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
     JsonObject iface = interfaceColumns(p);
     Map<String, String> ifaceIds = interfaceIds(p);
-    if (port.interfaceUuid() != null && (iface.size() > 0 || !ifaceIds.isEmpty())) {
+    if (iface.size() > 0 || !ifaceIds.isEmpty()) {
       Ref i = OvsdbTransaction.existing(port.interfaceUuid());
       if (iface.size() > 0) {
         tx.update("Interface", i, iface);
@@ -258,7 +343,10 @@ public final class OvsBackend implements SwitchBackend {
     JsonObject row = new JsonObject();
     row.add("tag", OvsdbTransaction.empty());
     row.add("trunks", OvsdbTransaction.empty());
-    if (policy.getBlocked()) {
+    if (policy.getBlocked() && isNic(p)) {
+      row.add("trunks", OvsdbTransaction.ints(List.of(DEAD_VLAN))); // see the class comment: a NIC that drops every VLAN
+      row.addProperty("vlan_mode", "trunk");
+    } else if (policy.getBlocked()) {
       row.addProperty("tag", DEAD_VLAN);
       row.addProperty("vlan_mode", "access");
     } else if (policy.getVlan().hasTrunk()) {
@@ -324,12 +412,13 @@ public final class OvsBackend implements SwitchBackend {
     Map<String, String> hostLocal = Map.of("switchplane-host-local-dvs", dvsId, "switchplane-host-local-of", key);
     OvsdbTransaction tx = new OvsdbTransaction();
     java.util.Optional<OvsPort> existing = client.port(clone);
+    EffectivePort internal = config.toBuilder().clearNic().build(); // a clone is never a NIC: the NIC is the port's
     if (existing.isPresent()) {
-      updatePort(tx, "", existing.get(), config, hostLocal);
+      updatePort(tx, "", existing.get(), internal, hostLocal);
     } else {
       tx.expectNamed("Bridge", bridge, bridgeName);
       tx.addToSet("Bridge", OvsdbTransaction.existing(bridge), "ports",
-          List.of(addPort(tx, "", clone, config, hostLocal)));
+          List.of(addPort(tx, "", clone, internal, hostLocal)));
     }
     client.transact(tx, "the host-local clone of management port " + key + " on DVS " + dvsId);
     LinuxLinks.moveAddresses(portName(dvsId, key), clone, true);

@@ -47,9 +47,11 @@ final class DvsOps {
       for (PortGroup pg : b.portGroups().values()) {
         ModelValidator.validatePortGroup(dvs, pg);
       }
-      // Only what depends on the DVS settings: keys, connectees and membership are as validated when stored.
+      // Only what depends on the DVS settings (policies, the uplink an uplink NIC port is): keys,
+      // other connectees and membership are as validated when stored.
       for (Port p : b.ports().values()) {
         ModelValidator.validatePortPolicy(dvs, b.portGroups().get(p.getPortGroupId()), p);
+        ModelValidator.validateUplinkNic(dvs, p);
       }
     } catch (SwitchplaneException e) {
       throw new SwitchplaneException(e.code(),

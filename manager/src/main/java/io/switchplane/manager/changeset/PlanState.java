@@ -27,6 +27,7 @@ final class PlanState {
   private final DvsConfig.Builder b;
   private final HostLookup hosts;
   private final PortGroupIndex portsByGroup;
+  private final UplinkNicIndex uplinkNics;
   private final Set<String> touchedGroups = new LinkedHashSet<>();
   private final Set<String> touchedPorts = new LinkedHashSet<>();
   private final List<String> portGroupIds = new ArrayList<>();
@@ -37,6 +38,7 @@ final class PlanState {
     this.b = before.toBuilder();
     this.hosts = hosts;
     this.portsByGroup = new PortGroupIndex(b.ports());
+    this.uplinkNics = new UplinkNicIndex(b.ports());
   }
 
   /** The configuration as planned so far (ops edit it in place). */
@@ -50,6 +52,10 @@ final class PlanState {
 
   PortGroupIndex portsByGroup() {
     return portsByGroup;
+  }
+
+  UplinkNicIndex uplinkNics() {
+    return uplinkNics;
   }
 
   /** A port group op touched id: its znode may need writing, and the op's result names it. */

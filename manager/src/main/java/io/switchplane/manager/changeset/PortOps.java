@@ -44,6 +44,7 @@ final class PortOps {
     Port old = ConfigLookup.port(state.config(), key);
     state.config().ports().remove(key);
     state.portsByGroup().removed(old);
+    state.uplinkNics().removed(old);
     state.touchPort(key);
   }
 
@@ -67,12 +68,29 @@ final class PortOps {
     }
     Port p = port.build();
     ModelValidator.validatePort(b.dvs(), pg, p, state::isMember);
+    requireFreeNic(p);
     Port old = b.ports().put(key, p);
     if (old != null) {
       state.portsByGroup().removed(old);
+      state.uplinkNics().removed(old);
     }
     state.portsByGroup().added(p);
+    state.uplinkNics().added(p);
     state.touchPort(key);
+  }
+
+  /** An uplink NIC port's NIC must not be another port already (a host switch attaches a NIC once). */
+  private void requireFreeNic(Port p) {
+    if (!p.getConnectee().hasUplinkNic()) {
+      return;
+    }
+    String uplink = p.getConnectee().getUplinkNic().getUplink();
+    String owner = state.uplinkNics().owner(p.getHostId(), uplink);
+    if (owner != null && !owner.equals(p.getKey())) {
+      throw precondition("port '%s': the NIC of uplink '%s' on host '%s' is port '%s' already; a NIC is one port "
+          + "(delete that port or connect it to something else first)", p.getKey(), uplink,
+          state.hostName(p.getHostId()), owner);
+    }
   }
 
   private static void requireKey(String key) {

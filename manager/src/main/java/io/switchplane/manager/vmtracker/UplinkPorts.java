@@ -2,11 +2,13 @@ package io.switchplane.manager.vmtracker;
 
 import io.switchplane.api.v1.BlockedSetting;
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortUpdate;
+import io.switchplane.api.v1.UplinkNic;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanRange;
 import io.switchplane.api.v1.VlanSetting;
@@ -30,6 +32,10 @@ import java.util.TreeMap;
  * group, whose VLAN is a trunk of exactly what the host needs. An empty need blocks the port
  * (a trunk cannot be empty; "allowed vlan none"). The ports are the tracker's own: it creates
  * them when a host becomes tracked and deletes them when it stops being tracked.
+ *
+ * <p>Each port's connectee says which uplink it is ({@code UplinkNic}): on a real switch the port
+ * is the host's NIC backing that uplink (the member's {@code --nic}), so what it prunes never
+ * reaches the wire. The description is for operators only.
  *
  * <p>{@link #ops} compares with what is stored and returns only the differences, so an
  * unchanged inventory commits nothing.
@@ -114,6 +120,7 @@ public final class UplinkPorts {
     }
     return Port.newBuilder().setKey(key(need.hostName(), need.hostId(), uplink))
         .setPortGroupId(config.uplinkPortGroup()).setHostId(need.hostId()).setPolicy(policy)
+        .setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplink)))
         .setDescription(DESCRIPTION_PREFIX + config.vcenter() + ": " + uplink + " of " + need.hostName()).build();
   }
 
@@ -142,6 +149,6 @@ public final class UplinkPorts {
   private static boolean same(Port have, Port want, String groupId) {
     return have.getPortGroupId().equals(groupId) && have.getHostId().equals(want.getHostId())
         && have.getPolicy().equals(want.getPolicy()) && have.getDescription().equals(want.getDescription())
-        && !have.hasConnectee();
+        && have.getConnectee().equals(want.getConnectee());
   }
 }

@@ -21,9 +21,11 @@ import static io.switchplane.manager.ManagerFixtures.vlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.UplinkNic;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.Snapshot;
@@ -194,6 +196,41 @@ class ChangeSetPlannerTest {
     ChangeOp badNic = ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("esx3")
         .putUplinkNics("uplink9", "eth9")).build();
     assertThat(rejected(ErrorCode.INVALID_ARGUMENT, badNic)).contains("uplink 'uplink9' is not an uplink");
+  }
+
+  @Test
+  void anUplinkNicIsOnePortOfAMemberHostAndAnUplinkOfTheDvs() {
+    ChangeOp nic1 = ChangeOp.newBuilder().setCreatePort(uplinkNic("u1", "uplink1", "esx1")).build();
+    Plan plan = planner.plan(before, List.of(nic1));
+    assertThat(plan.after().ports().get("u1").getConnectee().getUplinkNic().getUplink()).isEqualTo("uplink1");
+
+    assertThat(rejected(ErrorCode.INVALID_ARGUMENT, ChangeOp.newBuilder()
+        .setCreatePort(uplinkNic("u1", "uplink7", "esx1")).build()))
+        .contains("port 'u1': uplink NIC of uplink 'uplink7', which is not an uplink of DVS 'dvs1'");
+    assertThat(rejected(ErrorCode.INVALID_ARGUMENT, ChangeOp.newBuilder()
+        .setCreatePort(uplinkNic("u1", "uplink1", "")).build()))
+        .contains("port 'u1': an uplink NIC port is the NIC of one host");
+    assertThat(rejected(ErrorCode.FAILED_PRECONDITION, ChangeOp.newBuilder()
+        .setCreatePort(uplinkNic("u1", "uplink1", "esx3")).build()))
+        .contains("is not a member of DVS 'dvs1'");
+    assertThat(rejected(ErrorCode.FAILED_PRECONDITION, nic1, ChangeOp.newBuilder()
+        .setCreatePort(uplinkNic("u2", "uplink1", "esx1")).build()))
+        .contains("port 'u2': the NIC of uplink 'uplink1' on host 'esx1' is port 'u1' already");
+    // Freed in the same change set, the NIC can be another port's.
+    assertThat(planner.plan(before, List.of(nic1, deletePort("u1"), ChangeOp.newBuilder()
+        .setCreatePort(uplinkNic("u2", "uplink1", "esx1")).build())).after().ports()).containsKey("u2");
+    // The DVS cannot lose an uplink that a port is the NIC of (members mapping no NIC, so only the port stands in the way).
+    DvsConfig withNic = DvsConfig.of(plan.after().dvs().toBuilder().clearMembers()
+        .addMembers(HostMember.newBuilder().setHostId(H1.getId())).addMembers(HostMember.newBuilder()
+            .setHostId(H2.getId())).build(), plan.after().portGroups(), plan.after().ports());
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> planner.plan(withNic, List.of(updateDvs(withNic.dvs()
+        .toBuilder().clearUplinks().addUplinks("uplink2").build())))).getMessage())
+        .contains("port 'u1': uplink NIC of uplink 'uplink1', which is not an uplink of DVS 'dvs1'");
+  }
+
+  private static Port uplinkNic(String key, String uplink, String host) {
+    return port(key, "web", host).toBuilder().setConnectee(Connectee.newBuilder()
+        .setUplinkNic(UplinkNic.newBuilder().setUplink(uplink))).build();
   }
 
   @Test

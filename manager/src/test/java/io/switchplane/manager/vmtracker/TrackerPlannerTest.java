@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.TrackerSettings;
 import io.switchplane.api.v1.Vcenter;
@@ -85,6 +86,26 @@ class TrackerPlannerTest {
     assertThat(ops).extracting(o -> o.getOpCase().name()).containsExactly("CREATE_PORT_GROUP", "CREATE_PORT");
     assertThat(ops.get(1).getCreatePort().getKey()).isEqualTo("sp-esx1:uplink1");
     assertThat(UplinkPorts.key("h".repeat(70), "h-1", "uplink1")).startsWith("vmt-").hasSize(28);
+  }
+
+  @Test
+  void anUplinkPortSaysWhichUplinkNicItIsAndOneThatDoesNotIsCorrected() {
+    TrackerView.HostNeed need = new TrackerView.HostNeed("h-1", "sp-esx1", "esx1", VlanSet.of(10, 100), 1);
+    Port want = UplinkPorts.ops(config, dvs, Map.of("h-1", need)).get(1).getCreatePort();
+    assertThat(want.getConnectee().getUplinkNic().getUplink()).isEqualTo("uplink1");
+
+    PortGroup uplinks = UplinkPorts.uplinkGroup(config).toBuilder().setId("pg-up").build();
+    Map<String, PortGroup> groups = new java.util.HashMap<>(dvs.portGroups());
+    groups.put("pg-up", uplinks);
+    Port stored = want.toBuilder().setPortGroupId("pg-up").setDvsId("d-1").build();
+    DvsConfig same = DvsConfig.of(dvs.dvs(), groups, Map.of(stored.getKey(), stored));
+    assertThat(UplinkPorts.ops(config, same, Map.of("h-1", need))).as("nothing differs").isEmpty();
+
+    // A port stored before uplink ports named their NIC (an internal port on OVS) becomes the NIC.
+    Port old = stored.toBuilder().clearConnectee().build();
+    var ops = UplinkPorts.ops(config, DvsConfig.of(dvs.dvs(), groups, Map.of(old.getKey(), old)), Map.of("h-1", need));
+    assertThat(ops).extracting(o -> o.getUpdatePort().getSettings().getConnectee().getUplinkNic().getUplink())
+        .containsExactly("uplink1");
   }
 
   private static Inventory.Vm vm(String id, String name, PowerState power, Nic... nics) {

@@ -5,10 +5,14 @@ import java.util.Map;
 
 /**
  * One row of the Port table as ovsdb-server holds it, with what the ovs backend reads of its
- * (first) interface: the VLAN columns, external ids and the MTU request.
+ * (first) interface: the VLAN columns, external ids, the MTU request, and which interface it is.
  *
  * @param tag 0 when the column is empty
  * @param mtuRequest 0 when the interface has none
+ * @param interfaceName the interface's name ("" when the port has none): for a system interface,
+ *     the host's network device
+ * @param interfaceType the interface's type column: "" for a system interface (a device the host
+ *     has), "internal" for a port OVS made
  */
 public record OvsPort(String uuid, String name, String interfaceUuid, int tag, List<Integer> trunks,
-    Map<String, String> externalIds, int mtuRequest) {}
+    Map<String, String> externalIds, int mtuRequest, String interfaceName, String interfaceType) {}

@@ -129,7 +129,8 @@ final class OvsdbCache {
       out.put(name, new OvsPort(e.getKey(), name, ifaces.isEmpty() ? null : ifaces.get(0),
           OvsdbValues.intOrZero(p.get("tag")), OvsdbValues.ints(p.get("trunks")),
           OvsdbValues.stringMap(p.get("external_ids")),
-          iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request"))));
+          iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request")),
+          iface == null ? "" : iface.get("name").getAsString(), iface == null ? "" : OvsdbValues.stringOrEmpty(iface.get("type"))));
     }
     return out;
   }
