@@ -6,6 +6,7 @@ import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.LogCommand;
+import io.switchplane.cli.ops.UserCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
 import io.switchplane.cli.ops.PropCommand;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Command;
         "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
-        StatusCommand.class, EventsCommand.class, LogCommand.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
+        StatusCommand.class, EventsCommand.class, LogCommand.class, UserCommand.class, UserCommand.Login.class,
+        UserCommand.WhoAmI.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
         PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}

@@ -17,6 +17,12 @@ import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
 import io.switchplane.manager.audit.ChangeLog;
 import io.switchplane.manager.grpc.AuditGrpcService;
 import io.switchplane.manager.grpc.CallerInterceptor;
+import io.switchplane.manager.grpc.AccessInterceptor;
+import io.switchplane.manager.grpc.UserGrpcService;
+import io.switchplane.manager.auth.Users;
+import io.switchplane.manager.store.UserStore;
+import java.util.Optional;
+import java.util.function.Function;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.snapshot.agents.SnapshotCopier;
 import io.switchplane.manager.snapshot.Recovery;
@@ -189,12 +195,18 @@ public final class SwitchplaneManager implements AutoCloseable {
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
     health = new HealthStatusManager();
-    ChangeLog changeLog = new ChangeLog(dvsStore.changeLog(),
-        ref -> service.findConfig(ref).map(DvsConfig::id));
+    Function<String, Optional<String>> dvsIds = ref -> service.findConfig(ref).map(DvsConfig::id);
+    ChangeLog changeLog = new ChangeLog(dvsStore.changeLog(), dvsIds);
+    UserStore userStore = new UserStore(client);
+    userStore.start();
+    opened.push(userStore);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
-        .intercept(new CallerInterceptor())
+        // The last added runs first: who is calling, then what it may do.
+        .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
+        .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
         .addService(new ManagerGrpcService(service, pushEngine, this::info))
         .addService(new AuditGrpcService(changeLog))
+        .addService(new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())))
         .addService(new SnapshotGrpcService(catalog, restores, recovery))
         .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
             pushEngine.channels()))

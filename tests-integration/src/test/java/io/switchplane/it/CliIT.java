@@ -78,6 +78,48 @@ class CliIT {
   }
 
   @Test
+  void operatorsLogInAndTheirRoleDecides() throws IOException {
+    String home = System.getProperty("user.home");
+    System.setProperty("user.home", dir.resolve("home").toString()); // the credentials file goes there
+    try {
+      assertThat(cli("whoami").out()).contains("anonymous (admin)", "no operators");
+      Cli.Run admin = cli("user", "add", "alice", "--role", "admin");
+      assertThat(admin.exit()).as(admin.err()).isZero();
+      String adminToken = admin.out().lines().filter(l -> l.startsWith("token (shown once): ")).findFirst()
+          .orElseThrow().substring("token (shown once): ".length());
+
+      Cli.Run closed = cli("dvs", "list");
+      assertThat(closed.exit()).isNotZero();
+      assertThat(closed.err()).contains("UNAUTHENTICATED", "switchplane login");
+
+      Path tokenFile = dir.resolve("alice.token");
+      Files.writeString(tokenFile, adminToken + "\n");
+      Cli.Run login = cli("login", "--token-file", tokenFile.toString());
+      assertThat(login.exit()).as(login.err()).isZero();
+      assertThat(login.out()).contains("as alice (admin)");
+      Path credentials = dir.resolve("home").resolve(".switchplane").resolve("credentials");
+      assertThat(java.nio.file.Files.getPosixFilePermissions(credentials))
+          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      assertThat(cli("dvs", "create", "dvs1", "--comment", "by alice").exit()).isZero();
+      assertThat(cli("log", "dvs1").out()).contains("alice", "by alice");
+
+      Cli.Run viewer = cli("user", "add", "victor", "--role", "viewer");
+      String viewerToken = viewer.out().lines().filter(l -> l.startsWith("token (shown once): ")).findFirst()
+          .orElseThrow().substring("token (shown once): ".length());
+      assertThat(cli("user", "list").out()).contains("alice", "admin", "victor", "viewer", "anonymous");
+      Files.writeString(tokenFile, viewerToken);
+      assertThat(cli("login", "--token-file", tokenFile.toString()).out()).contains("as victor (viewer)");
+      Cli.Run refused = cli("portgroup", "create", "dvs1", "web", "--vlan", "100");
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.err()).contains("PERMISSION_DENIED", "victor is viewer; CreatePortGroup needs operator");
+      assertThat(cli("dvs", "list").out()).contains("dvs1");
+    } finally {
+      System.setProperty("user.home", home);
+    }
+  }
+
+  @Test
   void atomicChangeHostHistoryAndEvents() throws IOException {
     cli("dvs", "create", "dvs1");
     cli("dvs", "add-host", "dvs1", "host-1");

@@ -43,21 +43,41 @@ public abstract class ManagerCommand implements Callable<Integer> {
   /** Runs the verb against the manager; returns the exit code. */
   protected abstract int run(ManagerServiceBlockingStub manager);
 
+  /** As {@link #run}, told the token the calls carry (null: none); only login needs it. */
+  protected int runWithToken(ManagerServiceBlockingStub manager, String token) {
+    return run(manager);
+  }
+
+  /** The token to send instead of the kept one (login's); null: the kept one. */
+  protected String tokenOverride() {
+    return null;
+  }
+
   @Override
   public final Integer call() {
     String target = endpoint();
     NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    Metadata headers = new Metadata();
     if (!comment.isEmpty()) {
-      Metadata headers = new Metadata();
       headers.put(CallerInterceptor.COMMENT, comment.getBytes(StandardCharsets.UTF_8));
-      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
+    String override = tokenOverride();
+    String token = override != null ? override : Credentials.token(target).orElse(null);
+    if (token != null) {
+      headers.put(CallerInterceptor.AUTHORIZATION, "Bearer " + token);
+    }
+    builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
     channel = builder.build();
     try {
-      return run(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
+      return runWithToken(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), token);
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /** The manager's operators on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.UserServiceGrpc.UserServiceBlockingStub users() {
+    return io.switchplane.api.v1.UserServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The manager's snapshot API on the same connection (snapshots of large switches take longer than a call). */

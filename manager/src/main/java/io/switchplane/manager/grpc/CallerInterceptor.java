@@ -7,39 +7,96 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.switchplane.api.v1.OperatorUser;
+import io.switchplane.api.v1.Role;
+import io.switchplane.common.metrics.Metrics;
 import io.switchplane.manager.audit.Caller;
+import io.switchplane.manager.auth.Tokens;
+import io.switchplane.manager.store.UserStore;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Puts the {@link Caller} of every call into its context, for the audit log: who (anonymous
- * until operators authenticate), the address it came from, and the operator's comment, sent in
- * the {@value #COMMENT_HEADER} header (UTF-8) by `switchplane --comment`. A comment over
- * {@link Caller#MAX_COMMENT} characters or not valid UTF-8 is refused with INVALID_ARGUMENT.
+ * Finds out who is calling and puts the {@link Caller} into the call's context: the operator
+ * whose bearer token the {@code authorization} header carries, or, while the manager has no
+ * operators, an anonymous admin; the address the call came from; and the operator's comment,
+ * sent in the {@value #COMMENT_HEADER} header (UTF-8) by {@code switchplane --comment}.
+ * Refusals: UNAUTHENTICATED without a token or with one no operator holds (counted in
+ * {@code switchplane_manager_auth_failures_total} and logged in one line); INVALID_ARGUMENT for
+ * a comment over {@link Caller#MAX_COMMENT} characters or not UTF-8. What the caller may do is
+ * {@link AccessInterceptor}'s concern.
  */
 public final class CallerInterceptor implements ServerInterceptor {
+  private static final Logger LOG = LoggerFactory.getLogger(CallerInterceptor.class);
   /** The comment header; binary, so that any language fits. */
   public static final String COMMENT_HEADER = "switchplane-comment-bin";
   public static final Metadata.Key<byte[]> COMMENT = Metadata.Key.of(COMMENT_HEADER, Metadata.BINARY_BYTE_MARSHALLER);
-  private static final String ANONYMOUS = "anonymous";
+  public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+      Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "Bearer ";
+  /** The principal of every caller while the manager has no operators. */
+  public static final String ANONYMOUS = "anonymous";
+
+  private final UserStore users;
+  private final Metrics.Counter failures;
+
+  public CallerInterceptor(UserStore users, Metrics metrics) {
+    this.users = users;
+    this.failures = metrics.counter("switchplane_manager_auth_failures_total",
+        "Calls refused as unauthenticated, by reason", "reason");
+  }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
+    String address = address(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     byte[] raw = headers.get(COMMENT);
-    String comment = "";
-    if (raw != null) {
-      comment = new String(raw, StandardCharsets.UTF_8);
-      if (!java.util.Arrays.equals(comment.getBytes(StandardCharsets.UTF_8), raw)
-          || comment.codePointCount(0, comment.length()) > Caller.MAX_COMMENT) {
-        call.close(Status.INVALID_ARGUMENT.withDescription("the comment must be UTF-8 text of at most "
-            + Caller.MAX_COMMENT + " characters"), new Metadata());
-        return new ServerCall.Listener<>() {};
-      }
+    String comment = raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
+    if (raw != null && (!Arrays.equals(comment.getBytes(StandardCharsets.UTF_8), raw)
+        || comment.codePointCount(0, comment.length()) > Caller.MAX_COMMENT)) {
+      return refuse(call, Status.INVALID_ARGUMENT.withDescription("the comment must be UTF-8 text of at most "
+          + Caller.MAX_COMMENT + " characters"));
     }
-    Caller caller = new Caller(ANONYMOUS, address(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)), comment);
+    String authorization = headers.get(AUTHORIZATION);
+    Caller caller;
+    if (authorization == null && !users.anyUser()) {
+      caller = new Caller(ANONYMOUS, Role.ROLE_ADMIN, List.of(), address, comment);
+    } else {
+      Optional<OperatorUser> user = Optional.empty();
+      String reason;
+      if (authorization == null) {
+        reason = "missing";
+      } else if (!authorization.startsWith(BEARER)) {
+        reason = "malformed";
+      } else {
+        user = users.byTokenHash(Tokens.hash(authorization.substring(BEARER.length()).trim()));
+        reason = "unknown";
+      }
+      if (user.isEmpty()) {
+        failures.inc(reason);
+        LOG.info("refused {} from {}: {} token", call.getMethodDescriptor().getFullMethodName(), address, reason);
+        return refuse(call, Status.UNAUTHENTICATED.withDescription(switch (reason) {
+          case "missing" -> "this manager needs a token: 'switchplane login --token TOKEN' (an admin makes one"
+              + " with 'switchplane user add')";
+          case "malformed" -> "the authorization header must be 'Bearer TOKEN'";
+          default -> "no operator holds this token (removed, or from another cluster)";
+        }));
+      }
+      OperatorUser u = user.get();
+      caller = new Caller(u.getName(), u.getRole(), u.getDvsScopeList(), address, comment);
+    }
     return Contexts.interceptCall(caller.attach(io.grpc.Context.current()), call, headers, next);
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
   }
 
   private static String address(SocketAddress a) {

@@ -21,6 +21,7 @@ import java.util.zip.CRC32;
  * /switchplane/vcenters/&lt;name&gt;                   VcenterRecord (password sealed, see SecretBox)
  * /switchplane/retired-dvs/&lt;dvsId&gt;               Dvs as it was deleted (its last generation)
  * /switchplane/log/&lt;dvsId&gt;/&lt;generation, 20 digits&gt;  ChangeRecord (who committed it, when, why, what)
+ * /switchplane/users/&lt;name&gt;                     OperatorUser (role, DVS scope, token hash)
  * /switchplane/snapshot-names/&lt;dvsId&gt;/&lt;name&gt;     snapshot id (UTF-8): one name per DVS
  * </pre>
  *
@@ -50,6 +51,8 @@ public final class StoreLayout {
    * later with its original id continues above the generations its hosts may still hold.
    */
   public static final String RETIRED_DVS = ROOT + "/retired-dvs";
+  /** Operators, one znode each. */
+  public static final String USERS = ROOT + "/users";
   /** The audit log: one ChangeRecord per generation, written in the transaction that makes it. */
   public static final String LOG = ROOT + "/log";
   /** Snapshot names, one znode per (DVS, name), created and deleted with the snapshot's info. */
@@ -114,6 +117,10 @@ public final class StoreLayout {
 
   public static String retiredDvs(String dvsId) {
     return RETIRED_DVS + "/" + dvsId;
+  }
+
+  public static String user(String name) {
+    return USERS + "/" + name;
   }
 
   public static String log(String dvsId) {
