@@ -8,6 +8,10 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PropertyChange;
 import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.api.v1.PropertyNamespace;
+import io.switchplane.api.v1.Role;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.properties.PropertyRules;
+import io.switchplane.manager.audit.Caller;
 import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.common.properties.PropertyResolver;
 import io.switchplane.manager.model.ConfigLookup;
@@ -35,15 +39,30 @@ public final class PropertyService {
 
   public PropertyNamespace registerNamespace(String name, String owner, String description) {
     config.checkLeader();
-    return namespaces.register(name, owner, description);
+    return namespaces.register(name, owner, description, Caller.current().principal());
   }
 
   public List<PropertyNamespace> listNamespaces() {
     return namespaces.list();
   }
 
-  /** Commits one property change to the DVS as a change set. */
+  /**
+   * Commits one property change to the DVS as a change set. PERMISSION_DENIED when the caller
+   * may not write the namespace: only an admin, the principal that registered it or the
+   * operator named as its owner writes an application's namespace (Switchplane's own: any
+   * operator).
+   */
   public CommitResult write(String dvsRef, PropertyChange change, long expectedGeneration) {
+    Caller caller = Caller.current();
+    namespaces.find(change.getNamespace()).ifPresent(ns -> {
+      boolean allowed = caller.role() == Role.ROLE_ADMIN || PropertyRules.reserved(ns.getName())
+          || ns.getRegisteredBy().isEmpty() || ns.getRegisteredBy().equals(caller.principal())
+          || ns.getOwner().equals(caller.principal());
+      if (!allowed) {
+        throw SwitchplaneException.denied("namespace '%s' belongs to %s (registered by %s): only they or an admin"
+            + " write its properties", ns.getName(), ns.getOwner(), ns.getRegisteredBy());
+      }
+    });
     return config.commit(dvsRef, List.of(ChangeOp.newBuilder().setProperty(change).build()), expectedGeneration, "");
   }
 

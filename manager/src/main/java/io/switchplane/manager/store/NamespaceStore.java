@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
@@ -61,7 +62,7 @@ public final class NamespaceStore implements NamespaceLookup {
    * Registers a namespace an application asked for. INVALID_ARGUMENT for a bad name, owner or
    * description, PERMISSION_DENIED for the reserved prefix, ALREADY_EXISTS when registered.
    */
-  public PropertyNamespace register(String name, String owner, String description) {
+  public PropertyNamespace register(String name, String owner, String description, String registeredBy) {
     PropertyRules.validateNamespaceName(name);
     if (PropertyRules.reserved(name)) {
       throw SwitchplaneException.denied("namespace '%s' is under the prefix '%s', reserved for Switchplane's own "
@@ -79,7 +80,7 @@ public final class NamespaceStore implements NamespaceLookup {
           PropertyRules.MAX_DESCRIPTION_LENGTH);
     }
     PropertyNamespace ns = PropertyNamespace.newBuilder().setName(name).setOwner(owner).setDescription(description)
-        .setRegisteredUnixMs(clock.millis()).build();
+        .setRegisteredUnixMs(clock.millis()).setRegisteredBy(registeredBy).build();
     store(ns);
     LOG.info("registered property namespace {} (owner {})", name, owner);
     return ns;
@@ -100,6 +101,11 @@ public final class NamespaceStore implements NamespaceLookup {
     out.forEach(ns -> known.put(ns.getName(), ns));
     out.sort(Comparator.comparing(PropertyNamespace::getName));
     return out;
+  }
+
+  /** A registered namespace, if it is one. */
+  public Optional<PropertyNamespace> find(String name) {
+    return registered(name) ? Optional.ofNullable(known.get(name)) : Optional.empty();
   }
 
   @Override

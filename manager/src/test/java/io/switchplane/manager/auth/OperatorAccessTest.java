@@ -22,7 +22,12 @@ import io.switchplane.api.v1.ListChangesRequest;
 import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.EntityKind;
+import io.switchplane.api.v1.EntityRef;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PropertyServiceGrpc;
+import io.switchplane.api.v1.RegisterNamespaceRequest;
+import io.switchplane.api.v1.SetPropertyRequest;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RemoveUserRequest;
 import io.switchplane.api.v1.Role;
@@ -119,6 +124,34 @@ class OperatorAccessTest {
         .addDvsScope("nope").build()), Status.Code.NOT_FOUND, "DVS 'nope' not found");
     assertCode(() -> users(admin).addUser(AddUserRequest.newBuilder().setName("victor").setRole(Role.ROLE_VIEWER)
         .build()), Status.Code.ALREADY_EXISTS, "exists already");
+  }
+
+  @Test
+  void anApplicationsNamespaceIsWrittenOnlyByItsOwnerOrAnAdmin() {
+    api(null).createDvs(CreateDvsRequest.newBuilder().setName("sw").build());
+    String admin = token("alice", Role.ROLE_ADMIN, List.of(), null);
+    String app = token("qos-app", Role.ROLE_OPERATOR, List.of(), admin);
+    String other = token("olga", Role.ROLE_OPERATOR, List.of(), admin);
+    PropertyServiceGrpc.newBlockingStub(channel).withInterceptors(bearer(admin)).registerNamespace(
+        RegisterNamespaceRequest.newBuilder().setName("com.example.qos").setOwner("qos-app").build());
+
+    assertCode(() -> props(other).setProperty(set("com.example.qos")), Status.Code.PERMISSION_DENIED,
+        "namespace 'com.example.qos' belongs to qos-app (registered by alice)");
+    long g1 = props(app).setProperty(set("com.example.qos")).getGeneration();
+    long g2 = props(admin).setProperty(set("com.example.qos")).getGeneration();
+    long g3 = props(other).setProperty(set("io.switchplane.qos")).getGeneration();
+    assertThat(List.of(g1, g2, g3)).as("owner, admin, and anyone on Switchplane's own").isSorted();
+  }
+
+  private PropertyServiceGrpc.PropertyServiceBlockingStub props(String token) {
+    return PropertyServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .withInterceptors(bearer(token));
+  }
+
+  private static SetPropertyRequest set(String namespace) {
+    return SetPropertyRequest.newBuilder().setDvs("sw").setEntity(EntityRef.newBuilder()
+        .setKind(EntityKind.ENTITY_KIND_DVS)).setNamespace(namespace).setKey("rate-kbps")
+        .setValue(com.google.protobuf.ByteString.copyFromUtf8("1000")).build();
   }
 
   private String token(String name, Role role, List<String> scope, String as) {
