@@ -16,17 +16,18 @@ import org.apache.zookeeper.KeeperException;
 
 /**
  * Operators at /switchplane/users/&lt;name&gt;. Every call is authenticated against them, so
- * lookups by token hash are served from a local copy kept by a Curator {@link CuratorCache};
- * a miss, and the question whether any user exists, go to ZooKeeper, so that a copy still
- * loading never lets a caller in as the open manager's anonymous admin, and a user added a
- * moment ago is found. A removed user's token stops working when the cache hears of it
- * (milliseconds).
+ * lookups by token hash are served from a local copy kept by a Curator {@link CuratorCache}; a
+ * miss goes to ZooKeeper (a user added a moment ago on another manager is found), and so does
+ * the question whether any user exists until the copy has loaded, so that a copy still loading
+ * never lets a caller in as the open manager's anonymous admin. A removed user's token stops
+ * working here at once, on the other managers when their copy hears of it (milliseconds).
  */
 public final class UserStore implements AutoCloseable {
   private final CuratorFramework client;
   private final ZkReads reads;
   private final CuratorCache cache;
   private final Map<String, OperatorUser> byHash = new ConcurrentHashMap<>();
+  private volatile boolean loaded;
 
   public UserStore(CuratorFramework client) {
     this.client = client;
@@ -35,6 +36,7 @@ public final class UserStore implements AutoCloseable {
     cache.listenable().addListener(CuratorCacheListener.builder()
         .forCreatesAndChanges((old, node) -> remember(node))
         .forDeletes(this::forget)
+        .forInitialized(() -> loaded = true)
         .build());
   }
 
@@ -51,7 +53,7 @@ public final class UserStore implements AutoCloseable {
 
   /** Whether any operator exists (then every call needs a token). */
   public boolean anyUser() {
-    return !byHash.isEmpty() || !reads.children(StoreLayout.USERS).isEmpty();
+    return !byHash.isEmpty() || !loaded && !reads.children(StoreLayout.USERS).isEmpty();
   }
 
   /** The operator whose token has this hex SHA-256, if any. */
@@ -77,6 +79,7 @@ public final class UserStore implements AutoCloseable {
     new ZkTxn().create(StoreLayout.user(user.getName()), user.toByteArray())
         .commit(client, "adding operator " + user.getName(), r -> r.code() == KeeperException.Code.NODEEXISTS
             ? SwitchplaneException.alreadyExists("an operator named '%s' exists already", user.getName()) : null);
+    byHash.put(user.getTokenSha256(), user); // this manager is closed from now on, whatever the cache's timing
   }
 
   /** Removes an operator. NOT_FOUND when there is none of that name. */
