@@ -21,6 +21,8 @@ import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
+import io.switchplane.common.grpc.MalformedRequests;
+import io.switchplane.common.grpc.ServerErrorCounter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -135,13 +137,14 @@ public final class HostAgent implements AutoCloseable {
   private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health,
       PublishedValues published) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
-        .addService(new HostAgentGrpcService(pipeline, config.managementPort()))
-        .addService(new HostPropertyGrpcService(published))
-        .addService(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName()))
+        .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline, config.managementPort())))
+        .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
+        .addService(MalformedRequests.refused(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
+        .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))
         // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(MalformedRequests.refused(health.getHealthService()))
+        .addService(MalformedRequests.refused(ProtoReflectionServiceV1.newInstance()))
         // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.
         .permitKeepAliveTime(20, TimeUnit.SECONDS);
     if (netty != null) {

@@ -1,5 +1,6 @@
 package io.switchplane.manager;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -9,6 +10,8 @@ import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.grpc.MalformedRequests;
+import io.switchplane.common.grpc.ServerErrorCounter;
 import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
 import io.switchplane.manager.agents.AgentChannels;
@@ -21,6 +24,7 @@ import io.switchplane.manager.grpc.AccessInterceptor;
 import io.switchplane.manager.grpc.UserGrpcService;
 import io.switchplane.manager.auth.Users;
 import io.switchplane.manager.store.UserStore;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import io.switchplane.manager.model.DvsConfig;
@@ -200,21 +204,24 @@ public final class SwitchplaneManager implements AutoCloseable {
     UserStore userStore = new UserStore(client);
     userStore.start();
     opened.push(userStore);
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+    List<BindableService> services = List.of(
+        new ManagerGrpcService(service, pushEngine, this::info),
+        new AuditGrpcService(changeLog),
+        new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
+        new SnapshotGrpcService(catalog, restores, recovery),
+        new PropertyGrpcService(new PropertyService(service, namespaceStore), service, pushEngine.channels()),
+        new VcenterGrpcService(trackers, trackerReports),
+        new VcenterGrpcService.Show(trackerReports),
+        health.getHealthService(),
+        ProtoReflectionServiceV1.newInstance());
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
         // The last added runs first: who is calling, then what it may do.
         .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
         .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
-        .addService(new ManagerGrpcService(service, pushEngine, this::info))
-        .addService(new AuditGrpcService(changeLog))
-        .addService(new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())))
-        .addService(new SnapshotGrpcService(catalog, restores, recovery))
-        .addService(new PropertyGrpcService(new PropertyService(service, namespaceStore), service,
-            pushEngine.channels()))
-        .addService(new VcenterGrpcService(trackers, trackerReports))
-        .addService(new VcenterGrpcService.Show(trackerReports))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .build();
+        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"));
+    // Every service refuses a request that does not parse as INVALID_ARGUMENT, not gRPC's UNKNOWN.
+    services.forEach(s -> builder.addService(MalformedRequests.refused(s)));
+    server = builder.build();
     try {
       server.start();
     } catch (IOException e) {

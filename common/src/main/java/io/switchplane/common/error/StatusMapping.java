@@ -34,7 +34,7 @@ public final class StatusMapping {
   }
 
   /** description cut to {@link #MAX_DESCRIPTION} characters, saying how much was cut. */
-  static String bounded(String description) {
+  public static String bounded(String description) {
     if (description == null || description.length() <= MAX_DESCRIPTION) {
       return description;
     }

@@ -15,6 +15,16 @@ import java.util.Set;
 public final class HostStateValidator {
   private HostStateValidator() {}
 
+  /**
+   * INVALID_ARGUMENT when a uint64 generation of a request is 2^63 or more: read as a Java long it
+   * is negative, and would be compared and stored as one. 0 passes (it means "none" in places).
+   */
+  public static void validateGeneration(long generation, String field) {
+    if (generation < 0) {
+      throw invalid("%s %s is outside 0-%d", field, Long.toUnsignedString(generation), Long.MAX_VALUE);
+    }
+  }
+
   public static void validate(HostSwitchState state) {
     if (state.getHostId().isEmpty()) {
       throw invalid("host state without a host id");

@@ -26,6 +26,7 @@ import io.switchplane.api.v1.ListSwitchesResponse;
 import io.switchplane.api.v1.SwitchSummary;
 import io.switchplane.common.error.UnaryCalls;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.validation.HostStateValidator;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -67,19 +68,21 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
 
   @Override
   public void confirm(ConfirmRequest request, StreamObserver<ConfirmResponse> observer) {
-    answer(observer, () -> pipeline.confirm(requireDvs(request.getDvsId()), request.getGeneration(), request.getNonce()));
+    answer(observer, () -> pipeline.confirm(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
+        request.getNonce()));
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
     answer(observer, () -> RollbackResponse.newBuilder()
-        .setEvent(pipeline.rollback(requireDvs(request.getDvsId()), request.getGeneration(), request.getNonce()))
+        .setEvent(pipeline.rollback(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
+            request.getNonce()))
         .build());
   }
 
   @Override
   public void restoreGeneration(RestoreGenerationRequest request, StreamObserver<ApplyResponse> observer) {
-    answer(observer, () -> pipeline.restore(requireDvs(request.getDvsId()), request.getGeneration(),
+    answer(observer, () -> pipeline.restore(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
         request.getConfirmTimeoutMs()));
   }
 
@@ -94,6 +97,11 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
       throw SwitchplaneException.invalid("dvs_id missing");
     }
     return dvsId;
+  }
+
+  private static long requireGeneration(long generation) {
+    HostStateValidator.validateGeneration(generation, "generation");
+    return generation;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.switchplane.manager.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
+import org.apache.zookeeper.common.PathUtils;
 
 /**
  * Where everything lives in ZooKeeper. One place so that the store, the loader and the tests
@@ -62,10 +63,23 @@ public final class StoreLayout {
 
   /**
    * Whether s can be one znode name. References come from operators: anything else cannot
-   * name a stored entity and is looked up as "not found" rather than sent to ZooKeeper.
+   * name a stored entity and is looked up as "not found" rather than sent to ZooKeeper. What
+   * ZooKeeper refuses in a path is its own rule (control characters, surrogates, much of the
+   * private use area: a DVS reference with an emoji or a newline answered INTERNAL "Invalid path
+   * string"), so its own check decides.
    */
   public static boolean isSegment(String s) {
-    return !s.isEmpty() && !s.contains("/") && !s.equals(".") && !s.equals("..") && s.indexOf('\0') < 0;
+    return !s.isEmpty() && !s.contains("/") && isPath("/" + s); // isPath also refuses "." and ".."
+  }
+
+  /** Whether ZooKeeper takes path as a path (its own check, which names no reason we could use). */
+  public static boolean isPath(String path) {
+    try {
+      PathUtils.validatePath(path);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   public static String vcenter(String name) {

@@ -38,6 +38,9 @@ final class ZkReads {
 
   /** The znode's data and version, empty when it does not exist. */
   Optional<Versioned> read(String path) {
+    if (!StoreLayout.isPath(path)) {
+      return Optional.empty(); // a path ZooKeeper refuses holds nothing; its error would answer INTERNAL
+    }
     try {
       Stat stat = new Stat();
       byte[] data = client.getData().storingStatIn(stat).forPath(path);
