@@ -7,6 +7,7 @@ import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
+import io.switchplane.cli.ops.PkiCommand;
 import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Command;
     subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
         StatusCommand.class, EventsCommand.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
-        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, BenchCommand.class})
+        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, PkiCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 
