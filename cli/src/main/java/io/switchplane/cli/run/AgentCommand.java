@@ -83,8 +83,9 @@ public final class AgentCommand implements Callable<Integer> {
       Endpoint m = Endpoint.parse(metrics);
       System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
     }
-    System.out.println("agent " + name + " serving " + (agent.certificate().isPresent() ? "mutual TLS" : "plaintext")
-        + " on " + agent.listenAddress() + " (backend " + backend + ", data " + dataDir.toAbsolutePath() + ")");
+    System.out.println("agent " + name + " serving on " + agent.listenAddress() + " ("
+        + (agent.certificate().isPresent() ? "mutual TLS" : "plaintext") + ", backend " + backend + ", data "
+        + dataDir.toAbsolutePath() + ")");
     Daemons.runUntilStopped(metricsServer, agent);
     return 0;
   }
