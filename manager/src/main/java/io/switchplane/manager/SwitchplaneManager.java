@@ -169,8 +169,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     pkiStore.start();
     opened.push(pkiStore);
     ca = new ClusterCa(pkiStore, secrets, Clock.systemUTC());
-    identity = new ManagerIdentity(ca, () -> "manager-" + (id != null ? id : config.bindHost()), config.certLifetime(),
-        Clock.systemUTC());
+    identity = new ManagerIdentity(ca, () -> certificateName(id != null ? id : config.bindHost()),
+        config.certLifetime(), Clock.systemUTC());
     AgentTrust agentTrust = new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
     agentTrust.refresh();
     hostStore.addListener(agentTrust::refresh);
@@ -325,6 +325,12 @@ public final class SwitchplaneManager implements AutoCloseable {
   /** Host enrollment tokens and certificates. */
   public Enrollments enrollments() {
     return enrollments;
+  }
+
+  /** The name in this manager's certificate: its id, with characters a certificate name cannot hold replaced. */
+  static String certificateName(String managerId) {
+    String name = ("manager-" + managerId).replaceAll("[^A-Za-z0-9._:@\\[\\]-]", "-");
+    return name.length() > 128 ? name.substring(0, 128) : name;
   }
 
   /** The port the operator API listens on (the real one when configured with 0). */
