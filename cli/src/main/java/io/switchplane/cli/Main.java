@@ -9,6 +9,7 @@ import io.switchplane.cli.ops.LogCommand;
 import io.switchplane.cli.ops.UserCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
+import io.switchplane.cli.ops.PkiCommand;
 import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Command;
         DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
         StatusCommand.class, EventsCommand.class, LogCommand.class, UserCommand.class, UserCommand.Login.class,
         UserCommand.WhoAmI.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
-        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, BenchCommand.class})
+        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, PkiCommand.class, BenchCommand.class})
 public final class Main {
   private Main() {}
 

@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param managementPort the key of the port carrying this agent's management address: an
  *     unconfirmed change to it is kept with management moved to a host-local clone, instead of
  *     reverted (null: always revert)
+ * @param insecurePlaintext serve plaintext when the agent has not enrolled (no certificate in
+ *     DATA/tls); allowed on a loopback bind address only. An enrolled agent serves mutual TLS
+ *     whatever this says.
  */
 public record AgentConfig(String bindHost, int port, Path dataDir, String backend, String hostId, String hostName,
-    String ovsdb, String managementPort) {
+    String ovsdb, String managementPort, boolean insecurePlaintext) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7401;
   public static final String DEFAULT_BACKEND = "memory";
@@ -34,18 +37,24 @@ public record AgentConfig(String bindHost, int port, Path dataDir, String backen
     hostName = hostName == null ? "" : hostName;
   }
 
-  /** Loopback on port, memory backend, data in dataDir. */
+  /** Loopback on port, memory backend, data in dataDir; mutual TLS, so it must have enrolled. */
   public static AgentConfig of(int port, Path dataDir) {
-    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null, null);
+    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null, null, false);
   }
 
   public AgentConfig withHost(String id, String name) {
-    return new AgentConfig(bindHost, port, dataDir, backend, id, name, ovsdb, managementPort);
+    return new AgentConfig(bindHost, port, dataDir, backend, id, name, ovsdb, managementPort, insecurePlaintext);
   }
 
   /** The same agent on another backend (ovsdb: for the ovs backend). */
   public AgentConfig withBackend(String newBackend, String newOvsdb) {
-    return new AgentConfig(bindHost, port, dataDir, newBackend, hostId, hostName, newOvsdb, managementPort);
+    return new AgentConfig(bindHost, port, dataDir, newBackend, hostId, hostName, newOvsdb, managementPort,
+        insecurePlaintext);
+  }
+
+  /** The same agent, serving plaintext until it enrolls (loopback bind addresses only). */
+  public AgentConfig withInsecurePlaintext() {
+    return new AgentConfig(bindHost, port, dataDir, backend, hostId, hostName, ovsdb, managementPort, true);
   }
 
   /** How log lines name this agent. */

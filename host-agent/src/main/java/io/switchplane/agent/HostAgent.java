@@ -20,6 +20,7 @@ import io.switchplane.agent.store.PublishedStore;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.store.RocksStateStore;
+import io.switchplane.agent.tls.AgentTls;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.common.grpc.MalformedRequests;
 import io.switchplane.common.grpc.ServerErrorCounter;
@@ -56,7 +57,8 @@ public final class HostAgent implements AutoCloseable {
 
   /** What start() built; one value, so that close() sees all of it or nothing. */
   private record Running(Server server, int port, ApplyPipeline pipeline, HealthStatusManager health,
-      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers, PublishedValues published) {}
+      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers, PublishedValues published,
+      AgentTls tls) {}
 
   private final AgentConfig config;
   private final RocksDatabase sharedDb;
@@ -94,7 +96,9 @@ public final class HostAgent implements AutoCloseable {
     SwitchBackend backend = null;
     Server server = null;
     ScheduledExecutorService ownedTimers = netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
+    AgentTls tls = null;
     try {
+      tls = AgentTls.open(config);
       backend = Backends.create(config.backend(), config.dataDir(), config.ovsdb());
       RocksDatabase db = sharedDb != null ? sharedDb : ownedDb;
       RocksStateStore store = new RocksStateStore(db, storePrefix);
@@ -109,17 +113,21 @@ public final class HostAgent implements AutoCloseable {
           java.util.Optional.ofNullable(config.ovsdb()), published.publisherFor(ns)));
       HealthStatusManager health = new HealthStatusManager();
       SnapshotCopyStore copies = new SnapshotCopyStore(db, storePrefix);
-      server = buildServer(pipeline, copies, health, published).start();
+      server = buildServer(pipeline, copies, health, published, tls).start();
+      tls.startRenewing();
       health.setStatus("", ServingStatus.SERVING);
       health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers, published));
-      LOG.info("host agent {} serving on {} with the {} backend, {} switches restored",
-          config.label(), listenAddress(), backend.name(), pipeline.switches().size());
+      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers, published, tls));
+      LOG.info("host agent {} serving {} on {} with the {} backend, {} switches restored",
+          config.label(), tls.describe(), listenAddress(), backend.name(), pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
       // Release what this attempt opened; the agent stays unusable (STARTED without Running).
       if (server != null) {
         server.shutdownNow();
+      }
+      if (tls != null) {
+        tls.close();
       }
       if (ownedTimers != null) {
         ownedTimers.shutdownNow();
@@ -135,8 +143,9 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health,
-      PublishedValues published) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+      PublishedValues published, AgentTls tls) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()),
+            tls.serverCredentials())
         .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline, config.managementPort())))
         .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
         .addService(MalformedRequests.refused(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
@@ -154,6 +163,11 @@ public final class HostAgent implements AutoCloseable {
           .executor(netty.executor());
     }
     return builder.build();
+  }
+
+  /** The certificate the agent presents now; empty when it serves plaintext. */
+  public java.util.Optional<java.security.cert.X509Certificate> certificate() {
+    return started().tls().certificate();
   }
 
   /** What this agent's property modules published. */
@@ -221,6 +235,7 @@ public final class HostAgent implements AutoCloseable {
       r.server().shutdownNow();
       Thread.currentThread().interrupt();
     }
+    r.tls().close();
     r.pipeline().close();
     if (r.ownedTimers() != null) {
       r.ownedTimers().shutdownNow();

@@ -19,11 +19,16 @@ import java.util.Objects;
  * @param sessionTimeout the ZooKeeper session timeout: how long a dead leader keeps its
  *     leadership before another manager takes over. Keep it well below the confirm timeouts
  *     (default 30 s), so that a new leader can still confirm what the dead one had applied.
+ * @param agentPort the agent port (TLS: enrollment and certificate renewal of agents), on
+ *     bindHost; 0 picks a free one ({@link SwitchplaneManager#agentPort()} tells which)
+ * @param certLifetime how long the certificates the manager issues to agents and itself live
  */
 public record ManagerConfig(
     String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
-    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots) {
+    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots, int agentPort, Duration certLifetime) {
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_AGENT_PORT = 7402;
+  public static final Duration DEFAULT_CERT_LIFETIME = Duration.ofDays(30);
 
   public ManagerConfig {
     Objects.requireNonNull(bindHost, "bindHost");
@@ -37,6 +42,13 @@ public record ManagerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535, was " + port);
     }
+    if (agentPort < 0 || agentPort > 65535) {
+      throw new IllegalArgumentException("agentPort must be 0-65535, was " + agentPort);
+    }
+    Objects.requireNonNull(certLifetime, "certLifetime");
+    if (certLifetime.toSeconds() < 10) {
+      throw new IllegalArgumentException("certLifetime must be at least 10 s, was " + certLifetime);
+    }
     if (zookeeperPort < 0 || zookeeperPort > 65535) {
       throw new IllegalArgumentException("zookeeperPort must be 0-65535, was " + zookeeperPort);
     }
@@ -45,48 +57,58 @@ public record ManagerConfig(
   /** A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings. */
   public static ManagerConfig local(Path dataDir) {
     return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null, DEFAULT_SESSION_TIMEOUT,
-        SnapshotPolicy.DEFAULT);
+        SnapshotPolicy.DEFAULT, 0, DEFAULT_CERT_LIFETIME);
   }
 
   public ManagerConfig withPort(int newPort) {
     return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
     return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
   public ManagerConfig withZookeeper(String connectString) {
     return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout,
-        snapshots);
+        snapshots, agentPort, certLifetime);
   }
 
   public ManagerConfig withSnapshots(SnapshotPolicy newSnapshots) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        newSnapshots);
+        newSnapshots, agentPort, certLifetime);
+  }
+
+  public ManagerConfig withAgentPort(int newAgentPort) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots, newAgentPort, certLifetime);
+  }
+
+  public ManagerConfig withCertLifetime(Duration newCertLifetime) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots, agentPort, newCertLifetime);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

@@ -48,7 +48,20 @@ import io.switchplane.manager.zk.EmbeddedZooKeeper;
 import io.switchplane.manager.grpc.VcenterGrpcService;
 import io.switchplane.manager.store.VcenterStore;
 import io.switchplane.manager.vcenter.InventorySource;
-import io.switchplane.manager.vmtracker.SecretBox;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.switchplane.common.tls.PeerIdentity;
+import io.switchplane.common.tls.PeerTrust;
+import io.switchplane.common.tls.TlsPeer;
+import io.switchplane.manager.grpc.EnrollmentGrpcService;
+import io.switchplane.manager.grpc.PkiGrpcService;
+import io.switchplane.manager.pki.AgentTrust;
+import io.switchplane.manager.pki.ClusterCa;
+import io.switchplane.manager.pki.Enrollments;
+import io.switchplane.manager.pki.ManagerIdentity;
+import io.switchplane.manager.secrets.SecretBox;
+import io.switchplane.manager.store.PkiStore;
 import io.switchplane.manager.vmtracker.TrackerReports;
 import io.switchplane.manager.vmtracker.VcenterSources;
 import io.switchplane.manager.vmtracker.VmTrackers;
@@ -94,6 +107,11 @@ public final class SwitchplaneManager implements AutoCloseable {
   private volatile ConfigService service;
   private volatile Leadership leadership;
   private volatile HealthStatusManager health;
+  private volatile Server agentServer;
+  private volatile ClusterCa ca;
+  private volatile ManagerIdentity identity;
+  private volatile Enrollments enrollments;
+  private volatile AgentTrust agentSecurity;
 
   /** A manager for config; does no I/O until {@link #start()}. */
   public SwitchplaneManager(ManagerConfig config) {
@@ -158,12 +176,30 @@ public final class SwitchplaneManager implements AutoCloseable {
     hostStore.start();
     opened.push(hostStore);
 
-    pushEngine = new PushEngine(hostStore, config.push());
+    // The cluster PKI: the CA (made by 'pki init'), this manager's certificate, how agents are dialed.
+    SecretBox secrets = new SecretBox(secretKeyFile());
+    PkiStore pkiStore = new PkiStore(client);
+    pkiStore.ensureLayout();
+    pkiStore.start();
+    opened.push(pkiStore);
+    ca = new ClusterCa(pkiStore, secrets, Clock.systemUTC());
+    identity = new ManagerIdentity(ca, () -> certificateName(id != null ? id : config.bindHost()),
+        config.certLifetime(), Clock.systemUTC());
+    AgentTrust agentTrust = new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
+    agentTrust.refresh();
+    hostStore.addListener(agentTrust::refresh);
+    pkiStore.addListener(agentTrust::refresh);
+    agentSecurity = agentTrust;
+    AgentChannels pushChannels = new AgentChannels(agentTrust);
+    opened.push(pushChannels);
+    enrollments = new Enrollments(ca, pkiStore, hostStore, config.certLifetime(), Clock.systemUTC());
+
+    pushEngine = new PushEngine(hostStore, config.push(), pushChannels);
     pushEngine.start();
     opened.push(pushEngine);
 
     SnapshotStore snapshotStore = new SnapshotStore(client);
-    AgentChannels snapshotChannels = new AgentChannels();
+    AgentChannels snapshotChannels = new AgentChannels(agentTrust);
     opened.push(snapshotChannels);
     SnapshotCopier copyToAgents = new SnapshotCopier(snapshotChannels, config.snapshots()).start();
     opened.push(copyToAgents);
@@ -190,7 +226,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     Recovery recovery = new Recovery(service, restores, snapshotStore, agentCopies);
     VcenterStore vcenterStore = new VcenterStore(client);
     vcenterStore.ensureLayout();
-    VmTrackers trackers = new VmTrackers(vcenterStore, new SecretBox(secretKeyFile()), service, sources,
+    VmTrackers trackers = new VmTrackers(vcenterStore, secrets, service, sources,
         Clock.systemUTC());
     opened.push(trackers);
     commits.add(trackers.commitListener());
@@ -212,6 +248,7 @@ public final class SwitchplaneManager implements AutoCloseable {
         new PropertyGrpcService(new PropertyService(service, namespaceStore), service, pushEngine.channels()),
         new VcenterGrpcService(trackers, trackerReports),
         new VcenterGrpcService.Show(trackerReports),
+        new PkiGrpcService(ca, enrollments, identity),
         health.getHealthService(),
         ProtoReflectionServiceV1.newInstance());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
@@ -230,6 +267,9 @@ public final class SwitchplaneManager implements AutoCloseable {
     }
     opened.push(this::stopServer);
     id = config.managerId() != null ? config.managerId() : endpoint();
+    identity.start();
+    opened.push(identity);
+    startAgentServer();
 
     leadership = new Leadership(client, id, new Leadership.Listener() {
       @Override
@@ -255,6 +295,71 @@ public final class SwitchplaneManager implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);
+  }
+
+  /**
+   * The agent port: TLS with this manager's certificate; agents enroll (no client certificate)
+   * and renew (with theirs) here. Before the CA exists handshakes fail, as there is no certificate.
+   */
+  private void startAgentServer() {
+    ServerCredentials tls = TlsServerCredentials.newBuilder()
+        .keyManager(identity.keyManager())
+        .trustManager(new PeerTrust(ca::cachedCertificate, PeerTrust.role(PeerIdentity.Role.HOST), Clock.systemUTC()))
+        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+        .build();
+    agentServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.agentPort()), tls)
+        .addService(ServerInterceptors.intercept(MalformedRequests.refused(new EnrollmentGrpcService(ca, enrollments)),
+            TlsPeer.interceptor()))
+        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager_agent_port"))
+        .build();
+    try {
+      agentServer.start();
+    } catch (IOException e) {
+      throw new SwitchplaneException(ErrorCode.UNAVAILABLE,
+          "cannot listen on " + config.bindHost() + ":" + config.agentPort() + ": " + e.getMessage(), e);
+    }
+    Server started = agentServer;
+    opened.push(() -> stop(started));
+  }
+
+  /** The agent port (enrollment, renewal), the real one when configured with 0. */
+  public int agentPort() {
+    Server s = agentServer;
+    if (s == null) {
+      throw new IllegalStateException("manager not started");
+    }
+    return ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
+  }
+
+  /** host:port of the agent port. */
+  public String agentEndpoint() {
+    return config.bindHost() + ":" + agentPort();
+  }
+
+  /** How this manager dials agents (mutual TLS checking each host's certificate, or loopback plaintext). */
+  public io.switchplane.manager.agents.AgentSecurity agentSecurity() {
+    return agentSecurity;
+  }
+
+  /** The cluster CA. */
+  public ClusterCa clusterCa() {
+    return ca;
+  }
+
+  /** Issues this manager's certificate now if it has none (after the CA was made in-process). */
+  public void refreshIdentity() {
+    identity.refresh();
+  }
+
+  /** Host enrollment tokens and certificates. */
+  public Enrollments enrollments() {
+    return enrollments;
+  }
+
+  /** The name in this manager's certificate: its id, with characters a certificate name cannot hold replaced. */
+  static String certificateName(String managerId) {
+    String name = ("manager-" + managerId).replaceAll("[^A-Za-z0-9._:@\\[\\]-]", "-");
+    return name.length() > 128 ? name.substring(0, 128) : name;
   }
 
   /** The port the operator API listens on (the real one when configured with 0). */
@@ -346,7 +451,10 @@ public final class SwitchplaneManager implements AutoCloseable {
   }
 
   private void stopServer() throws InterruptedException {
-    Server s = server;
+    stop(server);
+  }
+
+  private static void stop(Server s) throws InterruptedException {
     s.shutdown();
     if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
       s.shutdownNow();

@@ -75,7 +75,7 @@ final class Cluster implements AutoCloseable {
   }
 
   private HostAgent startAgent(int i, int port) {
-    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + (i + 1))).withHost("", host(i)));
+    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + (i + 1))).withHost("", host(i)).withInsecurePlaintext());
     try {
       agent.start();
     } catch (IOException e) {

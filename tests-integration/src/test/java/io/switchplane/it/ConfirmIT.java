@@ -74,7 +74,7 @@ class ConfirmIT {
 
   @BeforeEach
   void setUp() throws IOException {
-    agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent")).withHost("", "esx1"));
+    agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent")).withHost("", "esx1").withInsecurePlaintext());
     agent.start();
     proxy = CuttableProxy.start(agent.port());
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start();

@@ -149,7 +149,8 @@ class CrashIT {
 
   private static ChildProcess start(Path data, String faultPoint) throws IOException {
     return ChildProcess.start(data, faultPoint.isEmpty() ? List.of() : List.of(AgentFaults.PROPERTY + "=" + faultPoint),
-        "agent", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--backend", "file", "--name", HOST);
+        "agent", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--backend", "file", "--name", HOST,
+        "--insecure-plaintext");
   }
 
   private interface Call<T> {

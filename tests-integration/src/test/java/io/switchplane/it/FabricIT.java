@@ -21,6 +21,8 @@ import io.switchplane.api.v1.GetManagerInfoRequest;
 import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceBlockingStub;
 import io.switchplane.api.v1.HostMember;
@@ -53,6 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +94,7 @@ class FabricIT {
   private OvsInstance fabric;
   private boolean mgrNsMade;
   private ChildProcess manager;
+  private TestingServer zk;
   private ManagerServiceBlockingStub api;
   private String dvsId;
 
@@ -113,16 +117,23 @@ class FabricIT {
   }
 
   @BeforeEach
-  void setUp() throws IOException {
+  void setUp() throws Exception {
     fabric = OvsInstance.start(dir.resolve("fabric"), "sp-f" + id);
     fabric.vsctl("add-br", "fab", "--", "set", "bridge", "fab", "datapath_type=netdev");
     run("ip", "netns", "add", mgrNs);
     mgrNsMade = true;
     NetNs.internalPortInto(fabric, "fab", "mgrlink", 100, mgrNs, "10.210.0.1");
     outOfBand("spom" + id, mgrNs, "10.212.0.1", "10.212.0.2");
+    zk = new TestingServer(true); // in this namespace, so the test reads the CA as a second manager would
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
-        "--data-dir", dir.resolve("manager").toString());
-    api = ManagerServiceGrpc.newBlockingStub(channel("10.212.0.2:7400"));
+        "--data-dir", dir.resolve("manager").toString(), "--zookeeper", "10.212.0.1:" + zk.getPort());
+    ManagedChannel operator = channel("10.212.0.2:7400");
+    api = ManagerServiceGrpc.newBlockingStub(operator);
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
+    TestPki.initCa(operator);
+    ChannelCredentials oobCreds = TestPki.managerCredentials(zk.getConnectString(),
+        dir.resolve("manager").resolve("vcenter-secret.key"), "it-out-of-band");
 
     for (int n = 1; n <= HOSTS; n++) {
       Host h = new Host(n);
@@ -130,9 +141,12 @@ class FabricIT {
       String ns = "sp-h" + n + "x" + id;
       h.ovs = OvsInstance.start(dir.resolve(h.name + "-ovs"), ns);
       outOfBand("spo" + n + "x" + id, ns, "10.211." + n + ".1", "10.211." + n + ".11");
+      // Registered and enrolled before its agent starts: the agent then serves mutual TLS only.
+      api.registerHost(RegisterHostRequest.newBuilder().setName(h.name).setEndpoint(h.mgmtIp + ":7401").build());
+      TestPki.enroll(operator, h.name, "10.212.0.2:7402", dir.resolve(h.name));
       h.agent = ChildProcess.startIn(ns, dir.resolve(h.name), List.of(), "agent", "--listen", "0.0.0.0:7401",
           "--data-dir", dir.resolve(h.name).toString(), "--backend", "ovs", "--ovsdb", h.ovs.db(), "--name", h.name);
-      h.oob = HostAgentServiceGrpc.newBlockingStub(channel("10.211." + n + ".11:7401"));
+      h.oob = HostAgentServiceGrpc.newBlockingStub(channel("10.211." + n + ".11:7401", oobCreds));
     }
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
         .until(() -> api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
@@ -148,13 +162,17 @@ class FabricIT {
   }
 
   private ManagedChannel channel(String target) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    return channel(target, InsecureChannelCredentials.create());
+  }
+
+  private ManagedChannel channel(String target, ChannelCredentials creds) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(target, creds).build();
     channels.add(ch);
     return ch;
   }
 
   @AfterEach
-  void tearDown() throws InterruptedException {
+  void tearDown() throws Exception {
     channels.forEach(ManagedChannel::shutdownNow);
     for (Host h : hosts) {
       if (h.agent != null) {
@@ -163,6 +181,9 @@ class FabricIT {
     }
     if (manager != null) {
       manager.kill();
+    }
+    if (zk != null) {
+      zk.close();
     }
     NetNs.deleteLinks(oobLinks);
     for (Host h : hosts) {
@@ -246,7 +267,6 @@ class FabricIT {
     api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
         .setName("web").setPolicy(vlan(300, false))).build());
     for (Host h : hosts) {
-      api.registerHost(RegisterHostRequest.newBuilder().setName(h.name).setEndpoint(h.mgmtIp + ":7401").build());
       api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder()
           .setHostId(h.name)).build());
       api.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey(h.mgmtPort())

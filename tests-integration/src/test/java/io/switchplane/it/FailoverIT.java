@@ -65,7 +65,7 @@ class FailoverIT {
   void setUp() throws Exception {
     zk = new TestingServer(true);
     for (int i = 0; i < HOSTS; i++) {
-      HostAgent agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent-" + i)).withHost("", "esx" + i));
+      HostAgent agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent-" + i)).withHost("", "esx" + i).withInsecurePlaintext());
       agent.start();
       agents.add(agent);
     }

@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,7 @@ class NamespaceRevertIT {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private ManagerServiceBlockingStub api;
   private HostAgentServiceBlockingStub oob;
+  private TestingServer zk;
   private String dvsId;
 
   @BeforeEach
@@ -90,12 +92,22 @@ class NamespaceRevertIT {
     NetNs.outOfBand("spoh" + id, hostNs, "10.201.0.1", "10.201.0.11");
     NetNs.outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
 
+    zk = new TestingServer(true); // in this namespace, so the test reads the CA as a second manager would
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
-        "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000");
-    api = ManagerServiceGrpc.newBlockingStub(channel("10.202.0.2:7400"));
-    oob = HostAgentServiceGrpc.newBlockingStub(channel("10.201.0.11:7401"));
+        "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000",
+        "--zookeeper", "10.202.0.1:" + zk.getPort());
+    ManagedChannel operator = channel("10.202.0.2:7400");
+    api = ManagerServiceGrpc.newBlockingStub(operator);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
         api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance()).getLeader());
+    // The host is registered and its agent's data dir enrolled before the agent starts: mutual TLS only.
+    TestPki.initCa(operator);
+    api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
+    TestPki.enroll(operator, "h1", "10.202.0.2:7402", dir.resolve("agent"));
+    ManagedChannel oobChannel = NettyChannelBuilder.forTarget("10.201.0.11:7401", TestPki.managerCredentials(
+        zk.getConnectString(), dir.resolve("manager").resolve("vcenter-secret.key"), "it-out-of-band")).build();
+    channels.add(oobChannel);
+    oob = HostAgentServiceGrpc.newBlockingStub(oobChannel);
   }
 
   /** Starts the host's agent on the ovs backend, in the host's namespace. */
@@ -123,6 +135,9 @@ class NamespaceRevertIT {
     }
     if (manager != null) {
       manager.kill();
+    }
+    if (zk != null) {
+      zk.close();
     }
     NetNs.deleteLinks(List.of("spoh" + id, "spom" + id));
     if (ovs != null) {
@@ -178,7 +193,6 @@ class NamespaceRevertIT {
 
   /** The DVS, its host, and the first state, put in out of band; then the management path is up and in sync. */
   private void bootstrap() {
-    api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
     dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
     api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder().setHostId("h1"))
         .build());

@@ -59,7 +59,7 @@ class OvsBackendIT {
   @BeforeEach
   void setUp() throws Exception {
     ovs = OvsInstance.start(dir.resolve("ovs"), "sp-ovs-" + ProcessHandle.current().pid());
-    agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent")).withHost("", HOST).withBackend("ovs", ovs.db()));
+    agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent")).withHost("", HOST).withBackend("ovs", ovs.db()).withInsecurePlaintext());
     agent.start();
   }
 

@@ -150,7 +150,7 @@ class PropertiesIT {
     stack.close();
     stack = null;
     HostAgent agent = new HostAgent(new AgentConfig(AgentConfig.DEFAULT_BIND_HOST, 0, dir.resolve("agent-1"),
-        AgentConfig.DEFAULT_BACKEND, "", LocalStack.hostName(0), null, null));
+        AgentConfig.DEFAULT_BACKEND, "", LocalStack.hostName(0), null, null, false)); // enrolled by the stack: TLS
     agent.start();
     try {
       AppliedSwitch applied = agent.pipeline().applied(dvsId).orElseThrow();

@@ -160,7 +160,7 @@ class RecoveryIT {
   }
 
   private HostAgent startAgent(int i, int port) {
-    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + i)).withHost("", "h" + i));
+    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + i)).withHost("", "h" + i).withInsecurePlaintext());
     try {
       agent.start();
     } catch (IOException e) {

@@ -153,7 +153,7 @@ class SnapshotRestoreIT {
   }
 
   private HostAgentServiceGrpc.HostAgentServiceBlockingStub agent(int i) {
-    return HostAgentServiceGrpc.newBlockingStub(channel(stack.agentEndpoint(i))).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return HostAgentServiceGrpc.newBlockingStub(stack.agentChannel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private ManagedChannel channel(String endpoint) {

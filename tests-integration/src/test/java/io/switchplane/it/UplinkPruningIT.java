@@ -79,7 +79,9 @@ class UplinkPruningIT {
     tor.vsctl("add-port", "tor", "tor1");
     NetNs.internalPortInto(tor, "tor", "peer0", 100, peerNs, PEER_IP);
     run("ip", "netns", "exec", peerNs, "ip", "link", "set", "lo", "up");
-    listener = ChildProcess.startIn(peerNs, dir.resolve("listener"), List.of(), "agent", "--listen", "0.0.0.0:7401",
+    // Something answering TCP on the peer: a manager's operator API (an agent without a certificate
+    // serves plaintext on loopback only).
+    listener = ChildProcess.startIn(peerNs, dir.resolve("listener"), List.of(), "manager", "--listen", "0.0.0.0:7401",
         "--data-dir", dir.resolve("listener").toString());
 
     vcsim = VcSim.start(dir.resolve("vcsim"), new VcSim.Size(1, 1, 2, 0, 1));
@@ -88,7 +90,7 @@ class UplinkPruningIT {
 
     stack = LocalStack.start(dir.resolve("stack"), 0, 0, 0);
     agent = new HostAgent(new AgentConfig(AgentConfig.DEFAULT_BIND_HOST, 0, dir.resolve("agent"), OvsBackend.NAME, "",
-        "host-1", host.db(), null));
+        "host-1", host.db(), null, false).withInsecurePlaintext());
     agent.start();
     stack.stub().registerHost(RegisterHostRequest.newBuilder().setName("host-1").setEndpoint(agent.endpoint()).build());
   }

@@ -340,7 +340,7 @@ class VmTrackerIT {
     String dvsId = stack.dvsId("dvs1");
     Map<String, VlanSet> out = new TreeMap<>();
     for (int i = 0; i < stack.agentCount(); i++) {
-      ManagedChannel ch = NettyChannelBuilder.forTarget(stack.agentEndpoint(i)).usePlaintext().build();
+      ManagedChannel ch = stack.agentChannel(i); // the manager's: mutual TLS
       String host = LocalStack.hostName(i);
       VlanSet carried = null;
       for (EffectivePort p : HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -355,7 +355,6 @@ class VmTrackerIT {
       if (carried != null) {
         out.put(host, carried);
       }
-      ch.shutdownNow();
     }
     return out;
   }

@@ -44,7 +44,7 @@ final class BenchFleet implements AutoCloseable {
         SharedNetty.create(2, CALL_THREADS));
     try {
       for (int i = 0; i < count; i++) {
-        AgentConfig config = AgentConfig.of(0, null).withHost("", name(i));
+        AgentConfig config = AgentConfig.of(0, null).withHost("", name(i)).withInsecurePlaintext(); // loopback, in this JVM
         if (ovs) {
           OvsSandbox sandbox = OvsSandbox.start(dir.resolve("ovs-" + i),
               "spb" + ProcessHandle.current().pid() % 10_000 + "-" + i);

@@ -59,7 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
     try (LocalStack stack = LocalStack.start(dir, 0, HOSTS, 0)) {
       out.println("manager  " + stack.managerEndpoint() + "   (ZooKeeper " + stack.zookeeper() + ")");
       for (int i = 0; i < HOSTS; i++) {
-        out.println("agent    " + stack.agentEndpoint(i) + "   registered as host " + LocalStack.hostName(i));
+        out.println("agent    " + stack.agentEndpoint(i) + "   registered as host " + LocalStack.hostName(i)
+            + ", enrolled, serving mutual TLS");
       }
       ManagedChannel channel = NettyChannelBuilder.forTarget(stack.managerEndpoint()).usePlaintext().build();
       try {
@@ -173,14 +174,10 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("what the agents' switches really have (read from each agent's backend):");
     Table t = new Table("HOST", "PORT", "PORTGROUP", "EFFECTIVE");
     for (int i = 0; i < HOSTS; i++) {
-      ManagedChannel ch = NettyChannelBuilder.forTarget(stack.agentEndpoint(i)).usePlaintext().build();
-      try {
-        for (EffectivePort p : HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .getState(GetStateRequest.newBuilder().setDvsId(stack.dvsId("demo-dvs")).build()).getBackendPortsList()) {
-          t.row(LocalStack.hostName(i), p.getKey(), p.getPortGroupName(), "vlan=" + VlanText.format(p.getPolicy().getVlan()));
-        }
-      } finally {
-        ch.shutdownNow();
+      ManagedChannel ch = stack.agentChannel(i); // as the manager dials it: mutual TLS
+      for (EffectivePort p : HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getState(GetStateRequest.newBuilder().setDvsId(stack.dvsId("demo-dvs")).build()).getBackendPortsList()) {
+        t.row(LocalStack.hostName(i), p.getKey(), p.getPortGroupName(), "vlan=" + VlanText.format(p.getPolicy().getVlan()));
       }
     }
     t.print(out);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 /** `switchplane host ...`: the hosts the manager knows and where their agents listen. */
 @Command(name = "host", description = "Register, list and remove hosts.", mixinStandardHelpOptions = true,
     subcommands = {HostCommand.Add.class, HostCommand.ListCmd.class, HostCommand.Remove.class,
-        HostCommand.History.class, HostCommand.Rollback.class, HostCommand.Rectify.class})
+        HostCommand.History.class, HostCommand.Rollback.class, HostCommand.Rectify.class, HostCommand.EnrollToken.class})
 public final class HostCommand {
 
   @Command(name = "add", description = "Register a host and its agent endpoint.", mixinStandardHelpOptions = true)
@@ -40,6 +40,30 @@ public final class HostCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       Host h = manager.registerHost(RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build()).getHost();
       System.out.println(json() ? Json.print(h) : "registered host " + h.getName() + " (" + h.getId() + ") at " + h.getEndpoint());
+      return 0;
+    }
+  }
+
+  @Command(name = "enroll-token", mixinStandardHelpOptions = true, description = {"Print a one-time token with which "
+      + "the host's agent enrolls: 'switchplane agent --enroll TOKEN --manager MANAGER:7402 ...' on that host makes "
+      + "its key there, and gets a certificate naming the host. The token works once, until it expires."})
+  static final class EnrollToken extends ManagerCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name or id.")
+    String host;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", description = "How long the token works (default 15m; 1m-24h).")
+    String ttl = "15m";
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      var r = pki().createEnrollToken(io.switchplane.api.v1.CreateEnrollTokenRequest.newBuilder().setHost(host)
+          .setTtlSeconds(Durations.parseMillis(ttl, "--ttl") / 1000).build());
+      if (printedAsJson(r)) {
+        return 0;
+      }
+      System.out.println(r.getToken());
+      System.err.println("one-time token for host " + host + " (" + r.getHostId() + "), valid until "
+          + java.time.Instant.ofEpochMilli(r.getExpiresUnixMs()));
       return 0;
     }
   }

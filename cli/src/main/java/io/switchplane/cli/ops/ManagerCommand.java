@@ -100,6 +100,11 @@ public abstract class ManagerCommand implements Callable<Integer> {
     return io.switchplane.api.v1.AuditServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The manager's PKI API on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.PkiServiceGrpc.PkiServiceBlockingStub pki() {
+    return io.switchplane.api.v1.PkiServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
   /** The manager's VM tracker API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.VmTrackerServiceGrpc.VmTrackerServiceBlockingStub vmTracker() {
     return io.switchplane.api.v1.VmTrackerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);

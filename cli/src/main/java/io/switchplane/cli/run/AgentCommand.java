@@ -2,7 +2,12 @@ package io.switchplane.cli.run;
 
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
+import io.switchplane.agent.tls.AgentTlsFiles;
+import io.switchplane.agent.tls.EnrollmentClient;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.metrics.MetricsHttpServer;
+import io.switchplane.common.tls.Certificates;
+import io.switchplane.common.tls.TlsIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -39,17 +44,47 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--name", description = "Host name, for logs.")
   String name = "";
 
+  @Option(names = "--enroll", paramLabel = "TOKEN", description = "Enroll with this one-time token (from "
+      + "'switchplane host enroll-token HOST') before serving: the key is made here, the certificate kept 0600 in "
+      + "DIR/tls. Needs --manager. Skipped when the data dir holds a certificate already.")
+  String enroll;
+
+  @Option(names = "--manager", paramLabel = "HOST:PORT", description = "The manager's agent port (default port "
+      + "7402) to enroll with; renewals go there too.")
+  String manager;
+
+  @Option(names = "--insecure-plaintext", description = "Serve plaintext while not enrolled. Refused unless "
+      + "--listen is a loopback address. An enrolled agent serves mutual TLS only.")
+  boolean insecurePlaintext;
+
   @Override
   public Integer call() throws IOException {
     Endpoint at = Endpoint.parse(listen);
-    HostAgent agent = new HostAgent(new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb, managementPort));
+    AgentTlsFiles tls = new AgentTlsFiles(dataDir);
+    if (enroll != null) {
+      if (manager == null) {
+        throw SwitchplaneException.invalid("--enroll needs --manager HOST:PORT (the manager's agent port)");
+      }
+      if (tls.present()) {
+        System.out.println("already enrolled (certificate in " + tls.dir() + "); the token was not used");
+      } else {
+        TlsIdentity identity = EnrollmentClient.enroll(manager, enroll);
+        tls.save(identity, manager);
+        System.out.println("enrolled as host " + identity.leaf().getSubjectX500Principal().getName() + ", certificate "
+            + "serial " + Certificates.serial(identity.leaf()) + " until " + identity.leaf().getNotAfter().toInstant());
+      }
+    }
+    AgentConfig config = new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb, managementPort,
+        insecurePlaintext);
+    HostAgent agent = new HostAgent(config);
     agent.start();
     MetricsHttpServer metricsServer = new MetricsHttpServer(agent.pipeline().metrics());
     if (metrics != null) {
       Endpoint m = Endpoint.parse(metrics);
       System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
     }
-    System.out.println("agent " + name + " serving on " + agent.listenAddress() + " (backend " + backend + ", data "
+    System.out.println("agent " + name + " serving on " + agent.listenAddress() + " ("
+        + (agent.certificate().isPresent() ? "mutual TLS" : "plaintext") + ", backend " + backend + ", data "
         + dataDir.toAbsolutePath() + ")");
     Daemons.runUntilStopped(metricsServer, agent);
     return 0;

@@ -10,10 +10,16 @@ import io.switchplane.api.v1.GetDvsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.agent.tls.AgentTlsFiles;
+import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.pki.ClusterCa;
+import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.SwitchplaneManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +30,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Everything on one machine, in this process: an embedded ZooKeeper and a manager, plus N host
- * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`.
+ * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`. It makes its
+ * own cluster CA, and each agent enrolls with a one-time token and serves mutual TLS, as on a
+ * real install.
  */
 public final class LocalStack implements AutoCloseable {
   private final SwitchplaneManager manager;
@@ -46,33 +54,62 @@ public final class LocalStack implements AutoCloseable {
     SwitchplaneManager manager = null;
     ManagedChannel channel = null;
     try {
-      for (int i = 0; i < agentCount; i++) {
-        HostAgent agent = new HostAgent(new AgentConfig(AgentConfig.DEFAULT_BIND_HOST,
-            firstAgentPort == 0 ? 0 : firstAgentPort + i, dataDir.resolve("agent-" + (i + 1)),
-            AgentConfig.DEFAULT_BACKEND, "", hostName(i), null, null));
-        agents.add(agent);
-        agent.start();
-      }
       manager = new SwitchplaneManager(ManagerConfig.local(dataDir.resolve("manager")).withPort(managerPort)).start();
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the manager did not become leader within 30 s");
       }
       channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
-      LocalStack stack = new LocalStack(manager, agents, channel);
-      stack.registerHosts();
-      return stack;
+      ensureCa(manager);
+      for (int i = 0; i < agentCount; i++) {
+        // Each agent enrolls (key made in its data dir, CSR over the manager's agent port), then serves mutual TLS.
+        int port = firstAgentPort == 0 ? freeLoopbackPort() : firstAgentPort + i;
+        AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_BIND_HOST, port, dataDir.resolve("agent-" + (i + 1)),
+            AgentConfig.DEFAULT_BACKEND, "", hostName(i), null, null, false);
+        register(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), hostName(i),
+            AgentConfig.DEFAULT_BIND_HOST + ":" + port);
+        enroll(manager, config, hostName(i));
+        HostAgent agent = new HostAgent(config);
+        agents.add(agent);
+        agent.start();
+      }
+      return new LocalStack(manager, agents, channel);
     } catch (IOException | RuntimeException e) {
+      agents.forEach(HostAgent::close);
       if (channel != null) {
         channel.shutdownNow();
       }
       if (manager != null) {
         manager.close();
       }
-      agents.forEach(HostAgent::close);
       if (e instanceof IOException io) {
         throw new UncheckedIOException("cannot start the local stack: " + io.getMessage(), io);
       }
       throw (RuntimeException) e;
+    }
+  }
+
+  /** The local stack's own CA: made on first start, kept in its ZooKeeper afterwards. */
+  private static void ensureCa(SwitchplaneManager manager) {
+    if (manager.clusterCa().certificate().isEmpty()) {
+      manager.clusterCa().init(ClusterCa.DEFAULT_NAME + " (local)", ClusterCa.DEFAULT_DAYS);
+      manager.refreshIdentity();
+    }
+  }
+
+  /** Enrolls an agent that has no certificate yet, through the manager's agent port like any agent. */
+  private static void enroll(SwitchplaneManager manager, AgentConfig config, String host) throws IOException {
+    AgentTlsFiles files = new AgentTlsFiles(config.dataDir());
+    if (files.present()) {
+      return;
+    }
+    String token = manager.enrollments().createToken(host, Enrollments.DEFAULT_TOKEN_TTL).getToken();
+    files.save(EnrollmentClient.enroll(manager.agentEndpoint(), token), manager.agentEndpoint());
+  }
+
+  private static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(AgentConfig.DEFAULT_BIND_HOST, 0));
+      return s.getLocalPort();
     }
   }
 
@@ -81,15 +118,13 @@ public final class LocalStack implements AutoCloseable {
     return "host-" + (i + 1);
   }
 
-  private void registerHosts() {
-    for (int i = 0; i < agents.size(); i++) {
-      try {
-        stub().registerHost(RegisterHostRequest.newBuilder().setName(hostName(i)).setEndpoint(agents.get(i).endpoint()).build());
-      } catch (StatusRuntimeException e) {
-        // A data directory from an earlier run keeps its hosts; the fixed ports keep their endpoints.
-        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-          throw e;
-        }
+  private static void register(ManagerServiceBlockingStub stub, String name, String endpoint) {
+    try {
+      stub.registerHost(RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build());
+    } catch (StatusRuntimeException e) {
+      // A data directory from an earlier run keeps its hosts; the fixed ports keep their endpoints.
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+        throw e;
       }
     }
   }
@@ -116,6 +151,18 @@ public final class LocalStack implements AutoCloseable {
 
   public String agentEndpoint(int i) {
     return agents.get(i).endpoint();
+  }
+
+  /**
+   * A channel to agent i as the manager dials it (mutual TLS with the manager's certificate);
+   * owned by the manager, do not shut it down.
+   */
+  public ManagedChannel agentChannel(int i) {
+    return manager.pushEngine().channels().channel(agentEndpoint(i));
+  }
+
+  public HostAgent agent(int i) {
+    return agents.get(i);
   }
 
   public String dvsId(String name) {

@@ -54,6 +54,15 @@ public final class ManagerRunCommand implements Callable<Integer> {
       + "operators' snapshots still are).")
   long checkpointCopySeconds = SnapshotPolicy.DEFAULT_COPY_INTERVAL.toSeconds();
 
+  @Option(names = "--agent-port", paramLabel = "PORT", description = "The agent port, on the --listen address: TLS, "
+      + "where agents enroll and renew their certificates (default " + ManagerConfig.DEFAULT_AGENT_PORT + ", or a free "
+      + "one when --listen asks for port 0; 0: a free one).")
+  Integer agentPort;
+
+  @Option(names = "--cert-lifetime-seconds", paramLabel = "S", description = "Lifetime of the certificates this "
+      + "manager issues to agents and to itself; they renew at two thirds of it (default ${DEFAULT-VALUE}, 30 days).")
+  long certLifetimeSeconds = ManagerConfig.DEFAULT_CERT_LIFETIME.toSeconds();
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -63,12 +72,15 @@ public final class ManagerRunCommand implements Callable<Integer> {
     Endpoint at = Endpoint.parse(listen);
     ManagerConfig config = ManagerConfig.local(dataDir).withBindHost(at.host()).withPort(at.port())
         .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
-        .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs));
+        .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs)).withAgentPort(agentPort != null ? agentPort
+            : at.port() == 0 ? 0 : ManagerConfig.DEFAULT_AGENT_PORT)
+        .withCertLifetime(java.time.Duration.ofSeconds(certLifetimeSeconds));
     config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify))
         .withSnapshots(new SnapshotPolicy(checkpoints, java.time.Duration.ofDays(checkpointMaxAgeDays),
             java.time.Duration.ofSeconds(checkpointCopySeconds)));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
-    System.out.println("manager serving on " + manager.endpoint() + " (ZooKeeper " + manager.zookeeper()
+    System.out.println("manager serving on " + manager.endpoint() + ", agent port " + manager.agentEndpoint()
+        + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");
     MetricsHttpServer metricsServer = new MetricsHttpServer(manager.pushEngine().metrics());
     if (metrics != null) {

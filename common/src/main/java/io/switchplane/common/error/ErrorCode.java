@@ -14,6 +14,8 @@ public enum ErrorCode {
   RESOURCE_EXHAUSTED,
   /** The caller may not do this (a reserved name). */
   PERMISSION_DENIED,
+  /** The caller did not prove who it is (no or a bad credential: an unknown, used or expired token). */
+  UNAUTHENTICATED,
   /** A concurrent change won: the expected generation or version is stale. Retry on fresh state. */
   ABORTED,
   /** The service cannot serve this now (not the leader, a dependency is down). */

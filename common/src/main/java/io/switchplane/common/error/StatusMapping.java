@@ -57,6 +57,7 @@ public final class StatusMapping {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+      case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
       case ABORTED -> Status.ABORTED;
       case UNAVAILABLE -> Status.UNAVAILABLE;
       case INTERNAL -> Status.INTERNAL;
@@ -71,6 +72,7 @@ public final class StatusMapping {
       case FAILED_PRECONDITION -> ErrorCode.FAILED_PRECONDITION;
       case RESOURCE_EXHAUSTED -> ErrorCode.RESOURCE_EXHAUSTED;
       case PERMISSION_DENIED -> ErrorCode.PERMISSION_DENIED;
+      case UNAUTHENTICATED -> ErrorCode.UNAUTHENTICATED;
       case ABORTED -> ErrorCode.ABORTED;
       case UNAVAILABLE, DEADLINE_EXCEEDED -> ErrorCode.UNAVAILABLE;
       default -> ErrorCode.INTERNAL;

@@ -42,6 +42,10 @@ public class SwitchplaneException extends RuntimeException {
     return new SwitchplaneException(ErrorCode.RESOURCE_EXHAUSTED, String.format(format, args));
   }
 
+  public static SwitchplaneException unauthenticated(String format, Object... args) {
+    return new SwitchplaneException(ErrorCode.UNAUTHENTICATED, String.format(format, args));
+  }
+
   public static SwitchplaneException denied(String format, Object... args) {
     return new SwitchplaneException(ErrorCode.PERMISSION_DENIED, String.format(format, args));
   }

@@ -74,7 +74,7 @@ class HostAgentGrpcTest {
 
   @Test
   void servesTheAgentApiHealthAndErrorsOnLoopback() throws IOException, InterruptedException {
-    try (HostAgent agent = new HostAgent(AgentConfig.of(0, dir))) {
+    try (HostAgent agent = new HostAgent(AgentConfig.of(0, dir).withInsecurePlaintext())) {
       agent.start();
       assertThat(agent.port()).isPositive();
       assertThat(agent.endpoint()).isEqualTo("127.0.0.1:" + agent.port());
@@ -166,8 +166,8 @@ class HostAgentGrpcTest {
   void lightweightAgentsShareOneDatabaseAndNettyAndSurviveARestart() throws IOException, InterruptedException {
     try (RocksDatabase db = RocksDatabase.open(dir); SharedNetty netty = SharedNetty.create(1, 2)) {
       for (int round = 0; round < 2; round++) {
-        HostAgent one = HostAgent.builder(AgentConfig.of(0, null)).sharedStore(db, "agent-1/").sharedNetty(netty).build();
-        HostAgent two = HostAgent.builder(AgentConfig.of(0, null)).sharedStore(db, "agent-2/").sharedNetty(netty).build();
+        HostAgent one = HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext()).sharedStore(db, "agent-1/").sharedNetty(netty).build();
+        HostAgent two = HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext()).sharedStore(db, "agent-2/").sharedNetty(netty).build();
         try (one; two) {
           one.start();
           two.start();
@@ -196,7 +196,7 @@ class HostAgentGrpcTest {
 
   @Test
   void lifecycleIsGuarded() throws IOException {
-    HostAgent agent = new HostAgent(AgentConfig.of(0, dir));
+    HostAgent agent = new HostAgent(AgentConfig.of(0, dir).withInsecurePlaintext());
     assertThatThrownBy(agent::port).isInstanceOf(IllegalStateException.class);
     agent.start();
     assertThatThrownBy(agent::start).isInstanceOf(IllegalStateException.class);

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One gRPC channel per agent endpoint ("host:port"), created on first use and kept: a channel
  * is a reconnecting connection, so thousands of hosts cost thousands of idle TCP connections
- * and no per-call setup. Plaintext for now (TLS comes with the mutual-TLS issue).
+ * and no per-call setup. How each endpoint is dialed (plaintext on loopback, or mutual TLS
+ * checking the host's certificate) is the {@link AgentSecurity}'s call; a channel is made again
+ * when its answer for the endpoint changes.
  *
  * <p>Reconnect tuning: a restarted agent closes its connections, the channel notices at once
  * and reconnects on the next call. A host that stayed down puts its channel in connect backoff
@@ -41,21 +43,28 @@ public final class AgentChannels implements AutoCloseable {
   private final ConcurrentHashMap<String, Entry> channels = new ConcurrentHashMap<>();
   private final ExecutorService executor;
   private final Duration connectTimeout;
+  private final AgentSecurity security;
   private volatile boolean closed;
 
-  private record Entry(ManagedChannel channel, HostAgentServiceFutureStub stub) {}
+  private record Entry(ManagedChannel channel, HostAgentServiceFutureStub stub, String kind) {}
 
-  /** Channels with a 5 s TCP connect timeout. */
+  /** Plaintext channels with a 5 s TCP connect timeout (tests). */
   public AgentChannels() {
-    this(Duration.ofSeconds(5));
+    this(AgentSecurity.plaintext());
+  }
+
+  /** Channels dialed as security says, with a 5 s TCP connect timeout. */
+  public AgentChannels(AgentSecurity security) {
+    this(Duration.ofSeconds(5), security);
   }
 
   /**
    * @param connectTimeout TCP connect timeout: a cut path drops SYNs, and Netty's default (30 s)
    *     would keep a host unreachable long after it is back
    */
-  public AgentChannels(Duration connectTimeout) {
+  public AgentChannels(Duration connectTimeout, AgentSecurity security) {
     this.connectTimeout = connectTimeout;
+    this.security = security;
     this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
         daemonThreads("agent-channel-"));
   }
@@ -124,7 +133,17 @@ public final class AgentChannels implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("agent channels are closed");
     }
-    Entry e = channels.computeIfAbsent(endpoint, this::open);
+    String kind = security.kind(endpoint);
+    Entry e = channels.compute(endpoint, (k, old) -> {
+      if (old != null && old.kind().equals(kind)) {
+        return old;
+      }
+      if (old != null) {
+        LOG.info("agent {} is now dialed with {} instead of {}", endpoint, kind, old.kind());
+        old.channel().shutdown();
+      }
+      return open(endpoint, kind);
+    });
     if (closed) {
       // close() ran while this one was being made: do not leak it.
       channels.remove(endpoint, e);
@@ -134,9 +153,8 @@ public final class AgentChannels implements AutoCloseable {
     return e;
   }
 
-  private Entry open(String endpoint) {
-    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint)
-        .usePlaintext()
+  private Entry open(String endpoint, String kind) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint, security.credentials(endpoint, kind))
         .executor(executor)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -147,8 +165,8 @@ public final class AgentChannels implements AutoCloseable {
         .flowControlWindow(FLOW_CONTROL_WINDOW)
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
         .build();
-    LOG.debug("opened channel to agent {}", endpoint);
-    return new Entry(channel, HostAgentServiceGrpc.newFutureStub(channel));
+    LOG.debug("opened a {} channel to agent {}", kind, endpoint);
+    return new Entry(channel, HostAgentServiceGrpc.newFutureStub(channel), kind);
   }
 
   static ThreadFactory daemonThreads(String prefix) {

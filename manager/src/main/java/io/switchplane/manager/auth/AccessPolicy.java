@@ -67,6 +67,10 @@ public final class AccessPolicy {
       Map.entry("switchplane.v1.VcenterService/AddVcenter", Role.ROLE_ADMIN),
       Map.entry("switchplane.v1.VcenterService/UpdateVcenter", Role.ROLE_ADMIN),
       Map.entry("switchplane.v1.VcenterService/RemoveVcenter", Role.ROLE_ADMIN),
+      // PKI: the CA certificate is public anyway; making the CA and enrollment tokens is for admins.
+      Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),
+      Map.entry("switchplane.v1.PkiService/InitCa", Role.ROLE_ADMIN),
+      Map.entry("switchplane.v1.PkiService/CreateEnrollToken", Role.ROLE_ADMIN),
       // Users.
       Map.entry("switchplane.v1.UserService/AddUser", Role.ROLE_ADMIN),
       Map.entry("switchplane.v1.UserService/ListUsers", Role.ROLE_ADMIN),

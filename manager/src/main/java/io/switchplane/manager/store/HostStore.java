@@ -123,7 +123,8 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
   }
 
   /**
-   * Unregisters a host. FAILED_PRECONDITION while it is a member of a DVS; ABORTED when a DVS
+   * Unregisters a host and revokes its certificates (its record under /switchplane/pki/hosts
+   * goes in the same transaction). FAILED_PRECONDITION while it is a member of a DVS; ABORTED when a DVS
    * changed between the membership check and the delete (the transaction checks every DVS's
    * version, so a host never disappears under a membership added meanwhile).
    */
@@ -145,10 +146,15 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
           host.getName(), String.join(", ", memberOf), memberOf.size() == 1 ? "it" : "them");
     }
     txn.delete(StoreLayout.host(host.getId()), -1).delete(StoreLayout.hostName(host.getName()), -1);
+    // Its certificate record goes in the same transaction: that revokes the host's certificates.
+    Optional<ZkReads.Versioned> cert = reads.read(StoreLayout.hostCert(host.getId()));
+    cert.ifPresent(c -> txn.delete(StoreLayout.hostCert(host.getId()), c.version()));
     txn.checkSize("removing host '" + host.getName() + "'");
     txn.commit(client, "removing host '" + host.getName() + "'", r -> switch (r.code()) {
       case BADVERSION, NONODE -> r.op().path().startsWith(StoreLayout.DVS + "/")
-          ? SwitchplaneException.aborted("a DVS changed while removing host '%s'; retry", host.getName())
+          || r.op().path().startsWith(StoreLayout.PKI_HOSTS + "/")
+          ? SwitchplaneException.aborted("a DVS or the host's certificate changed while removing host '%s'; retry",
+              host.getName())
           : SwitchplaneException.notFound("host '%s' was removed concurrently", host.getName());
       default -> null;
     });
@@ -156,6 +162,11 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     idByName.remove(host.getName(), host.getId());
     LOG.info("removed host {} ({})", host.getName(), host.getId());
     return host;
+  }
+
+  /** The registered hosts as cached now (a live view; no ZooKeeper read). */
+  public java.util.Collection<Host> cached() {
+    return java.util.Collections.unmodifiableCollection(byId.values());
   }
 
   @Override

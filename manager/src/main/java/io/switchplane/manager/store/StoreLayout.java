@@ -24,6 +24,9 @@ import org.apache.zookeeper.common.PathUtils;
  * /switchplane/log/&lt;dvsId&gt;/&lt;generation, 20 digits&gt;  ChangeRecord (who committed it, when, why, what)
  * /switchplane/users/&lt;name&gt;                     OperatorUser (role, DVS scope, token hash)
  * /switchplane/snapshot-names/&lt;dvsId&gt;/&lt;name&gt;     snapshot id (UTF-8): one name per DVS
+ * /switchplane/pki/ca                             CaRecord (the cluster CA; its key sealed, see SecretBox)
+ * /switchplane/pki/tokens/&lt;tokenId&gt;              EnrollTokenRecord (one-time, secret hashed)
+ * /switchplane/pki/hosts/&lt;hostId&gt;                HostCertRecord (the host's accepted certificates)
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
@@ -35,6 +38,10 @@ public final class StoreLayout {
   public static final String ROOT = "/switchplane";
   public static final String DVS = ROOT + "/dvs";
   public static final String HOSTS = ROOT + "/hosts";
+  public static final String PKI = ROOT + "/pki";
+  public static final String PKI_CA = PKI + "/ca";
+  public static final String PKI_TOKENS = PKI + "/tokens";
+  public static final String PKI_HOSTS = PKI + "/hosts";
   public static final String DVS_NAMES = ROOT + "/index/dvs-names";
   public static final String HOST_NAMES = ROOT + "/index/host-names";
   public static final String LEADER = ROOT + "/leader";
@@ -164,6 +171,14 @@ public final class StoreLayout {
 
   public static String dvsName(String name) {
     return DVS_NAMES + "/" + name;
+  }
+
+  public static String enrollToken(String tokenId) {
+    return PKI_TOKENS + "/" + tokenId;
+  }
+
+  public static String hostCert(String hostId) {
+    return PKI_HOSTS + "/" + hostId;
   }
 
   public static String host(String hostId) {

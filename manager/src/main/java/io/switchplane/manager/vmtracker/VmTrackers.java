@@ -1,5 +1,6 @@
 package io.switchplane.manager.vmtracker;
 
+import io.switchplane.manager.secrets.SecretBox;
 import io.switchplane.manager.vcenter.InventorySource;
 
 import io.switchplane.api.v1.Vcenter;

@@ -19,7 +19,8 @@ class AccessPolicyTest {
   private static final List<ServiceDescriptor> SERVED = List.of(ManagerServiceGrpc.getServiceDescriptor(),
       SnapshotServiceGrpc.getServiceDescriptor(), AuditServiceGrpc.getServiceDescriptor(),
       PropertyServiceGrpc.getServiceDescriptor(), VcenterServiceGrpc.getServiceDescriptor(),
-      VmTrackerServiceGrpc.getServiceDescriptor(), UserServiceGrpc.getServiceDescriptor());
+      VmTrackerServiceGrpc.getServiceDescriptor(), UserServiceGrpc.getServiceDescriptor(),
+      io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor());
 
   @Test
   void everyReadIsForViewersAndNothingElseIs() {

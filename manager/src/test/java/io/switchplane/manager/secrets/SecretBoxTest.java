@@ -1,4 +1,4 @@
-package io.switchplane.manager.vmtracker;
+package io.switchplane.manager.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

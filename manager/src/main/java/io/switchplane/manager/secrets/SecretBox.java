@@ -1,4 +1,4 @@
-package io.switchplane.manager.vmtracker;
+package io.switchplane.manager.secrets;
 
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
@@ -17,13 +17,14 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals secrets (vCenter passwords) before they go to ZooKeeper: AES-256-GCM under a key that
+ * Seals secrets (vCenter passwords, the cluster CA's private key) before they go to ZooKeeper: AES-256-GCM under a key that
  * lives only in a file on each manager, never in ZooKeeper. Whoever can read ZooKeeper sees
  * ciphertext; a manager without the same key file cannot unseal and says so. The key file is
  * created (mode 0600, 32 random bytes) on first use; every manager of an ensemble needs a copy.
  *
- * <p>Sealed form: 1 version byte, 12-byte nonce, ciphertext with the 16-byte tag. The vCenter
- * name is the associated data, so a sealed password moved to another vCenter's record fails.
+ * <p>Sealed form: 1 version byte, 12-byte nonce, ciphertext with the 16-byte tag. The context
+ * (the vCenter name, the CA certificate's fingerprint) is the associated data, so a sealed
+ * secret moved to another record fails.
  */
 public final class SecretBox {
   private static final byte VERSION = 1;
@@ -44,33 +45,42 @@ public final class SecretBox {
   }
 
   public byte[] seal(String secret, String context) {
+    return sealBytes(secret.getBytes(StandardCharsets.UTF_8), context);
+  }
+
+  /** FAILED_PRECONDITION when this manager's key is not the one that sealed it. */
+  public String unseal(byte[] sealed, String context) {
+    return new String(unsealBytes(sealed, context), StandardCharsets.UTF_8);
+  }
+
+  public byte[] sealBytes(byte[] secret, String context) {
     byte[] nonce = new byte[NONCE];
     RANDOM.nextBytes(nonce);
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.ENCRYPT_MODE, key(), new GCMParameterSpec(128, nonce));
       c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
-      byte[] sealed = c.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+      byte[] sealed = c.doFinal(secret);
       return ByteBuffer.allocate(1 + NONCE + sealed.length).put(VERSION).put(nonce).put(sealed).array();
     } catch (GeneralSecurityException e) {
       throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot seal a secret: " + e.getMessage(), e);
     }
   }
 
-  /** FAILED_PRECONDITION when this manager's key is not the one that sealed it. */
-  public String unseal(byte[] sealed, String context) {
+  /** As {@link #unseal}, for bytes. */
+  public byte[] unsealBytes(byte[] sealed, String context) {
     if (sealed.length < 1 + NONCE + 16 || sealed[0] != VERSION) {
-      throw SwitchplaneException.precondition("the stored password of '%s' is not in a format this manager reads",
+      throw SwitchplaneException.precondition("the stored secret of '%s' is not in a format this manager reads",
           context);
     }
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, key(), new GCMParameterSpec(128, sealed, 1, NONCE));
       c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
-      return new String(c.doFinal(sealed, 1 + NONCE, sealed.length - 1 - NONCE), StandardCharsets.UTF_8);
+      return c.doFinal(sealed, 1 + NONCE, sealed.length - 1 - NONCE);
     } catch (javax.crypto.AEADBadTagException e) {
-      throw SwitchplaneException.precondition("the stored password of '%s' was sealed with another key than %s; "
-          + "copy the key file of the manager that added it, or add the vCenter again", context, keyFile);
+      throw SwitchplaneException.precondition("the stored secret of '%s' was sealed with another key than %s; "
+          + "copy the key file of the manager that stored it (or add the vCenter again)", context, keyFile);
     } catch (GeneralSecurityException e) {
       throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot unseal a secret: " + e.getMessage(), e);
     }

@@ -1,0 +1,63 @@
+package io.switchplane.cli.ops;
+
+import io.switchplane.api.v1.CaInfo;
+import io.switchplane.api.v1.GetCaRequest;
+import io.switchplane.api.v1.InitCaRequest;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.Json;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `switchplane pki ...`: the cluster CA that authenticates managers and agents to each other. */
+@Command(name = "pki", description = "The cluster CA (manager <-> agent mutual TLS).", mixinStandardHelpOptions = true,
+    subcommands = {PkiCommand.Init.class, PkiCommand.Show.class})
+public final class PkiCommand {
+
+  @Command(name = "init", mixinStandardHelpOptions = true, description = {"Make the cluster CA, once. Its private key "
+      + "is stored in ZooKeeper sealed with the managers' key file; a second init is refused (ALREADY_EXISTS)."})
+  static final class Init extends ManagerCommand {
+    @Option(names = "--name", description = "The CA's common name (default 'Switchplane cluster CA').")
+    String name = "";
+
+    @Option(names = "--days", description = "Validity in days (default 3650).")
+    int days;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      CaInfo ca = pki().initCa(InitCaRequest.newBuilder().setCommonName(name).setValidityDays(days).build()).getCa();
+      print(ca, json());
+      return 0;
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Subject, serial, validity and SHA-256 "
+      + "fingerprint of the cluster CA.")
+  static final class Show extends ManagerCommand {
+    @Option(names = "--pem", description = "Print the CA certificate in PEM instead.")
+    boolean pem;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      CaInfo ca = pki().getCa(GetCaRequest.getDefaultInstance()).getCa();
+      if (pem) {
+        System.out.print(ca.getCertificatePem());
+      } else {
+        print(ca, json());
+      }
+      return 0;
+    }
+  }
+
+  static void print(CaInfo ca, boolean json) {
+    if (json) {
+      System.out.println(Json.print(ca));
+      return;
+    }
+    System.out.println("subject      " + ca.getSubject());
+    System.out.println("serial       " + ca.getSerialHex());
+    System.out.println("valid from   " + Instant.ofEpochMilli(ca.getNotBeforeUnixMs()));
+    System.out.println("valid until  " + Instant.ofEpochMilli(ca.getNotAfterUnixMs()));
+    System.out.println("sha256       " + ca.getSha256Fingerprint());
+  }
+}
