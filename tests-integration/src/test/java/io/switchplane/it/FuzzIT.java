@@ -106,9 +106,9 @@ class FuzzIT {
 
   @BeforeAll
   static void start() throws IOException {
-    member = new HostAgent(AgentConfig.of(0, dir.resolve("agent-member")).withHost("", "host-1"));
+    member = new HostAgent(AgentConfig.of(0, dir.resolve("agent-member")).withHost("", "host-1").withInsecurePlaintext());
     member.start();
-    standalone = new HostAgent(AgentConfig.of(0, dir.resolve("agent-standalone")).withHost("", "host-9"));
+    standalone = new HostAgent(AgentConfig.of(0, dir.resolve("agent-standalone")).withHost("", "host-9").withInsecurePlaintext());
     standalone.start();
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
@@ -121,11 +121,21 @@ class FuzzIT {
 
   @AfterAll
   static void stop() throws InterruptedException {
-    managerChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    agentChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    manager.close();
-    member.close();
-    standalone.close();
+    // What start made, as far as it got.
+    for (ManagedChannel c : new ManagedChannel[] {managerChannel, agentChannel}) {
+      if (c != null) {
+        c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    for (AutoCloseable c : new AutoCloseable[] {manager, member, standalone}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing " + c, e);
+        }
+      }
+    }
   }
 
   private static ManagedChannel channel(String endpoint) {
