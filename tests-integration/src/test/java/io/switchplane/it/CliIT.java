@@ -163,6 +163,10 @@ class CliIT {
 
     Cli.Run garbage = cli("portgroup", "create", "dvs1", "web", "--vlan", "trunk:x");
     assertThat(garbage.err()).contains("INVALID_ARGUMENT", "trunk:10-20,30");
+
+    Cli.Run missing = cli("change", dir.resolve("missing.json").toString());
+    assertThat(missing.exit()).isNotZero();
+    assertThat(missing.err()).contains("cannot read", "missing.json: no such file");
   }
 
   @Test

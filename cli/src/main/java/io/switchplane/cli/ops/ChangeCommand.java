@@ -54,8 +54,12 @@ public final class ChangeCommand extends ManagerCommand {
       JsonFormat.parser().merge(text, request);
     } catch (InvalidProtocolBufferException e) {
       throw SwitchplaneException.invalid("%s is not a valid change set: %s", file, e.getMessage());
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw SwitchplaneException.invalid("cannot read %s: no such file", file);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw SwitchplaneException.invalid("cannot read %s: permission denied", file);
     } catch (IOException e) {
-      throw SwitchplaneException.invalid("cannot read %s: %s", file, e.getMessage());
+      throw SwitchplaneException.invalid("cannot read %s: %s", file, e.toString());
     }
     if (dvs != null) {
       request.setDvs(dvs);

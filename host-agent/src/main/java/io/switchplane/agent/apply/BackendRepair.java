@@ -50,12 +50,14 @@ final class BackendRepair {
   }
 
   /**
-   * Loads every stored switch and makes the backend match it; call once, before serving. An
+   * Clears what interrupted backend writes left, then loads every stored switch and makes the
+   * backend match it; call once, before serving. An
    * interrupted apply (journal present) is thereby undone or finished: the store holds the old
    * state if the crash came before the persist, the new one after. Pending confirms are armed
    * again; one whose deadline passed while the agent was down is rolled back now.
    */
   void recover() {
+    backend.removeLeftovers();
     for (StoredSwitch stored : store.loadAll()) {
       String dvsId = stored.dvsId();
       Map<String, EffectivePort> effective = Collections.unmodifiableMap(

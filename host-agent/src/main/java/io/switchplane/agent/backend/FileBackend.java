@@ -14,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A host switch that outlives the agent process: one file per port under
@@ -25,7 +27,9 @@ import java.util.Objects;
  */
 public final class FileBackend extends OpByOpBackend {
   public static final String NAME = "file";
+  private static final Logger LOG = LoggerFactory.getLogger(FileBackend.class);
   private static final String SUFFIX = ".port";
+  private static final String TMP = ".tmp";
 
   private final Path dir;
 
@@ -55,6 +59,26 @@ public final class FileBackend extends OpByOpBackend {
       throw new UncheckedIOException("cannot read the ports of DVS " + dvsId + " in " + switchDir, e);
     }
     return out;
+  }
+
+  /** Deletes every KEY.port.tmp that a crash between the write and its rename left (the port file is whole either way). */
+  @Override
+  public void removeLeftovers() {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> switches = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path switchDir : switches) {
+        try (DirectoryStream<Path> tmps = Files.newDirectoryStream(switchDir, "*" + SUFFIX + TMP)) {
+          for (Path tmp : tmps) {
+            Files.deleteIfExists(tmp);
+            LOG.info("removed {}, left by an interrupted write", tmp);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean the leftovers of interrupted writes in " + dir, e);
+    }
   }
 
   @Override
@@ -87,7 +111,7 @@ public final class FileBackend extends OpByOpBackend {
 
   private static void write(Path file, EffectivePort port) throws IOException {
     Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = file.resolveSibling(file.getFileName() + TMP);
     Files.write(tmp, port.toByteArray());
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

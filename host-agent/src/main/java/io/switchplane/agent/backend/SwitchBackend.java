@@ -23,6 +23,13 @@ public interface SwitchBackend extends AutoCloseable {
   Map<String, EffectivePort> ports(String dvsId);
 
   /**
+   * Removes what a write the agent's crash interrupted left beside the switch's ports (a half
+   * written temporary file); called once at start, before the switch is repaired. Nothing by
+   * default: a real switch commits its own transactions whole.
+   */
+  default void removeLeftovers() {}
+
+  /**
    * Whether the switch outlives the agent process (a real switch, the file backend). Only then
    * can a crash leave it half-changed, so only then does the pipeline journal its intent
    * before touching it; a volatile switch is rebuilt from the store at start anyway.
