@@ -2,11 +2,15 @@ package io.switchplane.manager.audit;
 
 import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.EntityChange;
+import io.switchplane.manager.changeset.EntityWrite;
+import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.snapshot.ConfigDiff;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -40,7 +44,35 @@ public final class ChangeRecords {
       String description) {
     DvsConfig from = before != null ? before : empty(after);
     DvsConfig to = after != null ? after : empty(before);
-    List<EntityChange> changes = ConfigDiff.between(from, to, hostName);
+    return record(kind, from, to, generation, opCount, description, null);
+  }
+
+  /**
+   * The record of the generation plan makes. Only what the plan writes is compared, so the
+   * commit of a change set to a switch of 60,000 ports does not compare all of them.
+   */
+  public ChangeRecord record(String kind, Plan plan, int opCount, String description) {
+    Set<String> groups = new HashSet<>();
+    Set<String> ports = new HashSet<>();
+    for (EntityWrite w : plan.writes()) {
+      // Java 17: no pattern matching in switch yet.
+      if (w instanceof EntityWrite.PutPortGroup p) {
+        groups.add(p.portGroup().getId());
+      } else if (w instanceof EntityWrite.DeletePortGroup d) {
+        groups.add(d.portGroupId());
+      } else if (w instanceof EntityWrite.PutPort p) {
+        ports.add(p.port().getKey());
+      } else if (w instanceof EntityWrite.DeletePort d) {
+        ports.add(d.key());
+      }
+    }
+    return record(kind, plan.before(), plan.after(), plan.after().generation(), opCount, description,
+        new ConfigDiff.Scope(groups, ports));
+  }
+
+  private ChangeRecord record(String kind, DvsConfig from, DvsConfig to, long generation, int opCount,
+      String description, ConfigDiff.Scope scope) {
+    List<EntityChange> changes = ConfigDiff.between(from, to, hostName, scope);
     Caller caller = Caller.current();
     ChangeRecord.Builder b = ChangeRecord.newBuilder().setDvsId(to.id()).setDvsName(to.dvs().getName())
         .setGeneration(generation).setPrincipal(caller.principal()).setClientAddress(caller.address())

@@ -64,8 +64,7 @@ final class AtomicCommits {
     Set<String> hosts = new LinkedHashSet<>(affected.changed());
     hosts.addAll(affected.left());
     AtomicTxnRecord prepared = AtomicRecords.prepared(plan, hosts, System.currentTimeMillis());
-    store.commit(plan, prepared, records.record("atomic-change-set", before, after, after.generation(), opCount,
-        description));
+    store.commit(plan, prepared, records.record("atomic-change-set", plan, opCount, description));
     cache.accept(after);
     LOG.info("DVS {} generation {}: atomic change set stored (PREPARED), pushing to {} host(s){}", after.dvs().getName(),
         after.generation(), hosts.size(), description.isEmpty() ? "" : " - " + description);
@@ -111,8 +110,8 @@ final class AtomicCommits {
 
   /** The audit record of the generation that takes an aborted atomic change set back. */
   private ChangeRecord abortRecord(Plan restore, String why) {
-    return records.record("atomic-abort", restore.before(), restore.after(), restore.after().generation(),
-        restore.writes().size(), "atomic generation " + restore.before().generation() + " aborted: " + why);
+    return records.record("atomic-abort", restore, restore.writes().size(),
+        "atomic generation " + restore.before().generation() + " aborted: " + why);
   }
 
   /**

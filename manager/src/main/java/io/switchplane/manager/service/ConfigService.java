@@ -220,7 +220,7 @@ public final class ConfigService {
       hook.after(decided.after());
       return decided;
     }
-    ChangeRecord audit = records.record(kind, before, plan.after(), plan.after().generation(), opCount, description);
+    ChangeRecord audit = records.record(kind, plan, opCount, description);
     state.storeOrReload(store, id, () -> store.commit(plan, audit));
     state.put(id, plan.after());
     AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());

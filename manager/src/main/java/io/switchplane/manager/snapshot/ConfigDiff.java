@@ -32,17 +32,38 @@ public final class ConfigDiff {
 
   private ConfigDiff() {}
 
+  /**
+   * The port groups (by id) and ports (by key) a diff looks at, when the caller knows them (a
+   * change set knows what it wrote): the rest is not compared, so the cost follows the change,
+   * not the size of the switch.
+   */
+  public record Scope(Set<String> portGroupIds, Set<String> portKeys) {}
+
   /** What changes when current becomes target, sorted by entity kind and name. */
   public static List<EntityChange> between(DvsConfig current, DvsConfig target, Function<String, String> hostName) {
+    return between(current, target, hostName, null);
+  }
+
+  /**
+   * As {@link #between(DvsConfig, DvsConfig, Function)}, comparing only the port groups and ports
+   * in scope (null: all). The ports of a renamed port group in scope are compared too: the name
+   * they show as their port group changes.
+   */
+  public static List<EntityChange> between(DvsConfig current, DvsConfig target, Function<String, String> hostName,
+      Scope scope) {
     List<EntityChange> out = new ArrayList<>();
     List<FieldValue> dvsFields = values(current.dvs(), target.dvs());
     if (!dvsFields.isEmpty()) {
       out.add(change(Kind.KIND_CHANGED, "dvs", target.dvs().getName(), dvsFields));
     }
-    diff(out, "port-group", byName(current.portGroups()), byName(target.portGroups()));
+    Set<String> groupIds = scope == null ? null : scope.portGroupIds();
+    diff(out, "port-group", byName(inScope(current.portGroups(), groupIds)),
+        byName(inScope(target.portGroups(), groupIds)));
     Map<String, String> currentGroupNames = groupNames(current);
     Map<String, String> targetGroupNames = groupNames(target);
-    diffPorts(out, new TreeMap<>(current.ports()), new TreeMap<>(target.ports()), currentGroupNames,
+    Set<String> portKeys = scope == null ? null : withRenamedGroupsPorts(scope, current, target, currentGroupNames,
+        targetGroupNames);
+    diffPorts(out, inScope(current.ports(), portKeys), inScope(target.ports(), portKeys), currentGroupNames,
         targetGroupNames);
     Map<String, HostMember> before = members(current);
     Map<String, HostMember> after = members(target);
@@ -149,6 +170,40 @@ public final class ConfigDiff {
 
   private static String bounded(String s) {
     return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT - 3) + "...";
+  }
+
+  /** The entries of byKey whose key is in keys (null: all), sorted by key. */
+  private static <T> TreeMap<String, T> inScope(Map<String, T> byKey, Set<String> keys) {
+    if (keys == null) {
+      return new TreeMap<>(byKey);
+    }
+    TreeMap<String, T> out = new TreeMap<>();
+    for (String k : keys) {
+      T v = byKey.get(k);
+      if (v != null) {
+        out.put(k, v);
+      }
+    }
+    return out;
+  }
+
+  /** The scope's port keys, plus the ports of each port group in scope whose name changed. */
+  private static Set<String> withRenamedGroupsPorts(Scope scope, DvsConfig current, DvsConfig target,
+      Map<String, String> currentNames, Map<String, String> targetNames) {
+    Set<String> renamed = new java.util.HashSet<>();
+    for (String id : scope.portGroupIds()) {
+      if (currentNames.containsKey(id) && targetNames.containsKey(id) && !currentNames.get(id).equals(targetNames.get(id))) {
+        renamed.add(id);
+      }
+    }
+    if (renamed.isEmpty()) {
+      return scope.portKeys();
+    }
+    Set<String> keys = new java.util.HashSet<>(scope.portKeys());
+    for (DvsConfig c : List.of(current, target)) {
+      c.ports().values().stream().filter(p -> renamed.contains(p.getPortGroupId())).forEach(p -> keys.add(p.getKey()));
+    }
+    return keys;
   }
 
   private static Map<String, PortGroup> byName(Map<String, PortGroup> byId) {
