@@ -88,20 +88,21 @@ public final class AgentTrust implements AgentSecurity {
       throw new CertificateException("the agent at " + endpoint + " presented a certificate of " + who
           + ", not of a host");
     }
-    List<Host> here = byEndpoint.getOrDefault(endpoint, List.of());
-    if (here.isEmpty()) {
-      return; // no host registered there (a recovery seed): any host of the cluster CA may answer
-    }
-    if (here.stream().noneMatch(h -> h.getId().equals(who.name()))) {
-      throw new CertificateException("the agent at " + endpoint + " presented the certificate of host " + who.name()
-          + ", but " + endpoint + " is registered to host " + here.get(0).getName() + " (" + here.get(0).getId() + ")");
-    }
+    // Revocation first: it holds wherever the certificate is presented, a recovery seed included.
     Optional<HostCertRecord> record = store.cachedHostCert(who.name());
     String serial = Certificates.serial(leaf);
     if (record.isEmpty() || !(serial.equals(record.get().getSerialHex())
         || serial.equals(record.get().getPreviousSerialHex()))) {
       throw new CertificateException("the certificate of host " + who.name() + " at " + endpoint + " (serial " + serial
           + ") is revoked or not the one it enrolled with");
+    }
+    List<Host> here = byEndpoint.getOrDefault(endpoint, List.of());
+    if (here.isEmpty()) {
+      return; // no host registered there (a recovery seed): any current host certificate may answer
+    }
+    if (here.stream().noneMatch(h -> h.getId().equals(who.name()))) {
+      throw new CertificateException("the agent at " + endpoint + " presented the certificate of host " + who.name()
+          + ", but " + endpoint + " is registered to host " + here.get(0).getName() + " (" + here.get(0).getId() + ")");
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.switchplane.manager.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.switchplane.api.v1.EnrollResponse;
 import io.switchplane.api.v1.Host;
@@ -182,9 +184,20 @@ class EnrollmentsTest {
     assertRefused(() -> enrollments.renew(Optional.of(managerCert), csr(h1)), ErrorCode.PERMISSION_DENIED,
         "only a host");
 
+    AgentTrust trust = new AgentTrust(ca, store, null, hosts::list, clock);
+    trust.refresh();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThatCode(() -> trust.check(h1.getEndpoint(), PeerIdentity.host(h1.getId()), third))
+            .as("the current certificate, dialed at its host's endpoint").doesNotThrowAnyException());
+
     hosts.remove("esx1");
     assertThat(store.hostCert(h1.getId())).isEmpty();
     assertRefused(() -> enrollments.renew(Optional.of(third), csr(h1)), ErrorCode.PERMISSION_DENIED, "revoked");
+    trust.refresh();
+    // No host is registered at its endpoint any more (as for a recovery seed): the revocation alone refuses it.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThatThrownBy(() -> trust.check(h1.getEndpoint(), PeerIdentity.host(h1.getId()), third))
+            .isInstanceOf(java.security.cert.CertificateException.class).hasMessageContaining("is revoked"));
   }
 
   private byte[] csr(Host h) {
