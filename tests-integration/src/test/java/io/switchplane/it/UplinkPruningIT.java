@@ -151,6 +151,10 @@ class UplinkPruningIT {
     // One of the two VMs powers off: the other still needs VLAN 100, so the uplink keeps it.
     vc.powerOff(vms.get(0));
     await().atMost(Duration.ofSeconds(30)).until(() -> trackerSees(vms.get(0), "off"));
+    // The tracker has seen it; a wrong prune would follow within its reconcile and push: it must
+    // not come, so the path must stay up throughout.
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(this::reachable);
     assertThat(reachable()).as("VLAN 100 passes while a powered-on VM needs it").isTrue();
 
     // The last VM needing VLAN 100 powers off: the NIC drops it.
