@@ -188,7 +188,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     AgentTrust agentTrust = new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
     agentTrust.refresh();
     hostStore.addListener(agentTrust::refresh);
-    pkiStore.addListener(agentTrust::refresh);
+    pkiStore.addListener(agentTrust::certificatesChanged);
     agentSecurity = agentTrust;
     AgentChannels pushChannels = new AgentChannels(agentTrust);
     opened.push(pushChannels);

@@ -4,28 +4,21 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
-import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts a server whose chain includes the CA certificate with a known SHA-256 fingerprint
  * (from an enrollment token) and verifies to it, as {@link PeerTrust} does. What an agent that
- * has no CA certificate yet uses to reach the manager it enrolls with; the CA it saw is kept.
+ * has no CA certificate yet uses to reach the manager it enrolls with.
  */
 public final class PinnedCaTrust extends X509ExtendedTrustManager {
   private final String caSha256;
   private final PeerTrust.PeerCheck check;
-  private volatile X509Certificate seen;
 
   public PinnedCaTrust(String caSha256, PeerTrust.PeerCheck check) {
     this.caSha256 = caSha256;
     this.check = check;
-  }
-
-  /** The pinned CA as the server presented it, once a handshake succeeded. */
-  public Optional<X509Certificate> ca() {
-    return Optional.ofNullable(seen);
   }
 
   private void verify(X509Certificate[] chain) throws CertificateException {
@@ -36,7 +29,6 @@ public final class PinnedCaTrust extends X509ExtendedTrustManager {
           + caSha256 + "): a token of another cluster, or not a Switchplane manager");
     }
     PeerTrust.of(ca, check).verify(chain, null);
-    seen = ca;
   }
 
   @Override

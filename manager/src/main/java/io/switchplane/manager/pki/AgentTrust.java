@@ -52,13 +52,21 @@ public final class AgentTrust implements AgentSecurity {
     this.clock = clock;
   }
 
-  /** Reads the hosts and their records again; call after any registration or certificate change. */
+  /** Reads the hosts again; call after any registration change (certificate changes: {@link #certificatesChanged}). */
   public void refresh() {
     Map<String, List<Host>> index = new ConcurrentHashMap<>();
     for (Host h : hosts.get()) {
       index.computeIfAbsent(h.getEndpoint(), e -> new ArrayList<>()).add(h);
     }
     byEndpoint = index;
+    kinds.clear();
+  }
+
+  /**
+   * A certificate record changed (an enrollment, a renewal, a revocation): which endpoints are
+   * dialed with TLS is worked out again; the host index stands (it depends on hosts only).
+   */
+  public void certificatesChanged() {
     kinds.clear();
   }
 
