@@ -160,7 +160,7 @@ public final class OvsBackend implements SwitchBackend {
       policy.setMtu(row.mtuRequest());
     }
     // A system interface is a device of the host: the port is that NIC. Ours are otherwise internal.
-    String nic = row.interfaceType().isEmpty() || "system".equals(row.interfaceType()) ? row.interfaceName() : "";
+    String nic = row.systemInterface() ? row.interfaceName() : "";
     return stored.toBuilder().setPolicy(policy).setNic(nic).build();
   }
 
@@ -304,9 +304,8 @@ public final class OvsBackend implements SwitchBackend {
 
   /** Whether the port's interface is already the one p wants (its NIC, or an internal port of the port's name). */
   private static boolean sameInterface(OvsPort port, EffectivePort p) {
-    boolean internal = "internal".equals(port.interfaceType());
-    return isNic(p) ? !internal && port.interfaceName().equals(p.getNic())
-        : internal && port.interfaceName().equals(port.name());
+    return isNic(p) ? port.systemInterface() && port.interfaceName().equals(p.getNic())
+        : "internal".equals(port.interfaceType()) && port.interfaceName().equals(port.name());
   }
 
   /** Sets config p on an existing port, keeping external ids that are not ours. */
@@ -315,15 +314,16 @@ public final class OvsBackend implements SwitchBackend {
     Ref row = OvsdbTransaction.existing(port.uuid());
     tx.expectNamed("Port", port.uuid(), port.name());
     JsonObject columns = portColumns(p);
-    if (port.interfaceUuid() == null || !sameInterface(port, p)) {
+    boolean newInterface = port.interfaceUuid() == null || !sameInterface(port, p);
+    if (newInterface) {
       // The old interface row goes with its last reference (an internal device with it, never a NIC).
       columns.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p))));
-      tx.update("Port", row, columns);
-      tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
-      return;
     }
     tx.update("Port", row, columns);
     tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
+    if (newInterface) {
+      return;
+    }
     JsonObject iface = interfaceColumns(p);
     Map<String, String> ifaceIds = interfaceIds(p);
     if (iface.size() > 0 || !ifaceIds.isEmpty()) {

@@ -15,4 +15,10 @@ import java.util.Map;
  *     has), "internal" for a port OVS made
  */
 public record OvsPort(String uuid, String name, String interfaceUuid, int tag, List<Integer> trunks,
-    Map<String, String> externalIds, int mtuRequest, String interfaceName, String interfaceType) {}
+    Map<String, String> externalIds, int mtuRequest, String interfaceName, String interfaceType) {
+
+  /** Whether the interface is a device of the host (a NIC), not one OVS made. */
+  public boolean systemInterface() {
+    return interfaceType.isEmpty() || "system".equals(interfaceType);
+  }
+}
