@@ -23,6 +23,7 @@ import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.agent.tls.AgentTls;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.common.grpc.MalformedRequests;
+import io.switchplane.common.grpc.RefusalLog;
 import io.switchplane.common.grpc.ServerErrorCounter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -150,6 +151,7 @@ public final class HostAgent implements AutoCloseable {
         .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
         .addService(MalformedRequests.refused(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
         .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))
+        .addStreamTracerFactory(new RefusalLog())
         // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .addService(MalformedRequests.refused(health.getHealthService()))

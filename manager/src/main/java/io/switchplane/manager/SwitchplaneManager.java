@@ -11,6 +11,7 @@ import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.grpc.MalformedRequests;
+import io.switchplane.common.grpc.RefusalLog;
 import io.switchplane.common.grpc.ServerErrorCounter;
 import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
@@ -255,7 +256,8 @@ public final class SwitchplaneManager implements AutoCloseable {
         // The last added runs first: who is calling, then what it may do.
         .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
         .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
-        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"));
+        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"))
+        .addStreamTracerFactory(new RefusalLog());
     // Every service refuses a request that does not parse as INVALID_ARGUMENT, not gRPC's UNKNOWN.
     services.forEach(s -> builder.addService(MalformedRequests.refused(s)));
     server = builder.build();
@@ -311,6 +313,7 @@ public final class SwitchplaneManager implements AutoCloseable {
         .addService(ServerInterceptors.intercept(MalformedRequests.refused(new EnrollmentGrpcService(ca, enrollments)),
             TlsPeer.interceptor()))
         .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager_agent_port"))
+        .addStreamTracerFactory(new RefusalLog())
         .build();
     try {
       agentServer.start();

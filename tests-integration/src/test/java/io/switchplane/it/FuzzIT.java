@@ -3,9 +3,11 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -26,6 +28,7 @@ import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortRequest;
 import io.switchplane.api.v1.DeleteDvsRequest;
 import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EnrollmentServiceGrpc;
 import io.switchplane.api.v1.GetDvsRequest;
 import io.switchplane.api.v1.GetHostDesiredStateRequest;
 import io.switchplane.api.v1.GetManagerInfoRequest;
@@ -35,6 +38,7 @@ import io.switchplane.api.v1.HostPropertyServiceGrpc;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.PkiServiceGrpc;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyServiceGrpc;
@@ -48,6 +52,8 @@ import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.api.v1.VmTrackerServiceGrpc;
+import io.switchplane.common.tls.PeerIdentity;
+import io.switchplane.common.tls.PeerTrust;
 import io.switchplane.it.fuzz.FuzzCase;
 import io.switchplane.it.fuzz.FuzzTarget;
 import io.switchplane.it.fuzz.RawCalls;
@@ -56,6 +62,7 @@ import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,7 +81,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bounded, seeded fuzz test of both servers (issue 17): every unary method of every service
- * the manager and the agent serve gets valid-looking and mutated requests as raw bytes. No answer
+ * the manager (its operator API and, over TLS as an enrolling agent, its agent port) and the agent
+ * serve gets valid-looking and mutated requests as raw bytes. No answer
  * may be INTERNAL or UNKNOWN (or miss its deadline), a refused request must change nothing (the
  * DVS generation, what the agents applied), and both servers must answer afterwards.
  *
@@ -210,7 +218,8 @@ class FuzzIT {
     List<FuzzTarget> targets = FuzzTarget.unaryMethods(List.of(ManagerServiceGrpc.getServiceDescriptor(),
         AuditServiceGrpc.getServiceDescriptor(), UserServiceGrpc.getServiceDescriptor(),
         SnapshotServiceGrpc.getServiceDescriptor(), PropertyServiceGrpc.getServiceDescriptor(),
-        VcenterServiceGrpc.getServiceDescriptor(), VmTrackerServiceGrpc.getServiceDescriptor()), MANAGER_EXCLUDED);
+        VcenterServiceGrpc.getServiceDescriptor(), VmTrackerServiceGrpc.getServiceDescriptor(),
+        PkiServiceGrpc.getServiceDescriptor()), MANAGER_EXCLUDED);
     long[] gen = {generation()};
     RequestGenerator generator = new RequestGenerator(seed(), RequestGenerator.hintsFrom(Map.of(
         "dvs", List.of("sw", dvsId),
@@ -337,6 +346,44 @@ class FuzzIT {
     report.assertClean();
   }
 
+  @Test
+  void theManagersAgentPortAnswersEveryFuzzCaseWithARefusalOrAResult() throws Exception {
+    if (manager.clusterCa().certificate().isEmpty()) {
+      manager.clusterCa().init("fuzz CA", 30);
+      manager.refreshIdentity();
+    }
+    X509Certificate ca = manager.clusterCa().certificate().orElseThrow();
+    // As an agent that enrolls: TLS to a manager of the cluster CA, no client certificate.
+    ManagedChannel enrollChannel = Grpc.newChannelBuilder(manager.agentEndpoint(), TlsChannelCredentials.newBuilder()
+        .trustManager(PeerTrust.of(ca, PeerTrust.role(PeerIdentity.Role.MANAGER))).build()).build();
+    try {
+      List<FuzzTarget> targets = FuzzTarget.unaryMethods(List.of(EnrollmentServiceGrpc.getServiceDescriptor()),
+          Set.of());
+      String token = manager.enrollments().createToken(hostId, Duration.ofMinutes(10)).getToken();
+      RequestGenerator generator = new RequestGenerator(seed() + 2, RequestGenerator.hintsFrom(Map.of(
+          "token", List.of(token, token.substring(0, token.length() - 1)),
+          "host", List.of("host-1", hostId))));
+      Report report = new Report();
+      long started = System.nanoTime();
+      long dvsGeneration = generation();
+      for (int i = 0; i < cases() / 4; i++) {
+        FuzzTarget target = targets.get(i % targets.size());
+        FuzzCase c = generator.next(target.requestType(), null);
+        long callStart = System.nanoTime();
+        Status status = RawCalls.call(enrollChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
+        report.record(target, i, c, status, System.nanoTime() - callStart);
+      }
+      report.print("manager agent port", targets.size(), System.nanoTime() - started);
+      assertThat(report.count(Status.Code.UNAVAILABLE)).as("cases that never reached the service").isZero();
+      assertThat(generation()).as("the DVS, untouched by enrollment calls").isEqualTo(dvsGeneration);
+      assertThat(manager.pushEngine().metrics().render())
+          .doesNotContain("switchplane_manager_agent_port_grpc_server_errors_total{");
+      report.assertClean();
+    } finally {
+      enrollChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   private static void assertServing(ManagedChannel channel) {
     assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
@@ -371,6 +418,10 @@ class FuzzIT {
         bad.add(target.shortName() + " case " + i + " (" + c.description() + "): " + code + " "
             + abbreviate(status.getDescription()));
       }
+    }
+
+    int count(Status.Code code) {
+      return statuses.getOrDefault(code, 0);
     }
 
     void changed(FuzzTarget target, int i, FuzzCase c, Status status, String what) {

@@ -7,7 +7,8 @@ import org.slf4j.Logger;
 /**
  * How a gRPC service of the manager or the agent answers a unary call: the response, or the
  * status of its failure as {@link StatusMapping} maps it. Refusals (a {@link SwitchplaneException}
- * other than INTERNAL) are expected and logged at debug; anything else at error.
+ * other than INTERNAL) are the server's {@code RefusalLog}'s to log, in one line; anything else is a
+ * bug, logged here with its stack trace.
  */
 public final class UnaryCalls {
   private UnaryCalls() {}
@@ -19,8 +20,6 @@ public final class UnaryCalls {
     } catch (RuntimeException e) {
       if (!(e instanceof SwitchplaneException se) || se.code() == ErrorCode.INTERNAL) {
         log.error("call failed unexpectedly", e);
-      } else {
-        log.debug("call refused: {} {}", se.code(), se.getMessage());
       }
       out.onError(StatusMapping.toStatus(e));
       return;

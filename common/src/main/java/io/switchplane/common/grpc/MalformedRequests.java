@@ -1,5 +1,6 @@
 package io.switchplane.common.grpc;
 
+import com.google.protobuf.Message;
 import io.grpc.BindableService;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -14,10 +15,12 @@ import io.switchplane.common.error.StatusMapping;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Answers a request that is not a valid protobuf of its method's type (truncated, flipped bytes, a
- * string that is not UTF-8) with INVALID_ARGUMENT. gRPC parses the request before any interceptor
+ * string that is not UTF-8) with INVALID_ARGUMENT, and one that breaks {@link RequestLimits} with
+ * its refusal, before the service sees either. gRPC parses the request before any interceptor
  * or service sees it, and a parse failure ends the call there as UNKNOWN "Application error
  * processing RPC" (whatever status the marshaller throws): so the parse is moved into the call,
  * where a failure can be answered as what it is.
@@ -52,10 +55,10 @@ public final class MalformedRequests {
     return ServerMethodDefinition.create(lenient, new Handler<>(method, definition.getServerCallHandler()));
   }
 
-  /** What {@link Lenient} returns for a request that does not parse. */
-  private record Malformed(String reason) {}
+  /** What {@link Lenient} returns for a request that does not parse or breaks the limits. */
+  private record Refused(Status status) {}
 
-  /** The method's marshaller, except that a request that does not parse becomes a {@link Malformed}. */
+  /** The method's marshaller, except that a request that does not parse becomes a {@link Refused}. */
   private static final class Lenient<Q> implements MethodDescriptor.Marshaller<Object> {
     private final MethodDescriptor<Q, ?> method;
 
@@ -71,17 +74,27 @@ public final class MalformedRequests {
 
     @Override
     public Object parse(InputStream stream) {
+      Q request;
       try {
-        return method.parseRequest(stream);
+        request = method.parseRequest(stream);
       } catch (RuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String reason = String.valueOf(cause.getMessage());
-        return new Malformed(reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason);
+        return new Refused(Status.INVALID_ARGUMENT.withDescription(StatusMapping.bounded("malformed request: not a valid "
+            + requestType(method) + " (" + (reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason)
+            + ")")));
       }
+      if (request instanceof Message m) {
+        Optional<Status> refusal = RequestLimits.violation(m);
+        if (refusal.isPresent()) {
+          return new Refused(refusal.get());
+        }
+      }
+      return request;
     }
   }
 
-  /** Runs the method's own handler, after refusing a {@link Malformed} request itself. */
+  /** Runs the method's own handler, after refusing a {@link Refused} request itself. */
   private static final class Handler<Q, R> implements ServerCallHandler<Object, R> {
     private final MethodDescriptor<Q, R> method;
     private final ServerCallHandler<Q, R> next;
@@ -100,10 +113,9 @@ public final class MalformedRequests {
         @Override
         @SuppressWarnings("unchecked")
         public void onMessage(Object message) {
-          if (message instanceof Malformed m) {
+          if (message instanceof Refused r) {
             refused = true;
-            call.close(Status.INVALID_ARGUMENT.withDescription(StatusMapping.bounded(
-                "malformed request: not a valid " + requestType(method) + " (" + m.reason() + ")")), new Metadata());
+            call.close(r.status(), new Metadata());
           } else if (!refused) {
             listener.onMessage((Q) message);
           }

@@ -79,6 +79,16 @@ class MalformedRequestsTest {
   }
 
   @Test
+  void aRequestOverTheLimitsIsRefusedBeforeTheServiceSeesIt() {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> HostAgentServiceGrpc.newBlockingStub(channel).getState(GetStateRequest.newBuilder()
+            .setDvsId("d".repeat(20_000)).build()));
+    // The service would have echoed the id in its answer; it never ran.
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).isEqualTo("dvs_id has 20000 characters, the limit is 1024");
+  }
+
+  @Test
   void anUnknownAnswerIsCountedByMethod() {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
         () -> HostAgentServiceGrpc.newBlockingStub(channel).listSwitches(ListSwitchesRequest.getDefaultInstance()));

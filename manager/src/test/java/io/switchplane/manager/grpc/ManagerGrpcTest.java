@@ -117,8 +117,15 @@ class ManagerGrpcTest {
         .isEqualTo("DVS 'nope' not found");
     // Quoted whole, a 20,000-character reference made the reply's header too large: INTERNAL (RST_STREAM).
     assertThat(status(Status.Code.NOT_FOUND,
-        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(20_000)).build())).getDescription())
+        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(1000)).build())).getDescription())
         .startsWith("DVS 'nnn").hasSizeLessThanOrEqualTo(1024);
+    assertThat(status(Status.Code.INVALID_ARGUMENT,
+        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(20_000)).build())).getDescription())
+        .isEqualTo("dvs has 20000 characters, the limit is 1024");
+    // Over ZooKeeper's packet limit as a path, a 2 MiB reference dropped the manager's session: UNAVAILABLE after 10 s.
+    assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.withDeadlineAfter(2, TimeUnit.SECONDS).removeHost(
+        RemoveHostRequest.newBuilder().setHost("h".repeat(2 << 20)).build())).getDescription())
+        .isEqualTo("host has 2097152 characters, the limit is 1024");
     assertThat(generation("sw")).isEqualTo(2);
 
     api.deleteDvs(DeleteDvsRequest.newBuilder().setDvs("sw").setExpectedGeneration(2).build());
