@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.cli.Main;
 import io.switchplane.cli.run.LocalStack;
+import io.switchplane.it.net.CuttableProxy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -199,6 +202,45 @@ class CliIT {
     Cli.Run notJson = cli("change", dir.resolve("missing.json").toString());
     assertThat(notJson.err()).contains("INVALID_ARGUMENT", "cannot read");
     assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     3");
+  }
+
+  @Test
+  void aWriteWhoseAnswerWasLostSaysWhetherItWasCommittedAndAtWhichGeneration() throws Exception {
+    assertThat(cli("dvs", "create", "dvs1").exit()).isZero();
+    String endpoint = stack.managerEndpoint();
+    try (CuttableProxy proxy = CuttableProxy.start(Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
+      Cli.Run committed = runWithAnswerLost(proxy, "portgroup", "create", "dvs1", "web", "--vlan", "100");
+      assertThat(committed.exit()).as(committed.err()).isZero();
+      assertThat(committed.out()).contains("the connection broke during CreatePortGroup (UNAVAILABLE",
+          "but the change was committed: DVS dvs1 generation 2");
+
+      // The manager refused this one (the name is taken); its answer is lost all the same.
+      Cli.Run refused = runWithAnswerLost(proxy, "portgroup", "create", "dvs1", "web", "--vlan", "200");
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.err()).contains("ABORTED: the connection broke during CreatePortGroup",
+          "it was NOT committed (DVS dvs1 has no change of request ", "run it again");
+    }
+    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=100").doesNotContain("vlan=200");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     2");
+    assertThat(cli("log", "dvs1", "--request", "no-such-request").out()).doesNotContain("dvs1");
+  }
+
+  /** Runs the CLI through proxy, which cuts the manager's answer; the path heals while the CLI asks what became of it. */
+  private static Cli.Run runWithAnswerLost(CuttableProxy proxy, String... args) throws Exception {
+    proxy.cutBeforeNextResponse();
+    CompletableFuture<Boolean> healed = CompletableFuture.supplyAsync(() -> {
+      try {
+        return proxy.awaitCut(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        proxy.restore();
+      }
+    });
+    Cli.Run run = Cli.run(proxy.endpoint(), args);
+    assertThat(healed.get(30, TimeUnit.SECONDS)).as("the proxy cut the answer").isTrue();
+    return run;
   }
 
   @Test

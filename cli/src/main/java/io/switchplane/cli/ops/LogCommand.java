@@ -24,9 +24,15 @@ public final class LogCommand extends ManagerCommand {
   @Option(names = "--limit", description = "At most this many records (default 50, at most 1000).")
   int limit;
 
+  @Option(names = "--request", paramLabel = "ID", description = {"Only the change the command with this request id"
+      + " made (a command whose connection broke during a write names its id).",
+      "Empty output: that command committed nothing."})
+  String request = "";
+
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
-    ListChangesResponse r = audit().listChanges(ListChangesRequest.newBuilder().setDvs(dvs).setLimit(limit).build());
+    ListChangesResponse r = audit().listChanges(ListChangesRequest.newBuilder().setDvs(dvs).setLimit(limit)
+        .setRequestId(request).build());
     if (printedAsJson(r)) {
       return 0;
     }

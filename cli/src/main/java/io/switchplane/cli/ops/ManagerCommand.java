@@ -3,6 +3,7 @@ package io.switchplane.cli.ops;
 import com.google.protobuf.MessageOrBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.ManagerServiceGrpc;
@@ -11,10 +12,13 @@ import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.cli.output.Json;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.cli.output.OutputFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
@@ -66,10 +70,22 @@ public abstract class ManagerCommand implements Callable<Integer> {
     if (token != null) {
       headers.put(CallerInterceptor.AUTHORIZATION, "Bearer " + token);
     }
-    builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    WriteOutcome outcome = new WriteOutcome(UUID.randomUUID().toString());
+    headers.put(CallerInterceptor.REQUEST_ID, outcome.requestId());
+    builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers), outcome);
     channel = builder.build();
     try {
       return runWithToken(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), token);
+    } catch (StatusRuntimeException e) {
+      Optional<WriteOutcome.LostWrite> lost = outcome.lost();
+      if (lost.isEmpty()) {
+        throw e;
+      }
+      Optional<SwitchplaneException> failure = outcome.explain(lost.get(), e, this::audit);
+      if (failure.isPresent()) {
+        throw failure.get();
+      }
+      return 0;
     } finally {
       channel.shutdownNow();
     }

@@ -26,24 +26,29 @@ public final class ChangeLog {
     this.liveId = liveId;
   }
 
-  /** The newest records of one DVS, or of every DVS when dvsRef is empty, without their change lists. */
-  public List<ChangeRecord> list(String dvsRef, int limit) {
+  /**
+   * The newest records of one DVS, or of every DVS when dvsRef is empty, without their change lists;
+   * with a requestId, only those the command with that id made, searched among all records kept.
+   */
+  public List<ChangeRecord> list(String dvsRef, int limit, String requestId) {
     if (limit > ChangeLogStore.KEEP) {
       throw SwitchplaneException.invalid("limit %d is above %d (the records kept per DVS)", limit,
           ChangeLogStore.KEEP);
     }
     int n = limit <= 0 ? DEFAULT_LIMIT : limit;
+    int read = requestId.isEmpty() ? n : ChangeLogStore.KEEP;
     List<ChangeRecord> out = new ArrayList<>();
     if (dvsRef.isEmpty()) {
       for (String id : store.dvsIds()) {
-        out.addAll(store.list(id, n));
+        out.addAll(store.list(id, read));
       }
       out.sort(Comparator.comparingLong(ChangeRecord::getUnixMs).reversed()
           .thenComparing(Comparator.comparingLong(ChangeRecord::getGeneration).reversed()));
     } else {
-      out.addAll(store.list(id(dvsRef), n));
+      out.addAll(store.list(id(dvsRef), read));
     }
-    return out.stream().limit(n).map(r -> r.toBuilder().clearChanges().build()).toList();
+    return out.stream().filter(r -> requestId.isEmpty() || r.getRequestId().equals(requestId)).limit(n)
+        .map(r -> r.toBuilder().clearChanges().build()).toList();
   }
 
   /** The record of one generation, with what it changed. */

@@ -77,7 +77,7 @@ public final class ChangeRecords {
     ChangeRecord.Builder b = ChangeRecord.newBuilder().setDvsId(to.id()).setDvsName(to.dvs().getName())
         .setGeneration(generation).setPrincipal(caller.principal()).setClientAddress(caller.address())
         .setUnixMs(clock.millis()).setComment(caller.comment().isEmpty() ? description : caller.comment())
-        .setKind(kind).setOpCount(opCount).setSummary(summary(changes));
+        .setKind(kind).setOpCount(opCount).setSummary(summary(changes)).setRequestId(caller.requestId());
     int bytes = 0;
     for (EntityChange c : changes) {
       bytes += c.getSerializedSize();

@@ -21,7 +21,7 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
 
   @Override
   public void listChanges(ListChangesRequest r, StreamObserver<ListChangesResponse> out) {
-    call(out, () -> ListChangesResponse.newBuilder().addAllRecords(log.list(r.getDvs(), r.getLimit())).build());
+    call(out, () -> ListChangesResponse.newBuilder().addAllRecords(log.list(r.getDvs(), r.getLimit(), r.getRequestId())).build());
   }
 
   @Override

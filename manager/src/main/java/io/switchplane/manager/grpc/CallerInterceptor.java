@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * Finds out who is calling and puts the {@link Caller} into the call's context: the operator
  * whose bearer token the {@code authorization} header carries, or, while the manager has no
  * operators, an anonymous admin; the address the call came from; and the operator's comment,
- * sent in the {@value #COMMENT_HEADER} header (UTF-8) by {@code switchplane --comment}.
+ * sent in the {@value #COMMENT_HEADER} header (UTF-8) by {@code switchplane --comment}; and the
+ * client's id of its command, in the {@code switchplane-request-id} header ({@link Caller#REQUEST_ID}).
  * Refusals: UNAUTHENTICATED without a token or with one no operator holds (counted in
  * {@code switchplane_manager_auth_failures_total} and logged in one line); INVALID_ARGUMENT for
- * a comment over {@link Caller#MAX_COMMENT} characters or not UTF-8. What the caller may do is
+ * a comment over {@link Caller#MAX_COMMENT} characters or not UTF-8, and for a malformed request id. What the caller may do is
  * {@link AccessInterceptor}'s concern.
  */
 public final class CallerInterceptor implements ServerInterceptor {
@@ -38,6 +39,8 @@ public final class CallerInterceptor implements ServerInterceptor {
   public static final String COMMENT_HEADER = "switchplane-comment-bin";
   public static final Metadata.Key<byte[]> COMMENT = Metadata.Key.of(COMMENT_HEADER, Metadata.BINARY_BYTE_MARSHALLER);
   public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+      Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("switchplane-request-id",
       Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
   /** The principal of every caller while the manager has no operators. */
@@ -63,10 +66,17 @@ public final class CallerInterceptor implements ServerInterceptor {
       return refuse(call, Status.INVALID_ARGUMENT.withDescription("the comment must be UTF-8 text of at most "
           + Caller.MAX_COMMENT + " characters"));
     }
+    String requestId = headers.get(REQUEST_ID);
+    if (requestId == null) {
+      requestId = "";
+    } else if (!Caller.REQUEST_ID.matcher(requestId).matches()) {
+      return refuse(call, Status.INVALID_ARGUMENT.withDescription(
+          "the request id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"));
+    }
     String authorization = headers.get(AUTHORIZATION);
     Caller caller;
     if (authorization == null && !users.anyUser()) {
-      caller = new Caller(ANONYMOUS, Role.ROLE_ADMIN, List.of(), address, comment);
+      caller = new Caller(ANONYMOUS, Role.ROLE_ADMIN, List.of(), address, comment, requestId);
     } else {
       Optional<OperatorUser> user = Optional.empty();
       String reason;
@@ -89,7 +99,7 @@ public final class CallerInterceptor implements ServerInterceptor {
         }));
       }
       OperatorUser u = user.get();
-      caller = new Caller(u.getName(), u.getRole(), u.getDvsScopeList(), address, comment);
+      caller = new Caller(u.getName(), u.getRole(), u.getDvsScopeList(), address, comment, requestId);
     }
     return Contexts.interceptCall(caller.attach(io.grpc.Context.current()), call, headers, next);
   }

@@ -122,6 +122,32 @@ class AuditLogTest {
   }
 
   @Test
+  void aClientFindsTheChangeItsRequestMadeByTheRequestId() {
+    api("").createDvs(CreateDvsRequest.newBuilder().setName("sw").build());
+    long g = withRequestId("cli-7f3a").commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw")
+        .addOps(ChangeOp.newBuilder().setCreatePortGroup(group("web", 100))).build()).getGeneration();
+    api("").commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw")
+        .addOps(ChangeOp.newBuilder().setCreatePortGroup(group("db", 200))).build());
+
+    assertThat(audit.listChanges(ListChangesRequest.newBuilder().setDvs("sw").setRequestId("cli-7f3a").build())
+        .getRecordsList()).singleElement().satisfies(r -> {
+          assertThat(r.getGeneration()).isEqualTo(g);
+          assertThat(r.getRequestId()).isEqualTo("cli-7f3a");
+        });
+    assertThat(audit.listChanges(ListChangesRequest.newBuilder().setDvs("sw").setRequestId("cli-other").build())
+        .getRecordsList()).isEmpty();
+    assertCode(() -> withRequestId("not a token!").createDvs(CreateDvsRequest.newBuilder().setName("sw2").build()),
+        Status.Code.INVALID_ARGUMENT);
+  }
+
+  private ManagerServiceBlockingStub withRequestId(String id) {
+    Metadata headers = new Metadata();
+    headers.put(CallerInterceptor.REQUEST_ID, id);
+    return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  @Test
   void badRequestsAreRefusedAndChangeNothing() {
     assertCode(() -> audit.listChanges(ListChangesRequest.newBuilder().setDvs("nope").build()), Status.Code.NOT_FOUND);
     assertCode(() -> audit.listChanges(ListChangesRequest.newBuilder().setLimit(5000).build()),

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * precise moment: {@link #cutAfterNextResponse()} lets the agent's next complete gRPC answer
  * through (it reads the HTTP/2 frames the agent sends and waits for a HEADERS frame with
  * END_STREAM, the trailers that end a unary answer), then closes every connection and refuses
- * new ones, as a change that broke the management path would. {@link #restore()} lets traffic
- * through again.
+ * new ones, as a change that broke the management path would; {@link #cutBeforeNextResponse()}
+ * cuts instead of forwarding the next answer's first HEADERS frame (the request was carried out,
+ * its answer is lost). {@link #restore()} lets traffic through again.
  */
 public final class CuttableProxy implements AutoCloseable {
   private static final int HTTP2_HEADERS = 0x1;
@@ -31,6 +32,7 @@ public final class CuttableProxy implements AutoCloseable {
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
   private final List<Socket> servers = new CopyOnWriteArrayList<>();
   private volatile boolean armed;
+  private volatile boolean armedBefore;
   private volatile boolean cut;
   private volatile CountDownLatch cutDone = new CountDownLatch(1);
   private final Thread acceptor;
@@ -58,6 +60,12 @@ public final class CuttableProxy implements AutoCloseable {
     return "127.0.0.1:" + listener.getLocalPort();
   }
 
+  /** Cuts when the next answer from the agent starts, so that not a byte of it gets through. */
+  public void cutBeforeNextResponse() {
+    cutDone = new CountDownLatch(1);
+    armedBefore = true;
+  }
+
   /** Lets the next complete answer from the agent through, then cuts. */
   public void cutAfterNextResponse() {
     cutDone = new CountDownLatch(1);
@@ -72,11 +80,13 @@ public final class CuttableProxy implements AutoCloseable {
   /** Traffic passes again (new connections are accepted). */
   public void restore() {
     armed = false;
+    armedBefore = false;
     cut = false;
   }
 
   private void cutNow() {
     armed = false;
+    armedBefore = false;
     cut = true;
     for (Socket s : servers) {
       closeQuietly(s);
@@ -171,6 +181,10 @@ public final class CuttableProxy implements AutoCloseable {
       int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
       byte[] payload = in.readNBytes(length);
       if (payload.length != length) {
+        return;
+      }
+      if (armedBefore && (header[3] & 0xff) == HTTP2_HEADERS) {
+        cutNow();
         return;
       }
       out.write(header);
