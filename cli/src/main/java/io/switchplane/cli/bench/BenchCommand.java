@@ -18,9 +18,14 @@ import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.agent.tls.AgentTlsFiles;
+import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.cli.output.Table;
 import io.switchplane.cli.run.TempDirs;
+import io.switchplane.common.tls.TlsIdentity;
 import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.pki.ClusterCa;
+import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.reconcile.PushEngine;
@@ -33,7 +38,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +88,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
   boolean skipSequential;
 
+  @Option(names = "--transport", description = "How the manager reaches the agents: plaintext (default), tls (each agent"
+      + " enrolls with the manager's CA and serves mutual TLS; enrollment is timed) or both (plaintext, then TLS with a"
+      + " fleet of its own, side by side).")
+  Transport transport = Transport.plaintext;
+
   private String dvsId;
   private long generation;
 
@@ -97,13 +109,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (ovs && OvsSandbox.missingPrerequisite() != null) {
       throw new IllegalStateException("bench --backend ovs needs " + OvsSandbox.missingPrerequisite());
     }
+    List<Transport> passes = transport.passes();
     Path dir = Files.createTempDirectory("switchplane-bench");
-    System.out.printf("bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores%n",
-        hosts, portsPerHost, hosts * portsPerHost, runs, Runtime.getRuntime().availableProcessors());
+    System.out.printf("bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores, manager to agents: %s%n",
+        hosts, portsPerHost, hosts * portsPerHost, runs, Runtime.getRuntime().availableProcessors(), passes);
     long t0 = System.nanoTime();
-    try (BenchFleet fleet = BenchFleet.start(dir, hosts, new Progress(System.err, "starting agents", hosts), ovs);
-         // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
-         SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))
+    // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
+    try (SwitchplaneManager manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))
              .withPush(PushSettings.defaults().withDriftCheck(Duration.ZERO, false))
              // Nor checkpoint copies to the agents: here all agents share this JVM's 2 cores, on real
              // hosts each agent takes its copy with its own CPU.
@@ -115,13 +127,36 @@ public final class BenchCommand implements Callable<Integer> {
       ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
       try {
         ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);
-        populate(api, fleet, manager.pushEngine());
-        System.out.printf("setup done in %.1f s (%d hosts in sync at generation %d)%n",
-            (System.nanoTime() - t0) / 1e9, hosts, generation);
-        if (ovs) {
-          reportOvs(measureOvs(api, manager.pushEngine()));
-        } else {
-          report(measure(api, manager.pushEngine()));
+        Map<Transport, Figures> figures = new EnumMap<>(Transport.class);
+        for (Transport pass : passes) {
+          Enrolling enrolling = pass == Transport.tls ? new Enrolling(manager, api) : null;
+          String prefix = "bench-" + pass;
+          // One fleet per pass; the one before is closed, so that each pass has the machine to itself.
+          try (BenchFleet fleet = BenchFleet.start(dir.resolve(pass.name()), hosts,
+              new Progress(System.err, "starting agents (" + pass + ")", hosts), ovs, prefix, enrolling)) {
+            if (enrolling == null) {
+              registerHosts(api, fleet, prefix);
+            } else {
+              hostIds.clear();
+              hostIds.addAll(enrolling.hostIds);
+            }
+            populate(api, manager.pushEngine(), prefix + "-dvs");
+            System.out.printf("%s: setup done after %.1f s (%d hosts in sync at generation %d)%n", pass,
+                (System.nanoTime() - t0) / 1e9, hosts, generation);
+            if (ovs) {
+              reportOvs(measureOvs(api, manager.pushEngine()));
+            } else {
+              Figures f = measure(api, manager.pushEngine());
+              report(f);
+              figures.put(pass, f);
+            }
+          }
+          if (enrolling != null) {
+            enrolling.report();
+          }
+        }
+        if (figures.size() == 2) {
+          compare(figures.get(Transport.plaintext), figures.get(Transport.tls));
         }
       } finally {
         channel.shutdownNow();
@@ -132,15 +167,78 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void populate(ManagerServiceBlockingStub api, BenchFleet fleet, PushEngine push) {
+  /** How the manager reaches the bench's agents. */
+  enum Transport {
+    plaintext, tls, both;
+
+    List<Transport> passes() {
+      return this == both ? List.of(plaintext, tls) : List.of(this);
+    }
+  }
+
+  /**
+   * Enrolls each TLS agent as an operator and an agent would: registers the host, takes a one-time
+   * token, and runs the agent's enrollment (a new key, a CSR, the manager's agent port over TLS);
+   * times the enrollment of each agent.
+   */
+  private static final class Enrolling implements BenchFleet.Enroller {
+    private final SwitchplaneManager manager;
+    private final ManagerServiceBlockingStub api;
+    private final List<String> hostIds = new ArrayList<>();
+    private final List<Long> micros = new ArrayList<>();
+
+    Enrolling(SwitchplaneManager manager, ManagerServiceBlockingStub api) {
+      this.manager = manager;
+      this.api = api;
+      if (manager.clusterCa().certificate().isEmpty()) {
+        manager.clusterCa().init(ClusterCa.DEFAULT_NAME + " (bench)", ClusterCa.DEFAULT_DAYS);
+        manager.refreshIdentity();
+      }
+    }
+
+    @Override
+    public void enroll(String hostName, String endpoint, Path dataDir) throws IOException {
+      hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(hostName).setEndpoint(endpoint).build())
+          .getHost().getId());
+      String token = manager.enrollments().createToken(hostName, Enrollments.DEFAULT_TOKEN_TTL).getToken();
+      long start = System.nanoTime();
+      TlsIdentity identity = EnrollmentClient.enroll(manager.agentEndpoint(), token);
+      micros.add((System.nanoTime() - start) / 1000);
+      new AgentTlsFiles(dataDir).save(identity, manager.agentEndpoint());
+    }
+
+    void report() {
+      long[] ms = micros.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf("enrollment of one agent (key pair, CSR, TLS call to the agent port, certificate; %d agents):"
+          + " median %.1f ms, p99 %.1f ms, max %.1f ms%n", ms.length, median(ms) / 1000.0,
+          ms[Math.min(ms.length - 1, (int) Math.ceil(ms.length * 0.99) - 1)] / 1000.0, ms[ms.length - 1] / 1000.0);
+    }
+  }
+
+  private void compare(Figures plain, Figures tls) {
+    System.out.println();
+    Table t = new Table("FIGURE (" + hosts + " hosts, medians)", "PLAINTEXT", "MUTUAL TLS", "TLS / PLAINTEXT");
+    row(t, "full push", median(plain.fullMs()), median(tls.fullMs()));
+    row(t, "one port-group change", median(plain.portGroupMs()), median(tls.portGroupMs()));
+    t.print(System.out);
+  }
+
+  private static void row(Table t, String figure, long plainMs, long tlsMs) {
+    t.row(figure, plainMs + " ms", tlsMs + " ms", String.format("%.2fx", (double) tlsMs / Math.max(1, plainMs)));
+  }
+
+  private void registerHosts(ManagerServiceBlockingStub api, BenchFleet fleet, String prefix) {
     Progress reg = new Progress(System.err, "registering hosts", hosts);
     hostIds.clear();
     for (int i = 0; i < hosts; i++) {
-      hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(BenchFleet.name(i))
+      hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(BenchFleet.name(prefix, i))
           .setEndpoint(fleet.endpoint(i)).build()).getHost().getId());
       reg.step(i + 1);
     }
-    Dvs dvs = api.createDvs(CreateDvsRequest.newBuilder().setName("bench-dvs").build()).getDvs();
+  }
+
+  private void populate(ManagerServiceBlockingStub api, PushEngine push, String dvsName) {
+    Dvs dvs = api.createDvs(CreateDvsRequest.newBuilder().setName(dvsName).build()).getDvs();
     dvsId = dvs.getId();
     List<ChangeOp> ops = new ArrayList<>();
     ops.add(ChangeOp.newBuilder().setCreatePortGroup(portGroup("pg-a", 100)).build());

@@ -6,6 +6,8 @@ import io.switchplane.agent.SharedNetty;
 import io.switchplane.agent.store.RocksDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +32,24 @@ final class BenchFleet implements AutoCloseable {
     this.netty = netty;
   }
 
-  static BenchFleet start(Path dir, int count, Progress progress) {
-    return start(dir, count, progress, false);
+  /**
+   * Gives the agent named hostName, to listen at endpoint, its certificate in dataDir before it starts
+   * (registers the host, takes a token, enrolls, saves the identity).
+   */
+  interface Enroller {
+    void enroll(String hostName, String endpoint, Path dataDir) throws IOException;
   }
 
-  /** With ovs, each agent drives an Open vSwitch of its own, in a network namespace of its own. */
-  static BenchFleet start(Path dir, int count, Progress progress, boolean ovs) {
+  static BenchFleet start(Path dir, int count, Progress progress) {
+    return start(dir, count, progress, false, "bench-host", null);
+  }
+
+  /**
+   * With ovs, each agent drives an Open vSwitch of its own, in a network namespace of its own. With
+   * an enroller, each agent enrolls first and serves mutual TLS only; without, plaintext on loopback.
+   * Agents are named prefix-00001 and on.
+   */
+  static BenchFleet start(Path dir, int count, Progress progress, boolean ovs, String prefix, Enroller enroller) {
     // Call threads mostly wait in synced RocksDB writes, which use no CPU: with many of them
     // waiting at once, RocksDB commits their writes as one group with one fsync. With 4 (as
     // before), at most 4 applies shared an fsync (paid in kernel CPU each time) and every other
@@ -44,7 +58,16 @@ final class BenchFleet implements AutoCloseable {
         SharedNetty.create(2, CALL_THREADS));
     try {
       for (int i = 0; i < count; i++) {
-        AgentConfig config = AgentConfig.of(0, null).withHost("", name(i)).withInsecurePlaintext(); // loopback, in this JVM
+        AgentConfig config;
+        if (enroller == null) {
+          config = AgentConfig.of(0, null).withHost("", name(prefix, i)).withInsecurePlaintext(); // loopback, in this JVM
+        } else {
+          // The endpoint is registered before the agent starts (enrollment names the host), so its port is chosen here.
+          int port = freeLoopbackPort();
+          Path data = dir.resolve("tls-" + i);
+          enroller.enroll(name(prefix, i), "127.0.0.1:" + port, data);
+          config = AgentConfig.of(port, data).withHost("", name(prefix, i));
+        }
         if (ovs) {
           OvsSandbox sandbox = OvsSandbox.start(dir.resolve("ovs-" + i),
               "spb" + ProcessHandle.current().pid() % 10_000 + "-" + i);
@@ -69,8 +92,14 @@ final class BenchFleet implements AutoCloseable {
     }
   }
 
-  static String name(int i) {
-    return String.format("bench-host-%05d", i + 1);
+  static String name(String prefix, int i) {
+    return String.format("%s-%05d", prefix, i + 1);
+  }
+
+  private static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   String endpoint(int i) {
