@@ -1,7 +1,13 @@
 package io.switchplane.common.error;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The one place where domain failures become gRPC statuses (both servers use it) and where
@@ -25,7 +31,15 @@ public final class StatusMapping {
           : s.withDescription(bounded(s.getDescription())).asRuntimeException(sre.getTrailers());
     }
     if (failure instanceof SwitchplaneException se) {
-      return statusOf(se.code()).withDescription(bounded(se.getMessage())).asRuntimeException();
+      Status status = statusOf(se.code()).withDescription(bounded(se.getMessage()));
+      if (se.reason().isEmpty()) {
+        return status.asRuntimeException();
+      }
+      return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(status.getCode().value()).setMessage(status.getDescription())
+          .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(se.reason().get().name())
+              .setDomain(ErrorReason.DOMAIN).build()))
+          .build());
     }
     return Status.INTERNAL
         .withDescription(bounded("internal error: " + failure))
@@ -42,11 +56,34 @@ public final class StatusMapping {
     return description.substring(0, MAX_DESCRIPTION - 40) + note;
   }
 
-  /** The domain failure a client sees for a status it received. */
+  /** The domain failure a client sees for a status it received, with its typed reason when it has one. */
   public static SwitchplaneException fromStatus(StatusRuntimeException sre) {
     Status status = sre.getStatus();
     String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
-    return new SwitchplaneException(codeOf(status.getCode()), message, sre);
+    SwitchplaneException e = new SwitchplaneException(codeOf(status.getCode()), message, sre);
+    return reason(sre).map(e::because).orElse(e);
+  }
+
+  /** The typed reason a failed call carries (a Switchplane ErrorInfo in its status details), if any. */
+  public static Optional<ErrorReason> reason(Throwable failure) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(failure);
+    if (details == null) {
+      return Optional.empty();
+    }
+    for (Any any : details.getDetailsList()) {
+      if (!any.is(ErrorInfo.class)) {
+        continue;
+      }
+      try {
+        ErrorInfo info = any.unpack(ErrorInfo.class);
+        if (info.getDomain().equals(ErrorReason.DOMAIN)) {
+          return Arrays.stream(ErrorReason.values()).filter(r -> r.name().equals(info.getReason())).findFirst();
+        }
+      } catch (InvalidProtocolBufferException e) {
+        return Optional.empty(); // not a reason we can read: the caller treats the failure by its code
+      }
+    }
+    return Optional.empty();
   }
 
   public static Status statusOf(ErrorCode code) {

@@ -1,5 +1,7 @@
 package io.switchplane.common.error;
 
+import java.util.Optional;
+
 /**
  * A domain failure with the code the API answers with and a message an operator can act on.
  * Domain code throws it; the gRPC adapters turn it into a status in one place ({@link StatusMapping}).
@@ -7,19 +9,34 @@ package io.switchplane.common.error;
 public class SwitchplaneException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final ErrorCode code;
+  private final ErrorReason reason;
 
   public SwitchplaneException(ErrorCode code, String message) {
-    super(message);
-    this.code = code;
+    this(code, message, null, null);
   }
 
   public SwitchplaneException(ErrorCode code, String message, Throwable cause) {
+    this(code, message, cause, null);
+  }
+
+  private SwitchplaneException(ErrorCode code, String message, Throwable cause, ErrorReason reason) {
     super(message, cause);
     this.code = code;
+    this.reason = reason;
   }
 
   public ErrorCode code() {
     return code;
+  }
+
+  /** The typed reason the caller acts on, when there is one. */
+  public Optional<ErrorReason> reason() {
+    return Optional.ofNullable(reason);
+  }
+
+  /** This failure, with the typed reason a caller acts on. */
+  public SwitchplaneException because(ErrorReason why) {
+    return new SwitchplaneException(code, getMessage(), getCause(), why);
   }
 
   public static SwitchplaneException invalid(String format, Object... args) {

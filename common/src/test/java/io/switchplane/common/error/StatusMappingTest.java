@@ -29,4 +29,18 @@ class StatusMappingTest {
     assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(s.getStatus().getDescription()).hasSizeLessThanOrEqualTo(StatusMapping.MAX_DESCRIPTION);
   }
+
+  @Test
+  void aTypedReasonTravelsAsErrorInfoBesideTheStatus() {
+    StatusRuntimeException s = StatusMapping.toStatus(SwitchplaneException.precondition("generation 4 is awaiting confirm")
+        .because(ErrorReason.AWAITING_CONFIRM));
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(s.getStatus().getDescription()).isEqualTo("generation 4 is awaiting confirm");
+    // As a client receives it: the trailers only.
+    StatusRuntimeException received = s.getStatus().asRuntimeException(s.getTrailers());
+    assertThat(StatusMapping.reason(received)).contains(ErrorReason.AWAITING_CONFIRM);
+    assertThat(StatusMapping.fromStatus(received).reason()).contains(ErrorReason.AWAITING_CONFIRM);
+    assertThat(StatusMapping.reason(Status.FAILED_PRECONDITION.withDescription("generation 4 is awaiting confirm")
+        .asRuntimeException())).as("the text alone is no reason").isEmpty();
+  }
 }

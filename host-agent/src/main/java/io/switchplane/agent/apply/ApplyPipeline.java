@@ -24,6 +24,7 @@ import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.HostStateValidator;
 import java.time.Clock;
@@ -176,7 +177,7 @@ public final class ApplyPipeline {
           dvsId, StateStore.HISTORY_LIMIT));
       if (slot.pending != null) {
         throw precondition("generation %d of DVS %s is awaiting confirm; restore after it is confirmed or rolled back",
-            slot.pending.getGeneration(), dvsId);
+            slot.pending.getGeneration(), dvsId).because(ErrorReason.AWAITING_CONFIRM);
       }
       ApplyResponse response = applyLocked(slot, state, timeout, "", start, true);
       counters.applies.inc();
@@ -206,13 +207,14 @@ public final class ApplyPipeline {
     }
     if (current != null && generation < current.generation() && !restoring) {
       throw precondition("generation %d of DVS %s is older than the applied generation %d",
-          generation, dvsId, current.generation());
+          generation, dvsId, current.generation()).because(ErrorReason.HOLDS_NEWER_GENERATION);
     }
     PendingConfirm pending = slot.pending;
     if (pending != null && !pending.getNonce().equals(supersedes)) {
       throw precondition("generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
           + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
-          pending.getGeneration(), dvsId, Math.max(0, pending.getDeadlineUnixMs() - clock.millis()));
+          pending.getGeneration(), dvsId, Math.max(0, pending.getDeadlineUnixMs() - clock.millis()))
+          .because(ErrorReason.AWAITING_CONFIRM);
     }
     long previousGeneration = current == null ? 0 : current.generation();
     long revertTo = pending != null ? pending.getRevertToGeneration() : previousGeneration;

@@ -2,6 +2,9 @@ package io.switchplane.manager.reconcile;
 
 import io.grpc.Status;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.StatusMapping;
+import java.util.Optional;
 
 /**
  * How a pusher reads one failed Apply: whether the host was unreachable, whether a pending
@@ -19,10 +22,11 @@ record ApplyFailure(Status status, boolean unreachable, boolean blocked, boolean
     Status status = Status.fromThrowable(t);
     Status.Code code = status.getCode();
     // A pending confirm left on the agent (an older leader's) blocks the apply until it is resolved: probe next.
-    boolean blocked = code == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
-        && status.getDescription().contains("awaiting confirm");
+    Optional<ErrorReason> reason = StatusMapping.reason(t);
+    boolean blocked = code == Status.Code.FAILED_PRECONDITION && reason.equals(Optional.of(ErrorReason.AWAITING_CONFIRM));
     boolean retryable = !described && (blocked || PushFailures.retryable(code)) && !atomic;
-    boolean hostNewer = !described && PushFailures.hostHoldsNewer(status);
+    boolean hostNewer = !described && code == Status.Code.FAILED_PRECONDITION
+        && reason.equals(Optional.of(ErrorReason.HOLDS_NEWER_GENERATION));
     return new ApplyFailure(status, PushFailures.unreachable(code), blocked, retryable, hostNewer);
   }
 

@@ -28,12 +28,6 @@ final class PushFailures {
         + NEWER_ADVICE;
   }
 
-  /** Whether the agent refused an Apply because it holds a newer generation of the DVS. */
-  static boolean hostHoldsNewer(Status status) {
-    return status.getCode() == Status.Code.FAILED_PRECONDITION && status.getDescription() != null
-        && status.getDescription().contains("older than the applied generation");
-  }
-
   /** Whether an Apply answered with code is worth trying again (the agent's transient answers). */
   static boolean retryable(Status.Code code) {
     return unreachable(code) || switch (code) {

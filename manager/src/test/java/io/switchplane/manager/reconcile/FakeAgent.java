@@ -13,6 +13,9 @@ import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.StatusMapping;
+import io.switchplane.common.error.SwitchplaneException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -158,8 +161,9 @@ public final class FakeAgent implements AutoCloseable {
       HostSwitchState current = applied.get(key);
       long have = current == null ? 0 : current.getDvs().getGeneration();
       if (generation < have) {
-        out.onError(Status.FAILED_PRECONDITION
-            .withDescription("generation " + generation + " is older than the applied generation " + have).asRuntimeException());
+        out.onError(StatusMapping.toStatus(SwitchplaneException.precondition(
+            "generation %d is older than the applied generation %d", generation, have)
+            .because(ErrorReason.HOLDS_NEWER_GENERATION)));
         return;
       }
       boolean already = generation == have;

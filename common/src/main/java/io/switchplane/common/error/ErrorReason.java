@@ -1,0 +1,16 @@
+package io.switchplane.common.error;
+
+/**
+ * Why a server refused, where the caller must act on the why and not only on the code: sent as a
+ * {@code google.rpc.ErrorInfo} (reason = the constant's name, domain {@link #DOMAIN}) beside the
+ * status, so that no component decides anything by reading another's message text.
+ */
+public enum ErrorReason {
+  /** A generation applied on the agent waits for its confirm; another apply must wait or supersede it. */
+  AWAITING_CONFIRM,
+  /** The agent holds a newer generation of the DVS than the one sent, and keeps it. */
+  HOLDS_NEWER_GENERATION;
+
+  /** The ErrorInfo domain of Switchplane's reasons. */
+  public static final String DOMAIN = "switchplane.io";
+}
