@@ -38,7 +38,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -93,8 +93,6 @@ public final class BenchCommand implements Callable<Integer> {
       + " fleet of its own, side by side).")
   Transport transport = Transport.plaintext;
 
-  private String dvsId;
-  private long generation;
 
   @Override
   public Integer call() throws IOException {
@@ -125,41 +123,46 @@ public final class BenchCommand implements Callable<Integer> {
       }
       manager.pushEngine().setMaxInFlight(maxInFlight);
       ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+      List<Pass> started = new ArrayList<>();
       try {
         ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);
-        Map<Transport, Figures> figures = new EnumMap<>(Transport.class);
-        for (Transport pass : passes) {
-          Enrolling enrolling = pass == Transport.tls ? new Enrolling(manager, api) : null;
-          String prefix = "bench-" + pass;
-          // One fleet per pass; the one before is closed, so that each pass has the machine to itself.
-          try (BenchFleet fleet = BenchFleet.start(dir.resolve(pass.name()), hosts,
-              new Progress(System.err, "starting agents (" + pass + ")", hosts), ovs, prefix, enrolling)) {
-            if (enrolling == null) {
-              registerHosts(api, fleet, prefix);
-            } else {
-              hostIds.clear();
-              hostIds.addAll(enrolling.hostIds);
-            }
-            populate(api, manager.pushEngine(), prefix + "-dvs");
-            System.out.printf("%s: setup done after %.1f s (%d hosts in sync at generation %d)%n", pass,
-                (System.nanoTime() - t0) / 1e9, hosts, generation);
-            if (ovs) {
-              reportOvs(measureOvs(api, manager.pushEngine()));
-            } else {
-              Figures f = measure(api, manager.pushEngine());
-              report(f);
-              figures.put(pass, f);
-            }
+        PushEngine push = manager.pushEngine();
+        // Every pass's fleet is up at once and the runs alternate between them, so that no pass has a
+        // warmer JIT or a quieter machine than the other.
+        for (Transport t : passes) {
+          Enrolling enrolling = t == Transport.tls ? new Enrolling(manager, api) : null;
+          String prefix = "bench-" + t;
+          BenchFleet fleet = BenchFleet.start(dir.resolve(t.name()), hosts,
+              new Progress(System.err, "starting agents (" + t + ")", hosts), ovs, prefix, enrolling);
+          Pass pass;
+          try {
+            pass = new Pass(t, fleet, enrolling == null ? registerHosts(api, fleet, prefix) : enrolling.hostIds);
+          } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
           }
+          started.add(pass);
+          populate(api, push, pass, prefix + "-dvs");
+          System.out.printf("%s: setup done after %.1f s (%d hosts in sync at generation %d)%n", t,
+              (System.nanoTime() - t0) / 1e9, hosts, pass.generation);
           if (enrolling != null) {
             enrolling.report();
           }
         }
-        if (figures.size() == 2) {
-          compare(figures.get(Transport.plaintext), figures.get(Transport.tls));
+        if (ovs) {
+          for (Pass pass : started) {
+            reportOvs(pass, measureOvs(api, push, pass));
+          }
+        } else {
+          Map<Pass, Figures> figures = measure(api, push, started);
+          figures.forEach(this::report);
+          if (started.size() == 2) {
+            compare(figures.get(started.get(0)), figures.get(started.get(1)));
+          }
         }
       } finally {
         channel.shutdownNow();
+        started.forEach(pass -> pass.fleet.close());
       }
     } finally {
       TempDirs.deleteTree(dir);
@@ -173,6 +176,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     List<Transport> passes() {
       return this == both ? List.of(plaintext, tls) : List.of(this);
+    }
+  }
+
+  /** One fleet of agents and its DVS, reached one way (plaintext or TLS); the generation last committed. */
+  private static final class Pass {
+    final Transport transport;
+    final BenchFleet fleet;
+    final List<String> hostIds;
+    String dvsId;
+    long generation;
+
+    Pass(Transport transport, BenchFleet fleet, List<String> hostIds) {
+      this.transport = transport;
+      this.fleet = fleet;
+      this.hostIds = List.copyOf(hostIds);
     }
   }
 
@@ -227,19 +245,20 @@ public final class BenchCommand implements Callable<Integer> {
     t.row(figure, plainMs + " ms", tlsMs + " ms", String.format("%.2fx", (double) tlsMs / Math.max(1, plainMs)));
   }
 
-  private void registerHosts(ManagerServiceBlockingStub api, BenchFleet fleet, String prefix) {
+  private List<String> registerHosts(ManagerServiceBlockingStub api, BenchFleet fleet, String prefix) {
     Progress reg = new Progress(System.err, "registering hosts", hosts);
-    hostIds.clear();
+    List<String> hostIds = new ArrayList<>();
     for (int i = 0; i < hosts; i++) {
       hostIds.add(api.registerHost(RegisterHostRequest.newBuilder().setName(BenchFleet.name(prefix, i))
           .setEndpoint(fleet.endpoint(i)).build()).getHost().getId());
       reg.step(i + 1);
     }
+    return hostIds;
   }
 
-  private void populate(ManagerServiceBlockingStub api, PushEngine push, String dvsName) {
-    Dvs dvs = api.createDvs(CreateDvsRequest.newBuilder().setName(dvsName).build()).getDvs();
-    dvsId = dvs.getId();
+  private void populate(ManagerServiceBlockingStub api, PushEngine push, Pass pass, String dvsName) {
+    List<String> hostIds = pass.hostIds;
+    pass.dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName(dvsName).build()).getDvs().getId();
     List<ChangeOp> ops = new ArrayList<>();
     ops.add(ChangeOp.newBuilder().setCreatePortGroup(portGroup("pg-a", 100)).build());
     ops.add(ChangeOp.newBuilder().setCreatePortGroup(portGroup("pg-b", 200)).build());
@@ -247,7 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
       ops.add(ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId(hostId)
           .putUplinkNics("uplink1", "vmnic0").putUplinkNics("uplink2", "vmnic1")).build());
     }
-    commit(api, ops);
+    commit(api, pass, ops);
     Progress portsProgress = new Progress(System.err, "creating ports", hosts * portsPerHost);
     ops.clear();
     int created = 0;
@@ -256,7 +275,7 @@ public final class BenchCommand implements Callable<Integer> {
         ops.add(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(String.format("h%05d-p%03d", h, p))
             .setPortGroupId(p % 2 == 0 ? "pg-a" : "pg-b").setHostId(hostIds.get(h))).build());
         if (ops.size() == PORTS_PER_CHANGE_SET) {
-          commit(api, ops);
+          commit(api, pass, ops);
           created += ops.size();
           ops.clear();
           portsProgress.step(created);
@@ -264,11 +283,11 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     if (!ops.isEmpty()) {
-      commit(api, ops);
+      commit(api, pass, ops);
       created += ops.size();
       portsProgress.step(created);
     }
-    await(push, Duration.ofMinutes(10));
+    await(push, pass, Duration.ofMinutes(10));
   }
 
   private record Figures(long[] fullMs, long[] portGroupMs, long sequentialMs) {}
@@ -276,29 +295,29 @@ public final class BenchCommand implements Callable<Integer> {
   private record OvsFigures(long[] everyHostMs, long[] onePortMs, long[] bindMs) {}
 
   /** The three figures with a real switch: a setting on every host, one port, one new port per host. */
-  private OvsFigures measureOvs(ManagerServiceBlockingStub api, PushEngine push) {
+  private OvsFigures measureOvs(ManagerServiceBlockingStub api, PushEngine push, Pass pass) {
     long[] every = new long[runs];
     long[] one = new long[runs];
     long[] bind = new long[runs];
     String key = String.format("h%05d-p%03d", 0, 0);
     for (int i = 0; i < warmup + runs; i++) {
       int round = i;
-      long everyMs = timed(push, () -> vlanChange(api, 101 + round));
-      long oneMs = timed(push, () -> commit(api, List.of(ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
+      long everyMs = timed(push, pass, () -> vlanChange(api, pass, 101 + round));
+      long oneMs = timed(push, pass, () -> commit(api, pass, List.of(ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
           .setKey(key).setSettings(Port.newBuilder().setPortGroupId(round % 2 == 0 ? "pg-b" : "pg-a")
-              .setHostId(hostIds.get(0)))).build())));
+              .setHostId(pass.hostIds.get(0)))).build())));
       List<ChangeOp> bindOps = new ArrayList<>();
       List<ChangeOp> unbindOps = new ArrayList<>();
       for (int h = 0; h < hosts; h++) {
         String newKey = String.format("bind-%03d-h%05d", round, h);
         bindOps.add(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(newKey).setPortGroupId("pg-b")
-            .setHostId(hostIds.get(h))).build());
+            .setHostId(pass.hostIds.get(h))).build());
         unbindOps.add(ChangeOp.newBuilder().setDeletePort(newKey).build());
       }
-      long bindMs = timed(push, () -> commit(api, bindOps));
-      timed(push, () -> commit(api, unbindOps)); // back to the same ports for the next round
+      long bindMs = timed(push, pass, () -> commit(api, pass, bindOps));
+      timed(push, pass, () -> commit(api, pass, unbindOps)); // back to the same ports for the next round
       if (i < warmup) {
-        System.out.printf("warm-up %d (not counted): every host %d ms, one port %d ms, one new port per host %d ms%n",
+        System.out.printf(pass.transport + " warm-up %d (not counted): every host %d ms, one port %d ms, one new port per host %d ms%n",
             i + 1, everyMs, oneMs, bindMs);
         continue;
       }
@@ -306,63 +325,76 @@ public final class BenchCommand implements Callable<Integer> {
       every[r] = everyMs;
       one[r] = oneMs;
       bind[r] = bindMs;
-      System.out.printf("run %d: every host %d ms, one port %d ms, one new port per host %d ms%n", r + 1, everyMs,
+      System.out.printf(pass.transport + " run %d: every host %d ms, one port %d ms, one new port per host %d ms%n", r + 1, everyMs,
           oneMs, bindMs);
     }
     return new OvsFigures(every, one, bind);
   }
 
-  private void reportOvs(OvsFigures f) {
+  private void reportOvs(Pass pass, OvsFigures f) {
     System.out.println();
-    Table t = new Table("FIGURE (commit -> confirmed, " + hosts + " hosts on Open vSwitch)", "MEDIAN", "RUNS (ms)");
+    Table t = new Table("FIGURE (commit -> confirmed, " + hosts + " hosts on Open vSwitch, " + pass.transport + ")",
+        "MEDIAN", "RUNS (ms)");
     t.row("a port-group setting, every host", median(f.everyHostMs()) + " ms", Arrays.toString(f.everyHostMs()));
     t.row("one port, one host", median(f.onePortMs()) + " ms", Arrays.toString(f.onePortMs()));
     t.row("one new port bound per host", median(f.bindMs()) + " ms", Arrays.toString(f.bindMs()));
     t.print(System.out);
   }
 
-  private Figures measure(ManagerServiceBlockingStub api, PushEngine push) {
-    long[] full = new long[runs];
-    long[] pg = new long[runs];
-    // One sequence of rounds, warm-up first: each round must change the MTU and the VLAN again.
+  /** The figures of each pass, from rounds that alternate between the passes (warm-up rounds first). */
+  private Map<Pass, Figures> measure(ManagerServiceBlockingStub api, PushEngine push, List<Pass> passes) {
+    Map<Pass, long[]> full = new LinkedHashMap<>();
+    Map<Pass, long[]> pg = new LinkedHashMap<>();
+    passes.forEach(p -> {
+      full.put(p, new long[runs]);
+      pg.put(p, new long[runs]);
+    });
+    // Each round must change the MTU and the VLAN again.
     for (int i = 0; i < warmup + runs; i++) {
       int mtu = i % 2 == 0 ? 9000 : 1500;
       int vlan = 101 + i;
-      long fullMs = timed(push, () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs(dvsId)
-          .setSettings(currentDvs(api).toBuilder().setDefaultPolicy(Policy.newBuilder()
-              .setMtu(MtuSetting.newBuilder().setValue(mtu).setOverrideAllowed(true)))).build()).getDvs().getGeneration());
-      long pgMs = timed(push, () -> vlanChange(api, vlan));
-      if (i < warmup) {
-        System.out.printf("warm-up %d (not counted): full push %d ms, port-group change %d ms%n", i + 1, fullMs, pgMs);
-        continue;
+      for (Pass p : passes) {
+        long fullMs = timed(push, p, () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs(p.dvsId)
+            .setSettings(currentDvs(api, p).toBuilder().setDefaultPolicy(Policy.newBuilder()
+                .setMtu(MtuSetting.newBuilder().setValue(mtu).setOverrideAllowed(true)))).build()).getDvs()
+            .getGeneration());
+        long pgMs = timed(push, p, () -> vlanChange(api, p, vlan));
+        if (i < warmup) {
+          System.out.printf("%s warm-up %d (not counted): full push %d ms, port-group change %d ms%n", p.transport,
+              i + 1, fullMs, pgMs);
+          continue;
+        }
+        int r = i - warmup;
+        full.get(p)[r] = fullMs;
+        pg.get(p)[r] = pgMs;
+        System.out.printf("%s run %d: full push %d ms, port-group change %d ms%n", p.transport, r + 1, fullMs, pgMs);
       }
-      int r = i - warmup;
-      full[r] = fullMs;
-      pg[r] = pgMs;
-      System.out.printf("run %d: full push %d ms, port-group change %d ms%n", r + 1, full[r], pg[r]);
     }
-    long sequential = -1;
-    if (!skipSequential) {
-      push.setMaxInFlight(1);
-      sequential = timed(push, () -> vlanChange(api, 100));
-      push.setMaxInFlight(maxInFlight);
-      System.out.printf("port-group change pushed one host at a time: %d ms%n", sequential);
+    Map<Pass, Figures> out = new LinkedHashMap<>();
+    for (Pass p : passes) {
+      long sequential = -1;
+      if (!skipSequential) {
+        push.setMaxInFlight(1);
+        sequential = timed(push, p, () -> vlanChange(api, p, 100));
+        push.setMaxInFlight(maxInFlight);
+        System.out.printf("%s: port-group change pushed one host at a time: %d ms%n", p.transport, sequential);
+      }
+      out.put(p, new Figures(full.get(p), pg.get(p), sequential));
     }
-    return new Figures(full, pg, sequential);
+    return out;
   }
 
-  private final List<String> hostIds = new ArrayList<>();
-
-  private long vlanChange(ManagerServiceBlockingStub api, int vlan) {
-    return commit(api, List.of(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
+  private long vlanChange(ManagerServiceBlockingStub api, Pass pass, int vlan) {
+    return commit(api, pass, List.of(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
         .setPortGroup("pg-a").setSettings(portGroup("pg-a", vlan))).build()));
   }
 
-  private void report(Figures f) {
+  private void report(Pass pass, Figures f) {
     long fullMedian = median(f.fullMs());
     long pgMedian = median(f.portGroupMs());
     System.out.println();
-    Table t = new Table("FIGURE (commit -> all " + hosts + " hosts applied)", "MEDIAN", "RUNS (ms)");
+    Table t = new Table("FIGURE (commit -> all " + hosts + " hosts applied, " + pass.transport + ")", "MEDIAN",
+        "RUNS (ms)");
     t.row("full push (DVS default MTU: every port on every host)", fullMedian + " ms", Arrays.toString(f.fullMs()));
     t.row("one port-group change (VLAN of pg-a: half the ports)", pgMedian + " ms", Arrays.toString(f.portGroupMs()));
     if (f.sequentialMs() >= 0) {
@@ -375,32 +407,32 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private long timed(PushEngine push, LongSupplier commit) {
+  private long timed(PushEngine push, Pass pass, LongSupplier commit) {
     long start = System.nanoTime();
-    generation = commit.getAsLong();
-    await(push, Duration.ofMinutes(10));
+    pass.generation = commit.getAsLong();
+    await(push, pass, Duration.ofMinutes(10));
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
-  private void await(PushEngine push, Duration timeout) {
+  private void await(PushEngine push, Pass pass, Duration timeout) {
     try {
-      push.whenInSync(dvsId, generation).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      push.whenInSync(pass.dvsId, pass.generation).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("hosts did not reach generation " + generation + ": " + e, e);
+      throw new IllegalStateException("hosts did not reach generation " + pass.generation + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
   }
 
-  private long commit(ManagerServiceBlockingStub api, List<ChangeOp> ops) {
-    generation = api.withDeadlineAfter(60, TimeUnit.SECONDS).commitChangeSet(CommitChangeSetRequest.newBuilder()
-        .setDvs(dvsId).addAllOps(ops).build()).getGeneration();
-    return generation;
+  private long commit(ManagerServiceBlockingStub api, Pass pass, List<ChangeOp> ops) {
+    pass.generation = api.withDeadlineAfter(60, TimeUnit.SECONDS).commitChangeSet(CommitChangeSetRequest.newBuilder()
+        .setDvs(pass.dvsId).addAllOps(ops).build()).getGeneration();
+    return pass.generation;
   }
 
-  private Dvs currentDvs(ManagerServiceBlockingStub api) {
-    return api.getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build()).getDvs();
+  private Dvs currentDvs(ManagerServiceBlockingStub api, Pass pass) {
+    return api.getDvs(GetDvsRequest.newBuilder().setDvs(pass.dvsId).build()).getDvs();
   }
 
   private static PortGroup portGroup(String name, int vlan) {

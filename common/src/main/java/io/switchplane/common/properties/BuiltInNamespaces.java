@@ -1,5 +1,6 @@
 package io.switchplane.common.properties;
 
+import com.google.protobuf.ByteString;
 import io.switchplane.api.v1.PropertyNamespace;
 import java.util.List;
 
@@ -16,4 +17,15 @@ public final class BuiltInNamespaces {
           + "OVS ingress policing on the ovs backend, a recorded limit on the others").build());
 
   private BuiltInNamespaces() {}
+
+  /**
+   * INVALID_ARGUMENT when namespace is one of ours and the value is not one its module takes, so
+   * that a bad value is refused before it is committed rather than failing every host it reaches.
+   * Other namespaces' values are opaque.
+   */
+  public static void validateValue(String namespace, String key, ByteString value) {
+    if (namespace.equals(QOS)) {
+      QosValues.validate(key, value);
+    }
+  }
 }

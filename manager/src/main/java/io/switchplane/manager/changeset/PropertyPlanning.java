@@ -13,6 +13,7 @@ import io.switchplane.api.v1.PropertyChange;
 import io.switchplane.api.v1.PropertyEntry;
 import io.switchplane.common.properties.PropertyEntries;
 import io.switchplane.common.properties.PropertyKey;
+import io.switchplane.common.properties.BuiltInNamespaces;
 import io.switchplane.common.properties.PropertyRules;
 import io.switchplane.manager.model.ConfigLookup;
 import io.switchplane.manager.model.DvsConfig;
@@ -108,6 +109,7 @@ final class PropertyPlanning {
     };
     if (c.getActionCase() == PropertyChange.ActionCase.SET_VALUE) {
       PropertyRules.validateEntry(e.build());
+      BuiltInNamespaces.validateValue(key.namespace(), key.key(), c.getSetValue());
     }
     PropertyRules.checkEntity(what, next);
     return next;

@@ -21,6 +21,7 @@ import io.switchplane.api.v1.PropertyUnset;
 import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.properties.BuiltInNamespaces;
+import io.switchplane.common.properties.QosValues;
 import io.switchplane.common.properties.PropertyRules;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
@@ -205,6 +206,14 @@ class PropertyServiceStoreTest {
     }
     assertThat(failure(ErrorCode.RESOURCE_EXHAUSTED, () -> config.commit("sw", tooMuchOnOneEntity, 0, ""))
         .getMessage()).contains("port 'p1' would have 300,", "limit is 262,144 per entity");
+
+    // Our own namespace's values are checked; other namespaces' values are opaque.
+    PropertyChange fast = set(EntityKind.ENTITY_KIND_PORT, "p1", QosValues.RATE, ByteString.copyFromUtf8("fast"))
+        .toBuilder().setNamespace(BuiltInNamespaces.QOS).build();
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> properties.write("sw", fast, 0)).getMessage())
+        .isEqualTo("io.switchplane.qos/rate-kbps is 'fast', not a whole number from 0 to 100000000");
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> properties.write("sw", fast.toBuilder()
+        .setSetValue(ByteString.copyFromUtf8("100000001")).build(), 0)).getMessage()).contains("'100000001'");
     assertSame(stored(), before);
   }
 

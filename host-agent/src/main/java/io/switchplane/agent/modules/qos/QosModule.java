@@ -12,9 +12,10 @@ import io.switchplane.agent.modules.PropertyUpdate;
 import io.switchplane.agent.modules.Publisher;
 import io.switchplane.agent.modules.SwitchValues;
 import io.switchplane.api.v1.EntityKind;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.properties.BuiltInNamespaces;
 import io.switchplane.common.properties.Entity;
-import java.nio.charset.StandardCharsets;
+import io.switchplane.common.properties.QosValues;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +35,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * module is not advisory), before anything is changed.
  */
 public final class QosModule implements PropertyModule {
-  public static final String RATE = "rate-kbps";
-  public static final String BURST = "burst-kb";
+  public static final String RATE = QosValues.RATE;
+  public static final String BURST = QosValues.BURST;
   public static final String APPLIED = "applied";
-  /** 100 Gbit/s. */
-  public static final long MAX_RATE_KBPS = 100_000_000L;
+  public static final long MAX_RATE_KBPS = QosValues.MAX_RATE_KBPS;
 
   private final Map<String, Map<String, Policing>> recorded = new ConcurrentHashMap<>();
   private volatile OvsPolicing ovs;
@@ -133,19 +133,10 @@ public final class QosModule implements PropertyModule {
   }
 
   private static long number(String port, String key, ByteString raw) throws ModuleException {
-    if (raw == null) {
-      return 0;
-    }
-    String text = raw.toString(StandardCharsets.UTF_8).strip();
     try {
-      long n = Long.parseLong(text);
-      if (n < 0 || n > MAX_RATE_KBPS) {
-        throw new NumberFormatException("out of range");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new ModuleException(String.format("port %s: %s/%s is '%s', not a whole number from 0 to %d",
-          port, BuiltInNamespaces.QOS, key, text.length() > 40 ? text.substring(0, 40) + "..." : text, MAX_RATE_KBPS));
+      return QosValues.number(key, raw);
+    } catch (SwitchplaneException e) {
+      throw new ModuleException("port " + port + ": " + e.getMessage(), e);
     }
   }
 }
