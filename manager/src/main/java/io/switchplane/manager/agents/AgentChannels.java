@@ -87,6 +87,20 @@ public final class AgentChannels implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the next call to an endpoint dial a fresh connection: a cut that drops packets leaves
+   * the channel READY on a connection that answers nothing (keepalive would notice only after
+   * tens of seconds), so a caller whose call timed out redials instead of queueing on it again.
+   * Calls still in flight on the old connection end on their own; no-op for unknown endpoints.
+   */
+  public void redial(String endpoint) {
+    Entry e = channels.get(endpoint);
+    if (e != null) {
+      e.channel().enterIdle();
+      e.channel().resetConnectBackoff();
+    }
+  }
+
   /** Drops the channel of an endpoint no host uses any more (in-flight calls may finish). */
   public void forget(String endpoint) {
     Entry e = channels.remove(endpoint);
