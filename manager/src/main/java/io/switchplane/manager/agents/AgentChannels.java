@@ -101,6 +101,17 @@ public final class AgentChannels implements AutoCloseable {
     }
   }
 
+  /**
+   * Connects to an endpoint ahead of its first call: a standby manager does it so that taking
+   * over starts with calls, not with connects and handshakes on cold channels. No I/O on this
+   * thread; no-op once closed.
+   */
+  public void connect(String endpoint) {
+    if (!closed && !endpoint.isEmpty()) {
+      entry(endpoint).channel().getState(true);
+    }
+  }
+
   /** Drops the channel of an endpoint no host uses any more (in-flight calls may finish). */
   public void forget(String endpoint) {
     Entry e = channels.remove(endpoint);
