@@ -135,6 +135,9 @@ final class ConfirmCall {
     if (!live()) {
       return;
     }
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      ctx.channels().redial(endpoint()); // a retry, or the GetState after it, goes over a fresh connection
+    }
     if (PushFailures.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
       retryMs = retryMs == 0 ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
       ctx.book().note(pusher.dvsId(), pusher.hostId(), String.format("%s of generation %d not delivered (%s); "
@@ -145,9 +148,6 @@ final class ConfirmCall {
     // Past the deadline, or the agent says it has nothing pending: ask it what happened.
     LOG.debug("host {}: {} of generation {} failed ({}); asking the agent", pusher.hostId(),
         keep ? "confirm" : "rollback", generation, status);
-    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      ctx.channels().redial(endpoint());
-    }
     startVerify(keep);
   }
 
