@@ -38,6 +38,7 @@ import java.time.Clock;
 import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.service.PropertyService;
 import io.switchplane.manager.store.NamespaceStore;
+import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.reconcile.CommitListeners;
 import io.switchplane.manager.reconcile.PushEngine;
@@ -231,6 +232,9 @@ public final class SwitchplaneManager implements AutoCloseable {
         Clock.systemUTC());
     opened.push(trackers);
     commits.add(trackers.commitListener());
+    FailoverBudget failover = new FailoverBudget(config.sessionTimeout());
+    commits.add(failover);
+    failover.logAtStart();
     hostStore.addListener(trackers::hostsChanged);
     TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::holdsContentOf);
 
@@ -277,9 +281,9 @@ public final class SwitchplaneManager implements AutoCloseable {
       @Override
       public void gained() {
         checkpoints.reset();
-        snapshotStore.sweepOrphans();
         service.activate(all -> pushEngine.activate(all));
         trackers.activate();
+        snapshotStore.sweepOrphans(); // housekeeping: after the hosts are being probed, not before
         synchronized (leaderSignal) {
           leaderSignal.notifyAll();
         }
@@ -294,6 +298,14 @@ public final class SwitchplaneManager implements AutoCloseable {
     });
     leadership.start();
     opened.push(leadership);
+    // A standby keeps its channels to the agents connected: a take-over then starts with calls.
+    Runnable warm = () -> {
+      if (!isLeader()) {
+        hostStore.cached().forEach(h -> pushChannels.connect(h.getEndpoint()));
+      }
+    };
+    hostStore.addListener(warm);
+    warm.run();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);

@@ -177,6 +177,37 @@ class ConfirmIT {
   }
 
   @Test
+  void aSilentlyCutHostShowsUnreachableOnceItsDeadlinePassedAndItsRollbackIsLearnedRightAfterThePathHeals()
+      throws Exception {
+    long before = api.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
+    proxy.cutSilentlyAfterNextResponse(); // a wrong VLAN: nothing refused, every packet dropped
+    long generation = changeVlan(200, CommitMode.COMMIT_MODE_BEST_EFFORT);
+    assertThat(proxy.awaitCut(10, TimeUnit.SECONDS)).isTrue();
+    long deadline = agent.pipeline().pending(dvsId).orElseThrow().getDeadlineUnixMs();
+
+    // Past the deadline the agent has rolled back by itself: the manager must not say it awaits a confirm.
+    await().atMost(Duration.ofMillis(Math.max(0, deadline + 1_000 - System.currentTimeMillis())))
+        .until(() -> status().getState() == HostSyncState.HOST_SYNC_STATE_UNREACHABLE);
+    await().atMost(Duration.ofSeconds(2)).until(() -> agent.pipeline().pending(dvsId).isEmpty());
+    assertThat(agent.pipeline().lastRollback(dvsId).orElseThrow().getGeneration()).isEqualTo(generation);
+    assertThat(status().getLastError()).contains("deadline");
+    // The cut lasts: the host stays UNREACHABLE (the rollback cannot be seen from here yet).
+    await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5))
+        .until(() -> status().getState() == HostSyncState.HOST_SYNC_STATE_UNREACHABLE);
+
+    // The path heals: the connections that saw the cut stay dead, so this needs a fresh one, dialed at once.
+    proxy.restore();
+    long healed = System.nanoTime();
+    awaitState(HostSyncState.HOST_SYNC_STATE_ROLLED_BACK, before);
+    long learnedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
+    System.out.printf("silent cut: rollback learned %d ms after the path healed%n", learnedMs);
+    // Asked at least every second, each question on a fresh connection when the last one timed out.
+    assertThat(learnedMs).isLessThan(4_000);
+    assertThat(status().getLastRollback().getGeneration()).isEqualTo(generation);
+    assertThat(backendVlan()).isEqualTo(100);
+  }
+
+  @Test
   void anAtomicChangeCommitsWhenEveryHostAppliesAndAbortsWhenOneCannot() throws Exception {
     long committed = changeVlan(200, CommitMode.COMMIT_MODE_ATOMIC);
     awaitState(HostSyncState.HOST_SYNC_STATE_IN_SYNC, committed);

@@ -35,11 +35,15 @@ import io.switchplane.manager.service.ManagerFaults;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,11 +52,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Two manager processes on one ZooKeeper; the leader is killed (SIGKILL) in the middle of an
  * atomic change set, at each phase. The other takes over, and every host ends as the recorded
  * decision says: aborted (previous VLAN) when no decision was stored, committed (new VLAN,
- * confirmed, and still there after the agents' deadline) when COMMITTED was stored.
+ * confirmed, and still there after the agents' deadline) when COMMITTED was stored. A second
+ * test kills one leader after another and measures how soon the hosts settle.
  */
 class FailoverIT {
   private static final int HOSTS = 3;
   private static final int CONFIRM_MS = 15_000;
+  /** The session timeout the managers run with, and the confirm window the timing test's changes use. */
+  private static final int SESSION_MS = 3_000;
+  private static final int WINDOW_MS = 10_000;
 
   @TempDir Path dir;
   private TestingServer zk;
@@ -85,24 +93,28 @@ class FailoverIT {
     ChildProcess m = ChildProcess.start(dir.resolve(name),
         faultPoint.isEmpty() ? List.of() : List.of(ManagerFaults.PROPERTY + "=" + faultPoint),
         "manager", "--listen", "127.0.0.1:0", "--zookeeper", zk.getConnectString(), "--data-dir",
-        dir.resolve(name).toString(), "--id", name, "--session-timeout-ms", "3000");
+        dir.resolve(name).toString(), "--id", name, "--session-timeout-ms", Integer.toString(SESSION_MS));
     managers.add(m);
     return m;
   }
 
-  private ManagerServiceBlockingStub api(ChildProcess m) {
+  private ManagedChannel channel(ChildProcess m) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(m.endpoint()).usePlaintext().build();
     channels.add(ch);
-    return ManagerServiceGrpc.newBlockingStub(ch);
+    return ch;
+  }
+
+  private ManagerServiceBlockingStub api(ChildProcess m) {
+    return ManagerServiceGrpc.newBlockingStub(channel(m));
   }
 
   private static Policy vlan(int id) {
     return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id))).build();
   }
 
-  private static CommitChangeSetRequest atomicVlan(int id) {
+  private static CommitChangeSetRequest atomicVlan(int id, int confirmMs) {
     return CommitChangeSetRequest.newBuilder().setDvs("sw").setMode(CommitMode.COMMIT_MODE_ATOMIC)
-        .setConfirmTimeoutMs(CONFIRM_MS).addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
+        .setConfirmTimeoutMs(confirmMs).addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
             .setPortGroup("web").setSettings(PortGroup.newBuilder().setName("web").setPolicy(vlan(id))))).build();
   }
 
@@ -112,11 +124,30 @@ class FailoverIT {
   }
 
   private void awaitAllInSync(ManagerServiceBlockingStub api) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      List<HostPushStatus> hosts = api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
-          .getHostsList();
-      return hosts.size() == HOSTS && hosts.stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> allInSync(api));
+  }
+
+  private static boolean allInSync(ManagerServiceBlockingStub api) {
+    List<HostPushStatus> hosts = api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
+        .getHostsList();
+    return hosts.size() == HOSTS && hosts.stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+  }
+
+  /** A DVS "sw" with port group "web" at VLAN 100 and one port on each host, in sync; returns its generation. */
+  private long seed(ManagerServiceBlockingStub leader) {
+    dvsId = leader.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
+    leader.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
+        .setName("web").setPolicy(vlan(100))).build());
+    for (int i = 0; i < HOSTS; i++) {
+      leader.registerHost(RegisterHostRequest.newBuilder().setName("esx" + i).setEndpoint(agents.get(i).endpoint())
+          .build());
+      leader.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder()
+          .setHostId("esx" + i)).build());
+      leader.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("p" + i)
+          .setPortGroupId("web").setHostId("esx" + i)).build());
+    }
+    awaitAllInSync(leader);
+    return leader.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
   }
 
   private int agentVlan(int i) {
@@ -141,22 +172,10 @@ class FailoverIT {
     ChildProcess second = manager("m2", "");
     ManagerServiceBlockingStub follower = api(second);
 
-    dvsId = leader.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
-    leader.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
-        .setName("web").setPolicy(vlan(100))).build());
-    for (int i = 0; i < HOSTS; i++) {
-      leader.registerHost(RegisterHostRequest.newBuilder().setName("esx" + i).setEndpoint(agents.get(i).endpoint())
-          .build());
-      leader.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder()
-          .setHostId("esx" + i)).build());
-      leader.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("p" + i)
-          .setPortGroupId("web").setHostId("esx" + i)).build());
-    }
-    awaitAllInSync(leader);
-    long before = leader.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
+    long before = seed(leader);
 
     // The atomic change never answers: the leader stops at the fault point, and is killed there.
-    ManagerServiceGrpc.newFutureStub(channels.get(0)).commitChangeSet(atomicVlan(200));
+    ManagerServiceGrpc.newFutureStub(channels.get(0)).commitChangeSet(atomicVlan(200, CONFIRM_MS));
     first.awaitOutput(FaultPoints.MARKER + phase, Duration.ofSeconds(30));
     if (!phase.equals(ManagerFaults.AFTER_PREPARE)) {
       await().atMost(Duration.ofSeconds(10)).until(() -> agents.stream()
@@ -185,5 +204,76 @@ class FailoverIT {
     long untilPastDeadlines = Math.max(0, lastDeadline + 1_000 - System.currentTimeMillis());
     await().during(Duration.ofMillis(untilPastDeadlines)).atMost(Duration.ofMillis(untilPastDeadlines + 2_000))
         .until(() -> everyAgent(expected));
+  }
+
+  /**
+   * The figure README quotes: a new leader settles every host (each at the decided VLAN, nothing
+   * pending, all IN_SYNC in its status) well inside the confirm window, whatever the phase the
+   * old leader died in. Managers with a fault point each take the lead in turn: the leader stops
+   * at its phase, is killed, the standby takes over and is measured, and a new standby starts
+   * after the measurement so that its start does not compete for the CPU. Default 12 kills (4 per
+   * phase, about 2 minutes); {@code -Dfailover.kills=21} or more for the README's figure.
+   */
+  @Test
+  void aNewLeaderSettlesEveryHostWithinHalfTheConfirmWindow() throws Exception {
+    int kills = Integer.getInteger("failover.kills", 12);
+    List<String> phases = List.of(ManagerFaults.AFTER_PREPARE, ManagerFaults.BEFORE_DECISION,
+        ManagerFaults.AFTER_COMMIT_RECORD);
+    ChildProcess leader = manager("m0", phases.get(0));
+    ManagedChannel leaderChannel = channel(leader);
+    awaitLeader(ManagerServiceGrpc.newBlockingStub(leaderChannel));
+    seed(ManagerServiceGrpc.newBlockingStub(leaderChannel));
+    ChildProcess standby = manager("m1", phases.get(1));
+    Map<String, List<Long>> settled = new LinkedHashMap<>();
+    Map<String, List<Long>> elected = new LinkedHashMap<>();
+    int vlan = 100;
+    for (int k = 0; k < kills; k++) {
+      String phase = phases.get(k % phases.size());
+      ManagerServiceGrpc.newFutureStub(leaderChannel).commitChangeSet(atomicVlan(vlan + 1, WINDOW_MS));
+      leader.awaitOutput(FaultPoints.MARKER + phase, Duration.ofSeconds(30));
+      if (!phase.equals(ManagerFaults.AFTER_PREPARE)) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> agents.stream()
+            .allMatch(a -> a.pipeline().pending(dvsId).isPresent()));
+      }
+      long killedAt = System.nanoTime();
+      leader.kill();
+      managers.remove(leader);
+
+      ManagedChannel nextChannel = channel(standby);
+      ManagerServiceBlockingStub next = ManagerServiceGrpc.newBlockingStub(nextChannel);
+      await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(30))
+          .until(() -> next.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
+      long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+      int expected = phase.equals(ManagerFaults.AFTER_COMMIT_RECORD) ? vlan + 1 : vlan;
+      await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(30))
+          .until(() -> everyAgent(expected) && allInSync(next));
+      long settledMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+      System.out.printf("failover kill %d at %s: new leader %d ms, hosts settled %d ms after the kill%n", k + 1, phase,
+          electedMs, settledMs);
+      elected.computeIfAbsent(phase, p -> new ArrayList<>()).add(electedMs);
+      settled.computeIfAbsent(phase, p -> new ArrayList<>()).add(settledMs);
+
+      vlan = expected;
+      leader = standby;
+      leaderChannel = nextChannel;
+      standby = manager("m" + (k + 2), phases.get((k + 2) % phases.size()));
+    }
+    List<Long> all = new ArrayList<>();
+    for (String phase : phases) {
+      System.out.printf("failover %-27s settled ms over %2d kills: %s; new leader ms: %s%n", phase,
+          settled.get(phase).size(), distribution(settled.get(phase)), distribution(elected.get(phase)));
+      all.addAll(settled.get(phase));
+    }
+    System.out.printf("failover all phases, settled ms over %d kills: %s (session timeout %d ms, confirm window %d ms)%n",
+        all.size(), distribution(all), SESSION_MS, WINDOW_MS);
+    assertThat(Collections.max(all)).isLessThan(WINDOW_MS / 2L);
+  }
+
+  /** min / median / p90 / max of some durations. */
+  private static String distribution(List<Long> values) {
+    List<Long> v = new ArrayList<>(values);
+    Collections.sort(v);
+    return String.format("min %d, median %d, p90 %d, max %d", v.get(0), v.get(v.size() / 2),
+        v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)), v.get(v.size() - 1));
   }
 }

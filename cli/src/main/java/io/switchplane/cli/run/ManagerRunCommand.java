@@ -30,7 +30,8 @@ public final class ManagerRunCommand implements Callable<Integer> {
   String id;
 
   @Option(names = "--session-timeout-ms", paramLabel = "MS", description = "ZooKeeper session timeout: how soon "
-      + "another manager takes over from a dead leader (default ${DEFAULT-VALUE}; keep it below the confirm timeouts).")
+      + "another manager takes over from a dead leader (default ${DEFAULT-VALUE}; keep it plus 2 s at most half the "
+      + "shortest confirm timeout in use, or a leader's death may leave the agents to roll back first).")
   long sessionTimeoutMs = 10_000;
 
   @Option(names = "--drift-check-ms", paramLabel = "MS", description = "How often the leader reads every in-sync "

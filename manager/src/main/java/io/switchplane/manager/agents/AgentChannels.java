@@ -87,6 +87,31 @@ public final class AgentChannels implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the next call to an endpoint dial a fresh connection: a cut that drops packets leaves
+   * the channel READY on a connection that answers nothing (keepalive would notice only after
+   * tens of seconds), so a caller whose call timed out redials instead of queueing on it again.
+   * Calls still in flight on the old connection end on their own; no-op for unknown endpoints.
+   */
+  public void redial(String endpoint) {
+    Entry e = channels.get(endpoint);
+    if (e != null) {
+      e.channel().enterIdle();
+      e.channel().resetConnectBackoff();
+    }
+  }
+
+  /**
+   * Connects to an endpoint ahead of its first call: a standby manager does it so that taking
+   * over starts with calls, not with connects and handshakes on cold channels. No I/O on this
+   * thread; no-op once closed.
+   */
+  public void connect(String endpoint) {
+    if (!closed && !endpoint.isEmpty()) {
+      entry(endpoint).channel().getState(true);
+    }
+  }
+
   /** Drops the channel of an endpoint no host uses any more (in-flight calls may finish). */
   public void forget(String endpoint) {
     Entry e = channels.remove(endpoint);

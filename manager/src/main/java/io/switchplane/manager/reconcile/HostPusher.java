@@ -250,6 +250,7 @@ final class HostPusher implements PushDispatcher.Task {
     reports.probed(answer, verdict);
     ctx.dispatcher().release();
     if (finish != null) {
+      finish.watchDeadline();
       if (answer.holdsWanted()) {
         LOG.info("host {}: confirming generation {} of DVS {} left pending", hostId, finish.generation(), dvsId);
         finish.confirm();
@@ -284,6 +285,7 @@ final class HostPusher implements PushDispatcher.Task {
     }
     if (record) {
       reports.applied(response);
+      call.watchDeadline();
     }
     ctx.dispatcher().release();
     if (atomic) {

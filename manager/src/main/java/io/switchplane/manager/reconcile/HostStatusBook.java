@@ -89,7 +89,7 @@ public final class HostStatusBook {
 
   /**
    * The host applied generation applied provisionally; the confirm is on its way (deadline:
-   * when the agent rolls back without it).
+   * when the agent rolls back without it). summary null keeps the one recorded before.
    */
   public void awaitingConfirm(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs,
       long deadlineMs) {
@@ -97,9 +97,28 @@ public final class HostStatusBook {
       e.applied = applied;
       e.lastError = "";
       e.lastPushMs = nowMs;
-      e.lastSummary = summary;
+      if (summary != null) {
+        e.lastSummary = summary;
+      }
       e.confirmDeadlineMs = deadlineMs;
       book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
+    });
+  }
+
+  /**
+   * The agent's confirm deadline passed and no Confirm was seen to arrive: the agent has rolled
+   * back by itself (or kept the change on a host-local management port), so the host is
+   * UNREACHABLE until it answers, not awaiting a confirm that can no longer help. Only the apply
+   * with that deadline still awaiting its confirm changes: an outcome recorded meanwhile wins.
+   */
+  public void confirmOverdue(String dvsId, String hostId, long deadlineMs, String message, long nowMs) {
+    update(dvsId, hostId, (book, e) -> {
+      if (e.state != HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM || e.confirmDeadlineMs != deadlineMs) {
+        return;
+      }
+      e.lastError = message;
+      e.lastPushMs = nowMs;
+      book.setState(e, HostSyncState.HOST_SYNC_STATE_UNREACHABLE);
     });
   }
 

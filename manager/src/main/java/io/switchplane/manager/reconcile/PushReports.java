@@ -26,7 +26,10 @@ final class PushReports {
     this.ctx = ctx;
   }
 
-  /** Records what the probe found where that ends the push: rolled back, refused as older, or in sync. */
+  /**
+   * Records what the probe found where that ends the push (rolled back, refused as older, in
+   * sync), or an apply left pending that is now confirmed or undone before its deadline.
+   */
   void probed(ProbeAnswer answer, ProbeAnswer.Verdict verdict) {
     long wanted = HostPusher.generation(answer.wanted());
     long applied = HostPusher.generation(answer.applied());
@@ -48,8 +51,10 @@ final class PushReports {
         ctx.book().alreadyInSync(dvsId, hostId, applied, wanted);
         LOG.debug("host {} already has DVS {} content at generation {}", hostId, dvsId, applied);
       }
+      case RESOLVE_PENDING -> ctx.book().awaitingConfirm(dvsId, hostId, answer.pending().getGeneration(), null,
+          System.currentTimeMillis(), answer.pending().getDeadlineUnixMs());
       default -> {
-        // Nothing settled yet: the pusher stopped, resolves a pending apply, or pushes.
+        // Nothing settled yet: the pusher stopped, or pushes.
       }
     }
   }

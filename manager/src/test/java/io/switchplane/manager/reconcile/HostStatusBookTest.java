@@ -1,5 +1,6 @@
 package io.switchplane.manager.reconcile;
 
+import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM;
 import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_IN_SYNC;
 import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_PENDING;
 import static io.switchplane.api.v1.HostSyncState.HOST_SYNC_STATE_PUSHING;
@@ -40,6 +41,25 @@ class HostStatusBookTest {
     assertThat(s.getLastPushUnixMs()).isEqualTo(7);
     assertThat(s.getLastSummary().getAdded()).isEqualTo(3);
     assertThat(s.getHostName()).isEqualTo("name-a");
+  }
+
+  @Test
+  void aConfirmOverdueMakesOnlyTheApplyStillAwaitingItUnreachable() {
+    book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
+    book.awaitingConfirm("d", "a", 1, ChangeSummary.newBuilder().setAdded(2).build(), 1, 5_000);
+    book.awaitingConfirm("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, 5_000);
+    book.pushed("d", "b", 1, null, 2, 1); // b's confirm arrived just before its deadline watch fired
+
+    book.confirmOverdue("d", "a", 4_000, "another apply's deadline", 6);
+    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_AWAITING_CONFIRM);
+    book.confirmOverdue("d", "a", 5_000, "past its deadline", 6);
+    book.confirmOverdue("d", "b", 5_000, "past its deadline", 6);
+
+    HostPushStatus a = book.get("d", "a").orElseThrow();
+    assertThat(a.getState()).isEqualTo(HOST_SYNC_STATE_UNREACHABLE);
+    assertThat(a.getLastError()).isEqualTo("past its deadline");
+    assertThat(a.getLastSummary().getAdded()).isEqualTo(2);
+    assertThat(book.get("d", "b").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_IN_SYNC);
   }
 
   @Test

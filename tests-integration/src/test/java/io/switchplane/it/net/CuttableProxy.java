@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  * new ones, as a change that broke the management path would; {@link #cutBeforeNextResponse()}
  * cuts instead of forwarding the next answer's first HEADERS frame (the request was carried out,
  * its answer is lost). {@link #restore()} lets traffic through again.
+ *
+ * <p>{@link #cutSilentlyAfterNextResponse()} cuts the way a wrong VLAN does: nothing is closed or
+ * refused, every byte is dropped. Connections open at the cut, or opened during it, stay
+ * silent for good (the worst case: no TCP retransmission revives them); only connections made
+ * after {@link #restore()} carry traffic again.
  */
 public final class CuttableProxy implements AutoCloseable {
   private static final int HTTP2_HEADERS = 0x1;
@@ -33,7 +40,12 @@ public final class CuttableProxy implements AutoCloseable {
   private final List<Socket> servers = new CopyOnWriteArrayList<>();
   private volatile boolean armed;
   private volatile boolean armedBefore;
+  private volatile boolean armedSilent;
   private volatile boolean cut;
+  /** Silent cut in force: new connections are accepted and ignored. */
+  private volatile boolean silent;
+  /** Connections that drop everything (made before or during a silent cut). */
+  private final Set<Socket> dead = ConcurrentHashMap.newKeySet();
   private volatile CountDownLatch cutDone = new CountDownLatch(1);
   private final Thread acceptor;
 
@@ -63,12 +75,21 @@ public final class CuttableProxy implements AutoCloseable {
   /** Cuts when the next answer from the agent starts, so that not a byte of it gets through. */
   public void cutBeforeNextResponse() {
     cutDone = new CountDownLatch(1);
+    armedSilent = false;
     armedBefore = true;
   }
 
   /** Lets the next complete answer from the agent through, then cuts. */
   public void cutAfterNextResponse() {
     cutDone = new CountDownLatch(1);
+    armedSilent = false;
+    armed = true;
+  }
+
+  /** Lets the next complete answer from the agent through, then drops every byte without closing anything. */
+  public void cutSilentlyAfterNextResponse() {
+    cutDone = new CountDownLatch(1);
+    armedSilent = true;
     armed = true;
   }
 
@@ -82,11 +103,19 @@ public final class CuttableProxy implements AutoCloseable {
     armed = false;
     armedBefore = false;
     cut = false;
+    silent = false;
   }
 
   private void cutNow() {
     armed = false;
     armedBefore = false;
+    if (armedSilent) {
+      silent = true;
+      dead.addAll(clients);
+      dead.addAll(servers);
+      cutDone.countDown();
+      return;
+    }
     cut = true;
     for (Socket s : servers) {
       closeQuietly(s);
@@ -117,6 +146,11 @@ public final class CuttableProxy implements AutoCloseable {
         closeQuietly(client);
         continue;
       }
+      if (silent) {
+        dead.add(client); // the SYN got through, nothing else will
+        fromManager(client, client);
+        continue;
+      }
       try {
         Socket server = new Socket(target.getAddress(), target.getPort());
         clients.add(client);
@@ -136,7 +170,7 @@ public final class CuttableProxy implements AutoCloseable {
       try (InputStream in = client.getInputStream()) {
         OutputStream out = server.getOutputStream();
         for (int n; (n = in.read(buf)) >= 0; ) {
-          if (forwarding) {
+          if (forwarding && !dead.contains(client)) {
             try {
               out.write(buf, 0, n);
             } catch (IOException e) {
@@ -156,7 +190,7 @@ public final class CuttableProxy implements AutoCloseable {
   private void fromAgent(Socket server, Socket client) {
     daemon(() -> {
       try (InputStream in = server.getInputStream()) {
-        forwardFrames(in, client.getOutputStream());
+        forwardFrames(in, client.getOutputStream(), server);
       } catch (IOException e) {
         // A closed side ends the pump: that is how a cut looks from here.
       } finally {
@@ -175,13 +209,16 @@ public final class CuttableProxy implements AutoCloseable {
   }
 
   /** Forwards whole HTTP/2 frames (9-byte header, 24-bit length) and cuts after the armed trailers. */
-  private void forwardFrames(InputStream in, OutputStream out) throws IOException {
+  private void forwardFrames(InputStream in, OutputStream out, Socket server) throws IOException {
     byte[] header = new byte[9];
     while (in.readNBytes(header, 0, 9) == 9) {
       int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
       byte[] payload = in.readNBytes(length);
       if (payload.length != length) {
         return;
+      }
+      if (dead.contains(server)) {
+        continue;
       }
       if (armedBefore && (header[3] & 0xff) == HTTP2_HEADERS) {
         cutNow();
@@ -192,8 +229,11 @@ public final class CuttableProxy implements AutoCloseable {
       out.flush();
       boolean trailers = (header[3] & 0xff) == HTTP2_HEADERS && (header[4] & END_STREAM) != 0;
       if (trailers && armed) {
+        boolean keepReading = armedSilent;
         cutNow();
-        return;
+        if (!keepReading) {
+          return;
+        }
       }
     }
   }
@@ -213,6 +253,9 @@ public final class CuttableProxy implements AutoCloseable {
     } catch (IOException e) {
       // Already closed.
     }
+    armedSilent = false;
     cutNow();
+    dead.forEach(CuttableProxy::closeQuietly);
+    dead.clear();
   }
 }
