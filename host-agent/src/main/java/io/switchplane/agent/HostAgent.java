@@ -147,7 +147,7 @@ public final class HostAgent implements AutoCloseable {
       PublishedValues published, AgentTls tls) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()),
             tls.serverCredentials())
-        .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline, config.managementPort())))
+        .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline)))
         .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
         .addService(MalformedRequests.refused(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
         .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))

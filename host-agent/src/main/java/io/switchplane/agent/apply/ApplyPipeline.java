@@ -1,59 +1,52 @@
 package io.switchplane.agent.apply;
 
 import static io.switchplane.common.error.SwitchplaneException.invalid;
+import static io.switchplane.common.error.SwitchplaneException.notFound;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
 import io.switchplane.agent.backend.SwitchBackend;
-import io.switchplane.agent.fault.AgentFaults;
 import io.switchplane.agent.modules.ModuleContext;
 import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
-import io.switchplane.api.v1.ApplyJournal;
-import io.switchplane.api.v1.ApplyOutcome;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.ListSwitchesResponse;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
-import io.switchplane.common.diff.EffectiveStateResolver;
-import io.switchplane.common.diff.PortDiff;
-import io.switchplane.common.diff.PortOp;
+import io.switchplane.api.v1.SwitchSummary;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.HostStateValidator;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies final host states as commit-confirmed local transactions: validate, check the
- * generation, journal the intent (synced), resolve the effective ports incrementally, diff,
- * apply to the backend (all or nothing), persist (synced) with a pending confirm, answer with a
- * nonce. {@link #confirm} makes it permanent; without it, the last confirmed state comes back
- * by itself at the deadline ({@link Rollbacks}). Applies of one DVS are serialised by a lock of
- * that DVS; different DVSes apply concurrently.
+ * Applies final host states as commit-confirmed local transactions (one {@link ApplyTransaction}
+ * each: check, journal, resolve and diff, backend, modules, persist, with one undo), answering
+ * with a nonce. {@link #confirm} makes it permanent; without it, the last confirmed state comes
+ * back by itself at the deadline ({@link Rollbacks}). Applies of one DVS are serialised by a lock
+ * of that DVS; different DVSes apply concurrently.
  *
- * <p>Failure leaves the host as it was: a backend failure is undone by the backend itself
- * (ABORTED), a store failure after the backend applied is undone by {@link SwitchSteps}
- * (INTERNAL). The in-memory view ({@link AppliedSwitch}) changes only once the store has the
- * new state. A crash
+ * <p>Failure leaves the host as it was (see {@link ApplyTransaction}). The in-memory view
+ * ({@link AppliedSwitch}) changes only once the store has the new state. A crash
  * anywhere is repaired by {@link #recover()} before the agent serves: the backend is brought to
  * the stored state (old before the persist, new after it), and a deadline that passed while
  * the agent was down rolls back at once.
@@ -74,8 +67,9 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
-  private final SwitchSteps switchSteps;
-  private final ModuleStep moduleStep;
+  /** The port carrying the agent's management address (null: none). */
+  private final String managementPort;
+  private final ApplyTransaction.Parts parts;
   private final Confirms confirms;
 
   /**
@@ -104,8 +98,8 @@ public final class ApplyPipeline {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
-    this.switchSteps = new SwitchSteps(backend, store, faults, modules);
-    this.moduleStep = new ModuleStep(modules, switchSteps);
+    this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
+    this.managementPort = managementPort;
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
     this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
@@ -199,84 +193,27 @@ public final class ApplyPipeline {
   private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long timeoutMs, String supersedes, long start,
       boolean restoring) {
     String dvsId = desired.getDvs().getId();
-    long generation = desired.getDvs().getGeneration();
-    AppliedSwitch current = slot.applied;
-    if (current != null && generation == current.generation()) {
-      // Idempotent by generation: a retried push must not touch the switch again.
-      return current.response().toBuilder().setAlreadyApplied(true).build();
+    ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending);
+    Optional<ApplyResponse> repeated = tx.alreadyApplied();
+    if (repeated.isPresent()) {
+      return repeated.get();
     }
-    if (current != null && generation < current.generation() && !restoring) {
-      throw precondition("generation %d of DVS %s is older than the applied generation %d",
-          generation, dvsId, current.generation()).because(ErrorReason.HOLDS_NEWER_GENERATION);
-    }
-    PendingConfirm pending = slot.pending;
-    if (pending != null && !pending.getNonce().equals(supersedes)) {
-      throw precondition("generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
-          + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
-          pending.getGeneration(), dvsId, Math.max(0, pending.getDeadlineUnixMs() - clock.millis()))
-          .because(ErrorReason.AWAITING_CONFIRM);
-    }
-    long previousGeneration = current == null ? 0 : current.generation();
-    long revertTo = pending != null ? pending.getRevertToGeneration() : previousGeneration;
-    if (backend.outlivesAgent()) {
-      store.journal(dvsId, ApplyJournal.newBuilder().setGeneration(generation).setFromGeneration(previousGeneration)
-          .setStartedUnixMs(clock.millis()).setAction("apply").build());
-    }
-    faults.reached(AgentFaults.AFTER_JOURNAL);
-
-    HostSwitchState previousState = current == null ? null : current.state();
-    Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
-    Map<String, EffectivePort> next = Collections.unmodifiableMap(
-        EffectiveStateResolver.resolve(previousState, previous, desired).ports());
-    List<PortOp> ops = PortDiff.diff(previous, next);
-    switchSteps.apply(dvsId, generation, ops);
-    int propertyChanges = moduleStep.deliver(dvsId, generation, previousState, desired, ops);
-    faults.reached(AgentFaults.BEFORE_PERSIST);
-
-    long now = clock.millis();
-    PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
-        .setNonce(UUID.randomUUID().toString()).setDeadlineUnixMs(now + timeoutMs).setRevertToGeneration(revertTo)
-        .build();
-    ChangeSummary summary = PortDiff.summarize(ops, previous.size()).toBuilder()
-        .setPropertyChanges(propertyChanges).build();
-    ApplyResponse response = ApplyResponse.newBuilder()
-        .addAllUnclaimedNamespaces(modules.unclaimed(desired))
-        .setAppliedGeneration(generation)
-        .setSummary(summary)
-        .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start))
-        .setNonce(nextPending.getNonce())
-        .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
-        .build();
-    HistoryEntry entry = HistoryEntry.newBuilder()
-        .setGeneration(generation)
-        .setAppliedUnixMs(now)
-        .setSummary(summary)
-        .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
-        .build();
-    switchSteps.persist(desired, response, entry, nextPending, previousState, ops);
-    faults.reached(AgentFaults.AFTER_PERSIST);
-    if (backend.outlivesAgent()) {
-      // A real switch is read back: what it reports must be what was just applied.
-      List<PortOp> drift = PortDiff.diff(backend.observedAfterApply(dvsId), next);
-      if (!drift.isEmpty()) {
-        LOG.warn("DVS {}: after applying generation {} the {} backend differs on {} port(s) (first: {}); "
-            + "'switchplane host rectify' brings them back", dvsId, generation, backend.name(), drift.size(),
-            drift.get(0).key());
-      }
-    }
-    if (pending != null) {
+    ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start);
+    if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
-      LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, pending.getGeneration(), generation);
+      LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, slot.pending.getGeneration(),
+          done.pending().getGeneration());
     }
-    slot.applied = new AppliedSwitch(desired, next, response);
-    slot.pending = nextPending;
-    slot.pendingEntry = entry;
+    slot.applied = done.applied();
+    slot.pending = done.pending();
+    slot.pendingEntry = done.entry();
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
-    LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", generation, dvsId,
-        summary.getAdded(), summary.getUpdated(), summary.getRemoved(), response.getApplyMicros(),
-        nextPending.getDeadlineUnixMs());
-    return response;
+    ChangeSummary summary = done.applied().response().getSummary();
+    LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", done.pending().getGeneration(),
+        dvsId, summary.getAdded(), summary.getUpdated(), summary.getRemoved(),
+        done.applied().response().getApplyMicros(), done.pending().getDeadlineUnixMs());
+    return done.applied().response();
   }
 
   /** Gives every module the effective values of every switch; call once after {@link #recover()}. */
@@ -336,10 +273,62 @@ public final class ApplyPipeline {
     return slot == null ? Optional.empty() : Optional.ofNullable(slot.lastRollback);
   }
 
-  /** The port whose host-local clone carries the management address on dvsId now, if any. */
-  public Optional<String> hostLocalManagement(String dvsId, String managementPort) {
-    return managementPort == null || backend.managementClone(dvsId, managementPort).isEmpty()
-        ? Optional.empty() : Optional.of(managementPort);
+  /**
+   * What this host has for dvsId, as GetState reports it: the applied state and its effective
+   * ports, the switch's own ports (read once) and where they drifted, the pending confirm, the last
+   * rollback, the modules' namespaces, and the management port when its host-local clone carries
+   * the address. NOT_FOUND when the host has nothing for dvsId or removed it; a removal still
+   * awaiting confirm is answered, since the manager must see what is pending.
+   */
+  public GetStateResponse state(String dvsId) {
+    AppliedSwitch applied = applied(dvsId).orElseThrow(() -> notFound("no state for DVS '%s' on this host", dvsId));
+    Optional<PendingConfirm> pending = pending(dvsId);
+    if (!applied.present() && pending.isEmpty()) {
+      throw notFound("DVS '%s' was removed from this host at generation %d", dvsId, applied.generation());
+    }
+    Map<String, EffectivePort> backendPorts = backend.ports(dvsId);
+    GetStateResponse.Builder out = GetStateResponse.newBuilder()
+        .setApplied(applied.state())
+        .addAllEffectivePorts(sorted(applied.effective().values()))
+        .addAllBackendPorts(sorted(backendPorts.values()))
+        .setBackend(backend.name())
+        .setConfirmedGeneration(confirmedGeneration(dvsId))
+        .addAllUnclaimedNamespaces(modules.unclaimed(applied.state()))
+        .addAllClaimedNamespaces(modules.claimed())
+        .addAllDriftedPortKeys(drift(applied, backendPorts));
+    pending.ifPresent(out::setPending);
+    lastRollback(dvsId).ifPresent(out::setLastRollback);
+    if (managementPort != null && backend.managementClone(dvsId, managementPort).isPresent()) {
+      out.setHostLocalManagement(managementPort);
+    }
+    return out.build();
+  }
+
+  /** The switches present, each with its pending confirm and last rollback, as ListSwitches reports them. */
+  public ListSwitchesResponse list() {
+    ListSwitchesResponse.Builder out = ListSwitchesResponse.newBuilder();
+    for (AppliedSwitch s : switches()) {
+      SwitchSummary.Builder summary = SwitchSummary.newBuilder().setDvsId(s.dvsId())
+          .setDvsName(s.state().getDvs().getName()).setAppliedGeneration(s.generation())
+          .setPortCount(s.effective().size());
+      pending(s.dvsId()).ifPresent(summary::setPending);
+      lastRollback(s.dvsId()).ifPresent(summary::setLastRollback);
+      out.addSwitches(summary);
+    }
+    return out.build();
+  }
+
+  /** The stored history of dvsId, newest first; NOT_FOUND when there is none. */
+  public List<HistoryEntry> history(String dvsId) {
+    List<HistoryEntry> entries = store.history(dvsId);
+    if (entries.isEmpty()) {
+      throw notFound("no history for DVS '%s' on this host", dvsId);
+    }
+    return entries;
+  }
+
+  private static List<EffectivePort> sorted(Collection<EffectivePort> ports) {
+    return ports.stream().sorted(Comparator.comparing(EffectivePort::getKey)).toList();
   }
 
   /** The last confirmed generation of dvsId (0: none). */
@@ -363,10 +352,6 @@ public final class ApplyPipeline {
 
   public SwitchBackend backend() {
     return backend;
-  }
-
-  public StateStore store() {
-    return store;
   }
 
   /** Stops the confirm timers (the agent is closing); pending confirms stay stored for the next start. */

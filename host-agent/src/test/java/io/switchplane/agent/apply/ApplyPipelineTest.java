@@ -178,53 +178,7 @@ class ApplyPipelineTest {
   @Test
   void storeFailureAfterTheBackendAppliedTakesTheBackendBack() {
     applyConfirmed(standard(1, 10, 20));
-    StateStore failing = new StateStore() {
-      @Override
-      public List<StoredSwitch> loadAll() {
-        return store.loadAll();
-      }
-
-      @Override
-      public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
-        throw new StoreException("disk full", null);
-      }
-
-      @Override
-      public void journal(String dvsId, ApplyJournal journal) {
-        store.journal(dvsId, journal);
-      }
-
-      @Override
-      public void clearJournal(String dvsId) {
-        store.clearJournal(dvsId);
-      }
-
-      @Override
-      public void confirm(String dvsId, HistoryEntry entry) {
-        store.confirm(dvsId, entry);
-      }
-
-      @Override
-      public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
-          HistoryEntry undone, RollbackEvent event) {
-        store.rollback(dvsId, restoredState, restoredResponse, undone, event);
-      }
-
-      @Override
-      public Optional<HistoryEntry> historyEntry(String dvsId, long generation) {
-        return store.historyEntry(dvsId, generation);
-      }
-
-      @Override
-      public List<HistoryEntry> history(String dvsId) {
-        return store.history(dvsId);
-      }
-
-      @Override
-      public Optional<HostSwitchState> historicState(String dvsId, long generation) {
-        return store.historicState(dvsId, generation);
-      }
-    };
+    StateStore failing = new CommitRefusingStore(store);
     ApplyPipeline failingPipeline = new ApplyPipeline(backend, failing, Clock.systemUTC(), FaultPoints.none(), timers);
     failingPipeline.recover();
     Map<String, EffectivePort> backendBefore = backend.ports(DVS_ID);
