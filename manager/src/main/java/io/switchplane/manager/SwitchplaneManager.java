@@ -49,7 +49,7 @@ import io.switchplane.manager.store.ZkErrors;
 import io.switchplane.manager.zk.EmbeddedZooKeeper;
 import io.switchplane.manager.grpc.VcenterGrpcService;
 import io.switchplane.manager.store.VcenterStore;
-import io.switchplane.manager.vcenter.InventorySource;
+import io.switchplane.vcenter.InventorySource;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;

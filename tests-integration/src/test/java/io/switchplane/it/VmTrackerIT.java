@@ -31,7 +31,7 @@ import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.cli.vcsim.VcSim;
 import io.switchplane.cli.vcsim.VcenterOperator;
-import io.switchplane.manager.vcenter.VlanSet;
+import io.switchplane.vcenter.VlanSet;
 import io.switchplane.manager.vmtracker.TrackerPlanner;
 import java.io.IOException;
 import java.nio.file.Files;

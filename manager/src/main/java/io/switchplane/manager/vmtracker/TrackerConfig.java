@@ -5,7 +5,7 @@ import io.switchplane.api.v1.Vcenter;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.service.CommitOptions;
-import io.switchplane.manager.vcenter.VlanSet;
+import io.switchplane.vcenter.VlanSet;
 import java.util.Map;
 
 /**

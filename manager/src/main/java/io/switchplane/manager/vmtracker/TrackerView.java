@@ -1,7 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.manager.vcenter.Inventory;
-import io.switchplane.manager.vcenter.VlanSet;
+import io.switchplane.vcenter.Inventory;
+import io.switchplane.vcenter.VlanSet;
 import java.util.List;
 import java.util.Map;
 

@@ -15,7 +15,7 @@ import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.api.v1.VlanTrunk;
 import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.vcenter.VlanSet;
+import io.switchplane.vcenter.VlanSet;
 import io.switchplane.manager.vmtracker.TrackerView.HostNeed;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,7 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.manager.vcenter.InventorySource;
-import io.switchplane.manager.vcenter.InventorySync;
+import io.switchplane.vcenter.InventorySource;
+import io.switchplane.vcenter.InventorySync;
 
 /** The inventory sources of the product. */
 public final class VcenterSources {

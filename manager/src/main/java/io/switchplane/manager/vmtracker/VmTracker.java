@@ -1,6 +1,6 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.manager.vcenter.InventorySource;
+import io.switchplane.vcenter.InventorySource;
 
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.common.error.ErrorCode;
@@ -8,9 +8,9 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
-import io.switchplane.manager.vcenter.Inventory;
-import io.switchplane.manager.vcenter.SyncStatus;
-import io.switchplane.manager.vcenter.VcenterEndpoint;
+import io.switchplane.vcenter.Inventory;
+import io.switchplane.vcenter.SyncStatus;
+import io.switchplane.vcenter.VcenterEndpoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package io.switchplane.manager.vmtracker;
 
 import io.switchplane.manager.secrets.SecretBox;
-import io.switchplane.manager.vcenter.InventorySource;
+import io.switchplane.vcenter.InventorySource;
 
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
@@ -11,7 +11,7 @@ import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.VcenterStore;
-import io.switchplane.manager.vcenter.VcenterEndpoint;
+import io.switchplane.vcenter.VcenterEndpoint;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,11 +1,11 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.manager.vcenter.InventorySource;
+import io.switchplane.vcenter.InventorySource;
 
-import io.switchplane.manager.vcenter.Inventory;
-import io.switchplane.manager.vcenter.InventoryListener;
-import io.switchplane.manager.vcenter.SyncStatus;
-import io.switchplane.manager.vcenter.VcenterEndpoint;
+import io.switchplane.vcenter.Inventory;
+import io.switchplane.vcenter.InventoryListener;
+import io.switchplane.vcenter.SyncStatus;
+import io.switchplane.vcenter.VcenterEndpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -86,7 +86,7 @@ final class ScriptedSource implements InventorySource {
 
     Builder portGroup(String name, int vlan) {
       networks.put("pg-" + name, new Inventory.Network("pg-" + name, name, true, "dvs-1", "key-" + name,
-          vlan == 0 ? io.switchplane.manager.vcenter.VlanSet.EMPTY : io.switchplane.manager.vcenter.VlanSet.of(vlan),
+          vlan == 0 ? io.switchplane.vcenter.VlanSet.EMPTY : io.switchplane.vcenter.VlanSet.of(vlan),
           false));
       return this;
     }

@@ -38,7 +38,7 @@ import io.switchplane.api.v1.VmTrackerRow;
 import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
-import io.switchplane.manager.vcenter.Inventory;
+import io.switchplane.vcenter.Inventory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
