@@ -21,6 +21,7 @@ import io.switchplane.cli.ops.VmTrackerCommand;
 import io.switchplane.cli.run.AgentCommand;
 import io.switchplane.cli.run.ManagerRunCommand;
 import io.switchplane.cli.run.UpCommand;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,6 +45,18 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    bridgeJavaLogging();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * gRPC logs through java.util.logging, which would print its own format (stack traces included)
+   * to stderr: its records go to SLF4J like everything else.
+   */
+  static void bridgeJavaLogging() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
   }
 }

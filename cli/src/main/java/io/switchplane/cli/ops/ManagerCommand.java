@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,6 +60,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
+    quietGrpc();
     String target = endpoint();
     NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
     Metadata headers = new Metadata();
@@ -88,6 +90,16 @@ public abstract class ManagerCommand implements Callable<Integer> {
       return 0;
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * A verb reports its calls' failures itself (ErrorReporter): gRPC's own warnings about them (a
+   * name that does not resolve, a refused connection) would say it again, with a stack trace.
+   */
+  private static void quietGrpc() {
+    if (LoggerFactory.getLogger("io.grpc") instanceof ch.qos.logback.classic.Logger grpc) {
+      grpc.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
   }
 
