@@ -3,6 +3,7 @@ package io.switchplane.cli;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.cli.ops.ManagerCommand;
+import io.switchplane.cli.ops.SyncWait;
 import io.switchplane.common.error.SwitchplaneException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -31,6 +32,10 @@ final class ErrorReporter implements IExecutionExceptionHandler {
     }
     if (ex instanceof SwitchplaneException se) {
       cmd.getErr().println("error: " + se.code() + ": " + se.getMessage());
+      return FAILED;
+    }
+    if (ex instanceof SyncWait.NotInSync wait) {
+      cmd.getErr().println("error: " + wait.getMessage());
       return FAILED;
     }
     if (ex instanceof java.io.UncheckedIOException io) {

@@ -2,6 +2,7 @@ package io.switchplane.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.cli.Main;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.it.net.CuttableProxy;
@@ -241,6 +242,29 @@ class CliIT {
     Cli.Run run = Cli.run(proxy.endpoint(), args);
     assertThat(healed.get(30, TimeUnit.SECONDS)).as("the proxy cut the answer").isTrue();
     return run;
+  }
+
+  @Test
+  void waitEndsWhenEveryHostIsInSyncAndFailsInTimeNamingTheHostThatIsNot() {
+    assertThat(cli("dvs", "create", "dvs1").exit()).isZero();
+    assertThat(cli("dvs", "add-host", "dvs1", LocalStack.hostName(0), "--nic", "uplink1=vmnic0").exit()).isZero();
+    assertThat(cli("dvs", "add-host", "dvs1", LocalStack.hostName(1), "--nic", "uplink1=vmnic0").exit()).isZero();
+    Cli.Run created = cli("portgroup", "create", "dvs1", "web", "--vlan", "100", "--wait", "--timeout", "30s");
+    assertThat(created.exit()).as(created.err()).isZero();
+    assertThat(stack.manager().pushEngine().status(stack.dvsId("dvs1"))).hasSize(2)
+        .allSatisfy(h -> assertThat(h.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC));
+
+    stack.agent(1).close(); // host 2 goes away: a change cannot reach it
+    Cli.Run stuck = cli("port", "create", "dvs1", "p2", "--portgroup", "web", "--host", LocalStack.hostName(1),
+        "--wait", "--timeout", "3s");
+    assertThat(stuck.exit()).isEqualTo(1);
+    assertThat(stuck.err()).contains("error: 1 of 2 hosts not in sync after 3s:",
+        "dvs1/" + LocalStack.hostName(1) + ": ");
+    Cli.Run watch = cli("status", "dvs1", "--watch", "--until-in-sync", "--timeout", "2s");
+    assertThat(watch.exit()).isEqualTo(1);
+    assertThat(watch.out()).contains("1/2 hosts in sync");
+    assertThat(watch.err()).contains("1 of 2 hosts not in sync after 2s");
+    assertThat(cli("status", "dvs1", "--timeout", "soon").err()).contains("--timeout 'soon' is not a duration");
   }
 
   @Test

@@ -23,4 +23,15 @@ final class Durations {
       default -> n * 3_600_000;
     };
   }
+
+  /** millis as an operator would type it back: 2m, 90s, 500ms. */
+  static String format(long millis) {
+    if (millis % 3_600_000 == 0 && millis > 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0 && millis > 0) {
+      return millis / 60_000 + "m";
+    }
+    return millis % 1_000 == 0 ? millis / 1_000 + "s" : millis + "ms";
+  }
 }

@@ -39,6 +39,14 @@ public abstract class ManagerCommand implements Callable<Integer> {
       description = "Why: recorded with the change in the audit log ('switchplane log'), like Junos 'commit comment'.")
   String comment = "";
 
+  @Option(names = "--wait", description = {"After a write, wait until every member host of its DVS is in sync; exit 1 "
+      + "when one is not by --timeout (the hosts and why on stderr)."})
+  boolean waitForSync;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", description = "How long --wait and 'status --watch "
+      + "--until-in-sync' wait, e.g. 30s, 5m (default: " + SyncWait.DEFAULT_TIMEOUT + "; 0: no limit).")
+  String timeout = SyncWait.DEFAULT_TIMEOUT;
+
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output = OutputFormat.table;
@@ -77,7 +85,14 @@ public abstract class ManagerCommand implements Callable<Integer> {
     builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers), outcome);
     channel = builder.build();
     try {
-      return runWithToken(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), token);
+      long waitMs = timeoutMillis(); // a bad --timeout is refused before anything is written
+      ManagerServiceBlockingStub manager = ManagerServiceGrpc.newBlockingStub(channel);
+      int exit = runWithToken(manager.withDeadlineAfter(30, TimeUnit.SECONDS), token);
+      Optional<String> written = outcome.writtenDvs();
+      if (exit != 0 || !waitForSync || written.isEmpty()) {
+        return exit;
+      }
+      return SyncWait.await(manager, written.get(), waitMs);
     } catch (StatusRuntimeException e) {
       Optional<WriteOutcome.LostWrite> lost = outcome.lost();
       if (lost.isEmpty()) {
@@ -101,6 +116,11 @@ public abstract class ManagerCommand implements Callable<Integer> {
     if (LoggerFactory.getLogger("io.grpc") instanceof ch.qos.logback.classic.Logger grpc) {
       grpc.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
+  }
+
+  /** --timeout in milliseconds (0: no limit). */
+  protected long timeoutMillis() {
+    return Durations.parseMillis(timeout, "--timeout");
   }
 
   /** The manager's operators on the same channel (valid inside {@link #run}). */

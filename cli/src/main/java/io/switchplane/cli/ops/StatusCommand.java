@@ -27,30 +27,40 @@ public final class StatusCommand extends ManagerCommand {
   @Option(names = {"-w", "--watch"}, description = "Print again every second while anything changes; Ctrl-C stops.")
   boolean watch;
 
-  @Option(names = "--until-in-sync", description = "With --watch: exit 0 once every host is in sync.")
+  @Option(names = "--until-in-sync", description = {"With --watch: exit 0 once every host is in sync, 1 when one is not by "
+      + "--timeout (the hosts not in sync and why on stderr)."})
   boolean untilInSync;
 
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
-    String last = null;
-    while (true) {
-      GetPushStatusResponse r = manager.withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build());
+    String[] last = {null};
+    java.util.function.Consumer<GetPushStatusResponse> print = r -> {
       String text = json() ? Json.print(r) : render(r);
-      if (!text.equals(last)) {
+      if (!text.equals(last[0])) {
         System.out.println(text);
-        last = text;
+        last[0] = text;
       }
-      boolean synced = r.getHostsList().stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-      if (!watch || (untilInSync && synced)) {
-        return 0;
-      }
+    };
+    if (!watch) {
+      print.accept(manager.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
+      return 0;
+    }
+    if (untilInSync) {
+      return SyncWait.await(manager, dvs, timeoutMillis(), 1_000, print);
+    }
+    return watchOn(manager, print);
+  }
+
+  /** A plain watch: no host state ends it, Ctrl-C does. */
+  private int watchOn(ManagerServiceBlockingStub manager, java.util.function.Consumer<GetPushStatusResponse> print) {
+    while (!Thread.interrupted()) {
+      print.accept(manager.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
       // A display refresh interval, not a wait for a condition.
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-      if (Thread.interrupted()) {
-        return 130;
-      }
     }
+    return 130;
   }
 
   private static String render(GetPushStatusResponse r) {

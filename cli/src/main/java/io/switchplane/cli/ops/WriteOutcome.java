@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * What became of a write whose answer was lost: the connection broke (the manager died, a leader
+ * What became of the command's writes: the DVS the last one named (for {@code --wait}), and a write
+ * whose answer was lost: the connection broke (the manager died, a leader
  * change, a network cut) after the request was sent, so the change may have been committed or not.
  * Every command sends a request id ({@code switchplane-request-id}), which the manager keeps in the
  * audit record of the change it commits; this interceptor remembers the write whose answer was
@@ -47,6 +48,8 @@ final class WriteOutcome implements ClientInterceptor {
 
   private final String requestId;
   private volatile LostWrite lost;
+  /** The DVS the last write that got an answer named ("" when none). */
+  private volatile String writtenDvs = "";
 
   WriteOutcome(String requestId) {
     this.requestId = requestId;
@@ -58,6 +61,11 @@ final class WriteOutcome implements ClientInterceptor {
 
   Optional<LostWrite> lost() {
     return Optional.ofNullable(lost);
+  }
+
+  /** The DVS of the last write that succeeded, when it named one (what --wait waits for). */
+  Optional<String> writtenDvs() {
+    return writtenDvs.isEmpty() ? Optional.empty() : Optional.of(writtenDvs);
   }
 
   @Override
@@ -84,6 +92,8 @@ final class WriteOutcome implements ClientInterceptor {
           public void onClose(Status status, Metadata trailers) {
             if (LOST.contains(status.getCode())) {
               lost = new LostWrite(method.getFullMethodName(), dvs);
+            } else if (status.isOk() && !dvs.isEmpty()) {
+              writtenDvs = dvs;
             }
             super.onClose(status, trailers);
           }
