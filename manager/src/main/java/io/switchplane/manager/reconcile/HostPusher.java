@@ -8,13 +8,10 @@ import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
-import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
 import io.switchplane.manager.reconcile.PushProtocol.Applying;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
-import io.switchplane.manager.reconcile.PushProtocol.InSync;
 import io.switchplane.manager.reconcile.PushProtocol.Probing;
-import io.switchplane.manager.reconcile.PushProtocol.RolledBack;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -247,21 +244,13 @@ final class HostPusher implements PushDispatcher.Task {
         phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
       }
     }
-    long wantedGeneration = generation(wanted);
-    switch (verdict) {
-      case ROLLED_BACK -> attempt.advance(new RolledBack(wantedGeneration, answer.undone()));
-      case REFUSED_AS_OLDER -> attempt.advance(new ApplyFailed(wantedGeneration, ApplyFailure.refusedAsOlder(),
-          PushFailures.hostHoldsNewer(wantedGeneration, generation(answer.applied()))));
-      case IN_SYNC -> attempt.advance(new InSync(generation(answer.applied()), wantedGeneration));
-      default -> {
-        // RESOLVE_PENDING is recorded below; PUSH and STOPPED end this attempt without an outcome.
-      }
+    PushProtocol.Outcome settled = answer.outcome(verdict);
+    if (settled != null) {
+      attempt.advance(settled);
     }
     ConfirmCall finish = null;
     if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
-      PendingConfirm pending = answer.pending();
-      AwaitingConfirm provisional = new AwaitingConfirm(pending.getGeneration(), pending.getNonce(),
-          pending.getDeadlineUnixMs(), null);
+      AwaitingConfirm provisional = answer.awaitingConfirm();
       attempt.advance(provisional);
       finish = new ConfirmCall(ctx, attempt, endpoint, this::live, wanted, provisional, System.nanoTime());
       // A stale pending undone: check the agent and push the newest state after it, even if it is the one sent.
