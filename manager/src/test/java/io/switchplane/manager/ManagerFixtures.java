@@ -26,6 +26,7 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.changeset.HostLookup;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -194,8 +195,8 @@ public final class ManagerFixtures {
     public final List<DvsConfig> deleted = new CopyOnWriteArrayList<>();
 
     @Override
-    public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
-      committed.add(after);
+    public void committed(CommittedChange change, PushIntent intent) {
+      committed.add(change.after());
     }
 
     @Override

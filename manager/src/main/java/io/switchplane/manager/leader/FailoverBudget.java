@@ -2,6 +2,7 @@ package io.switchplane.manager.leader;
 
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
 import java.time.Duration;
 import java.util.Collection;
@@ -57,12 +58,12 @@ public final class FailoverBudget implements CommitListener {
   }
 
   @Override
-  public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
+  public void committed(CommittedChange change, PushIntent intent) {
     long window = intent.confirmTimeoutMs();
     if (!survivable(window) && warned.add(window)) {
       LOG.warn("DVS {}: confirm window {} ms is below {} ms (2 x (session timeout {} ms + {} ms)): if the leader "
           + "fails while a change is pending, the agents may roll it back before a new leader confirms it",
-          after.dvs().getName(), window, smallestWindow().toMillis(), sessionTimeout.toMillis(), SETTLE.toMillis());
+          change.after().dvs().getName(), window, smallestWindow().toMillis(), sessionTimeout.toMillis(), SETTLE.toMillis());
     }
   }
 

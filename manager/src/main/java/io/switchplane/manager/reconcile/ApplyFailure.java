@@ -31,6 +31,14 @@ record ApplyFailure(Status status, boolean unreachable, boolean blocked, boolean
   }
 
   /**
+   * The agent's refusal of an Apply as older than what it holds, when asking it showed other
+   * content there: the refusal stands (not retried).
+   */
+  static ApplyFailure refusedAsOlder() {
+    return new ApplyFailure(Status.FAILED_PRECONDITION, false, false, false, true);
+  }
+
+  /**
    * Whether the retry asks the agent first: unreachable, the Apply may have been done and its
    * answer lost (the change may have cut the path), and a generation the host rolled back must
    * not be pushed again; blocked, the pending confirm must be resolved first.

@@ -5,8 +5,8 @@ import io.switchplane.manager.model.DvsConfig;
 
 /** Told by the store side of every committed change, in commit order, on the leader. */
 public interface CommitListener {
-  /** A change set committed; before is null when the DVS was just created; intent says how it goes out. */
-  void committed(DvsConfig before, DvsConfig after, PushIntent intent);
+  /** A change set committed (with the hosts it affects); intent says how it goes out. */
+  void committed(CommittedChange change, PushIntent intent);
 
   /**
    * The decision of an atomic change set at generation: the hosts that applied it are

@@ -24,8 +24,8 @@ public final class CommitListeners implements CommitListener {
   }
 
   @Override
-  public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
-    tell(l -> l.committed(before, after, intent));
+  public void committed(CommittedChange change, PushIntent intent) {
+    tell(l -> l.committed(change, intent));
   }
 
   @Override

@@ -1,23 +1,29 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.common.text.EnumLabels;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
 import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
-import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.RollbackCause;
-import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
+import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
+import io.switchplane.manager.reconcile.PushProtocol.Confirmed;
+import io.switchplane.manager.reconcile.PushProtocol.Degraded;
+import io.switchplane.manager.reconcile.PushProtocol.Failed;
+import io.switchplane.manager.reconcile.PushProtocol.Outcome;
+import io.switchplane.manager.reconcile.PushProtocol.Overdue;
+import io.switchplane.manager.reconcile.PushProtocol.RolledBack;
+import io.switchplane.manager.reconcile.PushProtocol.Unreachable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * provisional apply as a new call, retrying quickly while the agent's deadline has not passed.
  * When it cannot be delivered (the change may have cut the host off), it asks the agent, as
  * soon as the agent answers again, what became of the generation (GetState): confirmed, still
- * pending, or rolled back with its cause. The outcome goes to the status book and the events,
- * then back to the pusher ({@link HostPusher#confirmEnded}), once.
+ * pending, or rolled back with its cause. It moves its attempt's {@link PushProtocol} (which
+ * records every state) and returns the outcome through {@link #outcome()}, once; it knows
+ * nothing of the pusher that started it.
  *
  * <p>Once the agent's deadline passed with no outcome ({@link #watchDeadline}) the host is
  * UNREACHABLE: it has rolled back by itself. From then on the agent is asked every
@@ -46,38 +53,46 @@ final class ConfirmCall {
   /** Slack past the agent's deadline for a confirm call: a later one cannot help. */
   private static final long CONFIRM_SLACK_MS = 500;
 
-  private final HostPusher pusher;
   private final PushContext ctx;
+  private final PushProtocol attempt;
+  /** The host's agent, looked up once when the attempt started. */
+  private final String endpoint;
+  /** Whether calls may still be made: the pusher still records its results and the engine leads. */
+  private final BooleanSupplier live;
   private final HostSwitchState sent;
   private final long generation;
   private final String nonce;
   private final long deadlineMs;
   /** When the Apply was sent: the push latency runs from there to the confirm. */
   private final long startedNanos;
-  /** Whether the pusher checks and pushes its desired state again once this call ended (a stale pending undone). */
-  private final boolean thenPush;
+  private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private long retryMs;
-  /** Set by the first outcome: the book, the events and the pusher hear of it once. */
-  private final AtomicBoolean ended = new AtomicBoolean();
   /** Whether a GetState loop runs: the deadline watch and a failed call may both start one. */
   private final AtomicBoolean verifying = new AtomicBoolean();
   /** Confirm (true) or Rollback (false) once decided; null while an atomic apply awaits its decision. */
   private volatile Boolean decision;
 
-  ConfirmCall(HostPusher pusher, HostSwitchState sent, long generation, String nonce,
-      long deadlineMs, boolean thenPush, long startedNanos) {
-    this.pusher = pusher;
-    this.startedNanos = startedNanos;
-    this.thenPush = thenPush;
-    this.ctx = pusher.ctx();
+  /** For the apply that attempt awaits the confirm of (pending); sends nothing yet. */
+  ConfirmCall(PushContext ctx, PushProtocol attempt, String endpoint, BooleanSupplier live, HostSwitchState sent,
+      AwaitingConfirm pending, long startedNanos) {
+    this.ctx = ctx;
+    this.attempt = attempt;
+    this.endpoint = endpoint;
+    this.live = live;
     this.sent = sent;
-    this.generation = generation;
-    this.nonce = nonce;
-    this.deadlineMs = deadlineMs;
+    this.generation = pending.generation();
+    this.nonce = pending.nonce();
+    this.deadlineMs = pending.deadlineMs();
+    this.startedNanos = startedNanos;
   }
 
   long generation() {
     return generation;
+  }
+
+  /** Completes once with how the confirm or rollback ended (Confirmed, RolledBack, Degraded or Failed). */
+  CompletableFuture<Outcome> outcome() {
+    return outcome;
   }
 
   /**
@@ -87,12 +102,10 @@ final class ConfirmCall {
    */
   void watchDeadline() {
     later(() -> {
-      if (ended.get() || !live()) {
+      if (attempt.settled() || !live()) {
         return;
       }
-      ctx.book().confirmOverdue(pusher.dvsId(), pusher.hostId(), deadlineMs, String.format("no confirm of generation "
-          + "%d reached the agent before its deadline: it has rolled back by itself unless it kept the change on a "
-          + "host-local management port; asking it as soon as it answers", generation), System.currentTimeMillis());
+      attempt.advance(new Overdue(generation, deadlineMs));
       Boolean keep = decision;
       if (keep != null) { // undecided: the decision's own call asks the agent when it fails
         startVerify(keep);
@@ -117,13 +130,13 @@ final class ConfirmCall {
     }
     try {
       if (keep) {
-        ListenableFuture<ConfirmResponse> f = decisionStub().confirm(ConfirmRequest.newBuilder().setDvsId(pusher.dvsId())
-            .setGeneration(generation).setNonce(nonce).build());
+        ListenableFuture<ConfirmResponse> f = decisionStub().confirm(ConfirmRequest.newBuilder()
+            .setDvsId(attempt.dvsId()).setGeneration(generation).setNonce(nonce).build());
         AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
       } else {
         ListenableFuture<RollbackResponse> f = decisionStub().rollback(RollbackRequest.newBuilder()
-            .setDvsId(pusher.dvsId()).setGeneration(generation).setNonce(nonce).build());
-        AgentCalls.on(f, r -> rolledBack(r.getEvent()), t -> undelivered(false, t));
+            .setDvsId(attempt.dvsId()).setGeneration(generation).setNonce(nonce).build());
+        AgentCalls.on(f, r -> settle(new RolledBack(generation, r.getEvent())), t -> undelivered(false, t));
       }
     } catch (RuntimeException e) {
       undelivered(keep, e);
@@ -136,17 +149,17 @@ final class ConfirmCall {
       return;
     }
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      ctx.channels().redial(endpoint()); // a retry, or the GetState after it, goes over a fresh connection
+      ctx.channels().redial(endpoint); // a retry, or the GetState after it, goes over a fresh connection
     }
     if (PushFailures.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
       retryMs = retryMs == 0 ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
-      ctx.book().note(pusher.dvsId(), pusher.hostId(), String.format("%s of generation %d not delivered (%s); "
-          + "retrying until the agent's deadline", keep ? "confirm" : "rollback", generation, status.getCode()));
+      attempt.note(String.format("%s of generation %d not delivered (%s); retrying until the agent's deadline",
+          keep ? "confirm" : "rollback", generation, status.getCode()));
       later(() -> call(keep), retryMs);
       return;
     }
     // Past the deadline, or the agent says it has nothing pending: ask it what happened.
-    LOG.debug("host {}: {} of generation {} failed ({}); asking the agent", pusher.hostId(),
+    LOG.debug("host {}: {} of generation {} failed ({}); asking the agent", attempt.hostId(),
         keep ? "confirm" : "rollback", generation, status);
     startVerify(keep);
   }
@@ -154,8 +167,11 @@ final class ConfirmCall {
   /** A stub whose call ends soon after the agent's deadline: past it, only GetState can tell what happened. */
   private HostAgentServiceFutureStub decisionStub() {
     long leftMs = deadlineMs + CONFIRM_SLACK_MS - System.currentTimeMillis();
-    long callMs = Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs));
-    return pusher.stub().withDeadlineAfter(callMs, TimeUnit.MILLISECONDS);
+    return stub(Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs)));
+  }
+
+  private HostAgentServiceFutureStub stub(long deadlineMs) {
+    return ctx.channels().futureStub(endpoint).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
   }
 
   private void startVerify(boolean keep) {
@@ -171,8 +187,8 @@ final class ConfirmCall {
     }
     ListenableFuture<GetStateResponse> f;
     try {
-      f = pusher.stub().withDeadlineAfter(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()),
-          TimeUnit.MILLISECONDS).getState(GetStateRequest.newBuilder().setDvsId(pusher.dvsId()).build());
+      f = stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
+          .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
     } catch (RuntimeException e) {
       unreachable(keep, nextDelayMs, Status.fromThrowable(e));
       return;
@@ -180,26 +196,26 @@ final class ConfirmCall {
     AgentCalls.on(f, r -> {
       if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
           && r.getLastRollback().getCause() == RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL) {
-        degraded(r.getLastRollback(), r.getHostLocalManagement());
+        settle(new Degraded(generation, r.getLastRollback(), r.getHostLocalManagement()));
       } else if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
           && !(r.hasPending() && r.getPending().getGeneration() == generation)) {
-        rolledBack(r.getLastRollback());
+        settle(new RolledBack(generation, r.getLastRollback()));
       } else if (r.hasPending() && r.getPending().getGeneration() == generation) {
         verifying.set(false);
         later(() -> call(keep), FIRST_RETRY_MS); // reachable again before its deadline: deliver it now
       } else if (r.getConfirmedGeneration() >= generation) {
         confirmed(); // our confirm had arrived; only its answer was lost
       } else {
-        ended(HostSyncState.HOST_SYNC_STATE_FAILED, "generation " + generation + " is neither pending nor confirmed "
-            + "on the agent (it is at generation " + r.getConfirmedGeneration() + "); commit a new change set");
+        settle(new Failed(generation, "generation " + generation + " is neither pending nor confirmed on the agent "
+            + "(it is at generation " + r.getConfirmedGeneration() + "); commit a new change set"));
       }
     }, t -> {
       Status status = Status.fromThrowable(t);
       if (status.getCode() == Status.Code.NOT_FOUND && !sent.getMember() && keep) {
         confirmed(); // a confirmed removal: the agent no longer has the switch
       } else if (status.getCode() == Status.Code.NOT_FOUND) {
-        ended(HostSyncState.HOST_SYNC_STATE_FAILED, "the agent has no state for the DVS after generation "
-            + generation + " (" + status.getDescription() + "); commit a new change set");
+        settle(new Failed(generation, "the agent has no state for the DVS after generation " + generation + " ("
+            + status.getDescription() + "); commit a new change set"));
       } else {
         unreachable(keep, nextDelayMs, status);
       }
@@ -207,99 +223,39 @@ final class ConfirmCall {
   }
 
   private void unreachable(boolean keep, long delayMs, Status status) {
-    ctx.book().failed(pusher.dvsId(), pusher.hostId(), HostSyncState.HOST_SYNC_STATE_UNREACHABLE, String.format(
-        "the %s of generation %d did not reach the agent and the agent is unreachable (%s); unless confirmed it "
-            + "rolls back by itself at %d; waiting for it to answer again", keep ? "confirm" : "rollback", generation,
-        status.getCode(), deadlineMs), System.currentTimeMillis());
+    if (!attempt.advance(new Unreachable(generation, String.format("the %s of generation %d did not reach the agent "
+        + "and the agent is unreachable (%s); unless confirmed it rolls back by itself at %d; waiting for it to answer "
+        + "again", keep ? "confirm" : "rollback", generation, status.getCode(), deadlineMs)))) {
+      return; // the outcome came meanwhile (the decision's own call got through): nothing left to ask
+    }
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      ctx.channels().redial(endpoint()); // the connection may be dead without knowing it
+      ctx.channels().redial(endpoint); // the connection may be dead without knowing it
     } else {
-      ctx.channels().resetConnectBackoff(endpoint());
+      ctx.channels().resetConnectBackoff(endpoint);
     }
     later(() -> verify(keep, Math.min(delayMs * 2, Math.min(VERIFY_MAX_MS, ctx.maxBackoff().toMillis()))), delayMs);
   }
 
   private void confirmed() {
-    if (!ended.compareAndSet(false, true)) {
-      return;
-    }
-    long nanos = System.nanoTime() - startedNanos;
-    long micros = TimeUnit.NANOSECONDS.toMicros(nanos);
-    ctx.metrics().confirms.inc();
-    ctx.metrics().latency.observeNanos(nanos);
-    ctx.book().pushed(pusher.dvsId(), pusher.hostId(), generation, null, System.currentTimeMillis(),
-        HostPusher.generation(sent));
-    ctx.events().record(EventKind.EVENT_KIND_CONFIRMED, pusher.dvsId(), pusher.hostId(), pusher.hostName(), generation,
-        "confirmed " + micros + " us after the apply was sent");
-    pusher.confirmEnded(sent, true, false);
+    settle(new Confirmed(generation, HostPusher.generation(sent), System.nanoTime() - startedNanos));
   }
 
-  private void rolledBack(RollbackEvent event) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
+  /** The first outcome moves the attempt and is returned; any later one is refused by the protocol. */
+  private void settle(Outcome end) {
+    if (attempt.advance(end)) {
+      outcome.complete(end);
     }
-    String message = describe(event);
-    ctx.metrics().rollbacks.inc(EnumLabels.metric(event.getCause(), "ROLLBACK_CAUSE_"));
-    ctx.book().rolledBack(pusher.dvsId(), pusher.hostId(), event, message, System.currentTimeMillis());
-    ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
-        generation, message);
-    pusher.confirmEnded(sent, false, thenPush);
-  }
-
-  private void degraded(RollbackEvent event, String port) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
-    }
-    String message = String.format("generation %d kept without a confirm: the change cut the management path, so the "
-        + "agent moved its management address onto a host-local clone of port %s with its last good settings; fix "
-        + "that port and commit: the clone then goes away", generation, port.isEmpty() ? "(management)" : port);
-    ctx.book().degraded(pusher.dvsId(), pusher.hostId(), generation, event, message, System.currentTimeMillis());
-    ctx.metrics().rollbacks.inc("management_on_host_local");
-    ctx.events().record(EventKind.EVENT_KIND_ROLLED_BACK, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
-        generation, message);
-    pusher.confirmEnded(sent, true, false);
-  }
-
-  private void ended(HostSyncState state, String message) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
-    }
-    ctx.book().failed(pusher.dvsId(), pusher.hostId(), state, message, System.currentTimeMillis());
-    ctx.events().record(EventKind.EVENT_KIND_PUSH_FAILED, pusher.dvsId(), pusher.hostId(), pusher.hostName(),
-        generation, message);
-    pusher.confirmEnded(sent, false, thenPush);
-  }
-
-  /** What the operator reads for a rollback: what happened and what to do. */
-  static String describe(RollbackEvent event) {
-    String cause = switch (event.getCause()) {
-      case ROLLBACK_CAUSE_CONFIRM_TIMEOUT -> "no confirm reached it before the deadline: the change may have cut "
-          + "its management path";
-      case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the agent was down past the confirm deadline";
-      case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
-      case ROLLBACK_CAUSE_OPERATOR -> "an operator asked for it";
-      case ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL -> "not undone: management moved to a host-local clone";
-      default -> event.getCause().name();
-    };
-    String advice = event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED ? ""
-        : "; not pushed again: fix the change and commit a new change set";
-    return String.format("the host rolled generation %d back to generation %d (%s)%s", event.getGeneration(),
-        event.getRestoredGeneration(), cause, advice);
   }
 
   private boolean live() {
-    return pusher.isRecorded() && ctx.active().getAsBoolean();
-  }
-
-  private String endpoint() {
-    return ctx.hosts().host(pusher.hostId()).map(h -> h.getEndpoint()).orElse("");
+    return live.getAsBoolean();
   }
 
   private void later(Runnable task, long delayMs) {
     try {
       ctx.scheduler().schedule(task, delayMs, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
-      LOG.debug("push engine closed: no confirm retry for host {}", pusher.hostId(), e);
+      LOG.debug("push engine closed: no confirm retry for host {}", attempt.hostId(), e);
     }
   }
 }

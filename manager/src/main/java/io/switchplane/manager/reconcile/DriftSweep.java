@@ -1,6 +1,5 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
@@ -8,7 +7,6 @@ import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.RectifyRequest;
 import io.switchplane.manager.agents.AgentChannels;
-import io.switchplane.manager.events.EventLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -30,18 +28,19 @@ final class DriftSweep implements AutoCloseable {
 
   private final HostDirectory hosts;
   private final AgentChannels channels;
+  /** Read for the settled hosts; what a check finds goes to the recorder. */
   private final HostStatusBook book;
-  private final EventLog events;
+  private final PushRecorder recorder;
   private final BooleanSupplier active;
   private final boolean autoRectify;
   private ScheduledFuture<?> task;
 
-  DriftSweep(HostDirectory hosts, AgentChannels channels, HostStatusBook book, EventLog events, BooleanSupplier active,
-      boolean autoRectify) {
+  DriftSweep(HostDirectory hosts, AgentChannels channels, HostStatusBook book, PushRecorder recorder,
+      BooleanSupplier active, boolean autoRectify) {
     this.hosts = hosts;
     this.channels = channels;
     this.book = book;
-    this.events = events;
+    this.recorder = recorder;
     this.active = active;
     this.autoRectify = autoRectify;
   }
@@ -83,12 +82,7 @@ final class DriftSweep implements AutoCloseable {
     List<String> drifted = r.getDriftedPortKeysList();
     long applied = r.getApplied().getDvs().getGeneration();
     if (drifted.isEmpty() || !autoRectify) {
-      String message = drifted.size() + " port(s) drifted on the switch " + drifted + " (changed by hand?); "
-          + "'switchplane host rectify " + host.getName() + " --dvs " + s.getDvsName() + "' brings them back";
-      if (!drifted.isEmpty() && s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC) {
-        events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied, message);
-      }
-      book.drift(s.getDvsId(), host.getId(), applied, drifted, message);
+      recorder.driftChecked(s, host, applied, drifted);
       return;
     }
     rectify(s, host, applied, drifted);
@@ -97,12 +91,8 @@ final class DriftSweep implements AutoCloseable {
   private void rectify(HostPushStatus s, Host host, long applied, List<String> drifted) {
     var f = channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .rectify(RectifyRequest.newBuilder().setDvsId(s.getDvsId()).build());
-    AgentCalls.on(f, r -> {
-      events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied,
-          "drift on " + drifted + " rectified automatically");
-      book.drift(s.getDvsId(), host.getId(), applied, List.of(), "");
-    }, t -> book.drift(s.getDvsId(), host.getId(), applied, drifted,
-        "drift on " + drifted + " could not be rectified: " + t));
+    AgentCalls.on(f, r -> recorder.rectified(s.getDvsId(), host, applied, drifted),
+        t -> recorder.rectifyFailed(s.getDvsId(), host, applied, drifted, t));
   }
 
   @Override

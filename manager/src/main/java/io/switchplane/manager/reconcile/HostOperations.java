@@ -4,23 +4,18 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ConfirmRequest;
-import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.RectifyHostResponse;
 import io.switchplane.api.v1.RectifyRequest;
 import io.switchplane.api.v1.RectifyResponse;
 import io.switchplane.api.v1.RestoreGenerationRequest;
-import io.switchplane.api.v1.RollbackCause;
-import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
-import io.switchplane.manager.events.EventLog;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,17 +28,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class HostOperations {
   private final AgentChannels channels;
-  private final HostStatusBook book;
-  private final EventLog events;
-  private final PushMetrics pushMetrics;
+  private final PushRecorder recorder;
   private final BooleanSupplier active;
 
-  HostOperations(AgentChannels channels, HostStatusBook book, EventLog events, PushMetrics pushMetrics,
-      BooleanSupplier active) {
+  HostOperations(AgentChannels channels, PushRecorder recorder, BooleanSupplier active) {
     this.channels = channels;
-    this.book = book;
-    this.events = events;
-    this.pushMetrics = pushMetrics;
+    this.recorder = recorder;
     this.active = active;
   }
 
@@ -78,15 +68,7 @@ public final class HostOperations {
     await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .confirm(ConfirmRequest.newBuilder().setDvsId(dvsId).setGeneration(generation).setNonce(applied.getNonce())
             .build()), host);
-    RollbackEvent event = RollbackEvent.newBuilder().setGeneration(book.get(dvsId, host.getId())
-        .map(HostPushStatus::getDesiredGeneration).orElse(0L)).setRestoredGeneration(generation)
-        .setCause(RollbackCause.ROLLBACK_CAUSE_OPERATOR).setUnixMs(System.currentTimeMillis())
-        .setSummary(applied.getSummary()).build();
-    String message = "held at generation " + generation + " by an operator (switchplane host rollback); the next "
-        + "change set that affects the host moves it forward";
-    book.rolledBack(dvsId, host.getId(), event, message, System.currentTimeMillis());
-    pushMetrics.rollbacks.inc("operator");
-    events.record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, host.getId(), host.getName(), generation, message);
+    recorder.heldByOperator(dvsId, host, generation, applied);
     return applied;
   }
 
@@ -97,8 +79,8 @@ public final class HostOperations {
     RectifyResponse r = await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .rectify(RectifyRequest.newBuilder().setDvsId(dvsId).build()), host);
     if (state.getDriftedPortKeysCount() > 0) {
-      events.record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, host.getId(), host.getName(),
-          state.getApplied().getDvs().getGeneration(), "drift on " + state.getDriftedPortKeysList() + " rectified");
+      recorder.rectifiedByOperator(dvsId, host, state.getApplied().getDvs().getGeneration(),
+          state.getDriftedPortKeysList());
     }
     return RectifyHostResponse.newBuilder().addAllDriftedPortKeys(state.getDriftedPortKeysList())
         .setSummary(r.getSummary()).build();

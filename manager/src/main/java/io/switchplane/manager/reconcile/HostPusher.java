@@ -8,7 +8,10 @@ import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
-import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
+import io.switchplane.manager.reconcile.PushProtocol.Applying;
+import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
+import io.switchplane.manager.reconcile.PushProtocol.Probing;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,14 +24,19 @@ import org.slf4j.LoggerFactory;
  * the current one is done; failures are retried with exponential backoff where retrying can help.
  * Every successful Apply is provisional on the agent and is then confirmed (or, for an aborted
  * atomic change set, rolled back) by a {@link ConfirmCall}, a new call over the network as it is
- * then.
+ * then, which returns its outcome.
+ *
+ * <p>Two kinds of state, kept apart: the {@link Phase} says what this pusher does with its turn
+ * (queued, in flight, waiting for a retry), the scheduling; each turn runs one attempt of the
+ * push protocol ({@link PushProtocol}: probe or apply, confirm, outcome), whose states are
+ * recorded, and only recorded, by the {@link PushRecorder}.
  *
  * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE;
  * atomic: IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host
  * that rolled back stays IDLE with its state ROLLED_BACK until a newer desired state arrives.
  * All fields, and the state of {@link #retries}, are guarded by this; no lock is held across a
- * call, the dispatcher or the book. The probe's answer is read by {@link ProbeAnswer}, a failed
- * Apply by {@link ApplyFailure}; outcomes are recorded by {@link PushReports}.
+ * call, the dispatcher or the recorder. The probe's answer is read by {@link ProbeAnswer}, a
+ * failed Apply by {@link ApplyFailure}.
  */
 final class HostPusher implements PushDispatcher.Task {
   private static final Logger LOG = LoggerFactory.getLogger(HostPusher.class);
@@ -39,7 +47,6 @@ final class HostPusher implements PushDispatcher.Task {
   private final String hostId;
   private final PushContext ctx;
   private final RetryBackoff retries;
-  private final PushReports reports;
 
   private Phase phase = Phase.IDLE;
   /** The newest desired state and how it goes out. */
@@ -62,7 +69,6 @@ final class HostPusher implements PushDispatcher.Task {
     this.hostId = hostId;
     this.ctx = ctx;
     this.retries = new RetryBackoff(ctx.scheduler(), ctx.initialBackoff(), ctx.maxBackoff());
-    this.reports = new PushReports(dvsId, hostId, ctx);
   }
 
   String dvsId() {
@@ -71,10 +77,6 @@ final class HostPusher implements PushDispatcher.Task {
 
   String hostId() {
     return hostId;
-  }
-
-  PushContext ctx() {
-    return ctx;
   }
 
   /**
@@ -160,8 +162,9 @@ final class HostPusher implements PushDispatcher.Task {
     return !retired && ctx.active().getAsBoolean() && latest == sent;
   }
 
-  synchronized boolean isRecorded() {
-    return !retired;
+  /** Whether this pusher's calls go on: its results are still recorded and the engine leads. */
+  private synchronized boolean live() {
+    return !retired && ctx.active().getAsBoolean();
   }
 
   @Override
@@ -185,69 +188,75 @@ final class HostPusher implements PushDispatcher.Task {
       probe = false;
       retrying = retries.retrying();
     }
+    PushProtocol attempt = new PushProtocol(dvsId, hostId, generation(state), ctx.recorder());
     try {
       Optional<Host> host = ctx.hosts().host(hostId);
       if (host.isEmpty()) {
-        failed(state, intent, Status.NOT_FOUND.asRuntimeException(), "host " + hostId
+        failed(attempt, state, intent, Status.NOT_FOUND.asRuntimeException(), "host " + hostId
             + " is not registered: register it again or remove it from the DVS (not retried automatically)");
         return true;
       }
-      String endpoint = host.get().getEndpoint();
+      String endpoint = host.get().getEndpoint(); // once per attempt: its confirm goes to the same agent
       if (retrying) {
         ctx.channels().resetConnectBackoff(endpoint); // the agent may be back: dial now, not after gRPC's backoff
       }
-      HostAgentServiceFutureStub stub = stub();
+      HostAgentServiceFutureStub stub = ctx.channels().futureStub(endpoint)
+          .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
       if (asking) {
+        attempt.advance(new Probing(generation(state)));
         AgentCalls.on(stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
-            response -> probed(state, response), t -> probeFailed(state, t));
+            response -> probed(attempt, endpoint, state, response), t -> probeFailed(attempt, endpoint, state, t));
       } else {
-        ctx.book().pushing(dvsId, hostId);
+        attempt.advance(new Applying(generation(state)));
         long sentNanos = System.nanoTime();
         AgentCalls.on(stub.apply(ApplyRequest.newBuilder().setDesired(state)
                 .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build()),
-            response -> applied(state, intent, response, sentNanos), t -> failed(state, intent, t, null));
+            response -> applied(attempt, endpoint, state, intent, response, sentNanos),
+            t -> failed(attempt, state, intent, t, null));
       }
     } catch (RuntimeException e) {
       // A bug or a closed channel cache: record it as a failure rather than losing the slot.
-      failed(state, intent, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
+      failed(attempt, state, intent, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
     }
     return true;
   }
 
-  /** A stub for this host with the engine's per-call deadline. */
-  HostAgentServiceFutureStub stub() {
-    String endpoint = ctx.hosts().host(hostId).map(Host::getEndpoint)
-        .orElseThrow(() -> new IllegalStateException("host " + hostId + " is not registered"));
-    return ctx.channels().futureStub(endpoint).withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void probeFailed(HostSwitchState wanted, Throwable t) {
+  private void probeFailed(PushProtocol attempt, String endpoint, HostSwitchState wanted, Throwable t) {
     Status.Code code = Status.fromThrowable(t).getCode();
     if (code != Status.Code.NOT_FOUND) {
       LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
     }
-    probed(wanted, null);
+    probed(attempt, endpoint, wanted, null);
   }
 
   /** GetState answered; response is null when the agent has nothing (or could not tell). */
-  private void probed(HostSwitchState wanted, GetStateResponse response) {
+  private void probed(PushProtocol attempt, String endpoint, HostSwitchState wanted, GetStateResponse response) {
     ProbeAnswer answer = ProbeAnswer.read(wanted, response);
     ProbeAnswer.Verdict verdict;
-    ConfirmCall finish = null;
+    boolean current;
     synchronized (this) {
       phase = Phase.IDLE;
-      boolean current = latest == wanted;
+      current = latest == wanted;
       verdict = answer.verdict(!retired && ctx.active().getAsBoolean(), current, askedAboutNewer);
       if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
-        PendingConfirm pending = answer.pending();
         phase = Phase.CONFIRMING;
-        finish = new ConfirmCall(this, wanted, pending.getGeneration(), pending.getNonce(),
-            pending.getDeadlineUnixMs(), !answer.inSync(current), System.nanoTime());
       } else if (verdict == ProbeAnswer.Verdict.PUSH) {
         phase = Phase.QUEUED; // probe stays false unless a newer submit asked for one
       }
     }
-    reports.probed(answer, verdict);
+    PushProtocol.Outcome settled = answer.outcome(verdict);
+    if (settled != null) {
+      attempt.advance(settled);
+    }
+    ConfirmCall finish = null;
+    if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
+      AwaitingConfirm provisional = answer.awaitingConfirm();
+      attempt.advance(provisional);
+      finish = new ConfirmCall(ctx, attempt, endpoint, this::live, wanted, provisional, System.nanoTime());
+      // A stale pending undone: check the agent and push the newest state after it, even if it is the one sent.
+      boolean thenPush = !answer.inSync(current);
+      finish.outcome().thenAccept(end -> confirmEnded(wanted, end, thenPush));
+    }
     ctx.dispatcher().release();
     if (finish != null) {
       finish.watchDeadline();
@@ -265,11 +274,12 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  private void applied(HostSwitchState sent, PushIntent intent, ApplyResponse response, long sentNanos) {
-    long generation = response.getAppliedGeneration();
-    ConfirmCall call = new ConfirmCall(this, sent, generation, response.getNonce(),
-        response.getConfirmDeadlineUnixMs(), false, sentNanos);
-    ctx.metrics().applies.inc();
+  private void applied(PushProtocol attempt, String endpoint, HostSwitchState sent, PushIntent intent,
+      ApplyResponse response, long sentNanos) {
+    AwaitingConfirm provisional = new AwaitingConfirm(response.getAppliedGeneration(), response.getNonce(),
+        response.getConfirmDeadlineUnixMs(), response);
+    ConfirmCall call = new ConfirmCall(ctx, attempt, endpoint, this::live, sent, provisional, sentNanos);
+    call.outcome().thenAccept(end -> confirmEnded(sent, end, false));
     boolean record;
     boolean atomic;
     synchronized (this) {
@@ -284,7 +294,7 @@ final class HostPusher implements PushDispatcher.Task {
       }
     }
     if (record) {
-      reports.applied(response);
+      attempt.advance(provisional);
       call.watchDeadline();
     }
     ctx.dispatcher().release();
@@ -296,11 +306,12 @@ final class HostPusher implements PushDispatcher.Task {
   }
 
   /**
-   * A ConfirmCall ended. tombstoneDone: sent was confirmed (a confirmed tombstone retires the
-   * pusher); again: check the agent and push the newest state even if it is sent (a stale
-   * pending apply was just undone).
+   * A ConfirmCall of sent ended with end. A kept tombstone retires the pusher; thenPush: check the
+   * agent and push the newest state even if it is sent, when sent was not kept (a stale pending
+   * apply was just undone).
    */
-  void confirmEnded(HostSwitchState sent, boolean tombstoneDone, boolean again) {
+  private void confirmEnded(HostSwitchState sent, PushProtocol.Outcome end, boolean thenPush) {
+    boolean again = thenPush && !end.kept();
     boolean requeue = false;
     synchronized (this) {
       phase = Phase.IDLE;
@@ -312,13 +323,13 @@ final class HostPusher implements PushDispatcher.Task {
     }
     if (requeue) {
       ctx.dispatcher().enqueue(this);
-    } else if (tombstoneDone && !sent.getMember()) {
+    } else if (end.kept() && !sent.getMember()) {
       ctx.tombstoneApplied().accept(this);
     }
   }
 
   /** An Apply failed; message overrides the description made from the status (null: describe it). */
-  private void failed(HostSwitchState sent, PushIntent intent, Throwable t, String message) {
+  private void failed(PushProtocol attempt, HostSwitchState sent, PushIntent intent, Throwable t, String message) {
     ApplyFailure failure = ApplyFailure.of(t, message != null, intent.atomic());
     boolean requeue = false;
     boolean record;
@@ -347,7 +358,7 @@ final class HostPusher implements PushDispatcher.Task {
     }
     String error = message != null ? message : failure.describe(generation(sent), delayMs);
     if (record) {
-      reports.failed(failure, generation(sent), error);
+      attempt.advance(new ApplyFailed(generation(sent), failure, error));
     }
     LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
     ctx.dispatcher().release();
@@ -380,10 +391,6 @@ final class HostPusher implements PushDispatcher.Task {
       phase = Phase.QUEUED;
     }
     ctx.dispatcher().enqueue(this);
-  }
-
-  String hostName() {
-    return reports.hostName();
   }
 
   static long generation(HostSwitchState state) {

@@ -56,6 +56,29 @@ record ProbeAnswer(HostSwitchState wanted, HostSwitchState applied, PendingConfi
   }
 
   /**
+   * The outcome verdict gives the attempt that probed: RolledBack, ApplyFailed (the refusal as
+   * older stands) or InSync; null when the attempt ends without one (it pushes, resolves the
+   * pending apply, or stopped).
+   */
+  PushProtocol.Outcome outcome(Verdict verdict) {
+    long wantedGeneration = HostPusher.generation(wanted);
+    long appliedGeneration = HostPusher.generation(applied);
+    return switch (verdict) {
+      case ROLLED_BACK -> new PushProtocol.RolledBack(wantedGeneration, undone);
+      case REFUSED_AS_OLDER -> new PushProtocol.ApplyFailed(wantedGeneration, ApplyFailure.refusedAsOlder(),
+          PushFailures.hostHoldsNewer(wantedGeneration, appliedGeneration));
+      case IN_SYNC -> new PushProtocol.InSync(appliedGeneration, wantedGeneration);
+      default -> null;
+    };
+  }
+
+  /** The pending apply to resolve, as the state of the attempt that found it. */
+  PushProtocol.AwaitingConfirm awaitingConfirm() {
+    return new PushProtocol.AwaitingConfirm(pending.getGeneration(), pending.getNonce(), pending.getDeadlineUnixMs(),
+        null);
+  }
+
+  /**
    * @param active the pusher still pushes (not retired, leading)
    * @param current wanted is still the pusher's newest state
    * @param askedAboutNewer the agent refused wanted as older than what it holds, and this probe asks what that is

@@ -1,24 +1,7 @@
 package io.switchplane.manager.reconcile;
 
-import io.grpc.Status;
-import io.switchplane.api.v1.ApplyResponse;
-import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.EventKind;
-import io.switchplane.api.v1.GetStateRequest;
-import io.switchplane.api.v1.GetStateResponse;
-import io.switchplane.api.v1.RectifyHostResponse;
-import io.switchplane.api.v1.RectifyRequest;
-import io.switchplane.api.v1.RectifyResponse;
-import io.switchplane.api.v1.RestoreGenerationRequest;
-import io.switchplane.api.v1.RollbackCause;
-import io.switchplane.api.v1.RollbackEvent;
-import io.switchplane.api.v1.GetHistoryRequest;
-import io.switchplane.api.v1.HistoryEntry;
-import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.metrics.Metrics;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSwitchState;
@@ -70,10 +53,12 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final HostDirectory hosts;
   private final AgentChannels channels;
   private final boolean ownsChannels;
+  /** Read here; written only through the recorder. */
   private final HostStatusBook book = new HostStatusBook();
   private final EventLog events = new EventLog();
   private final Metrics metrics = new Metrics();
   private final PushMetrics pushMetrics = new PushMetrics(metrics);
+  private final PushRecorder recorder;
   private final HostOperations hostOperations;
   private final DriftSweep driftSweep;
   private final PushSettings settings;
@@ -114,10 +99,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     });
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
-    this.ctx = new PushContext(hosts, channels, book, dispatcher, scheduler, settings.callDeadline(),
-        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied, events, pushMetrics);
-    this.hostOperations = new HostOperations(channels, book, events, pushMetrics, () -> active);
-    this.driftSweep = new DriftSweep(hosts, channels, book, events, () -> active, settings.autoRectify());
+    this.recorder = new PushRecorder(book, pushMetrics, events, hosts);
+    this.ctx = new PushContext(hosts, channels, recorder, dispatcher, scheduler, settings.callDeadline(),
+        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied);
+    this.hostOperations = new HostOperations(channels, recorder, () -> active);
+    this.driftSweep = new DriftSweep(hosts, channels, book, recorder, () -> active, settings.autoRectify());
     this.settings = settings;
   }
 
@@ -170,8 +156,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       for (DvsConfig config : all) {
         dvsIds.add(config.id());
         List<String> members = memberIds(config);
-        book.commit(config.id(), config.dvs().getName(), config.generation(), members,
-            new HashSet<>(members), this::hostName);
+        recorder.committed(config.id(), config.dvs().getName(), config.generation(), members,
+            new HashSet<>(members));
         for (HostMember member : config.dvs().getMembersList()) {
           Key key = new Key(config.id(), member.getHostId());
           keep.add(key);
@@ -188,7 +174,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       });
       for (String dvsId : book.dvsIds()) {
         if (!dvsIds.contains(dvsId)) {
-          book.forget(dvsId);
+          recorder.forget(dvsId);
         }
       }
     }
@@ -205,35 +191,34 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       active = false;
       dispatcher.clear();
       pushers.values().forEach(HostPusher::halt);
-      book.clear();
+      recorder.clear();
     }
     LOG.info("no longer leading: pushes stopped");
   }
 
   /**
-   * Pushes a committed change: only the hosts {@link AffectedHosts} names get a new desired
+   * Pushes a committed change: only the hosts it affects ({@link AffectedHosts}) get a new desired
    * state (built for them alone); hosts that left get a tombstone; every other member stays as it
    * is with its desired generation raised, and is not contacted.
    */
   @Override
-  public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
+  public void committed(CommittedChange change, PushIntent intent) {
     if (!running()) {
       return;
     }
+    DvsConfig after = change.after();
     Caller caller = Caller.current(); // the committing call's, as its audit record has it
     events.record(EventKind.EVENT_KIND_CHANGE_COMMITTED, after.id(), "", "", after.generation(),
         (caller.address().isEmpty() ? "" : "from " + caller.address())
             + (caller.comment().isEmpty() ? "" : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
         caller.principal());
-    AffectedHosts.Result affected;
+    AffectedHosts.Result affected = change.affected();
     synchronized (order) {
       if (!active) {
         return;
       }
-      affected = AffectedHosts.compute(before, after);
       List<String> members = memberIds(after);
-      book.commit(after.id(), after.dvs().getName(), after.generation(), members, affected.changed(),
-          this::hostName);
+      recorder.committed(after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
       Map<String, HostMember> byHost = affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
       for (String host : affected.changed()) {
         submit(new Key(after.id(), host), DesiredStateBuilder.build(after, byHost.get(host)), false, intent);
@@ -263,14 +248,14 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         return;
       }
       List<String> members = memberIds(last);
-      book.commit(last.id(), last.dvs().getName(), generation, members, new HashSet<>(members), this::hostName);
+      recorder.committed(last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
       for (String host : members) {
         submit(new Key(last.id(), host), DesiredStateBuilder.tombstone(last.dvs(), generation, host), false,
             PushIntent.BEST_EFFORT);
       }
       book.whenInSync(last.id(), generation).whenComplete((ok, failure) -> {
         if (failure == null) {
-          book.forget(last.id());
+          recorder.forget(last.id());
         }
       });
     }
@@ -399,10 +384,6 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (state.get() != State.STARTED) {
       throw new IllegalStateException("push engine is " + state.get() + ", not STARTED");
     }
-  }
-
-  private String hostName(String hostId) {
-    return hosts.host(hostId).map(Host::getName).filter(n -> !n.isEmpty()).orElse(hostId);
   }
 
   private static List<String> memberIds(DvsConfig config) {

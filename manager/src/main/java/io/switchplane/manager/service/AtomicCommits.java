@@ -9,13 +9,12 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.reconcile.AffectedHosts;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.AtomicRound;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.service.ConfigService.CommitResult;
 import io.switchplane.manager.store.DvsStore;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,9 +59,8 @@ final class AtomicCommits {
       Runnable stillLeader) {
     DvsConfig before = plan.before();
     DvsConfig after = plan.after();
-    AffectedHosts.Result affected = AffectedHosts.compute(before, after);
-    Set<String> hosts = new LinkedHashSet<>(affected.changed());
-    hosts.addAll(affected.left());
+    CommittedChange change = CommittedChange.of(before, after);
+    Set<String> hosts = change.hosts();
     AtomicTxnRecord prepared = AtomicRecords.prepared(plan, hosts, System.currentTimeMillis());
     store.commit(plan, prepared, records.record("atomic-change-set", plan, opCount, description));
     cache.accept(after);
@@ -71,7 +69,7 @@ final class AtomicCommits {
 
     faults.reached(ManagerFaults.AFTER_PREPARE);
     Round round = new Round(hosts);
-    listener.committed(before, after, new PushIntent(options.confirmTimeoutMs(), round));
+    listener.committed(change, new PushIntent(options.confirmTimeoutMs(), round));
     // Decide early enough that the confirms reach the agents before their own deadline.
     long waitMs = options.confirmTimeoutMs() - Math.max(1_000, options.confirmTimeoutMs() / 4);
     boolean allApplied = round.await(waitMs);
@@ -101,7 +99,7 @@ final class AtomicCommits {
     store.commit(restore, AtomicRecords.decided(prepared, AtomicTxnState.ATOMIC_TXN_STATE_ABORTED,
         restore.after().generation(), why), abortRecord(restore, why));
     cache.accept(restore.after());
-    listener.committed(after, restore.after(), PushIntent.BEST_EFFORT);
+    listener.committed(CommittedChange.of(after, restore.after()), PushIntent.BEST_EFFORT);
     LOG.warn("DVS {}: atomic generation {} aborted ({}); previous configuration restored as generation {}",
         after.dvs().getName(), after.generation(), why, restore.after().generation());
     return new CommitResult(restore.after(), plan, hosts.size(), CommitOutcome.COMMIT_OUTCOME_ABORTED,

@@ -14,7 +14,7 @@ import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.changeset.NamespaceLookup;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.reconcile.AffectedHosts;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.store.DvsStore;
@@ -223,13 +223,13 @@ public final class ConfigService {
     ChangeRecord audit = records.record(kind, plan, opCount, description);
     state.storeOrReload(store, id, () -> store.commit(plan, audit));
     state.put(id, plan.after());
-    AffectedHosts.Result affected = AffectedHosts.compute(before, plan.after());
-    int hostsAffected = affected.changed().size() + affected.left().size();
+    CommittedChange change = CommittedChange.of(before, plan.after());
+    int hostsAffected = change.affected().changed().size() + change.affected().left().size();
     LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
         plan.after().generation(), opCount, plan.writes().size(), hostsAffected,
         description.isEmpty() ? "" : " - " + description);
     PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
-    notifyListener(() -> listener.committed(before, plan.after(), intent));
+    notifyListener(() -> listener.committed(change, intent));
     hook.after(plan.after());
     return new CommitResult(plan.after(), plan, hostsAffected);
   }

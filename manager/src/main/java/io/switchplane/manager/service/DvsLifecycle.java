@@ -8,6 +8,7 @@ import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.store.DvsStore;
 import java.util.Map;
@@ -49,7 +50,7 @@ final class DvsLifecycle {
       store.createWhole(created, records.record("create", null, created, created.generation(), 1, ""));
       state.put(id, created);
       LOG.info("created DVS {} ({})", dvs.getName(), id);
-      ConfigService.notifyListener(() -> listener.committed(null, created, PushIntent.BEST_EFFORT));
+      ConfigService.notifyListener(() -> listener.committed(CommittedChange.of(null, created), PushIntent.BEST_EFFORT));
       hook.after(created);
       return created;
     });
@@ -71,7 +72,7 @@ final class DvsLifecycle {
       LOG.info("restored DVS {} ({}) at generation {}: {} port groups, {} ports", target.dvs().getName(), id,
           target.generation(), target.portGroups().size(), target.ports().size());
       PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
-      ConfigService.notifyListener(() -> listener.committed(null, target, intent));
+      ConfigService.notifyListener(() -> listener.committed(CommittedChange.of(null, target), intent));
       hook.after(target);
       return target;
     });

@@ -8,6 +8,7 @@ import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.VcenterStore;
@@ -179,8 +180,8 @@ public final class VmTrackers implements AutoCloseable {
   public CommitListener commitListener() {
     return new CommitListener() {
       @Override
-      public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
-        nudge(after);
+      public void committed(CommittedChange change, PushIntent intent) {
+        nudge(change.after());
       }
 
       @Override

@@ -13,7 +13,7 @@ class CommitListenersTest {
   /** Records the calls it gets under its name; throws on every call when failing. */
   private record Recorder(String name, List<String> calls, boolean failing) implements CommitListener {
     @Override
-    public void committed(DvsConfig before, DvsConfig after, PushIntent intent) {
+    public void committed(CommittedChange change, PushIntent intent) {
       calls.add(name + ".committed");
       fail();
     }
@@ -43,7 +43,7 @@ class CommitListenersTest {
     CommitListeners all = new CommitListeners(new Recorder("push", calls, false));
     all.add(new Recorder("trackers", calls, false));
 
-    all.committed(null, null, PushIntent.BEST_EFFORT);
+    all.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT);
     all.decided("d1", 7, List.of("h1"), true, "all applied");
     all.deleted(null);
 
@@ -58,7 +58,7 @@ class CommitListenersTest {
     all.add(new Recorder("trackers", calls, false));
     all.add(new Recorder("third", calls, true));
 
-    Throwable t = catchThrowable(() -> all.committed(null, null, PushIntent.BEST_EFFORT));
+    Throwable t = catchThrowable(() -> all.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT));
 
     assertThat(calls).containsExactly("push.committed", "trackers.committed", "third.committed");
     assertThat(t).isInstanceOf(IllegalStateException.class).hasMessage("push failed");

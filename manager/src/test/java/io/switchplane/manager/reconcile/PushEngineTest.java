@@ -51,11 +51,11 @@ class PushEngineTest {
     }
     PushEngine engine = leadingEngine(settings(16));
     DvsConfig c1 = PushFixtures.standard(4);
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
 
     DvsConfig c2 = next(c1, vlanOf(PG_B, 99));
-    engine.committed(c1, c2, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
 
     assertThat(agents.get(0).appliedGenerations(host(0))).containsExactly(1L, 2L);
@@ -80,7 +80,7 @@ class PushEngineTest {
     directory.put(host(0), "127.0.0.1:" + port);
     PushEngine engine = leadingEngine(settings(4));
 
-    engine.committed(null, PushFixtures.standard(1), PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_UNREACHABLE);
     assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getLastError()).contains("unreachable");
 
@@ -99,10 +99,10 @@ class PushEngineTest {
     DvsConfig c2 = next(c1, touchPort("h0-a", "two"));
     DvsConfig c3 = next(c2, touchPort("h0-a", "three"));
 
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> slow.applies().size() == 1);
-    engine.committed(c1, c2, PushIntent.BEST_EFFORT);
-    engine.committed(c2, c3, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c2, c3), PushIntent.BEST_EFFORT);
 
     assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
     assertThat(slow.appliedGenerations(host(0))).containsExactly(1L, 3L);
@@ -119,13 +119,13 @@ class PushEngineTest {
     PushEngine engine = leadingEngine(settings(3));
     DvsConfig c1 = PushFixtures.standard(12);
 
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
     assertThat(gauge.max()).isBetween(2, 3);
 
     gauge.reset();
     engine.setMaxInFlight(1);
-    engine.committed(c1, next(c1, vlanOf(PG_A, 11)), PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c1, next(c1, vlanOf(PG_A, 11))), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 2)).succeedsWithin(WAIT);
     assertThat(gauge.max()).isEqualTo(1);
     assertThat(shared.applies()).hasSize(24);
@@ -162,7 +162,7 @@ class PushEngineTest {
         .setDvs(other.dvs().toBuilder().setGeneration(5)).build());
     PushEngine engine = leadingEngine(settings(4));
 
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_FAILED);
     HostPushStatus s = engine.status(DVS_ID, host(0)).orElseThrow();
@@ -180,7 +180,7 @@ class PushEngineTest {
         .setDvs(c1.dvs().toBuilder().setGeneration(5)).build());
     PushEngine engine = leadingEngine(settings(4));
 
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_IN_SYNC);
     assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAppliedGeneration()).isEqualTo(5);
@@ -195,7 +195,7 @@ class PushEngineTest {
     FakeAgent a2 = agentFor(host(2));
     PushEngine engine = leadingEngine(settings(8));
     DvsConfig c1 = PushFixtures.standard(3);
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
 
     DvsConfig c2 = next(c1, b -> {
@@ -203,7 +203,7 @@ class PushEngineTest {
       b.ports().remove("h2-b");
       b.dvs(b.dvs().toBuilder().removeMembers(2).build());
     });
-    engine.committed(c1, c2, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> a2.state(host(2), DVS_ID) == null);
     assertThat(engine.status(DVS_ID)).extracting(HostPushStatus::getHostId).containsExactly(host(0), host(1));
 
@@ -220,11 +220,11 @@ class PushEngineTest {
     PushEngine engine = leadingEngine(settings(4));
     DvsConfig c1 = PushFixtures.standard(1);
     DvsConfig c2 = next(c1, touchPort("h0-a", "two"));
-    engine.committed(null, c1, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
 
     engine.deactivate();
-    engine.committed(c1, c2, PushIntent.BEST_EFFORT);
+    engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
 
     assertThat(engine.isActive()).isFalse();
     assertThat(engine.whenInSync(DVS_ID, 1)).isCompletedExceptionally();
@@ -247,7 +247,7 @@ class PushEngineTest {
     engine.close();
     engine.close();
     assertThatThrownBy(engine::start).isInstanceOf(IllegalStateException.class);
-    engine.committed(null, PushFixtures.standard(1), PushIntent.BEST_EFFORT); // ignored once closed
+    engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT); // ignored once closed
   }
 
   private FakeAgent agentFor(String hostId) {
