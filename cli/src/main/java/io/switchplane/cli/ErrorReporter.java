@@ -4,7 +4,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.cli.ops.SyncWait;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -23,7 +26,10 @@ final class ErrorReporter implements IExecutionExceptionHandler {
       Status status = sre.getStatus();
       String message = status.getDescription() == null ? "" : ": " + status.getDescription();
       cmd.getErr().println("error: " + status.getCode() + message);
-      if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      if (StatusMapping.reason(sre).equals(Optional.of(ErrorReason.AGENT_UNREACHABLE))) {
+        cmd.getErr().println("hint: the manager answered; the host's agent did not. Is 'switchplane agent' running on"
+            + " that host, and can the manager reach it? ('switchplane status' shows each host's state.)");
+      } else if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         String where = cmd.getCommand() instanceof ManagerCommand mc ? mc.endpoint() : "the manager";
         cmd.getErr().println("hint: is a manager running at " + where
             + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");

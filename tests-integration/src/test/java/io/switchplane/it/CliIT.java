@@ -265,6 +265,12 @@ class CliIT {
     assertThat(watch.out()).contains("1/2 hosts in sync");
     assertThat(watch.err()).contains("1 of 2 hosts not in sync after 2s");
     assertThat(cli("status", "dvs1", "--timeout", "soon").err()).contains("--timeout 'soon' is not a duration");
+
+    // The manager is fine; the host's agent is not: the hint says which.
+    Cli.Run history = cli("host", "history", LocalStack.hostName(1), "--dvs", "dvs1");
+    assertThat(history.exit()).isNotZero();
+    assertThat(history.err()).contains("UNAVAILABLE: agent of host '" + LocalStack.hostName(1) + "'",
+        "hint: the manager answered; the host's agent did not").doesNotContain("is a manager running");
   }
 
   @Test

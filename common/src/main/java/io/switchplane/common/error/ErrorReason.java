@@ -9,7 +9,9 @@ public enum ErrorReason {
   /** A generation applied on the agent waits for its confirm; another apply must wait or supersede it. */
   AWAITING_CONFIRM,
   /** The agent holds a newer generation of the DVS than the one sent, and keeps it. */
-  HOLDS_NEWER_GENERATION;
+  HOLDS_NEWER_GENERATION,
+  /** The manager answers, but the host's agent it had to ask could not be reached. */
+  AGENT_UNREACHABLE;
 
   /** The ErrorInfo domain of Switchplane's reasons. */
   public static final String DOMAIN = "switchplane.io";

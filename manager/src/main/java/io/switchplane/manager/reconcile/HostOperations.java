@@ -13,6 +13,7 @@ import io.switchplane.api.v1.RectifyHostResponse;
 import io.switchplane.api.v1.RectifyRequest;
 import io.switchplane.api.v1.RectifyResponse;
 import io.switchplane.api.v1.RestoreGenerationRequest;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
@@ -97,10 +98,17 @@ public final class HostOperations {
     }
   }
 
+  /**
+   * The agent's failure as the operator's: its code and message, naming the host; an agent that
+   * could not be reached is said so by reason, so that a client does not take it for its manager.
+   */
   private static SwitchplaneException agentError(ExecutionException e, Host host) {
     Status status = Status.fromThrowable(e.getCause());
-    return new SwitchplaneException(StatusMapping.codeOf(status.getCode()), "agent of host '" + host.getName() + "' at " + host.getEndpoint() + ": "
+    SwitchplaneException failure = new SwitchplaneException(StatusMapping.codeOf(status.getCode()), "agent of host '"
+        + host.getName() + "' at " + host.getEndpoint() + ": "
         + (status.getDescription() == null ? status.getCode() : status.getDescription()), e.getCause());
+    boolean unreachable = status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED;
+    return unreachable ? failure.because(ErrorReason.AGENT_UNREACHABLE) : failure;
   }
 
 }
