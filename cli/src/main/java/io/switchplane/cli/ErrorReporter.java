@@ -26,11 +26,16 @@ final class ErrorReporter implements IExecutionExceptionHandler {
       Status status = sre.getStatus();
       String message = status.getDescription() == null ? "" : ": " + status.getDescription();
       cmd.getErr().println("error: " + status.getCode() + message);
+      javax.net.ssl.SSLException tls = tlsFailure(sre);
+      String where = cmd.getCommand() instanceof ManagerCommand mc ? mc.endpoint() : "the manager";
       if (StatusMapping.reason(sre).equals(Optional.of(ErrorReason.AGENT_UNREACHABLE))) {
         cmd.getErr().println("hint: the manager answered; the host's agent did not. Is 'switchplane agent' running on"
             + " that host, and can the manager reach it? ('switchplane status' shows each host's state.)");
+      } else if (tls != null) {
+        cmd.getErr().println("hint: the TLS handshake with " + where + " failed (" + tls.getMessage() + "): is --ca "
+            + "(or $SWITCHPLANE_CA, or what 'login' kept) that manager's cluster CA, and a --cert of that CA? A "
+            + "manager run with --insecure-plaintext needs --insecure-plaintext.");
       } else if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        String where = cmd.getCommand() instanceof ManagerCommand mc ? mc.endpoint() : "the manager";
         cmd.getErr().println("hint: is a manager running at " + where
             + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");
       }
@@ -51,5 +56,15 @@ final class ErrorReporter implements IExecutionExceptionHandler {
     cmd.getErr().println("error: unexpected failure, please report it:");
     ex.printStackTrace(cmd.getErr());
     return FAILED;
+  }
+
+  /** The TLS failure under a call's failure, if that is what it was. */
+  private static javax.net.ssl.SSLException tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException ssl) {
+        return ssl;
+      }
+    }
+    return null;
   }
 }

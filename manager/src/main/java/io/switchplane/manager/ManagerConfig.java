@@ -22,10 +22,13 @@ import java.util.Objects;
  * @param agentPort the agent port (TLS: enrollment and certificate renewal of agents), on
  *     bindHost; 0 picks a free one ({@link SwitchplaneManager#agentPort()} tells which)
  * @param certLifetime how long the certificates the manager issues to agents and itself live
+ * @param insecurePlaintext serve the operator API in plaintext instead of TLS with the manager's
+ *     certificate of the cluster CA; refused at start unless bindHost is loopback
  */
 public record ManagerConfig(
     String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
-    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots, int agentPort, Duration certLifetime) {
+    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots, int agentPort, Duration certLifetime,
+    boolean insecurePlaintext) {
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_AGENT_PORT = 7402;
   public static final Duration DEFAULT_CERT_LIFETIME = Duration.ofDays(30);
@@ -54,61 +57,70 @@ public record ManagerConfig(
     }
   }
 
-  /** A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings. */
+  /**
+   * A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings,
+   * the operator API over TLS.
+   */
   public static ManagerConfig local(Path dataDir) {
     return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null, DEFAULT_SESSION_TIMEOUT,
-        SnapshotPolicy.DEFAULT, 0, DEFAULT_CERT_LIFETIME);
+        SnapshotPolicy.DEFAULT, 0, DEFAULT_CERT_LIFETIME, false);
   }
 
   public ManagerConfig withPort(int newPort) {
     return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
     return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
   public ManagerConfig withZookeeper(String connectString) {
     return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout,
-        snapshots, agentPort, certLifetime);
+        snapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withSnapshots(SnapshotPolicy newSnapshots) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        newSnapshots, agentPort, certLifetime);
+        newSnapshots, agentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withAgentPort(int newAgentPort) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, newAgentPort, certLifetime);
+        snapshots, newAgentPort, certLifetime, insecurePlaintext);
   }
 
   public ManagerConfig withCertLifetime(Duration newCertLifetime) {
     return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, newCertLifetime);
+        snapshots, agentPort, newCertLifetime, insecurePlaintext);
+  }
+
+  /** Plaintext operator API (loopback only; tests and embedding), or TLS (the default). */
+  public ManagerConfig withInsecurePlaintext(boolean newInsecurePlaintext) {
+    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
+        snapshots, agentPort, certLifetime, newInsecurePlaintext);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

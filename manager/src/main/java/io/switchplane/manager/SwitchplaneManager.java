@@ -50,7 +50,16 @@ import io.switchplane.manager.zk.EmbeddedZooKeeper;
 import io.switchplane.manager.grpc.VcenterGrpcService;
 import io.switchplane.manager.store.VcenterStore;
 import io.switchplane.vcenter.InventorySource;
+import io.grpc.ChannelCredentials;
+import io.switchplane.api.v1.HostCertRecord;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
+import io.switchplane.common.grpc.TlsHandshakeFailures;
+import io.switchplane.common.tls.Certificates;
+import io.switchplane.common.tls.Loopback;
+import io.switchplane.common.tls.OperatorTls;
+import java.nio.file.Files;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.switchplane.common.tls.PeerIdentity;
@@ -62,6 +71,7 @@ import io.switchplane.manager.pki.AgentTrust;
 import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.pki.ManagerIdentity;
+import io.switchplane.manager.pki.UserCertificates;
 import io.switchplane.manager.secrets.SecretBox;
 import io.switchplane.manager.store.PkiStore;
 import io.switchplane.manager.vmtracker.TrackerReports;
@@ -84,7 +94,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One manager process: ZooKeeper (embedded unless a connect string is given), the store, the
  * push engine, leader election and the operator gRPC API (with the gRPC health service and
- * server reflection, so grpcurl works).
+ * server reflection, so grpcurl works). The operator API serves TLS with this manager's
+ * certificate of the cluster CA, which the first manager to start makes (an operator may
+ * present a user certificate of that CA instead of a token); plaintext only when configured, on
+ * loopback.
  *
  * <p>Lifecycle: the constructor does no I/O; {@link #start()} once, {@link #close()} once or
  * more (idempotent; it also cleans up after a failed start). Parts close in reverse order.
@@ -156,6 +169,9 @@ public final class SwitchplaneManager implements AutoCloseable {
   }
 
   private void doStart() {
+    if (config.insecurePlaintext()) {
+      Loopback.requirePlaintextAllowed(config.bindHost(), "without it the operator API serves TLS on any address");
+    }
     if (config.embeddedZookeeper()) {
       EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), config.zookeeperPort());
       opened.push(zk);
@@ -178,13 +194,16 @@ public final class SwitchplaneManager implements AutoCloseable {
     hostStore.start();
     opened.push(hostStore);
 
-    // The cluster PKI: the CA (made by 'pki init'), this manager's certificate, how agents are dialed.
+    // The cluster PKI: the CA (made here by the first manager to start), this manager's certificate, how agents
+    // are dialed.
     SecretBox secrets = new SecretBox(secretKeyFile());
     PkiStore pkiStore = new PkiStore(client);
     pkiStore.ensureLayout();
     pkiStore.start();
     opened.push(pkiStore);
     ca = new ClusterCa(pkiStore, secrets, Clock.systemUTC());
+    ca.ensure();
+    writeCaFile();
     identity = new ManagerIdentity(ca, () -> certificateName(id != null ? id : config.bindHost()),
         config.certLifetime(), Clock.systemUTC());
     AgentTrust agentTrust = new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
@@ -246,22 +265,28 @@ public final class SwitchplaneManager implements AutoCloseable {
     userStore.start();
     opened.push(userStore);
     List<BindableService> services = List.of(
-        new ManagerGrpcService(service, pushEngine, this::info),
+        new ManagerGrpcService(service, pushEngine, this::info, hostId -> pkiStore.cachedHostCert(hostId)
+            .map(HostCertRecord::getNotAfterUnixMs).orElse(0L)),
         new AuditGrpcService(changeLog),
         new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
         new SnapshotGrpcService(catalog, restores, recovery),
         new PropertyGrpcService(new PropertyService(service, namespaceStore), service, pushEngine.channels()),
         new VcenterGrpcService(trackers, trackerReports),
         new VcenterGrpcService.Show(trackerReports),
-        new PkiGrpcService(ca, enrollments, identity),
+        new PkiGrpcService(ca, enrollments, identity,
+            new UserCertificates(ca, userStore, config.certLifetime(), Clock.systemUTC())),
         health.getHealthService(),
         ProtoReflectionServiceV1.newInstance());
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()))
+    ServerCredentials operatorCredentials = config.insecurePlaintext() ? InsecureServerCredentials.create()
+        : tls(PeerIdentity.Role.USER);
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()),
+            operatorCredentials)
         // The last added runs first: who is calling, then what it may do.
         .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
         .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
         .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"))
-        .addStreamTracerFactory(new RefusalLog());
+        .addStreamTracerFactory(new RefusalLog())
+        .addTransportFilter(new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "operator"));
     // Every service refuses a request that does not parse as INVALID_ARGUMENT, not gRPC's UNKNOWN.
     services.forEach(s -> builder.addService(MalformedRequests.refused(s)));
     server = builder.build();
@@ -308,24 +333,67 @@ public final class SwitchplaneManager implements AutoCloseable {
     warm.run();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("manager {} serving on {} with ZooKeeper {}", id, endpoint(), zookeeper);
+    LOG.info("manager {} serving {} on {} with ZooKeeper {}", id, config.insecurePlaintext() ? "plaintext" : "TLS",
+        endpoint(), zookeeper);
+  }
+
+  /**
+   * TLS with this manager's certificate (renewed in place), accepting clients without a
+   * certificate or with a valid certificate of the cluster CA naming clientRole; any other
+   * client certificate fails the handshake.
+   */
+  private ServerCredentials tls(PeerIdentity.Role clientRole) {
+    return TlsServerCredentials.newBuilder()
+        .keyManager(identity.keyManager())
+        .trustManager(new PeerTrust(ca::cachedCertificate, PeerTrust.role(clientRole), Clock.systemUTC()))
+        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+        .build();
+  }
+
+  /**
+   * The CA certificate (public) in DATA/ca.pem, where an operator on this machine finds what
+   * {@code switchplane --ca} and {@code login --ca} need before they can reach any manager.
+   */
+  private void writeCaFile() {
+    Path file = caFile();
+    String pem = Certificates.toPem(ca.certificate().orElseThrow());
+    try {
+      Files.createDirectories(file.getParent());
+      if (!Files.exists(file) || !Files.readString(file).equals(pem)) {
+        Files.writeString(file, pem);
+      }
+    } catch (IOException e) {
+      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "cannot write the CA certificate to " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** DATA/ca.pem: the cluster CA's certificate, written at start. */
+  public Path caFile() {
+    return config.dataDir().toAbsolutePath().resolve("ca.pem");
+  }
+
+  /**
+   * What a client of this manager's operator API needs (no client certificate): TLS trusting the
+   * cluster CA, or plaintext when the manager serves plaintext. For embedding and tests.
+   */
+  public ChannelCredentials operatorCredentials() {
+    return config.insecurePlaintext() ? InsecureChannelCredentials.create()
+        : OperatorTls.client(ca.certificate().orElseThrow(), Optional.empty());
   }
 
   /**
    * The agent port: TLS with this manager's certificate; agents enroll (no client certificate)
-   * and renew (with theirs) here. Before the CA exists handshakes fail, as there is no certificate.
+   * and renew (with theirs) here.
    */
   private void startAgentServer() {
-    ServerCredentials tls = TlsServerCredentials.newBuilder()
-        .keyManager(identity.keyManager())
-        .trustManager(new PeerTrust(ca::cachedCertificate, PeerTrust.role(PeerIdentity.Role.HOST), Clock.systemUTC()))
-        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
-        .build();
-    agentServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.agentPort()), tls)
+    agentServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.agentPort()),
+            tls(PeerIdentity.Role.HOST))
         .addService(ServerInterceptors.intercept(MalformedRequests.refused(new EnrollmentGrpcService(ca, enrollments)),
             TlsPeer.interceptor()))
         .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager_agent_port"))
         .addStreamTracerFactory(new RefusalLog())
+        .addTransportFilter(new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "agent"))
         .build();
     try {
       agentServer.start();

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.cli.Main;
+import io.switchplane.cli.ops.Credentials;
 import io.switchplane.cli.run.LocalStack;
+import io.switchplane.manager.ManagerConfig;
+import io.switchplane.manager.SwitchplaneManager;
+import io.switchplane.common.tls.CertificateAuthority;
+import io.switchplane.common.tls.Certificates;
 import io.switchplane.it.net.CuttableProxy;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,15 +28,66 @@ import picocli.CommandLine;
 class CliIT {
   @TempDir Path dir;
   private LocalStack stack;
+  private String home;
 
   @BeforeEach
   void setUp() {
     stack = LocalStack.start(dir, 0, 2, 0);
+    home = System.getProperty("user.home");
+    System.setProperty("user.home", dir.resolve("home").toString()); // the credentials file goes there
+    Credentials.saveCa(stack.managerEndpoint(), stack.clusterCa()); // as 'switchplane up' does
   }
 
   @AfterEach
   void tearDown() {
+    System.setProperty("user.home", home);
     stack.close();
+  }
+
+  @Test
+  void theCliChecksTheManagerAgainstTheClusterCaAndNeverFallsBackToPlaintext() throws IOException {
+    Path credentials = dir.resolve("home").resolve(".switchplane").resolve("credentials");
+    Files.delete(credentials);
+    Cli.Run unknown = cli("dvs", "list");
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.err()).contains("FAILED_PRECONDITION", "no cluster CA is known for manager "
+        + stack.managerEndpoint(), "--ca FILE", "ca.pem", "pki show --pem");
+
+    Path otherCa = dir.resolve("other-ca.pem");
+    Files.writeString(otherCa, Certificates.toPem(CertificateAuthority.create("other", java.time.Duration.ofDays(1),
+        java.time.Clock.systemUTC()).certificate()));
+    Cli.Run wrongCa = cli("dvs", "list", "--ca", otherCa.toString());
+    assertThat(wrongCa.exit()).isNotZero();
+    assertThat(wrongCa.err()).contains("UNAVAILABLE", "TLS handshake", "--ca");
+    Cli.Run plaintext = cli("dvs", "list", "--insecure-plaintext");
+    assertThat(plaintext.exit()).as("a plaintext client of a TLS manager").isNotZero();
+    assertThat(plaintext.err()).contains("UNAVAILABLE");
+
+    // login --ca keeps the CA for the endpoint (the manager is still open: no token to keep).
+    Cli.Run login = cli("login", "--ca", stack.manager().caFile().toString(), "--token", "unused");
+    assertThat(login.exit()).as(login.err()).isZero();
+    assertThat(login.out()).contains("its CA is kept in");
+    assertThat(cli("dvs", "list").exit()).isZero();
+
+    // An operator's certificate: key and CSR on the operator's side, signed by an admin, kept by login.
+    Cli.Run admin = cli("user", "add", "root", "--role", "admin");
+    String token = admin.out().lines().filter(l -> l.startsWith("token (shown once): ")).findFirst().orElseThrow()
+        .substring("token (shown once): ".length());
+    Path tokenFile = dir.resolve("root.token");
+    Files.writeString(tokenFile, token);
+    assertThat(cli("login", "--token-file", tokenFile.toString()).exit()).isZero();
+    assertThat(cli("user", "add", "olga", "--role", "operator").exit()).isZero();
+    Path key = dir.resolve("olga.key");
+    Cli.Run csr = cli("user", "csr", "olga", "--key-out", key.toString());
+    assertThat(csr.exit()).as(csr.err()).isZero();
+    Files.writeString(dir.resolve("olga.csr"), csr.out());
+    Cli.Run cert = cli("user", "cert", "olga", "--csr", dir.resolve("olga.csr").toString());
+    assertThat(cert.exit()).as(cert.err()).isZero();
+    Files.writeString(dir.resolve("olga.pem"), cert.out());
+    Cli.Run asOlga = cli("login", "--cert", dir.resolve("olga.pem").toString(), "--key", key.toString());
+    assertThat(asOlga.exit()).as(asOlga.err()).isZero();
+    assertThat(asOlga.out()).contains("as olga (operator)");
+    assertThat(cli("whoami").out()).contains("olga (operator)");
   }
 
   private Cli.Run cli(String... args) {
@@ -139,6 +195,10 @@ class CliIT {
     assertThat(atomic.out()).contains("COMMITTED", "generation 5", "2 host(s) applied and confirmed");
 
     assertThat(cli("status", "dvs1", "--watch", "--until-in-sync").exit()).isZero();
+    // Each host's certificate expiry, as the manager recorded it at enrollment.
+    java.util.Date expires = stack.agent(0).certificate().orElseThrow().getNotAfter();
+    assertThat(cli("status", "dvs1").out()).contains("CERT EXPIRES", expires.toInstant().toString());
+    assertThat(cli("status", "dvs1", "-o", "json").out()).contains("\"certNotAfterUnixMs\": \"" + expires.getTime());
     Cli.Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
     assertThat(history.out()).contains("GENERATION", "OUTCOME", "confirmed");
     assertThat(cli("events", "--dvs", "dvs1").out()).contains("atomic-committed", "confirmed", "host=host-1");
@@ -207,8 +267,16 @@ class CliIT {
 
   @Test
   void aWriteWhoseAnswerWasLostSaysWhetherItWasCommittedAndAtWhichGeneration() throws Exception {
-    assertThat(cli("dvs", "create", "dvs1").exit()).isZero();
-    String endpoint = stack.managerEndpoint();
+    // The proxy reads the answers' HTTP/2 frames, which it can in plaintext only: a plaintext manager on loopback.
+    try (SwitchplaneManager plain = new SwitchplaneManager(ManagerConfig.local(dir.resolve("plain"))
+        .withInsecurePlaintext(true)).start()) {
+      assertThat(plain.awaitLeadership(java.time.Duration.ofSeconds(30))).isTrue();
+      answerLost(plain.endpoint());
+    }
+  }
+
+  private void answerLost(String endpoint) throws Exception {
+    assertThat(Cli.run(endpoint, "dvs", "create", "dvs1", "--insecure-plaintext").exit()).isZero();
     try (CuttableProxy proxy = CuttableProxy.start(Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
       Cli.Run committed = runWithAnswerLost(proxy, "portgroup", "create", "dvs1", "web", "--vlan", "100");
       assertThat(committed.exit()).as(committed.err()).isZero();
@@ -221,9 +289,11 @@ class CliIT {
       assertThat(refused.err()).contains("ABORTED: the connection broke during CreatePortGroup",
           "it was NOT committed (DVS dvs1 has no change of request ", "run it again");
     }
-    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=100").doesNotContain("vlan=200");
-    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     2");
-    assertThat(cli("log", "dvs1", "--request", "no-such-request").out()).doesNotContain("dvs1");
+    assertThat(Cli.run(endpoint, "portgroup", "list", "dvs1", "--insecure-plaintext").out()).contains("vlan=100")
+        .doesNotContain("vlan=200");
+    assertThat(Cli.run(endpoint, "dvs", "show", "dvs1", "--insecure-plaintext").out()).contains("generation:     2");
+    assertThat(Cli.run(endpoint, "log", "dvs1", "--request", "no-such-request", "--insecure-plaintext").out())
+        .doesNotContain("dvs1");
   }
 
   /** Runs the CLI through proxy, which cuts the manager's answer; the path heals while the CLI asks what became of it. */
@@ -239,7 +309,9 @@ class CliIT {
         proxy.restore();
       }
     });
-    Cli.Run run = Cli.run(proxy.endpoint(), args);
+    String[] plaintext = java.util.Arrays.copyOf(args, args.length + 1);
+    plaintext[args.length] = "--insecure-plaintext";
+    Cli.Run run = Cli.run(proxy.endpoint(), plaintext);
     assertThat(healed.get(30, TimeUnit.SECONDS)).as("the proxy cut the answer").isTrue();
     return run;
   }

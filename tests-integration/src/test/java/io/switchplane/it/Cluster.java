@@ -42,7 +42,7 @@ final class Cluster implements AutoCloseable {
     if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
       throw new IllegalStateException("no leadership within 30 s");
     }
-    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     for (int i = 0; i < agentCount; i++) {
       api().registerHost(RegisterHostRequest.newBuilder().setName(host(i)).setEndpoint("127.0.0.1:" + ports.get(i)).build());
     }

@@ -79,7 +79,7 @@ class ConfirmIT {
     proxy = CuttableProxy.start(agent.port());
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(channel);
     api.registerHost(RegisterHostRequest.newBuilder().setName("esx1").setEndpoint(proxy.endpoint()).build());
     dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();

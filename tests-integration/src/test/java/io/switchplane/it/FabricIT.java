@@ -22,7 +22,6 @@ import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceBlockingStub;
 import io.switchplane.api.v1.HostMember;
@@ -127,11 +126,10 @@ class FabricIT {
     zk = new TestingServer(true); // in this namespace, so the test reads the CA as a second manager would
     manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
         "--data-dir", dir.resolve("manager").toString(), "--zookeeper", "10.212.0.1:" + zk.getPort());
-    ManagedChannel operator = channel("10.212.0.2:7400");
+    ManagedChannel operator = channel("10.212.0.2:7400", TestPki.operatorCredentials(dir.resolve("manager")));
     api = ManagerServiceGrpc.newBlockingStub(operator);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
         .until(() -> api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
-    TestPki.initCa(operator);
     ChannelCredentials oobCreds = TestPki.managerCredentials(zk.getConnectString(),
         dir.resolve("manager").resolve("vcenter-secret.key"), "it-out-of-band");
 
@@ -159,10 +157,6 @@ class FabricIT {
   private void outOfBand(String rootSide, String ns, String rootIp, String nsIp) {
     oobLinks.add(rootSide);
     NetNs.outOfBand(rootSide, ns, rootIp, nsIp);
-  }
-
-  private ManagedChannel channel(String target) {
-    return channel(target, InsecureChannelCredentials.create());
   }
 
   private ManagedChannel channel(String target, ChannelCredentials creds) {

@@ -90,9 +90,15 @@ class FailoverIT {
   }
 
   private ChildProcess manager(String name, String faultPoint) throws Exception {
+    // The managers of one cluster share the key file that seals the cluster CA's key.
+    Path shared = dir.resolve("managers.key");
+    new io.switchplane.manager.secrets.SecretBox(shared).seal("", "make the key file");
+    java.nio.file.Files.createDirectories(dir.resolve(name));
+    java.nio.file.Files.copy(shared, dir.resolve(name).resolve("vcenter-secret.key"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     ChildProcess m = ChildProcess.start(dir.resolve(name),
         faultPoint.isEmpty() ? List.of() : List.of(ManagerFaults.PROPERTY + "=" + faultPoint),
-        "manager", "--listen", "127.0.0.1:0", "--zookeeper", zk.getConnectString(), "--data-dir",
+        "manager", "--listen", "127.0.0.1:0", "--insecure-plaintext", "--zookeeper", zk.getConnectString(), "--data-dir",
         dir.resolve(name).toString(), "--id", name, "--session-timeout-ms", Integer.toString(SESSION_MS));
     managers.add(m);
     return m;

@@ -101,7 +101,6 @@ class NamespaceRevertIT {
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
         api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance()).getLeader());
     // The host is registered and its agent's data dir enrolled before the agent starts: mutual TLS only.
-    TestPki.initCa(operator);
     api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
     TestPki.enroll(operator, "h1", "10.202.0.2:7402", dir.resolve("agent"));
     ManagedChannel oobChannel = NettyChannelBuilder.forTarget("10.201.0.11:7401", TestPki.managerCredentials(
@@ -121,8 +120,9 @@ class NamespaceRevertIT {
         .listSwitches(io.switchplane.api.v1.ListSwitchesRequest.getDefaultInstance()) != null);
   }
 
-  private ManagedChannel channel(String target) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+  private ManagedChannel channel(String target) throws java.io.IOException {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(target, TestPki.operatorCredentials(dir.resolve("manager")))
+        .build();
     channels.add(ch);
     return ch;
   }

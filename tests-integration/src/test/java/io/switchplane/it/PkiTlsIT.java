@@ -14,7 +14,14 @@ import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.tls.AgentTlsFiles;
 import io.switchplane.agent.tls.EnrollmentClient;
+import com.google.protobuf.ByteString;
 import io.switchplane.api.v1.AddDvsMemberRequest;
+import io.switchplane.api.v1.AddUserRequest;
+import io.switchplane.api.v1.IssueUserCertificateRequest;
+import io.switchplane.api.v1.RemoveUserRequest;
+import io.switchplane.api.v1.Role;
+import io.switchplane.api.v1.UserServiceGrpc;
+import io.switchplane.api.v1.WhoAmIRequest;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.GetCaRequest;
@@ -34,6 +41,7 @@ import io.switchplane.common.tls.CertificateAuthority;
 import io.switchplane.common.tls.Certificates;
 import io.switchplane.common.tls.Csrs;
 import io.switchplane.common.tls.PeerIdentity;
+import io.switchplane.common.tls.OperatorTls;
 import io.switchplane.common.tls.PeerTrust;
 import io.switchplane.common.tls.SwappableKeyManager;
 import io.switchplane.common.tls.TlsIdentity;
@@ -53,6 +61,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -76,9 +85,8 @@ class PkiTlsIT {
   private void startManager(String dataDir, Duration certLifetime) {
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve(dataDir)).withCertLifetime(certLifetime)).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    operator = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    operator = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(operator).withDeadlineAfter(30, TimeUnit.SECONDS);
-    pki().initCa(InitCaRequest.getDefaultInstance());
   }
 
   @BeforeEach
@@ -179,6 +187,136 @@ class PkiTlsIT {
     assertThat(after).isEqualTo(first);
     assertThat(after.getSha256Fingerprint()).isEqualTo(Certificates.fingerprint(clusterCa()));
     assertThat(after.getSubject()).isEqualTo("CN=Switchplane cluster CA");
+  }
+
+  /** The status of WhoAmI over creds, with its principal when it succeeds ("OK alice"). */
+  private String whoAmI(ChannelCredentials creds) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(manager.endpoint(), creds).build();
+    channels.add(ch);
+    try {
+      return "OK " + UserServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .whoAmI(WhoAmIRequest.getDefaultInstance()).getPrincipal();
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() + " " + e.getStatus().getDescription();
+    }
+  }
+
+  private ChannelCredentials operatorCreds(TlsIdentity identity) {
+    return OperatorTls.client(clusterCa(), Optional.ofNullable(identity));
+  }
+
+  private long handshakeFailures() {
+    return manager.pushEngine().metrics().render().lines()
+        .filter(l -> l.startsWith("switchplane_manager_tls_handshake_failures_total{port=\"operator\"}"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  void theOperatorApiServesTlsOnlyAndRefusesEveryWrongPeerAtTheHandshake() {
+    // The manager made the CA itself at start, and serves its certificate of that CA.
+    assertThat(whoAmI(operatorCreds(null))).isEqualTo("OK anonymous");
+    assertThat(manager.caFile()).content().isEqualTo(Certificates.toPem(clusterCa()));
+
+    long before = handshakeFailures();
+    assertThat(whoAmI(io.grpc.InsecureChannelCredentials.create())).as("a plaintext client").startsWith("UNAVAILABLE");
+    CertificateAuthority otherCa = CertificateAuthority.create("other", Duration.ofDays(1), Clock.systemUTC());
+    assertThat(whoAmI(OperatorTls.client(otherCa.certificate(), Optional.empty())))
+        .as("a client trusting another CA").startsWith("UNAVAILABLE");
+    assertThat(whoAmI(operatorCreds(selfSigned(PeerIdentity.user("alice"))))).as("a user certificate of another CA")
+        .startsWith("UNAVAILABLE");
+    CertificateAuthority selfCa = CertificateAuthority.create("alice", Duration.ofDays(1), Clock.systemUTC());
+    assertThat(whoAmI(operatorCreds(new TlsIdentity(selfCa.privateKey(), List.of(selfCa.certificate())))))
+        .as("a self-signed certificate").startsWith("UNAVAILABLE");
+    Clock longAgo = Clock.fixed(Instant.now().minus(Duration.ofDays(40)), ZoneOffset.UTC);
+    assertThat(whoAmI(operatorCreds(issued(PeerIdentity.user("alice"), longAgo, Duration.ofDays(30)))))
+        .as("an expired user certificate of the cluster CA").startsWith("UNAVAILABLE");
+    assertThat(whoAmI(operatorCreds(issued(PeerIdentity.host("h"), Clock.systemUTC(), Duration.ofDays(1)))))
+        .as("a host certificate").startsWith("UNAVAILABLE");
+    // Each refusal was a connection that never got past its handshake, counted on the operator port.
+    await().atMost(Duration.ofSeconds(10)).until(() -> handshakeFailures() - before >= 6);
+  }
+
+  @Test
+  void anOperatorCertificateAuthenticatesAsItsUserUntilTheUserIsRemoved() {
+    UserServiceGrpc.UserServiceBlockingStub users = UserServiceGrpc.newBlockingStub(operator)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+    String adminToken = users.addUser(AddUserRequest.newBuilder().setName("root").setRole(Role.ROLE_ADMIN).build())
+        .getToken();
+    PkiServiceGrpc.PkiServiceBlockingStub asAdmin = pki().withCallCredentials(bearer(adminToken));
+    UserServiceGrpc.UserServiceBlockingStub usersAsAdmin = users.withCallCredentials(bearer(adminToken));
+    usersAsAdmin.addUser(AddUserRequest.newBuilder().setName("vera").setRole(Role.ROLE_VIEWER).build());
+
+    KeyPair keys = Csrs.newKeyPair();
+    byte[] csr = Csrs.create(keys, PeerIdentity.user("vera"));
+    assertThat(code(() -> pki().issueUserCertificate(IssueUserCertificateRequest.newBuilder().setUser("vera")
+        .setCsrDer(ByteString.copyFrom(csr)).build()))).as("no token").isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(code(() -> asAdmin.issueUserCertificate(IssueUserCertificateRequest.newBuilder().setUser("root")
+        .setCsrDer(ByteString.copyFrom(csr)).build()))).as("a CSR naming another user")
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(code(() -> asAdmin.issueUserCertificate(IssueUserCertificateRequest.newBuilder().setUser("vera")
+        .setCsrDer(ByteString.copyFromUtf8("not a CSR")).build()))).as("a malformed CSR")
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(code(() -> asAdmin.issueUserCertificate(IssueUserCertificateRequest.newBuilder().setUser("nobody")
+        .setCsrDer(ByteString.copyFrom(Csrs.create(keys, PeerIdentity.user("nobody")))).build())))
+        .as("an unknown user").isEqualTo(Status.Code.NOT_FOUND);
+    var issued = asAdmin.issueUserCertificate(IssueUserCertificateRequest.newBuilder().setUser("vera")
+        .setCsrDer(ByteString.copyFrom(csr)).build());
+    TlsIdentity vera;
+    try {
+      vera = new TlsIdentity(keys.getPrivate(), List.of(Certificates.fromDer(issued.getCertificateDer().toByteArray()),
+          Certificates.fromDer(issued.getCaCertificateDer().toByteArray())));
+    } catch (java.security.cert.CertificateException e) {
+      throw new AssertionError(e);
+    }
+
+    assertThat(whoAmI(operatorCreds(vera))).isEqualTo("OK vera");
+    ManagedChannel asVera = NettyChannelBuilder.forTarget(manager.endpoint(), operatorCreds(vera)).build();
+    channels.add(asVera);
+    assertThatThrownBy(() -> ManagerServiceGrpc.newBlockingStub(asVera).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .createDvs(CreateDvsRequest.newBuilder().setName("d").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+          assertThat(e.getStatus().getDescription()).contains("vera is viewer");
+        });
+    assertThat(whoAmI(operatorCreds(issued(PeerIdentity.user("ghost"), Clock.systemUTC(), Duration.ofDays(1)))))
+        .as("a certificate naming no user").startsWith("UNAUTHENTICATED").contains("names no operator");
+
+    // Removed, then added again under the same name: the old certificate was the earlier user's.
+    usersAsAdmin.removeUser(RemoveUserRequest.newBuilder().setName("vera").build());
+    assertThat(whoAmI(operatorCreds(vera))).startsWith("UNAUTHENTICATED");
+    usersAsAdmin.addUser(AddUserRequest.newBuilder().setName("vera").setRole(Role.ROLE_ADMIN).build());
+    assertThat(whoAmI(operatorCreds(vera))).as("a certificate older than the user").startsWith("UNAUTHENTICATED");
+  }
+
+  @Test
+  void plaintextIsRefusedOffLoopback() {
+    assertThatThrownBy(() -> new SwitchplaneManager(ManagerConfig.local(dir.resolve("wide")).withBindHost("0.0.0.0")
+        .withInsecurePlaintext(true)).start())
+        .isInstanceOfSatisfying(SwitchplaneException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
+          assertThat(e.getMessage()).contains("--insecure-plaintext is refused on '0.0.0.0'", "loopback address only");
+        });
+  }
+
+  private static Status.Code code(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private static io.grpc.CallCredentials bearer(String token) {
+    return new io.grpc.CallCredentials() {
+      @Override
+      public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier apply) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + token);
+        apply.apply(headers);
+      }
+    };
   }
 
   @Test

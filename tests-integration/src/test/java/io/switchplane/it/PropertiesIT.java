@@ -97,7 +97,7 @@ class PropertiesIT {
 
     // The watch relayed by the manager starts with what host-2's agent has: p3 and p4 at 500.
     io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-        .forTarget(stack.managerEndpoint()).usePlaintext().build();
+        .forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     try {
       java.util.Iterator<io.switchplane.api.v1.PublishedProperty> watch = io.switchplane.api.v1.PropertyServiceGrpc
           .newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)

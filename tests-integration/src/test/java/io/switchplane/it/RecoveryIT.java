@@ -172,7 +172,7 @@ class RecoveryIT {
   private void startManager() {
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager")).withSnapshots(FAST_COPIES)).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     channels.add(managerChannel);
   }
 

@@ -147,7 +147,7 @@ class SnapshotRestoreIT {
   }
 
   private List<String> snapshotNames(String dvsId) {
-    return SnapshotServiceGrpc.newBlockingStub(channel(stack.managerEndpoint())).withDeadlineAfter(30, TimeUnit.SECONDS)
+    return SnapshotServiceGrpc.newBlockingStub(operatorChannel()).withDeadlineAfter(30, TimeUnit.SECONDS)
         .listSnapshots(ListSnapshotsRequest.newBuilder().setDvs(dvsId).setIncludeCheckpoints(true).build())
         .getSnapshotsList().stream().map(SnapshotInfo::getName).toList();
   }
@@ -156,8 +156,8 @@ class SnapshotRestoreIT {
     return HostAgentServiceGrpc.newBlockingStub(stack.agentChannel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private ManagedChannel channel(String endpoint) {
-    ManagedChannel c = NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
+  private ManagedChannel operatorChannel() {
+    ManagedChannel c = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     channels.add(c);
     return c;
   }

@@ -6,9 +6,10 @@ import io.grpc.TlsChannelCredentials;
 import io.switchplane.agent.tls.AgentTlsFiles;
 import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.api.v1.CreateEnrollTokenRequest;
-import io.switchplane.api.v1.InitCaRequest;
 import io.switchplane.api.v1.PkiServiceGrpc;
 import io.switchplane.common.tls.CertificateAuthority;
+import io.switchplane.common.tls.Certificates;
+import io.switchplane.common.tls.OperatorTls;
 import io.switchplane.common.tls.Csrs;
 import io.switchplane.common.tls.PeerIdentity;
 import io.switchplane.common.tls.PeerTrust;
@@ -18,18 +19,21 @@ import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.secrets.SecretBox;
 import io.switchplane.manager.store.PkiStore;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 
 /**
- * The PKI steps of system tests whose manager and agents run as processes: make the CA, enroll
+ * The PKI steps of system tests whose manager and agents run as processes: trust the CA the
+ * manager made (for the operator API), enroll
  * an agent's data dir as `switchplane agent --enroll` does, and, for calls the test makes to
  * agents out of band, a manager-role certificate signed with the cluster CA (read from the test's
  * ZooKeeper and unsealed with the manager's key file, as a second manager would).
@@ -37,9 +41,14 @@ import org.apache.curator.retry.RetryOneTime;
 final class TestPki {
   private TestPki() {}
 
-  static void initCa(ManagedChannel operator) {
-    PkiServiceGrpc.newBlockingStub(operator).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .initCa(InitCaRequest.getDefaultInstance());
+  /** How the test reaches a manager process's operator API: TLS trusting the CA it wrote to DATA/ca.pem. */
+  static ChannelCredentials operatorCredentials(Path managerDataDir) throws IOException {
+    try {
+      return OperatorTls.client(Certificates.fromPem(Files.readString(managerDataDir.resolve("ca.pem"))).get(0),
+          Optional.empty());
+    } catch (java.security.cert.CertificateException e) {
+      throw new IOException("no CA certificate in " + managerDataDir.resolve("ca.pem"), e);
+    }
   }
 
   /** A token for host from the manager, then the enrollment itself over the manager's agent port. */

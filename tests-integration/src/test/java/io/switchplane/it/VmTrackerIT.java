@@ -360,7 +360,7 @@ class VmTrackerIT {
   }
 
   private VcenterStatus status(String name) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint()).usePlaintext().build();
+    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     try {
       return VcenterServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
           .getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build()).getStatuses(0);
@@ -370,7 +370,7 @@ class VmTrackerIT {
   }
 
   private ShowVmTrackerResponse show() {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint()).usePlaintext().build();
+    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     try {
       return VmTrackerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
           .showVmTracker(ShowVmTrackerRequest.getDefaultInstance());

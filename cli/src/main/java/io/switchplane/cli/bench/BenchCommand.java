@@ -24,7 +24,6 @@ import io.switchplane.cli.output.Table;
 import io.switchplane.cli.run.TempDirs;
 import io.switchplane.common.tls.TlsIdentity;
 import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
 import io.switchplane.manager.SwitchplaneManager;
@@ -122,7 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
         throw new IllegalStateException("manager did not become leader");
       }
       manager.pushEngine().setMaxInFlight(maxInFlight);
-      ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+      ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
       List<Pass> started = new ArrayList<>();
       try {
         ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);
@@ -207,11 +206,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     Enrolling(SwitchplaneManager manager, ManagerServiceBlockingStub api) {
       this.manager = manager;
-      this.api = api;
-      if (manager.clusterCa().certificate().isEmpty()) {
-        manager.clusterCa().init(ClusterCa.DEFAULT_NAME + " (bench)", ClusterCa.DEFAULT_DAYS);
-        manager.refreshIdentity();
-      }
+      this.api = api; // the manager made its cluster CA at start
     }
 
     @Override

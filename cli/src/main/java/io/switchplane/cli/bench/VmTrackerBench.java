@@ -127,7 +127,7 @@ public final class VmTrackerBench implements Callable<Integer> {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("manager did not become leader");
       }
-      ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+      ManagedChannel channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
       List<ManagedChannel> agentChannels = new ArrayList<>();
       try {
         ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);

@@ -62,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("agent    " + stack.agentEndpoint(i) + "   registered as host " + LocalStack.hostName(i)
             + ", enrolled, serving mutual TLS");
       }
-      ManagedChannel channel = NettyChannelBuilder.forTarget(stack.managerEndpoint()).usePlaintext().build();
+      ManagedChannel channel = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
       try {
         tour(ManagerServiceGrpc.newBlockingStub(channel), stack);
       } finally {

@@ -1,6 +1,8 @@
 package io.switchplane.cli.ops;
 
 import com.google.protobuf.MessageOrBuilder;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
@@ -15,7 +17,12 @@ import io.switchplane.cli.output.Json;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.cli.output.OutputFormat;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.tls.OperatorTls;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.Optional;
 import java.util.UUID;
@@ -35,6 +42,21 @@ public abstract class ManagerCommand implements Callable<Integer> {
       description = "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
   String manager;
 
+  @Option(names = "--ca", paramLabel = "FILE", description = "The cluster CA certificate (PEM) the manager's must "
+      + "be of (default: $SWITCHPLANE_CA, else the one 'switchplane login' or 'up' kept for this endpoint).")
+  Path ca;
+
+  @Option(names = "--cert", paramLabel = "FILE", description = "Authenticate with this client certificate (PEM, from "
+      + "'switchplane user cert') instead of a token; with --key.")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "FILE", description = "The private key (PEM) of --cert.")
+  Path key;
+
+  @Option(names = "--insecure-plaintext", description = "Talk plaintext, to a manager run with --insecure-plaintext "
+      + "(loopback only); tokens then travel in clear.")
+  boolean insecurePlaintext;
+
   @Option(names = "--comment", paramLabel = "TEXT",
       description = "Why: recorded with the change in the audit log ('switchplane log'), like Junos 'commit comment'.")
   String comment = "";
@@ -52,6 +74,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
   OutputFormat output = OutputFormat.table;
 
   private ManagedChannel channel;
+  private X509Certificate trustedCa;
 
   /** Runs the verb against the manager; returns the exit code. */
   protected abstract int run(ManagerServiceBlockingStub manager);
@@ -70,7 +93,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
   public final Integer call() {
     quietGrpc();
     String target = endpoint();
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials(target));
     Metadata headers = new Metadata();
     if (!comment.isEmpty()) {
       headers.put(CallerInterceptor.COMMENT, comment.getBytes(StandardCharsets.UTF_8));
@@ -121,6 +144,35 @@ public abstract class ManagerCommand implements Callable<Integer> {
   /** --timeout in milliseconds (0: no limit). */
   protected long timeoutMillis() {
     return Durations.parseMillis(timeout, "--timeout");
+  }
+
+  /**
+   * TLS trusting the cluster CA known for target, presenting the client certificate if one is
+   * given or kept; plaintext only when asked. FAILED_PRECONDITION when no CA is known: never a
+   * silent fall back to plaintext.
+   */
+  private ChannelCredentials credentials(String target) {
+    if (insecurePlaintext) {
+      return InsecureChannelCredentials.create();
+    }
+    X509Certificate trusted = Credentials.ca(target, ca).orElseThrow(() -> SwitchplaneException.precondition(
+        "no cluster CA is known for manager %s, so its certificate cannot be checked: pass --ca FILE (or set "
+            + "SWITCHPLANE_CA) with the CA certificate: on the manager's host it is ca.pem in the manager's data "
+            + "directory, and 'switchplane pki show --pem' prints it wherever it is known; 'switchplane login --ca "
+            + "FILE' keeps it for this endpoint. A manager run with --insecure-plaintext needs --insecure-plaintext",
+        target));
+    trustedCa = trusted;
+    return OperatorTls.client(trusted, Credentials.clientCertificate(target, cert, key));
+  }
+
+  /** The CA this command checked the manager against; empty with --insecure-plaintext. */
+  protected Optional<X509Certificate> trustedCa() {
+    return Optional.ofNullable(trustedCa);
+  }
+
+  /** The client certificate and key files given (for login to keep); null when not given. */
+  protected Path[] clientCertificateOption() {
+    return cert == null || key == null ? null : new Path[] {cert, key};
   }
 
   /** The manager's operators on the same channel (valid inside {@link #run}). */

@@ -65,11 +65,13 @@ public final class StatusCommand extends ManagerCommand {
 
   private static String render(GetPushStatusResponse r) {
     long inSync = r.getHostsList().stream().filter(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC).count();
-    Table t = new Table("DVS", "HOST", "STATE", "DESIRED", "APPLIED", "ATTEMPTS", "LAST PUSH", "LAST CHANGE / ERROR");
+    Table t = new Table("DVS", "HOST", "STATE", "DESIRED", "APPLIED", "ATTEMPTS", "LAST PUSH", "CERT EXPIRES",
+        "LAST CHANGE / ERROR");
     for (HostPushStatus h : r.getHostsList()) {
       t.row(h.getDvsName(), h.getHostName(), Describe.state(h.getState()), h.getDesiredGeneration(),
           h.getAppliedGeneration(), h.getAttempts(),
           h.getLastPushUnixMs() == 0 ? "-" : Instant.ofEpochMilli(h.getLastPushUnixMs()).toString(),
+          h.getCertNotAfterUnixMs() == 0 ? "not enrolled" : Instant.ofEpochMilli(h.getCertNotAfterUnixMs()).toString(),
           (h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError())
               + (h.getUnclaimedNamespacesCount() == 0 ? ""
                   : " unclaimed namespaces: " + String.join(",", h.getUnclaimedNamespacesList())));

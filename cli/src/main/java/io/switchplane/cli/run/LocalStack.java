@@ -13,7 +13,6 @@ import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.agent.tls.AgentTlsFiles;
 import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.SwitchplaneManager;
 import java.io.IOException;
@@ -30,9 +29,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Everything on one machine, in this process: an embedded ZooKeeper and a manager, plus N host
- * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`. It makes its
- * own cluster CA, and each agent enrolls with a one-time token and serves mutual TLS, as on a
- * real install.
+ * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`. Its manager
+ * makes its own cluster CA and serves the operator API over TLS; each agent enrolls with a
+ * one-time token and serves mutual TLS, as on a real install.
  */
 public final class LocalStack implements AutoCloseable {
   private final SwitchplaneManager manager;
@@ -58,8 +57,7 @@ public final class LocalStack implements AutoCloseable {
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the manager did not become leader within 30 s");
       }
-      channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
-      ensureCa(manager);
+      channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
       for (int i = 0; i < agentCount; i++) {
         // Each agent enrolls (key made in its data dir, CSR over the manager's agent port), then serves mutual TLS.
         int port = firstAgentPort == 0 ? freeLoopbackPort() : firstAgentPort + i;
@@ -85,14 +83,6 @@ public final class LocalStack implements AutoCloseable {
         throw new UncheckedIOException("cannot start the local stack: " + io.getMessage(), io);
       }
       throw (RuntimeException) e;
-    }
-  }
-
-  /** The local stack's own CA: made on first start, kept in its ZooKeeper afterwards. */
-  private static void ensureCa(SwitchplaneManager manager) {
-    if (manager.clusterCa().certificate().isEmpty()) {
-      manager.clusterCa().init(ClusterCa.DEFAULT_NAME + " (local)", ClusterCa.DEFAULT_DAYS);
-      manager.refreshIdentity();
     }
   }
 
@@ -139,6 +129,16 @@ public final class LocalStack implements AutoCloseable {
 
   public String managerEndpoint() {
     return manager.endpoint();
+  }
+
+  /** What a client of the manager's operator API needs: TLS trusting the stack's CA. */
+  public io.grpc.ChannelCredentials operatorCredentials() {
+    return manager.operatorCredentials();
+  }
+
+  /** The stack's cluster CA certificate. */
+  public java.security.cert.X509Certificate clusterCa() {
+    return manager.clusterCa().certificate().orElseThrow();
   }
 
   public String zookeeper() {

@@ -64,6 +64,10 @@ public final class ManagerRunCommand implements Callable<Integer> {
       + "manager issues to agents and to itself; they renew at two thirds of it (default ${DEFAULT-VALUE}, 30 days).")
   long certLifetimeSeconds = ManagerConfig.DEFAULT_CERT_LIFETIME.toSeconds();
 
+  @Option(names = "--insecure-plaintext", description = "Serve the operator API in plaintext instead of TLS; refused "
+      + "unless --listen is a loopback address (tokens would travel in clear).")
+  boolean insecurePlaintext;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
       + "http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -75,12 +79,13 @@ public final class ManagerRunCommand implements Callable<Integer> {
         .withZookeeper(zookeeper).withZookeeperPort(zookeeperPort).withManagerId(id)
         .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMs)).withAgentPort(agentPort != null ? agentPort
             : at.port() == 0 ? 0 : ManagerConfig.DEFAULT_AGENT_PORT)
-        .withCertLifetime(java.time.Duration.ofSeconds(certLifetimeSeconds));
+        .withCertLifetime(java.time.Duration.ofSeconds(certLifetimeSeconds)).withInsecurePlaintext(insecurePlaintext);
     config = config.withPush(config.push().withDriftCheck(java.time.Duration.ofMillis(driftCheckMs), autoRectify))
         .withSnapshots(new SnapshotPolicy(checkpoints, java.time.Duration.ofDays(checkpointMaxAgeDays),
             java.time.Duration.ofSeconds(checkpointCopySeconds)));
     SwitchplaneManager manager = new SwitchplaneManager(config).start();
-    System.out.println("manager serving on " + manager.endpoint() + ", agent port " + manager.agentEndpoint()
+    System.out.println("manager serving on " + manager.endpoint() + " (" + (insecurePlaintext ? "plaintext" : "TLS")
+        + "), agent port " + manager.agentEndpoint() + ", cluster CA in " + manager.caFile()
         + " (ZooKeeper " + manager.zookeeper()
         + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "") + ")");
     MetricsHttpServer metricsServer = new MetricsHttpServer(manager.pushEngine().metrics());

@@ -1,6 +1,7 @@
 package io.switchplane.cli.run;
 
 import io.switchplane.agent.AgentConfig;
+import io.switchplane.cli.ops.Credentials;
 import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.IOException;
@@ -34,9 +35,13 @@ public final class UpCommand implements Callable<Integer> {
   public Integer call() {
     checkPorts(managerPort, agents, firstAgentPort);
     LocalStack stack = LocalStack.start(dataDir, managerPort, agents, firstAgentPort);
+    // Like kind writing kubeconfig: the CLI on this machine trusts this stack's CA with no step of the user's.
+    Credentials.saveCa(stack.managerEndpoint(), stack.clusterCa());
     System.out.println("switchplane is up (data in " + dataDir.toAbsolutePath() + ")");
     System.out.println("  manager    " + stack.managerEndpoint() + "   export SWITCHPLANE_MANAGER=" + stack.managerEndpoint());
     System.out.println("  zookeeper  " + stack.zookeeper());
+    System.out.println("  TLS        the operator API's cluster CA is " + stack.manager().caFile()
+        + ", kept for " + stack.managerEndpoint() + " in " + Credentials.file());
     for (int i = 0; i < stack.agentCount(); i++) {
       System.out.println("  agent      " + stack.agentEndpoint(i) + "   host " + LocalStack.hostName(i));
     }

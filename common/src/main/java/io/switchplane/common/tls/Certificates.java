@@ -79,6 +79,12 @@ public final class Certificates {
     throw new GeneralSecurityException("no PRIVATE KEY block in the PEM text");
   }
 
+  /** The content of the first PEM block of type (e.g. "CERTIFICATE REQUEST"); CertificateException when none. */
+  public static byte[] pemBlock(String pem, String type) throws CertificateException {
+    return pemObjects(pem).stream().filter(o -> o.getType().equals(type)).findFirst().map(PemObject::getContent)
+        .orElseThrow(() -> new CertificateException("no " + type + " block in the PEM text"));
+  }
+
   /** An EC (else RSA) private key from PKCS#8 DER. */
   public static PrivateKey privateKeyFromPkcs8(byte[] pkcs8) throws GeneralSecurityException {
     try {

@@ -1,9 +1,10 @@
 package io.switchplane.common.tls;
 
+import io.switchplane.common.error.SwitchplaneException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** Whether an address is loopback: the only place plaintext manager-agent traffic is allowed. */
+/** Whether an address is loopback: the only place plaintext Switchplane traffic is allowed. */
 public final class Loopback {
   private Loopback() {}
 
@@ -20,6 +21,19 @@ public final class Loopback {
       return InetAddress.getByName(h).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
+    }
+  }
+
+  /**
+   * Refuses {@code --insecure-plaintext} on a bind address that is not loopback (the empty
+   * address: all of them): FAILED_PRECONDITION; whoever listens there would be reachable unencrypted.
+   *
+   * @param remedy what to do instead, appended to the message
+   */
+  public static void requirePlaintextAllowed(String bindHost, String remedy) {
+    if (!isLoopback(bindHost)) {
+      throw SwitchplaneException.precondition("--insecure-plaintext is refused on '%s': plaintext is allowed on a "
+          + "loopback address only; %s", bindHost.isEmpty() ? "all addresses" : bindHost, remedy);
     }
   }
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * Who a certificate of the cluster CA names: a role and a name, carried as one URI subject
  * alternative name {@code urn:switchplane:ROLE:NAME} (the CN repeats the name for humans).
- * Hosts are named by their host id; managers by their manager id.
+ * Hosts are named by their host id; managers by their manager id; operators by their user name.
  */
 public record PeerIdentity(Role role, String name) {
   private static final String PREFIX = "urn:switchplane:";
@@ -24,7 +24,9 @@ public record PeerIdentity(Role role, String name) {
     /** A manager: may call agents and sign with the CA. */
     MANAGER("manager"),
     /** A host agent: serves its API to managers and renews its own certificate. */
-    HOST("host");
+    HOST("host"),
+    /** An operator: calls the manager's operator API as the user of that name (its role is the user's). */
+    USER("user");
 
     private final String label;
 
@@ -50,6 +52,10 @@ public record PeerIdentity(Role role, String name) {
 
   public static PeerIdentity manager(String managerId) {
     return new PeerIdentity(Role.MANAGER, managerId);
+  }
+
+  public static PeerIdentity user(String userName) {
+    return new PeerIdentity(Role.USER, userName);
   }
 
   /** The URI subject alternative name that carries this identity. */

@@ -29,11 +29,8 @@ public final class TlsPeer {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
-        X509Certificate leaf = leaf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-        if (leaf == null) {
-          return next.startCall(call, headers);
-        }
-        return Contexts.interceptCall(Context.current().withValue(CERTIFICATE, leaf), call, headers, next);
+        return of(call).map(leaf -> Contexts.interceptCall(Context.current().withValue(CERTIFICATE, leaf), call, headers,
+            next)).orElseGet(() -> next.startCall(call, headers));
       }
     };
   }
@@ -41,6 +38,11 @@ public final class TlsPeer {
   /** The current call's verified client certificate, empty when it sent none or is not TLS. */
   public static Optional<X509Certificate> certificate() {
     return Optional.ofNullable(CERTIFICATE.get());
+  }
+
+  /** The client certificate the TLS handshake of call's connection verified, empty when none or not TLS. */
+  public static Optional<X509Certificate> of(ServerCall<?, ?> call) {
+    return Optional.ofNullable(leaf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
   }
 
   private static X509Certificate leaf(SSLSession session) {

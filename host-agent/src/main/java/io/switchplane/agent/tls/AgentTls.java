@@ -64,11 +64,7 @@ public final class AgentTls implements AutoCloseable {
           + "--enroll TOKEN --manager HOST:PORT', the token from 'switchplane host enroll-token HOST'), or on "
           + "loopback only run it with --insecure-plaintext", files == null ? "(no data dir)" : files.dir());
     }
-    if (!Loopback.isLoopback(config.bindHost())) {
-      throw SwitchplaneException.precondition("--insecure-plaintext is refused on '%s': plaintext is allowed on a "
-          + "loopback address only; enroll the agent to serve on other addresses",
-          config.bindHost().isEmpty() ? "all addresses" : config.bindHost());
-    }
+    Loopback.requirePlaintextAllowed(config.bindHost(), "enroll the agent to serve on other addresses");
     return new AgentTls(InsecureServerCredentials.create(), null, null);
   }
 

@@ -71,6 +71,7 @@ public final class AccessPolicy {
       Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),
       Map.entry("switchplane.v1.PkiService/InitCa", Role.ROLE_ADMIN),
       Map.entry("switchplane.v1.PkiService/CreateEnrollToken", Role.ROLE_ADMIN),
+      Map.entry("switchplane.v1.PkiService/IssueUserCertificate", Role.ROLE_ADMIN),
       // Users.
       Map.entry("switchplane.v1.UserService/AddUser", Role.ROLE_ADMIN),
       Map.entry("switchplane.v1.UserService/ListUsers", Role.ROLE_ADMIN),

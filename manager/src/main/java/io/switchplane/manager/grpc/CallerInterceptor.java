@@ -13,7 +13,12 @@ import io.switchplane.common.metrics.Metrics;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.auth.Tokens;
 import io.switchplane.manager.store.UserStore;
+import io.switchplane.common.tls.CertificateAuthority;
+import io.switchplane.common.tls.Certificates;
+import io.switchplane.common.tls.PeerIdentity;
+import io.switchplane.common.tls.TlsPeer;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -23,12 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds out who is calling and puts the {@link Caller} into the call's context: the operator
- * whose bearer token the {@code authorization} header carries, or, while the manager has no
- * operators, an anonymous admin; the address the call came from; and the operator's comment,
+ * Finds out who is calling and puts the {@link Caller} into the call's context: the operator a
+ * verified TLS client certificate names (it wins over a token), else the operator whose bearer
+ * token the {@code authorization} header carries, or, while the manager has no operators, an
+ * anonymous admin; the address the call came from; and the operator's comment,
  * sent in the {@value #COMMENT_HEADER} header (UTF-8) by {@code switchplane --comment}; and the
  * client's id of its command, in the {@code switchplane-request-id} header ({@link Caller#REQUEST_ID}).
- * Refusals: UNAUTHENTICATED without a token or with one no operator holds (counted in
+ * Refusals: UNAUTHENTICATED without a token, with one no operator holds, or with a certificate
+ * naming no current operator (counted in
  * {@code switchplane_manager_auth_failures_total} and logged in one line); INVALID_ARGUMENT for
  * a comment over {@link Caller#MAX_COMMENT} characters or not UTF-8, and for a malformed request id. What the caller may do is
  * {@link AccessInterceptor}'s concern.
@@ -74,8 +81,22 @@ public final class CallerInterceptor implements ServerInterceptor {
           "the request id must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"));
     }
     String authorization = headers.get(AUTHORIZATION);
+    Optional<X509Certificate> certificate = TlsPeer.of(call);
     Caller caller;
-    if (authorization == null && !users.anyUser()) {
+    if (certificate.isPresent()) {
+      Optional<OperatorUser> user = byCertificate(certificate.get());
+      if (user.isEmpty()) {
+        failures.inc("certificate");
+        LOG.info("refused {} from {}: certificate {} of {} names no current operator",
+            call.getMethodDescriptor().getFullMethodName(), address, Certificates.serial(certificate.get()),
+            certificate.get().getSubjectX500Principal());
+        return refuse(call, Status.UNAUTHENTICATED.withDescription("the client certificate names no operator of this "
+            + "manager (the user was removed, or added again after the certificate was issued: an admin issues a new "
+            + "one with 'switchplane user cert')"));
+      }
+      OperatorUser u = user.get();
+      caller = new Caller(u.getName(), u.getRole(), u.getDvsScopeList(), address, comment, requestId);
+    } else if (authorization == null && !users.anyUser()) {
       caller = new Caller(ANONYMOUS, Role.ROLE_ADMIN, List.of(), address, comment, requestId);
     } else {
       Optional<OperatorUser> user = Optional.empty();
@@ -102,6 +123,17 @@ public final class CallerInterceptor implements ServerInterceptor {
       caller = new Caller(u.getName(), u.getRole(), u.getDvsScopeList(), address, comment, requestId);
     }
     return Contexts.interceptCall(caller.attach(io.grpc.Context.current()), call, headers, next);
+  }
+
+  /**
+   * The operator a client certificate names (the handshake verified it against the cluster CA).
+   * A certificate issued before the user was added belongs to an earlier user of that name.
+   */
+  private Optional<OperatorUser> byCertificate(X509Certificate cert) {
+    return PeerIdentity.of(cert)
+        .filter(who -> who.role() == PeerIdentity.Role.USER)
+        .flatMap(who -> users.byName(who.name()))
+        .filter(u -> cert.getNotBefore().getTime() + CertificateAuthority.BACKDATE.toMillis() >= u.getCreatedUnixMs());
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {

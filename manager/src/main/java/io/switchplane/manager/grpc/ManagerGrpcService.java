@@ -79,6 +79,7 @@ import io.switchplane.manager.service.ConfigService.CommitResult;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The operator API: a thin adapter from the wire contract to {@link ConfigService} and
@@ -92,11 +93,18 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   private final PushEngine push;
   private final Supplier<GetManagerInfoResponse> info;
   private final HostCalls hosts;
+  private final ToLongFunction<String> certExpiry;
 
-  public ManagerGrpcService(ConfigService service, PushEngine push, Supplier<GetManagerInfoResponse> info) {
+  /**
+   * @param certExpiry when a host's current certificate expires, by host id (Unix ms; 0: the host
+   *     has not enrolled)
+   */
+  public ManagerGrpcService(ConfigService service, PushEngine push, Supplier<GetManagerInfoResponse> info,
+      ToLongFunction<String> certExpiry) {
     this.service = service;
     this.push = push;
     this.info = info;
+    this.certExpiry = certExpiry;
     this.hosts = new HostCalls(service, push);
   }
 
@@ -305,7 +313,9 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   public void getPushStatus(GetPushStatusRequest r, StreamObserver<GetPushStatusResponse> out) {
     call(out, () -> {
       String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
-      return GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId)).build();
+      GetPushStatusResponse.Builder response = GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId));
+      response.getHostsBuilderList().forEach(h -> h.setCertNotAfterUnixMs(certExpiry.applyAsLong(h.getHostId())));
+      return response.build();
     });
   }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The cluster CA as the managers hold it: its certificate in ZooKeeper, its private key in
  * ZooKeeper sealed with the managers' key file ({@link SecretBox}, the same key that seals
  * vCenter passwords), so every manager with that file can sign and nobody reading ZooKeeper
- * can. Made once ({@link #init}); unsealed on first use and kept in memory.
+ * can. Made once ({@link #init}, or {@link #ensure} by the first manager to start); unsealed on
+ * first use and kept in memory.
  */
 public final class ClusterCa {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterCa.class);
@@ -51,8 +52,7 @@ public final class ClusterCa {
       throw SwitchplaneException.invalid("CA name must be 1-64 of letters, digits, space ( ) . _ -, was '%s'", name);
     }
     if (store.ca().isPresent()) {
-      throw SwitchplaneException.alreadyExists("the cluster CA exists already ('switchplane pki show' shows it); "
-          + "it is made once");
+      throw SwitchplaneException.alreadyExists(PkiStore.CA_EXISTS);
     }
     CertificateAuthority ca = CertificateAuthority.create(name, Duration.ofDays(days), clock);
     String fingerprint = Certificates.fingerprint(ca.certificate());
@@ -65,6 +65,25 @@ public final class ClusterCa {
     unsealed.set(ca);
     LOG.info("made the cluster CA {} (sha256 {})", ca.certificate().getSubjectX500Principal(), fingerprint);
     return info(ca.certificate());
+  }
+
+  /**
+   * Makes the CA with the defaults unless there is one: what a manager does at start, so that
+   * its operator API has a certificate from the first moment. Managers racing here end up with
+   * the CA stored first (ZooKeeper's create is the arbiter), the loser reading it back.
+   */
+  public void ensure() {
+    if (store.ca().isPresent()) {
+      return;
+    }
+    try {
+      init(DEFAULT_NAME, DEFAULT_DAYS);
+    } catch (SwitchplaneException e) {
+      if (e.code() != ErrorCode.ALREADY_EXISTS) {
+        throw e;
+      }
+      LOG.info("another manager made the cluster CA first; using it");
+    }
   }
 
   /** The CA certificate; empty before init. */

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PkiStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PkiStore.class);
+  public static final String CA_EXISTS = "the cluster CA exists already ('switchplane pki show' shows it); it is "
+      + "made once, by 'pki init' or else by the first manager that starts";
 
   private final CuratorFramework client;
   private final ZkReads reads;
@@ -86,8 +88,7 @@ public final class PkiStore implements AutoCloseable {
   public void createCa(CaRecord record) {
     new ZkTxn().create(StoreLayout.PKI_CA, record.toByteArray())
         .commit(client, "storing the cluster CA", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("the cluster CA exists already ('switchplane pki show' shows it); "
-                + "it is made once") : null);
+            ? SwitchplaneException.alreadyExists(CA_EXISTS) : null);
     ca = record;
   }
 

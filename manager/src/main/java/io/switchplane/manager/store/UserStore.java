@@ -65,6 +65,16 @@ public final class UserStore implements AutoCloseable {
     return list().stream().filter(x -> x.getTokenSha256().equals(hash)).findFirst();
   }
 
+  /** The operator of that name, if any. */
+  public Optional<OperatorUser> byName(String name) {
+    Optional<OperatorUser> cached = byHash.values().stream().filter(u -> u.getName().equals(name)).findFirst();
+    if (cached.isPresent() || loaded || !StoreLayout.isSegment(name)) {
+      return cached;
+    }
+    String path = StoreLayout.user(name);
+    return reads.read(path).map(v -> ZkReads.parse(OperatorUser.parser(), v.data(), path));
+  }
+
   /** Every operator, sorted by name. */
   public List<OperatorUser> list() {
     List<OperatorUser> out = new ArrayList<>();

@@ -54,7 +54,7 @@ class AuditLogTest {
   void start() {
     manager = new SwitchplaneManager(ManagerConfig.local(dataDir)).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     audit = AuditServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 

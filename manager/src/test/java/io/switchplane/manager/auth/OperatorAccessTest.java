@@ -56,7 +56,7 @@ class OperatorAccessTest {
   void start() {
     manager = new SwitchplaneManager(ManagerConfig.local(dataDir)).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
   }
 
   @AfterEach

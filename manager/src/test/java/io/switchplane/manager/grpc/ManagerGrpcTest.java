@@ -70,7 +70,7 @@ class ManagerGrpcTest {
   }
 
   private void connect(SwitchplaneManager m) {
-    channel = NettyChannelBuilder.forTarget(m.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(m.endpoint(), m.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
@@ -232,6 +232,10 @@ class ManagerGrpcTest {
         SwitchplaneManager first = new SwitchplaneManager(
             ManagerConfig.local(dataDir.resolve("a")).withZookeeper(zk.getConnectString())).start()) {
       assertThat(first.awaitLeadership(LEADERSHIP)).isTrue();
+      // Every manager of a cluster holds the same key file: the second signs its certificate with the first's CA.
+      java.nio.file.Files.createDirectories(dataDir.resolve("b"));
+      java.nio.file.Files.copy(dataDir.resolve("a").resolve("vcenter-secret.key"),
+          dataDir.resolve("b").resolve("vcenter-secret.key"));
       try (SwitchplaneManager second = new SwitchplaneManager(
           ManagerConfig.local(dataDir.resolve("b")).withZookeeper(zk.getConnectString())).start()) {
         channel.shutdownNow();

@@ -69,7 +69,7 @@ class SnapshotServiceTest {
     manager = new SwitchplaneManager(ManagerConfig.local(dataDir)
         .withSnapshots(new SnapshotPolicy(3, Duration.ofDays(1)))).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     snapshots = SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint("127.0.0.1:1").build());

@@ -74,7 +74,7 @@ class VmTrackerServiceTest {
   void start() {
     manager = new SwitchplaneManager(ManagerConfig.local(dataDir), sources).start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     vcenters = VcenterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     for (String h : List.of("esx1", "esx2", "esx3")) {
