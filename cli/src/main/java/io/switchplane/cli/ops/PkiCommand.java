@@ -10,12 +10,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `switchplane pki ...`: the cluster CA that authenticates managers and agents to each other. */
-@Command(name = "pki", description = "The cluster CA (manager <-> agent mutual TLS).", mixinStandardHelpOptions = true,
+@Command(name = "pki", description = "The cluster CA (manager <-> agent mutual TLS, the operator API's TLS).",
+    mixinStandardHelpOptions = true,
     subcommands = {PkiCommand.Init.class, PkiCommand.Show.class})
 public final class PkiCommand {
 
   @Command(name = "init", mixinStandardHelpOptions = true, description = {"Make the cluster CA, once. Its private key "
-      + "is stored in ZooKeeper sealed with the managers' key file; a second init is refused (ALREADY_EXISTS)."})
+      + "is stored in ZooKeeper sealed with the managers' key file. The first manager to start makes it with the "
+      + "defaults when there is none, so init answers ALREADY_EXISTS (changing nothing) on a running cluster."})
   static final class Init extends ManagerCommand {
     @Option(names = "--name", description = "The CA's common name (default 'Switchplane cluster CA').")
     String name = "";

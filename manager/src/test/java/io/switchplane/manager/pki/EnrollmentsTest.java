@@ -91,6 +91,42 @@ class EnrollmentsTest {
   }
 
   @Test
+  void managersStartingTogetherEndWithOneCa() throws Exception {
+    java.util.List<PkiStore> stores = new java.util.ArrayList<>();
+    java.util.List<ClusterCa> managers = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        PkiStore s = new PkiStore(client); // each manager its own view, one ZooKeeper
+        s.start();
+        stores.add(s);
+        managers.add(new ClusterCa(s, new SecretBox(dir.resolve("key")), clock));
+      }
+      java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(managers.size());
+      java.util.List<java.util.concurrent.CompletableFuture<String>> made = managers.stream()
+          .map(m -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              go.await();
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+            m.ensure();
+            return Certificates.fingerprint(m.signer().certificate());
+          })).toList();
+      java.util.Set<String> fingerprints = new java.util.HashSet<>();
+      for (var f : made) {
+        fingerprints.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(fingerprints).as("every manager signs with the one stored CA").hasSize(1)
+          .containsExactly(ca.show().getSha256Fingerprint());
+      assertThatThrownBy(() -> ca.init("", 0)).as("pki init on the CA a manager made")
+          .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code())
+              .isEqualTo(ErrorCode.ALREADY_EXISTS));
+    } finally {
+      stores.forEach(PkiStore::close);
+    }
+  }
+
+  @Test
   void theCaIsMadeOnceItsKeyIsSealedAndAnotherManagerWithTheKeyFileSignsWithIt() throws Exception {
     var info = ca.init("", 0);
     assertThat(info.getSubject()).isEqualTo("CN=Switchplane cluster CA");
