@@ -84,7 +84,7 @@ class CliIT {
     Cli.Run cert = cli("user", "cert", "olga", "--csr", dir.resolve("olga.csr").toString());
     assertThat(cert.exit()).as(cert.err()).isZero();
     Files.writeString(dir.resolve("olga.pem"), cert.out());
-    Cli.Run asOlga = cli("login", "--cert", dir.resolve("olga.pem").toString(), "--key", key.toString());
+    Cli.Run asOlga = cli("login", "--cert", dir.resolve("olga.pem").toString(), "--cert-key", key.toString());
     assertThat(asOlga.exit()).as(asOlga.err()).isZero();
     assertThat(asOlga.out()).contains("as olga (operator)");
     assertThat(cli("whoami").out()).contains("olga (operator)");

@@ -281,9 +281,12 @@ class PkiTlsIT {
     assertThat(whoAmI(operatorCreds(issued(PeerIdentity.user("ghost"), Clock.systemUTC(), Duration.ofDays(1)))))
         .as("a certificate naming no user").startsWith("UNAUTHENTICATED").contains("names no operator");
 
-    // Removed, then added again under the same name: the old certificate was the earlier user's.
+    // Removed, then added again under the same name: the old certificate was the earlier user's (a
+    // certificate's times are whole seconds, so the new user comes in a later second than the certificate).
     usersAsAdmin.removeUser(RemoveUserRequest.newBuilder().setName("vera").build());
     assertThat(whoAmI(operatorCreds(vera))).startsWith("UNAUTHENTICATED");
+    long issuedSecond = vera.leaf().getNotBefore().getTime() / 1000 + CertificateAuthority.BACKDATE.toSeconds();
+    await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() / 1000 > issuedSecond);
     usersAsAdmin.addUser(AddUserRequest.newBuilder().setName("vera").setRole(Role.ROLE_ADMIN).build());
     assertThat(whoAmI(operatorCreds(vera))).as("a certificate older than the user").startsWith("UNAUTHENTICATED");
   }

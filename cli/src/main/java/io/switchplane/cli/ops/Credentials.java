@@ -76,7 +76,7 @@ public final class Credentials {
       return Optional.empty();
     }
     if (c == null || k == null) {
-      throw SwitchplaneException.invalid("a client certificate needs both --cert FILE and --key FILE");
+      throw SwitchplaneException.invalid("a client certificate needs both --cert FILE and --cert-key FILE");
     }
     try {
       return Optional.of(new TlsIdentity(Certificates.privateKeyFromPem(Files.readString(k)),

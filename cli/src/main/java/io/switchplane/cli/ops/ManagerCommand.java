@@ -47,10 +47,10 @@ public abstract class ManagerCommand implements Callable<Integer> {
   Path ca;
 
   @Option(names = "--cert", paramLabel = "FILE", description = "Authenticate with this client certificate (PEM, from "
-      + "'switchplane user cert') instead of a token; with --key.")
+      + "'switchplane user cert') instead of a token; with --cert-key.")
   Path cert;
 
-  @Option(names = "--key", paramLabel = "FILE", description = "The private key (PEM) of --cert.")
+  @Option(names = "--cert-key", paramLabel = "FILE", description = "The private key (PEM) of --cert.")
   Path key;
 
   @Option(names = "--insecure-plaintext", description = "Talk plaintext, to a manager run with --insecure-plaintext "

@@ -132,7 +132,7 @@ public final class UserCommand {
   /** `switchplane user cert`: an admin signs an operator's CSR. */
   @Command(name = "cert", mixinStandardHelpOptions = true, description = {"Sign an operator's CSR (from 'switchplane "
       + "user csr') with the cluster CA and print the certificate", "and the CA (PEM); the operator then uses "
-      + "'--cert FILE --key FILE' or 'switchplane login --cert FILE --key FILE'."})
+      + "'--cert FILE --cert-key FILE' or 'switchplane login --cert FILE --cert-key FILE'."})
   static final class Cert extends ManagerCommand {
     @Parameters(paramLabel = "NAME")
     String name;
@@ -162,7 +162,7 @@ public final class UserCommand {
 
   /** `switchplane login`. */
   @Command(name = "login", mixinStandardHelpOptions = true,
-      description = {"Check a token or a client certificate (--cert/--key) with the manager and keep it, and the",
+      description = {"Check a token or a client certificate (--cert/--cert-key) with the manager and keep it, and the",
           "cluster CA it was checked against (--ca), for this endpoint in the credentials file",
           "($SWITCHPLANE_CREDENTIALS, else ~/.switchplane/credentials; mode 0600)."})
   public static final class Login extends ManagerCommand {
@@ -184,7 +184,7 @@ public final class UserCommand {
         if ((t == null || t.isEmpty()) && clientCertificateOption() == null) {
           throw new io.switchplane.common.error.SwitchplaneException(
               io.switchplane.common.error.ErrorCode.INVALID_ARGUMENT,
-              "give --token-file FILE or --token TOKEN, or --cert FILE --key FILE");
+              "give --token-file FILE or --token TOKEN, or --cert FILE --cert-key FILE");
         }
         return t == null || t.isEmpty() ? null : t;
       } catch (java.io.IOException e) {

@@ -127,13 +127,15 @@ public final class CallerInterceptor implements ServerInterceptor {
 
   /**
    * The operator a client certificate names (the handshake verified it against the cluster CA).
-   * A certificate issued before the user was added belongs to an earlier user of that name.
+   * A certificate issued before the user was added belongs to an earlier user of that name
+   * (compared in whole seconds: a certificate's times have no finer resolution).
    */
   private Optional<OperatorUser> byCertificate(X509Certificate cert) {
     return PeerIdentity.of(cert)
         .filter(who -> who.role() == PeerIdentity.Role.USER)
         .flatMap(who -> users.byName(who.name()))
-        .filter(u -> cert.getNotBefore().getTime() + CertificateAuthority.BACKDATE.toMillis() >= u.getCreatedUnixMs());
+        .filter(u -> (cert.getNotBefore().getTime() + CertificateAuthority.BACKDATE.toMillis()) / 1000
+            >= u.getCreatedUnixMs() / 1000);
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
