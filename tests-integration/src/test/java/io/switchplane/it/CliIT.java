@@ -63,19 +63,20 @@ class CliIT {
     assertThat(plaintext.exit()).as("a plaintext client of a TLS manager").isNotZero();
     assertThat(plaintext.err()).contains("UNAVAILABLE");
 
-    // login --ca keeps the CA for the endpoint (the manager is still open: no token to keep).
-    Cli.Run login = cli("login", "--ca", stack.manager().caFile().toString(), "--token", "unused");
-    assertThat(login.exit()).as(login.err()).isZero();
-    assertThat(login.out()).contains("its CA is kept in");
-    assertThat(cli("dvs", "list").exit()).isZero();
-
-    // An operator's certificate: key and CSR on the operator's side, signed by an admin, kept by login.
-    Cli.Run admin = cli("user", "add", "root", "--role", "admin");
+    // --ca once, then login keeps the CA with the token for the endpoint.
+    String caFile = stack.manager().caFile().toString();
+    Cli.Run admin = cli("user", "add", "root", "--role", "admin", "--ca", caFile);
+    assertThat(admin.exit()).as(admin.err()).isZero();
     String token = admin.out().lines().filter(l -> l.startsWith("token (shown once): ")).findFirst().orElseThrow()
         .substring("token (shown once): ".length());
     Path tokenFile = dir.resolve("root.token");
     Files.writeString(tokenFile, token);
-    assertThat(cli("login", "--token-file", tokenFile.toString()).exit()).isZero();
+    Cli.Run login = cli("login", "--ca", caFile, "--token-file", tokenFile.toString());
+    assertThat(login.exit()).as(login.err()).isZero();
+    assertThat(login.out()).contains("as root (admin); token and CA kept in");
+    assertThat(cli("dvs", "list").exit()).isZero();
+
+    // An operator's certificate: key and CSR on the operator's side, signed by an admin, kept by login.
     assertThat(cli("user", "add", "olga", "--role", "operator").exit()).isZero();
     Path key = dir.resolve("olga.key");
     Cli.Run csr = cli("user", "csr", "olga", "--key-out", key.toString());
@@ -350,7 +351,7 @@ class CliIT {
     CommandLine cmd = Main.commandLine();
     StringWriter err = new StringWriter();
     cmd.setErr(new PrintWriter(err, true));
-    int exit = cmd.execute("dvs", "list", "--manager", "127.0.0.1:1");
+    int exit = cmd.execute("dvs", "list", "--manager", "127.0.0.1:1", "--ca", stack.manager().caFile().toString());
     assertThat(exit).isNotZero();
     assertThat(err.toString()).contains("UNAVAILABLE", "switchplane up");
   }
