@@ -1,6 +1,7 @@
 package io.switchplane.it;
 
 import io.switchplane.cli.Main;
+import io.switchplane.cli.run.LocalStack;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,6 +15,14 @@ final class Cli {
   record Run(int exit, String out, String err) {}
 
   private Cli() {}
+
+  /** Runs a verb against stack's manager, trusting its CA (--ca), as after 'switchplane up' on that machine. */
+  static Run run(LocalStack stack, String... args) {
+    String[] withCa = java.util.Arrays.copyOf(args, args.length + 2);
+    withCa[args.length] = "--ca";
+    withCa[args.length + 1] = stack.manager().caFile().toString();
+    return run(stack.managerEndpoint(), withCa);
+  }
 
   static Run run(String manager, String... args) {
     CommandLine cmd = Main.commandLine();

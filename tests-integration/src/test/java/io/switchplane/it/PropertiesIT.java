@@ -40,7 +40,7 @@ class PropertiesIT {
   }
 
   private Cli.Run cli(String... args) {
-    Cli.Run r = Cli.run(stack.managerEndpoint(), args);
+    Cli.Run r = Cli.run(stack, args);
     return r;
   }
 

@@ -121,7 +121,7 @@ class SnapshotRestoreIT {
   }
 
   private Cli.Run cli(String... args) {
-    return Cli.run(stack.managerEndpoint(), args);
+    return Cli.run(stack, args);
   }
 
   private long generation(String dvs) {

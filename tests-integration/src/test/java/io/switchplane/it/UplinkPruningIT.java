@@ -200,7 +200,7 @@ class UplinkPruningIT {
   }
 
   private Cli.Run ok(String... args) {
-    Cli.Run r = Cli.run(stack.managerEndpoint(), args);
+    Cli.Run r = Cli.run(stack, args);
     assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
     return r;
   }

@@ -242,7 +242,7 @@ class VmTrackerIT {
       assertThat(s.getState()).isEqualTo("SYNCED");
       assertThat(s.getVms()).isEqualTo(6);
     });
-    Cli.Run both = Cli.run(stack.managerEndpoint(), "vcenter", "update", "bad", "--insecure", "--trust-store",
+    Cli.Run both = Cli.run(stack, "vcenter", "update", "bad", "--insecure", "--trust-store",
         "/etc/hostname");
     assertThat(both.exit()).isNotZero();
     assertThat(both.err()).contains("not both");
@@ -380,7 +380,7 @@ class VmTrackerIT {
   }
 
   private Cli.Run ok(String... args) {
-    Cli.Run r = Cli.run(stack.managerEndpoint(), args);
+    Cli.Run r = Cli.run(stack, args);
     assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
     return r;
   }
