@@ -25,18 +25,23 @@ final class Cli {
   }
 
   static Run run(String manager, String... args) {
+    String[] withManager = new String[args.length + 2];
+    System.arraycopy(args, 0, withManager, 0, args.length);
+    withManager[args.length] = "--manager";
+    withManager[args.length + 1] = manager;
+    return local(withManager);
+  }
+
+  /** Runs a verb as given (one that talks to no manager, or with its own --manager). */
+  static Run local(String... args) {
     CommandLine cmd = Main.commandLine();
     StringWriter err = new StringWriter();
     cmd.setErr(new PrintWriter(err, true));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream original = System.out;
-    String[] withManager = new String[args.length + 2];
-    System.arraycopy(args, 0, withManager, 0, args.length);
-    withManager[args.length] = "--manager";
-    withManager[args.length + 1] = manager;
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      int exit = cmd.execute(withManager);
+      int exit = cmd.execute(args);
       return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
     } finally {
       System.setOut(original);
