@@ -21,9 +21,16 @@ import io.switchplane.cli.ops.VmTrackerCommand;
 import io.switchplane.cli.run.AgentCommand;
 import io.switchplane.cli.run.ManagerRunCommand;
 import io.switchplane.cli.run.UpCommand;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The `switchplane` command line. */
 @Command(name = "switchplane", mixinStandardHelpOptions = true, version = "switchplane 0.1.0",
@@ -37,16 +44,61 @@ import picocli.CommandLine.Command;
 public final class Main {
   private Main() {}
 
+  /** The verbs' connection options that may also come before the verb, taking a value. */
+  private static final Set<String> GLOBAL_WITH_VALUE = Set.of("--manager", "--ca", "--cert", "--cert-key", "--comment",
+      "--timeout", "-o", "--output");
+  /** The same, without a value. */
+  private static final Set<String> GLOBAL_FLAGS = Set.of("--insecure-plaintext", "--wait");
+
   public static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setExecutionExceptionHandler(new ErrorReporter());
+    cmd.setParameterExceptionHandler(Main::usageError);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     return cmd;
   }
 
   public static void main(String[] args) {
     bridgeJavaLogging();
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine().execute(globalOptionsLast(args)));
+  }
+
+  /**
+   * args with the connection options given before the verb ({@code switchplane --manager X dvs
+   * list}, as kubectl and govc take them) moved after it, where the verb reads them.
+   */
+  static String[] globalOptionsLast(String[] args) {
+    List<String> leading = new ArrayList<>();
+    int i = 0;
+    while (i < args.length) {
+      String name = args[i].contains("=") ? args[i].substring(0, args[i].indexOf('=')) : args[i];
+      if (GLOBAL_FLAGS.contains(args[i])) {
+        leading.add(args[i++]);
+      } else if (GLOBAL_WITH_VALUE.contains(name)) {
+        leading.add(args[i++]);
+        if (!args[i - 1].contains("=") && i < args.length) {
+          leading.add(args[i++]);
+        }
+      } else {
+        break;
+      }
+    }
+    if (leading.isEmpty() || i == args.length) {
+      return args; // nothing moved, or no verb: picocli says what is wrong with them as they are
+    }
+    List<String> out = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
+    out.addAll(leading);
+    return out.toArray(String[]::new);
+  }
+
+  /** A usage error in a few lines: what is wrong, the closest verbs or options, where the help is. */
+  private static int usageError(ParameterException ex, String[] args) {
+    CommandLine cmd = ex.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + ex.getMessage());
+    UnmatchedArgumentException.printSuggestions(ex, err);
+    err.println("see: " + cmd.getCommandSpec().qualifiedName() + " --help");
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /**
