@@ -17,7 +17,9 @@ import picocli.CommandLine.ParseResult;
  * status code and message, with a hint where one helps. Unexpected failures keep their stack trace.
  */
 final class ErrorReporter implements IExecutionExceptionHandler {
-  /** Exit code of a failure reported by the manager or agent, or a bad value on the command line. */
+  /**
+   * Exit code of a failure reported by the manager or agent, or a bad value on the command line.
+   */
   static final int FAILED = 1;
 
   @Override
@@ -29,15 +31,27 @@ final class ErrorReporter implements IExecutionExceptionHandler {
       javax.net.ssl.SSLException tls = tlsFailure(sre);
       String where = cmd.getCommand() instanceof ManagerCommand mc ? mc.endpoint() : "the manager";
       if (StatusMapping.reason(sre).equals(Optional.of(ErrorReason.AGENT_UNREACHABLE))) {
-        cmd.getErr().println("hint: the manager answered; the host's agent did not. Is 'switchplane agent' running on"
-            + " that host, and can the manager reach it? ('switchplane status' shows each host's state.)");
+        cmd.getErr()
+            .println(
+                "hint: the manager answered; the host's agent did not. Is 'switchplane agent' running on"
+                    + " that host, and can the manager reach it? ('switchplane status' shows each host's state.)");
       } else if (tls != null) {
-        cmd.getErr().println("hint: the TLS handshake with " + where + " failed (" + tls.getMessage() + "): is --ca "
-            + "(or $SWITCHPLANE_CA, or what 'login' kept) that manager's cluster CA, and a --cert of that CA? A "
-            + "manager run with --insecure-plaintext needs --insecure-plaintext.");
-      } else if (status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        cmd.getErr().println("hint: is a manager running at " + where
-            + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");
+        cmd.getErr()
+            .println(
+                "hint: the TLS handshake with "
+                    + where
+                    + " failed ("
+                    + tls.getMessage()
+                    + "): is --ca "
+                    + "(or $SWITCHPLANE_CA, or what 'login' kept) that manager's cluster CA, and a --cert of that CA? A "
+                    + "manager run with --insecure-plaintext needs --insecure-plaintext.");
+      } else if (status.getCode() == Status.Code.UNAVAILABLE
+          || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        cmd.getErr()
+            .println(
+                "hint: is a manager running at "
+                    + where
+                    + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");
       }
       return FAILED;
     }

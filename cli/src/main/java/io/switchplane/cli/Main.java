@@ -5,17 +5,17 @@ import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
-import io.switchplane.cli.ops.LogCommand;
-import io.switchplane.cli.ops.UserCommand;
 import io.switchplane.cli.ops.HostCommand;
+import io.switchplane.cli.ops.LogCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
 import io.switchplane.cli.ops.PkiCommand;
-import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
+import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.RecoverCommand;
 import io.switchplane.cli.ops.SnapshotCommand;
 import io.switchplane.cli.ops.StatusCommand;
+import io.switchplane.cli.ops.UserCommand;
 import io.switchplane.cli.ops.VcenterCommand;
 import io.switchplane.cli.ops.VmTrackerCommand;
 import io.switchplane.cli.run.AgentCommand;
@@ -33,20 +33,48 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The `switchplane` command line. */
-@Command(name = "switchplane", mixinStandardHelpOptions = true, version = "switchplane 0.1.0",
-    description = {"Switchplane: a control plane for distributed virtual switches.", "",
-        "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."},
-    subcommands = {UpCommand.class, DemoCommand.class, ManagerRunCommand.class, AgentCommand.class,
-        DvsCommand.class, PortGroupCommand.class, PortCommand.class, HostCommand.class, ChangeCommand.class,
-        StatusCommand.class, EventsCommand.class, LogCommand.class, UserCommand.class, UserCommand.Login.class,
-        UserCommand.WhoAmI.class, SnapshotCommand.class, RecoverCommand.class, NamespaceCommand.class,
-        PropCommand.class, VcenterCommand.class, VmTrackerCommand.class, PkiCommand.class, BenchCommand.class})
+@Command(
+    name = "switchplane",
+    mixinStandardHelpOptions = true,
+    version = "switchplane 0.1.0",
+    description = {
+      "Switchplane: a control plane for distributed virtual switches.",
+      "",
+      "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."
+    },
+    subcommands = {
+      UpCommand.class,
+      DemoCommand.class,
+      ManagerRunCommand.class,
+      AgentCommand.class,
+      DvsCommand.class,
+      PortGroupCommand.class,
+      PortCommand.class,
+      HostCommand.class,
+      ChangeCommand.class,
+      StatusCommand.class,
+      EventsCommand.class,
+      LogCommand.class,
+      UserCommand.class,
+      UserCommand.Login.class,
+      UserCommand.WhoAmI.class,
+      SnapshotCommand.class,
+      RecoverCommand.class,
+      NamespaceCommand.class,
+      PropCommand.class,
+      VcenterCommand.class,
+      VmTrackerCommand.class,
+      PkiCommand.class,
+      BenchCommand.class
+    })
 public final class Main {
   private Main() {}
 
   /** The verbs' connection options that may also come before the verb, taking a value. */
-  private static final Set<String> GLOBAL_WITH_VALUE = Set.of("--manager", "--ca", "--cert", "--cert-key", "--comment",
-      "--timeout", "-o", "--output");
+  private static final Set<String> GLOBAL_WITH_VALUE =
+      Set.of(
+          "--manager", "--ca", "--cert", "--cert-key", "--comment", "--timeout", "-o", "--output");
+
   /** The same, without a value. */
   private static final Set<String> GLOBAL_FLAGS = Set.of("--insecure-plaintext", "--wait");
 
@@ -91,7 +119,9 @@ public final class Main {
     return out.toArray(String[]::new);
   }
 
-  /** A usage error in a few lines: what is wrong, the closest verbs or options, where the help is. */
+  /**
+   * A usage error in a few lines: what is wrong, the closest verbs or options, where the help is.
+   */
   private static int usageError(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
-/** gRPC's java.util.logging goes to SLF4J, and an operator verb keeps gRPC's own warnings off the terminal. */
+/**
+ * gRPC's java.util.logging goes to SLF4J, and an operator verb keeps gRPC's own warnings off the
+ * terminal.
+ */
 class LoggingTest {
   private final ListAppender<ILoggingEvent> grpcLines = new ListAppender<>();
   private final Logger grpc = (Logger) LoggerFactory.getLogger("io.grpc");
@@ -38,7 +41,9 @@ class LoggingTest {
   void javaUtilLoggingRecordsReachSlf4j() {
     grpc.setLevel(Level.WARN);
     java.util.logging.Logger.getLogger("io.grpc.internal.Test").warning("a warning through JUL");
-    assertThat(grpcLines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly("a warning through JUL");
+    assertThat(grpcLines.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("a warning through JUL");
   }
 
   @Test
@@ -48,7 +53,8 @@ class LoggingTest {
     StringWriter err = new StringWriter();
     cmd.setErr(new PrintWriter(err, true));
     // Plaintext: this is about the name, and a TLS client would first ask for the manager's CA.
-    int exit = cmd.execute("dvs", "list", "--manager", "no-such-host.invalid:1", "--insecure-plaintext");
+    int exit =
+        cmd.execute("dvs", "list", "--manager", "no-such-host.invalid:1", "--insecure-plaintext");
     assertThat(exit).isNotZero();
     assertThat(err.toString()).contains("UNAVAILABLE", "Unable to resolve host");
     // gRPC's "Failed to resolve name" warning (with the resolver's stack trace) stays out.

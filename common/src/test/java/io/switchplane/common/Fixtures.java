@@ -30,9 +30,10 @@ public final class Fixtures {
 
   public static Policy vlanPolicy(int vlan, boolean overrideAllowed) {
     return Policy.newBuilder()
-        .setVlan(VlanSetting.newBuilder()
-            .setValue(Vlan.newBuilder().setAccessId(vlan))
-            .setOverrideAllowed(overrideAllowed))
+        .setVlan(
+            VlanSetting.newBuilder()
+                .setValue(Vlan.newBuilder().setAccessId(vlan))
+                .setOverrideAllowed(overrideAllowed))
         .build();
   }
 
@@ -46,7 +47,12 @@ public final class Fixtures {
   }
 
   public static Port port(String key, String portGroupId) {
-    return Port.newBuilder().setKey(key).setDvsId(DVS_ID).setPortGroupId(portGroupId).setHostId(HOST).build();
+    return Port.newBuilder()
+        .setKey(key)
+        .setDvsId(DVS_ID)
+        .setPortGroupId(portGroupId)
+        .setHostId(HOST)
+        .build();
   }
 
   public static HostSwitchState.Builder state(long generation) {

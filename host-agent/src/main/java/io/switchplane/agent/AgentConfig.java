@@ -8,12 +8,13 @@ import java.util.Objects;
  *
  * @param bindHost address to listen on; "127.0.0.1" binds loopback only
  * @param port TCP port, 0 for any free one (read it back with {@link HostAgent#port()})
- * @param dataDir directory of the agent's own RocksDB; may be null only when the agent is
- *     given a shared store
+ * @param dataDir directory of the agent's own RocksDB; may be null only when the agent is given a
+ *     shared store
  * @param backend backend name, see {@link io.switchplane.agent.backend.Backends}
  * @param hostId the host's id, for logging only (empty when unknown)
  * @param hostName the host's name, for logging only (empty when unknown)
- * @param ovsdb the ovsdb-server of the ovs backend, e.g. unix:/run/openvswitch/db.sock (null otherwise)
+ * @param ovsdb the ovsdb-server of the ovs backend, e.g. unix:/run/openvswitch/db.sock (null
+ *     otherwise)
  * @param managementPort the key of the port carrying this agent's management address: an
  *     unconfirmed change to it is kept with management moved to a host-local clone, instead of
  *     reverted (null: always revert)
@@ -21,8 +22,16 @@ import java.util.Objects;
  *     DATA/tls); allowed on a loopback bind address only. An enrolled agent serves mutual TLS
  *     whatever this says.
  */
-public record AgentConfig(String bindHost, int port, Path dataDir, String backend, String hostId, String hostName,
-    String ovsdb, String managementPort, boolean insecurePlaintext) {
+public record AgentConfig(
+    String bindHost,
+    int port,
+    Path dataDir,
+    String backend,
+    String hostId,
+    String hostName,
+    String ovsdb,
+    String managementPort,
+    boolean insecurePlaintext) {
   public static final String DEFAULT_BIND_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7401;
   public static final String DEFAULT_BACKEND = "memory";
@@ -39,22 +48,33 @@ public record AgentConfig(String bindHost, int port, Path dataDir, String backen
 
   /** Loopback on port, memory backend, data in dataDir; mutual TLS, so it must have enrolled. */
   public static AgentConfig of(int port, Path dataDir) {
-    return new AgentConfig(DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null, null, false);
+    return new AgentConfig(
+        DEFAULT_BIND_HOST, port, dataDir, DEFAULT_BACKEND, "", "", null, null, false);
   }
 
   public AgentConfig withHost(String id, String name) {
-    return new AgentConfig(bindHost, port, dataDir, backend, id, name, ovsdb, managementPort, insecurePlaintext);
+    return new AgentConfig(
+        bindHost, port, dataDir, backend, id, name, ovsdb, managementPort, insecurePlaintext);
   }
 
   /** The same agent on another backend (ovsdb: for the ovs backend). */
   public AgentConfig withBackend(String newBackend, String newOvsdb) {
-    return new AgentConfig(bindHost, port, dataDir, newBackend, hostId, hostName, newOvsdb, managementPort,
+    return new AgentConfig(
+        bindHost,
+        port,
+        dataDir,
+        newBackend,
+        hostId,
+        hostName,
+        newOvsdb,
+        managementPort,
         insecurePlaintext);
   }
 
   /** The same agent, serving plaintext until it enrolls (loopback bind addresses only). */
   public AgentConfig withInsecurePlaintext() {
-    return new AgentConfig(bindHost, port, dataDir, backend, hostId, hostName, ovsdb, managementPort, true);
+    return new AgentConfig(
+        bindHost, port, dataDir, backend, hostId, hostName, ovsdb, managementPort, true);
   }
 
   /** How log lines name this agent. */

@@ -10,16 +10,16 @@ import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.agent.backend.Backends;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.fault.AgentFaults;
-import io.switchplane.agent.grpc.HostAgentGrpcService;
 import io.switchplane.agent.grpc.AgentSnapshotGrpcService;
+import io.switchplane.agent.grpc.HostAgentGrpcService;
 import io.switchplane.agent.grpc.HostPropertyGrpcService;
 import io.switchplane.agent.modules.ModuleContext;
 import io.switchplane.agent.modules.PropertyModules;
 import io.switchplane.agent.modules.PublishedValues;
 import io.switchplane.agent.store.PublishedStore;
 import io.switchplane.agent.store.RocksDatabase;
-import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.store.RocksStateStore;
+import io.switchplane.agent.store.SnapshotCopyStore;
 import io.switchplane.agent.tls.AgentTls;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.common.grpc.MalformedRequests;
@@ -28,37 +28,50 @@ import io.switchplane.common.grpc.ServerErrorCounter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One host agent: the gRPC server (HostAgentService, health, reflection) in front of an
- * {@link ApplyPipeline} over a backend and a RocksDB store.
+ * One host agent: the gRPC server (HostAgentService, health, reflection) in front of an {@link
+ * ApplyPipeline} over a backend and a RocksDB store.
  *
  * <p>Lifecycle as Curator's LeaderLatch: the constructor does no I/O; {@link #start()} opens the
  * store, restores the backend from it, then serves; {@link #close()} stops serving and releases
  * what the agent opened (never the shared resources it was given). Each step runs once.
  *
  * <p>A normal agent opens its own database in {@link AgentConfig#dataDir()}. Many lightweight
- * agents in one JVM share one database and one set of Netty threads:
- * {@code HostAgent.builder(config).sharedStore(db, "agent-0042/").sharedNetty(netty).build()}.
+ * agents in one JVM share one database and one set of Netty threads: {@code
+ * HostAgent.builder(config).sharedStore(db, "agent-0042/").sharedNetty(netty).build()}.
  */
 public final class HostAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
   /** The name the health service reports for the agent's API. */
   public static final String SERVICE_NAME = HostAgentServiceGrpc.SERVICE_NAME;
+
   /** Largest request: a host state with its ports and up to 4 MiB of properties. */
   private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
 
-  private enum State { LATENT, STARTED, CLOSED }
+  private enum State {
+    LATENT,
+    STARTED,
+    CLOSED
+  }
 
   /** What start() built; one value, so that close() sees all of it or nothing. */
-  private record Running(Server server, int port, ApplyPipeline pipeline, HealthStatusManager health,
-      SwitchBackend backend, RocksDatabase ownedDb, ScheduledExecutorService ownedTimers, PublishedValues published,
+  private record Running(
+      Server server,
+      int port,
+      ApplyPipeline pipeline,
+      HealthStatusManager health,
+      SwitchBackend backend,
+      RocksDatabase ownedDb,
+      ScheduledExecutorService ownedTimers,
+      PublishedValues published,
       AgentTls tls) {}
 
   private final AgentConfig config;
@@ -88,30 +101,47 @@ public final class HostAgent implements AutoCloseable {
     return new Builder(config);
   }
 
-  /** Opens the store, restores the backend, binds and serves. Fails if called twice or after close. */
+  /**
+   * Opens the store, restores the backend, binds and serves. Fails if called twice or after close.
+   */
   public void start() throws IOException {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("cannot start an agent that is " + state.get());
     }
-    RocksDatabase ownedDb = sharedDb == null ? RocksDatabase.open(config.dataDir().resolve("state")) : null;
+    RocksDatabase ownedDb =
+        sharedDb == null ? RocksDatabase.open(config.dataDir().resolve("state")) : null;
     SwitchBackend backend = null;
     Server server = null;
-    ScheduledExecutorService ownedTimers = netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
+    ScheduledExecutorService ownedTimers =
+        netty == null ? SharedNetty.confirmTimers("agent-confirm-timer") : null;
     AgentTls tls = null;
     try {
       tls = AgentTls.open(config);
       backend = Backends.create(config.backend(), config.dataDir(), config.ovsdb());
       RocksDatabase db = sharedDb != null ? sharedDb : ownedDb;
       RocksStateStore store = new RocksStateStore(db, storePrefix);
-      ApplyPipeline pipeline = new ApplyPipeline(backend, store, Clock.systemUTC(), AgentFaults.fromSystemProperties(),
-          ownedTimers != null ? ownedTimers : netty.timers(), config.managementPort(), modules);
+      ApplyPipeline pipeline =
+          new ApplyPipeline(
+              backend,
+              store,
+              Clock.systemUTC(),
+              AgentFaults.fromSystemProperties(),
+              ownedTimers != null ? ownedTimers : netty.timers(),
+              config.managementPort(),
+              modules);
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
       pipeline.recover();
-      PublishedValues published = new PublishedValues(new PublishedStore(db, storePrefix), Clock.systemUTC());
+      PublishedValues published =
+          new PublishedValues(new PublishedStore(db, storePrefix), Clock.systemUTC());
       published.load();
       String backendName = backend.name();
-      pipeline.startModules(ns -> new ModuleContext(config.label(), backendName,
-          java.util.Optional.ofNullable(config.ovsdb()), published.publisherFor(ns)));
+      pipeline.startModules(
+          ns ->
+              new ModuleContext(
+                  config.label(),
+                  backendName,
+                  java.util.Optional.ofNullable(config.ovsdb()),
+                  published.publisherFor(ns)));
       HealthStatusManager health = new HealthStatusManager();
       SnapshotCopyStore copies = new SnapshotCopyStore(db, storePrefix);
       server = buildServer(pipeline, copies, health, published, tls).start();
@@ -119,9 +149,16 @@ public final class HostAgent implements AutoCloseable {
       health.setStatus("", ServingStatus.SERVING);
       health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-      running.set(new Running(server, port, pipeline, health, backend, ownedDb, ownedTimers, published, tls));
-      LOG.info("host agent {} serving {} on {} with the {} backend, {} switches restored",
-          config.label(), tls.describe(), listenAddress(), backend.name(), pipeline.switches().size());
+      running.set(
+          new Running(
+              server, port, pipeline, health, backend, ownedDb, ownedTimers, published, tls));
+      LOG.info(
+          "host agent {} serving {} on {} with the {} backend, {} switches restored",
+          config.label(),
+          tls.describe(),
+          listenAddress(),
+          backend.name(),
+          pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
       // Release what this attempt opened; the agent stays unusable (STARTED without Running).
       if (server != null) {
@@ -143,23 +180,32 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
-  private Server buildServer(ApplyPipeline pipeline, SnapshotCopyStore copies, HealthStatusManager health,
-      PublishedValues published, AgentTls tls) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()),
-            tls.serverCredentials())
-        .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline)))
-        .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
-        .addService(MalformedRequests.refused(new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
-        .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))
-        .addStreamTracerFactory(new RefusalLog())
-        // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
-        .maxInboundMessageSize(MAX_INBOUND_BYTES)
-        .addService(MalformedRequests.refused(health.getHealthService()))
-        .addService(MalformedRequests.refused(ProtoReflectionServiceV1.newInstance()))
-        // The manager pings every 30 s while a call is open; the default (5 min) would answer too_many_pings.
-        .permitKeepAliveTime(20, TimeUnit.SECONDS);
+  private Server buildServer(
+      ApplyPipeline pipeline,
+      SnapshotCopyStore copies,
+      HealthStatusManager health,
+      PublishedValues published,
+      AgentTls tls) {
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.bindHost(), config.port()), tls.serverCredentials())
+            .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline)))
+            .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
+            .addService(
+                MalformedRequests.refused(
+                    new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
+            .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))
+            .addStreamTracerFactory(new RefusalLog())
+            // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
+            .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            .addService(MalformedRequests.refused(health.getHealthService()))
+            .addService(MalformedRequests.refused(ProtoReflectionServiceV1.newInstance()))
+            // The manager pings every 30 s while a call is open; the default (5 min) would answer
+            // too_many_pings.
+            .permitKeepAliveTime(20, TimeUnit.SECONDS);
     if (netty != null) {
-      builder.bossEventLoopGroup(netty.boss())
+      builder
+          .bossEventLoopGroup(netty.boss())
           .workerEventLoopGroup(netty.worker())
           .channelType(NioServerSocketChannel.class)
           .executor(netty.executor());
@@ -184,11 +230,15 @@ public final class HostAgent implements AutoCloseable {
 
   /** host:port the agent listens on, as bound: a wildcard address stays the wildcard. */
   public String listenAddress() {
-    String host = config.bindHost().isEmpty() ? "127.0.0.1" : config.bindHost(); // empty binds loopback
+    String host =
+        config.bindHost().isEmpty() ? "127.0.0.1" : config.bindHost(); // empty binds loopback
     return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port();
   }
 
-  /** host:port to reach the agent from this machine; a wildcard bind address is reported as loopback. */
+  /**
+   * host:port to reach the agent from this machine; a wildcard bind address is reported as
+   * loopback.
+   */
   public String endpoint() {
     String host = config.bindHost();
     if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
@@ -262,14 +312,18 @@ public final class HostAgent implements AutoCloseable {
       this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** Keep state in db (owned by the caller) under prefix, unique per agent, e.g. "agent-0042/". */
+    /**
+     * Keep state in db (owned by the caller) under prefix, unique per agent, e.g. "agent-0042/".
+     */
     public Builder sharedStore(RocksDatabase db, String prefix) {
       this.sharedDb = Objects.requireNonNull(db, "db");
       this.storePrefix = Objects.requireNonNull(prefix, "prefix");
       return this;
     }
 
-    /** Serve on netty's event loops and executor (owned by the caller) instead of the agent's own. */
+    /**
+     * Serve on netty's event loops and executor (owned by the caller) instead of the agent's own.
+     */
     public Builder sharedNetty(SharedNetty netty) {
       this.netty = Objects.requireNonNull(netty, "netty");
       return this;

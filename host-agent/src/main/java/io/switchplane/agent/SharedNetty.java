@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Netty event loops and a call executor shared by many agents in one JVM (the bench's thousands
- * of lightweight agents would otherwise create thousands of thread pools). Owned by whoever
- * created it: close it after every agent using it is closed.
+ * Netty event loops and a call executor shared by many agents in one JVM (the bench's thousands of
+ * lightweight agents would otherwise create thousands of thread pools). Owned by whoever created
+ * it: close it after every agent using it is closed.
  */
 public final class SharedNetty implements AutoCloseable {
   private final EventLoopGroup boss;

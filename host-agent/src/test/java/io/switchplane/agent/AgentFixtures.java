@@ -15,8 +15,10 @@ public final class AgentFixtures {
   public static final String HOST = "host-1";
   public static final String PG_A = "pg-a";
   public static final String PG_B = "pg-b";
+
   /** Ports of PG_A. */
   public static final String[] A_PORTS = {"a1", "a2", "a3"};
+
   /** Ports of PG_B. */
   public static final String[] B_PORTS = {"b1", "b2"};
 
@@ -35,14 +37,28 @@ public final class AgentFixtures {
   }
 
   public static PortGroup portGroup(String id, int vlan) {
-    Policy policy = Policy.newBuilder()
-        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vlan)).setOverrideAllowed(true))
+    Policy policy =
+        Policy.newBuilder()
+            .setVlan(
+                VlanSetting.newBuilder()
+                    .setValue(Vlan.newBuilder().setAccessId(vlan))
+                    .setOverrideAllowed(true))
+            .build();
+    return PortGroup.newBuilder()
+        .setId(id)
+        .setDvsId(DVS_ID)
+        .setName("name-" + id)
+        .setPolicy(policy)
         .build();
-    return PortGroup.newBuilder().setId(id).setDvsId(DVS_ID).setName("name-" + id).setPolicy(policy).build();
   }
 
   public static Port port(String key, String portGroupId) {
-    return Port.newBuilder().setKey(key).setDvsId(DVS_ID).setPortGroupId(portGroupId).setHostId(HOST).build();
+    return Port.newBuilder()
+        .setKey(key)
+        .setDvsId(DVS_ID)
+        .setPortGroupId(portGroupId)
+        .setHostId(HOST)
+        .build();
   }
 
   /** An empty member state at generation. */
@@ -52,7 +68,10 @@ public final class AgentFixtures {
 
   /** The standard state: PG_A in vlanA with A_PORTS, PG_B in vlanB with B_PORTS. */
   public static HostSwitchState standard(long generation, int vlanA, int vlanB) {
-    HostSwitchState.Builder b = state(generation).addPortGroups(portGroup(PG_A, vlanA)).addPortGroups(portGroup(PG_B, vlanB));
+    HostSwitchState.Builder b =
+        state(generation)
+            .addPortGroups(portGroup(PG_A, vlanA))
+            .addPortGroups(portGroup(PG_B, vlanB));
     for (String key : A_PORTS) {
       b.addPorts(port(key, PG_A));
     }
@@ -64,6 +83,10 @@ public final class AgentFixtures {
 
   /** The state that removes the switch from the host. */
   public static HostSwitchState removed(long generation) {
-    return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs(generation)).setMember(false).build();
+    return HostSwitchState.newBuilder()
+        .setHostId(HOST)
+        .setDvs(dvs(generation))
+        .setMember(false)
+        .build();
   }
 }

@@ -1,9 +1,9 @@
 package io.switchplane.manager;
 
 import io.switchplane.manager.reconcile.PushSettings;
+import io.switchplane.manager.snapshot.SnapshotPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
-import io.switchplane.manager.snapshot.SnapshotPolicy;
 import java.util.Objects;
 
 /**
@@ -11,23 +11,36 @@ import java.util.Objects;
  *
  * @param bindHost address the operator gRPC API binds to (e.g. 127.0.0.1)
  * @param port operator API port; 0 picks a free one ({@link SwitchplaneManager#port()} tells which)
- * @param dataDir where the manager keeps local files (the embedded ZooKeeper's data under {@code zookeeper/})
- * @param zookeeper ZooKeeper connect string of an ensemble; null starts an embedded single-node server
- * @param zookeeperPort port of the embedded ZooKeeper (0 picks a free one); ignored with an ensemble
+ * @param dataDir where the manager keeps local files (the embedded ZooKeeper's data under {@code
+ *     zookeeper/})
+ * @param zookeeper ZooKeeper connect string of an ensemble; null starts an embedded single-node
+ *     server
+ * @param zookeeperPort port of the embedded ZooKeeper (0 picks a free one); ignored with an
+ *     ensemble
  * @param push how the leader pushes final states to agents
- * @param managerId this manager's id in the leader election; null uses its operator endpoint host:port
- * @param sessionTimeout the ZooKeeper session timeout: how long a dead leader keeps its
- *     leadership before another manager takes over. Keep it well below the confirm timeouts
- *     (default 30 s), so that a new leader can still confirm what the dead one had applied.
- * @param agentPort the agent port (TLS: enrollment and certificate renewal of agents), on
- *     bindHost; 0 picks a free one ({@link SwitchplaneManager#agentPort()} tells which)
+ * @param managerId this manager's id in the leader election; null uses its operator endpoint
+ *     host:port
+ * @param sessionTimeout the ZooKeeper session timeout: how long a dead leader keeps its leadership
+ *     before another manager takes over. Keep it well below the confirm timeouts (default 30 s), so
+ *     that a new leader can still confirm what the dead one had applied.
+ * @param agentPort the agent port (TLS: enrollment and certificate renewal of agents), on bindHost;
+ *     0 picks a free one ({@link SwitchplaneManager#agentPort()} tells which)
  * @param certLifetime how long the certificates the manager issues to agents and itself live
  * @param insecurePlaintext serve the operator API in plaintext instead of TLS with the manager's
  *     certificate of the cluster CA; refused at start unless bindHost is loopback
  */
 public record ManagerConfig(
-    String bindHost, int port, Path dataDir, String zookeeper, int zookeeperPort, PushSettings push,
-    String managerId, Duration sessionTimeout, SnapshotPolicy snapshots, int agentPort, Duration certLifetime,
+    String bindHost,
+    int port,
+    Path dataDir,
+    String zookeeper,
+    int zookeeperPort,
+    PushSettings push,
+    String managerId,
+    Duration sessionTimeout,
+    SnapshotPolicy snapshots,
+    int agentPort,
+    Duration certLifetime,
     boolean insecurePlaintext) {
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_AGENT_PORT = 7402;
@@ -40,7 +53,8 @@ public record ManagerConfig(
     Objects.requireNonNull(sessionTimeout, "sessionTimeout");
     Objects.requireNonNull(snapshots, "snapshots");
     if (sessionTimeout.toMillis() < 2_000) {
-      throw new IllegalArgumentException("sessionTimeout must be at least 2 s, was " + sessionTimeout);
+      throw new IllegalArgumentException(
+          "sessionTimeout must be at least 2 s, was " + sessionTimeout);
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535, was " + port);
@@ -58,69 +72,201 @@ public record ManagerConfig(
   }
 
   /**
-   * A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings,
-   * the operator API over TLS.
+   * A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings, the
+   * operator API over TLS.
    */
   public static ManagerConfig local(Path dataDir) {
-    return new ManagerConfig("127.0.0.1", 0, dataDir, null, 0, PushSettings.defaults(), null, DEFAULT_SESSION_TIMEOUT,
-        SnapshotPolicy.DEFAULT, 0, DEFAULT_CERT_LIFETIME, false);
+    return new ManagerConfig(
+        "127.0.0.1",
+        0,
+        dataDir,
+        null,
+        0,
+        PushSettings.defaults(),
+        null,
+        DEFAULT_SESSION_TIMEOUT,
+        SnapshotPolicy.DEFAULT,
+        0,
+        DEFAULT_CERT_LIFETIME,
+        false);
   }
 
   public ManagerConfig withPort(int newPort) {
-    return new ManagerConfig(bindHost, newPort, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        newPort,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
-    return new ManagerConfig(newBindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        newBindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
   public ManagerConfig withZookeeper(String connectString) {
-    return new ManagerConfig(bindHost, port, dataDir, connectString, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        connectString,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, newZookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        newZookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, newPush, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        newPush,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, newManagerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        newManagerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, newSessionTimeout,
-        snapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        newSessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withSnapshots(SnapshotPolicy newSnapshots) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        newSnapshots, agentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        newSnapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withAgentPort(int newAgentPort) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, newAgentPort, certLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        newAgentPort,
+        certLifetime,
+        insecurePlaintext);
   }
 
   public ManagerConfig withCertLifetime(Duration newCertLifetime) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, newCertLifetime, insecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        newCertLifetime,
+        insecurePlaintext);
   }
 
   /** Plaintext operator API (loopback only; tests and embedding), or TLS (the default). */
   public ManagerConfig withInsecurePlaintext(boolean newInsecurePlaintext) {
-    return new ManagerConfig(bindHost, port, dataDir, zookeeper, zookeeperPort, push, managerId, sessionTimeout,
-        snapshots, agentPort, certLifetime, newInsecurePlaintext);
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        newInsecurePlaintext);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

@@ -1,90 +1,90 @@
 package io.switchplane.manager;
 
 import io.grpc.BindableService;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.api.v1.GetManagerInfoResponse;
+import io.switchplane.api.v1.HostCertRecord;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.grpc.MalformedRequests;
 import io.switchplane.common.grpc.RefusalLog;
 import io.switchplane.common.grpc.ServerErrorCounter;
-import io.switchplane.manager.grpc.ManagerGrpcService;
-import io.switchplane.manager.grpc.SnapshotGrpcService;
-import io.switchplane.manager.agents.AgentChannels;
-import io.switchplane.manager.snapshot.Checkpoints;
-import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
-import io.switchplane.manager.audit.ChangeLog;
-import io.switchplane.manager.grpc.AuditGrpcService;
-import io.switchplane.manager.grpc.CallerInterceptor;
-import io.switchplane.manager.grpc.AccessInterceptor;
-import io.switchplane.manager.grpc.UserGrpcService;
-import io.switchplane.manager.auth.Users;
-import io.switchplane.manager.store.UserStore;
-import java.util.List;
-import java.util.Optional;
-import java.util.function.Function;
-import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.snapshot.agents.SnapshotCopier;
-import io.switchplane.manager.snapshot.Recovery;
-import io.switchplane.manager.snapshot.Restores;
-import io.switchplane.manager.snapshot.SnapshotCatalog;
-import io.switchplane.manager.store.SnapshotStore;
-import java.time.Clock;
-import io.switchplane.manager.grpc.PropertyGrpcService;
-import io.switchplane.manager.service.PropertyService;
-import io.switchplane.manager.store.NamespaceStore;
-import io.switchplane.manager.leader.FailoverBudget;
-import io.switchplane.manager.leader.Leadership;
-import io.switchplane.manager.reconcile.CommitListeners;
-import io.switchplane.manager.reconcile.PushEngine;
-import io.switchplane.manager.service.ConfigService;
-import io.switchplane.manager.store.DvsStore;
-import io.switchplane.manager.store.HostStore;
-import io.switchplane.manager.store.ZkErrors;
-import io.switchplane.manager.zk.EmbeddedZooKeeper;
-import io.switchplane.manager.grpc.VcenterGrpcService;
-import io.switchplane.manager.store.VcenterStore;
-import io.switchplane.vcenter.InventorySource;
-import io.grpc.ChannelCredentials;
-import io.switchplane.api.v1.HostCertRecord;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ServerCredentials;
 import io.switchplane.common.grpc.TlsHandshakeFailures;
 import io.switchplane.common.tls.Certificates;
 import io.switchplane.common.tls.Loopback;
 import io.switchplane.common.tls.OperatorTls;
-import java.nio.file.Files;
-import io.grpc.ServerInterceptors;
-import io.grpc.TlsServerCredentials;
 import io.switchplane.common.tls.PeerIdentity;
 import io.switchplane.common.tls.PeerTrust;
 import io.switchplane.common.tls.TlsPeer;
+import io.switchplane.manager.agents.AgentChannels;
+import io.switchplane.manager.audit.ChangeLog;
+import io.switchplane.manager.auth.Users;
+import io.switchplane.manager.grpc.AccessInterceptor;
+import io.switchplane.manager.grpc.AuditGrpcService;
+import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.manager.grpc.EnrollmentGrpcService;
+import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.PkiGrpcService;
+import io.switchplane.manager.grpc.PropertyGrpcService;
+import io.switchplane.manager.grpc.SnapshotGrpcService;
+import io.switchplane.manager.grpc.UserGrpcService;
+import io.switchplane.manager.grpc.VcenterGrpcService;
+import io.switchplane.manager.leader.FailoverBudget;
+import io.switchplane.manager.leader.Leadership;
+import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.pki.AgentTrust;
 import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.pki.ManagerIdentity;
 import io.switchplane.manager.pki.UserCertificates;
+import io.switchplane.manager.reconcile.CommitListeners;
+import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.secrets.SecretBox;
+import io.switchplane.manager.service.ConfigService;
+import io.switchplane.manager.service.PropertyService;
+import io.switchplane.manager.snapshot.Checkpoints;
+import io.switchplane.manager.snapshot.Recovery;
+import io.switchplane.manager.snapshot.Restores;
+import io.switchplane.manager.snapshot.SnapshotCatalog;
+import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
+import io.switchplane.manager.snapshot.agents.SnapshotCopier;
+import io.switchplane.manager.store.DvsStore;
+import io.switchplane.manager.store.HostStore;
+import io.switchplane.manager.store.NamespaceStore;
 import io.switchplane.manager.store.PkiStore;
+import io.switchplane.manager.store.SnapshotStore;
+import io.switchplane.manager.store.UserStore;
+import io.switchplane.manager.store.VcenterStore;
+import io.switchplane.manager.store.ZkErrors;
 import io.switchplane.manager.vmtracker.TrackerReports;
 import io.switchplane.manager.vmtracker.VcenterSources;
 import io.switchplane.manager.vmtracker.VmTrackers;
-import java.nio.file.Path;
+import io.switchplane.manager.zk.EmbeddedZooKeeper;
+import io.switchplane.vcenter.InventorySource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -92,28 +92,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One manager process: ZooKeeper (embedded unless a connect string is given), the store, the
- * push engine, leader election and the operator gRPC API (with the gRPC health service and
- * server reflection, so grpcurl works). The operator API serves TLS with this manager's
- * certificate of the cluster CA, which the first manager to start makes (an operator may
- * present a user certificate of that CA instead of a token); plaintext only when configured, on
- * loopback.
+ * One manager process: ZooKeeper (embedded unless a connect string is given), the store, the push
+ * engine, leader election and the operator gRPC API (with the gRPC health service and server
+ * reflection, so grpcurl works). The operator API serves TLS with this manager's certificate of the
+ * cluster CA, which the first manager to start makes (an operator may present a user certificate of
+ * that CA instead of a token); plaintext only when configured, on loopback.
  *
- * <p>Lifecycle: the constructor does no I/O; {@link #start()} once, {@link #close()} once or
- * more (idempotent; it also cleans up after a failed start). Parts close in reverse order.
+ * <p>Lifecycle: the constructor does no I/O; {@link #start()} once, {@link #close()} once or more
+ * (idempotent; it also cleans up after a failed start). Parts close in reverse order.
  */
 public final class SwitchplaneManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SwitchplaneManager.class);
   private static final Duration ZK_CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
-  private enum State { NEW, STARTED, CLOSED }
+  private enum State {
+    NEW,
+    STARTED,
+    CLOSED
+  }
 
   private final ManagerConfig config;
   private final InventorySource.Factory sources;
+
   /** What start() opened, closed in reverse order. */
   private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+
   /** Notified when this manager has taken over as leader. */
   private final Object leaderSignal = new Object();
+
   private State state = State.NEW;
   private volatile String zookeeper;
   private volatile String id;
@@ -133,7 +139,9 @@ public final class SwitchplaneManager implements AutoCloseable {
     this(config, VcenterSources.yavijava());
   }
 
-  /** As {@link #SwitchplaneManager(ManagerConfig)}, with the VM tracker's inventories from sources. */
+  /**
+   * As {@link #SwitchplaneManager(ManagerConfig)}, with the VM tracker's inventories from sources.
+   */
   public SwitchplaneManager(ManagerConfig config, InventorySource.Factory sources) {
     this.config = Objects.requireNonNull(config, "config");
     this.sources = Objects.requireNonNull(sources, "sources");
@@ -145,7 +153,9 @@ public final class SwitchplaneManager implements AutoCloseable {
    */
   private Path secretKeyFile() {
     String env = System.getenv("SWITCHPLANE_SECRET_KEY_FILE");
-    return env != null && !env.isBlank() ? Path.of(env) : config.dataDir().resolve("vcenter-secret.key");
+    return env != null && !env.isBlank()
+        ? Path.of(env)
+        : config.dataDir().resolve("vcenter-secret.key");
   }
 
   public ManagerConfig config() {
@@ -170,18 +180,24 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   private void doStart() {
     if (config.insecurePlaintext()) {
-      Loopback.requirePlaintextAllowed(config.bindHost(), "without it the operator API serves TLS on any address");
+      Loopback.requirePlaintextAllowed(
+          config.bindHost(), "without it the operator API serves TLS on any address");
     }
     if (config.embeddedZookeeper()) {
-      EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), config.zookeeperPort());
+      EmbeddedZooKeeper zk =
+          EmbeddedZooKeeper.start(config.dataDir().resolve("zookeeper"), config.zookeeperPort());
       opened.push(zk);
       zookeeper = zk.connectString();
     } else {
       zookeeper = config.zookeeper();
     }
     int sessionMs = (int) config.sessionTimeout().toMillis();
-    CuratorFramework client = CuratorFrameworkFactory.newClient(zookeeper, sessionMs, Math.min(sessionMs, 15_000),
-        new ExponentialBackoffRetry(200, 5, 5_000));
+    CuratorFramework client =
+        CuratorFrameworkFactory.newClient(
+            zookeeper,
+            sessionMs,
+            Math.min(sessionMs, 15_000),
+            new ExponentialBackoffRetry(200, 5, 5_000));
     client.start();
     opened.push(client);
     awaitConnected(client);
@@ -194,7 +210,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     hostStore.start();
     opened.push(hostStore);
 
-    // The cluster PKI: the CA (made here by the first manager to start), this manager's certificate, how agents
+    // The cluster PKI: the CA (made here by the first manager to start), this manager's
+    // certificate, how agents
     // are dialed.
     SecretBox secrets = new SecretBox(secretKeyFile());
     PkiStore pkiStore = new PkiStore(client);
@@ -204,16 +221,22 @@ public final class SwitchplaneManager implements AutoCloseable {
     ca = new ClusterCa(pkiStore, secrets, Clock.systemUTC());
     ca.ensure();
     writeCaFile();
-    identity = new ManagerIdentity(ca, () -> certificateName(id != null ? id : config.bindHost()),
-        config.certLifetime(), Clock.systemUTC());
-    AgentTrust agentTrust = new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
+    identity =
+        new ManagerIdentity(
+            ca,
+            () -> certificateName(id != null ? id : config.bindHost()),
+            config.certLifetime(),
+            Clock.systemUTC());
+    AgentTrust agentTrust =
+        new AgentTrust(ca, pkiStore, identity, hostStore::cached, Clock.systemUTC());
     agentTrust.refresh();
     hostStore.addListener(agentTrust::refresh);
     pkiStore.addListener(agentTrust::certificatesChanged);
     agentSecurity = agentTrust;
     AgentChannels pushChannels = new AgentChannels(agentTrust);
     opened.push(pushChannels);
-    enrollments = new Enrollments(ca, pkiStore, hostStore, config.certLifetime(), Clock.systemUTC());
+    enrollments =
+        new Enrollments(ca, pkiStore, hostStore, config.certLifetime(), Clock.systemUTC());
 
     pushEngine = new PushEngine(hostStore, config.push(), pushChannels);
     pushEngine.start();
@@ -224,77 +247,106 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(snapshotChannels);
     SnapshotCopier copyToAgents = new SnapshotCopier(snapshotChannels, config.snapshots()).start();
     opened.push(copyToAgents);
-    Checkpoints checkpoints = new Checkpoints(snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(),
-        copyToAgents);
+    Checkpoints checkpoints =
+        new Checkpoints(
+            snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(), copyToAgents);
     opened.push(checkpoints);
     CommitListeners commits = new CommitListeners(pushEngine);
-    service = new ConfigService(dvsStore, hostStore, namespaceStore, commits, new ConfigService.LeaderView() {
-      @Override
-      public String selfId() {
-        return id;
-      }
+    service =
+        new ConfigService(
+            dvsStore,
+            hostStore,
+            namespaceStore,
+            commits,
+            new ConfigService.LeaderView() {
+              @Override
+              public String selfId() {
+                return id;
+              }
 
-      @Override
-      public String leaderId() {
-        Leadership l = leadership;
-        return l == null ? "" : l.leaderId();
-      }
-    }, checkpoints);
-    SnapshotCatalog catalog = new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(),
-        copyToAgents);
+              @Override
+              public String leaderId() {
+                Leadership l = leadership;
+                return l == null ? "" : l.leaderId();
+              }
+            },
+            checkpoints);
+    SnapshotCatalog catalog =
+        new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(), copyToAgents);
     AgentCopyCollector agentCopies = new AgentCopyCollector(snapshotChannels);
     Restores restores = new Restores(service, catalog, agentCopies, dvsStore::retiredGeneration);
     Recovery recovery = new Recovery(service, restores, snapshotStore, agentCopies);
     VcenterStore vcenterStore = new VcenterStore(client);
     vcenterStore.ensureLayout();
-    VmTrackers trackers = new VmTrackers(vcenterStore, secrets, service, sources,
-        Clock.systemUTC());
+    VmTrackers trackers =
+        new VmTrackers(vcenterStore, secrets, service, sources, Clock.systemUTC());
     opened.push(trackers);
     commits.add(trackers.commitListener());
     FailoverBudget failover = new FailoverBudget(config.sessionTimeout());
     commits.add(failover);
     failover.logAtStart();
     hostStore.addListener(trackers::hostsChanged);
-    TrackerReports trackerReports = new TrackerReports(trackers, service, pushEngine::holdsContentOf);
+    TrackerReports trackerReports =
+        new TrackerReports(trackers, service, pushEngine::holdsContentOf);
 
-    // The gRPC server starts before the election so that a port 0 is known and becomes part of the id.
+    // The gRPC server starts before the election so that a port 0 is known and becomes part of the
+    // id.
     health = new HealthStatusManager();
     Function<String, Optional<String>> dvsIds = ref -> service.findConfig(ref).map(DvsConfig::id);
     ChangeLog changeLog = new ChangeLog(dvsStore.changeLog(), dvsIds);
     UserStore userStore = new UserStore(client);
     userStore.start();
     opened.push(userStore);
-    List<BindableService> services = List.of(
-        new ManagerGrpcService(service, pushEngine, this::info, hostId -> pkiStore.cachedHostCert(hostId)
-            .map(HostCertRecord::getNotAfterUnixMs).orElse(0L)),
-        new AuditGrpcService(changeLog),
-        new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
-        new SnapshotGrpcService(catalog, restores, recovery),
-        new PropertyGrpcService(new PropertyService(service, namespaceStore), service, pushEngine.channels()),
-        new VcenterGrpcService(trackers, trackerReports),
-        new VcenterGrpcService.Show(trackerReports),
-        new PkiGrpcService(ca, enrollments, identity,
-            new UserCertificates(ca, userStore, config.certLifetime(), Clock.systemUTC())),
-        health.getHealthService(),
-        ProtoReflectionServiceV1.newInstance());
-    ServerCredentials operatorCredentials = config.insecurePlaintext() ? InsecureServerCredentials.create()
-        : tls(PeerIdentity.Role.USER);
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.port()),
-            operatorCredentials)
-        // The last added runs first: who is calling, then what it may do.
-        .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
-        .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
-        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"))
-        .addStreamTracerFactory(new RefusalLog())
-        .addTransportFilter(new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "operator"));
+    List<BindableService> services =
+        List.of(
+            new ManagerGrpcService(
+                service,
+                pushEngine,
+                this::info,
+                hostId ->
+                    pkiStore
+                        .cachedHostCert(hostId)
+                        .map(HostCertRecord::getNotAfterUnixMs)
+                        .orElse(0L)),
+            new AuditGrpcService(changeLog),
+            new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
+            new SnapshotGrpcService(catalog, restores, recovery),
+            new PropertyGrpcService(
+                new PropertyService(service, namespaceStore), service, pushEngine.channels()),
+            new VcenterGrpcService(trackers, trackerReports),
+            new VcenterGrpcService.Show(trackerReports),
+            new PkiGrpcService(
+                ca,
+                enrollments,
+                identity,
+                new UserCertificates(ca, userStore, config.certLifetime(), Clock.systemUTC())),
+            health.getHealthService(),
+            ProtoReflectionServiceV1.newInstance());
+    ServerCredentials operatorCredentials =
+        config.insecurePlaintext()
+            ? InsecureServerCredentials.create()
+            : tls(PeerIdentity.Role.USER);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.bindHost(), config.port()), operatorCredentials)
+            // The last added runs first: who is calling, then what it may do.
+            .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
+            .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
+            .addStreamTracerFactory(
+                new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"))
+            .addStreamTracerFactory(new RefusalLog())
+            .addTransportFilter(
+                new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "operator"));
     // Every service refuses a request that does not parse as INVALID_ARGUMENT, not gRPC's UNKNOWN.
     services.forEach(s -> builder.addService(MalformedRequests.refused(s)));
     server = builder.build();
     try {
       server.start();
     } catch (IOException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE,
-          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE,
+          "cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getMessage(),
+          e);
     }
     opened.push(this::stopServer);
     id = config.managerId() != null ? config.managerId() : endpoint();
@@ -302,57 +354,68 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(identity);
     startAgentServer();
 
-    leadership = new Leadership(client, id, new Leadership.Listener() {
-      @Override
-      public void gained() {
-        checkpoints.reset();
-        service.activate(all -> pushEngine.activate(all));
-        trackers.activate();
-        snapshotStore.sweepOrphans(); // housekeeping: after the hosts are being probed, not before
-        synchronized (leaderSignal) {
-          leaderSignal.notifyAll();
-        }
-      }
+    leadership =
+        new Leadership(
+            client,
+            id,
+            new Leadership.Listener() {
+              @Override
+              public void gained() {
+                checkpoints.reset();
+                service.activate(all -> pushEngine.activate(all));
+                trackers.activate();
+                snapshotStore
+                    .sweepOrphans(); // housekeeping: after the hosts are being probed, not before
+                synchronized (leaderSignal) {
+                  leaderSignal.notifyAll();
+                }
+              }
 
-      @Override
-      public void lost() {
-        trackers.deactivate();
-        pushEngine.deactivate();
-        service.deactivate();
-      }
-    });
+              @Override
+              public void lost() {
+                trackers.deactivate();
+                pushEngine.deactivate();
+                service.deactivate();
+              }
+            });
     leadership.start();
     opened.push(leadership);
     // A standby keeps its channels to the agents connected: a take-over then starts with calls.
-    Runnable warm = () -> {
-      if (!isLeader()) {
-        hostStore.cached().forEach(h -> pushChannels.connect(h.getEndpoint()));
-      }
-    };
+    Runnable warm =
+        () -> {
+          if (!isLeader()) {
+            hostStore.cached().forEach(h -> pushChannels.connect(h.getEndpoint()));
+          }
+        };
     hostStore.addListener(warm);
     warm.run();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("manager {} serving {} on {} with ZooKeeper {}", id, config.insecurePlaintext() ? "plaintext" : "TLS",
-        endpoint(), zookeeper);
+    LOG.info(
+        "manager {} serving {} on {} with ZooKeeper {}",
+        id,
+        config.insecurePlaintext() ? "plaintext" : "TLS",
+        endpoint(),
+        zookeeper);
   }
 
   /**
-   * TLS with this manager's certificate (renewed in place), accepting clients without a
-   * certificate or with a valid certificate of the cluster CA naming clientRole; any other
-   * client certificate fails the handshake.
+   * TLS with this manager's certificate (renewed in place), accepting clients without a certificate
+   * or with a valid certificate of the cluster CA naming clientRole; any other client certificate
+   * fails the handshake.
    */
   private ServerCredentials tls(PeerIdentity.Role clientRole) {
     return TlsServerCredentials.newBuilder()
         .keyManager(identity.keyManager())
-        .trustManager(new PeerTrust(ca::cachedCertificate, PeerTrust.role(clientRole), Clock.systemUTC()))
+        .trustManager(
+            new PeerTrust(ca::cachedCertificate, PeerTrust.role(clientRole), Clock.systemUTC()))
         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
         .build();
   }
 
   /**
-   * The CA certificate (public) in DATA/ca.pem, where an operator on this machine finds what
-   * {@code switchplane --ca} and {@code login --ca} need before they can reach any manager.
+   * The CA certificate (public) in DATA/ca.pem, where an operator on this machine finds what {@code
+   * switchplane --ca} and {@code login --ca} need before they can reach any manager.
    */
   private void writeCaFile() {
     Path file = caFile();
@@ -363,8 +426,10 @@ public final class SwitchplaneManager implements AutoCloseable {
         Files.writeString(file, pem);
       }
     } catch (IOException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "cannot write the CA certificate to " + file + ": "
-          + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE,
+          "cannot write the CA certificate to " + file + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -378,28 +443,42 @@ public final class SwitchplaneManager implements AutoCloseable {
    * cluster CA, or plaintext when the manager serves plaintext. For embedding and tests.
    */
   public ChannelCredentials operatorCredentials() {
-    return config.insecurePlaintext() ? InsecureChannelCredentials.create()
+    return config.insecurePlaintext()
+        ? InsecureChannelCredentials.create()
         : OperatorTls.client(ca.certificate().orElseThrow(), Optional.empty());
   }
 
   /**
-   * The agent port: TLS with this manager's certificate; agents enroll (no client certificate)
-   * and renew (with theirs) here.
+   * The agent port: TLS with this manager's certificate; agents enroll (no client certificate) and
+   * renew (with theirs) here.
    */
   private void startAgentServer() {
-    agentServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), config.agentPort()),
-            tls(PeerIdentity.Role.HOST))
-        .addService(ServerInterceptors.intercept(MalformedRequests.refused(new EnrollmentGrpcService(ca, enrollments)),
-            TlsPeer.interceptor()))
-        .addStreamTracerFactory(new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager_agent_port"))
-        .addStreamTracerFactory(new RefusalLog())
-        .addTransportFilter(new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "agent"))
-        .build();
+    agentServer =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.bindHost(), config.agentPort()),
+                tls(PeerIdentity.Role.HOST))
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.refused(new EnrollmentGrpcService(ca, enrollments)),
+                    TlsPeer.interceptor()))
+            .addStreamTracerFactory(
+                new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager_agent_port"))
+            .addStreamTracerFactory(new RefusalLog())
+            .addTransportFilter(
+                new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "agent"))
+            .build();
     try {
       agentServer.start();
     } catch (IOException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE,
-          "cannot listen on " + config.bindHost() + ":" + config.agentPort() + ": " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE,
+          "cannot listen on "
+              + config.bindHost()
+              + ":"
+              + config.agentPort()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     Server started = agentServer;
     opened.push(() -> stop(started));
@@ -419,7 +498,10 @@ public final class SwitchplaneManager implements AutoCloseable {
     return config.bindHost() + ":" + agentPort();
   }
 
-  /** How this manager dials agents (mutual TLS checking each host's certificate, or loopback plaintext). */
+  /**
+   * How this manager dials agents (mutual TLS checking each host's certificate, or loopback
+   * plaintext).
+   */
   public io.switchplane.manager.agents.AgentSecurity agentSecurity() {
     return agentSecurity;
   }
@@ -439,7 +521,10 @@ public final class SwitchplaneManager implements AutoCloseable {
     return enrollments;
   }
 
-  /** The name in this manager's certificate: its id, with characters a certificate name cannot hold replaced. */
+  /**
+   * The name in this manager's certificate: its id, with characters a certificate name cannot hold
+   * replaced.
+   */
   static String certificateName(String managerId) {
     String name = ("manager-" + managerId).replaceAll("[^A-Za-z0-9._:@\\[\\]-]", "-");
     return name.length() > 128 ? name.substring(0, 128) : name;
@@ -556,7 +641,8 @@ public final class SwitchplaneManager implements AutoCloseable {
   private static void awaitConnected(CuratorFramework client) {
     try {
       if (!client.blockUntilConnected((int) ZK_CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        throw SwitchplaneException.unavailable("ZooKeeper not reachable within %d s", ZK_CONNECT_TIMEOUT.toSeconds());
+        throw SwitchplaneException.unavailable(
+            "ZooKeeper not reachable within %d s", ZK_CONNECT_TIMEOUT.toSeconds());
       }
     } catch (InterruptedException e) {
       throw ZkErrors.translate(e, "connecting to ZooKeeper");

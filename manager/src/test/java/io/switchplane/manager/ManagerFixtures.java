@@ -39,20 +39,29 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Test data and assertions shared by the manager's store-side tests. */
 public final class ManagerFixtures {
-  public static final Host H1 = Host.newBuilder().setId("host-1").setName("esx1").setEndpoint("127.0.0.1:1").build();
-  public static final Host H2 = Host.newBuilder().setId("host-2").setName("esx2").setEndpoint("127.0.0.1:1").build();
-  public static final Host H3 = Host.newBuilder().setId("host-3").setName("esx3").setEndpoint("127.0.0.1:1").build();
+  public static final Host H1 =
+      Host.newBuilder().setId("host-1").setName("esx1").setEndpoint("127.0.0.1:1").build();
+  public static final Host H2 =
+      Host.newBuilder().setId("host-2").setName("esx2").setEndpoint("127.0.0.1:1").build();
+  public static final Host H3 =
+      Host.newBuilder().setId("host-3").setName("esx3").setEndpoint("127.0.0.1:1").build();
 
   private static final AtomicInteger ZK_NAMESPACES = new AtomicInteger();
 
   private ManagerFixtures() {}
 
-  /** A connected client of zk in a namespace of its own, so that each test starts from an empty tree. */
-  public static org.apache.curator.framework.CuratorFramework connect(org.apache.curator.test.TestingServer zk)
-      throws InterruptedException {
-    org.apache.curator.framework.CuratorFramework client = org.apache.curator.framework.CuratorFrameworkFactory
-        .builder().connectString(zk.getConnectString()).retryPolicy(new org.apache.curator.retry.RetryOneTime(100))
-        .namespace("test" + ZK_NAMESPACES.incrementAndGet()).build();
+  /**
+   * A connected client of zk in a namespace of its own, so that each test starts from an empty
+   * tree.
+   */
+  public static org.apache.curator.framework.CuratorFramework connect(
+      org.apache.curator.test.TestingServer zk) throws InterruptedException {
+    org.apache.curator.framework.CuratorFramework client =
+        org.apache.curator.framework.CuratorFrameworkFactory.builder()
+            .connectString(zk.getConnectString())
+            .retryPolicy(new org.apache.curator.retry.RetryOneTime(100))
+            .namespace("test" + ZK_NAMESPACES.incrementAndGet())
+            .build();
     client.start();
     assertThat(client.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     return client;
@@ -61,7 +70,8 @@ public final class ManagerFixtures {
   /** Looks up H1-H3 by id or name. */
   public static HostLookup hosts() {
     List<Host> all = List.of(H1, H2, H3);
-    return ref -> all.stream().filter(h -> h.getId().equals(ref) || h.getName().equals(ref)).findFirst();
+    return ref ->
+        all.stream().filter(h -> h.getId().equals(ref) || h.getName().equals(ref)).findFirst();
   }
 
   /** Predictable port group ids: pg-1, pg-2, ... */
@@ -71,22 +81,50 @@ public final class ManagerFixtures {
   }
 
   /**
-   * DVS "dvs1" at generation 5, uplinks uplink1/uplink2, members H1 and H2; port group "web"
-   * (id pg-web, VLAN 100 overridable, teaming on uplink2) and "db" (id pg-db, VLAN 200, not
+   * DVS "dvs1" at generation 5, uplinks uplink1/uplink2, members H1 and H2; port group "web" (id
+   * pg-web, VLAN 100 overridable, teaming on uplink2) and "db" (id pg-db, VLAN 200, not
    * overridable); port "p1" of web on H1 and "p2" of db, unplaced.
    */
   public static DvsConfig sample() {
-    Dvs dvs = Dvs.newBuilder().setId("dvs-1").setName("dvs1").setGeneration(5)
-        .addUplinks("uplink1").addUplinks("uplink2").setMtu(1500)
-        .addMembers(member(H1)).addMembers(member(H2)).build();
+    Dvs dvs =
+        Dvs.newBuilder()
+            .setId("dvs-1")
+            .setName("dvs1")
+            .setGeneration(5)
+            .addUplinks("uplink1")
+            .addUplinks("uplink2")
+            .setMtu(1500)
+            .addMembers(member(H1))
+            .addMembers(member(H2))
+            .build();
     Map<String, PortGroup> groups = new LinkedHashMap<>();
-    groups.put("pg-web", PortGroup.newBuilder().setId("pg-web").setDvsId("dvs-1").setName("web")
-        .setPolicy(vlan(100, true).toBuilder().setTeaming(teaming("uplink2"))).build());
-    groups.put("pg-db", PortGroup.newBuilder().setId("pg-db").setDvsId("dvs-1").setName("db")
-        .setPolicy(vlan(200, false)).build());
+    groups.put(
+        "pg-web",
+        PortGroup.newBuilder()
+            .setId("pg-web")
+            .setDvsId("dvs-1")
+            .setName("web")
+            .setPolicy(vlan(100, true).toBuilder().setTeaming(teaming("uplink2")))
+            .build());
+    groups.put(
+        "pg-db",
+        PortGroup.newBuilder()
+            .setId("pg-db")
+            .setDvsId("dvs-1")
+            .setName("db")
+            .setPolicy(vlan(200, false))
+            .build());
     Map<String, Port> ports = new LinkedHashMap<>();
-    ports.put("p1", Port.newBuilder().setKey("p1").setDvsId("dvs-1").setPortGroupId("pg-web").setHostId(H1.getId()).build());
-    ports.put("p2", Port.newBuilder().setKey("p2").setDvsId("dvs-1").setPortGroupId("pg-db").build());
+    ports.put(
+        "p1",
+        Port.newBuilder()
+            .setKey("p1")
+            .setDvsId("dvs-1")
+            .setPortGroupId("pg-web")
+            .setHostId(H1.getId())
+            .build());
+    ports.put(
+        "p2", Port.newBuilder().setKey("p2").setDvsId("dvs-1").setPortGroupId("pg-db").build());
     return DvsConfig.of(dvs, groups, ports);
   }
 
@@ -95,8 +133,12 @@ public final class ManagerFixtures {
   }
 
   public static Policy vlan(int id, boolean overridable) {
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder()
-        .setValue(Vlan.newBuilder().setAccessId(id)).setOverrideAllowed(overridable)).build();
+    return Policy.newBuilder()
+        .setVlan(
+            VlanSetting.newBuilder()
+                .setValue(Vlan.newBuilder().setAccessId(id))
+                .setOverrideAllowed(overridable))
+        .build();
   }
 
   /** A trunk policy from pairs of (first, last). */
@@ -105,7 +147,9 @@ public final class ManagerFixtures {
     for (int i = 0; i + 1 < firstLast.length; i += 2) {
       t.addRanges(VlanRange.newBuilder().setFirst(firstLast[i]).setLast(firstLast[i + 1]));
     }
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setTrunk(t))).build();
+    return Policy.newBuilder()
+        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setTrunk(t)))
+        .build();
   }
 
   public static Policy mtu(int value) {
@@ -113,8 +157,10 @@ public final class ManagerFixtures {
   }
 
   public static TeamingSetting teaming(String... active) {
-    return TeamingSetting.newBuilder().setValue(Teaming.newBuilder().addAllActiveUplinks(List.of(active)))
-        .setOverrideAllowed(true).build();
+    return TeamingSetting.newBuilder()
+        .setValue(Teaming.newBuilder().addAllActiveUplinks(List.of(active)))
+        .setOverrideAllowed(true)
+        .build();
   }
 
   public static PortGroup portGroup(String name, Policy policy) {
@@ -130,8 +176,9 @@ public final class ManagerFixtures {
   }
 
   public static ChangeOp updatePortGroup(String ref, PortGroup settings) {
-    return ChangeOp.newBuilder().setUpdatePortGroup(
-        PortGroupUpdate.newBuilder().setPortGroup(ref).setSettings(settings)).build();
+    return ChangeOp.newBuilder()
+        .setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup(ref).setSettings(settings))
+        .build();
   }
 
   public static ChangeOp deletePortGroup(String ref) {
@@ -143,7 +190,9 @@ public final class ManagerFixtures {
   }
 
   public static ChangeOp updatePort(String key, Port settings) {
-    return ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder().setKey(key).setSettings(settings)).build();
+    return ChangeOp.newBuilder()
+        .setUpdatePort(PortUpdate.newBuilder().setKey(key).setSettings(settings))
+        .build();
   }
 
   public static ChangeOp deletePort(String key) {
@@ -200,7 +249,11 @@ public final class ManagerFixtures {
     }
 
     @Override
-    public void decided(String dvsId, long generation, java.util.Collection<String> hostIds, boolean commit,
+    public void decided(
+        String dvsId,
+        long generation,
+        java.util.Collection<String> hostIds,
+        boolean commit,
         String why) {
       // Atomic change sets are exercised against real agents elsewhere.
     }
@@ -218,7 +271,8 @@ public final class ManagerFixtures {
   }
 
   /** A ConfigService leader view for tests: this manager leads as "self". */
-  public static io.switchplane.manager.service.ConfigService.LeaderView leaderView(String self, String leader) {
+  public static io.switchplane.manager.service.ConfigService.LeaderView leaderView(
+      String self, String leader) {
     return new io.switchplane.manager.service.ConfigService.LeaderView() {
       @Override
       public String selfId() {

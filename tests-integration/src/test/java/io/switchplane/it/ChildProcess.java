@@ -17,20 +17,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A switchplane command (agent, manager) in its own JVM, on this test's class path, with its
- * output in a log file; killed with SIGKILL ({@link Process#destroyForcibly()} on Linux), the
- * way a crash or a power cut ends it: no shutdown hook, no flush.
+ * A switchplane command (agent, manager) in its own JVM, on this test's class path, with its output
+ * in a log file; killed with SIGKILL ({@link Process#destroyForcibly()} on Linux), the way a crash
+ * or a power cut ends it: no shutdown hook, no flush.
  */
 record ChildProcess(Process process, Path log, String endpoint) {
   private static final Pattern SERVING = Pattern.compile("serving on ([0-9.]+:\\d+)");
 
-  /** Starts `switchplane ARGS` with the given -D properties and waits until it says where it serves. */
+  /**
+   * Starts `switchplane ARGS` with the given -D properties and waits until it says where it serves.
+   */
   static ChildProcess start(Path dir, List<String> properties, String... args) throws IOException {
     return startIn(null, dir, properties, args);
   }
 
   /** As {@link #start}, inside the network namespace (null: this one). */
-  static ChildProcess startIn(String namespace, Path dir, List<String> properties, String... args) throws IOException {
+  static ChildProcess startIn(String namespace, Path dir, List<String> properties, String... args)
+      throws IOException {
     Files.createDirectories(dir);
     Path log = dir.resolve("process-" + System.nanoTime() + ".log");
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
@@ -38,24 +41,34 @@ record ChildProcess(Process process, Path log, String endpoint) {
     if (namespace != null) {
       cmd.addAll(List.of("ip", "netns", "exec", namespace));
     }
-    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Djava.io.tmpdir=" + tmp, "-Xmx256m"));
+    cmd.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Djava.io.tmpdir=" + tmp,
+            "-Xmx256m"));
     properties.forEach(p -> cmd.add("-D" + p));
     cmd.add(Main.class.getName());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     String[] endpoint = new String[1];
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      if (!p.isAlive()) {
-        throw new IllegalStateException("process exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      Matcher m = SERVING.matcher(Files.readString(log));
-      if (m.find()) {
-        endpoint[0] = m.group(1);
-        return true;
-      }
-      return false;
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              if (!p.isAlive()) {
+                throw new IllegalStateException(
+                    "process exited with " + p.exitValue() + ":\n" + Files.readString(log));
+              }
+              Matcher m = SERVING.matcher(Files.readString(log));
+              if (m.find()) {
+                endpoint[0] = m.group(1);
+                return true;
+              }
+              return false;
+            });
     return new ChildProcess(p, log, endpoint[0]);
   }
 

@@ -16,7 +16,10 @@ final class Cli {
 
   private Cli() {}
 
-  /** Runs a verb against stack's manager, trusting its CA (--ca), as after 'switchplane up' on that machine. */
+  /**
+   * Runs a verb against stack's manager, trusting its CA (--ca), as after 'switchplane up' on that
+   * machine.
+   */
   static Run run(LocalStack stack, String... args) {
     String[] withCa = java.util.Arrays.copyOf(args, args.length + 2);
     withCa[args.length] = "--ca";

@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A manager with its embedded ZooKeeper and N agents, each with its own RocksDB, on real
- * loopback sockets; agents can be stopped and started again on the same port and data.
+ * A manager with its embedded ZooKeeper and N agents, each with its own RocksDB, on real loopback
+ * sockets; agents can be stopped and started again on the same port and data.
  */
 final class Cluster implements AutoCloseable {
   private final Path dir;
@@ -42,9 +42,15 @@ final class Cluster implements AutoCloseable {
     if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
       throw new IllegalStateException("no leadership within 30 s");
     }
-    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
+    managerChannel =
+        NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     for (int i = 0; i < agentCount; i++) {
-      api().registerHost(RegisterHostRequest.newBuilder().setName(host(i)).setEndpoint("127.0.0.1:" + ports.get(i)).build());
+      api()
+          .registerHost(
+              RegisterHostRequest.newBuilder()
+                  .setName(host(i))
+                  .setEndpoint("127.0.0.1:" + ports.get(i))
+                  .build());
     }
   }
 
@@ -53,11 +59,13 @@ final class Cluster implements AutoCloseable {
   }
 
   ManagerServiceBlockingStub api() {
-    return ManagerServiceGrpc.newBlockingStub(managerChannel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    return ManagerServiceGrpc.newBlockingStub(managerChannel)
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   HostAgentServiceBlockingStub agent(int i) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget("127.0.0.1:" + ports.get(i)).usePlaintext().build();
+    ManagedChannel ch =
+        NettyChannelBuilder.forTarget("127.0.0.1:" + ports.get(i)).usePlaintext().build();
     channels.add(ch);
     return HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
   }
@@ -75,7 +83,11 @@ final class Cluster implements AutoCloseable {
   }
 
   private HostAgent startAgent(int i, int port) {
-    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + (i + 1))).withHost("", host(i)).withInsecurePlaintext());
+    HostAgent agent =
+        new HostAgent(
+            AgentConfig.of(port, dir.resolve("agent-" + (i + 1)))
+                .withHost("", host(i))
+                .withInsecurePlaintext());
     try {
       agent.start();
     } catch (IOException e) {

@@ -6,7 +6,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.agent.backend.FileBackend;
 import io.switchplane.agent.fault.AgentFaults;
-import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ConfirmRequest;
@@ -24,6 +23,7 @@ import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.common.diff.EffectiveStateResolver;
+import io.switchplane.common.fault.FaultPoints;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,10 +37,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash safety of the agent: a real agent process with the persistent file backend is killed
- * with SIGKILL at each fault point of an apply (after the journal, after k of n backend
- * operations, before persisting, after persisting), restarted, and its switch must then hold
- * exactly the old state or the new one, never a mix, over many randomized runs.
+ * Crash safety of the agent: a real agent process with the persistent file backend is killed with
+ * SIGKILL at each fault point of an apply (after the journal, after k of n backend operations,
+ * before persisting, after persisting), restarted, and its switch must then hold exactly the old
+ * state or the new one, never a mix, over many randomized runs.
  */
 class CrashIT {
   private static final String DVS_ID = "dvs-crash";
@@ -69,39 +69,64 @@ class CrashIT {
       Map<String, EffectivePort> newPorts = EffectiveStateResolver.resolveAll(newState);
 
       ChildProcess first = start(data, "");
-      withStubDo(first, stub -> {
-        ApplyResponse a = stub.apply(ApplyRequest.newBuilder().setDesired(oldState).setConfirmTimeoutMs(60_000).build());
-        stub.confirm(ConfirmRequest.newBuilder().setDvsId(DVS_ID).setGeneration(1).setNonce(a.getNonce()).build());
-      });
+      withStubDo(
+          first,
+          stub -> {
+            ApplyResponse a =
+                stub.apply(
+                    ApplyRequest.newBuilder()
+                        .setDesired(oldState)
+                        .setConfirmTimeoutMs(60_000)
+                        .build());
+            stub.confirm(
+                ConfirmRequest.newBuilder()
+                    .setDvsId(DVS_ID)
+                    .setGeneration(1)
+                    .setNonce(a.getNonce())
+                    .build());
+          });
       first.kill();
 
       ChildProcess faulty = start(data, point);
-      withStubDo(faulty, stub -> {
-        // The apply never answers: the agent parks at the fault point. Sent without waiting for it.
-        HostAgentServiceGrpc.newStub(stubChannel(stub)).apply(ApplyRequest.newBuilder().setDesired(newState)
-            .setConfirmTimeoutMs(60_000).build(), new io.grpc.stub.StreamObserver<>() {
-              @Override
-              public void onNext(ApplyResponse value) {}
+      withStubDo(
+          faulty,
+          stub -> {
+            // The apply never answers: the agent parks at the fault point. Sent without waiting for
+            // it.
+            HostAgentServiceGrpc.newStub(stubChannel(stub))
+                .apply(
+                    ApplyRequest.newBuilder()
+                        .setDesired(newState)
+                        .setConfirmTimeoutMs(60_000)
+                        .build(),
+                    new io.grpc.stub.StreamObserver<>() {
+                      @Override
+                      public void onNext(ApplyResponse value) {}
 
-              @Override
-              public void onError(Throwable t) {}
+                      @Override
+                      public void onError(Throwable t) {}
 
-              @Override
-              public void onCompleted() {}
-            });
-        String marker = FaultPoints.MARKER + point.replaceAll(":.*", "");
-        faulty.awaitOutput(marker, Duration.ofSeconds(30));
-      });
+                      @Override
+                      public void onCompleted() {}
+                    });
+            String marker = FaultPoints.MARKER + point.replaceAll(":.*", "");
+            faulty.awaitOutput(marker, Duration.ofSeconds(30));
+          });
       faulty.kill();
       if (point.startsWith("after-op")) {
-        // The test has teeth: the killed apply really left the switch half-changed; recovery must repair it.
+        // The test has teeth: the killed apply really left the switch half-changed; recovery must
+        // repair it.
         Map<String, EffectivePort> raw = new FileBackend(data.resolve("switch")).ports(DVS_ID);
-        assertThat(raw).as("run %d: a half-applied switch", runs + 1).isNotEqualTo(oldPorts).isNotEqualTo(newPorts);
+        assertThat(raw)
+            .as("run %d: a half-applied switch", runs + 1)
+            .isNotEqualTo(oldPorts)
+            .isNotEqualTo(newPorts);
       }
 
       ChildProcess after = start(data, "");
-      GetStateResponse state = withStub(after, stub -> stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID)
-          .build()));
+      GetStateResponse state =
+          withStub(
+              after, stub -> stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build()));
       after.kill();
 
       Map<String, EffectivePort> backend = byKey(state.getBackendPortsList());
@@ -111,7 +136,9 @@ class CrashIT {
       if (!isOld && !isNew) {
         mixed++;
       }
-      assertThat(isOld || isNew).as("run %d (%s): the switch holds neither state", runs, point).isTrue();
+      assertThat(isOld || isNew)
+          .as("run %d (%s): the switch holds neither state", runs, point)
+          .isTrue();
       // Which one is fixed by where the crash came: only a persisted apply survives.
       boolean persisted = point.equals("after-persist");
       assertThat(isNew).as("run %d (%s)", runs, point).isEqualTo(persisted);
@@ -119,7 +146,8 @@ class CrashIT {
       assertThat(byKey(state.getEffectivePortsList())).isEqualTo(backend);
       assertThat(state.hasPending()).isEqualTo(persisted);
     }
-    System.out.printf("crash-safety: %d SIGKILL runs at %s, mixed states found: %d%n", runs, points, mixed);
+    System.out.printf(
+        "crash-safety: %d SIGKILL runs at %s, mixed states found: %d%n", runs, points, mixed);
     assertThat(mixed).isZero();
   }
 
@@ -131,25 +159,55 @@ class CrashIT {
 
   /** 10-30 ports over two port groups with random VLANs; ports p0.. so that old and new overlap. */
   private static HostSwitchState randomState(Random random, long generation) {
-    Dvs dvs = Dvs.newBuilder().setId(DVS_ID).setName("crash").setGeneration(generation).addUplinks("uplink1")
-        .setMtu(1500).addMembers(HostMember.newBuilder().setHostId(HOST)).build();
-    HostSwitchState.Builder b = HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true);
+    Dvs dvs =
+        Dvs.newBuilder()
+            .setId(DVS_ID)
+            .setName("crash")
+            .setGeneration(generation)
+            .addUplinks("uplink1")
+            .setMtu(1500)
+            .addMembers(HostMember.newBuilder().setHostId(HOST))
+            .build();
+    HostSwitchState.Builder b =
+        HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true);
     for (String pg : List.of("pg-a", "pg-b")) {
-      b.addPortGroups(PortGroup.newBuilder().setId(pg).setDvsId(DVS_ID).setName(pg).setPolicy(Policy.newBuilder()
-          .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(1 + random.nextInt(4000))))));
+      b.addPortGroups(
+          PortGroup.newBuilder()
+              .setId(pg)
+              .setDvsId(DVS_ID)
+              .setName(pg)
+              .setPolicy(
+                  Policy.newBuilder()
+                      .setVlan(
+                          VlanSetting.newBuilder()
+                              .setValue(Vlan.newBuilder().setAccessId(1 + random.nextInt(4000))))));
     }
     int first = random.nextInt(10);
     int count = 10 + random.nextInt(20);
     for (int i = first; i < first + count; i++) {
-      b.addPorts(Port.newBuilder().setKey("p" + i).setDvsId(DVS_ID).setHostId(HOST)
-          .setPortGroupId(random.nextBoolean() ? "pg-a" : "pg-b"));
+      b.addPorts(
+          Port.newBuilder()
+              .setKey("p" + i)
+              .setDvsId(DVS_ID)
+              .setHostId(HOST)
+              .setPortGroupId(random.nextBoolean() ? "pg-a" : "pg-b"));
     }
     return b.build();
   }
 
   private static ChildProcess start(Path data, String faultPoint) throws IOException {
-    return ChildProcess.start(data, faultPoint.isEmpty() ? List.of() : List.of(AgentFaults.PROPERTY + "=" + faultPoint),
-        "agent", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--backend", "file", "--name", HOST,
+    return ChildProcess.start(
+        data,
+        faultPoint.isEmpty() ? List.of() : List.of(AgentFaults.PROPERTY + "=" + faultPoint),
+        "agent",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.toString(),
+        "--backend",
+        "file",
+        "--name",
+        HOST,
         "--insecure-plaintext");
   }
 
@@ -161,7 +219,8 @@ class CrashIT {
     void run(HostAgentServiceBlockingStub stub) throws Exception;
   }
 
-  private final Map<HostAgentServiceBlockingStub, ManagedChannel> channels = new java.util.HashMap<>();
+  private final Map<HostAgentServiceBlockingStub, ManagedChannel> channels =
+      new java.util.HashMap<>();
 
   private ManagedChannel stubChannel(HostAgentServiceBlockingStub stub) {
     return channels.get(stub);
@@ -169,7 +228,8 @@ class CrashIT {
 
   private <T> T withStub(ChildProcess a, Call<T> call) throws Exception {
     ManagedChannel ch = NettyChannelBuilder.forTarget(a.endpoint()).usePlaintext().build();
-    HostAgentServiceBlockingStub stub = HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+    HostAgentServiceBlockingStub stub =
+        HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
     channels.put(stub, ch);
     try {
       return call.run(stub);
@@ -180,9 +240,11 @@ class CrashIT {
   }
 
   private void withStubDo(ChildProcess a, VoidCall call) throws Exception {
-    withStub(a, stub -> {
-      call.run(stub);
-      return null;
-    });
+    withStub(
+        a,
+        stub -> {
+          call.run(stub);
+          return null;
+        });
   }
 }

@@ -8,7 +8,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** `switchplane demo`, the first command of the README, runs to the end and shows the diff-only update. */
+/**
+ * `switchplane demo`, the first command of the README, runs to the end and shows the diff-only
+ * update.
+ */
 class DemoIT {
   @Test
   void demoRunsAndShowsOnlyTheAffectedPortsTouched() {

@@ -37,29 +37,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two manager processes on one ZooKeeper; the leader is killed (SIGKILL) in the middle of an
- * atomic change set, at each phase. The other takes over, and every host ends as the recorded
- * decision says: aborted (previous VLAN) when no decision was stored, committed (new VLAN,
- * confirmed, and still there after the agents' deadline) when COMMITTED was stored. A second
- * test kills one leader after another and measures how soon the hosts settle.
+ * Two manager processes on one ZooKeeper; the leader is killed (SIGKILL) in the middle of an atomic
+ * change set, at each phase. The other takes over, and every host ends as the recorded decision
+ * says: aborted (previous VLAN) when no decision was stored, committed (new VLAN, confirmed, and
+ * still there after the agents' deadline) when COMMITTED was stored. A second test kills one leader
+ * after another and measures how soon the hosts settle.
  */
 class FailoverIT {
   private static final int HOSTS = 3;
   private static final int CONFIRM_MS = 15_000;
-  /** The session timeout the managers run with, and the confirm window the timing test's changes use. */
+
+  /**
+   * The session timeout the managers run with, and the confirm window the timing test's changes
+   * use.
+   */
   private static final int SESSION_MS = 3_000;
+
   private static final int WINDOW_MS = 10_000;
 
   @TempDir Path dir;
@@ -73,7 +78,11 @@ class FailoverIT {
   void setUp() throws Exception {
     zk = new TestingServer(true);
     for (int i = 0; i < HOSTS; i++) {
-      HostAgent agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent-" + i)).withHost("", "esx" + i).withInsecurePlaintext());
+      HostAgent agent =
+          new HostAgent(
+              AgentConfig.of(0, dir.resolve("agent-" + i))
+                  .withHost("", "esx" + i)
+                  .withInsecurePlaintext());
       agent.start();
       agents.add(agent);
     }
@@ -94,12 +103,26 @@ class FailoverIT {
     Path shared = dir.resolve("managers.key");
     new io.switchplane.manager.secrets.SecretBox(shared).seal("", "make the key file");
     java.nio.file.Files.createDirectories(dir.resolve(name));
-    java.nio.file.Files.copy(shared, dir.resolve(name).resolve("vcenter-secret.key"),
+    java.nio.file.Files.copy(
+        shared,
+        dir.resolve(name).resolve("vcenter-secret.key"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    ChildProcess m = ChildProcess.start(dir.resolve(name),
-        faultPoint.isEmpty() ? List.of() : List.of(ManagerFaults.PROPERTY + "=" + faultPoint),
-        "manager", "--listen", "127.0.0.1:0", "--insecure-plaintext", "--zookeeper", zk.getConnectString(), "--data-dir",
-        dir.resolve(name).toString(), "--id", name, "--session-timeout-ms", Integer.toString(SESSION_MS));
+    ChildProcess m =
+        ChildProcess.start(
+            dir.resolve(name),
+            faultPoint.isEmpty() ? List.of() : List.of(ManagerFaults.PROPERTY + "=" + faultPoint),
+            "manager",
+            "--listen",
+            "127.0.0.1:0",
+            "--insecure-plaintext",
+            "--zookeeper",
+            zk.getConnectString(),
+            "--data-dir",
+            dir.resolve(name).toString(),
+            "--id",
+            name,
+            "--session-timeout-ms",
+            Integer.toString(SESSION_MS));
     managers.add(m);
     return m;
   }
@@ -115,18 +138,29 @@ class FailoverIT {
   }
 
   private static Policy vlan(int id) {
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id))).build();
+    return Policy.newBuilder()
+        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id)))
+        .build();
   }
 
   private static CommitChangeSetRequest atomicVlan(int id, int confirmMs) {
-    return CommitChangeSetRequest.newBuilder().setDvs("sw").setMode(CommitMode.COMMIT_MODE_ATOMIC)
-        .setConfirmTimeoutMs(confirmMs).addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
-            .setPortGroup("web").setSettings(PortGroup.newBuilder().setName("web").setPolicy(vlan(id))))).build();
+    return CommitChangeSetRequest.newBuilder()
+        .setDvs("sw")
+        .setMode(CommitMode.COMMIT_MODE_ATOMIC)
+        .setConfirmTimeoutMs(confirmMs)
+        .addOps(
+            ChangeOp.newBuilder()
+                .setUpdatePortGroup(
+                    PortGroupUpdate.newBuilder()
+                        .setPortGroup("web")
+                        .setSettings(PortGroup.newBuilder().setName("web").setPolicy(vlan(id)))))
+        .build();
   }
 
   private void awaitLeader(ManagerServiceBlockingStub api) {
-    await().atMost(Duration.ofSeconds(60)).until(() -> api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance())
-        .getLeader());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
   }
 
   private void awaitAllInSync(ManagerServiceBlockingStub api) {
@@ -134,30 +168,54 @@ class FailoverIT {
   }
 
   private static boolean allInSync(ManagerServiceBlockingStub api) {
-    List<HostPushStatus> hosts = api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
-        .getHostsList();
-    return hosts.size() == HOSTS && hosts.stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+    List<HostPushStatus> hosts =
+        api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build()).getHostsList();
+    return hosts.size() == HOSTS
+        && hosts.stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
   }
 
-  /** A DVS "sw" with port group "web" at VLAN 100 and one port on each host, in sync; returns its generation. */
+  /**
+   * A DVS "sw" with port group "web" at VLAN 100 and one port on each host, in sync; returns its
+   * generation.
+   */
   private long seed(ManagerServiceBlockingStub leader) {
     dvsId = leader.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
-    leader.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
-        .setName("web").setPolicy(vlan(100))).build());
+    leader.createPortGroup(
+        CreatePortGroupRequest.newBuilder()
+            .setDvs("sw")
+            .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100)))
+            .build());
     for (int i = 0; i < HOSTS; i++) {
-      leader.registerHost(RegisterHostRequest.newBuilder().setName("esx" + i).setEndpoint(agents.get(i).endpoint())
-          .build());
-      leader.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder()
-          .setHostId("esx" + i)).build());
-      leader.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("p" + i)
-          .setPortGroupId("web").setHostId("esx" + i)).build());
+      leader.registerHost(
+          RegisterHostRequest.newBuilder()
+              .setName("esx" + i)
+              .setEndpoint(agents.get(i).endpoint())
+              .build());
+      leader.addDvsMember(
+          AddDvsMemberRequest.newBuilder()
+              .setDvs("sw")
+              .setMember(HostMember.newBuilder().setHostId("esx" + i))
+              .build());
+      leader.createPort(
+          CreatePortRequest.newBuilder()
+              .setDvs("sw")
+              .setPort(Port.newBuilder().setKey("p" + i).setPortGroupId("web").setHostId("esx" + i))
+              .build());
     }
     awaitAllInSync(leader);
     return leader.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
   }
 
   private int agentVlan(int i) {
-    return agents.get(i).pipeline().backend().ports(dvsId).get("p" + i).getPolicy().getVlan().getAccessId();
+    return agents
+        .get(i)
+        .pipeline()
+        .backend()
+        .ports(dvsId)
+        .get("p" + i)
+        .getPolicy()
+        .getVlan()
+        .getAccessId();
   }
 
   private boolean everyAgent(int vlan) {
@@ -170,7 +228,12 @@ class FailoverIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {ManagerFaults.AFTER_PREPARE, ManagerFaults.BEFORE_DECISION, ManagerFaults.AFTER_COMMIT_RECORD})
+  @ValueSource(
+      strings = {
+        ManagerFaults.AFTER_PREPARE,
+        ManagerFaults.BEFORE_DECISION,
+        ManagerFaults.AFTER_COMMIT_RECORD
+      })
   void theNewLeaderFinishesWhatTheRecordSays(String phase) throws Exception {
     ChildProcess first = manager("m1", phase);
     ManagerServiceBlockingStub leader = api(first);
@@ -184,11 +247,15 @@ class FailoverIT {
     ManagerServiceGrpc.newFutureStub(channels.get(0)).commitChangeSet(atomicVlan(200, CONFIRM_MS));
     first.awaitOutput(FaultPoints.MARKER + phase, Duration.ofSeconds(30));
     if (!phase.equals(ManagerFaults.AFTER_PREPARE)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> agents.stream()
-          .allMatch(a -> a.pipeline().pending(dvsId).isPresent()));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> agents.stream().allMatch(a -> a.pipeline().pending(dvsId).isPresent()));
     }
-    long lastDeadline = agents.stream().mapToLong(a -> a.pipeline().pending(dvsId)
-        .map(p -> p.getDeadlineUnixMs()).orElse(0L)).max().orElse(0);
+    long lastDeadline =
+        agents.stream()
+            .mapToLong(a -> a.pipeline().pending(dvsId).map(p -> p.getDeadlineUnixMs()).orElse(0L))
+            .max()
+            .orElse(0);
     long killedAt = System.nanoTime();
     first.kill();
     managers.remove(first);
@@ -199,32 +266,47 @@ class FailoverIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> everyAgent(expected));
     awaitAllInSync(follower);
     long settledMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-    System.out.printf("failover: leader killed at %s; hosts at the decided VLAN %d %d ms later%n", phase, expected,
-        settledMs);
+    System.out.printf(
+        "failover: leader killed at %s; hosts at the decided VLAN %d %d ms later%n",
+        phase, expected, settledMs);
 
-    long now = follower.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
-    assertThat(now).isEqualTo(committed ? before + 1 : before + 2); // an abort restores as one more generation
-    assertThat(follower.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs("sw").build()).getPortGroups(0)
-        .getPolicy().getVlan().getValue().getAccessId()).isEqualTo(expected);
+    long now =
+        follower.getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
+    assertThat(now)
+        .isEqualTo(committed ? before + 1 : before + 2); // an abort restores as one more generation
+    assertThat(
+            follower
+                .listPortGroups(ListPortGroupsRequest.newBuilder().setDvs("sw").build())
+                .getPortGroups(0)
+                .getPolicy()
+                .getVlan()
+                .getValue()
+                .getAccessId())
+        .isEqualTo(expected);
     // Past every deadline the agents set, nothing moves: what was confirmed stays.
     long untilPastDeadlines = Math.max(0, lastDeadline + 1_000 - System.currentTimeMillis());
-    await().during(Duration.ofMillis(untilPastDeadlines)).atMost(Duration.ofMillis(untilPastDeadlines + 2_000))
+    await()
+        .during(Duration.ofMillis(untilPastDeadlines))
+        .atMost(Duration.ofMillis(untilPastDeadlines + 2_000))
         .until(() -> everyAgent(expected));
   }
 
   /**
    * The figure README quotes: a new leader settles every host (each at the decided VLAN, nothing
-   * pending, all IN_SYNC in its status) well inside the confirm window, whatever the phase the
-   * old leader died in. Managers with a fault point each take the lead in turn: the leader stops
-   * at its phase, is killed, the standby takes over and is measured, and a new standby starts
-   * after the measurement so that its start does not compete for the CPU. Default 12 kills (4 per
-   * phase, about 2 minutes); {@code -Dfailover.kills=21} or more for the README's figure.
+   * pending, all IN_SYNC in its status) well inside the confirm window, whatever the phase the old
+   * leader died in. Managers with a fault point each take the lead in turn: the leader stops at its
+   * phase, is killed, the standby takes over and is measured, and a new standby starts after the
+   * measurement so that its start does not compete for the CPU. Default 12 kills (4 per phase,
+   * about 2 minutes); {@code -Dfailover.kills=21} or more for the README's figure.
    */
   @Test
   void aNewLeaderSettlesEveryHostWithinHalfTheConfirmWindow() throws Exception {
     int kills = Integer.getInteger("failover.kills", 12);
-    List<String> phases = List.of(ManagerFaults.AFTER_PREPARE, ManagerFaults.BEFORE_DECISION,
-        ManagerFaults.AFTER_COMMIT_RECORD);
+    List<String> phases =
+        List.of(
+            ManagerFaults.AFTER_PREPARE,
+            ManagerFaults.BEFORE_DECISION,
+            ManagerFaults.AFTER_COMMIT_RECORD);
     ChildProcess leader = manager("m0", phases.get(0));
     ManagedChannel leaderChannel = channel(leader);
     awaitLeader(ManagerServiceGrpc.newBlockingStub(leaderChannel));
@@ -235,11 +317,13 @@ class FailoverIT {
     int vlan = 100;
     for (int k = 0; k < kills; k++) {
       String phase = phases.get(k % phases.size());
-      ManagerServiceGrpc.newFutureStub(leaderChannel).commitChangeSet(atomicVlan(vlan + 1, WINDOW_MS));
+      ManagerServiceGrpc.newFutureStub(leaderChannel)
+          .commitChangeSet(atomicVlan(vlan + 1, WINDOW_MS));
       leader.awaitOutput(FaultPoints.MARKER + phase, Duration.ofSeconds(30));
       if (!phase.equals(ManagerFaults.AFTER_PREPARE)) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> agents.stream()
-            .allMatch(a -> a.pipeline().pending(dvsId).isPresent()));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> agents.stream().allMatch(a -> a.pipeline().pending(dvsId).isPresent()));
       }
       long killedAt = System.nanoTime();
       leader.kill();
@@ -247,15 +331,20 @@ class FailoverIT {
 
       ManagedChannel nextChannel = channel(standby);
       ManagerServiceBlockingStub next = ManagerServiceGrpc.newBlockingStub(nextChannel);
-      await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(30))
+      await()
+          .pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> next.getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader());
       long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
       int expected = phase.equals(ManagerFaults.AFTER_COMMIT_RECORD) ? vlan + 1 : vlan;
-      await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(30))
+      await()
+          .pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> everyAgent(expected) && allInSync(next));
       long settledMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-      System.out.printf("failover kill %d at %s: new leader %d ms, hosts settled %d ms after the kill%n", k + 1, phase,
-          electedMs, settledMs);
+      System.out.printf(
+          "failover kill %d at %s: new leader %d ms, hosts settled %d ms after the kill%n",
+          k + 1, phase, electedMs, settledMs);
       elected.computeIfAbsent(phase, p -> new ArrayList<>()).add(electedMs);
       settled.computeIfAbsent(phase, p -> new ArrayList<>()).add(settledMs);
 
@@ -266,11 +355,16 @@ class FailoverIT {
     }
     List<Long> all = new ArrayList<>();
     for (String phase : phases) {
-      System.out.printf("failover %-27s settled ms over %2d kills: %s; new leader ms: %s%n", phase,
-          settled.get(phase).size(), distribution(settled.get(phase)), distribution(elected.get(phase)));
+      System.out.printf(
+          "failover %-27s settled ms over %2d kills: %s; new leader ms: %s%n",
+          phase,
+          settled.get(phase).size(),
+          distribution(settled.get(phase)),
+          distribution(elected.get(phase)));
       all.addAll(settled.get(phase));
     }
-    System.out.printf("failover all phases, settled ms over %d kills: %s (session timeout %d ms, confirm window %d ms)%n",
+    System.out.printf(
+        "failover all phases, settled ms over %d kills: %s (session timeout %d ms, confirm window %d ms)%n",
         all.size(), distribution(all), SESSION_MS, WINDOW_MS);
     assertThat(Collections.max(all)).isLessThan(WINDOW_MS / 2L);
   }
@@ -279,7 +373,11 @@ class FailoverIT {
   private static String distribution(List<Long> values) {
     List<Long> v = new ArrayList<>(values);
     Collections.sort(v);
-    return String.format("min %d, median %d, p90 %d, max %d", v.get(0), v.get(v.size() / 2),
-        v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)), v.get(v.size() - 1));
+    return String.format(
+        "min %d, median %d, p90 %d, max %d",
+        v.get(0),
+        v.get(v.size() / 2),
+        v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)),
+        v.get(v.size() - 1));
   }
 }

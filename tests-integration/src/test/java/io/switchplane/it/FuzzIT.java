@@ -37,8 +37,8 @@ import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostPropertyServiceGrpc;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.ManagerServiceGrpc;
-import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.PkiServiceGrpc;
+import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyServiceGrpc;
@@ -80,27 +80,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bounded, seeded fuzz test of both servers (issue 17): every unary method of every service
- * the manager (its operator API and, over TLS as an enrolling agent, its agent port) and the agent
- * serve gets valid-looking and mutated requests as raw bytes. No answer
- * may be INTERNAL or UNKNOWN (or miss its deadline), a refused request must change nothing (the
- * DVS generation, what the agents applied), and both servers must answer afterwards.
+ * A bounded, seeded fuzz test of both servers (issue 17): every unary method of every service the
+ * manager (its operator API and, over TLS as an enrolling agent, its agent port) and the agent
+ * serve gets valid-looking and mutated requests as raw bytes. No answer may be INTERNAL or UNKNOWN
+ * (or miss its deadline), a refused request must change nothing (the DVS generation, what the
+ * agents applied), and both servers must answer afterwards.
  *
- * <p>{@code -Dswitchplane.fuzz.cases=N} sets the cases per server (default {@value #CI_CASES}, sized
- * for CI), {@code -Dswitchplane.fuzz.seed=S} the seed.
+ * <p>{@code -Dswitchplane.fuzz.cases=N} sets the cases per server (default {@value #CI_CASES},
+ * sized for CI), {@code -Dswitchplane.fuzz.seed=S} the seed.
  *
  * <p>Not fuzzed: server-streaming methods (WatchEvents, WatchPublished: a stream stays open, there
  * is no single answer to judge), AddUser (accepted once, it turns operator auth on and every later
  * case would be UNAUTHENTICATED), and the methods that make the manager dial an address taken from
- * the request (AddVcenter, UpdateVcenter, RecoverFromAgents: a mutated address could leave loopback).
- * A fuzz case that deletes the seeded DVS or its member is followed by a re-seed.
+ * the request (AddVcenter, UpdateVcenter, RecoverFromAgents: a mutated address could leave
+ * loopback). A fuzz case that deletes the seeded DVS or its member is followed by a re-seed.
  */
 class FuzzIT {
   static final int CI_CASES = 1500;
   private static final long CALL_DEADLINE_MS = 10_000;
   private static final int REPORTED = 10;
-  private static final Set<String> MANAGER_EXCLUDED = Set.of("UserService/AddUser", "VcenterService/AddVcenter",
-      "VcenterService/UpdateVcenter", "SnapshotService/RecoverFromAgents");
+  private static final Set<String> MANAGER_EXCLUDED =
+      Set.of(
+          "UserService/AddUser",
+          "VcenterService/AddVcenter",
+          "VcenterService/UpdateVcenter",
+          "SnapshotService/RecoverFromAgents");
 
   @TempDir static Path dir;
   private static HostAgent member;
@@ -114,17 +118,35 @@ class FuzzIT {
 
   @BeforeAll
   static void start() throws IOException {
-    member = new HostAgent(AgentConfig.of(0, dir.resolve("agent-member")).withHost("", "host-1").withInsecurePlaintext());
+    member =
+        new HostAgent(
+            AgentConfig.of(0, dir.resolve("agent-member"))
+                .withHost("", "host-1")
+                .withInsecurePlaintext());
     member.start();
-    standalone = new HostAgent(AgentConfig.of(0, dir.resolve("agent-standalone")).withHost("", "host-9").withInsecurePlaintext());
+    standalone =
+        new HostAgent(
+            AgentConfig.of(0, dir.resolve("agent-standalone"))
+                .withHost("", "host-9")
+                .withInsecurePlaintext());
     standalone.start();
     // Plaintext on loopback, as the agents: the fuzz is of the messages, not of TLS.
-    manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager")).withInsecurePlaintext(true)).start();
+    manager =
+        new SwitchplaneManager(
+                ManagerConfig.local(dir.resolve("manager")).withInsecurePlaintext(true))
+            .start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
     managerChannel = channel(manager.endpoint());
     agentChannel = channel(standalone.endpoint());
-    hostId = api().registerHost(RegisterHostRequest.newBuilder().setName("host-1").setEndpoint(member.endpoint())
-        .build()).getHost().getId();
+    hostId =
+        api()
+            .registerHost(
+                RegisterHostRequest.newBuilder()
+                    .setName("host-1")
+                    .setEndpoint(member.endpoint())
+                    .build())
+            .getHost()
+            .getId();
     seedManager();
   }
 
@@ -148,39 +170,72 @@ class FuzzIT {
   }
 
   private static ManagedChannel channel(String endpoint) {
-    return NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    return NettyChannelBuilder.forTarget(endpoint)
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
   }
 
   private static ManagerServiceGrpc.ManagerServiceBlockingStub api() {
-    return ManagerServiceGrpc.newBlockingStub(managerChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return ManagerServiceGrpc.newBlockingStub(managerChannel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The DVS sw with host-1 as member, port groups web and db, and a port in each on host-1. */
   private static void seedManager() {
     Dvs dvs = api().createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs();
     dvsId = dvs.getId();
-    api().addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw")
-        .setMember(HostMember.newBuilder().setHostId("host-1").putUplinkNics("uplink1", "vmnic0")).build());
+    api()
+        .addDvsMember(
+            AddDvsMemberRequest.newBuilder()
+                .setDvs("sw")
+                .setMember(
+                    HostMember.newBuilder().setHostId("host-1").putUplinkNics("uplink1", "vmnic0"))
+                .build());
     portGroupIds.clear();
     for (String pg : List.of("web", "db")) {
-      portGroupIds.add(api().createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(
-          PortGroup.newBuilder().setName(pg).setPolicy(vlan(pg.equals("web") ? 100 : 200))).build())
-          .getPortGroup().getId());
-      api().createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder()
-          .setKey(pg.equals("web") ? "p1" : "p2").setPortGroupId(pg).setHostId("host-1")).build());
+      portGroupIds.add(
+          api()
+              .createPortGroup(
+                  CreatePortGroupRequest.newBuilder()
+                      .setDvs("sw")
+                      .setPortGroup(
+                          PortGroup.newBuilder()
+                              .setName(pg)
+                              .setPolicy(vlan(pg.equals("web") ? 100 : 200)))
+                      .build())
+              .getPortGroup()
+              .getId());
+      api()
+          .createPort(
+              CreatePortRequest.newBuilder()
+                  .setDvs("sw")
+                  .setPort(
+                      Port.newBuilder()
+                          .setKey(pg.equals("web") ? "p1" : "p2")
+                          .setPortGroupId(pg)
+                          .setHostId("host-1"))
+                  .build());
     }
     assertThat(awaitInSync(generation())).as("the seeded DVS reaches its host").isTrue();
   }
 
   private static Policy vlan(int id) {
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id))
-        .setOverrideAllowed(true)).build();
+    return Policy.newBuilder()
+        .setVlan(
+            VlanSetting.newBuilder()
+                .setValue(Vlan.newBuilder().setAccessId(id))
+                .setOverrideAllowed(true))
+        .build();
   }
 
   /** The seeded DVS's generation; 0 when a fuzz case deleted it. */
   private static long generation() {
     try {
-      return api().getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build()).getDvs().getGeneration();
+      return api()
+          .getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build())
+          .getDvs()
+          .getGeneration();
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return 0;
@@ -203,42 +258,87 @@ class FuzzIT {
     return f.isDone() && !f.isCompletedExceptionally();
   }
 
-  /** What an agent has applied: per DVS its generation, whether present, and any pending confirm. */
+  /**
+   * What an agent has applied: per DVS its generation, whether present, and any pending confirm.
+   */
   private static Map<String, String> applied(HostAgent agent) {
     ApplyPipeline p = agent.pipeline();
     Map<String, String> out = new TreeMap<>();
     for (AppliedSwitch s : p.switches()) {
-      out.put(s.dvsId(), s.generation() + (s.present() ? "" : " removed")
-          + p.pending(s.dvsId()).map(c -> " pending " + c.getGeneration()).orElse(""));
+      out.put(
+          s.dvsId(),
+          s.generation()
+              + (s.present() ? "" : " removed")
+              + p.pending(s.dvsId()).map(c -> " pending " + c.getGeneration()).orElse(""));
     }
     return out;
   }
 
   @Test
   void theManagerAnswersEveryFuzzCaseWithARefusalOrAResultAndARefusalChangesNothing() {
-    List<FuzzTarget> targets = FuzzTarget.unaryMethods(List.of(ManagerServiceGrpc.getServiceDescriptor(),
-        AuditServiceGrpc.getServiceDescriptor(), UserServiceGrpc.getServiceDescriptor(),
-        SnapshotServiceGrpc.getServiceDescriptor(), PropertyServiceGrpc.getServiceDescriptor(),
-        VcenterServiceGrpc.getServiceDescriptor(), VmTrackerServiceGrpc.getServiceDescriptor(),
-        PkiServiceGrpc.getServiceDescriptor()), MANAGER_EXCLUDED);
+    List<FuzzTarget> targets =
+        FuzzTarget.unaryMethods(
+            List.of(
+                ManagerServiceGrpc.getServiceDescriptor(),
+                AuditServiceGrpc.getServiceDescriptor(),
+                UserServiceGrpc.getServiceDescriptor(),
+                SnapshotServiceGrpc.getServiceDescriptor(),
+                PropertyServiceGrpc.getServiceDescriptor(),
+                VcenterServiceGrpc.getServiceDescriptor(),
+                VmTrackerServiceGrpc.getServiceDescriptor(),
+                PkiServiceGrpc.getServiceDescriptor()),
+            MANAGER_EXCLUDED);
     long[] gen = {generation()};
-    RequestGenerator generator = new RequestGenerator(seed(), RequestGenerator.hintsFrom(Map.of(
-        "dvs", List.of("sw", dvsId),
-        "host", List.of("host-1", hostId),
-        "port_group", List.of("web", "db", portGroupIds.get(0)),
-        "key", List.of("p1", "p2"),
-        "name", List.of("sw", "web", "host-1"),
-        "uplink", List.of("uplink1", "uplink2"),
-        "generation", List.of(gen[0], gen[0] + 1, 1L))));
-    Map<String, Supplier<Message>> templates = Map.of(
-        "ManagerService/UpdateDvs", () -> UpdateDvsRequest.newBuilder().setDvs(dvsId).setExpectedGeneration(gen[0])
-            .setSettings(Dvs.newBuilder().setName("sw").addUplinks("uplink1").addUplinks("uplink2").setMtu(9000))
-            .build(),
-        "ManagerService/UpdatePort", () -> UpdatePortRequest.newBuilder().setDvs("sw").setKey("p1")
-            .setSettings(Port.newBuilder().setPortGroupId("web").setHostId("host-1").setPolicy(vlan(300))).build(),
-        "ManagerService/CommitChangeSet", () -> CommitChangeSetRequest.newBuilder().setDvs("sw")
-            .setExpectedGeneration(gen[0]).addOps(ChangeOp.newBuilder().setCreatePort(Port.newBuilder()
-                .setKey("p3").setPortGroupId("db").setHostId("host-1"))).build());
+    RequestGenerator generator =
+        new RequestGenerator(
+            seed(),
+            RequestGenerator.hintsFrom(
+                Map.of(
+                    "dvs", List.of("sw", dvsId),
+                    "host", List.of("host-1", hostId),
+                    "port_group", List.of("web", "db", portGroupIds.get(0)),
+                    "key", List.of("p1", "p2"),
+                    "name", List.of("sw", "web", "host-1"),
+                    "uplink", List.of("uplink1", "uplink2"),
+                    "generation", List.of(gen[0], gen[0] + 1, 1L))));
+    Map<String, Supplier<Message>> templates =
+        Map.of(
+            "ManagerService/UpdateDvs",
+                () ->
+                    UpdateDvsRequest.newBuilder()
+                        .setDvs(dvsId)
+                        .setExpectedGeneration(gen[0])
+                        .setSettings(
+                            Dvs.newBuilder()
+                                .setName("sw")
+                                .addUplinks("uplink1")
+                                .addUplinks("uplink2")
+                                .setMtu(9000))
+                        .build(),
+            "ManagerService/UpdatePort",
+                () ->
+                    UpdatePortRequest.newBuilder()
+                        .setDvs("sw")
+                        .setKey("p1")
+                        .setSettings(
+                            Port.newBuilder()
+                                .setPortGroupId("web")
+                                .setHostId("host-1")
+                                .setPolicy(vlan(300)))
+                        .build(),
+            "ManagerService/CommitChangeSet",
+                () ->
+                    CommitChangeSetRequest.newBuilder()
+                        .setDvs("sw")
+                        .setExpectedGeneration(gen[0])
+                        .addOps(
+                            ChangeOp.newBuilder()
+                                .setCreatePort(
+                                    Port.newBuilder()
+                                        .setKey("p3")
+                                        .setPortGroupId("db")
+                                        .setHostId("host-1")))
+                        .build());
     Report report = new Report();
     long started = System.nanoTime();
     int agentChecked = 0;
@@ -250,18 +350,25 @@ class FuzzIT {
       agentChecked += agentSettled ? 1 : 0;
       Map<String, String> agentBefore = applied(member);
       long callStart = System.nanoTime();
-      Status status = RawCalls.call(managerChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
+      Status status =
+          RawCalls.call(managerChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
       report.record(target, i, c, status, System.nanoTime() - callStart);
       long after = generation();
       if (!status.isOk()) {
         if (after != gen[0]) {
           report.changed(target, i, c, status, "DVS generation " + gen[0] + " -> " + after);
         } else if (agentSettled && !applied(member).equals(agentBefore)) {
-          report.changed(target, i, c, status, "agent applied " + agentBefore + " -> " + applied(member));
+          report.changed(
+              target, i, c, status, "agent applied " + agentBefore + " -> " + applied(member));
         }
       }
-      if (after == 0 || !api().getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build()).getDvs().getMembersList()
-          .stream().anyMatch(m -> m.getHostId().equals(hostId))) {
+      if (after == 0
+          || !api()
+              .getDvs(GetDvsRequest.newBuilder().setDvs(dvsId).build())
+              .getDvs()
+              .getMembersList()
+              .stream()
+              .anyMatch(m -> m.getHostId().equals(hostId))) {
         reseed(after);
         after = generation();
       } else if (after != gen[0]) {
@@ -273,8 +380,10 @@ class FuzzIT {
     // A case whose host was not in sync before it skips the agent comparison: most must not.
     assertThat(agentChecked).as("cases whose agent was compared").isGreaterThan(cases() / 2);
     assertServing(managerChannel);
-    assertThat(manager.pushEngine().metrics().render()).as("the error counter on /metrics")
-        .contains("switchplane_manager_grpc_server_errors_total").doesNotContain("switchplane_manager_grpc_server_errors_total{");
+    assertThat(manager.pushEngine().metrics().render())
+        .as("the error counter on /metrics")
+        .contains("switchplane_manager_grpc_server_errors_total")
+        .doesNotContain("switchplane_manager_grpc_server_errors_total{");
     assertThat(api().getManagerInfo(GetManagerInfoRequest.getDefaultInstance()).getLeader())
         .isTrue();
     report.assertClean();
@@ -286,20 +395,29 @@ class FuzzIT {
       try {
         api().deleteDvs(DeleteDvsRequest.newBuilder().setDvs("sw").build());
       } catch (StatusRuntimeException e) {
-        // sw was the seeded DVS, deleted by the fuzz case; a renamed one may hold the name otherwise
+        // sw was the seeded DVS, deleted by the fuzz case; a renamed one may hold the name
+        // otherwise
       }
       seedManager();
     } else {
-      api().addDvsMember(AddDvsMemberRequest.newBuilder().setDvs(dvsId)
-          .setMember(HostMember.newBuilder().setHostId(hostId).putUplinkNics("uplink1", "vmnic0")).build());
+      api()
+          .addDvsMember(
+              AddDvsMemberRequest.newBuilder()
+                  .setDvs(dvsId)
+                  .setMember(
+                      HostMember.newBuilder().setHostId(hostId).putUplinkNics("uplink1", "vmnic0"))
+                  .build());
       awaitInSync(generation());
     }
   }
 
   @Test
   void theAgentAnswersEveryFuzzCaseWithARefusalOrAResultAndARefusalChangesNothing() {
-    HostSwitchState seeded = api().getHostDesiredState(GetHostDesiredStateRequest.newBuilder().setDvs(dvsId)
-        .setHost(hostId).build()).getDesired();
+    HostSwitchState seeded =
+        api()
+            .getHostDesiredState(
+                GetHostDesiredStateRequest.newBuilder().setDvs(dvsId).setHost(hostId).build())
+            .getDesired();
     ApplyPipeline pipeline = standalone.pipeline();
     String seededId = seeded.getDvs().getId();
     if (pipeline.applied(seededId).isEmpty()) {
@@ -307,21 +425,40 @@ class FuzzIT {
       pipeline.confirm(seededId, response.getAppliedGeneration(), response.getNonce());
     }
     long gen = seeded.getDvs().getGeneration();
-    List<FuzzTarget> targets = FuzzTarget.unaryMethods(List.of(HostAgentServiceGrpc.getServiceDescriptor(),
-        HostPropertyServiceGrpc.getServiceDescriptor(), AgentSnapshotServiceGrpc.getServiceDescriptor()), Set.of());
-    RequestGenerator generator = new RequestGenerator(seed() + 1, RequestGenerator.hintsFrom(Map.of(
-        "dvs", List.of(seededId),
-        "id", List.of(seededId, hostId),
-        "host", List.of("host-1", hostId),
-        "key", List.of("p1", "p2"),
-        "name", List.of("sw", "web"),
-        "generation", List.of(gen, gen + 1, 1L))));
-    Map<String, Message> templates = new HashMap<>(Map.of(
-        "HostAgentService/Apply", ApplyRequest.newBuilder().setDesired(seeded.toBuilder()
-            .setDvs(seeded.getDvs().toBuilder().setGeneration(gen + 1))).build(),
-        "HostAgentService/Confirm", ConfirmRequest.newBuilder().setDvsId(seededId).setGeneration(gen).build(),
-        "HostAgentService/RestoreGeneration", RestoreGenerationRequest.newBuilder().setDvsId(seededId)
-            .setGeneration(gen).build()));
+    List<FuzzTarget> targets =
+        FuzzTarget.unaryMethods(
+            List.of(
+                HostAgentServiceGrpc.getServiceDescriptor(),
+                HostPropertyServiceGrpc.getServiceDescriptor(),
+                AgentSnapshotServiceGrpc.getServiceDescriptor()),
+            Set.of());
+    RequestGenerator generator =
+        new RequestGenerator(
+            seed() + 1,
+            RequestGenerator.hintsFrom(
+                Map.of(
+                    "dvs", List.of(seededId),
+                    "id", List.of(seededId, hostId),
+                    "host", List.of("host-1", hostId),
+                    "key", List.of("p1", "p2"),
+                    "name", List.of("sw", "web"),
+                    "generation", List.of(gen, gen + 1, 1L))));
+    Map<String, Message> templates =
+        new HashMap<>(
+            Map.of(
+                "HostAgentService/Apply",
+                    ApplyRequest.newBuilder()
+                        .setDesired(
+                            seeded.toBuilder()
+                                .setDvs(seeded.getDvs().toBuilder().setGeneration(gen + 1)))
+                        .build(),
+                "HostAgentService/Confirm",
+                    ConfirmRequest.newBuilder().setDvsId(seededId).setGeneration(gen).build(),
+                "HostAgentService/RestoreGeneration",
+                    RestoreGenerationRequest.newBuilder()
+                        .setDvsId(seededId)
+                        .setGeneration(gen)
+                        .build()));
     Report report = new Report();
     long started = System.nanoTime();
     for (int i = 0; i < cases(); i++) {
@@ -329,21 +466,25 @@ class FuzzIT {
       FuzzCase c = generator.next(target.requestType(), templates.get(target.shortName()));
       Map<String, String> before = applied(standalone);
       long callStart = System.nanoTime();
-      Status status = RawCalls.call(agentChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
+      Status status =
+          RawCalls.call(agentChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
       report.record(target, i, c, status, System.nanoTime() - callStart);
       Map<String, String> after = applied(standalone);
       if (!status.isOk() && !after.equals(before)) {
         report.changed(target, i, c, status, "agent applied " + before + " -> " + after);
       }
-      // An accepted apply waits for a confirm; confirmed at once, no rollback timer fires during later cases.
+      // An accepted apply waits for a confirm; confirmed at once, no rollback timer fires during
+      // later cases.
       for (String id : after.keySet()) {
         pipeline.pending(id).ifPresent(p -> pipeline.confirm(id, p.getGeneration(), p.getNonce()));
       }
     }
     report.print("agent", targets.size(), System.nanoTime() - started);
     assertServing(agentChannel);
-    assertThat(pipeline.metrics().render()).as("the error counter on /metrics")
-        .contains("switchplane_agent_grpc_server_errors_total").doesNotContain("switchplane_agent_grpc_server_errors_total{");
+    assertThat(pipeline.metrics().render())
+        .as("the error counter on /metrics")
+        .contains("switchplane_agent_grpc_server_errors_total")
+        .doesNotContain("switchplane_agent_grpc_server_errors_total{");
     report.assertClean();
   }
 
@@ -355,15 +496,24 @@ class FuzzIT {
     }
     X509Certificate ca = manager.clusterCa().certificate().orElseThrow();
     // As an agent that enrolls: TLS to a manager of the cluster CA, no client certificate.
-    ManagedChannel enrollChannel = Grpc.newChannelBuilder(manager.agentEndpoint(), TlsChannelCredentials.newBuilder()
-        .trustManager(PeerTrust.of(ca, PeerTrust.role(PeerIdentity.Role.MANAGER))).build()).build();
+    ManagedChannel enrollChannel =
+        Grpc.newChannelBuilder(
+                manager.agentEndpoint(),
+                TlsChannelCredentials.newBuilder()
+                    .trustManager(PeerTrust.of(ca, PeerTrust.role(PeerIdentity.Role.MANAGER)))
+                    .build())
+            .build();
     try {
-      List<FuzzTarget> targets = FuzzTarget.unaryMethods(List.of(EnrollmentServiceGrpc.getServiceDescriptor()),
-          Set.of());
+      List<FuzzTarget> targets =
+          FuzzTarget.unaryMethods(List.of(EnrollmentServiceGrpc.getServiceDescriptor()), Set.of());
       String token = manager.enrollments().createToken(hostId, Duration.ofMinutes(10)).getToken();
-      RequestGenerator generator = new RequestGenerator(seed() + 2, RequestGenerator.hintsFrom(Map.of(
-          "token", List.of(token, token.substring(0, token.length() - 1)),
-          "host", List.of("host-1", hostId))));
+      RequestGenerator generator =
+          new RequestGenerator(
+              seed() + 2,
+              RequestGenerator.hintsFrom(
+                  Map.of(
+                      "token", List.of(token, token.substring(0, token.length() - 1)),
+                      "host", List.of("host-1", hostId))));
       Report report = new Report();
       long started = System.nanoTime();
       long dvsGeneration = generation();
@@ -371,12 +521,17 @@ class FuzzIT {
         FuzzTarget target = targets.get(i % targets.size());
         FuzzCase c = generator.next(target.requestType(), null);
         long callStart = System.nanoTime();
-        Status status = RawCalls.call(enrollChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
+        Status status =
+            RawCalls.call(enrollChannel, target.fullMethodName(), c.bytes(), CALL_DEADLINE_MS);
         report.record(target, i, c, status, System.nanoTime() - callStart);
       }
       report.print("manager agent port", targets.size(), System.nanoTime() - started);
-      assertThat(report.count(Status.Code.UNAVAILABLE)).as("cases that never reached the service").isZero();
-      assertThat(generation()).as("the DVS, untouched by enrollment calls").isEqualTo(dvsGeneration);
+      assertThat(report.count(Status.Code.UNAVAILABLE))
+          .as("cases that never reached the service")
+          .isZero();
+      assertThat(generation())
+          .as("the DVS, untouched by enrollment calls")
+          .isEqualTo(dvsGeneration);
       assertThat(manager.pushEngine().metrics().render())
           .doesNotContain("switchplane_manager_agent_port_grpc_server_errors_total{");
       report.assertClean();
@@ -386,8 +541,12 @@ class FuzzIT {
   }
 
   private static void assertServing(ManagedChannel channel) {
-    assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
   private static int cases() {
@@ -414,10 +573,20 @@ class FuzzIT {
         slowest = target.shortName() + " case " + i + " (" + c.description() + ")";
       }
       Status.Code code = status.getCode();
-      if (code == Status.Code.INTERNAL || code == Status.Code.UNKNOWN || code == Status.Code.DEADLINE_EXCEEDED) {
+      if (code == Status.Code.INTERNAL
+          || code == Status.Code.UNKNOWN
+          || code == Status.Code.DEADLINE_EXCEEDED) {
         badByMethod.merge(target.shortName() + " " + code, 1, Integer::sum);
-        bad.add(target.shortName() + " case " + i + " (" + c.description() + "): " + code + " "
-            + abbreviate(status.getDescription()));
+        bad.add(
+            target.shortName()
+                + " case "
+                + i
+                + " ("
+                + c.description()
+                + "): "
+                + code
+                + " "
+                + abbreviate(status.getDescription()));
       }
     }
 
@@ -426,23 +595,35 @@ class FuzzIT {
     }
 
     void changed(FuzzTarget target, int i, FuzzCase c, Status status, String what) {
-      changed.add(target.shortName() + " case " + i + " (" + c.description() + ") refused with " + status.getCode()
-          + " but changed " + what);
+      changed.add(
+          target.shortName()
+              + " case "
+              + i
+              + " ("
+              + c.description()
+              + ") refused with "
+              + status.getCode()
+              + " but changed "
+              + what);
     }
 
     void print(String server, int methods, long nanos) {
       int total = statuses.values().stream().mapToInt(Integer::intValue).sum();
-      System.out.printf("fuzz %s: %d cases over %d methods in %.1f s; statuses %s; slowest %.0f ms: %s%n", server,
-          total, methods, nanos / 1e9, statuses, slowestNanos / 1e6, slowest);
-      System.out.printf("fuzz %s: %d INTERNAL/UNKNOWN/DEADLINE_EXCEEDED by method %s; %d refusals that changed state%n",
+      System.out.printf(
+          "fuzz %s: %d cases over %d methods in %.1f s; statuses %s; slowest %.0f ms: %s%n",
+          server, total, methods, nanos / 1e9, statuses, slowestNanos / 1e6, slowest);
+      System.out.printf(
+          "fuzz %s: %d INTERNAL/UNKNOWN/DEADLINE_EXCEEDED by method %s; %d refusals that changed state%n",
           server, bad.size(), badByMethod, changed.size());
       bad.stream().limit(REPORTED).forEach(b -> System.out.println("  " + b));
       changed.stream().limit(REPORTED).forEach(b -> System.out.println("  " + b));
     }
 
     void assertClean() {
-      assertThat(bad).as("cases answered INTERNAL, UNKNOWN or past the deadline (first %d)", REPORTED)
-          .satisfies(l -> assertThat(l.stream().limit(REPORTED).collect(Collectors.toList())).isEmpty());
+      assertThat(bad)
+          .as("cases answered INTERNAL, UNKNOWN or past the deadline (first %d)", REPORTED)
+          .satisfies(
+              l -> assertThat(l.stream().limit(REPORTED).collect(Collectors.toList())).isEmpty());
       assertThat(changed).as("refused cases that changed state").isEmpty();
     }
 

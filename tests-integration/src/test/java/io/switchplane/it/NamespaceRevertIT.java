@@ -51,8 +51,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bad VLAN on the management port really cuts the manager off, and the agent's auto-revert
- * really brings it back, with real packets through Open vSwitch:
+ * A bad VLAN on the management port really cuts the manager off, and the agent's auto-revert really
+ * brings it back, with real packets through Open vSwitch:
  *
  * <pre>
  *   ns MGR:  manager (embedded ZooKeeper), mgrlink 10.200.0.1 ─┐ (OVS internal port, tag 100, moved to MGR)
@@ -69,9 +69,12 @@ class NamespaceRevertIT {
   private static final String MGMT_IP = "10.200.0.11";
 
   @TempDir Path dir;
-  private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Unique per test run (link and namespace names have at most 15 characters). */
   private final String id = ProcessHandle.current().pid() % 10_000 + "x" + RUNS.incrementAndGet();
+
   private final String hostNs = "sp-h" + id;
   private final String mgrNs = "sp-m" + id;
   private OvsInstance ovs;
@@ -92,37 +95,84 @@ class NamespaceRevertIT {
     NetNs.outOfBand("spoh" + id, hostNs, "10.201.0.1", "10.201.0.11");
     NetNs.outOfBand("spom" + id, mgrNs, "10.202.0.1", "10.202.0.2");
 
-    zk = new TestingServer(true); // in this namespace, so the test reads the CA as a second manager would
-    manager = ChildProcess.startIn(mgrNs, dir.resolve("manager"), List.of(), "manager", "--listen", "0.0.0.0:7400",
-        "--data-dir", dir.resolve("manager").toString(), "--drift-check-ms", "1000",
-        "--zookeeper", "10.202.0.1:" + zk.getPort());
+    zk =
+        new TestingServer(
+            true); // in this namespace, so the test reads the CA as a second manager would
+    manager =
+        ChildProcess.startIn(
+            mgrNs,
+            dir.resolve("manager"),
+            List.of(),
+            "manager",
+            "--listen",
+            "0.0.0.0:7400",
+            "--data-dir",
+            dir.resolve("manager").toString(),
+            "--drift-check-ms",
+            "1000",
+            "--zookeeper",
+            "10.202.0.1:" + zk.getPort());
     ManagedChannel operator = channel("10.202.0.2:7400");
     api = ManagerServiceGrpc.newBlockingStub(operator);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-        api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance()).getLeader());
-    // The host is registered and its agent's data dir enrolled before the agent starts: mutual TLS only.
-    api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () ->
+                api.getManagerInfo(io.switchplane.api.v1.GetManagerInfoRequest.getDefaultInstance())
+                    .getLeader());
+    // The host is registered and its agent's data dir enrolled before the agent starts: mutual TLS
+    // only.
+    api.registerHost(
+        RegisterHostRequest.newBuilder().setName("h1").setEndpoint(MGMT_IP + ":7401").build());
     TestPki.enroll(operator, "h1", "10.202.0.2:7402", dir.resolve("agent"));
-    ManagedChannel oobChannel = NettyChannelBuilder.forTarget("10.201.0.11:7401", TestPki.managerCredentials(
-        zk.getConnectString(), dir.resolve("manager").resolve("vcenter-secret.key"), "it-out-of-band")).build();
+    ManagedChannel oobChannel =
+        NettyChannelBuilder.forTarget(
+                "10.201.0.11:7401",
+                TestPki.managerCredentials(
+                    zk.getConnectString(),
+                    dir.resolve("manager").resolve("vcenter-secret.key"),
+                    "it-out-of-band"))
+            .build();
     channels.add(oobChannel);
     oob = HostAgentServiceGrpc.newBlockingStub(oobChannel);
   }
 
   /** Starts the host's agent on the ovs backend, in the host's namespace. */
   private void startAgent(String... extra) throws java.io.IOException {
-    List<String> args = new ArrayList<>(List.of("agent", "--listen", "0.0.0.0:7401", "--data-dir",
-        dir.resolve("agent").toString(), "--backend", "ovs", "--ovsdb", ovs.db(), "--name", "h1"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "agent",
+                "--listen",
+                "0.0.0.0:7401",
+                "--data-dir",
+                dir.resolve("agent").toString(),
+                "--backend",
+                "ovs",
+                "--ovsdb",
+                ovs.db(),
+                "--name",
+                "h1"));
     args.addAll(List.of(extra));
-    agent = ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), args.toArray(new String[0]));
+    agent =
+        ChildProcess.startIn(hostNs, dir.resolve("agent"), List.of(), args.toArray(new String[0]));
     // The out-of-band link may need a moment before the first connection gets through.
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> oob.withDeadlineAfter(1, TimeUnit.SECONDS)
-        .listSwitches(io.switchplane.api.v1.ListSwitchesRequest.getDefaultInstance()) != null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () ->
+                oob.withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .listSwitches(
+                            io.switchplane.api.v1.ListSwitchesRequest.getDefaultInstance())
+                    != null);
   }
 
   private ManagedChannel channel(String target) throws java.io.IOException {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(target, TestPki.operatorCredentials(dir.resolve("manager")))
-        .build();
+    ManagedChannel ch =
+        NettyChannelBuilder.forTarget(target, TestPki.operatorCredentials(dir.resolve("manager")))
+            .build();
     channels.add(ch);
     return ch;
   }
@@ -149,7 +199,9 @@ class NamespaceRevertIT {
   }
 
   private static Policy vlan(int vid) {
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vid))).build();
+    return Policy.newBuilder()
+        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vid)))
+        .build();
   }
 
   /** Waits for the host's push status to satisfy want; on timeout, says what the manager saw. */
@@ -158,8 +210,12 @@ class NamespaceRevertIT {
       await().atMost(atMost).until(() -> want.test(status()));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       String log = manager.output();
-      throw new AssertionError("host status " + status() + "\nmanager log (tail):\n"
-          + log.substring(Math.max(0, log.length() - 4_000)), e);
+      throw new AssertionError(
+          "host status "
+              + status()
+              + "\nmanager log (tail):\n"
+              + log.substring(Math.max(0, log.length() - 4_000)),
+          e);
     }
   }
 
@@ -167,18 +223,25 @@ class NamespaceRevertIT {
     return api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build()).getHosts(0);
   }
 
-  /** Whether a TCP connection from the manager's namespace reaches the agent over the management path. */
+  /**
+   * Whether a TCP connection from the manager's namespace reaches the agent over the management
+   * path.
+   */
   private boolean managementPathUp() {
     return NetNs.tcpReachable(mgrNs, MGMT_IP, 7401);
   }
 
-  /** A short probe, so that each poll is a fresh SYN and sees the path back at once (see NetNs.tcpReachable). */
+  /**
+   * A short probe, so that each poll is a fresh SYN and sees the path back at once (see
+   * NetNs.tcpReachable).
+   */
   private boolean managementPathBack() {
     return NetNs.tcpReachable(mgrNs, MGMT_IP, 7401, Duration.ofMillis(250));
   }
 
   private GetStateResponse agentState() {
-    return oob.withDeadlineAfter(5, TimeUnit.SECONDS).getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
+    return oob.withDeadlineAfter(5, TimeUnit.SECONDS)
+        .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
   }
 
   private String tag(String key) {
@@ -186,32 +249,69 @@ class NamespaceRevertIT {
   }
 
   private long changeVlan(String portGroup, int vid) {
-    return api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw").setConfirmTimeoutMs(CONFIRM_MS)
-        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup(portGroup)
-            .setSettings(PortGroup.newBuilder().setName(portGroup).setPolicy(vlan(vid))))).build()).getGeneration();
+    return api.commitChangeSet(
+            CommitChangeSetRequest.newBuilder()
+                .setDvs("sw")
+                .setConfirmTimeoutMs(CONFIRM_MS)
+                .addOps(
+                    ChangeOp.newBuilder()
+                        .setUpdatePortGroup(
+                            PortGroupUpdate.newBuilder()
+                                .setPortGroup(portGroup)
+                                .setSettings(
+                                    PortGroup.newBuilder()
+                                        .setName(portGroup)
+                                        .setPolicy(vlan(vid)))))
+                .build())
+        .getGeneration();
   }
 
-  /** The DVS, its host, and the first state, put in out of band; then the management path is up and in sync. */
+  /**
+   * The DVS, its host, and the first state, put in out of band; then the management path is up and
+   * in sync.
+   */
   private void bootstrap() {
     dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
-    api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw").setMember(HostMember.newBuilder().setHostId("h1"))
-        .build());
-    api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
-        .setName("mgmt").setPolicy(vlan(100))).build());
-    api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw").setPortGroup(PortGroup.newBuilder()
-        .setName("web").setPolicy(vlan(300))).build());
-    api.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("vmk0")
-        .setPortGroupId("mgmt").setHostId("h1")).build());
-    api.createPort(CreatePortRequest.newBuilder().setDvs("sw").setPort(Port.newBuilder().setKey("vm1")
-        .setPortGroupId("web").setHostId("h1")).build());
+    api.addDvsMember(
+        AddDvsMemberRequest.newBuilder()
+            .setDvs("sw")
+            .setMember(HostMember.newBuilder().setHostId("h1"))
+            .build());
+    api.createPortGroup(
+        CreatePortGroupRequest.newBuilder()
+            .setDvs("sw")
+            .setPortGroup(PortGroup.newBuilder().setName("mgmt").setPolicy(vlan(100)))
+            .build());
+    api.createPortGroup(
+        CreatePortGroupRequest.newBuilder()
+            .setDvs("sw")
+            .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(300)))
+            .build());
+    api.createPort(
+        CreatePortRequest.newBuilder()
+            .setDvs("sw")
+            .setPort(Port.newBuilder().setKey("vmk0").setPortGroupId("mgmt").setHostId("h1"))
+            .build());
+    api.createPort(
+        CreatePortRequest.newBuilder()
+            .setDvs("sw")
+            .setPort(Port.newBuilder().setKey("vm1").setPortGroupId("web").setHostId("h1"))
+            .build());
 
     // Bootstrap, as an installer would: the first state goes in out of band, then the
     // management address moves onto the management port the agent created, and the uplink joins.
-    HostSwitchState first = api.getHostDesiredState(GetHostDesiredStateRequest.newBuilder().setDvs("sw").setHost("h1")
-        .build()).getDesired();
-    ApplyResponse boot = oob.apply(ApplyRequest.newBuilder().setDesired(first).setConfirmTimeoutMs(60_000).build());
-    oob.confirm(ConfirmRequest.newBuilder().setDvsId(dvsId).setGeneration(boot.getAppliedGeneration())
-        .setNonce(boot.getNonce()).build());
+    HostSwitchState first =
+        api.getHostDesiredState(
+                GetHostDesiredStateRequest.newBuilder().setDvs("sw").setHost("h1").build())
+            .getDesired();
+    ApplyResponse boot =
+        oob.apply(ApplyRequest.newBuilder().setDesired(first).setConfirmTimeoutMs(60_000).build());
+    oob.confirm(
+        ConfirmRequest.newBuilder()
+            .setDvsId(dvsId)
+            .setGeneration(boot.getAppliedGeneration())
+            .setNonce(boot.getNonce())
+            .build());
     String vmk0 = OvsBackend.portName(dvsId, "vmk0");
     run("ip", "netns", "exec", hostNs, "ip", "addr", "add", MGMT_IP + "/24", "dev", vmk0);
     run("ip", "netns", "exec", hostNs, "ip", "link", "set", vmk0, "up");
@@ -220,61 +320,91 @@ class NamespaceRevertIT {
     // datapath does not fill in the checksums a veth leaves to offload, so TCP data would drop.)
     NetNs.internalPortInto(ovs, OvsBackend.bridgeName(dvsId), "mgrlink", 100, mgrNs, "10.200.0.1");
     await().atMost(Duration.ofSeconds(10)).until(this::managementPathUp);
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(60));
-
+    awaitStatus(
+        st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(60));
   }
 
   @Test
-  void aBadVlanOnTheManagementPortCutsTheManagerOffAndTheAgentsRevertBringsItBack() throws Exception {
+  void aBadVlanOnTheManagementPortCutsTheManagerOffAndTheAgentsRevertBringsItBack()
+      throws Exception {
     startAgent();
     bootstrap();
 
-    // A good change on another port is confirmed over the management path and stays past its deadline.
+    // A good change on another port is confirmed over the management path and stays past its
+    // deadline.
     long good = changeVlan("web", 301);
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC && st.getAppliedGeneration() == good,
+    awaitStatus(
+        st ->
+            st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                && st.getAppliedGeneration() == good,
         Duration.ofSeconds(30));
     assertThat(tag("vm1")).isEqualTo("301");
-    await().during(Duration.ofMillis(CONFIRM_MS + 500)).atMost(Duration.ofMillis(CONFIRM_MS + 2_000))
+    await()
+        .during(Duration.ofMillis(CONFIRM_MS + 500))
+        .atMost(Duration.ofMillis(CONFIRM_MS + 2_000))
         .until(() -> tag("vm1").equals("301") && !agentState().hasPending());
 
     // The bad change: the management port moves to VLAN 200, which the uplink does not carry.
     long bad = changeVlan("mgmt", 200);
-    await().atMost(Duration.ofSeconds(10)).until(() -> agentState().getPending().getGeneration() == bad);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> agentState().getPending().getGeneration() == bad);
     PendingConfirm pending = agentState().getPending();
     assertThat(tag("vmk0")).isEqualTo("200");
     assertThat(managementPathUp()).as("the TCP path from the manager really breaks").isFalse();
 
-    await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
+    await()
+        .atMost(Duration.ofMillis(CONFIRM_MS + 10_000))
+        .pollInterval(Duration.ofMillis(20))
         .until(this::managementPathBack);
     long restoredMs = System.currentTimeMillis() - pending.getDeadlineUnixMs();
-    System.out.printf("ovs-revert: management path back %d ms after the %d ms confirm deadline%n", restoredMs,
-        CONFIRM_MS);
+    System.out.printf(
+        "ovs-revert: management path back %d ms after the %d ms confirm deadline%n",
+        restoredMs, CONFIRM_MS);
     GetStateResponse after = agentState();
     assertThat(after.getLastRollback().getGeneration()).isEqualTo(bad);
-    assertThat(after.getLastRollback().getCause()).isEqualTo(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    assertThat(after.getLastRollback().getCause())
+        .isEqualTo(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     assertThat(tag("vmk0")).isEqualTo("100");
     assertThat(restoredMs).isLessThan(3_000);
 
-    // The manager reaches the host again and shows what happened; it does not push it again by itself.
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK, Duration.ofSeconds(60));
+    // The manager reaches the host again and shows what happened; it does not push it again by
+    // itself.
+    awaitStatus(
+        st -> st.getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK, Duration.ofSeconds(60));
     assertThat(status().getLastRollback().getGeneration()).isEqualTo(bad);
     assertThat(status().getLastError()).contains("cut its management path");
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
-        status().getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK && tag("vmk0").equals("100"));
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                status().getState() == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK
+                    && tag("vmk0").equals("100"));
 
-    // Someone changes OVS by hand: the leader's drift check shows the host out of sync, rectify brings it back.
+    // Someone changes OVS by hand: the leader's drift check shows the host out of sync, rectify
+    // brings it back.
     long fixed = changeVlan("mgmt", 100);
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC && st.getAppliedGeneration() == fixed,
+    awaitStatus(
+        st ->
+            st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                && st.getAppliedGeneration() == fixed,
         Duration.ofSeconds(30));
     ovs.vsctl("set", "port", OvsBackend.portName(dvsId, "vm1"), "tag=999");
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC, Duration.ofSeconds(15));
+    awaitStatus(
+        st -> st.getState() == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC, Duration.ofSeconds(15));
     assertThat(status().getDriftedPortKeysList()).containsExactly("vm1");
     assertThat(status().getLastError()).contains("switchplane host rectify h1");
-    var rectified = api.rectifyHost(io.switchplane.api.v1.RectifyHostRequest.newBuilder().setDvs("sw").setHost("h1")
-        .build());
+    var rectified =
+        api.rectifyHost(
+            io.switchplane.api.v1.RectifyHostRequest.newBuilder()
+                .setDvs("sw")
+                .setHost("h1")
+                .build());
     assertThat(rectified.getDriftedPortKeysList()).containsExactly("vm1");
     assertThat(tag("vm1")).isEqualTo("301");
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(15));
+    awaitStatus(
+        st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC, Duration.ofSeconds(15));
   }
 
   @Test
@@ -284,38 +414,81 @@ class NamespaceRevertIT {
     String clone = OvsBackend.cloneName(dvsId, "vmk0");
 
     // One change set: the management port to a VLAN the uplink does not carry, and a good change.
-    long bad = api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw").setConfirmTimeoutMs(CONFIRM_MS)
-        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup("mgmt")
-            .setSettings(PortGroup.newBuilder().setName("mgmt").setPolicy(vlan(200)))))
-        .addOps(ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup("web")
-            .setSettings(PortGroup.newBuilder().setName("web").setPolicy(vlan(302))))).build()).getGeneration();
-    await().atMost(Duration.ofSeconds(10)).until(() -> agentState().getPending().getGeneration() == bad);
+    long bad =
+        api.commitChangeSet(
+                CommitChangeSetRequest.newBuilder()
+                    .setDvs("sw")
+                    .setConfirmTimeoutMs(CONFIRM_MS)
+                    .addOps(
+                        ChangeOp.newBuilder()
+                            .setUpdatePortGroup(
+                                PortGroupUpdate.newBuilder()
+                                    .setPortGroup("mgmt")
+                                    .setSettings(
+                                        PortGroup.newBuilder()
+                                            .setName("mgmt")
+                                            .setPolicy(vlan(200)))))
+                    .addOps(
+                        ChangeOp.newBuilder()
+                            .setUpdatePortGroup(
+                                PortGroupUpdate.newBuilder()
+                                    .setPortGroup("web")
+                                    .setSettings(
+                                        PortGroup.newBuilder()
+                                            .setName("web")
+                                            .setPolicy(vlan(302)))))
+                    .build())
+            .getGeneration();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> agentState().getPending().getGeneration() == bad);
     PendingConfirm pending = agentState().getPending();
     assertThat(managementPathUp()).isFalse();
 
-    await().atMost(Duration.ofMillis(CONFIRM_MS + 10_000)).pollInterval(Duration.ofMillis(20))
+    await()
+        .atMost(Duration.ofMillis(CONFIRM_MS + 10_000))
+        .pollInterval(Duration.ofMillis(20))
         .until(this::managementPathBack);
-    System.out.printf("ovs-host-local: management path back on a host-local clone %d ms after the deadline%n",
+    System.out.printf(
+        "ovs-host-local: management path back on a host-local clone %d ms after the deadline%n",
         System.currentTimeMillis() - pending.getDeadlineUnixMs());
     GetStateResponse kept = agentState();
     assertThat(kept.hasPending()).isFalse();
-    assertThat(kept.getLastRollback().getCause()).as("agent log:%n%s", agent.output())
+    assertThat(kept.getLastRollback().getCause())
+        .as("agent log:%n%s", agent.output())
         .isEqualTo(RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL);
     assertThat(kept.getHostLocalManagement()).isEqualTo("vmk0");
     assertThat(tag("vmk0")).isEqualTo("200"); // the change stayed, management port included
     assertThat(tag("vm1")).isEqualTo("302");
     assertThat(ovs.vsctl("get", "port", clone, "tag").strip()).isEqualTo("100");
-    assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev", clone)).contains(MGMT_IP);
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_DEGRADED, Duration.ofSeconds(60));
+    assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev", clone))
+        .contains(MGMT_IP);
+    awaitStatus(
+        st -> st.getState() == HostSyncState.HOST_SYNC_STATE_DEGRADED, Duration.ofSeconds(60));
     assertThat(status().getLastError()).contains("host-local clone of port vmk0", "fix that port");
 
     // The operator fixes the management port: the address goes back and the clone is removed.
     long fixed = changeVlan("mgmt", 100);
-    awaitStatus(st -> st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC && st.getAppliedGeneration() == fixed,
+    awaitStatus(
+        st ->
+            st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                && st.getAppliedGeneration() == fixed,
         Duration.ofSeconds(30));
     assertThat(ovs.vsctl("list-ports", OvsBackend.bridgeName(dvsId))).doesNotContain(clone);
-    assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev",
-        OvsBackend.portName(dvsId, "vmk0"))).contains(MGMT_IP);
+    assertThat(
+            run(
+                "ip",
+                "netns",
+                "exec",
+                hostNs,
+                "ip",
+                "-o",
+                "-4",
+                "addr",
+                "show",
+                "dev",
+                OvsBackend.portName(dvsId, "vmk0")))
+        .contains(MGMT_IP);
     assertThat(agentState().getHostLocalManagement()).isEmpty();
     assertThat(managementPathUp()).isTrue();
   }

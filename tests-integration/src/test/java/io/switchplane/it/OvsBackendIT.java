@@ -8,8 +8,8 @@ import com.google.protobuf.ByteString;
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.backend.OvsBackend;
-import io.switchplane.agent.backend.OvsPolicing.Policing;
 import io.switchplane.agent.backend.OvsPolicing;
+import io.switchplane.agent.backend.OvsPolicing.Policing;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.BlockedSetting;
 import io.switchplane.api.v1.Connectee;
@@ -40,11 +40,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ovs backend against a real Open vSwitch (userspace datapath) of the test's own, in a
- * network namespace of its own: ports become internal ports with the right tag, trunks and MTU;
- * an apply is one OVSDB transaction (a refused one changes nothing); the agent reads OVS back,
- * sees a change made by hand as drift and rectifies it; ports it did not create are left alone;
- * the qos property module turns a port's effective rate into OVS ingress policing.
+ * The ovs backend against a real Open vSwitch (userspace datapath) of the test's own, in a network
+ * namespace of its own: ports become internal ports with the right tag, trunks and MTU; an apply is
+ * one OVSDB transaction (a refused one changes nothing); the agent reads OVS back, sees a change
+ * made by hand as drift and rectifies it; ports it did not create are left alone; the qos property
+ * module turns a port's effective rate into OVS ingress policing.
  */
 class OvsBackendIT {
   private static final String DVS_ID = "5e1f0c2a-0000-4000-8000-000000000001";
@@ -59,7 +59,12 @@ class OvsBackendIT {
   @BeforeEach
   void setUp() throws Exception {
     ovs = OvsInstance.start(dir.resolve("ovs"), "sp-ovs-" + ProcessHandle.current().pid());
-    agent = new HostAgent(AgentConfig.of(0, dir.resolve("agent")).withHost("", HOST).withBackend("ovs", ovs.db()).withInsecurePlaintext());
+    agent =
+        new HostAgent(
+            AgentConfig.of(0, dir.resolve("agent"))
+                .withHost("", HOST)
+                .withBackend("ovs", ovs.db())
+                .withInsecurePlaintext());
     agent.start();
   }
 
@@ -74,26 +79,69 @@ class OvsBackendIT {
   }
 
   private static Policy vlan(Vlan v) {
-    return Policy.newBuilder().setVlan(VlanSetting.newBuilder().setValue(v).setOverrideAllowed(true))
+    return Policy.newBuilder()
+        .setVlan(VlanSetting.newBuilder().setValue(v).setOverrideAllowed(true))
         .setMtu(MtuSetting.newBuilder().setValue(9000).setOverrideAllowed(true))
-        .setBlocked(BlockedSetting.newBuilder().setOverrideAllowed(true)).build();
+        .setBlocked(BlockedSetting.newBuilder().setOverrideAllowed(true))
+        .build();
   }
 
   private static HostSwitchState state(long generation, int webVlan, boolean withTrunk) {
-    Dvs dvs = Dvs.newBuilder().setId(DVS_ID).setName("ovs-dvs").setGeneration(generation).addUplinks("uplink1")
-        .setMtu(9000).addMembers(HostMember.newBuilder().setHostId(HOST)).build();
-    HostSwitchState.Builder b = HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true)
-        .addPortGroups(PortGroup.newBuilder().setId("web").setDvsId(DVS_ID).setName("web")
-            .setPolicy(vlan(Vlan.newBuilder().setAccessId(webVlan).build())))
-        .addPortGroups(PortGroup.newBuilder().setId("trunk").setDvsId(DVS_ID).setName("trunk")
-            .setPolicy(vlan(Vlan.newBuilder().setTrunk(VlanTrunk.newBuilder()
-                .addRanges(VlanRange.newBuilder().setFirst(10).setLast(12))
-                .addRanges(VlanRange.newBuilder().setFirst(20).setLast(20))).build())))
-        .addPorts(Port.newBuilder().setKey("vm1-nic0").setDvsId(DVS_ID).setPortGroupId("web").setHostId(HOST))
-        .addPorts(Port.newBuilder().setKey("vm2-nic0").setDvsId(DVS_ID).setPortGroupId("web").setHostId(HOST)
-            .setPolicy(Policy.newBuilder().setBlocked(BlockedSetting.newBuilder().setValue(true))));
+    Dvs dvs =
+        Dvs.newBuilder()
+            .setId(DVS_ID)
+            .setName("ovs-dvs")
+            .setGeneration(generation)
+            .addUplinks("uplink1")
+            .setMtu(9000)
+            .addMembers(HostMember.newBuilder().setHostId(HOST))
+            .build();
+    HostSwitchState.Builder b =
+        HostSwitchState.newBuilder()
+            .setHostId(HOST)
+            .setDvs(dvs)
+            .setMember(true)
+            .addPortGroups(
+                PortGroup.newBuilder()
+                    .setId("web")
+                    .setDvsId(DVS_ID)
+                    .setName("web")
+                    .setPolicy(vlan(Vlan.newBuilder().setAccessId(webVlan).build())))
+            .addPortGroups(
+                PortGroup.newBuilder()
+                    .setId("trunk")
+                    .setDvsId(DVS_ID)
+                    .setName("trunk")
+                    .setPolicy(
+                        vlan(
+                            Vlan.newBuilder()
+                                .setTrunk(
+                                    VlanTrunk.newBuilder()
+                                        .addRanges(VlanRange.newBuilder().setFirst(10).setLast(12))
+                                        .addRanges(VlanRange.newBuilder().setFirst(20).setLast(20)))
+                                .build())))
+            .addPorts(
+                Port.newBuilder()
+                    .setKey("vm1-nic0")
+                    .setDvsId(DVS_ID)
+                    .setPortGroupId("web")
+                    .setHostId(HOST))
+            .addPorts(
+                Port.newBuilder()
+                    .setKey("vm2-nic0")
+                    .setDvsId(DVS_ID)
+                    .setPortGroupId("web")
+                    .setHostId(HOST)
+                    .setPolicy(
+                        Policy.newBuilder()
+                            .setBlocked(BlockedSetting.newBuilder().setValue(true))));
     if (withTrunk) {
-      b.addPorts(Port.newBuilder().setKey("uplink-trunk").setDvsId(DVS_ID).setPortGroupId("trunk").setHostId(HOST));
+      b.addPorts(
+          Port.newBuilder()
+              .setKey("uplink-trunk")
+              .setDvsId(DVS_ID)
+              .setPortGroupId("trunk")
+              .setHostId(HOST));
     }
     return b.build();
   }
@@ -129,7 +177,9 @@ class OvsBackendIT {
     // A change of one port group touches only its ports; removing a port deletes it from OVS.
     applyAndConfirm(state(2, 200, false));
     assertThat(get("port", web, "tag")).isEqualTo("200");
-    assertThat(ovs.vsctl("list-ports", OvsBackend.bridgeName(DVS_ID))).doesNotContain(trunk).contains(web);
+    assertThat(ovs.vsctl("list-ports", OvsBackend.bridgeName(DVS_ID)))
+        .doesNotContain(trunk)
+        .contains(web);
   }
 
   @Test
@@ -137,16 +187,27 @@ class OvsBackendIT {
     applyAndConfirm(state(1, 100, false));
     String bridge = OvsBackend.bridgeName(DVS_ID);
     String web = OvsBackend.portName(DVS_ID, "vm1-nic0");
-    ovs.vsctl("add-port", bridge, "foreign0", "--", "set", "interface", "foreign0", "type=internal");
-    // The trunk port's OVS name is taken by hand on another bridge: adding it must fail, and with it the whole apply.
+    ovs.vsctl(
+        "add-port", bridge, "foreign0", "--", "set", "interface", "foreign0", "type=internal");
+    // The trunk port's OVS name is taken by hand on another bridge: adding it must fail, and with
+    // it the whole apply.
     ovs.vsctl("add-br", "other0", "--", "set", "bridge", "other0", "datapath_type=netdev");
-    ovs.vsctl("add-port", "other0", OvsBackend.portName(DVS_ID, "uplink-trunk"), "--", "set", "interface",
-        OvsBackend.portName(DVS_ID, "uplink-trunk"), "type=internal");
+    ovs.vsctl(
+        "add-port",
+        "other0",
+        OvsBackend.portName(DVS_ID, "uplink-trunk"),
+        "--",
+        "set",
+        "interface",
+        OvsBackend.portName(DVS_ID, "uplink-trunk"),
+        "type=internal");
 
     assertThatThrownBy(() -> agent.pipeline().apply(state(2, 300, true), 60_000, ""))
-        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ABORTED))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ABORTED))
         .hasMessageContaining("OVSDB applied none of it");
-    assertThat(get("port", web, "tag")).isEqualTo("100"); // the VLAN change in the same transaction did not happen
+    assertThat(get("port", web, "tag"))
+        .isEqualTo("100"); // the VLAN change in the same transaction did not happen
     assertThat(agent.pipeline().applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
 
     ovs.vsctl("del-br", "other0");
@@ -155,14 +216,24 @@ class OvsBackendIT {
     assertThat(agent.pipeline().backend().ports(DVS_ID)).doesNotContainKey("foreign0");
   }
 
-  /** One uplink port (uplink1 of this host) carrying vlans (none: blocked), the member mapping uplink1 to nic ("": none). */
+  /**
+   * One uplink port (uplink1 of this host) carrying vlans (none: blocked), the member mapping
+   * uplink1 to nic ("": none).
+   */
   private static HostSwitchState uplinkState(long generation, String nic, int... vlans) {
     HostMember.Builder member = HostMember.newBuilder().setHostId(HOST);
     if (!nic.isEmpty()) {
       member.putUplinkNics("uplink1", nic);
     }
-    Dvs dvs = Dvs.newBuilder().setId(DVS_ID).setName("ovs-dvs").setGeneration(generation).addUplinks("uplink1")
-        .setMtu(1500).addMembers(member).build();
+    Dvs dvs =
+        Dvs.newBuilder()
+            .setId(DVS_ID)
+            .setName("ovs-dvs")
+            .setGeneration(generation)
+            .addUplinks("uplink1")
+            .setMtu(1500)
+            .addMembers(member)
+            .build();
     Policy.Builder policy = Policy.newBuilder();
     if (vlans.length == 0) {
       policy.setBlocked(BlockedSetting.newBuilder().setValue(true));
@@ -173,24 +244,56 @@ class OvsBackendIT {
       }
       policy.setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setTrunk(t)));
     }
-    return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true)
-        .addPortGroups(PortGroup.newBuilder().setId("uplinks").setDvsId(DVS_ID).setName("uplinks")
-            .setPolicy(vlan(Vlan.newBuilder().setTrunk(VlanTrunk.newBuilder()
-                .addRanges(VlanRange.newBuilder().setFirst(1).setLast(4094))).build())))
-        .addPorts(Port.newBuilder().setKey(HOST + ":uplink1").setDvsId(DVS_ID).setPortGroupId("uplinks").setHostId(HOST)
-            .setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink("uplink1")))
-            .setPolicy(policy))
+    return HostSwitchState.newBuilder()
+        .setHostId(HOST)
+        .setDvs(dvs)
+        .setMember(true)
+        .addPortGroups(
+            PortGroup.newBuilder()
+                .setId("uplinks")
+                .setDvsId(DVS_ID)
+                .setName("uplinks")
+                .setPolicy(
+                    vlan(
+                        Vlan.newBuilder()
+                            .setTrunk(
+                                VlanTrunk.newBuilder()
+                                    .addRanges(VlanRange.newBuilder().setFirst(1).setLast(4094)))
+                            .build())))
+        .addPorts(
+            Port.newBuilder()
+                .setKey(HOST + ":uplink1")
+                .setDvsId(DVS_ID)
+                .setPortGroupId("uplinks")
+                .setHostId(HOST)
+                .setConnectee(
+                    Connectee.newBuilder()
+                        .setUplinkNic(UplinkNic.newBuilder().setUplink("uplink1")))
+                .setPolicy(policy))
         .build();
   }
 
   private boolean linkExists(String device) {
-    return OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "-o", "link", "show").contains(" " + device + "@");
+    return OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "-o", "link", "show")
+        .contains(" " + device + "@");
   }
 
   @Test
   void anUplinkNicPortIsTheHostsNicOnTheBridgeBlockedItDropsEveryVlanAndRemovedTheHostKeepsIt() {
     for (String nic : java.util.List.of("nic0", "nic1")) {
-      OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "link", "add", nic, "type", "veth", "peer", "name",
+      OvsInstance.run(
+          "ip",
+          "netns",
+          "exec",
+          ovs.namespace(),
+          "ip",
+          "link",
+          "add",
+          nic,
+          "type",
+          "veth",
+          "peer",
+          "name",
           nic + "p");
     }
     String bridge = OvsBackend.bridgeName(DVS_ID);
@@ -198,20 +301,33 @@ class OvsBackendIT {
 
     applyAndConfirm(uplinkState(1, "nic0", 100, 200));
     assertThat(ovs.vsctl("iface-to-br", "nic0").strip()).isEqualTo(bridge);
-    assertThat(get("interface", "nic0", "type")).as("a system interface: the host's device").isEqualTo("\"\"");
+    assertThat(get("interface", "nic0", "type"))
+        .as("a system interface: the host's device")
+        .isEqualTo("\"\"");
     assertThat(get("port", port, "trunks")).isEqualTo("[100, 200]");
-    assertThat(agent.pipeline().backend().ports(DVS_ID).get(HOST + ":uplink1").getNic()).isEqualTo("nic0");
+    assertThat(agent.pipeline().backend().ports(DVS_ID).get(HOST + ":uplink1").getNic())
+        .isEqualTo("nic0");
     assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
 
-    // Nothing to carry: a trunk of the reserved VLAN 4095 only (an empty trunks column would carry every VLAN).
+    // Nothing to carry: a trunk of the reserved VLAN 4095 only (an empty trunks column would carry
+    // every VLAN).
     applyAndConfirm(uplinkState(2, "nic0"));
     assertThat(get("port", port, "trunks")).isEqualTo("[" + OvsBackend.DEAD_VLAN + "]");
     assertThat(get("port", port, "vlan_mode")).isEqualTo("trunk");
     assertThat(get("port", port, "tag")).isEqualTo("[]");
-    assertThat(agent.pipeline().backend().ports(DVS_ID).get(HOST + ":uplink1").getPolicy().getBlocked()).isTrue();
+    assertThat(
+            agent
+                .pipeline()
+                .backend()
+                .ports(DVS_ID)
+                .get(HOST + ":uplink1")
+                .getPolicy()
+                .getBlocked())
+        .isTrue();
     assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
 
-    // The member's NIC is remapped: the same OVS port is now the other NIC; the first leaves the bridge, not the host.
+    // The member's NIC is remapped: the same OVS port is now the other NIC; the first leaves the
+    // bridge, not the host.
     applyAndConfirm(uplinkState(3, "nic1", 300));
     assertThat(ovs.vsctl("iface-to-br", "nic1").strip()).isEqualTo(bridge);
     assertThat(ovs.vsctl("list-ifaces", bridge)).doesNotContain("nic0");
@@ -230,10 +346,17 @@ class OvsBackendIT {
     ovs.vsctl("add-port", "other0", "nic0");
     // Until the agent's OVSDB cache has heard of the other bridge, ovsdb-server itself refuses the
     // duplicate interface; either way the apply is refused whole, so trying again is harmless.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThatThrownBy(() -> agent.pipeline().apply(uplinkState(5, "nic0", 400), 60_000, ""))
-            .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ABORTED))
-            .hasMessageContaining("NIC nic0 (uplink uplink1").hasMessageContaining("is already OVS port nic0"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(
+                        () -> agent.pipeline().apply(uplinkState(5, "nic0", 400), 60_000, ""))
+                    .isInstanceOfSatisfying(
+                        SwitchplaneException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.ABORTED))
+                    .hasMessageContaining("NIC nic0 (uplink uplink1")
+                    .hasMessageContaining("is already OVS port nic0"));
     assertThat(get("port", port, "trunks")).isEqualTo("[300]");
     assertThat(ovs.vsctl("iface-to-br", "nic0").strip()).isEqualTo("other0");
 
@@ -254,9 +377,14 @@ class OvsBackendIT {
     ovs.vsctl("set", "port", web, "tag=999");
     ovs.vsctl("del-port", OvsBackend.bridgeName(DVS_ID), trunk);
 
-    // The agent reads OVS from its monitor-fed cache: the hand change arrives as an update notification.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(agent.pipeline().drift(DVS_ID)).containsExactly("uplink-trunk", "vm1-nic0"));
+    // The agent reads OVS from its monitor-fed cache: the hand change arrives as an update
+    // notification.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(agent.pipeline().drift(DVS_ID))
+                    .containsExactly("uplink-trunk", "vm1-nic0"));
     var summary = agent.pipeline().rectify(DVS_ID);
 
     assertThat(summary.getAdded()).isEqualTo(1);
@@ -267,27 +395,51 @@ class OvsBackendIT {
   }
 
   private static PropertyEntry rate(String kbps) {
-    return PropertyEntry.newBuilder().setNamespace(QOS).setKey("rate-kbps").setValue(ByteString.copyFromUtf8(kbps))
+    return PropertyEntry.newBuilder()
+        .setNamespace(QOS)
+        .setKey("rate-kbps")
+        .setValue(ByteString.copyFromUtf8(kbps))
         .build();
   }
 
-  /** Port group web with rate groupRate (none when null), ports w1 (inherits) and w2 (its own 50). */
+  /**
+   * Port group web with rate groupRate (none when null), ports w1 (inherits) and w2 (its own 50).
+   */
   private static HostSwitchState qosState(long generation, String groupRate) {
-    Dvs dvs = Dvs.newBuilder().setId(QOS_DVS).setName("qos-dvs").setGeneration(generation).addUplinks("uplink1")
-        .setMtu(1500).addMembers(HostMember.newBuilder().setHostId(HOST)).build();
+    Dvs dvs =
+        Dvs.newBuilder()
+            .setId(QOS_DVS)
+            .setName("qos-dvs")
+            .setGeneration(generation)
+            .addUplinks("uplink1")
+            .setMtu(1500)
+            .addMembers(HostMember.newBuilder().setHostId(HOST))
+            .build();
     PortGroup.Builder web = PortGroup.newBuilder().setId("web").setDvsId(QOS_DVS).setName("web");
     if (groupRate != null) {
       web.addProperties(rate(groupRate));
     }
-    return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs).setMember(true).addPortGroups(web)
-        .addPorts(Port.newBuilder().setKey("w1").setDvsId(QOS_DVS).setPortGroupId("web").setHostId(HOST))
-        .addPorts(Port.newBuilder().setKey("w2").setDvsId(QOS_DVS).setPortGroupId("web").setHostId(HOST)
-            .addProperties(rate("50")))
+    return HostSwitchState.newBuilder()
+        .setHostId(HOST)
+        .setDvs(dvs)
+        .setMember(true)
+        .addPortGroups(web)
+        .addPorts(
+            Port.newBuilder().setKey("w1").setDvsId(QOS_DVS).setPortGroupId("web").setHostId(HOST))
+        .addPorts(
+            Port.newBuilder()
+                .setKey("w2")
+                .setDvsId(QOS_DVS)
+                .setPortGroupId("web")
+                .setHostId(HOST)
+                .addProperties(rate("50")))
         .build();
   }
 
   @Test
-  void qosModuleTurnsTheInheritedRateIntoIngressPolicing_theGroupRateIsInheritedTheOverrideWinsAndRemovingTheGroupRateTurnsPolicingOff() throws Exception {
+  void
+      qosModuleTurnsTheInheritedRateIntoIngressPolicing_theGroupRateIsInheritedTheOverrideWinsAndRemovingTheGroupRateTurnsPolicingOff()
+          throws Exception {
     OvsPolicing read = new OvsPolicing(ovs.db());
     confirmQos(qosState(1, "500"));
     assertThat(read.read(QOS_DVS, "w1")).isEqualTo(new Policing(500, 50));

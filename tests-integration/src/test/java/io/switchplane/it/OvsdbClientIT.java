@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Our OVSDB client (RFC 7047) against a real ovsdb-server and ovs-vswitchd of the test's own:
- * a transaction with one bad operation changes nothing; after a transaction returns, the cache
+ * Our OVSDB client (RFC 7047) against a real ovsdb-server and ovs-vswitchd of the test's own: a
+ * transaction with one bad operation changes nothing; after a transaction returns, the cache
  * already shows it; a change made by hand with ovs-vsctl reaches the cache through the monitor;
  * after ovsdb-server restarts, the client reconnects and monitors afresh.
  */
@@ -33,8 +33,24 @@ class OvsdbClientIT {
   @BeforeEach
   void setUp() {
     ovs = OvsInstance.start(dir.resolve("ovs"), "sp-ovsdb-" + ProcessHandle.current().pid());
-    ovs.vsctl("add-br", "brt", "--", "set", "bridge", "brt", "datapath_type=netdev",
-        "--", "add-port", "brt", "p1", "tag=10", "--", "set", "interface", "p1", "type=internal");
+    ovs.vsctl(
+        "add-br",
+        "brt",
+        "--",
+        "set",
+        "bridge",
+        "brt",
+        "datapath_type=netdev",
+        "--",
+        "add-port",
+        "brt",
+        "p1",
+        "tag=10",
+        "--",
+        "set",
+        "interface",
+        "p1",
+        "type=internal");
     client = new OvsdbClient(ovs.db(), Duration.ofSeconds(10));
   }
 
@@ -69,7 +85,11 @@ class OvsdbClientIT {
     port.addProperty("name", "p2");
     port.add("interfaces", OvsdbTransaction.refs(List.of(tx.insert("Interface", iface))));
     Ref p2 = tx.insert("Port", port);
-    tx.addToSet("Bridge", OvsdbTransaction.existing(client.bridgeUuid("brt").orElseThrow()), "ports", List.of(p2));
+    tx.addToSet(
+        "Bridge",
+        OvsdbTransaction.existing(client.bridgeUuid("brt").orElseThrow()),
+        "ports",
+        List.of(p2));
     return tx;
   }
 
@@ -77,7 +97,8 @@ class OvsdbClientIT {
   void aTransactionWithOneBadOperationChangesNothing() {
     OvsdbTransaction tx = tagAndNewPort(20);
     // mtu_request must be at least 1: the server refuses this operation, and with it the others.
-    tx.update("Interface", OvsdbTransaction.existing(p1().interfaceUuid()), column("mtu_request", -1));
+    tx.update(
+        "Interface", OvsdbTransaction.existing(p1().interfaceUuid()), column("mtu_request", -1));
 
     assertThatThrownBy(() -> client.transact(tx, "a test"))
         .isInstanceOf(BackendException.class)
@@ -99,7 +120,8 @@ class OvsdbClientIT {
     assertThat(client.port("p2")).isPresent();
     assertThat(ovs.vsctl("get", "port", "p1", "tag").strip()).isEqualTo("20");
     // ovs-vswitchd made the device of the new internal port before transact returned.
-    assertThat(OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "link", "show", "p2")).contains("p2");
+    assertThat(OvsInstance.run("ip", "netns", "exec", ovs.namespace(), "ip", "link", "show", "p2"))
+        .contains("p2");
   }
 
   @Test

@@ -38,8 +38,8 @@ import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.api.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub;
 import io.switchplane.api.v1.Vlan;
-import io.switchplane.cli.run.TempDirs;
 import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.cli.run.TempDirs;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
@@ -57,13 +57,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The issue's recovery test: a manager's ZooKeeper data is deleted, a new manager on the empty
- * store rebuilds the switch from the snapshot copies its agents hold, and the rebuilt
- * configuration equals the lost one. One agent was down during the last change, so its newest
- * copy is older: recovery names it as disagreeing and still picks the newest.
+ * store rebuilds the switch from the snapshot copies its agents hold, and the rebuilt configuration
+ * equals the lost one. One agent was down during the last change, so its newest copy is older:
+ * recovery names it as disagreeing and still picks the newest.
  */
 class RecoveryIT {
   private static final int HOSTS = 3;
-  private static final SnapshotPolicy FAST_COPIES = new SnapshotPolicy(50, Duration.ofDays(1), Duration.ofMillis(200));
+  private static final SnapshotPolicy FAST_COPIES =
+      new SnapshotPolicy(50, Duration.ofDays(1), Duration.ofMillis(200));
 
   @TempDir Path dir;
   private final List<HostAgent> agents = new ArrayList<>();
@@ -78,11 +79,12 @@ class RecoveryIT {
     if (manager != null) {
       manager.close();
     }
-    agents.forEach(a -> {
-      if (a != null) {
-        a.close();
-      }
-    });
+    agents.forEach(
+        a -> {
+          if (a != null) {
+            a.close();
+          }
+        });
   }
 
   @Test
@@ -93,20 +95,27 @@ class RecoveryIT {
     }
     startManager();
     for (int i = 0; i < HOSTS; i++) {
-      api().registerHost(RegisterHostRequest.newBuilder().setName("h" + i).setEndpoint("127.0.0.1:" + ports.get(i))
-          .build());
+      api()
+          .registerHost(
+              RegisterHostRequest.newBuilder()
+                  .setName("h" + i)
+                  .setEndpoint("127.0.0.1:" + ports.get(i))
+                  .build());
     }
     api().createDvs(CreateDvsRequest.newBuilder().setName("sw").build());
     List<ChangeOp> setup = new ArrayList<>();
     setup.add(ChangeOp.newBuilder().setCreatePortGroup(group("web", 100)).build());
     setup.add(ChangeOp.newBuilder().setCreatePortGroup(group("db", 200)).build());
     for (int i = 0; i < HOSTS; i++) {
-      setup.add(ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("h" + i)).build());
+      setup.add(
+          ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("h" + i)).build());
       setup.add(port("vm-" + i + "-a", "web", i));
       setup.add(port("vm-" + i + "-b", "db", i));
     }
     commit(setup.toArray(new ChangeOp[0]));
-    snapshots().createSnapshot(CreateSnapshotRequest.newBuilder().setDvs("sw").setName("baseline").build());
+    snapshots()
+        .createSnapshot(
+            CreateSnapshotRequest.newBuilder().setDvs("sw").setName("baseline").build());
     awaitInSync();
     String dvsId = api().getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getId();
     awaitCopies(dvsId, 0, 1, 2);
@@ -126,15 +135,30 @@ class RecoveryIT {
     TempDirs.deleteTree(dir.resolve("manager"));
     agents.set(2, startAgent(2, ports.get(2)));
     startManager();
-    assertThat(api().listDvs(io.switchplane.api.v1.ListDvsRequest.getDefaultInstance()).getSwitchesList()).isEmpty();
+    assertThat(
+            api()
+                .listDvs(io.switchplane.api.v1.ListDvsRequest.getDefaultInstance())
+                .getSwitchesList())
+        .isEmpty();
 
-    RecoverFromAgentsResponse recovered = snapshots().recoverFromAgents(RecoverFromAgentsRequest.newBuilder()
-        .addSeeds("127.0.0.1:" + ports.get(0)).build());
+    RecoverFromAgentsResponse recovered =
+        snapshots()
+            .recoverFromAgents(
+                RecoverFromAgentsRequest.newBuilder()
+                    .addSeeds("127.0.0.1:" + ports.get(0))
+                    .build());
     assertThat(recovered.getUnreachableList()).isEmpty();
-    RecoveredDvs sw = recovered.getSwitchesList().stream().filter(d -> d.getDvsId().equals(dvsId)).findFirst()
-        .orElseThrow();
-    System.out.printf("recovery: DVS %s from snapshot %s (generation %d), held by %s, disagreeing %s%n",
-        sw.getDvsName(), sw.getChosen().getName(), sw.getChosen().getGeneration(), sw.getAgreeingHostsList(),
+    RecoveredDvs sw =
+        recovered.getSwitchesList().stream()
+            .filter(d -> d.getDvsId().equals(dvsId))
+            .findFirst()
+            .orElseThrow();
+    System.out.printf(
+        "recovery: DVS %s from snapshot %s (generation %d), held by %s, disagreeing %s%n",
+        sw.getDvsName(),
+        sw.getChosen().getName(),
+        sw.getChosen().getGeneration(),
+        sw.getAgreeingHostsList(),
         sw.getDisagreeingHostsList());
     assertThat(sw.getRebuilt()).isTrue();
     assertThat(sw.getChosen().getGeneration()).isEqualTo(last);
@@ -149,8 +173,16 @@ class RecoveryIT {
     assertThat(ports()).isEqualTo(lostPorts);
     assertThat(api().listHosts(ListHostsRequest.getDefaultInstance()).getHostsList())
         .containsExactlyInAnyOrderElementsOf(lostHosts);
-    assertThat(snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setDvs("sw").setIncludeCheckpoints(true)
-        .build()).getSnapshotsList()).extracting(SnapshotInfo::getGeneration).contains(last);
+    assertThat(
+            snapshots()
+                .listSnapshots(
+                    ListSnapshotsRequest.newBuilder()
+                        .setDvs("sw")
+                        .setIncludeCheckpoints(true)
+                        .build())
+                .getSnapshotsList())
+        .extracting(SnapshotInfo::getGeneration)
+        .contains(last);
 
     // Every host takes the rebuilt switch, h2 included, and the switch takes changes again.
     awaitInSync();
@@ -160,7 +192,11 @@ class RecoveryIT {
   }
 
   private HostAgent startAgent(int i, int port) {
-    HostAgent agent = new HostAgent(AgentConfig.of(port, dir.resolve("agent-" + i)).withHost("", "h" + i).withInsecurePlaintext());
+    HostAgent agent =
+        new HostAgent(
+            AgentConfig.of(port, dir.resolve("agent-" + i))
+                .withHost("", "h" + i)
+                .withInsecurePlaintext());
     try {
       agent.start();
     } catch (IOException e) {
@@ -170,50 +206,80 @@ class RecoveryIT {
   }
 
   private void startManager() {
-    manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager")).withSnapshots(FAST_COPIES)).start();
+    manager =
+        new SwitchplaneManager(
+                ManagerConfig.local(dir.resolve("manager")).withSnapshots(FAST_COPIES))
+            .start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    managerChannel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
+    managerChannel =
+        NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     channels.add(managerChannel);
   }
 
   private ManagerServiceBlockingStub api() {
-    return ManagerServiceGrpc.newBlockingStub(managerChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    return ManagerServiceGrpc.newBlockingStub(managerChannel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   private SnapshotServiceBlockingStub snapshots() {
-    return SnapshotServiceGrpc.newBlockingStub(managerChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    return SnapshotServiceGrpc.newBlockingStub(managerChannel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   /** Waits until the agents hold a copy of the DVS's current generation. */
   private void awaitCopies(String dvsId, int... hosts) {
-    long generation = api().getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
+    long generation =
+        api().getDvs(GetDvsRequest.newBuilder().setDvs("sw").build()).getDvs().getGeneration();
     for (int i : hosts) {
-      ManagedChannel ch = NettyChannelBuilder.forTarget("127.0.0.1:" + ports.get(i)).usePlaintext().build();
+      ManagedChannel ch =
+          NettyChannelBuilder.forTarget("127.0.0.1:" + ports.get(i)).usePlaintext().build();
       channels.add(ch);
       var stub = AgentSnapshotServiceGrpc.newBlockingStub(ch);
-      await().atMost(Duration.ofSeconds(30)).until(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS)
-          .listSnapshotCopies(ListSnapshotCopiesRequest.newBuilder().setDvsId(dvsId).build()).getSnapshotsList()
-          .stream().anyMatch(s -> s.getGeneration() == generation));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  stub
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .listSnapshotCopies(
+                          ListSnapshotCopiesRequest.newBuilder().setDvsId(dvsId).build())
+                      .getSnapshotsList()
+                      .stream()
+                      .anyMatch(s -> s.getGeneration() == generation));
     }
   }
 
   private void awaitInSync() {
-    await().atMost(Duration.ofSeconds(60)).alias("all hosts in sync").until(() -> {
-      List<HostPushStatus> st = api().getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
-          .getHostsList();
-      // In sync: a host a change set did not touch keeps its applied generation.
-      return st.size() == HOSTS && st.stream().allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .alias("all hosts in sync")
+        .until(
+            () -> {
+              List<HostPushStatus> st =
+                  api()
+                      .getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
+                      .getHostsList();
+              // In sync: a host a change set did not touch keeps its applied generation.
+              return st.size() == HOSTS
+                  && st.stream()
+                      .allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+            });
   }
 
   private long commit(ChangeOp... ops) {
-    return api().commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw").addAllOps(List.of(ops)).build())
+    return api()
+        .commitChangeSet(
+            CommitChangeSetRequest.newBuilder().setDvs("sw").addAllOps(List.of(ops)).build())
         .getGeneration();
   }
 
   private List<PortGroup> groups() {
-    return api().listPortGroups(ListPortGroupsRequest.newBuilder().setDvs("sw").build()).getPortGroupsList().stream()
-        .sorted(Comparator.comparing(PortGroup::getId)).toList();
+    return api()
+        .listPortGroups(ListPortGroupsRequest.newBuilder().setDvs("sw").build())
+        .getPortGroupsList()
+        .stream()
+        .sorted(Comparator.comparing(PortGroup::getId))
+        .toList();
   }
 
   private List<Port> ports() {
@@ -221,18 +287,24 @@ class RecoveryIT {
   }
 
   private static PortGroup group(String name, int vid) {
-    return PortGroup.newBuilder().setName(name).setPolicy(Policy.newBuilder().setVlan(VlanSetting.newBuilder()
-        .setValue(Vlan.newBuilder().setAccessId(vid)))).build();
+    return PortGroup.newBuilder()
+        .setName(name)
+        .setPolicy(
+            Policy.newBuilder()
+                .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vid))))
+        .build();
   }
 
   private static ChangeOp vlan(String group, int vid) {
-    return ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup(group)
-        .setSettings(group(group, vid))).build();
+    return ChangeOp.newBuilder()
+        .setUpdatePortGroup(
+            PortGroupUpdate.newBuilder().setPortGroup(group).setSettings(group(group, vid)))
+        .build();
   }
 
   private static ChangeOp port(String key, String group, int host) {
-    return ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(key).setPortGroupId(group)
-        .setHostId("h" + host)).build();
+    return ChangeOp.newBuilder()
+        .setCreatePort(Port.newBuilder().setKey(key).setPortGroupId(group).setHostId("h" + host))
+        .build();
   }
-
 }

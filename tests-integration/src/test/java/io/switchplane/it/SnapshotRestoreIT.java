@@ -64,7 +64,8 @@ class SnapshotRestoreIT {
       ok("port", "create", "d1", "p" + h, "--portgroup", "web", "--host", "host-" + h);
     }
     awaitAllInSync("d1", 3);
-    String id = stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("d1").build()).getDvs().getId();
+    String id =
+        stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("d1").build()).getDvs().getId();
 
     ok("snapshot", "create", "d1", "--name", "s1");
     Path file = dir.resolve("d1.snap");
@@ -85,8 +86,13 @@ class SnapshotRestoreIT {
     long removedAt = generation("d1");
     for (int h = 0; h < 3; h++) {
       int agent = h;
-      await().atMost(SETTLE).untilAsserted(() -> assertThat(newestHeld(agent, id))
-          .as("host-%d applied the removal", agent + 1).isGreaterThan(snapshotGeneration + 2));
+      await()
+          .atMost(SETTLE)
+          .untilAsserted(
+              () ->
+                  assertThat(newestHeld(agent, id))
+                      .as("host-%d applied the removal", agent + 1)
+                      .isGreaterThan(snapshotGeneration + 2));
     }
     ok("dvs", "delete", "d1");
     ok("snapshot", "delete", "s1", "--dvs", id);
@@ -98,12 +104,19 @@ class SnapshotRestoreIT {
     assertThat(restored).as("above every generation the hosts hold").isGreaterThan(removedAt);
     awaitAllInSync("d1", 3);
     for (int h = 0; h < 3; h++) {
-      List<EffectivePort> backend = agent(h).getState(GetStateRequest.newBuilder().setDvsId(id).build())
-          .getBackendPortsList();
-      assertThat(backend).singleElement().satisfies(p -> {
-        assertThat(p.getKey()).startsWith("p");
-        assertThat(p.getPolicy().getVlan().getAccessId()).as("the snapshot's VLAN").isEqualTo(100);
-      });
+      List<EffectivePort> backend =
+          agent(h)
+              .getState(GetStateRequest.newBuilder().setDvsId(id).build())
+              .getBackendPortsList();
+      assertThat(backend)
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.getKey()).startsWith("p");
+                assertThat(p.getPolicy().getVlan().getAccessId())
+                    .as("the snapshot's VLAN")
+                    .isEqualTo(100);
+              });
     }
     Cli.Run status = cli("status", "d1");
     assertThat(status.out()).doesNotContain("refused");
@@ -111,7 +124,10 @@ class SnapshotRestoreIT {
     // The restored switch lives on and its checkpoints never share a name with its earlier life's.
     ok("portgroup", "update", "d1", "web", "--vlan", "110");
     awaitAllInSync("d1", 3);
-    await().atMost(SETTLE).untilAsserted(() -> assertThat(snapshotNames(id)).contains("checkpoint-" + (restored + 1)));
+    await()
+        .atMost(SETTLE)
+        .untilAsserted(
+            () -> assertThat(snapshotNames(id)).contains("checkpoint-" + (restored + 1)));
     assertThat(snapshotNames(id)).doesNotHaveDuplicates();
   }
 
@@ -125,39 +141,65 @@ class SnapshotRestoreIT {
   }
 
   private long generation(String dvs) {
-    return stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build()).getDvs().getGeneration();
+    return stack
+        .stub()
+        .getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build())
+        .getDvs()
+        .getGeneration();
   }
 
   private void awaitAllInSync(String dvs, int hosts) {
     long generation = generation(dvs);
-    await().atMost(SETTLE).untilAsserted(() -> {
-      List<HostPushStatus> statuses = stack.stub().getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build())
-          .getHostsList();
-      assertThat(statuses).hasSize(hosts).allSatisfy(s -> {
-        assertThat(s.getState()).as(s.getHostName() + ": " + s.getLastError())
-            .isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-        assertThat(s.getDesiredGeneration()).isEqualTo(generation);
-      });
-    });
+    await()
+        .atMost(SETTLE)
+        .untilAsserted(
+            () -> {
+              List<HostPushStatus> statuses =
+                  stack
+                      .stub()
+                      .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build())
+                      .getHostsList();
+              assertThat(statuses)
+                  .hasSize(hosts)
+                  .allSatisfy(
+                      s -> {
+                        assertThat(s.getState())
+                            .as(s.getHostName() + ": " + s.getLastError())
+                            .isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+                        assertThat(s.getDesiredGeneration()).isEqualTo(generation);
+                      });
+            });
   }
 
   private long newestHeld(int agent, String dvsId) {
-    return agent(agent).getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()).getEntriesList().stream()
-        .mapToLong(HistoryEntry::getGeneration).max().orElse(0);
+    return agent(agent)
+        .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build())
+        .getEntriesList()
+        .stream()
+        .mapToLong(HistoryEntry::getGeneration)
+        .max()
+        .orElse(0);
   }
 
   private List<String> snapshotNames(String dvsId) {
-    return SnapshotServiceGrpc.newBlockingStub(operatorChannel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .listSnapshots(ListSnapshotsRequest.newBuilder().setDvs(dvsId).setIncludeCheckpoints(true).build())
-        .getSnapshotsList().stream().map(SnapshotInfo::getName).toList();
+    return SnapshotServiceGrpc.newBlockingStub(operatorChannel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .listSnapshots(
+            ListSnapshotsRequest.newBuilder().setDvs(dvsId).setIncludeCheckpoints(true).build())
+        .getSnapshotsList()
+        .stream()
+        .map(SnapshotInfo::getName)
+        .toList();
   }
 
   private HostAgentServiceGrpc.HostAgentServiceBlockingStub agent(int i) {
-    return HostAgentServiceGrpc.newBlockingStub(stack.agentChannel(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return HostAgentServiceGrpc.newBlockingStub(stack.agentChannel(i))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private ManagedChannel operatorChannel() {
-    ManagedChannel c = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
+    ManagedChannel c =
+        NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     channels.add(c);
     return c;
   }

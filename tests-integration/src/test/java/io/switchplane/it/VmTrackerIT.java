@@ -31,8 +31,8 @@ import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.cli.vcsim.VcSim;
 import io.switchplane.cli.vcsim.VcenterOperator;
-import io.switchplane.vcenter.VlanSet;
 import io.switchplane.manager.vmtracker.TrackerPlanner;
+import io.switchplane.vcenter.VlanSet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,25 +49,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The VM tracker end to end against govmomi's vCenter simulator (the real vSphere SOAP API):
- * an operator drives vCenter (power off, migrate, create, move a NIC, change a port group's
- * VLAN) and every tracked host's uplinks, as its agent really applied them, converge to exactly
- * what its powered-on VMs need plus the pinned VLAN. Expected values are worked out here from
- * vCenter itself, independently of the tracker's planner.
+ * The VM tracker end to end against govmomi's vCenter simulator (the real vSphere SOAP API): an
+ * operator drives vCenter (power off, migrate, create, move a NIC, change a port group's VLAN) and
+ * every tracked host's uplinks, as its agent really applied them, converge to exactly what its
+ * powered-on VMs need plus the pinned VLAN. Expected values are worked out here from vCenter
+ * itself, independently of the tracker's planner.
  *
  * <p>Layout: three vCenter hosts; DC0_C0_H0 and DC0_C0_H1 map to the agents host-1 and host-2,
- * DC0_C0_H2 has no Switchplane host (its VMs are reported, not provisioned). host-3 is a member
- * of the DVS too, mapped from "esx-new", a host that joins vCenter only in one test.
+ * DC0_C0_H2 has no Switchplane host (its VMs are reported, not provisioned). host-3 is a member of
+ * the DVS too, mapped from "esx-new", a host that joins vCenter only in one test.
  */
 class VmTrackerIT {
   private static final String PINNED = "10";
-  private static final Map<String, String> HOSTS = Map.of("DC0_C0_H0", "host-1", "DC0_C0_H1", "host-2",
-      "esx-new", "host-3");
+  private static final Map<String, String> HOSTS =
+      Map.of("DC0_C0_H0", "host-1", "DC0_C0_H1", "host-2", "esx-new", "host-3");
 
   @TempDir Path dir;
   private VcSim vcsim;
   private LocalStack stack;
   private VcenterOperator vc;
+
   /** The VLAN each vCenter port group tags, as the test set it. */
   private final Map<String, Integer> vlans = new HashMap<>();
 
@@ -107,14 +108,25 @@ class VmTrackerIT {
     VcenterStatus status = status("vc1");
     assertThat(status.getState()).isEqualTo("SYNCED");
     assertThat(status.getVms()).isEqualTo(6);
-    assertThat(status.getProblemsList()).anySatisfy(p -> {
-      assertThat(p.getKind()).isEqualTo("UNMANAGED_HOST");
-      assertThat(p.getObject()).isEqualTo("DC0_C0_H2");
-    });
+    assertThat(status.getProblemsList())
+        .anySatisfy(
+            p -> {
+              assertThat(p.getKind()).isEqualTo("UNMANAGED_HOST");
+              assertThat(p.getObject()).isEqualTo("DC0_C0_H2");
+            });
     Cli.Run show = ok("vmtracker", "show");
-    assertThat(show.out()).contains("HOST", "VM", "PORT-GROUP", "VLAN", "PROVISIONED", "host-1 (DC0_C0_H0)",
-        "DC0_C0_H2 (unmanaged)", "UPLINKS CARRY");
-    assertThat(ok("vmtracker", "show", "--host", "host-1", "--output", "json").out()).contains("\"provisioned\": true")
+    assertThat(show.out())
+        .contains(
+            "HOST",
+            "VM",
+            "PORT-GROUP",
+            "VLAN",
+            "PROVISIONED",
+            "host-1 (DC0_C0_H0)",
+            "DC0_C0_H2 (unmanaged)",
+            "UPLINKS CARRY");
+    assertThat(ok("vmtracker", "show", "--host", "host-1", "--output", "json").out())
+        .contains("\"provisioned\": true")
         .doesNotContain("DC0_C0_H1");
 
     // Move every VM of host-1 onto port group 1, then power them off one by one: VLAN 200 stays on
@@ -150,7 +162,12 @@ class VmTrackerIT {
   void hostsAChangeDidNotTouchAreReportedInSyncAndTheirVmsProvisioned() throws IOException {
     addVcenter("vc1", VcSim.PASSWORD);
     awaitConverged();
-    long before = stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build()).getDvs().getGeneration();
+    long before =
+        stack
+            .stub()
+            .getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build())
+            .getDvs()
+            .getGeneration();
 
     // Only host-1's uplinks change: host-2 is not contacted and keeps its older applied generation.
     for (String vm : vmsOn("DC0_C0_H0")) {
@@ -158,21 +175,49 @@ class VmTrackerIT {
     }
     awaitConverged();
     assertThat(uplinks()).containsEntry("host-1", VlanSet.parse(PINNED));
-    long after = stack.stub().getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build()).getDvs().getGeneration();
+    long after =
+        stack
+            .stub()
+            .getDvs(GetDvsRequest.newBuilder().setDvs("dvs1").build())
+            .getDvs()
+            .getGeneration();
     assertThat(after).isGreaterThan(before);
-    HostPushStatus host2 = stack.stub().getPushStatus(GetPushStatusRequest.newBuilder().setDvs("dvs1").build())
-        .getHostsList().stream().filter(h -> h.getHostName().equals("host-2")).findFirst().orElseThrow();
+    HostPushStatus host2 =
+        stack
+            .stub()
+            .getPushStatus(GetPushStatusRequest.newBuilder().setDvs("dvs1").build())
+            .getHostsList()
+            .stream()
+            .filter(h -> h.getHostName().equals("host-2"))
+            .findFirst()
+            .orElseThrow();
     assertThat(host2.getAppliedGeneration()).as("host-2 was not touched").isLessThan(after);
 
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(status("vc1").getHostsOutOfSync()).isZero();
-      ShowVmTrackerResponse show = show();
-      assertThat(show.getHostsList()).isNotEmpty().allSatisfy(h -> assertThat(h.getInSync())
-          .as("%s: needs %s, carries %s", h.getHost(), h.getNeededVlans(), h.getProvisionedVlans()).isTrue());
-      assertThat(show.getRowsList()).filteredOn(r -> r.getHost().equals("host-2")
-          && r.getPowerState().equals("POWERED_ON")).isNotEmpty().allSatisfy(r -> assertThat(r.getProvisioned())
-              .as("%s on host-2: %s", r.getVm(), r.getNote()).isTrue());
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(status("vc1").getHostsOutOfSync()).isZero();
+              ShowVmTrackerResponse show = show();
+              assertThat(show.getHostsList())
+                  .isNotEmpty()
+                  .allSatisfy(
+                      h ->
+                          assertThat(h.getInSync())
+                              .as(
+                                  "%s: needs %s, carries %s",
+                                  h.getHost(), h.getNeededVlans(), h.getProvisionedVlans())
+                              .isTrue());
+              assertThat(show.getRowsList())
+                  .filteredOn(
+                      r -> r.getHost().equals("host-2") && r.getPowerState().equals("POWERED_ON"))
+                  .isNotEmpty()
+                  .allSatisfy(
+                      r ->
+                          assertThat(r.getProvisioned())
+                              .as("%s on host-2: %s", r.getVm(), r.getNote())
+                              .isTrue());
+            });
   }
 
   @Test
@@ -203,32 +248,42 @@ class VmTrackerIT {
     awaitConverged();
     ok("dvs", "create", "dvs2");
     addVcenter("bad", "wrong-password", "dvs2");
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      VcenterStatus bad = status("bad");
-      assertThat(bad.getState()).isEqualTo("AUTH_FAILED");
-      assertThat(bad.getMessage()).containsIgnoringCase("password");
-      assertThat(bad.getMessage()).doesNotContain("wrong-password");
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              VcenterStatus bad = status("bad");
+              assertThat(bad.getState()).isEqualTo("AUTH_FAILED");
+              assertThat(bad.getMessage()).containsIgnoringCase("password");
+              assertThat(bad.getMessage()).doesNotContain("wrong-password");
+            });
     long fullSyncs = status("vc1").getFullSyncs();
     Map<String, VlanSet> before = uplinks();
 
     vcsim.stop();
     await().atMost(Duration.ofSeconds(30)).until(() -> status("vc1").getState().equals("RETRYING"));
-    assertThat(uplinks()).as("an unreachable vCenter changes nothing on the hosts").isEqualTo(before);
+    assertThat(uplinks())
+        .as("an unreachable vCenter changes nothing on the hosts")
+        .isEqualTo(before);
 
     // The simulator comes back with its model as built at start: the VLANs set before are gone.
     vcsim.start();
-    // The operator's session died with the old simulator process: there is nothing left to log out of.
+    // The operator's session died with the old simulator process: there is nothing left to log out
+    // of.
     vc = VcenterOperator.connect(vcsim.sdkUrl(), VcSim.USER, VcSim.PASSWORD);
     vlans.clear();
     setVlan("DC0_DVPG0", 300);
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      VcenterStatus s = status("vc1");
-      assertThat(s.getState()).isEqualTo("SYNCED");
-      assertThat(s.getFullSyncs()).isGreaterThan(fullSyncs);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              VcenterStatus s = status("vc1");
+              assertThat(s.getState()).isEqualTo("SYNCED");
+              assertThat(s.getFullSyncs()).isGreaterThan(fullSyncs);
+            });
     awaitConverged();
-    // Still refused (or, while its backoff from the outage runs, still waiting to retry): never synced.
+    // Still refused (or, while its backoff from the outage runs, still waiting to retry): never
+    // synced.
     assertThat(status("bad").getState()).isIn("AUTH_FAILED", "RETRYING");
     assertThat(status("bad").getVms()).isZero();
 
@@ -237,13 +292,16 @@ class VmTrackerIT {
     Files.writeString(fixed, VcSim.PASSWORD + "\n");
     assertThat(ok("vcenter", "update", "bad", "--password-file", fixed.toString()).out())
         .contains("changed vCenter bad (revision 2)");
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      VcenterStatus s = status("bad");
-      assertThat(s.getState()).isEqualTo("SYNCED");
-      assertThat(s.getVms()).isEqualTo(6);
-    });
-    Cli.Run both = Cli.run(stack, "vcenter", "update", "bad", "--insecure", "--trust-store",
-        "/etc/hostname");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              VcenterStatus s = status("bad");
+              assertThat(s.getState()).isEqualTo("SYNCED");
+              assertThat(s.getVms()).isEqualTo(6);
+            });
+    Cli.Run both =
+        Cli.run(stack, "vcenter", "update", "bad", "--insecure", "--trust-store", "/etc/hostname");
     assertThat(both.exit()).isNotZero();
     assertThat(both.err()).contains("not both");
     assertThat(ok("vcenter", "list").out()).as("nothing changed").doesNotContain("insecure");
@@ -258,8 +316,22 @@ class VmTrackerIT {
   private void addVcenter(String name, String password, String dvs) throws IOException {
     Path pw = dir.resolve(name + ".pw");
     Files.writeString(pw, password + "\n");
-    List<String> args = new ArrayList<>(List.of("vcenter", "add", name, "--url", vcsim.sdkUrl().toString(), "--user",
-        VcSim.USER, "--password-file", pw.toString(), "--dvs", dvs, "--pin-vlans", PINNED));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "vcenter",
+                "add",
+                name,
+                "--url",
+                vcsim.sdkUrl().toString(),
+                "--user",
+                VcSim.USER,
+                "--password-file",
+                pw.toString(),
+                "--dvs",
+                dvs,
+                "--pin-vlans",
+                PINNED));
     HOSTS.forEach((from, to) -> args.addAll(List.of("--map-host", from + "=" + to)));
     ok(args.toArray(String[]::new));
   }
@@ -271,7 +343,9 @@ class VmTrackerIT {
 
   /** Waits until every tracked host's applied uplinks carry exactly what vCenter's state needs. */
   private void awaitConverged() {
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(uplinks()).isEqualTo(expected()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(uplinks()).isEqualTo(expected()));
   }
 
   /** What vCenter's powered-on VMs need per Switchplane host, plus the pinned VLAN. */
@@ -279,30 +353,36 @@ class VmTrackerIT {
     ServiceInstance si = new ServiceInstance(vcsim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false);
     try {
       Map<String, String> pgNames = new HashMap<>();
-      for (ManagedEntity e : new InventoryNavigator(si.getRootFolder())
-          .searchManagedEntities("DistributedVirtualPortgroup")) {
+      for (ManagedEntity e :
+          new InventoryNavigator(si.getRootFolder())
+              .searchManagedEntities("DistributedVirtualPortgroup")) {
         DistributedVirtualPortgroup pg = (DistributedVirtualPortgroup) e;
         pgNames.put(pg.getKey(), pg.getName());
       }
       Map<String, VlanSet> out = new TreeMap<>();
-      for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")) {
+      for (ManagedEntity e :
+          new InventoryNavigator(si.getRootFolder()).searchManagedEntities("HostSystem")) {
         String host = HOSTS.get(e.getName());
         if (host != null) {
           out.put(host, VlanSet.parse(PINNED));
         }
       }
-      for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
+      for (ManagedEntity e :
+          new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
         VirtualMachine vm = (VirtualMachine) e;
         if (vm.getRuntime().getPowerState() != VirtualMachinePowerState.poweredOn) {
           continue;
         }
-        String host = HOSTS.get(new HostSystem(si.getServerConnection(), vm.getRuntime().getHost()).getName());
+        String host =
+            HOSTS.get(
+                new HostSystem(si.getServerConnection(), vm.getRuntime().getHost()).getName());
         if (host == null) {
           continue;
         }
         for (VirtualDevice d : vm.getConfig().getHardware().getDevice()) {
           if (d instanceof VirtualEthernetCard card
-              && card.getBacking() instanceof VirtualEthernetCardDistributedVirtualPortBackingInfo b) {
+              && card.getBacking()
+                  instanceof VirtualEthernetCardDistributedVirtualPortBackingInfo b) {
             DistributedVirtualSwitchPortConnection port = b.getPort();
             Integer vlan = vlans.get(pgNames.get(port.getPortgroupKey()));
             if (vlan != null) {
@@ -321,9 +401,11 @@ class VmTrackerIT {
     ServiceInstance si = new ServiceInstance(vcsim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false);
     try {
       List<String> out = new ArrayList<>();
-      for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
+      for (ManagedEntity e :
+          new InventoryNavigator(si.getRootFolder()).searchManagedEntities("VirtualMachine")) {
         VirtualMachine vm = (VirtualMachine) e;
-        if (host.equals(new HostSystem(si.getServerConnection(), vm.getRuntime().getHost()).getName())
+        if (host.equals(
+                new HostSystem(si.getServerConnection(), vm.getRuntime().getHost()).getName())
             && vm.getRuntime().getPowerState() == VirtualMachinePowerState.poweredOn) {
           out.add(vm.getName());
         }
@@ -343,12 +425,18 @@ class VmTrackerIT {
       ManagedChannel ch = stack.agentChannel(i); // the manager's: mutual TLS
       String host = LocalStack.hostName(i);
       VlanSet carried = null;
-      for (EffectivePort p : HostAgentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()).getBackendPortsList()) {
+      for (EffectivePort p :
+          HostAgentServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build())
+              .getBackendPortsList()) {
         if (!p.getKey().startsWith(host + ":uplink")) {
           continue;
         }
-        VlanSet v = p.getPolicy().getBlocked() ? VlanSet.EMPTY : TrackerPlanner.vlansOf(p.getPolicy().getVlan());
+        VlanSet v =
+            p.getPolicy().getBlocked()
+                ? VlanSet.EMPTY
+                : TrackerPlanner.vlansOf(p.getPolicy().getVlan());
         assertThat(carried).as("both uplinks of %s", host).isIn(null, v);
         carried = v;
       }
@@ -360,19 +448,24 @@ class VmTrackerIT {
   }
 
   private VcenterStatus status(String name) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
+    ManagedChannel ch =
+        NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     try {
-      return VcenterServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build()).getStatuses(0);
+      return VcenterServiceGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build())
+          .getStatuses(0);
     } finally {
       ch.shutdownNow();
     }
   }
 
   private ShowVmTrackerResponse show() {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
+    ManagedChannel ch =
+        NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
     try {
-      return VmTrackerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+      return VmTrackerServiceGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
           .showVmTracker(ShowVmTrackerRequest.getDefaultInstance());
     } finally {
       ch.shutdownNow();

@@ -16,8 +16,17 @@ public final class InitialSyncProbe {
   public record Result(Duration elapsed, int hosts, int vms, int nics, int networks) {
     @Override
     public String toString() {
-      return "initial sync of " + vms + " VMs (" + nics + " NICs) on " + hosts + " hosts, " + networks
-          + " networks: " + elapsed.toMillis() + " ms";
+      return "initial sync of "
+          + vms
+          + " VMs ("
+          + nics
+          + " NICs) on "
+          + hosts
+          + " hosts, "
+          + networks
+          + " networks: "
+          + elapsed.toMillis()
+          + " ms";
     }
   }
 
@@ -26,16 +35,23 @@ public final class InitialSyncProbe {
   /**
    * Runs one initial sync and closes the sync.
    *
-   * @throws IllegalStateException when the first sync did not finish in time (with the sync's
-   *     last status message)
+   * @throws IllegalStateException when the first sync did not finish in time (with the sync's last
+   *     status message)
    */
   public static Result run(VcenterEndpoint endpoint, Duration atMost) throws InterruptedException {
     long t0 = System.nanoTime();
-    try (InventorySync sync = new InventorySync("probe", endpoint, inv -> { })) {
+    try (InventorySync sync = new InventorySync("probe", endpoint, inv -> {})) {
       sync.start();
       if (!sync.awaitFirstSync(atMost)) {
-        throw new IllegalStateException("no full sync of " + endpoint.url() + " within " + atMost.toMillis()
-            + " ms: " + sync.status().state() + " " + sync.status().message());
+        throw new IllegalStateException(
+            "no full sync of "
+                + endpoint.url()
+                + " within "
+                + atMost.toMillis()
+                + " ms: "
+                + sync.status().state()
+                + " "
+                + sync.status().message());
       }
       Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
       Inventory inv = sync.inventory();

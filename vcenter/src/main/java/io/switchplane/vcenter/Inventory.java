@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * What the tracker knows of one vCenter at one moment: an immutable value, replaced whole after
- * every batch of property-collector updates. Keys are managed-object reference values
- * ("host-21", "vm-57", "dvportgroup-13"), which vCenter never reuses while the object lives.
+ * every batch of property-collector updates. Keys are managed-object reference values ("host-21",
+ * "vm-57", "dvportgroup-13"), which vCenter never reuses while the object lives.
  *
  * @param hosts ESXi hosts by moref
  * @param vms virtual machines by moref
@@ -17,10 +17,16 @@ import java.util.Objects;
  * @param version the property collector's version string after this batch ("" before the first)
  * @param syncedAt when this view was built from vCenter's answer (the tracker's clock)
  */
-public record Inventory(Map<String, Host> hosts, Map<String, Vm> vms, Map<String, Network> networks,
-    Map<String, Switch> switches, String version, Instant syncedAt) {
+public record Inventory(
+    Map<String, Host> hosts,
+    Map<String, Vm> vms,
+    Map<String, Network> networks,
+    Map<String, Switch> switches,
+    String version,
+    Instant syncedAt) {
 
-  public static final Inventory EMPTY = new Inventory(Map.of(), Map.of(), Map.of(), Map.of(), "", Instant.EPOCH);
+  public static final Inventory EMPTY =
+      new Inventory(Map.of(), Map.of(), Map.of(), Map.of(), "", Instant.EPOCH);
 
   public Inventory {
     hosts = Map.copyOf(hosts);
@@ -32,7 +38,11 @@ public record Inventory(Map<String, Host> hosts, Map<String, Vm> vms, Map<String
   }
 
   /** vCenter's power states of a VM. */
-  public enum PowerState { POWERED_ON, POWERED_OFF, SUSPENDED }
+  public enum PowerState {
+    POWERED_ON,
+    POWERED_OFF,
+    SUSPENDED
+  }
 
   /**
    * An ESXi host.
@@ -49,10 +59,17 @@ public record Inventory(Map<String, Host> hosts, Map<String, Vm> vms, Map<String
    * @param portKey the DVS port key when connected to a distributed port group, else ""
    * @param connected whether the NIC is connected (a disconnected NIC needs no VLAN)
    */
-  public record Nic(String label, String mac, String networkId, String portKey, boolean connected) {}
+  public record Nic(
+      String label, String mac, String networkId, String portKey, boolean connected) {}
 
   /** A virtual machine; hostId is "" when vCenter reports no host. */
-  public record Vm(String id, String name, String instanceUuid, PowerState power, String hostId, List<Nic> nics) {
+  public record Vm(
+      String id,
+      String name,
+      String instanceUuid,
+      PowerState power,
+      String hostId,
+      List<Nic> nics) {
     public Vm {
       nics = List.copyOf(nics);
     }
@@ -67,7 +84,13 @@ public record Inventory(Map<String, Host> hosts, Map<String, Vm> vms, Map<String
    * @param vlans the VLANs the port group tags (an id, or trunk ranges); empty: untagged or unknown
    * @param uplinkGroup whether this is the DVS's uplink port group (carries no VMs)
    */
-  public record Network(String id, String name, boolean distributed, String dvsId, String key, VlanSet vlans,
+  public record Network(
+      String id,
+      String name,
+      boolean distributed,
+      String dvsId,
+      String key,
+      VlanSet vlans,
       boolean uplinkGroup) {}
 
   /** A distributed virtual switch. */

@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
 
 /**
  * Folds property-collector updates (enter, modify, leave; whole property values, as a filter
- * created with {@code partialUpdates=false} reports them) into the tracker's {@link Inventory}.
- * It keeps the last value of every followed property of every object and builds a new immutable
- * Inventory after each batch. Objects of types it does not follow are ignored. Not thread-safe:
- * one sync thread owns it. Talks to nobody, so it is unit tested with hand-made updates.
+ * created with {@code partialUpdates=false} reports them) into the tracker's {@link Inventory}. It
+ * keeps the last value of every followed property of every object and builds a new immutable
+ * Inventory after each batch. Objects of types it does not follow are ignored. Not thread-safe: one
+ * sync thread owns it. Talks to nobody, so it is unit tested with hand-made updates.
  */
 final class InventoryApplier {
   static final String HOST = "HostSystem";
@@ -66,7 +66,8 @@ final class InventoryApplier {
       }
       // An enter does not clear what is known: the same object enters every filter that covers
       // it (a port group is a Network too), each with its own properties.
-      State state = objects.computeIfAbsent(id, k -> new State(u.getObj().getType(), new HashMap<>()));
+      State state =
+          objects.computeIfAbsent(id, k -> new State(u.getObj().getType(), new HashMap<>()));
       if (u.getChangeSet() != null) {
         for (PropertyChange c : u.getChangeSet()) {
           set(state, c);
@@ -82,7 +83,9 @@ final class InventoryApplier {
       return;
     }
     PropertyChangeOp op = c.getOp() == null ? PropertyChangeOp.assign : c.getOp();
-    if (op == PropertyChangeOp.remove || op == PropertyChangeOp.indirectRemove || c.getVal() == null) {
+    if (op == PropertyChangeOp.remove
+        || op == PropertyChangeOp.indirectRemove
+        || c.getVal() == null) {
       state.props().remove(c.getName());
       return;
     }
@@ -129,30 +132,53 @@ final class InventoryApplier {
       String id = e.getKey();
       State s = e.getValue();
       switch (s.type()) {
-        case HOST -> hosts.put(id, new Inventory.Host(id, str(s, "name"), str(s, "runtime.connectionState"),
-            Boolean.TRUE.equals(s.props().get("runtime.inMaintenanceMode"))));
+        case HOST ->
+            hosts.put(
+                id,
+                new Inventory.Host(
+                    id,
+                    str(s, "name"),
+                    str(s, "runtime.connectionState"),
+                    Boolean.TRUE.equals(s.props().get("runtime.inMaintenanceMode"))));
         case DVPG -> {
           String name = str(s, "name");
           String key = str(s, "key").isEmpty() ? id : str(s, "key");
-          boolean uplink = Boolean.TRUE.equals(s.props().get("tag")) || uplinkGroups.contains(id)
-              || UPLINK_NAME.matcher(name).matches();
+          boolean uplink =
+              Boolean.TRUE.equals(s.props().get("tag"))
+                  || uplinkGroups.contains(id)
+                  || UPLINK_NAME.matcher(name).matches();
           Object vlans = s.props().get("config.defaultPortConfig");
-          networks.put(id, new Inventory.Network(id, name, true, str(s, "config.distributedVirtualSwitch"), key,
-              vlans instanceof VlanSet v ? v : VlanSet.EMPTY, uplink));
+          networks.put(
+              id,
+              new Inventory.Network(
+                  id,
+                  name,
+                  true,
+                  str(s, "config.distributedVirtualSwitch"),
+                  key,
+                  vlans instanceof VlanSet v ? v : VlanSet.EMPTY,
+                  uplink));
           byPortgroupKey.put(key, id);
         }
-        case NETWORK, OPAQUE_NETWORK -> networks.put(id,
-            new Inventory.Network(id, str(s, "name"), false, "", "", VlanSet.EMPTY, false));
-        default -> { }
+        case NETWORK, OPAQUE_NETWORK ->
+            networks.put(
+                id, new Inventory.Network(id, str(s, "name"), false, "", "", VlanSet.EMPTY, false));
+        default -> {}
       }
     }
     for (Map.Entry<String, State> e : objects.entrySet()) {
       State s = e.getValue();
       if (s.type().equals(VM)) {
         Object power = s.props().get("runtime.powerState");
-        vms.put(e.getKey(), new Inventory.Vm(e.getKey(), str(s, "name"), str(s, "config.instanceUuid"),
-            power instanceof Inventory.PowerState p ? p : Inventory.PowerState.POWERED_OFF, str(s, "runtime.host"),
-            nics(s, byPortgroupKey)));
+        vms.put(
+            e.getKey(),
+            new Inventory.Vm(
+                e.getKey(),
+                str(s, "name"),
+                str(s, "config.instanceUuid"),
+                power instanceof Inventory.PowerState p ? p : Inventory.PowerState.POWERED_OFF,
+                str(s, "runtime.host"),
+                nics(s, byPortgroupKey)));
       }
     }
     return new Inventory(hosts, vms, networks, switches, version, at);
@@ -164,8 +190,10 @@ final class InventoryApplier {
       for (Object o : raw) {
         PropertyValues.RawNic n = (PropertyValues.RawNic) o;
         // A DVS backing names the port group by key; the inventory speaks morefs (usually equal).
-        String network = n.portgroupKey().isEmpty() ? n.network()
-            : byPortgroupKey.getOrDefault(n.portgroupKey(), n.portgroupKey());
+        String network =
+            n.portgroupKey().isEmpty()
+                ? n.network()
+                : byPortgroupKey.getOrDefault(n.portgroupKey(), n.portgroupKey());
         out.add(new Inventory.Nic(n.label(), n.mac(), network, n.portKey(), n.connected()));
       }
     }

@@ -31,21 +31,21 @@ import org.slf4j.LoggerFactory;
  * distributed switches) through yavijava, on a thread of its own, and hands every new view to an
  * {@link InventoryListener}.
  *
- * <p>How: log in ({@link VcenterSession}), create a recursive container view of the root folder
- * per followed type and a property filter over each ({@link InventoryFilter}), on two property
+ * <p>How: log in ({@link VcenterSession}), create a recursive container view of the root folder per
+ * followed type and a property filter over each ({@link InventoryFilter}), on two property
  * collectors of the tracker's own ({@link UpdateStream}: the VM filter alone on one, the other
- * types and the event collector on the other), take their full state with
- * {@code WaitForUpdatesEx("")} (repeated while vCenter says it truncated), then wait for
- * incremental updates on each collector (a thread per collector), folding each batch, on this
- * tracker's thread, into a new immutable {@link Inventory} ({@link InventoryApplier}). A full
- * resync is done after every (re)login and every {@link SyncOptions#safetyResync()}
- * ({@link #resyncNow()} asks for one at once).
+ * types and the event collector on the other), take their full state with {@code
+ * WaitForUpdatesEx("")} (repeated while vCenter says it truncated), then wait for incremental
+ * updates on each collector (a thread per collector), folding each batch, on this tracker's thread,
+ * into a new immutable {@link Inventory} ({@link InventoryApplier}). A full resync is done after
+ * every (re)login and every {@link SyncOptions#safetyResync()} ({@link #resyncNow()} asks for one
+ * at once).
  *
- * <p>Failures (unreachable vCenter, refused credentials, expired session, failed calls) never
- * leave the thread: they show in {@link #status()} (AUTH_FAILED for refused credentials,
- * RETRYING otherwise) with an operator-readable message, and the whole login is retried after a
- * backoff that doubles from {@link SyncOptions#initialBackoff()} to {@link SyncOptions#maxBackoff()}. The
- * last good inventory stays in {@link #inventory()} meanwhile. The password is never logged.
+ * <p>Failures (unreachable vCenter, refused credentials, expired session, failed calls) never leave
+ * the thread: they show in {@link #status()} (AUTH_FAILED for refused credentials, RETRYING
+ * otherwise) with an operator-readable message, and the whole login is retried after a backoff that
+ * doubles from {@link SyncOptions#initialBackoff()} to {@link SyncOptions#maxBackoff()}. The last
+ * good inventory stays in {@link #inventory()} meanwhile. The password is never logged.
  *
  * <p>Lag ({@link SyncStatus#lag()}): the time from a change in vCenter, dated by the event vCenter
  * logs for it, to this tracker's view having it; see {@link LagMeter}. Changes for which vCenter
@@ -54,7 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class InventorySync implements InventorySource {
   private static final Logger log = LoggerFactory.getLogger(InventorySync.class);
 
-  private enum Phase { NEW, RUNNING, CLOSED }
+  private enum Phase {
+    NEW,
+    RUNNING,
+    CLOSED
+  }
 
   private final String name;
   private final VcenterEndpoint endpoint;
@@ -69,15 +73,20 @@ public final class InventorySync implements InventorySource {
   private volatile Inventory inventory = Inventory.EMPTY;
   private volatile SyncStatus status;
   private volatile boolean resyncRequested;
+
   /** What the update streams hand to the sync thread; WAKE only wakes it (close, resync). */
   private final BlockingQueue<UpdateStream.Item> arrivals = new LinkedBlockingQueue<>();
+
   private static final UpdateStream.Item WAKE = new UpdateStream.Item(null, null, null);
+
   /** Collector version per stream, for the inventory's version; the sync thread's. */
   private final Map<String, String> versions = new LinkedHashMap<>();
+
   private Thread thread;
 
   /** No I/O here: {@link #start()} begins. */
-  public InventorySync(String name, VcenterEndpoint endpoint, InventoryListener listener, SyncOptions options) {
+  public InventorySync(
+      String name, VcenterEndpoint endpoint, InventoryListener listener, SyncOptions options) {
     this.name = Objects.requireNonNull(name, "name");
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -153,12 +162,14 @@ public final class InventorySync implements InventorySource {
   private void run() {
     Duration backoff = options.initialBackoff();
     while (!closed()) {
-      // While retrying, the state stays RETRYING/AUTH_FAILED with its message until an attempt works.
+      // While retrying, the state stays RETRYING/AUTH_FAILED with its message until an attempt
+      // works.
       if (counters.failures == 0) {
         publish(SyncStatus.State.CONNECTING, "logging in");
       }
-      try (VcenterSession session = VcenterSession.open(endpoint, options.connectTimeout(),
-          options.maxWait().plusSeconds(30))) {
+      try (VcenterSession session =
+          VcenterSession.open(
+              endpoint, options.connectTimeout(), options.maxWait().plusSeconds(30))) {
         follow(session);
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         if (closed()) {
@@ -170,7 +181,12 @@ public final class InventorySync implements InventorySource {
         backoff = min(wait.multipliedBy(2), options.maxBackoff());
         counters.nextRetry = Instant.now().plus(wait);
         publish(f.state(), f.message());
-        log.warn("vcenter {}: {} (attempt {}; next in {} ms)", name, f.message(), counters.failures, wait.toMillis());
+        log.warn(
+            "vcenter {}: {} (attempt {}; next in {} ms)",
+            name,
+            f.message(),
+            counters.failures,
+            wait.toMillis());
         log.debug("vcenter {}: failure detail", name, e);
         pause(wait);
         counters.nextRetry = Instant.EPOCH;
@@ -185,7 +201,8 @@ public final class InventorySync implements InventorySource {
     try {
       events = si.getEventManager().createCollectorForEvents(InventoryFilter.events());
     } catch (RemoteException e) {
-      log.warn("vcenter {}: no event collector ({}): the lag will not be measured", name, e.toString());
+      log.warn(
+          "vcenter {}: no event collector ({}): the lag will not be measured", name, e.toString());
     }
     try {
       follow(session, events);
@@ -208,9 +225,13 @@ public final class InventorySync implements InventorySource {
     PropertyCollector root = si.getPropertyCollector();
     List<ManagedObjectReference> views = new ArrayList<>();
     for (String type : InventoryFilter.TYPES) {
-      views.add(si.getViewManager().createContainerView(si.getRootFolder(), new String[] {type}, true).getMOR());
+      views.add(
+          si.getViewManager()
+              .createContainerView(si.getRootFolder(), new String[] {type}, true)
+              .getMOR());
     }
-    // The VM filter alone on a collector (see UpdateStream), the other types and the events on another.
+    // The VM filter alone on a collector (see UpdateStream), the other types and the events on
+    // another.
     List<PropertyFilterSpec> rest = new ArrayList<>();
     for (int i = 1; i < views.size(); i++) {
       rest.add(InventoryFilter.spec(InventoryFilter.TYPES.get(i), views.get(i)));
@@ -222,8 +243,11 @@ public final class InventorySync implements InventorySource {
     while (!closed()) {
       resyncRequested = false;
       arrivals.clear();
-      UpdateStream vms = UpdateStream.open("vms", root, List.of(InventoryFilter.spec(InventoryFilter.TYPES.get(0),
-          views.get(0))));
+      UpdateStream vms =
+          UpdateStream.open(
+              "vms",
+              root,
+              List.of(InventoryFilter.spec(InventoryFilter.TYPES.get(0), views.get(0))));
       UpdateStream others = null;
       try {
         others = UpdateStream.open("rest", root, rest);
@@ -266,7 +290,8 @@ public final class InventorySync implements InventorySource {
       if (item.failure() instanceof RuntimeException r) {
         throw r;
       }
-      versions.put(item.from().name(), item.set().getVersion() == null ? "" : item.set().getVersion());
+      versions.put(
+          item.from().name(), item.set().getVersion() == null ? "" : item.set().getVersion());
       apply(item.set());
     }
   }
@@ -293,8 +318,13 @@ public final class InventorySync implements InventorySource {
     counters.lastFullSync = now;
     counters.failures = 0;
     publish(SyncStatus.State.SYNCED, "");
-    log.info("vcenter {}: full sync: {} hosts, {} VMs, {} networks, {} switches in {} ms", name,
-        inventory.hosts().size(), inventory.vms().size(), inventory.networks().size(), inventory.switches().size(),
+    log.info(
+        "vcenter {}: full sync: {} hosts, {} VMs, {} networks, {} switches in {} ms",
+        name,
+        inventory.hosts().size(),
+        inventory.vms().size(),
+        inventory.networks().size(),
+        inventory.switches().size(),
         (System.nanoTime() - t0) / 1_000_000);
     tell(inventory);
     firstSync.countDown();

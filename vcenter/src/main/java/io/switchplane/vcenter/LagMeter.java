@@ -18,20 +18,22 @@ import java.util.Set;
 /**
  * Measures the lag from a change in vCenter to the tracker's view having it, from vCenter's own
  * record of when the change happened: the {@code createdTime} of the event vCenter logs with it
- * (VmPoweredOffEvent, VmReconfiguredEvent, ...), followed through the event collector's
- * {@code latestPage} in the same property filter as the inventory. An event marks its entity
- * (VM, host, port group, switch) as changed at createdTime; when the applier next reports that
- * entity changed, lag = now − (createdTime − clock offset), the offset (vCenter minus local clock)
- * being measured at login. Changes that vCenter logs no event for (the govmomi simulator logs
- * none for a relocate or a port group change) give no measurement; events whose change never
- * shows (a reconfigure of a property not followed) are forgotten after {@link #FORGET}.
+ * (VmPoweredOffEvent, VmReconfiguredEvent, ...), followed through the event collector's {@code
+ * latestPage} in the same property filter as the inventory. An event marks its entity (VM, host,
+ * port group, switch) as changed at createdTime; when the applier next reports that entity changed,
+ * lag = now − (createdTime − clock offset), the offset (vCenter minus local clock) being measured
+ * at login. Changes that vCenter logs no event for (the govmomi simulator logs none for a relocate
+ * or a port group change) give no measurement; events whose change never shows (a reconfigure of a
+ * property not followed) are forgotten after {@link #FORGET}.
  */
 final class LagMeter {
   static final Duration FORGET = Duration.ofSeconds(60);
 
   private final Map<String, Instant> pending = new HashMap<>();
+
   /** When each entity's last change was applied (kept for {@link #FORGET}). */
   private final Map<String, Instant> applied = new HashMap<>();
+
   private int lastKey = Integer.MIN_VALUE;
   private Duration offset = Duration.ZERO;
 
@@ -49,7 +51,10 @@ final class LagMeter {
    * @return the largest lag of the changes that were applied before their event arrived, or null
    */
   Duration events(Object latestPage) {
-    Event[] events = latestPage instanceof ArrayOfEvent a ? a.getEvent() : latestPage instanceof Event[] e ? e : null;
+    Event[] events =
+        latestPage instanceof ArrayOfEvent a
+            ? a.getEvent()
+            : latestPage instanceof Event[] e ? e : null;
     if (events == null) {
       return null;
     }

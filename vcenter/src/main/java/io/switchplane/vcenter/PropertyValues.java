@@ -37,9 +37,18 @@ final class PropertyValues {
    * @param network moref of a standard network ("" when DVS-backed or none)
    * @param portgroupKey the DVS port group key ("" when not DVS-backed)
    */
-  record RawNic(String label, String mac, String network, String portgroupKey, String portKey, boolean connected) {}
+  record RawNic(
+      String label,
+      String mac,
+      String network,
+      String portgroupKey,
+      String portKey,
+      boolean connected) {}
 
-  /** vCenter's enums arrive as yavijava enums (or strings): their constant names are vCenter's words. */
+  /**
+   * vCenter's enums arrive as yavijava enums (or strings): their constant names are vCenter's
+   * words.
+   */
   static String text(Object value) {
     if (value == null) {
       return "";
@@ -64,8 +73,10 @@ final class PropertyValues {
   }
 
   static List<String> morefs(Object value) {
-    ManagedObjectReference[] refs = value instanceof ArrayOfManagedObjectReference a ? a.getManagedObjectReference()
-        : value instanceof ManagedObjectReference[] r ? r : null;
+    ManagedObjectReference[] refs =
+        value instanceof ArrayOfManagedObjectReference a
+            ? a.getManagedObjectReference()
+            : value instanceof ManagedObjectReference[] r ? r : null;
     List<String> out = new ArrayList<>();
     if (refs != null) {
       for (ManagedObjectReference r : refs) {
@@ -89,8 +100,10 @@ final class PropertyValues {
 
   /** The ethernet cards of a {@code config.hardware.device} value, in device order. */
   static List<RawNic> nics(Object value) {
-    VirtualDevice[] devices = value instanceof ArrayOfVirtualDevice a ? a.getVirtualDevice()
-        : value instanceof VirtualDevice[] d ? d : null;
+    VirtualDevice[] devices =
+        value instanceof ArrayOfVirtualDevice a
+            ? a.getVirtualDevice()
+            : value instanceof VirtualDevice[] d ? d : null;
     List<RawNic> out = new ArrayList<>();
     if (devices == null) {
       return out;
@@ -99,8 +112,10 @@ final class PropertyValues {
       if (!(d instanceof VirtualEthernetCard card)) {
         continue;
       }
-      String label = d.getDeviceInfo() != null && d.getDeviceInfo().getLabel() != null ? d.getDeviceInfo().getLabel()
-          : "ethernet-" + d.getKey();
+      String label =
+          d.getDeviceInfo() != null && d.getDeviceInfo().getLabel() != null
+              ? d.getDeviceInfo().getLabel()
+              : "ethernet-" + d.getKey();
       String mac = card.getMacAddress() == null ? "" : card.getMacAddress();
       // No connect info means nothing says the NIC is disconnected.
       boolean connected = d.getConnectable() == null || d.getConnectable().isConnected();
@@ -110,7 +125,8 @@ final class PropertyValues {
       String portKey = "";
       if (backing instanceof VirtualEthernetCardNetworkBackingInfo n) {
         network = moref(n.getNetwork());
-      } else if (backing instanceof VirtualEthernetCardDistributedVirtualPortBackingInfo dv && dv.getPort() != null) {
+      } else if (backing instanceof VirtualEthernetCardDistributedVirtualPortBackingInfo dv
+          && dv.getPort() != null) {
         DistributedVirtualSwitchPortConnection port = dv.getPort();
         pgKey = port.getPortgroupKey() == null ? "" : port.getPortgroupKey();
         portKey = port.getPortKey() == null ? "" : port.getPortKey();
@@ -121,12 +137,13 @@ final class PropertyValues {
   }
 
   /**
-   * The VLANs of a port group's {@code config.defaultPortConfig}: a VLAN id spec gives one VLAN
-   * (0 is untagged: none), a trunk spec its ranges clipped to 1-4094 (the uplink group's 0-4094
-   * is "all"). Private VLANs and unknown specs give none.
+   * The VLANs of a port group's {@code config.defaultPortConfig}: a VLAN id spec gives one VLAN (0
+   * is untagged: none), a trunk spec its ranges clipped to 1-4094 (the uplink group's 0-4094 is
+   * "all"). Private VLANs and unknown specs give none.
    */
   static VlanSet vlans(Object value) {
-    if (!(value instanceof DVPortSetting setting) || !(setting instanceof VMwareDVSPortSetting vmw)) {
+    if (!(value instanceof DVPortSetting setting)
+        || !(setting instanceof VMwareDVSPortSetting vmw)) {
       return VlanSet.EMPTY;
     }
     VmwareDistributedVirtualSwitchVlanSpec spec = vmw.getVlan();
@@ -134,7 +151,8 @@ final class PropertyValues {
       int v = id.getVlanId();
       return v >= VlanSet.MIN && v <= VlanSet.MAX ? VlanSet.of(v) : VlanSet.EMPTY;
     }
-    if (spec instanceof VmwareDistributedVirtualSwitchTrunkVlanSpec trunk && trunk.getVlanId() != null) {
+    if (spec instanceof VmwareDistributedVirtualSwitchTrunkVlanSpec trunk
+        && trunk.getVlanId() != null) {
       List<VlanSet.Range> ranges = new ArrayList<>();
       for (NumericRange r : trunk.getVlanId()) {
         int first = Math.max(VlanSet.MIN, r.getStart());

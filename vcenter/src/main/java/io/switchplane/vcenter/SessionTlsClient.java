@@ -10,11 +10,11 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
 /**
- * yavijava's SOAP client with a TLS context of its own per connection. yavijava's
- * {@code CustomSSLTrustContextCreator} caches the first trust manager it is given for the whole
- * JVM, so a second vCenter would be checked against the first one's trust (an "insecure" first
- * vCenter would make every later one insecure). Installed once through
- * {@link ClientCreator#clientClass}, the hook yavijava offers for this.
+ * yavijava's SOAP client with a TLS context of its own per connection. yavijava's {@code
+ * CustomSSLTrustContextCreator} caches the first trust manager it is given for the whole JVM, so a
+ * second vCenter would be checked against the first one's trust (an "insecure" first vCenter would
+ * make every later one insecure). Installed once through {@link ClientCreator#clientClass}, the
+ * hook yavijava offers for this.
  */
 public final class SessionTlsClient extends WSClient {
   static {
@@ -26,7 +26,8 @@ public final class SessionTlsClient extends WSClient {
     // The static initializer did it.
   }
 
-  public SessionTlsClient(String serverUrl, boolean ignoreCert) throws MalformedURLException, RemoteException {
+  public SessionTlsClient(String serverUrl, boolean ignoreCert)
+      throws MalformedURLException, RemoteException {
     super(serverUrl, ignoreCert);
   }
 
@@ -36,7 +37,8 @@ public final class SessionTlsClient extends WSClient {
   }
 
   @Override
-  protected SSLSocketFactory getCustomTrustManagerSocketFactory(TrustManager tm) throws RemoteException {
+  protected SSLSocketFactory getCustomTrustManagerSocketFactory(TrustManager tm)
+      throws RemoteException {
     if (tm == null) {
       return null;
     }

@@ -14,7 +14,16 @@ final class SyncCounters {
   Instant nextRetry = Instant.EPOCH;
 
   SyncStatus status(SyncStatus.State state, String message, String version) {
-    return new SyncStatus(state, message, lastFullSync, lastUpdate, version, lag, updates, fullSyncs, failures,
+    return new SyncStatus(
+        state,
+        message,
+        lastFullSync,
+        lastUpdate,
+        version,
+        lag,
+        updates,
+        fullSyncs,
+        failures,
         nextRetry);
   }
 }

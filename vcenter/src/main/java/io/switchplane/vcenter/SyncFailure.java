@@ -14,55 +14,82 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
- * What went wrong with a vCenter, in words an operator can act on, and the sync state it leads
- * to. yavijava wraps transport errors in RemoteExceptions, so the cause chain is searched.
- * Messages name the URL and user, never the password.
+ * What went wrong with a vCenter, in words an operator can act on, and the sync state it leads to.
+ * yavijava wraps transport errors in RemoteExceptions, so the cause chain is searched. Messages
+ * name the URL and user, never the password.
  */
 record SyncFailure(SyncStatus.State state, String message) {
-  private static final Pattern XSI_TYPE = Pattern.compile("<detail><[A-Za-z]+ [^>]*xsi:type=\"([A-Za-z]+)\"");
+  private static final Pattern XSI_TYPE =
+      Pattern.compile("<detail><[A-Za-z]+ [^>]*xsi:type=\"([A-Za-z]+)\"");
 
   static SyncFailure of(Throwable t, VcenterEndpoint endpoint) {
     String where = endpoint.url().toString();
     String fault = faultType(t);
     if (fault.equals("InvalidLogin")) {
-      return new SyncFailure(SyncStatus.State.AUTH_FAILED, "vCenter " + where + " refused user '" + endpoint.user()
-          + "' (InvalidLogin): check the user name and password");
+      return new SyncFailure(
+          SyncStatus.State.AUTH_FAILED,
+          "vCenter "
+              + where
+              + " refused user '"
+              + endpoint.user()
+              + "' (InvalidLogin): check the user name and password");
     }
     if (fault.equals("NotAuthenticated")) {
-      return new SyncFailure(SyncStatus.State.RETRYING, "session with " + where
-          + " expired or was closed by vCenter (NotAuthenticated): logging in again");
+      return new SyncFailure(
+          SyncStatus.State.RETRYING,
+          "session with "
+              + where
+              + " expired or was closed by vCenter (NotAuthenticated): logging in again");
     }
     Throwable tls = find(t, SSLException.class);
     if (tls == null) {
       tls = find(t, GeneralSecurityException.class);
     }
     if (tls != null) {
-      return new SyncFailure(SyncStatus.State.RETRYING, "TLS with " + where + " failed (" + tls.getMessage()
-          + "): give a trust store holding its certificate, or mark it insecure");
+      return new SyncFailure(
+          SyncStatus.State.RETRYING,
+          "TLS with "
+              + where
+              + " failed ("
+              + tls.getMessage()
+              + "): give a trust store holding its certificate, or mark it insecure");
     }
-    for (Class<? extends IOException> c : List.of(ConnectException.class, UnknownHostException.class,
-        NoRouteToHostException.class, SocketTimeoutException.class)) {
+    for (Class<? extends IOException> c :
+        List.of(
+            ConnectException.class,
+            UnknownHostException.class,
+            NoRouteToHostException.class,
+            SocketTimeoutException.class)) {
       Throwable n = find(t, c);
       if (n != null) {
-        return new SyncFailure(SyncStatus.State.RETRYING, "vCenter " + where + " unreachable: "
-            + n.getClass().getSimpleName() + " " + n.getMessage());
+        return new SyncFailure(
+            SyncStatus.State.RETRYING,
+            "vCenter "
+                + where
+                + " unreachable: "
+                + n.getClass().getSimpleName()
+                + " "
+                + n.getMessage());
       }
     }
     Throwable io = transport(t);
     if (io != null) {
-      return new SyncFailure(SyncStatus.State.RETRYING, "connection to " + where + " failed: " + describe(io));
+      return new SyncFailure(
+          SyncStatus.State.RETRYING, "connection to " + where + " failed: " + describe(io));
     }
     if (!fault.isEmpty()) {
-      return new SyncFailure(SyncStatus.State.RETRYING, "vCenter " + where + " answered with fault " + fault);
+      return new SyncFailure(
+          SyncStatus.State.RETRYING, "vCenter " + where + " answered with fault " + fault);
     }
-    return new SyncFailure(SyncStatus.State.RETRYING, "sync with " + where + " failed: " + describe(deepest(t)));
+    return new SyncFailure(
+        SyncStatus.State.RETRYING, "sync with " + where + " failed: " + describe(deepest(t)));
   }
 
   /**
-   * The vSphere fault type in the chain ("InvalidLogin"), or "". yavijava maps a SOAP fault to
-   * its exception class by setting Throwable.detailMessage through reflection, which Java 17
-   * refuses unless java.base/java.lang is opened to it: it then throws a RuntimeException
-   * "Could not map the soap fault from: ...xsi:type="InvalidLogin"...", read here as well.
+   * The vSphere fault type in the chain ("InvalidLogin"), or "". yavijava maps a SOAP fault to its
+   * exception class by setting Throwable.detailMessage through reflection, which Java 17 refuses
+   * unless java.base/java.lang is opened to it: it then throws a RuntimeException "Could not map
+   * the soap fault from: ...xsi:type="InvalidLogin"...", read here as well.
    */
   static String faultType(Throwable t) {
     MethodFault mapped = find(t, MethodFault.class);

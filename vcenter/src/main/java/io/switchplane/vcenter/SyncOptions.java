@@ -12,7 +12,11 @@ import java.util.Objects;
  * @param maxWait how long one WaitForUpdatesEx call waits for changes
  * @param connectTimeout TCP connect timeout to vCenter
  */
-public record SyncOptions(Duration initialBackoff, Duration maxBackoff, Duration safetyResync, Duration maxWait,
+public record SyncOptions(
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration safetyResync,
+    Duration maxWait,
     Duration connectTimeout) {
   public SyncOptions {
     Objects.requireNonNull(initialBackoff, "initialBackoff");
@@ -21,14 +25,19 @@ public record SyncOptions(Duration initialBackoff, Duration maxBackoff, Duration
     Objects.requireNonNull(maxWait, "maxWait");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     if (maxWait.toSeconds() < 1) {
-      throw new IllegalArgumentException("maxWait must be at least 1 s (0 would make WaitForUpdatesEx poll)");
+      throw new IllegalArgumentException(
+          "maxWait must be at least 1 s (0 would make WaitForUpdatesEx poll)");
     }
   }
 
   /** 1 s doubling to 60 s, safety resync every 10 min, 20 s waits, 10 s connect timeout. */
   public static SyncOptions defaults() {
-    return new SyncOptions(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(10),
-        Duration.ofSeconds(20), Duration.ofSeconds(10));
+    return new SyncOptions(
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(60),
+        Duration.ofMinutes(10),
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(10));
   }
 
   public SyncOptions withBackoff(Duration initial, Duration max) {
@@ -43,4 +52,3 @@ public record SyncOptions(Duration initialBackoff, Duration maxBackoff, Duration
     return new SyncOptions(initialBackoff, maxBackoff, safetyResync, wait, connectTimeout);
   }
 }
-

@@ -11,15 +11,24 @@ import java.time.Instant;
  * @param lastFullSync when the last full resync finished (EPOCH: never)
  * @param lastUpdate when the last incremental update was applied (EPOCH: never)
  * @param version the property collector version of the current view
- * @param lag from a change in vCenter to the tracker's view having it, for the last change
- *     seen (ZERO: none measured yet); see InventorySync for how it is measured
+ * @param lag from a change in vCenter to the tracker's view having it, for the last change seen
+ *     (ZERO: none measured yet); see InventorySync for how it is measured
  * @param updates incremental update batches applied since start
  * @param fullSyncs full resyncs done since start
  * @param failures consecutive failed attempts (0 when synced)
  * @param nextRetry when the next attempt is due while retrying (EPOCH otherwise)
  */
-public record SyncStatus(State state, String message, Instant lastFullSync, Instant lastUpdate, String version,
-    Duration lag, long updates, long fullSyncs, int failures, Instant nextRetry) {
+public record SyncStatus(
+    State state,
+    String message,
+    Instant lastFullSync,
+    Instant lastUpdate,
+    String version,
+    Duration lag,
+    long updates,
+    long fullSyncs,
+    int failures,
+    Instant nextRetry) {
 
   /** Sync states. */
   public enum State {

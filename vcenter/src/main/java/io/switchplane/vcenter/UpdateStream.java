@@ -16,15 +16,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One property collector of the tracker's own (CreatePropertyCollector) with its filters: takes
  * their full state, then waits for their updates on a thread of its own and hands each batch (or
- * the failure that ended the waiting) to a queue. Used by {@link InventorySync} for the session
- * it is opened in; {@link #close()} destroys the collector (and with it the filters).
+ * the failure that ended the waiting) to a queue. Used by {@link InventorySync} for the session it
+ * is opened in; {@link #close()} destroys the collector (and with it the filters).
  *
- * <p>Why collectors of its own: the govmomi 0.24 simulator re-collects every filter of a
- * collector in full for every change it reports, for every filter of that collector (changes x
- * filters x filters full collections per batch), so the VM filter, which covers every VM, is kept
- * alone on a collector; and its session's root collector is one update listener for all sessions
- * (the last to start a full sync steals the updates of the others), which a created collector is
- * not. On a real vCenter a collector per concern is the recommended way anyway.
+ * <p>Why collectors of its own: the govmomi 0.24 simulator re-collects every filter of a collector
+ * in full for every change it reports, for every filter of that collector (changes x filters x
+ * filters full collections per batch), so the VM filter, which covers every VM, is kept alone on a
+ * collector; and its session's root collector is one update listener for all sessions (the last to
+ * start a full sync steals the updates of the others), which a created collector is not. On a real
+ * vCenter a collector per concern is the recommended way anyway.
  */
 final class UpdateStream implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UpdateStream.class);
@@ -32,7 +32,11 @@ final class UpdateStream implements AutoCloseable {
   /** What the waiting thread hands over: a batch, or the failure that stopped it. */
   record Item(UpdateStream from, UpdateSet set, Exception failure) {}
 
-  private enum Phase { OPEN, WAITING, CLOSED }
+  private enum Phase {
+    OPEN,
+    WAITING,
+    CLOSED
+  }
 
   private final String name;
   private final PropertyCollector pc;
@@ -88,8 +92,8 @@ final class UpdateStream implements AutoCloseable {
   }
 
   /**
-   * Starts waiting for updates after {@link #fullState}, each call waiting at most
-   * {@code maxWaitSeconds}, on a daemon thread named after {@code owner} and this stream; once.
+   * Starts waiting for updates after {@link #fullState}, each call waiting at most {@code
+   * maxWaitSeconds}, on a daemon thread named after {@code owner} and this stream; once.
    */
   void startWaiting(String owner, int maxWaitSeconds, BlockingQueue<Item> into) {
     if (phase != Phase.OPEN) {
@@ -109,7 +113,9 @@ final class UpdateStream implements AutoCloseable {
         UpdateSet set = pc.waitForUpdatesEx(version, wait);
         if (set != null) {
           version = set.getVersion() == null ? "" : set.getVersion();
-          log.debug("update stream {}: a batch for {} filters", name,
+          log.debug(
+              "update stream {}: a batch for {} filters",
+              name,
               set.getFilterSet() == null ? 0 : set.getFilterSet().length);
           into.add(new Item(this, set, null));
         }
@@ -125,11 +131,11 @@ final class UpdateStream implements AutoCloseable {
   }
 
   /**
-   * Stops the waiting and destroys the collector (and its filters); best effort, the session may
-   * be gone. Does not wait for the waiting thread: a wait that reached vCenter is ended by
-   * CancelWaitForUpdates (and by DestroyPropertyCollector, which cancels too); one still on its
-   * way finds the collector gone and fails; either way the thread then sees it is closed and
-   * ends quietly.
+   * Stops the waiting and destroys the collector (and its filters); best effort, the session may be
+   * gone. Does not wait for the waiting thread: a wait that reached vCenter is ended by
+   * CancelWaitForUpdates (and by DestroyPropertyCollector, which cancels too); one still on its way
+   * finds the collector gone and fails; either way the thread then sees it is closed and ends
+   * quietly.
    */
   @Override
   public void close() {

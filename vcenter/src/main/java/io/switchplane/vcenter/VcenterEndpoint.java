@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param trustStore PEM certificates, or a JKS/PKCS12 store readable without a password, to verify
  *     the server certificate against (host name included), or null for the JVM's
  */
-public record VcenterEndpoint(URL url, String user, String password, boolean insecure, Path trustStore) {
+public record VcenterEndpoint(
+    URL url, String user, String password, boolean insecure, Path trustStore) {
   public VcenterEndpoint {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(user, "user");
@@ -22,7 +23,14 @@ public record VcenterEndpoint(URL url, String user, String password, boolean ins
 
   @Override
   public String toString() {
-    return "VcenterEndpoint[url=" + url + ", user=" + user + ", insecure=" + insecure + ", trustStore=" + trustStore
+    return "VcenterEndpoint[url="
+        + url
+        + ", user="
+        + user
+        + ", insecure="
+        + insecure
+        + ", trustStore="
+        + trustStore
         + "]";
   }
 }

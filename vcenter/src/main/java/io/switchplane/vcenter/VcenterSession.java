@@ -1,8 +1,8 @@
 package io.switchplane.vcenter;
 
 import com.vmware.vim25.mo.ServiceInstance;
-import java.io.IOException;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * measured at login (for {@link LagMeter}).
  *
  * <p>Certificates: {@code insecure} trusts any certificate and any host name through a trust
- * manager of this session only. yavijava's own {@code ignoreCert=true} is not used on purpose:
- * it replaces the JVM-wide default {@code HttpsURLConnection} host name verifier with one that
- * accepts everything. A trust store is verified as the JDK does (chain and host name). Each
- * session has its own TLS context ({@link SessionTlsClient}).
+ * manager of this session only. yavijava's own {@code ignoreCert=true} is not used on purpose: it
+ * replaces the JVM-wide default {@code HttpsURLConnection} host name verifier with one that accepts
+ * everything. A trust store is verified as the JDK does (chain and host name). Each session has its
+ * own TLS context ({@link SessionTlsClient}).
  */
 final class VcenterSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VcenterSession.class);
@@ -53,19 +53,30 @@ final class VcenterSession implements AutoCloseable {
    * @throws IOException when the trust store cannot be read
    * @throws GeneralSecurityException when the trust store cannot be used
    */
-  static VcenterSession open(VcenterEndpoint endpoint, Duration connectTimeout, Duration readTimeout)
+  static VcenterSession open(
+      VcenterEndpoint endpoint, Duration connectTimeout, Duration readTimeout)
       throws IOException, GeneralSecurityException {
     SessionTlsClient.install();
     TrustManager trust = trustManager(endpoint);
-    ServiceInstance si = new ServiceInstance(endpoint.url(), endpoint.user(), endpoint.password(), trust,
-        ServiceInstance.VIM25_NAMESPACE, (int) connectTimeout.toMillis(), (int) readTimeout.toMillis());
+    ServiceInstance si =
+        new ServiceInstance(
+            endpoint.url(),
+            endpoint.user(),
+            endpoint.password(),
+            trust,
+            ServiceInstance.VIM25_NAMESPACE,
+            (int) connectTimeout.toMillis(),
+            (int) readTimeout.toMillis());
     try {
       Instant before = Instant.now();
       Instant remote = si.currentTime().toInstant();
       Instant after = Instant.now();
       Instant middle = before.plus(Duration.between(before, after).dividedBy(2));
       Duration offset = Duration.between(middle, remote);
-      log.info("logged in to {} as {} (vCenter clock offset {} ms)", endpoint.url(), endpoint.user(),
+      log.info(
+          "logged in to {} as {} (vCenter clock offset {} ms)",
+          endpoint.url(),
+          endpoint.user(),
           offset.toMillis());
       return new VcenterSession(si, offset);
     } catch (RemoteException | RuntimeException e) {
@@ -89,8 +100,8 @@ final class VcenterSession implements AutoCloseable {
   }
 
   /**
-   * Ends the session on vCenter. Through SessionManager rather than ServerConnection.logout,
-   * which prints "Failed to disconnect..." on stderr when the server is already gone.
+   * Ends the session on vCenter. Through SessionManager rather than ServerConnection.logout, which
+   * prints "Failed to disconnect..." on stderr when the server is already gone.
    */
   private static void logout(ServiceInstance si) {
     try {
@@ -101,12 +112,14 @@ final class VcenterSession implements AutoCloseable {
     }
   }
 
-  private static TrustManager trustManager(VcenterEndpoint endpoint) throws IOException, GeneralSecurityException {
+  private static TrustManager trustManager(VcenterEndpoint endpoint)
+      throws IOException, GeneralSecurityException {
     if (endpoint.insecure()) {
       return new TrustAll();
     }
     KeyStore store = endpoint.trustStore() == null ? null : trustStore(endpoint.trustStore());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
     for (TrustManager tm : tmf.getTrustManagers()) {
       if (tm instanceof X509TrustManager) {
@@ -117,17 +130,20 @@ final class VcenterSession implements AutoCloseable {
   }
 
   /**
-   * A trust store file: PEM certificates (what a vCenter's CA download gives), or a JKS or
-   * PKCS12 key store read without a password (a PKCS12 store made by keytool with a password
-   * encrypts its certificates: convert it to PEM or JKS).
+   * A trust store file: PEM certificates (what a vCenter's CA download gives), or a JKS or PKCS12
+   * key store read without a password (a PKCS12 store made by keytool with a password encrypts its
+   * certificates: convert it to PEM or JKS).
    */
   static KeyStore trustStore(Path file) throws IOException, GeneralSecurityException {
     byte[] bytes = Files.readAllBytes(file);
-    if (new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII).contains("-----BEGIN")) {
+    if (new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII)
+        .contains("-----BEGIN")) {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
+      for (Certificate c :
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(bytes))) {
         store.setCertificateEntry("cert-" + i++, c);
       }
       if (i == 0) {
@@ -137,8 +153,10 @@ final class VcenterSession implements AutoCloseable {
     }
     KeyStore store = KeyStore.getInstance(file.toFile(), (char[]) null);
     if (store.size() == 0) {
-      throw new GeneralSecurityException("no readable certificate in " + file
-          + " (a password-protected PKCS12 store hides them: use PEM or JKS)");
+      throw new GeneralSecurityException(
+          "no readable certificate in "
+              + file
+              + " (a password-protected PKCS12 store hides them: use PEM or JKS)");
     }
     return store;
   }

@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * An immutable set of VLAN ids 1-4094, the unit the VM tracker reasons in: what a port group
- * carries, what a host's VMs need, what an uplink is provisioned with. Printed as compact
- * ranges ("100-102,200"), the way a switch's {@code allowed vlan} list reads.
+ * carries, what a host's VMs need, what an uplink is provisioned with. Printed as compact ranges
+ * ("100-102,200"), the way a switch's {@code allowed vlan} list reads.
  */
 public final class VlanSet {
   public static final int MIN = 1;
@@ -19,7 +19,8 @@ public final class VlanSet {
   public record Range(int first, int last) {
     public Range {
       if (first < MIN || last > MAX || first > last) {
-        throw new IllegalArgumentException("VLAN range " + first + "-" + last + " is not within " + MIN + "-" + MAX);
+        throw new IllegalArgumentException(
+            "VLAN range " + first + "-" + last + " is not within " + MIN + "-" + MAX);
       }
     }
   }
@@ -66,12 +67,15 @@ public final class VlanSet {
         if (dash < 0) {
           b.set(check(Integer.parseInt(p)));
         } else {
-          Range r = new Range(Integer.parseInt(p.substring(0, dash).strip()),
-              Integer.parseInt(p.substring(dash + 1).strip()));
+          Range r =
+              new Range(
+                  Integer.parseInt(p.substring(0, dash).strip()),
+                  Integer.parseInt(p.substring(dash + 1).strip()));
           b.set(r.first(), r.last() + 1);
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + p + "' is not a VLAN id or range (e.g. 100 or 100-110)", e);
+        throw new IllegalArgumentException(
+            "'" + p + "' is not a VLAN id or range (e.g. 100 or 100-110)", e);
       }
     }
     return new VlanSet(b);

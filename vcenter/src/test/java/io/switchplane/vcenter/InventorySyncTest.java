@@ -20,10 +20,19 @@ class InventorySyncTest {
 
   @Test
   void unreachableVcenterIsRetriedWithDoublingBackoffAndNeverThrows() throws Exception {
-    VcenterEndpoint endpoint = new VcenterEndpoint(new URL("http://127.0.0.1:" + closedPort() + "/sdk"), "u",
-        "secret-password", false, null);
-    InventorySync sync = new InventorySync("test", endpoint, inv -> { },
-        SyncOptions.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    VcenterEndpoint endpoint =
+        new VcenterEndpoint(
+            new URL("http://127.0.0.1:" + closedPort() + "/sdk"),
+            "u",
+            "secret-password",
+            false,
+            null);
+    InventorySync sync =
+        new InventorySync(
+            "test",
+            endpoint,
+            inv -> {},
+            SyncOptions.defaults().withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
     // The constructor does no I/O: nothing tried yet.
     assertThat(sync.status().state()).isEqualTo(SyncStatus.State.CONNECTING);
     assertThat(sync.status().failures()).isZero();
@@ -31,7 +40,10 @@ class InventorySyncTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().failures() >= 4);
     SyncStatus s = sync.status();
     assertThat(s.state()).isIn(SyncStatus.State.RETRYING, SyncStatus.State.CONNECTING);
-    assertThat(s.message()).contains("unreachable").contains("ConnectException").doesNotContain("secret-password");
+    assertThat(s.message())
+        .contains("unreachable")
+        .contains("ConnectException")
+        .doesNotContain("secret-password");
     // Capped at 200 ms.
     assertThat(s.nextRetry()).isBefore(Instant.now().plusMillis(250));
     assertThat(sync.inventory()).isEqualTo(Inventory.EMPTY);
@@ -43,8 +55,11 @@ class InventorySyncTest {
 
   @Test
   void closeBeforeStart() throws Exception {
-    InventorySync sync = new InventorySync("test", new VcenterEndpoint(new URL("http://127.0.0.1:1/sdk"), "u", "p",
-        false, null), inv -> { });
+    InventorySync sync =
+        new InventorySync(
+            "test",
+            new VcenterEndpoint(new URL("http://127.0.0.1:1/sdk"), "u", "p", false, null),
+            inv -> {});
     sync.close();
     assertThat(sync.status().state()).isEqualTo(SyncStatus.State.STOPPED);
     assertThatThrownBy(sync::start).isInstanceOf(IllegalStateException.class);

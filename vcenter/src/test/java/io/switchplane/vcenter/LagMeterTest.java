@@ -41,9 +41,11 @@ class LagMeterTest {
     // vCenter's clock runs 5 s ahead of ours.
     meter.reset(Duration.ofSeconds(5));
     meter.events(page(powerOff(1, "vm-1", T.minusSeconds(60))));
-    meter.events(page(powerOff(2, "vm-1", T.plusSeconds(5)), powerOff(1, "vm-1", T.minusSeconds(60))));
+    meter.events(
+        page(powerOff(2, "vm-1", T.plusSeconds(5)), powerOff(1, "vm-1", T.minusSeconds(60))));
     assertThat(meter.changed(Set.of("vm-2"), T.plusMillis(300))).isNull();
-    assertThat(meter.changed(Set.of("vm-1", "vm-2"), T.plusMillis(300))).isEqualTo(Duration.ofMillis(300));
+    assertThat(meter.changed(Set.of("vm-1", "vm-2"), T.plusMillis(300)))
+        .isEqualTo(Duration.ofMillis(300));
     // Consumed: the same change is not measured twice.
     assertThat(meter.changed(Set.of("vm-1"), T.plusMillis(900))).isNull();
   }

@@ -27,8 +27,8 @@ class PropertyValuesTest {
   @Test
   void nicsFromAPlainDeviceArrayToo() {
     VirtualDevice[] devices = {dvsNic(4000, "m", "pg", null, null)};
-    assertThat(PropertyValues.nics(devices)).containsExactly(
-        new PropertyValues.RawNic("Network adapter 1", "m", "", "pg", "", true));
+    assertThat(PropertyValues.nics(devices))
+        .containsExactly(new PropertyValues.RawNic("Network adapter 1", "m", "", "pg", "", true));
     assertThat(PropertyValues.nics(null)).isEmpty();
   }
 

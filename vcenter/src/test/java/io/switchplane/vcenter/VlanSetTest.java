@@ -17,7 +17,8 @@ class VlanSetTest {
     assertThat(a.containsAll(VlanSet.of(101, 200))).isTrue();
     assertThat(a.containsAll(VlanSet.of(103))).isFalse();
     assertThat(VlanSet.parse("none")).isEqualTo(VlanSet.EMPTY).hasToString("none");
-    assertThatThrownBy(() -> VlanSet.parse("0")).hasMessageContaining("VLAN 0 is not within 1-4094");
+    assertThatThrownBy(() -> VlanSet.parse("0"))
+        .hasMessageContaining("VLAN 0 is not within 1-4094");
     assertThatThrownBy(() -> VlanSet.parse("20-10")).hasMessageContaining("20-10");
     assertThatThrownBy(() -> VlanSet.parse("x")).hasMessageContaining("'x' is not a VLAN id");
   }

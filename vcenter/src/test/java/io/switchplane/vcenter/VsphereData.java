@@ -42,7 +42,8 @@ final class VsphereData {
     return c;
   }
 
-  static ObjectUpdate update(ObjectUpdateKind kind, String type, String id, PropertyChange... changes) {
+  static ObjectUpdate update(
+      ObjectUpdateKind kind, String type, String id, PropertyChange... changes) {
     ObjectUpdate u = new ObjectUpdate();
     u.setKind(kind);
     u.setObj(mor(type, id));
@@ -62,8 +63,11 @@ final class VsphereData {
     return update(ObjectUpdateKind.leave, type, id);
   }
 
-  /** An E1000 on a distributed port group, as the property collector sends config.hardware.device. */
-  static VirtualE1000 dvsNic(int key, String mac, String portgroupKey, String portKey, Boolean connected) {
+  /**
+   * An E1000 on a distributed port group, as the property collector sends config.hardware.device.
+   */
+  static VirtualE1000 dvsNic(
+      int key, String mac, String portgroupKey, String portKey, Boolean connected) {
     VirtualE1000 nic = new VirtualE1000();
     nic.setKey(key);
     Description d = new Description();
@@ -74,7 +78,8 @@ final class VsphereData {
     port.setSwitchUuid("50 2a ...");
     port.setPortgroupKey(portgroupKey);
     port.setPortKey(portKey);
-    VirtualEthernetCardDistributedVirtualPortBackingInfo b = new VirtualEthernetCardDistributedVirtualPortBackingInfo();
+    VirtualEthernetCardDistributedVirtualPortBackingInfo b =
+        new VirtualEthernetCardDistributedVirtualPortBackingInfo();
     b.setPort(port);
     nic.setBacking(b);
     if (connected != null) {
@@ -122,7 +127,8 @@ final class VsphereData {
       ranges[i].setStart(startEnd[2 * i]);
       ranges[i].setEnd(startEnd[2 * i + 1]);
     }
-    VmwareDistributedVirtualSwitchTrunkVlanSpec spec = new VmwareDistributedVirtualSwitchTrunkVlanSpec();
+    VmwareDistributedVirtualSwitchTrunkVlanSpec spec =
+        new VmwareDistributedVirtualSwitchTrunkVlanSpec();
     spec.setVlanId(ranges);
     VMwareDVSPortSetting s = new VMwareDVSPortSetting();
     s.setVlan(spec);

@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An Open vSwitch of its own for one simulated host: ovsdb-server and ovs-vswitchd (userspace
- * datapath) started by hand inside a new network namespace, so that its bridges and internal
- * ports live there and vanish with it (userspace vswitchds clash when two share a namespace:
- * each makes a device named ovs-netdev). Stopped by its pid files, never by name. Needs root
- * and Debian's openvswitch-switch.
+ * datapath) started by hand inside a new network namespace, so that its bridges and internal ports
+ * live there and vanish with it (userspace vswitchds clash when two share a namespace: each makes a
+ * device named ovs-netdev). Stopped by its pid files, never by name. Needs root and Debian's
+ * openvswitch-switch.
  */
 public final class OvsSandbox implements AutoCloseable {
   private final Path dir;
@@ -31,7 +31,8 @@ public final class OvsSandbox implements AutoCloseable {
     if (!"root".equals(System.getProperty("user.name"))) {
       return "root (network namespaces and Open vSwitch)";
     }
-    if (!Files.isExecutable(Path.of("/usr/bin/ovs-vsctl")) || !Files.isExecutable(Path.of("/usr/sbin/ovs-vswitchd"))) {
+    if (!Files.isExecutable(Path.of("/usr/bin/ovs-vsctl"))
+        || !Files.isExecutable(Path.of("/usr/sbin/ovs-vswitchd"))) {
       return "Open vSwitch (apt-get install openvswitch-switch)";
     }
     return null;
@@ -42,14 +43,28 @@ public final class OvsSandbox implements AutoCloseable {
     OvsSandbox ovs = new OvsSandbox(dir, namespace);
     try {
       Files.createDirectories(dir);
-      Files.createDirectories(Path.of("/var/run/openvswitch")); // ovs-vswitchd wants it for its own socket
+      Files.createDirectories(
+          Path.of("/var/run/openvswitch")); // ovs-vswitchd wants it for its own socket
       run("ip", "netns", "add", namespace);
       ovs.namespaceMade = true;
-      run("ovsdb-tool", "create", dir.resolve("conf.db").toString(), "/usr/share/openvswitch/vswitch.ovsschema");
+      run(
+          "ovsdb-tool",
+          "create",
+          dir.resolve("conf.db").toString(),
+          "/usr/share/openvswitch/vswitch.ovsschema");
       ovs.startOvsdbServer();
       run("ovs-vsctl", "--db=" + ovs.db(), "--no-wait", "init");
-      run("ip", "netns", "exec", namespace, "ovs-vswitchd", ovs.db(), "--unixctl=" + dir.resolve("vswitchd.ctl"),
-          "--pidfile=" + dir.resolve("vswitchd.pid"), "--detach", "--log-file=" + dir.resolve("vswitchd.log"));
+      run(
+          "ip",
+          "netns",
+          "exec",
+          namespace,
+          "ovs-vswitchd",
+          ovs.db(),
+          "--unixctl=" + dir.resolve("vswitchd.ctl"),
+          "--pidfile=" + dir.resolve("vswitchd.pid"),
+          "--detach",
+          "--log-file=" + dir.resolve("vswitchd.log"));
       return ovs;
     } catch (IOException e) {
       ovs.close();
@@ -61,12 +76,24 @@ public final class OvsSandbox implements AutoCloseable {
   }
 
   private void startOvsdbServer() {
-    run("ip", "netns", "exec", namespace, "ovsdb-server", dir.resolve("conf.db").toString(),
-        "--remote=punix:" + dir.resolve("db.sock"), "--unixctl=" + dir.resolve("ovsdb.ctl"),
-        "--pidfile=" + dir.resolve("ovsdb.pid"), "--detach", "--log-file=" + dir.resolve("ovsdb.log"));
+    run(
+        "ip",
+        "netns",
+        "exec",
+        namespace,
+        "ovsdb-server",
+        dir.resolve("conf.db").toString(),
+        "--remote=punix:" + dir.resolve("db.sock"),
+        "--unixctl=" + dir.resolve("ovsdb.ctl"),
+        "--pidfile=" + dir.resolve("ovsdb.pid"),
+        "--detach",
+        "--log-file=" + dir.resolve("ovsdb.log"));
   }
 
-  /** Stops ovsdb-server (by its pid file) and starts it again on the same database, as an operator's restart does. */
+  /**
+   * Stops ovsdb-server (by its pid file) and starts it again on the same database, as an operator's
+   * restart does.
+   */
   public void restartOvsdbServer() {
     stop(dir.resolve("ovsdb.pid"));
     startOvsdbServer();
@@ -98,7 +125,8 @@ public final class OvsSandbox implements AutoCloseable {
         throw new IllegalStateException(String.join(" ", cmd) + " did not finish within 30 s");
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
+        throw new IllegalStateException(
+            String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
       }
       return out;
     } catch (IOException e) {
@@ -109,7 +137,10 @@ public final class OvsSandbox implements AutoCloseable {
     }
   }
 
-  /** Stops the daemons by their pid files and deletes the namespace (with every device OVS made there). */
+  /**
+   * Stops the daemons by their pid files and deletes the namespace (with every device OVS made
+   * there).
+   */
   @Override
   public void close() {
     for (String pidFile : List.of("vswitchd.pid", "ovsdb.pid")) {
@@ -126,13 +157,19 @@ public final class OvsSandbox implements AutoCloseable {
     try {
       if (Files.exists(file)) {
         long pid = Long.parseLong(Files.readString(file).trim());
-        ProcessHandle.of(pid).ifPresent(h -> {
-          h.destroy();
-          h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> {
-            h.destroyForcibly();
-            return h;
-          }).join();
-        });
+        ProcessHandle.of(pid)
+            .ifPresent(
+                h -> {
+                  h.destroy();
+                  h.onExit()
+                      .orTimeout(10, TimeUnit.SECONDS)
+                      .exceptionally(
+                          t -> {
+                            h.destroyForcibly();
+                            return h;
+                          })
+                      .join();
+                });
       }
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("cannot stop the daemon of " + file, e);

@@ -3,8 +3,8 @@ package io.switchplane.cli.bench;
 import java.io.PrintStream;
 
 /**
- * A progress counter on stderr for long setup steps: one line redrawn in place on a terminal,
- * a line per quarter otherwise (logs and CI output stay short).
+ * A progress counter on stderr for long setup steps: one line redrawn in place on a terminal, a
+ * line per quarter otherwise (logs and CI output stay short).
  */
 final class Progress {
   private final boolean terminal = System.console() != null;

@@ -18,14 +18,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane change`: several operations on one DVS as one transaction and one generation. */
-@Command(name = "change", mixinStandardHelpOptions = true,
-    description = {"Commit a change set from a JSON file: all its operations or none, one new generation.",
-        "The file is a CommitChangeSetRequest in proto3 JSON, e.g.",
-        "  {\"dvs\": \"dvs1\", \"ops\": [",
-        "    {\"createPortGroup\": {\"name\": \"app\", \"policy\": {\"vlan\": {\"value\": {\"accessId\": 300}}}}},",
-        "    {\"createPort\": {\"key\": \"p7\", \"portGroupId\": \"app\", \"hostId\": \"host-1\"}}]}",
-        "Operation kinds: updateDvs, createPortGroup, updatePortGroup, deletePortGroup, createPort, updatePort,",
-        "deletePort, addMember, removeMember (see proto/src/main/proto/switchplane/v1/manager.proto)."})
+@Command(
+    name = "change",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Commit a change set from a JSON file: all its operations or none, one new generation.",
+      "The file is a CommitChangeSetRequest in proto3 JSON, e.g.",
+      "  {\"dvs\": \"dvs1\", \"ops\": [",
+      "    {\"createPortGroup\": {\"name\": \"app\", \"policy\": {\"vlan\": {\"value\": {\"accessId\": 300}}}}},",
+      "    {\"createPort\": {\"key\": \"p7\", \"portGroupId\": \"app\", \"hostId\": \"host-1\"}}]}",
+      "Operation kinds: updateDvs, createPortGroup, updatePortGroup, deletePortGroup, createPort, updatePort,",
+      "deletePort, addMember, removeMember (see proto/src/main/proto/switchplane/v1/manager.proto)."
+    })
 public final class ChangeCommand extends ManagerCommand {
   @Parameters(paramLabel = "FILE", description = "The change set, JSON; - reads standard input.")
   String file;
@@ -33,24 +37,37 @@ public final class ChangeCommand extends ManagerCommand {
   @Option(names = "--dvs", description = "The DVS (name or id), overriding the file's.")
   String dvs;
 
-  @Option(names = "--expected-generation", description = "Fail with ABORTED unless the DVS is at this generation.")
+  @Option(
+      names = "--expected-generation",
+      description = "Fail with ABORTED unless the DVS is at this generation.")
   Long expectedGeneration;
 
-  @Option(names = "--mode", paramLabel = "MODE", description = {"best-effort (default): each host applies, is confirmed "
-      + "or rolls back on its own; atomic: every affected host applies or none keeps it (the command waits for the "
-      + "decision)."})
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description = {
+        "best-effort (default): each host applies, is confirmed "
+            + "or rolls back on its own; atomic: every affected host applies or none keeps it (the command waits for the "
+            + "decision)."
+      })
   String mode;
 
-  @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "How long each agent waits for the "
-      + "manager's confirm before it rolls back by itself, 2s to 1h, e.g. 10s, 500ms, 5m (default 30s).")
+  @Option(
+      names = "--confirm-timeout",
+      paramLabel = "DURATION",
+      description =
+          "How long each agent waits for the "
+              + "manager's confirm before it rolls back by itself, 2s to 1h, e.g. 10s, 500ms, 5m (default 30s).")
   String confirmTimeout;
 
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
     CommitChangeSetRequest.Builder request = CommitChangeSetRequest.newBuilder();
     try {
-      String text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-          : Files.readString(Path.of(file));
+      String text =
+          file.equals("-")
+              ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+              : Files.readString(Path.of(file));
       JsonFormat.parser().merge(text, request);
     } catch (InvalidProtocolBufferException e) {
       throw SwitchplaneException.invalid("%s is not a valid change set: %s", file, e.getMessage());
@@ -68,32 +85,53 @@ public final class ChangeCommand extends ManagerCommand {
       request.setExpectedGeneration(expectedGeneration);
     }
     if (mode != null) {
-      request.setMode(switch (mode.toLowerCase(java.util.Locale.ROOT)) {
-        case "atomic" -> CommitMode.COMMIT_MODE_ATOMIC;
-        case "best-effort" -> CommitMode.COMMIT_MODE_BEST_EFFORT;
-        default -> throw SwitchplaneException.invalid("--mode must be atomic or best-effort, not '%s'", mode);
-      });
+      request.setMode(
+          switch (mode.toLowerCase(java.util.Locale.ROOT)) {
+            case "atomic" -> CommitMode.COMMIT_MODE_ATOMIC;
+            case "best-effort" -> CommitMode.COMMIT_MODE_BEST_EFFORT;
+            default ->
+                throw SwitchplaneException.invalid(
+                    "--mode must be atomic or best-effort, not '%s'", mode);
+          });
     }
     if (confirmTimeout != null) {
-      request.setConfirmTimeoutMs(Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
+      request.setConfirmTimeoutMs(
+          Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
     }
     if (request.getMode() == CommitMode.COMMIT_MODE_ATOMIC && !json()) {
-      System.out.println("atomic change set on DVS " + request.getDvs() + ": waiting until every affected host applied"
-          + " (or one failed)...");
+      System.out.println(
+          "atomic change set on DVS "
+              + request.getDvs()
+              + ": waiting until every affected host applied"
+              + " (or one failed)...");
     }
     CommitChangeSetResponse r = manager.commitChangeSet(request.build());
     if (json()) {
       System.out.println(Json.print(r));
     } else if (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
-      System.out.println("ABORTED: generation " + r.getGeneration() + " was rolled back on every host that applied it;"
-          + " the previous configuration is restored as generation " + r.getRestoredGeneration() + ". Why: "
-          + r.getDetail());
+      System.out.println(
+          "ABORTED: generation "
+              + r.getGeneration()
+              + " was rolled back on every host that applied it;"
+              + " the previous configuration is restored as generation "
+              + r.getRestoredGeneration()
+              + ". Why: "
+              + r.getDetail());
       return 3;
     } else {
-      System.out.println((r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "COMMITTED: " : "committed ")
-          + request.getOpsCount() + " operation(s) on DVS " + request.getDvs() + ": generation " + r.getGeneration()
-          + ", " + r.getHostsAffected() + " host(s) "
-          + (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "applied and confirmed" : "to push"));
+      System.out.println(
+          (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "COMMITTED: " : "committed ")
+              + request.getOpsCount()
+              + " operation(s) on DVS "
+              + request.getDvs()
+              + ": generation "
+              + r.getGeneration()
+              + ", "
+              + r.getHostsAffected()
+              + " host(s) "
+              + (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED
+                  ? "applied and confirmed"
+                  : "to push"));
     }
     return 0;
   }

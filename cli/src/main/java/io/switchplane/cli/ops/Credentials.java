@@ -20,13 +20,13 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * What the operator keeps per manager endpoint, in {@code $SWITCHPLANE_CREDENTIALS} or
- * {@code ~/.switchplane/credentials} (mode 0600, replaced whole), as kubeconfig keeps a cluster's
+ * What the operator keeps per manager endpoint, in {@code $SWITCHPLANE_CREDENTIALS} or {@code
+ * ~/.switchplane/credentials} (mode 0600, replaced whole), as kubeconfig keeps a cluster's
  * certificate-authority-data and a user's credentials: the bearer token ({@code ENDPOINT}), the
- * cluster CA certificate the manager must present ({@code ENDPOINT#ca}, base64 DER), and the
- * files of a client certificate and its key ({@code ENDPOINT#cert}, {@code ENDPOINT#key}).
- * {@code switchplane login} and {@code up} write it; every verb reads it. {@code $SWITCHPLANE_TOKEN}
- * and {@code $SWITCHPLANE_CA} (a PEM file) win over the file.
+ * cluster CA certificate the manager must present ({@code ENDPOINT#ca}, base64 DER), and the files
+ * of a client certificate and its key ({@code ENDPOINT#cert}, {@code ENDPOINT#key}). {@code
+ * switchplane login} and {@code up} write it; every verb reads it. {@code $SWITCHPLANE_TOKEN} and
+ * {@code $SWITCHPLANE_CA} (a PEM file) win over the file.
  */
 public final class Credentials {
   static final String CA = "#ca";
@@ -38,7 +38,8 @@ public final class Credentials {
   /** The file in use. */
   public static Path file() {
     String env = System.getenv("SWITCHPLANE_CREDENTIALS");
-    return env != null && !env.isBlank() ? Path.of(env)
+    return env != null && !env.isBlank()
+        ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".switchplane", "credentials");
   }
 
@@ -51,38 +52,58 @@ public final class Credentials {
     return Optional.ofNullable(read(file()).getProperty(endpoint));
   }
 
-  /** The CA to trust for endpoint: caFile when given, else $SWITCHPLANE_CA, else the file's entry, else none. */
+  /**
+   * The CA to trust for endpoint: caFile when given, else $SWITCHPLANE_CA, else the file's entry,
+   * else none.
+   */
   public static Optional<X509Certificate> ca(String endpoint, Path caFile) {
     String env = System.getenv("SWITCHPLANE_CA");
     if (caFile != null || env != null && !env.isBlank()) {
       return Optional.of(readCa(caFile != null ? caFile : Path.of(env.trim())));
     }
-    return Optional.ofNullable(read(file()).getProperty(endpoint + CA)).map(b64 -> {
-      try {
-        return Certificates.fromDer(Base64.getDecoder().decode(b64));
-      } catch (CertificateException | IllegalArgumentException e) {
-        throw SwitchplaneException.precondition("the CA kept for %s in %s is corrupt (%s): 'switchplane login --ca "
-            + "FILE' replaces it", endpoint, file(), e.getMessage());
-      }
-    });
+    return Optional.ofNullable(read(file()).getProperty(endpoint + CA))
+        .map(
+            b64 -> {
+              try {
+                return Certificates.fromDer(Base64.getDecoder().decode(b64));
+              } catch (CertificateException | IllegalArgumentException e) {
+                throw SwitchplaneException.precondition(
+                    "the CA kept for %s in %s is corrupt (%s): 'switchplane login --ca "
+                        + "FILE' replaces it",
+                    endpoint, file(), e.getMessage());
+              }
+            });
   }
 
-  /** The client certificate (PEM: leaf, then CA) and key (PEM, PKCS#8) files given, else those kept for endpoint. */
+  /**
+   * The client certificate (PEM: leaf, then CA) and key (PEM, PKCS#8) files given, else those kept
+   * for endpoint.
+   */
   public static Optional<TlsIdentity> clientCertificate(String endpoint, Path cert, Path key) {
     Properties kept = read(file());
-    Path c = cert != null ? cert : Optional.ofNullable(kept.getProperty(endpoint + CERT)).map(Path::of).orElse(null);
-    Path k = key != null ? key : Optional.ofNullable(kept.getProperty(endpoint + KEY)).map(Path::of).orElse(null);
+    Path c =
+        cert != null
+            ? cert
+            : Optional.ofNullable(kept.getProperty(endpoint + CERT)).map(Path::of).orElse(null);
+    Path k =
+        key != null
+            ? key
+            : Optional.ofNullable(kept.getProperty(endpoint + KEY)).map(Path::of).orElse(null);
     if (c == null && k == null) {
       return Optional.empty();
     }
     if (c == null || k == null) {
-      throw SwitchplaneException.invalid("a client certificate needs both --cert FILE and --cert-key FILE");
+      throw SwitchplaneException.invalid(
+          "a client certificate needs both --cert FILE and --cert-key FILE");
     }
     try {
-      return Optional.of(new TlsIdentity(Certificates.privateKeyFromPem(Files.readString(k)),
-          Certificates.fromPem(Files.readString(c))));
+      return Optional.of(
+          new TlsIdentity(
+              Certificates.privateKeyFromPem(Files.readString(k)),
+              Certificates.fromPem(Files.readString(c))));
     } catch (IOException | GeneralSecurityException e) {
-      throw SwitchplaneException.invalid("cannot read the client certificate %s / key %s: %s", c, k, e.getMessage());
+      throw SwitchplaneException.invalid(
+          "cannot read the client certificate %s / key %s: %s", c, k, e.getMessage());
     }
   }
 
@@ -91,7 +112,8 @@ public final class Credentials {
     try {
       return Certificates.fromPem(Files.readString(file)).get(0);
     } catch (IOException | CertificateException e) {
-      throw SwitchplaneException.invalid("cannot read a CA certificate from %s: %s", file, e.getMessage());
+      throw SwitchplaneException.invalid(
+          "cannot read a CA certificate from %s: %s", file, e.getMessage());
     }
   }
 
@@ -105,9 +127,17 @@ public final class Credentials {
     save(Map.of(endpoint + CA, Base64.getEncoder().encodeToString(Certificates.der(ca))));
   }
 
-  /** Records where endpoint's client certificate and key are (absolute paths; the key stays where it is). */
+  /**
+   * Records where endpoint's client certificate and key are (absolute paths; the key stays where it
+   * is).
+   */
   public static void saveClientCertificate(String endpoint, Path cert, Path key) {
-    save(Map.of(endpoint + CERT, cert.toAbsolutePath().toString(), endpoint + KEY, key.toAbsolutePath().toString()));
+    save(
+        Map.of(
+            endpoint + CERT,
+            cert.toAbsolutePath().toString(),
+            endpoint + KEY,
+            key.toAbsolutePath().toString()));
   }
 
   /** Sets entries, readable by the owner only. */
@@ -117,11 +147,17 @@ public final class Credentials {
     entries.forEach(all::setProperty);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".credentials", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Path tmp =
+          Files.createTempFile(
+              file.toAbsolutePath().getParent(),
+              ".credentials",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       try (Writer w = Files.newBufferedWriter(tmp)) {
-        all.store(w, "switchplane: ENDPOINT = bearer token, ENDPOINT#ca = cluster CA (base64 DER), "
-            + "ENDPOINT#cert / #key = client certificate files");
+        all.store(
+            w,
+            "switchplane: ENDPOINT = bearer token, ENDPOINT#ca = cluster CA (base64 DER), "
+                + "ENDPOINT#cert / #key = client certificate files");
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -13,7 +13,8 @@ final class Durations {
   static long parseMillis(String text, String option) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw SwitchplaneException.invalid("%s '%s' is not a duration: use e.g. 500ms, 10s, 5m or 1h", option, text);
+      throw SwitchplaneException.invalid(
+          "%s '%s' is not a duration: use e.g. 500ms, 10s, 5m or 1h", option, text);
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

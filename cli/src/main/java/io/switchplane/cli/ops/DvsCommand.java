@@ -25,34 +25,69 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane dvs ...`: distributed switches and their member hosts. */
-@Command(name = "dvs", description = "Create, inspect and change distributed switches (DVS).",
+@Command(
+    name = "dvs",
+    description = "Create, inspect and change distributed switches (DVS).",
     mixinStandardHelpOptions = true,
-    subcommands = {DvsCommand.Create.class, DvsCommand.ListCmd.class, DvsCommand.Show.class, DvsCommand.Update.class,
-        DvsCommand.Delete.class, DvsCommand.AddHost.class, DvsCommand.RemoveHost.class})
+    subcommands = {
+      DvsCommand.Create.class,
+      DvsCommand.ListCmd.class,
+      DvsCommand.Show.class,
+      DvsCommand.Update.class,
+      DvsCommand.Delete.class,
+      DvsCommand.AddHost.class,
+      DvsCommand.RemoveHost.class
+    })
 public final class DvsCommand {
 
-  @Command(name = "create", description = "Create a DVS at generation 1.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "create",
+      description = "Create a DVS at generation 1.",
+      mixinStandardHelpOptions = true)
   static final class Create extends ManagerCommand {
     @Parameters(paramLabel = "NAME", description = "Unique name.")
     String name;
 
-    @Option(names = "--uplinks", split = ",", paramLabel = "UPLINK", description = "Uplink names (default uplink1,uplink2).")
+    @Option(
+        names = "--uplinks",
+        split = ",",
+        paramLabel = "UPLINK",
+        description = "Uplink names (default uplink1,uplink2).")
     List<String> uplinks = List.of();
 
-    @Option(names = "--switch-mtu", paramLabel = "BYTES", description = "Switch MTU, 1280-9000 (default 1500).")
+    @Option(
+        names = "--switch-mtu",
+        paramLabel = "BYTES",
+        description = "Switch MTU, 1280-9000 (default 1500).")
     int switchMtu;
 
     @Option(names = "--description", description = "Free text.")
     String description = "";
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs dvs = manager.createDvs(CreateDvsRequest.newBuilder().setName(name).addAllUplinks(uplinks).setMtu(switchMtu)
-          .setDefaultPolicy(policy.applyTo(Policy.getDefaultInstance())).setDescription(description).build()).getDvs();
-      System.out.println(json() ? Json.print(dvs) : "created DVS " + dvs.getName() + " (" + dvs.getId() + ") at generation " + dvs.getGeneration());
+      Dvs dvs =
+          manager
+              .createDvs(
+                  CreateDvsRequest.newBuilder()
+                      .setName(name)
+                      .addAllUplinks(uplinks)
+                      .setMtu(switchMtu)
+                      .setDefaultPolicy(policy.applyTo(Policy.getDefaultInstance()))
+                      .setDescription(description)
+                      .build())
+              .getDvs();
+      System.out.println(
+          json()
+              ? Json.print(dvs)
+              : "created DVS "
+                  + dvs.getName()
+                  + " ("
+                  + dvs.getId()
+                  + ") at generation "
+                  + dvs.getGeneration());
       return 0;
     }
   }
@@ -67,15 +102,24 @@ public final class DvsCommand {
       }
       Table t = new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY");
       for (Dvs d : response.getSwitchesList()) {
-        t.row(d.getName(), d.getId(), d.getGeneration(), String.join(",", d.getUplinksList()), d.getMtu(),
-            d.getMembersCount(), Describe.policy(d.getDefaultPolicy()));
+        t.row(
+            d.getName(),
+            d.getId(),
+            d.getGeneration(),
+            String.join(",", d.getUplinksList()),
+            d.getMtu(),
+            d.getMembersCount(),
+            Describe.policy(d.getDefaultPolicy()));
       }
       t.print(System.out);
       return 0;
     }
   }
 
-  @Command(name = "show", description = "Show one DVS with its member hosts.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "show",
+      description = "Show one DVS with its member hosts.",
+      mixinStandardHelpOptions = true)
   static final class Show extends ManagerCommand {
     @Parameters(paramLabel = "DVS", description = "Name or id.")
     String dvs;
@@ -87,17 +131,26 @@ public final class DvsCommand {
         return 0;
       }
       Dvs d = r.getDvs();
-      System.out.printf("name:           %s%nid:             %s%ngeneration:     %d%nuplinks:        %s%n"
+      System.out.printf(
+          "name:           %s%nid:             %s%ngeneration:     %d%nuplinks:        %s%n"
               + "mtu:            %d%ndefault policy: %s%nport groups:    %d%nports:          %d%n",
-          d.getName(), d.getId(), d.getGeneration(), String.join(",", d.getUplinksList()), d.getMtu(),
-          Describe.policy(d.getDefaultPolicy()), r.getPortGroupCount(), r.getPortCount());
+          d.getName(),
+          d.getId(),
+          d.getGeneration(),
+          String.join(",", d.getUplinksList()),
+          d.getMtu(),
+          Describe.policy(d.getDefaultPolicy()),
+          r.getPortGroupCount(),
+          r.getPortCount());
       if (!d.getDescription().isEmpty()) {
         System.out.println("description:    " + d.getDescription());
       }
       Map<String, String> hosts = Names.hosts(manager);
       Table t = new Table("HOST", "UPLINK NICS");
       for (HostMember m : d.getMembersList()) {
-        t.row(hosts.getOrDefault(m.getHostId(), m.getHostId()), new TreeMap<>(m.getUplinkNicsMap()).toString());
+        t.row(
+            hosts.getOrDefault(m.getHostId(), m.getHostId()),
+            new TreeMap<>(m.getUplinkNicsMap()).toString());
       }
       System.out.println();
       t.print(System.out);
@@ -105,7 +158,10 @@ public final class DvsCommand {
     }
   }
 
-  @Command(name = "update", description = "Change a DVS's settings or default policy.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "update",
+      description = "Change a DVS's settings or default policy.",
+      mixinStandardHelpOptions = true)
   static final class Update extends ManagerCommand {
     @Parameters(paramLabel = "DVS", description = "Name or id.")
     String dvs;
@@ -113,7 +169,11 @@ public final class DvsCommand {
     @Option(names = "--rename", paramLabel = "NAME", description = "New name.")
     String rename;
 
-    @Option(names = "--uplinks", split = ",", paramLabel = "UPLINK", description = "New uplink names.")
+    @Option(
+        names = "--uplinks",
+        split = ",",
+        paramLabel = "UPLINK",
+        description = "New uplink names.")
     List<String> uplinks;
 
     @Option(names = "--switch-mtu", paramLabel = "BYTES", description = "Switch MTU, 1280-9000.")
@@ -122,13 +182,13 @@ public final class DvsCommand {
     @Option(names = "--description", description = "Free text.")
     String description;
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       Dvs current = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build()).getDvs();
-      Dvs.Builder next = current.toBuilder().setDefaultPolicy(policy.applyTo(current.getDefaultPolicy()));
+      Dvs.Builder next =
+          current.toBuilder().setDefaultPolicy(policy.applyTo(current.getDefaultPolicy()));
       if (rename != null) {
         next.setName(rename);
       }
@@ -141,14 +201,27 @@ public final class DvsCommand {
       if (description != null) {
         next.setDescription(description);
       }
-      Dvs d = manager.updateDvs(UpdateDvsRequest.newBuilder().setDvs(current.getId()).setSettings(next)
-          .setExpectedGeneration(current.getGeneration()).build()).getDvs();
-      System.out.println(json() ? Json.print(d) : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
+      Dvs d =
+          manager
+              .updateDvs(
+                  UpdateDvsRequest.newBuilder()
+                      .setDvs(current.getId())
+                      .setSettings(next)
+                      .setExpectedGeneration(current.getGeneration())
+                      .build())
+              .getDvs();
+      System.out.println(
+          json()
+              ? Json.print(d)
+              : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
       return 0;
     }
   }
 
-  @Command(name = "delete", description = "Delete a DVS that has no ports.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "delete",
+      description = "Delete a DVS that has no ports.",
+      mixinStandardHelpOptions = true)
   static final class Delete extends ManagerCommand {
     @Parameters(paramLabel = "DVS", description = "Name or id.")
     String dvs;
@@ -161,7 +234,10 @@ public final class DvsCommand {
     }
   }
 
-  @Command(name = "add-host", description = "Make a registered host a member of a DVS.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "add-host",
+      description = "Make a registered host a member of a DVS.",
+      mixinStandardHelpOptions = true)
   static final class AddHost extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "Name or id.")
     String dvs;
@@ -169,19 +245,40 @@ public final class DvsCommand {
     @Parameters(index = "1", paramLabel = "HOST", description = "Host name or id.")
     String host;
 
-    @Option(names = "--nic", paramLabel = "UPLINK=NIC", description = "Physical NIC backing an uplink, e.g. uplink1=vmnic0.")
+    @Option(
+        names = "--nic",
+        paramLabel = "UPLINK=NIC",
+        description = "Physical NIC backing an uplink, e.g. uplink1=vmnic0.")
     Map<String, String> nics = Map.of();
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs d = manager.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs(dvs)
-          .setMember(HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics)).build()).getDvs();
-      System.out.println(json() ? Json.print(d) : "host " + host + " joined DVS " + d.getName() + " (generation " + d.getGeneration() + ")");
+      Dvs d =
+          manager
+              .addDvsMember(
+                  AddDvsMemberRequest.newBuilder()
+                      .setDvs(dvs)
+                      .setMember(HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics))
+                      .build())
+              .getDvs();
+      System.out.println(
+          json()
+              ? Json.print(d)
+              : "host "
+                  + host
+                  + " joined DVS "
+                  + d.getName()
+                  + " (generation "
+                  + d.getGeneration()
+                  + ")");
       return 0;
     }
   }
 
-  @Command(name = "remove-host", description = "Remove a host (with no ports left) from a DVS.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "remove-host",
+      description = "Remove a host (with no ports left) from a DVS.",
+      mixinStandardHelpOptions = true)
   static final class RemoveHost extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "Name or id.")
     String dvs;
@@ -191,8 +288,21 @@ public final class DvsCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs d = manager.removeDvsMember(RemoveDvsMemberRequest.newBuilder().setDvs(dvs).setHost(host).build()).getDvs();
-      System.out.println(json() ? Json.print(d) : "host " + host + " left DVS " + d.getName() + " (generation " + d.getGeneration() + ")");
+      Dvs d =
+          manager
+              .removeDvsMember(
+                  RemoveDvsMemberRequest.newBuilder().setDvs(dvs).setHost(host).build())
+              .getDvs();
+      System.out.println(
+          json()
+              ? Json.print(d)
+              : "host "
+                  + host
+                  + " left DVS "
+                  + d.getName()
+                  + " (generation "
+                  + d.getGeneration()
+                  + ")");
       return 0;
     }
   }

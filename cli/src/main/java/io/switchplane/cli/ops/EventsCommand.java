@@ -12,20 +12,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `switchplane events`: pushes, confirms, rollbacks and atomic decisions, with their causes. */
-@Command(name = "events", mixinStandardHelpOptions = true,
-    description = {"Show the leader's recent push events (applied, confirmed, rolled back, push failed, atomic",
-        "committed / aborted) with their causes; --follow keeps printing new ones until Ctrl-C."})
+@Command(
+    name = "events",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show the leader's recent push events (applied, confirmed, rolled back, push failed, atomic",
+      "committed / aborted) with their causes; --follow keeps printing new ones until Ctrl-C."
+    })
 public final class EventsCommand extends ManagerCommand {
   @Option(names = "--dvs", description = "Only this DVS (name or id).")
   String dvs = "";
 
-  @Option(names = {"-f", "--follow"}, description = "Keep printing events as they happen.")
+  @Option(
+      names = {"-f", "--follow"},
+      description = "Keep printing events as they happen.")
   boolean follow;
 
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
     // Without --follow: what the leader keeps, read until a short deadline ends the stream.
-    ManagerServiceBlockingStub stub = follow ? manager.withDeadline(null) : manager.withDeadlineAfter(2, TimeUnit.SECONDS);
+    ManagerServiceBlockingStub stub =
+        follow ? manager.withDeadline(null) : manager.withDeadlineAfter(2, TimeUnit.SECONDS);
     Iterator<Event> events = stub.watchEvents(WatchEventsRequest.newBuilder().setDvs(dvs).build());
     try {
       while (events.hasNext()) {
@@ -41,10 +48,19 @@ public final class EventsCommand extends ManagerCommand {
   }
 
   private static String line(Event e) {
-    String kind = e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT).replace('_', '-');
+    String kind =
+        e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT).replace('_', '-');
     String host = e.getHostName().isEmpty() ? "" : " host=" + e.getHostName();
     String by = e.getPrincipal().isEmpty() ? "" : " by=" + e.getPrincipal();
-    return String.format("%s #%d %-13s dvs=%s%s gen=%d%s %s", Instant.ofEpochMilli(e.getUnixMs()), e.getSequence(),
-        kind, e.getDvsId(), host, e.getGeneration(), by, e.getDetail());
+    return String.format(
+        "%s #%d %-13s dvs=%s%s gen=%d%s %s",
+        Instant.ofEpochMilli(e.getUnixMs()),
+        e.getSequence(),
+        kind,
+        e.getDvsId(),
+        host,
+        e.getGeneration(),
+        by,
+        e.getDetail());
   }
 }

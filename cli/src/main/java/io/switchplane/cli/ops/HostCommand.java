@@ -8,9 +8,9 @@ import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
-import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RectifyHostRequest;
 import io.switchplane.api.v1.RectifyHostResponse;
+import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RemoveHostRequest;
 import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.RollbackHostResponse;
@@ -23,47 +23,89 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane host ...`: the hosts the manager knows and where their agents listen. */
-@Command(name = "host", description = "Register, list and remove hosts.", mixinStandardHelpOptions = true,
-    subcommands = {HostCommand.Add.class, HostCommand.ListCmd.class, HostCommand.Remove.class,
-        HostCommand.History.class, HostCommand.Rollback.class, HostCommand.Rectify.class, HostCommand.EnrollToken.class})
+@Command(
+    name = "host",
+    description = "Register, list and remove hosts.",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      HostCommand.Add.class,
+      HostCommand.ListCmd.class,
+      HostCommand.Remove.class,
+      HostCommand.History.class,
+      HostCommand.Rollback.class,
+      HostCommand.Rectify.class,
+      HostCommand.EnrollToken.class
+    })
 public final class HostCommand {
 
-  @Command(name = "add", description = "Register a host and its agent endpoint.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "add",
+      description = "Register a host and its agent endpoint.",
+      mixinStandardHelpOptions = true)
   static final class Add extends ManagerCommand {
     @Parameters(paramLabel = "NAME", description = "Unique host name.")
     String name;
 
-    @Option(names = "--endpoint", required = true, paramLabel = "HOST:PORT", description = "The host agent's gRPC endpoint.")
+    @Option(
+        names = "--endpoint",
+        required = true,
+        paramLabel = "HOST:PORT",
+        description = "The host agent's gRPC endpoint.")
     String endpoint;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Host h = manager.registerHost(RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build()).getHost();
-      System.out.println(json() ? Json.print(h) : "registered host " + h.getName() + " (" + h.getId() + ") at " + h.getEndpoint());
+      Host h =
+          manager
+              .registerHost(
+                  RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build())
+              .getHost();
+      System.out.println(
+          json()
+              ? Json.print(h)
+              : "registered host " + h.getName() + " (" + h.getId() + ") at " + h.getEndpoint());
       return 0;
     }
   }
 
-  @Command(name = "enroll-token", mixinStandardHelpOptions = true, description = {"Print a one-time token with which "
-      + "the host's agent enrolls: 'switchplane agent --enroll TOKEN --manager MANAGER:7402 ...' on that host makes "
-      + "its key there, and gets a certificate naming the host. The token works once, until it expires."})
+  @Command(
+      name = "enroll-token",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print a one-time token with which "
+            + "the host's agent enrolls: 'switchplane agent --enroll TOKEN --manager MANAGER:7402 ...' on that host makes "
+            + "its key there, and gets a certificate naming the host. The token works once, until it expires."
+      })
   static final class EnrollToken extends ManagerCommand {
     @Parameters(paramLabel = "HOST", description = "Host name or id.")
     String host;
 
-    @Option(names = "--ttl", paramLabel = "DURATION", description = "How long the token works (default 15m; 1m-24h).")
+    @Option(
+        names = "--ttl",
+        paramLabel = "DURATION",
+        description = "How long the token works (default 15m; 1m-24h).")
     String ttl = "15m";
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      var r = pki().createEnrollToken(io.switchplane.api.v1.CreateEnrollTokenRequest.newBuilder().setHost(host)
-          .setTtlSeconds(Durations.parseMillis(ttl, "--ttl") / 1000).build());
+      var r =
+          pki()
+              .createEnrollToken(
+                  io.switchplane.api.v1.CreateEnrollTokenRequest.newBuilder()
+                      .setHost(host)
+                      .setTtlSeconds(Durations.parseMillis(ttl, "--ttl") / 1000)
+                      .build());
       if (printedAsJson(r)) {
         return 0;
       }
       System.out.println(r.getToken());
-      System.err.println("one-time token for host " + host + " (" + r.getHostId() + "), valid until "
-          + java.time.Instant.ofEpochMilli(r.getExpiresUnixMs()));
+      System.err.println(
+          "one-time token for host "
+              + host
+              + " ("
+              + r.getHostId()
+              + "), valid until "
+              + java.time.Instant.ofEpochMilli(r.getExpiresUnixMs()));
       return 0;
     }
   }
@@ -94,27 +136,36 @@ public final class HostCommand {
     String dvs;
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = {"What the host applied for a DVS, newest "
-      + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
-      + "'show system commit'). Read from the host's agent."})
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = {
+        "What the host applied for a DVS, newest "
+            + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
+            + "'show system commit'). Read from the host's agent."
+      })
   static final class History extends ManagerCommand {
-    @Mixin
-    HostOfDvs target;
+    @Mixin HostOfDvs target;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      GetHostHistoryResponse r = manager.getHostHistory(GetHostHistoryRequest.newBuilder().setDvs(target.dvs).setHost(target.host)
-          .build());
+      GetHostHistoryResponse r =
+          manager.getHostHistory(
+              GetHostHistoryRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
       if (printedAsJson(r)) {
         return 0;
       }
       Table t = new Table("GENERATION", "APPLIED", "CHANGE", "OUTCOME", "DECIDED", "CAUSE");
       for (HistoryEntry e : r.getEntriesList()) {
         ChangeSummary s = e.getSummary();
-        t.row(Long.toString(e.getGeneration()), time(e.getAppliedUnixMs()),
+        t.row(
+            Long.toString(e.getGeneration()),
+            time(e.getAppliedUnixMs()),
             "+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved(),
-            EnumLabels.of(e.getOutcome(), "APPLY_OUTCOME_"), time(e.getOutcomeUnixMs()),
-            e.getRollbackCause() == io.switchplane.api.v1.RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED ? ""
+            EnumLabels.of(e.getOutcome(), "APPLY_OUTCOME_"),
+            time(e.getOutcomeUnixMs()),
+            e.getRollbackCause() == io.switchplane.api.v1.RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED
+                ? ""
                 : EnumLabels.metric(e.getRollbackCause(), "ROLLBACK_CAUSE_"));
       }
       t.print(System.out);
@@ -126,61 +177,109 @@ public final class HostCommand {
     }
   }
 
-  @Command(name = "rollback", mixinStandardHelpOptions = true, description = {"Take one host's switch back to the "
-      + "state it had at an earlier generation (kept in the host's history, see 'host history'), through the "
-      + "normal apply and confirm path, like Junos 'rollback N' + commit. The host then shows rolled-back and is "
-      + "left alone until a change set affects it."})
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Take one host's switch back to the "
+            + "state it had at an earlier generation (kept in the host's history, see 'host history'), through the "
+            + "normal apply and confirm path, like Junos 'rollback N' + commit. The host then shows rolled-back and is "
+            + "left alone until a change set affects it."
+      })
   static final class Rollback extends ManagerCommand {
-    @Mixin
-    HostOfDvs target;
+    @Mixin HostOfDvs target;
 
-    @Option(names = "--to-generation", required = true, paramLabel = "G", description = "The generation to go back to.")
+    @Option(
+        names = "--to-generation",
+        required = true,
+        paramLabel = "G",
+        description = "The generation to go back to.")
     long generation;
 
-    @Option(names = "--confirm-timeout", paramLabel = "DURATION", description = "As for 'change' (default 30s).")
+    @Option(
+        names = "--confirm-timeout",
+        paramLabel = "DURATION",
+        description = "As for 'change' (default 30s).")
     String confirmTimeout;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      RollbackHostRequest.Builder request = RollbackHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host)
-          .setToGeneration(generation);
+      RollbackHostRequest.Builder request =
+          RollbackHostRequest.newBuilder()
+              .setDvs(target.dvs)
+              .setHost(target.host)
+              .setToGeneration(generation);
       if (confirmTimeout != null) {
-        request.setConfirmTimeoutMs(Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
+        request.setConfirmTimeoutMs(
+            Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
       }
       RollbackHostResponse r = manager.rollbackHost(request.build());
       if (printedAsJson(r)) {
         return 0;
       }
       ChangeSummary s = r.getSummary();
-      System.out.println("host " + target.host + " is back at generation " + r.getAppliedGeneration() + " of DVS " + target.dvs
-          + " (+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved() + "), confirmed; it stays there"
-          + " until a change set affects it");
+      System.out.println(
+          "host "
+              + target.host
+              + " is back at generation "
+              + r.getAppliedGeneration()
+              + " of DVS "
+              + target.dvs
+              + " (+"
+              + s.getAdded()
+              + " ~"
+              + s.getUpdated()
+              + " -"
+              + s.getRemoved()
+              + "), confirmed; it stays there"
+              + " until a change set affects it");
       return 0;
     }
   }
 
-  @Command(name = "rectify", mixinStandardHelpOptions = true, description = {"Check a host's switch against what its "
-      + "agent applied and bring back the ports that drifted (changed by hand on the switch). Ports the agent did "
-      + "not create are left alone."})
+  @Command(
+      name = "rectify",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check a host's switch against what its "
+            + "agent applied and bring back the ports that drifted (changed by hand on the switch). Ports the agent did "
+            + "not create are left alone."
+      })
   static final class Rectify extends ManagerCommand {
-    @Mixin
-    HostOfDvs target;
+    @Mixin HostOfDvs target;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      RectifyHostResponse r = manager.rectifyHost(RectifyHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
+      RectifyHostResponse r =
+          manager.rectifyHost(
+              RectifyHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
       if (printedAsJson(r)) {
         return 0;
       }
-      System.out.println(r.getDriftedPortKeysCount() == 0 ? "host " + target.host + ": no drift, nothing to do"
-          : "host " + target.host + ": " + r.getDriftedPortKeysCount() + " drifted port(s) " + r.getDriftedPortKeysList()
-              + " brought back (+" + r.getSummary().getAdded() + " ~" + r.getSummary().getUpdated() + " -"
-              + r.getSummary().getRemoved() + ")");
+      System.out.println(
+          r.getDriftedPortKeysCount() == 0
+              ? "host " + target.host + ": no drift, nothing to do"
+              : "host "
+                  + target.host
+                  + ": "
+                  + r.getDriftedPortKeysCount()
+                  + " drifted port(s) "
+                  + r.getDriftedPortKeysList()
+                  + " brought back (+"
+                  + r.getSummary().getAdded()
+                  + " ~"
+                  + r.getSummary().getUpdated()
+                  + " -"
+                  + r.getSummary().getRemoved()
+                  + ")");
       return 0;
     }
   }
 
-  @Command(name = "remove", description = "Unregister a host that is no DVS's member.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "remove",
+      description = "Unregister a host that is no DVS's member.",
+      mixinStandardHelpOptions = true)
   static final class Remove extends ManagerCommand {
     @Parameters(paramLabel = "HOST", description = "Host name or id.")
     String host;

@@ -13,33 +13,61 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `switchplane log`: who committed each generation, when, why and what it changed (Junos `show system commit`). */
-@Command(name = "log", mixinStandardHelpOptions = true, subcommands = LogCommand.Show.class,
-    description = {"List the audit log, newest first: generation, who, from where, when, the comment and a summary",
-        "of what changed. 'log show DVS GEN' prints one change with old -> new values."})
+/**
+ * `switchplane log`: who committed each generation, when, why and what it changed (Junos `show
+ * system commit`).
+ */
+@Command(
+    name = "log",
+    mixinStandardHelpOptions = true,
+    subcommands = LogCommand.Show.class,
+    description = {
+      "List the audit log, newest first: generation, who, from where, when, the comment and a summary",
+      "of what changed. 'log show DVS GEN' prints one change with old -> new values."
+    })
 public final class LogCommand extends ManagerCommand {
-  @Parameters(arity = "0..1", paramLabel = "DVS", description = "Only this DVS (name or id; also a deleted one).")
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "DVS",
+      description = "Only this DVS (name or id; also a deleted one).")
   String dvs = "";
 
   @Option(names = "--limit", description = "At most this many records (default 50, at most 1000).")
   int limit;
 
-  @Option(names = "--request", paramLabel = "ID", description = {"Only the change the command with this request id"
-      + " made (a command whose connection broke during a write names its id).",
-      "Empty output: that command committed nothing."})
+  @Option(
+      names = "--request",
+      paramLabel = "ID",
+      description = {
+        "Only the change the command with this request id"
+            + " made (a command whose connection broke during a write names its id).",
+        "Empty output: that command committed nothing."
+      })
   String request = "";
 
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
-    ListChangesResponse r = audit().listChanges(ListChangesRequest.newBuilder().setDvs(dvs).setLimit(limit)
-        .setRequestId(request).build());
+    ListChangesResponse r =
+        audit()
+            .listChanges(
+                ListChangesRequest.newBuilder()
+                    .setDvs(dvs)
+                    .setLimit(limit)
+                    .setRequestId(request)
+                    .build());
     if (printedAsJson(r)) {
       return 0;
     }
     Table t = new Table("DVS", "GENERATION", "WHEN", "WHO", "FROM", "KIND", "CHANGES", "COMMENT");
     for (ChangeRecord c : r.getRecordsList()) {
-      t.row(c.getDvsName(), c.getGeneration(), Instant.ofEpochMilli(c.getUnixMs()), c.getPrincipal(),
-          c.getClientAddress().isEmpty() ? "-" : c.getClientAddress(), c.getKind(), c.getSummary(),
+      t.row(
+          c.getDvsName(),
+          c.getGeneration(),
+          Instant.ofEpochMilli(c.getUnixMs()),
+          c.getPrincipal(),
+          c.getClientAddress().isEmpty() ? "-" : c.getClientAddress(),
+          c.getKind(),
+          c.getSummary(),
           c.getComment().isEmpty() ? "-" : c.getComment());
     }
     t.print(System.out);
@@ -47,45 +75,69 @@ public final class LogCommand extends ManagerCommand {
   }
 
   /** `switchplane log show DVS GEN`. */
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Print one change with old -> new values.")
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Print one change with old -> new values.")
   static final class Show extends ManagerCommand {
-    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id (also a deleted one).")
+    @Parameters(
+        index = "0",
+        paramLabel = "DVS",
+        description = "DVS name or id (also a deleted one).")
     String dvs;
 
-    @Parameters(index = "1", paramLabel = "GENERATION", description = "The generation the change made.")
+    @Parameters(
+        index = "1",
+        paramLabel = "GENERATION",
+        description = "The generation the change made.")
     long generation;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      ChangeRecord c = audit().getChange(GetChangeRequest.newBuilder().setDvs(dvs).setGeneration(generation).build())
-          .getRecord();
+      ChangeRecord c =
+          audit()
+              .getChange(
+                  GetChangeRequest.newBuilder().setDvs(dvs).setGeneration(generation).build())
+              .getRecord();
       if (printedAsJson(c)) {
         return 0;
       }
-      System.out.println("generation " + c.getGeneration() + " of DVS " + c.getDvsName() + " (" + c.getDvsId() + ")");
-      System.out.println("  by       " + c.getPrincipal() + (c.getClientAddress().isEmpty() ? ""
-          : " from " + c.getClientAddress()));
+      System.out.println(
+          "generation "
+              + c.getGeneration()
+              + " of DVS "
+              + c.getDvsName()
+              + " ("
+              + c.getDvsId()
+              + ")");
+      System.out.println(
+          "  by       "
+              + c.getPrincipal()
+              + (c.getClientAddress().isEmpty() ? "" : " from " + c.getClientAddress()));
       System.out.println("  at       " + Instant.ofEpochMilli(c.getUnixMs()));
       System.out.println("  kind     " + c.getKind() + ", " + c.getOpCount() + " op(s)");
       System.out.println("  comment  " + (c.getComment().isEmpty() ? "-" : c.getComment()));
       System.out.println("  changes  " + c.getSummary());
       for (EntityChange e : c.getChangesList()) {
-        String mark = switch (e.getKind()) {
-          case KIND_ADDED -> "+";
-          case KIND_REMOVED -> "-";
-          default -> "~";
-        };
+        String mark =
+            switch (e.getKind()) {
+              case KIND_ADDED -> "+";
+              case KIND_REMOVED -> "-";
+              default -> "~";
+            };
         System.out.println("  " + mark + " " + e.getEntity() + " " + e.getName());
         for (FieldValue v : e.getValuesList()) {
           if (v.getField().isEmpty()) {
             System.out.println("      " + (v.getAfter().isEmpty() ? v.getBefore() : v.getAfter()));
           } else {
-            System.out.println("      " + v.getField() + ": " + show(v.getBefore()) + " -> " + show(v.getAfter()));
+            System.out.println(
+                "      " + v.getField() + ": " + show(v.getBefore()) + " -> " + show(v.getAfter()));
           }
         }
       }
       if (c.getChangesOmitted() > 0) {
-        System.out.println("  ... and " + c.getChangesOmitted() + " more change(s), not kept in the record");
+        System.out.println(
+            "  ... and " + c.getChangesOmitted() + " more change(s), not kept in the record");
       }
       return 0;
     }

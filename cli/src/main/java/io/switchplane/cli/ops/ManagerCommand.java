@@ -6,70 +6,100 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
-import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
+import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.cli.output.Json;
-import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.cli.output.OutputFormat;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.tls.OperatorTls;
+import io.switchplane.manager.grpc.CallerInterceptor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
- * Base of every operator verb: connects to the manager, runs, and leaves error reporting to
- * the top level ({@link io.switchplane.cli.ErrorReporter}), which prints the status and exits non-zero.
+ * Base of every operator verb: connects to the manager, runs, and leaves error reporting to the top
+ * level ({@link io.switchplane.cli.ErrorReporter}), which prints the status and exits non-zero.
  */
 public abstract class ManagerCommand implements Callable<Integer> {
   /** Where `switchplane up` and `switchplane manager` listen unless told otherwise. */
   public static final String DEFAULT_MANAGER = "127.0.0.1:7400";
 
-  @Option(names = "--manager", paramLabel = "HOST:PORT",
-      description = "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
+  @Option(
+      names = "--manager",
+      paramLabel = "HOST:PORT",
+      description =
+          "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
   String manager;
 
-  @Option(names = "--ca", paramLabel = "FILE", description = "The cluster CA certificate (PEM) the manager's must "
-      + "be of (default: $SWITCHPLANE_CA, else the one 'switchplane login' or 'up' kept for this endpoint).")
+  @Option(
+      names = "--ca",
+      paramLabel = "FILE",
+      description =
+          "The cluster CA certificate (PEM) the manager's must "
+              + "be of (default: $SWITCHPLANE_CA, else the one 'switchplane login' or 'up' kept for this endpoint).")
   Path ca;
 
-  @Option(names = "--cert", paramLabel = "FILE", description = "Authenticate with this client certificate (PEM, from "
-      + "'switchplane user cert') instead of a token; with --cert-key.")
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description =
+          "Authenticate with this client certificate (PEM, from "
+              + "'switchplane user cert') instead of a token; with --cert-key.")
   Path cert;
 
-  @Option(names = "--cert-key", paramLabel = "FILE", description = "The private key (PEM) of --cert.")
+  @Option(
+      names = "--cert-key",
+      paramLabel = "FILE",
+      description = "The private key (PEM) of --cert.")
   Path key;
 
-  @Option(names = "--insecure-plaintext", description = "Talk plaintext, to a manager run with --insecure-plaintext "
-      + "(loopback only); tokens then travel in clear.")
+  @Option(
+      names = "--insecure-plaintext",
+      description =
+          "Talk plaintext, to a manager run with --insecure-plaintext "
+              + "(loopback only); tokens then travel in clear.")
   boolean insecurePlaintext;
 
-  @Option(names = "--comment", paramLabel = "TEXT",
-      description = "Why: recorded with the change in the audit log ('switchplane log'), like Junos 'commit comment'.")
+  @Option(
+      names = "--comment",
+      paramLabel = "TEXT",
+      description =
+          "Why: recorded with the change in the audit log ('switchplane log'), like Junos 'commit comment'.")
   String comment = "";
 
-  @Option(names = "--wait", description = {"After a write, wait until every member host of its DVS is in sync; exit 1 "
-      + "when one is not by --timeout (the hosts and why on stderr)."})
+  @Option(
+      names = "--wait",
+      description = {
+        "After a write, wait until every member host of its DVS is in sync; exit 1 "
+            + "when one is not by --timeout (the hosts and why on stderr)."
+      })
   boolean waitForSync;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", description = "How long --wait and 'status --watch "
-      + "--until-in-sync' wait, e.g. 30s, 5m (default: " + SyncWait.DEFAULT_TIMEOUT + "; 0: no limit).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description =
+          "How long --wait and 'status --watch "
+              + "--until-in-sync' wait, e.g. 30s, 5m (default: "
+              + SyncWait.DEFAULT_TIMEOUT
+              + "; 0: no limit).")
   String timeout = SyncWait.DEFAULT_TIMEOUT;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output = OutputFormat.table;
 
@@ -147,20 +177,24 @@ public abstract class ManagerCommand implements Callable<Integer> {
   }
 
   /**
-   * TLS trusting the cluster CA known for target, presenting the client certificate if one is
-   * given or kept; plaintext only when asked. FAILED_PRECONDITION when no CA is known: never a
-   * silent fall back to plaintext.
+   * TLS trusting the cluster CA known for target, presenting the client certificate if one is given
+   * or kept; plaintext only when asked. FAILED_PRECONDITION when no CA is known: never a silent
+   * fall back to plaintext.
    */
   private ChannelCredentials credentials(String target) {
     if (insecurePlaintext) {
       return InsecureChannelCredentials.create();
     }
-    X509Certificate trusted = Credentials.ca(target, ca).orElseThrow(() -> SwitchplaneException.precondition(
-        "no cluster CA is known for manager %s, so its certificate cannot be checked: pass --ca FILE (or set "
-            + "SWITCHPLANE_CA) with the CA certificate: on the manager's host it is ca.pem in the manager's data "
-            + "directory, and 'switchplane pki show --pem' prints it wherever it is known; 'switchplane login --ca "
-            + "FILE' keeps it for this endpoint. A manager run with --insecure-plaintext needs --insecure-plaintext",
-        target));
+    X509Certificate trusted =
+        Credentials.ca(target, ca)
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.precondition(
+                        "no cluster CA is known for manager %s, so its certificate cannot be checked: pass --ca FILE (or set "
+                            + "SWITCHPLANE_CA) with the CA certificate: on the manager's host it is ca.pem in the manager's data "
+                            + "directory, and 'switchplane pki show --pem' prints it wherever it is known; 'switchplane login --ca "
+                            + "FILE' keeps it for this endpoint. A manager run with --insecure-plaintext needs --insecure-plaintext",
+                        target));
     trustedCa = trusted;
     return OperatorTls.client(trusted, Credentials.clientCertificate(target, cert, key));
   }
@@ -177,10 +211,14 @@ public abstract class ManagerCommand implements Callable<Integer> {
 
   /** The manager's operators on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.UserServiceGrpc.UserServiceBlockingStub users() {
-    return io.switchplane.api.v1.UserServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return io.switchplane.api.v1.UserServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  /** The manager's snapshot API on the same connection (snapshots of large switches take longer than a call). */
+  /**
+   * The manager's snapshot API on the same connection (snapshots of large switches take longer than
+   * a call).
+   */
   protected SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshots() {
     return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
   }
@@ -192,22 +230,26 @@ public abstract class ManagerCommand implements Callable<Integer> {
 
   /** The manager's vCenter API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.VcenterServiceGrpc.VcenterServiceBlockingStub vcenters() {
-    return io.switchplane.api.v1.VcenterServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return io.switchplane.api.v1.VcenterServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The manager's audit log on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.AuditServiceGrpc.AuditServiceBlockingStub audit() {
-    return io.switchplane.api.v1.AuditServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return io.switchplane.api.v1.AuditServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The manager's PKI API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.PkiServiceGrpc.PkiServiceBlockingStub pki() {
-    return io.switchplane.api.v1.PkiServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return io.switchplane.api.v1.PkiServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** The manager's VM tracker API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.VmTrackerServiceGrpc.VmTrackerServiceBlockingStub vmTracker() {
-    return io.switchplane.api.v1.VmTrackerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return io.switchplane.api.v1.VmTrackerServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   protected boolean json() {

@@ -22,7 +22,10 @@ final class Names {
 
   static Map<String, String> portGroups(ManagerServiceBlockingStub manager, String dvs) {
     Map<String, String> names = new HashMap<>();
-    for (PortGroup pg : manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build()).getPortGroupsList()) {
+    for (PortGroup pg :
+        manager
+            .listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build())
+            .getPortGroupsList()) {
       names.put(pg.getId(), pg.getName());
     }
     return names;

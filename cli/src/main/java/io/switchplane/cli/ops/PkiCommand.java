@@ -10,16 +10,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `switchplane pki ...`: the cluster CA that authenticates managers and agents to each other. */
-@Command(name = "pki", description = "The cluster CA (manager <-> agent mutual TLS, the operator API's TLS).",
+@Command(
+    name = "pki",
+    description = "The cluster CA (manager <-> agent mutual TLS, the operator API's TLS).",
     mixinStandardHelpOptions = true,
     subcommands = {PkiCommand.Init.class, PkiCommand.Show.class})
 public final class PkiCommand {
 
-  @Command(name = "init", mixinStandardHelpOptions = true, description = {"Make the cluster CA, once. Its private key "
-      + "is stored in ZooKeeper sealed with the managers' key file. The first manager to start makes it with the "
-      + "defaults when there is none, so init answers ALREADY_EXISTS (changing nothing) on a running cluster."})
+  @Command(
+      name = "init",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Make the cluster CA, once. Its private key "
+            + "is stored in ZooKeeper sealed with the managers' key file. The first manager to start makes it with the "
+            + "defaults when there is none, so init answers ALREADY_EXISTS (changing nothing) on a running cluster."
+      })
   static final class Init extends ManagerCommand {
-    @Option(names = "--name", description = "The CA's common name (default 'Switchplane cluster CA').")
+    @Option(
+        names = "--name",
+        description = "The CA's common name (default 'Switchplane cluster CA').")
     String name = "";
 
     @Option(names = "--days", description = "Validity in days (default 3650).")
@@ -27,14 +36,19 @@ public final class PkiCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      CaInfo ca = pki().initCa(InitCaRequest.newBuilder().setCommonName(name).setValidityDays(days).build()).getCa();
+      CaInfo ca =
+          pki()
+              .initCa(InitCaRequest.newBuilder().setCommonName(name).setValidityDays(days).build())
+              .getCa();
       print(ca, json());
       return 0;
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Subject, serial, validity and SHA-256 "
-      + "fingerprint of the cluster CA.")
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Subject, serial, validity and SHA-256 " + "fingerprint of the cluster CA.")
   static final class Show extends ManagerCommand {
     @Option(names = "--pem", description = "Print the CA certificate in PEM instead.")
     boolean pem;

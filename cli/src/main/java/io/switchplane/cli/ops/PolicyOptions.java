@@ -15,53 +15,95 @@ import io.switchplane.common.text.VlanText;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Policy flags shared by the DVS, port group and port verbs; applied on top of the current policy. */
+/**
+ * Policy flags shared by the DVS, port group and port verbs; applied on top of the current policy.
+ */
 public final class PolicyOptions {
   /** Field names accepted by --allow-override, --lock and --inherit. */
   static final List<String> FIELDS =
       List.of("vlan", "security", "ingress-shaping", "egress-shaping", "teaming", "mtu", "blocked");
 
-  @Option(names = "--vlan", paramLabel = "VLAN", description = "none, an access id (1-4094) or trunk:10-20,30.")
+  @Option(
+      names = "--vlan",
+      paramLabel = "VLAN",
+      description = "none, an access id (1-4094) or trunk:10-20,30.")
   String vlan;
 
   @Option(names = "--mtu", paramLabel = "BYTES", description = "Port MTU, 1280-9000.")
   Integer mtu;
 
-  @Option(names = "--blocked", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+  @Option(
+      names = "--blocked",
+      paramLabel = "true|false",
+      arity = "0..1",
+      fallbackValue = "true",
       description = "Block all traffic of the ports.")
   Boolean blocked;
 
-  @Option(names = "--promiscuous", paramLabel = "true|false", description = "Allow promiscuous mode.")
+  @Option(
+      names = "--promiscuous",
+      paramLabel = "true|false",
+      description = "Allow promiscuous mode.")
   Boolean promiscuous;
 
-  @Option(names = "--mac-changes", paramLabel = "true|false", description = "Allow MAC address changes.")
+  @Option(
+      names = "--mac-changes",
+      paramLabel = "true|false",
+      description = "Allow MAC address changes.")
   Boolean macChanges;
 
-  @Option(names = "--forged-transmits", paramLabel = "true|false", description = "Allow forged transmits.")
+  @Option(
+      names = "--forged-transmits",
+      paramLabel = "true|false",
+      description = "Allow forged transmits.")
   Boolean forgedTransmits;
 
-  @Option(names = "--shaping-in", paramLabel = "AVG,PEAK,BURST|off",
+  @Option(
+      names = "--shaping-in",
+      paramLabel = "AVG,PEAK,BURST|off",
       description = "Ingress shaping: average and peak kbit/s, burst KiB; or off.")
   String shapingIn;
 
-  @Option(names = "--shaping-out", paramLabel = "AVG,PEAK,BURST|off", description = "Egress shaping, as --shaping-in.")
+  @Option(
+      names = "--shaping-out",
+      paramLabel = "AVG,PEAK,BURST|off",
+      description = "Egress shaping, as --shaping-in.")
   String shapingOut;
 
-  @Option(names = "--active-uplinks", paramLabel = "UPLINK", split = ",", description = "Active uplinks, in order.")
+  @Option(
+      names = "--active-uplinks",
+      paramLabel = "UPLINK",
+      split = ",",
+      description = "Active uplinks, in order.")
   List<String> activeUplinks;
 
-  @Option(names = "--standby-uplinks", paramLabel = "UPLINK", split = ",", description = "Standby uplinks, in order.")
+  @Option(
+      names = "--standby-uplinks",
+      paramLabel = "UPLINK",
+      split = ",",
+      description = "Standby uplinks, in order.")
   List<String> standbyUplinks;
 
-  @Option(names = "--allow-override", paramLabel = "FIELD", split = ",",
-      description = "Let lower levels override these fields (vlan, security, ingress-shaping, egress-shaping, "
-          + "teaming, mtu, blocked, or all).")
+  @Option(
+      names = "--allow-override",
+      paramLabel = "FIELD",
+      split = ",",
+      description =
+          "Let lower levels override these fields (vlan, security, ingress-shaping, egress-shaping, "
+              + "teaming, mtu, blocked, or all).")
   List<String> allowOverride;
 
-  @Option(names = "--lock", paramLabel = "FIELD", split = ",", description = "Forbid lower levels to override these fields.")
+  @Option(
+      names = "--lock",
+      paramLabel = "FIELD",
+      split = ",",
+      description = "Forbid lower levels to override these fields.")
   List<String> lock;
 
-  @Option(names = "--inherit", paramLabel = "FIELD", split = ",",
+  @Option(
+      names = "--inherit",
+      paramLabel = "FIELD",
+      split = ",",
       description = "Stop setting these fields at this level; they are inherited again.")
   List<String> inherit;
 
@@ -91,10 +133,12 @@ public final class PolicyOptions {
       p.setSecurity(SecuritySetting.newBuilder(p.getSecurity()).setValue(s));
     }
     if (shapingIn != null) {
-      p.setIngressShaping(ShapingSetting.newBuilder(p.getIngressShaping()).setValue(shaping(shapingIn)));
+      p.setIngressShaping(
+          ShapingSetting.newBuilder(p.getIngressShaping()).setValue(shaping(shapingIn)));
     }
     if (shapingOut != null) {
-      p.setEgressShaping(ShapingSetting.newBuilder(p.getEgressShaping()).setValue(shaping(shapingOut)));
+      p.setEgressShaping(
+          ShapingSetting.newBuilder(p.getEgressShaping()).setValue(shaping(shapingOut)));
     }
     if (activeUplinks != null || standbyUplinks != null) {
       Teaming.Builder t = p.getTeaming().getValue().toBuilder();
@@ -134,12 +178,21 @@ public final class PolicyOptions {
           requireSet(p.hasVlan(), field);
           p.setVlan(p.getVlan().toBuilder().setOverrideAllowed(allowed));
         }
-        case "security" -> p.setSecurity(
-            SecuritySetting.newBuilder(p.getSecurity()).setValue(p.getSecurity().getValue()).setOverrideAllowed(allowed));
-        case "ingress-shaping" -> p.setIngressShaping(
-            ShapingSetting.newBuilder(p.getIngressShaping()).setValue(p.getIngressShaping().getValue()).setOverrideAllowed(allowed));
-        case "egress-shaping" -> p.setEgressShaping(
-            ShapingSetting.newBuilder(p.getEgressShaping()).setValue(p.getEgressShaping().getValue()).setOverrideAllowed(allowed));
+        case "security" ->
+            p.setSecurity(
+                SecuritySetting.newBuilder(p.getSecurity())
+                    .setValue(p.getSecurity().getValue())
+                    .setOverrideAllowed(allowed));
+        case "ingress-shaping" ->
+            p.setIngressShaping(
+                ShapingSetting.newBuilder(p.getIngressShaping())
+                    .setValue(p.getIngressShaping().getValue())
+                    .setOverrideAllowed(allowed));
+        case "egress-shaping" ->
+            p.setEgressShaping(
+                ShapingSetting.newBuilder(p.getEgressShaping())
+                    .setValue(p.getEgressShaping().getValue())
+                    .setOverrideAllowed(allowed));
         case "teaming" -> {
           requireSet(p.hasTeaming(), field);
           p.setTeaming(TeamingSetting.newBuilder(p.getTeaming()).setOverrideAllowed(allowed));
@@ -148,17 +201,21 @@ public final class PolicyOptions {
           requireSet(p.hasMtu(), field);
           p.setMtu(MtuSetting.newBuilder(p.getMtu()).setOverrideAllowed(allowed));
         }
-        default -> p.setBlocked(BlockedSetting.newBuilder(p.getBlocked()).setOverrideAllowed(allowed));
+        default ->
+            p.setBlocked(BlockedSetting.newBuilder(p.getBlocked()).setOverrideAllowed(allowed));
       }
     }
   }
 
-  /** VLAN, teaming and MTU have no neutral value, so their override flag needs a value at this level. */
+  /**
+   * VLAN, teaming and MTU have no neutral value, so their override flag needs a value at this
+   * level.
+   */
   private static void requireSet(boolean set, String field) {
     if (!set) {
       throw SwitchplaneException.invalid(
-          "--allow-override/--lock %s needs a %s value at this level; give --%s too", field, field,
-          field.equals("teaming") ? "active-uplinks" : field);
+          "--allow-override/--lock %s needs a %s value at this level; give --%s too",
+          field, field, field.equals("teaming") ? "active-uplinks" : field);
     }
   }
 
@@ -168,7 +225,8 @@ public final class PolicyOptions {
     }
     for (String f : fields) {
       if (!FIELDS.contains(f)) {
-        throw SwitchplaneException.invalid("unknown policy field '%s'; use one of %s or all", f, String.join(", ", FIELDS));
+        throw SwitchplaneException.invalid(
+            "unknown policy field '%s'; use one of %s or all", f, String.join(", ", FIELDS));
       }
     }
     return fields;
@@ -183,10 +241,15 @@ public final class PolicyOptions {
       if (parts.length != 3) {
         throw new NumberFormatException();
       }
-      return TrafficShaping.newBuilder().setEnabled(true).setAverageKbps(Long.parseLong(parts[0].trim()))
-          .setPeakKbps(Long.parseLong(parts[1].trim())).setBurstKib(Long.parseLong(parts[2].trim())).build();
+      return TrafficShaping.newBuilder()
+          .setEnabled(true)
+          .setAverageKbps(Long.parseLong(parts[0].trim()))
+          .setPeakKbps(Long.parseLong(parts[1].trim()))
+          .setBurstKib(Long.parseLong(parts[2].trim()))
+          .build();
     } catch (NumberFormatException e) {
-      throw SwitchplaneException.invalid("shaping '%s' is not understood: use AVG,PEAK,BURST (kbit/s, kbit/s, KiB) or off", text);
+      throw SwitchplaneException.invalid(
+          "shaping '%s' is not understood: use AVG,PEAK,BURST (kbit/s, kbit/s, KiB) or off", text);
     }
   }
 }

@@ -27,33 +27,62 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane port ...`: ports, where they are placed and what is connected. */
-@Command(name = "port", description = "Create, list, change and delete ports.", mixinStandardHelpOptions = true,
-    subcommands = {PortCommand.Create.class, PortCommand.Update.class, PortCommand.ListCmd.class, PortCommand.Delete.class})
+@Command(
+    name = "port",
+    description = "Create, list, change and delete ports.",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      PortCommand.Create.class,
+      PortCommand.Update.class,
+      PortCommand.ListCmd.class,
+      PortCommand.Delete.class
+    })
 public final class PortCommand {
 
   /** Placement and connectee flags shared by create and update. */
   static final class Placement {
-    @Option(names = {"--portgroup", "-g"}, paramLabel = "PORTGROUP", description = "Port group name or id.")
+    @Option(
+        names = {"--portgroup", "-g"},
+        paramLabel = "PORTGROUP",
+        description = "Port group name or id.")
     String portGroup;
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Member host where the connectee runs (name or id).")
+    @Option(
+        names = "--host",
+        paramLabel = "HOST",
+        description = "Member host where the connectee runs (name or id).")
     String host;
 
-    @Option(names = "--vm", paramLabel = "UUID", description = "Connect a VM NIC: the VM's instance UUID (with --mac).")
+    @Option(
+        names = "--vm",
+        paramLabel = "UUID",
+        description = "Connect a VM NIC: the VM's instance UUID (with --mac).")
     String vm;
 
-    @Option(names = "--mac", paramLabel = "MAC", description = "MAC of the connected NIC, xx:xx:xx:xx:xx:xx.")
+    @Option(
+        names = "--mac",
+        paramLabel = "MAC",
+        description = "MAC of the connected NIC, xx:xx:xx:xx:xx:xx.")
     String mac;
 
-    @Option(names = "--vmk", paramLabel = "DEVICE", description = "Connect a VMkernel NIC, e.g. vmk0.")
+    @Option(
+        names = "--vmk",
+        paramLabel = "DEVICE",
+        description = "Connect a VMkernel NIC, e.g. vmk0.")
     String vmk;
 
-    @Option(names = "--services", split = ",", paramLabel = "SERVICE",
+    @Option(
+        names = "--services",
+        split = ",",
+        paramLabel = "SERVICE",
         description = "Services of the VMkernel NIC: management, vmotion, storage.")
     List<String> services = List.of();
 
-    @Option(names = "--uplink-nic", paramLabel = "UPLINK",
-        description = "Make the port the host's physical NIC of this DVS uplink (the NIC given by dvs add-host --nic).")
+    @Option(
+        names = "--uplink-nic",
+        paramLabel = "UPLINK",
+        description =
+            "Make the port the host's physical NIC of this DVS uplink (the NIC given by dvs add-host --nic).")
     String uplinkNic;
 
     @Option(names = "--disconnect", description = "Remove the connectee.")
@@ -69,16 +98,20 @@ public final class PortCommand {
       if (disconnect) {
         port.clearConnectee();
       } else if (vm != null) {
-        port.setConnectee(Connectee.newBuilder().setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac == null ? "" : mac)));
+        port.setConnectee(
+            Connectee.newBuilder()
+                .setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac == null ? "" : mac)));
       } else if (uplinkNic != null) {
-        port.setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplinkNic)));
+        port.setConnectee(
+            Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplinkNic)));
       } else if (vmk != null) {
         VmkNic.Builder nic = VmkNic.newBuilder().setDevice(vmk).setMac(mac == null ? "" : mac);
         for (String s : services) {
           try {
             nic.addServices(VmkService.valueOf("VMK_SERVICE_" + s.toUpperCase()));
           } catch (IllegalArgumentException e) {
-            throw SwitchplaneException.invalid("unknown VMkernel service '%s': use management, vmotion or storage", s);
+            throw SwitchplaneException.invalid(
+                "unknown VMkernel service '%s': use management, vmotion or storage", s);
           }
         }
         port.setConnectee(Connectee.newBuilder().setVmkNic(nic));
@@ -95,26 +128,32 @@ public final class PortCommand {
     @Parameters(index = "1", paramLabel = "KEY", description = "Port key, unique in the DVS.")
     String key;
 
-    @Mixin
-    Placement placement;
+    @Mixin Placement placement;
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       if (placement.portGroup == null) {
         throw SwitchplaneException.invalid("a port needs a port group: give --portgroup NAME");
       }
-      Port port = placement.applyTo(Port.newBuilder().setKey(key))
-          .setPolicy(policy.applyTo(Policy.getDefaultInstance())).build();
-      CreatePortResponse r = manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
-      System.out.println(json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
+      Port port =
+          placement
+              .applyTo(Port.newBuilder().setKey(key))
+              .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
+              .build();
+      CreatePortResponse r =
+          manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
+      System.out.println(
+          json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
 
-  @Command(name = "update", description = "Change a port; unspecified settings stay.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "update",
+      description = "Change a port; unspecified settings stay.",
+      mixinStandardHelpOptions = true)
   static final class Update extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
     String dvs;
@@ -122,21 +161,31 @@ public final class PortCommand {
     @Parameters(index = "1", paramLabel = "KEY", description = "Port key.")
     String key;
 
-    @Mixin
-    Placement placement;
+    @Mixin Placement placement;
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Port current = manager.listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build()).getPortsList().stream()
-          .filter(p -> p.getKey().equals(key)).findFirst()
-          .orElseThrow(() -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
-      Port next = placement.applyTo(current.toBuilder()).setPolicy(policy.applyTo(current.getPolicy())).build();
-      UpdatePortResponse r = manager.updatePort(
-          UpdatePortRequest.newBuilder().setDvs(dvs).setKey(key).setSettings(next).build());
-      System.out.println(json() ? Json.print(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
+      Port current =
+          manager
+              .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
+              .getPortsList()
+              .stream()
+              .filter(p -> p.getKey().equals(key))
+              .findFirst()
+              .orElseThrow(
+                  () -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
+      Port next =
+          placement
+              .applyTo(current.toBuilder())
+              .setPolicy(policy.applyTo(current.getPolicy()))
+              .build();
+      UpdatePortResponse r =
+          manager.updatePort(
+              UpdatePortRequest.newBuilder().setDvs(dvs).setKey(key).setSettings(next).build());
+      System.out.println(
+          json() ? Json.print(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
@@ -149,13 +198,20 @@ public final class PortCommand {
     @Option(names = "--host", description = "Only ports on this host.")
     String host = "";
 
-    @Option(names = {"--portgroup", "-g"}, description = "Only ports in this port group.")
+    @Option(
+        names = {"--portgroup", "-g"},
+        description = "Only ports in this port group.")
     String portGroup = "";
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      ListPortsResponse r = manager.listPorts(
-          ListPortsRequest.newBuilder().setDvs(dvs).setHost(host).setPortGroup(portGroup).build());
+      ListPortsResponse r =
+          manager.listPorts(
+              ListPortsRequest.newBuilder()
+                  .setDvs(dvs)
+                  .setHost(host)
+                  .setPortGroup(portGroup)
+                  .build());
       if (printedAsJson(r)) {
         return 0;
       }
@@ -163,9 +219,12 @@ public final class PortCommand {
       Map<String, String> groups = Names.portGroups(manager, dvs);
       Table t = new Table("KEY", "PORTGROUP", "HOST", "CONNECTEE", "OVERRIDES");
       for (Port p : r.getPortsList()) {
-        t.row(p.getKey(), groups.getOrDefault(p.getPortGroupId(), p.getPortGroupId()),
+        t.row(
+            p.getKey(),
+            groups.getOrDefault(p.getPortGroupId(), p.getPortGroupId()),
             p.getHostId().isEmpty() ? "-" : hosts.getOrDefault(p.getHostId(), p.getHostId()),
-            Describe.connectee(p.getConnectee()), Describe.policy(p.getPolicy()));
+            Describe.connectee(p.getConnectee()),
+            Describe.policy(p.getPolicy()));
       }
       t.print(System.out);
       return 0;
@@ -182,7 +241,10 @@ public final class PortCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      long generation = manager.deletePort(DeletePortRequest.newBuilder().setDvs(dvs).setKey(key).build()).getGeneration();
+      long generation =
+          manager
+              .deletePort(DeletePortRequest.newBuilder().setDvs(dvs).setKey(key).build())
+              .getGeneration();
       System.out.println("deleted port " + key + ", DVS generation " + generation);
       return 0;
     }

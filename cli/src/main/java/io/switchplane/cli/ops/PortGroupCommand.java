@@ -21,10 +21,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane portgroup ...`: the L2 networks of a DVS. */
-@Command(name = "portgroup", description = "Create, list, change and delete port groups (L2 networks).",
+@Command(
+    name = "portgroup",
+    description = "Create, list, change and delete port groups (L2 networks).",
     mixinStandardHelpOptions = true,
-    subcommands = {PortGroupCommand.Create.class, PortGroupCommand.Update.class, PortGroupCommand.ListCmd.class,
-        PortGroupCommand.Delete.class})
+    subcommands = {
+      PortGroupCommand.Create.class,
+      PortGroupCommand.Update.class,
+      PortGroupCommand.ListCmd.class,
+      PortGroupCommand.Delete.class
+    })
 public final class PortGroupCommand {
   /** How ports of a port group are bound, as typed on the command line. */
   enum Binding {
@@ -46,29 +52,47 @@ public final class PortGroupCommand {
     @Option(names = "--num-ports", description = "Ports of a static port group (default 8).")
     int numPorts = 8;
 
-    @Option(names = "--auto-expand", description = "Grow a static port group when its ports run out.")
+    @Option(
+        names = "--auto-expand",
+        description = "Grow a static port group when its ports run out.")
     boolean autoExpand;
 
     @Option(names = "--description", description = "Free text.")
     String description = "";
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      PortGroup pg = PortGroup.newBuilder().setName(name).setBinding(PortBinding.valueOf("PORT_BINDING_" + binding))
-          .setNumPorts(numPorts).setAutoExpand(autoExpand).setDescription(description)
-          .setPolicy(policy.applyTo(Policy.getDefaultInstance())).build();
-      CreatePortGroupResponse r = manager.createPortGroup(
-          CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
-      System.out.println(json() ? Json.print(r)
-          : "created port group " + name + " (" + r.getPortGroup().getId() + "), DVS generation " + r.getGeneration());
+      PortGroup pg =
+          PortGroup.newBuilder()
+              .setName(name)
+              .setBinding(PortBinding.valueOf("PORT_BINDING_" + binding))
+              .setNumPorts(numPorts)
+              .setAutoExpand(autoExpand)
+              .setDescription(description)
+              .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
+              .build();
+      CreatePortGroupResponse r =
+          manager.createPortGroup(
+              CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
+      System.out.println(
+          json()
+              ? Json.print(r)
+              : "created port group "
+                  + name
+                  + " ("
+                  + r.getPortGroup().getId()
+                  + "), DVS generation "
+                  + r.getGeneration());
       return 0;
     }
   }
 
-  @Command(name = "update", description = "Change a port group; unspecified settings stay.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "update",
+      description = "Change a port group; unspecified settings stay.",
+      mixinStandardHelpOptions = true)
   static final class Update extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
     String dvs;
@@ -85,13 +109,15 @@ public final class PortGroupCommand {
     @Option(names = "--description", description = "Free text.")
     String description;
 
-    @Mixin
-    PolicyOptions policy;
+    @Mixin PolicyOptions policy;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      PortGroup current = manager.getPortGroup(
-          GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build()).getPortGroup();
+      PortGroup current =
+          manager
+              .getPortGroup(
+                  GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build())
+              .getPortGroup();
       PortGroup.Builder next = current.toBuilder().setPolicy(policy.applyTo(current.getPolicy()));
       if (rename != null) {
         next.setName(rename);
@@ -102,36 +128,57 @@ public final class PortGroupCommand {
       if (description != null) {
         next.setDescription(description);
       }
-      UpdatePortGroupResponse r = manager.updatePortGroup(UpdatePortGroupRequest.newBuilder().setDvs(dvs)
-          .setPortGroup(current.getId()).setSettings(next).build());
-      System.out.println(json() ? Json.print(r)
-          : "updated port group " + r.getPortGroup().getName() + ", DVS generation " + r.getGeneration());
+      UpdatePortGroupResponse r =
+          manager.updatePortGroup(
+              UpdatePortGroupRequest.newBuilder()
+                  .setDvs(dvs)
+                  .setPortGroup(current.getId())
+                  .setSettings(next)
+                  .build());
+      System.out.println(
+          json()
+              ? Json.print(r)
+              : "updated port group "
+                  + r.getPortGroup().getName()
+                  + ", DVS generation "
+                  + r.getGeneration());
       return 0;
     }
   }
 
-  @Command(name = "list", description = "List the port groups of a DVS.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "list",
+      description = "List the port groups of a DVS.",
+      mixinStandardHelpOptions = true)
   static final class ListCmd extends ManagerCommand {
     @Parameters(paramLabel = "DVS", description = "DVS name or id.")
     String dvs;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      ListPortGroupsResponse r = manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build());
+      ListPortGroupsResponse r =
+          manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build());
       if (printedAsJson(r)) {
         return 0;
       }
       Table t = new Table("NAME", "ID", "BINDING", "PORTS", "POLICY (* = override allowed)");
       for (PortGroup pg : r.getPortGroupsList()) {
-        t.row(pg.getName(), pg.getId(), pg.getBinding().name().replace("PORT_BINDING_", "").toLowerCase(),
-            pg.getNumPorts() + (pg.getAutoExpand() ? "+" : ""), Describe.policy(pg.getPolicy()));
+        t.row(
+            pg.getName(),
+            pg.getId(),
+            pg.getBinding().name().replace("PORT_BINDING_", "").toLowerCase(),
+            pg.getNumPorts() + (pg.getAutoExpand() ? "+" : ""),
+            Describe.policy(pg.getPolicy()));
       }
       t.print(System.out);
       return 0;
     }
   }
 
-  @Command(name = "delete", description = "Delete a port group that no port uses.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "delete",
+      description = "Delete a port group that no port uses.",
+      mixinStandardHelpOptions = true)
   static final class Delete extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
     String dvs;
@@ -141,8 +188,11 @@ public final class PortGroupCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      long generation = manager.deletePortGroup(
-          DeletePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build()).getGeneration();
+      long generation =
+          manager
+              .deletePortGroup(
+                  DeletePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build())
+              .getGeneration();
       System.out.println("deleted port group " + portGroup + ", DVS generation " + generation);
       return 0;
     }

@@ -31,12 +31,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `switchplane prop`: opaque properties on a DVS, port group, port or host, and what host modules publish. */
-@Command(name = "prop", mixinStandardHelpOptions = true, description = {"Set, unset and read opaque properties. "
-    + "ENTITY is DVS, DVS/pg/PORTGROUP, DVS/port/KEY or DVS/host/HOST (names or ids). Ports inherit a key from their",
-    "port group, which inherits it from the DVS; 'unset' stops that inheritance at a level, 'delete' removes the entry."},
-    subcommands = {PropCommand.Set.class, PropCommand.Unset.class, PropCommand.Delete.class, PropCommand.Get.class,
-        PropCommand.Published.class, PropCommand.Watch.class})
+/**
+ * `switchplane prop`: opaque properties on a DVS, port group, port or host, and what host modules
+ * publish.
+ */
+@Command(
+    name = "prop",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Set, unset and read opaque properties. "
+          + "ENTITY is DVS, DVS/pg/PORTGROUP, DVS/port/KEY or DVS/host/HOST (names or ids). Ports inherit a key from their",
+      "port group, which inherits it from the DVS; 'unset' stops that inheritance at a level, 'delete' removes the entry."
+    },
+    subcommands = {
+      PropCommand.Set.class,
+      PropCommand.Unset.class,
+      PropCommand.Delete.class,
+      PropCommand.Get.class,
+      PropCommand.Published.class,
+      PropCommand.Watch.class
+    })
 public final class PropCommand {
   private PropCommand() {}
 
@@ -45,65 +59,97 @@ public final class PropCommand {
     static Target parse(String text) {
       String[] parts = text.split("/", 3);
       if (parts[0].isEmpty()) {
-        throw SwitchplaneException.invalid("ENTITY '%s' names no DVS; give DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST",
-            text);
+        throw SwitchplaneException.invalid(
+            "ENTITY '%s' names no DVS; give DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST", text);
       }
       if (parts.length == 1) {
-        return new Target(parts[0], EntityRef.newBuilder().setKind(EntityKind.ENTITY_KIND_DVS).build());
+        return new Target(
+            parts[0], EntityRef.newBuilder().setKind(EntityKind.ENTITY_KIND_DVS).build());
       }
       if (parts.length != 3 || parts[2].isEmpty()) {
-        throw SwitchplaneException.invalid("ENTITY '%s': give DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST", text);
+        throw SwitchplaneException.invalid(
+            "ENTITY '%s': give DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST", text);
       }
-      EntityKind kind = switch (parts[1]) {
-        case "pg", "portgroup" -> EntityKind.ENTITY_KIND_PORT_GROUP;
-        case "port" -> EntityKind.ENTITY_KIND_PORT;
-        case "host" -> EntityKind.ENTITY_KIND_HOST;
-        default -> throw SwitchplaneException.invalid("ENTITY '%s': '%s' is not pg, port or host", text, parts[1]);
-      };
+      EntityKind kind =
+          switch (parts[1]) {
+            case "pg", "portgroup" -> EntityKind.ENTITY_KIND_PORT_GROUP;
+            case "port" -> EntityKind.ENTITY_KIND_PORT;
+            case "host" -> EntityKind.ENTITY_KIND_HOST;
+            default ->
+                throw SwitchplaneException.invalid(
+                    "ENTITY '%s': '%s' is not pg, port or host", text, parts[1]);
+          };
       return new Target(parts[0], EntityRef.newBuilder().setKind(kind).setId(parts[2]).build());
     }
   }
 
   /** ENTITY, --namespace and --key, shared by the verbs. */
   static final class KeyOptions {
-    @Parameters(index = "0", paramLabel = "ENTITY", description = "DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST.")
+    @Parameters(
+        index = "0",
+        paramLabel = "ENTITY",
+        description = "DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST.")
     String entity;
 
-    @Option(names = {"-n", "--namespace"}, required = true, description = "A registered namespace.")
+    @Option(
+        names = {"-n", "--namespace"},
+        required = true,
+        description = "A registered namespace.")
     String namespace;
 
-    @Option(names = {"-k", "--key"}, required = true, description = "The key.")
+    @Option(
+        names = {"-k", "--key"},
+        required = true,
+        description = "The key.")
     String key;
 
-    @Option(names = "--expected-generation", paramLabel = "G", description = "Fail unless the DVS is at generation G.")
+    @Option(
+        names = "--expected-generation",
+        paramLabel = "G",
+        description = "Fail unless the DVS is at generation G.")
     long expectedGeneration;
 
     PropertyKeyRequest request() {
       Target t = Target.parse(entity);
-      return PropertyKeyRequest.newBuilder().setDvs(t.dvs()).setEntity(t.entity()).setNamespace(namespace)
-          .setKey(key).setExpectedGeneration(expectedGeneration).build();
+      return PropertyKeyRequest.newBuilder()
+          .setDvs(t.dvs())
+          .setEntity(t.entity())
+          .setNamespace(namespace)
+          .setKey(key)
+          .setExpectedGeneration(expectedGeneration)
+          .build();
     }
   }
 
   /** What a write prints. */
   static int written(ManagerCommand c, String what, PropertyWriteResponse r) {
     if (!c.printedAsJson(r)) {
-      System.out.println(what + ": generation " + r.getGeneration() + ", " + r.getHostsAffected()
-          + " host(s) to push");
+      System.out.println(
+          what
+              + ": generation "
+              + r.getGeneration()
+              + ", "
+              + r.getHostsAffected()
+              + " host(s) to push");
     }
     return 0;
   }
 
-  @Command(name = "set", mixinStandardHelpOptions = true, description = "Set a value (at most 64 KiB) on an entity.")
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description = "Set a value (at most 64 KiB) on an entity.")
   static final class Set extends ManagerCommand {
-    @Mixin
-    KeyOptions k;
+    @Mixin KeyOptions k;
 
     static final class Value {
       @Option(names = "--value", paramLabel = "STRING", description = "The value, as UTF-8 text.")
       String text;
 
-      @Option(names = "--value-file", paramLabel = "FILE", description = "The value: the file's bytes, as they are.")
+      @Option(
+          names = "--value-file",
+          paramLabel = "FILE",
+          description = "The value: the file's bytes, as they are.")
       Path file;
     }
 
@@ -115,53 +161,90 @@ public final class PropCommand {
       PropertyKeyRequest base = k.request();
       ByteString bytes;
       try {
-        bytes = value.file != null ? ByteString.copyFrom(Files.readAllBytes(value.file))
-            : ByteString.copyFromUtf8(value.text);
+        bytes =
+            value.file != null
+                ? ByteString.copyFrom(Files.readAllBytes(value.file))
+                : ByteString.copyFromUtf8(value.text);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + value.file + ": " + e.getMessage(), e);
       }
-      PropertyWriteResponse r = properties().setProperty(SetPropertyRequest.newBuilder().setDvs(base.getDvs())
-          .setEntity(base.getEntity()).setNamespace(base.getNamespace()).setKey(base.getKey()).setValue(bytes)
-          .setExpectedGeneration(base.getExpectedGeneration()).build());
-      return written(this, "set " + k.namespace + "/" + k.key + " (" + bytes.size() + " bytes) on " + k.entity, r);
+      PropertyWriteResponse r =
+          properties()
+              .setProperty(
+                  SetPropertyRequest.newBuilder()
+                      .setDvs(base.getDvs())
+                      .setEntity(base.getEntity())
+                      .setNamespace(base.getNamespace())
+                      .setKey(base.getKey())
+                      .setValue(bytes)
+                      .setExpectedGeneration(base.getExpectedGeneration())
+                      .build());
+      return written(
+          this,
+          "set " + k.namespace + "/" + k.key + " (" + bytes.size() + " bytes) on " + k.entity,
+          r);
     }
   }
 
-  @Command(name = "unset", mixinStandardHelpOptions = true, description = {"Mark a key unset on an entity: it does not "
-      + "inherit the value from above."})
+  @Command(
+      name = "unset",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Mark a key unset on an entity: it does not " + "inherit the value from above."
+      })
   static final class Unset extends ManagerCommand {
-    @Mixin
-    KeyOptions k;
+    @Mixin KeyOptions k;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      return written(this, "unset " + k.namespace + "/" + k.key + " on " + k.entity, properties().unsetProperty(k.request()));
+      return written(
+          this,
+          "unset " + k.namespace + "/" + k.key + " on " + k.entity,
+          properties().unsetProperty(k.request()));
     }
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = {"Remove an entity's entry for a key (value or "
-      + "unset marker); the entity inherits again."})
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Remove an entity's entry for a key (value or "
+            + "unset marker); the entity inherits again."
+      })
   static final class Delete extends ManagerCommand {
-    @Mixin
-    KeyOptions k;
+    @Mixin KeyOptions k;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      return written(this, "deleted " + k.namespace + "/" + k.key + " on " + k.entity,
+      return written(
+          this,
+          "deleted " + k.namespace + "/" + k.key + " on " + k.entity,
           properties().deleteProperty(k.request()));
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = {"Show an entity's properties as set at its "
-      + "level, or with --effective as its modules see them after inheritance."})
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Show an entity's properties as set at its "
+            + "level, or with --effective as its modules see them after inheritance."
+      })
   static final class Get extends ManagerCommand {
-    @Parameters(index = "0", paramLabel = "ENTITY", description = "DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST.")
+    @Parameters(
+        index = "0",
+        paramLabel = "ENTITY",
+        description = "DVS, DVS/pg/PG, DVS/port/KEY or DVS/host/HOST.")
     String entity;
 
-    @Option(names = {"-n", "--namespace"}, description = "Only this namespace.")
+    @Option(
+        names = {"-n", "--namespace"},
+        description = "Only this namespace.")
     String namespace = "";
 
-    @Option(names = {"-k", "--key"}, description = "Only this key.")
+    @Option(
+        names = {"-k", "--key"},
+        description = "Only this key.")
     String key = "";
 
     @Option(names = "--effective", description = "Resolve inheritance (port <- port group <- DVS).")
@@ -170,15 +253,28 @@ public final class PropCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       Target t = Target.parse(entity);
-      GetPropertiesResponse r = properties().getProperties(GetPropertiesRequest.newBuilder().setDvs(t.dvs())
-          .setEntity(t.entity()).setNamespace(namespace).setKey(key).setEffective(effective).build());
+      GetPropertiesResponse r =
+          properties()
+              .getProperties(
+                  GetPropertiesRequest.newBuilder()
+                      .setDvs(t.dvs())
+                      .setEntity(t.entity())
+                      .setNamespace(namespace)
+                      .setKey(key)
+                      .setEffective(effective)
+                      .build());
       if (printedAsJson(r)) {
         return 0;
       }
       Table table = new Table("NAMESPACE", "KEY", "VALUE", effective ? "FROM" : "STATE");
       for (PropertyValue v : r.getValuesList()) {
-        table.row(v.getNamespace(), v.getKey(), v.getUnset() ? "-" : show(v.getValue()),
-            effective ? level(v.getFromLevel()) : v.getUnset() ? "unset (blocks inheritance)" : "set");
+        table.row(
+            v.getNamespace(),
+            v.getKey(),
+            v.getUnset() ? "-" : show(v.getValue()),
+            effective
+                ? level(v.getFromLevel())
+                : v.getUnset() ? "unset (blocks inheritance)" : "set");
       }
       table.print(System.out);
       return 0;
@@ -193,18 +289,26 @@ public final class PropCommand {
     @Option(names = "--host", required = true, description = "The host (name or id).")
     String host;
 
-    @Option(names = {"-n", "--namespace"}, description = "Only this namespace.")
+    @Option(
+        names = {"-n", "--namespace"},
+        description = "Only this namespace.")
     String namespace = "";
 
     GetPublishedRequest request() {
-      return GetPublishedRequest.newBuilder().setDvs(dvs).setHost(host).setNamespace(namespace).build();
+      return GetPublishedRequest.newBuilder()
+          .setDvs(dvs)
+          .setHost(host)
+          .setNamespace(namespace)
+          .build();
     }
   }
 
-  @Command(name = "published", mixinStandardHelpOptions = true, description = "Show what a host's modules published.")
+  @Command(
+      name = "published",
+      mixinStandardHelpOptions = true,
+      description = "Show what a host's modules published.")
   static final class Published extends ManagerCommand {
-    @Mixin
-    PublishedOptions o;
+    @Mixin PublishedOptions o;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
@@ -214,7 +318,12 @@ public final class PropCommand {
       }
       Table table = new Table("NAMESPACE", "ENTITY", "KEY", "VALUE", "KIND", "WHEN");
       for (PublishedProperty p : r.getValuesList()) {
-        table.row(p.getNamespace(), entity(p), p.getKey(), show(p.getValue()), p.getPersistent() ? "persistent" : "runtime",
+        table.row(
+            p.getNamespace(),
+            entity(p),
+            p.getKey(),
+            show(p.getValue()),
+            p.getPersistent() ? "persistent" : "runtime",
             Instant.ofEpochMilli(p.getUnixMs()));
       }
       table.print(System.out);
@@ -222,20 +331,33 @@ public final class PropCommand {
     }
   }
 
-  @Command(name = "watch", mixinStandardHelpOptions = true, description = {"Print what a host's modules publish: what "
-      + "they have now, then each new value, until Ctrl-C."})
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print what a host's modules publish: what "
+            + "they have now, then each new value, until Ctrl-C."
+      })
   static final class Watch extends ManagerCommand {
-    @Mixin
-    PublishedOptions o;
+    @Mixin PublishedOptions o;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Iterator<PublishedProperty> it = io.switchplane.api.v1.PropertyServiceGrpc.newBlockingStub(
-          properties().getChannel()).watchPublished(o.request());
+      Iterator<PublishedProperty> it =
+          io.switchplane.api.v1.PropertyServiceGrpc.newBlockingStub(properties().getChannel())
+              .watchPublished(o.request());
       while (it.hasNext()) {
         PublishedProperty p = it.next();
-        System.out.println(json() ? Json.print(p).replace("\n", " ") : String.format("%s %s %s %s=%s",
-            Instant.ofEpochMilli(p.getUnixMs()), p.getNamespace(), entity(p), p.getKey(), show(p.getValue())));
+        System.out.println(
+            json()
+                ? Json.print(p).replace("\n", " ")
+                : String.format(
+                    "%s %s %s %s=%s",
+                    Instant.ofEpochMilli(p.getUnixMs()),
+                    p.getNamespace(),
+                    entity(p),
+                    p.getKey(),
+                    show(p.getValue())));
       }
       return 0;
     }
@@ -259,7 +381,8 @@ public final class PropCommand {
     } catch (CharacterCodingException e) {
       // not text: shown as hex below
     }
-    String hex = java.util.HexFormat.of().formatHex(v.substring(0, Math.min(24, v.size())).toByteArray());
+    String hex =
+        java.util.HexFormat.of().formatHex(v.substring(0, Math.min(24, v.size())).toByteArray());
     return "0x" + hex + (v.size() > 24 ? "... (" + v.size() + " bytes)" : "");
   }
 }

@@ -19,31 +19,43 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane status`: where each member host stands with the desired state. */
-@Command(name = "status", description = "Show the push status of every member host.", mixinStandardHelpOptions = true)
+@Command(
+    name = "status",
+    description = "Show the push status of every member host.",
+    mixinStandardHelpOptions = true)
 public final class StatusCommand extends ManagerCommand {
   @Parameters(paramLabel = "DVS", arity = "0..1", description = "Only this DVS (name or id).")
   String dvs = "";
 
-  @Option(names = {"-w", "--watch"}, description = "Print again every second while anything changes; Ctrl-C stops.")
+  @Option(
+      names = {"-w", "--watch"},
+      description = "Print again every second while anything changes; Ctrl-C stops.")
   boolean watch;
 
-  @Option(names = "--until-in-sync", description = {"With --watch: exit 0 once every host is in sync, 1 when one is not by "
-      + "--timeout (the hosts not in sync and why on stderr)."})
+  @Option(
+      names = "--until-in-sync",
+      description = {
+        "With --watch: exit 0 once every host is in sync, 1 when one is not by "
+            + "--timeout (the hosts not in sync and why on stderr)."
+      })
   boolean untilInSync;
 
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
     String[] last = {null};
-    java.util.function.Consumer<GetPushStatusResponse> print = r -> {
-      String text = json() ? Json.print(r) : render(r);
-      if (!text.equals(last[0])) {
-        System.out.println(text);
-        last[0] = text;
-      }
-    };
+    java.util.function.Consumer<GetPushStatusResponse> print =
+        r -> {
+          String text = json() ? Json.print(r) : render(r);
+          if (!text.equals(last[0])) {
+            System.out.println(text);
+            last[0] = text;
+          }
+        };
     if (!watch) {
-      print.accept(manager.withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
+      print.accept(
+          manager
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
       return 0;
     }
     if (untilInSync) {
@@ -53,10 +65,14 @@ public final class StatusCommand extends ManagerCommand {
   }
 
   /** A plain watch: no host state ends it, Ctrl-C does. */
-  private int watchOn(ManagerServiceBlockingStub manager, java.util.function.Consumer<GetPushStatusResponse> print) {
+  private int watchOn(
+      ManagerServiceBlockingStub manager,
+      java.util.function.Consumer<GetPushStatusResponse> print) {
     while (!Thread.interrupted()) {
-      print.accept(manager.withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
+      print.accept(
+          manager
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
       // A display refresh interval, not a wait for a condition.
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
     }
@@ -64,16 +80,36 @@ public final class StatusCommand extends ManagerCommand {
   }
 
   private static String render(GetPushStatusResponse r) {
-    long inSync = r.getHostsList().stream().filter(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC).count();
-    Table t = new Table("DVS", "HOST", "STATE", "DESIRED", "APPLIED", "ATTEMPTS", "LAST PUSH", "CERT EXPIRES",
-        "LAST CHANGE / ERROR");
+    long inSync =
+        r.getHostsList().stream()
+            .filter(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC)
+            .count();
+    Table t =
+        new Table(
+            "DVS",
+            "HOST",
+            "STATE",
+            "DESIRED",
+            "APPLIED",
+            "ATTEMPTS",
+            "LAST PUSH",
+            "CERT EXPIRES",
+            "LAST CHANGE / ERROR");
     for (HostPushStatus h : r.getHostsList()) {
-      t.row(h.getDvsName(), h.getHostName(), Describe.state(h.getState()), h.getDesiredGeneration(),
-          h.getAppliedGeneration(), h.getAttempts(),
+      t.row(
+          h.getDvsName(),
+          h.getHostName(),
+          Describe.state(h.getState()),
+          h.getDesiredGeneration(),
+          h.getAppliedGeneration(),
+          h.getAttempts(),
           h.getLastPushUnixMs() == 0 ? "-" : Instant.ofEpochMilli(h.getLastPushUnixMs()).toString(),
-          h.getCertNotAfterUnixMs() == 0 ? "not enrolled" : Instant.ofEpochMilli(h.getCertNotAfterUnixMs()).toString(),
+          h.getCertNotAfterUnixMs() == 0
+              ? "not enrolled"
+              : Instant.ofEpochMilli(h.getCertNotAfterUnixMs()).toString(),
           (h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError())
-              + (h.getUnclaimedNamespacesCount() == 0 ? ""
+              + (h.getUnclaimedNamespacesCount() == 0
+                  ? ""
                   : " unclaimed namespaces: " + String.join(",", h.getUnclaimedNamespacesList())));
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();

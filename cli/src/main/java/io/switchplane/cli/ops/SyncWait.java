@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 public final class SyncWait {
   /** How long a wait lasts unless told otherwise. */
   static final String DEFAULT_TIMEOUT = "2m";
+
   private static final long POLL_MS = 250;
 
   private SyncWait() {}
@@ -36,24 +37,42 @@ public final class SyncWait {
    * Asks for the status of dvs until every host is in sync (returns 0) or timeoutMs passed (0: no
    * limit), then throws {@link NotInSync}. each: sees every answer, e.g. to print it.
    */
-  static int await(ManagerServiceBlockingStub manager, String dvs, long timeoutMs, long pollMs,
+  static int await(
+      ManagerServiceBlockingStub manager,
+      String dvs,
+      long timeoutMs,
+      long pollMs,
       Consumer<GetPushStatusResponse> each) {
-    long deadline = timeoutMs == 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    long deadline =
+        timeoutMs == 0
+            ? Long.MAX_VALUE
+            : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (true) {
-      GetPushStatusResponse r = manager.withDeadlineAfter(10, TimeUnit.SECONDS)
-          .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build());
+      GetPushStatusResponse r =
+          manager
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build());
       each.accept(r);
       List<HostPushStatus> behind = behind(r);
       if (behind.isEmpty()) {
         return 0;
       }
       if (System.nanoTime() - deadline >= 0) {
-        StringBuilder text = new StringBuilder(String.format("%d of %d hosts not in sync after %s:", behind.size(),
-            r.getHostsCount(), Durations.format(timeoutMs)));
+        StringBuilder text =
+            new StringBuilder(
+                String.format(
+                    "%d of %d hosts not in sync after %s:",
+                    behind.size(), r.getHostsCount(), Durations.format(timeoutMs)));
         for (HostPushStatus h : behind) {
-          text.append(String.format("%n  %s/%s: %s at generation %d of %d%s", h.getDvsName(), h.getHostName(),
-              Describe.state(h.getState()), h.getAppliedGeneration(), h.getDesiredGeneration(),
-              h.getLastError().isEmpty() ? "" : ": " + h.getLastError()));
+          text.append(
+              String.format(
+                  "%n  %s/%s: %s at generation %d of %d%s",
+                  h.getDvsName(),
+                  h.getHostName(),
+                  Describe.state(h.getState()),
+                  h.getAppliedGeneration(),
+                  h.getDesiredGeneration(),
+                  h.getLastError().isEmpty() ? "" : ": " + h.getLastError()));
         }
         throw new NotInSync(text.toString());
       }
@@ -66,11 +85,13 @@ public final class SyncWait {
   }
 
   static int await(ManagerServiceBlockingStub manager, String dvs, long timeoutMs) {
-    return await(manager, dvs, timeoutMs, POLL_MS, r -> { });
+    return await(manager, dvs, timeoutMs, POLL_MS, r -> {});
   }
 
   /** The hosts that are not in sync. */
   static List<HostPushStatus> behind(GetPushStatusResponse r) {
-    return r.getHostsList().stream().filter(h -> h.getState() != HostSyncState.HOST_SYNC_STATE_IN_SYNC).toList();
+    return r.getHostsList().stream()
+        .filter(h -> h.getState() != HostSyncState.HOST_SYNC_STATE_IN_SYNC)
+        .toList();
   }
 }

@@ -29,12 +29,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** `switchplane user|login|whoami`: operators, their tokens and roles. */
-@Command(name = "user", mixinStandardHelpOptions = true,
-    subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class, UserCommand.Csr.class,
-        UserCommand.Cert.class},
-    description = {"Operators and their roles: viewer (reads), operator (changes, snapshots, rollback), admin",
-        "(hosts, namespaces, vCenters, users). While no operator exists the manager is open to everyone;",
-        "the first one closes it, so add an admin first."})
+@Command(
+    name = "user",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      UserCommand.Add.class,
+      UserCommand.ListUsers.class,
+      UserCommand.Remove.class,
+      UserCommand.Csr.class,
+      UserCommand.Cert.class
+    },
+    description = {
+      "Operators and their roles: viewer (reads), operator (changes, snapshots, rollback), admin",
+      "(hosts, namespaces, vCenters, users). While no operator exists the manager is open to everyone;",
+      "the first one closes it, so add an admin first."
+    })
 public final class UserCommand {
   private UserCommand() {}
 
@@ -50,7 +59,10 @@ public final class UserCommand {
     return role.name().replace("ROLE_", "").toLowerCase(Locale.ROOT);
   }
 
-  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add an operator; prints its token once.")
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = "Add an operator; prints its token once.")
   static final class Add extends ManagerCommand {
     @Parameters(paramLabel = "NAME", description = "1-64 of a-z, 0-9, '.', '_', '-'.")
     String name;
@@ -58,20 +70,33 @@ public final class UserCommand {
     @Option(names = "--role", required = true, description = "viewer, operator or admin.")
     String role;
 
-    @Option(names = "--dvs", split = ",", paramLabel = "DVS", description = "Only these DVSes may be changed.")
+    @Option(
+        names = "--dvs",
+        split = ",",
+        paramLabel = "DVS",
+        description = "Only these DVSes may be changed.")
     List<String> scope = new ArrayList<>();
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      AddUserResponse r = users().addUser(AddUserRequest.newBuilder().setName(name).setRole(role(role))
-          .addAllDvsScope(scope).build());
+      AddUserResponse r =
+          users()
+              .addUser(
+                  AddUserRequest.newBuilder()
+                      .setName(name)
+                      .setRole(role(role))
+                      .addAllDvsScope(scope)
+                      .build());
       if (printedAsJson(r)) {
         return 0;
       }
-      System.out.println("added " + r.getUser().getName() + " (" + label(r.getUser().getRole()) + ")");
+      System.out.println(
+          "added " + r.getUser().getName() + " (" + label(r.getUser().getRole()) + ")");
       System.out.println("token (shown once): " + r.getToken());
-      System.out.println("the operator logs in with: switchplane login --manager " + endpoint()
-          + " --token-file FILE");
+      System.out.println(
+          "the operator logs in with: switchplane login --manager "
+              + endpoint()
+              + " --token-file FILE");
       return 0;
     }
   }
@@ -86,15 +111,22 @@ public final class UserCommand {
       }
       Table t = new Table("NAME", "ROLE", "DVS SCOPE", "ADDED", "BY");
       for (OperatorUser u : r.getUsersList()) {
-        t.row(u.getName(), label(u.getRole()), u.getDvsScopeCount() == 0 ? "all" : String.join(",", u.getDvsScopeList()),
-            Instant.ofEpochMilli(u.getCreatedUnixMs()), u.getCreatedBy());
+        t.row(
+            u.getName(),
+            label(u.getRole()),
+            u.getDvsScopeCount() == 0 ? "all" : String.join(",", u.getDvsScopeList()),
+            Instant.ofEpochMilli(u.getCreatedUnixMs()),
+            u.getCreatedBy());
       }
       t.print(System.out);
       return 0;
     }
   }
 
-  @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove an operator; its token stops working.")
+  @Command(
+      name = "remove",
+      mixinStandardHelpOptions = true,
+      description = "Remove an operator; its token stops working.")
   static final class Remove extends ManagerCommand {
     @Parameters(paramLabel = "NAME")
     String name;
@@ -108,13 +140,23 @@ public final class UserCommand {
   }
 
   /** `switchplane user csr`: on the operator's machine; the key never leaves it. */
-  @Command(name = "csr", mixinStandardHelpOptions = true, description = {"Make a key (written 0600 to --key-out) and "
-      + "print a certificate signing request naming user NAME,", "for an admin's 'switchplane user cert NAME --csr FILE'."})
+  @Command(
+      name = "csr",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Make a key (written 0600 to --key-out) and "
+            + "print a certificate signing request naming user NAME,",
+        "for an admin's 'switchplane user cert NAME --csr FILE'."
+      })
   static final class Csr implements java.util.concurrent.Callable<Integer> {
     @Parameters(paramLabel = "NAME")
     String name;
 
-    @Option(names = "--key-out", required = true, paramLabel = "FILE", description = "Where the private key goes.")
+    @Option(
+        names = "--key-out",
+        required = true,
+        paramLabel = "FILE",
+        description = "Where the private key goes.")
     Path keyOut;
 
     @Override
@@ -122,7 +164,9 @@ public final class UserCommand {
       java.security.KeyPair keys = Csrs.newKeyPair();
       byte[] csr = Csrs.create(keys, PeerIdentity.user(name));
       Files.deleteIfExists(keyOut);
-      Files.createFile(keyOut, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          keyOut,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(keyOut, Certificates.toPem(keys.getPrivate()));
       System.out.print(Certificates.toPem(new PemObject("CERTIFICATE REQUEST", csr)));
       return 0;
@@ -130,9 +174,15 @@ public final class UserCommand {
   }
 
   /** `switchplane user cert`: an admin signs an operator's CSR. */
-  @Command(name = "cert", mixinStandardHelpOptions = true, description = {"Sign an operator's CSR (from 'switchplane "
-      + "user csr') with the cluster CA and print the certificate", "and the CA (PEM); the operator then uses "
-      + "'--cert FILE --cert-key FILE' or 'switchplane login --cert FILE --cert-key FILE'."})
+  @Command(
+      name = "cert",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Sign an operator's CSR (from 'switchplane "
+            + "user csr') with the cluster CA and print the certificate",
+        "and the CA (PEM); the operator then uses "
+            + "'--cert FILE --cert-key FILE' or 'switchplane login --cert FILE --cert-key FILE'."
+      })
   static final class Cert extends ManagerCommand {
     @Parameters(paramLabel = "NAME")
     String name;
@@ -146,27 +196,40 @@ public final class UserCommand {
       try {
         der = Certificates.pemBlock(Files.readString(csr), "CERTIFICATE REQUEST");
       } catch (java.io.IOException | java.security.cert.CertificateException e) {
-        throw io.switchplane.common.error.SwitchplaneException.invalid("cannot read a CSR from %s: %s", csr,
-            e.getMessage());
+        throw io.switchplane.common.error.SwitchplaneException.invalid(
+            "cannot read a CSR from %s: %s", csr, e.getMessage());
       }
-      IssueUserCertificateResponse r = pki().issueUserCertificate(IssueUserCertificateRequest.newBuilder()
-          .setUser(name).setCsrDer(com.google.protobuf.ByteString.copyFrom(der)).build());
+      IssueUserCertificateResponse r =
+          pki()
+              .issueUserCertificate(
+                  IssueUserCertificateRequest.newBuilder()
+                      .setUser(name)
+                      .setCsrDer(com.google.protobuf.ByteString.copyFrom(der))
+                      .build());
       if (printedAsJson(r)) {
         return 0;
       }
-      System.out.print(Certificates.toPem(new PemObject("CERTIFICATE", r.getCertificateDer().toByteArray()),
-          new PemObject("CERTIFICATE", r.getCaCertificateDer().toByteArray())));
+      System.out.print(
+          Certificates.toPem(
+              new PemObject("CERTIFICATE", r.getCertificateDer().toByteArray()),
+              new PemObject("CERTIFICATE", r.getCaCertificateDer().toByteArray())));
       return 0;
     }
   }
 
   /** `switchplane login`. */
-  @Command(name = "login", mixinStandardHelpOptions = true,
-      description = {"Check a token or a client certificate (--cert/--cert-key) with the manager and keep it, and the",
-          "cluster CA it was checked against (--ca), for this endpoint in the credentials file",
-          "($SWITCHPLANE_CREDENTIALS, else ~/.switchplane/credentials; mode 0600)."})
+  @Command(
+      name = "login",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check a token or a client certificate (--cert/--cert-key) with the manager and keep it, and the",
+        "cluster CA it was checked against (--ca), for this endpoint in the credentials file",
+        "($SWITCHPLANE_CREDENTIALS, else ~/.switchplane/credentials; mode 0600)."
+      })
   public static final class Login extends ManagerCommand {
-    @Option(names = "--token", description = "The token (prefer --token-file: a command line is visible to others).")
+    @Option(
+        names = "--token",
+        description = "The token (prefer --token-file: a command line is visible to others).")
     String token;
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the token.")
@@ -188,7 +251,8 @@ public final class UserCommand {
         }
         return t == null || t.isEmpty() ? null : t;
       } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read " + tokenFile + ": " + e.getMessage(), e);
+        throw new java.io.UncheckedIOException(
+            "cannot read " + tokenFile + ": " + e.getMessage(), e);
       }
     }
 
@@ -198,8 +262,11 @@ public final class UserCommand {
       // The CA goes first: it is what every later call checks the manager against.
       trustedCa().ifPresent(ca -> Credentials.saveCa(endpoint(), ca));
       if (me.getOpen()) {
-        System.out.println("this manager has no operators yet: everyone is admin; "
-            + (trustedCa().isPresent() ? "its CA is kept in " + Credentials.file() : "nothing saved"));
+        System.out.println(
+            "this manager has no operators yet: everyone is admin; "
+                + (trustedCa().isPresent()
+                    ? "its CA is kept in " + Credentials.file()
+                    : "nothing saved"));
         return 0;
       }
       Path[] certificate = clientCertificateOption();
@@ -208,15 +275,27 @@ public final class UserCommand {
       } else {
         Credentials.save(endpoint(), usedToken);
       }
-      System.out.println("logged in to " + endpoint() + " as " + me.getPrincipal() + " (" + label(me.getRole())
-          + "); " + (certificate != null ? "certificate" : "token") + (trustedCa().isPresent() ? " and CA" : "")
-          + " kept in " + Credentials.file());
+      System.out.println(
+          "logged in to "
+              + endpoint()
+              + " as "
+              + me.getPrincipal()
+              + " ("
+              + label(me.getRole())
+              + "); "
+              + (certificate != null ? "certificate" : "token")
+              + (trustedCa().isPresent() ? " and CA" : "")
+              + " kept in "
+              + Credentials.file());
       return 0;
     }
   }
 
   /** `switchplane whoami`. */
-  @Command(name = "whoami", mixinStandardHelpOptions = true, description = "Who the manager takes you for.")
+  @Command(
+      name = "whoami",
+      mixinStandardHelpOptions = true,
+      description = "Who the manager takes you for.")
   public static final class WhoAmI extends ManagerCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
@@ -224,10 +303,17 @@ public final class UserCommand {
       if (printedAsJson(me)) {
         return 0;
       }
-      System.out.println(me.getPrincipal() + " (" + label(me.getRole()) + ")"
-          + (me.getDvsScopeCount() == 0 ? "" : " on DVS " + String.join(",", me.getDvsScopeList()))
-          + (me.getOpen() ? "; this manager has no operators: everyone is admin" : "")
-          + ", calling from " + me.getAddress());
+      System.out.println(
+          me.getPrincipal()
+              + " ("
+              + label(me.getRole())
+              + ")"
+              + (me.getDvsScopeCount() == 0
+                  ? ""
+                  : " on DVS " + String.join(",", me.getDvsScopeList()))
+              + (me.getOpen() ? "; this manager has no operators: everyone is admin" : "")
+              + ", calling from "
+              + me.getAddress());
       return 0;
     }
   }

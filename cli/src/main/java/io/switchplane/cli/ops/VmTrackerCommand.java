@@ -10,28 +10,51 @@ import java.io.PrintStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** `switchplane vmtracker`: what the VM tracker sees and provisions, like NX-OS's `show vmtracker info detail`. */
-@Command(name = "vmtracker", mixinStandardHelpOptions = true, description = {"What the VM tracker sees in vCenter "
-    + "and provisions on host uplinks."}, subcommands = {VmTrackerCommand.Show.class})
+/**
+ * `switchplane vmtracker`: what the VM tracker sees and provisions, like NX-OS's `show vmtracker
+ * info detail`.
+ */
+@Command(
+    name = "vmtracker",
+    mixinStandardHelpOptions = true,
+    description = {"What the VM tracker sees in vCenter " + "and provisions on host uplinks."},
+    subcommands = {VmTrackerCommand.Show.class})
 public final class VmTrackerCommand {
   private VmTrackerCommand() {}
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = {"VM by VM: host, port, port group, VLAN, "
-      + "power state, and whether the VLAN is provisioned on the host's uplinks; then each host's uplinks."})
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = {
+        "VM by VM: host, port, port group, VLAN, "
+            + "power state, and whether the VLAN is provisioned on the host's uplinks; then each host's uplinks."
+      })
   static final class Show extends ManagerCommand {
     @Option(names = "--vcenter", paramLabel = "NAME", description = "Only this vCenter.")
     String vcenter = "";
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Only this host (vCenter or Switchplane name).")
+    @Option(
+        names = "--host",
+        paramLabel = "HOST",
+        description = "Only this host (vCenter or Switchplane name).")
     String host = "";
 
-    @Option(names = "--vm", paramLabel = "VM", description = "Only this VM (name or instance uuid).")
+    @Option(
+        names = "--vm",
+        paramLabel = "VM",
+        description = "Only this VM (name or instance uuid).")
     String vm = "";
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      ShowVmTrackerResponse r = vmTracker().showVmTracker(ShowVmTrackerRequest.newBuilder().setVcenter(vcenter)
-          .setHost(host).setVm(vm).build());
+      ShowVmTrackerResponse r =
+          vmTracker()
+              .showVmTracker(
+                  ShowVmTrackerRequest.newBuilder()
+                      .setVcenter(vcenter)
+                      .setHost(host)
+                      .setVm(vm)
+                      .build());
       if (printedAsJson(r)) {
         return 0;
       }
@@ -40,15 +63,29 @@ public final class VmTrackerCommand {
     }
 
     static void print(ShowVmTrackerResponse r, PrintStream out) {
-      Table t = new Table("HOST", "VM", "STATE", "NIC", "MAC", "PORT", "PORT-GROUP", "VLAN", "PROVISIONED");
+      Table t =
+          new Table(
+              "HOST", "VM", "STATE", "NIC", "MAC", "PORT", "PORT-GROUP", "VLAN", "PROVISIONED");
       for (VmTrackerRow row : r.getRowsList()) {
-        String host = row.getHost().isEmpty() ? row.getVcenterHost() + " (unmanaged)"
-            : row.getHost().equals(row.getVcenterHost()) ? row.getHost() : row.getHost() + " (" + row.getVcenterHost()
-                + ")";
-        String pg = row.getPortGroup().isEmpty() || row.getPortGroup().equals(row.getVcenterPortGroup())
-            ? row.getVcenterPortGroup() : row.getVcenterPortGroup() + " -> " + row.getPortGroup();
-        t.row(host, row.getVm(), state(row.getPowerState()), row.getNic(), row.getMac(),
-            row.getPort().isEmpty() ? "-" : row.getPort(), pg, row.getVlans(),
+        String host =
+            row.getHost().isEmpty()
+                ? row.getVcenterHost() + " (unmanaged)"
+                : row.getHost().equals(row.getVcenterHost())
+                    ? row.getHost()
+                    : row.getHost() + " (" + row.getVcenterHost() + ")";
+        String pg =
+            row.getPortGroup().isEmpty() || row.getPortGroup().equals(row.getVcenterPortGroup())
+                ? row.getVcenterPortGroup()
+                : row.getVcenterPortGroup() + " -> " + row.getPortGroup();
+        t.row(
+            host,
+            row.getVm(),
+            state(row.getPowerState()),
+            row.getNic(),
+            row.getMac(),
+            row.getPort().isEmpty() ? "-" : row.getPort(),
+            pg,
+            row.getVlans(),
             row.getProvisioned() ? "yes" : "no (" + row.getNote() + ")");
       }
       if (t.size() == 0) {
@@ -60,7 +97,12 @@ public final class VmTrackerCommand {
         out.println();
         Table h = new Table("HOST", "VMS-ON", "NEEDED", "PINNED", "UPLINKS CARRY", "IN-SYNC");
         for (HostUplinks u : r.getHostsList()) {
-          h.row(u.getHost(), u.getVmsPoweredOn(), u.getNeededVlans(), u.getPinnedVlans(), u.getProvisionedVlans(),
+          h.row(
+              u.getHost(),
+              u.getVmsPoweredOn(),
+              u.getNeededVlans(),
+              u.getPinnedVlans(),
+              u.getProvisionedVlans(),
               u.getInSync() ? "yes" : "no");
         }
         h.print(out);

@@ -28,18 +28,24 @@ import java.util.function.Supplier;
 
 /**
  * What became of the command's writes: the DVS the last one named (for {@code --wait}), and a write
- * whose answer was lost: the connection broke (the manager died, a leader
- * change, a network cut) after the request was sent, so the change may have been committed or not.
- * Every command sends a request id ({@code switchplane-request-id}), which the manager keeps in the
- * audit record of the change it commits; this interceptor remembers the write whose answer was
- * lost, and {@link #explain} asks the audit log for a record of the request id, waiting a while for
- * a manager to answer, and says which it was: committed (at which generation), not committed, or
- * not known yet (with the command that finds out later).
+ * whose answer was lost: the connection broke (the manager died, a leader change, a network cut)
+ * after the request was sent, so the change may have been committed or not. Every command sends a
+ * request id ({@code switchplane-request-id}), which the manager keeps in the audit record of the
+ * change it commits; this interceptor remembers the write whose answer was lost, and {@link
+ * #explain} asks the audit log for a record of the request id, waiting a while for a manager to
+ * answer, and says which it was: committed (at which generation), not committed, or not known yet
+ * (with the command that finds out later).
  */
 final class WriteOutcome implements ClientInterceptor {
   /** Statuses after which the request may have been carried out. */
-  private static final Set<Status.Code> LOST = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
-      Status.Code.CANCELLED, Status.Code.UNKNOWN, Status.Code.INTERNAL);
+  private static final Set<Status.Code> LOST =
+      Set.of(
+          Status.Code.UNAVAILABLE,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.CANCELLED,
+          Status.Code.UNKNOWN,
+          Status.Code.INTERNAL);
+
   private static final Duration ASKING = Duration.ofSeconds(20);
   private static final long PAUSE_MS = 500;
 
@@ -48,6 +54,7 @@ final class WriteOutcome implements ClientInterceptor {
 
   private final String requestId;
   private volatile LostWrite lost;
+
   /** The DVS the last write that got an answer named ("" when none). */
   private volatile String writtenDvs = "";
 
@@ -69,8 +76,12 @@ final class WriteOutcome implements ClientInterceptor {
   }
 
   @Override
-  public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-    boolean write = AccessPolicy.required(method.getFullMethodName()).filter(r -> r != Role.ROLE_VIEWER).isPresent();
+  public <Q, R> ClientCall<Q, R> interceptCall(
+      MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    boolean write =
+        AccessPolicy.required(method.getFullMethodName())
+            .filter(r -> r != Role.ROLE_VIEWER)
+            .isPresent();
     if (!write) {
       return next.newCall(method, options);
     }
@@ -87,17 +98,19 @@ final class WriteOutcome implements ClientInterceptor {
 
       @Override
       public void start(Listener<R> listener, Metadata headers) {
-        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            if (LOST.contains(status.getCode())) {
-              lost = new LostWrite(method.getFullMethodName(), dvs);
-            } else if (status.isOk() && !dvs.isEmpty()) {
-              writtenDvs = dvs;
-            }
-            super.onClose(status, trailers);
-          }
-        }, headers);
+        super.start(
+            new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                if (LOST.contains(status.getCode())) {
+                  lost = new LostWrite(method.getFullMethodName(), dvs);
+                } else if (status.isOk() && !dvs.isEmpty()) {
+                  writtenDvs = dvs;
+                }
+                super.onClose(status, trailers);
+              }
+            },
+            headers);
       }
     };
   }
@@ -114,31 +127,61 @@ final class WriteOutcome implements ClientInterceptor {
 
   /**
    * The failure to report for a write whose answer was lost with failure: the same status when the
-   * change is known not to have been committed or cannot be known; empty when it was committed, after
-   * printing so. audit: the audit log, on a channel that reconnects.
+   * change is known not to have been committed or cannot be known; empty when it was committed,
+   * after printing so. audit: the audit log, on a channel that reconnects.
    */
-  Optional<SwitchplaneException> explain(LostWrite write, StatusRuntimeException failure,
-      Supplier<AuditServiceBlockingStub> audit) {
-    String what = "the connection broke during " + shortName(write.method()) + " (" + failure.getStatus().getCode()
-        + describe(failure.getStatus()) + ")";
+  Optional<SwitchplaneException> explain(
+      LostWrite write, StatusRuntimeException failure, Supplier<AuditServiceBlockingStub> audit) {
+    String what =
+        "the connection broke during "
+            + shortName(write.method())
+            + " ("
+            + failure.getStatus().getCode()
+            + describe(failure.getStatus())
+            + ")";
     if (write.dvs().isEmpty()) {
-      return Optional.of(new SwitchplaneException(ErrorCode.UNAVAILABLE, what
-          + "; whether it was carried out is not known: look before running it again"));
+      return Optional.of(
+          new SwitchplaneException(
+              ErrorCode.UNAVAILABLE,
+              what + "; whether it was carried out is not known: look before running it again"));
     }
     long until = System.nanoTime() + ASKING.toNanos();
     StatusRuntimeException last = failure;
     while (System.nanoTime() < until) {
       try {
-        List<ChangeRecord> found = audit.get().withDeadlineAfter(5, TimeUnit.SECONDS).listChanges(
-            ListChangesRequest.newBuilder().setDvs(write.dvs()).setRequestId(requestId).build()).getRecordsList();
+        List<ChangeRecord> found =
+            audit
+                .get()
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listChanges(
+                    ListChangesRequest.newBuilder()
+                        .setDvs(write.dvs())
+                        .setRequestId(requestId)
+                        .build())
+                .getRecordsList();
         if (found.isEmpty()) {
-          return Optional.of(new SwitchplaneException(ErrorCode.ABORTED, what + "; it was NOT committed (DVS "
-              + write.dvs() + " has no change of request " + requestId + "): run it again"));
+          return Optional.of(
+              new SwitchplaneException(
+                  ErrorCode.ABORTED,
+                  what
+                      + "; it was NOT committed (DVS "
+                      + write.dvs()
+                      + " has no change of request "
+                      + requestId
+                      + "): run it again"));
         }
         ChangeRecord c = found.get(0);
-        System.out.println(what + ", but the change was committed: DVS " + c.getDvsName()
-            + " generation " + c.getGeneration() + " ('switchplane log show " + c.getDvsName() + " "
-            + c.getGeneration() + "')");
+        System.out.println(
+            what
+                + ", but the change was committed: DVS "
+                + c.getDvsName()
+                + " generation "
+                + c.getGeneration()
+                + " ('switchplane log show "
+                + c.getDvsName()
+                + " "
+                + c.getGeneration()
+                + "')");
         return Optional.empty();
       } catch (StatusRuntimeException e) {
         last = e;
@@ -153,9 +196,18 @@ final class WriteOutcome implements ClientInterceptor {
         break;
       }
     }
-    return Optional.of(new SwitchplaneException(ErrorCode.UNAVAILABLE, what + "; whether it was committed is not"
-        + " known yet (" + last.getStatus().getCode() + " when asking): once a manager answers, 'switchplane log "
-        + write.dvs() + " --request " + requestId + "' lists the change if it was"));
+    return Optional.of(
+        new SwitchplaneException(
+            ErrorCode.UNAVAILABLE,
+            what
+                + "; whether it was committed is not"
+                + " known yet ("
+                + last.getStatus().getCode()
+                + " when asking): once a manager answers, 'switchplane log "
+                + write.dvs()
+                + " --request "
+                + requestId
+                + "' lists the change if it was"));
   }
 
   private static String shortName(String fullMethod) {

@@ -4,11 +4,11 @@ import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.HostSyncState;
-import io.switchplane.common.text.EnumLabels;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.SecurityPolicy;
 import io.switchplane.api.v1.TrafficShaping;
 import io.switchplane.api.v1.VmkService;
+import io.switchplane.common.text.EnumLabels;
 import io.switchplane.common.text.VlanText;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,22 +22,38 @@ public final class Describe {
   public static String policy(Policy p) {
     List<String> parts = new ArrayList<>();
     if (p.hasVlan()) {
-      parts.add("vlan=" + VlanText.format(p.getVlan().getValue()) + star(p.getVlan().getOverrideAllowed()));
+      parts.add(
+          "vlan="
+              + VlanText.format(p.getVlan().getValue())
+              + star(p.getVlan().getOverrideAllowed()));
     }
     if (p.hasSecurity()) {
-      parts.add("security=" + security(p.getSecurity().getValue()) + star(p.getSecurity().getOverrideAllowed()));
+      parts.add(
+          "security="
+              + security(p.getSecurity().getValue())
+              + star(p.getSecurity().getOverrideAllowed()));
     }
     if (p.hasIngressShaping()) {
-      parts.add("in=" + shaping(p.getIngressShaping().getValue()) + star(p.getIngressShaping().getOverrideAllowed()));
+      parts.add(
+          "in="
+              + shaping(p.getIngressShaping().getValue())
+              + star(p.getIngressShaping().getOverrideAllowed()));
     }
     if (p.hasEgressShaping()) {
-      parts.add("out=" + shaping(p.getEgressShaping().getValue()) + star(p.getEgressShaping().getOverrideAllowed()));
+      parts.add(
+          "out="
+              + shaping(p.getEgressShaping().getValue())
+              + star(p.getEgressShaping().getOverrideAllowed()));
     }
     if (p.hasTeaming()) {
-      parts.add("active=" + String.join(",", p.getTeaming().getValue().getActiveUplinksList())
-          + (p.getTeaming().getValue().getStandbyUplinksCount() > 0
-              ? " standby=" + String.join(",", p.getTeaming().getValue().getStandbyUplinksList()) : "")
-          + star(p.getTeaming().getOverrideAllowed()));
+      parts.add(
+          "active="
+              + String.join(",", p.getTeaming().getValue().getActiveUplinksList())
+              + (p.getTeaming().getValue().getStandbyUplinksCount() > 0
+                  ? " standby="
+                      + String.join(",", p.getTeaming().getValue().getStandbyUplinksList())
+                  : "")
+              + star(p.getTeaming().getOverrideAllowed()));
     }
     if (p.hasMtu()) {
       parts.add("mtu=" + p.getMtu().getValue() + star(p.getMtu().getOverrideAllowed()));
@@ -49,9 +65,13 @@ public final class Describe {
   }
 
   public static String effective(EffectivePolicy p) {
-    return "vlan=" + VlanText.format(p.getVlan()) + " mtu=" + p.getMtu()
+    return "vlan="
+        + VlanText.format(p.getVlan())
+        + " mtu="
+        + p.getMtu()
         + (p.getBlocked() ? " BLOCKED" : "")
-        + " security=" + security(p.getSecurity())
+        + " security="
+        + security(p.getSecurity())
         + (p.getIngressShaping().getEnabled() ? " in=" + shaping(p.getIngressShaping()) : "")
         + (p.getEgressShaping().getEnabled() ? " out=" + shaping(p.getEgressShaping()) : "");
   }
@@ -59,8 +79,13 @@ public final class Describe {
   public static String connectee(Connectee c) {
     return switch (c.getKindCase()) {
       case VM_NIC -> "vm " + c.getVmNic().getVmUuid() + " " + c.getVmNic().getMac();
-      case VMK_NIC -> c.getVmkNic().getDevice() + " (" + c.getVmkNic().getServicesList().stream()
-          .map(Describe::service).collect(Collectors.joining(",")) + ")";
+      case VMK_NIC ->
+          c.getVmkNic().getDevice()
+              + " ("
+              + c.getVmkNic().getServicesList().stream()
+                  .map(Describe::service)
+                  .collect(Collectors.joining(","))
+              + ")";
       case UPLINK_NIC -> "nic of " + c.getUplinkNic().getUplink();
       case KIND_NOT_SET -> "-";
     };
@@ -70,8 +95,16 @@ public final class Describe {
     if (s.getAdded() + s.getUpdated() + s.getRemoved() == 0) {
       return "no change";
     }
-    return "+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved()
-        + " (" + String.join(",", s.getTouchedPortKeysList()) + (s.getTruncated() ? ",..." : "") + ")";
+    return "+"
+        + s.getAdded()
+        + " ~"
+        + s.getUpdated()
+        + " -"
+        + s.getRemoved()
+        + " ("
+        + String.join(",", s.getTouchedPortKeysList())
+        + (s.getTruncated() ? ",..." : "")
+        + ")";
   }
 
   public static String state(HostSyncState s) {
@@ -83,13 +116,17 @@ public final class Describe {
   }
 
   private static String security(SecurityPolicy s) {
-    String allowed = (s.getAllowPromiscuous() ? "P" : "") + (s.getAllowMacChanges() ? "M" : "")
-        + (s.getAllowForgedTransmits() ? "F" : "");
+    String allowed =
+        (s.getAllowPromiscuous() ? "P" : "")
+            + (s.getAllowMacChanges() ? "M" : "")
+            + (s.getAllowForgedTransmits() ? "F" : "");
     return allowed.isEmpty() ? "strict" : allowed;
   }
 
   private static String shaping(TrafficShaping t) {
-    return t.getEnabled() ? t.getAverageKbps() + "/" + t.getPeakKbps() + "/" + t.getBurstKib() : "off";
+    return t.getEnabled()
+        ? t.getAverageKbps() + "/" + t.getPeakKbps() + "/" + t.getBurstKib()
+        : "off";
   }
 
   private static String star(boolean overrideAllowed) {

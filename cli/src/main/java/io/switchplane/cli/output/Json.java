@@ -3,12 +3,13 @@ package io.switchplane.cli.output;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import java.io.UncheckedIOException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** Protobuf messages as JSON (proto3 JSON mapping, lowerCamelCase field names). */
 public final class Json {
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().includingDefaultValueFields();
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().includingDefaultValueFields();
 
   private Json() {}
 
@@ -16,7 +17,8 @@ public final class Json {
     try {
       return PRINTER.print(message);
     } catch (InvalidProtocolBufferException e) {
-      throw new UncheckedIOException(new IOException("cannot print " + message.getClass().getSimpleName(), e));
+      throw new UncheckedIOException(
+          new IOException("cannot print " + message.getClass().getSimpleName(), e));
     }
   }
 }

@@ -15,7 +15,8 @@ public final class Table {
 
   public Table row(Object... cells) {
     if (cells.length != header.size()) {
-      throw new IllegalArgumentException("row has " + cells.length + " cells, header " + header.size());
+      throw new IllegalArgumentException(
+          "row has " + cells.length + " cells, header " + header.size());
     }
     List<String> row = new ArrayList<>(cells.length);
     for (Object c : cells) {

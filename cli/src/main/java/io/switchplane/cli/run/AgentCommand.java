@@ -15,46 +15,77 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** `switchplane agent`: runs one host agent in the foreground. */
-@Command(name = "agent", description = "Run a host agent in the foreground (Ctrl-C stops it).", mixinStandardHelpOptions = true)
+@Command(
+    name = "agent",
+    description = "Run a host agent in the foreground (Ctrl-C stops it).",
+    mixinStandardHelpOptions = true)
 public final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Where to serve the agent API (default 127.0.0.1:"
-      + AgentConfig.DEFAULT_PORT + ").")
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Where to serve the agent API (default 127.0.0.1:" + AgentConfig.DEFAULT_PORT + ").")
   String listen = AgentConfig.DEFAULT_BIND_HOST + ":" + AgentConfig.DEFAULT_PORT;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "RocksDB state and history (default ./agent-data).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "RocksDB state and history (default ./agent-data).")
   Path dataDir = Path.of("agent-data");
 
-  @Option(names = "--backend", description = "Switch backend: memory (default, rebuilt from the state database at "
-      + "start), file (one file per port under DIR/switch, outlives the process) or ovs (Open vSwitch, see --ovsdb).")
+  @Option(
+      names = "--backend",
+      description =
+          "Switch backend: memory (default, rebuilt from the state database at "
+              + "start), file (one file per port under DIR/switch, outlives the process) or ovs (Open vSwitch, see --ovsdb).")
   String backend = AgentConfig.DEFAULT_BACKEND;
 
-  @Option(names = "--ovsdb", paramLabel = "unix:PATH", description = "The ovsdb-server of the ovs backend, e.g. "
-      + "unix:/run/openvswitch/db.sock.")
+  @Option(
+      names = "--ovsdb",
+      paramLabel = "unix:PATH",
+      description = "The ovsdb-server of the ovs backend, e.g. " + "unix:/run/openvswitch/db.sock.")
   String ovsdb;
 
-  @Option(names = "--management-port", paramLabel = "KEY", description = "The DVS port that carries this agent's "
-      + "management address. When an unconfirmed change touched it, the agent keeps the change and moves the address "
-      + "onto a host-local clone of the port with its last good settings (ovs backend), instead of reverting.")
+  @Option(
+      names = "--management-port",
+      paramLabel = "KEY",
+      description =
+          "The DVS port that carries this agent's "
+              + "management address. When an unconfirmed change touched it, the agent keeps the change and moves the address "
+              + "onto a host-local clone of the port with its last good settings (ovs backend), instead of reverting.")
   String managementPort;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at "
-      + "http://HOST:PORT/metrics (default: off).")
+  @Option(
+      names = "--metrics",
+      paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at " + "http://HOST:PORT/metrics (default: off).")
   String metrics;
 
   @Option(names = "--name", description = "Host name, for logs.")
   String name = "";
 
-  @Option(names = "--enroll", paramLabel = "TOKEN", description = "Enroll with this one-time token (from "
-      + "'switchplane host enroll-token HOST') before serving: the key is made here, the certificate kept 0600 in "
-      + "DIR/tls. Needs --manager. Skipped when the data dir holds a certificate already.")
+  @Option(
+      names = "--enroll",
+      paramLabel = "TOKEN",
+      description =
+          "Enroll with this one-time token (from "
+              + "'switchplane host enroll-token HOST') before serving: the key is made here, the certificate kept 0600 in "
+              + "DIR/tls. Needs --manager. Skipped when the data dir holds a certificate already.")
   String enroll;
 
-  @Option(names = "--manager", paramLabel = "HOST:PORT", description = "The manager's agent port (default port "
-      + "7402) to enroll with; renewals go there too.")
+  @Option(
+      names = "--manager",
+      paramLabel = "HOST:PORT",
+      description =
+          "The manager's agent port (default port "
+              + "7402) to enroll with; renewals go there too.")
   String manager;
 
-  @Option(names = "--insecure-plaintext", description = "Serve plaintext while not enrolled. Refused unless "
-      + "--listen is a loopback address. An enrolled agent serves mutual TLS only.")
+  @Option(
+      names = "--insecure-plaintext",
+      description =
+          "Serve plaintext while not enrolled. Refused unless "
+              + "--listen is a loopback address. An enrolled agent serves mutual TLS only.")
   boolean insecurePlaintext;
 
   @Override
@@ -63,29 +94,60 @@ public final class AgentCommand implements Callable<Integer> {
     AgentTlsFiles tls = new AgentTlsFiles(dataDir);
     if (enroll != null) {
       if (manager == null) {
-        throw SwitchplaneException.invalid("--enroll needs --manager HOST:PORT (the manager's agent port)");
+        throw SwitchplaneException.invalid(
+            "--enroll needs --manager HOST:PORT (the manager's agent port)");
       }
       if (tls.present()) {
-        System.out.println("already enrolled (certificate in " + tls.dir() + "); the token was not used");
+        System.out.println(
+            "already enrolled (certificate in " + tls.dir() + "); the token was not used");
       } else {
         TlsIdentity identity = EnrollmentClient.enroll(manager, enroll);
         tls.save(identity, manager);
-        System.out.println("enrolled as host " + identity.leaf().getSubjectX500Principal().getName() + ", certificate "
-            + "serial " + Certificates.serial(identity.leaf()) + " until " + identity.leaf().getNotAfter().toInstant());
+        System.out.println(
+            "enrolled as host "
+                + identity.leaf().getSubjectX500Principal().getName()
+                + ", certificate "
+                + "serial "
+                + Certificates.serial(identity.leaf())
+                + " until "
+                + identity.leaf().getNotAfter().toInstant());
       }
     }
-    AgentConfig config = new AgentConfig(at.host(), at.port(), dataDir, backend, "", name, ovsdb, managementPort,
-        insecurePlaintext);
+    AgentConfig config =
+        new AgentConfig(
+            at.host(),
+            at.port(),
+            dataDir,
+            backend,
+            "",
+            name,
+            ovsdb,
+            managementPort,
+            insecurePlaintext);
     HostAgent agent = new HostAgent(config);
     agent.start();
     MetricsHttpServer metricsServer = new MetricsHttpServer(agent.pipeline().metrics());
     if (metrics != null) {
       Endpoint m = Endpoint.parse(metrics);
-      System.out.println("metrics on http://" + m.host() + ":" + metricsServer.start(m.host(), m.port()) + "/metrics");
+      System.out.println(
+          "metrics on http://"
+              + m.host()
+              + ":"
+              + metricsServer.start(m.host(), m.port())
+              + "/metrics");
     }
-    System.out.println("agent " + name + " serving on " + agent.listenAddress() + " ("
-        + (agent.certificate().isPresent() ? "mutual TLS" : "plaintext") + ", backend " + backend + ", data "
-        + dataDir.toAbsolutePath() + ")");
+    System.out.println(
+        "agent "
+            + name
+            + " serving on "
+            + agent.listenAddress()
+            + " ("
+            + (agent.certificate().isPresent() ? "mutual TLS" : "plaintext")
+            + ", backend "
+            + backend
+            + ", data "
+            + dataDir.toAbsolutePath()
+            + ")");
     Daemons.runUntilStopped(metricsServer, agent);
     return 0;
   }

@@ -9,16 +9,20 @@ final class Daemons {
   /** Blocks until the JVM shuts down, closing the given parts (in order) on the way out. */
   static void runUntilStopped(AutoCloseable... parts) {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (AutoCloseable part : parts) {
-        try {
-          part.close();
-        } catch (Exception e) {
-          System.err.println("error while stopping " + part + ": " + e);
-        }
-      }
-      stopped.countDown();
-    }, "switchplane-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (AutoCloseable part : parts) {
+                    try {
+                      part.close();
+                    } catch (Exception e) {
+                      System.err.println("error while stopping " + part + ": " + e);
+                    }
+                  }
+                  stopped.countDown();
+                },
+                "switchplane-shutdown"));
     try {
       stopped.await();
     } catch (InterruptedException e) {

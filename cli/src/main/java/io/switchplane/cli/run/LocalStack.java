@@ -6,15 +6,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
+import io.switchplane.agent.tls.AgentTlsFiles;
+import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.api.v1.GetDvsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.RegisterHostRequest;
-import io.switchplane.agent.tls.AgentTlsFiles;
-import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.pki.Enrollments;
 import io.switchplane.manager.SwitchplaneManager;
+import io.switchplane.manager.pki.Enrollments;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,9 +29,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Everything on one machine, in this process: an embedded ZooKeeper and a manager, plus N host
- * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`. Its manager
- * makes its own cluster CA and serves the operator API over TLS; each agent enrolls with a
- * one-time token and serves mutual TLS, as on a real install.
+ * agents on loopback registered as hosts host-1..host-N. Used by `up` and `demo`. Its manager makes
+ * its own cluster CA and serves the operator API over TLS; each agent enrolls with a one-time token
+ * and serves mutual TLS, as on a real install.
  */
 public final class LocalStack implements AutoCloseable {
   private final SwitchplaneManager manager;
@@ -48,22 +48,39 @@ public final class LocalStack implements AutoCloseable {
    * Starts the stack under dataDir (manager/ and agent-N/ below it). Port 0 picks free ports;
    * firstAgentPort non-zero gives agent i the port firstAgentPort + i.
    */
-  public static LocalStack start(Path dataDir, int managerPort, int agentCount, int firstAgentPort) {
+  public static LocalStack start(
+      Path dataDir, int managerPort, int agentCount, int firstAgentPort) {
     List<HostAgent> agents = new ArrayList<>();
     SwitchplaneManager manager = null;
     ManagedChannel channel = null;
     try {
-      manager = new SwitchplaneManager(ManagerConfig.local(dataDir.resolve("manager")).withPort(managerPort)).start();
+      manager =
+          new SwitchplaneManager(
+                  ManagerConfig.local(dataDir.resolve("manager")).withPort(managerPort))
+              .start();
       if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the manager did not become leader within 30 s");
       }
-      channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
+      channel =
+          NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
       for (int i = 0; i < agentCount; i++) {
-        // Each agent enrolls (key made in its data dir, CSR over the manager's agent port), then serves mutual TLS.
+        // Each agent enrolls (key made in its data dir, CSR over the manager's agent port), then
+        // serves mutual TLS.
         int port = firstAgentPort == 0 ? freeLoopbackPort() : firstAgentPort + i;
-        AgentConfig config = new AgentConfig(AgentConfig.DEFAULT_BIND_HOST, port, dataDir.resolve("agent-" + (i + 1)),
-            AgentConfig.DEFAULT_BACKEND, "", hostName(i), null, null, false);
-        register(ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS), hostName(i),
+        AgentConfig config =
+            new AgentConfig(
+                AgentConfig.DEFAULT_BIND_HOST,
+                port,
+                dataDir.resolve("agent-" + (i + 1)),
+                AgentConfig.DEFAULT_BACKEND,
+                "",
+                hostName(i),
+                null,
+                null,
+                false);
+        register(
+            ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS),
+            hostName(i),
             AgentConfig.DEFAULT_BIND_HOST + ":" + port);
         enroll(manager, config, hostName(i));
         HostAgent agent = new HostAgent(config);
@@ -86,13 +103,17 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** Enrolls an agent that has no certificate yet, through the manager's agent port like any agent. */
-  private static void enroll(SwitchplaneManager manager, AgentConfig config, String host) throws IOException {
+  /**
+   * Enrolls an agent that has no certificate yet, through the manager's agent port like any agent.
+   */
+  private static void enroll(SwitchplaneManager manager, AgentConfig config, String host)
+      throws IOException {
     AgentTlsFiles files = new AgentTlsFiles(config.dataDir());
     if (files.present()) {
       return;
     }
-    String token = manager.enrollments().createToken(host, Enrollments.DEFAULT_TOKEN_TTL).getToken();
+    String token =
+        manager.enrollments().createToken(host, Enrollments.DEFAULT_TOKEN_TTL).getToken();
     files.save(EnrollmentClient.enroll(manager.agentEndpoint(), token), manager.agentEndpoint());
   }
 
@@ -110,7 +131,8 @@ public final class LocalStack implements AutoCloseable {
 
   private static void register(ManagerServiceBlockingStub stub, String name, String endpoint) {
     try {
-      stub.registerHost(RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build());
+      stub.registerHost(
+          RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build());
     } catch (StatusRuntimeException e) {
       // A data directory from an earlier run keeps its hosts; the fixed ports keep their endpoints.
       if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
@@ -154,8 +176,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * A channel to agent i as the manager dials it (mutual TLS with the manager's certificate);
-   * owned by the manager, do not shut it down.
+   * A channel to agent i as the manager dials it (mutual TLS with the manager's certificate); owned
+   * by the manager, do not shut it down.
    */
   public ManagedChannel agentChannel(int i) {
     return manager.pushEngine().channels().channel(agentEndpoint(i));
@@ -172,12 +194,23 @@ public final class LocalStack implements AutoCloseable {
   /** Blocks until every member host of the DVS has the generation (or newer content). */
   public void awaitInSync(String dvsId, long generation, Duration timeout) {
     try {
-      manager.pushEngine().whenInSync(dvsId, generation).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      manager
+          .pushEngine()
+          .whenInSync(dvsId, generation)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("hosts of DVS " + dvsId + " did not reach generation " + generation
-          + " within " + timeout.toSeconds() + " s; see 'switchplane status'", e);
+      throw new IllegalStateException(
+          "hosts of DVS "
+              + dvsId
+              + " did not reach generation "
+              + generation
+              + " within "
+              + timeout.toSeconds()
+              + " s; see 'switchplane status'",
+          e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("waiting for generation " + generation + " failed", e.getCause());
+      throw new IllegalStateException(
+          "waiting for generation " + generation + " failed", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for generation " + generation, e);

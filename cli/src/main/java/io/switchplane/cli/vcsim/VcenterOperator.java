@@ -36,10 +36,10 @@ import java.net.URL;
 import java.rmi.RemoteException;
 
 /**
- * Drives a vCenter through the vSphere API the way an operator's client would, for tests:
- * power, migrate, create and delete VMs, move a NIC, add and change port groups, add and remove
- * hosts and put them in maintenance. Objects are
- * found by name. Every call waits for its task and fails with vCenter's message if the task did.
+ * Drives a vCenter through the vSphere API the way an operator's client would, for tests: power,
+ * migrate, create and delete VMs, move a NIC, add and change port groups, add and remove hosts and
+ * put them in maintenance. Objects are found by name. Every call waits for its task and fails with
+ * vCenter's message if the task did.
  */
 public final class VcenterOperator implements AutoCloseable {
   private final ServiceInstance si;
@@ -48,7 +48,9 @@ public final class VcenterOperator implements AutoCloseable {
     this.si = si;
   }
 
-  /** Logs in (ignoreCert false: yavijava's true would change the JVM's default host name verifier). */
+  /**
+   * Logs in (ignoreCert false: yavijava's true would change the JVM's default host name verifier).
+   */
   public static VcenterOperator connect(URL sdk, String user, String password) throws IOException {
     return new VcenterOperator(new ServiceInstance(sdk, user, password, false));
   }
@@ -61,7 +63,9 @@ public final class VcenterOperator implements AutoCloseable {
     powerOn(vm(vm));
   }
 
-  /** Powers off a VM found before (a lookup by name reads every VM's name: ~250 ms with 1,000 VMs). */
+  /**
+   * Powers off a VM found before (a lookup by name reads every VM's name: ~250 ms with 1,000 VMs).
+   */
   public void powerOff(VirtualMachine vm) throws IOException {
     run(vm.powerOffVM_Task());
   }
@@ -83,17 +87,19 @@ public final class VcenterOperator implements AutoCloseable {
   /**
    * The root resource pool of the host's cluster. yavijava decodes a single moref property
    * (HostSystem.parent, ComputeResource.resourcePool) from the simulator with the type
-   * "ManagedObjectReference" and then cannot make an object of it ("no associated class"), so
-   * the cluster is found from the clusters' host lists (arrays decode fine) and the pool's moref
-   * is retyped.
+   * "ManagedObjectReference" and then cannot make an object of it ("no associated class"), so the
+   * cluster is found from the clusters' host lists (arrays decode fine) and the pool's moref is
+   * retyped.
    */
   private ResourcePool pool(HostSystem h) throws RemoteException {
-    for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("ComputeResource")) {
+    for (ManagedEntity e :
+        new InventoryNavigator(si.getRootFolder()).searchManagedEntities("ComputeResource")) {
       ComputeResource cr = (ComputeResource) e;
       for (HostSystem member : cr.getHosts()) {
         if (member.getMOR().getVal().equals(h.getMOR().getVal())) {
-          return new ResourcePool(si.getServerConnection(), retyped(cr.getPropertyByPath("resourcePool"),
-              "ResourcePool"));
+          return new ResourcePool(
+              si.getServerConnection(),
+              retyped(cr.getPropertyByPath("resourcePool"), "ResourcePool"));
         }
       }
     }
@@ -133,7 +139,9 @@ public final class VcenterOperator implements AutoCloseable {
     return id;
   }
 
-  /** Moves the VM's first NIC to another distributed port group (ReconfigVM_Task, edit of the card). */
+  /**
+   * Moves the VM's first NIC to another distributed port group (ReconfigVM_Task, edit of the card).
+   */
   public void moveNic(String vm, String portgroup) throws IOException {
     VirtualMachine v = vm(vm);
     VirtualEthernetCard card = null;
@@ -257,7 +265,8 @@ public final class VcenterOperator implements AutoCloseable {
     try {
       si.getSessionManager().logout();
     } catch (RemoteException e) {
-      throw new IllegalStateException("logout from " + si.getServerConnection().getUrl() + " failed", e);
+      throw new IllegalStateException(
+          "logout from " + si.getServerConnection().getUrl() + " failed", e);
     }
   }
 
@@ -271,7 +280,9 @@ public final class VcenterOperator implements AutoCloseable {
 
   /** A folder of the first datacenter ("vmFolder", "hostFolder"), retyped (see {@link #pool}). */
   private Folder datacenterFolder(String property) throws RemoteException {
-    Datacenter dc = (Datacenter) new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
+    Datacenter dc =
+        (Datacenter)
+            new InventoryNavigator(si.getRootFolder()).searchManagedEntities("Datacenter")[0];
     return new Folder(si.getServerConnection(), retyped(dc.getPropertyByPath(property), "Folder"));
   }
 
@@ -282,13 +293,15 @@ public final class VcenterOperator implements AutoCloseable {
     return ref;
   }
 
-  private VirtualEthernetCardDistributedVirtualPortBackingInfo dvsBacking(DistributedVirtualPortgroup pg)
-      throws RemoteException {
+  private VirtualEthernetCardDistributedVirtualPortBackingInfo dvsBacking(
+      DistributedVirtualPortgroup pg) throws RemoteException {
     // Found by moref value among the switches, which carry their real type (the simulator's is
     // DistributedVirtualSwitch, a vCenter's VmwareDistributedVirtualSwitch).
     String id = pg.getConfig().getDistributedVirtualSwitch().getVal();
     DistributedVirtualSwitch dvs = null;
-    for (ManagedEntity e : new InventoryNavigator(si.getRootFolder()).searchManagedEntities("DistributedVirtualSwitch")) {
+    for (ManagedEntity e :
+        new InventoryNavigator(si.getRootFolder())
+            .searchManagedEntities("DistributedVirtualSwitch")) {
       if (e.getMOR().getVal().equals(id)) {
         dvs = (DistributedVirtualSwitch) e;
       }
@@ -324,7 +337,8 @@ public final class VcenterOperator implements AutoCloseable {
     }
     TaskInfo info = task.getTaskInfo();
     if (info.getError() != null) {
-      throw new IOException("task " + info.getDescriptionId() + " failed: " + info.getError().getLocalizedMessage());
+      throw new IOException(
+          "task " + info.getDescriptionId() + " failed: " + info.getError().getLocalizedMessage());
     }
     return info;
   }

@@ -28,20 +28,39 @@ class BenchCommandTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int exit;
     try {
-      exit = new CommandLine(new BenchCommand()).execute("--transport", "both", "--hosts", "3", "--ports-per-host", "2",
-          "--runs", "1", "--warmup", "0", "--skip-sequential");
+      exit =
+          new CommandLine(new BenchCommand())
+              .execute(
+                  "--transport",
+                  "both",
+                  "--hosts",
+                  "3",
+                  "--ports-per-host",
+                  "2",
+                  "--runs",
+                  "1",
+                  "--warmup",
+                  "0",
+                  "--skip-sequential");
     } finally {
       System.setOut(original);
     }
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(printed).isZero();
-    assertThat(printed).contains("plaintext: setup done", "tls: setup done",
-        "enrollment of one agent (key pair, CSR, TLS call to the agent port, certificate; 3 agents): median ",
-        "PLAINTEXT", "MUTUAL TLS", "TLS / PLAINTEXT", "one port-group change");
+    assertThat(printed)
+        .contains(
+            "plaintext: setup done",
+            "tls: setup done",
+            "enrollment of one agent (key pair, CSR, TLS call to the agent port, certificate; 3 agents): median ",
+            "PLAINTEXT",
+            "MUTUAL TLS",
+            "TLS / PLAINTEXT",
+            "one port-group change");
   }
 
   @Test
   void medianOfNothingIsRefused() {
-    assertThatThrownBy(() -> BenchCommand.median(new long[0])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BenchCommand.median(new long[0]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

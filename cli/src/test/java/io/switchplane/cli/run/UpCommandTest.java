@@ -14,9 +14,12 @@ class UpCommandTest {
   void overlappingPortsAreRefusedNamingBothUsers() {
     assertThatThrownBy(() -> UpCommand.checkPorts(40002, 3, 40001))
         .isInstanceOf(SwitchplaneException.class)
-        .hasMessageContaining("port 40002 is wanted by both the manager (--manager-port) and agent host-2")
-        .satisfies(e -> org.assertj.core.api.Assertions.assertThat(((SwitchplaneException) e).code())
-            .isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        .hasMessageContaining(
+            "port 40002 is wanted by both the manager (--manager-port) and agent host-2")
+        .satisfies(
+            e ->
+                org.assertj.core.api.Assertions.assertThat(((SwitchplaneException) e).code())
+                    .isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -31,7 +34,8 @@ class UpCommandTest {
 
   @Test
   void portsBeyondTheRangeAreRefused() {
-    assertThatThrownBy(() -> UpCommand.checkPorts(0, 3, 65534)).isInstanceOf(SwitchplaneException.class)
+    assertThatThrownBy(() -> UpCommand.checkPorts(0, 3, 65534))
+        .isInstanceOf(SwitchplaneException.class)
         .hasMessageContaining("reaches 65536");
   }
 

@@ -13,12 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Resolves the effective ports of a host switch state incrementally: a port is resolved again
- * only when its own message, its port group or the DVS settings changed (for an uplink NIC port
- * also the members' uplink NIC mapping, which names its NIC); otherwise the
- * current {@link EffectivePort} object is reused. The number of resolutions (the expensive
- * part, and what the backend will be asked to do) therefore follows what changed, not the
- * size of the host switch.
+ * Resolves the effective ports of a host switch state incrementally: a port is resolved again only
+ * when its own message, its port group or the DVS settings changed (for an uplink NIC port also the
+ * members' uplink NIC mapping, which names its NIC); otherwise the current {@link EffectivePort}
+ * object is reused. The number of resolutions (the expensive part, and what the backend will be
+ * asked to do) therefore follows what changed, not the size of the host switch.
  */
 public final class EffectiveStateResolver {
   private EffectiveStateResolver() {}
@@ -32,10 +31,11 @@ public final class EffectiveStateResolver {
   }
 
   /**
-   * Resolves next, reusing entries of previousPorts (the effective ports of previous) where
-   * nothing they depend on changed. previous may be null (nothing applied yet).
+   * Resolves next, reusing entries of previousPorts (the effective ports of previous) where nothing
+   * they depend on changed. previous may be null (nothing applied yet).
    */
-  public static Result resolve(HostSwitchState previous, Map<String, EffectivePort> previousPorts, HostSwitchState next) {
+  public static Result resolve(
+      HostSwitchState previous, Map<String, EffectivePort> previousPorts, HostSwitchState next) {
     Map<String, PortGroup> groups = new HashMap<>();
     for (PortGroup pg : next.getPortGroupsList()) {
       groups.put(pg.getId(), pg);
@@ -44,7 +44,8 @@ public final class EffectiveStateResolver {
     if (!next.getMember()) {
       return new Result(out, 0);
     }
-    boolean reuse = previous != null && previous.getMember() && sameSettings(previous.getDvs(), next.getDvs());
+    boolean reuse =
+        previous != null && previous.getMember() && sameSettings(previous.getDvs(), next.getDvs());
     Map<String, Port> previousByKey = new HashMap<>();
     Set<String> changedGroups = new HashSet<>();
     if (reuse) {
@@ -75,7 +76,11 @@ public final class EffectiveStateResolver {
       PortGroup pg = groups.get(port.getPortGroupId());
       if (pg == null) {
         throw new IllegalArgumentException(
-            "port " + port.getKey() + " refers to port group " + port.getPortGroupId() + " missing from the state");
+            "port "
+                + port.getKey()
+                + " refers to port group "
+                + port.getPortGroupId()
+                + " missing from the state");
       }
       out.put(port.getKey(), PolicyResolver.effectivePort(next.getDvs(), pg, port));
       resolutions++;

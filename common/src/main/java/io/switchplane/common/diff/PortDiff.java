@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns (effective current, effective desired) into ordered port operations: adds, then
- * updates, then removes (add before remove, so a port moving between keys never leaves a gap),
- * each group sorted by key so that the same pair always gives the same plan.
+ * Turns (effective current, effective desired) into ordered port operations: adds, then updates,
+ * then removes (add before remove, so a port moving between keys never leaves a gap), each group
+ * sorted by key so that the same pair always gives the same plan.
  *
- * <p>Unchanged ports cost one equality check; when the caller reuses the current
- * {@link EffectivePort} object for a port whose inputs did not change (as
- * {@link EffectiveStateResolver} does), that check is a reference comparison.
+ * <p>Unchanged ports cost one equality check; when the caller reuses the current {@link
+ * EffectivePort} object for a port whose inputs did not change (as {@link EffectiveStateResolver}
+ * does), that check is a reference comparison.
  */
 public final class PortDiff {
   /** Most port keys listed in a {@link ChangeSummary}. */
@@ -23,7 +23,8 @@ public final class PortDiff {
 
   private PortDiff() {}
 
-  public static List<PortOp> diff(Map<String, EffectivePort> current, Map<String, EffectivePort> desired) {
+  public static List<PortOp> diff(
+      Map<String, EffectivePort> current, Map<String, EffectivePort> desired) {
     List<PortOp> adds = new ArrayList<>();
     List<PortOp> updates = new ArrayList<>();
     List<PortOp> removes = new ArrayList<>();
@@ -51,7 +52,8 @@ public final class PortDiff {
   }
 
   /** The state after applying ops to current (current is not modified). */
-  public static Map<String, EffectivePort> apply(List<PortOp> ops, Map<String, EffectivePort> current) {
+  public static Map<String, EffectivePort> apply(
+      List<PortOp> ops, Map<String, EffectivePort> current) {
     Map<String, EffectivePort> next = new HashMap<>(current);
     for (PortOp op : ops) {
       switch (op.kind()) {

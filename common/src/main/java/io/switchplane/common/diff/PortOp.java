@@ -4,8 +4,8 @@ import io.switchplane.api.v1.EffectivePort;
 import java.util.Objects;
 
 /**
- * One operation on a host switch. {@code before} is absent for an add, {@code after} for a
- * remove; both are kept so that any operation can be undone by its {@link #inverse()}.
+ * One operation on a host switch. {@code before} is absent for an add, {@code after} for a remove;
+ * both are kept so that any operation can be undone by its {@link #inverse()}.
  */
 public record PortOp(Kind kind, String key, EffectivePort before, EffectivePort after) {
   /** What the operation does to the port. */

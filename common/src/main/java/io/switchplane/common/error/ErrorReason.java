@@ -6,7 +6,10 @@ package io.switchplane.common.error;
  * status, so that no component decides anything by reading another's message text.
  */
 public enum ErrorReason {
-  /** A generation applied on the agent waits for its confirm; another apply must wait or supersede it. */
+  /**
+   * A generation applied on the agent waits for its confirm; another apply must wait or supersede
+   * it.
+   */
   AWAITING_CONFIRM,
   /** The agent holds a newer generation of the DVS than the one sent, and keeps it. */
   HOLDS_NEWER_GENERATION,

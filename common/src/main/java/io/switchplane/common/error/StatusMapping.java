@@ -10,14 +10,14 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The one place where domain failures become gRPC statuses (both servers use it) and where
- * clients turn statuses back into domain failures.
+ * The one place where domain failures become gRPC statuses (both servers use it) and where clients
+ * turn statuses back into domain failures.
  */
 public final class StatusMapping {
   /**
-   * Characters of a status description sent at most. A message may quote what the caller sent
-   * (an id, a name); quoted whole, a 20,000-character id made the reply's header larger than
-   * the peer accepts, and the caller saw INTERNAL (RST_STREAM) instead of the refusal.
+   * Characters of a status description sent at most. A message may quote what the caller sent (an
+   * id, a name); quoted whole, a 20,000-character id made the reply's header larger than the peer
+   * accepts, and the caller saw INTERNAL (RST_STREAM) instead of the refusal.
    */
   public static final int MAX_DESCRIPTION = 1024;
 
@@ -27,7 +27,8 @@ public final class StatusMapping {
   public static StatusRuntimeException toStatus(Throwable failure) {
     if (failure instanceof StatusRuntimeException sre) {
       Status s = sre.getStatus();
-      return s.getDescription() == null || s.getDescription().length() <= MAX_DESCRIPTION ? sre
+      return s.getDescription() == null || s.getDescription().length() <= MAX_DESCRIPTION
+          ? sre
           : s.withDescription(bounded(s.getDescription())).asRuntimeException(sre.getTrailers());
     }
     if (failure instanceof SwitchplaneException se) {
@@ -35,11 +36,17 @@ public final class StatusMapping {
       if (se.reason().isEmpty()) {
         return status.asRuntimeException();
       }
-      return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(status.getCode().value()).setMessage(status.getDescription())
-          .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(se.reason().get().name())
-              .setDomain(ErrorReason.DOMAIN).build()))
-          .build());
+      return StatusProto.toStatusRuntimeException(
+          com.google.rpc.Status.newBuilder()
+              .setCode(status.getCode().value())
+              .setMessage(status.getDescription())
+              .addDetails(
+                  Any.pack(
+                      ErrorInfo.newBuilder()
+                          .setReason(se.reason().get().name())
+                          .setDomain(ErrorReason.DOMAIN)
+                          .build()))
+              .build());
     }
     return Status.INTERNAL
         .withDescription(bounded("internal error: " + failure))
@@ -56,15 +63,21 @@ public final class StatusMapping {
     return description.substring(0, MAX_DESCRIPTION - 40) + note;
   }
 
-  /** The domain failure a client sees for a status it received, with its typed reason when it has one. */
+  /**
+   * The domain failure a client sees for a status it received, with its typed reason when it has
+   * one.
+   */
   public static SwitchplaneException fromStatus(StatusRuntimeException sre) {
     Status status = sre.getStatus();
-    String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+    String message =
+        status.getDescription() == null ? status.getCode().name() : status.getDescription();
     SwitchplaneException e = new SwitchplaneException(codeOf(status.getCode()), message, sre);
     return reason(sre).map(e::because).orElse(e);
   }
 
-  /** The typed reason a failed call carries (a Switchplane ErrorInfo in its status details), if any. */
+  /**
+   * The typed reason a failed call carries (a Switchplane ErrorInfo in its status details), if any.
+   */
   public static Optional<ErrorReason> reason(Throwable failure) {
     com.google.rpc.Status details = StatusProto.fromThrowable(failure);
     if (details == null) {
@@ -77,10 +90,13 @@ public final class StatusMapping {
       try {
         ErrorInfo info = any.unpack(ErrorInfo.class);
         if (info.getDomain().equals(ErrorReason.DOMAIN)) {
-          return Arrays.stream(ErrorReason.values()).filter(r -> r.name().equals(info.getReason())).findFirst();
+          return Arrays.stream(ErrorReason.values())
+              .filter(r -> r.name().equals(info.getReason()))
+              .findFirst();
         }
       } catch (InvalidProtocolBufferException e) {
-        return Optional.empty(); // not a reason we can read: the caller treats the failure by its code
+        return Optional
+            .empty(); // not a reason we can read: the caller treats the failure by its code
       }
     }
     return Optional.empty();

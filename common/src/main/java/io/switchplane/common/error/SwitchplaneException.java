@@ -3,8 +3,8 @@ package io.switchplane.common.error;
 import java.util.Optional;
 
 /**
- * A domain failure with the code the API answers with and a message an operator can act on.
- * Domain code throws it; the gRPC adapters turn it into a status in one place ({@link StatusMapping}).
+ * A domain failure with the code the API answers with and a message an operator can act on. Domain
+ * code throws it; the gRPC adapters turn it into a status in one place ({@link StatusMapping}).
  */
 public class SwitchplaneException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -19,7 +19,8 @@ public class SwitchplaneException extends RuntimeException {
     this(code, message, cause, null);
   }
 
-  private SwitchplaneException(ErrorCode code, String message, Throwable cause, ErrorReason reason) {
+  private SwitchplaneException(
+      ErrorCode code, String message, Throwable cause, ErrorReason reason) {
     super(message, cause);
     this.code = code;
     this.reason = reason;

@@ -5,10 +5,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
- * How a gRPC service of the manager or the agent answers a unary call: the response, or the
- * status of its failure as {@link StatusMapping} maps it. Refusals (a {@link SwitchplaneException}
- * other than INTERNAL) are the server's {@code RefusalLog}'s to log, in one line; anything else is a
- * bug, logged here with its stack trace.
+ * How a gRPC service of the manager or the agent answers a unary call: the response, or the status
+ * of its failure as {@link StatusMapping} maps it. Refusals (a {@link SwitchplaneException} other
+ * than INTERNAL) are the server's {@code RefusalLog}'s to log, in one line; anything else is a bug,
+ * logged here with its stack trace.
  */
 public final class UnaryCalls {
   private UnaryCalls() {}

@@ -5,15 +5,16 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Places in a component where a crash test stops it, so that it can be killed (SIGKILL)
- * exactly there. Off unless the JVM runs with {@code -D<property>=POINT} (or {@code POINT:K}
- * for points that take a count); only the crash tests set it. At the point the process prints
- * {@code switchplane-fault: reached POINT} on stderr and parks the calling thread for good:
- * the test kills the process when it sees the line.
+ * Places in a component where a crash test stops it, so that it can be killed (SIGKILL) exactly
+ * there. Off unless the JVM runs with {@code -D<property>=POINT} (or {@code POINT:K} for points
+ * that take a count); only the crash tests set it. At the point the process prints {@code
+ * switchplane-fault: reached POINT} on stderr and parks the calling thread for good: the test kills
+ * the process when it sees the line.
  */
 public final class FaultPoints {
   /** The line printed when a point is reached, followed by the point's name. */
   public static final String MARKER = "switchplane-fault: reached ";
+
   private static final FaultPoints NONE = new FaultPoints("", 0);
 
   private final String point;
@@ -43,7 +44,8 @@ public final class FaultPoints {
     int colon = s.indexOf(':');
     String name = colon < 0 ? s : s.substring(0, colon);
     if (!known.contains(name)) {
-      throw new IllegalArgumentException("unknown " + property + " '" + spec + "'; use one of " + known);
+      throw new IllegalArgumentException(
+          "unknown " + property + " '" + spec + "'; use one of " + known);
     }
     int k = 0;
     if (colon >= 0) {

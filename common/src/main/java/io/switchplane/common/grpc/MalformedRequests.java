@@ -20,10 +20,10 @@ import java.util.Optional;
 /**
  * Answers a request that is not a valid protobuf of its method's type (truncated, flipped bytes, a
  * string that is not UTF-8) with INVALID_ARGUMENT, and one that breaks {@link RequestLimits} with
- * its refusal, before the service sees either. gRPC parses the request before any interceptor
- * or service sees it, and a parse failure ends the call there as UNKNOWN "Application error
- * processing RPC" (whatever status the marshaller throws): so the parse is moved into the call,
- * where a failure can be answered as what it is.
+ * its refusal, before the service sees either. gRPC parses the request before any interceptor or
+ * service sees it, and a parse failure ends the call there as UNKNOWN "Application error processing
+ * RPC" (whatever status the marshaller throws): so the parse is moved into the call, where a
+ * failure can be answered as what it is.
  */
 public final class MalformedRequests {
   /** Characters of the parser's complaint quoted in the refusal. */
@@ -36,8 +36,9 @@ public final class MalformedRequests {
     ServerServiceDefinition definition = service.bindService();
     ServiceDescriptor original = definition.getServiceDescriptor();
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> method : definition.getMethods()) {
       ServerMethodDefinition<?, ?> wrapped = wrap(method);
       methods.add(wrapped);
@@ -48,17 +49,21 @@ public final class MalformedRequests {
     return out.build();
   }
 
-  private static <Q, R> ServerMethodDefinition<Object, R> wrap(ServerMethodDefinition<Q, R> definition) {
+  private static <Q, R> ServerMethodDefinition<Object, R> wrap(
+      ServerMethodDefinition<Q, R> definition) {
     MethodDescriptor<Q, R> method = definition.getMethodDescriptor();
-    MethodDescriptor<Object, R> lenient = method.toBuilder(new Lenient<>(method), method.getResponseMarshaller())
-        .build();
-    return ServerMethodDefinition.create(lenient, new Handler<>(method, definition.getServerCallHandler()));
+    MethodDescriptor<Object, R> lenient =
+        method.toBuilder(new Lenient<>(method), method.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(
+        lenient, new Handler<>(method, definition.getServerCallHandler()));
   }
 
   /** What {@link Lenient} returns for a request that does not parse or breaks the limits. */
   private record Refused(Status status) {}
 
-  /** The method's marshaller, except that a request that does not parse becomes a {@link Refused}. */
+  /**
+   * The method's marshaller, except that a request that does not parse becomes a {@link Refused}.
+   */
   private static final class Lenient<Q> implements MethodDescriptor.Marshaller<Object> {
     private final MethodDescriptor<Q, ?> method;
 
@@ -80,9 +85,16 @@ public final class MalformedRequests {
       } catch (RuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String reason = String.valueOf(cause.getMessage());
-        return new Refused(Status.INVALID_ARGUMENT.withDescription(StatusMapping.bounded("malformed request: not a valid "
-            + requestType(method) + " (" + (reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason)
-            + ")")));
+        return new Refused(
+            Status.INVALID_ARGUMENT.withDescription(
+                StatusMapping.bounded(
+                    "malformed request: not a valid "
+                        + requestType(method)
+                        + " ("
+                        + (reason.length() > MAX_REASON
+                            ? reason.substring(0, MAX_REASON) + "..."
+                            : reason)
+                        + ")")));
       }
       if (request instanceof Message m) {
         Optional<Status> refusal = RequestLimits.violation(m);
@@ -154,12 +166,15 @@ public final class MalformedRequests {
   }
 
   /** The call as the method's own handler sees it: its original descriptor, typed requests. */
-  private static final class Typed<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+  private static final class Typed<Q, R>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private final MethodDescriptor<Q, R> method;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     Typed(ServerCall<Object, R> call, MethodDescriptor<Q, R> method) {
-      super((ServerCall) call); // only getMethodDescriptor exposes the request type, and it is overridden
+      super(
+          (ServerCall)
+              call); // only getMethodDescriptor exposes the request type, and it is overridden
       this.method = method;
     }
 

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One log line per refused call (method, peer, code, the start of the reason), at most
- * {@link #LINES_PER_WINDOW} lines per {@link #WINDOW_SECONDS} seconds; the next line after a full
- * window says how many were left out. Never a stack trace: a refusal is the client's mistake and
- * its status says all there is. INTERNAL and UNKNOWN are not refusals but bugs, logged with their
- * cause where they happen; CANCELLED is the client leaving.
+ * One log line per refused call (method, peer, code, the start of the reason), at most {@link
+ * #LINES_PER_WINDOW} lines per {@link #WINDOW_SECONDS} seconds; the next line after a full window
+ * says how many were left out. Never a stack trace: a refusal is the client's mistake and its
+ * status says all there is. INTERNAL and UNKNOWN are not refusals but bugs, logged with their cause
+ * where they happen; CANCELLED is the client leaving.
  *
  * <p>A stream tracer, like {@link ServerErrorCounter}, so it also hears the refusals that no
  * service code ran for (a malformed request, a missing token).
@@ -84,7 +84,12 @@ public final class RefusalLog extends ServerStreamTracer.Factory {
       reason = reason.substring(0, MAX_REASON) + "...";
     }
     if (skipped > 0) {
-      log.info("refused {} from {}: {} {} ({} earlier refusals not logged)", method, peer, status.getCode(), reason,
+      log.info(
+          "refused {} from {}: {} {} ({} earlier refusals not logged)",
+          method,
+          peer,
+          status.getCode(),
+          reason,
           skipped);
     } else {
       log.info("refused {} from {}: {} {}", method, peer, status.getCode(), reason);

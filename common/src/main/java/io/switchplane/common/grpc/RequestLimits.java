@@ -16,17 +16,20 @@ import java.util.Set;
  * <p>Identifiers (ids, names, keys, endpoints) are far shorter than the limit, so a longer string
  * is refused here before it becomes a ZooKeeper path (a path over ZooKeeper's packet limit drops
  * the manager's session), a RocksDB key or a quoted message. The walk only descends into values
- * whose serialized size could hold an over-long string, so a large valid request (an agent's
- * {@code Apply} with thousands of ports) costs a size check per message, not a reflective read of
- * every field.
+ * whose serialized size could hold an over-long string, so a large valid request (an agent's {@code
+ * Apply} with thousands of ports) costs a size check per message, not a reflective read of every
+ * field.
  */
 public final class RequestLimits {
   /** The most characters of any string field that is not free text. */
   public static final int MAX_STRING = 1024;
+
   /** The most characters of a free-text field. */
   public static final int MAX_TEXT = 64 * 1024;
+
   /** Fields that hold text written for people or documents, by field name. */
-  static final Set<String> TEXT_FIELDS = Set.of("description", "comment", "note", "certificate_pem", "trust_store");
+  static final Set<String> TEXT_FIELDS =
+      Set.of("description", "comment", "note", "certificate_pem", "trust_store");
 
   private RequestLimits() {}
 
@@ -37,8 +40,8 @@ public final class RequestLimits {
 
   /**
    * singular: m is reached from the request through singular fields only, where its own numbers
-   * (generations, timeouts) are; numbers inside repeated model entries are the model validator's
-   * to range-check, so large valid requests are not walked field by field.
+   * (generations, timeouts) are; numbers inside repeated model entries are the model validator's to
+   * range-check, so large valid requests are not walked field by field.
    */
   private static Optional<Status> check(Message m, String path, boolean singular) {
     boolean strings = m.getSerializedSize() > MAX_STRING;
@@ -62,26 +65,34 @@ public final class RequestLimits {
     return Optional.empty();
   }
 
-  private static Optional<Status> checkValue(FieldDescriptor f, Object value, String where, boolean singular) {
+  private static Optional<Status> checkValue(
+      FieldDescriptor f, Object value, String where, boolean singular) {
     switch (f.getType()) {
       case STRING -> {
         int limit = TEXT_FIELDS.contains(f.getName()) ? MAX_TEXT : MAX_STRING;
         int length = ((String) value).length();
         if (length > limit) {
-          return Optional.of(Status.INVALID_ARGUMENT.withDescription(
-              String.format("%s has %d characters, the limit is %d", where, length, limit)));
+          return Optional.of(
+              Status.INVALID_ARGUMENT.withDescription(
+                  String.format("%s has %d characters, the limit is %d", where, length, limit)));
         }
       }
       case UINT64, FIXED64 -> {
         if (singular && (Long) value < 0) {
-          return Optional.of(Status.OUT_OF_RANGE.withDescription(
-              String.format("%s is %s, the limit is %d", where, Long.toUnsignedString((Long) value), Long.MAX_VALUE)));
+          return Optional.of(
+              Status.OUT_OF_RANGE.withDescription(
+                  String.format(
+                      "%s is %s, the limit is %d",
+                      where, Long.toUnsignedString((Long) value), Long.MAX_VALUE)));
         }
       }
       case UINT32, FIXED32 -> {
         if (singular && (Integer) value < 0) {
-          return Optional.of(Status.OUT_OF_RANGE.withDescription(String.format("%s is %s, the limit is %d", where,
-              Integer.toUnsignedString((Integer) value), Integer.MAX_VALUE)));
+          return Optional.of(
+              Status.OUT_OF_RANGE.withDescription(
+                  String.format(
+                      "%s is %s, the limit is %d",
+                      where, Integer.toUnsignedString((Integer) value), Integer.MAX_VALUE)));
         }
       }
       case MESSAGE, GROUP -> {

@@ -6,20 +6,24 @@ import io.grpc.Status;
 import io.switchplane.common.metrics.Metrics;
 
 /**
- * Counts the calls a server answered INTERNAL or UNKNOWN, by method, in
- * {@code PREFIX_grpc_server_errors_total}. Every refusal has a code of its own, so each count is a
- * bug to look at. A stream tracer rather than an interceptor: it also sees the statuses gRPC answers
+ * Counts the calls a server answered INTERNAL or UNKNOWN, by method, in {@code
+ * PREFIX_grpc_server_errors_total}. Every refusal has a code of its own, so each count is a bug to
+ * look at. A stream tracer rather than an interceptor: it also sees the statuses gRPC answers
  * itself, before any interceptor runs (a request it cannot hand to the service, an exception thrown
  * out of a listener).
  */
 public final class ServerErrorCounter extends ServerStreamTracer.Factory {
   private final Metrics.Counter errors;
 
-  /** prefix: the server's metric prefix, {@code switchplane_manager} or {@code switchplane_agent}. */
+  /**
+   * prefix: the server's metric prefix, {@code switchplane_manager} or {@code switchplane_agent}.
+   */
   public ServerErrorCounter(Metrics metrics, String prefix) {
-    this.errors = metrics.counter(prefix + "_grpc_server_errors_total",
-        "Calls answered INTERNAL or UNKNOWN, by method; each one is a bug (refusals have codes of their own).",
-        "method");
+    this.errors =
+        metrics.counter(
+            prefix + "_grpc_server_errors_total",
+            "Calls answered INTERNAL or UNKNOWN, by method; each one is a bug (refusals have codes of their own).",
+            "method");
   }
 
   @Override

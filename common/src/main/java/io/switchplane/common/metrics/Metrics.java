@@ -10,13 +10,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A small metrics registry rendered in the Prometheus text exposition format (version 0.0.4):
- * counters with one optional label and latency histograms. Lock-free on the hot path
- * (LongAdder per series); rendering walks the series. Enough for our few dozen series, without
- * pulling a metrics library into every module.
+ * counters with one optional label and latency histograms. Lock-free on the hot path (LongAdder per
+ * series); rendering walks the series. Enough for our few dozen series, without pulling a metrics
+ * library into every module.
  */
 public final class Metrics {
   /** Histogram bucket upper bounds, seconds: 0.5 ms to 10 s. */
-  private static final double[] BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  private static final double[] BUCKETS = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
 
   private final Map<String, Family> families = new ConcurrentHashMap<>();
 
@@ -40,19 +42,29 @@ public final class Metrics {
       out.append("# TYPE ").append(f.name).append(' ').append(f.type).append('\n');
       for (Map.Entry<String, LongAdder[]> e : new TreeMap<>(f.series).entrySet()) {
         if (f.type.equals("counter")) {
-          out.append(f.name).append(labels(f.label, e.getKey(), null)).append(' ')
-              .append(e.getValue()[0].sum()).append('\n');
+          out.append(f.name)
+              .append(labels(f.label, e.getKey(), null))
+              .append(' ')
+              .append(e.getValue()[0].sum())
+              .append('\n');
         } else {
           LongAdder[] s = e.getValue();
           long cumulative = 0;
           for (int i = 0; i < BUCKETS.length; i++) {
             cumulative += s[i].sum();
-            out.append(f.name).append("_bucket{le=\"").append(format(BUCKETS[i])).append("\"} ").append(cumulative)
+            out.append(f.name)
+                .append("_bucket{le=\"")
+                .append(format(BUCKETS[i]))
+                .append("\"} ")
+                .append(cumulative)
                 .append('\n');
           }
           cumulative += s[BUCKETS.length].sum();
           out.append(f.name).append("_bucket{le=\"+Inf\"} ").append(cumulative).append('\n');
-          out.append(f.name).append("_sum ").append(format(s[BUCKETS.length + 1].sum() / 1e9)).append('\n');
+          out.append(f.name)
+              .append("_sum ")
+              .append(format(s[BUCKETS.length + 1].sum() / 1e9))
+              .append('\n');
           out.append(f.name).append("_count ").append(cumulative).append('\n');
         }
       }
@@ -77,7 +89,11 @@ public final class Metrics {
     final String help;
     final String type;
     final String label;
-    /** Label value ("" without label) → adders: counters one; histograms one per bucket, +Inf, then the sum in ns. */
+
+    /**
+     * Label value ("" without label) → adders: counters one; histograms one per bucket, +Inf, then
+     * the sum in ns.
+     */
     final Map<String, LongAdder[]> series = new ConcurrentHashMap<>();
 
     Family(String name, String help, String type, String label) {
@@ -88,13 +104,15 @@ public final class Metrics {
     }
 
     LongAdder[] series(String labelValue, int size) {
-      return series.computeIfAbsent(labelValue, v -> {
-        List<LongAdder> adders = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-          adders.add(new LongAdder());
-        }
-        return adders.toArray(new LongAdder[0]);
-      });
+      return series.computeIfAbsent(
+          labelValue,
+          v -> {
+            List<LongAdder> adders = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+              adders.add(new LongAdder());
+            }
+            return adders.toArray(new LongAdder[0]);
+          });
     }
   }
 

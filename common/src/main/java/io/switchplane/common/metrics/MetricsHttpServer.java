@@ -8,9 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Serves {@link Metrics#render()} at {@code /metrics} over HTTP (the JDK's server, one thread),
- * for Prometheus to scrape. Lifecycle: the constructor does nothing; {@link #start} binds;
- * {@link #close} stops.
+ * Serves {@link Metrics#render()} at {@code /metrics} over HTTP (the JDK's server, one thread), for
+ * Prometheus to scrape. Lifecycle: the constructor does nothing; {@link #start} binds; {@link
+ * #close} stops.
  */
 public final class MetricsHttpServer implements AutoCloseable {
   private final Metrics metrics;
@@ -30,14 +30,18 @@ public final class MetricsHttpServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port, e);
     }
-    server.createContext("/metrics", exchange -> {
-      byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
+          exchange
+              .getResponseHeaders()
+              .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     return server.getAddress().getPort();
   }

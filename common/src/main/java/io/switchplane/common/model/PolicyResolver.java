@@ -25,9 +25,9 @@ import java.util.function.Predicate;
 
 /**
  * The one resolver of effective port configuration: DVS default ⊕ port group ⊕ port, field by
- * field. A level's value wins over the one above only while every level above that set the
- * field allowed override. A field nobody sets takes the built-in default (untagged, all
- * security off, no shaping, every DVS uplink active, the DVS MTU, not blocked).
+ * field. A level's value wins over the one above only while every level above that set the field
+ * allowed override. A field nobody sets takes the built-in default (untagged, all security off, no
+ * shaping, every DVS uplink active, the DVS MTU, not blocked).
  *
  * <p>The manager uses it to answer queries and the agent to apply, so both see the same result.
  */
@@ -38,8 +38,8 @@ public final class PolicyResolver {
   private PolicyResolver() {}
 
   /**
-   * The effective port: identity from the port and port group, policy resolved, and for an
-   * uplink NIC port the NIC its host maps to that uplink ({@link #uplinkNic}).
+   * The effective port: identity from the port and port group, policy resolved, and for an uplink
+   * NIC port the NIC its host maps to that uplink ({@link #uplinkNic}).
    */
   public static EffectivePort effectivePort(Dvs dvs, PortGroup portGroup, Port port) {
     EffectivePort.Builder b =
@@ -58,8 +58,8 @@ public final class PolicyResolver {
   }
 
   /**
-   * The physical NIC that hostId's membership maps to uplink, or "" when it maps none (or the
-   * host is not a member). A scan of the members: the agent's DVS record holds only its own.
+   * The physical NIC that hostId's membership maps to uplink, or "" when it maps none (or the host
+   * is not a member). A scan of the members: the agent's DVS record holds only its own.
    */
   public static String uplinkNic(Dvs dvs, String hostId, String uplink) {
     for (HostMember m : dvs.getMembersList()) {
@@ -75,37 +75,75 @@ public final class PolicyResolver {
     Policy top = dvs.getDefaultPolicy();
     EffectivePolicy.Builder b = EffectivePolicy.newBuilder();
 
-    VlanSetting vlan = pick(top, portGroup, port, Policy::hasVlan, Policy::getVlan, VlanSetting::getOverrideAllowed);
+    VlanSetting vlan =
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasVlan,
+            Policy::getVlan,
+            VlanSetting::getOverrideAllowed);
     b.setVlan(vlan != null && vlan.hasValue() ? vlan.getValue() : untagged());
 
     SecuritySetting security =
-        pick(top, portGroup, port, Policy::hasSecurity, Policy::getSecurity, SecuritySetting::getOverrideAllowed);
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasSecurity,
+            Policy::getSecurity,
+            SecuritySetting::getOverrideAllowed);
     b.setSecurity(security != null ? security.getValue() : SecurityPolicy.getDefaultInstance());
 
     ShapingSetting in =
-        pick(top, portGroup, port, Policy::hasIngressShaping, Policy::getIngressShaping, ShapingSetting::getOverrideAllowed);
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasIngressShaping,
+            Policy::getIngressShaping,
+            ShapingSetting::getOverrideAllowed);
     b.setIngressShaping(in != null ? in.getValue() : TrafficShaping.getDefaultInstance());
 
     ShapingSetting out =
-        pick(top, portGroup, port, Policy::hasEgressShaping, Policy::getEgressShaping, ShapingSetting::getOverrideAllowed);
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasEgressShaping,
+            Policy::getEgressShaping,
+            ShapingSetting::getOverrideAllowed);
     b.setEgressShaping(out != null ? out.getValue() : TrafficShaping.getDefaultInstance());
 
     TeamingSetting teaming =
-        pick(top, portGroup, port, Policy::hasTeaming, Policy::getTeaming, TeamingSetting::getOverrideAllowed);
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasTeaming,
+            Policy::getTeaming,
+            TeamingSetting::getOverrideAllowed);
     b.setTeaming(teaming != null ? teaming.getValue() : defaultTeaming(dvs.getUplinksList()));
 
-    MtuSetting mtu = pick(top, portGroup, port, Policy::hasMtu, Policy::getMtu, MtuSetting::getOverrideAllowed);
+    MtuSetting mtu =
+        pick(top, portGroup, port, Policy::hasMtu, Policy::getMtu, MtuSetting::getOverrideAllowed);
     b.setMtu(mtu != null ? mtu.getValue() : dvsMtu(dvs));
 
     BlockedSetting blocked =
-        pick(top, portGroup, port, Policy::hasBlocked, Policy::getBlocked, BlockedSetting::getOverrideAllowed);
+        pick(
+            top,
+            portGroup,
+            port,
+            Policy::hasBlocked,
+            Policy::getBlocked,
+            BlockedSetting::getOverrideAllowed);
     b.setBlocked(blocked != null && blocked.getValue());
     return b.build();
   }
 
   /**
-   * Whether a lower level may set a field, given the levels above it (top first). A field
-   * unset everywhere above is open; the nearest level that set it decides.
+   * Whether a lower level may set a field, given the levels above it (top first). A field unset
+   * everywhere above is open; the nearest level that set it decides.
    */
   public static <S extends Message> boolean overrideAllowed(
       Predicate<Policy> has, Function<Policy, S> get, Predicate<S> allowed, Policy... above) {
@@ -130,10 +168,10 @@ public final class PolicyResolver {
   }
 
   /**
-   * The default teaming last built, with the uplinks it was built for. Nearly every port takes
-   * the default, and an agent resolves thousands of ports of switches with the same uplinks:
-   * comparing two short lists costs less than building the message again. Immutable, so a
-   * racy read sees a whole pair or the one before it.
+   * The default teaming last built, with the uplinks it was built for. Nearly every port takes the
+   * default, and an agent resolves thousands of ports of switches with the same uplinks: comparing
+   * two short lists costs less than building the message again. Immutable, so a racy read sees a
+   * whole pair or the one before it.
    */
   private record DefaultTeaming(List<String> uplinks, Teaming teaming) {}
 
@@ -148,7 +186,12 @@ public final class PolicyResolver {
   }
 
   private static <S extends Message> S pick(
-      Policy top, Policy portGroup, Policy port, Predicate<Policy> has, Function<Policy, S> get, Predicate<S> allowed) {
+      Policy top,
+      Policy portGroup,
+      Policy port,
+      Predicate<Policy> has,
+      Function<Policy, S> get,
+      Predicate<S> allowed) {
     S current = null;
     boolean open = true;
     for (Policy level : new Policy[] {top, portGroup, port}) {

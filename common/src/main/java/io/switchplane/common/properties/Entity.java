@@ -5,11 +5,12 @@ import io.switchplane.api.v1.EntityRef;
 import java.util.Comparator;
 
 /**
- * An entity of one DVS that properties attach to, with its id resolved: the DVS id, a port
- * group id, a port key or a host id. Ordered by kind, then id.
+ * An entity of one DVS that properties attach to, with its id resolved: the DVS id, a port group
+ * id, a port key or a host id. Ordered by kind, then id.
  */
 public record Entity(EntityKind kind, String id) implements Comparable<Entity> {
-  private static final Comparator<Entity> ORDER = Comparator.comparing(Entity::kind).thenComparing(Entity::id);
+  private static final Comparator<Entity> ORDER =
+      Comparator.comparing(Entity::kind).thenComparing(Entity::id);
 
   public static Entity dvs(String dvsId) {
     return new Entity(EntityKind.ENTITY_KIND_DVS, dvsId);

@@ -8,12 +8,18 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** What changed between two sets of effective values (see {@link PropertyResolver#effectiveAll}). */
+/**
+ * What changed between two sets of effective values (see {@link PropertyResolver#effectiveAll}).
+ */
 public final class PropertyDiff {
   private PropertyDiff() {}
 
   /** How a value changed. */
-  public enum Kind { ADDED, CHANGED, REMOVED }
+  public enum Kind {
+    ADDED,
+    CHANGED,
+    REMOVED
+  }
 
   /**
    * One effective value that changed.
@@ -21,20 +27,23 @@ public final class PropertyDiff {
    * @param before null when added
    * @param after null when removed
    */
-  public record Change(Entity entity, PropertyKey key, Kind kind, ByteString before, ByteString after) {
+  public record Change(
+      Entity entity, PropertyKey key, Kind kind, ByteString before, ByteString after) {
     /** The change that undoes this one. */
     public Change inverse() {
-      Kind k = switch (kind) {
-        case ADDED -> Kind.REMOVED;
-        case REMOVED -> Kind.ADDED;
-        case CHANGED -> Kind.CHANGED;
-      };
+      Kind k =
+          switch (kind) {
+            case ADDED -> Kind.REMOVED;
+            case REMOVED -> Kind.ADDED;
+            case CHANGED -> Kind.CHANGED;
+          };
       return new Change(entity, key, k, after, before);
     }
   }
 
   /** The changes from before to after, ordered by entity then key. */
-  public static List<Change> diff(SortedMap<Entity, SortedMap<PropertyKey, ByteString>> before,
+  public static List<Change> diff(
+      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> before,
       SortedMap<Entity, SortedMap<PropertyKey, ByteString>> after) {
     List<Change> out = new ArrayList<>();
     TreeSet<Entity> entities = new TreeSet<>(before.keySet());

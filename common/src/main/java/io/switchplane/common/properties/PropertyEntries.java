@@ -26,7 +26,8 @@ public final class PropertyEntries {
   }
 
   /** entries without the entry of key; empty when there was none. */
-  public static Optional<List<PropertyEntry>> without(List<PropertyEntry> entries, PropertyKey key) {
+  public static Optional<List<PropertyEntry>> without(
+      List<PropertyEntry> entries, PropertyKey key) {
     int i = indexOf(entries, key);
     if (i < 0) {
       return Optional.empty();

@@ -18,10 +18,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The one definition of property inheritance, used by the manager (GetProperties --effective)
- * and the agent (what modules receive): per key, the nearest level with an entry wins (port,
- * else port group, else DVS); an unset marker at a level means "no value" and stops the walk.
- * Host-level properties inherit nothing. Entities without any effective value are left out.
+ * The one definition of property inheritance, used by the manager (GetProperties --effective) and
+ * the agent (what modules receive): per key, the nearest level with an entry wins (port, else port
+ * group, else DVS); an unset marker at a level means "no value" and stops the walk. Host-level
+ * properties inherit nothing. Entities without any effective value are left out.
  */
 public final class PropertyResolver {
   private PropertyResolver() {}
@@ -52,14 +52,18 @@ public final class PropertyResolver {
   }
 
   public static SortedMap<PropertyKey, Resolved> forPort(Dvs dvs, PortGroup pg, Port port) {
-    return resolve(List.of(new Level(EntityKind.ENTITY_KIND_PORT, port.getPropertiesList()),
-        new Level(EntityKind.ENTITY_KIND_PORT_GROUP, pg.getPropertiesList()),
-        new Level(EntityKind.ENTITY_KIND_DVS, dvs.getPropertiesList())));
+    return resolve(
+        List.of(
+            new Level(EntityKind.ENTITY_KIND_PORT, port.getPropertiesList()),
+            new Level(EntityKind.ENTITY_KIND_PORT_GROUP, pg.getPropertiesList()),
+            new Level(EntityKind.ENTITY_KIND_DVS, dvs.getPropertiesList())));
   }
 
   public static SortedMap<PropertyKey, Resolved> forPortGroup(Dvs dvs, PortGroup pg) {
-    return resolve(List.of(new Level(EntityKind.ENTITY_KIND_PORT_GROUP, pg.getPropertiesList()),
-        new Level(EntityKind.ENTITY_KIND_DVS, dvs.getPropertiesList())));
+    return resolve(
+        List.of(
+            new Level(EntityKind.ENTITY_KIND_PORT_GROUP, pg.getPropertiesList()),
+            new Level(EntityKind.ENTITY_KIND_DVS, dvs.getPropertiesList())));
   }
 
   /** A level on its own (the DVS, a host): its values, unset markers dropped. */
@@ -68,10 +72,11 @@ public final class PropertyResolver {
   }
 
   /**
-   * The effective values of every entity of a host state: the DVS, each port group, each port
-   * and the host; entities with no value are left out. A removed switch (member=false) has none.
+   * The effective values of every entity of a host state: the DVS, each port group, each port and
+   * the host; entities with no value are left out. A removed switch (member=false) has none.
    */
-  public static SortedMap<Entity, SortedMap<PropertyKey, ByteString>> effectiveAll(HostSwitchState s) {
+  public static SortedMap<Entity, SortedMap<PropertyKey, ByteString>> effectiveAll(
+      HostSwitchState s) {
     SortedMap<Entity, SortedMap<PropertyKey, ByteString>> out = new TreeMap<>();
     if (!s.getMember() || !hasAny(s)) {
       return out;
@@ -97,8 +102,11 @@ public final class PropertyResolver {
   public static SortedSet<String> namespaces(HostSwitchState s) {
     SortedSet<String> out = new TreeSet<>();
     s.getDvs().getPropertiesList().forEach(e -> out.add(e.getNamespace()));
-    s.getDvs().getMembersList().forEach(m -> m.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
-    s.getPortGroupsList().forEach(pg -> pg.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
+    s.getDvs()
+        .getMembersList()
+        .forEach(m -> m.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
+    s.getPortGroupsList()
+        .forEach(pg -> pg.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
     s.getPortsList().forEach(p -> p.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
     return Collections.unmodifiableSortedSet(out);
   }
@@ -125,7 +133,9 @@ public final class PropertyResolver {
     return false;
   }
 
-  private static void put(SortedMap<Entity, SortedMap<PropertyKey, ByteString>> out, Entity entity,
+  private static void put(
+      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> out,
+      Entity entity,
       SortedMap<PropertyKey, Resolved> resolved) {
     if (resolved.isEmpty()) {
       return;

@@ -15,22 +15,27 @@ import java.util.regex.Pattern;
  * The rules and limits of opaque properties, shared by the manager (which refuses a write that
  * breaks them, storing nothing) and the agent (which refuses a host state that breaks them).
  *
- * <p>Why these limits: a value travels in the entity's ZooKeeper znode and in every push of
- * the host states that carry it, and ZooKeeper refuses requests above 1 MiB (jute.maxbuffer),
- * so one entity carries at most {@value #MAX_BYTES_PER_ENTITY} bytes; a host state is one gRPC
- * message, so its properties stay below {@value #MAX_BYTES_PER_HOST_STATE} bytes.
+ * <p>Why these limits: a value travels in the entity's ZooKeeper znode and in every push of the
+ * host states that carry it, and ZooKeeper refuses requests above 1 MiB (jute.maxbuffer), so one
+ * entity carries at most {@value #MAX_BYTES_PER_ENTITY} bytes; a host state is one gRPC message, so
+ * its properties stay below {@value #MAX_BYTES_PER_HOST_STATE} bytes.
  */
 public final class PropertyRules {
   /** Largest value, bytes. */
   public static final int MAX_VALUE_BYTES = 64 * 1024;
+
   /** Most entries (values and unset markers) on one entity. */
   public static final int MAX_KEYS_PER_ENTITY = 256;
+
   /** Most bytes (namespace + key + value of every entry) on one entity. */
   public static final int MAX_BYTES_PER_ENTITY = 256 * 1024;
+
   /** Most bytes of properties in one host's final state (DVS, host, its port groups and ports). */
   public static final long MAX_BYTES_PER_HOST_STATE = 4L * 1024 * 1024;
+
   /** Namespaces under this prefix belong to Switchplane's own modules. */
   public static final String RESERVED_PREFIX = "io.switchplane.";
+
   public static final int MAX_NAME_LENGTH = 128;
   public static final int MAX_KEY_LENGTH = 128;
   public static final int MAX_OWNER_LENGTH = 128;
@@ -47,11 +52,14 @@ public final class PropertyRules {
       throw invalid("namespace name is required (a reverse-DNS name such as com.example.qos)");
     }
     if (name.length() > MAX_NAME_LENGTH) {
-      throw invalid("namespace name has %d characters, the limit is %d", name.length(), MAX_NAME_LENGTH);
+      throw invalid(
+          "namespace name has %d characters, the limit is %d", name.length(), MAX_NAME_LENGTH);
     }
     if (!NAMESPACE.matcher(name).matches()) {
-      throw invalid("namespace '%s' is not a reverse-DNS name: give at least two dot-separated labels of "
-          + "a-z, 0-9 and '-', each starting with a letter, e.g. com.example.qos", name);
+      throw invalid(
+          "namespace '%s' is not a reverse-DNS name: give at least two dot-separated labels of "
+              + "a-z, 0-9 and '-', each starting with a letter, e.g. com.example.qos",
+          name);
     }
   }
 
@@ -65,29 +73,37 @@ public final class PropertyRules {
       throw invalid("property key is required");
     }
     if (key.length() > MAX_KEY_LENGTH) {
-      throw invalid("property key has %d characters, the limit is %d", key.length(), MAX_KEY_LENGTH);
+      throw invalid(
+          "property key has %d characters, the limit is %d", key.length(), MAX_KEY_LENGTH);
     }
     if (!KEY.matcher(key).matches()) {
-      throw invalid("property key '%s' may contain only A-Z, a-z, 0-9, '.', '_', '/', ':' and '-'", key);
+      throw invalid(
+          "property key '%s' may contain only A-Z, a-z, 0-9, '.', '_', '/', ':' and '-'", key);
     }
   }
 
-  /** INVALID_ARGUMENT when the entry is malformed or its value is above {@value #MAX_VALUE_BYTES} bytes. */
+  /**
+   * INVALID_ARGUMENT when the entry is malformed or its value is above {@value #MAX_VALUE_BYTES}
+   * bytes.
+   */
   public static void validateEntry(PropertyEntry e) {
     validateNamespaceName(e.getNamespace());
     validateKey(e.getKey());
     if (e.getSettingCase() == PropertyEntry.SettingCase.SETTING_NOT_SET) {
-      throw invalid("property %s/%s has neither a value nor an unset marker", e.getNamespace(), e.getKey());
+      throw invalid(
+          "property %s/%s has neither a value nor an unset marker", e.getNamespace(), e.getKey());
     }
     if (e.getValue().size() > MAX_VALUE_BYTES) {
-      throw invalid("the value of property %s/%s has %,d bytes, the limit is %,d (64 KiB)", e.getNamespace(),
-          e.getKey(), e.getValue().size(), MAX_VALUE_BYTES);
+      throw invalid(
+          "the value of property %s/%s has %,d bytes, the limit is %,d (64 KiB)",
+          e.getNamespace(), e.getKey(), e.getValue().size(), MAX_VALUE_BYTES);
     }
   }
 
   /** What an entry counts against the limits: namespace, key and value bytes. */
   public static long bytes(PropertyEntry e) {
-    return e.getNamespace().getBytes(StandardCharsets.UTF_8).length + e.getKey().getBytes(StandardCharsets.UTF_8).length
+    return (long) e.getNamespace().getBytes(StandardCharsets.UTF_8).length
+        + e.getKey().getBytes(StandardCharsets.UTF_8).length
         + e.getValue().size();
   }
 
@@ -99,16 +115,20 @@ public final class PropertyRules {
     return total;
   }
 
-  /** RESOURCE_EXHAUSTED when one entity's entries are above the per-entity limits; what names it. */
+  /**
+   * RESOURCE_EXHAUSTED when one entity's entries are above the per-entity limits; what names it.
+   */
   public static void checkEntity(String what, List<PropertyEntry> entries) {
     if (entries.size() > MAX_KEYS_PER_ENTITY) {
-      throw exhausted("%s would have %d property keys, the limit is %d per entity", what, entries.size(),
-          MAX_KEYS_PER_ENTITY);
+      throw exhausted(
+          "%s would have %d property keys, the limit is %d per entity",
+          what, entries.size(), MAX_KEYS_PER_ENTITY);
     }
     long bytes = bytes(entries);
     if (bytes > MAX_BYTES_PER_ENTITY) {
-      throw exhausted("%s would have %,d bytes of properties, the limit is %,d per entity", what, bytes,
-          MAX_BYTES_PER_ENTITY);
+      throw exhausted(
+          "%s would have %,d bytes of properties, the limit is %,d per entity",
+          what, bytes, MAX_BYTES_PER_ENTITY);
     }
   }
 
@@ -127,22 +147,30 @@ public final class PropertyRules {
     return total;
   }
 
-  /** RESOURCE_EXHAUSTED when a host's state would carry more than {@value #MAX_BYTES_PER_HOST_STATE} bytes. */
+  /**
+   * RESOURCE_EXHAUSTED when a host's state would carry more than {@value #MAX_BYTES_PER_HOST_STATE}
+   * bytes.
+   */
   public static void checkHostTotal(String hostName, long bytes) {
     if (bytes > MAX_BYTES_PER_HOST_STATE) {
-      throw exhausted("the state of host '%s' would carry %,d bytes of properties, the limit is %,d (4 MiB) per "
-          + "host; move values to fewer levels or make them smaller", hostName, bytes, MAX_BYTES_PER_HOST_STATE);
+      throw exhausted(
+          "the state of host '%s' would carry %,d bytes of properties, the limit is %,d (4 MiB) per "
+              + "host; move values to fewer levels or make them smaller",
+          hostName, bytes, MAX_BYTES_PER_HOST_STATE);
     }
   }
 
-  /** Checks entries as an agent receives them: each valid, sorted, unique, within the entity limits. */
+  /**
+   * Checks entries as an agent receives them: each valid, sorted, unique, within the entity limits.
+   */
   public static void validateEntries(String what, List<PropertyEntry> entries) {
     PropertyKey last = null;
     for (PropertyEntry e : entries) {
       validateEntry(e);
       PropertyKey k = PropertyKey.of(e);
       if (last != null && last.compareTo(k) >= 0) {
-        throw invalid("%s: properties are not sorted by namespace and key, or list %s twice", what, k);
+        throw invalid(
+            "%s: properties are not sorted by namespace and key, or list %s twice", what, k);
       }
       last = k;
     }

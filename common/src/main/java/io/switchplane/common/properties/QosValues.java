@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 public final class QosValues {
   public static final String RATE = "rate-kbps";
   public static final String BURST = "burst-kb";
+
   /** 100 Gbit/s. */
   public static final long MAX_RATE_KBPS = 100_000_000L;
 
@@ -26,7 +27,9 @@ public final class QosValues {
     number(key, raw);
   }
 
-  /** The number raw holds: 0 when absent; INVALID_ARGUMENT when it is not a whole number in range. */
+  /**
+   * The number raw holds: 0 when absent; INVALID_ARGUMENT when it is not a whole number in range.
+   */
   public static long number(String key, ByteString raw) {
     if (raw == null) {
       return 0;
@@ -40,7 +43,11 @@ public final class QosValues {
     } catch (NumberFormatException e) {
       // said below, with the value
     }
-    throw invalid("%s/%s is '%s', not a whole number from 0 to %d", BuiltInNamespaces.QOS, key,
-        text.length() > 40 ? text.substring(0, 40) + "..." : text, MAX_RATE_KBPS);
+    throw invalid(
+        "%s/%s is '%s', not a whole number from 0 to %d",
+        BuiltInNamespaces.QOS,
+        key,
+        text.length() > 40 ? text.substring(0, 40) + "..." : text,
+        MAX_RATE_KBPS);
   }
 }

@@ -3,9 +3,9 @@ package io.switchplane.common.text;
 import java.util.Locale;
 
 /**
- * Operator-facing labels of proto enum values: the value's name without its type prefix, in
- * lower case with dashes, e.g. ROLLBACK_CAUSE_CONFIRM_TIMEOUT → confirm-timeout. One rule for
- * tables, events and metric labels (metrics use underscores: {@link #metric}).
+ * Operator-facing labels of proto enum values: the value's name without its type prefix, in lower
+ * case with dashes, e.g. ROLLBACK_CAUSE_CONFIRM_TIMEOUT → confirm-timeout. One rule for tables,
+ * events and metric labels (metrics use underscores: {@link #metric}).
  */
 public final class EnumLabels {
   private EnumLabels() {}
@@ -18,6 +18,7 @@ public final class EnumLabels {
   /** As {@link #of}, keeping underscores (Prometheus label values). */
   public static String metric(Enum<?> value, String prefix) {
     String name = value.name();
-    return (name.startsWith(prefix) ? name.substring(prefix.length()) : name).toLowerCase(Locale.ROOT);
+    return (name.startsWith(prefix) ? name.substring(prefix.length()) : name)
+        .toLowerCase(Locale.ROOT);
   }
 }

@@ -8,16 +8,17 @@ import io.switchplane.api.v1.VlanRange;
 import io.switchplane.api.v1.VlanTrunk;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The text form of a VLAN, shared by the CLI and tables: {@code none}, {@code 100} (access),
- * {@code trunk:10-20,30} (trunk ranges).
+ * The text form of a VLAN, shared by the CLI and tables: {@code none}, {@code 100} (access), {@code
+ * trunk:10-20,30} (trunk ranges).
  */
 public final class VlanText {
   private VlanText() {}
 
   public static Vlan parse(String text) {
-    String t = text.trim().toLowerCase();
+    String t = text.trim().toLowerCase(Locale.ROOT);
     if (t.equals("none") || t.equals("untagged")) {
       return Vlan.newBuilder().setUntagged(Untagged.getDefaultInstance()).build();
     }
@@ -41,7 +42,10 @@ public final class VlanText {
       case TRUNK -> {
         List<String> parts = new ArrayList<>();
         for (VlanRange r : vlan.getTrunk().getRangesList()) {
-          parts.add(r.getFirst() == r.getLast() ? Integer.toString(r.getFirst()) : r.getFirst() + "-" + r.getLast());
+          parts.add(
+              r.getFirst() == r.getLast()
+                  ? Integer.toString(r.getFirst())
+                  : r.getFirst() + "-" + r.getLast());
         }
         yield "trunk:" + String.join(",", parts);
       }
@@ -52,7 +56,8 @@ public final class VlanText {
     try {
       return Integer.parseInt(s.trim());
     } catch (NumberFormatException e) {
-      throw invalid("VLAN '%s' is not understood: use none, an id such as 100, or trunk:10-20,30", whole);
+      throw invalid(
+          "VLAN '%s' is not understood: use none, an id such as 100, or trunk:10-20,30", whole);
     }
   }
 }

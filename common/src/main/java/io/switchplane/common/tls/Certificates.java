@@ -24,7 +24,10 @@ import org.bouncycastle.util.io.pem.PemReader;
 public final class Certificates {
   private Certificates() {}
 
-  /** Lower-case hex SHA-256 of the DER encoding, as `openssl x509 -fingerprint -sha256` without colons. */
+  /**
+   * Lower-case hex SHA-256 of the DER encoding, as `openssl x509 -fingerprint -sha256` without
+   * colons.
+   */
   public static String fingerprint(X509Certificate cert) {
     return HexFormat.of().formatHex(sha256(der(cert)));
   }
@@ -52,10 +55,14 @@ public final class Certificates {
 
   /** A certificate from DER bytes; CertificateException when they are not one. */
   public static X509Certificate fromDer(byte[] der) throws CertificateException {
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
   }
 
-  /** Every certificate in a PEM text, in order; CertificateException when there is none or one is bad. */
+  /**
+   * Every certificate in a PEM text, in order; CertificateException when there is none or one is
+   * bad.
+   */
   public static List<X509Certificate> fromPem(String pem) throws CertificateException {
     List<X509Certificate> out = new ArrayList<>();
     for (PemObject o : pemObjects(pem)) {
@@ -79,9 +86,15 @@ public final class Certificates {
     throw new GeneralSecurityException("no PRIVATE KEY block in the PEM text");
   }
 
-  /** The content of the first PEM block of type (e.g. "CERTIFICATE REQUEST"); CertificateException when none. */
+  /**
+   * The content of the first PEM block of type (e.g. "CERTIFICATE REQUEST"); CertificateException
+   * when none.
+   */
   public static byte[] pemBlock(String pem, String type) throws CertificateException {
-    return pemObjects(pem).stream().filter(o -> o.getType().equals(type)).findFirst().map(PemObject::getContent)
+    return pemObjects(pem).stream()
+        .filter(o -> o.getType().equals(type))
+        .findFirst()
+        .map(PemObject::getContent)
         .orElseThrow(() -> new CertificateException("no " + type + " block in the PEM text"));
   }
 

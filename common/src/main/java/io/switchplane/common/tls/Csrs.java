@@ -28,9 +28,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
- * Key pairs and certificate signing requests (PKCS#10, through Bouncy Castle): the requester
- * makes its key and signs a CSR naming the identity it asks for; the CA reads a CSR back,
- * checks its signature and the identity, and takes nothing else from it.
+ * Key pairs and certificate signing requests (PKCS#10, through Bouncy Castle): the requester makes
+ * its key and signs a CSR naming the identity it asks for; the CA reads a CSR back, checks its
+ * signature and the identity, and takes nothing else from it.
  */
 public final class Csrs {
   private static final int MAX_CSR_BYTES = 16 * 1024;
@@ -51,14 +51,22 @@ public final class Csrs {
     }
   }
 
-  /** A DER-encoded CSR for keys, naming who (CN and the identity's URI SAN), signed with the private key. */
+  /**
+   * A DER-encoded CSR for keys, naming who (CN and the identity's URI SAN), signed with the private
+   * key.
+   */
   public static byte[] create(KeyPair keys, PeerIdentity who) {
     try {
       ExtensionsGenerator ext = new ExtensionsGenerator();
-      ext.addExtension(Extension.subjectAlternativeName, false,
+      ext.addExtension(
+          Extension.subjectAlternativeName,
+          false,
           new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, who.uri())));
-      ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(keys.getPrivate())).build(keys.getPrivate());
-      return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + who.name()), keys.getPublic())
+      ContentSigner signer =
+          new JcaContentSignerBuilder(signatureAlgorithm(keys.getPrivate()))
+              .build(keys.getPrivate());
+      return new JcaPKCS10CertificationRequestBuilder(
+              new X500Name("CN=" + who.name()), keys.getPublic())
           .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())
           .build(signer)
           .getEncoded();
@@ -76,7 +84,8 @@ public final class Csrs {
       throw SwitchplaneException.invalid("the certificate signing request is empty");
     }
     if (der.length > MAX_CSR_BYTES) {
-      throw SwitchplaneException.invalid("the certificate signing request has %d bytes, at most %d are accepted",
+      throw SwitchplaneException.invalid(
+          "the certificate signing request has %d bytes, at most %d are accepted",
           der.length, MAX_CSR_BYTES);
     }
     JcaPKCS10CertificationRequest csr;
@@ -85,14 +94,19 @@ public final class Csrs {
       csr = new JcaPKCS10CertificationRequest(new PKCS10CertificationRequest(der));
       key = csr.getPublicKey();
       if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
-        throw SwitchplaneException.invalid("the certificate signing request's signature does not verify with its key");
+        throw SwitchplaneException.invalid(
+            "the certificate signing request's signature does not verify with its key");
       }
-    } catch (IOException | RuntimeException | GeneralSecurityException | OperatorCreationException | PKCSException e) {
+    } catch (IOException
+        | RuntimeException
+        | GeneralSecurityException
+        | OperatorCreationException
+        | PKCSException e) {
       if (e instanceof SwitchplaneException se) {
         throw se;
       }
-      throw SwitchplaneException.invalid("the certificate signing request is malformed: %s",
-          String.valueOf(e.getMessage()));
+      throw SwitchplaneException.invalid(
+          "the certificate signing request is malformed: %s", String.valueOf(e.getMessage()));
     }
     List<PeerIdentity> named = new ArrayList<>();
     for (Attribute a : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
@@ -101,7 +115,8 @@ public final class Csrs {
         try {
           ext = Extensions.getInstance(v);
         } catch (RuntimeException e) {
-          throw SwitchplaneException.invalid("the certificate signing request's extensions are malformed");
+          throw SwitchplaneException.invalid(
+              "the certificate signing request's extensions are malformed");
         }
         GeneralNames names = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
         if (names == null) {
@@ -115,8 +130,10 @@ public final class Csrs {
       }
     }
     if (named.size() != 1) {
-      throw SwitchplaneException.invalid("the certificate signing request must name exactly one identity as a URI "
-          + "'urn:switchplane:host:HOST-ID'; it names %d", named.size());
+      throw SwitchplaneException.invalid(
+          "the certificate signing request must name exactly one identity as a URI "
+              + "'urn:switchplane:host:HOST-ID'; it names %d",
+          named.size());
     }
     return new Request(key, named.get(0));
   }

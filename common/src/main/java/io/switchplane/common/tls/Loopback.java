@@ -10,7 +10,8 @@ public final class Loopback {
 
   /** True for "localhost" and loopback literals (127.0.0.0/8, ::1); never resolves other names. */
   public static boolean isLoopback(String host) {
-    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String h =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {
       return true;
     }
@@ -25,15 +26,17 @@ public final class Loopback {
   }
 
   /**
-   * Refuses {@code --insecure-plaintext} on a bind address that is not loopback (the empty
-   * address: all of them): FAILED_PRECONDITION; whoever listens there would be reachable unencrypted.
+   * Refuses {@code --insecure-plaintext} on a bind address that is not loopback (the empty address:
+   * all of them): FAILED_PRECONDITION; whoever listens there would be reachable unencrypted.
    *
    * @param remedy what to do instead, appended to the message
    */
   public static void requirePlaintextAllowed(String bindHost, String remedy) {
     if (!isLoopback(bindHost)) {
-      throw SwitchplaneException.precondition("--insecure-plaintext is refused on '%s': plaintext is allowed on a "
-          + "loopback address only; %s", bindHost.isEmpty() ? "all addresses" : bindHost, remedy);
+      throw SwitchplaneException.precondition(
+          "--insecure-plaintext is refused on '%s': plaintext is allowed on a "
+              + "loopback address only; %s",
+          bindHost.isEmpty() ? "all addresses" : bindHost, remedy);
     }
   }
 

@@ -10,12 +10,13 @@ import java.util.regex.Pattern;
 
 /**
  * Who a certificate of the cluster CA names: a role and a name, carried as one URI subject
- * alternative name {@code urn:switchplane:ROLE:NAME} (the CN repeats the name for humans).
- * Hosts are named by their host id; managers by their manager id; operators by their user name.
+ * alternative name {@code urn:switchplane:ROLE:NAME} (the CN repeats the name for humans). Hosts
+ * are named by their host id; managers by their manager id; operators by their user name.
  */
 public record PeerIdentity(Role role, String name) {
   private static final String PREFIX = "urn:switchplane:";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:@\\[\\]-]{1,128}");
+
   /** GeneralName type of a URI in X509Certificate#getSubjectAlternativeNames. */
   private static final int URI_NAME = 6;
 
@@ -25,7 +26,10 @@ public record PeerIdentity(Role role, String name) {
     MANAGER("manager"),
     /** A host agent: serves its API to managers and renews its own certificate. */
     HOST("host"),
-    /** An operator: calls the manager's operator API as the user of that name (its role is the user's). */
+    /**
+     * An operator: calls the manager's operator API as the user of that name (its role is the
+     * user's).
+     */
     USER("user");
 
     private final String label;
@@ -42,7 +46,8 @@ public record PeerIdentity(Role role, String name) {
   public PeerIdentity {
     Objects.requireNonNull(role, "role");
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("a certificate name is 1-128 of A-Z a-z 0-9 . _ : @ [ ] -, was '" + name + "'");
+      throw new IllegalArgumentException(
+          "a certificate name is 1-128 of A-Z a-z 0-9 . _ : @ [ ] -, was '" + name + "'");
     }
   }
 
@@ -89,11 +94,12 @@ public record PeerIdentity(Role role, String name) {
     if (names == null) {
       return Optional.empty();
     }
-    List<PeerIdentity> found = names.stream()
-        .filter(n -> n.size() == 2 && Integer.valueOf(URI_NAME).equals(n.get(0)))
-        .map(n -> parse(String.valueOf(n.get(1))))
-        .flatMap(Optional::stream)
-        .toList();
+    List<PeerIdentity> found =
+        names.stream()
+            .filter(n -> n.size() == 2 && Integer.valueOf(URI_NAME).equals(n.get(0)))
+            .map(n -> parse(String.valueOf(n.get(1))))
+            .flatMap(Optional::stream)
+            .toList();
     return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
   }
 

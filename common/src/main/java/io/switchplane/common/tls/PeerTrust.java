@@ -19,11 +19,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A trust manager that accepts a peer only when its chain verifies (PKIX, validity at the
- * clock's now) to the cluster CA and its leaf names a {@link PeerIdentity} that a
- * {@link PeerCheck} accepts. It does no host name verification of its own: who the peer must be
- * is the check's business (a manager dialing host H wants "host H", an agent wants any
- * manager). Self-signed, wrong-CA, expired and unnamed certificates fail the handshake.
+ * A trust manager that accepts a peer only when its chain verifies (PKIX, validity at the clock's
+ * now) to the cluster CA and its leaf names a {@link PeerIdentity} that a {@link PeerCheck}
+ * accepts. It does no host name verification of its own: who the peer must be is the check's
+ * business (a manager dialing host H wants "host H", an agent wants any manager). Self-signed,
+ * wrong-CA, expired and unnamed certificates fail the handshake.
  */
 public final class PeerTrust extends X509ExtendedTrustManager {
   private final Supplier<Optional<X509Certificate>> ca;
@@ -61,46 +61,67 @@ public final class PeerTrust extends X509ExtendedTrustManager {
   public static PeerCheck role(PeerIdentity.Role role) {
     return (who, leaf, host) -> {
       if (who.role() != role) {
-        throw new CertificateException("the peer's certificate names " + who + ", not a " + role.label());
+        throw new CertificateException(
+            "the peer's certificate names " + who + ", not a " + role.label());
       }
     };
   }
 
-  /** Verifies chain to the CA and returns the identity its leaf names; CertificateException otherwise. */
+  /**
+   * Verifies chain to the CA and returns the identity its leaf names; CertificateException
+   * otherwise.
+   */
   public PeerIdentity verify(X509Certificate[] chain, String peerHost) throws CertificateException {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("the peer presented no certificate");
     }
-    X509Certificate anchor = ca.get().orElseThrow(() ->
-        new CertificateException("there is no cluster CA yet ('switchplane pki init' makes it)"));
+    X509Certificate anchor =
+        ca.get()
+            .orElseThrow(
+                () ->
+                    new CertificateException(
+                        "there is no cluster CA yet ('switchplane pki init' makes it)"));
     X509Certificate leaf = chain[0];
     List<X509Certificate> path = Arrays.stream(chain).filter(c -> !c.equals(anchor)).toList();
     if (path.isEmpty() || !path.get(0).equals(leaf)) {
-      throw new CertificateException("the peer presented the CA certificate itself, not a certificate it issued");
+      throw new CertificateException(
+          "the peer presented the CA certificate itself, not a certificate it issued");
     }
     try {
       PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
       params.setRevocationEnabled(false);
       params.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path),
-          params);
+      CertPathValidator.getInstance("PKIX")
+          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
     } catch (GeneralSecurityException e) {
-      throw new CertificateException("the peer's certificate (serial " + Certificates.serial(leaf) + ", "
-          + leaf.getSubjectX500Principal() + ") is not a valid certificate of the cluster CA: " + e.getMessage(), e);
+      throw new CertificateException(
+          "the peer's certificate (serial "
+              + Certificates.serial(leaf)
+              + ", "
+              + leaf.getSubjectX500Principal()
+              + ") is not a valid certificate of the cluster CA: "
+              + e.getMessage(),
+          e);
     }
-    PeerIdentity who = PeerIdentity.of(leaf).orElseThrow(() ->
-        new CertificateException("the peer's certificate names no Switchplane identity"));
+    PeerIdentity who =
+        PeerIdentity.of(leaf)
+            .orElseThrow(
+                () ->
+                    new CertificateException(
+                        "the peer's certificate names no Switchplane identity"));
     check.check(who, leaf, peerHost);
     return who;
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
     verify(chain, null);
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
     verify(chain, null);
   }
 
@@ -117,12 +138,14 @@ public final class PeerTrust extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     verify(chain, null);
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     verify(chain, null);
   }
 

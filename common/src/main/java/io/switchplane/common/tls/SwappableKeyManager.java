@@ -10,10 +10,10 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * A key manager presenting whatever identity it holds now: a renewed certificate is swapped
- * in and the next handshake presents it, while connections already open keep theirs. This is
- * what lets a certificate rotate under a stream of calls without failing one. With no
- * identity (a manager before the cluster CA exists) it presents none, and the handshake fails.
+ * A key manager presenting whatever identity it holds now: a renewed certificate is swapped in and
+ * the next handshake presents it, while connections already open keep theirs. This is what lets a
+ * certificate rotate under a stream of calls without failing one. With no identity (a manager
+ * before the cluster CA exists) it presents none, and the handshake fails.
  */
 public final class SwappableKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "switchplane";

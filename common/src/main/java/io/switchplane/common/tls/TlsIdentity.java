@@ -5,10 +5,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 
-/**
- * A private key with its certificate chain (leaf first, then the CA), what a TLS peer
- * presents.
- */
+/** A private key with its certificate chain (leaf first, then the CA), what a TLS peer presents. */
 public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
   public TlsIdentity {
     Objects.requireNonNull(key, "key");

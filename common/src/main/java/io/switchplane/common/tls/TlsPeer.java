@@ -14,12 +14,13 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The TLS client certificate of the call being served, as the handshake verified it. The
- * {@link #interceptor()} puts it in the gRPC {@link Context}; services read it with
- * {@link #certificate()}. An interceptor deriving an operator's principal belongs next to it.
+ * The TLS client certificate of the call being served, as the handshake verified it. The {@link
+ * #interceptor()} puts it in the gRPC {@link Context}; services read it with {@link
+ * #certificate()}. An interceptor deriving an operator's principal belongs next to it.
  */
 public final class TlsPeer {
-  private static final Context.Key<X509Certificate> CERTIFICATE = Context.key("switchplane-peer-certificate");
+  private static final Context.Key<X509Certificate> CERTIFICATE =
+      Context.key("switchplane-peer-certificate");
 
   private TlsPeer() {}
 
@@ -27,10 +28,14 @@ public final class TlsPeer {
   public static ServerInterceptor interceptor() {
     return new ServerInterceptor() {
       @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        return of(call).map(leaf -> Contexts.interceptCall(Context.current().withValue(CERTIFICATE, leaf), call, headers,
-            next)).orElseGet(() -> next.startCall(call, headers));
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        return of(call)
+            .map(
+                leaf ->
+                    Contexts.interceptCall(
+                        Context.current().withValue(CERTIFICATE, leaf), call, headers, next))
+            .orElseGet(() -> next.startCall(call, headers));
       }
     };
   }
@@ -40,7 +45,10 @@ public final class TlsPeer {
     return Optional.ofNullable(CERTIFICATE.get());
   }
 
-  /** The client certificate the TLS handshake of call's connection verified, empty when none or not TLS. */
+  /**
+   * The client certificate the TLS handshake of call's connection verified, empty when none or not
+   * TLS.
+   */
   public static Optional<X509Certificate> of(ServerCall<?, ?> call) {
     return Optional.ofNullable(leaf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
   }

@@ -21,7 +21,8 @@ public final class HostStateValidator {
    */
   public static void validateGeneration(long generation, String field) {
     if (generation < 0) {
-      throw invalid("%s %s is outside 0-%d", field, Long.toUnsignedString(generation), Long.MAX_VALUE);
+      throw invalid(
+          "%s %s is outside 0-%d", field, Long.toUnsignedString(generation), Long.MAX_VALUE);
     }
   }
 
@@ -34,18 +35,21 @@ public final class HostStateValidator {
     }
     long generation = state.getDvs().getGeneration();
     if (generation <= 0) { // uint64 on the wire: from 2^63 on it reads negative here
-      throw invalid("host state of DVS %s has generation %s; generations run from 1 to %d", state.getDvs().getId(),
-          Long.toUnsignedString(generation), Long.MAX_VALUE);
+      throw invalid(
+          "host state of DVS %s has generation %s; generations run from 1 to %d",
+          state.getDvs().getId(), Long.toUnsignedString(generation), Long.MAX_VALUE);
     }
     if (!state.getMember()) {
       if (state.getPortsCount() > 0) {
-        throw invalid("host state of DVS %s removes the switch but still lists %d ports",
+        throw invalid(
+            "host state of DVS %s removes the switch but still lists %d ports",
             state.getDvs().getId(), state.getPortsCount());
       }
       return;
     }
     ModelValidator.validateDvsSettings(state.getDvs());
-    PropertyRules.validateEntries("DVS " + state.getDvs().getId(), state.getDvs().getPropertiesList());
+    PropertyRules.validateEntries(
+        "DVS " + state.getDvs().getId(), state.getDvs().getPropertiesList());
     for (var m : state.getDvs().getMembersList()) {
       PropertyRules.validateEntries("host " + m.getHostId(), m.getPropertiesList());
     }
@@ -64,19 +68,23 @@ public final class HostStateValidator {
         throw invalid("host state lists port %s twice", port.getKey());
       }
       if (port.getConnectee().hasUplinkNic()) {
-        String other = uplinkNics.putIfAbsent(port.getConnectee().getUplinkNic().getUplink(), port.getKey());
+        String other =
+            uplinkNics.putIfAbsent(port.getConnectee().getUplinkNic().getUplink(), port.getKey());
         if (other != null) {
-          throw invalid("ports %s and %s are both the NIC of uplink %s; a NIC is one port", other, port.getKey(),
-              port.getConnectee().getUplinkNic().getUplink());
+          throw invalid(
+              "ports %s and %s are both the NIC of uplink %s; a NIC is one port",
+              other, port.getKey(), port.getConnectee().getUplinkNic().getUplink());
         }
       }
       PortGroup pg = groups.get(port.getPortGroupId());
       if (pg == null) {
-        throw invalid("port %s refers to port group %s, which the host state does not carry",
+        throw invalid(
+            "port %s refers to port group %s, which the host state does not carry",
             port.getKey(), port.getPortGroupId());
       }
       if (!port.getHostId().equals(state.getHostId())) {
-        throw invalid("port %s is placed on host %s, not on this host %s",
+        throw invalid(
+            "port %s is placed on host %s, not on this host %s",
             port.getKey(), port.getHostId(), state.getHostId());
       }
       ModelValidator.validatePort(state.getDvs(), pg, port);
@@ -84,7 +92,8 @@ public final class HostStateValidator {
     }
     long bytes = PropertyRules.bytes(state);
     if (bytes > PropertyRules.MAX_BYTES_PER_HOST_STATE) {
-      throw invalid("host state of DVS %s carries %,d bytes of properties, the limit is %,d",
+      throw invalid(
+          "host state of DVS %s carries %,d bytes of properties, the limit is %,d",
           state.getDvs().getId(), bytes, PropertyRules.MAX_BYTES_PER_HOST_STATE);
     }
   }

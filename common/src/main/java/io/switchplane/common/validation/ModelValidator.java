@@ -18,14 +18,19 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Rules for DVS, port group and port records, checked by the manager before storing and by
- * the agent before applying. Each failure says what is wrong and what is allowed.
+ * Rules for DVS, port group and port records, checked by the manager before storing and by the
+ * agent before applying. Each failure says what is wrong and what is allowed.
  */
 public final class ModelValidator {
-  /** Names of switches, port groups, hosts and uplinks ({@link #isName} checks it without a matcher). */
+  /**
+   * Names of switches, port groups, hosts and uplinks ({@link #isName} checks it without a
+   * matcher).
+   */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,79}");
+
   /** Port keys ({@link #isPortKey} checks it without a matcher). */
   public static final Pattern PORT_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+
   private static final int NAME_MAX = 80;
   private static final int PORT_KEY_MAX = 64;
   private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
@@ -39,8 +44,10 @@ public final class ModelValidator {
       throw invalid("%s name is empty", what);
     }
     if (!isName(name)) {
-      throw invalid("%s name '%s' is not allowed: use 1-80 letters, digits, '.', '_', ':' or '-', "
-          + "starting with a letter or digit", what, name);
+      throw invalid(
+          "%s name '%s' is not allowed: use 1-80 letters, digits, '.', '_', ':' or '-', "
+              + "starting with a letter or digit",
+          what, name);
     }
   }
 
@@ -61,24 +68,27 @@ public final class ModelValidator {
     if (dvs.getMtu() != 0) {
       PolicyValidator.validateMtu(dvs.getMtu(), where);
     }
-    PolicyValidator.validate(dvs.getDefaultPolicy(), dvs.getUplinksList(), where + " default policy");
+    PolicyValidator.validate(
+        dvs.getDefaultPolicy(), dvs.getUplinksList(), where + " default policy");
   }
 
   /**
-   * Checks a member's uplink NIC mapping against the DVS uplinks; a NIC backs one uplink (it is
-   * one port on the host switch).
+   * Checks a member's uplink NIC mapping against the DVS uplinks; a NIC backs one uplink (it is one
+   * port on the host switch).
    */
   public static void validateMember(Dvs dvs, HostMember member, String hostName) {
     Map<String, String> uplinkOfNic = new HashMap<>();
     for (Map.Entry<String, String> e : new TreeMap<>(member.getUplinkNicsMap()).entrySet()) {
       String uplink = e.getKey();
       if (!dvs.getUplinksList().contains(uplink)) {
-        throw invalid("host '%s': uplink '%s' is not an uplink of DVS '%s' (uplinks: %s)",
+        throw invalid(
+            "host '%s': uplink '%s' is not an uplink of DVS '%s' (uplinks: %s)",
             hostName, uplink, dvs.getName(), String.join(", ", dvs.getUplinksList()));
       }
       String other = uplinkOfNic.putIfAbsent(e.getValue(), uplink);
       if (other != null) {
-        throw invalid("host '%s': NIC '%s' is given for uplinks '%s' and '%s'; a NIC backs one uplink",
+        throw invalid(
+            "host '%s': NIC '%s' is given for uplinks '%s' and '%s'; a NIC backs one uplink",
             hostName, e.getValue(), other, uplink);
       }
     }
@@ -89,7 +99,8 @@ public final class ModelValidator {
     validateName(pg.getName(), "port group");
     String where = "port group '" + pg.getName() + "'";
     if (pg.getNumPorts() > MAX_STATIC_PORTS) {
-      throw invalid("%s: %d ports is above the limit of %d", where, pg.getNumPorts(), MAX_STATIC_PORTS);
+      throw invalid(
+          "%s: %d ports is above the limit of %d", where, pg.getNumPorts(), MAX_STATIC_PORTS);
     }
     PolicyValidator.validate(pg.getPolicy(), dvs.getUplinksList(), where);
     PolicyValidator.validateOverrides(pg.getPolicy(), where, dvs.getDefaultPolicy());
@@ -102,19 +113,22 @@ public final class ModelValidator {
 
   /**
    * As {@link #validatePort(Dvs, PortGroup, Port)}, with membership answered by member (true for
-   * the host ids of dvs's members): a caller checking many ports of a DVS with thousands of
-   * members passes a set lookup instead of a scan of the member list per port.
+   * the host ids of dvs's members): a caller checking many ports of a DVS with thousands of members
+   * passes a set lookup instead of a scan of the member list per port.
    */
   public static void validatePort(Dvs dvs, PortGroup pg, Port port, Predicate<String> member) {
     if (!isPortKey(port.getKey())) {
-      throw invalid("port key '%s' is not allowed: use 1-64 letters, digits, '.', '_', ':' or '-'", port.getKey());
+      throw invalid(
+          "port key '%s' is not allowed: use 1-64 letters, digits, '.', '_', ':' or '-'",
+          port.getKey());
     }
     if (port.hasConnectee()) {
       validateConnectee(port.getConnectee(), where(port));
       validateUplinkNic(dvs, port);
     }
     if (!port.getHostId().isEmpty() && !member.test(port.getHostId())) {
-      throw precondition("%s: host %s is not a member of DVS '%s'; add it with 'switchplane dvs add-host' first",
+      throw precondition(
+          "%s: host %s is not a member of DVS '%s'; add it with 'switchplane dvs add-host' first",
           where(port), port.getHostId(), dvs.getName());
     }
     validatePortPolicy(dvs, pg, port);
@@ -130,11 +144,13 @@ public final class ModelValidator {
     }
     String uplink = port.getConnectee().getUplinkNic().getUplink();
     if (!dvs.getUplinksList().contains(uplink)) {
-      throw invalid("%s: uplink NIC of uplink '%s', which is not an uplink of DVS '%s' (uplinks: %s)",
+      throw invalid(
+          "%s: uplink NIC of uplink '%s', which is not an uplink of DVS '%s' (uplinks: %s)",
           where(port), uplink, dvs.getName(), String.join(", ", dvs.getUplinksList()));
     }
     if (port.getHostId().isEmpty()) {
-      throw invalid("%s: an uplink NIC port is the NIC of one host; place it on the member host whose NIC it is",
+      throw invalid(
+          "%s: an uplink NIC port is the NIC of one host; place it on the member host whose NIC it is",
           where(port));
     }
   }
@@ -160,7 +176,9 @@ public final class ModelValidator {
     return matches(s, NAME_MAX);
   }
 
-  /** Whether s matches {@link #PORT_KEY}; a hand-written check, run for every port of every apply. */
+  /**
+   * Whether s matches {@link #PORT_KEY}; a hand-written check, run for every port of every apply.
+   */
   public static boolean isPortKey(String s) {
     return matches(s, PORT_KEY_MAX);
   }
@@ -207,7 +225,8 @@ public final class ModelValidator {
       }
       case VMK_NIC -> {
         if (!isName(c.getVmkNic().getDevice())) {
-          throw invalid("%s: VMkernel NIC device '%s' is not a valid name", where, c.getVmkNic().getDevice());
+          throw invalid(
+              "%s: VMkernel NIC device '%s' is not a valid name", where, c.getVmkNic().getDevice());
         }
         if (!c.getVmkNic().getMac().isEmpty()) {
           validateMac(c.getVmkNic().getMac(), where);
@@ -216,8 +235,9 @@ public final class ModelValidator {
       case UPLINK_NIC -> {
         // Checked against the DVS's uplinks in validateUplinkNic.
       }
-      case KIND_NOT_SET -> throw invalid("%s: connectee set but empty: give a VM NIC, a VMkernel NIC or an uplink NIC",
-          where);
+      case KIND_NOT_SET ->
+          throw invalid(
+              "%s: connectee set but empty: give a VM NIC, a VMkernel NIC or an uplink NIC", where);
     }
   }
 

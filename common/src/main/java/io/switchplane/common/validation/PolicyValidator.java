@@ -29,8 +29,13 @@ public final class PolicyValidator {
    * every field of Policy: a new field must be added here as in the checks below.
    */
   public static boolean setsAnything(Policy policy) {
-    return policy.hasVlan() || policy.hasSecurity() || policy.hasIngressShaping() || policy.hasEgressShaping()
-        || policy.hasTeaming() || policy.hasMtu() || policy.hasBlocked();
+    return policy.hasVlan()
+        || policy.hasSecurity()
+        || policy.hasIngressShaping()
+        || policy.hasEgressShaping()
+        || policy.hasTeaming()
+        || policy.hasMtu()
+        || policy.hasBlocked();
   }
 
   /** Checks a policy set at one level; uplinks are the DVS's uplink names. */
@@ -53,39 +58,73 @@ public final class PolicyValidator {
   }
 
   /**
-   * Checks that every field set at a level is open to override at the levels above it
-   * (top first). FAILED_PRECONDITION names the field and the level that locked it.
+   * Checks that every field set at a level is open to override at the levels above it (top first).
+   * FAILED_PRECONDITION names the field and the level that locked it.
    */
   public static void validateOverrides(Policy policy, String where, Policy... above) {
-    check(policy.hasVlan(), PolicyResolver.overrideAllowed(Policy::hasVlan, Policy::getVlan,
-        s -> s.getOverrideAllowed(), above), "vlan", where);
-    check(policy.hasSecurity(), PolicyResolver.overrideAllowed(Policy::hasSecurity, Policy::getSecurity,
-        s -> s.getOverrideAllowed(), above), "security", where);
-    check(policy.hasIngressShaping(), PolicyResolver.overrideAllowed(Policy::hasIngressShaping,
-        Policy::getIngressShaping, s -> s.getOverrideAllowed(), above), "ingress shaping", where);
-    check(policy.hasEgressShaping(), PolicyResolver.overrideAllowed(Policy::hasEgressShaping,
-        Policy::getEgressShaping, s -> s.getOverrideAllowed(), above), "egress shaping", where);
-    check(policy.hasTeaming(), PolicyResolver.overrideAllowed(Policy::hasTeaming, Policy::getTeaming,
-        s -> s.getOverrideAllowed(), above), "teaming", where);
-    check(policy.hasMtu(), PolicyResolver.overrideAllowed(Policy::hasMtu, Policy::getMtu,
-        s -> s.getOverrideAllowed(), above), "mtu", where);
-    check(policy.hasBlocked(), PolicyResolver.overrideAllowed(Policy::hasBlocked, Policy::getBlocked,
-        s -> s.getOverrideAllowed(), above), "blocked", where);
+    check(
+        policy.hasVlan(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasVlan, Policy::getVlan, s -> s.getOverrideAllowed(), above),
+        "vlan",
+        where);
+    check(
+        policy.hasSecurity(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasSecurity, Policy::getSecurity, s -> s.getOverrideAllowed(), above),
+        "security",
+        where);
+    check(
+        policy.hasIngressShaping(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasIngressShaping,
+            Policy::getIngressShaping,
+            s -> s.getOverrideAllowed(),
+            above),
+        "ingress shaping",
+        where);
+    check(
+        policy.hasEgressShaping(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasEgressShaping, Policy::getEgressShaping, s -> s.getOverrideAllowed(), above),
+        "egress shaping",
+        where);
+    check(
+        policy.hasTeaming(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasTeaming, Policy::getTeaming, s -> s.getOverrideAllowed(), above),
+        "teaming",
+        where);
+    check(
+        policy.hasMtu(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasMtu, Policy::getMtu, s -> s.getOverrideAllowed(), above),
+        "mtu",
+        where);
+    check(
+        policy.hasBlocked(),
+        PolicyResolver.overrideAllowed(
+            Policy::hasBlocked, Policy::getBlocked, s -> s.getOverrideAllowed(), above),
+        "blocked",
+        where);
   }
 
   private static void check(boolean set, boolean allowed, String field, String where) {
     if (set && !allowed) {
-      throw precondition("%s sets %s, but the level above does not allow overriding it; "
-          + "mark it override-allowed there or drop it here", where, field);
+      throw precondition(
+          "%s sets %s, but the level above does not allow overriding it; "
+              + "mark it override-allowed there or drop it here",
+          where, field);
     }
   }
 
   public static void validateVlan(Vlan vlan, String where) {
     switch (vlan.getModeCase()) {
-      case UNTAGGED -> { }
+      case UNTAGGED -> {}
       case ACCESS_ID -> checkVlanId(vlan.getAccessId(), where);
       case TRUNK -> validateTrunk(vlan.getTrunk().getRangesList(), where);
-      case MODE_NOT_SET -> throw invalid("%s: VLAN mode missing: set untagged, an access id or trunk ranges", where);
+      case MODE_NOT_SET ->
+          throw invalid("%s: VLAN mode missing: set untagged, an access id or trunk ranges", where);
     }
   }
 
@@ -106,8 +145,9 @@ public final class PolicyValidator {
       VlanRange prev = sorted.get(i - 1);
       VlanRange next = sorted.get(i);
       if (next.getFirst() <= prev.getLast()) {
-        throw invalid("%s: trunk ranges %d-%d and %d-%d overlap", where,
-            prev.getFirst(), prev.getLast(), next.getFirst(), next.getLast());
+        throw invalid(
+            "%s: trunk ranges %d-%d and %d-%d overlap",
+            where, prev.getFirst(), prev.getLast(), next.getFirst(), next.getLast());
       }
     }
   }
@@ -132,8 +172,9 @@ public final class PolicyValidator {
       throw invalid("%s: average bandwidth must be above 0 kbit/s when shaping is enabled", where);
     }
     if (shaping.getPeakKbps() < shaping.getAverageKbps()) {
-      throw invalid("%s: peak %d kbit/s is below average %d kbit/s", where,
-          shaping.getPeakKbps(), shaping.getAverageKbps());
+      throw invalid(
+          "%s: peak %d kbit/s is below average %d kbit/s",
+          where, shaping.getPeakKbps(), shaping.getAverageKbps());
     }
   }
 
@@ -146,7 +187,8 @@ public final class PolicyValidator {
     all.addAll(teaming.getStandbyUplinksList());
     for (String uplink : all) {
       if (!uplinks.contains(uplink)) {
-        throw invalid("%s: teaming names uplink '%s', which the DVS does not have (uplinks: %s)",
+        throw invalid(
+            "%s: teaming names uplink '%s', which the DVS does not have (uplinks: %s)",
             where, uplink, String.join(", ", uplinks));
       }
       if (!seen.add(uplink)) {

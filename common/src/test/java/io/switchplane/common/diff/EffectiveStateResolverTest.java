@@ -22,7 +22,8 @@ class EffectiveStateResolverTest {
 
   @BeforeEach
   void setUp() {
-    HostSwitchState.Builder b = state(1).addPortGroups(portGroup("a", 10)).addPortGroups(portGroup("b", 20));
+    HostSwitchState.Builder b =
+        state(1).addPortGroups(portGroup("a", 10)).addPortGroups(portGroup("b", 20));
     for (int i = 0; i < PORTS; i++) {
       b.addPorts(port(String.format("p%05d", i), i % 4 == 0 ? "a" : "b"));
     }
@@ -32,16 +33,19 @@ class EffectiveStateResolverTest {
 
   @Test
   void oneChangedPortIsResolvedOnce() {
-    HostSwitchState next = base.toBuilder()
-        .setDvs(base.getDvs().toBuilder().setGeneration(2))
-        .setPorts(7, base.getPorts(7).toBuilder().setPolicy(vlanPolicy(99, false)))
-        .build();
+    HostSwitchState next =
+        base.toBuilder()
+            .setDvs(base.getDvs().toBuilder().setGeneration(2))
+            .setPorts(7, base.getPorts(7).toBuilder().setPolicy(vlanPolicy(99, false)))
+            .build();
 
     var result = EffectiveStateResolver.resolve(base, baseEffective, next);
 
     assertThat(result.resolutions()).isEqualTo(1);
     assertThat(result.ports()).isEqualTo(EffectiveStateResolver.resolveAll(next));
-    assertThat(PortDiff.diff(baseEffective, result.ports())).extracting(PortOp::key).containsExactly("p00007");
+    assertThat(PortDiff.diff(baseEffective, result.ports()))
+        .extracting(PortOp::key)
+        .containsExactly("p00007");
   }
 
   @Test
@@ -67,22 +71,39 @@ class EffectiveStateResolverTest {
 
   @Test
   void anUplinkNicPortIsItsHostsNicAndFollowsARemapAlone() {
-    Connectee uplink1 = Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink("uplink1")).build();
-    HostSwitchState withNic = base.toBuilder()
-        .setDvs(base.getDvs().toBuilder().setMembers(0, base.getDvs().getMembers(0).toBuilder()
-            .putUplinkNics("uplink1", "eth0")))
-        .setPorts(3, base.getPorts(3).toBuilder().setConnectee(uplink1)).build();
+    Connectee uplink1 =
+        Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink("uplink1")).build();
+    HostSwitchState withNic =
+        base.toBuilder()
+            .setDvs(
+                base.getDvs().toBuilder()
+                    .setMembers(
+                        0,
+                        base.getDvs().getMembers(0).toBuilder().putUplinkNics("uplink1", "eth0")))
+            .setPorts(3, base.getPorts(3).toBuilder().setConnectee(uplink1))
+            .build();
     var first = EffectiveStateResolver.resolve(base, baseEffective, withNic);
     assertThat(first.ports().get("p00003").getNic()).isEqualTo("eth0");
     assertThat(first.ports().get("p00004").getNic()).isEmpty();
 
-    HostSwitchState remapped = withNic.toBuilder().setDvs(withNic.getDvs().toBuilder().setMembers(0,
-        withNic.getDvs().getMembers(0).toBuilder().putUplinkNics("uplink1", "eth1"))).build();
+    HostSwitchState remapped =
+        withNic.toBuilder()
+            .setDvs(
+                withNic.getDvs().toBuilder()
+                    .setMembers(
+                        0,
+                        withNic.getDvs().getMembers(0).toBuilder()
+                            .putUplinkNics("uplink1", "eth1")))
+            .build();
     var result = EffectiveStateResolver.resolve(withNic, first.ports(), remapped);
 
-    assertThat(result.resolutions()).as("only the uplink NIC port depends on the mapping").isEqualTo(1);
+    assertThat(result.resolutions())
+        .as("only the uplink NIC port depends on the mapping")
+        .isEqualTo(1);
     assertThat(result.ports().get("p00003").getNic()).isEqualTo("eth1");
-    assertThat(PortDiff.diff(first.ports(), result.ports())).extracting(PortOp::key).containsExactly("p00003");
+    assertThat(PortDiff.diff(first.ports(), result.ports()))
+        .extracting(PortOp::key)
+        .containsExactly("p00003");
   }
 
   @Test

@@ -28,8 +28,9 @@ class PortDiffPropertyTest {
     assertThat(PortDiff.apply(PortDiff.inverse(ops), b)).isEqualTo(a);
     assertThat(ops).allSatisfy(op -> assertThat(op.before()).isNotEqualTo(op.after()));
     assertThat(ops.stream().map(op -> op.kind().ordinal()).toList()).isSorted();
-    long touched = b.keySet().stream().filter(k -> !b.get(k).equals(a.get(k))).count()
-        + a.keySet().stream().filter(k -> !b.containsKey(k)).count();
+    long touched =
+        b.keySet().stream().filter(k -> !b.get(k).equals(a.get(k))).count()
+            + a.keySet().stream().filter(k -> !b.containsKey(k)).count();
     assertThat(ops).hasSize((int) touched);
   }
 

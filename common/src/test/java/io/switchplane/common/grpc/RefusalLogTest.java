@@ -28,12 +28,18 @@ class RefusalLogTest {
 
   @Test
   void oneShortLinePerRefusalWithoutAStackTrace() {
-    log.refused("svc/GetDvs", new InetSocketAddress("127.0.0.1", 5000),
-        Status.NOT_FOUND.withDescription("DVS '" + "x".repeat(5000) + "' not found").withCause(new IllegalStateException()));
+    log.refused(
+        "svc/GetDvs",
+        new InetSocketAddress("127.0.0.1", 5000),
+        Status.NOT_FOUND
+            .withDescription("DVS '" + "x".repeat(5000) + "' not found")
+            .withCause(new IllegalStateException()));
     assertThat(lines.list).hasSize(1);
     ILoggingEvent line = lines.list.get(0);
-    assertThat(line.getFormattedMessage()).startsWith("refused svc/GetDvs from /127.0.0.1:5000: NOT_FOUND DVS 'xxx")
-        .endsWith("...").hasSizeLessThan(300);
+    assertThat(line.getFormattedMessage())
+        .startsWith("refused svc/GetDvs from /127.0.0.1:5000: NOT_FOUND DVS 'xxx")
+        .endsWith("...")
+        .hasSizeLessThan(300);
     assertThat(line.getThrowableProxy()).isNull();
   }
 
@@ -47,6 +53,7 @@ class RefusalLogTest {
     log.refused("svc/M", null, Status.INVALID_ARGUMENT.withDescription("late"));
     assertThat(lines.list).hasSize(RefusalLog.LINES_PER_WINDOW + 1);
     assertThat(lines.list.get(RefusalLog.LINES_PER_WINDOW).getFormattedMessage())
-        .isEqualTo("refused svc/M from null: INVALID_ARGUMENT late (980 earlier refusals not logged)");
+        .isEqualTo(
+            "refused svc/M from null: INVALID_ARGUMENT late (980 earlier refusals not logged)");
   }
 }

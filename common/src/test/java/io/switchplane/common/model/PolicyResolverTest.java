@@ -44,14 +44,16 @@ class PolicyResolverTest {
 
   @Test
   void fieldsResolveIndependently() {
-    Policy pg = Policy.newBuilder()
-        .setMtu(MtuSetting.newBuilder().setValue(9000))
-        .setBlocked(BlockedSetting.newBuilder().setValue(true).setOverrideAllowed(true))
-        .build();
-    Policy port = Policy.newBuilder()
-        .setMtu(MtuSetting.newBuilder().setValue(1400))
-        .setBlocked(BlockedSetting.newBuilder().setValue(false))
-        .build();
+    Policy pg =
+        Policy.newBuilder()
+            .setMtu(MtuSetting.newBuilder().setValue(9000))
+            .setBlocked(BlockedSetting.newBuilder().setValue(true).setOverrideAllowed(true))
+            .build();
+    Policy port =
+        Policy.newBuilder()
+            .setMtu(MtuSetting.newBuilder().setValue(1400))
+            .setBlocked(BlockedSetting.newBuilder().setValue(false))
+            .build();
     EffectivePolicy p = PolicyResolver.resolve(dvs(1), pg, port);
     assertThat(p.getMtu()).as("mtu locked at port group").isEqualTo(9000);
     assertThat(p.getBlocked()).as("blocked open at port group").isFalse();

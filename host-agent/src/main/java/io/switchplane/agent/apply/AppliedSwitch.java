@@ -13,7 +13,8 @@ import java.util.Map;
  * @param effective its effective ports by key (unmodifiable; empty for a removed switch)
  * @param response the answer given for state's generation, replayed for repeats
  */
-public record AppliedSwitch(HostSwitchState state, Map<String, EffectivePort> effective, ApplyResponse response) {
+public record AppliedSwitch(
+    HostSwitchState state, Map<String, EffectivePort> effective, ApplyResponse response) {
   public String dvsId() {
     return state.getDvs().getId();
   }

@@ -7,8 +7,6 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.modules.ModuleContext;
 import io.switchplane.agent.modules.PropertyModules;
-import io.switchplane.common.fault.FaultPoints;
-import io.switchplane.common.metrics.Metrics;
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ChangeSummary;
@@ -24,6 +22,8 @@ import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.SwitchSummary;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.fault.FaultPoints;
+import io.switchplane.common.metrics.Metrics;
 import io.switchplane.common.validation.HostStateValidator;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -40,16 +40,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies final host states as commit-confirmed local transactions (one {@link ApplyTransaction}
- * each: check, journal, resolve and diff, backend, modules, persist, with one undo), answering
- * with a nonce. {@link #confirm} makes it permanent; without it, the last confirmed state comes
- * back by itself at the deadline ({@link Rollbacks}). Applies of one DVS are serialised by a lock
- * of that DVS; different DVSes apply concurrently.
+ * each: check, journal, resolve and diff, backend, modules, persist, with one undo), answering with
+ * a nonce. {@link #confirm} makes it permanent; without it, the last confirmed state comes back by
+ * itself at the deadline ({@link Rollbacks}). Applies of one DVS are serialised by a lock of that
+ * DVS; different DVSes apply concurrently.
  *
- * <p>Failure leaves the host as it was (see {@link ApplyTransaction}). The in-memory view
- * ({@link AppliedSwitch}) changes only once the store has the new state. A crash
- * anywhere is repaired by {@link #recover()} before the agent serves: the backend is brought to
- * the stored state (old before the persist, new after it), and a deadline that passed while
- * the agent was down rolls back at once.
+ * <p>Failure leaves the host as it was (see {@link ApplyTransaction}). The in-memory view ({@link
+ * AppliedSwitch}) changes only once the store has the new state. A crash anywhere is repaired by
+ * {@link #recover()} before the agent serves: the backend is brought to the stored state (old
+ * before the persist, new after it), and a deadline that passed while the agent was down rolls back
+ * at once.
  */
 public final class ApplyPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyPipeline.class);
@@ -67,32 +67,51 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
+
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
+
   private final ApplyTransaction.Parts parts;
   private final Confirms confirms;
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
    */
-  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
+  public ApplyPipeline(
+      SwitchBackend backend,
+      StateStore store,
+      Clock clock,
+      FaultPoints faults,
       java.util.concurrent.ScheduledExecutorService timers) {
     this(backend, store, clock, faults, timers, null);
   }
 
   /**
    * @param managementPort the key of the port that carries this agent's management address: an
-   *     unconfirmed change to it is kept, with management moved to a host-local clone, instead
-   *     of reverted (null: always revert)
+   *     unconfirmed change to it is kept, with management moved to a host-local clone, instead of
+   *     reverted (null: always revert)
    */
-  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
-      java.util.concurrent.ScheduledExecutorService timers, String managementPort) {
+  public ApplyPipeline(
+      SwitchBackend backend,
+      StateStore store,
+      Clock clock,
+      FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers,
+      String managementPort) {
     this(backend, store, clock, faults, timers, managementPort, PropertyModules.none());
   }
 
-  /** @param modules the property modules every apply and rollback reaches */
-  public ApplyPipeline(SwitchBackend backend, StateStore store, Clock clock, FaultPoints faults,
-      java.util.concurrent.ScheduledExecutorService timers, String managementPort, PropertyModules modules) {
+  /**
+   * @param modules the property modules every apply and rollback reaches
+   */
+  public ApplyPipeline(
+      SwitchBackend backend,
+      StateStore store,
+      Clock clock,
+      FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers,
+      String managementPort,
+      PropertyModules modules) {
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
@@ -102,7 +121,8 @@ public final class ApplyPipeline {
     this.managementPort = managementPort;
     this.metrics = new Metrics();
     this.counters = new AgentMetrics(metrics);
-    this.rollbacks = new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
+    this.rollbacks =
+        new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
     this.confirms = new Confirms(store, clock, this::slot, rollbacks, counters);
   }
@@ -113,8 +133,8 @@ public final class ApplyPipeline {
   }
 
   /**
-   * Loads every stored switch and makes the backend match it; call once, before serving (see
-   * {@link BackendRepair#recover}).
+   * Loads every stored switch and makes the backend match it; call once, before serving (see {@link
+   * BackendRepair#recover}).
    */
   public void recover() {
     repair.recover();
@@ -132,7 +152,8 @@ public final class ApplyPipeline {
    * @param confirmTimeoutMs 0 for the default, else 2 s to 1 h
    * @param supersedesNonce the nonce of the apply pending now, when desired replaces it
    */
-  public ApplyResponse apply(HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
+  public ApplyResponse apply(
+      HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
     long start = System.nanoTime();
     long timeout = checkedTimeout(confirmTimeoutMs);
     try {
@@ -157,8 +178,8 @@ public final class ApplyPipeline {
   }
 
   /**
-   * Applies the state stored for an earlier generation of dvsId again, as a new provisional
-   * apply (the operator's "rollback N"); the only way the applied generation goes back.
+   * Applies the state stored for an earlier generation of dvsId again, as a new provisional apply
+   * (the operator's "rollback N"); the only way the applied generation goes back.
    */
   public ApplyResponse restore(String dvsId, long generation, long confirmTimeoutMs) {
     long start = System.nanoTime();
@@ -166,12 +187,19 @@ public final class ApplyPipeline {
     Slot slot = slot(dvsId);
     slot.lock.lock();
     try {
-      HostSwitchState state = store.historicState(dvsId, generation).orElseThrow(() -> SwitchplaneException.notFound(
-          "generation %d of DVS %s is not in this host's history (the last %d applied states are kept)", generation,
-          dvsId, StateStore.HISTORY_LIMIT));
+      HostSwitchState state =
+          store
+              .historicState(dvsId, generation)
+              .orElseThrow(
+                  () ->
+                      SwitchplaneException.notFound(
+                          "generation %d of DVS %s is not in this host's history (the last %d applied states are kept)",
+                          generation, dvsId, StateStore.HISTORY_LIMIT));
       if (slot.pending != null) {
-        throw precondition("generation %d of DVS %s is awaiting confirm; restore after it is confirmed or rolled back",
-            slot.pending.getGeneration(), dvsId).because(ErrorReason.AWAITING_CONFIRM);
+        throw precondition(
+                "generation %d of DVS %s is awaiting confirm; restore after it is confirmed or rolled back",
+                slot.pending.getGeneration(), dvsId)
+            .because(ErrorReason.AWAITING_CONFIRM);
       }
       ApplyResponse response = applyLocked(slot, state, timeout, "", start, true);
       counters.applies.inc();
@@ -184,13 +212,19 @@ public final class ApplyPipeline {
   private static long checkedTimeout(long confirmTimeoutMs) {
     long timeout = confirmTimeoutMs == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : confirmTimeoutMs;
     if (timeout < MIN_CONFIRM_TIMEOUT_MS || timeout > MAX_CONFIRM_TIMEOUT_MS) {
-      throw invalid("confirm timeout %d ms is outside %d ms to %d ms", confirmTimeoutMs, MIN_CONFIRM_TIMEOUT_MS,
-          MAX_CONFIRM_TIMEOUT_MS);
+      throw invalid(
+          "confirm timeout %d ms is outside %d ms to %d ms",
+          confirmTimeoutMs, MIN_CONFIRM_TIMEOUT_MS, MAX_CONFIRM_TIMEOUT_MS);
     }
     return timeout;
   }
 
-  private ApplyResponse applyLocked(Slot slot, HostSwitchState desired, long timeoutMs, String supersedes, long start,
+  private ApplyResponse applyLocked(
+      Slot slot,
+      HostSwitchState desired,
+      long timeoutMs,
+      String supersedes,
+      long start,
       boolean restoring) {
     String dvsId = desired.getDvs().getId();
     ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending);
@@ -201,7 +235,10 @@ public final class ApplyPipeline {
     ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start);
     if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
-      LOG.info("DVS {}: pending generation {} superseded by generation {}", dvsId, slot.pending.getGeneration(),
+      LOG.info(
+          "DVS {}: pending generation {} superseded by generation {}",
+          dvsId,
+          slot.pending.getGeneration(),
           done.pending().getGeneration());
     }
     slot.applied = done.applied();
@@ -210,13 +247,21 @@ public final class ApplyPipeline {
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     ChangeSummary summary = done.applied().response().getSummary();
-    LOG.debug("applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}", done.pending().getGeneration(),
-        dvsId, summary.getAdded(), summary.getUpdated(), summary.getRemoved(),
-        done.applied().response().getApplyMicros(), done.pending().getDeadlineUnixMs());
+    LOG.debug(
+        "applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}",
+        done.pending().getGeneration(),
+        dvsId,
+        summary.getAdded(),
+        summary.getUpdated(),
+        summary.getRemoved(),
+        done.applied().response().getApplyMicros(),
+        done.pending().getDeadlineUnixMs());
     return done.applied().response();
   }
 
-  /** Gives every module the effective values of every switch; call once after {@link #recover()}. */
+  /**
+   * Gives every module the effective values of every switch; call once after {@link #recover()}.
+   */
   public void startModules(java.util.function.Function<String, ModuleContext> contexts) {
     modules.start(contexts, switches().stream().map(AppliedSwitch::state).toList());
   }
@@ -227,15 +272,18 @@ public final class ApplyPipeline {
   }
 
   /**
-   * Confirms the pending apply of generation. INVALID_ARGUMENT when another generation is
-   * pending or the nonce differs; FAILED_PRECONDITION when nothing is pending (saying when the
-   * generation was rolled back, if it was). A repeat of a done confirm is answered as such.
+   * Confirms the pending apply of generation. INVALID_ARGUMENT when another generation is pending
+   * or the nonce differs; FAILED_PRECONDITION when nothing is pending (saying when the generation
+   * was rolled back, if it was). A repeat of a done confirm is answered as such.
    */
   public ConfirmResponse confirm(String dvsId, long generation, String nonce) {
     return confirms.confirm(dvsId, generation, nonce);
   }
 
-  /** Undoes the pending apply of generation now (an aborted atomic change set); checks as {@link #confirm}. */
+  /**
+   * Undoes the pending apply of generation now (an aborted atomic change set); checks as {@link
+   * #confirm}.
+   */
   public RollbackEvent rollback(String dvsId, long generation, String nonce) {
     return confirms.rollback(dvsId, generation, nonce);
   }
@@ -245,12 +293,17 @@ public final class ApplyPipeline {
     return repair.drift(dvsId);
   }
 
-  /** As {@link #drift(String)}, from backend ports the caller read already (saves reading the switch twice). */
+  /**
+   * As {@link #drift(String)}, from backend ports the caller read already (saves reading the switch
+   * twice).
+   */
   public static List<String> drift(AppliedSwitch applied, Map<String, EffectivePort> backendPorts) {
     return BackendRepair.driftedKeys(backendPorts, applied.effective());
   }
 
-  /** Brings the backend of dvsId back to the applied state where it drifted; returns what changed. */
+  /**
+   * Brings the backend of dvsId back to the applied state where it drifted; returns what changed.
+   */
   public ChangeSummary rectify(String dvsId) {
     return repair.rectify(dvsId);
   }
@@ -281,21 +334,24 @@ public final class ApplyPipeline {
    * awaiting confirm is answered, since the manager must see what is pending.
    */
   public GetStateResponse state(String dvsId) {
-    AppliedSwitch applied = applied(dvsId).orElseThrow(() -> notFound("no state for DVS '%s' on this host", dvsId));
+    AppliedSwitch applied =
+        applied(dvsId).orElseThrow(() -> notFound("no state for DVS '%s' on this host", dvsId));
     Optional<PendingConfirm> pending = pending(dvsId);
     if (!applied.present() && pending.isEmpty()) {
-      throw notFound("DVS '%s' was removed from this host at generation %d", dvsId, applied.generation());
+      throw notFound(
+          "DVS '%s' was removed from this host at generation %d", dvsId, applied.generation());
     }
     Map<String, EffectivePort> backendPorts = backend.ports(dvsId);
-    GetStateResponse.Builder out = GetStateResponse.newBuilder()
-        .setApplied(applied.state())
-        .addAllEffectivePorts(sorted(applied.effective().values()))
-        .addAllBackendPorts(sorted(backendPorts.values()))
-        .setBackend(backend.name())
-        .setConfirmedGeneration(confirmedGeneration(dvsId))
-        .addAllUnclaimedNamespaces(modules.unclaimed(applied.state()))
-        .addAllClaimedNamespaces(modules.claimed())
-        .addAllDriftedPortKeys(drift(applied, backendPorts));
+    GetStateResponse.Builder out =
+        GetStateResponse.newBuilder()
+            .setApplied(applied.state())
+            .addAllEffectivePorts(sorted(applied.effective().values()))
+            .addAllBackendPorts(sorted(backendPorts.values()))
+            .setBackend(backend.name())
+            .setConfirmedGeneration(confirmedGeneration(dvsId))
+            .addAllUnclaimedNamespaces(modules.unclaimed(applied.state()))
+            .addAllClaimedNamespaces(modules.claimed())
+            .addAllDriftedPortKeys(drift(applied, backendPorts));
     pending.ifPresent(out::setPending);
     lastRollback(dvsId).ifPresent(out::setLastRollback);
     if (managementPort != null && backend.managementClone(dvsId, managementPort).isPresent()) {
@@ -304,13 +360,19 @@ public final class ApplyPipeline {
     return out.build();
   }
 
-  /** The switches present, each with its pending confirm and last rollback, as ListSwitches reports them. */
+  /**
+   * The switches present, each with its pending confirm and last rollback, as ListSwitches reports
+   * them.
+   */
   public ListSwitchesResponse list() {
     ListSwitchesResponse.Builder out = ListSwitchesResponse.newBuilder();
     for (AppliedSwitch s : switches()) {
-      SwitchSummary.Builder summary = SwitchSummary.newBuilder().setDvsId(s.dvsId())
-          .setDvsName(s.state().getDvs().getName()).setAppliedGeneration(s.generation())
-          .setPortCount(s.effective().size());
+      SwitchSummary.Builder summary =
+          SwitchSummary.newBuilder()
+              .setDvsId(s.dvsId())
+              .setDvsName(s.state().getDvs().getName())
+              .setAppliedGeneration(s.generation())
+              .setPortCount(s.effective().size());
       pending(s.dvsId()).ifPresent(summary::setPending);
       lastRollback(s.dvsId()).ifPresent(summary::setLastRollback);
       out.addSwitches(summary);
@@ -346,7 +408,9 @@ public final class ApplyPipeline {
         out.add(applied);
       }
     }
-    out.sort(Comparator.comparing((AppliedSwitch a) -> a.state().getDvs().getName()).thenComparing(AppliedSwitch::dvsId));
+    out.sort(
+        Comparator.comparing((AppliedSwitch a) -> a.state().getDvs().getName())
+            .thenComparing(AppliedSwitch::dvsId));
     return out;
   }
 
@@ -354,7 +418,10 @@ public final class ApplyPipeline {
     return backend;
   }
 
-  /** Stops the confirm timers (the agent is closing); pending confirms stay stored for the next start. */
+  /**
+   * Stops the confirm timers (the agent is closing); pending confirms stay stored for the next
+   * start.
+   */
   public void close() {
     for (Slot slot : slots.values()) {
       slot.lock.lock();

@@ -34,13 +34,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One apply of a final host state as a local transaction, all or nothing: check the generation
- * and any pending confirm, journal the intent (synced, for a backend that outlives the agent),
- * resolve the effective ports incrementally and diff them, apply the difference to the backend,
- * hand the property modules what changed, persist (synced) with a pending confirm, read a real
- * switch back. {@link #run} either returns the {@link Committed} result, which the pipeline
- * installs, or throws with the host as it was, after the one {@link #undo} took back what the
- * steps done so far changed:
+ * One apply of a final host state as a local transaction, all or nothing: check the generation and
+ * any pending confirm, journal the intent (synced, for a backend that outlives the agent), resolve
+ * the effective ports incrementally and diff them, apply the difference to the backend, hand the
+ * property modules what changed, persist (synced) with a pending confirm, read a real switch back.
+ * {@link #run} either returns the {@link Committed} result, which the pipeline installs, or throws
+ * with the host as it was, after the one {@link #undo} took back what the steps done so far
+ * changed:
  *
  * <ul>
  *   <li>the backend refuses: it undid its own operations; the journal is dropped (ABORTED);
@@ -55,13 +55,24 @@ final class ApplyTransaction {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyTransaction.class);
 
   /** What a transaction needs of the agent: the same for every apply. */
-  record Parts(SwitchBackend backend, StateStore store, PropertyModules modules, Clock clock, FaultPoints faults) {}
+  record Parts(
+      SwitchBackend backend,
+      StateStore store,
+      PropertyModules modules,
+      Clock clock,
+      FaultPoints faults) {}
 
   /** A committed apply: what the slot holds from now on. */
-  record Committed(AppliedSwitch applied, PendingConfirm pending, HistoryEntry entry, boolean superseded) {}
+  record Committed(
+      AppliedSwitch applied, PendingConfirm pending, HistoryEntry entry, boolean superseded) {}
 
   /** How far the transaction got; {@link #undo} takes back the changes of every step reached. */
-  private enum Reached { NOTHING, JOURNAL, SWITCH, MODULES }
+  private enum Reached {
+    NOTHING,
+    JOURNAL,
+    SWITCH,
+    MODULES
+  }
 
   private final Parts parts;
   private final String dvsId;
@@ -76,7 +87,8 @@ final class ApplyTransaction {
    * @param current what the switch has applied (null: nothing yet)
    * @param pending the apply awaiting confirm now (null: none)
    */
-  ApplyTransaction(Parts parts, HostSwitchState desired, AppliedSwitch current, PendingConfirm pending) {
+  ApplyTransaction(
+      Parts parts, HostSwitchState desired, AppliedSwitch current, PendingConfirm pending) {
     this.parts = parts;
     this.desired = desired;
     this.dvsId = desired.getDvs().getId();
@@ -91,7 +103,8 @@ final class ApplyTransaction {
    */
   Optional<ApplyResponse> alreadyApplied() {
     return current != null && generation == current.generation()
-        ? Optional.of(current.response().toBuilder().setAlreadyApplied(true).build()) : Optional.empty();
+        ? Optional.of(current.response().toBuilder().setAlreadyApplied(true).build())
+        : Optional.empty();
   }
 
   /**
@@ -113,13 +126,18 @@ final class ApplyTransaction {
 
   private void check(String supersedes, boolean restoring) {
     if (current != null && generation < current.generation() && !restoring) {
-      throw precondition("generation %d of DVS %s is older than the applied generation %d",
-          generation, dvsId, current.generation()).because(ErrorReason.HOLDS_NEWER_GENERATION);
+      throw precondition(
+              "generation %d of DVS %s is older than the applied generation %d",
+              generation, dvsId, current.generation())
+          .because(ErrorReason.HOLDS_NEWER_GENERATION);
     }
     if (pending != null && !pending.getNonce().equals(supersedes)) {
-      throw precondition("generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
-          + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
-          pending.getGeneration(), dvsId, Math.max(0, pending.getDeadlineUnixMs() - parts.clock().millis()))
+      throw precondition(
+              "generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
+                  + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
+              pending.getGeneration(),
+              dvsId,
+              Math.max(0, pending.getDeadlineUnixMs() - parts.clock().millis()))
           .because(ErrorReason.AWAITING_CONFIRM);
     }
   }
@@ -128,16 +146,25 @@ final class ApplyTransaction {
     SwitchBackend backend = parts.backend();
     long previousGeneration = current == null ? 0 : current.generation();
     if (backend.outlivesAgent()) {
-      parts.store().journal(dvsId, ApplyJournal.newBuilder().setGeneration(generation)
-          .setFromGeneration(previousGeneration).setStartedUnixMs(parts.clock().millis()).setAction("apply").build());
+      parts
+          .store()
+          .journal(
+              dvsId,
+              ApplyJournal.newBuilder()
+                  .setGeneration(generation)
+                  .setFromGeneration(previousGeneration)
+                  .setStartedUnixMs(parts.clock().millis())
+                  .setAction("apply")
+                  .build());
       reached = Reached.JOURNAL;
     }
     parts.faults().reached(AgentFaults.AFTER_JOURNAL);
 
     HostSwitchState previousState = current == null ? null : current.state();
     Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
-    Map<String, EffectivePort> next = Collections.unmodifiableMap(
-        EffectiveStateResolver.resolve(previousState, previous, desired).ports());
+    Map<String, EffectivePort> next =
+        Collections.unmodifiableMap(
+            EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     ops = PortDiff.diff(previous, next);
     applyToSwitch();
     reached = Reached.SWITCH;
@@ -146,25 +173,39 @@ final class ApplyTransaction {
     parts.faults().reached(AgentFaults.BEFORE_PERSIST);
 
     long now = parts.clock().millis();
-    PendingConfirm nextPending = PendingConfirm.newBuilder().setGeneration(generation)
-        .setNonce(UUID.randomUUID().toString()).setDeadlineUnixMs(now + timeoutMs)
-        .setRevertToGeneration(pending != null ? pending.getRevertToGeneration() : previousGeneration).build();
-    ChangeSummary summary = PortDiff.summarize(ops, previous.size()).toBuilder()
-        .setPropertyChanges(propertyChanges).build();
-    ApplyResponse response = ApplyResponse.newBuilder()
-        .addAllUnclaimedNamespaces(parts.modules().unclaimed(desired))
-        .setAppliedGeneration(generation)
-        .setSummary(summary)
-        .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos))
-        .setNonce(nextPending.getNonce())
-        .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
-        .build();
-    HistoryEntry entry = HistoryEntry.newBuilder().setGeneration(generation).setAppliedUnixMs(now)
-        .setSummary(summary).setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING).build();
+    PendingConfirm nextPending =
+        PendingConfirm.newBuilder()
+            .setGeneration(generation)
+            .setNonce(UUID.randomUUID().toString())
+            .setDeadlineUnixMs(now + timeoutMs)
+            .setRevertToGeneration(
+                pending != null ? pending.getRevertToGeneration() : previousGeneration)
+            .build();
+    ChangeSummary summary =
+        PortDiff.summarize(ops, previous.size()).toBuilder()
+            .setPropertyChanges(propertyChanges)
+            .build();
+    ApplyResponse response =
+        ApplyResponse.newBuilder()
+            .addAllUnclaimedNamespaces(parts.modules().unclaimed(desired))
+            .setAppliedGeneration(generation)
+            .setSummary(summary)
+            .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos))
+            .setNonce(nextPending.getNonce())
+            .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
+            .build();
+    HistoryEntry entry =
+        HistoryEntry.newBuilder()
+            .setGeneration(generation)
+            .setAppliedUnixMs(now)
+            .setSummary(summary)
+            .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
+            .build();
     persist(response, entry, nextPending);
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
-    return new Committed(new AppliedSwitch(desired, next, response), nextPending, entry, pending != null);
+    return new Committed(
+        new AppliedSwitch(desired, next, response), nextPending, entry, pending != null);
   }
 
   /** The backend applies ops all or nothing: when it refuses, it has undone its own. */
@@ -178,19 +219,28 @@ final class ApplyTransaction {
       }
       backend.apply(dvsId, ops);
     } catch (BackendException e) {
-      throw new SwitchplaneException(ErrorCode.ABORTED, String.format(
-          "generation %d of DVS %s not applied: %s; the operations already done were undone",
-          generation, dvsId, e.getMessage()), e);
+      throw new SwitchplaneException(
+          ErrorCode.ABORTED,
+          String.format(
+              "generation %d of DVS %s not applied: %s; the operations already done were undone",
+              generation, dvsId, e.getMessage()),
+          e);
     }
   }
 
-  /** Hands the modules what changed; returns how many effective values changed. A refusal is ABORTED. */
+  /**
+   * Hands the modules what changed; returns how many effective values changed. A refusal is
+   * ABORTED.
+   */
   private int deliverToModules(HostSwitchState previousState) {
     try {
       return parts.modules().deliver(previousState, desired);
     } catch (ModuleFailure e) {
-      throw new SwitchplaneException(ErrorCode.ABORTED, String.format("generation %d of DVS %s not applied: %s",
-          generation, dvsId, e.getMessage()), e);
+      throw new SwitchplaneException(
+          ErrorCode.ABORTED,
+          String.format(
+              "generation %d of DVS %s not applied: %s", generation, dvsId, e.getMessage()),
+          e);
     }
   }
 
@@ -198,8 +248,12 @@ final class ApplyTransaction {
     try {
       parts.store().commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, String.format(
-          "generation %d of DVS %s not applied: cannot persist it (%s)", generation, dvsId, e.getMessage()), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL,
+          String.format(
+              "generation %d of DVS %s not applied: cannot persist it (%s)",
+              generation, dvsId, e.getMessage()),
+          e);
     }
   }
 
@@ -211,8 +265,13 @@ final class ApplyTransaction {
     }
     List<PortOp> drift = PortDiff.diff(backend.observedAfterApply(dvsId), next);
     if (!drift.isEmpty()) {
-      LOG.warn("DVS {}: after applying generation {} the {} backend differs on {} port(s) (first: {}); "
-          + "'switchplane host rectify' brings them back", dvsId, generation, backend.name(), drift.size(),
+      LOG.warn(
+          "DVS {}: after applying generation {} the {} backend differs on {} port(s) (first: {}); "
+              + "'switchplane host rectify' brings them back",
+          dvsId,
+          generation,
+          backend.name(),
+          drift.size(),
           drift.get(0).key());
     }
   }
@@ -235,21 +294,31 @@ final class ApplyTransaction {
   }
 
   /**
-   * Applies the inverse of the ops applied and drops the journal. A backend that refuses (or
-   * fails unchecked, like the OVS backend's lost OVSDB session) leaves the journal, so that the
-   * next start brings the switch to the stored state; the answer then says the switch was not
-   * taken back.
+   * Applies the inverse of the ops applied and drops the journal. A backend that refuses (or fails
+   * unchecked, like the OVS backend's lost OVSDB session) leaves the journal, so that the next
+   * start brings the switch to the stored state; the answer then says the switch was not taken
+   * back.
    */
   private SwitchplaneException takeBackSwitch(SwitchplaneException failure) {
     SwitchBackend backend = parts.backend();
     try {
       backend.apply(dvsId, PortDiff.inverse(ops));
     } catch (BackendException | RuntimeException e) {
-      LOG.error("DVS {}: cannot undo generation {} on the {} backend after {}", dvsId, generation, backend.name(),
-          failure.getMessage(), e);
-      SwitchplaneException told = new SwitchplaneException(failure.code(), failure.getMessage()
-          + " and it could not be undone on the switch (" + (e instanceof BackendException ? e.getMessage() : e)
-          + "); the next start brings the switch back to the stored state", failure.getCause());
+      LOG.error(
+          "DVS {}: cannot undo generation {} on the {} backend after {}",
+          dvsId,
+          generation,
+          backend.name(),
+          failure.getMessage(),
+          e);
+      SwitchplaneException told =
+          new SwitchplaneException(
+              failure.code(),
+              failure.getMessage()
+                  + " and it could not be undone on the switch ("
+                  + (e instanceof BackendException ? e.getMessage() : e)
+                  + "); the next start brings the switch back to the stored state",
+              failure.getCause());
       told.addSuppressed(e);
       return told;
     }
@@ -261,7 +330,7 @@ final class ApplyTransaction {
         failure.addSuppressed(journal);
       }
     }
-    return new SwitchplaneException(failure.code(), failure.getMessage() + "; the switch was taken back",
-        failure.getCause());
+    return new SwitchplaneException(
+        failure.code(), failure.getMessage() + "; the switch was taken back", failure.getCause());
   }
 }

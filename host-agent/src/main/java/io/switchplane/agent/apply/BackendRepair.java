@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the backend equal to what the store says the host applied: at start (after a crash,
- * an interrupted apply is thereby undone or finished, and a confirm deadline that passed while
- * the agent was down rolls back), and on an operator's request when the switch drifted.
+ * Keeps the backend equal to what the store says the host applied: at start (after a crash, an
+ * interrupted apply is thereby undone or finished, and a confirm deadline that passed while the
+ * agent was down rolls back), and on an operator's request when the switch drifted.
  */
 final class BackendRepair {
   private static final Logger LOG = LoggerFactory.getLogger(BackendRepair.class);
@@ -40,7 +40,11 @@ final class BackendRepair {
    * @param slot the slot of a DVS, made when missing
    * @param existing the slot of a DVS, or null
    */
-  BackendRepair(SwitchBackend backend, StateStore store, Function<String, Slot> slot, Function<String, Slot> existing,
+  BackendRepair(
+      SwitchBackend backend,
+      StateStore store,
+      Function<String, Slot> slot,
+      Function<String, Slot> existing,
       Rollbacks rollbacks) {
     this.backend = backend;
     this.store = store;
@@ -51,30 +55,43 @@ final class BackendRepair {
 
   /**
    * Clears what interrupted backend writes left, then loads every stored switch and makes the
-   * backend match it; call once, before serving. An
-   * interrupted apply (journal present) is thereby undone or finished: the store holds the old
-   * state if the crash came before the persist, the new one after. Pending confirms are armed
-   * again; one whose deadline passed while the agent was down is rolled back now.
+   * backend match it; call once, before serving. An interrupted apply (journal present) is thereby
+   * undone or finished: the store holds the old state if the crash came before the persist, the new
+   * one after. Pending confirms are armed again; one whose deadline passed while the agent was down
+   * is rolled back now.
    */
   void recover() {
     backend.removeLeftovers();
     for (StoredSwitch stored : store.loadAll()) {
       String dvsId = stored.dvsId();
-      Map<String, EffectivePort> effective = Collections.unmodifiableMap(
-          EffectiveStateResolver.resolveAll(stored.state()));
+      Map<String, EffectivePort> effective =
+          Collections.unmodifiableMap(EffectiveStateResolver.resolveAll(stored.state()));
       List<PortOp> ops = PortDiff.diff(backend.ports(dvsId), effective);
       try {
         backend.apply(dvsId, ops);
       } catch (BackendException e) {
-        throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot restore generation "
-            + stored.state().getDvs().getGeneration() + " of DVS " + dvsId + " on the " + backend.name()
-            + " backend: " + e.getMessage(), e);
+        throw new SwitchplaneException(
+            ErrorCode.INTERNAL,
+            "cannot restore generation "
+                + stored.state().getDvs().getGeneration()
+                + " of DVS "
+                + dvsId
+                + " on the "
+                + backend.name()
+                + " backend: "
+                + e.getMessage(),
+            e);
       }
       if (stored.journal() != null) {
         ApplyJournal j = stored.journal();
-        LOG.warn("DVS {}: the {} of generation {} was interrupted (agent stopped); the switch is back at "
-            + "stored generation {} ({} backend operations)", dvsId, j.getAction(), j.getGeneration(),
-            stored.state().getDvs().getGeneration(), ops.size());
+        LOG.warn(
+            "DVS {}: the {} of generation {} was interrupted (agent stopped); the switch is back at "
+                + "stored generation {} ({} backend operations)",
+            dvsId,
+            j.getAction(),
+            j.getGeneration(),
+            stored.state().getDvs().getGeneration(),
+            ops.size());
         store.clearJournal(dvsId);
       }
       Slot slot = this.slot.apply(dvsId);
@@ -82,13 +99,18 @@ final class BackendRepair {
       slot.pending = stored.pending();
       slot.pendingEntry = null; // read from the store by a confirm
       slot.lastRollback = stored.lastRollback();
-      LOG.info("restored DVS {} at generation {}: {} ports, {} backend operations{}", dvsId,
-          stored.state().getDvs().getGeneration(), effective.size(), ops.size(),
+      LOG.info(
+          "restored DVS {} at generation {}: {} ports, {} backend operations{}",
+          dvsId,
+          stored.state().getDvs().getGeneration(),
+          effective.size(),
+          ops.size(),
           stored.pending() == null ? "" : ", awaiting confirm");
       if (stored.pending() != null) {
         slot.lock.lock();
         try {
-          rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN);
+          rollbacks.armOrExpire(
+              dvsId, slot, RollbackCause.ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN);
         } finally {
           slot.lock.unlock();
         }
@@ -106,8 +128,11 @@ final class BackendRepair {
     return driftedKeys(backend.ports(dvsId), applied.effective());
   }
 
-  /** Keys of the ports where has (the backend) differs from effective (what was applied), sorted. */
-  static List<String> driftedKeys(Map<String, EffectivePort> has, Map<String, EffectivePort> effective) {
+  /**
+   * Keys of the ports where has (the backend) differs from effective (what was applied), sorted.
+   */
+  static List<String> driftedKeys(
+      Map<String, EffectivePort> has, Map<String, EffectivePort> effective) {
     List<String> keys = new ArrayList<>();
     for (PortOp op : PortDiff.diff(has, effective)) {
       keys.add(op.key());
@@ -116,7 +141,9 @@ final class BackendRepair {
     return keys;
   }
 
-  /** Brings the backend of dvsId back to the applied state where it drifted; returns what changed. */
+  /**
+   * Brings the backend of dvsId back to the applied state where it drifted; returns what changed.
+   */
   ChangeSummary rectify(String dvsId) {
     Slot slot = existing.apply(dvsId);
     if (slot == null || slot.applied == null) {
@@ -129,11 +156,20 @@ final class BackendRepair {
       try {
         backend.apply(dvsId, ops);
       } catch (BackendException e) {
-        throw new SwitchplaneException(ErrorCode.ABORTED, "cannot rectify DVS " + dvsId + ": " + e.getMessage()
-            + "; the switch was left as it was", e);
+        throw new SwitchplaneException(
+            ErrorCode.ABORTED,
+            "cannot rectify DVS "
+                + dvsId
+                + ": "
+                + e.getMessage()
+                + "; the switch was left as it was",
+            e);
       }
       if (!ops.isEmpty()) {
-        LOG.warn("DVS {}: {} drifted port(s) brought back to generation {}", dvsId, ops.size(),
+        LOG.warn(
+            "DVS {}: {} drifted port(s) brought back to generation {}",
+            dvsId,
+            ops.size(),
             slot.applied.generation());
       }
       return PortDiff.summarize(ops, has.size());

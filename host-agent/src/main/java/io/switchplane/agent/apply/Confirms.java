@@ -28,8 +28,15 @@ final class Confirms {
   private final Rollbacks rollbacks;
   private final AgentMetrics counters;
 
-  /** @param slots the slot of a DVS, made when missing */
-  Confirms(StateStore store, Clock clock, Function<String, Slot> slots, Rollbacks rollbacks, AgentMetrics counters) {
+  /**
+   * @param slots the slot of a DVS, made when missing
+   */
+  Confirms(
+      StateStore store,
+      Clock clock,
+      Function<String, Slot> slots,
+      Rollbacks rollbacks,
+      AgentMetrics counters) {
     this.store = store;
     this.clock = clock;
     this.slots = slots;
@@ -45,23 +52,42 @@ final class Confirms {
       PendingConfirm pending = slot.pending;
       if (pending == null) {
         Optional<HistoryEntry> entry = store.historyEntry(dvsId, generation);
-        if (entry.isPresent() && entry.get().getOutcome() == ApplyOutcome.APPLY_OUTCOME_CONFIRMED
-            && slot.applied != null && slot.applied.generation() == generation
+        if (entry.isPresent()
+            && entry.get().getOutcome() == ApplyOutcome.APPLY_OUTCOME_CONFIRMED
+            && slot.applied != null
+            && slot.applied.generation() == generation
             && slot.applied.response().getNonce().equals(nonce)) {
-          return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).setAlreadyConfirmed(true).build();
+          return ConfirmResponse.newBuilder()
+              .setConfirmedGeneration(generation)
+              .setAlreadyConfirmed(true)
+              .build();
         }
         throw Rollbacks.nothingPending(dvsId, generation, entry, slot);
       }
       Rollbacks.checkPending(dvsId, pending, generation, nonce);
       long now = clock.millis();
-      HistoryEntry stored = slot.storedPendingEntry(store, dvsId).orElseThrow(() -> new SwitchplaneException(
-          ErrorCode.INTERNAL, "no history entry for pending generation " + generation + " of DVS " + dvsId));
-      HistoryEntry entry = stored.toBuilder().setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED).setOutcomeUnixMs(now)
-          .build();
+      HistoryEntry stored =
+          slot.storedPendingEntry(store, dvsId)
+              .orElseThrow(
+                  () ->
+                      new SwitchplaneException(
+                          ErrorCode.INTERNAL,
+                          "no history entry for pending generation "
+                              + generation
+                              + " of DVS "
+                              + dvsId));
+      HistoryEntry entry =
+          stored.toBuilder()
+              .setOutcome(ApplyOutcome.APPLY_OUTCOME_CONFIRMED)
+              .setOutcomeUnixMs(now)
+              .build();
       store.confirm(dvsId, entry);
       counters.confirms.inc();
       slot.settle();
-      LOG.debug("DVS {}: generation {} confirmed {} ms before its deadline", dvsId, generation,
+      LOG.debug(
+          "DVS {}: generation {} confirmed {} ms before its deadline",
+          dvsId,
+          generation,
           pending.getDeadlineUnixMs() - now);
       return ConfirmResponse.newBuilder().setConfirmedGeneration(generation).build();
     } finally {
@@ -76,7 +102,8 @@ final class Confirms {
     try {
       PendingConfirm pending = slot.pending;
       if (pending == null) {
-        throw Rollbacks.nothingPending(dvsId, generation, store.historyEntry(dvsId, generation), slot);
+        throw Rollbacks.nothingPending(
+            dvsId, generation, store.historyEntry(dvsId, generation), slot);
       }
       Rollbacks.checkPending(dvsId, pending, generation, nonce);
       return rollbacks.revert(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_REQUESTED);

@@ -14,18 +14,22 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Slot {
   final ReentrantLock lock = new ReentrantLock();
+
   /** What the switch has applied (null until the first apply). */
   volatile AppliedSwitch applied;
+
   /** The apply waiting for Confirm, or null. */
   volatile PendingConfirm pending;
+
   /**
-   * The history entry stored with the pending apply (outcome PENDING), so that a confirm need
-   * not read it back; null when not known here (after a restart it is read from the store).
-   * Lock held.
+   * The history entry stored with the pending apply (outcome PENDING), so that a confirm need not
+   * read it back; null when not known here (after a restart it is read from the store). Lock held.
    */
   HistoryEntry pendingEntry;
+
   /** The last rollback, or null. */
   volatile RollbackEvent lastRollback;
+
   /** Fires the rollback at the pending deadline. */
   ScheduledFuture<?> timer;
 
@@ -36,7 +40,8 @@ final class Slot {
   Optional<HistoryEntry> storedPendingEntry(StateStore store, String dvsId) {
     long generation = pending.getGeneration();
     if (pendingEntry != null && pendingEntry.getGeneration() == generation) {
-      return Optional.of(pendingEntry); // as written with the pending apply: no need to read it back
+      return Optional.of(
+          pendingEntry); // as written with the pending apply: no need to read it back
     }
     return store.historyEntry(dvsId, generation);
   }

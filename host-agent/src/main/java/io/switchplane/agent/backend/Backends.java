@@ -7,14 +7,16 @@ import java.util.List;
 /** Creates backends by name, so that configuration (and the CLI) can pick one. */
 public final class Backends {
   /** Names create() knows. */
-  public static final List<String> NAMES = List.of(MemoryBackend.NAME, FileBackend.NAME, OvsBackend.NAME);
+  public static final List<String> NAMES =
+      List.of(MemoryBackend.NAME, FileBackend.NAME, OvsBackend.NAME);
 
   private Backends() {}
 
   /**
-   * @param dataDir the agent's data directory; the file backend keeps its switch under
-   *     {@code dataDir/switch}, and needs one
-   * @param ovsdb the ovsdb-server the ovs backend talks to (unix:PATH or tcp:HOST:PORT); needed by it alone
+   * @param dataDir the agent's data directory; the file backend keeps its switch under {@code
+   *     dataDir/switch}, and needs one
+   * @param ovsdb the ovsdb-server the ovs backend talks to (unix:PATH or tcp:HOST:PORT); needed by
+   *     it alone
    */
   public static SwitchBackend create(String name, Path dataDir, String ovsdb) {
     return switch (name) {
@@ -27,11 +29,14 @@ public final class Backends {
       }
       case OvsBackend.NAME -> {
         if (ovsdb == null || ovsdb.isBlank()) {
-          throw SwitchplaneException.invalid("the ovs backend needs --ovsdb unix:PATH (the ovsdb-server socket)");
+          throw SwitchplaneException.invalid(
+              "the ovs backend needs --ovsdb unix:PATH (the ovsdb-server socket)");
         }
         yield new OvsBackend(ovsdb);
       }
-      default -> throw SwitchplaneException.invalid("unknown backend '%s'; known backends: %s", name, NAMES);
+      default ->
+          throw SwitchplaneException.invalid(
+              "unknown backend '%s'; known backends: %s", name, NAMES);
     };
   }
 }

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the host tools the backends drive (ovs-vsctl, ip): one process, its output, a time limit. */
+/**
+ * Runs the host tools the backends drive (ovs-vsctl, ip): one process, its output, a time limit.
+ */
 final class Commands {
   /** What a command did; exit -1 when it could not run or did not finish (err says why). */
   record Result(int exit, String out, String err) {
@@ -27,7 +29,10 @@ final class Commands {
         p.destroyForcibly();
         return new Result(-1, "", name + " did not finish within " + timeoutS + " s");
       }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+      return new Result(
+          p.exitValue(),
+          new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       return new Result(-1, "", "cannot run " + name + ": " + e.getMessage());
     } catch (InterruptedException e) {

@@ -18,12 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A host switch that outlives the agent process: one file per port under
- * {@code DIR/DVS_ID/KEY.port} (the effective port as protobuf). Each operation is atomic on its
- * own (write to a temporary file, then rename), the set of them is not, exactly like a real
- * switch changed port by port: an agent killed in the middle of an apply leaves a mix here, and
- * only the agent's journal and recovery can repair it. That is why the crash tests use it.
- * Like {@link MemoryBackend}, it refuses operations that do not match what it has.
+ * A host switch that outlives the agent process: one file per port under {@code
+ * DIR/DVS_ID/KEY.port} (the effective port as protobuf). Each operation is atomic on its own (write
+ * to a temporary file, then rename), the set of them is not, exactly like a real switch changed
+ * port by port: an agent killed in the middle of an apply leaves a mix here, and only the agent's
+ * journal and recovery can repair it. That is why the crash tests use it. Like {@link
+ * MemoryBackend}, it refuses operations that do not match what it has.
  */
 public final class FileBackend extends OpByOpBackend {
   public static final String NAME = "file";
@@ -56,12 +56,16 @@ public final class FileBackend extends OpByOpBackend {
         out.put(port.getKey(), port);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the ports of DVS " + dvsId + " in " + switchDir, e);
+      throw new UncheckedIOException(
+          "cannot read the ports of DVS " + dvsId + " in " + switchDir, e);
     }
     return out;
   }
 
-  /** Deletes every KEY.port.tmp that a crash between the write and its rename left (the port file is whole either way). */
+  /**
+   * Deletes every KEY.port.tmp that a crash between the write and its rename left (the port file is
+   * whole either way).
+   */
   @Override
   public void removeLeftovers() {
     if (!Files.isDirectory(dir)) {
@@ -77,7 +81,8 @@ public final class FileBackend extends OpByOpBackend {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean the leftovers of interrupted writes in " + dir, e);
+      throw new UncheckedIOException(
+          "cannot clean the leftovers of interrupted writes in " + dir, e);
     }
   }
 
@@ -97,7 +102,8 @@ public final class FileBackend extends OpByOpBackend {
         throw new BackendException("port " + op.key() + " does not exist");
       }
       if (!read(file).equals(op.before())) {
-        throw new BackendException("port " + op.key() + " does not have the configuration the " + op.kind() + " expects");
+        throw new BackendException(
+            "port " + op.key() + " does not have the configuration the " + op.kind() + " expects");
       }
       if (op.kind() == PortOp.Kind.UPDATE) {
         write(file, op.after());
@@ -105,7 +111,8 @@ public final class FileBackend extends OpByOpBackend {
         Files.delete(file);
       }
     } catch (IOException e) {
-      throw new BackendException("cannot change port " + op.key() + " in " + file.getParent() + ": " + e, e);
+      throw new BackendException(
+          "cannot change port " + op.key() + " in " + file.getParent() + ": " + e, e);
     }
   }
 

@@ -7,10 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * The Linux side of a host-local management clone: moves a device's IPv4 addresses and MAC onto
- * another device with iproute2, in the agent's own network namespace (where OVS puts the
- * devices of its internal ports). The clone takes the MAC too, so that the manager's ARP entry
- * stays right and the path is back at once; the two devices sit in different VLANs, where OVS
- * learns MACs apart.
+ * another device with iproute2, in the agent's own network namespace (where OVS puts the devices of
+ * its internal ports). The clone takes the MAC too, so that the manager's ARP entry stays right and
+ * the path is back at once; the two devices sit in different VLANs, where OVS learns MACs apart.
  */
 final class LinuxLinks {
   private static final Pattern INET = Pattern.compile("\\binet (\\S+)");

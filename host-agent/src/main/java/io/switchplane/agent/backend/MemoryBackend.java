@@ -8,19 +8,25 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The embedded default backend: an in-process model of a host switch. Like a real switch it
- * refuses operations that do not match what it has (adding an existing port, updating or
- * removing a missing one, or one whose current config differs from the operation's
- * {@code before}), so a wrong diff shows up as an error instead of silently converging.
+ * The embedded default backend: an in-process model of a host switch. Like a real switch it refuses
+ * operations that do not match what it has (adding an existing port, updating or removing a missing
+ * one, or one whose current config differs from the operation's {@code before}), so a wrong diff
+ * shows up as an error instead of silently converging.
  *
  * <p>Starts empty; a switch appears with its first port and disappears with its last one.
  */
 public final class MemoryBackend extends OpByOpBackend {
   public static final String NAME = "memory";
 
-  private final ConcurrentMap<String, ConcurrentMap<String, EffectivePort>> switches = new ConcurrentHashMap<>();
-  /** Forward operations applied since the last {@link #failOnOperation}; undo operations do not count. */
+  private final ConcurrentMap<String, ConcurrentMap<String, EffectivePort>> switches =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Forward operations applied since the last {@link #failOnOperation}; undo operations do not
+   * count.
+   */
   private final AtomicInteger operations = new AtomicInteger();
+
   /** 1-based forward operation that fails once; 0: none. */
   private final AtomicInteger failAt = new AtomicInteger();
 
@@ -42,8 +48,8 @@ public final class MemoryBackend extends OpByOpBackend {
   }
 
   /**
-   * Test hook: the k-th forward operation from now (1-based, counted over all switches) fails
-   * once, as if the switch had refused it; k = 0 clears the fault.
+   * Test hook: the k-th forward operation from now (1-based, counted over all switches) fails once,
+   * as if the switch had refused it; k = 0 clears the fault.
    */
   public void failOnOperation(int k) {
     if (k < 0) {
@@ -69,7 +75,8 @@ public final class MemoryBackend extends OpByOpBackend {
 
   private void change(String dvsId, PortOp op) throws BackendException {
     if (op.kind() == PortOp.Kind.ADD) {
-      ConcurrentMap<String, EffectivePort> ports = switches.computeIfAbsent(dvsId, id -> new ConcurrentHashMap<>());
+      ConcurrentMap<String, EffectivePort> ports =
+          switches.computeIfAbsent(dvsId, id -> new ConcurrentHashMap<>());
       if (ports.putIfAbsent(op.key(), op.after()) != null) {
         throw new BackendException("port " + op.key() + " exists already");
       }
@@ -81,7 +88,8 @@ public final class MemoryBackend extends OpByOpBackend {
       throw new BackendException("port " + op.key() + " does not exist");
     }
     if (!has.equals(op.before())) {
-      throw new BackendException("port " + op.key() + " does not have the configuration the " + op.kind() + " expects");
+      throw new BackendException(
+          "port " + op.key() + " does not have the configuration the " + op.kind() + " expects");
     }
     if (op.kind() == PortOp.Kind.UPDATE) {
       ports.put(op.key(), op.after());

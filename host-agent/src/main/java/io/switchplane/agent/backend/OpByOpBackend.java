@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Base for backends that can only change one port at a time: gives them the all-or-nothing
- * contract of {@link SwitchBackend#apply} by undoing, in reverse order, the operations already
- * done when one fails.
+ * Base for backends that can only change one port at a time: gives them the all-or-nothing contract
+ * of {@link SwitchBackend#apply} by undoing, in reverse order, the operations already done when one
+ * fails.
  */
 public abstract class OpByOpBackend implements SwitchBackend {
   private static final Logger LOG = LoggerFactory.getLogger(OpByOpBackend.class);
@@ -35,16 +35,22 @@ public abstract class OpByOpBackend implements SwitchBackend {
       }
     } catch (BackendException | RuntimeException e) {
       PortOp failed = ops.get(done);
-      BackendException failure = new BackendException(
-          String.format("%s backend failed at operation %d of %d (%s) on DVS %s: %s",
-              name(), done + 1, ops.size(), failed, dvsId, e.getMessage()),
-          failed, done + 1, e);
+      BackendException failure =
+          new BackendException(
+              String.format(
+                  "%s backend failed at operation %d of %d (%s) on DVS %s: %s",
+                  name(), done + 1, ops.size(), failed, dvsId, e.getMessage()),
+              failed,
+              done + 1,
+              e);
       undo(dvsId, ops.subList(0, done), failure);
       throw failure;
     }
   }
 
-  /** Undoes applied (in reverse); an undo failure is attached to failure and logged, never hidden. */
+  /**
+   * Undoes applied (in reverse); an undo failure is attached to failure and logged, never hidden.
+   */
   private void undo(String dvsId, List<PortOp> applied, BackendException failure) {
     List<PortOp> inverse = PortDiff.inverse(applied);
     for (PortOp op : inverse) {
@@ -52,8 +58,12 @@ public abstract class OpByOpBackend implements SwitchBackend {
         undoOne(dvsId, op);
       } catch (BackendException | RuntimeException e) {
         // The switch is now in neither state: say so loudly; the caller still sees the first cause.
-        LOG.error("{} backend could not undo {} on DVS {} after a failed apply; the switch has drifted",
-            name(), op, dvsId, e);
+        LOG.error(
+            "{} backend could not undo {} on DVS {} after a failed apply; the switch has drifted",
+            name(),
+            op,
+            dvsId,
+            e);
         failure.addSuppressed(e);
       }
     }

@@ -27,36 +27,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Open vSwitch as the host switch: the host's part of a DVS is a bridge ({@code datapath_type=netdev},
- * the userspace datapath, no kernel module needed), each port an internal port (an uplink NIC port
- * is the host's NIC: see below). An apply is ONE
- * OVSDB transaction (RFC 7047 "transact") sent by our own small client ({@link OvsdbClient}) over
- * one persistent session: all of it or none, one round trip to ovsdb-server and no process per
- * apply. Like ovs-vsctl, the transaction bumps {@code next_cfg} and the apply returns once
- * ovs-vswitchd has applied it ({@code cur_cfg}). Reads ({@link #ports}, the drift check) come
- * from the client's monitor-fed cache of the Bridge, Port and Interface tables: no round trip.
- * (Before, each apply was one {@code ovs-vsctl} process; spawning it cost more than the
- * transaction itself, on every host of every push.)
+ * Open vSwitch as the host switch: the host's part of a DVS is a bridge ({@code
+ * datapath_type=netdev}, the userspace datapath, no kernel module needed), each port an internal
+ * port (an uplink NIC port is the host's NIC: see below). An apply is ONE OVSDB transaction (RFC
+ * 7047 "transact") sent by our own small client ({@link OvsdbClient}) over one persistent session:
+ * all of it or none, one round trip to ovsdb-server and no process per apply. Like ovs-vsctl, the
+ * transaction bumps {@code next_cfg} and the apply returns once ovs-vswitchd has applied it ({@code
+ * cur_cfg}). Reads ({@link #ports}, the drift check) come from the client's monitor-fed cache of
+ * the Bridge, Port and Interface tables: no round trip. (Before, each apply was one {@code
+ * ovs-vsctl} process; spawning it cost more than the transaction itself, on every host of every
+ * push.)
  *
  * <p>Mapping: access VLAN → {@code tag}; trunk → {@code trunks} with {@code vlan_mode=trunk};
  * untagged → neither (OVS's default: frames pass as they are, like vSphere's VLAN type none);
- * blocked → {@code tag=4095}, the dead VLAN Neutron's OVS agent uses for ports that must not pass traffic (operators cannot use 4095, so nothing else shares it); MTU
- * → the interface's {@code mtu_request}. The port's identity and whole effective config are kept
- * in {@code external_ids} ({@code switchplane-dvs}, {@code switchplane-port},
- * {@code switchplane-config}, plus {@code attached-mac} and {@code vm-uuid} for a VM NIC), so that
- * {@link #ports} reads back what OVS really has: the stored config with the VLAN and MTU as OVS
- * holds them now, so a change made by hand shows up as drift. Ports and bridges without
- * {@code switchplane-dvs} are never touched.
+ * blocked → {@code tag=4095}, the dead VLAN Neutron's OVS agent uses for ports that must not pass
+ * traffic (operators cannot use 4095, so nothing else shares it); MTU → the interface's {@code
+ * mtu_request}. The port's identity and whole effective config are kept in {@code external_ids}
+ * ({@code switchplane-dvs}, {@code switchplane-port}, {@code switchplane-config}, plus {@code
+ * attached-mac} and {@code vm-uuid} for a VM NIC), so that {@link #ports} reads back what OVS
+ * really has: the stored config with the VLAN and MTU as OVS holds them now, so a change made by
+ * hand shows up as drift. Ports and bridges without {@code switchplane-dvs} are never touched.
  *
  * <p><b>Uplink NICs.</b> A port whose connectee is an uplink NIC, on a host whose membership maps a
  * NIC to that uplink ({@link EffectivePort#getNic}), is that NIC: its interface is the host's
  * device (a system interface, no {@code type}), so its {@code trunks} decide which VLANs really
- * reach the wire. The OVS port keeps our name ({@link #portName}) and only its interface is the NIC,
- * so the port's identity does not move when the NIC is remapped; a remap, or a port that becomes a
- * NIC or stops being one, swaps the port's interface in the same transaction. Removing the port
- * takes the NIC off the bridge: ovs-vswitchd deletes only the devices it made (internal ports),
- * never a system interface, so the host keeps its NIC. A NIC held by a port that is not this DVS's
- * is refused (nothing applied), so an apply never steals a NIC from another bridge.
+ * reach the wire. The OVS port keeps our name ({@link #portName}) and only its interface is the
+ * NIC, so the port's identity does not move when the NIC is remapped; a remap, or a port that
+ * becomes a NIC or stops being one, swaps the port's interface in the same transaction. Removing
+ * the port takes the NIC off the bridge: ovs-vswitchd deletes only the devices it made (internal
+ * ports), never a system interface, so the host keeps its NIC. A NIC held by a port that is not
+ * this DVS's is refused (nothing applied), so an apply never steals a NIC from another bridge.
  *
  * <p>A blocked NIC is {@code vlan_mode=trunk} with {@code trunks=[4095]}, not the access port on
  * 4095 the other ports get: an access port would take the wire's untagged frames into VLAN 4095,
@@ -64,25 +64,33 @@ import org.slf4j.LoggerFactory;
  * untagged frames and every VLAN 1-4094, so no VM's VLAN traffic crosses it either way. Only frames
  * tagged 4095 could, and IEEE 802.1Q reserves that VID: no conforming switch sends or accepts it.
  * An empty {@code trunks} would carry ALL VLANs, and taking the link down ({@code ip link} or
- * {@code ovs-ofctl mod-port ... down}) is no option: it is outside the OVSDB transaction, would
- * cut whatever else the NIC carries (the host's own management when it is not on this DVS), and
- * looks like a cable fault to the upstream switch.
- * A host that maps no NIC to the uplink keeps the port as an internal port, as before, with a
- * warning in the log: its pruning then filters no real frame (map one with
- * {@code switchplane dvs add-host DVS HOST --nic UPLINK=NIC}).
+ * {@code ovs-ofctl mod-port ... down}) is no option: it is outside the OVSDB transaction, would cut
+ * whatever else the NIC carries (the host's own management when it is not on this DVS), and looks
+ * like a cable fault to the upstream switch. A host that maps no NIC to the uplink keeps the port
+ * as an internal port, as before, with a warning in the log: its pruning then filters no real frame
+ * (map one with {@code switchplane dvs add-host DVS HOST --nic UPLINK=NIC}).
  */
 public final class OvsBackend implements SwitchBackend {
   private static final Logger LOG = LoggerFactory.getLogger(OvsBackend.class);
   public static final String NAME = "ovs";
+
   /** The tag of a blocked port (Neutron's DEAD_VLAN_TAG). */
   public static final int DEAD_VLAN = 4095;
 
-  /** How long an apply waits for ovsdb-server's answer and then for ovs-vswitchd (as ovs-vsctl --timeout). */
+  /**
+   * How long an apply waits for ovsdb-server's answer and then for ovs-vswitchd (as ovs-vsctl
+   * --timeout).
+   */
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private final OvsdbClient client;
-  /** What OVS held right after the last apply of each DVS (the cache once the transaction's updates came in). */
-  private final Map<String, Map<String, EffectivePort>> afterApply = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * What OVS held right after the last apply of each DVS (the cache once the transaction's updates
+   * came in).
+   */
+  private final Map<String, Map<String, EffectivePort>> afterApply =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A backend on the ovsdb-server at db (e.g. unix:/run/openvswitch/db.sock). Does no I/O. */
   public OvsBackend(String db) {
@@ -94,7 +102,10 @@ public final class OvsBackend implements SwitchBackend {
     return NAME;
   }
 
-  /** The bridge of a DVS: "sp" and the first 12 hex digits of its id (Linux device names have at most 15 characters). */
+  /**
+   * The bridge of a DVS: "sp" and the first 12 hex digits of its id (Linux device names have at
+   * most 15 characters).
+   */
   public static String bridgeName(String dvsId) {
     String hex = dvsId.replace("-", "");
     return "sp" + (hex.length() > 12 ? hex.substring(0, 12) : hex);
@@ -103,7 +114,9 @@ public final class OvsBackend implements SwitchBackend {
   /** The OVS port (and device) name of a port: "spp" and 12 hex digits of SHA-1(dvs id / key). */
   public static String portName(String dvsId, String key) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-1").digest((dvsId + "/" + key).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-1")
+              .digest((dvsId + "/" + key).getBytes(StandardCharsets.UTF_8));
       return "spp" + HexFormat.of().formatHex(digest, 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-1 is part of every JDK", e);
@@ -115,7 +128,10 @@ public final class OvsBackend implements SwitchBackend {
     return ours(dvsId, client.ports().values());
   }
 
-  /** What OVS held right after the last apply (the cache then: the transaction's own updates included). */
+  /**
+   * What OVS held right after the last apply (the cache then: the transaction's own updates
+   * included).
+   */
   @Override
   public Map<String, EffectivePort> observedAfterApply(String dvsId) {
     Map<String, EffectivePort> seen = afterApply.get(dvsId);
@@ -131,17 +147,27 @@ public final class OvsBackend implements SwitchBackend {
       String config = row.externalIds().get("switchplane-config");
       EffectivePort stored;
       try {
-        stored = config == null ? EffectivePort.newBuilder().setKey(row.externalIds().getOrDefault("switchplane-port",
-            row.name())).build() : EffectivePort.parseFrom(Base64.getDecoder().decode(config));
+        stored =
+            config == null
+                ? EffectivePort.newBuilder()
+                    .setKey(row.externalIds().getOrDefault("switchplane-port", row.name()))
+                    .build()
+                : EffectivePort.parseFrom(Base64.getDecoder().decode(config));
       } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
-        stored = EffectivePort.newBuilder().setKey(row.externalIds().getOrDefault("switchplane-port", row.name())).build();
+        stored =
+            EffectivePort.newBuilder()
+                .setKey(row.externalIds().getOrDefault("switchplane-port", row.name()))
+                .build();
       }
       out.put(stored.getKey(), observed(stored, row));
     }
     return out;
   }
 
-  /** The stored config with what OVS really holds for the VLAN, blocking, MTU and which NIC the port is. */
+  /**
+   * The stored config with what OVS really holds for the VLAN, blocking, MTU and which NIC the port
+   * is.
+   */
   private static EffectivePort observed(EffectivePort stored, OvsPort row) {
     EffectivePolicy.Builder policy = stored.getPolicy().toBuilder();
     if (row.tag() == DEAD_VLAN || (row.tag() == 0 && row.trunks().equals(List.of(DEAD_VLAN)))) {
@@ -159,7 +185,8 @@ public final class OvsBackend implements SwitchBackend {
     if (row.mtuRequest() > 0) {
       policy.setMtu(row.mtuRequest());
     }
-    // A system interface is a device of the host: the port is that NIC. Ours are otherwise internal.
+    // A system interface is a device of the host: the port is that NIC. Ours are otherwise
+    // internal.
     String nic = row.systemInterface() ? row.interfaceName() : "";
     return stored.toBuilder().setPolicy(policy).setNic(nic).build();
   }
@@ -202,9 +229,15 @@ public final class OvsBackend implements SwitchBackend {
       }
       switch (op.kind()) {
         case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of()));
-        case UPDATE -> updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
-        case REMOVE -> tx.removeFromSet("Bridge", bridge, "ports",
-            List.of(OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid())));
+        case UPDATE ->
+            updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
+        case REMOVE ->
+            tx.removeFromSet(
+                "Bridge",
+                bridge,
+                "ports",
+                List.of(
+                    OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid())));
         default -> throw new BackendException("unknown operation " + op);
       }
     }
@@ -215,7 +248,10 @@ public final class OvsBackend implements SwitchBackend {
     afterApply.put(dvsId, ours(dvsId, client.ports().values()));
   }
 
-  /** The DVS's bridge: the existing one (made ours again if someone changed it) or a new one, as add-br makes it. */
+  /**
+   * The DVS's bridge: the existing one (made ours again if someone changed it) or a new one, as
+   * add-br makes it.
+   */
   private Ref bridge(OvsdbTransaction tx, String dvsId) throws BackendException {
     String name = bridgeName(dvsId);
     java.util.Optional<String> existing = client.bridgeUuid(name);
@@ -241,17 +277,26 @@ public final class OvsBackend implements SwitchBackend {
     row.add("ports", OvsdbTransaction.refs(List.of(tx.insert("Port", local))));
     row.add("external_ids", OvsdbTransaction.map(Map.of("switchplane-dvs", dvsId)));
     Ref bridge = tx.insert("Bridge", row);
-    tx.addToSet("Open_vSwitch", OvsdbTransaction.existing(client.rootUuid()), "bridges", List.of(bridge));
+    tx.addToSet(
+        "Open_vSwitch", OvsdbTransaction.existing(client.rootUuid()), "bridges", List.of(bridge));
     return bridge;
   }
 
-  private static OvsPort existingPort(Map<String, OvsPort> has, String port, String key, String dvsId)
-      throws BackendException {
-    return java.util.Optional.ofNullable(has.get(port)).orElseThrow(() -> new BackendException(String.format(
-        "port %s (OVS port %s) of DVS %s is not in OVS (removed by hand?); nothing applied", key, port, dvsId)));
+  private static OvsPort existingPort(
+      Map<String, OvsPort> has, String port, String key, String dvsId) throws BackendException {
+    return java.util.Optional.ofNullable(has.get(port))
+        .orElseThrow(
+            () ->
+                new BackendException(
+                    String.format(
+                        "port %s (OVS port %s) of DVS %s is not in OVS (removed by hand?); nothing applied",
+                        key, port, dvsId)));
   }
 
-  /** Whether p is the host's NIC on the bridge: an uplink NIC port whose host maps a NIC to the uplink. */
+  /**
+   * Whether p is the host's NIC on the bridge: an uplink NIC port whose host maps a NIC to the
+   * uplink.
+   */
   static boolean isNic(EffectivePort p) {
     return p.getConnectee().hasUplinkNic() && !p.getNic().isEmpty();
   }
@@ -260,28 +305,42 @@ public final class OvsBackend implements SwitchBackend {
    * Refuses an uplink NIC that a port outside this DVS holds (another bridge's, or one added by
    * hand); warns about an uplink port that stays internal because its host maps no NIC.
    */
-  private static void checkNic(String dvsId, EffectivePort p, Map<String, OvsPort> has) throws BackendException {
+  private static void checkNic(String dvsId, EffectivePort p, Map<String, OvsPort> has)
+      throws BackendException {
     if (!p.getConnectee().hasUplinkNic()) {
       return;
     }
     String uplink = p.getConnectee().getUplinkNic().getUplink();
     if (!isNic(p)) {
-      LOG.warn("port {} of DVS {} is uplink {}, but this host maps no NIC to {}: it stays an internal port and the VLANs"
-          + " it prunes still reach the host; map one with 'switchplane dvs add-host DVS HOST --nic {}=NIC'",
-          p.getKey(), dvsId, uplink, uplink, uplink);
+      LOG.warn(
+          "port {} of DVS {} is uplink {}, but this host maps no NIC to {}: it stays an internal port and the VLANs"
+              + " it prunes still reach the host; map one with 'switchplane dvs add-host DVS HOST --nic {}=NIC'",
+          p.getKey(),
+          dvsId,
+          uplink,
+          uplink,
+          uplink);
       return;
     }
     for (OvsPort row : has.values()) {
-      if (row.interfaceName().equals(p.getNic()) && !dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
-        throw new BackendException(String.format("NIC %s (uplink %s, port %s of DVS %s) is already OVS port %s, "
-            + "which is not this DVS's; detach it from that bridge first; nothing applied", p.getNic(), uplink,
-            p.getKey(), dvsId, row.name()));
+      if (row.interfaceName().equals(p.getNic())
+          && !dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
+        throw new BackendException(
+            String.format(
+                "NIC %s (uplink %s, port %s of DVS %s) is already OVS port %s, "
+                    + "which is not this DVS's; detach it from that bridge first; nothing applied",
+                p.getNic(), uplink, p.getKey(), dvsId, row.name()));
       }
     }
   }
 
   /** Inserts a port with config p (and extra external ids); returns it, for the bridge to add. */
-  private static Ref addPort(OvsdbTransaction tx, String dvsId, String port, EffectivePort p, Map<String, String> extraIds) {
+  private static Ref addPort(
+      OvsdbTransaction tx,
+      String dvsId,
+      String port,
+      EffectivePort p,
+      Map<String, String> extraIds) {
     JsonObject row = portColumns(p);
     row.addProperty("name", port);
     row.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port, p))));
@@ -289,11 +348,15 @@ public final class OvsBackend implements SwitchBackend {
     return tx.insert("Port", row);
   }
 
-  /** The interface port p is: its NIC (a system interface, the host's device) or an internal port named port. */
+  /**
+   * The interface port p is: its NIC (a system interface, the host's device) or an internal port
+   * named port.
+   */
   private static Ref insertInterface(OvsdbTransaction tx, String port, EffectivePort p) {
     JsonObject iface = interfaceColumns(p);
     if (isNic(p)) {
-      iface.addProperty("name", p.getNic()); // no type: a system interface, which OVS never creates or deletes
+      iface.addProperty(
+          "name", p.getNic()); // no type: a system interface, which OVS never creates or deletes
     } else {
       iface.addProperty("name", port);
       iface.addProperty("type", "internal");
@@ -302,22 +365,32 @@ public final class OvsBackend implements SwitchBackend {
     return tx.insert("Interface", iface);
   }
 
-  /** Whether the port's interface is already the one p wants (its NIC, or an internal port of the port's name). */
+  /**
+   * Whether the port's interface is already the one p wants (its NIC, or an internal port of the
+   * port's name).
+   */
   private static boolean sameInterface(OvsPort port, EffectivePort p) {
-    return isNic(p) ? port.systemInterface() && port.interfaceName().equals(p.getNic())
+    return isNic(p)
+        ? port.systemInterface() && port.interfaceName().equals(p.getNic())
         : "internal".equals(port.interfaceType()) && port.interfaceName().equals(port.name());
   }
 
   /** Sets config p on an existing port, keeping external ids that are not ours. */
-  private static void updatePort(OvsdbTransaction tx, String dvsId, OvsPort port, EffectivePort p,
+  private static void updatePort(
+      OvsdbTransaction tx,
+      String dvsId,
+      OvsPort port,
+      EffectivePort p,
       Map<String, String> extraIds) {
     Ref row = OvsdbTransaction.existing(port.uuid());
     tx.expectNamed("Port", port.uuid(), port.name());
     JsonObject columns = portColumns(p);
     boolean newInterface = port.interfaceUuid() == null || !sameInterface(port, p);
     if (newInterface) {
-      // The old interface row goes with its last reference (an internal device with it, never a NIC).
-      columns.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p))));
+      // The old interface row goes with its last reference (an internal device with it, never a
+      // NIC).
+      columns.add(
+          "interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p))));
     }
     tx.update("Port", row, columns);
     tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
@@ -344,7 +417,10 @@ public final class OvsBackend implements SwitchBackend {
     row.add("tag", OvsdbTransaction.empty());
     row.add("trunks", OvsdbTransaction.empty());
     if (policy.getBlocked() && isNic(p)) {
-      row.add("trunks", OvsdbTransaction.ints(List.of(DEAD_VLAN))); // see the class comment: a NIC that drops every VLAN
+      row.add(
+          "trunks",
+          OvsdbTransaction.ints(
+              List.of(DEAD_VLAN))); // see the class comment: a NIC that drops every VLAN
       row.addProperty("vlan_mode", "trunk");
     } else if (policy.getBlocked()) {
       row.addProperty("tag", DEAD_VLAN);
@@ -362,14 +438,19 @@ public final class OvsBackend implements SwitchBackend {
       row.addProperty("tag", policy.getVlan().getAccessId());
       row.addProperty("vlan_mode", "access");
     } else {
-      // OVS's default (no tag, no trunks): frames pass as they are, like vSphere's VLAN type "none".
+      // OVS's default (no tag, no trunks): frames pass as they are, like vSphere's VLAN type
+      // "none".
       row.add("vlan_mode", OvsdbTransaction.empty());
     }
     return row;
   }
 
-  /** The port's identity and whole config; switchplane-dvs only for a DVS port (a host-local clone has none). */
-  private static Map<String, String> portIds(String dvsId, EffectivePort p, Map<String, String> extraIds) {
+  /**
+   * The port's identity and whole config; switchplane-dvs only for a DVS port (a host-local clone
+   * has none).
+   */
+  private static Map<String, String> portIds(
+      String dvsId, EffectivePort p, Map<String, String> extraIds) {
     Map<String, String> ids = new HashMap<>(extraIds);
     ids.put("switchplane-port", p.getKey());
     ids.put("switchplane-config", Base64.getEncoder().encodeToString(p.toByteArray()));
@@ -393,7 +474,10 @@ public final class OvsBackend implements SwitchBackend {
     if (!p.getConnectee().hasVmNic()) {
       return Map.of();
     }
-    return Map.of("attached-mac", p.getConnectee().getVmNic().getMac(), "vm-uuid",
+    return Map.of(
+        "attached-mac",
+        p.getConnectee().getVmNic().getMac(),
+        "vm-uuid",
         p.getConnectee().getVmNic().getVmUuid());
   }
 
@@ -403,21 +487,36 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   @Override
-  public void moveManagementToClone(String dvsId, String key, EffectivePort config) throws BackendException {
+  public void moveManagementToClone(String dvsId, String key, EffectivePort config)
+      throws BackendException {
     String clone = cloneName(dvsId, key);
     String bridgeName = bridgeName(dvsId);
-    String bridge = client.bridgeUuid(bridgeName).orElseThrow(() -> new BackendException("DVS " + dvsId
-        + " has no bridge " + bridgeName + " in OVS: no management port to clone"));
+    String bridge =
+        client
+            .bridgeUuid(bridgeName)
+            .orElseThrow(
+                () ->
+                    new BackendException(
+                        "DVS "
+                            + dvsId
+                            + " has no bridge "
+                            + bridgeName
+                            + " in OVS: no management port to clone"));
     // Not a DVS port (no switchplane-dvs), so the DVS's diffs and drift checks never see it.
-    Map<String, String> hostLocal = Map.of("switchplane-host-local-dvs", dvsId, "switchplane-host-local-of", key);
+    Map<String, String> hostLocal =
+        Map.of("switchplane-host-local-dvs", dvsId, "switchplane-host-local-of", key);
     OvsdbTransaction tx = new OvsdbTransaction();
     java.util.Optional<OvsPort> existing = client.port(clone);
-    EffectivePort internal = config.toBuilder().clearNic().build(); // a clone is never a NIC: the NIC is the port's
+    EffectivePort internal =
+        config.toBuilder().clearNic().build(); // a clone is never a NIC: the NIC is the port's
     if (existing.isPresent()) {
       updatePort(tx, "", existing.get(), internal, hostLocal);
     } else {
       tx.expectNamed("Bridge", bridge, bridgeName);
-      tx.addToSet("Bridge", OvsdbTransaction.existing(bridge), "ports",
+      tx.addToSet(
+          "Bridge",
+          OvsdbTransaction.existing(bridge),
+          "ports",
           List.of(addPort(tx, "", clone, internal, hostLocal)));
     }
     client.transact(tx, "the host-local clone of management port " + key + " on DVS " + dvsId);
@@ -428,9 +527,11 @@ public final class OvsBackend implements SwitchBackend {
   public java.util.Optional<EffectivePort> managementClone(String dvsId, String key) {
     for (OvsPort row : client.ports().values()) {
       Map<String, String> ids = row.externalIds();
-      if (dvsId.equals(ids.get("switchplane-host-local-dvs")) && key.equals(ids.get("switchplane-host-local-of"))) {
+      if (dvsId.equals(ids.get("switchplane-host-local-dvs"))
+          && key.equals(ids.get("switchplane-host-local-of"))) {
         try {
-          return java.util.Optional.of(EffectivePort.parseFrom(Base64.getDecoder().decode(ids.get("switchplane-config"))));
+          return java.util.Optional.of(
+              EffectivePort.parseFrom(Base64.getDecoder().decode(ids.get("switchplane-config"))));
         } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
           return java.util.Optional.of(EffectivePort.newBuilder().setKey(key).build());
         }
@@ -449,9 +550,13 @@ public final class OvsBackend implements SwitchBackend {
       return; // already gone (like --if-exists del-port)
     }
     OvsdbTransaction tx = new OvsdbTransaction();
-    tx.removeFromSet("Bridge", OvsdbTransaction.existing(bridge.get()), "ports",
+    tx.removeFromSet(
+        "Bridge",
+        OvsdbTransaction.existing(bridge.get()),
+        "ports",
         List.of(OvsdbTransaction.existing(port.get().uuid())));
-    client.transact(tx, "removing the host-local clone of management port " + key + " on DVS " + dvsId);
+    client.transact(
+        tx, "removing the host-local clone of management port " + key + " on DVS " + dvsId);
   }
 
   @Override

@@ -8,9 +8,9 @@ import java.util.Map;
 /**
  * Where the ports of a host's proxy switches really live (an in-process model, Open vSwitch...).
  *
- * <p>Contract of {@link #apply}: all or nothing. When it throws, the backend is exactly as it
- * was before the call; the apply pipeline relies on this to leave the host untouched on failure.
- * Each DVS is a separate proxy switch keyed by its id; a backend creates a switch on its first
+ * <p>Contract of {@link #apply}: all or nothing. When it throws, the backend is exactly as it was
+ * before the call; the apply pipeline relies on this to leave the host untouched on failure. Each
+ * DVS is a separate proxy switch keyed by its id; a backend creates a switch on its first
  * operation. Calls for one DVS never overlap (the pipeline serialises them), calls for different
  * DVSes may.
  */
@@ -30,9 +30,9 @@ public interface SwitchBackend extends AutoCloseable {
   default void removeLeftovers() {}
 
   /**
-   * Whether the switch outlives the agent process (a real switch, the file backend). Only then
-   * can a crash leave it half-changed, so only then does the pipeline journal its intent
-   * before touching it; a volatile switch is rebuilt from the store at start anyway.
+   * Whether the switch outlives the agent process (a real switch, the file backend). Only then can
+   * a crash leave it half-changed, so only then does the pipeline journal its intent before
+   * touching it; a volatile switch is rebuilt from the store at start anyway.
    */
   default boolean outlivesAgent() {
     return true;
@@ -40,20 +40,21 @@ public interface SwitchBackend extends AutoCloseable {
 
   /**
    * The ports as the backend reported them right after the last successful apply of dvsId; a
-   * backend that gets them back with the apply itself (ovs) saves a second read. Defaults to
-   * {@link #ports}.
+   * backend that gets them back with the apply itself (ovs) saves a second read. Defaults to {@link
+   * #ports}.
    */
   default Map<String, EffectivePort> observedAfterApply(String dvsId) {
     return ports(dvsId);
   }
 
   /**
-   * Creates a host-local clone of port key with config (its last good settings), outside the
-   * DVS, and moves the port's management address (and MAC) onto it, so that the management
-   * path works again while the port itself keeps a bad change. Backends without addresses
-   * cannot: they throw UnsupportedOperationException and the agent reverts instead.
+   * Creates a host-local clone of port key with config (its last good settings), outside the DVS,
+   * and moves the port's management address (and MAC) onto it, so that the management path works
+   * again while the port itself keeps a bad change. Backends without addresses cannot: they throw
+   * UnsupportedOperationException and the agent reverts instead.
    */
-  default void moveManagementToClone(String dvsId, String key, EffectivePort config) throws BackendException {
+  default void moveManagementToClone(String dvsId, String key, EffectivePort config)
+      throws BackendException {
     throw new UnsupportedOperationException(name() + " backend has no host-local ports");
   }
 

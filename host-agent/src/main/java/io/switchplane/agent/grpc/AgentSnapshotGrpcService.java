@@ -14,7 +14,8 @@ import io.switchplane.api.v1.PutSnapshotCopyResponse;
 import io.switchplane.common.error.SwitchplaneException;
 
 /** The agent's snapshot copies: a thin adapter to {@link SnapshotCopyStore}. */
-public final class AgentSnapshotGrpcService extends AgentSnapshotServiceGrpc.AgentSnapshotServiceImplBase {
+public final class AgentSnapshotGrpcService
+    extends AgentSnapshotServiceGrpc.AgentSnapshotServiceImplBase {
   private final SnapshotCopyStore copies;
   private final String hostId;
   private final String hostName;
@@ -26,26 +27,46 @@ public final class AgentSnapshotGrpcService extends AgentSnapshotServiceGrpc.Age
   }
 
   @Override
-  public void putSnapshotCopy(PutSnapshotCopyRequest r, StreamObserver<PutSnapshotCopyResponse> out) {
-    answer(out, () -> {
-      if (!r.hasSnapshot()) {
-        throw SwitchplaneException.invalid("snapshot is required");
-      }
-      copies.put(r.getSnapshot(), r.getKeep());
-      return PutSnapshotCopyResponse.getDefaultInstance();
-    });
+  public void putSnapshotCopy(
+      PutSnapshotCopyRequest r, StreamObserver<PutSnapshotCopyResponse> out) {
+    answer(
+        out,
+        () -> {
+          if (!r.hasSnapshot()) {
+            throw SwitchplaneException.invalid("snapshot is required");
+          }
+          copies.put(r.getSnapshot(), r.getKeep());
+          return PutSnapshotCopyResponse.getDefaultInstance();
+        });
   }
 
   @Override
-  public void listSnapshotCopies(ListSnapshotCopiesRequest r, StreamObserver<ListSnapshotCopiesResponse> out) {
-    answer(out, () -> ListSnapshotCopiesResponse.newBuilder().addAllSnapshots(copies.list(r.getDvsId()))
-        .setHostId(hostId).setHostName(hostName).build());
+  public void listSnapshotCopies(
+      ListSnapshotCopiesRequest r, StreamObserver<ListSnapshotCopiesResponse> out) {
+    answer(
+        out,
+        () ->
+            ListSnapshotCopiesResponse.newBuilder()
+                .addAllSnapshots(copies.list(r.getDvsId()))
+                .setHostId(hostId)
+                .setHostName(hostName)
+                .build());
   }
 
   @Override
-  public void getSnapshotCopy(GetSnapshotCopyRequest r, StreamObserver<GetSnapshotCopyResponse> out) {
-    answer(out, () -> GetSnapshotCopyResponse.newBuilder().setSnapshot(copies.get(r.getSnapshotId())
-        .orElseThrow(() -> SwitchplaneException.notFound("this agent holds no copy of snapshot %s",
-            r.getSnapshotId()))).build());
+  public void getSnapshotCopy(
+      GetSnapshotCopyRequest r, StreamObserver<GetSnapshotCopyResponse> out) {
+    answer(
+        out,
+        () ->
+            GetSnapshotCopyResponse.newBuilder()
+                .setSnapshot(
+                    copies
+                        .get(r.getSnapshotId())
+                        .orElseThrow(
+                            () ->
+                                SwitchplaneException.notFound(
+                                    "this agent holds no copy of snapshot %s", r.getSnapshotId())))
+                .build());
   }
 }

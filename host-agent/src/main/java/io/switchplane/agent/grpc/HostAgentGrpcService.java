@@ -6,11 +6,6 @@ import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
-import io.switchplane.api.v1.RectifyRequest;
-import io.switchplane.api.v1.RectifyResponse;
-import io.switchplane.api.v1.RestoreGenerationRequest;
-import io.switchplane.api.v1.RollbackRequest;
-import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetHistoryResponse;
 import io.switchplane.api.v1.GetStateRequest;
@@ -18,8 +13,13 @@ import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.ListSwitchesRequest;
 import io.switchplane.api.v1.ListSwitchesResponse;
-import io.switchplane.common.error.UnaryCalls;
+import io.switchplane.api.v1.RectifyRequest;
+import io.switchplane.api.v1.RectifyResponse;
+import io.switchplane.api.v1.RestoreGenerationRequest;
+import io.switchplane.api.v1.RollbackRequest;
+import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.error.UnaryCalls;
 import io.switchplane.common.validation.HostStateValidator;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,38 +40,62 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> observer) {
-    answer(observer, () -> {
-      if (!request.hasDesired()) {
-        throw SwitchplaneException.invalid("ApplyRequest without a desired state");
-      }
-      return pipeline.apply(request.getDesired(), request.getConfirmTimeoutMs(), request.getSupersedesNonce());
-    });
+    answer(
+        observer,
+        () -> {
+          if (!request.hasDesired()) {
+            throw SwitchplaneException.invalid("ApplyRequest without a desired state");
+          }
+          return pipeline.apply(
+              request.getDesired(), request.getConfirmTimeoutMs(), request.getSupersedesNonce());
+        });
   }
 
   @Override
   public void confirm(ConfirmRequest request, StreamObserver<ConfirmResponse> observer) {
-    answer(observer, () -> pipeline.confirm(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
-        request.getNonce()));
+    answer(
+        observer,
+        () ->
+            pipeline.confirm(
+                requireDvs(request.getDvsId()),
+                requireGeneration(request.getGeneration()),
+                request.getNonce()));
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
-    answer(observer, () -> RollbackResponse.newBuilder()
-        .setEvent(pipeline.rollback(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
-            request.getNonce()))
-        .build());
+    answer(
+        observer,
+        () ->
+            RollbackResponse.newBuilder()
+                .setEvent(
+                    pipeline.rollback(
+                        requireDvs(request.getDvsId()),
+                        requireGeneration(request.getGeneration()),
+                        request.getNonce()))
+                .build());
   }
 
   @Override
-  public void restoreGeneration(RestoreGenerationRequest request, StreamObserver<ApplyResponse> observer) {
-    answer(observer, () -> pipeline.restore(requireDvs(request.getDvsId()), requireGeneration(request.getGeneration()),
-        request.getConfirmTimeoutMs()));
+  public void restoreGeneration(
+      RestoreGenerationRequest request, StreamObserver<ApplyResponse> observer) {
+    answer(
+        observer,
+        () ->
+            pipeline.restore(
+                requireDvs(request.getDvsId()),
+                requireGeneration(request.getGeneration()),
+                request.getConfirmTimeoutMs()));
   }
 
   @Override
   public void rectify(RectifyRequest request, StreamObserver<RectifyResponse> observer) {
-    answer(observer, () -> RectifyResponse.newBuilder().setSummary(pipeline.rectify(requireDvs(request.getDvsId())))
-        .build());
+    answer(
+        observer,
+        () ->
+            RectifyResponse.newBuilder()
+                .setSummary(pipeline.rectify(requireDvs(request.getDvsId())))
+                .build());
   }
 
   private static String requireDvs(String dvsId) {
@@ -92,13 +116,19 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   }
 
   @Override
-  public void listSwitches(ListSwitchesRequest request, StreamObserver<ListSwitchesResponse> observer) {
+  public void listSwitches(
+      ListSwitchesRequest request, StreamObserver<ListSwitchesResponse> observer) {
     answer(observer, pipeline::list);
   }
 
   @Override
   public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> observer) {
-    answer(observer, () -> GetHistoryResponse.newBuilder().addAllEntries(pipeline.history(request.getDvsId())).build());
+    answer(
+        observer,
+        () ->
+            GetHistoryResponse.newBuilder()
+                .addAllEntries(pipeline.history(request.getDvsId()))
+                .build());
   }
 
   /** Runs call and answers with its result, or with the status of its failure. */

@@ -11,7 +11,8 @@ import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
 
 /** HostPropertyService: what this agent's property modules published, read or followed. */
-public final class HostPropertyGrpcService extends HostPropertyServiceGrpc.HostPropertyServiceImplBase {
+public final class HostPropertyGrpcService
+    extends HostPropertyServiceGrpc.HostPropertyServiceImplBase {
   private final PublishedValues published;
 
   public HostPropertyGrpcService(PublishedValues published) {
@@ -20,8 +21,12 @@ public final class HostPropertyGrpcService extends HostPropertyServiceGrpc.HostP
 
   @Override
   public void getPublished(AgentPublishedRequest r, StreamObserver<AgentPublishedResponse> out) {
-    HostAgentGrpcService.answer(out, () -> AgentPublishedResponse.newBuilder()
-        .addAllValues(published.list(requiredDvsId(r), r.getNamespace())).build());
+    HostAgentGrpcService.answer(
+        out,
+        () ->
+            AgentPublishedResponse.newBuilder()
+                .addAllValues(published.list(requiredDvsId(r), r.getNamespace()))
+                .build());
   }
 
   @Override
@@ -32,17 +37,21 @@ public final class HostPropertyGrpcService extends HostPropertyServiceGrpc.HostP
       out.onError(StatusMapping.toStatus(e));
       return;
     }
-    ServerCallStreamObserver<PublishedProperty> call = (ServerCallStreamObserver<PublishedProperty>) out;
+    ServerCallStreamObserver<PublishedProperty> call =
+        (ServerCallStreamObserver<PublishedProperty>) out;
     // Subscribe first, then send what is there: a publication in between is sent twice, never lost.
-    Runnable stop = published.watch(p -> {
-      if (p.getDvsId().equals(r.getDvsId()) && (r.getNamespace().isEmpty() || p.getNamespace().equals(r.getNamespace()))) {
-        synchronized (call) {
-          if (!call.isCancelled()) {
-            call.onNext(p);
-          }
-        }
-      }
-    });
+    Runnable stop =
+        published.watch(
+            p -> {
+              if (p.getDvsId().equals(r.getDvsId())
+                  && (r.getNamespace().isEmpty() || p.getNamespace().equals(r.getNamespace()))) {
+                synchronized (call) {
+                  if (!call.isCancelled()) {
+                    call.onNext(p);
+                  }
+                }
+              }
+            });
     call.setOnCancelHandler(stop::run);
     synchronized (call) {
       published.list(r.getDvsId(), r.getNamespace()).forEach(call::onNext);

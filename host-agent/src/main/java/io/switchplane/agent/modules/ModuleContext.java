@@ -10,4 +10,5 @@ import java.util.Optional;
  * @param ovsdb the ovsdb-server of the ovs backend (unix:PATH or tcp:HOST:PORT), if any
  * @param publisher where the module publishes data back to applications
  */
-public record ModuleContext(String hostLabel, String backend, Optional<String> ovsdb, Publisher publisher) {}
+public record ModuleContext(
+    String hostLabel, String backend, Optional<String> ovsdb, Publisher publisher) {}

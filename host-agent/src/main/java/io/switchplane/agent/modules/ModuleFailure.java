@@ -6,7 +6,8 @@ public final class ModuleFailure extends Exception {
   private final String namespace;
 
   public ModuleFailure(String namespace, Throwable cause) {
-    super("the property module for namespace " + namespace + " failed: " + cause.getMessage(), cause);
+    super(
+        "the property module for namespace " + namespace + " failed: " + cause.getMessage(), cause);
     this.namespace = namespace;
   }
 

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * The property modules of one agent, by namespace, and how an apply reaches them: the effective
  * values before and after are resolved ({@link PropertyResolver}, shared with the manager), their
  * difference is cut per namespace, and each claiming module gets its part. A namespace no module
- * claims is carried in the state like any other (stored, pushed back on rollback) and reported
- * as unclaimed; nothing of it is dropped.
+ * claims is carried in the state like any other (stored, pushed back on rollback) and reported as
+ * unclaimed; nothing of it is dropped.
  */
 public final class PropertyModules {
   private static final Logger LOG = LoggerFactory.getLogger(PropertyModules.class);
@@ -45,8 +45,14 @@ public final class PropertyModules {
     for (PropertyModule m : modules) {
       PropertyModule other = map.put(m.namespace(), m);
       if (other != null) {
-        throw new IllegalArgumentException("namespace " + m.namespace() + " is claimed by both "
-            + other.getClass().getName() + " and " + m.getClass().getName() + "; remove one of them");
+        throw new IllegalArgumentException(
+            "namespace "
+                + m.namespace()
+                + " is claimed by both "
+                + other.getClass().getName()
+                + " and "
+                + m.getClass().getName()
+                + "; remove one of them");
       }
     }
     return new PropertyModules(map);
@@ -80,38 +86,52 @@ public final class PropertyModules {
     return out;
   }
 
-  /** Gives every module its effective values on every present switch; a module that fails is logged. */
-  public void start(java.util.function.Function<String, ModuleContext> contexts, List<HostSwitchState> states) {
+  /**
+   * Gives every module its effective values on every present switch; a module that fails is logged.
+   */
+  public void start(
+      java.util.function.Function<String, ModuleContext> contexts, List<HostSwitchState> states) {
     for (PropertyModule m : byNamespace.values()) {
       List<SwitchValues> switches = new ArrayList<>();
       for (HostSwitchState s : states) {
         if (s.getMember()) {
-          switches.add(new SwitchValues(s.getDvs().getId(), s.getDvs().getGeneration(),
-              only(m.namespace(), PropertyResolver.effectiveAll(s))));
+          switches.add(
+              new SwitchValues(
+                  s.getDvs().getId(),
+                  s.getDvs().getGeneration(),
+                  only(m.namespace(), PropertyResolver.effectiveAll(s))));
         }
       }
       try {
         m.onStart(contexts.apply(m.namespace()), switches);
-        LOG.info("property module {} started for namespace {} on {} switch(es)", m.getClass().getSimpleName(),
-            m.namespace(), switches.size());
+        LOG.info(
+            "property module {} started for namespace {} on {} switch(es)",
+            m.getClass().getSimpleName(),
+            m.namespace(),
+            switches.size());
       } catch (ModuleException | RuntimeException e) {
         // The agent still serves, so that the manager can push a fix; the next apply tries again.
-        LOG.error("property module {} for namespace {} failed to start", m.getClass().getName(), m.namespace(), e);
+        LOG.error(
+            "property module {} for namespace {} failed to start",
+            m.getClass().getName(),
+            m.namespace(),
+            e);
       }
     }
   }
 
   /**
-   * Hands each module what changed from before (null: nothing) to after. When a non-advisory
-   * module fails, the modules already called are given the inverse and ModuleFailure is thrown;
-   * the caller then takes the switch back. Returns how many effective values changed.
+   * Hands each module what changed from before (null: nothing) to after. When a non-advisory module
+   * fails, the modules already called are given the inverse and ModuleFailure is thrown; the caller
+   * then takes the switch back. Returns how many effective values changed.
    */
   public int deliver(HostSwitchState before, HostSwitchState after) throws ModuleFailure {
     // Resolved once: the diff and the modules' updates both read the effective values after.
-    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now = after == null ? new TreeMap<>()
-        : PropertyResolver.effectiveAll(after);
-    List<PropertyDiff.Change> changes = PropertyDiff.diff(
-        before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before), now);
+    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now =
+        after == null ? new TreeMap<>() : PropertyResolver.effectiveAll(after);
+    List<PropertyDiff.Change> changes =
+        PropertyDiff.diff(
+            before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before), now);
     if (changes.isEmpty()) {
       return 0;
     }
@@ -126,8 +146,12 @@ public final class PropertyModules {
         done.add(m);
       } catch (ModuleException | RuntimeException failure) {
         if (m.advisory()) {
-          LOG.warn("advisory property module for {} failed on generation {} of DVS {} (apply goes on): {}",
-              m.namespace(), after.getDvs().getGeneration(), after.getDvs().getId(), failure.getMessage());
+          LOG.warn(
+              "advisory property module for {} failed on generation {} of DVS {} (apply goes on): {}",
+              m.namespace(),
+              after.getDvs().getGeneration(),
+              after.getDvs().getId(),
+              failure.getMessage());
           continue;
         }
         undo(done, before, after);
@@ -137,7 +161,9 @@ public final class PropertyModules {
     return changes.size();
   }
 
-  /** Hands every module the way back from from to to (an undo); failures are logged, never thrown. */
+  /**
+   * Hands every module the way back from from to to (an undo); failures are logged, never thrown.
+   */
   public void deliverUndo(HostSwitchState from, HostSwitchState to) {
     undo(new ArrayList<>(byNamespace.values()), to, from);
   }
@@ -148,8 +174,8 @@ public final class PropertyModules {
     if (back.isEmpty()) {
       return;
     }
-    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now = before == null ? new TreeMap<>()
-        : PropertyResolver.effectiveAll(before);
+    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now =
+        before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before);
     Map<String, List<PropertyDiff.Change>> split = byNamespace(back);
     for (PropertyModule m : modules) {
       List<PropertyDiff.Change> mine = split.get(m.namespace());
@@ -159,18 +185,24 @@ public final class PropertyModules {
       try {
         m.onApply(update(before == null ? after : before, mine, now, true));
       } catch (ModuleException | RuntimeException e) {
-        LOG.error("property module for {} failed to undo a change on DVS {}; its values may differ until the "
-            + "next apply", m.namespace(), after.getDvs().getId(), e);
+        LOG.error(
+            "property module for {} failed to undo a change on DVS {}; its values may differ until the "
+                + "next apply",
+            m.namespace(),
+            after.getDvs().getId(),
+            e);
       }
     }
   }
 
   private static List<PropertyDiff.Change> changes(HostSwitchState before, HostSwitchState after) {
-    return PropertyDiff.diff(before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before),
+    return PropertyDiff.diff(
+        before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before),
         after == null ? new TreeMap<>() : PropertyResolver.effectiveAll(after));
   }
 
-  private static Map<String, List<PropertyDiff.Change>> byNamespace(List<PropertyDiff.Change> changes) {
+  private static Map<String, List<PropertyDiff.Change>> byNamespace(
+      List<PropertyDiff.Change> changes) {
     Map<String, List<PropertyDiff.Change>> out = new TreeMap<>();
     for (PropertyDiff.Change c : changes) {
       out.computeIfAbsent(c.key().namespace(), k -> new ArrayList<>()).add(c);
@@ -178,42 +210,59 @@ public final class PropertyModules {
     return out;
   }
 
-  private static PropertyUpdate update(HostSwitchState state, List<PropertyDiff.Change> changes,
-      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now, boolean undo) {
+  private static PropertyUpdate update(
+      HostSwitchState state,
+      List<PropertyDiff.Change> changes,
+      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now,
+      boolean undo) {
     Map<Entity, PropertyUpdate.EntityChange> byEntity = new LinkedHashMap<>();
     for (PropertyDiff.Change c : changes) {
       String ns = c.key().namespace();
-      PropertyUpdate.EntityChange ec = byEntity.computeIfAbsent(c.entity(), en -> new PropertyUpdate.EntityChange(en,
-          new TreeMap<>(), new TreeMap<>(), new TreeSet<>(), keysOf(ns, now.getOrDefault(en, new TreeMap<>()))));
+      PropertyUpdate.EntityChange ec =
+          byEntity.computeIfAbsent(
+              c.entity(),
+              en ->
+                  new PropertyUpdate.EntityChange(
+                      en,
+                      new TreeMap<>(),
+                      new TreeMap<>(),
+                      new TreeSet<>(),
+                      keysOf(ns, now.getOrDefault(en, new TreeMap<>()))));
       switch (c.kind()) {
         case ADDED -> ec.added().put(c.key().key(), c.after());
         case CHANGED -> ec.changed().put(c.key().key(), c.after());
         case REMOVED -> ec.removed().add(c.key().key());
       }
     }
-    return new PropertyUpdate(state.getDvs().getId(), state.getDvs().getGeneration(), List.copyOf(byEntity.values()),
+    return new PropertyUpdate(
+        state.getDvs().getId(),
+        state.getDvs().getGeneration(),
+        List.copyOf(byEntity.values()),
         undo);
   }
 
-  private static SortedMap<Entity, SortedMap<String, ByteString>> only(String ns,
-      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> all) {
+  private static SortedMap<Entity, SortedMap<String, ByteString>> only(
+      String ns, SortedMap<Entity, SortedMap<PropertyKey, ByteString>> all) {
     SortedMap<Entity, SortedMap<String, ByteString>> out = new TreeMap<>();
-    all.forEach((entity, values) -> {
-      SortedMap<String, ByteString> mine = keysOf(ns, values);
-      if (!mine.isEmpty()) {
-        out.put(entity, mine);
-      }
-    });
+    all.forEach(
+        (entity, values) -> {
+          SortedMap<String, ByteString> mine = keysOf(ns, values);
+          if (!mine.isEmpty()) {
+            out.put(entity, mine);
+          }
+        });
     return out;
   }
 
-  private static SortedMap<String, ByteString> keysOf(String ns, Map<PropertyKey, ByteString> values) {
+  private static SortedMap<String, ByteString> keysOf(
+      String ns, Map<PropertyKey, ByteString> values) {
     SortedMap<String, ByteString> out = new TreeMap<>();
-    values.forEach((k, v) -> {
-      if (k.namespace().equals(ns)) {
-        out.put(k.key(), v);
-      }
-    });
+    values.forEach(
+        (k, v) -> {
+          if (k.namespace().equals(ns)) {
+            out.put(k.key(), v);
+          }
+        });
     return out;
   }
 }

@@ -13,7 +13,8 @@ import java.util.Set;
  * @param changes per entity, in entity order
  * @param undo true when an apply is being taken back
  */
-public record PropertyUpdate(String dvsId, long generation, List<EntityChange> changes, boolean undo) {
+public record PropertyUpdate(
+    String dvsId, long generation, List<EntityChange> changes, boolean undo) {
   /**
    * What changed on one entity.
    *
@@ -22,6 +23,10 @@ public record PropertyUpdate(String dvsId, long generation, List<EntityChange> c
    * @param removed keys that had a value and have none now
    * @param now every effective value of the entity after the change
    */
-  public record EntityChange(Entity entity, Map<String, ByteString> added, Map<String, ByteString> changed,
-      Set<String> removed, Map<String, ByteString> now) {}
+  public record EntityChange(
+      Entity entity,
+      Map<String, ByteString> added,
+      Map<String, ByteString> changed,
+      Set<String> removed,
+      Map<String, ByteString> now) {}
 }

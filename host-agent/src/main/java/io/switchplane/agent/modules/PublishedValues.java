@@ -19,9 +19,12 @@ import java.util.function.Consumer;
  * RocksDB (loaded at start), and the watchers that follow new publications.
  */
 public final class PublishedValues {
-  private static final Comparator<PublishedProperty> ORDER = Comparator.comparing(PublishedProperty::getDvsId)
-      .thenComparing(PublishedProperty::getNamespace).thenComparing(p -> p.getEntity().getKindValue())
-      .thenComparing(p -> p.getEntity().getId()).thenComparing(PublishedProperty::getKey);
+  private static final Comparator<PublishedProperty> ORDER =
+      Comparator.comparing(PublishedProperty::getDvsId)
+          .thenComparing(PublishedProperty::getNamespace)
+          .thenComparing(p -> p.getEntity().getKindValue())
+          .thenComparing(p -> p.getEntity().getId())
+          .thenComparing(PublishedProperty::getKey);
 
   private record Id(String dvsId, String namespace, Entity entity, String key) {}
 
@@ -30,7 +33,9 @@ public final class PublishedValues {
   private final Map<Id, PublishedProperty> values = new ConcurrentHashMap<>();
   private final List<Consumer<PublishedProperty>> watchers = new CopyOnWriteArrayList<>();
 
-  /** @param store where persistent values go (null: none are kept, for in-memory tests) */
+  /**
+   * @param store where persistent values go (null: none are kept, for in-memory tests)
+   */
   public PublishedValues(PublishedStore store, Clock clock) {
     this.store = store;
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -49,15 +54,24 @@ public final class PublishedValues {
   public Publisher publisherFor(String namespace) {
     return new Publisher() {
       @Override
-      public void publish(String dvsId, Entity entity, String key, ByteString value, boolean persistent) {
-        PublishedProperty p = PublishedProperty.newBuilder().setDvsId(dvsId).setNamespace(namespace)
-            .setEntity(entity.toRef()).setKey(key).setValue(value).setPersistent(persistent)
-            .setUnixMs(clock.millis()).build(); // host_id: the manager knows it
+      public void publish(
+          String dvsId, Entity entity, String key, ByteString value, boolean persistent) {
+        PublishedProperty p =
+            PublishedProperty.newBuilder()
+                .setDvsId(dvsId)
+                .setNamespace(namespace)
+                .setEntity(entity.toRef())
+                .setKey(key)
+                .setValue(value)
+                .setPersistent(persistent)
+                .setUnixMs(clock.millis())
+                .build(); // host_id: the manager knows it
         PublishedProperty old = values.put(id(p), p);
         if (store != null && persistent) {
           store.put(p); // durable before publish returns
         } else if (store != null && old != null && old.getPersistent()) {
-          store.delete(old); // now a runtime value: the persistent one must not come back after a restart
+          store.delete(
+              old); // now a runtime value: the persistent one must not come back after a restart
         }
         watchers.forEach(w -> w.accept(p));
       }
@@ -76,7 +90,8 @@ public final class PublishedValues {
   public List<PublishedProperty> list(String dvsId, String namespace) {
     List<PublishedProperty> out = new ArrayList<>();
     for (PublishedProperty p : values.values()) {
-      if (p.getDvsId().equals(dvsId) && (namespace.isEmpty() || p.getNamespace().equals(namespace))) {
+      if (p.getDvsId().equals(dvsId)
+          && (namespace.isEmpty() || p.getNamespace().equals(namespace))) {
         out.add(p);
       }
     }
@@ -91,7 +106,10 @@ public final class PublishedValues {
   }
 
   private static Id id(PublishedProperty p) {
-    return new Id(p.getDvsId(), p.getNamespace(), new Entity(p.getEntity().getKind(), p.getEntity().getId()),
+    return new Id(
+        p.getDvsId(),
+        p.getNamespace(),
+        new Entity(p.getEntity().getKind(), p.getEntity().getId()),
         p.getKey());
   }
 }

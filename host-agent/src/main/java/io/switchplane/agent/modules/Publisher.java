@@ -4,9 +4,9 @@ import com.google.protobuf.ByteString;
 import io.switchplane.common.properties.Entity;
 
 /**
- * How a module hands data back to applications, which read it (or watch it) through the
- * manager. Runtime values live in memory and are gone after an agent restart; persistent ones
- * are written (synced) to the agent's RocksDB before publish returns.
+ * How a module hands data back to applications, which read it (or watch it) through the manager.
+ * Runtime values live in memory and are gone after an agent restart; persistent ones are written
+ * (synced) to the agent's RocksDB before publish returns.
  */
 public interface Publisher {
   /** Publishes value under key for an entity of dvsId in the module's namespace. */

@@ -10,8 +10,8 @@ import org.rocksdb.WriteBatch;
 
 /**
  * The persistent values property modules published, in the agent's RocksDB next to its state:
- * {@code P m/DVS_ID NUL NAMESPACE NUL KIND NUL ENTITY_ID NUL KEY} → PublishedProperty, each
- * write synced.
+ * {@code P m/DVS_ID NUL NAMESPACE NUL KIND NUL ENTITY_ID NUL KEY} → PublishedProperty, each write
+ * synced.
  */
 public final class PublishedStore {
   private final RocksDatabase db;
@@ -38,7 +38,8 @@ public final class PublishedStore {
         try {
           out.add(PublishedProperty.parseFrom(it.value()));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw new StoreException("a published value in " + db.dir() + " is corrupt: " + e.getMessage(), e);
+          throw new StoreException(
+              "a published value in " + db.dir() + " is corrupt: " + e.getMessage(), e);
         }
       }
     }
@@ -54,13 +55,24 @@ public final class PublishedStore {
       fill.fill(batch);
       db.write(batch);
     } catch (org.rocksdb.RocksDBException e) {
-      throw new StoreException("cannot write a published value to " + db.dir() + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot write a published value to " + db.dir() + ": " + e.getMessage(), e);
     }
   }
 
   private byte[] key(PublishedProperty p) {
-    return (prefix + "m/" + p.getDvsId() + '\0' + p.getNamespace() + '\0' + p.getEntity().getKindValue() + '\0'
-        + p.getEntity().getId() + '\0' + p.getKey()).getBytes(StandardCharsets.UTF_8);
+    return (prefix
+            + "m/"
+            + p.getDvsId()
+            + '\0'
+            + p.getNamespace()
+            + '\0'
+            + p.getEntity().getKindValue()
+            + '\0'
+            + p.getEntity().getId()
+            + '\0'
+            + p.getKey())
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static boolean startsWith(byte[] key, byte[] start) {

@@ -27,6 +27,7 @@ public final class RocksDatabase implements AutoCloseable {
   private final Path dir;
   private final Options options;
   private final RocksDB db;
+
   /** Every write is synced: the agent answers only once its state survives a power cut. */
   private final WriteOptions syncWrite;
 
@@ -47,7 +48,8 @@ public final class RocksDatabase implements AutoCloseable {
       return new RocksDatabase(dir, options, db);
     } catch (RocksDBException | IOException e) {
       options.close();
-      throw new StoreException("cannot open the agent state database in " + dir + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot open the agent state database in " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -59,7 +61,8 @@ public final class RocksDatabase implements AutoCloseable {
     try {
       return db.get(key);
     } catch (RocksDBException e) {
-      throw new StoreException("cannot read the agent state database in " + dir + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot read the agent state database in " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -68,7 +71,8 @@ public final class RocksDatabase implements AutoCloseable {
     try {
       db.write(syncWrite, batch);
     } catch (RocksDBException e) {
-      throw new StoreException("cannot write the agent state database in " + dir + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot write the agent state database in " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -23,13 +23,13 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 
 /**
- * {@link StateStore} in RocksDB, in the key space of one agent inside a possibly shared
- * {@link RocksDatabase}.
+ * {@link StateStore} in RocksDB, in the key space of one agent inside a possibly shared {@link
+ * RocksDatabase}.
  *
- * <p>Key layout (UTF-8 keys, protobuf values; {@code P} is the agent's namespace prefix, empty
- * for an agent with its own database, e.g. {@code "agent-0042/"} for a lightweight agent of the
- * bench; {@code GEN} is the generation as 20 zero-padded decimal digits, so that byte order is
- * generation order):
+ * <p>Key layout (UTF-8 keys, protobuf values; {@code P} is the agent's namespace prefix, empty for
+ * an agent with its own database, e.g. {@code "agent-0042/"} for a lightweight agent of the bench;
+ * {@code GEN} is the generation as 20 zero-padded decimal digits, so that byte order is generation
+ * order):
  *
  * <pre>
  *   P r/DVS_ID          ApplyResponse   answer of the current generation; its applied_generation
@@ -41,25 +41,26 @@ import org.rocksdb.WriteBatch;
  *   P x/DVS_ID          RollbackEvent   the last rollback
  * </pre>
  *
- * <p>The current state is not stored twice: it is the history version that the response names
- * (the newest one, except after a rollback), which trimming never drops, nor the generation a
- * pending confirm would restore. A removed switch (member=false) stays as a record with no
- * ports, so that its generation still rejects older pushes. Every write is one synced
- * {@link WriteBatch}: an apply writes the response, the new history entry and state, the pending
- * confirm and the deletion of the journal and of entries beyond 50 together.
+ * <p>The current state is not stored twice: it is the history version that the response names (the
+ * newest one, except after a rollback), which trimming never drops, nor the generation a pending
+ * confirm would restore. A removed switch (member=false) stays as a record with no ports, so that
+ * its generation still rejects older pushes. Every write is one synced {@link WriteBatch}: an apply
+ * writes the response, the new history entry and state, the pending confirm and the deletion of the
+ * journal and of entries beyond 50 together.
  */
 public final class RocksStateStore implements StateStore {
   private static final int GEN_DIGITS = 20;
 
   private final RocksDatabase db;
   private final String prefix;
+
   /**
    * The generations in the history of each DVS, as this store last wrote them: read from the
    * database once per DVS, then kept in step with each commit, so that trimming the history to
-   * {@link #HISTORY_LIMIT} does not open an iterator on every apply. Relies on this store being
-   * the only writer of its prefix (one agent per prefix, as the layout says). Each set is also the lock
-   * of its DVS's commits (the apply pipeline serialises them already; this keeps the set exact
-   * for any caller).
+   * {@link #HISTORY_LIMIT} does not open an iterator on every apply. Relies on this store being the
+   * only writer of its prefix (one agent per prefix, as the layout says). Each set is also the lock
+   * of its DVS's commits (the apply pipeline serialises them already; this keeps the set exact for
+   * any caller).
    */
   private final ConcurrentHashMap<String, TreeSet<Long>> generations = new ConcurrentHashMap<>();
 
@@ -78,18 +79,37 @@ public final class RocksStateStore implements StateStore {
     byte[] responsePrefix = bytes(prefix + "r/");
     List<StoredSwitch> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator()) {
-      for (it.seek(responsePrefix); it.isValid() && startsWith(it.key(), responsePrefix); it.next()) {
-        String dvsId = new String(it.key(), responsePrefix.length, it.key().length - responsePrefix.length,
-            StandardCharsets.UTF_8);
-        ApplyResponse response = parse(ApplyResponse.parser(), it.value(), "response of DVS " + dvsId);
-        HostSwitchState state = historicState(dvsId, response.getAppliedGeneration())
-            .orElseThrow(() -> new StoreException("the agent state database in " + db.dir()
-                + " has no state for the current generation " + response.getAppliedGeneration()
-                + " of DVS " + dvsId, null));
-        out.add(new StoredSwitch(state, response,
-            optional(PendingConfirm.parser(), key("c/", dvsId), "pending confirm of DVS " + dvsId),
-            optional(RollbackEvent.parser(), key("x/", dvsId), "last rollback of DVS " + dvsId),
-            optional(ApplyJournal.parser(), key("j/", dvsId), "journal of DVS " + dvsId)));
+      for (it.seek(responsePrefix);
+          it.isValid() && startsWith(it.key(), responsePrefix);
+          it.next()) {
+        String dvsId =
+            new String(
+                it.key(),
+                responsePrefix.length,
+                it.key().length - responsePrefix.length,
+                StandardCharsets.UTF_8);
+        ApplyResponse response =
+            parse(ApplyResponse.parser(), it.value(), "response of DVS " + dvsId);
+        HostSwitchState state =
+            historicState(dvsId, response.getAppliedGeneration())
+                .orElseThrow(
+                    () ->
+                        new StoreException(
+                            "the agent state database in "
+                                + db.dir()
+                                + " has no state for the current generation "
+                                + response.getAppliedGeneration()
+                                + " of DVS "
+                                + dvsId,
+                            null));
+        out.add(
+            new StoredSwitch(
+                state,
+                response,
+                optional(
+                    PendingConfirm.parser(), key("c/", dvsId), "pending confirm of DVS " + dvsId),
+                optional(RollbackEvent.parser(), key("x/", dvsId), "last rollback of DVS " + dvsId),
+                optional(ApplyJournal.parser(), key("j/", dvsId), "journal of DVS " + dvsId)));
       }
     }
     return out;
@@ -97,7 +117,8 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public void journal(String dvsId, ApplyJournal journal) {
-    write("journal generation " + journal.getGeneration() + " of DVS " + dvsId,
+    write(
+        "journal generation " + journal.getGeneration() + " of DVS " + dvsId,
         batch -> batch.put(key("j/", dvsId), journal.toByteArray()));
   }
 
@@ -107,10 +128,12 @@ public final class RocksStateStore implements StateStore {
   }
 
   @Override
-  public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
+  public void commit(
+      HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
-    TreeSet<Long> known = generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
+    TreeSet<Long> known =
+        generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
     synchronized (known) {
       List<Long> kept = new ArrayList<>(known);
       kept.remove(Long.valueOf(generation));
@@ -140,8 +163,14 @@ public final class RocksStateStore implements StateStore {
         batch.delete(key("j/", dvsId));
         db.write(batch);
       } catch (RocksDBException e) {
-        throw new StoreException("cannot prepare the write of generation " + generation + " of DVS " + dvsId
-            + ": " + e.getMessage(), e);
+        throw new StoreException(
+            "cannot prepare the write of generation "
+                + generation
+                + " of DVS "
+                + dvsId
+                + ": "
+                + e.getMessage(),
+            e);
       } catch (RuntimeException e) {
         // The write may or may not have reached the database: read the history again next time.
         generations.remove(dvsId, known);
@@ -154,26 +183,35 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public void confirm(String dvsId, HistoryEntry entry) {
-    write("record the confirm of generation " + entry.getGeneration() + " of DVS " + dvsId, batch -> {
-      batch.put(historyKey("h/", dvsId, entry.getGeneration()), entry.toByteArray());
-      batch.delete(key("c/", dvsId));
-    });
+    write(
+        "record the confirm of generation " + entry.getGeneration() + " of DVS " + dvsId,
+        batch -> {
+          batch.put(historyKey("h/", dvsId, entry.getGeneration()), entry.toByteArray());
+          batch.delete(key("c/", dvsId));
+        });
   }
 
   @Override
-  public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
-      HistoryEntry undone, RollbackEvent event) {
+  public void rollback(
+      String dvsId,
+      HostSwitchState restoredState,
+      ApplyResponse restoredResponse,
+      HistoryEntry undone,
+      RollbackEvent event) {
     // No generation joins or leaves the history here, so the trimming bookkeeping is untouched.
     long restored = restoredState.getDvs().getGeneration();
-    write("record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId, batch -> {
-      batch.put(responseKey(dvsId), restoredResponse.toByteArray());
-      // Written again (same content when kept): a removed switch at generation 0 has no version yet.
-      batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
-      batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
-      batch.put(key("x/", dvsId), event.toByteArray());
-      batch.delete(key("c/", dvsId));
-      batch.delete(key("j/", dvsId));
-    });
+    write(
+        "record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId,
+        batch -> {
+          batch.put(responseKey(dvsId), restoredResponse.toByteArray());
+          // Written again (same content when kept): a removed switch at generation 0 has no version
+          // yet.
+          batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
+          batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
+          batch.put(key("x/", dvsId), event.toByteArray());
+          batch.delete(key("c/", dvsId));
+          batch.delete(key("j/", dvsId));
+        });
   }
 
   /** What a small write puts in its batch. */
@@ -196,7 +234,9 @@ public final class RocksStateStore implements StateStore {
     byte[] value = db.get(historyKey("h/", dvsId, generation));
     return value == null
         ? Optional.empty()
-        : Optional.of(parse(HistoryEntry.parser(), value, "history entry " + generation + " of DVS " + dvsId));
+        : Optional.of(
+            parse(
+                HistoryEntry.parser(), value, "history entry " + generation + " of DVS " + dvsId));
   }
 
   @Override
@@ -219,7 +259,8 @@ public final class RocksStateStore implements StateStore {
     byte[] value = db.get(historyKey("v/", dvsId, generation));
     return value == null
         ? Optional.empty()
-        : Optional.of(parse(HostSwitchState.parser(), value, "state " + generation + " of DVS " + dvsId));
+        : Optional.of(
+            parse(HostSwitchState.parser(), value, "state " + generation + " of DVS " + dvsId));
   }
 
   /** Generations in the history of dvsId, oldest first. */
@@ -251,13 +292,18 @@ public final class RocksStateStore implements StateStore {
   }
 
   private byte[] historyKey(String kind, String dvsId, long generation) {
-    StringBuilder key = new StringBuilder(prefix.length() + kind.length() + dvsId.length() + 1 + GEN_DIGITS)
-        .append(prefix).append(kind).append(dvsId).append('/');
+    StringBuilder key =
+        new StringBuilder(prefix.length() + kind.length() + dvsId.length() + 1 + GEN_DIGITS)
+            .append(prefix)
+            .append(kind)
+            .append(dvsId)
+            .append('/');
     if (generation < 0) {
       // A uint64 generation above Long.MAX_VALUE: keep the layout String.format always gave it.
       return bytes(key.append(String.format("%0" + GEN_DIGITS + "d", generation)).toString());
     }
-    // Zero-padded by hand: String.format (locale lookup, parsing the pattern) cost more than the rest of the key.
+    // Zero-padded by hand: String.format (locale lookup, parsing the pattern) cost more than the
+    // rest of the key.
     String digits = Long.toString(generation);
     for (int i = digits.length(); i < GEN_DIGITS; i++) {
       key.append('0');
@@ -296,7 +342,8 @@ public final class RocksStateStore implements StateStore {
     try {
       return parser.parseFrom(value);
     } catch (InvalidProtocolBufferException e) {
-      throw new StoreException("corrupt " + what + " in the agent state database in " + db.dir(), e);
+      throw new StoreException(
+          "corrupt " + what + " in the agent state database in " + db.dir(), e);
     }
   }
 }

@@ -16,9 +16,9 @@ import org.rocksdb.WriteBatch;
 
 /**
  * The agent's copies of its DVSes' snapshots, in its RocksDB next to its own state: storage that
- * does not depend on the manager's (see {@code snapshot.proto}). Keys {@code P s/DVS_ID/SNAPSHOT_ID},
- * values {@link DvsSnapshot}. A copy is checked before it is stored, each put is one synced batch
- * with the trimming of the oldest copies beyond the DVS's limit.
+ * does not depend on the manager's (see {@code snapshot.proto}). Keys {@code P
+ * s/DVS_ID/SNAPSHOT_ID}, values {@link DvsSnapshot}. A copy is checked before it is stored, each
+ * put is one synced batch with the trimming of the oldest copies beyond the DVS's limit.
  */
 public final class SnapshotCopyStore {
   public static final int DEFAULT_KEEP = 50;
@@ -33,10 +33,11 @@ public final class SnapshotCopyStore {
   }
 
   /**
-   * Stores a copy (again: nothing changes) and drops the oldest beyond keep (0: {@value #DEFAULT_KEEP}).
+   * Stores a copy (again: nothing changes) and drops the oldest beyond keep (0: {@value
+   * #DEFAULT_KEEP}).
    *
-   * @throws io.switchplane.common.error.SwitchplaneException INVALID_ARGUMENT / FAILED_PRECONDITION for a
-   *     damaged or newer-format copy, which is not stored
+   * @throws io.switchplane.common.error.SwitchplaneException INVALID_ARGUMENT / FAILED_PRECONDITION
+   *     for a damaged or newer-format copy, which is not stored
    */
   public synchronized void put(DvsSnapshot snapshot, int keep) {
     SnapshotCodec.open(snapshot);
@@ -55,7 +56,8 @@ public final class SnapshotCopyStore {
       }
       db.write(batch);
     } catch (RocksDBException e) {
-      throw new StoreException("cannot store the copy of snapshot " + info.getName() + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot store the copy of snapshot " + info.getName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -101,7 +103,8 @@ public final class SnapshotCopyStore {
   }
 
   private static boolean startsWith(byte[] key, byte[] keyPrefix) {
-    return key.length >= keyPrefix.length && Arrays.equals(key, 0, keyPrefix.length, keyPrefix, 0, keyPrefix.length);
+    return key.length >= keyPrefix.length
+        && Arrays.equals(key, 0, keyPrefix.length, keyPrefix, 0, keyPrefix.length);
   }
 
   private static byte[] bytes(String s) {

@@ -10,16 +10,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Durable state of an agent's proxy switches. An interface so that the apply pipeline can be
- * tested against a store that fails; {@link RocksStateStore} is the implementation.
- * Every method throws {@link StoreException} when the storage fails, and every write is one
- * synced batch: after a crash each write is either whole or absent.
+ * Durable state of an agent's proxy switches. An interface so that the apply pipeline can be tested
+ * against a store that fails; {@link RocksStateStore} is the implementation. Every method throws
+ * {@link StoreException} when the storage fails, and every write is one synced batch: after a crash
+ * each write is either whole or absent.
  */
 public interface StateStore {
   /** How many applied states are kept per DVS. */
   int HISTORY_LIMIT = 50;
 
-  /** Every stored switch, removed ones (member=false) included, so that their generation stays known. */
+  /**
+   * Every stored switch, removed ones (member=false) included, so that their generation stays
+   * known.
+   */
   List<StoredSwitch> loadAll();
 
   /** Records, before the backend is touched, that an apply of journal.generation begins. */
@@ -29,23 +32,28 @@ public interface StateStore {
   void clearJournal(String dvsId);
 
   /**
-   * Records that state was applied: it becomes the current state of its DVS, response the answer
-   * to repeats of its generation, (entry, state) the newest history record, pending the confirm
-   * it waits for (null: none); the journal is dropped. History beyond {@link #HISTORY_LIMIT} is
+   * Records that state was applied: it becomes the current state of its DVS, response the answer to
+   * repeats of its generation, (entry, state) the newest history record, pending the confirm it
+   * waits for (null: none); the journal is dropped. History beyond {@link #HISTORY_LIMIT} is
    * dropped in the same write, except the generation a pending confirm would restore.
    */
-  void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending);
+  void commit(
+      HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending);
 
   /** Records that the pending apply of dvsId was confirmed: entry replaces its history entry. */
   void confirm(String dvsId, HistoryEntry entry);
 
   /**
-   * Records that the pending apply of dvsId was undone: restoredState (the last confirmed state,
-   * or a removed switch at generation 0 when none was ever confirmed) is current again with
+   * Records that the pending apply of dvsId was undone: restoredState (the last confirmed state, or
+   * a removed switch at generation 0 when none was ever confirmed) is current again with
    * restoredResponse as its answer, undone replaces the history entry of the undone generation,
    * event becomes the last rollback; pending and journal are dropped.
    */
-  void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse, HistoryEntry undone,
+  void rollback(
+      String dvsId,
+      HostSwitchState restoredState,
+      ApplyResponse restoredResponse,
+      HistoryEntry undone,
       RollbackEvent event);
 
   /** The history of dvsId, newest first, at most {@link #HISTORY_LIMIT} entries. */

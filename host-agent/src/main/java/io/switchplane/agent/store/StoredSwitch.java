@@ -17,8 +17,12 @@ import java.util.Optional;
  * @param lastRollback the last rollback done on this switch, or null
  * @param journal an apply that was interrupted (found at start only), or null
  */
-public record StoredSwitch(HostSwitchState state, ApplyResponse response, PendingConfirm pending,
-    RollbackEvent lastRollback, ApplyJournal journal) {
+public record StoredSwitch(
+    HostSwitchState state,
+    ApplyResponse response,
+    PendingConfirm pending,
+    RollbackEvent lastRollback,
+    ApplyJournal journal) {
   public StoredSwitch {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(response, "response");

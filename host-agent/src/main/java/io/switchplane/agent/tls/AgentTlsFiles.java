@@ -17,13 +17,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The agent's TLS identity on disk, in DATA/tls/: host.key (its private key, PKCS#8 PEM, made
- * on the host and never sent anywhere), host.crt (its certificate), ca.crt (the cluster CA) and
+ * The agent's TLS identity on disk, in DATA/tls/: host.key (its private key, PKCS#8 PEM, made on
+ * the host and never sent anywhere), host.crt (its certificate), ca.crt (the cluster CA) and
  * manager (where it enrolled, for renewals). Every file is mode 0600 and written whole: to a
- * temporary file, synced, renamed over the old one, and the directory synced, so a crash leaves
- * the old identity or the new one. The key and certificate are one file pair renamed key last:
- * a crash between the two leaves a certificate whose key does not match, which {@link #load}
- * detects.
+ * temporary file, synced, renamed over the old one, and the directory synced, so a crash leaves the
+ * old identity or the new one. The key and certificate are one file pair renamed key last: a crash
+ * between the two leaves a certificate whose key does not match, which {@link #load} detects.
  */
 public final class AgentTlsFiles {
   private final Path dir;
@@ -55,8 +54,13 @@ public final class AgentTlsFiles {
       checkKeyMatches(id);
       return Optional.of(id);
     } catch (GeneralSecurityException e) {
-      throw new IOException("the TLS identity in " + dir + " cannot be read: " + e.getMessage()
-          + "; enroll again with a new token", e);
+      throw new IOException(
+          "the TLS identity in "
+              + dir
+              + " cannot be read: "
+              + e.getMessage()
+              + "; enroll again with a new token",
+          e);
     }
   }
 
@@ -64,7 +68,8 @@ public final class AgentTlsFiles {
     try {
       return Certificates.fromPem(read("ca.crt")).get(0);
     } catch (java.security.cert.CertificateException e) {
-      throw new IOException("the CA certificate in " + dir + " cannot be read: " + e.getMessage(), e);
+      throw new IOException(
+          "the CA certificate in " + dir + " cannot be read: " + e.getMessage(), e);
     }
   }
 
@@ -88,8 +93,9 @@ public final class AgentTlsFiles {
   }
 
   private static void checkKeyMatches(TlsIdentity id) throws GeneralSecurityException {
-    java.security.Signature s = java.security.Signature.getInstance(
-        id.key().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA");
+    java.security.Signature s =
+        java.security.Signature.getInstance(
+            id.key().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA");
     byte[] probe = "switchplane".getBytes(StandardCharsets.US_ASCII);
     s.initSign(id.key());
     s.update(probe);
@@ -108,11 +114,16 @@ public final class AgentTlsFiles {
   private void write(String name, String text) throws IOException {
     Path tmp = dir.resolve(name + ".tmp");
     Files.deleteIfExists(tmp);
-    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       c.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
       c.force(true);
     }
-    Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        dir.resolve(name),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews the agent's certificate once two thirds of its lifetime passed: a new key and
- * certificate from the manager, saved to disk first, then swapped into the key manager, so the
- * next handshake presents it while open connections carry on (no call fails for it). A failed
- * attempt is retried after a tenth of the remaining life (at least 1 s, at most 1 min).
+ * Renews the agent's certificate once two thirds of its lifetime passed: a new key and certificate
+ * from the manager, saved to disk first, then swapped into the key manager, so the next handshake
+ * presents it while open connections carry on (no call fails for it). A failed attempt is retried
+ * after a tenth of the remaining life (at least 1 s, at most 1 min).
  */
 public final class CertRenewer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CertRenewer.class);
@@ -32,11 +32,14 @@ public final class CertRenewer implements AutoCloseable {
     this.keys = keys;
     this.manager = manager;
     this.clock = clock;
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, "agent-cert-renewer");
-      th.setDaemon(true);
-      return th;
-    });
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread th = new Thread(r, "agent-cert-renewer");
+              th.setDaemon(true);
+              return th;
+            });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
   }
@@ -67,14 +70,21 @@ public final class CertRenewer implements AutoCloseable {
       TlsIdentity fresh = EnrollmentClient.renew(manager, old);
       files.save(fresh, manager);
       keys.set(fresh);
-      LOG.info("renewed the agent certificate: serial {} replaces {}, valid until {}",
-          Certificates.serial(fresh.leaf()), Certificates.serial(old.leaf()), fresh.leaf().getNotAfter().toInstant());
+      LOG.info(
+          "renewed the agent certificate: serial {} replaces {}, valid until {}",
+          Certificates.serial(fresh.leaf()),
+          Certificates.serial(old.leaf()),
+          fresh.leaf().getNotAfter().toInstant());
       schedule(renewAt(fresh));
     } catch (IOException | RuntimeException e) {
       long left = old.notAfterMs() - clock.millis();
       long retry = Math.min(60_000, Math.max(1_000, left / 10));
-      LOG.warn("renewing the agent certificate (serial {}, expires in {} s) failed, retry in {} ms: {}",
-          Certificates.serial(old.leaf()), left / 1000, retry, e.getMessage());
+      LOG.warn(
+          "renewing the agent certificate (serial {}, expires in {} s) failed, retry in {} ms: {}",
+          Certificates.serial(old.leaf()),
+          left / 1000,
+          retry,
+          e.getMessage());
       schedule(clock.millis() + retry);
     }
   }

@@ -16,12 +16,8 @@ import io.switchplane.agent.backend.MemoryBackend;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.agent.store.StateStore;
-import io.switchplane.agent.store.StoreException;
 import io.switchplane.agent.store.StoredSwitch;
-import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyResponse;
-import io.switchplane.api.v1.PendingConfirm;
-import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
@@ -31,24 +27,23 @@ import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApplyPipelineTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private RocksDatabase db;
   private RocksStateStore store;
@@ -84,20 +79,27 @@ class ApplyPipelineTest {
   }
 
   /** Everything an apply may change, to prove that a failed one changed nothing. */
-  private record Snapshot(Map<String, EffectivePort> backendPorts, Optional<AppliedSwitch> applied,
-      List<StoredSwitch> stored, List<HistoryEntry> history) {}
+  private record Snapshot(
+      Map<String, EffectivePort> backendPorts,
+      Optional<AppliedSwitch> applied,
+      List<StoredSwitch> stored,
+      List<HistoryEntry> history) {}
 
   private Snapshot snapshot() {
-    return new Snapshot(backend.ports(DVS_ID), pipeline.applied(DVS_ID), store.loadAll(), store.history(DVS_ID));
+    return new Snapshot(
+        backend.ports(DVS_ID), pipeline.applied(DVS_ID), store.loadAll(), store.history(DVS_ID));
   }
 
   private static void assertFails(Runnable call, ErrorCode code, String... messageParts) {
     assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
         .hasMessageContainingAll(messageParts);
   }
 
-  /** Generation 2 after standard(1, 10, 20): PG_A to VLAN 11, b2 removed, c1 added in PG_B: 5 ops. */
+  /**
+   * Generation 2 after standard(1, 10, 20): PG_A to VLAN 11, b2 removed, c1 added in PG_B: 5 ops.
+   */
   private static HostSwitchState fiveOpChange() {
     HostSwitchState.Builder b = standard(2, 11, 20).toBuilder();
     b.removePorts(A_PORTS.length + 1);
@@ -111,7 +113,8 @@ class ApplyPipelineTest {
     assertThat(response.getAppliedGeneration()).isEqualTo(1);
     assertThat(response.getAlreadyApplied()).isFalse();
     assertThat(response.getSummary().getAdded()).isEqualTo(5);
-    assertThat(response.getSummary().getTouchedPortKeysList()).containsExactly("a1", "a2", "a3", "b1", "b2");
+    assertThat(response.getSummary().getTouchedPortKeysList())
+        .containsExactly("a1", "a2", "a3", "b1", "b2");
     assertThat(backend.ports(DVS_ID)).containsOnlyKeys("a1", "a2", "a3", "b1", "b2");
     assertThat(backend.ports(DVS_ID).get("a1").getPolicy().getVlan().getAccessId()).isEqualTo(10);
     assertThat(backend.ports(DVS_ID)).isEqualTo(pipeline.applied(DVS_ID).orElseThrow().effective());
@@ -125,8 +128,13 @@ class ApplyPipelineTest {
 
     ApplyResponse response = applyConfirmed(standard(2, 10, 30));
 
-    assertThat(response.getSummary()).isEqualTo(ChangeSummary.newBuilder()
-        .setUpdated(2).setUnchanged(3).addAllTouchedPortKeys(List.of(B_PORTS)).build());
+    assertThat(response.getSummary())
+        .isEqualTo(
+            ChangeSummary.newBuilder()
+                .setUpdated(2)
+                .setUnchanged(3)
+                .addAllTouchedPortKeys(List.of(B_PORTS))
+                .build());
     Map<String, EffectivePort> after = backend.ports(DVS_ID);
     assertThat(after.get("b1").getPolicy().getVlan().getAccessId()).isEqualTo(30);
     for (String key : A_PORTS) {
@@ -153,8 +161,11 @@ class ApplyPipelineTest {
     applyConfirmed(standard(3, 10, 30));
     Snapshot before = snapshot();
 
-    assertFails(() -> applyConfirmed(standard(2, 40, 40)), ErrorCode.FAILED_PRECONDITION,
-        "generation 2", "applied generation 3");
+    assertFails(
+        () -> applyConfirmed(standard(2, 40, 40)),
+        ErrorCode.FAILED_PRECONDITION,
+        "generation 2",
+        "applied generation 3");
     assertThat(snapshot()).isEqualTo(before);
   }
 
@@ -165,13 +176,19 @@ class ApplyPipelineTest {
     Snapshot before = snapshot();
     backend.failOnOperation(k);
 
-    assertFails(() -> applyConfirmed(fiveOpChange()), ErrorCode.ABORTED,
-        "generation 2", "operation " + k + " of 5", "injected fault", "undone");
+    assertFails(
+        () -> applyConfirmed(fiveOpChange()),
+        ErrorCode.ABORTED,
+        "generation 2",
+        "operation " + k + " of 5",
+        "injected fault",
+        "undone");
     assertThat(snapshot()).isEqualTo(before);
 
     // The fault was one-shot: the same generation now applies in full.
     ApplyResponse response = applyConfirmed(fiveOpChange());
-    assertThat(response.getSummary().getTouchedPortKeysList()).containsExactly("c1", "a1", "a2", "a3", "b2");
+    assertThat(response.getSummary().getTouchedPortKeysList())
+        .containsExactly("c1", "a1", "a2", "a3", "b2");
     assertThat(backend.ports(DVS_ID)).containsOnlyKeys("a1", "a2", "a3", "b1", "c1");
   }
 
@@ -179,11 +196,13 @@ class ApplyPipelineTest {
   void storeFailureAfterTheBackendAppliedTakesTheBackendBack() {
     applyConfirmed(standard(1, 10, 20));
     StateStore failing = new CommitRefusingStore(store);
-    ApplyPipeline failingPipeline = new ApplyPipeline(backend, failing, Clock.systemUTC(), FaultPoints.none(), timers);
+    ApplyPipeline failingPipeline =
+        new ApplyPipeline(backend, failing, Clock.systemUTC(), FaultPoints.none(), timers);
     failingPipeline.recover();
     Map<String, EffectivePort> backendBefore = backend.ports(DVS_ID);
 
-    assertFails(() -> failingPipeline.apply(fiveOpChange()), ErrorCode.INTERNAL, "disk full", "taken back");
+    assertFails(
+        () -> failingPipeline.apply(fiveOpChange()), ErrorCode.INTERNAL, "disk full", "taken back");
     assertThat(backend.ports(DVS_ID)).isEqualTo(backendBefore);
     assertThat(failingPipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
   }
@@ -201,7 +220,8 @@ class ApplyPipelineTest {
 
     assertThat(backend.ports(DVS_ID)).isEqualTo(ports);
     assertThat(pipeline.applied(DVS_ID).orElseThrow().state()).isEqualTo(fiveOpChange());
-    assertThat(applyConfirmed(fiveOpChange())).isEqualTo(second.toBuilder().setAlreadyApplied(true).build());
+    assertThat(applyConfirmed(fiveOpChange()))
+        .isEqualTo(second.toBuilder().setAlreadyApplied(true).build());
     assertThat(applyConfirmed(standard(3, 10, 20)).getSummary().getUnchanged()).isEqualTo(1);
   }
 
@@ -229,8 +249,13 @@ class ApplyPipelineTest {
     assertThat(response.getSummary().getRemoved()).isEqualTo(5);
     assertThat(backend.ports(DVS_ID)).isEmpty();
     assertThat(pipeline.switches()).isEmpty();
-    assertThat(store.history(DVS_ID)).extracting(HistoryEntry::getGeneration).containsExactly(2L, 1L);
-    assertFails(() -> applyConfirmed(standard(1, 10, 20)), ErrorCode.FAILED_PRECONDITION, "applied generation 2");
+    assertThat(store.history(DVS_ID))
+        .extracting(HistoryEntry::getGeneration)
+        .containsExactly(2L, 1L);
+    assertFails(
+        () -> applyConfirmed(standard(1, 10, 20)),
+        ErrorCode.FAILED_PRECONDITION,
+        "applied generation 2");
 
     // Joining again later recreates the switch.
     assertThat(applyConfirmed(standard(3, 10, 20)).getSummary().getAdded()).isEqualTo(5);
@@ -243,27 +268,33 @@ class ApplyPipelineTest {
     Snapshot before = snapshot();
 
     assertFails(() -> applyConfirmed(standard(2, 5000, 20)), ErrorCode.INVALID_ARGUMENT, "5000");
-    HostSwitchState missingGroup = standard(2, 10, 20).toBuilder().addPorts(port("x1", "pg-missing")).build();
+    HostSwitchState missingGroup =
+        standard(2, 10, 20).toBuilder().addPorts(port("x1", "pg-missing")).build();
     assertFails(() -> applyConfirmed(missingGroup), ErrorCode.INVALID_ARGUMENT, "x1", "pg-missing");
     HostSwitchState portsOfRemoved = removed(2).toBuilder().addPorts(port("x1", PG_A)).build();
-    assertFails(() -> applyConfirmed(portsOfRemoved), ErrorCode.INVALID_ARGUMENT, "still lists 1 ports");
+    assertFails(
+        () -> applyConfirmed(portsOfRemoved), ErrorCode.INVALID_ARGUMENT, "still lists 1 ports");
 
     assertThat(snapshot()).isEqualTo(before);
   }
 
   @Test
   void switchesOfSeveralDvsesAreKeptApart() {
-    HostSwitchState other = standard(7, 10, 20).toBuilder()
-        .setDvs(standard(7, 10, 20).getDvs().toBuilder().setId("dvs-2").setName("a-first"))
-        .clearPortGroups().clearPorts()
-        .addPortGroups(portGroup(PG_A, 10).toBuilder().setDvsId("dvs-2"))
-        .addPorts(port("z1", PG_A).toBuilder().setDvsId("dvs-2"))
-        .build();
+    HostSwitchState other =
+        standard(7, 10, 20).toBuilder()
+            .setDvs(standard(7, 10, 20).getDvs().toBuilder().setId("dvs-2").setName("a-first"))
+            .clearPortGroups()
+            .clearPorts()
+            .addPortGroups(portGroup(PG_A, 10).toBuilder().setDvsId("dvs-2"))
+            .addPorts(port("z1", PG_A).toBuilder().setDvsId("dvs-2"))
+            .build();
 
     applyConfirmed(standard(1, 10, 20));
     applyConfirmed(other);
 
-    assertThat(pipeline.switches()).extracting(AppliedSwitch::dvsId).containsExactly("dvs-2", DVS_ID);
+    assertThat(pipeline.switches())
+        .extracting(AppliedSwitch::dvsId)
+        .containsExactly("dvs-2", DVS_ID);
     assertThat(backend.ports("dvs-2")).containsOnlyKeys("z1");
     assertThat(backend.ports(DVS_ID)).hasSize(5);
   }

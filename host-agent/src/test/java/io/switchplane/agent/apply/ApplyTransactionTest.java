@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The apply as one transaction, with a failure at each step that changes the host: what is taken
- * back, what the answer says, and whether the journal (kept for a backend that outlives the
- * agent) is dropped or left for the next start.
+ * back, what the answer says, and whether the journal (kept for a backend that outlives the agent)
+ * is dropped or left for the next start.
  */
 class ApplyTransactionTest {
   private static final String NS = "org.example.rec";
@@ -78,8 +78,12 @@ class ApplyTransactionTest {
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
     backend.memory.failOnOperation(2);
 
-    assertFails(() -> run(store, standard(2, 11, 21), first), ErrorCode.ABORTED,
-        "generation 2 of DVS " + DVS_ID + " not applied", "injected fault", "the operations already done were undone");
+    assertFails(
+        () -> run(store, standard(2, 11, 21), first),
+        ErrorCode.ABORTED,
+        "generation 2 of DVS " + DVS_ID + " not applied",
+        "injected fault",
+        "the operations already done were undone");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);
     assertThat(stored().state().getDvs().getGeneration()).isEqualTo(1);
     assertThat(stored().journal()).isNull();
@@ -91,8 +95,12 @@ class ApplyTransactionTest {
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
     module.refuse = true;
 
-    assertFails(() -> run(store, withValue(standard(2, 11, 21), "b"), first), ErrorCode.ABORTED,
-        "generation 2 of DVS " + DVS_ID + " not applied", "refused by the test", "; the switch was taken back");
+    assertFails(
+        () -> run(store, withValue(standard(2, 11, 21), "b"), first),
+        ErrorCode.ABORTED,
+        "generation 2 of DVS " + DVS_ID + " not applied",
+        "refused by the test",
+        "; the switch was taken back");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);
     assertThat(stored().journal()).isNull();
   }
@@ -103,8 +111,11 @@ class ApplyTransactionTest {
     module.refuse = true;
     backend.refuseFromCall = backend.calls + 2; // the apply goes through, its undo does not
 
-    assertFails(() -> run(store, withValue(standard(2, 11, 21), "b"), first), ErrorCode.ABORTED,
-        "refused by the test", "and it could not be undone on the switch (switch refused call",
+    assertFails(
+        () -> run(store, withValue(standard(2, 11, 21), "b"), first),
+        ErrorCode.ABORTED,
+        "refused by the test",
+        "and it could not be undone on the switch (switch refused call",
         "the next start brings the switch back to the stored state");
     assertThat(stored().journal()).as("left for the next start").isNotNull();
     assertThat(stored().journal().getGeneration()).isEqualTo(2);
@@ -115,8 +126,10 @@ class ApplyTransactionTest {
     AppliedSwitch first = run(store, withValue(standard(1, 10, 20), "a"), null).applied();
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
 
-    assertFails(() -> run(new CommitRefusingStore(store), withValue(standard(2, 11, 21), "b"), first),
-        ErrorCode.INTERNAL, "cannot persist it (disk full); the switch was taken back");
+    assertFails(
+        () -> run(new CommitRefusingStore(store), withValue(standard(2, 11, 21), "b"), first),
+        ErrorCode.INTERNAL,
+        "cannot persist it (disk full); the switch was taken back");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);
     assertThat(module.updates).as("apply 1, apply 2, and the undo of 2").isEqualTo(3);
     assertThat(module.last).isEqualTo("a");
@@ -128,39 +141,61 @@ class ApplyTransactionTest {
   void anOlderGenerationOrOneOverAPendingConfirmIsRefusedBeforeAnythingChanges() {
     ApplyTransaction.Committed first = run(store, standard(2, 10, 20), null);
     int calls = backend.calls;
-    assertFails(() -> run(store, standard(1, 10, 20), first.applied()), ErrorCode.FAILED_PRECONDITION,
+    assertFails(
+        () -> run(store, standard(1, 10, 20), first.applied()),
+        ErrorCode.FAILED_PRECONDITION,
         "older than the applied generation 2");
-    assertFails(() -> new ApplyTransaction(parts(store), standard(3, 10, 20), first.applied(), first.pending())
-        .run(30_000, "", false, System.nanoTime()), ErrorCode.FAILED_PRECONDITION, "is awaiting confirm");
+    assertFails(
+        () ->
+            new ApplyTransaction(
+                    parts(store), standard(3, 10, 20), first.applied(), first.pending())
+                .run(30_000, "", false, System.nanoTime()),
+        ErrorCode.FAILED_PRECONDITION,
+        "is awaiting confirm");
     assertThat(backend.calls).isEqualTo(calls);
     assertThat(stored().journal()).isNull();
   }
 
-  private ApplyTransaction.Committed run(StateStore s, HostSwitchState desired, AppliedSwitch current) {
-    return new ApplyTransaction(parts(s), desired, current, null).run(30_000, "", false, System.nanoTime());
+  private ApplyTransaction.Committed run(
+      StateStore s, HostSwitchState desired, AppliedSwitch current) {
+    return new ApplyTransaction(parts(s), desired, current, null)
+        .run(30_000, "", false, System.nanoTime());
   }
 
   private ApplyTransaction.Parts parts(StateStore s) {
-    return new ApplyTransaction.Parts(backend, s, PropertyModules.of(List.of(module)), Clock.systemUTC(),
-        FaultPoints.none());
+    return new ApplyTransaction.Parts(
+        backend, s, PropertyModules.of(List.of(module)), Clock.systemUTC(), FaultPoints.none());
   }
 
   private StoredSwitch stored() {
-    return store.loadAll().stream().filter(w -> w.state().getDvs().getId().equals(DVS_ID)).findFirst().orElseThrow();
+    return store.loadAll().stream()
+        .filter(w -> w.state().getDvs().getId().equals(DVS_ID))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static HostSwitchState withValue(HostSwitchState s, String value) {
-    return s.toBuilder().setDvs(s.getDvs().toBuilder().addProperties(PropertyEntry.newBuilder().setNamespace(NS)
-        .setKey("k").setValue(ByteString.copyFromUtf8(value)))).build();
+    return s.toBuilder()
+        .setDvs(
+            s.getDvs().toBuilder()
+                .addProperties(
+                    PropertyEntry.newBuilder()
+                        .setNamespace(NS)
+                        .setKey("k")
+                        .setValue(ByteString.copyFromUtf8(value))))
+        .build();
   }
 
   private static void assertFails(Runnable call, ErrorCode code, String... messageParts) {
     assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
         .hasMessageContainingAll(messageParts);
   }
 
-  /** A switch that outlives the agent (so the journal is used) and refuses whole applies on demand. */
+  /**
+   * A switch that outlives the agent (so the journal is used) and refuses whole applies on demand.
+   */
   private static final class Switch implements SwitchBackend {
     final MemoryBackend memory = new MemoryBackend();
     int calls;

@@ -26,7 +26,8 @@ final class CommitRefusingStore implements StateStore {
   }
 
   @Override
-  public void commit(HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
+  public void commit(
+      HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     throw new StoreException("disk full", null);
   }
 
@@ -46,8 +47,12 @@ final class CommitRefusingStore implements StateStore {
   }
 
   @Override
-  public void rollback(String dvsId, HostSwitchState restoredState, ApplyResponse restoredResponse,
-      HistoryEntry undone, RollbackEvent event) {
+  public void rollback(
+      String dvsId,
+      HostSwitchState restoredState,
+      ApplyResponse restoredResponse,
+      HistoryEntry undone,
+      RollbackEvent event) {
     store.rollback(dvsId, restoredState, restoredResponse, undone, event);
   }
 

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.switchplane.agent.backend.FileBackend;
-import io.switchplane.common.fault.FaultPoints;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.ApplyOutcome;
@@ -19,6 +18,7 @@ import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.fault.FaultPoints;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,31 +33,38 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The commit-confirmed side of the pipeline: confirm, deadline rollback, explicit rollback, restarts. */
+/**
+ * The commit-confirmed side of the pipeline: confirm, deadline rollback, explicit rollback,
+ * restarts.
+ */
 class ConfirmTest {
   private static final long TIMEOUT_MS = 2_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  /** Wall time plus an offset the test moves forward, so that "the agent was down for a minute" is instant. */
+  /**
+   * Wall time plus an offset the test moves forward, so that "the agent was down for a minute" is
+   * instant.
+   */
   private final AtomicLong skewMs = new AtomicLong();
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
 
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
 
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(System.currentTimeMillis() + skewMs.get());
-    }
-  };
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(System.currentTimeMillis() + skewMs.get());
+        }
+      };
   private ScheduledExecutorService timers;
   private RocksDatabase db;
   private RocksStateStore store;
@@ -92,14 +99,16 @@ class ConfirmTest {
 
   private static void assertFails(Runnable call, ErrorCode code, String... parts) {
     assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class, e -> assertThat(e.code()).isEqualTo(code))
         .hasMessageContainingAll(parts);
   }
 
   @Test
   void aConfirmedApplyStaysAndItsHistorySaysConfirmed() {
     ApplyResponse r = pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
-    assertThat(r.getConfirmDeadlineUnixMs()).isBetween(clock.millis() + TIMEOUT_MS - 1_000, clock.millis() + TIMEOUT_MS);
+    assertThat(r.getConfirmDeadlineUnixMs())
+        .isBetween(clock.millis() + TIMEOUT_MS - 1_000, clock.millis() + TIMEOUT_MS);
     assertThat(pipeline.pending(DVS_ID)).get().extracting(p -> p.getGeneration()).isEqualTo(1L);
     assertThat(pipeline.confirmedGeneration(DVS_ID)).isZero();
 
@@ -107,7 +116,9 @@ class ConfirmTest {
 
     assertThat(pipeline.pending(DVS_ID)).isEmpty();
     assertThat(pipeline.confirmedGeneration(DVS_ID)).isEqualTo(1);
-    assertThat(store.history(DVS_ID)).singleElement().extracting(HistoryEntry::getOutcome)
+    assertThat(store.history(DVS_ID))
+        .singleElement()
+        .extracting(HistoryEntry::getOutcome)
         .isEqualTo(ApplyOutcome.APPLY_OUTCOME_CONFIRMED);
     // Well past the deadline, nothing is undone.
     skewMs.addAndGet(10_000);
@@ -124,7 +135,9 @@ class ConfirmTest {
     ApplyResponse second = pipeline.apply(standard(2, 11, 20), TIMEOUT_MS, "");
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(2, 11));
 
-    await().atMost(Duration.ofMillis(TIMEOUT_MS + 1_000)).until(() -> pipeline.pending(DVS_ID).isEmpty());
+    await()
+        .atMost(Duration.ofMillis(TIMEOUT_MS + 1_000))
+        .until(() -> pipeline.pending(DVS_ID).isEmpty());
     long tookMs = (System.nanoTime() - applied) / 1_000_000;
 
     assertThat(tookMs).isGreaterThanOrEqualTo(TIMEOUT_MS - 50);
@@ -135,11 +148,17 @@ class ConfirmTest {
     assertThat(event.getRestoredGeneration()).isEqualTo(1);
     assertThat(event.getCause()).isEqualTo(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     assertThat(event.getSummary().getUpdated()).isEqualTo(3);
-    assertThat(store.historyEntry(DVS_ID, 2)).get().extracting(HistoryEntry::getOutcome)
+    assertThat(store.historyEntry(DVS_ID, 2))
+        .get()
+        .extracting(HistoryEntry::getOutcome)
         .isEqualTo(ApplyOutcome.APPLY_OUTCOME_ROLLED_BACK);
     // A late confirm learns what happened.
-    assertFails(() -> pipeline.confirm(DVS_ID, 2, second.getNonce()), ErrorCode.FAILED_PRECONDITION,
-        "generation 2 was rolled back", "no confirm before the deadline", "at generation 1");
+    assertFails(
+        () -> pipeline.confirm(DVS_ID, 2, second.getNonce()),
+        ErrorCode.FAILED_PRECONDITION,
+        "generation 2 was rolled back",
+        "no confirm before the deadline",
+        "at generation 1");
     // The rollback is durable.
     restart();
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(1, 10));
@@ -149,7 +168,9 @@ class ConfirmTest {
   @Test
   void aFirstApplyNeverConfirmedRemovesTheSwitch() {
     pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
-    await().atMost(Duration.ofMillis(TIMEOUT_MS + 1_000)).until(() -> pipeline.pending(DVS_ID).isEmpty());
+    await()
+        .atMost(Duration.ofMillis(TIMEOUT_MS + 1_000))
+        .until(() -> pipeline.pending(DVS_ID).isEmpty());
     assertThat(backend.ports(DVS_ID)).isEmpty();
     assertThat(pipeline.switches()).isEmpty();
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isZero();
@@ -165,9 +186,14 @@ class ConfirmTest {
     pipeline.confirm(DVS_ID, 1, first.getNonce());
     ApplyResponse second = pipeline.apply(standard(2, 11, 20), 60_000, "");
 
-    assertFails(() -> pipeline.apply(standard(3, 12, 20), 60_000, ""), ErrorCode.FAILED_PRECONDITION,
-        "generation 2", "awaiting confirm");
-    assertFails(() -> pipeline.apply(standard(3, 12, 20), 60_000, "forged"), ErrorCode.FAILED_PRECONDITION,
+    assertFails(
+        () -> pipeline.apply(standard(3, 12, 20), 60_000, ""),
+        ErrorCode.FAILED_PRECONDITION,
+        "generation 2",
+        "awaiting confirm");
+    assertFails(
+        () -> pipeline.apply(standard(3, 12, 20), 60_000, "forged"),
+        ErrorCode.FAILED_PRECONDITION,
         "awaiting confirm");
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(2, 11));
 
@@ -183,15 +209,28 @@ class ConfirmTest {
   @Test
   void wrongConfirmsAreRefusedAndChangeNothing() {
     ApplyResponse r = pipeline.apply(standard(1, 10, 20), 60_000, "");
-    assertFails(() -> pipeline.confirm(DVS_ID, 1, "forged"), ErrorCode.INVALID_ARGUMENT, "wrong nonce");
-    assertFails(() -> pipeline.confirm(DVS_ID, 7, r.getNonce()), ErrorCode.INVALID_ARGUMENT, "generation 1 is");
-    assertFails(() -> pipeline.rollback(DVS_ID, 1, "forged"), ErrorCode.INVALID_ARGUMENT, "wrong nonce");
-    assertFails(() -> pipeline.confirm("other-dvs", 1, r.getNonce()), ErrorCode.FAILED_PRECONDITION,
+    assertFails(
+        () -> pipeline.confirm(DVS_ID, 1, "forged"), ErrorCode.INVALID_ARGUMENT, "wrong nonce");
+    assertFails(
+        () -> pipeline.confirm(DVS_ID, 7, r.getNonce()),
+        ErrorCode.INVALID_ARGUMENT,
+        "generation 1 is");
+    assertFails(
+        () -> pipeline.rollback(DVS_ID, 1, "forged"), ErrorCode.INVALID_ARGUMENT, "wrong nonce");
+    assertFails(
+        () -> pipeline.confirm("other-dvs", 1, r.getNonce()),
+        ErrorCode.FAILED_PRECONDITION,
         "nothing awaits confirm");
     assertThat(pipeline.pending(DVS_ID)).isPresent();
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(1, 10));
-    assertFails(() -> pipeline.apply(standard(2, 10, 20), 1_000, ""), ErrorCode.INVALID_ARGUMENT, "confirm timeout");
-    assertFails(() -> pipeline.apply(standard(2, 10, 20), 3_600_001, ""), ErrorCode.INVALID_ARGUMENT, "confirm timeout");
+    assertFails(
+        () -> pipeline.apply(standard(2, 10, 20), 1_000, ""),
+        ErrorCode.INVALID_ARGUMENT,
+        "confirm timeout");
+    assertFails(
+        () -> pipeline.apply(standard(2, 10, 20), 3_600_001, ""),
+        ErrorCode.INVALID_ARGUMENT,
+        "confirm timeout");
   }
 
   @Test
@@ -215,15 +254,23 @@ class ConfirmTest {
     ApplyResponse first = pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
     pipeline.confirm(DVS_ID, 1, first.getNonce());
     ApplyResponse second = pipeline.apply(standard(2, 11, 20), TIMEOUT_MS, "");
-    assertFails(() -> pipeline.restore(DVS_ID, 1, TIMEOUT_MS), ErrorCode.FAILED_PRECONDITION, "awaiting confirm");
+    assertFails(
+        () -> pipeline.restore(DVS_ID, 1, TIMEOUT_MS),
+        ErrorCode.FAILED_PRECONDITION,
+        "awaiting confirm");
     pipeline.confirm(DVS_ID, 2, second.getNonce());
-    assertFails(() -> pipeline.restore(DVS_ID, 7, TIMEOUT_MS), ErrorCode.NOT_FOUND, "not in this host's history");
+    assertFails(
+        () -> pipeline.restore(DVS_ID, 7, TIMEOUT_MS),
+        ErrorCode.NOT_FOUND,
+        "not in this host's history");
 
     ApplyResponse restored = pipeline.restore(DVS_ID, 1, TIMEOUT_MS);
     assertThat(restored.getAppliedGeneration()).isEqualTo(1);
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(1, 10));
     // Not confirmed: it goes back to the last confirmed generation, 2, like any apply.
-    await().atMost(Duration.ofMillis(TIMEOUT_MS + 1_000)).until(() -> pipeline.pending(DVS_ID).isEmpty());
+    await()
+        .atMost(Duration.ofMillis(TIMEOUT_MS + 1_000))
+        .until(() -> pipeline.pending(DVS_ID).isEmpty());
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(2, 11));
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(2);
   }

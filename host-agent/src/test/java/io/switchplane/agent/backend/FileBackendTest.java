@@ -6,14 +6,14 @@ import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.agent.store.RocksDatabase;
 import io.switchplane.agent.store.RocksStateStore;
 import io.switchplane.api.v1.EffectivePort;
-import io.switchplane.common.fault.FaultPoints;
-import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import io.switchplane.common.diff.PortOp;
+import io.switchplane.common.fault.FaultPoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +44,13 @@ class FileBackendTest {
     Files.write(ports.resolve("dvs").resolve("p9.port.tmp"), new byte[] {1});
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     try (RocksDatabase db = RocksDatabase.open(dir.resolve("db"))) {
-      ApplyPipeline pipeline = new ApplyPipeline(new FileBackend(ports), new RocksStateStore(db, ""),
-          Clock.systemUTC(), FaultPoints.none(), timers);
+      ApplyPipeline pipeline =
+          new ApplyPipeline(
+              new FileBackend(ports),
+              new RocksStateStore(db, ""),
+              Clock.systemUTC(),
+              FaultPoints.none(),
+              timers);
       pipeline.recover();
       assertThat(ports.resolve("dvs").resolve("p9.port.tmp")).doesNotExist();
       pipeline.close();

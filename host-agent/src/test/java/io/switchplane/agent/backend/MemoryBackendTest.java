@@ -25,7 +25,8 @@ class MemoryBackendTest {
     backend.apply(DVS, List.of(PortOp.add(a1)));
     EffectivePort otherA1 = ports.get("b1").toBuilder().setKey("a1").build();
 
-    assertThatThrownBy(() -> backend.apply(DVS, List.of(PortOp.add(a1)))).hasMessageContaining("exists already");
+    assertThatThrownBy(() -> backend.apply(DVS, List.of(PortOp.add(a1))))
+        .hasMessageContaining("exists already");
     assertThatThrownBy(() -> backend.apply(DVS, List.of(PortOp.update(otherA1, a1))))
         .hasMessageContaining("does not have the configuration");
     assertThatThrownBy(() -> backend.apply(DVS, List.of(PortOp.remove(ports.get("a2")))))
@@ -39,10 +40,12 @@ class MemoryBackendTest {
     backend.failOnOperation(4);
 
     assertThatThrownBy(() -> backend.apply(DVS, adds))
-        .isInstanceOfSatisfying(BackendException.class, e -> {
-          assertThat(e.position()).isEqualTo(4);
-          assertThat(e.failedOp()).isEqualTo(adds.get(3));
-        })
+        .isInstanceOfSatisfying(
+            BackendException.class,
+            e -> {
+              assertThat(e.position()).isEqualTo(4);
+              assertThat(e.failedOp()).isEqualTo(adds.get(3));
+            })
         .hasMessageContaining("operation 4 of 5 (ADD b1)");
     assertThat(backend.ports(DVS)).isEmpty();
 

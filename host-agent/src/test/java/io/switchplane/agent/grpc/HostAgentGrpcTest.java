@@ -44,8 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent over a real loopback socket, as the manager and grpcurl reach it. */
 class HostAgentGrpcTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static ManagedChannel channel(HostAgent agent) {
     return Grpc.newChannelBuilder(agent.endpoint(), InsecureChannelCredentials.create()).build();
@@ -60,7 +59,11 @@ class HostAgentGrpcTest {
   }
 
   private static ConfirmRequest confirm(long generation, String nonce) {
-    return ConfirmRequest.newBuilder().setDvsId(DVS_ID).setGeneration(generation).setNonce(nonce).build();
+    return ConfirmRequest.newBuilder()
+        .setDvsId(DVS_ID)
+        .setGeneration(generation)
+        .setNonce(nonce)
+        .build();
   }
 
   private static Status.Code code(Runnable call) {
@@ -87,49 +90,79 @@ class HostAgentGrpcTest {
         assertThat(first.getNonce()).isNotEmpty();
         assertThat(stub.apply(apply(1, 10)).getAlreadyApplied()).isTrue();
         assertThat(code(() -> stub.apply(apply(2, 11)))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-        assertThat(code(() -> stub.confirm(confirm(1, "not-the-nonce")))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce())))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(stub.confirm(confirm(1, first.getNonce())).getConfirmedGeneration()).isEqualTo(1);
+        assertThat(code(() -> stub.confirm(confirm(1, "not-the-nonce"))))
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce()))))
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(stub.confirm(confirm(1, first.getNonce())).getConfirmedGeneration())
+            .isEqualTo(1);
         assertThat(stub.confirm(confirm(1, first.getNonce())).getAlreadyConfirmed()).isTrue();
-        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce())))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(code(() -> stub.confirm(confirm(2, first.getNonce()))))
+            .isEqualTo(Status.Code.FAILED_PRECONDITION);
         ApplyResponse second = stub.apply(apply(2, 11));
         assertThat(second.getSummary().getUpdated()).isEqualTo(3);
-        assertThat(stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build()).getPending().getGeneration())
+        assertThat(
+                stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build())
+                    .getPending()
+                    .getGeneration())
             .isEqualTo(2);
         stub.confirm(confirm(2, second.getNonce()));
 
-        GetStateResponse state = stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build());
+        GetStateResponse state =
+            stub.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build());
         assertThat(state.getApplied()).isEqualTo(standard(2, 11, 20));
         assertThat(state.getBackend()).isEqualTo("memory");
-        assertThat(state.getEffectivePortsList()).extracting(EffectivePort::getKey)
+        assertThat(state.getEffectivePortsList())
+            .extracting(EffectivePort::getKey)
             .containsExactly("a1", "a2", "a3", "b1", "b2");
         assertThat(state.getBackendPortsList()).isEqualTo(state.getEffectivePortsList());
 
         assertThat(stub.listSwitches(ListSwitchesRequest.getDefaultInstance()).getSwitchesList())
-            .containsExactly(SwitchSummary.newBuilder()
-                .setDvsId(DVS_ID).setDvsName("dvs1").setAppliedGeneration(2).setPortCount(5).build());
-        assertThat(stub.getHistory(GetHistoryRequest.newBuilder().setDvsId(DVS_ID).build()).getEntriesList())
-            .extracting(e -> e.getGeneration()).containsExactly(2L, 1L);
+            .containsExactly(
+                SwitchSummary.newBuilder()
+                    .setDvsId(DVS_ID)
+                    .setDvsName("dvs1")
+                    .setAppliedGeneration(2)
+                    .setPortCount(5)
+                    .build());
+        assertThat(
+                stub.getHistory(GetHistoryRequest.newBuilder().setDvsId(DVS_ID).build())
+                    .getEntriesList())
+            .extracting(e -> e.getGeneration())
+            .containsExactly(2L, 1L);
 
         assertThatThrownBy(() -> stub.apply(apply(3, 5000)))
-            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-              assertThat(e.getStatus().getDescription()).contains("5000");
-            });
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                  assertThat(e.getStatus().getDescription()).contains("5000");
+                });
         assertThatThrownBy(() -> stub.apply(apply(1, 10)))
-            .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
-        assertThatThrownBy(() -> stub.getState(GetStateRequest.newBuilder().setDvsId("unknown").build()))
-            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-              assertThat(e.getStatus().getDescription()).contains("unknown");
-            });
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e ->
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+        assertThatThrownBy(
+                () -> stub.getState(GetStateRequest.newBuilder().setDvsId("unknown").build()))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                  assertThat(e.getStatus().getDescription()).contains("unknown");
+                });
 
         HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
-        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService(HostAgent.SERVICE_NAME).build()).getStatus())
+        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
             .isEqualTo(ServingStatus.SERVING);
-        assertThat(reflectedServices(channel)).contains(HostAgent.SERVICE_NAME, "grpc.health.v1.Health");
+        assertThat(
+                health
+                    .check(
+                        HealthCheckRequest.newBuilder().setService(HostAgent.SERVICE_NAME).build())
+                    .getStatus())
+            .isEqualTo(ServingStatus.SERVING);
+        assertThat(reflectedServices(channel))
+            .contains(HostAgent.SERVICE_NAME, "grpc.health.v1.Health");
       } finally {
         shutdown(channel);
       }
@@ -140,35 +173,52 @@ class HostAgentGrpcTest {
   private static List<String> reflectedServices(ManagedChannel channel) {
     List<String> names = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
-        new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse response) {
-            response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).forEach(names::add);
-          }
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse response) {
+                    response.getListServicesResponse().getServiceList().stream()
+                        .map(ServiceResponse::getName)
+                        .forEach(names::add);
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            errors.add(t);
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    errors.add(t);
+                  }
 
-          @Override
-          public void onCompleted() {}
-        });
+                  @Override
+                  public void onCompleted() {}
+                });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> !names.isEmpty() || !errors.isEmpty());
+    Awaitility.await()
+        .atMost(5, TimeUnit.SECONDS)
+        .until(() -> !names.isEmpty() || !errors.isEmpty());
     requests.onCompleted();
     assertThat(errors).isEmpty();
     return names;
   }
 
   @Test
-  void lightweightAgentsShareOneDatabaseAndNettyAndSurviveARestart() throws IOException, InterruptedException {
-    try (RocksDatabase db = RocksDatabase.open(dir); SharedNetty netty = SharedNetty.create(1, 2)) {
+  void lightweightAgentsShareOneDatabaseAndNettyAndSurviveARestart()
+      throws IOException, InterruptedException {
+    try (RocksDatabase db = RocksDatabase.open(dir);
+        SharedNetty netty = SharedNetty.create(1, 2)) {
       for (int round = 0; round < 2; round++) {
-        HostAgent one = HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext()).sharedStore(db, "agent-1/").sharedNetty(netty).build();
-        HostAgent two = HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext()).sharedStore(db, "agent-2/").sharedNetty(netty).build();
-        try (one; two) {
+        HostAgent one =
+            HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext())
+                .sharedStore(db, "agent-1/")
+                .sharedNetty(netty)
+                .build();
+        HostAgent two =
+            HostAgent.builder(AgentConfig.of(0, null).withInsecurePlaintext())
+                .sharedStore(db, "agent-2/")
+                .sharedNetty(netty)
+                .build();
+        try (one;
+            two) {
           one.start();
           two.start();
           ManagedChannel c1 = channel(one);
@@ -179,12 +229,16 @@ class HostAgentGrpcTest {
             if (round == 0) {
               s1.apply(apply(1, 10));
             } else {
-              // After the restart agent 1 restored its switch from the shared database; agent 2 has none.
+              // After the restart agent 1 restored its switch from the shared database; agent 2 has
+              // none.
               assertThat(s1.apply(apply(1, 10)).getAlreadyApplied()).isTrue();
-              assertThat(s1.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build()).getBackendPortsCount())
+              assertThat(
+                      s1.getState(GetStateRequest.newBuilder().setDvsId(DVS_ID).build())
+                          .getBackendPortsCount())
                   .isEqualTo(5);
             }
-            assertThat(s2.listSwitches(ListSwitchesRequest.getDefaultInstance()).getSwitchesCount()).isZero();
+            assertThat(s2.listSwitches(ListSwitchesRequest.getDefaultInstance()).getSwitchesCount())
+                .isZero();
           } finally {
             shutdown(c1);
             shutdown(c2);

@@ -11,8 +11,8 @@ import com.google.protobuf.ByteString;
 import io.switchplane.agent.apply.ApplyPipeline;
 import io.switchplane.agent.backend.BackendException;
 import io.switchplane.agent.backend.MemoryBackend;
-import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.backend.OvsPolicing.Policing;
+import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.modules.qos.QosModule;
 import io.switchplane.agent.store.PublishedStore;
 import io.switchplane.agent.store.RocksDatabase;
@@ -138,8 +138,7 @@ class ModuleDeliveryTest {
     }
   }
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private RocksDatabase db;
   private MemoryBackend backend;
   private CallFailing switchCalls;
@@ -159,13 +158,22 @@ class ModuleDeliveryTest {
     switchCalls = new CallFailing(backend);
     qos = new QosModule();
     rec = new Recording(REC, false);
-    pipeline = new ApplyPipeline(switchCalls, new RocksStateStore(db, ""), Clock.systemUTC(), FaultPoints.none(), timers,
-        null, PropertyModules.of(List.of(qos, rec)));
+    pipeline =
+        new ApplyPipeline(
+            switchCalls,
+            new RocksStateStore(db, ""),
+            Clock.systemUTC(),
+            FaultPoints.none(),
+            timers,
+            null,
+            PropertyModules.of(List.of(qos, rec)));
     pipeline.recover();
     PublishedValues published = new PublishedValues(new PublishedStore(db, ""), Clock.systemUTC());
     published.load();
-    pipeline.startModules(ns -> new ModuleContext("test", backend.name(), Optional.empty(),
-        published.publisherFor(ns)));
+    pipeline.startModules(
+        ns ->
+            new ModuleContext(
+                "test", backend.name(), Optional.empty(), published.publisherFor(ns)));
   }
 
   private void restart() {
@@ -183,10 +191,17 @@ class ModuleDeliveryTest {
   }
 
   static PropertyEntry value(String ns, String key, String v) {
-    return PropertyEntry.newBuilder().setNamespace(ns).setKey(key).setValue(ByteString.copyFromUtf8(v)).build();
+    return PropertyEntry.newBuilder()
+        .setNamespace(ns)
+        .setKey(key)
+        .setValue(ByteString.copyFromUtf8(v))
+        .build();
   }
 
-  /** The standard state with rate 1000 on the DVS, 500 on port group A, 50 on port a2 and rate unset on b1. */
+  /**
+   * The standard state with rate 1000 on the DVS, 500 on port group A, 50 on port a2 and rate unset
+   * on b1.
+   */
   private static HostSwitchState withRates(long generation) {
     HostSwitchState s = standard(generation, 10, 20);
     HostSwitchState.Builder b = s.toBuilder();
@@ -198,8 +213,14 @@ class ModuleDeliveryTest {
       if (key.equals("a2")) {
         b.setPorts(i, s.getPorts(i).toBuilder().addProperties(value(QOS, QosModule.RATE, "50")));
       } else if (key.equals("b1")) {
-        b.setPorts(i, s.getPorts(i).toBuilder().addProperties(PropertyEntry.newBuilder().setNamespace(QOS)
-            .setKey(QosModule.RATE).setUnset(PropertyUnset.getDefaultInstance())));
+        b.setPorts(
+            i,
+            s.getPorts(i).toBuilder()
+                .addProperties(
+                    PropertyEntry.newBuilder()
+                        .setNamespace(QOS)
+                        .setKey(QosModule.RATE)
+                        .setUnset(PropertyUnset.getDefaultInstance())));
       }
     }
     return b.build();
@@ -208,7 +229,9 @@ class ModuleDeliveryTest {
   /** Generation 2 moves port group A to VLAN 11 with a DVS rate the QoS module refuses ('fast'). */
   private static HostSwitchState refusedRate() {
     return standard(2, 11, 20).toBuilder()
-        .setDvs(withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast"))).build();
+        .setDvs(
+            withRates(2).getDvs().toBuilder().setProperties(0, value(QOS, QosModule.RATE, "fast")))
+        .build();
   }
 
   private ApplyResponse applyConfirmed(HostSwitchState s) {
@@ -226,15 +249,23 @@ class ModuleDeliveryTest {
   @Test
   void qosRatesInheritFromThePortGroupWithAnOverrideOnOnePortAndAnUnsetStopsTheDvsValue() {
     ApplyResponse r = applyConfirmed(withRates(1));
-    assertThat(rates()).containsExactly(Map.entry("a1", 500L), Map.entry("a2", 50L), Map.entry("a3", 500L),
-        Map.entry("b2", 1000L));
+    assertThat(rates())
+        .containsExactly(
+            Map.entry("a1", 500L),
+            Map.entry("a2", 50L),
+            Map.entry("a3", 500L),
+            Map.entry("b2", 1000L));
     assertThat(qos.recorded(DVS_ID).get("a1")).isEqualTo(new Policing(500, 50));
     // DVS + 2 port groups + 4 ports with a rate.
     assertThat(r.getSummary().getPropertyChanges()).isEqualTo(7);
 
     // A DVS-level change reaches every port that inherits it, and only those, in one apply.
-    HostSwitchState next = withRates(2).toBuilder().setDvs(withRates(2).getDvs().toBuilder().setProperties(0,
-        value(QOS, QosModule.RATE, "2000"))).build();
+    HostSwitchState next =
+        withRates(2).toBuilder()
+            .setDvs(
+                withRates(2).getDvs().toBuilder()
+                    .setProperties(0, value(QOS, QosModule.RATE, "2000")))
+            .build();
     rec.updates.clear();
     applyConfirmed(next);
     assertThat(rates()).containsEntry("b2", 2000L).containsEntry("a1", 500L);
@@ -246,11 +277,14 @@ class ModuleDeliveryTest {
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
     HostSwitchState bad = refusedRate();
 
-    SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
+    SwitchplaneException e =
+        catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
 
     assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
-    assertThat(e.getMessage()).contains("generation 2", "io.switchplane.qos", "'fast'", "taken back");
-    assertThat(backend.ports(DVS_ID)).isEqualTo(before); // the VLAN change of port group A was undone
+    assertThat(e.getMessage())
+        .contains("generation 2", "io.switchplane.qos", "'fast'", "taken back");
+    assertThat(backend.ports(DVS_ID))
+        .isEqualTo(before); // the VLAN change of port group A was undone
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
     assertThat(rates()).containsEntry("a1", 500L);
   }
@@ -263,11 +297,13 @@ class ModuleDeliveryTest {
     // The apply changes the VLAN of each port of group A; the undo is the next forward operation.
     backend.failOnOperation(A_PORTS.length + 1);
 
-    SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
+    SwitchplaneException e =
+        catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
 
     assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
-    assertThat(e.getMessage()).contains("generation 2", "'fast'", "could not be undone on the switch",
-        "injected fault").doesNotContain("taken back");
+    assertThat(e.getMessage())
+        .contains("generation 2", "'fast'", "could not be undone on the switch", "injected fault")
+        .doesNotContain("taken back");
     assertThat(backend.ports(DVS_ID)).as("neither state on the switch").isNotEqualTo(before);
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(1);
     restart();
@@ -281,13 +317,18 @@ class ModuleDeliveryTest {
     HostSwitchState bad = refusedRate();
     switchCalls.failOnCall(2); // the apply goes through; its undo after the module's refusal throws
 
-    SwitchplaneException e = catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
+    SwitchplaneException e =
+        catchThrowableOfType(() -> pipeline.apply(bad), SwitchplaneException.class);
 
     assertThat(e).isNotNull();
     assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
-    assertThat(e.getMessage()).contains("generation 2", "'fast'", "could not be undone on the switch",
-        "OVSDB session lost").doesNotContain("taken back");
-    assertThat(backend.ports(DVS_ID)).as("generation 2 is still on the switch").isNotEqualTo(before);
+    assertThat(e.getMessage())
+        .contains(
+            "generation 2", "'fast'", "could not be undone on the switch", "OVSDB session lost")
+        .doesNotContain("taken back");
+    assertThat(backend.ports(DVS_ID))
+        .as("generation 2 is still on the switch")
+        .isNotEqualTo(before);
     restart();
     assertThat(backend.ports(DVS_ID)).as("the next start brings the switch back").isEqualTo(before);
   }
@@ -296,8 +337,13 @@ class ModuleDeliveryTest {
   void aFailingModuleAfterAnotherUndoesTheFirstAndAdvisoryFailuresAreOnlyLogged() {
     applyConfirmed(withRates(1));
     rec.failing = true;
-    HostSwitchState next = withRates(2).toBuilder().setDvs(withRates(2).getDvs().toBuilder()
-        .setProperties(0, value(QOS, QosModule.RATE, "3000")).addProperties(value(REC, "k", "v"))).build();
+    HostSwitchState next =
+        withRates(2).toBuilder()
+            .setDvs(
+                withRates(2).getDvs().toBuilder()
+                    .setProperties(0, value(QOS, QosModule.RATE, "3000"))
+                    .addProperties(value(REC, "k", "v")))
+            .build();
     assertThat(catchThrowableOfType(() -> pipeline.apply(next), SwitchplaneException.class).code())
         .isEqualTo(ErrorCode.ABORTED);
     // qos (called first, by namespace order) applied 3000 and was given the way back.
@@ -308,16 +354,28 @@ class ModuleDeliveryTest {
     backend = new MemoryBackend();
     Recording advisory = new Recording(REC, true);
     advisory.failing = true;
-    pipeline = new ApplyPipeline(backend, new RocksStateStore(db, ""), Clock.systemUTC(), FaultPoints.none(), timers,
-        null, PropertyModules.of(List.of(advisory)));
+    pipeline =
+        new ApplyPipeline(
+            backend,
+            new RocksStateStore(db, ""),
+            Clock.systemUTC(),
+            FaultPoints.none(),
+            timers,
+            null,
+            PropertyModules.of(List.of(advisory)));
     pipeline.recover();
     assertThat(pipeline.apply(next).getAppliedGeneration()).isEqualTo(2);
   }
 
   @Test
   void anUnclaimedNamespaceIsKeptReportedAndSurvivesARestart() {
-    HostSwitchState s = withRates(1).toBuilder().setPorts(0, withRates(1).getPorts(0).toBuilder()
-        .addProperties(value(LOST, "opaque", "\u0000\u0001binary"))).build();
+    HostSwitchState s =
+        withRates(1).toBuilder()
+            .setPorts(
+                0,
+                withRates(1).getPorts(0).toBuilder()
+                    .addProperties(value(LOST, "opaque", "\u0000\u0001binary")))
+            .build();
     ApplyResponse r = applyConfirmed(s);
     assertThat(r.getUnclaimedNamespacesList()).containsExactly(LOST);
 
@@ -334,8 +392,12 @@ class ModuleDeliveryTest {
   @Test
   void aRollbackGivesTheModulesTheWayBack() {
     applyConfirmed(withRates(1));
-    HostSwitchState next = withRates(2).toBuilder().setDvs(withRates(2).getDvs().toBuilder()
-        .setProperties(0, value(QOS, QosModule.RATE, "4000"))).build();
+    HostSwitchState next =
+        withRates(2).toBuilder()
+            .setDvs(
+                withRates(2).getDvs().toBuilder()
+                    .setProperties(0, value(QOS, QosModule.RATE, "4000")))
+            .build();
     ApplyResponse r = pipeline.apply(next);
     assertThat(rates()).containsEntry("b2", 4000L);
     pipeline.rollback(DVS_ID, 2, r.getNonce());
@@ -344,7 +406,8 @@ class ModuleDeliveryTest {
 
   @Test
   void publishedValuesReadBackAndPersistentOnesSurviveARestart() {
-    PublishedValues published = new PublishedValues(new PublishedStore(db, "x/"), Clock.systemUTC());
+    PublishedValues published =
+        new PublishedValues(new PublishedStore(db, "x/"), Clock.systemUTC());
     Publisher p = published.publisherFor(REC);
     p.publish(DVS_ID, Entity.port("a1"), "seen", ByteString.copyFromUtf8("runtime"), false);
     p.publish(DVS_ID, Entity.host("host-1"), "serial", ByteString.copyFromUtf8("kept"), true);
@@ -357,7 +420,8 @@ class ModuleDeliveryTest {
 
     PublishedValues again = new PublishedValues(new PublishedStore(db, "x/"), Clock.systemUTC());
     again.load();
-    assertThat(again.list(DVS_ID, REC)).extracting(v -> v.getKey() + "=" + v.getValue().toStringUtf8())
+    assertThat(again.list(DVS_ID, REC))
+        .extracting(v -> v.getKey() + "=" + v.getValue().toStringUtf8())
         .containsExactly("serial=kept");
     assertThat(A_PORTS).contains("a1");
     assertThat(PG_A).isNotEmpty();

@@ -18,25 +18,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One gRPC channel per agent endpoint ("host:port"), created on first use and kept: a channel
- * is a reconnecting connection, so thousands of hosts cost thousands of idle TCP connections
- * and no per-call setup. How each endpoint is dialed (plaintext on loopback, or mutual TLS
- * checking the host's certificate) is the {@link AgentSecurity}'s call; a channel is made again
- * when its answer for the endpoint changes.
+ * One gRPC channel per agent endpoint ("host:port"), created on first use and kept: a channel is a
+ * reconnecting connection, so thousands of hosts cost thousands of idle TCP connections and no
+ * per-call setup. How each endpoint is dialed (plaintext on loopback, or mutual TLS checking the
+ * host's certificate) is the {@link AgentSecurity}'s call; a channel is made again when its answer
+ * for the endpoint changes.
  *
- * <p>Reconnect tuning: a restarted agent closes its connections, the channel notices at once
- * and reconnects on the next call. A host that stayed down puts its channel in connect backoff
- * (1 s growing to 2 min in gRPC); callers retrying on their own schedule call
- * {@link #resetConnectBackoff} first so the retry really dials. Keepalive pings run only while
- * calls are outstanding (30 s, 10 s timeout) to notice a silently cut path; agents must permit
- * pings every 30 s ({@code permitKeepAliveTime}) or they answer too_many_pings.
+ * <p>Reconnect tuning: a restarted agent closes its connections, the channel notices at once and
+ * reconnects on the next call. A host that stayed down puts its channel in connect backoff (1 s
+ * growing to 2 min in gRPC); callers retrying on their own schedule call {@link
+ * #resetConnectBackoff} first so the retry really dials. Keepalive pings run only while calls are
+ * outstanding (30 s, 10 s timeout) to notice a silently cut path; agents must permit pings every 30
+ * s ({@code permitKeepAliveTime}) or they answer too_many_pings.
  *
  * <p>Thread-safe. Call executor: a small fixed pool owned here, so no thread is made per call.
  */
 public final class AgentChannels implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentChannels.class);
+
   /** GetState answers carry the applied, effective and backend ports of up to 4,096 ports. */
   private static final int MAX_INBOUND_BYTES = 64 * 1024 * 1024;
+
   private static final int FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -65,8 +67,10 @@ public final class AgentChannels implements AutoCloseable {
   public AgentChannels(Duration connectTimeout, AgentSecurity security) {
     this.connectTimeout = connectTimeout;
     this.security = security;
-    this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-        daemonThreads("agent-channel-"));
+    this.executor =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            daemonThreads("agent-channel-"));
   }
 
   /** The channel to an endpoint, created (not connected) on first use. */
@@ -79,7 +83,9 @@ public final class AgentChannels implements AutoCloseable {
     return entry(endpoint).stub();
   }
 
-  /** Makes a channel waiting out its connect backoff dial again now; no-op for unknown endpoints. */
+  /**
+   * Makes a channel waiting out its connect backoff dial again now; no-op for unknown endpoints.
+   */
   public void resetConnectBackoff(String endpoint) {
     Entry e = channels.get(endpoint);
     if (e != null) {
@@ -88,10 +94,10 @@ public final class AgentChannels implements AutoCloseable {
   }
 
   /**
-   * Makes the next call to an endpoint dial a fresh connection: a cut that drops packets leaves
-   * the channel READY on a connection that answers nothing (keepalive would notice only after
-   * tens of seconds), so a caller whose call timed out redials instead of queueing on it again.
-   * Calls still in flight on the old connection end on their own; no-op for unknown endpoints.
+   * Makes the next call to an endpoint dial a fresh connection: a cut that drops packets leaves the
+   * channel READY on a connection that answers nothing (keepalive would notice only after tens of
+   * seconds), so a caller whose call timed out redials instead of queueing on it again. Calls still
+   * in flight on the old connection end on their own; no-op for unknown endpoints.
    */
   public void redial(String endpoint) {
     Entry e = channels.get(endpoint);
@@ -102,9 +108,9 @@ public final class AgentChannels implements AutoCloseable {
   }
 
   /**
-   * Connects to an endpoint ahead of its first call: a standby manager does it so that taking
-   * over starts with calls, not with connects and handshakes on cold channels. No I/O on this
-   * thread; no-op once closed.
+   * Connects to an endpoint ahead of its first call: a standby manager does it so that taking over
+   * starts with calls, not with connects and handshakes on cold channels. No I/O on this thread;
+   * no-op once closed.
    */
   public void connect(String endpoint) {
     if (!closed && !endpoint.isEmpty()) {
@@ -159,16 +165,20 @@ public final class AgentChannels implements AutoCloseable {
       throw new IllegalStateException("agent channels are closed");
     }
     String kind = security.kind(endpoint);
-    Entry e = channels.compute(endpoint, (k, old) -> {
-      if (old != null && old.kind().equals(kind)) {
-        return old;
-      }
-      if (old != null) {
-        LOG.info("agent {} is now dialed with {} instead of {}", endpoint, kind, old.kind());
-        old.channel().shutdown();
-      }
-      return open(endpoint, kind);
-    });
+    Entry e =
+        channels.compute(
+            endpoint,
+            (k, old) -> {
+              if (old != null && old.kind().equals(kind)) {
+                return old;
+              }
+              if (old != null) {
+                LOG.info(
+                    "agent {} is now dialed with {} instead of {}", endpoint, kind, old.kind());
+                old.channel().shutdown();
+              }
+              return open(endpoint, kind);
+            });
     if (closed) {
       // close() ran while this one was being made: do not leak it.
       channels.remove(endpoint, e);
@@ -179,17 +189,19 @@ public final class AgentChannels implements AutoCloseable {
   }
 
   private Entry open(String endpoint, String kind) {
-    ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint, security.credentials(endpoint, kind))
-        .executor(executor)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(false)
-        .maxInboundMessageSize(MAX_INBOUND_BYTES)
-        // A fixed window turns off BDP auto-tuning, whose pings cost a round trip of work per
-        // response; our messages are small and one at a time per channel, so there is nothing to tune.
-        .flowControlWindow(FLOW_CONTROL_WINDOW)
-        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-        .build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forTarget(endpoint, security.credentials(endpoint, kind))
+            .executor(executor)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(false)
+            .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            // A fixed window turns off BDP auto-tuning, whose pings cost a round trip of work per
+            // response; our messages are small and one at a time per channel, so there is nothing
+            // to tune.
+            .flowControlWindow(FLOW_CONTROL_WINDOW)
+            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+            .build();
     LOG.debug("opened a {} channel to agent {}", kind, endpoint);
     return new Entry(channel, HostAgentServiceGrpc.newFutureStub(channel), kind);
   }

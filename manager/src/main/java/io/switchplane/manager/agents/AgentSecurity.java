@@ -4,9 +4,9 @@ import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 
 /**
- * How the manager dials an agent endpoint: plaintext or mutual TLS with the credentials that
- * check that endpoint's host. {@link AgentChannels} asks {@link #kind} on every use (it must
- * be cheap) and builds the channel again when the answer changes (a host enrolled).
+ * How the manager dials an agent endpoint: plaintext or mutual TLS with the credentials that check
+ * that endpoint's host. {@link AgentChannels} asks {@link #kind} on every use (it must be cheap)
+ * and builds the channel again when the answer changes (a host enrolled).
  */
 public interface AgentSecurity {
   /** A label for how endpoint is dialed now, e.g. "plaintext" or "tls". */

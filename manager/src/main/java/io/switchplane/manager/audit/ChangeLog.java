@@ -20,20 +20,23 @@ public final class ChangeLog {
   private final ChangeLogStore store;
   private final Function<String, Optional<String>> liveId;
 
-  /** @param liveId the id of a live DVS by id or name */
+  /**
+   * @param liveId the id of a live DVS by id or name
+   */
   public ChangeLog(ChangeLogStore store, Function<String, Optional<String>> liveId) {
     this.store = store;
     this.liveId = liveId;
   }
 
   /**
-   * The newest records of one DVS, or of every DVS when dvsRef is empty, without their change lists;
-   * with a requestId, only those the command with that id made, searched among all records kept.
+   * The newest records of one DVS, or of every DVS when dvsRef is empty, without their change
+   * lists; with a requestId, only those the command with that id made, searched among all records
+   * kept.
    */
   public List<ChangeRecord> list(String dvsRef, int limit, String requestId) {
     if (limit > ChangeLogStore.KEEP) {
-      throw SwitchplaneException.invalid("limit %d is above %d (the records kept per DVS)", limit,
-          ChangeLogStore.KEEP);
+      throw SwitchplaneException.invalid(
+          "limit %d is above %d (the records kept per DVS)", limit, ChangeLogStore.KEEP);
     }
     int n = limit <= 0 ? DEFAULT_LIMIT : limit;
     int read = requestId.isEmpty() ? n : ChangeLogStore.KEEP;
@@ -42,21 +45,30 @@ public final class ChangeLog {
       for (String id : store.dvsIds()) {
         out.addAll(store.list(id, read));
       }
-      out.sort(Comparator.comparingLong(ChangeRecord::getUnixMs).reversed()
-          .thenComparing(Comparator.comparingLong(ChangeRecord::getGeneration).reversed()));
+      out.sort(
+          Comparator.comparingLong(ChangeRecord::getUnixMs)
+              .reversed()
+              .thenComparing(Comparator.comparingLong(ChangeRecord::getGeneration).reversed()));
     } else {
       out.addAll(store.list(id(dvsRef), read));
     }
-    return out.stream().filter(r -> requestId.isEmpty() || r.getRequestId().equals(requestId)).limit(n)
-        .map(r -> r.toBuilder().clearChanges().build()).toList();
+    return out.stream()
+        .filter(r -> requestId.isEmpty() || r.getRequestId().equals(requestId))
+        .limit(n)
+        .map(r -> r.toBuilder().clearChanges().build())
+        .toList();
   }
 
   /** The record of one generation, with what it changed. */
   public ChangeRecord get(String dvsRef, long generation) {
     String id = id(dvsRef);
-    return store.get(id, generation).orElseThrow(() -> SwitchplaneException.notFound(
-        "no record of generation %d of DVS '%s' (the newest %d per DVS are kept)", generation, dvsRef,
-        ChangeLogStore.KEEP));
+    return store
+        .get(id, generation)
+        .orElseThrow(
+            () ->
+                SwitchplaneException.notFound(
+                    "no record of generation %d of DVS '%s' (the newest %d per DVS are kept)",
+                    generation, dvsRef, ChangeLogStore.KEEP));
   }
 
   /** The id of a DVS, live or deleted, by id or name. */
@@ -75,6 +87,7 @@ public final class ChangeLog {
         return id;
       }
     }
-    throw SwitchplaneException.notFound("no DVS, live or deleted, with id or name '%s' has records", dvsRef);
+    throw SwitchplaneException.notFound(
+        "no DVS, live or deleted, with id or name '%s' has records", dvsRef);
   }
 }

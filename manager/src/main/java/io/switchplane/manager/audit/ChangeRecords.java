@@ -27,7 +27,9 @@ public final class ChangeRecords {
   private final Clock clock;
   private final Function<String, String> hostName;
 
-  /** @param hostName a host's name by id (its id when it is unknown) */
+  /**
+   * @param hostName a host's name by id (its id when it is unknown)
+   */
   public ChangeRecords(Clock clock, Function<String, String> hostName) {
     this.clock = clock;
     this.hostName = hostName;
@@ -40,7 +42,12 @@ public final class ChangeRecords {
    * @param kind what made it ("change-set", "restore", ...)
    * @param description the change set's own description, used when the caller gave no comment
    */
-  public ChangeRecord record(String kind, DvsConfig before, DvsConfig after, long generation, int opCount,
+  public ChangeRecord record(
+      String kind,
+      DvsConfig before,
+      DvsConfig after,
+      long generation,
+      int opCount,
       String description) {
     DvsConfig from = before != null ? before : empty(after);
     DvsConfig to = after != null ? after : empty(before);
@@ -48,8 +55,8 @@ public final class ChangeRecords {
   }
 
   /**
-   * The record of the generation plan makes. Only what the plan writes is compared, so the
-   * commit of a change set to a switch of 60,000 ports does not compare all of them.
+   * The record of the generation plan makes. Only what the plan writes is compared, so the commit
+   * of a change set to a switch of 60,000 ports does not compare all of them.
    */
   public ChangeRecord record(String kind, Plan plan, int opCount, String description) {
     Set<String> groups = new HashSet<>();
@@ -66,18 +73,39 @@ public final class ChangeRecords {
         ports.add(d.key());
       }
     }
-    return record(kind, plan.before(), plan.after(), plan.after().generation(), opCount, description,
+    return record(
+        kind,
+        plan.before(),
+        plan.after(),
+        plan.after().generation(),
+        opCount,
+        description,
         new ConfigDiff.Scope(groups, ports));
   }
 
-  private ChangeRecord record(String kind, DvsConfig from, DvsConfig to, long generation, int opCount,
-      String description, ConfigDiff.Scope scope) {
+  private ChangeRecord record(
+      String kind,
+      DvsConfig from,
+      DvsConfig to,
+      long generation,
+      int opCount,
+      String description,
+      ConfigDiff.Scope scope) {
     List<EntityChange> changes = ConfigDiff.between(from, to, hostName, scope);
     Caller caller = Caller.current();
-    ChangeRecord.Builder b = ChangeRecord.newBuilder().setDvsId(to.id()).setDvsName(to.dvs().getName())
-        .setGeneration(generation).setPrincipal(caller.principal()).setClientAddress(caller.address())
-        .setUnixMs(clock.millis()).setComment(caller.comment().isEmpty() ? description : caller.comment())
-        .setKind(kind).setOpCount(opCount).setSummary(summary(changes)).setRequestId(caller.requestId());
+    ChangeRecord.Builder b =
+        ChangeRecord.newBuilder()
+            .setDvsId(to.id())
+            .setDvsName(to.dvs().getName())
+            .setGeneration(generation)
+            .setPrincipal(caller.principal())
+            .setClientAddress(caller.address())
+            .setUnixMs(clock.millis())
+            .setComment(caller.comment().isEmpty() ? description : caller.comment())
+            .setKind(kind)
+            .setOpCount(opCount)
+            .setSummary(summary(changes))
+            .setRequestId(caller.requestId());
     int bytes = 0;
     for (EntityChange c : changes) {
       bytes += c.getSerializedSize();
@@ -102,8 +130,16 @@ public final class ChangeRecords {
       }
     }
     StringBuilder out = new StringBuilder();
-    counts.forEach((entity, n) -> out.append(out.length() == 0 ? "" : ", ").append(entity)
-        .append(" +").append(n[0]).append(" ~").append(n[1]).append(" -").append(n[2]));
+    counts.forEach(
+        (entity, n) ->
+            out.append(out.length() == 0 ? "" : ", ")
+                .append(entity)
+                .append(" +")
+                .append(n[0])
+                .append(" ~")
+                .append(n[1])
+                .append(" -")
+                .append(n[2]));
     return out.length() == 0 ? "no change" : out.toString();
   }
 

@@ -6,80 +6,85 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which role each method of the manager's API needs, in one table (NETCONF access control's
- * rule list, Kubernetes RBAC's verbs). Reads and watches need viewer; changes to a switch's
- * content operator; hosts, namespaces, vCenters, recovery and users admin. A method the table
- * does not know needs admin, so a new method is closed until it is placed here. Health and
- * reflection need nothing.
+ * Which role each method of the manager's API needs, in one table (NETCONF access control's rule
+ * list, Kubernetes RBAC's verbs). Reads and watches need viewer; changes to a switch's content
+ * operator; hosts, namespaces, vCenters, recovery and users admin. A method the table does not know
+ * needs admin, so a new method is closed until it is placed here. Health and reflection need
+ * nothing.
  */
 public final class AccessPolicy {
-  private static final Set<String> PUBLIC_SERVICES = Set.of("grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
+  private static final Set<String> PUBLIC_SERVICES =
+      Set.of(
+          "grpc.health.v1.Health",
+          "grpc.reflection.v1.ServerReflection",
+          "grpc.reflection.v1alpha.ServerReflection");
   private static final Set<String> PUBLIC_METHODS = Set.of("switchplane.v1.UserService/WhoAmI");
 
-  private static final Map<String, Role> BY_METHOD = Map.ofEntries(
-      // Reads of the manager's own API.
-      Map.entry("switchplane.v1.ManagerService/GetDvs", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/ListDvs", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/GetPortGroup", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/ListPortGroups", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/ListPorts", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/ListHosts", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/GetPushStatus", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/GetHostDesiredState", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/GetManagerInfo", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/GetHostHistory", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.ManagerService/WatchEvents", Role.ROLE_VIEWER),
-      // Changes to a switch's content.
-      Map.entry("switchplane.v1.ManagerService/CreateDvs", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/UpdateDvs", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/DeleteDvs", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/AddDvsMember", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/RemoveDvsMember", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/CreatePortGroup", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/UpdatePortGroup", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/DeletePortGroup", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/CreatePort", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/UpdatePort", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/DeletePort", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/CommitChangeSet", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/RollbackHost", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.ManagerService/RectifyHost", Role.ROLE_OPERATOR),
-      // Hosts.
-      Map.entry("switchplane.v1.ManagerService/RegisterHost", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.ManagerService/RemoveHost", Role.ROLE_ADMIN),
-      // Snapshots.
-      Map.entry("switchplane.v1.SnapshotService/ListSnapshots", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.SnapshotService/GetSnapshot", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.SnapshotService/DiffSnapshots", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.SnapshotService/CreateSnapshot", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.SnapshotService/ImportSnapshot", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.SnapshotService/RestoreSnapshot", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.SnapshotService/DeleteSnapshot", Role.ROLE_OPERATOR),
-      Map.entry("switchplane.v1.SnapshotService/RecoverFromAgents", Role.ROLE_ADMIN),
-      // Audit.
-      Map.entry("switchplane.v1.AuditService/ListChanges", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.AuditService/GetChange", Role.ROLE_VIEWER),
-      // VM tracker and vCenters.
-      Map.entry("switchplane.v1.VmTrackerService/ShowVmTracker", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.VcenterService/ListVcenters", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.VcenterService/GetVcenterStatus", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.VcenterService/AddVcenter", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.VcenterService/UpdateVcenter", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.VcenterService/RemoveVcenter", Role.ROLE_ADMIN),
-      // PKI: the CA certificate is public anyway; making the CA and enrollment tokens is for admins.
-      Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),
-      Map.entry("switchplane.v1.PkiService/InitCa", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.PkiService/CreateEnrollToken", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.PkiService/IssueUserCertificate", Role.ROLE_ADMIN),
-      // Users.
-      Map.entry("switchplane.v1.UserService/AddUser", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.UserService/ListUsers", Role.ROLE_ADMIN),
-      Map.entry("switchplane.v1.UserService/RemoveUser", Role.ROLE_ADMIN));
+  private static final Map<String, Role> BY_METHOD =
+      Map.ofEntries(
+          // Reads of the manager's own API.
+          Map.entry("switchplane.v1.ManagerService/GetDvs", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/ListDvs", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/GetPortGroup", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/ListPortGroups", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/ListPorts", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/ListHosts", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/GetPushStatus", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/GetHostDesiredState", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/GetManagerInfo", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/GetHostHistory", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/WatchEvents", Role.ROLE_VIEWER),
+          // Changes to a switch's content.
+          Map.entry("switchplane.v1.ManagerService/CreateDvs", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/UpdateDvs", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/DeleteDvs", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/AddDvsMember", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/RemoveDvsMember", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/CreatePortGroup", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/UpdatePortGroup", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/DeletePortGroup", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/CreatePort", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/UpdatePort", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/DeletePort", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/CommitChangeSet", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/RollbackHost", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.ManagerService/RectifyHost", Role.ROLE_OPERATOR),
+          // Hosts.
+          Map.entry("switchplane.v1.ManagerService/RegisterHost", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.ManagerService/RemoveHost", Role.ROLE_ADMIN),
+          // Snapshots.
+          Map.entry("switchplane.v1.SnapshotService/ListSnapshots", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.SnapshotService/GetSnapshot", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.SnapshotService/DiffSnapshots", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.SnapshotService/CreateSnapshot", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.SnapshotService/ImportSnapshot", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.SnapshotService/RestoreSnapshot", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.SnapshotService/DeleteSnapshot", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.SnapshotService/RecoverFromAgents", Role.ROLE_ADMIN),
+          // Audit.
+          Map.entry("switchplane.v1.AuditService/ListChanges", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.AuditService/GetChange", Role.ROLE_VIEWER),
+          // VM tracker and vCenters.
+          Map.entry("switchplane.v1.VmTrackerService/ShowVmTracker", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.VcenterService/ListVcenters", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.VcenterService/GetVcenterStatus", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.VcenterService/AddVcenter", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.VcenterService/UpdateVcenter", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.VcenterService/RemoveVcenter", Role.ROLE_ADMIN),
+          // PKI: the CA certificate is public anyway; making the CA and enrollment tokens is for
+          // admins.
+          Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.PkiService/InitCa", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.PkiService/CreateEnrollToken", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.PkiService/IssueUserCertificate", Role.ROLE_ADMIN),
+          // Users.
+          Map.entry("switchplane.v1.UserService/AddUser", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.UserService/ListUsers", Role.ROLE_ADMIN),
+          Map.entry("switchplane.v1.UserService/RemoveUser", Role.ROLE_ADMIN));
 
   /** Property reads are viewer, writes operator; namespace registration is admin. */
-  private static final Map<String, Role> PROPERTY_SERVICE = Map.of(
-      "RegisterNamespace", Role.ROLE_ADMIN, "ListNamespaces", Role.ROLE_VIEWER);
+  private static final Map<String, Role> PROPERTY_SERVICE =
+      Map.of("RegisterNamespace", Role.ROLE_ADMIN, "ListNamespaces", Role.ROLE_VIEWER);
 
   private AccessPolicy() {}
 
@@ -95,8 +100,12 @@ public final class AccessPolicy {
     }
     if (service.equals("switchplane.v1.PropertyService")) {
       String method = fullMethod.substring(fullMethod.indexOf('/') + 1);
-      return Optional.of(PROPERTY_SERVICE.getOrDefault(method, method.startsWith("Get") || method.startsWith("List")
-          || method.startsWith("Watch") ? Role.ROLE_VIEWER : Role.ROLE_OPERATOR));
+      return Optional.of(
+          PROPERTY_SERVICE.getOrDefault(
+              method,
+              method.startsWith("Get") || method.startsWith("List") || method.startsWith("Watch")
+                  ? Role.ROLE_VIEWER
+                  : Role.ROLE_OPERATOR));
     }
     return Optional.of(Role.ROLE_ADMIN);
   }

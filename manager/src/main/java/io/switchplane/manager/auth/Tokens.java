@@ -10,6 +10,7 @@ import java.util.HexFormat;
 /** Operator bearer tokens: 256 random bits, kept only as their SHA-256. */
 public final class Tokens {
   private static final SecureRandom RANDOM = new SecureRandom();
+
   /** Every token starts so, which lets secret scanners find a leaked one. */
   static final String PREFIX = "spt_";
 
@@ -25,8 +26,9 @@ public final class Tokens {
   /** Hex SHA-256 of a token, as stored. */
   public static String hash(String token) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(token.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Operators: adding one makes its token (returned once, stored as a hash) and its DVS scope
- * (names resolved to ids, so a renamed DVS stays in scope); removing one revokes its token.
+ * Operators: adding one makes its token (returned once, stored as a hash) and its DVS scope (names
+ * resolved to ids, so a renamed DVS stays in scope); removing one revokes its token.
  */
 public final class Users {
   private static final Logger LOG = LoggerFactory.getLogger(Users.class);
@@ -28,7 +28,9 @@ public final class Users {
   private final Function<String, Optional<String>> dvsId;
   private final Clock clock;
 
-  /** @param dvsId the id of a DVS by id or name */
+  /**
+   * @param dvsId the id of a DVS by id or name
+   */
   public Users(UserStore store, Function<String, Optional<String>> dvsId, Clock clock) {
     this.store = store;
     this.dvsId = dvsId;
@@ -37,23 +39,37 @@ public final class Users {
 
   public AddUserResponse add(String name, Role role, List<String> scope) {
     if (!NAME.matcher(name).matches()) {
-      throw SwitchplaneException.invalid("operator name '%s' is not allowed: 1-64 of a-z, 0-9, '.', '_', '-',"
-          + " starting with a letter or digit", name.length() > 80 ? name.substring(0, 77) + "..." : name);
+      throw SwitchplaneException.invalid(
+          "operator name '%s' is not allowed: 1-64 of a-z, 0-9, '.', '_', '-',"
+              + " starting with a letter or digit",
+          name.length() > 80 ? name.substring(0, 77) + "..." : name);
     }
     if (role == Role.ROLE_UNSPECIFIED || role == Role.UNRECOGNIZED) {
       throw SwitchplaneException.invalid("role is required: viewer, operator or admin");
     }
     List<String> ids = new ArrayList<>();
     for (String ref : scope) {
-      ids.add(dvsId.apply(ref).orElseThrow(() -> SwitchplaneException.notFound("DVS '%s' not found", ref)));
+      ids.add(
+          dvsId
+              .apply(ref)
+              .orElseThrow(() -> SwitchplaneException.notFound("DVS '%s' not found", ref)));
     }
     String token = Tokens.generate();
-    OperatorUser user = OperatorUser.newBuilder().setName(name).setRole(role).addAllDvsScope(ids)
-        .setTokenSha256(Tokens.hash(token)).setCreatedUnixMs(clock.millis())
-        .setCreatedBy(Caller.current().principal()).build();
+    OperatorUser user =
+        OperatorUser.newBuilder()
+            .setName(name)
+            .setRole(role)
+            .addAllDvsScope(ids)
+            .setTokenSha256(Tokens.hash(token))
+            .setCreatedUnixMs(clock.millis())
+            .setCreatedBy(Caller.current().principal())
+            .build();
     store.add(user);
     LOG.info("operator {} added as {} by {}", name, AccessPolicy.label(role), user.getCreatedBy());
-    return AddUserResponse.newBuilder().setUser(user.toBuilder().clearTokenSha256()).setToken(token).build();
+    return AddUserResponse.newBuilder()
+        .setUser(user.toBuilder().clearTokenSha256())
+        .setToken(token)
+        .build();
   }
 
   public List<OperatorUser> list() {
@@ -62,12 +78,20 @@ public final class Users {
 
   public void remove(String name) {
     store.remove(name);
-    LOG.info("operator {} removed by {}; its token is refused from now on", name, Caller.current().principal());
+    LOG.info(
+        "operator {} removed by {}; its token is refused from now on",
+        name,
+        Caller.current().principal());
   }
 
   public WhoAmIResponse whoAmI() {
     Caller c = Caller.current();
-    return WhoAmIResponse.newBuilder().setPrincipal(c.principal()).setRole(c.role()).addAllDvsScope(c.scope())
-        .setOpen(!store.anyUser()).setAddress(c.address()).build();
+    return WhoAmIResponse.newBuilder()
+        .setPrincipal(c.principal())
+        .setRole(c.role())
+        .addAllDvsScope(c.scope())
+        .setOpen(!store.anyUser())
+        .setAddress(c.address())
+        .build();
   }
 }

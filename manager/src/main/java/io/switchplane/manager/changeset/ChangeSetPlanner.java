@@ -18,12 +18,12 @@ import java.util.function.Supplier;
  * Applies a change set (a list of {@link ChangeOp}) to a DVS configuration, in order, each op
  * seeing the ones before it, and says what the store must write.
  *
- * <p>Pure: no I/O (hosts are looked up through {@link HostLookup}), and the input configuration
- * is never modified (it is immutable; the planner works on a copy). Every rule failure is a
- * {@link SwitchplaneException}: INVALID_ARGUMENT for bad values and malformed ops, NOT_FOUND for
- * unknown references, ALREADY_EXISTS for duplicate names and keys, FAILED_PRECONDITION when the
- * current configuration forbids the op (in use, not a member). In a change set of several ops
- * the message starts with the op's position.
+ * <p>Pure: no I/O (hosts are looked up through {@link HostLookup}), and the input configuration is
+ * never modified (it is immutable; the planner works on a copy). Every rule failure is a {@link
+ * SwitchplaneException}: INVALID_ARGUMENT for bad values and malformed ops, NOT_FOUND for unknown
+ * references, ALREADY_EXISTS for duplicate names and keys, FAILED_PRECONDITION when the current
+ * configuration forbids the op (in use, not a member). In a change set of several ops the message
+ * starts with the op's position.
  *
  * <p>Names of other switches are not checked here (the planner sees one DVS); the store's name
  * index does that inside the transaction.
@@ -31,6 +31,7 @@ import java.util.function.Supplier;
 public final class ChangeSetPlanner {
   /** Most operations in one change set (the wire contract says 1 to 20,000). */
   public static final int MAX_OPS = 20_000;
+
   /** Uplinks of a DVS created without any. */
   public static final List<String> DEFAULT_UPLINKS = List.of("uplink1", "uplink2");
 
@@ -55,12 +56,17 @@ public final class ChangeSetPlanner {
   }
 
   /**
-   * The record of a new DVS: the requested settings with defaults applied (uplinks
-   * {@link #DEFAULT_UPLINKS}, MTU 1500), the given id, generation 1 and no members; validated.
+   * The record of a new DVS: the requested settings with defaults applied (uplinks {@link
+   * #DEFAULT_UPLINKS}, MTU 1500), the given id, generation 1 and no members; validated.
    */
   public static Dvs newDvs(String id, Dvs requested) {
-    Dvs.Builder b = requested.toBuilder().clearMembers().clearProperties().clearGenerationBase().setId(id)
-        .setGeneration(1);
+    Dvs.Builder b =
+        requested.toBuilder()
+            .clearMembers()
+            .clearProperties()
+            .clearGenerationBase()
+            .setId(id)
+            .setGeneration(1);
     if (b.getUplinksCount() == 0) {
       b.addAllUplinks(DEFAULT_UPLINKS);
     }
@@ -78,7 +84,8 @@ public final class ChangeSetPlanner {
       throw invalid("the change set has no operations; give 1 to %,d", MAX_OPS);
     }
     if (ops.size() > MAX_OPS) {
-      throw invalid("the change set has %,d operations, the limit is %,d; split it", ops.size(), MAX_OPS);
+      throw invalid(
+          "the change set has %,d operations, the limit is %,d; split it", ops.size(), MAX_OPS);
     }
     Run work = new Run(before);
     for (int i = 0; i < ops.size(); i++) {
@@ -88,8 +95,17 @@ public final class ChangeSetPlanner {
         if (ops.size() == 1) {
           throw e;
         }
-        throw new SwitchplaneException(e.code(),
-            "operation " + (i + 1) + " of " + ops.size() + " (" + opName(ops.get(i)) + "): " + e.getMessage(), e);
+        throw new SwitchplaneException(
+            e.code(),
+            "operation "
+                + (i + 1)
+                + " of "
+                + ops.size()
+                + " ("
+                + opName(ops.get(i))
+                + "): "
+                + e.getMessage(),
+            e);
       }
     }
     return work.finish();
@@ -99,7 +115,10 @@ public final class ChangeSetPlanner {
     return op.getOpCase().name().toLowerCase(Locale.ROOT);
   }
 
-  /** One planning run: its working state and the handler of each kind of op, which all edit that state. */
+  /**
+   * One planning run: its working state and the handler of each kind of op, which all edit that
+   * state.
+   */
   private final class Run {
     private final PlanState state;
     private final DvsOps dvs;
@@ -121,19 +140,27 @@ public final class ChangeSetPlanner {
       switch (op.getOpCase()) {
         case UPDATE_DVS -> dvs.update(op.getUpdateDvs());
         case CREATE_PORT_GROUP -> portGroups.create(op.getCreatePortGroup());
-        case UPDATE_PORT_GROUP -> portGroups.update(op.getUpdatePortGroup().getPortGroup(),
-            op.getUpdatePortGroup().hasSettings() ? op.getUpdatePortGroup().getSettings() : null);
+        case UPDATE_PORT_GROUP ->
+            portGroups.update(
+                op.getUpdatePortGroup().getPortGroup(),
+                op.getUpdatePortGroup().hasSettings()
+                    ? op.getUpdatePortGroup().getSettings()
+                    : null);
         case DELETE_PORT_GROUP -> portGroups.delete(op.getDeletePortGroup());
         case CREATE_PORT -> ports.create(op.getCreatePort());
-        case UPDATE_PORT -> ports.update(op.getUpdatePort().getKey(),
-            op.getUpdatePort().hasSettings() ? op.getUpdatePort().getSettings() : null);
+        case UPDATE_PORT ->
+            ports.update(
+                op.getUpdatePort().getKey(),
+                op.getUpdatePort().hasSettings() ? op.getUpdatePort().getSettings() : null);
         case DELETE_PORT -> ports.delete(op.getDeletePort());
         case ADD_MEMBER -> members.add(op.getAddMember());
         case REMOVE_MEMBER -> members.remove(op.getRemoveMember());
         case PROPERTY -> properties.apply(op.getProperty());
-        case OP_NOT_SET -> throw invalid("empty operation: set one of update_dvs, create_port_group, "
-            + "update_port_group, delete_port_group, create_port, update_port, delete_port, add_member, "
-            + "remove_member, property");
+        case OP_NOT_SET ->
+            throw invalid(
+                "empty operation: set one of update_dvs, create_port_group, "
+                    + "update_port_group, delete_port_group, create_port, update_port, delete_port, add_member, "
+                    + "remove_member, property");
       }
     }
 

@@ -9,7 +9,10 @@ import io.switchplane.common.model.PolicyResolver;
 import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
 
-/** The update_dvs op of one planning run: new DVS settings, which everything on the DVS must still fit. */
+/**
+ * The update_dvs op of one planning run: new DVS settings, which everything on the DVS must still
+ * fit.
+ */
 final class DvsOps {
   private final PlanState state;
 
@@ -19,11 +22,13 @@ final class DvsOps {
 
   void update(Dvs settings) {
     Dvs current = state.dvs();
-    Dvs.Builder next = current.toBuilder()
-        .setName(settings.getName())
-        .clearUplinks().addAllUplinks(settings.getUplinksList())
-        .setMtu(settings.getMtu() == 0 ? PolicyResolver.DEFAULT_MTU : settings.getMtu())
-        .setDescription(settings.getDescription());
+    Dvs.Builder next =
+        current.toBuilder()
+            .setName(settings.getName())
+            .clearUplinks()
+            .addAllUplinks(settings.getUplinksList())
+            .setMtu(settings.getMtu() == 0 ? PolicyResolver.DEFAULT_MTU : settings.getMtu())
+            .setDescription(settings.getDescription());
     if (settings.hasDefaultPolicy()) {
       next.setDefaultPolicy(settings.getDefaultPolicy());
     } else {
@@ -54,8 +59,10 @@ final class DvsOps {
         ModelValidator.validateUplinkNic(dvs, p);
       }
     } catch (SwitchplaneException e) {
-      throw new SwitchplaneException(e.code(),
-          "the new DVS settings do not fit the existing configuration: " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          e.code(),
+          "the new DVS settings do not fit the existing configuration: " + e.getMessage(),
+          e);
     }
   }
 }

@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * The host ids of the members of the DVS record being planned, as a set, rebuilt only when the
- * record changes. Port checks look members up here: scanning the member list for every port
- * made a DVS-wide change cost ports x members (60,000 x 2,000 string compares per commit).
+ * record changes. Port checks look members up here: scanning the member list for every port made a
+ * DVS-wide change cost ports x members (60,000 x 2,000 string compares per commit).
  */
 final class MemberIds {
   private Dvs of;

@@ -13,7 +13,9 @@ import io.switchplane.manager.model.ConfigLookup;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The membership ops of one planning run: a registered host joins the DVS, or a member leaves it. */
+/**
+ * The membership ops of one planning run: a registered host joins the DVS, or a member leaves it.
+ */
 final class MemberOps {
   private final PlanState state;
 
@@ -27,7 +29,8 @@ final class MemberOps {
     }
     Host host = state.host(requested.getHostId());
     if (state.isMember(host.getId())) {
-      throw alreadyExists("host '%s' is already a member of DVS '%s'", host.getName(), state.dvs().getName());
+      throw alreadyExists(
+          "host '%s' is already a member of DVS '%s'", host.getName(), state.dvs().getName());
     }
     HostMember member = requested.toBuilder().setHostId(host.getId()).clearProperties().build();
     ModelValidator.validateMember(state.dvs(), member, host.getName());
@@ -56,7 +59,8 @@ final class MemberOps {
       }
     }
     if (!placed.isEmpty()) {
-      throw precondition("host '%s' has %d port(s) on DVS '%s' (%s); delete them or move them off it first",
+      throw precondition(
+          "host '%s' has %d port(s) on DVS '%s' (%s); delete them or move them off it first",
           state.hostName(hostId), placed.size(), dvs.getName(), PlanState.sample(placed));
     }
     state.config().dvs(dvs.toBuilder().removeMembers(index).build());

@@ -4,11 +4,12 @@ import io.switchplane.manager.model.DvsConfig;
 import java.util.List;
 
 /**
- * The outcome of planning a change set: the configuration after it (generation + 1) and what
- * the store must write to get there. Which hosts are affected is the push side's business
- * ({@code AffectedHosts}), so that there is one definition of it.
+ * The outcome of planning a change set: the configuration after it (generation + 1) and what the
+ * store must write to get there. Which hosts are affected is the push side's business ({@code
+ * AffectedHosts}), so that there is one definition of it.
  *
- * @param before the configuration the plan was made against (its generation is the one the store checks)
+ * @param before the configuration the plan was made against (its generation is the one the store
+ *     checks)
  * @param after the configuration once committed, at before's generation + 1
  * @param writes entity znodes to create, replace or delete, at most one per entity
  * @param addedMembers ids of hosts that joined the DVS (the store checks they are still registered)

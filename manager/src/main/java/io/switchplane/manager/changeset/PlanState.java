@@ -73,7 +73,9 @@ final class PlanState {
     touchedPorts.add(key);
   }
 
-  /** Whether hostId is a member of the DVS as planned so far (a set lookup, see {@link MemberIds}). */
+  /**
+   * Whether hostId is a member of the DVS as planned so far (a set lookup, see {@link MemberIds}).
+   */
   boolean isMember(String hostId) {
     return memberIds.contains(b.dvs(), hostId);
   }
@@ -103,8 +105,13 @@ final class PlanState {
 
   /** A registered host by id or name. */
   Host host(String ref) {
-    return hosts.find(ref).orElseThrow(() ->
-        notFound("host '%s' is not registered; register it with 'switchplane host add' first", ref));
+    return hosts
+        .find(ref)
+        .orElseThrow(
+            () ->
+                notFound(
+                    "host '%s' is not registered; register it with 'switchplane host add' first",
+                    ref));
   }
 
   /** The host's name for messages; its id when the registry no longer knows it. */
@@ -137,13 +144,15 @@ final class PlanState {
       }
     }
     List<String> added = new ArrayList<>();
-    Set<String> beforeMembers = MemberIds.of(before.dvs().getMembersList(), before.dvs().getMembersCount());
+    Set<String> beforeMembers =
+        MemberIds.of(before.dvs().getMembersList(), before.dvs().getMembersCount());
     for (HostMember m : afterDvs.getMembersList()) {
       if (!beforeMembers.contains(m.getHostId())) {
         added.add(m.getHostId());
       }
     }
-    return new Plan(before, after, List.copyOf(writes), List.copyOf(added), List.copyOf(portGroupIds));
+    return new Plan(
+        before, after, List.copyOf(writes), List.copyOf(added), List.copyOf(portGroupIds));
   }
 
   /** The first few of keys, for messages. */

@@ -27,7 +27,8 @@ final class PortGroupOps {
     DvsConfig.Builder b = state.config();
     String id = ids.get();
     // Properties change only through property ops.
-    PortGroup pg = requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).clearProperties().build();
+    PortGroup pg =
+        requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).clearProperties().build();
     requireFreeName(pg.getName(), null);
     ModelValidator.validatePortGroup(b.dvs(), pg);
     b.portGroups().put(id, pg);
@@ -41,8 +42,13 @@ final class PortGroupOps {
     if (settings == null) {
       throw invalid("port group '%s': settings missing", current.getName());
     }
-    PortGroup pg = settings.toBuilder().setId(current.getId()).setDvsId(current.getDvsId())
-        .clearProperties().addAllProperties(current.getPropertiesList()).build();
+    PortGroup pg =
+        settings.toBuilder()
+            .setId(current.getId())
+            .setDvsId(current.getDvsId())
+            .clearProperties()
+            .addAllProperties(current.getPropertiesList())
+            .build();
     requireFreeName(pg.getName(), current.getId());
     ModelValidator.validatePortGroup(b.dvs(), pg);
     Set<String> keys = state.portsByGroup().keysOf(pg.getId());
@@ -52,8 +58,15 @@ final class PortGroupOps {
         ModelValidator.validatePortPolicy(b.dvs(), pg, b.ports().get(key));
       }
     } catch (SwitchplaneException e) {
-      throw new SwitchplaneException(e.code(), "port group '" + current.getName()
-          + "': the new settings do not fit its " + keys.size() + " port(s): " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          e.code(),
+          "port group '"
+              + current.getName()
+              + "': the new settings do not fit its "
+              + keys.size()
+              + " port(s): "
+              + e.getMessage(),
+          e);
     }
     b.portGroups().put(pg.getId(), pg);
     state.portGroupOp(pg.getId());
@@ -63,7 +76,8 @@ final class PortGroupOps {
     PortGroup current = state.portGroup(ref);
     Set<String> keys = state.portsByGroup().keysOf(current.getId());
     if (!keys.isEmpty()) {
-      throw precondition("port group '%s' is used by %d port(s) (%s); delete or move them first",
+      throw precondition(
+          "port group '%s' is used by %d port(s) (%s); delete or move them first",
           current.getName(), keys.size(), PlanState.sample(new TreeSet<>(keys)));
     }
     state.config().portGroups().remove(current.getId());

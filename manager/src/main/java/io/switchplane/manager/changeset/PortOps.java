@@ -24,7 +24,8 @@ final class PortOps {
     DvsConfig.Builder b = state.config();
     requireKey(requested.getKey());
     if (b.ports().containsKey(requested.getKey())) {
-      throw alreadyExists("port '%s' exists already in DVS '%s'", requested.getKey(), b.dvs().getName());
+      throw alreadyExists(
+          "port '%s' exists already in DVS '%s'", requested.getKey(), b.dvs().getName());
     }
     put(requested.getKey(), requested);
   }
@@ -56,13 +57,20 @@ final class PortOps {
     }
     PortGroup pg = state.portGroup(requested.getPortGroupId());
     Port existing = b.ports().get(key);
-    Port.Builder port = requested.toBuilder().setKey(key).setDvsId(b.dvs().getId()).setPortGroupId(pg.getId())
-        .clearProperties().addAllProperties(existing == null ? List.of() : existing.getPropertiesList());
+    Port.Builder port =
+        requested.toBuilder()
+            .setKey(key)
+            .setDvsId(b.dvs().getId())
+            .setPortGroupId(pg.getId())
+            .clearProperties()
+            .addAllProperties(existing == null ? List.of() : existing.getPropertiesList());
     if (!requested.getHostId().isEmpty()) {
       Host host = state.host(requested.getHostId());
       if (!state.isMember(host.getId())) {
-        throw precondition("port '%s': host '%s' is not a member of DVS '%s'; add it with "
-            + "'switchplane dvs add-host' first", key, host.getName(), b.dvs().getName());
+        throw precondition(
+            "port '%s': host '%s' is not a member of DVS '%s'; add it with "
+                + "'switchplane dvs add-host' first",
+            key, host.getName(), b.dvs().getName());
       }
       port.setHostId(host.getId());
     }
@@ -79,7 +87,9 @@ final class PortOps {
     state.touchPort(key);
   }
 
-  /** An uplink NIC port's NIC must not be another port already (a host switch attaches a NIC once). */
+  /**
+   * An uplink NIC port's NIC must not be another port already (a host switch attaches a NIC once).
+   */
   private void requireFreeNic(Port p) {
     if (!p.getConnectee().hasUplinkNic()) {
       return;
@@ -87,9 +97,10 @@ final class PortOps {
     String uplink = p.getConnectee().getUplinkNic().getUplink();
     String owner = state.uplinkNics().owner(p.getHostId(), uplink);
     if (owner != null && !owner.equals(p.getKey())) {
-      throw precondition("port '%s': the NIC of uplink '%s' on host '%s' is port '%s' already; a NIC is one port "
-          + "(delete that port or connect it to something else first)", p.getKey(), uplink,
-          state.hostName(p.getHostId()), owner);
+      throw precondition(
+          "port '%s': the NIC of uplink '%s' on host '%s' is port '%s' already; a NIC is one port "
+              + "(delete that port or connect it to something else first)",
+          p.getKey(), uplink, state.hostName(p.getHostId()), owner);
     }
   }
 

@@ -5,10 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Which port is each host's NIC of each uplink during one planning run, so that no two ports
- * claim one NIC (a host switch cannot attach a NIC twice). Built by one pass over the ports on
- * the first uplink NIC port a change set writes, then kept up to date as ops apply; change sets
- * without uplink NIC ports never pay for it.
+ * Which port is each host's NIC of each uplink during one planning run, so that no two ports claim
+ * one NIC (a host switch cannot attach a NIC twice). Built by one pass over the ports on the first
+ * uplink NIC port a change set writes, then kept up to date as ops apply; change sets without
+ * uplink NIC ports never pay for it.
  */
 final class UplinkNicIndex {
   private final Map<String, Port> ports;

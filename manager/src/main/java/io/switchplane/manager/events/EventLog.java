@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's recent push events (the last {@link #CAPACITY}), in order, with live
- * subscribers for {@code WatchEvents}. In memory on purpose: the durable record of what a host
- * did is the host's own history; this is the operator's live view. Thread-safe.
+ * The manager's recent push events (the last {@link #CAPACITY}), in order, with live subscribers
+ * for {@code WatchEvents}. In memory on purpose: the durable record of what a host did is the
+ * host's own history; this is the operator's live view. Thread-safe.
  */
 public final class EventLog {
   private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
@@ -24,18 +24,39 @@ public final class EventLog {
   private long sequence;
 
   /** Records an event and hands it to every subscriber. */
-  public void record(EventKind kind, String dvsId, String hostId, String hostName, long generation, String detail) {
+  public void record(
+      EventKind kind,
+      String dvsId,
+      String hostId,
+      String hostName,
+      long generation,
+      String detail) {
     record(kind, dvsId, hostId, hostName, generation, detail, "");
   }
 
   /** As the other record, naming who caused the event. */
-  public void record(EventKind kind, String dvsId, String hostId, String hostName, long generation, String detail,
+  public void record(
+      EventKind kind,
+      String dvsId,
+      String hostId,
+      String hostName,
+      long generation,
+      String detail,
       String principal) {
     Event event;
     synchronized (this) {
-      event = Event.newBuilder().setSequence(++sequence).setUnixMs(System.currentTimeMillis()).setKind(kind)
-          .setDvsId(dvsId).setHostId(hostId).setHostName(hostName).setGeneration(generation).setDetail(detail)
-          .setPrincipal(principal).build();
+      event =
+          Event.newBuilder()
+              .setSequence(++sequence)
+              .setUnixMs(System.currentTimeMillis())
+              .setKind(kind)
+              .setDvsId(dvsId)
+              .setHostId(hostId)
+              .setHostName(hostName)
+              .setGeneration(generation)
+              .setDetail(detail)
+              .setPrincipal(principal)
+              .build();
       recent.addLast(event);
       if (recent.size() > CAPACITY) {
         recent.removeFirst();
@@ -50,11 +71,20 @@ public final class EventLog {
         }
       }
     }
-    LOG.info("event {} {} dvs={} host={} generation={}: {}", event.getSequence(), kind, dvsId,
-        hostName.isEmpty() ? hostId : hostName, generation, detail);
+    LOG.info(
+        "event {} {} dvs={} host={} generation={}: {}",
+        event.getSequence(),
+        kind,
+        dvsId,
+        hostName.isEmpty() ? hostId : hostName,
+        generation,
+        detail);
   }
 
-  /** The kept events after afterSequence, then every new one to subscriber; returns how to unsubscribe. */
+  /**
+   * The kept events after afterSequence, then every new one to subscriber; returns how to
+   * unsubscribe.
+   */
   public synchronized Runnable subscribe(long afterSequence, Consumer<Event> subscriber) {
     for (Event e : recent) {
       if (e.getSequence() > afterSequence) {

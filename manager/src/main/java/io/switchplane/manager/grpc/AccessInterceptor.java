@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What the {@link Caller} may do: the role each method needs ({@link AccessPolicy}), and for a
  * caller scoped to some DVSes, that a call changing a switch names one of them in its request's
- * {@code dvs} field. Refusals are PERMISSION_DENIED saying what is missing, counted in
- * {@code switchplane_manager_access_denied_total}. Runs after {@link CallerInterceptor}.
+ * {@code dvs} field. Refusals are PERMISSION_DENIED saying what is missing, counted in {@code
+ * switchplane_manager_access_denied_total}. Runs after {@link CallerInterceptor}.
  */
 public final class AccessInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AccessInterceptor.class);
@@ -29,16 +29,21 @@ public final class AccessInterceptor implements ServerInterceptor {
   private final Function<String, Optional<String>> dvsId;
   private final Metrics.Counter denied;
 
-  /** @param dvsId the id of a DVS by id or name */
+  /**
+   * @param dvsId the id of a DVS by id or name
+   */
   public AccessInterceptor(Function<String, Optional<String>> dvsId, Metrics metrics) {
     this.dvsId = dvsId;
-    this.denied = metrics.counter("switchplane_manager_access_denied_total",
-        "Calls refused for want of a role or a DVS in scope, by reason", "reason");
+    this.denied =
+        metrics.counter(
+            "switchplane_manager_access_denied_total",
+            "Calls refused for want of a role or a DVS in scope, by reason",
+            "reason");
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
     Optional<Role> needed = AccessPolicy.required(method);
     if (needed.isEmpty()) {
@@ -46,8 +51,16 @@ public final class AccessInterceptor implements ServerInterceptor {
     }
     Caller caller = Caller.current();
     if (!AccessPolicy.allows(caller.role(), needed.get())) {
-      return refuse(call, "role", caller.principal() + " is " + AccessPolicy.label(caller.role()) + "; "
-          + method.substring(method.lastIndexOf('/') + 1) + " needs " + AccessPolicy.label(needed.get()));
+      return refuse(
+          call,
+          "role",
+          caller.principal()
+              + " is "
+              + AccessPolicy.label(caller.role())
+              + "; "
+              + method.substring(method.lastIndexOf('/') + 1)
+              + " needs "
+              + AccessPolicy.label(needed.get()));
     }
     if (caller.scope().isEmpty() || needed.get() == Role.ROLE_VIEWER) {
       return next.startCall(call, headers);
@@ -62,8 +75,12 @@ public final class AccessInterceptor implements ServerInterceptor {
         Optional<String> id = dvs.isEmpty() ? Optional.empty() : dvsId.apply(dvs);
         if (id.isEmpty() || !caller.scope().contains(id.get())) {
           refused = true;
-          refuseNow(call, "scope", caller.principal() + " may change only the DVSes of its scope"
-              + (dvs.isEmpty() ? "; this call names none" : ", not '" + abbreviate(dvs) + "'"));
+          refuseNow(
+              call,
+              "scope",
+              caller.principal()
+                  + " may change only the DVSes of its scope"
+                  + (dvs.isEmpty() ? "; this call names none" : ", not '" + abbreviate(dvs) + "'"));
           return;
         }
         super.onMessage(message);
@@ -89,7 +106,8 @@ public final class AccessInterceptor implements ServerInterceptor {
     return "";
   }
 
-  private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String reason, String message) {
+  private <Q, R> ServerCall.Listener<Q> refuse(
+      ServerCall<Q, R> call, String reason, String message) {
     refuseNow(call, reason, message);
     return new ServerCall.Listener<>() {};
   }

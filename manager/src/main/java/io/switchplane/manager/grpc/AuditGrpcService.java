@@ -21,12 +21,21 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
 
   @Override
   public void listChanges(ListChangesRequest r, StreamObserver<ListChangesResponse> out) {
-    call(out, () -> ListChangesResponse.newBuilder().addAllRecords(log.list(r.getDvs(), r.getLimit(), r.getRequestId())).build());
+    call(
+        out,
+        () ->
+            ListChangesResponse.newBuilder()
+                .addAllRecords(log.list(r.getDvs(), r.getLimit(), r.getRequestId()))
+                .build());
   }
 
   @Override
   public void getChange(GetChangeRequest r, StreamObserver<GetChangeResponse> out) {
-    call(out, () -> GetChangeResponse.newBuilder()
-        .setRecord(log.get(required(r.getDvs(), "dvs"), r.getGeneration())).build());
+    call(
+        out,
+        () ->
+            GetChangeResponse.newBuilder()
+                .setRecord(log.get(required(r.getDvs(), "dvs"), r.getGeneration()))
+                .build());
   }
 }

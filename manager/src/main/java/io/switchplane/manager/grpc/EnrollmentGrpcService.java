@@ -18,8 +18,8 @@ import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
 
 /**
- * The agents' side of the PKI, served on the manager's agent port (TLS). Needs
- * {@link TlsPeer#interceptor()} in front of it so that Renew sees the client certificate.
+ * The agents' side of the PKI, served on the manager's agent port (TLS). Needs {@link
+ * TlsPeer#interceptor()} in front of it so that Renew sees the client certificate.
  */
 public final class EnrollmentGrpcService extends EnrollmentServiceGrpc.EnrollmentServiceImplBase {
   private final ClusterCa ca;
@@ -31,10 +31,21 @@ public final class EnrollmentGrpcService extends EnrollmentServiceGrpc.Enrollmen
   }
 
   @Override
-  public void getCaCertificate(GetCaCertificateRequest r, StreamObserver<GetCaCertificateResponse> out) {
-    call(out, () -> GetCaCertificateResponse.newBuilder().setCertificateDer(ByteString.copyFrom(Certificates.der(
-        ca.certificate().orElseThrow(() -> SwitchplaneException.precondition("there is no cluster CA yet")))))
-        .build());
+  public void getCaCertificate(
+      GetCaCertificateRequest r, StreamObserver<GetCaCertificateResponse> out) {
+    call(
+        out,
+        () ->
+            GetCaCertificateResponse.newBuilder()
+                .setCertificateDer(
+                    ByteString.copyFrom(
+                        Certificates.der(
+                            ca.certificate()
+                                .orElseThrow(
+                                    () ->
+                                        SwitchplaneException.precondition(
+                                            "there is no cluster CA yet")))))
+                .build());
   }
 
   @Override

@@ -26,13 +26,13 @@ import io.switchplane.manager.service.ConfigService;
 import java.util.Comparator;
 
 /**
- * The calls of {@link ManagerGrpcService} about one host of one DVS (desired state, push
- * history, rollback, rectify): each resolves the DVS and the host before it asks the domain, so
- * they share those lookups here. Answers responses or throws; the service turns failures into
- * statuses.
+ * The calls of {@link ManagerGrpcService} about one host of one DVS (desired state, push history,
+ * rollback, rectify): each resolves the DVS and the host before it asks the domain, so they share
+ * those lookups here. Answers responses or throws; the service turns failures into statuses.
  */
 final class HostCalls {
-  private static final Comparator<EffectivePort> BY_KEY = Comparator.comparing(EffectivePort::getKey);
+  private static final Comparator<EffectivePort> BY_KEY =
+      Comparator.comparing(EffectivePort::getKey);
 
   private final ConfigService service;
   private final PushEngine push;
@@ -47,15 +47,19 @@ final class HostCalls {
     String hostId = ConfigLookup.hostId(c, required(r.getHost(), "host"), service::host);
     requireMember(c, hostId, r.getHost());
     HostSwitchState desired = DesiredStateBuilder.build(c, hostId);
-    return GetHostDesiredStateResponse.newBuilder().setDesired(desired)
-        .addAllEffectivePorts(EffectiveStateResolver.resolveAll(desired).values().stream().sorted(BY_KEY).toList())
+    return GetHostDesiredStateResponse.newBuilder()
+        .setDesired(desired)
+        .addAllEffectivePorts(
+            EffectiveStateResolver.resolveAll(desired).values().stream().sorted(BY_KEY).toList())
         .build();
   }
 
   GetHostHistoryResponse history(GetHostHistoryRequest r) {
     DvsConfig c = service.config(required(r.getDvs(), "dvs"));
     Host host = service.host(required(r.getHost(), "host"));
-    return GetHostHistoryResponse.newBuilder().addAllEntries(push.hostOperations().history(c.id(), host)).build();
+    return GetHostHistoryResponse.newBuilder()
+        .addAllEntries(push.hostOperations().history(c.id(), host))
+        .build();
   }
 
   RollbackHostResponse rollback(RollbackHostRequest r) {
@@ -67,8 +71,10 @@ final class HostCalls {
     }
     long timeout = new CommitOptions(false, r.getConfirmTimeoutMs()).confirmTimeoutMs();
     var applied = push.hostOperations().rollbackHost(c.id(), host, r.getToGeneration(), timeout);
-    return RollbackHostResponse.newBuilder().setAppliedGeneration(applied.getAppliedGeneration())
-        .setSummary(applied.getSummary()).build();
+    return RollbackHostResponse.newBuilder()
+        .setAppliedGeneration(applied.getAppliedGeneration())
+        .setSummary(applied.getSummary())
+        .build();
   }
 
   RectifyHostResponse rectify(RectifyHostRequest r) {
@@ -76,7 +82,10 @@ final class HostCalls {
     return push.hostOperations().rectifyHost(c.id(), service.host(required(r.getHost(), "host")));
   }
 
-  /** FAILED_PRECONDITION unless hostId is a member of c's DVS; shownAs names the host in the message. */
+  /**
+   * FAILED_PRECONDITION unless hostId is a member of c's DVS; shownAs names the host in the
+   * message.
+   */
   private static void requireMember(DvsConfig c, String hostId, String shownAs) {
     if (!ModelValidator.isMember(c.dvs(), hostId)) {
       throw precondition("host '%s' is not a member of DVS '%s'", shownAs, c.dvs().getName());

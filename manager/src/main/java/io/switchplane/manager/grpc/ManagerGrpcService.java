@@ -82,11 +82,11 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /**
- * The operator API: a thin adapter from the wire contract to {@link ConfigService} and
- * {@link PushEngine}. It checks that required fields are present (INVALID_ARGUMENT otherwise),
- * turns single-entity mutations into change sets of one op, and answers every failure through
- * {@link StatusMapping#toStatus}; no status logic lives anywhere else. The calls about one host of
- * a DVS are answered by {@link HostCalls}; references are resolved by {@link ConfigLookup}.
+ * The operator API: a thin adapter from the wire contract to {@link ConfigService} and {@link
+ * PushEngine}. It checks that required fields are present (INVALID_ARGUMENT otherwise), turns
+ * single-entity mutations into change sets of one op, and answers every failure through {@link
+ * StatusMapping#toStatus}; no status logic lives anywhere else. The calls about one host of a DVS
+ * are answered by {@link HostCalls}; references are resolved by {@link ConfigLookup}.
  */
 public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceImplBase {
   private final ConfigService service;
@@ -99,7 +99,10 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
    * @param certExpiry when a host's current certificate expires, by host id (Unix ms; 0: the host
    *     has not enrolled)
    */
-  public ManagerGrpcService(ConfigService service, PushEngine push, Supplier<GetManagerInfoResponse> info,
+  public ManagerGrpcService(
+      ConfigService service,
+      PushEngine push,
+      Supplier<GetManagerInfoResponse> info,
       ToLongFunction<String> certExpiry) {
     this.service = service;
     this.push = push;
@@ -110,24 +113,37 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void createDvs(CreateDvsRequest r, StreamObserver<CreateDvsResponse> out) {
-    call(out, () -> {
-      required(r.getName(), "name");
-      Dvs.Builder dvs = Dvs.newBuilder().setName(r.getName()).addAllUplinks(r.getUplinksList())
-          .setMtu(r.getMtu()).setDescription(r.getDescription());
-      if (r.hasDefaultPolicy()) {
-        dvs.setDefaultPolicy(r.getDefaultPolicy());
-      }
-      return CreateDvsResponse.newBuilder().setDvs(service.createDvs(dvs.build()).dvs()).build();
-    });
+    call(
+        out,
+        () -> {
+          required(r.getName(), "name");
+          Dvs.Builder dvs =
+              Dvs.newBuilder()
+                  .setName(r.getName())
+                  .addAllUplinks(r.getUplinksList())
+                  .setMtu(r.getMtu())
+                  .setDescription(r.getDescription());
+          if (r.hasDefaultPolicy()) {
+            dvs.setDefaultPolicy(r.getDefaultPolicy());
+          }
+          return CreateDvsResponse.newBuilder()
+              .setDvs(service.createDvs(dvs.build()).dvs())
+              .build();
+        });
   }
 
   @Override
   public void getDvs(GetDvsRequest r, StreamObserver<GetDvsResponse> out) {
-    call(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      return GetDvsResponse.newBuilder().setDvs(c.dvs())
-          .setPortGroupCount(c.portGroups().size()).setPortCount(c.ports().size()).build();
-    });
+    call(
+        out,
+        () -> {
+          DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+          return GetDvsResponse.newBuilder()
+              .setDvs(c.dvs())
+              .setPortGroupCount(c.portGroups().size())
+              .setPortCount(c.ports().size())
+              .build();
+        });
   }
 
   @Override
@@ -137,163 +153,267 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void updateDvs(UpdateDvsRequest r, StreamObserver<UpdateDvsResponse> out) {
-    call(out, () -> {
-      present(r.hasSettings(), "settings");
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setUpdateDvs(r.getSettings()).build(),
-          r.getExpectedGeneration());
-      return UpdateDvsResponse.newBuilder().setDvs(c.after().dvs()).build();
-    });
+    call(
+        out,
+        () -> {
+          present(r.hasSettings(), "settings");
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setUpdateDvs(r.getSettings()).build(),
+                  r.getExpectedGeneration());
+          return UpdateDvsResponse.newBuilder().setDvs(c.after().dvs()).build();
+        });
   }
 
   @Override
   public void deleteDvs(DeleteDvsRequest r, StreamObserver<DeleteDvsResponse> out) {
-    call(out, () -> {
-      service.deleteDvs(required(r.getDvs(), "dvs"), r.getExpectedGeneration());
-      return DeleteDvsResponse.getDefaultInstance();
-    });
+    call(
+        out,
+        () -> {
+          service.deleteDvs(required(r.getDvs(), "dvs"), r.getExpectedGeneration());
+          return DeleteDvsResponse.getDefaultInstance();
+        });
   }
 
   @Override
   public void addDvsMember(AddDvsMemberRequest r, StreamObserver<AddDvsMemberResponse> out) {
-    call(out, () -> {
-      present(r.hasMember(), "member");
-      required(r.getMember().getHostId(), "member.host_id");
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setAddMember(r.getMember()).build(),
-          r.getExpectedGeneration());
-      return AddDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
-    });
+    call(
+        out,
+        () -> {
+          present(r.hasMember(), "member");
+          required(r.getMember().getHostId(), "member.host_id");
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setAddMember(r.getMember()).build(),
+                  r.getExpectedGeneration());
+          return AddDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
+        });
   }
 
   @Override
-  public void removeDvsMember(RemoveDvsMemberRequest r, StreamObserver<RemoveDvsMemberResponse> out) {
-    call(out, () -> {
-      CommitResult c = commit(r.getDvs(),
-          ChangeOp.newBuilder().setRemoveMember(required(r.getHost(), "host")).build(), r.getExpectedGeneration());
-      return RemoveDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
-    });
+  public void removeDvsMember(
+      RemoveDvsMemberRequest r, StreamObserver<RemoveDvsMemberResponse> out) {
+    call(
+        out,
+        () -> {
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setRemoveMember(required(r.getHost(), "host")).build(),
+                  r.getExpectedGeneration());
+          return RemoveDvsMemberResponse.newBuilder().setDvs(c.after().dvs()).build();
+        });
   }
 
   @Override
-  public void createPortGroup(CreatePortGroupRequest r, StreamObserver<CreatePortGroupResponse> out) {
-    call(out, () -> {
-      present(r.hasPortGroup(), "port_group");
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePortGroup(r.getPortGroup()).build(),
-          r.getExpectedGeneration());
-      return CreatePortGroupResponse.newBuilder().setPortGroup(touchedPortGroup(c))
-          .setGeneration(c.generation()).build();
-    });
+  public void createPortGroup(
+      CreatePortGroupRequest r, StreamObserver<CreatePortGroupResponse> out) {
+    call(
+        out,
+        () -> {
+          present(r.hasPortGroup(), "port_group");
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setCreatePortGroup(r.getPortGroup()).build(),
+                  r.getExpectedGeneration());
+          return CreatePortGroupResponse.newBuilder()
+              .setPortGroup(touchedPortGroup(c))
+              .setGeneration(c.generation())
+              .build();
+        });
   }
 
   @Override
-  public void updatePortGroup(UpdatePortGroupRequest r, StreamObserver<UpdatePortGroupResponse> out) {
-    call(out, () -> {
-      required(r.getPortGroup(), "port_group");
-      present(r.hasSettings(), "settings");
-      ChangeOp op = ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder()
-          .setPortGroup(r.getPortGroup()).setSettings(r.getSettings())).build();
-      CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
-      return UpdatePortGroupResponse.newBuilder().setPortGroup(touchedPortGroup(c))
-          .setGeneration(c.generation()).build();
-    });
+  public void updatePortGroup(
+      UpdatePortGroupRequest r, StreamObserver<UpdatePortGroupResponse> out) {
+    call(
+        out,
+        () -> {
+          required(r.getPortGroup(), "port_group");
+          present(r.hasSettings(), "settings");
+          ChangeOp op =
+              ChangeOp.newBuilder()
+                  .setUpdatePortGroup(
+                      PortGroupUpdate.newBuilder()
+                          .setPortGroup(r.getPortGroup())
+                          .setSettings(r.getSettings()))
+                  .build();
+          CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
+          return UpdatePortGroupResponse.newBuilder()
+              .setPortGroup(touchedPortGroup(c))
+              .setGeneration(c.generation())
+              .build();
+        });
   }
 
   @Override
   public void getPortGroup(GetPortGroupRequest r, StreamObserver<GetPortGroupResponse> out) {
-    call(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      PortGroup pg = ConfigLookup.portGroup(c, required(r.getPortGroup(), "port_group"));
-      int count = (int) c.ports().values().stream().filter(p -> p.getPortGroupId().equals(pg.getId())).count();
-      return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
-    });
+    call(
+        out,
+        () -> {
+          DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+          PortGroup pg = ConfigLookup.portGroup(c, required(r.getPortGroup(), "port_group"));
+          int count =
+              (int)
+                  c.ports().values().stream()
+                      .filter(p -> p.getPortGroupId().equals(pg.getId()))
+                      .count();
+          return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
+        });
   }
 
   @Override
   public void listPortGroups(ListPortGroupsRequest r, StreamObserver<ListPortGroupsResponse> out) {
-    call(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      return ListPortGroupsResponse.newBuilder().addAllPortGroups(c.portGroups().values().stream()
-          .sorted(Comparator.comparing(PortGroup::getName)).toList()).build();
-    });
+    call(
+        out,
+        () -> {
+          DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+          return ListPortGroupsResponse.newBuilder()
+              .addAllPortGroups(
+                  c.portGroups().values().stream()
+                      .sorted(Comparator.comparing(PortGroup::getName))
+                      .toList())
+              .build();
+        });
   }
 
   @Override
-  public void deletePortGroup(DeletePortGroupRequest r, StreamObserver<DeletePortGroupResponse> out) {
-    call(out, () -> {
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder()
-          .setDeletePortGroup(required(r.getPortGroup(), "port_group")).build(), r.getExpectedGeneration());
-      return DeletePortGroupResponse.newBuilder().setGeneration(c.generation()).build();
-    });
+  public void deletePortGroup(
+      DeletePortGroupRequest r, StreamObserver<DeletePortGroupResponse> out) {
+    call(
+        out,
+        () -> {
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder()
+                      .setDeletePortGroup(required(r.getPortGroup(), "port_group"))
+                      .build(),
+                  r.getExpectedGeneration());
+          return DeletePortGroupResponse.newBuilder().setGeneration(c.generation()).build();
+        });
   }
 
   @Override
   public void createPort(CreatePortRequest r, StreamObserver<CreatePortResponse> out) {
-    call(out, () -> {
-      present(r.hasPort(), "port");
-      required(r.getPort().getKey(), "port.key");
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setCreatePort(r.getPort()).build(),
-          r.getExpectedGeneration());
-      return CreatePortResponse.newBuilder().setPort(c.after().ports().get(r.getPort().getKey()))
-          .setGeneration(c.generation()).build();
-    });
+    call(
+        out,
+        () -> {
+          present(r.hasPort(), "port");
+          required(r.getPort().getKey(), "port.key");
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setCreatePort(r.getPort()).build(),
+                  r.getExpectedGeneration());
+          return CreatePortResponse.newBuilder()
+              .setPort(c.after().ports().get(r.getPort().getKey()))
+              .setGeneration(c.generation())
+              .build();
+        });
   }
 
   @Override
   public void updatePort(UpdatePortRequest r, StreamObserver<UpdatePortResponse> out) {
-    call(out, () -> {
-      required(r.getKey(), "key");
-      present(r.hasSettings(), "settings");
-      ChangeOp op = ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder()
-          .setKey(r.getKey()).setSettings(r.getSettings())).build();
-      CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
-      return UpdatePortResponse.newBuilder().setPort(c.after().ports().get(r.getKey()))
-          .setGeneration(c.generation()).build();
-    });
+    call(
+        out,
+        () -> {
+          required(r.getKey(), "key");
+          present(r.hasSettings(), "settings");
+          ChangeOp op =
+              ChangeOp.newBuilder()
+                  .setUpdatePort(
+                      PortUpdate.newBuilder().setKey(r.getKey()).setSettings(r.getSettings()))
+                  .build();
+          CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
+          return UpdatePortResponse.newBuilder()
+              .setPort(c.after().ports().get(r.getKey()))
+              .setGeneration(c.generation())
+              .build();
+        });
   }
 
   @Override
   public void listPorts(ListPortsRequest r, StreamObserver<ListPortsResponse> out) {
-    call(out, () -> {
-      DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-      List<Port> ports = r.getHost().isEmpty() ? List.copyOf(c.ports().values())
-          : c.portsOnHost(ConfigLookup.hostId(c, r.getHost(), service::host));
-      String pgId = r.getPortGroup().isEmpty() ? null : ConfigLookup.portGroup(c, r.getPortGroup()).getId();
-      return ListPortsResponse.newBuilder().addAllPorts(ports.stream()
-          .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
-          .sorted(Comparator.comparing(Port::getKey)).toList()).build();
-    });
+    call(
+        out,
+        () -> {
+          DvsConfig c = service.config(required(r.getDvs(), "dvs"));
+          List<Port> ports =
+              r.getHost().isEmpty()
+                  ? List.copyOf(c.ports().values())
+                  : c.portsOnHost(ConfigLookup.hostId(c, r.getHost(), service::host));
+          String pgId =
+              r.getPortGroup().isEmpty()
+                  ? null
+                  : ConfigLookup.portGroup(c, r.getPortGroup()).getId();
+          return ListPortsResponse.newBuilder()
+              .addAllPorts(
+                  ports.stream()
+                      .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
+                      .sorted(Comparator.comparing(Port::getKey))
+                      .toList())
+              .build();
+        });
   }
 
   @Override
   public void deletePort(DeletePortRequest r, StreamObserver<DeletePortResponse> out) {
-    call(out, () -> {
-      CommitResult c = commit(r.getDvs(), ChangeOp.newBuilder().setDeletePort(required(r.getKey(), "key")).build(),
-          r.getExpectedGeneration());
-      return DeletePortResponse.newBuilder().setGeneration(c.generation()).build();
-    });
+    call(
+        out,
+        () -> {
+          CommitResult c =
+              commit(
+                  r.getDvs(),
+                  ChangeOp.newBuilder().setDeletePort(required(r.getKey(), "key")).build(),
+                  r.getExpectedGeneration());
+          return DeletePortResponse.newBuilder().setGeneration(c.generation()).build();
+        });
   }
 
   @Override
-  public void commitChangeSet(CommitChangeSetRequest r, StreamObserver<CommitChangeSetResponse> out) {
-    call(out, () -> {
-      CommitOptions options = new CommitOptions(r.getMode() == CommitMode.COMMIT_MODE_ATOMIC, r.getConfirmTimeoutMs());
-      CommitResult c = service.commit(required(r.getDvs(), "dvs"), r.getOpsList(), r.getExpectedGeneration(),
-          r.getDescription(), options);
-      CommitChangeSetResponse.Builder b = CommitChangeSetResponse.newBuilder().setGeneration(c.generation())
-          .setHostsAffected(c.hostsAffected()).setOutcome(c.outcome()).setDetail(c.detail());
-      if (c.outcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
-        b.setRestoredGeneration(c.after().generation());
-      }
-      return b.build();
-    });
+  public void commitChangeSet(
+      CommitChangeSetRequest r, StreamObserver<CommitChangeSetResponse> out) {
+    call(
+        out,
+        () -> {
+          CommitOptions options =
+              new CommitOptions(
+                  r.getMode() == CommitMode.COMMIT_MODE_ATOMIC, r.getConfirmTimeoutMs());
+          CommitResult c =
+              service.commit(
+                  required(r.getDvs(), "dvs"),
+                  r.getOpsList(),
+                  r.getExpectedGeneration(),
+                  r.getDescription(),
+                  options);
+          CommitChangeSetResponse.Builder b =
+              CommitChangeSetResponse.newBuilder()
+                  .setGeneration(c.generation())
+                  .setHostsAffected(c.hostsAffected())
+                  .setOutcome(c.outcome())
+                  .setDetail(c.detail());
+          if (c.outcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
+            b.setRestoredGeneration(c.after().generation());
+          }
+          return b.build();
+        });
   }
 
   @Override
   public void registerHost(RegisterHostRequest r, StreamObserver<RegisterHostResponse> out) {
-    call(out, () -> {
-      required(r.getName(), "name");
-      required(r.getEndpoint(), "endpoint");
-      return RegisterHostResponse.newBuilder().setHost(service.registerHost(r.getName(), r.getEndpoint())).build();
-    });
+    call(
+        out,
+        () -> {
+          required(r.getName(), "name");
+          required(r.getEndpoint(), "endpoint");
+          return RegisterHostResponse.newBuilder()
+              .setHost(service.registerHost(r.getName(), r.getEndpoint()))
+              .build();
+        });
   }
 
   @Override
@@ -303,24 +423,32 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
 
   @Override
   public void removeHost(RemoveHostRequest r, StreamObserver<RemoveHostResponse> out) {
-    call(out, () -> {
-      service.removeHost(required(r.getHost(), "host"));
-      return RemoveHostResponse.getDefaultInstance();
-    });
+    call(
+        out,
+        () -> {
+          service.removeHost(required(r.getHost(), "host"));
+          return RemoveHostResponse.getDefaultInstance();
+        });
   }
 
   @Override
   public void getPushStatus(GetPushStatusRequest r, StreamObserver<GetPushStatusResponse> out) {
-    call(out, () -> {
-      String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
-      GetPushStatusResponse.Builder response = GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId));
-      response.getHostsBuilderList().forEach(h -> h.setCertNotAfterUnixMs(certExpiry.applyAsLong(h.getHostId())));
-      return response.build();
-    });
+    call(
+        out,
+        () -> {
+          String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
+          GetPushStatusResponse.Builder response =
+              GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId));
+          response
+              .getHostsBuilderList()
+              .forEach(h -> h.setCertNotAfterUnixMs(certExpiry.applyAsLong(h.getHostId())));
+          return response.build();
+        });
   }
 
   @Override
-  public void getHostDesiredState(GetHostDesiredStateRequest r, StreamObserver<GetHostDesiredStateResponse> out) {
+  public void getHostDesiredState(
+      GetHostDesiredStateRequest r, StreamObserver<GetHostDesiredStateResponse> out) {
     call(out, () -> hosts.desiredState(r));
   }
 
@@ -354,13 +482,17 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
       return;
     }
     ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) out;
-    Runnable unsubscribe = push.events().subscribe(r.getAfterSequence(), e -> {
-      if (dvsId.isEmpty() || e.getDvsId().equals(dvsId)) {
-        synchronized (call) {
-          call.onNext(e);
-        }
-      }
-    });
+    Runnable unsubscribe =
+        push.events()
+            .subscribe(
+                r.getAfterSequence(),
+                e -> {
+                  if (dvsId.isEmpty() || e.getDvsId().equals(dvsId)) {
+                    synchronized (call) {
+                      call.onNext(e);
+                    }
+                  }
+                });
     call.setOnCancelHandler(unsubscribe::run);
   }
 

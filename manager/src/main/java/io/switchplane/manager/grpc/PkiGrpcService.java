@@ -19,14 +19,20 @@ import io.switchplane.manager.pki.ManagerIdentity;
 import io.switchplane.manager.pki.UserCertificates;
 import java.time.Duration;
 
-/** The operator's side of the PKI: make and show the CA, hand out enrollment tokens, sign operators' CSRs. */
+/**
+ * The operator's side of the PKI: make and show the CA, hand out enrollment tokens, sign operators'
+ * CSRs.
+ */
 public final class PkiGrpcService extends PkiServiceGrpc.PkiServiceImplBase {
   private final ClusterCa ca;
   private final Enrollments enrollments;
   private final ManagerIdentity identity;
   private final UserCertificates userCertificates;
 
-  public PkiGrpcService(ClusterCa ca, Enrollments enrollments, ManagerIdentity identity,
+  public PkiGrpcService(
+      ClusterCa ca,
+      Enrollments enrollments,
+      ManagerIdentity identity,
       UserCertificates userCertificates) {
     this.ca = ca;
     this.enrollments = enrollments;
@@ -36,12 +42,16 @@ public final class PkiGrpcService extends PkiServiceGrpc.PkiServiceImplBase {
 
   @Override
   public void initCa(InitCaRequest r, StreamObserver<InitCaResponse> out) {
-    call(out, () -> {
-      InitCaResponse response = InitCaResponse.newBuilder().setCa(ca.init(r.getCommonName(), r.getValidityDays()))
-          .build();
-      identity.refresh(); // this manager signs itself a certificate at once
-      return response;
-    });
+    call(
+        out,
+        () -> {
+          InitCaResponse response =
+              InitCaResponse.newBuilder()
+                  .setCa(ca.init(r.getCommonName(), r.getValidityDays()))
+                  .build();
+          identity.refresh(); // this manager signs itself a certificate at once
+          return response;
+        });
   }
 
   @Override
@@ -50,13 +60,23 @@ public final class PkiGrpcService extends PkiServiceGrpc.PkiServiceImplBase {
   }
 
   @Override
-  public void createEnrollToken(CreateEnrollTokenRequest r, StreamObserver<CreateEnrollTokenResponse> out) {
-    call(out, () -> enrollments.createToken(required(r.getHost(), "host"), r.getTtlSeconds() == 0
-        ? Enrollments.DEFAULT_TOKEN_TTL : Duration.ofSeconds(r.getTtlSeconds())));
+  public void createEnrollToken(
+      CreateEnrollTokenRequest r, StreamObserver<CreateEnrollTokenResponse> out) {
+    call(
+        out,
+        () ->
+            enrollments.createToken(
+                required(r.getHost(), "host"),
+                r.getTtlSeconds() == 0
+                    ? Enrollments.DEFAULT_TOKEN_TTL
+                    : Duration.ofSeconds(r.getTtlSeconds())));
   }
 
   @Override
-  public void issueUserCertificate(IssueUserCertificateRequest r, StreamObserver<IssueUserCertificateResponse> out) {
-    call(out, () -> userCertificates.issue(required(r.getUser(), "user"), r.getCsrDer().toByteArray()));
+  public void issueUserCertificate(
+      IssueUserCertificateRequest r, StreamObserver<IssueUserCertificateResponse> out) {
+    call(
+        out,
+        () -> userCertificates.issue(required(r.getUser(), "user"), r.getCsrDer().toByteArray()));
   }
 }

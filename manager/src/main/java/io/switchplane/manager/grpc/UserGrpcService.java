@@ -35,10 +35,12 @@ public final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void removeUser(RemoveUserRequest r, StreamObserver<RemoveUserResponse> out) {
-    call(out, () -> {
-      users.remove(required(r.getName(), "name"));
-      return RemoveUserResponse.getDefaultInstance();
-    });
+    call(
+        out,
+        () -> {
+          users.remove(required(r.getName(), "name"));
+          return RemoveUserResponse.getDefaultInstance();
+        });
   }
 
   @Override

@@ -33,21 +33,28 @@ public final class VcenterGrpcService extends VcenterServiceGrpc.VcenterServiceI
 
   @Override
   public void addVcenter(AddVcenterRequest r, StreamObserver<AddVcenterResponse> out) {
-    call(out, () -> {
-      required(r.getVcenter().getName(), "vcenter.name");
-      required(r.getVcenter().getUrl(), "vcenter.url");
-      return AddVcenterResponse.newBuilder().setVcenter(trackers.add(r.getVcenter(), r.getPassword())).build();
-    });
+    call(
+        out,
+        () -> {
+          required(r.getVcenter().getName(), "vcenter.name");
+          required(r.getVcenter().getUrl(), "vcenter.url");
+          return AddVcenterResponse.newBuilder()
+              .setVcenter(trackers.add(r.getVcenter(), r.getPassword()))
+              .build();
+        });
   }
 
   @Override
   public void updateVcenter(UpdateVcenterRequest r, StreamObserver<UpdateVcenterResponse> out) {
-    call(out, () -> {
-      required(r.getVcenter().getName(), "vcenter.name");
-      required(r.getVcenter().getUrl(), "vcenter.url");
-      return UpdateVcenterResponse.newBuilder().setVcenter(trackers.update(r.getVcenter(), r.getPassword(),
-          r.getExpectedRevision())).build();
-    });
+    call(
+        out,
+        () -> {
+          required(r.getVcenter().getName(), "vcenter.name");
+          required(r.getVcenter().getUrl(), "vcenter.url");
+          return UpdateVcenterResponse.newBuilder()
+              .setVcenter(trackers.update(r.getVcenter(), r.getPassword(), r.getExpectedRevision()))
+              .build();
+        });
   }
 
   @Override
@@ -57,15 +64,23 @@ public final class VcenterGrpcService extends VcenterServiceGrpc.VcenterServiceI
 
   @Override
   public void removeVcenter(RemoveVcenterRequest r, StreamObserver<RemoveVcenterResponse> out) {
-    call(out, () -> {
-      trackers.remove(required(r.getName(), "name"));
-      return RemoveVcenterResponse.getDefaultInstance();
-    });
+    call(
+        out,
+        () -> {
+          trackers.remove(required(r.getName(), "name"));
+          return RemoveVcenterResponse.getDefaultInstance();
+        });
   }
 
   @Override
-  public void getVcenterStatus(GetVcenterStatusRequest r, StreamObserver<GetVcenterStatusResponse> out) {
-    call(out, () -> GetVcenterStatusResponse.newBuilder().addAllStatuses(reports.status(r.getName())).build());
+  public void getVcenterStatus(
+      GetVcenterStatusRequest r, StreamObserver<GetVcenterStatusResponse> out) {
+    call(
+        out,
+        () ->
+            GetVcenterStatusResponse.newBuilder()
+                .addAllStatuses(reports.status(r.getName()))
+                .build());
   }
 
   /** The VM tracker's table; a separate service in the API, served with the vCenter one. */

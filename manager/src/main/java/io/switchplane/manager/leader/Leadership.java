@@ -17,13 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leader election through a Curator {@link LeaderLatch} at {@link StoreLayout#LEADER}, used even
- * by a lone manager so that a second one can join at any time.
+ * Leader election through a Curator {@link LeaderLatch} at {@link StoreLayout#LEADER}, used even by
+ * a lone manager so that a second one can join at any time.
  *
  * <p>The listener runs on one thread of its own, never on Curator's event thread: gaining
- * leadership loads every DVS, which can take seconds. Gain and loss calls therefore never
- * overlap and arrive in order. If {@link Listener#gained} fails (ZooKeeper trouble while
- * loading), it is retried every {@link #RETRY} for as long as the latch still says leader.
+ * leadership loads every DVS, which can take seconds. Gain and loss calls therefore never overlap
+ * and arrive in order. If {@link Listener#gained} fails (ZooKeeper trouble while loading), it is
+ * retried every {@link #RETRY} for as long as the latch still says leader.
  */
 public final class Leadership implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
@@ -43,32 +43,39 @@ public final class Leadership implements AutoCloseable {
   private final Listener listener;
   private final ScheduledExecutorService events;
   private final AtomicBoolean started = new AtomicBoolean();
-  /** Whether gained() completed and lost() was not called since; touched only on the events thread. */
+
+  /**
+   * Whether gained() completed and lost() was not called since; touched only on the events thread.
+   */
   private boolean active;
 
   public Leadership(CuratorFramework client, String id, Listener listener) {
     this.id = id;
     this.listener = listener;
     this.latch = new LeaderLatch(client, StoreLayout.LEADER, id);
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "leadership-" + id);
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "leadership-" + id);
+              t.setDaemon(true);
+              return t;
+            });
     // A pending take-over retry must not hold up close().
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.events = executor;
-    latch.addListener(new LeaderLatchListener() {
-      @Override
-      public void isLeader() {
-        events.execute(Leadership.this::onGained);
-      }
+    latch.addListener(
+        new LeaderLatchListener() {
+          @Override
+          public void isLeader() {
+            events.execute(Leadership.this::onGained);
+          }
 
-      @Override
-      public void notLeader() {
-        events.execute(Leadership.this::onLost);
-      }
-    });
+          @Override
+          public void notLeader() {
+            events.execute(Leadership.this::onLost);
+          }
+        });
   }
 
   /** Joins the election. */

@@ -56,14 +56,16 @@ public final class ConfigLookup {
    * The id of the host ref names: a member's id as given (so a member is found even when the
    * registry no longer resolves it), else the id of the registered host with that id or name.
    *
-   * @param registered the registered host by id or name, NOT_FOUND (in the caller's words) otherwise
+   * @param registered the registered host by id or name, NOT_FOUND (in the caller's words)
+   *     otherwise
    */
   public static String hostId(DvsConfig c, String ref, Function<String, Host> registered) {
     return hostId(id -> ModelValidator.isMember(c.dvs(), id), ref, registered);
   }
 
   /** As {@link #hostId(DvsConfig, String, Function)}, with membership answered by isMember. */
-  public static String hostId(Predicate<String> isMember, String ref, Function<String, Host> registered) {
+  public static String hostId(
+      Predicate<String> isMember, String ref, Function<String, Host> registered) {
     return isMember.test(ref) ? ref : registered.apply(ref).getId();
   }
 
@@ -72,8 +74,11 @@ public final class ConfigLookup {
     return c.member(hostId(c, ref, registered)).orElseThrow(() -> notMember(ref, c.dvs()));
   }
 
-  /** As {@link #member}, the member's id, with membership answered by isMember (a set, in planning). */
-  public static String memberId(Predicate<String> isMember, Dvs dvs, String ref, Function<String, Host> registered) {
+  /**
+   * As {@link #member}, the member's id, with membership answered by isMember (a set, in planning).
+   */
+  public static String memberId(
+      Predicate<String> isMember, Dvs dvs, String ref, Function<String, Host> registered) {
     String id = hostId(isMember, ref, registered);
     if (!isMember.test(id)) {
       throw notMember(ref, dvs);

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The desired configuration of one DVS at one generation: the DVS record, its port groups and
- * its ports, with lookups by name and by host. Immutable; a change set produces a new one
- * through {@link #toBuilder()}.
+ * The desired configuration of one DVS at one generation: the DVS record, its port groups and its
+ * ports, with lookups by name and by host. Immutable; a change set produces a new one through
+ * {@link #toBuilder()}.
  */
 public final class DvsConfig {
   private final Dvs dvs;
@@ -104,7 +104,9 @@ public final class DvsConfig {
     return new Builder(dvs, new LinkedHashMap<>(portGroups), new LinkedHashMap<>(ports));
   }
 
-  /** A mutable copy, used while a change set is planned; {@link #build()} hands its maps over, once. */
+  /**
+   * A mutable copy, used while a change set is planned; {@link #build()} hands its maps over, once.
+   */
   public static final class Builder {
     private boolean built;
     private Dvs dvs;
@@ -134,10 +136,13 @@ public final class DvsConfig {
       return ports;
     }
 
-    /** The new configuration. The builder gives its maps away (no copy), so it cannot be used again. */
+    /**
+     * The new configuration. The builder gives its maps away (no copy), so it cannot be used again.
+     */
     public DvsConfig build() {
       if (built) {
-        throw new IllegalStateException("DvsConfig.Builder.build() was already called; take a new toBuilder()");
+        throw new IllegalStateException(
+            "DvsConfig.Builder.build() was already called; take a new toBuilder()");
       }
       built = true;
       return new DvsConfig(dvs, portGroups, ports);

@@ -26,9 +26,9 @@ import java.util.function.Supplier;
  * How the manager dials agents. An endpoint where an enrolled host is registered, and every
  * non-loopback endpoint, is dialed with mutual TLS: the manager presents its manager-role
  * certificate and accepts the agent only if its certificate, of the cluster CA, names a host
- * registered at that endpoint and is that host's current (or just renewed) certificate, as
- * recorded in ZooKeeper. So host A's certificate cannot answer for host B, and a removed host's
- * certificate is refused. Plaintext is used only for a loopback endpoint with no enrolled host.
+ * registered at that endpoint and is that host's current (or just renewed) certificate, as recorded
+ * in ZooKeeper. So host A's certificate cannot answer for host B, and a removed host's certificate
+ * is refused. Plaintext is used only for a loopback endpoint with no enrolled host.
  */
 public final class AgentTrust implements AgentSecurity {
   static final String TLS = "tls";
@@ -42,8 +42,14 @@ public final class AgentTrust implements AgentSecurity {
   private final Map<String, String> kinds = new ConcurrentHashMap<>();
   private volatile Map<String, List<Host>> byEndpoint = Map.of();
 
-  /** @param hosts the registered hosts as cached (read on every {@link #refresh}) */
-  public AgentTrust(ClusterCa ca, PkiStore store, ManagerIdentity identity, Supplier<Collection<Host>> hosts,
+  /**
+   * @param hosts the registered hosts as cached (read on every {@link #refresh})
+   */
+  public AgentTrust(
+      ClusterCa ca,
+      PkiStore store,
+      ManagerIdentity identity,
+      Supplier<Collection<Host>> hosts,
       Clock clock) {
     this.ca = ca;
     this.store = store;
@@ -52,7 +58,10 @@ public final class AgentTrust implements AgentSecurity {
     this.clock = clock;
   }
 
-  /** Reads the hosts again; call after any registration change (certificate changes: {@link #certificatesChanged}). */
+  /**
+   * Reads the hosts again; call after any registration change (certificate changes: {@link
+   * #certificatesChanged}).
+   */
   public void refresh() {
     Map<String, List<Host>> index = new ConcurrentHashMap<>();
     for (Host h : hosts.get()) {
@@ -72,11 +81,14 @@ public final class AgentTrust implements AgentSecurity {
 
   @Override
   public String kind(String endpoint) {
-    return kinds.computeIfAbsent(endpoint, e -> {
-      boolean enrolled = byEndpoint.getOrDefault(e, List.of()).stream()
-          .anyMatch(h -> store.cachedHostCert(h.getId()).isPresent());
-      return enrolled || !Loopback.isLoopback(Loopback.hostOf(e)) ? TLS : PLAINTEXT;
-    });
+    return kinds.computeIfAbsent(
+        endpoint,
+        e -> {
+          boolean enrolled =
+              byEndpoint.getOrDefault(e, List.of()).stream()
+                  .anyMatch(h -> store.cachedHostCert(h.getId()).isPresent());
+          return enrolled || !Loopback.isLoopback(Loopback.hostOf(e)) ? TLS : PLAINTEXT;
+        });
   }
 
   @Override
@@ -86,31 +98,52 @@ public final class AgentTrust implements AgentSecurity {
     }
     return TlsChannelCredentials.newBuilder()
         .keyManager(identity.keyManager())
-        .trustManager(new PeerTrust(ca::cachedCertificate, (who, leaf, peerHost) -> check(endpoint, who, leaf), clock))
+        .trustManager(
+            new PeerTrust(
+                ca::cachedCertificate, (who, leaf, peerHost) -> check(endpoint, who, leaf), clock))
         .build();
   }
 
-  /** Whether a verified agent certificate may answer at endpoint; CertificateException says why not. */
+  /**
+   * Whether a verified agent certificate may answer at endpoint; CertificateException says why not.
+   */
   void check(String endpoint, PeerIdentity who, X509Certificate leaf) throws CertificateException {
     if (who.role() != PeerIdentity.Role.HOST) {
-      throw new CertificateException("the agent at " + endpoint + " presented a certificate of " + who
-          + ", not of a host");
+      throw new CertificateException(
+          "the agent at " + endpoint + " presented a certificate of " + who + ", not of a host");
     }
     // Revocation first: it holds wherever the certificate is presented, a recovery seed included.
     Optional<HostCertRecord> record = store.cachedHostCert(who.name());
     String serial = Certificates.serial(leaf);
-    if (record.isEmpty() || !(serial.equals(record.get().getSerialHex())
-        || serial.equals(record.get().getPreviousSerialHex()))) {
-      throw new CertificateException("the certificate of host " + who.name() + " at " + endpoint + " (serial " + serial
-          + ") is revoked or not the one it enrolled with");
+    if (record.isEmpty()
+        || !(serial.equals(record.get().getSerialHex())
+            || serial.equals(record.get().getPreviousSerialHex()))) {
+      throw new CertificateException(
+          "the certificate of host "
+              + who.name()
+              + " at "
+              + endpoint
+              + " (serial "
+              + serial
+              + ") is revoked or not the one it enrolled with");
     }
     List<Host> here = byEndpoint.getOrDefault(endpoint, List.of());
     if (here.isEmpty()) {
       return; // no host registered there (a recovery seed): any current host certificate may answer
     }
     if (here.stream().noneMatch(h -> h.getId().equals(who.name()))) {
-      throw new CertificateException("the agent at " + endpoint + " presented the certificate of host " + who.name()
-          + ", but " + endpoint + " is registered to host " + here.get(0).getName() + " (" + here.get(0).getId() + ")");
+      throw new CertificateException(
+          "the agent at "
+              + endpoint
+              + " presented the certificate of host "
+              + who.name()
+              + ", but "
+              + endpoint
+              + " is registered to host "
+              + here.get(0).getName()
+              + " ("
+              + here.get(0).getId()
+              + ")");
     }
   }
 }

@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster CA as the managers hold it: its certificate in ZooKeeper, its private key in
- * ZooKeeper sealed with the managers' key file ({@link SecretBox}, the same key that seals
- * vCenter passwords), so every manager with that file can sign and nobody reading ZooKeeper
- * can. Made once ({@link #init}, or {@link #ensure} by the first manager to start); unsealed on
- * first use and kept in memory.
+ * ZooKeeper sealed with the managers' key file ({@link SecretBox}, the same key that seals vCenter
+ * passwords), so every manager with that file can sign and nobody reading ZooKeeper can. Made once
+ * ({@link #init}, or {@link #ensure} by the first manager to start); unsealed on first use and kept
+ * in memory.
  */
 public final class ClusterCa {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterCa.class);
@@ -49,28 +49,35 @@ public final class ClusterCa {
       throw SwitchplaneException.invalid("CA validity must be 1-36500 days, was %d", days);
     }
     if (!name.matches("[A-Za-z0-9 ()._-]{1,64}")) {
-      throw SwitchplaneException.invalid("CA name must be 1-64 of letters, digits, space ( ) . _ -, was '%s'", name);
+      throw SwitchplaneException.invalid(
+          "CA name must be 1-64 of letters, digits, space ( ) . _ -, was '%s'", name);
     }
     if (store.ca().isPresent()) {
       throw SwitchplaneException.alreadyExists(PkiStore.CA_EXISTS);
     }
     CertificateAuthority ca = CertificateAuthority.create(name, Duration.ofDays(days), clock);
     String fingerprint = Certificates.fingerprint(ca.certificate());
-    store.createCa(CaRecord.newBuilder()
-        .setCertificateDer(com.google.protobuf.ByteString.copyFrom(Certificates.der(ca.certificate())))
-        .setSealedPrivateKey(com.google.protobuf.ByteString.copyFrom(
-            secrets.sealBytes(ca.privateKey().getEncoded(), context(fingerprint))))
-        .setCreatedUnixMs(clock.millis())
-        .build());
+    store.createCa(
+        CaRecord.newBuilder()
+            .setCertificateDer(
+                com.google.protobuf.ByteString.copyFrom(Certificates.der(ca.certificate())))
+            .setSealedPrivateKey(
+                com.google.protobuf.ByteString.copyFrom(
+                    secrets.sealBytes(ca.privateKey().getEncoded(), context(fingerprint))))
+            .setCreatedUnixMs(clock.millis())
+            .build());
     unsealed.set(ca);
-    LOG.info("made the cluster CA {} (sha256 {})", ca.certificate().getSubjectX500Principal(), fingerprint);
+    LOG.info(
+        "made the cluster CA {} (sha256 {})",
+        ca.certificate().getSubjectX500Principal(),
+        fingerprint);
     return info(ca.certificate());
   }
 
   /**
-   * Makes the CA with the defaults unless there is one: what a manager does at start, so that
-   * its operator API has a certificate from the first moment. Managers racing here end up with
-   * the CA stored first (ZooKeeper's create is the arbiter), the loser reading it back.
+   * Makes the CA with the defaults unless there is one: what a manager does at start, so that its
+   * operator API has a certificate from the first moment. Managers racing here end up with the CA
+   * stored first (ZooKeeper's create is the arbiter), the loser reading it back.
    */
   public void ensure() {
     if (store.ca().isPresent()) {
@@ -100,21 +107,31 @@ public final class ClusterCa {
     return store.cachedCa().map(ClusterCa::parse);
   }
 
-  /** The CA able to sign. FAILED_PRECONDITION before init or when this manager's key file cannot unseal it. */
+  /**
+   * The CA able to sign. FAILED_PRECONDITION before init or when this manager's key file cannot
+   * unseal it.
+   */
   public CertificateAuthority signer() {
     CertificateAuthority ca = unsealed.get();
     if (ca != null) {
       return ca;
     }
-    CaRecord record = store.ca().orElseThrow(() -> SwitchplaneException.precondition(
-        "there is no cluster CA yet: run 'switchplane pki init' first"));
+    CaRecord record =
+        store
+            .ca()
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.precondition(
+                        "there is no cluster CA yet: run 'switchplane pki init' first"));
     X509Certificate cert = parse(record);
-    byte[] key = secrets.unsealBytes(record.getSealedPrivateKey().toByteArray(),
-        context(Certificates.fingerprint(cert)));
+    byte[] key =
+        secrets.unsealBytes(
+            record.getSealedPrivateKey().toByteArray(), context(Certificates.fingerprint(cert)));
     try {
       ca = CertificateAuthority.of(cert, Certificates.privateKeyFromPkcs8(key));
     } catch (GeneralSecurityException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "the stored CA key cannot be read: " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "the stored CA key cannot be read: " + e.getMessage(), e);
     }
     unsealed.compareAndSet(null, ca);
     return unsealed.get();
@@ -122,8 +139,12 @@ public final class ClusterCa {
 
   /** What `pki show` prints. NOT_FOUND before init. */
   public CaInfo show() {
-    return info(certificate().orElseThrow(() -> SwitchplaneException.notFound(
-        "there is no cluster CA yet: run 'switchplane pki init'")));
+    return info(
+        certificate()
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.notFound(
+                        "there is no cluster CA yet: run 'switchplane pki init'")));
   }
 
   public static CaInfo info(X509Certificate cert) {
@@ -145,7 +166,8 @@ public final class ClusterCa {
     try {
       return Certificates.fromDer(record.getCertificateDer().toByteArray());
     } catch (CertificateException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "the stored CA certificate is corrupt: " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "the stored CA certificate is corrupt: " + e.getMessage(), e);
     }
   }
 }

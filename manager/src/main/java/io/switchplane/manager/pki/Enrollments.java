@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Host certificates: one-time tokens, enrollment (token + CSR → certificate naming the token's
- * host) and renewal (current certificate + CSR → new certificate). Every refusal is decided
- * before anything is written; an accepted enrollment deletes the token and records the new
- * certificate in one ZooKeeper transaction.
+ * host) and renewal (current certificate + CSR → new certificate). Every refusal is decided before
+ * anything is written; an accepted enrollment deletes the token and records the new certificate in
+ * one ZooKeeper transaction.
  */
 public final class Enrollments {
   private static final Logger LOG = LoggerFactory.getLogger(Enrollments.class);
@@ -39,7 +39,8 @@ public final class Enrollments {
   private final Duration certLifetime;
   private final Clock clock;
 
-  public Enrollments(ClusterCa ca, PkiStore store, HostLookup hosts, Duration certLifetime, Clock clock) {
+  public Enrollments(
+      ClusterCa ca, PkiStore store, HostLookup hosts, Duration certLifetime, Clock clock) {
     this.ca = ca;
     this.store = store;
     this.hosts = hosts;
@@ -50,33 +51,52 @@ public final class Enrollments {
   /** A token for a registered host (id or name). */
   public CreateEnrollTokenResponse createToken(String hostRef, Duration ttl) {
     if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
-      throw SwitchplaneException.invalid("an enrollment token lives 1 minute to 24 hours, asked %d s", ttl.toSeconds());
+      throw SwitchplaneException.invalid(
+          "an enrollment token lives 1 minute to 24 hours, asked %d s", ttl.toSeconds());
     }
-    Host host = hosts.find(hostRef).orElseThrow(() -> SwitchplaneException.notFound("host '%s' is not registered",
-        hostRef));
+    Host host =
+        hosts
+            .find(hostRef)
+            .orElseThrow(
+                () -> SwitchplaneException.notFound("host '%s' is not registered", hostRef));
     X509Certificate caCert = ca.signer().certificate();
     EnrollToken token = EnrollToken.generate(host.getId(), Certificates.fingerprint(caCert));
     long expires = clock.millis() + ttl.toMillis();
-    store.createToken(token.tokenId(), EnrollTokenRecord.newBuilder().setHostId(host.getId())
-        .setSecretSha256(ByteString.copyFrom(token.secretHash())).setExpiresUnixMs(expires).build());
+    store.createToken(
+        token.tokenId(),
+        EnrollTokenRecord.newBuilder()
+            .setHostId(host.getId())
+            .setSecretSha256(ByteString.copyFrom(token.secretHash()))
+            .setExpiresUnixMs(expires)
+            .build());
     LOG.info("made {} (expires in {} s)", token, ttl.toSeconds());
-    return CreateEnrollTokenResponse.newBuilder().setToken(token.text()).setHostId(host.getId())
-        .setExpiresUnixMs(expires).build();
+    return CreateEnrollTokenResponse.newBuilder()
+        .setToken(token.text())
+        .setHostId(host.getId())
+        .setExpiresUnixMs(expires)
+        .build();
   }
 
   /** See EnrollmentService.Enroll in pki.proto for the refusals. */
   public EnrollResponse enroll(String tokenText, byte[] csrDer) {
     EnrollToken token = EnrollToken.parse(tokenText);
-    var stored = store.token(token.tokenId()).orElseThrow(() -> SwitchplaneException.unauthenticated(
-        "enrollment token %s is unknown or was used already: ask for a new one", token.tokenId()));
+    var stored =
+        store
+            .token(token.tokenId())
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.unauthenticated(
+                        "enrollment token %s is unknown or was used already: ask for a new one",
+                        token.tokenId()));
     EnrollTokenRecord record = stored.value();
     if (!MessageDigest.isEqual(record.getSecretSha256().toByteArray(), token.secretHash())
         || !record.getHostId().equals(token.hostId())) {
-      throw SwitchplaneException.unauthenticated("enrollment token %s does not match what was issued",
-          token.tokenId());
+      throw SwitchplaneException.unauthenticated(
+          "enrollment token %s does not match what was issued", token.tokenId());
     }
     if (clock.millis() >= record.getExpiresUnixMs()) {
-      throw SwitchplaneException.unauthenticated("enrollment token %s expired at %s: ask for a new one",
+      throw SwitchplaneException.unauthenticated(
+          "enrollment token %s expired at %s: ask for a new one",
           token.tokenId(), java.time.Instant.ofEpochMilli(record.getExpiresUnixMs()));
     }
     Csrs.Request csr = Csrs.parse(csrDer);
@@ -84,58 +104,92 @@ public final class Enrollments {
     CertificateAuthority signer = ca.signer();
     X509Certificate cert = signer.issue(csr.publicKey(), csr.identity(), certLifetime, clock);
     int version = store.hostCert(record.getHostId()).map(PkiStore.Versioned::version).orElse(-1);
-    store.recordEnrollment(token.tokenId(), stored.version(), HostCertRecord.newBuilder()
-        .setHostId(record.getHostId())
-        .setSerialHex(Certificates.serial(cert))
-        .setSha256Fingerprint(Certificates.fingerprint(cert))
-        .setNotAfterUnixMs(cert.getNotAfter().getTime())
-        .build(), version);
-    LOG.info("host {} enrolled: certificate serial {} until {}", record.getHostId(), Certificates.serial(cert),
+    store.recordEnrollment(
+        token.tokenId(),
+        stored.version(),
+        HostCertRecord.newBuilder()
+            .setHostId(record.getHostId())
+            .setSerialHex(Certificates.serial(cert))
+            .setSha256Fingerprint(Certificates.fingerprint(cert))
+            .setNotAfterUnixMs(cert.getNotAfter().getTime())
+            .build(),
+        version);
+    LOG.info(
+        "host {} enrolled: certificate serial {} until {}",
+        record.getHostId(),
+        Certificates.serial(cert),
         cert.getNotAfter().toInstant());
-    return EnrollResponse.newBuilder().setHostId(record.getHostId())
+    return EnrollResponse.newBuilder()
+        .setHostId(record.getHostId())
         .setCertificateDer(ByteString.copyFrom(Certificates.der(cert)))
-        .setCaCertificateDer(ByteString.copyFrom(Certificates.der(signer.certificate()))).build();
+        .setCaCertificateDer(ByteString.copyFrom(Certificates.der(signer.certificate())))
+        .build();
   }
 
   /** See EnrollmentService.Renew in pki.proto for the refusals. */
   public RenewResponse renew(Optional<X509Certificate> peer, byte[] csrDer) {
-    X509Certificate current = peer.orElseThrow(() -> SwitchplaneException.unauthenticated(
-        "renewal needs the host's current certificate as the TLS client certificate"));
-    PeerIdentity who = PeerIdentity.of(current).orElseThrow(() -> SwitchplaneException.denied(
-        "the client certificate names no Switchplane identity"));
+    X509Certificate current =
+        peer.orElseThrow(
+            () ->
+                SwitchplaneException.unauthenticated(
+                    "renewal needs the host's current certificate as the TLS client certificate"));
+    PeerIdentity who =
+        PeerIdentity.of(current)
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.denied(
+                        "the client certificate names no Switchplane identity"));
     if (who.role() != PeerIdentity.Role.HOST) {
-      throw SwitchplaneException.denied("only a host renews its certificate; the client certificate names %s", who);
+      throw SwitchplaneException.denied(
+          "only a host renews its certificate; the client certificate names %s", who);
     }
-    var stored = store.hostCert(who.name()).orElseThrow(() -> SwitchplaneException.denied(
-        "host %s's certificate is revoked (the host was removed or never enrolled)", who.name()));
+    var stored =
+        store
+            .hostCert(who.name())
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.denied(
+                        "host %s's certificate is revoked (the host was removed or never enrolled)",
+                        who.name()));
     HostCertRecord record = stored.value();
     String serial = Certificates.serial(current);
     if (!serial.equals(record.getSerialHex()) && !serial.equals(record.getPreviousSerialHex())) {
-      throw SwitchplaneException.denied("certificate serial %s of host %s is revoked: it is not the host's current "
-          + "one", serial, who.name());
+      throw SwitchplaneException.denied(
+          "certificate serial %s of host %s is revoked: it is not the host's current " + "one",
+          serial, who.name());
     }
     Csrs.Request csr = Csrs.parse(csrDer);
     requireHost(csr, who.name());
     CertificateAuthority signer = ca.signer();
     X509Certificate cert = signer.issue(csr.publicKey(), csr.identity(), certLifetime, clock);
-    // The certificate presented stays accepted as the previous one (it may be in use until the agent swaps).
-    store.recordRenewal(HostCertRecord.newBuilder()
-        .setHostId(who.name())
-        .setSerialHex(Certificates.serial(cert))
-        .setSha256Fingerprint(Certificates.fingerprint(cert))
-        .setNotAfterUnixMs(cert.getNotAfter().getTime())
-        .setPreviousSerialHex(serial)
-        .setPreviousNotAfterUnixMs(current.getNotAfter().getTime())
-        .build(), stored.version());
-    LOG.info("host {} renewed its certificate: serial {} replaces {}, until {}", who.name(), Certificates.serial(cert),
-        serial, cert.getNotAfter().toInstant());
-    return RenewResponse.newBuilder().setCertificateDer(ByteString.copyFrom(Certificates.der(cert)))
-        .setCaCertificateDer(ByteString.copyFrom(Certificates.der(signer.certificate()))).build();
+    // The certificate presented stays accepted as the previous one (it may be in use until the
+    // agent swaps).
+    store.recordRenewal(
+        HostCertRecord.newBuilder()
+            .setHostId(who.name())
+            .setSerialHex(Certificates.serial(cert))
+            .setSha256Fingerprint(Certificates.fingerprint(cert))
+            .setNotAfterUnixMs(cert.getNotAfter().getTime())
+            .setPreviousSerialHex(serial)
+            .setPreviousNotAfterUnixMs(current.getNotAfter().getTime())
+            .build(),
+        stored.version());
+    LOG.info(
+        "host {} renewed its certificate: serial {} replaces {}, until {}",
+        who.name(),
+        Certificates.serial(cert),
+        serial,
+        cert.getNotAfter().toInstant());
+    return RenewResponse.newBuilder()
+        .setCertificateDer(ByteString.copyFrom(Certificates.der(cert)))
+        .setCaCertificateDer(ByteString.copyFrom(Certificates.der(signer.certificate())))
+        .build();
   }
 
   private static void requireHost(Csrs.Request csr, String hostId) {
     if (!csr.identity().equals(PeerIdentity.host(hostId))) {
-      throw SwitchplaneException.denied("the certificate signing request names %s, but the credential is for host %s",
+      throw SwitchplaneException.denied(
+          "the certificate signing request names %s, but the credential is for host %s",
           csr.identity(), hostId);
     }
   }

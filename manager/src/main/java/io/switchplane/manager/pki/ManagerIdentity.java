@@ -20,11 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This manager's own manager-role certificate, issued by the cluster CA to a key made in
- * memory (never stored). It is what the manager presents to agents and on its agent port.
- * Issued at start when the CA exists, or as soon as it appears, and issued again once two
- * thirds of its lifetime passed (checked every minute, or every tenth of the lifetime when that
- * is shorter); handshakes pick up the new one at once.
+ * This manager's own manager-role certificate, issued by the cluster CA to a key made in memory
+ * (never stored). It is what the manager presents to agents and on its agent port. Issued at start
+ * when the CA exists, or as soon as it appears, and issued again once two thirds of its lifetime
+ * passed (checked every minute, or every tenth of the lifetime when that is shorter); handshakes
+ * pick up the new one at once.
  */
 public final class ManagerIdentity implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ManagerIdentity.class);
@@ -36,8 +36,11 @@ public final class ManagerIdentity implements AutoCloseable {
   private final SwappableKeyManager keys = new SwappableKeyManager();
   private ScheduledExecutorService timer;
 
-  /** @param managerId the name the certificate gives this manager, asked when it is issued */
-  public ManagerIdentity(ClusterCa ca, java.util.function.Supplier<String> managerId, Duration lifetime, Clock clock) {
+  /**
+   * @param managerId the name the certificate gives this manager, asked when it is issued
+   */
+  public ManagerIdentity(
+      ClusterCa ca, java.util.function.Supplier<String> managerId, Duration lifetime, Clock clock) {
     this.ca = ca;
     this.managerId = managerId;
     this.lifetime = lifetime;
@@ -47,11 +50,13 @@ public final class ManagerIdentity implements AutoCloseable {
   /** Issues the certificate if the CA exists and checks it periodically from now on. */
   public synchronized ManagerIdentity start() {
     refresh();
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "manager-identity");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "manager-identity");
+              t.setDaemon(true);
+              return t;
+            });
     long periodMs = Math.max(1_000, Math.min(60_000, lifetime.toMillis() / 10));
     timer.scheduleWithFixedDelay(this::refreshQuietly, periodMs, periodMs, TimeUnit.MILLISECONDS);
     return this;
@@ -67,8 +72,8 @@ public final class ManagerIdentity implements AutoCloseable {
   }
 
   /**
-   * Issues a certificate when there is none, the CA changed, or two thirds of its life passed.
-   * Does nothing before the CA exists.
+   * Issues a certificate when there is none, the CA changed, or two thirds of its life passed. Does
+   * nothing before the CA exists.
    */
   public synchronized void refresh() {
     Optional<X509Certificate> caCert = ca.certificate();
@@ -76,14 +81,20 @@ public final class ManagerIdentity implements AutoCloseable {
       return;
     }
     Optional<TlsIdentity> now = keys.current();
-    if (now.isPresent() && now.get().chain().get(1).equals(caCert.get()) && !dueForRenewal(now.get().leaf())) {
+    if (now.isPresent()
+        && now.get().chain().get(1).equals(caCert.get())
+        && !dueForRenewal(now.get().leaf())) {
       return;
     }
     CertificateAuthority signer = ca.signer();
     KeyPair pair = Csrs.newKeyPair();
-    X509Certificate leaf = signer.issue(pair.getPublic(), PeerIdentity.manager(managerId.get()), lifetime, clock);
+    X509Certificate leaf =
+        signer.issue(pair.getPublic(), PeerIdentity.manager(managerId.get()), lifetime, clock);
     keys.set(new TlsIdentity(pair.getPrivate(), List.of(leaf, signer.certificate())));
-    LOG.info("manager {} holds a new certificate, serial {}, valid until {}", managerId.get(), Certificates.serial(leaf),
+    LOG.info(
+        "manager {} holds a new certificate, serial {}, valid until {}",
+        managerId.get(),
+        Certificates.serial(leaf),
         leaf.getNotAfter().toInstant());
   }
 

@@ -35,17 +35,26 @@ public final class UserCertificates {
     this.clock = clock;
   }
 
-  /** NOT_FOUND for an unknown user, INVALID_ARGUMENT for a malformed CSR, PERMISSION_DENIED when it names another. */
+  /**
+   * NOT_FOUND for an unknown user, INVALID_ARGUMENT for a malformed CSR, PERMISSION_DENIED when it
+   * names another.
+   */
   public IssueUserCertificateResponse issue(String user, byte[] csrDer) {
-    users.byName(user).orElseThrow(() -> SwitchplaneException.notFound("no operator named '%s' ('switchplane user "
-        + "add' first)", user));
+    if (users.byName(user).isEmpty()) {
+      throw SwitchplaneException.notFound(
+          "no operator named '%s' ('switchplane user add' first)", user);
+    }
     Csrs.Request csr = Csrs.parse(csrDer);
     if (!csr.identity().equals(PeerIdentity.user(user))) {
-      throw SwitchplaneException.denied("the certificate signing request names %s, not user %s", csr.identity(), user);
+      throw SwitchplaneException.denied(
+          "the certificate signing request names %s, not user %s", csr.identity(), user);
     }
     CertificateAuthority signer = ca.signer();
     X509Certificate cert = signer.issue(csr.publicKey(), csr.identity(), lifetime, clock);
-    LOG.info("issued user {} a certificate, serial {}, until {}", user, Certificates.serial(cert),
+    LOG.info(
+        "issued user {} a certificate, serial {}, until {}",
+        user,
+        Certificates.serial(cert),
         cert.getNotAfter().toInstant());
     return IssueUserCertificateResponse.newBuilder()
         .setCertificateDer(ByteString.copyFrom(Certificates.der(cert)))

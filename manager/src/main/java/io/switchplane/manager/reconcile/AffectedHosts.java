@@ -6,7 +6,6 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -14,10 +13,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Stage: which member hosts' final state may have changed between two configurations of one
- * DVS, without building any host state. Protobuf messages compare by identity first, and a
- * change set copies the untouched port and port-group messages by reference, so walking the
- * maps costs little more than the changes themselves.
+ * Stage: which member hosts' final state may have changed between two configurations of one DVS,
+ * without building any host state. Protobuf messages compare by identity first, and a change set
+ * copies the untouched port and port-group messages by reference, so walking the maps costs little
+ * more than the changes themselves.
  */
 public final class AffectedHosts {
   private AffectedHosts() {}
@@ -43,10 +42,10 @@ public final class AffectedHosts {
    * Compares before (null when the DVS was just created) with after.
    *
    * <p>Every member is affected when the DVS settings changed (anything of the DVS record but
-   * generation and members: name, uplinks, MTU, default policy, description), since each
-   * host state carries them. Otherwise: hosts that joined or whose membership (uplink NICs)
-   * changed, hosts with a port in a changed port group, and the old and new hosts of every
-   * added, removed or changed port. Only members of after are reported as changed.
+   * generation and members: name, uplinks, MTU, default policy, description), since each host state
+   * carries them. Otherwise: hosts that joined or whose membership (uplink NICs) changed, hosts
+   * with a port in a changed port group, and the old and new hosts of every added, removed or
+   * changed port. Only members of after are reported as changed.
    */
   public static Result compute(DvsConfig before, DvsConfig after) {
     Objects.requireNonNull(after, "after");
@@ -55,7 +54,8 @@ public final class AffectedHosts {
       return new Result(new LinkedHashSet<>(afterMembers.keySet()), Set.of());
     }
     if (!before.id().equals(after.id())) {
-      throw new IllegalArgumentException("cannot compare DVS " + before.id() + " with DVS " + after.id());
+      throw new IllegalArgumentException(
+          "cannot compare DVS " + before.id() + " with DVS " + after.id());
     }
     Map<String, HostMember> beforeMembers = DesiredStateBuilder.members(before);
     Set<String> left = new LinkedHashSet<>();
@@ -103,16 +103,22 @@ public final class AffectedHosts {
     return new Result(changed, left);
   }
 
-  /** Whether two DVS records give every host the same DVS settings (generation and members aside). */
+  /**
+   * Whether two DVS records give every host the same DVS settings (generation and members aside).
+   */
   static boolean sameSettings(Dvs a, Dvs b) {
     if (a == b) {
       return true;
     }
-    return a.toBuilder().clearMembers().setGeneration(0).build()
+    return a.toBuilder()
+        .clearMembers()
+        .setGeneration(0)
+        .build()
         .equals(b.toBuilder().clearMembers().setGeneration(0).build());
   }
 
-  private static Set<String> changedPortGroups(Map<String, PortGroup> before, Map<String, PortGroup> after) {
+  private static Set<String> changedPortGroups(
+      Map<String, PortGroup> before, Map<String, PortGroup> after) {
     Set<String> out = new HashSet<>();
     for (PortGroup pg : after.values()) {
       PortGroup old = before.get(pg.getId());

@@ -10,18 +10,24 @@ import java.util.function.Consumer;
 final class AgentCalls {
   private AgentCalls() {}
 
-  /** Runs ok or failed directly on the thread that completes f (a gRPC thread), so both must stay quick. */
+  /**
+   * Runs ok or failed directly on the thread that completes f (a gRPC thread), so both must stay
+   * quick.
+   */
   static <T> void on(ListenableFuture<T> f, Consumer<T> ok, Consumer<Throwable> failed) {
-    Futures.addCallback(f, new FutureCallback<>() {
-      @Override
-      public void onSuccess(T result) {
-        ok.accept(result);
-      }
+    Futures.addCallback(
+        f,
+        new FutureCallback<>() {
+          @Override
+          public void onSuccess(T result) {
+            ok.accept(result);
+          }
 
-      @Override
-      public void onFailure(Throwable t) {
-        failed.accept(t);
-      }
-    }, MoreExecutors.directExecutor());
+          @Override
+          public void onFailure(Throwable t) {
+            failed.accept(t);
+          }
+        },
+        MoreExecutors.directExecutor());
   }
 }

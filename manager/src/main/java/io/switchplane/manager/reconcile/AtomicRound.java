@@ -2,8 +2,8 @@ package io.switchplane.manager.reconcile;
 
 /**
  * Collects the hosts' results of one atomic change set (the coordinator's side of a two-phase
- * commit where the agents' pending confirm is the "prepared" state). Called by the pushers,
- * each host at most once with a final result; must not block.
+ * commit where the agents' pending confirm is the "prepared" state). Called by the pushers, each
+ * host at most once with a final result; must not block.
  */
 public interface AtomicRound {
   /** The host applied the generation and awaits a decision. */

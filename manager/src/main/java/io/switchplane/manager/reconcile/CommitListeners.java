@@ -7,10 +7,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * Tells several {@link CommitListener}s, in the order added: the push engine first, then the
- * parts that only react to a change (the VM trackers). Listeners added after the first commit
- * hear only later ones. Every listener is told even when an earlier one throws; the first
- * failure is then rethrown with the others suppressed.
+ * Tells several {@link CommitListener}s, in the order added: the push engine first, then the parts
+ * that only react to a change (the VM trackers). Listeners added after the first commit hear only
+ * later ones. Every listener is told even when an earlier one throws; the first failure is then
+ * rethrown with the others suppressed.
  */
 public final class CommitListeners implements CommitListener {
   private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
@@ -29,7 +29,8 @@ public final class CommitListeners implements CommitListener {
   }
 
   @Override
-  public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+  public void decided(
+      String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
     tell(l -> l.decided(dvsId, generation, hostIds, commit, why));
   }
 

@@ -7,9 +7,9 @@ import java.util.Set;
 
 /**
  * A committed change of one DVS as its listeners hear of it: the configuration before (null when
- * the DVS was just created), after, and the hosts it affects. The affected hosts are computed
- * once, where the change is committed ({@link #of}), and travel with it: the store side logs and
- * records them, the push engine pushes to them.
+ * the DVS was just created), after, and the hosts it affects. The affected hosts are computed once,
+ * where the change is committed ({@link #of}), and travel with it: the store side logs and records
+ * them, the push engine pushes to them.
  */
 public record CommittedChange(DvsConfig before, DvsConfig after, AffectedHosts.Result affected) {
   public CommittedChange {

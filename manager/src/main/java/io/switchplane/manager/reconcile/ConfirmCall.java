@@ -29,52 +29,74 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The second half of a commit-confirmed push to one host: sends Confirm (or Rollback) for one
- * provisional apply as a new call, retrying quickly while the agent's deadline has not passed.
- * When it cannot be delivered (the change may have cut the host off), it asks the agent, as
- * soon as the agent answers again, what became of the generation (GetState): confirmed, still
- * pending, or rolled back with its cause. It moves its attempt's {@link PushProtocol} (which
- * records every state) and returns the outcome through {@link #outcome()}, once; it knows
- * nothing of the pusher that started it.
+ * provisional apply as a new call, retrying quickly while the agent's deadline has not passed. When
+ * it cannot be delivered (the change may have cut the host off), it asks the agent, as soon as the
+ * agent answers again, what became of the generation (GetState): confirmed, still pending, or
+ * rolled back with its cause. It moves its attempt's {@link PushProtocol} (which records every
+ * state) and returns the outcome through {@link #outcome()}, once; it knows nothing of the pusher
+ * that started it.
  *
  * <p>Once the agent's deadline passed with no outcome ({@link #watchDeadline}) the host is
- * UNREACHABLE: it has rolled back by itself. From then on the agent is asked every
- * {@link #VERIFY_MAX_MS} at most, each time on a fresh connection when the last call timed out
- * (a path that drops packets leaves a channel READY on a dead connection), so its rollback is
- * learned within about a second of any path to it working again.
+ * UNREACHABLE: it has rolled back by itself. From then on the agent is asked every {@link
+ * #VERIFY_MAX_MS} at most, each time on a fresh connection when the last call timed out (a path
+ * that drops packets leaves a channel READY on a dead connection), so its rollback is learned
+ * within about a second of any path to it working again.
  */
 final class ConfirmCall {
   private static final Logger LOG = LoggerFactory.getLogger(ConfirmCall.class);
   private static final long FIRST_RETRY_MS = 50;
   private static final long MAX_RETRY_MS = 500;
-  /** Longest wait between two questions to an agent whose outcome is unknown: learning it is cheap and urgent. */
+
+  /**
+   * Longest wait between two questions to an agent whose outcome is unknown: learning it is cheap
+   * and urgent.
+   */
   static final long VERIFY_MAX_MS = 1_000;
+
   /** Deadline of one such question: a GetState answers in milliseconds when the path works. */
   private static final long VERIFY_DEADLINE_MS = 2_000;
+
   /** Slack past the agent's deadline for a confirm call: a later one cannot help. */
   private static final long CONFIRM_SLACK_MS = 500;
 
   private final PushContext ctx;
   private final PushProtocol attempt;
+
   /** The host's agent, looked up once when the attempt started. */
   private final String endpoint;
+
   /** Whether calls may still be made: the pusher still records its results and the engine leads. */
   private final BooleanSupplier live;
+
   private final HostSwitchState sent;
   private final long generation;
   private final String nonce;
   private final long deadlineMs;
+
   /** When the Apply was sent: the push latency runs from there to the confirm. */
   private final long startedNanos;
+
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private long retryMs;
+
   /** Whether a GetState loop runs: the deadline watch and a failed call may both start one. */
   private final AtomicBoolean verifying = new AtomicBoolean();
-  /** Confirm (true) or Rollback (false) once decided; null while an atomic apply awaits its decision. */
+
+  /**
+   * Confirm (true) or Rollback (false) once decided; null while an atomic apply awaits its
+   * decision.
+   */
   private volatile Boolean decision;
 
   /** For the apply that attempt awaits the confirm of (pending); sends nothing yet. */
-  ConfirmCall(PushContext ctx, PushProtocol attempt, String endpoint, BooleanSupplier live, HostSwitchState sent,
-      AwaitingConfirm pending, long startedNanos) {
+  ConfirmCall(
+      PushContext ctx,
+      PushProtocol attempt,
+      String endpoint,
+      BooleanSupplier live,
+      HostSwitchState sent,
+      AwaitingConfirm pending,
+      long startedNanos) {
     this.ctx = ctx;
     this.attempt = attempt;
     this.endpoint = endpoint;
@@ -90,7 +112,10 @@ final class ConfirmCall {
     return generation;
   }
 
-  /** Completes once with how the confirm or rollback ended (Confirmed, RolledBack, Degraded or Failed). */
+  /**
+   * Completes once with how the confirm or rollback ended (Confirmed, RolledBack, Degraded or
+   * Failed).
+   */
   CompletableFuture<Outcome> outcome() {
     return outcome;
   }
@@ -101,16 +126,18 @@ final class ConfirmCall {
    * AWAITING_CONFIRM for its whole call deadline).
    */
   void watchDeadline() {
-    later(() -> {
-      if (attempt.settled() || !live()) {
-        return;
-      }
-      attempt.advance(new Overdue(generation, deadlineMs));
-      Boolean keep = decision;
-      if (keep != null) { // undecided: the decision's own call asks the agent when it fails
-        startVerify(keep);
-      }
-    }, Math.max(0, deadlineMs - System.currentTimeMillis()));
+    later(
+        () -> {
+          if (attempt.settled() || !live()) {
+            return;
+          }
+          attempt.advance(new Overdue(generation, deadlineMs));
+          Boolean keep = decision;
+          if (keep != null) { // undecided: the decision's own call asks the agent when it fails
+            startVerify(keep);
+          }
+        },
+        Math.max(0, deadlineMs - System.currentTimeMillis()));
   }
 
   /** Sends Confirm: the host keeps the generation. */
@@ -130,13 +157,26 @@ final class ConfirmCall {
     }
     try {
       if (keep) {
-        ListenableFuture<ConfirmResponse> f = decisionStub().confirm(ConfirmRequest.newBuilder()
-            .setDvsId(attempt.dvsId()).setGeneration(generation).setNonce(nonce).build());
+        ListenableFuture<ConfirmResponse> f =
+            decisionStub()
+                .confirm(
+                    ConfirmRequest.newBuilder()
+                        .setDvsId(attempt.dvsId())
+                        .setGeneration(generation)
+                        .setNonce(nonce)
+                        .build());
         AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
       } else {
-        ListenableFuture<RollbackResponse> f = decisionStub().rollback(RollbackRequest.newBuilder()
-            .setDvsId(attempt.dvsId()).setGeneration(generation).setNonce(nonce).build());
-        AgentCalls.on(f, r -> settle(new RolledBack(generation, r.getEvent())), t -> undelivered(false, t));
+        ListenableFuture<RollbackResponse> f =
+            decisionStub()
+                .rollback(
+                    RollbackRequest.newBuilder()
+                        .setDvsId(attempt.dvsId())
+                        .setGeneration(generation)
+                        .setNonce(nonce)
+                        .build());
+        AgentCalls.on(
+            f, r -> settle(new RolledBack(generation, r.getEvent())), t -> undelivered(false, t));
       }
     } catch (RuntimeException e) {
       undelivered(keep, e);
@@ -149,22 +189,32 @@ final class ConfirmCall {
       return;
     }
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      ctx.channels().redial(endpoint); // a retry, or the GetState after it, goes over a fresh connection
+      ctx.channels()
+          .redial(endpoint); // a retry, or the GetState after it, goes over a fresh connection
     }
     if (PushFailures.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
       retryMs = retryMs == 0 ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
-      attempt.note(String.format("%s of generation %d not delivered (%s); retrying until the agent's deadline",
-          keep ? "confirm" : "rollback", generation, status.getCode()));
+      attempt.note(
+          String.format(
+              "%s of generation %d not delivered (%s); retrying until the agent's deadline",
+              keep ? "confirm" : "rollback", generation, status.getCode()));
       later(() -> call(keep), retryMs);
       return;
     }
     // Past the deadline, or the agent says it has nothing pending: ask it what happened.
-    LOG.debug("host {}: {} of generation {} failed ({}); asking the agent", attempt.hostId(),
-        keep ? "confirm" : "rollback", generation, status);
+    LOG.debug(
+        "host {}: {} of generation {} failed ({}); asking the agent",
+        attempt.hostId(),
+        keep ? "confirm" : "rollback",
+        generation,
+        status);
     startVerify(keep);
   }
 
-  /** A stub whose call ends soon after the agent's deadline: past it, only GetState can tell what happened. */
+  /**
+   * A stub whose call ends soon after the agent's deadline: past it, only GetState can tell what
+   * happened.
+   */
   private HostAgentServiceFutureStub decisionStub() {
     long leftMs = deadlineMs + CONFIRM_SLACK_MS - System.currentTimeMillis();
     return stub(Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs)));
@@ -180,67 +230,104 @@ final class ConfirmCall {
     }
   }
 
-  /** Asks the agent what became of the generation; while it is unreachable, asks again with backoff. */
+  /**
+   * Asks the agent what became of the generation; while it is unreachable, asks again with backoff.
+   */
   private void verify(boolean keep, long nextDelayMs) {
     if (!live()) {
       return;
     }
     ListenableFuture<GetStateResponse> f;
     try {
-      f = stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
-          .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
+      f =
+          stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
+              .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
     } catch (RuntimeException e) {
       unreachable(keep, nextDelayMs, Status.fromThrowable(e));
       return;
     }
-    AgentCalls.on(f, r -> {
-      if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
-          && r.getLastRollback().getCause() == RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL) {
-        settle(new Degraded(generation, r.getLastRollback(), r.getHostLocalManagement()));
-      } else if (r.hasLastRollback() && r.getLastRollback().getGeneration() == generation
-          && !(r.hasPending() && r.getPending().getGeneration() == generation)) {
-        settle(new RolledBack(generation, r.getLastRollback()));
-      } else if (r.hasPending() && r.getPending().getGeneration() == generation) {
-        verifying.set(false);
-        later(() -> call(keep), FIRST_RETRY_MS); // reachable again before its deadline: deliver it now
-      } else if (r.getConfirmedGeneration() >= generation) {
-        confirmed(); // our confirm had arrived; only its answer was lost
-      } else {
-        settle(new Failed(generation, "generation " + generation + " is neither pending nor confirmed on the agent "
-            + "(it is at generation " + r.getConfirmedGeneration() + "); commit a new change set"));
-      }
-    }, t -> {
-      Status status = Status.fromThrowable(t);
-      if (status.getCode() == Status.Code.NOT_FOUND && !sent.getMember() && keep) {
-        confirmed(); // a confirmed removal: the agent no longer has the switch
-      } else if (status.getCode() == Status.Code.NOT_FOUND) {
-        settle(new Failed(generation, "the agent has no state for the DVS after generation " + generation + " ("
-            + status.getDescription() + "); commit a new change set"));
-      } else {
-        unreachable(keep, nextDelayMs, status);
-      }
-    });
+    AgentCalls.on(
+        f,
+        r -> {
+          if (r.hasLastRollback()
+              && r.getLastRollback().getGeneration() == generation
+              && r.getLastRollback().getCause()
+                  == RollbackCause.ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL) {
+            settle(new Degraded(generation, r.getLastRollback(), r.getHostLocalManagement()));
+          } else if (r.hasLastRollback()
+              && r.getLastRollback().getGeneration() == generation
+              && !(r.hasPending() && r.getPending().getGeneration() == generation)) {
+            settle(new RolledBack(generation, r.getLastRollback()));
+          } else if (r.hasPending() && r.getPending().getGeneration() == generation) {
+            verifying.set(false);
+            later(
+                () -> call(keep),
+                FIRST_RETRY_MS); // reachable again before its deadline: deliver it now
+          } else if (r.getConfirmedGeneration() >= generation) {
+            confirmed(); // our confirm had arrived; only its answer was lost
+          } else {
+            settle(
+                new Failed(
+                    generation,
+                    "generation "
+                        + generation
+                        + " is neither pending nor confirmed on the agent "
+                        + "(it is at generation "
+                        + r.getConfirmedGeneration()
+                        + "); commit a new change set"));
+          }
+        },
+        t -> {
+          Status status = Status.fromThrowable(t);
+          if (status.getCode() == Status.Code.NOT_FOUND && !sent.getMember() && keep) {
+            confirmed(); // a confirmed removal: the agent no longer has the switch
+          } else if (status.getCode() == Status.Code.NOT_FOUND) {
+            settle(
+                new Failed(
+                    generation,
+                    "the agent has no state for the DVS after generation "
+                        + generation
+                        + " ("
+                        + status.getDescription()
+                        + "); commit a new change set"));
+          } else {
+            unreachable(keep, nextDelayMs, status);
+          }
+        });
   }
 
   private void unreachable(boolean keep, long delayMs, Status status) {
-    if (!attempt.advance(new Unreachable(generation, String.format("the %s of generation %d did not reach the agent "
-        + "and the agent is unreachable (%s); unless confirmed it rolls back by itself at %d; waiting for it to answer "
-        + "again", keep ? "confirm" : "rollback", generation, status.getCode(), deadlineMs)))) {
-      return; // the outcome came meanwhile (the decision's own call got through): nothing left to ask
+    if (!attempt.advance(
+        new Unreachable(
+            generation,
+            String.format(
+                "the %s of generation %d did not reach the agent "
+                    + "and the agent is unreachable (%s); unless confirmed it rolls back by itself at %d; waiting for it to answer "
+                    + "again",
+                keep ? "confirm" : "rollback", generation, status.getCode(), deadlineMs)))) {
+      return; // the outcome came meanwhile (the decision's own call got through): nothing left to
+      // ask
     }
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       ctx.channels().redial(endpoint); // the connection may be dead without knowing it
     } else {
       ctx.channels().resetConnectBackoff(endpoint);
     }
-    later(() -> verify(keep, Math.min(delayMs * 2, Math.min(VERIFY_MAX_MS, ctx.maxBackoff().toMillis()))), delayMs);
+    later(
+        () ->
+            verify(
+                keep, Math.min(delayMs * 2, Math.min(VERIFY_MAX_MS, ctx.maxBackoff().toMillis()))),
+        delayMs);
   }
 
   private void confirmed() {
-    settle(new Confirmed(generation, HostPusher.generation(sent), System.nanoTime() - startedNanos));
+    settle(
+        new Confirmed(generation, HostPusher.generation(sent), System.nanoTime() - startedNanos));
   }
 
-  /** The first outcome moves the attempt and is returned; any later one is refused by the protocol. */
+  /**
+   * The first outcome moves the attempt and is returned; any later one is refused by the protocol.
+   */
   private void settle(Outcome end) {
     if (attempt.advance(end)) {
       outcome.complete(end);

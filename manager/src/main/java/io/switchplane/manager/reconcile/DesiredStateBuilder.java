@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Stage: the final state one member host must have for one DVS (Helix's IdealState, cut per
- * host). Pure functions of the configuration; no I/O.
+ * Stage: the final state one member host must have for one DVS (Helix's IdealState, cut per host).
+ * Pure functions of the configuration; no I/O.
  */
 public final class DesiredStateBuilder {
   private static final Comparator<Port> BY_KEY = Comparator.comparing(Port::getKey);
@@ -23,27 +23,32 @@ public final class DesiredStateBuilder {
   private DesiredStateBuilder() {}
 
   /**
-   * The whole final state of a member host: the DVS record with its members reduced to this
-   * host's membership, the port groups used by the host's ports (sorted by id), the host's
-   * ports (sorted by key), member=true. Costs O(ports on the host).
+   * The whole final state of a member host: the DVS record with its members reduced to this host's
+   * membership, the port groups used by the host's ports (sorted by id), the host's ports (sorted
+   * by key), member=true. Costs O(ports on the host).
    *
    * @throws IllegalArgumentException when the host is not a member of the DVS
    * @throws IllegalStateException when a port refers to a port group the configuration lacks
    */
   public static HostSwitchState build(DvsConfig config, String hostId) {
-    HostMember member = config.member(hostId)
-        .orElseThrow(() -> new IllegalArgumentException(
-            "host " + hostId + " is not a member of DVS " + config.id()));
+    HostMember member =
+        config
+            .member(hostId)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "host " + hostId + " is not a member of DVS " + config.id()));
     return build(config, member);
   }
 
   /**
-   * As {@link #build(DvsConfig, String)} for a membership already looked up: building the
-   * states of many hosts looks members up in {@link #members} once, not by a scan per host.
+   * As {@link #build(DvsConfig, String)} for a membership already looked up: building the states of
+   * many hosts looks members up in {@link #members} once, not by a scan per host.
    */
   public static HostSwitchState build(DvsConfig config, HostMember member) {
     String hostId = member.getHostId();
-    Dvs dvs = config.dvs().toBuilder().clearMembers().addMembers(member).clearGenerationBase().build();
+    Dvs dvs =
+        config.dvs().toBuilder().clearMembers().addMembers(member).clearGenerationBase().build();
     List<Port> ports = new ArrayList<>(config.portsOnHost(hostId));
     ports.sort(BY_KEY);
     Map<String, PortGroup> groups = new TreeMap<>();
@@ -53,8 +58,14 @@ public final class DesiredStateBuilder {
       if (!groups.containsKey(pgId)) {
         PortGroup pg = all.get(pgId);
         if (pg == null) {
-          throw new IllegalStateException("port " + port.getKey() + " of DVS " + config.id()
-              + " refers to port group " + pgId + ", which the configuration does not hold");
+          throw new IllegalStateException(
+              "port "
+                  + port.getKey()
+                  + " of DVS "
+                  + config.id()
+                  + " refers to port group "
+                  + pgId
+                  + ", which the configuration does not hold");
         }
         groups.put(pgId, pg);
       }
@@ -85,14 +96,15 @@ public final class DesiredStateBuilder {
   public static HostSwitchState tombstone(Dvs dvs, long generation, String hostId) {
     return HostSwitchState.newBuilder()
         .setHostId(hostId)
-        .setDvs(dvs.toBuilder().setGeneration(generation).clearMembers().clearGenerationBase().build())
+        .setDvs(
+            dvs.toBuilder().setGeneration(generation).clearMembers().clearGenerationBase().build())
         .setMember(false)
         .build();
   }
 
   /**
-   * Whether two host states carry the same content, the DVS generation aside: a host that has
-   * an older generation with the same content does not need a push. Null equals only null.
+   * Whether two host states carry the same content, the DVS generation aside: a host that has an
+   * older generation with the same content does not need a push. Null equals only null.
    */
   public static boolean sameContent(HostSwitchState a, HostSwitchState b) {
     if (a == b) {

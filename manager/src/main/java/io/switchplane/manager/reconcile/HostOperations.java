@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What an operator does to one host, beside the pushes: read its history, take it back to an
- * earlier generation (through the agent's apply and confirm), rectify drift. Blocking calls to
- * the agent, each with its own deadline; agent failures become the matching status.
+ * earlier generation (through the agent's apply and confirm), rectify drift. Blocking calls to the
+ * agent, each with its own deadline; agent failures become the matching status.
  */
 public final class HostOperations {
   private final AgentChannels channels;
@@ -44,47 +44,84 @@ public final class HostOperations {
    */
   public List<HistoryEntry> history(String dvsId, Host host) {
     try {
-      return channels.futureStub(host.getEndpoint()).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()).get().getEntriesList();
+      return channels
+          .futureStub(host.getEndpoint())
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build())
+          .get()
+          .getEntriesList();
     } catch (ExecutionException e) {
       throw agentError(e, host);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw SwitchplaneException.unavailable("interrupted while asking host '%s' for its history", host.getName());
+      throw SwitchplaneException.unavailable(
+          "interrupted while asking host '%s' for its history", host.getName());
     }
   }
 
   /**
    * Takes host's proxy switch of dvsId back to its state at generation (from the host's own
-   * history) and confirms it. The host is then ROLLED_BACK (cause OPERATOR) and left alone until
-   * a change set affects it. Blocking; UNAVAILABLE when the agent cannot be reached.
+   * history) and confirms it. The host is then ROLLED_BACK (cause OPERATOR) and left alone until a
+   * change set affects it. Blocking; UNAVAILABLE when the agent cannot be reached.
    */
-  public ApplyResponse rollbackHost(String dvsId, Host host, long generation, long confirmTimeoutMs) {
+  public ApplyResponse rollbackHost(
+      String dvsId, Host host, long generation, long confirmTimeoutMs) {
     if (!active.getAsBoolean()) {
       throw SwitchplaneException.unavailable("this manager does not lead: it pushes nothing");
     }
-    ApplyResponse applied = await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .restoreGeneration(RestoreGenerationRequest.newBuilder().setDvsId(dvsId).setGeneration(generation)
-            .setConfirmTimeoutMs((int) confirmTimeoutMs).build()), host);
-    await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .confirm(ConfirmRequest.newBuilder().setDvsId(dvsId).setGeneration(generation).setNonce(applied.getNonce())
-            .build()), host);
+    ApplyResponse applied =
+        await(
+            channels
+                .futureStub(host.getEndpoint())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .restoreGeneration(
+                    RestoreGenerationRequest.newBuilder()
+                        .setDvsId(dvsId)
+                        .setGeneration(generation)
+                        .setConfirmTimeoutMs((int) confirmTimeoutMs)
+                        .build()),
+            host);
+    await(
+        channels
+            .futureStub(host.getEndpoint())
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .confirm(
+                ConfirmRequest.newBuilder()
+                    .setDvsId(dvsId)
+                    .setGeneration(generation)
+                    .setNonce(applied.getNonce())
+                    .build()),
+        host);
     recorder.heldByOperator(dvsId, host, generation, applied);
     return applied;
   }
 
-  /** Reads host's drift on dvsId and brings it back; returns (drifted keys, what changed). Blocking. */
+  /**
+   * Reads host's drift on dvsId and brings it back; returns (drifted keys, what changed). Blocking.
+   */
   public RectifyHostResponse rectifyHost(String dvsId, Host host) {
-    GetStateResponse state = await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()), host);
-    RectifyResponse r = await(channels.futureStub(host.getEndpoint()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .rectify(RectifyRequest.newBuilder().setDvsId(dvsId).build()), host);
+    GetStateResponse state =
+        await(
+            channels
+                .futureStub(host.getEndpoint())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
+            host);
+    RectifyResponse r =
+        await(
+            channels
+                .futureStub(host.getEndpoint())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .rectify(RectifyRequest.newBuilder().setDvsId(dvsId).build()),
+            host);
     if (state.getDriftedPortKeysCount() > 0) {
-      recorder.rectifiedByOperator(dvsId, host, state.getApplied().getDvs().getGeneration(),
-          state.getDriftedPortKeysList());
+      recorder.rectifiedByOperator(
+          dvsId, host, state.getApplied().getDvs().getGeneration(), state.getDriftedPortKeysList());
     }
-    return RectifyHostResponse.newBuilder().addAllDriftedPortKeys(state.getDriftedPortKeysList())
-        .setSummary(r.getSummary()).build();
+    return RectifyHostResponse.newBuilder()
+        .addAllDriftedPortKeys(state.getDriftedPortKeysList())
+        .setSummary(r.getSummary())
+        .build();
   }
 
   private static <T> T await(ListenableFuture<T> call, Host host) {
@@ -104,11 +141,19 @@ public final class HostOperations {
    */
   private static SwitchplaneException agentError(ExecutionException e, Host host) {
     Status status = Status.fromThrowable(e.getCause());
-    SwitchplaneException failure = new SwitchplaneException(StatusMapping.codeOf(status.getCode()), "agent of host '"
-        + host.getName() + "' at " + host.getEndpoint() + ": "
-        + (status.getDescription() == null ? status.getCode() : status.getDescription()), e.getCause());
-    boolean unreachable = status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED;
+    SwitchplaneException failure =
+        new SwitchplaneException(
+            StatusMapping.codeOf(status.getCode()),
+            "agent of host '"
+                + host.getName()
+                + "' at "
+                + host.getEndpoint()
+                + ": "
+                + (status.getDescription() == null ? status.getCode() : status.getDescription()),
+            e.getCause());
+    boolean unreachable =
+        status.getCode() == Status.Code.UNAVAILABLE
+            || status.getCode() == Status.Code.DEADLINE_EXCEEDED;
     return unreachable ? failure.because(ErrorReason.AGENT_UNREACHABLE) : failure;
   }
-
 }

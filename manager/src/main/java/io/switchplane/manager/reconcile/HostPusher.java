@@ -20,28 +20,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pushes the desired state of one (DVS, host) pair: at most one Apply in flight; a newer desired
- * state arriving meanwhile replaces any older one not yet sent (coalescing) and goes out when
- * the current one is done; failures are retried with exponential backoff where retrying can help.
- * Every successful Apply is provisional on the agent and is then confirmed (or, for an aborted
- * atomic change set, rolled back) by a {@link ConfirmCall}, a new call over the network as it is
- * then, which returns its outcome.
+ * state arriving meanwhile replaces any older one not yet sent (coalescing) and goes out when the
+ * current one is done; failures are retried with exponential backoff where retrying can help. Every
+ * successful Apply is provisional on the agent and is then confirmed (or, for an aborted atomic
+ * change set, rolled back) by a {@link ConfirmCall}, a new call over the network as it is then,
+ * which returns its outcome.
  *
  * <p>Two kinds of state, kept apart: the {@link Phase} says what this pusher does with its turn
- * (queued, in flight, waiting for a retry), the scheduling; each turn runs one attempt of the
- * push protocol ({@link PushProtocol}: probe or apply, confirm, outcome), whose states are
- * recorded, and only recorded, by the {@link PushRecorder}.
+ * (queued, in flight, waiting for a retry), the scheduling; each turn runs one attempt of the push
+ * protocol ({@link PushProtocol}: probe or apply, confirm, outcome), whose states are recorded, and
+ * only recorded, by the {@link PushRecorder}.
  *
- * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE;
- * atomic: IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host
- * that rolled back stays IDLE with its state ROLLED_BACK until a newer desired state arrives.
- * All fields, and the state of {@link #retries}, are guarded by this; no lock is held across a
- * call, the dispatcher or the recorder. The probe's answer is read by {@link ProbeAnswer}, a
- * failed Apply by {@link ApplyFailure}.
+ * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE; atomic:
+ * IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host that rolled
+ * back stays IDLE with its state ROLLED_BACK until a newer desired state arrives. All fields, and
+ * the state of {@link #retries}, are guarded by this; no lock is held across a call, the dispatcher
+ * or the recorder. The probe's answer is read by {@link ProbeAnswer}, a failed Apply by {@link
+ * ApplyFailure}.
  */
 final class HostPusher implements PushDispatcher.Task {
   private static final Logger LOG = LoggerFactory.getLogger(HostPusher.class);
 
-  enum Phase { IDLE, QUEUED, IN_FLIGHT, AWAITING_DECISION, CONFIRMING, WAITING_RETRY }
+  enum Phase {
+    IDLE,
+    QUEUED,
+    IN_FLIGHT,
+    AWAITING_DECISION,
+    CONFIRMING,
+    WAITING_RETRY
+  }
 
   private final String dvsId;
   private final String hostId;
@@ -49,18 +56,24 @@ final class HostPusher implements PushDispatcher.Task {
   private final RetryBackoff retries;
 
   private Phase phase = Phase.IDLE;
+
   /** The newest desired state and how it goes out. */
   private HostSwitchState latest;
+
   private PushIntent latestIntent = PushIntent.BEST_EFFORT;
+
   /** Whether the next start asks the agent what it has (GetState) before pushing. */
   private boolean probe;
+
   /**
-   * Whether the agent refused latest as older than what it holds and was asked once what that
-   * is: an installer may have put the same content in out of band at a later generation (in
-   * sync), else the refusal stands.
+   * Whether the agent refused latest as older than what it holds and was asked once what that is:
+   * an installer may have put the same content in out of band at a later generation (in sync), else
+   * the refusal stands.
    */
   private boolean askedAboutNewer;
+
   private boolean retired;
+
   /** The atomic apply waiting for its decision, while AWAITING_DECISION. */
   private ConfirmCall awaiting;
 
@@ -116,7 +129,10 @@ final class HostPusher implements PushDispatcher.Task {
     return true;
   }
 
-  /** Stops pushing (leadership lost): retries cancelled, queued work dropped; calls in flight end alone. */
+  /**
+   * Stops pushing (leadership lost): retries cancelled, queued work dropped; calls in flight end
+   * alone.
+   */
   synchronized void halt() {
     retries.cancel();
     awaiting = null;
@@ -125,7 +141,10 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  /** Stops for good: this pusher's pair is no longer pushed by it (and its results are not recorded). */
+  /**
+   * Stops for good: this pusher's pair is no longer pushed by it (and its results are not
+   * recorded).
+   */
   synchronized void retire() {
     retired = true;
     halt();
@@ -144,7 +163,9 @@ final class HostPusher implements PushDispatcher.Task {
   void decide(long generation, boolean commit) {
     ConfirmCall call;
     synchronized (this) {
-      if (phase != Phase.AWAITING_DECISION || awaiting == null || awaiting.generation() != generation) {
+      if (phase != Phase.AWAITING_DECISION
+          || awaiting == null
+          || awaiting.generation() != generation) {
         return; // this host did not apply that generation: nothing to confirm or undo here
       }
       call = awaiting;
@@ -192,36 +213,59 @@ final class HostPusher implements PushDispatcher.Task {
     try {
       Optional<Host> host = ctx.hosts().host(hostId);
       if (host.isEmpty()) {
-        failed(attempt, state, intent, Status.NOT_FOUND.asRuntimeException(), "host " + hostId
-            + " is not registered: register it again or remove it from the DVS (not retried automatically)");
+        failed(
+            attempt,
+            state,
+            intent,
+            Status.NOT_FOUND.asRuntimeException(),
+            "host "
+                + hostId
+                + " is not registered: register it again or remove it from the DVS (not retried automatically)");
         return true;
       }
-      String endpoint = host.get().getEndpoint(); // once per attempt: its confirm goes to the same agent
+      String endpoint =
+          host.get().getEndpoint(); // once per attempt: its confirm goes to the same agent
       if (retrying) {
-        ctx.channels().resetConnectBackoff(endpoint); // the agent may be back: dial now, not after gRPC's backoff
+        ctx.channels()
+            .resetConnectBackoff(
+                endpoint); // the agent may be back: dial now, not after gRPC's backoff
       }
-      HostAgentServiceFutureStub stub = ctx.channels().futureStub(endpoint)
-          .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+      HostAgentServiceFutureStub stub =
+          ctx.channels()
+              .futureStub(endpoint)
+              .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
       if (asking) {
         attempt.advance(new Probing(generation(state)));
-        AgentCalls.on(stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
-            response -> probed(attempt, endpoint, state, response), t -> probeFailed(attempt, endpoint, state, t));
+        AgentCalls.on(
+            stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
+            response -> probed(attempt, endpoint, state, response),
+            t -> probeFailed(attempt, endpoint, state, t));
       } else {
         attempt.advance(new Applying(generation(state)));
         long sentNanos = System.nanoTime();
-        AgentCalls.on(stub.apply(ApplyRequest.newBuilder().setDesired(state)
-                .setConfirmTimeoutMs((int) intent.confirmTimeoutMs()).build()),
+        AgentCalls.on(
+            stub.apply(
+                ApplyRequest.newBuilder()
+                    .setDesired(state)
+                    .setConfirmTimeoutMs((int) intent.confirmTimeoutMs())
+                    .build()),
             response -> applied(attempt, endpoint, state, intent, response, sentNanos),
             t -> failed(attempt, state, intent, t, null));
       }
     } catch (RuntimeException e) {
       // A bug or a closed channel cache: record it as a failure rather than losing the slot.
-      failed(attempt, state, intent, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
+      failed(
+          attempt,
+          state,
+          intent,
+          Status.INTERNAL.withCause(e).asRuntimeException(),
+          "push could not start: " + e);
     }
     return true;
   }
 
-  private void probeFailed(PushProtocol attempt, String endpoint, HostSwitchState wanted, Throwable t) {
+  private void probeFailed(
+      PushProtocol attempt, String endpoint, HostSwitchState wanted, Throwable t) {
     Status.Code code = Status.fromThrowable(t).getCode();
     if (code != Status.Code.NOT_FOUND) {
       LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
@@ -230,7 +274,8 @@ final class HostPusher implements PushDispatcher.Task {
   }
 
   /** GetState answered; response is null when the agent has nothing (or could not tell). */
-  private void probed(PushProtocol attempt, String endpoint, HostSwitchState wanted, GetStateResponse response) {
+  private void probed(
+      PushProtocol attempt, String endpoint, HostSwitchState wanted, GetStateResponse response) {
     ProbeAnswer answer = ProbeAnswer.read(wanted, response);
     ProbeAnswer.Verdict verdict;
     boolean current;
@@ -252,8 +297,11 @@ final class HostPusher implements PushDispatcher.Task {
     if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
       AwaitingConfirm provisional = answer.awaitingConfirm();
       attempt.advance(provisional);
-      finish = new ConfirmCall(ctx, attempt, endpoint, this::live, wanted, provisional, System.nanoTime());
-      // A stale pending undone: check the agent and push the newest state after it, even if it is the one sent.
+      finish =
+          new ConfirmCall(
+              ctx, attempt, endpoint, this::live, wanted, provisional, System.nanoTime());
+      // A stale pending undone: check the agent and push the newest state after it, even if it is
+      // the one sent.
       boolean thenPush = !answer.inSync(current);
       finish.outcome().thenAccept(end -> confirmEnded(wanted, end, thenPush));
     }
@@ -261,11 +309,18 @@ final class HostPusher implements PushDispatcher.Task {
     if (finish != null) {
       finish.watchDeadline();
       if (answer.holdsWanted()) {
-        LOG.info("host {}: confirming generation {} of DVS {} left pending", hostId, finish.generation(), dvsId);
+        LOG.info(
+            "host {}: confirming generation {} of DVS {} left pending",
+            hostId,
+            finish.generation(),
+            dvsId);
         finish.confirm();
       } else {
-        LOG.info("host {}: rolling back generation {} of DVS {} left pending; it is not the desired state",
-            hostId, finish.generation(), dvsId);
+        LOG.info(
+            "host {}: rolling back generation {} of DVS {} left pending; it is not the desired state",
+            hostId,
+            finish.generation(),
+            dvsId);
         finish.rollback();
       }
     }
@@ -274,11 +329,21 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  private void applied(PushProtocol attempt, String endpoint, HostSwitchState sent, PushIntent intent,
-      ApplyResponse response, long sentNanos) {
-    AwaitingConfirm provisional = new AwaitingConfirm(response.getAppliedGeneration(), response.getNonce(),
-        response.getConfirmDeadlineUnixMs(), response);
-    ConfirmCall call = new ConfirmCall(ctx, attempt, endpoint, this::live, sent, provisional, sentNanos);
+  private void applied(
+      PushProtocol attempt,
+      String endpoint,
+      HostSwitchState sent,
+      PushIntent intent,
+      ApplyResponse response,
+      long sentNanos) {
+    AwaitingConfirm provisional =
+        new AwaitingConfirm(
+            response.getAppliedGeneration(),
+            response.getNonce(),
+            response.getConfirmDeadlineUnixMs(),
+            response);
+    ConfirmCall call =
+        new ConfirmCall(ctx, attempt, endpoint, this::live, sent, provisional, sentNanos);
     call.outcome().thenAccept(end -> confirmEnded(sent, end, false));
     boolean record;
     boolean atomic;
@@ -328,8 +393,11 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  /** An Apply failed; message overrides the description made from the status (null: describe it). */
-  private void failed(PushProtocol attempt, HostSwitchState sent, PushIntent intent, Throwable t, String message) {
+  /**
+   * An Apply failed; message overrides the description made from the status (null: describe it).
+   */
+  private void failed(
+      PushProtocol attempt, HostSwitchState sent, PushIntent intent, Throwable t, String message) {
     ApplyFailure failure = ApplyFailure.of(t, message != null, intent.atomic());
     boolean requeue = false;
     boolean record;
@@ -337,12 +405,14 @@ final class HostPusher implements PushDispatcher.Task {
     long delayMs = 0;
     synchronized (this) {
       record = !retired;
-      // Read under the lock, as submit writes it: the round below is told only about the newest state.
+      // Read under the lock, as submit writes it: the round below is told only about the newest
+      // state.
       stillLatest = latest == sent;
       phase = Phase.IDLE;
       boolean active = !retired && ctx.active().getAsBoolean();
       if (active && stillLatest && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
-        askedAboutNewer = true; // ask what it holds: the same content is in sync, anything else fails in probed
+        askedAboutNewer =
+            true; // ask what it holds: the same content is in sync, anything else fails in probed
         phase = Phase.QUEUED;
         probe = true;
         requeue = true;
@@ -360,7 +430,12 @@ final class HostPusher implements PushDispatcher.Task {
     if (record) {
       attempt.advance(new ApplyFailed(generation(sent), failure, error));
     }
-    LOG.debug("push of DVS {} generation {} to host {} failed: {}", dvsId, generation(sent), hostId, error);
+    LOG.debug(
+        "push of DVS {} generation {} to host {} failed: {}",
+        dvsId,
+        generation(sent),
+        hostId,
+        error);
     ctx.dispatcher().release();
     if (record && intent.atomic() && stillLatest) {
       intent.round().failed(hostId, error);
@@ -370,14 +445,18 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  /** Schedules retryNow after the next backoff step; returns the delay (0 when the engine is closing). Lock held. */
+  /**
+   * Schedules retryNow after the next backoff step; returns the delay (0 when the engine is
+   * closing). Lock held.
+   */
   private long scheduleRetry() {
     try {
       long delayMs = retries.schedule(this::retryNow);
       phase = Phase.WAITING_RETRY;
       return delayMs;
     } catch (RejectedExecutionException e) {
-      LOG.debug("push engine closed: no retry for host {}", hostId, e); // closing raced this completion
+      LOG.debug(
+          "push engine closed: no retry for host {}", hostId, e); // closing raced this completion
       return 0;
     }
   }

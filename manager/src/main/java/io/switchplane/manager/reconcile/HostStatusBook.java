@@ -19,32 +19,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The push status of every member host of every DVS (Helix's ExternalView as the leader sees
- * it), and the waiters for "every member in sync". Thread-safe: one lock per DVS, updates
- * touch mutable entries (no message built per update); protos are built only when queried.
+ * The push status of every member host of every DVS (Helix's ExternalView as the leader sees it),
+ * and the waiters for "every member in sync". Thread-safe: one lock per DVS, updates touch mutable
+ * entries (no message built per update); protos are built only when queried.
  *
  * <p>Invariant kept by {@link #commit}: every entry of a DVS has the DVS's latest generation as
- * desired generation, so "every member in sync for generation g" is "generation >= g and no
- * entry out of IN_SYNC", tracked with a counter instead of a scan.
+ * desired generation, so "every member in sync for generation g" is "generation >= g and no entry
+ * out of IN_SYNC", tracked with a counter instead of a scan.
  */
 public final class HostStatusBook {
-  private static final Comparator<HostPushStatus> ORDER = Comparator
-      .comparing(HostPushStatus::getDvsName)
-      .thenComparing(HostPushStatus::getDvsId)
-      .thenComparing(HostPushStatus::getHostName)
-      .thenComparing(HostPushStatus::getHostId);
+  private static final Comparator<HostPushStatus> ORDER =
+      Comparator.comparing(HostPushStatus::getDvsName)
+          .thenComparing(HostPushStatus::getDvsId)
+          .thenComparing(HostPushStatus::getHostName)
+          .thenComparing(HostPushStatus::getHostId);
 
   private final ConcurrentHashMap<String, DvsBook> books = new ConcurrentHashMap<>();
 
   /**
    * Records a new generation of a DVS in one step: desired generation of every member set to
-   * generation; members not listed are dropped; new members and the changed hosts become
-   * PENDING with no attempts. Unchanged members keep their state (IN_SYNC stays IN_SYNC).
+   * generation; members not listed are dropped; new members and the changed hosts become PENDING
+   * with no attempts. Unchanged members keep their state (IN_SYNC stays IN_SYNC).
    *
    * @param hostName the name of a host by id, asked only for hosts new to the book
    */
-  public void commit(String dvsId, String dvsName, long generation, Collection<String> members,
-      Set<String> changed, Function<String, String> hostName) {
+  public void commit(
+      String dvsId,
+      String dvsName,
+      long generation,
+      Collection<String> members,
+      Set<String> changed,
+      Function<String, String> hostName) {
     List<CompletableFuture<Void>> done;
     DvsBook book = books.computeIfAbsent(dvsId, DvsBook::new);
     synchronized (book) {
@@ -81,45 +86,61 @@ public final class HostStatusBook {
 
   /** A push to the host started. */
   public void pushing(String dvsId, String hostId) {
-    update(dvsId, hostId, (book, e) -> {
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_PUSHING);
-      e.attempts++;
-    });
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_PUSHING);
+          e.attempts++;
+        });
   }
 
   /**
-   * The host applied generation applied provisionally; the confirm is on its way (deadline:
-   * when the agent rolls back without it). summary null keeps the one recorded before.
+   * The host applied generation applied provisionally; the confirm is on its way (deadline: when
+   * the agent rolls back without it). summary null keeps the one recorded before.
    */
-  public void awaitingConfirm(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs,
+  public void awaitingConfirm(
+      String dvsId,
+      String hostId,
+      long applied,
+      ChangeSummary summary,
+      long nowMs,
       long deadlineMs) {
-    update(dvsId, hostId, (book, e) -> {
-      e.applied = applied;
-      e.lastError = "";
-      e.lastPushMs = nowMs;
-      if (summary != null) {
-        e.lastSummary = summary;
-      }
-      e.confirmDeadlineMs = deadlineMs;
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
-    });
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.applied = applied;
+          e.lastError = "";
+          e.lastPushMs = nowMs;
+          if (summary != null) {
+            e.lastSummary = summary;
+          }
+          e.confirmDeadlineMs = deadlineMs;
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
+        });
   }
 
   /**
    * The agent's confirm deadline passed and no Confirm was seen to arrive: the agent has rolled
-   * back by itself (or kept the change on a host-local management port), so the host is
-   * UNREACHABLE until it answers, not awaiting a confirm that can no longer help. Only the apply
-   * with that deadline still awaiting its confirm changes: an outcome recorded meanwhile wins.
+   * back by itself (or kept the change on a host-local management port), so the host is UNREACHABLE
+   * until it answers, not awaiting a confirm that can no longer help. Only the apply with that
+   * deadline still awaiting its confirm changes: an outcome recorded meanwhile wins.
    */
-  public void confirmOverdue(String dvsId, String hostId, long deadlineMs, String message, long nowMs) {
-    update(dvsId, hostId, (book, e) -> {
-      if (e.state != HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM || e.confirmDeadlineMs != deadlineMs) {
-        return;
-      }
-      e.lastError = message;
-      e.lastPushMs = nowMs;
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_UNREACHABLE);
-    });
+  public void confirmOverdue(
+      String dvsId, String hostId, long deadlineMs, String message, long nowMs) {
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          if (e.state != HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM
+              || e.confirmDeadlineMs != deadlineMs) {
+            return;
+          }
+          e.lastError = message;
+          e.lastPushMs = nowMs;
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_UNREACHABLE);
+        });
   }
 
   /** The property namespaces the host's last apply said no module there claims. */
@@ -128,66 +149,100 @@ public final class HostStatusBook {
   }
 
   /**
-   * The push of the state of generation sent is done and confirmed (summary: what it changed,
-   * null to keep the one recorded at apply). The host is IN_SYNC when sent is at least the
-   * newest generation committed for it, PENDING when a newer one waits. Judged here, under the
-   * book's lock, and not by the pusher: a commit may be recorded here before its state reaches
-   * the pusher, and that commit must not be counted as in sync.
+   * The push of the state of generation sent is done and confirmed (summary: what it changed, null
+   * to keep the one recorded at apply). The host is IN_SYNC when sent is at least the newest
+   * generation committed for it, PENDING when a newer one waits. Judged here, under the book's
+   * lock, and not by the pusher: a commit may be recorded here before its state reaches the pusher,
+   * and that commit must not be counted as in sync.
    */
-  public void pushed(String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs, long sent) {
-    update(dvsId, hostId, (book, e) -> {
-      e.applied = applied;
-      e.lastError = "";
-      e.lastPushMs = nowMs;
-      e.confirmDeadlineMs = 0;
-      if (summary != null) {
-        e.lastSummary = summary;
-      }
-      book.setState(e, sent >= e.target ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
-    });
+  public void pushed(
+      String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs, long sent) {
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.applied = applied;
+          e.lastError = "";
+          e.lastPushMs = nowMs;
+          e.confirmDeadlineMs = 0;
+          if (summary != null) {
+            e.lastSummary = summary;
+          }
+          book.setState(
+              e,
+              sent >= e.target
+                  ? HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                  : HostSyncState.HOST_SYNC_STATE_PENDING);
+        });
   }
 
   /** The host rolled back (event); message says what the operator sees and can do. */
-  public void rolledBack(String dvsId, String hostId, io.switchplane.api.v1.RollbackEvent event, String message,
+  public void rolledBack(
+      String dvsId,
+      String hostId,
+      io.switchplane.api.v1.RollbackEvent event,
+      String message,
       long nowMs) {
-    update(dvsId, hostId, (book, e) -> {
-      e.applied = event.getRestoredGeneration();
-      e.lastError = message;
-      e.lastPushMs = nowMs;
-      e.confirmDeadlineMs = 0;
-      e.lastRollback = event;
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
-    });
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.applied = event.getRestoredGeneration();
+          e.lastError = message;
+          e.lastPushMs = nowMs;
+          e.confirmDeadlineMs = 0;
+          e.lastRollback = event;
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
+        });
   }
 
   /**
-   * What a drift check found on a host at generation applied: drifted port keys (empty: none).
-   * Only an IN_SYNC or OUT_OF_SYNC host still at that generation changes (a push under way wins).
+   * What a drift check found on a host at generation applied: drifted port keys (empty: none). Only
+   * an IN_SYNC or OUT_OF_SYNC host still at that generation changes (a push under way wins).
    */
-  public void drift(String dvsId, String hostId, long applied, java.util.List<String> drifted, String message) {
-    update(dvsId, hostId, (book, e) -> {
-      boolean settled = e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-          || e.state == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC;
-      if (!settled || e.applied != applied) {
-        return;
-      }
-      e.drifted = java.util.List.copyOf(drifted);
-      e.lastError = drifted.isEmpty() ? "" : message;
-      book.setState(e, drifted.isEmpty() ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC);
-    });
+  public void drift(
+      String dvsId, String hostId, long applied, java.util.List<String> drifted, String message) {
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          boolean settled =
+              e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                  || e.state == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC;
+          if (!settled || e.applied != applied) {
+            return;
+          }
+          e.drifted = java.util.List.copyOf(drifted);
+          e.lastError = drifted.isEmpty() ? "" : message;
+          book.setState(
+              e,
+              drifted.isEmpty()
+                  ? HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                  : HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC);
+        });
   }
 
-  /** The host kept generation applied without a confirm; its management runs on a host-local clone. */
-  public void degraded(String dvsId, String hostId, long applied, io.switchplane.api.v1.RollbackEvent event,
-      String message, long nowMs) {
-    update(dvsId, hostId, (book, e) -> {
-      e.applied = applied;
-      e.lastError = message;
-      e.lastPushMs = nowMs;
-      e.confirmDeadlineMs = 0;
-      e.lastRollback = event;
-      book.setState(e, HostSyncState.HOST_SYNC_STATE_DEGRADED);
-    });
+  /**
+   * The host kept generation applied without a confirm; its management runs on a host-local clone.
+   */
+  public void degraded(
+      String dvsId,
+      String hostId,
+      long applied,
+      io.switchplane.api.v1.RollbackEvent event,
+      String message,
+      long nowMs) {
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.applied = applied;
+          e.lastError = message;
+          e.lastPushMs = nowMs;
+          e.confirmDeadlineMs = 0;
+          e.lastRollback = event;
+          book.setState(e, HostSyncState.HOST_SYNC_STATE_DEGRADED);
+        });
   }
 
   /** Replaces the last error text without changing the state (a retry in progress). */
@@ -200,20 +255,30 @@ public final class HostStatusBook {
    * not pushed. IN_SYNC unless a newer generation was committed for it meanwhile.
    */
   public void alreadyInSync(String dvsId, String hostId, long applied, long wanted) {
-    update(dvsId, hostId, (book, e) -> {
-      e.applied = applied;
-      e.lastError = "";
-      book.setState(e, wanted >= e.target ? HostSyncState.HOST_SYNC_STATE_IN_SYNC : HostSyncState.HOST_SYNC_STATE_PENDING);
-    });
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.applied = applied;
+          e.lastError = "";
+          book.setState(
+              e,
+              wanted >= e.target
+                  ? HostSyncState.HOST_SYNC_STATE_IN_SYNC
+                  : HostSyncState.HOST_SYNC_STATE_PENDING);
+        });
   }
 
   /** A push failed; state is FAILED or UNREACHABLE. */
   public void failed(String dvsId, String hostId, HostSyncState state, String error, long nowMs) {
-    update(dvsId, hostId, (book, e) -> {
-      e.lastError = error;
-      e.lastPushMs = nowMs;
-      book.setState(e, state);
-    });
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.lastError = error;
+          e.lastPushMs = nowMs;
+          book.setState(e, state);
+        });
   }
 
   /** Forgets a DVS; its waiters complete (nothing is left to wait for). */
@@ -239,16 +304,18 @@ public final class HostStatusBook {
           waiting = new ArrayList<>(book.waiters.keySet());
           book.waiters.clear();
         }
-        SwitchplaneException lost = SwitchplaneException.unavailable(
-            "this manager stopped leading; push status of DVS %s is no longer tracked here", dvsId);
+        SwitchplaneException lost =
+            SwitchplaneException.unavailable(
+                "this manager stopped leading; push status of DVS %s is no longer tracked here",
+                dvsId);
         waiting.forEach(f -> f.completeExceptionally(lost));
       }
     }
   }
 
   /**
-   * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation.
-   * A DVS the book does not know yet is waited for (its first commit may still be on its way).
+   * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation. A
+   * DVS the book does not know yet is waited for (its first commit may still be on its way).
    */
   public CompletableFuture<Void> whenInSync(String dvsId, long generation) {
     CompletableFuture<Void> f = new CompletableFuture<>();
@@ -267,10 +334,10 @@ public final class HostStatusBook {
   }
 
   /**
-   * Whether the host holds the content of generation of the DVS: the book has taken that
-   * generation in, and the host is in sync with it or has applied what it needs and awaits only
-   * the confirm. A host a change did not touch is not contacted and keeps its older applied
-   * generation, so the applied number alone proves nothing either way.
+   * Whether the host holds the content of generation of the DVS: the book has taken that generation
+   * in, and the host is in sync with it or has applied what it needs and awaits only the confirm. A
+   * host a change did not touch is not contacted and keeps its older applied generation, so the
+   * applied number alone proves nothing either way.
    */
   public boolean holdsContentOf(String dvsId, String hostId, long generation) {
     DvsBook book = books.get(dvsId);
@@ -279,9 +346,11 @@ public final class HostStatusBook {
     }
     synchronized (book) {
       Entry e = book.hosts.get(hostId);
-      return e != null && e.desired >= generation
+      return e != null
+          && e.desired >= generation
           && (e.state == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-              || e.state == HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM && e.applied >= e.target);
+              || e.state == HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM
+                  && e.applied >= e.target);
     }
   }
 
@@ -302,12 +371,16 @@ public final class HostStatusBook {
     }
   }
 
-  /** Statuses of one DVS (or of every DVS when dvsIdOrNull is null), sorted by DVS name then host name. */
+  /**
+   * Statuses of one DVS (or of every DVS when dvsIdOrNull is null), sorted by DVS name then host
+   * name.
+   */
   public List<HostPushStatus> list(String dvsIdOrNull) {
     List<HostPushStatus> out = new ArrayList<>();
-    Collection<DvsBook> selected = dvsIdOrNull == null
-        ? books.values()
-        : Optional.ofNullable(books.get(dvsIdOrNull)).map(List::of).orElse(List.of());
+    Collection<DvsBook> selected =
+        dvsIdOrNull == null
+            ? books.values()
+            : Optional.ofNullable(books.get(dvsIdOrNull)).map(List::of).orElse(List.of());
     for (DvsBook book : selected) {
       synchronized (book) {
         for (Entry e : book.hosts.values()) {
@@ -323,7 +396,9 @@ public final class HostStatusBook {
     void apply(DvsBook book, Entry entry);
   }
 
-  /** Applies a mutation to an existing entry; an unknown DVS or host is ignored (it was dropped). */
+  /**
+   * Applies a mutation to an existing entry; an unknown DVS or host is ignored (it was dropped).
+   */
   private void update(String dvsId, String hostId, Mutation mutation) {
     DvsBook book = books.get(dvsId);
     if (book == null) {
@@ -374,7 +449,8 @@ public final class HostStatusBook {
         return List.of();
       }
       List<CompletableFuture<Void>> out = new ArrayList<>();
-      for (Iterator<Map.Entry<CompletableFuture<Void>, Long>> it = waiters.entrySet().iterator(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<CompletableFuture<Void>, Long>> it = waiters.entrySet().iterator();
+          it.hasNext(); ) {
         Map.Entry<CompletableFuture<Void>, Long> w = it.next();
         if (inSync(w.getValue())) {
           out.add(w.getKey());
@@ -385,17 +461,18 @@ public final class HostStatusBook {
     }
 
     private HostPushStatus toProto(Entry e) {
-      HostPushStatus.Builder b = HostPushStatus.newBuilder()
-          .setDvsId(id)
-          .setDvsName(name)
-          .setHostId(e.hostId)
-          .setHostName(e.hostName)
-          .setDesiredGeneration(e.desired)
-          .setAppliedGeneration(e.applied)
-          .setState(e.state)
-          .setLastError(e.lastError)
-          .setAttempts(e.attempts)
-          .setLastPushUnixMs(e.lastPushMs);
+      HostPushStatus.Builder b =
+          HostPushStatus.newBuilder()
+              .setDvsId(id)
+              .setDvsName(name)
+              .setHostId(e.hostId)
+              .setHostName(e.hostName)
+              .setDesiredGeneration(e.desired)
+              .setAppliedGeneration(e.applied)
+              .setState(e.state)
+              .setLastError(e.lastError)
+              .setAttempts(e.attempts)
+              .setLastPushUnixMs(e.lastPushMs);
       if (e.lastSummary != null) {
         b.setLastSummary(e.lastSummary);
       }
@@ -416,8 +493,10 @@ public final class HostStatusBook {
     private final String hostId;
     private final String hostName;
     private long desired;
+
     /** The newest generation whose state was built for this host (it changed the host). */
     private long target;
+
     private long applied;
     private HostSyncState state = HostSyncState.HOST_SYNC_STATE_PENDING;
     private String lastError = "";

@@ -6,25 +6,32 @@ import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
 
 /**
- * What an agent's GetState answer, asked before a push (the probe), says about the state the
- * pusher wants there, and what the pusher does next ({@link #verdict}).
+ * What an agent's GetState answer, asked before a push (the probe), says about the state the pusher
+ * wants there, and what the pusher does next ({@link #verdict}).
  *
  * @param applied what the agent has applied (null: nothing, or it could not tell)
  * @param pending an apply left awaiting its confirm (null: none)
  * @param undone the agent's last rollback when it undid exactly the wanted generation (else null)
  */
-record ProbeAnswer(HostSwitchState wanted, HostSwitchState applied, PendingConfirm pending, RollbackEvent undone) {
+record ProbeAnswer(
+    HostSwitchState wanted, HostSwitchState applied, PendingConfirm pending, RollbackEvent undone) {
 
   enum Verdict {
     /** The pusher no longer pushes (retired, or not leading): nothing to do. */
     STOPPED,
     /** The host applied and undid exactly this generation: it is never pushed again blindly. */
     ROLLED_BACK,
-    /** An apply was left pending (a previous leader, or a lost confirm): keep it if it is wanted, else undo it. */
+    /**
+     * An apply was left pending (a previous leader, or a lost confirm): keep it if it is wanted,
+     * else undo it.
+     */
     RESOLVE_PENDING,
     /** The host already has the wanted content. */
     IN_SYNC,
-    /** Other content at a newer generation, after the agent refused the wanted one as older: the refusal stands. */
+    /**
+     * Other content at a newer generation, after the agent refused the wanted one as older: the
+     * refusal stands.
+     */
     REFUSED_AS_OLDER,
     /** Push the wanted state. */
     PUSH
@@ -35,11 +42,14 @@ record ProbeAnswer(HostSwitchState wanted, HostSwitchState applied, PendingConfi
     if (response == null) {
       return new ProbeAnswer(wanted, null, null, null);
     }
-    return new ProbeAnswer(wanted,
+    return new ProbeAnswer(
+        wanted,
         response.hasApplied() ? response.getApplied() : null,
         response.hasPending() ? response.getPending() : null,
-        response.hasLastRollback() && response.getLastRollback().getGeneration() == HostPusher.generation(wanted)
-            ? response.getLastRollback() : null);
+        response.hasLastRollback()
+                && response.getLastRollback().getGeneration() == HostPusher.generation(wanted)
+            ? response.getLastRollback()
+            : null);
   }
 
   /** Whether the agent's applied state has the wanted content. */
@@ -65,8 +75,11 @@ record ProbeAnswer(HostSwitchState wanted, HostSwitchState applied, PendingConfi
     long appliedGeneration = HostPusher.generation(applied);
     return switch (verdict) {
       case ROLLED_BACK -> new PushProtocol.RolledBack(wantedGeneration, undone);
-      case REFUSED_AS_OLDER -> new PushProtocol.ApplyFailed(wantedGeneration, ApplyFailure.refusedAsOlder(),
-          PushFailures.hostHoldsNewer(wantedGeneration, appliedGeneration));
+      case REFUSED_AS_OLDER ->
+          new PushProtocol.ApplyFailed(
+              wantedGeneration,
+              ApplyFailure.refusedAsOlder(),
+              PushFailures.hostHoldsNewer(wantedGeneration, appliedGeneration));
       case IN_SYNC -> new PushProtocol.InSync(appliedGeneration, wantedGeneration);
       default -> null;
     };
@@ -74,14 +87,15 @@ record ProbeAnswer(HostSwitchState wanted, HostSwitchState applied, PendingConfi
 
   /** The pending apply to resolve, as the state of the attempt that found it. */
   PushProtocol.AwaitingConfirm awaitingConfirm() {
-    return new PushProtocol.AwaitingConfirm(pending.getGeneration(), pending.getNonce(), pending.getDeadlineUnixMs(),
-        null);
+    return new PushProtocol.AwaitingConfirm(
+        pending.getGeneration(), pending.getNonce(), pending.getDeadlineUnixMs(), null);
   }
 
   /**
    * @param active the pusher still pushes (not retired, leading)
    * @param current wanted is still the pusher's newest state
-   * @param askedAboutNewer the agent refused wanted as older than what it holds, and this probe asks what that is
+   * @param askedAboutNewer the agent refused wanted as older than what it holds, and this probe
+   *     asks what that is
    */
   Verdict verdict(boolean active, boolean current, boolean askedAboutNewer) {
     if (!active) {

@@ -6,7 +6,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
-/** What a {@link HostPusher} (and its {@link ConfirmCall}s) share with the engine and the other pushers. */
+/**
+ * What a {@link HostPusher} (and its {@link ConfirmCall}s) share with the engine and the other
+ * pushers.
+ */
 record PushContext(
     HostDirectory hosts,
     AgentChannels channels,

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * releasing thread starts the next one.
  *
  * <p>Draining is a trampoline (one thread drains at a time, others only signal), so a call that
- * completes inline during a start cannot recurse into another start: the stack stays flat even
- * when thousands of calls fail at once.
+ * completes inline during a start cannot recurse into another start: the stack stays flat even when
+ * thousands of calls fail at once.
  */
 final class PushDispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(PushDispatcher.class);
@@ -20,8 +20,8 @@ final class PushDispatcher {
   /** What the dispatcher starts. */
   interface Task {
     /**
-     * Starts the call. Returns true when a call was started, whose completion must call
-     * {@link #release()} exactly once; false when there was nothing to do (slot given back).
+     * Starts the call. Returns true when a call was started, whose completion must call {@link
+     * #release()} exactly once; false when there was nothing to do (slot given back).
      */
     boolean start();
   }
@@ -84,7 +84,8 @@ final class PushDispatcher {
     }
     int missed = 1;
     do {
-      // Only the draining thread increments inFlight, others only decrement it: check-then-act is safe.
+      // Only the draining thread increments inFlight, others only decrement it: check-then-act is
+      // safe.
       while (inFlight.get() < maxInFlight) {
         Task task = ready.poll();
         if (task == null) {

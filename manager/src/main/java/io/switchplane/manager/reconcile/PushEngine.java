@@ -1,14 +1,14 @@
 package io.switchplane.manager.reconcile;
 
 import io.switchplane.api.v1.EventKind;
-import io.switchplane.common.metrics.Metrics;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.metrics.Metrics;
 import io.switchplane.manager.agents.AgentChannels;
-import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.audit.Caller;
+import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,33 +28,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's push side: turns committed configurations into final host states and pushes
- * them to the agents, in parallel and bounded, one call at a time per (DVS, host), coalescing,
- * retrying with backoff, and keeping a per-host status.
+ * The leader's push side: turns committed configurations into final host states and pushes them to
+ * the agents, in parallel and bounded, one call at a time per (DVS, host), coalescing, retrying
+ * with backoff, and keeping a per-host status.
  *
- * <p>Lifecycle (like Curator's LeaderLatch): constructed LATENT (no I/O, no threads), then
- * {@link #start()}, then any number of {@link #activate}/{@link #deactivate} rounds as
- * leadership comes and goes, then {@link #close()}. Commits and deletions arriving while not
- * active are ignored: {@link #activate} reads the whole desired state anyway.
+ * <p>Lifecycle (like Curator's LeaderLatch): constructed LATENT (no I/O, no threads), then {@link
+ * #start()}, then any number of {@link #activate}/{@link #deactivate} rounds as leadership comes
+ * and goes, then {@link #close()}. Commits and deletions arriving while not active are ignored:
+ * {@link #activate} reads the whole desired state anyway.
  *
- * <p>Threads: none per push. Calls are async; completions run on the agent channels' pool; a
- * single engine thread starts the calls a commit queued and fires retries. The methods of
- * {@link CommitListener} cost O(affected hosts) on the caller's thread and do no I/O. Calls in flight over all hosts are bounded by
- * {@link PushSettings#maxInFlight()} (changeable with {@link #setMaxInFlight}).
+ * <p>Threads: none per push. Calls are async; completions run on the agent channels' pool; a single
+ * engine thread starts the calls a commit queued and fires retries. The methods of {@link
+ * CommitListener} cost O(affected hosts) on the caller's thread and do no I/O. Calls in flight over
+ * all hosts are bounded by {@link PushSettings#maxInFlight()} (changeable with {@link
+ * #setMaxInFlight}).
  */
 public final class PushEngine implements CommitListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
 
-  private enum State { LATENT, STARTED, CLOSED }
+  private enum State {
+    LATENT,
+    STARTED,
+    CLOSED
+  }
 
   private record Key(String dvsId, String hostId) {}
 
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-  private final HostDirectory hosts;
   private final AgentChannels channels;
   private final boolean ownsChannels;
+
   /** Read here; written only through the recorder. */
   private final HostStatusBook book = new HostStatusBook();
+
   private final EventLog events = new EventLog();
   private final Metrics metrics = new Metrics();
   private final PushMetrics pushMetrics = new PushMetrics(metrics);
@@ -66,8 +72,10 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
   private final PushContext ctx;
+
   /** Serializes leadership changes and commits, so they apply in the order they were told. */
   private final Object order = new Object();
+
   private volatile boolean active;
 
   /** An engine with its own agent channels (closed with it). Does no I/O. */
@@ -85,25 +93,40 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this(hosts, settings, channels, false);
   }
 
-  private PushEngine(HostDirectory hosts, PushSettings settings, AgentChannels channels, boolean ownsChannels) {
-    this.hosts = Objects.requireNonNull(hosts, "hosts");
+  private PushEngine(
+      HostDirectory hosts, PushSettings settings, AgentChannels channels, boolean ownsChannels) {
+    Objects.requireNonNull(hosts, "hosts");
     Objects.requireNonNull(settings, "settings");
     this.channels = Objects.requireNonNull(channels, "channels");
     this.ownsChannels = ownsChannels;
     this.dispatcher = new PushDispatcher(settings.maxInFlight());
     AtomicInteger n = new AtomicInteger();
-    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "push-retry-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "push-retry-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
     this.recorder = new PushRecorder(book, pushMetrics, events, hosts);
-    this.ctx = new PushContext(hosts, channels, recorder, dispatcher, scheduler, settings.callDeadline(),
-        settings.initialBackoff(), settings.maxBackoff(), () -> active, this::tombstoneApplied);
+    this.ctx =
+        new PushContext(
+            hosts,
+            channels,
+            recorder,
+            dispatcher,
+            scheduler,
+            settings.callDeadline(),
+            settings.initialBackoff(),
+            settings.maxBackoff(),
+            () -> active,
+            this::tombstoneApplied);
     this.hostOperations = new HostOperations(channels, recorder, () -> active);
-    this.driftSweep = new DriftSweep(hosts, channels, book, recorder, () -> active, settings.autoRectify());
+    this.driftSweep =
+        new DriftSweep(hosts, channels, book, recorder, () -> active, settings.autoRectify());
     this.settings = settings;
   }
 
@@ -139,12 +162,12 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   }
 
   /**
-   * This manager became leader; all is every DVS as stored. For every member host of every DVS
-   * the agent is asked what it has (GetState; NOT_FOUND means nothing) and the desired state is
-   * pushed only where the content differs. A host whose content matches is IN_SYNC at the
-   * generation it has, even when that generation is older: unchanged hosts are not contacted
-   * on commits either, so older generations with current content are the normal case.
-   * Calling it again while active re-synchronizes everything.
+   * This manager became leader; all is every DVS as stored. For every member host of every DVS the
+   * agent is asked what it has (GetState; NOT_FOUND means nothing) and the desired state is pushed
+   * only where the content differs. A host whose content matches is IN_SYNC at the generation it
+   * has, even when that generation is older: unchanged hosts are not contacted on commits either,
+   * so older generations with current content are the normal case. Calling it again while active
+   * re-synchronizes everything.
    */
   public void activate(Collection<DvsConfig> all) {
     requireStarted();
@@ -156,7 +179,11 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       for (DvsConfig config : all) {
         dvsIds.add(config.id());
         List<String> members = memberIds(config);
-        recorder.committed(config.id(), config.dvs().getName(), config.generation(), members,
+        recorder.committed(
+            config.id(),
+            config.dvs().getName(),
+            config.generation(),
+            members,
             new HashSet<>(members));
         for (HostMember member : config.dvs().getMembersList()) {
           Key key = new Key(config.id(), member.getHostId());
@@ -165,13 +192,16 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         }
         hostCount += members.size();
       }
-      pushers.entrySet().removeIf(e -> {
-        if (keep.contains(e.getKey())) {
-          return false;
-        }
-        e.getValue().retire();
-        return true;
-      });
+      pushers
+          .entrySet()
+          .removeIf(
+              e -> {
+                if (keep.contains(e.getKey())) {
+                  return false;
+                }
+                e.getValue().retire();
+                return true;
+              });
       for (String dvsId : book.dvsIds()) {
         if (!dvsIds.contains(dvsId)) {
           recorder.forget(dvsId);
@@ -182,7 +212,10 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     LOG.info("leading: checking {} member hosts of {} DVS", hostCount, all.size());
   }
 
-  /** Leadership lost: no new calls (in-flight ones end on their own), retries cancelled, statuses dropped. */
+  /**
+   * Leadership lost: no new calls (in-flight ones end on their own), retries cancelled, statuses
+   * dropped.
+   */
   public void deactivate() {
     synchronized (order) {
       if (!active) {
@@ -208,9 +241,16 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     }
     DvsConfig after = change.after();
     Caller caller = Caller.current(); // the committing call's, as its audit record has it
-    events.record(EventKind.EVENT_KIND_CHANGE_COMMITTED, after.id(), "", "", after.generation(),
+    events.record(
+        EventKind.EVENT_KIND_CHANGE_COMMITTED,
+        after.id(),
+        "",
+        "",
+        after.generation(),
         (caller.address().isEmpty() ? "" : "from " + caller.address())
-            + (caller.comment().isEmpty() ? "" : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
+            + (caller.comment().isEmpty()
+                ? ""
+                : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
         caller.principal());
     AffectedHosts.Result affected = change.affected();
     synchronized (order) {
@@ -218,24 +258,37 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         return;
       }
       List<String> members = memberIds(after);
-      recorder.committed(after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
-      Map<String, HostMember> byHost = affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
+      recorder.committed(
+          after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
+      Map<String, HostMember> byHost =
+          affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
       for (String host : affected.changed()) {
-        submit(new Key(after.id(), host), DesiredStateBuilder.build(after, byHost.get(host)), false, intent);
+        submit(
+            new Key(after.id(), host),
+            DesiredStateBuilder.build(after, byHost.get(host)),
+            false,
+            intent);
       }
       for (String host : affected.left()) {
-        submit(new Key(after.id(), host), DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host), false,
+        submit(
+            new Key(after.id(), host),
+            DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host),
+            false,
             intent);
       }
     }
     startQueued();
-    LOG.debug("DVS {} generation {}: pushing to {} hosts, removing from {}",
-        after.id(), after.generation(), affected.changed().size(), affected.left().size());
+    LOG.debug(
+        "DVS {} generation {}: pushing to {} hosts, removing from {}",
+        after.id(),
+        after.generation(),
+        affected.changed().size(),
+        affected.left().size());
   }
 
   /**
-   * A DVS was deleted: every member gets a tombstone at its removal generation; once all applied it,
-   * the DVS's statuses are forgotten.
+   * A DVS was deleted: every member gets a tombstone at its removal generation; once all applied
+   * it, the DVS's statuses are forgotten.
    */
   @Override
   public void deleted(DvsConfig last) {
@@ -248,16 +301,22 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         return;
       }
       List<String> members = memberIds(last);
-      recorder.committed(last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
+      recorder.committed(
+          last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
       for (String host : members) {
-        submit(new Key(last.id(), host), DesiredStateBuilder.tombstone(last.dvs(), generation, host), false,
+        submit(
+            new Key(last.id(), host),
+            DesiredStateBuilder.tombstone(last.dvs(), generation, host),
+            false,
             PushIntent.BEST_EFFORT);
       }
-      book.whenInSync(last.id(), generation).whenComplete((ok, failure) -> {
-        if (failure == null) {
-          recorder.forget(last.id());
-        }
-      });
+      book.whenInSync(last.id(), generation)
+          .whenComplete(
+              (ok, failure) -> {
+                if (failure == null) {
+                  recorder.forget(last.id());
+                }
+              });
     }
     startQueued();
     LOG.debug("DVS {} deleted: removing it from its hosts", last.id());
@@ -280,8 +339,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /**
    * Completes when every member host of the DVS is IN_SYNC with desired generation >= generation.
-   * Fails at once with UNAVAILABLE when not leading, later when leadership is lost. A DVS not
-   * seen yet is waited for. For a deleted DVS, wait for last generation + 1 (the tombstones).
+   * Fails at once with UNAVAILABLE when not leading, later when leadership is lost. A DVS not seen
+   * yet is waited for. For a deleted DVS, wait for last generation + 1 (the tombstones).
    */
   public CompletableFuture<Void> whenInSync(String dvsId, long generation) {
     if (!active) {
@@ -291,7 +350,10 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     return book.whenInSync(dvsId, generation);
   }
 
-  /** Changes the bound on calls in flight (1 = one host at a time); takes effect for the next starts. */
+  /**
+   * Changes the bound on calls in flight (1 = one host at a time); takes effect for the next
+   * starts.
+   */
   public void setMaxInFlight(int maxInFlight) {
     dispatcher.setMaxInFlight(maxInFlight);
   }
@@ -311,15 +373,21 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   }
 
   /**
-   * The decision of an atomic change set at generation of dvsId: every named host that applied
-   * it is confirmed (commit) or rolled back now (abort). Hosts that did not apply it are left
-   * alone: they have nothing pending for it.
+   * The decision of an atomic change set at generation of dvsId: every named host that applied it
+   * is confirmed (commit) or rolled back now (abort). Hosts that did not apply it are left alone:
+   * they have nothing pending for it.
    */
   @Override
-  public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+  public void decided(
+      String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
     pushMetrics.atomic.inc(commit ? "committed" : "aborted");
-    events.record(commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED, dvsId, "", "",
-        generation, why);
+    events.record(
+        commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED,
+        dvsId,
+        "",
+        "",
+        generation,
+        why);
     for (String hostId : hostIds) {
       HostPusher pusher = pushers.get(new Key(dvsId, hostId));
       if (pusher != null) {
@@ -350,13 +418,17 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   private void submit(Key key, HostSwitchState desired, boolean probeFirst, PushIntent intent) {
     // A pusher retired between lookup and submit has left the map: the next turn makes a fresh one.
-    while (!pushers.computeIfAbsent(key, k -> new HostPusher(k.dvsId(), k.hostId(), ctx))
+    while (!pushers
+        .computeIfAbsent(key, k -> new HostPusher(k.dvsId(), k.hostId(), ctx))
         .submit(desired, probeFirst, intent)) {
       Thread.onSpinWait();
     }
   }
 
-  /** Starts the queued pushes on the engine's thread: the caller (the store's commit thread) returns at once. */
+  /**
+   * Starts the queued pushes on the engine's thread: the caller (the store's commit thread) returns
+   * at once.
+   */
   private void startQueued() {
     try {
       scheduler.execute(dispatcher::drain);
@@ -367,7 +439,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /** A tombstone went through: the pair needs no pusher any more (unless a newer state came). */
   private void tombstoneApplied(HostPusher pusher) {
-    pushers.computeIfPresent(new Key(pusher.dvsId(), pusher.hostId()),
+    pushers.computeIfPresent(
+        new Key(pusher.dvsId(), pusher.hostId()),
         (k, current) -> current == pusher && pusher.retireIfTombstoned() ? null : current);
   }
 

@@ -1,9 +1,9 @@
 package io.switchplane.manager.reconcile;
 
 /**
- * How one generation goes to its hosts: the agents' confirm timeout, and, for an atomic change
- * set, the round that collects every host's result and decides (null: best-effort, each host
- * confirmed on its own as soon as it applied).
+ * How one generation goes to its hosts: the agents' confirm timeout, and, for an atomic change set,
+ * the round that collects every host's result and decides (null: best-effort, each host confirmed
+ * on its own as soon as it applied).
  */
 public record PushIntent(long confirmTimeoutMs, AtomicRound round) {
   public static final long DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;

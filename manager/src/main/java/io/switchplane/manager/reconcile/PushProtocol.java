@@ -21,24 +21,28 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>An {@link Outcome} ends the attempt: nothing leaves it, so of two answers racing (a confirm's
- * and a GetState's) only the first counts, and a question still on its way cannot mark a
- * confirmed host UNREACHABLE. Any other move is refused and changes nothing. A probe that ends in
- * a push, an attempt of a pusher that stopped, and an Apply refused as older that is to be asked
- * about end without an outcome: the pusher starts a new attempt for what follows.
+ * and a GetState's) only the first counts, and a question still on its way cannot mark a confirmed
+ * host UNREACHABLE. Any other move is refused and changes nothing. A probe that ends in a push, an
+ * attempt of a pusher that stopped, and an Apply refused as older that is to be asked about end
+ * without an outcome: the pusher starts a new attempt for what follows.
  *
- * <p>Every state entered goes to the {@link PushRecorder}, under this machine's lock, so the
- * status book sees one attempt's states in the order they were entered even when they come from
- * different gRPC threads. The recorder does no I/O; no other lock is held while it writes.
+ * <p>Every state entered goes to the {@link PushRecorder}, under this machine's lock, so the status
+ * book sees one attempt's states in the order they were entered even when they come from different
+ * gRPC threads. The recorder does no I/O; no other lock is held while it writes.
  */
 final class PushProtocol {
   private static final Logger LOG = LoggerFactory.getLogger(PushProtocol.class);
 
   /** Where an attempt is. */
-  sealed interface State permits Starting, Probing, Applying, AwaitingConfirm, Overdue, Unreachable, Outcome {}
+  sealed interface State
+      permits Starting, Probing, Applying, AwaitingConfirm, Overdue, Unreachable, Outcome {}
 
   /** Where an attempt ends: recorded once, and nothing follows. */
-  sealed interface Outcome extends State permits InSync, Confirmed, RolledBack, Degraded, Failed, ApplyFailed {
-    /** Whether the host keeps the generation sent (a confirmed tombstone lets its pusher retire). */
+  sealed interface Outcome extends State
+      permits InSync, Confirmed, RolledBack, Degraded, Failed, ApplyFailed {
+    /**
+     * Whether the host keeps the generation sent (a confirmed tombstone lets its pusher retire).
+     */
     default boolean kept() {
       return false;
     }
@@ -47,7 +51,10 @@ final class PushProtocol {
   /** The attempt holds a dispatcher slot and has not called the agent yet. */
   record Starting(long generation) implements State {}
 
-  /** The agent is asked what it holds before anything is pushed (taking over, or after an unclear failure). */
+  /**
+   * The agent is asked what it holds before anything is pushed (taking over, or after an unclear
+   * failure).
+   */
   record Probing(long wanted) implements State {}
 
   /** The Apply of generation is on its way. */
@@ -55,21 +62,34 @@ final class PushProtocol {
 
   /**
    * The agent holds generation provisionally and rolls it back by itself at deadlineMs unless
-   * Confirm(generation, nonce) arrives. applied: the agent's answer to our Apply, null when a
-   * probe found the apply left pending (by an earlier leader, or a confirm whose answer was lost).
+   * Confirm(generation, nonce) arrives. applied: the agent's answer to our Apply, null when a probe
+   * found the apply left pending (by an earlier leader, or a confirm whose answer was lost).
    */
-  record AwaitingConfirm(long generation, String nonce, long deadlineMs, ApplyResponse applied) implements State {}
+  record AwaitingConfirm(long generation, String nonce, long deadlineMs, ApplyResponse applied)
+      implements State {}
 
-  /** The agent's deadline passed with no outcome known: it has rolled back by itself unless it kept the change. */
+  /**
+   * The agent's deadline passed with no outcome known: it has rolled back by itself unless it kept
+   * the change.
+   */
   record Overdue(long generation, long deadlineMs) implements State {}
 
-  /** The Confirm or Rollback of generation could not be delivered and the agent does not answer; reason says so. */
+  /**
+   * The Confirm or Rollback of generation could not be delivered and the agent does not answer;
+   * reason says so.
+   */
   record Unreachable(long generation, String reason) implements State {}
 
-  /** The probe found the wanted content (of generation wanted) on the host already, at generation applied. */
+  /**
+   * The probe found the wanted content (of generation wanted) on the host already, at generation
+   * applied.
+   */
   record InSync(long applied, long wanted) implements Outcome {}
 
-  /** The host confirmed generation; sent is the generation of the state pushed, latencyNanos since the Apply was sent. */
+  /**
+   * The host confirmed generation; sent is the generation of the state pushed, latencyNanos since
+   * the Apply was sent.
+   */
   record Confirmed(long generation, long sent, long latencyNanos) implements Outcome {
     @Override
     public boolean kept() {
@@ -80,7 +100,10 @@ final class PushProtocol {
   /** The host undid generation (event says how and why). */
   record RolledBack(long generation, RollbackEvent event) implements Outcome {}
 
-  /** The host kept generation without a confirm, with its management moved to a host-local clone of port. */
+  /**
+   * The host kept generation without a confirm, with its management moved to a host-local clone of
+   * port.
+   */
   record Degraded(long generation, RollbackEvent event, String port) implements Outcome {
     @Override
     public boolean kept() {
@@ -88,10 +111,16 @@ final class PushProtocol {
     }
   }
 
-  /** What became of generation cannot be settled by asking again; reason tells the operator what to do. */
+  /**
+   * What became of generation cannot be settled by asking again; reason tells the operator what to
+   * do.
+   */
   record Failed(long generation, String reason) implements Outcome {}
 
-  /** The Apply of generation failed (or never reached the agent); message is what the operator reads. */
+  /**
+   * The Apply of generation failed (or never reached the agent); message is what the operator
+   * reads.
+   */
   record ApplyFailed(long generation, ApplyFailure failure, String message) implements Outcome {}
 
   private final String dvsId;
@@ -126,7 +155,8 @@ final class PushProtocol {
   /**
    * Moves to next and records it, when the move is legal ({@link #legal}).
    *
-   * @return false when refused (the attempt has its outcome already, or next cannot follow the state it is in)
+   * @return false when refused (the attempt has its outcome already, or next cannot follow the
+   *     state it is in)
    */
   synchronized boolean advance(State next) {
     if (!legal(state, next)) {
@@ -139,7 +169,10 @@ final class PushProtocol {
     return true;
   }
 
-  /** Replaces the host's last message while the attempt goes on (a confirm being retried); false once settled. */
+  /**
+   * Replaces the host's last message while the attempt goes on (a confirm being retried); false
+   * once settled.
+   */
   synchronized boolean note(String message) {
     if (state instanceof Outcome) {
       return false;
@@ -154,7 +187,9 @@ final class PushProtocol {
       return to instanceof Probing || to instanceof Applying || to instanceof ApplyFailed;
     }
     if (from instanceof Probing) {
-      return to instanceof InSync || to instanceof RolledBack || to instanceof ApplyFailed
+      return to instanceof InSync
+          || to instanceof RolledBack
+          || to instanceof ApplyFailed
           || to instanceof AwaitingConfirm;
     }
     if (from instanceof Applying) {
@@ -171,7 +206,10 @@ final class PushProtocol {
 
   /** The outcomes a Confirm or Rollback can have. */
   private static boolean endsConfirm(State to) {
-    return to instanceof Confirmed || to instanceof RolledBack || to instanceof Degraded || to instanceof Failed;
+    return to instanceof Confirmed
+        || to instanceof RolledBack
+        || to instanceof Degraded
+        || to instanceof Failed;
   }
 
   @Override

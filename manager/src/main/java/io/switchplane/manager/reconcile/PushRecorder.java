@@ -27,11 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of host push status (Kubernetes' one place that writes status): what the
- * {@link HostStatusBook}, the {@link PushMetrics} and the {@link EventLog} say about a host's
- * pushes is written here and nowhere else, for every outcome: a push attempt's states
- * ({@link PushProtocol}), the drift sweep's findings and rectifications, and an operator's
- * rollback or rectify of one host. The operator's messages for these outcomes are made here too.
+ * The one writer of host push status (Kubernetes' one place that writes status): what the {@link
+ * HostStatusBook}, the {@link PushMetrics} and the {@link EventLog} say about a host's pushes is
+ * written here and nowhere else, for every outcome: a push attempt's states ({@link PushProtocol}),
+ * the drift sweep's findings and rectifications, and an operator's rollback or rectify of one host.
+ * The operator's messages for these outcomes are made here too.
  *
  * <p>Does no I/O and holds no lock of its own (the book has one per DVS); callers may hold theirs.
  */
@@ -53,11 +53,19 @@ final class PushRecorder {
   // ---- which hosts are tracked ----
 
   /** A generation of a DVS was committed: see {@link HostStatusBook#commit}. */
-  void committed(String dvsId, String dvsName, long generation, Collection<String> members, Set<String> changed) {
+  void committed(
+      String dvsId,
+      String dvsName,
+      long generation,
+      Collection<String> members,
+      Set<String> changed) {
     book.commit(dvsId, dvsName, generation, members, changed, this::hostName);
   }
 
-  /** A DVS is no longer pushed (deleted and removed from every host, or gone when leadership was taken). */
+  /**
+   * A DVS is no longer pushed (deleted and removed from every host, or gone when leadership was
+   * taken).
+   */
   void forget(String dvsId) {
     book.forget(dvsId);
   }
@@ -77,9 +85,16 @@ final class PushRecorder {
     } else if (state instanceof AwaitingConfirm a) {
       awaitingConfirm(dvsId, hostId, a, now);
     } else if (state instanceof Overdue o) {
-      book.confirmOverdue(dvsId, hostId, o.deadlineMs(), String.format("no confirm of generation %d reached the "
-          + "agent before its deadline: it has rolled back by itself unless it kept the change on a host-local "
-          + "management port; asking it as soon as it answers", o.generation()), now);
+      book.confirmOverdue(
+          dvsId,
+          hostId,
+          o.deadlineMs(),
+          String.format(
+              "no confirm of generation %d reached the "
+                  + "agent before its deadline: it has rolled back by itself unless it kept the change on a host-local "
+                  + "management port; asking it as soon as it answers",
+              o.generation()),
+          now);
     } else if (state instanceof Unreachable u) {
       book.failed(dvsId, hostId, HostSyncState.HOST_SYNC_STATE_UNREACHABLE, u.reason(), now);
     } else if (state instanceof InSync s) {
@@ -89,29 +104,63 @@ final class PushRecorder {
       metrics.confirms.inc();
       metrics.latency.observeNanos(c.latencyNanos());
       book.pushed(dvsId, hostId, c.generation(), null, now, c.sent());
-      events.record(EventKind.EVENT_KIND_CONFIRMED, dvsId, hostId, hostName(hostId), c.generation(),
-          "confirmed " + TimeUnit.NANOSECONDS.toMicros(c.latencyNanos()) + " us after the apply was sent");
+      events.record(
+          EventKind.EVENT_KIND_CONFIRMED,
+          dvsId,
+          hostId,
+          hostName(hostId),
+          c.generation(),
+          "confirmed "
+              + TimeUnit.NANOSECONDS.toMicros(c.latencyNanos())
+              + " us after the apply was sent");
     } else if (state instanceof RolledBack r) {
       String message = describe(r.event());
       metrics.rollbacks.inc(EnumLabels.metric(r.event().getCause(), "ROLLBACK_CAUSE_"));
       book.rolledBack(dvsId, hostId, r.event(), message, now);
-      events.record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(hostId), r.generation(), message);
+      events.record(
+          EventKind.EVENT_KIND_ROLLED_BACK,
+          dvsId,
+          hostId,
+          hostName(hostId),
+          r.generation(),
+          message);
     } else if (state instanceof Degraded d) {
-      String message = String.format("generation %d kept without a confirm: the change cut the management path, so "
-          + "the agent moved its management address onto a host-local clone of port %s with its last good settings; "
-          + "fix that port and commit: the clone then goes away", d.generation(),
-          d.port().isEmpty() ? "(management)" : d.port());
+      String message =
+          String.format(
+              "generation %d kept without a confirm: the change cut the management path, so "
+                  + "the agent moved its management address onto a host-local clone of port %s with its last good settings; "
+                  + "fix that port and commit: the clone then goes away",
+              d.generation(), d.port().isEmpty() ? "(management)" : d.port());
       book.degraded(dvsId, hostId, d.generation(), d.event(), message, now);
       metrics.rollbacks.inc("management_on_host_local");
-      events.record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, hostId, hostName(hostId), d.generation(), message);
+      events.record(
+          EventKind.EVENT_KIND_ROLLED_BACK,
+          dvsId,
+          hostId,
+          hostName(hostId),
+          d.generation(),
+          message);
     } else if (state instanceof Failed f) {
       book.failed(dvsId, hostId, HostSyncState.HOST_SYNC_STATE_FAILED, f.reason(), now);
-      events.record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(hostId), f.generation(), f.reason());
+      events.record(
+          EventKind.EVENT_KIND_PUSH_FAILED,
+          dvsId,
+          hostId,
+          hostName(hostId),
+          f.generation(),
+          f.reason());
     } else if (state instanceof ApplyFailed f) {
       book.failed(dvsId, hostId, f.failure().syncState(), f.message(), now);
       metrics.failures.inc(f.failure().metricLabel());
-      if (!f.failure().retryable()) { // a failure to be retried is no event: only its last state shows
-        events.record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, hostId, hostName(hostId), f.generation(), f.message());
+      if (!f.failure()
+          .retryable()) { // a failure to be retried is no event: only its last state shows
+        events.record(
+            EventKind.EVENT_KIND_PUSH_FAILED,
+            dvsId,
+            hostId,
+            hostName(hostId),
+            f.generation(),
+            f.message());
       }
     }
     // Starting and Probing change nothing the operator sees.
@@ -119,7 +168,8 @@ final class PushRecorder {
 
   private void awaitingConfirm(String dvsId, String hostId, AwaitingConfirm a, long now) {
     ApplyResponse response = a.applied();
-    if (response == null) { // found pending by a probe: its summary is the one recorded at its apply
+    if (response
+        == null) { // found pending by a probe: its summary is the one recorded at its apply
       book.awaitingConfirm(dvsId, hostId, a.generation(), null, now, a.deadlineMs());
       return;
     }
@@ -127,9 +177,19 @@ final class PushRecorder {
     book.unclaimed(dvsId, hostId, response.getUnclaimedNamespacesList());
     book.awaitingConfirm(dvsId, hostId, a.generation(), response.getSummary(), now, a.deadlineMs());
     if (!response.getAlreadyApplied()) {
-      events.record(EventKind.EVENT_KIND_APPLIED, dvsId, hostId, hostName(hostId), a.generation(), String.format(
-          "+%d ~%d -%d in %d us, confirm by %d", response.getSummary().getAdded(), response.getSummary().getUpdated(),
-          response.getSummary().getRemoved(), response.getApplyMicros(), a.deadlineMs()));
+      events.record(
+          EventKind.EVENT_KIND_APPLIED,
+          dvsId,
+          hostId,
+          hostName(hostId),
+          a.generation(),
+          String.format(
+              "+%d ~%d -%d in %d us, confirm by %d",
+              response.getSummary().getAdded(),
+              response.getSummary().getUpdated(),
+              response.getSummary().getRemoved(),
+              response.getApplyMicros(),
+              a.deadlineMs()));
     }
   }
 
@@ -140,67 +200,121 @@ final class PushRecorder {
 
   // ---- drift ----
 
-  /** A drift check of a settled host (status s) at generation applied found drifted (empty: none). */
+  /**
+   * A drift check of a settled host (status s) at generation applied found drifted (empty: none).
+   */
   void driftChecked(HostPushStatus s, Host host, long applied, List<String> drifted) {
-    String message = drifted.size() + " port(s) drifted on the switch " + drifted + " (changed by hand?); "
-        + "'switchplane host rectify " + host.getName() + " --dvs " + s.getDvsName() + "' brings them back";
-    if (!drifted.isEmpty() && s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC) { // newly drifted: tell once
-      events.record(EventKind.EVENT_KIND_PUSH_FAILED, s.getDvsId(), host.getId(), host.getName(), applied, message);
+    String message =
+        drifted.size()
+            + " port(s) drifted on the switch "
+            + drifted
+            + " (changed by hand?); "
+            + "'switchplane host rectify "
+            + host.getName()
+            + " --dvs "
+            + s.getDvsName()
+            + "' brings them back";
+    if (!drifted.isEmpty()
+        && s.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC) { // newly drifted: tell once
+      events.record(
+          EventKind.EVENT_KIND_PUSH_FAILED,
+          s.getDvsId(),
+          host.getId(),
+          host.getName(),
+          applied,
+          message);
     }
     book.drift(s.getDvsId(), host.getId(), applied, drifted, message);
   }
 
   /** The drift sweep brought drifted back on its own. */
   void rectified(String dvsId, Host host, long applied, List<String> drifted) {
-    events.record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, host.getId(), host.getName(), applied,
+    events.record(
+        EventKind.EVENT_KIND_PUSH_FAILED,
+        dvsId,
+        host.getId(),
+        host.getName(),
+        applied,
         "drift on " + drifted + " rectified automatically");
     book.drift(dvsId, host.getId(), applied, List.of(), "");
   }
 
   /** The drift sweep could not bring drifted back (t: why). */
   void rectifyFailed(String dvsId, Host host, long applied, List<String> drifted, Throwable t) {
-    book.drift(dvsId, host.getId(), applied, drifted, "drift on " + drifted + " could not be rectified: " + t);
+    book.drift(
+        dvsId,
+        host.getId(),
+        applied,
+        drifted,
+        "drift on " + drifted + " could not be rectified: " + t);
   }
 
   // ---- an operator's host operations ----
 
   /** An operator rectified drifted on host; the next drift check clears the host's drift. */
   void rectifiedByOperator(String dvsId, Host host, long applied, List<String> drifted) {
-    events.record(EventKind.EVENT_KIND_PUSH_FAILED, dvsId, host.getId(), host.getName(), applied,
+    events.record(
+        EventKind.EVENT_KIND_PUSH_FAILED,
+        dvsId,
+        host.getId(),
+        host.getName(),
+        applied,
         "drift on " + drifted + " rectified");
   }
 
-  /** An operator took host back to generation (applied: the agent's answer) and it was confirmed. */
+  /**
+   * An operator took host back to generation (applied: the agent's answer) and it was confirmed.
+   */
   void heldByOperator(String dvsId, Host host, long generation, ApplyResponse applied) {
     long now = System.currentTimeMillis();
-    RollbackEvent event = RollbackEvent.newBuilder().setGeneration(book.get(dvsId, host.getId())
-        .map(HostPushStatus::getDesiredGeneration).orElse(0L)).setRestoredGeneration(generation)
-        .setCause(RollbackCause.ROLLBACK_CAUSE_OPERATOR).setUnixMs(now).setSummary(applied.getSummary()).build();
-    String message = "held at generation " + generation + " by an operator (switchplane host rollback); the next "
-        + "change set that affects the host moves it forward";
+    RollbackEvent event =
+        RollbackEvent.newBuilder()
+            .setGeneration(
+                book.get(dvsId, host.getId()).map(HostPushStatus::getDesiredGeneration).orElse(0L))
+            .setRestoredGeneration(generation)
+            .setCause(RollbackCause.ROLLBACK_CAUSE_OPERATOR)
+            .setUnixMs(now)
+            .setSummary(applied.getSummary())
+            .build();
+    String message =
+        "held at generation "
+            + generation
+            + " by an operator (switchplane host rollback); the next "
+            + "change set that affects the host moves it forward";
     book.rolledBack(dvsId, host.getId(), event, message, now);
     metrics.rollbacks.inc("operator");
-    events.record(EventKind.EVENT_KIND_ROLLED_BACK, dvsId, host.getId(), host.getName(), generation, message);
+    events.record(
+        EventKind.EVENT_KIND_ROLLED_BACK, dvsId, host.getId(), host.getName(), generation, message);
   }
 
   /** What the operator reads for a rollback: what happened and what to do. */
   static String describe(RollbackEvent event) {
-    String cause = switch (event.getCause()) {
-      case ROLLBACK_CAUSE_CONFIRM_TIMEOUT -> "no confirm reached it before the deadline: the change may have cut "
-          + "its management path";
-      case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN -> "the agent was down past the confirm deadline";
-      case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
-      case ROLLBACK_CAUSE_OPERATOR -> "an operator asked for it";
-      case ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL -> "not undone: management moved to a host-local clone";
-      default -> event.getCause().name();
-    };
-    String advice = event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED ? ""
-        : "; not pushed again: fix the change and commit a new change set";
-    return String.format("the host rolled generation %d back to generation %d (%s)%s", event.getGeneration(),
-        event.getRestoredGeneration(), cause, advice);
+    String cause =
+        switch (event.getCause()) {
+          case ROLLBACK_CAUSE_CONFIRM_TIMEOUT ->
+              "no confirm reached it before the deadline: the change may have cut "
+                  + "its management path";
+          case ROLLBACK_CAUSE_DEADLINE_PASSED_WHILE_DOWN ->
+              "the agent was down past the confirm deadline";
+          case ROLLBACK_CAUSE_REQUESTED -> "the manager asked for it (atomic change set aborted)";
+          case ROLLBACK_CAUSE_OPERATOR -> "an operator asked for it";
+          case ROLLBACK_CAUSE_MANAGEMENT_ON_HOST_LOCAL ->
+              "not undone: management moved to a host-local clone";
+          default -> event.getCause().name();
+        };
+    String advice =
+        event.getCause() == RollbackCause.ROLLBACK_CAUSE_REQUESTED
+            ? ""
+            : "; not pushed again: fix the change and commit a new change set";
+    return String.format(
+        "the host rolled generation %d back to generation %d (%s)%s",
+        event.getGeneration(), event.getRestoredGeneration(), cause, advice);
   }
 
-  /** The host's name for the book and the events, its id when it has none (or is no longer registered). */
+  /**
+   * The host's name for the book and the events, its id when it has none (or is no longer
+   * registered).
+   */
   String hostName(String hostId) {
     return hosts.host(hostId).map(Host::getName).filter(n -> !n.isEmpty()).orElse(hostId);
   }

@@ -9,18 +9,29 @@ import java.time.Duration;
  * @param callDeadline deadline of one Apply call
  * @param initialBackoff first retry delay for a host that failed or was unreachable
  * @param maxBackoff longest retry delay
- * @param driftCheck how often the leader reads every in-sync host's switch for drift (changes
- *     made by hand); zero: never
+ * @param driftCheck how often the leader reads every in-sync host's switch for drift (changes made
+ *     by hand); zero: never
  * @param autoRectify whether drift found that way is brought back at once
  */
-public record PushSettings(int maxInFlight, Duration callDeadline, Duration initialBackoff, Duration maxBackoff,
-    Duration driftCheck, boolean autoRectify) {
+public record PushSettings(
+    int maxInFlight,
+    Duration callDeadline,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration driftCheck,
+    boolean autoRectify) {
   public static PushSettings defaults() {
-    return new PushSettings(512, Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(30),
-        Duration.ofSeconds(60), false);
+    return new PushSettings(
+        512,
+        Duration.ofSeconds(10),
+        Duration.ofMillis(200),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60),
+        false);
   }
 
-  public PushSettings(int maxInFlight, Duration callDeadline, Duration initialBackoff, Duration maxBackoff) {
+  public PushSettings(
+      int maxInFlight, Duration callDeadline, Duration initialBackoff, Duration maxBackoff) {
     this(maxInFlight, callDeadline, initialBackoff, maxBackoff, Duration.ZERO, false);
   }
 

@@ -4,12 +4,12 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import javax.crypto.Cipher;
@@ -17,14 +17,15 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals secrets (vCenter passwords, the cluster CA's private key) before they go to ZooKeeper: AES-256-GCM under a key that
- * lives only in a file on each manager, never in ZooKeeper. Whoever can read ZooKeeper sees
- * ciphertext; a manager without the same key file cannot unseal and says so. The key file is
- * created (mode 0600, 32 random bytes) on first use; every manager of an ensemble needs a copy.
+ * Seals secrets (vCenter passwords, the cluster CA's private key) before they go to ZooKeeper:
+ * AES-256-GCM under a key that lives only in a file on each manager, never in ZooKeeper. Whoever
+ * can read ZooKeeper sees ciphertext; a manager without the same key file cannot unseal and says
+ * so. The key file is created (mode 0600, 32 random bytes) on first use; every manager of an
+ * ensemble needs a copy.
  *
- * <p>Sealed form: 1 version byte, 12-byte nonce, ciphertext with the 16-byte tag. The context
- * (the vCenter name, the CA certificate's fingerprint) is the associated data, so a sealed
- * secret moved to another record fails.
+ * <p>Sealed form: 1 version byte, 12-byte nonce, ciphertext with the 16-byte tag. The context (the
+ * vCenter name, the CA certificate's fingerprint) is the associated data, so a sealed secret moved
+ * to another record fails.
  */
 public final class SecretBox {
   private static final byte VERSION = 1;
@@ -61,17 +62,22 @@ public final class SecretBox {
       c.init(Cipher.ENCRYPT_MODE, key(), new GCMParameterSpec(128, nonce));
       c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
       byte[] sealed = c.doFinal(secret);
-      return ByteBuffer.allocate(1 + NONCE + sealed.length).put(VERSION).put(nonce).put(sealed).array();
+      return ByteBuffer.allocate(1 + NONCE + sealed.length)
+          .put(VERSION)
+          .put(nonce)
+          .put(sealed)
+          .array();
     } catch (GeneralSecurityException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot seal a secret: " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "cannot seal a secret: " + e.getMessage(), e);
     }
   }
 
   /** As {@link #unseal}, for bytes. */
   public byte[] unsealBytes(byte[] sealed, String context) {
     if (sealed.length < 1 + NONCE + 16 || sealed[0] != VERSION) {
-      throw SwitchplaneException.precondition("the stored secret of '%s' is not in a format this manager reads",
-          context);
+      throw SwitchplaneException.precondition(
+          "the stored secret of '%s' is not in a format this manager reads", context);
     }
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
@@ -79,10 +85,13 @@ public final class SecretBox {
       c.updateAAD(context.getBytes(StandardCharsets.UTF_8));
       return c.doFinal(sealed, 1 + NONCE, sealed.length - 1 - NONCE);
     } catch (javax.crypto.AEADBadTagException e) {
-      throw SwitchplaneException.precondition("the stored secret of '%s' was sealed with another key than %s; "
-          + "copy the key file of the manager that stored it (or add the vCenter again)", context, keyFile);
+      throw SwitchplaneException.precondition(
+          "the stored secret of '%s' was sealed with another key than %s; "
+              + "copy the key file of the manager that stored it (or add the vCenter again)",
+          context, keyFile);
     } catch (GeneralSecurityException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "cannot unseal a secret: " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "cannot unseal a secret: " + e.getMessage(), e);
     }
   }
 
@@ -106,7 +115,9 @@ public final class SecretBox {
         RANDOM.nextBytes(fresh);
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
         try {
-          Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          Files.createFile(
+              keyFile,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
           Files.write(keyFile, fresh, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
           return fresh;
         } catch (FileAlreadyExistsException e) {
@@ -115,12 +126,15 @@ public final class SecretBox {
       }
       byte[] k = Files.readAllBytes(keyFile);
       if (k.length != KEY) {
-        throw SwitchplaneException.precondition("key file %s has %d bytes, expected %d", keyFile, k.length, KEY);
+        throw SwitchplaneException.precondition(
+            "key file %s has %d bytes, expected %d", keyFile, k.length, KEY);
       }
       return k;
     } catch (IOException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "cannot read or create the key file " + keyFile + ": "
-          + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE,
+          "cannot read or create the key file " + keyFile + ": " + e.getMessage(),
+          e);
     }
   }
 }

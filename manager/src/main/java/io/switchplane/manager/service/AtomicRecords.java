@@ -14,20 +14,21 @@ import java.util.List;
 /**
  * The decision record of an atomic change set and the plan that undoes it: the record holds the
  * before-image of every entity the change set wrote, so that an abort (by this leader or by the
- * next one) restores the previous configuration as one new generation without having to keep
- * old generations anywhere else.
+ * next one) restores the previous configuration as one new generation without having to keep old
+ * generations anywhere else.
  */
 final class AtomicRecords {
   private AtomicRecords() {}
 
   static AtomicTxnRecord prepared(Plan plan, Collection<String> hostIds, long nowMs) {
     DvsConfig before = plan.before();
-    AtomicTxnRecord.Builder r = AtomicTxnRecord.newBuilder()
-        .setGeneration(plan.after().generation())
-        .setState(AtomicTxnState.ATOMIC_TXN_STATE_PREPARED)
-        .addAllHostIds(hostIds)
-        .setPreparedUnixMs(nowMs)
-        .setBeforeDvs(before.dvs());
+    AtomicTxnRecord.Builder r =
+        AtomicTxnRecord.newBuilder()
+            .setGeneration(plan.after().generation())
+            .setState(AtomicTxnState.ATOMIC_TXN_STATE_PREPARED)
+            .addAllHostIds(hostIds)
+            .setPreparedUnixMs(nowMs)
+            .setBeforeDvs(before.dvs());
     for (EntityWrite w : plan.writes()) {
       if (w instanceof EntityWrite.PutPortGroup p) {
         if (p.created()) {
@@ -50,7 +51,10 @@ final class AtomicRecords {
     return r.build();
   }
 
-  /** The plan taking current (at the record's generation) back to the content before it, one generation up. */
+  /**
+   * The plan taking current (at the record's generation) back to the content before it, one
+   * generation up.
+   */
   static Plan abortPlan(DvsConfig current, AtomicTxnRecord record) {
     DvsConfig.Builder b = current.toBuilder();
     List<EntityWrite> writes = new ArrayList<>();
@@ -76,11 +80,16 @@ final class AtomicRecords {
     return new Plan(current, b.build(), writes, List.of(), List.of());
   }
 
-  static AtomicTxnRecord decided(AtomicTxnRecord prepared, AtomicTxnState state, long restoredGeneration,
-      String detail) {
+  static AtomicTxnRecord decided(
+      AtomicTxnRecord prepared, AtomicTxnState state, long restoredGeneration, String detail) {
     // The before-images are no longer needed once decided: keep the record small.
-    return AtomicTxnRecord.newBuilder().setGeneration(prepared.getGeneration()).setState(state)
-        .addAllHostIds(prepared.getHostIdsList()).setPreparedUnixMs(prepared.getPreparedUnixMs())
-        .setRestoredGeneration(restoredGeneration).setDetail(detail).build();
+    return AtomicTxnRecord.newBuilder()
+        .setGeneration(prepared.getGeneration())
+        .setState(state)
+        .addAllHostIds(prepared.getHostIdsList())
+        .setPreparedUnixMs(prepared.getPreparedUnixMs())
+        .setRestoredGeneration(restoredGeneration)
+        .setDetail(detail)
+        .build();
   }
 }

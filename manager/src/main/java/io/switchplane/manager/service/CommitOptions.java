@@ -17,7 +17,8 @@ public record CommitOptions(boolean atomic, long confirmTimeoutMs) {
       confirmTimeoutMs = DEFAULT_CONFIRM_TIMEOUT_MS;
     }
     if (confirmTimeoutMs < 2_000 || confirmTimeoutMs > 3_600_000) {
-      throw SwitchplaneException.invalid("confirm timeout %d ms is outside 2,000 ms to 3,600,000 ms (2 s to 1 h)",
+      throw SwitchplaneException.invalid(
+          "confirm timeout %d ms is outside 2,000 ms to 3,600,000 ms (2 s to 1 h)",
           confirmTimeoutMs);
     }
   }

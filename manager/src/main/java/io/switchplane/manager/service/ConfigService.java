@@ -14,8 +14,8 @@ import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.changeset.NamespaceLookup;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.CommitListener;
+import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
@@ -31,16 +31,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The configuration domain: DVS lifecycle, change sets, host registry, and reads.
  *
- * <p>Writes happen only on the leader (elsewhere: UNAVAILABLE naming the leader). The leader
- * keeps every DVS configuration in memory, loaded when it became leader ({@link #activate}),
- * because the push side needs a whole {@link DvsConfig} per commit and re-reading tens of
- * thousands of port znodes per commit would be far too slow. Writes to one DVS are serialised
- * by a lock per DVS; the cache changes only after the ZooKeeper transaction succeeded, and the
- * {@link CommitListener} is then told, under the same lock, so it sees commits in order.
- * Reads on the leader come from the cache; on a follower they go to ZooKeeper.
+ * <p>Writes happen only on the leader (elsewhere: UNAVAILABLE naming the leader). The leader keeps
+ * every DVS configuration in memory, loaded when it became leader ({@link #activate}), because the
+ * push side needs a whole {@link DvsConfig} per commit and re-reading tens of thousands of port
+ * znodes per commit would be far too slow. Writes to one DVS are serialised by a lock per DVS; the
+ * cache changes only after the ZooKeeper transaction succeeded, and the {@link CommitListener} is
+ * then told, under the same lock, so it sees commits in order. Reads on the leader come from the
+ * cache; on a follower they go to ZooKeeper.
  *
  * <p>The leader check and the per-DVS locks are {@link WriteGuard}'s, the cache and its lookups
- * {@link LeaderState}'s; creating, restoring as new and deleting a whole DVS is {@link DvsLifecycle}'s.
+ * {@link LeaderState}'s; creating, restoring as new and deleting a whole DVS is {@link
+ * DvsLifecycle}'s.
  */
 public final class ConfigService {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
@@ -53,10 +54,21 @@ public final class ConfigService {
    * @param committedGeneration the generation the change set got
    * @param detail why an atomic change set was aborted
    */
-  public record CommitResult(DvsConfig after, Plan plan, int hostsAffected, CommitOutcome outcome,
-      long committedGeneration, String detail) {
+  public record CommitResult(
+      DvsConfig after,
+      Plan plan,
+      int hostsAffected,
+      CommitOutcome outcome,
+      long committedGeneration,
+      String detail) {
     public CommitResult(DvsConfig after, Plan plan, int hostsAffected) {
-      this(after, plan, hostsAffected, CommitOutcome.COMMIT_OUTCOME_UNSPECIFIED, after.generation(), "");
+      this(
+          after,
+          plan,
+          hostsAffected,
+          CommitOutcome.COMMIT_OUTCOME_UNSPECIFIED,
+          after.generation(),
+          "");
     }
 
     public long generation() {
@@ -85,40 +97,59 @@ public final class ConfigService {
 
   /** Told of change sets under the DVS's lock: the implicit checkpoints hang here. */
   public interface CommitHook {
-    CommitHook NONE = new CommitHook() {
-      @Override
-      public void before(DvsConfig base) {}
+    CommitHook NONE =
+        new CommitHook() {
+          @Override
+          public void before(DvsConfig base) {}
 
-      @Override
-      public void after(DvsConfig committed) {}
-    };
+          @Override
+          public void after(DvsConfig committed) {}
+        };
 
-    /** Before a planned change set is stored; base is what it was planned against. Throwing refuses it. */
+    /**
+     * Before a planned change set is stored; base is what it was planned against. Throwing refuses
+     * it.
+     */
     void before(DvsConfig base);
 
     /** After a change set (or a new DVS) is stored and handed to the push side; must not throw. */
     void after(DvsConfig committed);
   }
 
-  public ConfigService(DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
+  public ConfigService(
+      DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
     this(store, hosts, ns -> false, listener, leaderView, CommitHook.NONE);
   }
 
-  /** @param namespaces the registered property namespaces (property ops name one) */
-  public ConfigService(DvsStore store, HostStore hosts, NamespaceLookup namespaces, CommitListener listener,
+  /**
+   * @param namespaces the registered property namespaces (property ops name one)
+   */
+  public ConfigService(
+      DvsStore store,
+      HostStore hosts,
+      NamespaceLookup namespaces,
+      CommitListener listener,
       LeaderView leaderView) {
     this(store, hosts, namespaces, listener, leaderView, CommitHook.NONE);
   }
 
-  /** @param hook told of every change set (the implicit checkpoints) */
-  public ConfigService(DvsStore store, HostStore hosts, NamespaceLookup namespaces, CommitListener listener,
-      LeaderView leaderView, CommitHook hook) {
+  /**
+   * @param hook told of every change set (the implicit checkpoints)
+   */
+  public ConfigService(
+      DvsStore store,
+      HostStore hosts,
+      NamespaceLookup namespaces,
+      CommitListener listener,
+      LeaderView leaderView,
+      CommitHook hook) {
     this.store = Objects.requireNonNull(store, "store");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts, namespaces);
     this.guard = new WriteGuard(Objects.requireNonNull(leaderView, "leaderView"));
-    this.records = new ChangeRecords(Clock.systemUTC(), id -> hosts.host(id).map(Host::getName).orElse(id));
+    this.records =
+        new ChangeRecords(Clock.systemUTC(), id -> hosts.host(id).map(Host::getName).orElse(id));
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties(), records);
     this.hook = Objects.requireNonNull(hook, "hook");
     this.lifecycle = new DvsLifecycle(store, listener, hook, guard, records);
@@ -127,15 +158,18 @@ public final class ConfigService {
   // ---- leadership ----
 
   /**
-   * Became leader: loads every DVS, hands them to beforeOpen (the push engine), then accepts writes.
-   * Returns the loaded configurations.
+   * Became leader: loads every DVS, hands them to beforeOpen (the push engine), then accepts
+   * writes. Returns the loaded configurations.
    */
   public List<DvsConfig> activate(Consumer<List<DvsConfig>> beforeOpen) {
     List<DvsConfig> all = store.loadAll().stream().map(atomic::recover).toList();
     LeaderState state = new LeaderState(all);
     beforeOpen.accept(all);
     guard.lead(state);
-    LOG.info("leader state loaded: {} DVS, {} ports", all.size(), all.stream().mapToInt(c -> c.ports().size()).sum());
+    LOG.info(
+        "leader state loaded: {} DVS, {} ports",
+        all.size(),
+        all.stream().mapToInt(c -> c.ports().size()).sum());
     return all;
   }
 
@@ -160,44 +194,59 @@ public final class ConfigService {
    * Applies ops to a DVS as one change set (one transaction, generation + 1). expectedGeneration
    * non-zero and different from the current one: ABORTED.
    */
-  public CommitResult commit(String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description) {
+  public CommitResult commit(
+      String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description) {
     return commit(dvsRef, ops, expectedGeneration, description, CommitOptions.DEFAULT);
   }
 
   /**
-   * As {@link #commit(String, List, long, String)}, pushed as options say. Best-effort returns
-   * once stored; atomic returns once decided (see {@link AtomicCommits}).
+   * As {@link #commit(String, List, long, String)}, pushed as options say. Best-effort returns once
+   * stored; atomic returns once decided (see {@link AtomicCommits}).
    */
-  public CommitResult commit(String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description,
+  public CommitResult commit(
+      String dvsRef,
+      List<ChangeOp> ops,
+      long expectedGeneration,
+      String description,
       CommitOptions options) {
     LeaderState state = guard.require();
     String id = state.byRef(dvsRef).id();
-    return guard.locked(id, state, () -> {
-      DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
-      Plan plan = planner.plan(before, ops);
-      if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
-        state.requireFreeName(plan.after().dvs().getName(), id);
-      }
-      return commitPlan(state, plan, ops.size(), "change-set", description, options);
-    });
+    return guard.locked(
+        id,
+        state,
+        () -> {
+          DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
+          Plan plan = planner.plan(before, ops);
+          if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
+            state.requireFreeName(plan.after().dvs().getName(), id);
+          }
+          return commitPlan(state, plan, ops.size(), "change-set", description, options);
+        });
   }
 
   /**
-   * Replaces the whole configuration of a DVS with target (a restore) as one change set: the
-   * DVS keeps its id and generation line, everything else becomes target's. The caller has
-   * validated target as a whole (it is not planned op by op).
+   * Replaces the whole configuration of a DVS with target (a restore) as one change set: the DVS
+   * keeps its id and generation line, everything else becomes target's. The caller has validated
+   * target as a whole (it is not planned op by op).
    */
-  public CommitResult replace(String dvsId, DvsConfig target, long expectedGeneration, String description,
+  public CommitResult replace(
+      String dvsId,
+      DvsConfig target,
+      long expectedGeneration,
+      String description,
       CommitOptions options) {
     LeaderState state = guard.require();
-    return guard.locked(dvsId, state, () -> {
-      DvsConfig before = state.forWrite(dvsId, dvsId, expectedGeneration);
-      if (!before.dvs().getName().equals(target.dvs().getName())) {
-        state.requireFreeName(target.dvs().getName(), dvsId);
-      }
-      Plan plan = WholePlans.replace(before, target);
-      return commitPlan(state, plan, plan.writes().size(), "restore", description, options);
-    });
+    return guard.locked(
+        dvsId,
+        state,
+        () -> {
+          DvsConfig before = state.forWrite(dvsId, dvsId, expectedGeneration);
+          if (!before.dvs().getName().equals(target.dvs().getName())) {
+            state.requireFreeName(target.dvs().getName(), dvsId);
+          }
+          Plan plan = WholePlans.replace(before, target);
+          return commitPlan(state, plan, plan.writes().size(), "restore", description, options);
+        });
   }
 
   /**
@@ -209,14 +258,25 @@ public final class ConfigService {
   }
 
   /** Stores a planned change set and tells the push side. Lock of the DVS held. */
-  private CommitResult commitPlan(LeaderState state, Plan plan, int opCount, String kind, String description,
+  private CommitResult commitPlan(
+      LeaderState state,
+      Plan plan,
+      int opCount,
+      String kind,
+      String description,
       CommitOptions options) {
     DvsConfig before = plan.before();
     String id = before.id();
     hook.before(before);
     if (options.atomic()) {
-      CommitResult decided = atomic.commit(plan, options, opCount, description, committed -> state.put(id, committed),
-          () -> guard.requireStill(state));
+      CommitResult decided =
+          atomic.commit(
+              plan,
+              options,
+              opCount,
+              description,
+              committed -> state.put(id, committed),
+              () -> guard.requireStill(state));
       hook.after(decided.after());
       return decided;
     }
@@ -225,8 +285,13 @@ public final class ConfigService {
     state.put(id, plan.after());
     CommittedChange change = CommittedChange.of(before, plan.after());
     int hostsAffected = change.affected().changed().size() + change.affected().left().size();
-    LOG.info("DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}", before.dvs().getName(),
-        plan.after().generation(), opCount, plan.writes().size(), hostsAffected,
+    LOG.info(
+        "DVS {} at generation {}: {} op(s), {} write(s), {} host(s) affected{}",
+        before.dvs().getName(),
+        plan.after().generation(),
+        opCount,
+        plan.writes().size(),
+        hostsAffected,
         description.isEmpty() ? "" : " - " + description);
     PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
     notifyListener(() -> listener.committed(change, intent));
@@ -265,7 +330,9 @@ public final class ConfigService {
     if (state != null) {
       return state.byRef(dvsRef);
     }
-    return store.readDvs(dvsRef).map(v -> v.dvs().getId())
+    return store
+        .readDvs(dvsRef)
+        .map(v -> v.dvs().getId())
         .or(() -> store.idByName(dvsRef))
         .flatMap(store::load)
         .orElseThrow(() -> notFound("DVS '%s' not found", dvsRef));
@@ -287,7 +354,10 @@ public final class ConfigService {
   public List<Dvs> listDvs() {
     LeaderState state = guard.current();
     if (state != null) {
-      return state.all().stream().map(DvsConfig::dvs).sorted(Comparator.comparing(Dvs::getName)).toList();
+      return state.all().stream()
+          .map(DvsConfig::dvs)
+          .sorted(Comparator.comparing(Dvs::getName))
+          .toList();
     }
     return store.listDvs().stream().map(DvsStore.VersionedDvs::dvs).toList();
   }
@@ -319,12 +389,16 @@ public final class ConfigService {
     guard.require();
   }
 
-  /** The write is durable already: a failing listener must not turn it into an error for the operator. */
+  /**
+   * The write is durable already: a failing listener must not turn it into an error for the
+   * operator.
+   */
   static void notifyListener(Runnable call) {
     try {
       call.run();
     } catch (RuntimeException e) {
-      LOG.error("commit listener failed; the change is stored and will be pushed on the next resync", e);
+      LOG.error(
+          "commit listener failed; the change is stored and will be pushed on the next resync", e);
     }
   }
 }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A DVS coming and going as a whole: created empty, restored as a new switch, deleted. As for
- * change sets, each runs under its DVS's lock, the cache changes only after the store did, and
- * the push side is then told under the same lock.
+ * change sets, each runs under its DVS's lock, the cache changes only after the store did, and the
+ * push side is then told under the same lock.
  */
 final class DvsLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(DvsLifecycle.class);
@@ -30,7 +30,11 @@ final class DvsLifecycle {
   private final WriteGuard guard;
   private final ChangeRecords records;
 
-  DvsLifecycle(DvsStore store, CommitListener listener, ConfigService.CommitHook hook, WriteGuard guard,
+  DvsLifecycle(
+      DvsStore store,
+      CommitListener listener,
+      ConfigService.CommitHook hook,
+      WriteGuard guard,
       ChangeRecords records) {
     this.store = store;
     this.listener = listener;
@@ -45,15 +49,20 @@ final class DvsLifecycle {
     String id = UUID.randomUUID().toString();
     Dvs dvs = ChangeSetPlanner.newDvs(id, requested);
     state.requireFreeName(dvs.getName(), id);
-    return guard.locked(id, state, () -> {
-      DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
-      store.createWhole(created, records.record("create", null, created, created.generation(), 1, ""));
-      state.put(id, created);
-      LOG.info("created DVS {} ({})", dvs.getName(), id);
-      ConfigService.notifyListener(() -> listener.committed(CommittedChange.of(null, created), PushIntent.BEST_EFFORT));
-      hook.after(created);
-      return created;
-    });
+    return guard.locked(
+        id,
+        state,
+        () -> {
+          DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
+          store.createWhole(
+              created, records.record("create", null, created, created.generation(), 1, ""));
+          state.put(id, created);
+          LOG.info("created DVS {} ({})", dvs.getName(), id);
+          ConfigService.notifyListener(
+              () -> listener.committed(CommittedChange.of(null, created), PushIntent.BEST_EFFORT));
+          hook.after(created);
+          return created;
+        });
   }
 
   /** See {@link ConfigService#createRestored}. */
@@ -61,39 +70,65 @@ final class DvsLifecycle {
     LeaderState state = guard.require();
     String id = target.id();
     state.requireFreeName(target.dvs().getName(), id);
-    return guard.locked(id, state, () -> {
-      DvsConfig existing = state.get(id);
-      if (existing != null) {
-        throw alreadyExists("a DVS with id %s exists already ('%s')", id, existing.dvs().getName());
-      }
-      store.createWhole(target, records.record("restore", null, target, target.generation(),
-          target.portGroups().size() + target.ports().size(), ""));
-      state.put(id, target);
-      LOG.info("restored DVS {} ({}) at generation {}: {} port groups, {} ports", target.dvs().getName(), id,
-          target.generation(), target.portGroups().size(), target.ports().size());
-      PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
-      ConfigService.notifyListener(() -> listener.committed(CommittedChange.of(null, target), intent));
-      hook.after(target);
-      return target;
-    });
+    return guard.locked(
+        id,
+        state,
+        () -> {
+          DvsConfig existing = state.get(id);
+          if (existing != null) {
+            throw alreadyExists(
+                "a DVS with id %s exists already ('%s')", id, existing.dvs().getName());
+          }
+          store.createWhole(
+              target,
+              records.record(
+                  "restore",
+                  null,
+                  target,
+                  target.generation(),
+                  target.portGroups().size() + target.ports().size(),
+                  ""));
+          state.put(id, target);
+          LOG.info(
+              "restored DVS {} ({}) at generation {}: {} port groups, {} ports",
+              target.dvs().getName(),
+              id,
+              target.generation(),
+              target.portGroups().size(),
+              target.ports().size());
+          PushIntent intent = PushIntent.bestEffort(options.confirmTimeoutMs());
+          ConfigService.notifyListener(
+              () -> listener.committed(CommittedChange.of(null, target), intent));
+          hook.after(target);
+          return target;
+        });
   }
 
   /** See {@link ConfigService#deleteDvs}. */
   DvsConfig delete(String dvsRef, long expectedGeneration) {
     LeaderState state = guard.require();
     String id = state.byRef(dvsRef).id();
-    return guard.locked(id, state, () -> {
-      DvsConfig last = state.forWrite(id, dvsRef, expectedGeneration);
-      if (!last.ports().isEmpty()) {
-        throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
-            last.dvs().getName(), last.ports().size());
-      }
-      state.storeOrReload(store, id, () -> store.delete(last, records.record("delete", last, null,
-          last.removalGeneration(), 1, "")));
-      state.remove(id);
-      LOG.info("deleted DVS {} ({}) at generation {}", last.dvs().getName(), id, last.generation());
-      ConfigService.notifyListener(() -> listener.deleted(last));
-      return last;
-    });
+    return guard.locked(
+        id,
+        state,
+        () -> {
+          DvsConfig last = state.forWrite(id, dvsRef, expectedGeneration);
+          if (!last.ports().isEmpty()) {
+            throw SwitchplaneException.precondition(
+                "DVS '%s' still has %d port(s); delete them first",
+                last.dvs().getName(), last.ports().size());
+          }
+          state.storeOrReload(
+              store,
+              id,
+              () ->
+                  store.delete(
+                      last, records.record("delete", last, null, last.removalGeneration(), 1, "")));
+          state.remove(id);
+          LOG.info(
+              "deleted DVS {} ({}) at generation {}", last.dvs().getName(), id, last.generation());
+          ConfigService.notifyListener(() -> listener.deleted(last));
+          return last;
+        });
   }
 }

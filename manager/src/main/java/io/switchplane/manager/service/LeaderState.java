@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What only the leader has: every DVS configuration by id, loaded when it became leader and
- * changed only after a write's transaction succeeded. Replaced as a whole on each election, so a
- * writer holding an older one can tell it lost leadership ({@link WriteGuard#requireStill}).
+ * What only the leader has: every DVS configuration by id, loaded when it became leader and changed
+ * only after a write's transaction succeeded. Replaced as a whole on each election, so a writer
+ * holding an older one can tell it lost leadership ({@link WriteGuard#requireStill}).
  */
 final class LeaderState {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderState.class);
@@ -59,8 +59,8 @@ final class LeaderState {
   }
 
   /**
-   * DVS id's configuration to write on, under its lock: NOT_FOUND (naming it as ref) when it
-   * went meanwhile; ABORTED when expected is non-zero and not its generation.
+   * DVS id's configuration to write on, under its lock: NOT_FOUND (naming it as ref) when it went
+   * meanwhile; ABORTED when expected is non-zero and not its generation.
    */
   DvsConfig forWrite(String id, String ref, long expected) {
     DvsConfig current = configs.get(id);
@@ -68,7 +68,8 @@ final class LeaderState {
       throw notFound("DVS '%s' not found", ref);
     }
     if (expected != 0 && expected != current.generation()) {
-      throw SwitchplaneException.aborted("DVS '%s' is at generation %d, not the expected %d; re-read and retry",
+      throw SwitchplaneException.aborted(
+          "DVS '%s' is at generation %d, not the expected %d; re-read and retry",
           current.dvs().getName(), current.generation(), expected);
     }
     return current;
@@ -82,7 +83,10 @@ final class LeaderState {
     }
   }
 
-  /** Runs a store transaction on DVS id; when it conflicts (ABORTED), reloads id first, then rethrows. */
+  /**
+   * Runs a store transaction on DVS id; when it conflicts (ABORTED), reloads id first, then
+   * rethrows.
+   */
   void storeOrReload(DvsStore store, String id, Runnable transaction) {
     try {
       transaction.run();
@@ -109,7 +113,9 @@ final class LeaderState {
     } else {
       configs.remove(id);
     }
-    LOG.warn("DVS {} changed behind this leader's back; cache reloaded at generation {}", id,
+    LOG.warn(
+        "DVS {} changed behind this leader's back; cache reloaded at generation {}",
+        id,
         fresh.map(c -> Long.toString(c.generation())).orElse("(deleted)"));
   }
 

@@ -16,10 +16,16 @@ import java.util.stream.Collectors;
 final class WholePlans {
   private WholePlans() {}
 
-  /** The plan turning before into target, kept at before's id and generation line, generation + 1. */
+  /**
+   * The plan turning before into target, kept at before's id and generation line, generation + 1.
+   */
   static Plan replace(DvsConfig before, DvsConfig target) {
-    Dvs dvs = target.dvs().toBuilder().setId(before.id()).setGeneration(before.generation() + 1)
-        .setGenerationBase(before.dvs().getGenerationBase()).build();
+    Dvs dvs =
+        target.dvs().toBuilder()
+            .setId(before.id())
+            .setGeneration(before.generation() + 1)
+            .setGenerationBase(before.dvs().getGenerationBase())
+            .build();
     DvsConfig after = DvsConfig.of(dvs, target.portGroups(), target.ports());
     List<EntityWrite> writes = new ArrayList<>();
     for (PortGroup pg : after.portGroups().values()) {
@@ -34,13 +40,21 @@ final class WholePlans {
         writes.add(new EntityWrite.PutPort(p, was == null));
       }
     }
-    before.ports().keySet().stream().filter(k -> !after.ports().containsKey(k))
+    before.ports().keySet().stream()
+        .filter(k -> !after.ports().containsKey(k))
         .forEach(k -> writes.add(new EntityWrite.DeletePort(k)));
-    before.portGroups().keySet().stream().filter(id -> !after.portGroups().containsKey(id))
+    before.portGroups().keySet().stream()
+        .filter(id -> !after.portGroups().containsKey(id))
         .forEach(id -> writes.add(new EntityWrite.DeletePortGroup(id)));
-    Set<String> had = before.dvs().getMembersList().stream().map(HostMember::getHostId).collect(Collectors.toSet());
-    List<String> added = dvs.getMembersList().stream().map(HostMember::getHostId).filter(h -> !had.contains(h))
-        .toList();
+    Set<String> had =
+        before.dvs().getMembersList().stream()
+            .map(HostMember::getHostId)
+            .collect(Collectors.toSet());
+    List<String> added =
+        dvs.getMembersList().stream()
+            .map(HostMember::getHostId)
+            .filter(h -> !had.contains(h))
+            .toList();
     return new Plan(before, after, writes, added, List.of());
   }
 }

@@ -7,9 +7,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Guards the writes of the configuration domain: they are accepted only on the leader once it
- * has loaded its state (elsewhere UNAVAILABLE naming the leader), run one at a time per DVS, and
- * check under their DVS's lock that the leadership they started under still holds.
+ * Guards the writes of the configuration domain: they are accepted only on the leader once it has
+ * loaded its state (elsewhere UNAVAILABLE naming the leader), run one at a time per DVS, and check
+ * under their DVS's lock that the leadership they started under still holds.
  */
 final class WriteGuard {
   private final ConfigService.LeaderView view;
@@ -42,7 +42,9 @@ final class WriteGuard {
     return state;
   }
 
-  /** UNAVAILABLE when state is no longer this manager's leadership (lost, or lost and won again). */
+  /**
+   * UNAVAILABLE when state is no longer this manager's leadership (lost, or lost and won again).
+   */
   void requireStill(LeaderState state) {
     if (leader != state) {
       throw notLeader();
@@ -64,11 +66,12 @@ final class WriteGuard {
   private SwitchplaneException notLeader() {
     String id = view.leaderId();
     if (id == null || id.isEmpty()) {
-      return SwitchplaneException.unavailable("not the leader; no leader is elected yet, retry shortly");
+      return SwitchplaneException.unavailable(
+          "not the leader; no leader is elected yet, retry shortly");
     }
     if (id.equals(view.selfId())) {
-      return SwitchplaneException.unavailable("this manager was just elected leader and is loading its state; "
-          + "retry shortly");
+      return SwitchplaneException.unavailable(
+          "this manager was just elected leader and is loading its state; " + "retry shortly");
     }
     return SwitchplaneException.unavailable("not the leader; the leader is %s", id);
   }

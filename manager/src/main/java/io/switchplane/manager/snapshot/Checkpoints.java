@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The implicit checkpoints (vSphere's before each reconfiguration, Junos' rollback list): every
  * committed generation of a DVS is stored as a snapshot right after it lands, in the background
- * while it is pushed, so the newest state is there too (what recovery from the agents needs).
- * The next change set waits for that write and, should it have failed, stores the configuration
- * it was planned against first, refusing to go on if it cannot: a change without its way back is
- * not made. Old checkpoints are pruned by {@link SnapshotPolicy}. Runs under the DVS's lock,
- * so checkpoints of one DVS never race.
+ * while it is pushed, so the newest state is there too (what recovery from the agents needs). The
+ * next change set waits for that write and, should it have failed, stores the configuration it was
+ * planned against first, refusing to go on if it cannot: a change without its way back is not made.
+ * Old checkpoints are pruned by {@link SnapshotPolicy}. Runs under the DVS's lock, so checkpoints
+ * of one DVS never race.
  */
 public final class Checkpoints implements ConfigService.CommitHook, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
@@ -42,19 +42,28 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
   private final SnapshotPolicy retention;
   private final Clock clock;
   private final SnapshotCopies copies;
+
   /** The generation of the newest checkpoint per DVS, once known (saves a read per change set). */
   private final Map<String, Long> newest = new ConcurrentHashMap<>();
+
   /** The checkpoint being written in the background per DVS. */
   private final Map<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "checkpoint-writer");
-    t.setDaemon(true);
-    return t;
-  });
+
+  private final ExecutorService writer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "checkpoint-writer");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** Every checkpoint goes to copies once it is durable. */
-  public Checkpoints(SnapshotStore store, Function<String, Optional<Host>> hosts, SnapshotPolicy retention,
-      Clock clock, SnapshotCopies copies) {
+  public Checkpoints(
+      SnapshotStore store,
+      Function<String, Optional<Host>> hosts,
+      SnapshotPolicy retention,
+      Clock clock,
+      SnapshotCopies copies) {
     this.store = store;
     this.hosts = hosts;
     this.retention = retention;
@@ -76,17 +85,24 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
     }
   }
 
-  /** Stores the checkpoint of committed in the background: it costs the commit nothing unless the next one comes first. */
+  /**
+   * Stores the checkpoint of committed in the background: it costs the commit nothing unless the
+   * next one comes first.
+   */
   @Override
   public void after(DvsConfig committed) {
     if (!retention.enabled()) {
       return;
     }
     try {
-      pending.put(committed.id(), CompletableFuture.runAsync(() -> checkpointLogged(committed), writer));
+      pending.put(
+          committed.id(), CompletableFuture.runAsync(() -> checkpointLogged(committed), writer));
     } catch (RejectedExecutionException e) {
-      LOG.debug("closing: checkpoint of DVS {} generation {} left to the next change set", committed.id(),
-          committed.generation(), e);
+      LOG.debug(
+          "closing: checkpoint of DVS {} generation {} left to the next change set",
+          committed.id(),
+          committed.generation(),
+          e);
     }
   }
 
@@ -94,8 +110,11 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
     try {
       checkpoint(committed);
     } catch (RuntimeException e) {
-      LOG.warn("checkpoint of DVS {} at generation {} not stored ({}); the next change set stores it first",
-          committed.dvs().getName(), committed.generation(), e.toString());
+      LOG.warn(
+          "checkpoint of DVS {} at generation {} not stored ({}); the next change set stores it first",
+          committed.dvs().getName(),
+          committed.generation(),
+          e.toString());
     }
   }
 
@@ -105,7 +124,8 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
     writer.shutdown();
     try {
       if (!writer.awaitTermination(30, TimeUnit.SECONDS)) {
-        LOG.warn("checkpoint writer did not finish within 30 s; the next leader stores what is missing");
+        LOG.warn(
+            "checkpoint writer did not finish within 30 s; the next leader stores what is missing");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -126,8 +146,11 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
   }
 
   private void checkpoint(DvsConfig config) {
-    DvsSnapshot snapshot = take(config, SnapshotKind.SNAPSHOT_KIND_CHECKPOINT,
-        store.freeName(config.id(), "checkpoint-" + config.generation()));
+    DvsSnapshot snapshot =
+        take(
+            config,
+            SnapshotKind.SNAPSHOT_KIND_CHECKPOINT,
+            store.freeName(config.id(), "checkpoint-" + config.generation()));
     try {
       store.put(snapshot);
     } catch (SwitchplaneException e) {
@@ -135,7 +158,8 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
         throw e;
       }
       // An operator's snapshot took the name meanwhile: the checkpoint takes the next free one.
-      snapshot = renamed(snapshot, store.freeName(config.id(), "checkpoint-" + config.generation()));
+      snapshot =
+          renamed(snapshot, store.freeName(config.id(), "checkpoint-" + config.generation()));
       store.put(snapshot);
     }
     newest.put(config.id(), config.generation());
@@ -146,9 +170,16 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
 
   /** A sealed snapshot of config, taken now. */
   DvsSnapshot take(DvsConfig config, SnapshotKind kind, String name) {
-    SnapshotInfo info = SnapshotInfo.newBuilder().setId(UUID.randomUUID().toString()).setName(name)
-        .setDvsId(config.id()).setDvsName(config.dvs().getName()).setGeneration(config.generation())
-        .setTakenUnixMs(clock.millis()).setKind(kind).build();
+    SnapshotInfo info =
+        SnapshotInfo.newBuilder()
+            .setId(UUID.randomUUID().toString())
+            .setName(name)
+            .setDvsId(config.id())
+            .setDvsName(config.dvs().getName())
+            .setGeneration(config.generation())
+            .setTakenUnixMs(clock.millis())
+            .setKind(kind)
+            .build();
     return SnapshotCodec.seal(info, SnapshotContents.of(config, hosts));
   }
 
@@ -159,7 +190,9 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
 
   /** The registrations of config's member hosts. */
   List<Host> members(DvsConfig config) {
-    return config.dvs().getMembersList().stream().map(m -> hosts.apply(m.getHostId())).flatMap(Optional::stream)
+    return config.dvs().getMembersList().stream()
+        .map(m -> hosts.apply(m.getHostId()))
+        .flatMap(Optional::stream)
         .toList();
   }
 
@@ -178,7 +211,9 @@ public final class Checkpoints implements ConfigService.CommitHook, AutoCloseabl
 
   /** The checkpoints of a DVS, newest first. */
   List<SnapshotInfo> checkpoints(String dvsId) {
-    return store.list(dvsId).stream().filter(s -> s.getKind() == SnapshotKind.SNAPSHOT_KIND_CHECKPOINT).toList();
+    return store.list(dvsId).stream()
+        .filter(s -> s.getKind() == SnapshotKind.SNAPSHOT_KIND_CHECKPOINT)
+        .toList();
   }
 
   /** Forgets what it knew (a new leadership term: another manager may have written meanwhile). */

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds a lost store from the agents' snapshot copies: for each DVS the newest copy that
- * verifies (the collector says which hosts agreed), its hosts registered again under their ids,
- * the DVS stored with its original identifiers at a generation above every one its hosts hold,
- * and the snapshot itself stored again. A DVS that exists is left alone.
+ * verifies (the collector says which hosts agreed), its hosts registered again under their ids, the
+ * DVS stored with its original identifiers at a generation above every one its hosts hold, and the
+ * snapshot itself stored again. A DVS that exists is left alone.
  */
 public final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -40,7 +40,8 @@ public final class Recovery {
   private final SnapshotStore store;
   private final AgentCopies copies;
 
-  public Recovery(ConfigService config, Restores restores, SnapshotStore store, AgentCopies copies) {
+  public Recovery(
+      ConfigService config, Restores restores, SnapshotStore store, AgentCopies copies) {
     this.config = config;
     this.restores = restores;
     this.store = store;
@@ -49,20 +50,26 @@ public final class Recovery {
 
   public RecoverFromAgentsResponse recover(RecoverFromAgentsRequest r) {
     if (r.getSeedsCount() == 0) {
-      throw SwitchplaneException.invalid("give at least one agent endpoint (host:port) to start from");
+      throw SwitchplaneException.invalid(
+          "give at least one agent endpoint (host:port) to start from");
     }
     if (!config.isLeader()) {
-      throw SwitchplaneException.unavailable("this manager is not the leader: run recovery against the leader");
+      throw SwitchplaneException.unavailable(
+          "this manager is not the leader: run recovery against the leader");
     }
     AgentCopies.Collected collected = copies.collect(r.getSeedsList());
-    RecoverFromAgentsResponse.Builder out = RecoverFromAgentsResponse.newBuilder()
-        .addAllUnreachable(collected.unreachable());
+    RecoverFromAgentsResponse.Builder out =
+        RecoverFromAgentsResponse.newBuilder().addAllUnreachable(collected.unreachable());
     for (AgentCopies.Found found : collected.switches()) {
       SnapshotContent content = SnapshotCodec.open(found.chosen());
       DvsConfig snapshot = SnapshotContents.toConfig(content);
-      RecoveredDvs.Builder result = RecoveredDvs.newBuilder().setDvsId(snapshot.id())
-          .setDvsName(snapshot.dvs().getName()).setChosen(found.chosen().getInfo())
-          .addAllAgreeingHosts(found.agreeing()).addAllDisagreeingHosts(found.disagreeing());
+      RecoveredDvs.Builder result =
+          RecoveredDvs.newBuilder()
+              .setDvsId(snapshot.id())
+              .setDvsName(snapshot.dvs().getName())
+              .setChosen(found.chosen().getInfo())
+              .addAllAgreeingHosts(found.agreeing())
+              .addAllDisagreeingHosts(found.disagreeing());
       if (restores.exists(snapshot.id())) {
         out.addSwitches(result.setNote("the DVS exists in the store: left alone"));
         continue;
@@ -74,11 +81,18 @@ public final class Recovery {
       content.getHostsList().forEach(config::restoreHost);
       DvsConfig rebuilt = restores.rebuild(snapshot, CommitOptions.DEFAULT);
       if (store.info(snapshot.id(), found.chosen().getInfo().getId()).isEmpty()) {
-        store.put(Checkpoints.renamed(found.chosen(), store.freeName(snapshot.id(), found.chosen().getInfo().getName())));
+        store.put(
+            Checkpoints.renamed(
+                found.chosen(), store.freeName(snapshot.id(), found.chosen().getInfo().getName())));
       }
-      LOG.info("recovered DVS {} ({}) from snapshot {} of generation {} held by {}; now at generation {}",
-          snapshot.dvs().getName(), snapshot.id(), found.chosen().getInfo().getName(), snapshot.generation(),
-          found.agreeing(), rebuilt.generation());
+      LOG.info(
+          "recovered DVS {} ({}) from snapshot {} of generation {} held by {}; now at generation {}",
+          snapshot.dvs().getName(),
+          snapshot.id(),
+          found.chosen().getInfo().getName(),
+          snapshot.generation(),
+          found.agreeing(),
+          rebuilt.generation());
       out.addSwitches(result.setRebuilt(true));
     }
     return out.build();

@@ -13,11 +13,12 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Stage: the configuration a restore writes, per mode (vSphere's import types). Pure: the
- * caller commits it through the normal path, which validates it and pushes it with confirm.
+ * Stage: the configuration a restore writes, per mode (vSphere's import types). Pure: the caller
+ * commits it through the normal path, which validates it and pushes it with confirm.
  *
  * <ul>
- *   <li>same DVS: the snapshot's content as it was, ids included; the store gives it the next generation;
+ *   <li>same DVS: the snapshot's content as it was, ids included; the store gives it the next
+ *       generation;
  *   <li>new identifiers: a new DVS id and port group ids, port keys kept, generation 1;
  *   <li>original identifiers: the snapshot's ids, continuing its generations (generation + 1), so
  *       that hosts that still hold the snapshot's generation accept the rebuilt DVS's next change;
@@ -33,7 +34,8 @@ public final class RestorePlanner {
   }
 
   /**
-   * The configuration to write. current is the DVS restored onto (SAME_DVS, EXISTING_DVS), else null.
+   * The configuration to write. current is the DVS restored onto (SAME_DVS, EXISTING_DVS), else
+   * null.
    *
    * @throws SwitchplaneException INVALID_ARGUMENT for a missing or bad mode or name
    */
@@ -43,39 +45,56 @@ public final class RestorePlanner {
       case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> continuing(snapshot, snapshot.generation());
       case RESTORE_MODE_NEW_IDENTIFIERS -> {
         if (newName.isEmpty()) {
-          throw SwitchplaneException.invalid("restoring as a new DVS with new identifiers needs new_name"
-              + " (--name): the snapshot's DVS name '%s' may still be in use", snapshot.dvs().getName());
+          throw SwitchplaneException.invalid(
+              "restoring as a new DVS with new identifiers needs new_name"
+                  + " (--name): the snapshot's DVS name '%s' may still be in use",
+              snapshot.dvs().getName());
         }
         ModelValidator.validateName(newName, "DVS");
-        Dvs dvs = snapshot.dvs().toBuilder().setId(ids.get()).setName(newName).setGeneration(1)
-            .clearGenerationBase().build();
+        Dvs dvs =
+            snapshot.dvs().toBuilder()
+                .setId(ids.get())
+                .setName(newName)
+                .setGeneration(1)
+                .clearGenerationBase()
+                .build();
         yield remap(snapshot, dvs, Map.of());
       }
       case RESTORE_MODE_EXISTING_DVS -> {
         String name = newName.isEmpty() ? current.dvs().getName() : newName;
         ModelValidator.validateName(name, "DVS");
-        Dvs dvs = snapshot.dvs().toBuilder().setId(current.id()).setName(name)
-            .setGeneration(current.generation()).setGenerationBase(current.dvs().getGenerationBase()).build();
+        Dvs dvs =
+            snapshot.dvs().toBuilder()
+                .setId(current.id())
+                .setName(name)
+                .setGeneration(current.generation())
+                .setGenerationBase(current.dvs().getGenerationBase())
+                .build();
         Map<String, String> idsByName = new HashMap<>();
         current.portGroups().values().forEach(pg -> idsByName.put(pg.getName(), pg.getId()));
         yield remap(snapshot, dvs, idsByName);
       }
-      case RESTORE_MODE_UNSPECIFIED, UNRECOGNIZED -> throw SwitchplaneException.invalid(
-          "restore mode is required: same-dvs, new-identifiers, original-identifiers or existing-dvs");
+      case RESTORE_MODE_UNSPECIFIED, UNRECOGNIZED ->
+          throw SwitchplaneException.invalid(
+              "restore mode is required: same-dvs, new-identifiers, original-identifiers or existing-dvs");
     };
   }
 
   /**
-   * The snapshot with its original identifiers at the first generation above `above`, its
-   * znode starting there (generation_base), so that hosts holding older ones take it.
+   * The snapshot with its original identifiers at the first generation above `above`, its znode
+   * starting there (generation_base), so that hosts holding older ones take it.
    */
   static DvsConfig continuing(DvsConfig snapshot, long above) {
     long generation = above + 1;
-    Dvs dvs = snapshot.dvs().toBuilder().setGeneration(generation).setGenerationBase(generation).build();
+    Dvs dvs =
+        snapshot.dvs().toBuilder().setGeneration(generation).setGenerationBase(generation).build();
     return DvsConfig.of(dvs, snapshot.portGroups(), snapshot.ports());
   }
 
-  /** The snapshot's port groups and ports under dvs, port groups with ids from keep (by name) or new ones. */
+  /**
+   * The snapshot's port groups and ports under dvs, port groups with ids from keep (by name) or new
+   * ones.
+   */
   private DvsConfig remap(DvsConfig snapshot, Dvs dvs, Map<String, String> keep) {
     Map<String, String> newIds = new HashMap<>();
     Map<String, PortGroup> groups = new LinkedHashMap<>();
@@ -86,7 +105,12 @@ public final class RestorePlanner {
     }
     Map<String, Port> ports = new LinkedHashMap<>();
     for (Port p : snapshot.ports().values()) {
-      ports.put(p.getKey(), p.toBuilder().setDvsId(dvs.getId()).setPortGroupId(newIds.get(p.getPortGroupId())).build());
+      ports.put(
+          p.getKey(),
+          p.toBuilder()
+              .setDvsId(dvs.getId())
+              .setPortGroupId(newIds.get(p.getPortGroupId()))
+              .build());
     }
     return DvsConfig.of(dvs, groups, ports);
   }

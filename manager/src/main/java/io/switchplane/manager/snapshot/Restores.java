@@ -5,8 +5,8 @@ import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
-import io.switchplane.api.v1.RestoreSnapshotRequest;
 import io.switchplane.api.v1.RestoreMode;
+import io.switchplane.api.v1.RestoreSnapshotRequest;
 import io.switchplane.api.v1.RestoreSnapshotResponse;
 import io.switchplane.api.v1.SnapshotInfo;
 import io.switchplane.common.error.SwitchplaneException;
@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restores a snapshot through the normal path: the configuration {@link RestorePlanner} makes is
- * validated as a whole, then committed as one change set (or stored as one new DVS) and pushed
- * with confirm like any change, so a restore that cuts a host reverts there like any other.
+ * validated as a whole, then committed as one change set (or stored as one new DVS) and pushed with
+ * confirm like any change, so a restore that cuts a host reverts there like any other.
  */
 public final class Restores {
   private static final Logger LOG = LoggerFactory.getLogger(Restores.class);
@@ -35,8 +35,8 @@ public final class Restores {
   /** What the hosts say about a DVS id. */
   public interface HeldGenerations {
     /**
-     * The newest generation of dvsId that any of hosts ever applied, a switch removed from the
-     * host included (0: none could tell), and the names of the hosts that could not be asked.
+     * The newest generation of dvsId that any of hosts ever applied, a switch removed from the host
+     * included (0: none could tell), and the names of the hosts that could not be asked.
      */
     Held newest(String dvsId, List<Host> hosts);
 
@@ -54,7 +54,10 @@ public final class Restores {
    * @param held asks the agents which generations they hold
    * @param retiredGeneration the generation a deleted DVS of that id had at its deletion (0: none)
    */
-  public Restores(ConfigService config, SnapshotCatalog catalog, HeldGenerations held,
+  public Restores(
+      ConfigService config,
+      SnapshotCatalog catalog,
+      HeldGenerations held,
       ToLongFunction<String> retiredGeneration) {
     this.config = config;
     this.catalog = catalog;
@@ -68,43 +71,57 @@ public final class Restores {
     }
     SnapshotInfo info = catalog.find(r.getSnapshot(), r.getDvs());
     DvsConfig snapshot = SnapshotContents.toConfig(SnapshotCodec.open(catalog.get(info)));
-    DvsConfig current = switch (r.getMode()) {
-      case RESTORE_MODE_SAME_DVS -> config.config(info.getDvsId());
-      case RESTORE_MODE_EXISTING_DVS -> {
-        if (r.getTarget().isEmpty()) {
-          throw SwitchplaneException.invalid("restoring onto an existing DVS needs target (--target DVS)");
-        }
-        yield config.config(r.getTarget());
-      }
-      case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> {
-        requireAbsent(snapshot);
-        yield null;
-      }
-      default -> null;
-    };
+    DvsConfig current =
+        switch (r.getMode()) {
+          case RESTORE_MODE_SAME_DVS -> config.config(info.getDvsId());
+          case RESTORE_MODE_EXISTING_DVS -> {
+            if (r.getTarget().isEmpty()) {
+              throw SwitchplaneException.invalid(
+                  "restoring onto an existing DVS needs target (--target DVS)");
+            }
+            yield config.config(r.getTarget());
+          }
+          case RESTORE_MODE_ORIGINAL_IDENTIFIERS -> {
+            requireAbsent(snapshot);
+            yield null;
+          }
+          default -> null;
+        };
     DvsConfig target = planner.plan(snapshot, r.getMode(), current, r.getNewName());
     if (r.getMode() == RestoreMode.RESTORE_MODE_ORIGINAL_IDENTIFIERS && !r.getDryRun()) {
       target = RestorePlanner.continuing(snapshot, newestKnown(snapshot));
     }
     WholeConfigValidator.validate(target, catalog::host);
-    DvsConfig before = current != null ? current
-        : DvsConfig.of(target.dvs().toBuilder().clearMembers().build(), Map.of(), Map.of());
-    RestoreSnapshotResponse.Builder out = RestoreSnapshotResponse.newBuilder().setDvsId(target.id())
-        .setDvsName(target.dvs().getName()).setDryRun(r.getDryRun())
-        .addAllChanges(ConfigDiff.between(before, target, catalog::hostName))
-        .addAllHosts(hostPlans(before, target));
+    DvsConfig before =
+        current != null
+            ? current
+            : DvsConfig.of(target.dvs().toBuilder().clearMembers().build(), Map.of(), Map.of());
+    RestoreSnapshotResponse.Builder out =
+        RestoreSnapshotResponse.newBuilder()
+            .setDvsId(target.id())
+            .setDvsName(target.dvs().getName())
+            .setDryRun(r.getDryRun())
+            .addAllChanges(ConfigDiff.between(before, target, catalog::hostName))
+            .addAllHosts(hostPlans(before, target));
     if (r.getDryRun()) {
       return out.build();
     }
     CommitOptions options = new CommitOptions(false, r.getConfirmTimeoutMs());
-    String description = "restore of snapshot '" + info.getName() + "' (generation " + info.getGeneration() + ")";
-    long generation = current != null
-        ? config.replace(current.id(), target, current.generation(), description, options).generation()
-        : config.createRestored(target, options).generation();
+    String description =
+        "restore of snapshot '" + info.getName() + "' (generation " + info.getGeneration() + ")";
+    long generation =
+        current != null
+            ? config
+                .replace(current.id(), target, current.generation(), description, options)
+                .generation()
+            : config.createRestored(target, options).generation();
     return out.setGeneration(generation).build();
   }
 
-  /** Rebuilds a DVS from a snapshot with its original identifiers, at a generation above every one hosts hold. */
+  /**
+   * Rebuilds a DVS from a snapshot with its original identifiers, at a generation above every one
+   * hosts hold.
+   */
   public DvsConfig rebuild(DvsConfig snapshot, CommitOptions options) {
     requireAbsent(snapshot);
     DvsConfig target = RestorePlanner.continuing(snapshot, newestKnown(snapshot));
@@ -113,27 +130,40 @@ public final class Restores {
   }
 
   /**
-   * The newest generation of the snapshot's DVS id known anywhere: the snapshot's own, the one
-   * the DVS had when it was deleted, and the newest its member hosts ever applied (a host keeps
-   * the generation of a switch removed from it and refuses anything older). A DVS coming back
-   * with its original id continues above it, so that every host takes it.
+   * The newest generation of the snapshot's DVS id known anywhere: the snapshot's own, the one the
+   * DVS had when it was deleted, and the newest its member hosts ever applied (a host keeps the
+   * generation of a switch removed from it and refuses anything older). A DVS coming back with its
+   * original id continues above it, so that every host takes it.
    */
   private long newestKnown(DvsConfig snapshot) {
     long retired = retiredGeneration.applyAsLong(snapshot.id());
-    List<Host> hosts = snapshot.dvs().getMembersList().stream().map(m -> catalog.host(m.getHostId()))
-        .flatMap(Optional::stream).toList();
+    List<Host> hosts =
+        snapshot.dvs().getMembersList().stream()
+            .map(m -> catalog.host(m.getHostId()))
+            .flatMap(Optional::stream)
+            .toList();
     HeldGenerations.Held asked = held.newest(snapshot.id(), hosts);
     long onHosts = asked.newest();
     long newest = Math.max(snapshot.generation(), Math.max(retired, onHosts));
     if (retired == 0 && !asked.unanswered().isEmpty()) {
       // Without the deletion's record, a host that did not answer may hold more: it would refuse.
-      LOG.warn("DVS {} ({}): hosts {} could not tell which generations they hold; if one holds one above {}, it"
-          + " refuses the restored DVS (see 'switchplane status')", snapshot.dvs().getName(), snapshot.id(),
-          asked.unanswered(), newest);
+      LOG.warn(
+          "DVS {} ({}): hosts {} could not tell which generations they hold; if one holds one above {}, it"
+              + " refuses the restored DVS (see 'switchplane status')",
+          snapshot.dvs().getName(),
+          snapshot.id(),
+          asked.unanswered(),
+          newest);
     }
     if (newest > snapshot.generation()) {
-      LOG.info("DVS {} ({}) comes back above generation {} (snapshot {}, at its deletion {}, on its hosts {})",
-          snapshot.dvs().getName(), snapshot.id(), newest, snapshot.generation(), retired, onHosts);
+      LOG.info(
+          "DVS {} ({}) comes back above generation {} (snapshot {}, at its deletion {}, on its hosts {})",
+          snapshot.dvs().getName(),
+          snapshot.id(),
+          newest,
+          snapshot.generation(),
+          retired,
+          onHosts);
     }
     return newest;
   }
@@ -145,28 +175,48 @@ public final class Restores {
 
   private void requireAbsent(DvsConfig snapshot) {
     if (exists(snapshot.id())) {
-      throw SwitchplaneException.alreadyExists("DVS %s ('%s') exists: restore onto it (same-dvs) or as a new DVS"
-          + " with new identifiers", snapshot.id(), snapshot.dvs().getName());
+      throw SwitchplaneException.alreadyExists(
+          "DVS %s ('%s') exists: restore onto it (same-dvs) or as a new DVS"
+              + " with new identifiers",
+          snapshot.id(), snapshot.dvs().getName());
     }
   }
 
-  /** Per member host (before or after): ports it gets, changes, loses; whether it joins or leaves. */
-  static List<HostRestorePlan> hostPlans(DvsConfig before, DvsConfig after, java.util.function.Function<String,
-      String> hostName) {
+  /**
+   * Per member host (before or after): ports it gets, changes, loses; whether it joins or leaves.
+   */
+  static List<HostRestorePlan> hostPlans(
+      DvsConfig before, DvsConfig after, java.util.function.Function<String, String> hostName) {
     Set<String> hosts = new TreeSet<>();
     before.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
     after.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
-    return hosts.stream().map(h -> {
-      Map<String, Port> was = byKey(before.portsOnHost(h));
-      Map<String, Port> will = byKey(after.portsOnHost(h));
-      int added = (int) will.keySet().stream().filter(k -> !was.containsKey(k)).count();
-      int removed = (int) was.keySet().stream().filter(k -> !will.containsKey(k)).count();
-      int changed = (int) will.entrySet().stream().filter(e -> was.containsKey(e.getKey())
-          && !samePort(was.get(e.getKey()), e.getValue(), before, after)).count();
-      return HostRestorePlan.newBuilder().setHostId(h).setHostName(hostName.apply(h))
-          .setPortsAdded(added).setPortsChanged(changed).setPortsRemoved(removed)
-          .setJoins(before.member(h).isEmpty()).setLeaves(after.member(h).isEmpty()).build();
-    }).toList();
+    return hosts.stream()
+        .map(
+            h -> {
+              Map<String, Port> was = byKey(before.portsOnHost(h));
+              Map<String, Port> will = byKey(after.portsOnHost(h));
+              int added = (int) will.keySet().stream().filter(k -> !was.containsKey(k)).count();
+              int removed = (int) was.keySet().stream().filter(k -> !will.containsKey(k)).count();
+              int changed =
+                  (int)
+                      will.entrySet().stream()
+                          .filter(
+                              e ->
+                                  was.containsKey(e.getKey())
+                                      && !samePort(
+                                          was.get(e.getKey()), e.getValue(), before, after))
+                          .count();
+              return HostRestorePlan.newBuilder()
+                  .setHostId(h)
+                  .setHostName(hostName.apply(h))
+                  .setPortsAdded(added)
+                  .setPortsChanged(changed)
+                  .setPortsRemoved(removed)
+                  .setJoins(before.member(h).isEmpty())
+                  .setLeaves(after.member(h).isEmpty())
+                  .build();
+            })
+        .toList();
   }
 
   private List<HostRestorePlan> hostPlans(DvsConfig before, DvsConfig after) {
@@ -174,18 +224,28 @@ public final class Restores {
   }
 
   /**
-   * Whether a port the host keeps is applied the same after the restore: the port itself, its
-   * port group and the DVS settings equal but for ids (a restore onto another DVS maps port
-   * groups by name), since any of them changes what the host applies.
+   * Whether a port the host keeps is applied the same after the restore: the port itself, its port
+   * group and the DVS settings equal but for ids (a restore onto another DVS maps port groups by
+   * name), since any of them changes what the host applies.
    */
   private static boolean samePort(Port a, Port b, DvsConfig before, DvsConfig after) {
     PortGroup ga = before.portGroups().get(a.getPortGroupId());
     PortGroup gb = after.portGroups().get(b.getPortGroupId());
-    boolean sameGroup = ga != null && gb != null && ga.toBuilder().clearId().clearDvsId().build()
-        .equals(gb.toBuilder().clearId().clearDvsId().build());
-    return sameGroup && ConfigDiff.fields(before.dvs(), after.dvs()).isEmpty()
-        && a.toBuilder().clearDvsId().clearPortGroupId().build()
-        .equals(b.toBuilder().clearDvsId().clearPortGroupId().build());
+    boolean sameGroup =
+        ga != null
+            && gb != null
+            && ga.toBuilder()
+                .clearId()
+                .clearDvsId()
+                .build()
+                .equals(gb.toBuilder().clearId().clearDvsId().build());
+    return sameGroup
+        && ConfigDiff.fields(before.dvs(), after.dvs()).isEmpty()
+        && a.toBuilder()
+            .clearDvsId()
+            .clearPortGroupId()
+            .build()
+            .equals(b.toBuilder().clearDvsId().clearPortGroupId().build());
   }
 
   private static Map<String, Port> byKey(List<Port> ports) {

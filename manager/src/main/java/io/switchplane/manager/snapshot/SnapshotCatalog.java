@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The snapshots operators see: take, list, find, export, import, delete, diff. Restores are
- * {@link Restores}'. Writes need the leader; reads work on any manager.
+ * The snapshots operators see: take, list, find, export, import, delete, diff. Restores are {@link
+ * Restores}'. Writes need the leader; reads work on any manager.
  */
 public final class SnapshotCatalog {
 
@@ -29,7 +29,11 @@ public final class SnapshotCatalog {
   private final SnapshotCopies copies;
 
   /** Every snapshot goes to copies once it is durable. */
-  public SnapshotCatalog(ConfigService config, SnapshotStore store, Checkpoints checkpoints, Clock clock,
+  public SnapshotCatalog(
+      ConfigService config,
+      SnapshotStore store,
+      Checkpoints checkpoints,
+      Clock clock,
       SnapshotCopies copies) {
     this.config = config;
     this.store = store;
@@ -53,30 +57,38 @@ public final class SnapshotCatalog {
   /** Snapshots of one DVS (by id or name, also of a deleted one) or of all, newest first. */
   public List<SnapshotInfo> list(String dvsRef, boolean includeCheckpoints) {
     List<SnapshotInfo> all = dvsRef.isEmpty() ? store.listAll() : store.list(dvsId(dvsRef));
-    return all.stream().filter(s -> includeCheckpoints || s.getKind() != SnapshotKind.SNAPSHOT_KIND_CHECKPOINT)
+    return all.stream()
+        .filter(s -> includeCheckpoints || s.getKind() != SnapshotKind.SNAPSHOT_KIND_CHECKPOINT)
         .toList();
   }
 
   /** A snapshot by id, or by name within a DVS. NOT_FOUND names what was looked for. */
   public SnapshotInfo find(String snapshotRef, String dvsRef) {
     if (snapshotRef.isEmpty()) {
-      throw SwitchplaneException.invalid("snapshot is required: give its id, or its name with the DVS");
+      throw SwitchplaneException.invalid(
+          "snapshot is required: give its id, or its name with the DVS");
     }
     List<SnapshotInfo> all = store.listAll();
-    Optional<SnapshotInfo> byId = all.stream().filter(s -> s.getId().equals(snapshotRef)).findFirst();
+    Optional<SnapshotInfo> byId =
+        all.stream().filter(s -> s.getId().equals(snapshotRef)).findFirst();
     if (byId.isPresent()) {
       return byId.get(); // ids are unique over all DVSes: dvs only narrows names
     }
     List<SnapshotInfo> candidates = dvsRef.isEmpty() ? all : store.list(dvsId(dvsRef));
-    List<SnapshotInfo> byName = candidates.stream().filter(s -> s.getName().equals(snapshotRef)).toList();
+    List<SnapshotInfo> byName =
+        candidates.stream().filter(s -> s.getName().equals(snapshotRef)).toList();
     if (byName.size() == 1) {
       return byName.get(0);
     }
     if (byName.size() > 1) {
-      throw SwitchplaneException.invalid("%d snapshots are named '%s' (of DVS %s): give the DVS or the id",
-          byName.size(), snapshotRef, String.join(", ", byName.stream().map(SnapshotInfo::getDvsName).toList()));
+      throw SwitchplaneException.invalid(
+          "%d snapshots are named '%s' (of DVS %s): give the DVS or the id",
+          byName.size(),
+          snapshotRef,
+          String.join(", ", byName.stream().map(SnapshotInfo::getDvsName).toList()));
     }
-    throw SwitchplaneException.notFound("snapshot '%s' not found%s; list them with 'switchplane snapshot list'",
+    throw SwitchplaneException.notFound(
+        "snapshot '%s' not found%s; list them with 'switchplane snapshot list'",
         snapshotRef, dvsRef.isEmpty() ? "" : " for DVS '" + dvsRef + "'");
   }
 
@@ -104,24 +116,33 @@ public final class SnapshotCatalog {
     // The checksum covers the content only: a file's own name may be anything.
     if (!SnapshotStore.NAME.matcher(chosen).matches() || nameTaken(original.getDvsId(), chosen)) {
       if (!name.isEmpty()) {
-        throw SwitchplaneException.alreadyExists("DVS %s has a snapshot named '%s' already", original.getDvsName(),
-            chosen);
+        throw SwitchplaneException.alreadyExists(
+            "DVS %s has a snapshot named '%s' already", original.getDvsName(), chosen);
       }
       chosen = "imported-" + original.getGeneration() + "-" + clock.millis();
     }
-    SnapshotInfo info = original.toBuilder().setId(UUID.randomUUID().toString()).setName(chosen)
-        .setKind(SnapshotKind.SNAPSHOT_KIND_IMPORTED).setTakenUnixMs(clock.millis()).build();
+    SnapshotInfo info =
+        original.toBuilder()
+            .setId(UUID.randomUUID().toString())
+            .setName(chosen)
+            .setKind(SnapshotKind.SNAPSHOT_KIND_IMPORTED)
+            .setTakenUnixMs(clock.millis())
+            .build();
     DvsSnapshot snapshot = read.toBuilder().setInfo(info).build();
     store.put(snapshot);
     copies.copy(snapshot, SnapshotCodec.open(snapshot).getHostsList());
     return info;
   }
 
-  /** What restoring from onto `to` (a snapshot, or the current DVS when to is null) would change. */
+  /**
+   * What restoring from onto `to` (a snapshot, or the current DVS when to is null) would change.
+   */
   public List<EntityChange> diff(SnapshotInfo from, SnapshotInfo to, String currentDvsRef) {
     DvsConfig source = SnapshotContents.toConfig(SnapshotCodec.open(get(from)));
-    DvsConfig target = to != null ? SnapshotContents.toConfig(SnapshotCodec.open(get(to)))
-        : config.config(currentDvsRef.isEmpty() ? from.getDvsId() : currentDvsRef);
+    DvsConfig target =
+        to != null
+            ? SnapshotContents.toConfig(SnapshotCodec.open(get(to)))
+            : config.config(currentDvsRef.isEmpty() ? from.getDvsId() : currentDvsRef);
     return ConfigDiff.between(target, source, this::hostName);
   }
 
@@ -149,16 +170,21 @@ public final class SnapshotCatalog {
       if (e.code() != ErrorCode.NOT_FOUND) {
         throw e;
       }
-      return store.listAll().stream().filter(s -> s.getDvsName().equals(dvsRef) || s.getDvsId().equals(dvsRef))
-          .map(SnapshotInfo::getDvsId).findFirst()
-          .orElseThrow(() -> SwitchplaneException.notFound("DVS '%s' not found, and no snapshot of it", dvsRef));
+      return store.listAll().stream()
+          .filter(s -> s.getDvsName().equals(dvsRef) || s.getDvsId().equals(dvsRef))
+          .map(SnapshotInfo::getDvsId)
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  SwitchplaneException.notFound(
+                      "DVS '%s' not found, and no snapshot of it", dvsRef));
     }
   }
 
   private void requireFreeName(String dvsId, String name) {
     if (nameTaken(dvsId, name)) {
-      throw SwitchplaneException.alreadyExists("the DVS has a snapshot named '%s' already; choose another name",
-          name);
+      throw SwitchplaneException.alreadyExists(
+          "the DVS has a snapshot named '%s' already; choose another name", name);
     }
   }
 
@@ -168,16 +194,19 @@ public final class SnapshotCatalog {
 
   private static String checkName(String name) {
     if (!SnapshotStore.NAME.matcher(name).matches()) {
-      throw SwitchplaneException.invalid("snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_'"
-          + " or '-', starting with a letter or digit", name);
+      throw SwitchplaneException.invalid(
+          "snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_'"
+              + " or '-', starting with a letter or digit",
+          name);
     }
     return name;
   }
 
   void requireLeader() {
     if (!config.isLeader()) {
-      throw SwitchplaneException.unavailable("this manager is not the leader: send snapshot writes to the leader"
-          + " (switchplane manager status)");
+      throw SwitchplaneException.unavailable(
+          "this manager is not the leader: send snapshot writes to the leader"
+              + " (switchplane manager status)");
     }
   }
 }

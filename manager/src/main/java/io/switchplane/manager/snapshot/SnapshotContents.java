@@ -12,17 +12,28 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** Converts between a DVS configuration and a snapshot's content (sorted, so equal configurations give equal bytes). */
+/**
+ * Converts between a DVS configuration and a snapshot's content (sorted, so equal configurations
+ * give equal bytes).
+ */
 public final class SnapshotContents {
   private SnapshotContents() {}
 
   /** The content of config, with the registrations of its member hosts that hosts knows. */
   public static SnapshotContent of(DvsConfig config, Function<String, Optional<Host>> hosts) {
     SnapshotContent.Builder b = SnapshotContent.newBuilder().setDvs(config.dvs());
-    config.portGroups().values().stream().sorted(Comparator.comparing(PortGroup::getId)).forEach(b::addPortGroups);
-    config.ports().values().stream().sorted(Comparator.comparing(Port::getKey)).forEach(b::addPorts);
-    config.dvs().getMembersList().stream().map(HostMember::getHostId).sorted().map(hosts)
-        .flatMap(Optional::stream).forEach(b::addHosts);
+    config.portGroups().values().stream()
+        .sorted(Comparator.comparing(PortGroup::getId))
+        .forEach(b::addPortGroups);
+    config.ports().values().stream()
+        .sorted(Comparator.comparing(Port::getKey))
+        .forEach(b::addPorts);
+    config.dvs().getMembersList().stream()
+        .map(HostMember::getHostId)
+        .sorted()
+        .map(hosts)
+        .flatMap(Optional::stream)
+        .forEach(b::addHosts);
     return b.build();
   }
 

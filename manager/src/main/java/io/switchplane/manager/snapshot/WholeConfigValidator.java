@@ -13,25 +13,31 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Stage: checks a whole configuration before a restore writes it, with the same rules a change
- * set meets op by op (a snapshot from a file, or from an older build, is not trusted), and that
- * every member host is registered.
+ * Stage: checks a whole configuration before a restore writes it, with the same rules a change set
+ * meets op by op (a snapshot from a file, or from an older build, is not trusted), and that every
+ * member host is registered.
  */
 final class WholeConfigValidator {
   private WholeConfigValidator() {}
 
   /**
-   * @throws SwitchplaneException INVALID_ARGUMENT for a bad entity, FAILED_PRECONDITION for a member
-   *     host that is not registered (naming it, and how to fix it)
+   * @throws SwitchplaneException INVALID_ARGUMENT for a bad entity, FAILED_PRECONDITION for a
+   *     member host that is not registered (naming it, and how to fix it)
    */
   static void validate(DvsConfig c, Function<String, Optional<Host>> hosts) {
     ModelValidator.validateName(c.dvs().getName(), "DVS");
     ModelValidator.validateDvsSettings(c.dvs());
     Set<String> members = new HashSet<>();
     for (HostMember m : c.dvs().getMembersList()) {
-      Host host = hosts.apply(m.getHostId()).orElseThrow(() -> SwitchplaneException.precondition(
-          "member host %s of the snapshot is not registered: register it (switchplane host register) or restore"
-              + " it with 'switchplane recover --from-agents'", m.getHostId()));
+      Host host =
+          hosts
+              .apply(m.getHostId())
+              .orElseThrow(
+                  () ->
+                      SwitchplaneException.precondition(
+                          "member host %s of the snapshot is not registered: register it (switchplane host register) or restore"
+                              + " it with 'switchplane recover --from-agents'",
+                          m.getHostId()));
       ModelValidator.validateMember(c.dvs(), m, host.getName());
       if (!members.add(m.getHostId())) {
         throw SwitchplaneException.invalid("host %s is a member twice", host.getName());
@@ -47,7 +53,8 @@ final class WholeConfigValidator {
     for (Port p : c.ports().values()) {
       PortGroup pg = c.portGroups().get(p.getPortGroupId());
       if (pg == null) {
-        throw SwitchplaneException.invalid("port %s refers to port group %s, which the snapshot does not hold",
+        throw SwitchplaneException.invalid(
+            "port %s refers to port group %s, which the snapshot does not hold",
             p.getKey(), p.getPortGroupId());
       }
       ModelValidator.validatePort(c.dvs(), pg, p, members::contains);

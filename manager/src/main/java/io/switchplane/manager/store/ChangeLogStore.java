@@ -13,19 +13,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit log in ZooKeeper (layout in {@link StoreLayout}): one {@link ChangeRecord} per
- * generation of a DVS, added to the transaction that commits that generation (by
- * {@link DvsStore}), so a generation is never stored without its record. The newest
- * {@link #KEEP} records of a DVS are kept; a deleted DVS's records stay, as its snapshots do.
+ * generation of a DVS, added to the transaction that commits that generation (by {@link DvsStore}),
+ * so a generation is never stored without its record. The newest {@link #KEEP} records of a DVS are
+ * kept; a deleted DVS's records stay, as its snapshots do.
  */
 public final class ChangeLogStore {
   private static final Logger LOG = LoggerFactory.getLogger(ChangeLogStore.class);
+
   /** Records kept per DVS. */
   public static final int KEEP = 1_000;
+
   /** How often (in generations) the oldest records beyond {@link #KEEP} are removed. */
   private static final int PRUNE_EVERY = 100;
 
   private final CuratorFramework client;
   private final ZkReads reads;
+
   /** DVSes whose log znode is known to exist: a transaction cannot create a parent on its own. */
   private final Set<String> parents = ConcurrentHashMap.newKeySet();
 
@@ -34,7 +37,10 @@ public final class ChangeLogStore {
     this.reads = new ZkReads(client);
   }
 
-  /** Adds the write of record to txn: created, or replacing one left by an earlier life of the DVS id. */
+  /**
+   * Adds the write of record to txn: created, or replacing one left by an earlier life of the DVS
+   * id.
+   */
   void add(ZkTxn txn, ChangeRecord record) {
     String dvsId = record.getDvsId();
     if (parents.add(dvsId)) {
@@ -48,7 +54,10 @@ public final class ChangeLogStore {
     }
   }
 
-  /** Removes a DVS's oldest records beyond {@link #KEEP}, every {@link #PRUNE_EVERY} generations; best effort. */
+  /**
+   * Removes a DVS's oldest records beyond {@link #KEEP}, every {@link #PRUNE_EVERY} generations;
+   * best effort.
+   */
   void pruneAfter(ChangeRecord written) {
     if (written.getGeneration() % PRUNE_EVERY != 0) {
       return;
@@ -88,7 +97,9 @@ public final class ChangeLogStore {
         break;
       }
       String path = StoreLayout.log(dvsId) + "/" + name;
-      reads.read(path).ifPresent(v -> out.add(ZkReads.parse(ChangeRecord.parser(), v.data(), path)));
+      reads
+          .read(path)
+          .ifPresent(v -> out.add(ZkReads.parse(ChangeRecord.parser(), v.data(), path)));
     }
     return out;
   }

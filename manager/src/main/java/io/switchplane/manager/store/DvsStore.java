@@ -25,21 +25,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The DVS configurations in ZooKeeper, through Curator (layout in {@link StoreLayout}).
  *
- * <p>Why ZooKeeper and Curator: ZooKeeper gives linearizable writes, multi-op transactions
- * with per-znode version checks, and sessions for leader election, which is exactly what
- * "one change set = one atomic, optimistically checked write" and "one leader pushes" need.
- * Curator adds the retry policy, connection-state handling, the transaction API and the
- * LeaderLatch recipe, so none of that is hand-written.
+ * <p>Why ZooKeeper and Curator: ZooKeeper gives linearizable writes, multi-op transactions with
+ * per-znode version checks, and sessions for leader election, which is exactly what "one change set
+ * = one atomic, optimistically checked write" and "one leader pushes" need. Curator adds the retry
+ * policy, connection-state handling, the transaction API and the LeaderLatch recipe, so none of
+ * that is hand-written.
  *
- * <p>Concurrency contract: the DVS znode is written exactly once per generation. It is created
- * at znode version 0 with generation 1 and every change set sets it with generation + 1, so its
- * znode version is always generation - 1. Every change set is ONE transaction whose first op is
- * the DVS setData expecting that version, followed by the entity writes: a writer that planned
- * against a stale generation gets ABORTED and nothing is written. Transactions above
- * {@link ZkTxn#MAX_BYTES} are refused with INVALID_ARGUMENT before anything is sent.
+ * <p>Concurrency contract: the DVS znode is written exactly once per generation. It is created at
+ * znode version 0 with generation 1 and every change set sets it with generation + 1, so its znode
+ * version is always generation - 1. Every change set is ONE transaction whose first op is the DVS
+ * setData expecting that version, followed by the entity writes: a writer that planned against a
+ * stale generation gets ABORTED and nothing is written. Transactions above {@link ZkTxn#MAX_BYTES}
+ * are refused with INVALID_ARGUMENT before anything is sent.
  */
 public final class DvsStore {
   private static final Logger LOG = LoggerFactory.getLogger(DvsStore.class);
+
   /** Attempts at a consistent read of one DVS while it is being written. */
   private static final int READ_ATTEMPTS = 5;
 
@@ -63,9 +64,18 @@ public final class DvsStore {
 
   /** Creates the top-level znodes if missing. Idempotent. */
   public void ensureLayout() {
-    for (String path : List.of(StoreLayout.DVS, StoreLayout.HOSTS, StoreLayout.DVS_NAMES, StoreLayout.HOST_NAMES,
-        StoreLayout.TXN, StoreLayout.SNAPSHOTS, StoreLayout.SNAPSHOT_DATA, StoreLayout.RETIRED_DVS,
-        StoreLayout.SNAPSHOT_NAMES, StoreLayout.LOG)) {
+    for (String path :
+        List.of(
+            StoreLayout.DVS,
+            StoreLayout.HOSTS,
+            StoreLayout.DVS_NAMES,
+            StoreLayout.HOST_NAMES,
+            StoreLayout.TXN,
+            StoreLayout.SNAPSHOTS,
+            StoreLayout.SNAPSHOT_DATA,
+            StoreLayout.RETIRED_DVS,
+            StoreLayout.SNAPSHOT_NAMES,
+            StoreLayout.LOG)) {
       reads.ensure(path);
     }
   }
@@ -75,7 +85,9 @@ public final class DvsStore {
     if (!StoreLayout.isSegment(name)) {
       return Optional.empty();
     }
-    return reads.read(StoreLayout.dvsName(name)).map(v -> new String(v.data(), StandardCharsets.UTF_8));
+    return reads
+        .read(StoreLayout.dvsName(name))
+        .map(v -> new String(v.data(), StandardCharsets.UTF_8));
   }
 
   /** The DVS record (without port groups and ports) with its znode version. */
@@ -84,7 +96,9 @@ public final class DvsStore {
       return Optional.empty();
     }
     String path = StoreLayout.dvs(id);
-    return reads.read(path).map(v -> new VersionedDvs(ZkReads.parse(Dvs.parser(), v.data(), path), v.version()));
+    return reads
+        .read(path)
+        .map(v -> new VersionedDvs(ZkReads.parse(Dvs.parser(), v.data(), path), v.version()));
   }
 
   /** Every DVS record with its znode version, sorted by name. */
@@ -98,8 +112,8 @@ public final class DvsStore {
   }
 
   /**
-   * One DVS with its port groups and ports, consistent at one generation: the record is read
-   * again after its children and the read repeats if a change set landed meanwhile.
+   * One DVS with its port groups and ports, consistent at one generation: the record is read again
+   * after its children and the read repeats if a change set landed meanwhile.
    */
   public Optional<DvsConfig> load(String id) {
     for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
@@ -108,13 +122,21 @@ public final class DvsStore {
         return Optional.empty();
       }
       Map<String, PortGroup> groups = new LinkedHashMap<>();
-      reads.readChildren(StoreLayout.portGroups(id)).forEach((pgId, data) ->
-          groups.put(pgId, ZkReads.parse(PortGroup.parser(), data, StoreLayout.portGroup(id, pgId))));
+      reads
+          .readChildren(StoreLayout.portGroups(id))
+          .forEach(
+              (pgId, data) ->
+                  groups.put(
+                      pgId,
+                      ZkReads.parse(PortGroup.parser(), data, StoreLayout.portGroup(id, pgId))));
       Map<String, Port> ports = new LinkedHashMap<>();
       for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
         String parent = StoreLayout.portBucket(id, bucket);
-        reads.readChildren(parent).forEach((key, data) ->
-            ports.put(key, ZkReads.parse(Port.parser(), data, parent + "/" + key)));
+        reads
+            .readChildren(parent)
+            .forEach(
+                (key, data) ->
+                    ports.put(key, ZkReads.parse(Port.parser(), data, parent + "/" + key)));
       }
       Optional<VersionedDvs> again = readDvs(id);
       if (again.isPresent() && again.get().version() == first.get().version()) {
@@ -135,76 +157,96 @@ public final class DvsStore {
     return out;
   }
 
-
   /**
-   * Stores a whole DVS at once (new, or restored as a new DVS): record, port groups, ports and
-   * name in one transaction, at the record's generation. ALREADY_EXISTS when its id or name is taken;
+   * Stores a whole DVS at once (new, or restored as a new DVS): record, port groups, ports and name
+   * in one transaction, at the record's generation. ALREADY_EXISTS when its id or name is taken;
    * INVALID_ARGUMENT when it is larger than one transaction. record: its audit record.
    */
   public void createWhole(DvsConfig config, ChangeRecord record) {
     Dvs dvs = config.dvs();
     String id = dvs.getId();
-    ZkTxn txn = new ZkTxn()
-        .create(StoreLayout.dvs(id), dvs.toByteArray())
-        .create(StoreLayout.portGroups(id), new byte[0])
-        .create(StoreLayout.ports(id), new byte[0]);
+    ZkTxn txn =
+        new ZkTxn()
+            .create(StoreLayout.dvs(id), dvs.toByteArray())
+            .create(StoreLayout.portGroups(id), new byte[0])
+            .create(StoreLayout.ports(id), new byte[0]);
     for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
       txn.create(StoreLayout.portBucket(id, bucket), new byte[0]);
     }
-    config.portGroups().values().forEach(pg -> txn.create(StoreLayout.portGroup(id, pg.getId()), pg.toByteArray()));
-    config.ports().values().forEach(p -> txn.create(StoreLayout.port(id, p.getKey()), p.toByteArray()));
+    config
+        .portGroups()
+        .values()
+        .forEach(pg -> txn.create(StoreLayout.portGroup(id, pg.getId()), pg.toByteArray()));
+    config
+        .ports()
+        .values()
+        .forEach(p -> txn.create(StoreLayout.port(id, p.getKey()), p.toByteArray()));
     txn.create(StoreLayout.dvsName(dvs.getName()), id.getBytes(StandardCharsets.UTF_8));
     for (var m : dvs.getMembersList()) {
       txn.check(StoreLayout.host(m.getHostId()), -1);
     }
     log.add(txn, record);
     txn.checkSize("the new DVS '" + dvs.getName() + "' (" + config.ports().size() + " ports)");
-    txn.commit(client, "creating DVS '" + dvs.getName() + "'", r -> {
-      if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(dvs.getName()))) {
-        return SwitchplaneException.alreadyExists("a DVS named '%s' exists already", dvs.getName());
-      }
-      if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvs(id))) {
-        return SwitchplaneException.alreadyExists("a DVS with id %s exists already", id);
-      }
-      if (r.code() == KeeperException.Code.NONODE && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
-        return SwitchplaneException.notFound("host %s is not registered: register it before restoring",
-            r.op().path().substring(StoreLayout.HOSTS.length() + 1));
-      }
-      return null;
-    });
+    txn.commit(
+        client,
+        "creating DVS '" + dvs.getName() + "'",
+        r -> {
+          if (r.code() == KeeperException.Code.NODEEXISTS
+              && r.op().path().equals(StoreLayout.dvsName(dvs.getName()))) {
+            return SwitchplaneException.alreadyExists(
+                "a DVS named '%s' exists already", dvs.getName());
+          }
+          if (r.code() == KeeperException.Code.NODEEXISTS
+              && r.op().path().equals(StoreLayout.dvs(id))) {
+            return SwitchplaneException.alreadyExists("a DVS with id %s exists already", id);
+          }
+          if (r.code() == KeeperException.Code.NONODE
+              && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
+            return SwitchplaneException.notFound(
+                "host %s is not registered: register it before restoring",
+                r.op().path().substring(StoreLayout.HOSTS.length() + 1));
+          }
+          return null;
+        });
   }
 
   /**
-   * Commits a planned change set as one transaction. ABORTED when the DVS moved past the
-   * plan's base generation; ALREADY_EXISTS when a rename takes a used name; NOT_FOUND when
-   * the DVS or an added member host disappeared; INVALID_ARGUMENT when it is too large.
+   * Commits a planned change set as one transaction. ABORTED when the DVS moved past the plan's
+   * base generation; ALREADY_EXISTS when a rename takes a used name; NOT_FOUND when the DVS or an
+   * added member host disappeared; INVALID_ARGUMENT when it is too large.
    */
   public void commit(Plan plan, ChangeRecord audit) {
     commit(plan, null, audit);
   }
 
   /**
-   * As {@link #commit(Plan, ChangeRecord)}, with the decision record of an atomic change set
-   * (null: none) written in the same transaction.
+   * As {@link #commit(Plan, ChangeRecord)}, with the decision record of an atomic change set (null:
+   * none) written in the same transaction.
    */
   public void commit(Plan plan, AtomicTxnRecord record, ChangeRecord audit) {
     DvsConfig before = plan.before();
     Dvs after = plan.after().dvs();
     String id = before.id();
-    ZkTxn txn = new ZkTxn().set(StoreLayout.dvs(id), after.toByteArray(), expectedVersion(before.dvs()));
+    ZkTxn txn =
+        new ZkTxn().set(StoreLayout.dvs(id), after.toByteArray(), expectedVersion(before.dvs()));
     String oldName = before.dvs().getName();
     if (!oldName.equals(after.getName())) {
       txn.delete(StoreLayout.dvsName(oldName), -1);
       txn.create(StoreLayout.dvsName(after.getName()), id.getBytes(StandardCharsets.UTF_8));
     }
     for (String hostId : plan.addedMembers()) {
-      // The host must still be registered when the membership lands (RemoveHost checks the other way).
+      // The host must still be registered when the membership lands (RemoveHost checks the other
+      // way).
       txn.check(StoreLayout.host(hostId), -1);
     }
     for (EntityWrite w : plan.writes()) {
       // Java 17: no pattern matching in switch yet.
       if (w instanceof EntityWrite.PutPortGroup p) {
-        put(txn, StoreLayout.portGroup(id, p.portGroup().getId()), p.portGroup().toByteArray(), p.created());
+        put(
+            txn,
+            StoreLayout.portGroup(id, p.portGroup().getId()),
+            p.portGroup().toByteArray(),
+            p.created());
       } else if (w instanceof EntityWrite.DeletePortGroup d) {
         txn.delete(StoreLayout.portGroup(id, d.portGroupId()), -1);
       } else if (w instanceof EntityWrite.PutPort p) {
@@ -217,16 +259,26 @@ public final class DvsStore {
       putTxn(txn, id, record);
     }
     log.add(txn, audit);
-    txn.checkSize("the change set (" + plan.writes().size() + " entity writes"
-        + (record == null ? ")" : " and, atomic, the previous values to restore on abort)"));
+    txn.checkSize(
+        "the change set ("
+            + plan.writes().size()
+            + " entity writes"
+            + (record == null ? ")" : " and, atomic, the previous values to restore on abort)"));
     try {
-      txn.commit(client, "committing a change set to DVS '" + oldName + "'", r -> explain(r, before, after));
+      txn.commit(
+          client,
+          "committing a change set to DVS '" + oldName + "'",
+          r -> explain(r, before, after));
       log.pruneAfter(audit);
     } catch (SwitchplaneException e) {
       if (e.code() == ErrorCode.ABORTED && landedAlready(plan.after())) {
         // Curator retries a multi after a connection loss; if the first attempt had landed,
-        // the retry sees our own version bump. The whole stored DVS is exactly the planned one: success.
-        LOG.info("change set to DVS {} generation {} had landed before a connection loss", id, after.getGeneration());
+        // the retry sees our own version bump. The whole stored DVS is exactly the planned one:
+        // success.
+        LOG.info(
+            "change set to DVS {} generation {} had landed before a connection loss",
+            id,
+            after.getGeneration());
         return;
       }
       throw e;
@@ -237,14 +289,18 @@ public final class DvsStore {
   public void recordDecision(String dvsId, AtomicTxnRecord record) {
     ZkTxn txn = new ZkTxn();
     putTxn(txn, dvsId, record);
-    txn.commit(client, "recording the decision of generation " + record.getGeneration() + " of DVS " + dvsId,
+    txn.commit(
+        client,
+        "recording the decision of generation " + record.getGeneration() + " of DVS " + dvsId,
         r -> null);
   }
 
   /** The decision record of the last atomic change set of a DVS, if any. */
   public Optional<AtomicTxnRecord> readTxn(String dvsId) {
     String path = StoreLayout.txn(dvsId);
-    return reads.read(path).filter(v -> v.data().length > 0)
+    return reads
+        .read(path)
+        .filter(v -> v.data().length > 0)
         .map(v -> ZkReads.parse(AtomicTxnRecord.parser(), v.data(), path));
   }
 
@@ -266,17 +322,21 @@ public final class DvsStore {
       return 0;
     }
     String path = StoreLayout.retiredDvs(id);
-    return reads.read(path).map(v -> ZkReads.parse(Dvs.parser(), v.data(), path).getGeneration()).orElse(0L);
+    return reads
+        .read(path)
+        .map(v -> ZkReads.parse(Dvs.parser(), v.data(), path).getGeneration())
+        .orElse(0L);
   }
 
   /**
-   * Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction
-   * that also keeps its record, at its removal generation, under {@link StoreLayout#RETIRED_DVS}.
+   * Deletes a DVS with no ports: its port groups, buckets, record and name, in one transaction that
+   * also keeps its record, at its removal generation, under {@link StoreLayout#RETIRED_DVS}.
    */
   public void delete(DvsConfig last, ChangeRecord audit) {
     String id = last.id();
     if (!last.ports().isEmpty()) {
-      throw SwitchplaneException.precondition("DVS '%s' still has %d port(s); delete them first",
+      throw SwitchplaneException.precondition(
+          "DVS '%s' still has %d port(s); delete them first",
           last.dvs().getName(), last.ports().size());
     }
     ZkTxn txn = new ZkTxn().check(StoreLayout.dvs(id), expectedVersion(last.dvs()));
@@ -291,7 +351,8 @@ public final class DvsStore {
     txn.delete(StoreLayout.dvs(id), expectedVersion(last.dvs()));
     txn.delete(StoreLayout.dvsName(last.dvs().getName()), -1);
     // Members still attached get the removal at the generation after the last: that one is kept.
-    byte[] retired = last.dvs().toBuilder().setGeneration(last.removalGeneration()).build().toByteArray();
+    byte[] retired =
+        last.dvs().toBuilder().setGeneration(last.removalGeneration()).build().toByteArray();
     if (reads.read(StoreLayout.retiredDvs(id)).isPresent()) {
       txn.set(StoreLayout.retiredDvs(id), retired, -1);
     } else {
@@ -301,15 +362,23 @@ public final class DvsStore {
       txn.delete(StoreLayout.txn(id), -1);
     }
     log.add(txn, audit);
-    txn.checkSize("deleting DVS '" + last.dvs().getName() + "' with its " + last.portGroups().size()
-        + " port groups (delete port groups first in smaller change sets)");
-    txn.commit(client, "deleting DVS '" + last.dvs().getName() + "'", r -> {
-      if (r.code() == KeeperException.Code.NOTEMPTY) {
-        return SwitchplaneException.aborted("DVS '%s' changed concurrently (an entity was added); re-read and retry",
-            last.dvs().getName());
-      }
-      return explain(r, last, last.dvs());
-    });
+    txn.checkSize(
+        "deleting DVS '"
+            + last.dvs().getName()
+            + "' with its "
+            + last.portGroups().size()
+            + " port groups (delete port groups first in smaller change sets)");
+    txn.commit(
+        client,
+        "deleting DVS '" + last.dvs().getName() + "'",
+        r -> {
+          if (r.code() == KeeperException.Code.NOTEMPTY) {
+            return SwitchplaneException.aborted(
+                "DVS '%s' changed concurrently (an entity was added); re-read and retry",
+                last.dvs().getName());
+          }
+          return explain(r, last, last.dvs());
+        });
   }
 
   private SwitchplaneException explain(ZkTxn.Rejection r, DvsConfig before, Dvs after) {
@@ -317,26 +386,42 @@ public final class DvsStore {
     String name = before.dvs().getName();
     if (r.op().path().equals(dvsPath)) {
       if (r.code() == KeeperException.Code.BADVERSION) {
-        String now = readDvs(before.id()).map(v -> Long.toString(v.dvs().getGeneration())).orElse("deleted");
-        return new SwitchplaneException(ErrorCode.ABORTED, String.format(
-            "DVS '%s' changed concurrently (now at generation %s, this change was planned on %d); re-read and retry",
-            name, now, before.generation()), r.cause());
+        String now =
+            readDvs(before.id()).map(v -> Long.toString(v.dvs().getGeneration())).orElse("deleted");
+        return new SwitchplaneException(
+            ErrorCode.ABORTED,
+            String.format(
+                "DVS '%s' changed concurrently (now at generation %s, this change was planned on %d); re-read and retry",
+                name, now, before.generation()),
+            r.cause());
       }
       if (r.code() == KeeperException.Code.NONODE) {
-        return new SwitchplaneException(ErrorCode.NOT_FOUND, "DVS '" + name + "' was deleted concurrently", r.cause());
+        return new SwitchplaneException(
+            ErrorCode.NOT_FOUND, "DVS '" + name + "' was deleted concurrently", r.cause());
       }
     }
-    if (r.code() == KeeperException.Code.NODEEXISTS && r.op().path().equals(StoreLayout.dvsName(after.getName()))) {
+    if (r.code() == KeeperException.Code.NODEEXISTS
+        && r.op().path().equals(StoreLayout.dvsName(after.getName()))) {
       return SwitchplaneException.alreadyExists("a DVS named '%s' exists already", after.getName());
     }
-    if (r.code() == KeeperException.Code.NONODE && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
-      return SwitchplaneException.notFound("host %s was unregistered concurrently; it cannot join DVS '%s'",
+    if (r.code() == KeeperException.Code.NONODE
+        && r.op().path().startsWith(StoreLayout.HOSTS + "/")) {
+      return SwitchplaneException.notFound(
+          "host %s was unregistered concurrently; it cannot join DVS '%s'",
           r.op().path().substring(StoreLayout.HOSTS.length() + 1), name);
     }
     if (r.code() == KeeperException.Code.NODEEXISTS || r.code() == KeeperException.Code.NONODE) {
       // The DVS version matched but an entity did not: another writer is at work. Never half-write.
-      return new SwitchplaneException(ErrorCode.ABORTED, "DVS '" + name + "' changed concurrently (" + r.code()
-          + " at " + r.op().path() + "); re-read and retry", r.cause());
+      return new SwitchplaneException(
+          ErrorCode.ABORTED,
+          "DVS '"
+              + name
+              + "' changed concurrently ("
+              + r.code()
+              + " at "
+              + r.op().path()
+              + "); re-read and retry",
+          r.cause());
     }
     return null;
   }
@@ -350,16 +435,21 @@ public final class DvsStore {
   }
 
   /**
-   * Whether the store holds exactly this configuration. The DVS record alone would not do: a
-   * change set touching only ports leaves it equal to any other change set at that generation.
+   * Whether the store holds exactly this configuration. The DVS record alone would not do: a change
+   * set touching only ports leaves it equal to any other change set at that generation.
    */
   private boolean landedAlready(DvsConfig after) {
     Optional<VersionedDvs> now = readDvs(after.id());
     if (now.isEmpty() || !now.get().dvs().equals(after.dvs())) {
       return false;
     }
-    return load(after.id()).map(c -> c.dvs().equals(after.dvs())
-        && c.portGroups().equals(after.portGroups()) && c.ports().equals(after.ports())).orElse(false);
+    return load(after.id())
+        .map(
+            c ->
+                c.dvs().equals(after.dvs())
+                    && c.portGroups().equals(after.portGroups())
+                    && c.ports().equals(after.ports()))
+        .orElse(false);
   }
 
   /** The znode version of the DVS record at dvs's generation (see {@code Dvs.generation_base}). */
@@ -369,9 +459,11 @@ public final class DvsStore {
 
   private static void checkVersion(VersionedDvs v) {
     if (v.version() != expectedVersion(v.dvs())) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, String.format(
-          "DVS %s is at generation %d but its znode at version %d (expected %d): written outside Switchplane?",
-          v.dvs().getId(), v.dvs().getGeneration(), v.version(), expectedVersion(v.dvs())));
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL,
+          String.format(
+              "DVS %s is at generation %d but its znode at version %d (expected %d): written outside Switchplane?",
+              v.dvs().getId(), v.dvs().getGeneration(), v.version(), expectedVersion(v.dvs())));
     }
   }
 }

@@ -23,14 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host registry: /switchplane/hosts/&lt;id&gt; (Host) and /switchplane/index/host-names/&lt;name&gt;
- * (id), written together in one transaction so a name is never half-claimed.
+ * The host registry: /switchplane/hosts/&lt;id&gt; (Host) and
+ * /switchplane/index/host-names/&lt;name&gt; (id), written together in one transaction so a name is
+ * never half-claimed.
  *
  * <p>Lookups ({@link #host}, {@link #find}) are served from a local copy kept up to date by a
  * Curator {@link CuratorCache} (a change set with thousands of port ops resolves as many host
- * references), falling back to ZooKeeper on a miss so a host registered a moment ago is found.
- * A stale hit is harmless: a host joining a DVS is re-checked inside the commit transaction,
- * and {@link #remove} checks every DVS's version inside its own.
+ * references), falling back to ZooKeeper on a miss so a host registered a moment ago is found. A
+ * stale hit is harmless: a host joining a DVS is re-checked inside the commit transaction, and
+ * {@link #remove} checks every DVS's version inside its own.
  */
 public final class HostStore implements HostDirectory, HostLookup, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostStore.class);
@@ -47,15 +48,18 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     this.dvsStore = dvsStore;
     this.reads = new ZkReads(client);
     this.cache = CuratorCache.build(client, StoreLayout.HOSTS);
-    cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((old, node) -> remember(node))
-        .forDeletes(this::forget)
-        .build());
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forCreatesAndChanges((old, node) -> remember(node))
+                .forDeletes(this::forget)
+                .build());
   }
 
   /**
-   * Runs changed after each registration, change or removal this store takes in from now on
-   * (on the cache's thread, after the store's own index is updated, so it must not block).
+   * Runs changed after each registration, change or removal this store takes in from now on (on the
+   * cache's thread, after the store's own index is updated, so it must not block).
    */
   public void addListener(Runnable changed) {
     cache.listenable().addListener((type, old, data) -> changed.run());
@@ -75,12 +79,23 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
   public Host register(String name, String endpoint) {
     ModelValidator.validateName(name, "host");
     checkEndpoint(name, endpoint);
-    Host host = Host.newBuilder().setId(UUID.randomUUID().toString()).setName(name).setEndpoint(endpoint).build();
+    Host host =
+        Host.newBuilder()
+            .setId(UUID.randomUUID().toString())
+            .setName(name)
+            .setEndpoint(endpoint)
+            .build();
     new ZkTxn()
         .create(StoreLayout.host(host.getId()), host.toByteArray())
         .create(StoreLayout.hostName(name), host.getId().getBytes(StandardCharsets.UTF_8))
-        .commit(client, "registering host '" + name + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("a host named '%s' is registered already", name) : null);
+        .commit(
+            client,
+            "registering host '" + name + "'",
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(
+                        "a host named '%s' is registered already", name)
+                    : null);
     byId.put(host.getId(), host);
     idByName.put(name, host.getId());
     LOG.info("registered host {} ({}) at {}", name, host.getId(), endpoint);
@@ -99,14 +114,21 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
       if (existing.get().equals(host)) {
         return host;
       }
-      throw SwitchplaneException.alreadyExists("host id %s is registered already as '%s' at %s", host.getId(),
-          existing.get().getName(), existing.get().getEndpoint());
+      throw SwitchplaneException.alreadyExists(
+          "host id %s is registered already as '%s' at %s",
+          host.getId(), existing.get().getName(), existing.get().getEndpoint());
     }
     new ZkTxn()
         .create(StoreLayout.host(host.getId()), host.toByteArray())
         .create(StoreLayout.hostName(host.getName()), host.getId().getBytes(StandardCharsets.UTF_8))
-        .commit(client, "restoring host '" + host.getName() + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("a host named '%s' is registered already", host.getName()) : null);
+        .commit(
+            client,
+            "restoring host '" + host.getName() + "'",
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(
+                        "a host named '%s' is registered already", host.getName())
+                    : null);
     byId.put(host.getId(), host);
     idByName.put(host.getName(), host.getId());
     LOG.info("restored host {} ({}) at {}", host.getName(), host.getId(), host.getEndpoint());
@@ -116,20 +138,23 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
   /** Every registered host, sorted by name, read from ZooKeeper. */
   public List<Host> list() {
     List<Host> out = new ArrayList<>();
-    reads.readChildren(StoreLayout.HOSTS).forEach((id, data) ->
-        out.add(ZkReads.parse(Host.parser(), data, StoreLayout.host(id))));
+    reads
+        .readChildren(StoreLayout.HOSTS)
+        .forEach((id, data) -> out.add(ZkReads.parse(Host.parser(), data, StoreLayout.host(id))));
     out.sort(Comparator.comparing(Host::getName));
     return out;
   }
 
   /**
-   * Unregisters a host and revokes its certificates (its record under /switchplane/pki/hosts
-   * goes in the same transaction). FAILED_PRECONDITION while it is a member of a DVS; ABORTED when a DVS
+   * Unregisters a host and revokes its certificates (its record under /switchplane/pki/hosts goes
+   * in the same transaction). FAILED_PRECONDITION while it is a member of a DVS; ABORTED when a DVS
    * changed between the membership check and the delete (the transaction checks every DVS's
    * version, so a host never disappears under a membership added meanwhile).
    */
   public Host remove(String ref) {
-    Host host = readFromZk(ref).orElseThrow(() -> SwitchplaneException.notFound("host '%s' is not registered", ref));
+    Host host =
+        readFromZk(ref)
+            .orElseThrow(() -> SwitchplaneException.notFound("host '%s' is not registered", ref));
     List<DvsStore.VersionedDvs> switches = dvsStore.listDvs();
     List<String> memberOf = new ArrayList<>();
     ZkTxn txn = new ZkTxn();
@@ -142,7 +167,8 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
       }
     }
     if (!memberOf.isEmpty()) {
-      throw SwitchplaneException.precondition("host '%s' is a member of DVS %s; remove it from %s first",
+      throw SwitchplaneException.precondition(
+          "host '%s' is a member of DVS %s; remove it from %s first",
           host.getName(), String.join(", ", memberOf), memberOf.size() == 1 ? "it" : "them");
     }
     txn.delete(StoreLayout.host(host.getId()), -1).delete(StoreLayout.hostName(host.getName()), -1);
@@ -150,14 +176,21 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     Optional<ZkReads.Versioned> cert = reads.read(StoreLayout.hostCert(host.getId()));
     cert.ifPresent(c -> txn.delete(StoreLayout.hostCert(host.getId()), c.version()));
     txn.checkSize("removing host '" + host.getName() + "'");
-    txn.commit(client, "removing host '" + host.getName() + "'", r -> switch (r.code()) {
-      case BADVERSION, NONODE -> r.op().path().startsWith(StoreLayout.DVS + "/")
-          || r.op().path().startsWith(StoreLayout.PKI_HOSTS + "/")
-          ? SwitchplaneException.aborted("a DVS or the host's certificate changed while removing host '%s'; retry",
-              host.getName())
-          : SwitchplaneException.notFound("host '%s' was removed concurrently", host.getName());
-      default -> null;
-    });
+    txn.commit(
+        client,
+        "removing host '" + host.getName() + "'",
+        r ->
+            switch (r.code()) {
+              case BADVERSION, NONODE ->
+                  r.op().path().startsWith(StoreLayout.DVS + "/")
+                          || r.op().path().startsWith(StoreLayout.PKI_HOSTS + "/")
+                      ? SwitchplaneException.aborted(
+                          "a DVS or the host's certificate changed while removing host '%s'; retry",
+                          host.getName())
+                      : SwitchplaneException.notFound(
+                          "host '%s' was removed concurrently", host.getName());
+              default -> null;
+            });
     byId.remove(host.getId());
     idByName.remove(host.getName(), host.getId());
     LOG.info("removed host {} ({})", host.getName(), host.getId());
@@ -194,7 +227,8 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     if (!StoreLayout.isSegment(idOrName)) {
       return Optional.empty();
     }
-    return reads.read(StoreLayout.hostName(idOrName))
+    return reads
+        .read(StoreLayout.hostName(idOrName))
         .flatMap(v -> readById(new String(v.data(), StandardCharsets.UTF_8)));
   }
 
@@ -204,10 +238,11 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
     }
     String path = StoreLayout.host(id);
     Optional<Host> host = reads.read(path).map(v -> ZkReads.parse(Host.parser(), v.data(), path));
-    host.ifPresent(h -> {
-      byId.put(h.getId(), h);
-      idByName.put(h.getName(), h.getId());
-    });
+    host.ifPresent(
+        h -> {
+          byId.put(h.getId(), h);
+          idByName.put(h.getName(), h.getId());
+        });
     return host;
   }
 
@@ -223,8 +258,8 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
       }
     }
     if (port < 1 || port > 65535) {
-      throw SwitchplaneException.invalid("host '%s': agent endpoint '%s' is not host:port with a port of 1-65535",
-          name, endpoint);
+      throw SwitchplaneException.invalid(
+          "host '%s': agent endpoint '%s' is not host:port with a port of 1-65535", name, endpoint);
     }
   }
 

@@ -11,8 +11,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Registered property namespaces: /switchplane/namespaces/&lt;name&gt; (PropertyNamespace). Names
- * are never unregistered, so a name found once stays valid and lookups (one per property op)
- * are served from a local copy, falling back to ZooKeeper on a miss.
+ * are never unregistered, so a name found once stays valid and lookups (one per property op) are
+ * served from a local copy, falling back to ZooKeeper on a miss.
  */
 public final class NamespaceStore implements NamespaceLookup {
   private static final Logger LOG = LoggerFactory.getLogger(NamespaceStore.class);
@@ -52,7 +52,8 @@ public final class NamespaceStore implements NamespaceLookup {
         try {
           store(ns.toBuilder().setRegisteredUnixMs(clock.millis()).build());
         } catch (SwitchplaneException e) {
-          LOG.debug("built-in namespace {} registered concurrently: {}", ns.getName(), e.getMessage());
+          LOG.debug(
+              "built-in namespace {} registered concurrently: {}", ns.getName(), e.getMessage());
         }
       }
     }
@@ -62,42 +63,64 @@ public final class NamespaceStore implements NamespaceLookup {
    * Registers a namespace an application asked for. INVALID_ARGUMENT for a bad name, owner or
    * description, PERMISSION_DENIED for the reserved prefix, ALREADY_EXISTS when registered.
    */
-  public PropertyNamespace register(String name, String owner, String description, String registeredBy) {
+  public PropertyNamespace register(
+      String name, String owner, String description, String registeredBy) {
     PropertyRules.validateNamespaceName(name);
     if (PropertyRules.reserved(name)) {
-      throw SwitchplaneException.denied("namespace '%s' is under the prefix '%s', reserved for Switchplane's own "
-          + "modules; use a reverse-DNS name of your own organisation, e.g. com.example.qos", name,
-          PropertyRules.RESERVED_PREFIX);
+      throw SwitchplaneException.denied(
+          "namespace '%s' is under the prefix '%s', reserved for Switchplane's own "
+              + "modules; use a reverse-DNS name of your own organisation, e.g. com.example.qos",
+          name, PropertyRules.RESERVED_PREFIX);
     }
     if (owner.isBlank()) {
       throw invalid("namespace '%s': owner is required (who to ask about it)", name);
     }
     if (owner.length() > PropertyRules.MAX_OWNER_LENGTH) {
-      throw invalid("owner has %d characters, the limit is %d", owner.length(), PropertyRules.MAX_OWNER_LENGTH);
+      throw invalid(
+          "owner has %d characters, the limit is %d",
+          owner.length(), PropertyRules.MAX_OWNER_LENGTH);
     }
     if (description.length() > PropertyRules.MAX_DESCRIPTION_LENGTH) {
-      throw invalid("description has %d characters, the limit is %d", description.length(),
-          PropertyRules.MAX_DESCRIPTION_LENGTH);
+      throw invalid(
+          "description has %d characters, the limit is %d",
+          description.length(), PropertyRules.MAX_DESCRIPTION_LENGTH);
     }
-    PropertyNamespace ns = PropertyNamespace.newBuilder().setName(name).setOwner(owner).setDescription(description)
-        .setRegisteredUnixMs(clock.millis()).setRegisteredBy(registeredBy).build();
+    PropertyNamespace ns =
+        PropertyNamespace.newBuilder()
+            .setName(name)
+            .setOwner(owner)
+            .setDescription(description)
+            .setRegisteredUnixMs(clock.millis())
+            .setRegisteredBy(registeredBy)
+            .build();
     store(ns);
     LOG.info("registered property namespace {} (owner {})", name, owner);
     return ns;
   }
 
   private void store(PropertyNamespace ns) {
-    new ZkTxn().create(StoreLayout.namespace(ns.getName()), ns.toByteArray())
-        .commit(client, "registering namespace '" + ns.getName() + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("namespace '%s' is registered already", ns.getName()) : null);
+    new ZkTxn()
+        .create(StoreLayout.namespace(ns.getName()), ns.toByteArray())
+        .commit(
+            client,
+            "registering namespace '" + ns.getName() + "'",
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(
+                        "namespace '%s' is registered already", ns.getName())
+                    : null);
     known.put(ns.getName(), ns);
   }
 
   /** Every registered namespace, sorted by name. */
   public List<PropertyNamespace> list() {
     List<PropertyNamespace> out = new ArrayList<>();
-    reads.readChildren(StoreLayout.NAMESPACES).forEach((name, data) ->
-        out.add(ZkReads.parse(PropertyNamespace.parser(), data, StoreLayout.namespace(name))));
+    reads
+        .readChildren(StoreLayout.NAMESPACES)
+        .forEach(
+            (name, data) ->
+                out.add(
+                    ZkReads.parse(PropertyNamespace.parser(), data, StoreLayout.namespace(name))));
     out.forEach(ns -> known.put(ns.getName(), ns));
     out.sort(Comparator.comparing(PropertyNamespace::getName));
     return out;
@@ -117,9 +140,13 @@ public final class NamespaceStore implements NamespaceLookup {
       return false;
     }
     String path = StoreLayout.namespace(name);
-    return reads.read(path).map(v -> {
-      known.put(name, ZkReads.parse(PropertyNamespace.parser(), v.data(), path));
-      return true;
-    }).orElse(false);
+    return reads
+        .read(path)
+        .map(
+            v -> {
+              known.put(name, ZkReads.parse(PropertyNamespace.parser(), v.data(), path));
+              return true;
+            })
+        .orElse(false);
   }
 }

@@ -19,13 +19,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster PKI's records in ZooKeeper (see {@link StoreLayout}): the CA, one-time enrollment
  * tokens and each host's accepted certificates. The CA and the host records are also kept in a
- * local copy (a Curator cache), because TLS handshakes consult them and must not wait on
- * ZooKeeper; writes go straight to ZooKeeper in transactions.
+ * local copy (a Curator cache), because TLS handshakes consult them and must not wait on ZooKeeper;
+ * writes go straight to ZooKeeper in transactions.
  */
 public final class PkiStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PkiStore.class);
-  public static final String CA_EXISTS = "the cluster CA exists already ('switchplane pki show' shows it); it is "
-      + "made once, by 'pki init' or else by the first manager that starts";
+  public static final String CA_EXISTS =
+      "the cluster CA exists already ('switchplane pki show' shows it); it is "
+          + "made once, by 'pki init' or else by the first manager that starts";
 
   private final CuratorFramework client;
   private final ZkReads reads;
@@ -40,10 +41,13 @@ public final class PkiStore implements AutoCloseable {
     this.client = client;
     this.reads = new ZkReads(client);
     this.cache = CuratorCache.build(client, StoreLayout.PKI);
-    cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((old, node) -> remember(node))
-        .forDeletes(this::forget)
-        .build());
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forCreatesAndChanges((old, node) -> remember(node))
+                .forDeletes(this::forget)
+                .build());
   }
 
   /** Creates the parent znodes (idempotent). */
@@ -57,7 +61,9 @@ public final class PkiStore implements AutoCloseable {
     cache.start();
   }
 
-  /** Runs changed after each change of a record taken in (on the cache's thread; must not block). */
+  /**
+   * Runs changed after each change of a record taken in (on the cache's thread; must not block).
+   */
   public void addListener(Runnable changed) {
     cache.listenable().addListener((type, old, data) -> changed.run());
   }
@@ -73,8 +79,10 @@ public final class PkiStore implements AutoCloseable {
     if (c != null) {
       return Optional.of(c);
     }
-    Optional<CaRecord> read = reads.read(StoreLayout.PKI_CA)
-        .map(v -> ZkReads.parse(CaRecord.parser(), v.data(), StoreLayout.PKI_CA));
+    Optional<CaRecord> read =
+        reads
+            .read(StoreLayout.PKI_CA)
+            .map(v -> ZkReads.parse(CaRecord.parser(), v.data(), StoreLayout.PKI_CA));
     read.ifPresent(r -> ca = r);
     return read;
   }
@@ -86,21 +94,35 @@ public final class PkiStore implements AutoCloseable {
 
   /** Stores the CA; ALREADY_EXISTS when there is one. */
   public void createCa(CaRecord record) {
-    new ZkTxn().create(StoreLayout.PKI_CA, record.toByteArray())
-        .commit(client, "storing the cluster CA", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists(CA_EXISTS) : null);
+    new ZkTxn()
+        .create(StoreLayout.PKI_CA, record.toByteArray())
+        .commit(
+            client,
+            "storing the cluster CA",
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(CA_EXISTS)
+                    : null);
     ca = record;
   }
 
   /** Stores a token for a host, in one transaction with a check that the host is registered. */
   public void createToken(String tokenId, EnrollTokenRecord record) {
-    new ZkTxn().check(StoreLayout.host(record.getHostId()), -1)
+    new ZkTxn()
+        .check(StoreLayout.host(record.getHostId()), -1)
         .create(StoreLayout.enrollToken(tokenId), record.toByteArray())
-        .commit(client, "storing an enrollment token", r -> switch (r.code()) {
-          case NONODE -> SwitchplaneException.notFound("host %s is not registered", record.getHostId());
-          case NODEEXISTS -> SwitchplaneException.aborted("token id collision; ask for another token");
-          default -> null;
-        });
+        .commit(
+            client,
+            "storing an enrollment token",
+            r ->
+                switch (r.code()) {
+                  case NONODE ->
+                      SwitchplaneException.notFound(
+                          "host %s is not registered", record.getHostId());
+                  case NODEEXISTS ->
+                      SwitchplaneException.aborted("token id collision; ask for another token");
+                  default -> null;
+                });
   }
 
   public Optional<Versioned<EnrollTokenRecord>> token(String tokenId) {
@@ -108,8 +130,12 @@ public final class PkiStore implements AutoCloseable {
       return Optional.empty();
     }
     String path = StoreLayout.enrollToken(tokenId);
-    return reads.read(path).map(v -> new Versioned<>(ZkReads.parse(EnrollTokenRecord.parser(), v.data(), path),
-        v.version()));
+    return reads
+        .read(path)
+        .map(
+            v ->
+                new Versioned<>(
+                    ZkReads.parse(EnrollTokenRecord.parser(), v.data(), path), v.version()));
   }
 
   /** The host's record straight from ZooKeeper (for writes). */
@@ -118,8 +144,12 @@ public final class PkiStore implements AutoCloseable {
       return Optional.empty();
     }
     String path = StoreLayout.hostCert(hostId);
-    return reads.read(path).map(v -> new Versioned<>(ZkReads.parse(HostCertRecord.parser(), v.data(), path),
-        v.version()));
+    return reads
+        .read(path)
+        .map(
+            v ->
+                new Versioned<>(
+                    ZkReads.parse(HostCertRecord.parser(), v.data(), path), v.version()));
   }
 
   /** The host's record as cached (for TLS handshakes). */
@@ -128,41 +158,59 @@ public final class PkiStore implements AutoCloseable {
   }
 
   /**
-   * Records an enrollment in one transaction: the token is deleted (at the version read, so
-   * it is used once even by racing managers), the host must still be registered, and the
-   * host's record is created or replaced (at the version read). UNAUTHENTICATED when the token
-   * went meanwhile, NOT_FOUND when the host did, ABORTED when its record changed.
+   * Records an enrollment in one transaction: the token is deleted (at the version read, so it is
+   * used once even by racing managers), the host must still be registered, and the host's record is
+   * created or replaced (at the version read). UNAUTHENTICATED when the token went meanwhile,
+   * NOT_FOUND when the host did, ABORTED when its record changed.
    */
-  public void recordEnrollment(String tokenId, int tokenVersion, HostCertRecord record, int recordVersion) {
-    ZkTxn txn = new ZkTxn().delete(StoreLayout.enrollToken(tokenId), tokenVersion)
-        .check(StoreLayout.host(record.getHostId()), -1);
-    writeHostRecord(txn, record, recordVersion).commit(client, "recording an enrollment", r -> {
-      if (r.op().path().equals(StoreLayout.enrollToken(tokenId))) {
-        return SwitchplaneException.unauthenticated("the enrollment token was used already");
-      }
-      if (r.op().path().equals(StoreLayout.host(record.getHostId()))) {
-        return SwitchplaneException.notFound("host %s was removed", record.getHostId());
-      }
-      return SwitchplaneException.aborted("the certificate of host %s changed meanwhile; retry",
-          record.getHostId());
-    });
+  public void recordEnrollment(
+      String tokenId, int tokenVersion, HostCertRecord record, int recordVersion) {
+    ZkTxn txn =
+        new ZkTxn()
+            .delete(StoreLayout.enrollToken(tokenId), tokenVersion)
+            .check(StoreLayout.host(record.getHostId()), -1);
+    writeHostRecord(txn, record, recordVersion)
+        .commit(
+            client,
+            "recording an enrollment",
+            r -> {
+              if (r.op().path().equals(StoreLayout.enrollToken(tokenId))) {
+                return SwitchplaneException.unauthenticated(
+                    "the enrollment token was used already");
+              }
+              if (r.op().path().equals(StoreLayout.host(record.getHostId()))) {
+                return SwitchplaneException.notFound("host %s was removed", record.getHostId());
+              }
+              return SwitchplaneException.aborted(
+                  "the certificate of host %s changed meanwhile; retry", record.getHostId());
+            });
     hostCerts.put(record.getHostId(), record);
   }
 
-  /** Replaces the host's record (a renewal) if the host is registered and the record unchanged since read. */
+  /**
+   * Replaces the host's record (a renewal) if the host is registered and the record unchanged since
+   * read.
+   */
   public void recordRenewal(HostCertRecord record, int recordVersion) {
     ZkTxn txn = new ZkTxn().check(StoreLayout.host(record.getHostId()), -1);
-    writeHostRecord(txn, record, recordVersion).commit(client, "recording a renewal", r ->
-        r.op().path().equals(StoreLayout.host(record.getHostId()))
-            ? SwitchplaneException.denied("host %s was removed: its certificate is revoked", record.getHostId())
-            : SwitchplaneException.aborted("the certificate of host %s changed meanwhile; retry",
-                record.getHostId()));
+    writeHostRecord(txn, record, recordVersion)
+        .commit(
+            client,
+            "recording a renewal",
+            r ->
+                r.op().path().equals(StoreLayout.host(record.getHostId()))
+                    ? SwitchplaneException.denied(
+                        "host %s was removed: its certificate is revoked", record.getHostId())
+                    : SwitchplaneException.aborted(
+                        "the certificate of host %s changed meanwhile; retry", record.getHostId()));
     hostCerts.put(record.getHostId(), record);
   }
 
   private static ZkTxn writeHostRecord(ZkTxn txn, HostCertRecord record, int version) {
     String path = StoreLayout.hostCert(record.getHostId());
-    return version < 0 ? txn.create(path, record.toByteArray()) : txn.set(path, record.toByteArray(), version);
+    return version < 0
+        ? txn.create(path, record.toByteArray())
+        : txn.set(path, record.toByteArray(), version);
   }
 
   private void remember(ChildData node) {

@@ -3,8 +3,8 @@ package io.switchplane.manager.store;
 import com.google.protobuf.ByteString;
 import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.SnapshotInfo;
-import io.switchplane.common.snapshot.SnapshotCodec;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.snapshot.SnapshotCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,16 +25,18 @@ import org.slf4j.LoggerFactory;
 /**
  * DVS snapshots in ZooKeeper (layout in {@link StoreLayout}).
  *
- * <p>A snapshot of a large DVS is larger than one znode (1 MB) or one transaction may hold, so
- * its content is deflated and written in chunks first, in as many transactions as it takes,
- * and the info znode is created last, alone. The info znode is the commit point: a crash before
- * it leaves chunks that no info names (removed by {@link #sweepOrphans}), never a half snapshot.
- * Deleting removes the info first for the same reason.
+ * <p>A snapshot of a large DVS is larger than one znode (1 MB) or one transaction may hold, so its
+ * content is deflated and written in chunks first, in as many transactions as it takes, and the
+ * info znode is created last, alone. The info znode is the commit point: a crash before it leaves
+ * chunks that no info names (removed by {@link #sweepOrphans}), never a half snapshot. Deleting
+ * removes the info first for the same reason.
  */
 public final class SnapshotStore {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+
   /** What a snapshot name may be: it becomes a znode name, and operators type it. */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
   /** Bytes of deflated content per chunk znode. */
   static final int CHUNK_BYTES = 256 * 1024;
 
@@ -54,8 +56,10 @@ public final class SnapshotStore {
   public void put(DvsSnapshot snapshot) {
     SnapshotInfo info = snapshot.getInfo();
     if (!NAME.matcher(info.getName()).matches()) {
-      throw SwitchplaneException.invalid("snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_' or"
-          + " '-', starting with a letter or digit", info.getName());
+      throw SwitchplaneException.invalid(
+          "snapshot name '%s' is not allowed: use 1-64 letters, digits, '.', '_' or"
+              + " '-', starting with a letter or digit",
+          info.getName());
     }
     byte[] deflated = deflate(snapshot.getContent());
     String id = info.getId();
@@ -75,17 +79,22 @@ public final class SnapshotStore {
     reads.ensure(StoreLayout.snapshotNames(info.getDvsId()));
     String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
     try {
-      new ZkTxn().create(StoreLayout.snapshot(info.getDvsId(), id), info.toByteArray())
+      new ZkTxn()
+          .create(StoreLayout.snapshot(info.getDvsId(), id), info.toByteArray())
           .create(namePath, id.getBytes(StandardCharsets.UTF_8))
-          .commit(client, "committing snapshot " + info.getName(), r -> {
-            if (r.code() != KeeperException.Code.NODEEXISTS) {
-              return null;
-            }
-            return r.op().path().equals(namePath)
-                ? SwitchplaneException.alreadyExists("DVS %s has a snapshot named '%s' already", info.getDvsName(),
-                    info.getName())
-                : SwitchplaneException.alreadyExists("snapshot %s exists already", id);
-          });
+          .commit(
+              client,
+              "committing snapshot " + info.getName(),
+              r -> {
+                if (r.code() != KeeperException.Code.NODEEXISTS) {
+                  return null;
+                }
+                return r.op().path().equals(namePath)
+                    ? SwitchplaneException.alreadyExists(
+                        "DVS %s has a snapshot named '%s' already",
+                        info.getDvsName(), info.getName())
+                    : SwitchplaneException.alreadyExists("snapshot %s exists already", id);
+              });
     } catch (SwitchplaneException e) {
       // Curator retries a multi after a connection loss: the first attempt may have landed.
       Optional<SnapshotInfo> stored;
@@ -95,7 +104,10 @@ public final class SnapshotStore {
         throw e; // the outcome is unknown: the chunks stay for the sweep, which knows
       }
       if (stored.isPresent() && stored.get().equals(info)) {
-        LOG.info("snapshot {} of DVS {} had been stored before a connection loss", info.getName(), info.getDvsId());
+        LOG.info(
+            "snapshot {} of DVS {} had been stored before a connection loss",
+            info.getName(),
+            info.getDvsId());
         return;
       }
       if (stored.isEmpty()) {
@@ -103,8 +115,14 @@ public final class SnapshotStore {
       }
       throw e;
     }
-    LOG.debug("stored snapshot {} of DVS {} generation {}: {} content bytes, {} deflated, {} chunk(s)",
-        info.getName(), info.getDvsId(), info.getGeneration(), snapshot.getContent().size(), deflated.length, chunk);
+    LOG.debug(
+        "stored snapshot {} of DVS {} generation {}: {} content bytes, {} deflated, {} chunk(s)",
+        info.getName(),
+        info.getDvsId(),
+        info.getGeneration(),
+        snapshot.getContent().size(),
+        deflated.length,
+        chunk);
   }
 
   /** The snapshots of one DVS, newest first. */
@@ -113,8 +131,12 @@ public final class SnapshotStore {
       return List.of();
     }
     List<SnapshotInfo> out = new ArrayList<>();
-    reads.readChildren(StoreLayout.snapshots(dvsId)).forEach((id, data) ->
-        out.add(ZkReads.parse(SnapshotInfo.parser(), data, StoreLayout.snapshot(dvsId, id))));
+    reads
+        .readChildren(StoreLayout.snapshots(dvsId))
+        .forEach(
+            (id, data) ->
+                out.add(
+                    ZkReads.parse(SnapshotInfo.parser(), data, StoreLayout.snapshot(dvsId, id))));
     out.sort(SnapshotCodec.NEWEST_FIRST);
     return out;
   }
@@ -136,16 +158,25 @@ public final class SnapshotStore {
     chunks.sort(Comparator.naturalOrder());
     for (String chunk : chunks) {
       String path = StoreLayout.snapshotData(info.getId()) + "/" + chunk;
-      deflated.writeBytes(reads.read(path).orElseThrow(() -> SwitchplaneException.aborted(
-          "snapshot %s was deleted while being read", info.getName())).data());
+      deflated.writeBytes(
+          reads
+              .read(path)
+              .orElseThrow(
+                  () ->
+                      SwitchplaneException.aborted(
+                          "snapshot %s was deleted while being read", info.getName()))
+              .data());
     }
-    return DvsSnapshot.newBuilder().setInfo(info).setContent(inflate(deflated.toByteArray(), info)).build();
+    return DvsSnapshot.newBuilder()
+        .setInfo(info)
+        .setContent(inflate(deflated.toByteArray(), info))
+        .build();
   }
 
   /**
-   * A name for a new snapshot of dvsId: base when no snapshot of it has that name, else base
-   * with the first free "-N" suffix (a DVS restored with its original id may meet its earlier
-   * life's checkpoint names).
+   * A name for a new snapshot of dvsId: base when no snapshot of it has that name, else base with
+   * the first free "-N" suffix (a DVS restored with its original id may meet its earlier life's
+   * checkpoint names).
    */
   public String freeName(String dvsId, String base) {
     Set<String> taken = new HashSet<>();
@@ -163,11 +194,19 @@ public final class SnapshotStore {
     String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
     // A snapshot stored before names were claimed has no name znode; another's must stay.
     if (NAME.matcher(info.getName()).matches()) {
-      reads.read(namePath).filter(v -> new String(v.data(), StandardCharsets.UTF_8).equals(info.getId()))
+      reads
+          .read(namePath)
+          .filter(v -> new String(v.data(), StandardCharsets.UTF_8).equals(info.getId()))
           .ifPresent(v -> txn.delete(namePath, v.version()));
     }
-    txn.commit(client, "deleting snapshot " + info.getName(), r -> r.code() == KeeperException.Code.NONODE
-            ? SwitchplaneException.notFound("snapshot '%s' was deleted concurrently", info.getName()) : null);
+    txn.commit(
+        client,
+        "deleting snapshot " + info.getName(),
+        r ->
+            r.code() == KeeperException.Code.NONODE
+                ? SwitchplaneException.notFound(
+                    "snapshot '%s' was deleted concurrently", info.getName())
+                : null);
     deleteData(info.getId());
   }
 
@@ -229,19 +268,21 @@ public final class SnapshotStore {
     Inflater inflater = new Inflater();
     try {
       inflater.setInput(deflated);
-      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(64, info.getContentBytes()));
+      ByteArrayOutputStream out =
+          new ByteArrayOutputStream((int) Math.max(64, info.getContentBytes()));
       byte[] buf = new byte[64 * 1024];
       while (!inflater.finished()) {
         int n = inflater.inflate(buf);
         if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-          throw SwitchplaneException.invalid("snapshot '%s' in ZooKeeper is truncated", info.getName());
+          throw SwitchplaneException.invalid(
+              "snapshot '%s' in ZooKeeper is truncated", info.getName());
         }
         out.write(buf, 0, n);
       }
       return ByteString.copyFrom(out.toByteArray());
     } catch (DataFormatException e) {
-      throw SwitchplaneException.invalid("snapshot '%s' in ZooKeeper is corrupted (%s)", info.getName(),
-          e.getMessage());
+      throw SwitchplaneException.invalid(
+          "snapshot '%s' in ZooKeeper is corrupted (%s)", info.getName(), e.getMessage());
     } finally {
       inflater.end();
     }

@@ -5,8 +5,8 @@ import java.util.zip.CRC32;
 import org.apache.zookeeper.common.PathUtils;
 
 /**
- * Where everything lives in ZooKeeper. One place so that the store, the loader and the tests
- * agree on paths.
+ * Where everything lives in ZooKeeper. One place so that the store, the loader and the tests agree
+ * on paths.
  *
  * <pre>
  * /switchplane/dvs/&lt;dvsId&gt;                         Dvs (generation, settings, members)
@@ -29,10 +29,10 @@ import org.apache.zookeeper.common.PathUtils;
  * /switchplane/pki/hosts/&lt;hostId&gt;                HostCertRecord (the host's accepted certificates)
  * </pre>
  *
- * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000
- * ports with keys of up to 64 characters: one getChildren answer listing them all (up to
- * ~4 MB) would exceed the client's 1 MB packet limit (jute.maxbuffer). Port groups (at most
- * 10,000 UUID names, ~400 KB) and hosts fit one answer and are not bucketed.
+ * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000 ports
+ * with keys of up to 64 characters: one getChildren answer listing them all (up to ~4 MB) would
+ * exceed the client's 1 MB packet limit (jute.maxbuffer). Port groups (at most 10,000 UUID names,
+ * ~400 KB) and hosts fit one answer and are not bucketed.
  */
 public final class StoreLayout {
   public static final String ROOT = "/switchplane";
@@ -45,35 +45,43 @@ public final class StoreLayout {
   public static final String DVS_NAMES = ROOT + "/index/dvs-names";
   public static final String HOST_NAMES = ROOT + "/index/host-names";
   public static final String LEADER = ROOT + "/leader";
+
   /** Registered property namespaces, one znode each. */
   public static final String NAMESPACES = ROOT + "/namespaces";
+
   /** Decision records of atomic change sets, one per DVS. */
   public static final String TXN = ROOT + "/txn";
+
   public static final int PORT_BUCKETS = 32;
   public static final String SNAPSHOTS = ROOT + "/snapshots";
   public static final String SNAPSHOT_DATA = ROOT + "/snapshot-data";
+
   /** vCenters the VM tracker follows, one znode each. */
   public static final String VCENTERS = ROOT + "/vcenters";
+
   /**
-   * The last record of each deleted DVS, written in the delete's transaction: a DVS restored
-   * later with its original id continues above the generations its hosts may still hold.
+   * The last record of each deleted DVS, written in the delete's transaction: a DVS restored later
+   * with its original id continues above the generations its hosts may still hold.
    */
   public static final String RETIRED_DVS = ROOT + "/retired-dvs";
+
   /** Operators, one znode each. */
   public static final String USERS = ROOT + "/users";
+
   /** The audit log: one ChangeRecord per generation, written in the transaction that makes it. */
   public static final String LOG = ROOT + "/log";
+
   /** Snapshot names, one znode per (DVS, name), created and deleted with the snapshot's info. */
   public static final String SNAPSHOT_NAMES = ROOT + "/snapshot-names";
 
   private StoreLayout() {}
 
   /**
-   * Whether s can be one znode name. References come from operators: anything else cannot
-   * name a stored entity and is looked up as "not found" rather than sent to ZooKeeper. What
-   * ZooKeeper refuses in a path is its own rule (control characters, surrogates, much of the
-   * private use area: a DVS reference with an emoji or a newline answered INTERNAL "Invalid path
-   * string"), so its own check decides.
+   * Whether s can be one znode name. References come from operators: anything else cannot name a
+   * stored entity and is looked up as "not found" rather than sent to ZooKeeper. What ZooKeeper
+   * refuses in a path is its own rule (control characters, surrogates, much of the private use
+   * area: a DVS reference with an emoji or a newline answered INTERNAL "Invalid path string"), so
+   * its own check decides.
    */
   public static boolean isSegment(String s) {
     return !s.isEmpty() && !s.contains("/") && isPath("/" + s); // isPath also refuses "." and ".."
@@ -121,7 +129,9 @@ public final class StoreLayout {
     return portBucket(dvsId, bucketOf(key)) + "/" + key;
   }
 
-  /** A stable bucket for a port key (CRC32, not hashCode, so the layout never depends on the JVM). */
+  /**
+   * A stable bucket for a port key (CRC32, not hashCode, so the layout never depends on the JVM).
+   */
   public static int bucketOf(String key) {
     CRC32 crc = new CRC32();
     crc.update(key.getBytes(StandardCharsets.UTF_8));

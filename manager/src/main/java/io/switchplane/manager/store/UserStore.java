@@ -16,11 +16,11 @@ import org.apache.zookeeper.KeeperException;
 
 /**
  * Operators at /switchplane/users/&lt;name&gt;. Every call is authenticated against them, so
- * lookups by token hash are served from a local copy kept by a Curator {@link CuratorCache}; a
- * miss goes to ZooKeeper (a user added a moment ago on another manager is found), and so does
- * the question whether any user exists until the copy has loaded, so that a copy still loading
- * never lets a caller in as the open manager's anonymous admin. A removed user's token stops
- * working here at once, on the other managers when their copy hears of it (milliseconds).
+ * lookups by token hash are served from a local copy kept by a Curator {@link CuratorCache}; a miss
+ * goes to ZooKeeper (a user added a moment ago on another manager is found), and so does the
+ * question whether any user exists until the copy has loaded, so that a copy still loading never
+ * lets a caller in as the open manager's anonymous admin. A removed user's token stops working here
+ * at once, on the other managers when their copy hears of it (milliseconds).
  */
 public final class UserStore implements AutoCloseable {
   private final CuratorFramework client;
@@ -33,11 +33,14 @@ public final class UserStore implements AutoCloseable {
     this.client = client;
     this.reads = new ZkReads(client);
     this.cache = CuratorCache.build(client, StoreLayout.USERS);
-    cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((old, node) -> remember(node))
-        .forDeletes(this::forget)
-        .forInitialized(() -> loaded = true)
-        .build());
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forCreatesAndChanges((old, node) -> remember(node))
+                .forDeletes(this::forget)
+                .forInitialized(() -> loaded = true)
+                .build());
   }
 
   /** Creates the users znode and starts following it. */
@@ -67,7 +70,8 @@ public final class UserStore implements AutoCloseable {
 
   /** The operator of that name, if any. */
   public Optional<OperatorUser> byName(String name) {
-    Optional<OperatorUser> cached = byHash.values().stream().filter(u -> u.getName().equals(name)).findFirst();
+    Optional<OperatorUser> cached =
+        byHash.values().stream().filter(u -> u.getName().equals(name)).findFirst();
     if (cached.isPresent() || loaded || !StoreLayout.isSegment(name)) {
       return cached;
     }
@@ -78,18 +82,30 @@ public final class UserStore implements AutoCloseable {
   /** Every operator, sorted by name. */
   public List<OperatorUser> list() {
     List<OperatorUser> out = new ArrayList<>();
-    reads.readChildren(StoreLayout.USERS).forEach((name, data) ->
-        out.add(ZkReads.parse(OperatorUser.parser(), data, StoreLayout.user(name))));
+    reads
+        .readChildren(StoreLayout.USERS)
+        .forEach(
+            (name, data) ->
+                out.add(ZkReads.parse(OperatorUser.parser(), data, StoreLayout.user(name))));
     out.sort(Comparator.comparing(OperatorUser::getName));
     return out;
   }
 
   /** Stores a new operator. ALREADY_EXISTS when the name is taken. */
   public void add(OperatorUser user) {
-    new ZkTxn().create(StoreLayout.user(user.getName()), user.toByteArray())
-        .commit(client, "adding operator " + user.getName(), r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("an operator named '%s' exists already", user.getName()) : null);
-    byHash.put(user.getTokenSha256(), user); // this manager is closed from now on, whatever the cache's timing
+    new ZkTxn()
+        .create(StoreLayout.user(user.getName()), user.toByteArray())
+        .commit(
+            client,
+            "adding operator " + user.getName(),
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(
+                        "an operator named '%s' exists already", user.getName())
+                    : null);
+    byHash.put(
+        user.getTokenSha256(),
+        user); // this manager is closed from now on, whatever the cache's timing
   }
 
   /** Removes an operator. NOT_FOUND when there is none of that name. */
@@ -98,16 +114,28 @@ public final class UserStore implements AutoCloseable {
       throw SwitchplaneException.notFound("no operator named '%s'", name);
     }
     String path = StoreLayout.user(name);
-    OperatorUser user = reads.read(path).map(v -> ZkReads.parse(OperatorUser.parser(), v.data(), path))
-        .orElseThrow(() -> SwitchplaneException.notFound("no operator named '%s'", name));
-    new ZkTxn().delete(path, -1).commit(client, "removing operator " + name, r -> r.code() == KeeperException.Code.NONODE
-        ? SwitchplaneException.notFound("no operator named '%s'", name) : null);
+    OperatorUser user =
+        reads
+            .read(path)
+            .map(v -> ZkReads.parse(OperatorUser.parser(), v.data(), path))
+            .orElseThrow(() -> SwitchplaneException.notFound("no operator named '%s'", name));
+    new ZkTxn()
+        .delete(path, -1)
+        .commit(
+            client,
+            "removing operator " + name,
+            r ->
+                r.code() == KeeperException.Code.NONODE
+                    ? SwitchplaneException.notFound("no operator named '%s'", name)
+                    : null);
     byHash.remove(user.getTokenSha256()); // refused from now on, whatever the cache's timing
     return user;
   }
 
   private void remember(ChildData node) {
-    if (node.getPath().equals(StoreLayout.USERS) || node.getData() == null || node.getData().length == 0) {
+    if (node.getPath().equals(StoreLayout.USERS)
+        || node.getData() == null
+        || node.getData().length == 0) {
       return;
     }
     OperatorUser u = ZkReads.parse(OperatorUser.parser(), node.getData(), node.getPath());

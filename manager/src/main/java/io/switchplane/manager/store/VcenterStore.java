@@ -40,11 +40,18 @@ public final class VcenterStore {
   /** ALREADY_EXISTS when the name is taken. */
   public void create(VcenterRecord record) {
     String name = record.getVcenter().getName();
-    new ZkTxn().create(StoreLayout.vcenter(name), stored(record).toByteArray())
-        .commit(client, "adding vCenter '" + name + "'", r -> r.code() == KeeperException.Code.NODEEXISTS
-            ? SwitchplaneException.alreadyExists("vCenter '%s' is registered already; change it with "
-                + "'switchplane vcenter update'",
-                name) : null);
+    new ZkTxn()
+        .create(StoreLayout.vcenter(name), stored(record).toByteArray())
+        .commit(
+            client,
+            "adding vCenter '" + name + "'",
+            r ->
+                r.code() == KeeperException.Code.NODEEXISTS
+                    ? SwitchplaneException.alreadyExists(
+                        "vCenter '%s' is registered already; change it with "
+                            + "'switchplane vcenter update'",
+                        name)
+                    : null);
   }
 
   /** NOT_FOUND when no vCenter has that name. */
@@ -52,28 +59,42 @@ public final class VcenterStore {
     if (!StoreLayout.isSegment(name)) {
       throw SwitchplaneException.notFound("vCenter '%s' not found", name);
     }
-    new ZkTxn().delete(StoreLayout.vcenter(name), -1)
-        .commit(client, "removing vCenter '" + name + "'", r -> r.code() == KeeperException.Code.NONODE
-            ? SwitchplaneException.notFound("vCenter '%s' not found", name) : null);
+    new ZkTxn()
+        .delete(StoreLayout.vcenter(name), -1)
+        .commit(
+            client,
+            "removing vCenter '" + name + "'",
+            r ->
+                r.code() == KeeperException.Code.NONODE
+                    ? SwitchplaneException.notFound("vCenter '%s' not found", name)
+                    : null);
   }
 
   /**
    * Replaces the stored record of record's vCenter. expectedRevision is the {@code revision} the
-   * caller read, 0 for whatever is stored: NOT_FOUND when the vCenter is gone, ABORTED when it
-   * was changed since.
+   * caller read, 0 for whatever is stored: NOT_FOUND when the vCenter is gone, ABORTED when it was
+   * changed since.
    */
   public void replace(VcenterRecord record, int expectedRevision) {
     String name = record.getVcenter().getName();
     if (!StoreLayout.isSegment(name)) {
       throw SwitchplaneException.notFound("vCenter '%s' not found", name);
     }
-    new ZkTxn().set(StoreLayout.vcenter(name), stored(record).toByteArray(), expectedRevision - 1)
-        .commit(client, "changing vCenter '" + name + "'", r -> switch (r.code()) {
-          case NONODE -> SwitchplaneException.notFound("vCenter '%s' not found", name);
-          case BADVERSION -> SwitchplaneException.aborted("vCenter '%s' was changed by someone else since revision "
-              + "%d; read it again ('switchplane vcenter list') and retry", name, expectedRevision);
-          default -> null;
-        });
+    new ZkTxn()
+        .set(StoreLayout.vcenter(name), stored(record).toByteArray(), expectedRevision - 1)
+        .commit(
+            client,
+            "changing vCenter '" + name + "'",
+            r ->
+                switch (r.code()) {
+                  case NONODE -> SwitchplaneException.notFound("vCenter '%s' not found", name);
+                  case BADVERSION ->
+                      SwitchplaneException.aborted(
+                          "vCenter '%s' was changed by someone else since revision "
+                              + "%d; read it again ('switchplane vcenter list') and retry",
+                          name, expectedRevision);
+                  default -> null;
+                });
   }
 
   /** The record with its vCenter's revision set; empty for an unknown name. */
@@ -82,7 +103,9 @@ public final class VcenterStore {
       return Optional.empty();
     }
     String path = StoreLayout.vcenter(name);
-    return reads.read(path).map(v -> withRevision(ZkReads.parse(VcenterRecord.parser(), v.data(), path), v.version()));
+    return reads
+        .read(path)
+        .map(v -> withRevision(ZkReads.parse(VcenterRecord.parser(), v.data(), path), v.version()));
   }
 
   /** Every registered vCenter with its revision, sorted by name. */

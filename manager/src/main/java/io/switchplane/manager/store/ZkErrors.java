@@ -5,9 +5,9 @@ import io.switchplane.common.error.SwitchplaneException;
 import org.apache.zookeeper.KeeperException;
 
 /**
- * Turns the checked exceptions of Curator and ZooKeeper into {@link SwitchplaneException}s
- * with the code an operator should see. Callers that know better (a version conflict on a
- * specific znode, a name index collision) handle those cases before falling back to this.
+ * Turns the checked exceptions of Curator and ZooKeeper into {@link SwitchplaneException}s with the
+ * code an operator should see. Callers that know better (a version conflict on a specific znode, a
+ * name index collision) handle those cases before falling back to this.
  */
 public final class ZkErrors {
   private ZkErrors() {}
@@ -26,13 +26,23 @@ public final class ZkErrors {
     }
     if (e instanceof KeeperException ke) {
       return switch (ke.code()) {
-        case BADVERSION -> new SwitchplaneException(ErrorCode.ABORTED,
-            what + ": changed concurrently; re-read and retry", e);
-        case NODEEXISTS -> new SwitchplaneException(ErrorCode.ALREADY_EXISTS, what + ": already exists", e);
+        case BADVERSION ->
+            new SwitchplaneException(
+                ErrorCode.ABORTED, what + ": changed concurrently; re-read and retry", e);
+        case NODEEXISTS ->
+            new SwitchplaneException(ErrorCode.ALREADY_EXISTS, what + ": already exists", e);
         case NONODE -> new SwitchplaneException(ErrorCode.NOT_FOUND, what + ": not found", e);
-        case CONNECTIONLOSS, SESSIONEXPIRED, OPERATIONTIMEOUT, SESSIONMOVED, NOTREADONLY, REQUESTTIMEOUT ->
-            new SwitchplaneException(ErrorCode.UNAVAILABLE, what + ": ZooKeeper unavailable (" + ke.code() + ")", e);
-        default -> new SwitchplaneException(ErrorCode.INTERNAL, what + ": ZooKeeper error " + ke.code(), e);
+        case CONNECTIONLOSS,
+            SESSIONEXPIRED,
+            OPERATIONTIMEOUT,
+            SESSIONMOVED,
+            NOTREADONLY,
+            REQUESTTIMEOUT ->
+            new SwitchplaneException(
+                ErrorCode.UNAVAILABLE, what + ": ZooKeeper unavailable (" + ke.code() + ")", e);
+        default ->
+            new SwitchplaneException(
+                ErrorCode.INTERNAL, what + ": ZooKeeper error " + ke.code(), e);
       };
     }
     return new SwitchplaneException(ErrorCode.INTERNAL, what + ": " + e, e);

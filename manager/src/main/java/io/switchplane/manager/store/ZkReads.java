@@ -19,11 +19,12 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * Reads shared by the stores. Children are read with pipelined background calls, since a DVS
- * load reads tens of thousands of znodes and one round trip each would take seconds.
+ * Reads shared by the stores. Children are read with pipelined background calls, since a DVS load
+ * reads tens of thousands of znodes and one round trip each would take seconds.
  */
 final class ZkReads {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZkReads.class);
+
   /** How long reading all children of one znode may take. */
   private static final long CHILDREN_TIMEOUT_SECONDS = 120;
 
@@ -39,7 +40,8 @@ final class ZkReads {
   /** The znode's data and version, empty when it does not exist. */
   Optional<Versioned> read(String path) {
     if (!StoreLayout.isPath(path)) {
-      return Optional.empty(); // a path ZooKeeper refuses holds nothing; its error would answer INTERNAL
+      return Optional
+          .empty(); // a path ZooKeeper refuses holds nothing; its error would answer INTERNAL
     }
     try {
       Stat stat = new Stat();
@@ -84,25 +86,38 @@ final class ZkReads {
         String name = names.get(i);
         CompletableFuture<Void> done = new CompletableFuture<>();
         pending[i] = done;
-        client.getData().inBackground((c, event) -> {
-          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-          if (code == KeeperException.Code.OK) {
-            out.put(name, event.getData());
-            done.complete(null);
-          } else if (code == KeeperException.Code.NONODE) {
-            done.complete(null);
-          } else {
-            done.completeExceptionally(KeeperException.create(code, event.getPath()));
-          }
-        }).forPath(parent + "/" + name);
+        client
+            .getData()
+            .inBackground(
+                (c, event) -> {
+                  KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+                  if (code == KeeperException.Code.OK) {
+                    out.put(name, event.getData());
+                    done.complete(null);
+                  } else if (code == KeeperException.Code.NONODE) {
+                    done.complete(null);
+                  } else {
+                    done.completeExceptionally(KeeperException.create(code, event.getPath()));
+                  }
+                })
+            .forPath(parent + "/" + name);
       }
       CompletableFuture.allOf(pending).get(CHILDREN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw ZkErrors.translate(cause instanceof Exception ex ? ex : e, "reading children of " + parent);
+      throw ZkErrors.translate(
+          cause instanceof Exception ex ? ex : e, "reading children of " + parent);
     } catch (TimeoutException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE,
-          "reading " + names.size() + " children of " + parent + " took over " + CHILDREN_TIMEOUT_SECONDS + " s", e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE,
+          "reading "
+              + names.size()
+              + " children of "
+              + parent
+              + " took over "
+              + CHILDREN_TIMEOUT_SECONDS
+              + " s",
+          e);
     } catch (Exception e) {
       throw ZkErrors.translate(e, "reading children of " + parent);
     }
@@ -114,7 +129,8 @@ final class ZkReads {
     try {
       return parser.parseFrom(data);
     } catch (InvalidProtocolBufferException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "corrupt record at " + path + ": " + e.getMessage(), e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "corrupt record at " + path + ": " + e.getMessage(), e);
     }
   }
 }

@@ -14,29 +14,37 @@ import org.apache.zookeeper.OpResult;
 /**
  * One ZooKeeper multi-op transaction under construction, with its serialized size.
  *
- * <p>ZooKeeper refuses a request larger than {@code jute.maxbuffer} (1 MiB - 1 by default),
- * and a refused multi is a dropped connection, not a clean error. So every transaction is
- * measured before it is sent and refused above {@link #MAX_BYTES} (900 KiB, leaving room for
- * the request header and for servers configured with the default buffer). The estimate counts
- * each op's path and data plus {@link #OP_OVERHEAD} bytes for the jute framing (multi header
- * 9 bytes, lengths, version, flags and the open ACL, 48 bytes at most). A transaction is never
- * split: splitting would give up atomicity.
+ * <p>ZooKeeper refuses a request larger than {@code jute.maxbuffer} (1 MiB - 1 by default), and a
+ * refused multi is a dropped connection, not a clean error. So every transaction is measured before
+ * it is sent and refused above {@link #MAX_BYTES} (900 KiB, leaving room for the request header and
+ * for servers configured with the default buffer). The estimate counts each op's path and data plus
+ * {@link #OP_OVERHEAD} bytes for the jute framing (multi header 9 bytes, lengths, version, flags
+ * and the open ACL, 48 bytes at most). A transaction is never split: splitting would give up
+ * atomicity.
  */
 public final class ZkTxn {
   /** Largest transaction this store sends. */
   public static final int MAX_BYTES = 900 * 1024;
+
   /** Bytes counted per op on top of its path and data. */
   static final int OP_OVERHEAD = 64;
 
   /** One operation of the transaction. version -1 means any version. */
   public record Op(Kind kind, String path, byte[] data, int version) {
     int size() {
-      return OP_OVERHEAD + path.getBytes(StandardCharsets.UTF_8).length + (data == null ? 0 : data.length);
+      return OP_OVERHEAD
+          + path.getBytes(StandardCharsets.UTF_8).length
+          + (data == null ? 0 : data.length);
     }
   }
 
   /** What an op does. */
-  public enum Kind { CREATE, SET, DELETE, CHECK }
+  public enum Kind {
+    CREATE,
+    SET,
+    DELETE,
+    CHECK
+  }
 
   /** Why the transaction failed: the first op ZooKeeper refused. */
   public record Rejection(Op op, KeeperException.Code code, KeeperException cause) {}
@@ -90,11 +98,12 @@ public final class ZkTxn {
   }
 
   /**
-   * Runs the transaction atomically. When ZooKeeper refuses it, nothing was written and
-   * explain turns the first refused op into the domain failure (returning null falls back to
-   * {@link ZkErrors#translate}).
+   * Runs the transaction atomically. When ZooKeeper refuses it, nothing was written and explain
+   * turns the first refused op into the domain failure (returning null falls back to {@link
+   * ZkErrors#translate}).
    */
-  public void commit(CuratorFramework client, String what, Function<Rejection, SwitchplaneException> explain) {
+  public void commit(
+      CuratorFramework client, String what, Function<Rejection, SwitchplaneException> explain) {
     if (ops.isEmpty()) {
       return;
     }
@@ -102,12 +111,13 @@ public final class ZkTxn {
     TransactionOp t = client.transactionOp();
     try {
       for (Op op : ops) {
-        curatorOps.add(switch (op.kind()) {
-          case CREATE -> t.create().forPath(op.path(), op.data());
-          case SET -> t.setData().withVersion(op.version()).forPath(op.path(), op.data());
-          case DELETE -> t.delete().withVersion(op.version()).forPath(op.path());
-          case CHECK -> t.check().withVersion(op.version()).forPath(op.path());
-        });
+        curatorOps.add(
+            switch (op.kind()) {
+              case CREATE -> t.create().forPath(op.path(), op.data());
+              case SET -> t.setData().withVersion(op.version()).forPath(op.path(), op.data());
+              case DELETE -> t.delete().withVersion(op.version()).forPath(op.path());
+              case CHECK -> t.check().withVersion(op.version()).forPath(op.path());
+            });
       }
       client.transaction().forOperations(curatorOps);
     } catch (KeeperException e) {

@@ -19,8 +19,14 @@ import java.util.Map;
  * @param portGroupMap vCenter port group name to Switchplane port group name (unlisted: same name)
  * @param commit how the tracker's change sets are pushed (best-effort, with confirm)
  */
-public record TrackerConfig(String vcenter, String dvs, String uplinkPortGroup, VlanSet pinned,
-    Map<String, String> hostMap, Map<String, String> portGroupMap, CommitOptions commit) {
+public record TrackerConfig(
+    String vcenter,
+    String dvs,
+    String uplinkPortGroup,
+    VlanSet pinned,
+    Map<String, String> hostMap,
+    Map<String, String> portGroupMap,
+    CommitOptions commit) {
   public static final String DEFAULT_UPLINK_PORT_GROUP = "vmtracker-uplinks";
   public static final long DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
 
@@ -34,21 +40,33 @@ public record TrackerConfig(String vcenter, String dvs, String uplinkPortGroup, 
     ModelValidator.validateName(vc.getName(), "vCenter");
     TrackerSettings t = vc.getTracker();
     if (t.getDvs().isBlank()) {
-      throw SwitchplaneException.invalid("vCenter '%s': the DVS to provision is missing (--dvs)", vc.getName());
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': the DVS to provision is missing (--dvs)", vc.getName());
     }
-    String uplinks = t.getUplinkPortGroup().isBlank() ? DEFAULT_UPLINK_PORT_GROUP : t.getUplinkPortGroup();
+    String uplinks =
+        t.getUplinkPortGroup().isBlank() ? DEFAULT_UPLINK_PORT_GROUP : t.getUplinkPortGroup();
     ModelValidator.validateName(uplinks, "uplink port group");
     VlanSet pinned;
     try {
       pinned = VlanSet.parse(t.getPinnedVlans());
     } catch (IllegalArgumentException e) {
-      throw SwitchplaneException.invalid("vCenter '%s': pinned VLANs '%s': %s", vc.getName(), t.getPinnedVlans(),
-          e.getMessage());
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': pinned VLANs '%s': %s", vc.getName(), t.getPinnedVlans(), e.getMessage());
     }
-    t.getHostMapMap().forEach((from, to) -> ModelValidator.validateName(to, "host (in the host map)"));
-    t.getPortGroupMapMap().forEach((from, to) -> ModelValidator.validateName(to, "port group (in the port group map)"));
-    long confirm = t.getConfirmTimeoutMs() == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : t.getConfirmTimeoutMs();
-    return new TrackerConfig(vc.getName(), t.getDvs(), uplinks, pinned, t.getHostMapMap(), t.getPortGroupMapMap(),
+    t.getHostMapMap()
+        .forEach((from, to) -> ModelValidator.validateName(to, "host (in the host map)"));
+    t.getPortGroupMapMap()
+        .forEach(
+            (from, to) -> ModelValidator.validateName(to, "port group (in the port group map)"));
+    long confirm =
+        t.getConfirmTimeoutMs() == 0 ? DEFAULT_CONFIRM_TIMEOUT_MS : t.getConfirmTimeoutMs();
+    return new TrackerConfig(
+        vc.getName(),
+        t.getDvs(),
+        uplinks,
+        pinned,
+        t.getHostMapMap(),
+        t.getPortGroupMapMap(),
         new CommitOptions(false, confirm));
   }
 

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one vCenter's inventory means for the Switchplane DVS it provisions, at one moment:
- * the NICs with their VLANs, what each tracked host's uplinks need, and the mapping problems.
- * Built by {@link TrackerPlanner}; an immutable value.
+ * What one vCenter's inventory means for the Switchplane DVS it provisions, at one moment: the NICs
+ * with their VLANs, what each tracked host's uplinks need, and the mapping problems. Built by
+ * {@link TrackerPlanner}; an immutable value.
  *
  * @param rows one per VM NIC, in VM name order
  * @param hosts the tracked hosts (DVS members with a vCenter counterpart) by Switchplane host id
@@ -32,8 +32,17 @@ public record TrackerView(List<NicRow> rows, Map<String, HostNeed> hosts, List<P
    * @param counts whether it counts toward its host's need (powered on, connected, mapped)
    * @param note why it does not count, when it does not
    */
-  public record NicRow(Inventory.Vm vm, Inventory.Nic nic, String vcenterHost, String hostId, String hostName,
-      String vcenterPortGroup, String portGroup, VlanSet vlans, boolean counts, String note) {}
+  public record NicRow(
+      Inventory.Vm vm,
+      Inventory.Nic nic,
+      String vcenterHost,
+      String hostId,
+      String hostName,
+      String vcenterPortGroup,
+      String portGroup,
+      VlanSet vlans,
+      boolean counts,
+      String note) {}
 
   /**
    * What one tracked host's uplinks must carry.
@@ -41,10 +50,17 @@ public record TrackerView(List<NicRow> rows, Map<String, HostNeed> hosts, List<P
    * @param needed the powered-on VMs' VLANs plus the pinned ones
    * @param vmsOn powered-on VMs on the host
    */
-  public record HostNeed(String hostId, String hostName, String vcenterHost, VlanSet needed, int vmsOn) {}
+  public record HostNeed(
+      String hostId, String hostName, String vcenterHost, VlanSet needed, int vmsOn) {}
 
   /** Problem kinds, as {@code vcenter status} prints them. */
-  public enum Kind { UNMANAGED_HOST, HOST_NOT_MEMBER, NO_PORT_GROUP, VLAN_MISMATCH, NO_DVS }
+  public enum Kind {
+    UNMANAGED_HOST,
+    HOST_NOT_MEMBER,
+    NO_PORT_GROUP,
+    VLAN_MISMATCH,
+    NO_DVS
+  }
 
   /** A mapping problem. */
   public record Problem(Kind kind, String object, String message) {}

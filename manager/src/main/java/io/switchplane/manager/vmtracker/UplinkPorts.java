@@ -15,8 +15,8 @@ import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.api.v1.VlanTrunk;
 import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
-import io.switchplane.vcenter.VlanSet;
 import io.switchplane.manager.vmtracker.TrackerView.HostNeed;
+import io.switchplane.vcenter.VlanSet;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,17 +28,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The tracker's uplink ports: one port per DVS uplink per tracked host, in the uplink port
- * group, whose VLAN is a trunk of exactly what the host needs. An empty need blocks the port
- * (a trunk cannot be empty; "allowed vlan none"). The ports are the tracker's own: it creates
- * them when a host becomes tracked and deletes them when it stops being tracked.
+ * The tracker's uplink ports: one port per DVS uplink per tracked host, in the uplink port group,
+ * whose VLAN is a trunk of exactly what the host needs. An empty need blocks the port (a trunk
+ * cannot be empty; "allowed vlan none"). The ports are the tracker's own: it creates them when a
+ * host becomes tracked and deletes them when it stops being tracked.
  *
  * <p>Each port's connectee says which uplink it is ({@code UplinkNic}): on a real switch the port
  * is the host's NIC backing that uplink (the member's {@code --nic}), so what it prunes never
  * reaches the wire. The description is for operators only.
  *
- * <p>{@link #ops} compares with what is stored and returns only the differences, so an
- * unchanged inventory commits nothing.
+ * <p>{@link #ops} compares with what is stored and returns only the differences, so an unchanged
+ * inventory commits nothing.
  */
 public final class UplinkPorts {
   static final String DESCRIPTION_PREFIX = "vmtracker ";
@@ -46,7 +46,8 @@ public final class UplinkPorts {
   private UplinkPorts() {}
 
   /** The change set that makes the stored uplink ports carry view's needs; empty when they do. */
-  public static List<ChangeOp> ops(TrackerConfig config, DvsConfig dvs, Map<String, HostNeed> needs) {
+  public static List<ChangeOp> ops(
+      TrackerConfig config, DvsConfig dvs, Map<String, HostNeed> needs) {
     List<ChangeOp> ops = new ArrayList<>();
     Optional<PortGroup> group = dvs.findPortGroup(config.uplinkPortGroup());
     if (group.isEmpty()) {
@@ -68,12 +69,16 @@ public final class UplinkPorts {
       if (have == null) {
         ops.add(ChangeOp.newBuilder().setCreatePort(p).build());
       } else if (!same(have, p, groupId)) {
-        ops.add(ChangeOp.newBuilder().setUpdatePort(PortUpdate.newBuilder().setKey(p.getKey()).setSettings(p)).build());
+        ops.add(
+            ChangeOp.newBuilder()
+                .setUpdatePort(PortUpdate.newBuilder().setKey(p.getKey()).setSettings(p))
+                .build());
       }
     }
     if (group.isPresent()) {
       for (Port have : dvs.ports().values()) {
-        if (have.getPortGroupId().equals(groupId) && have.getDescription().startsWith(DESCRIPTION_PREFIX + config.vcenter() + ":")
+        if (have.getPortGroupId().equals(groupId)
+            && have.getDescription().startsWith(DESCRIPTION_PREFIX + config.vcenter() + ":")
             && !wanted.containsKey(have.getKey())) {
           ops.add(ChangeOp.newBuilder().setDeletePort(have.getKey()).build());
         }
@@ -93,20 +98,27 @@ public final class UplinkPorts {
       if (!p.getPortGroupId().equals(group.get().getId())) {
         continue;
       }
-      VlanSet v = p.getPolicy().getBlocked().getValue() ? VlanSet.EMPTY
-          : TrackerPlanner.vlansOf(p.getPolicy().getVlan().getValue());
+      VlanSet v =
+          p.getPolicy().getBlocked().getValue()
+              ? VlanSet.EMPTY
+              : TrackerPlanner.vlansOf(p.getPolicy().getVlan().getValue());
       carried = carried == null ? v : carried.intersect(v);
     }
     return Optional.ofNullable(carried);
   }
 
   static PortGroup uplinkGroup(TrackerConfig config) {
-    return PortGroup.newBuilder().setName(config.uplinkPortGroup()).setBinding(PortBinding.PORT_BINDING_STATIC)
+    return PortGroup.newBuilder()
+        .setName(config.uplinkPortGroup())
+        .setBinding(PortBinding.PORT_BINDING_STATIC)
         .setDescription("Host uplink ports provisioned by the VM tracker")
-        .setPolicy(Policy.newBuilder()
-            .setVlan(VlanSetting.newBuilder().setValue(trunk(VlanSet.ofRange(VlanSet.MIN, VlanSet.MAX)))
-                .setOverrideAllowed(true))
-            .setBlocked(BlockedSetting.newBuilder().setValue(false).setOverrideAllowed(true)))
+        .setPolicy(
+            Policy.newBuilder()
+                .setVlan(
+                    VlanSetting.newBuilder()
+                        .setValue(trunk(VlanSet.ofRange(VlanSet.MIN, VlanSet.MAX)))
+                        .setOverrideAllowed(true))
+                .setBlocked(BlockedSetting.newBuilder().setValue(false).setOverrideAllowed(true)))
         .build();
   }
 
@@ -118,10 +130,15 @@ public final class UplinkPorts {
     } else {
       policy.setVlan(VlanSetting.newBuilder().setValue(trunk(vlans)));
     }
-    return Port.newBuilder().setKey(key(need.hostName(), need.hostId(), uplink))
-        .setPortGroupId(config.uplinkPortGroup()).setHostId(need.hostId()).setPolicy(policy)
+    return Port.newBuilder()
+        .setKey(key(need.hostName(), need.hostId(), uplink))
+        .setPortGroupId(config.uplinkPortGroup())
+        .setHostId(need.hostId())
+        .setPolicy(policy)
         .setConnectee(Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplink)))
-        .setDescription(DESCRIPTION_PREFIX + config.vcenter() + ": " + uplink + " of " + need.hostName()).build();
+        .setDescription(
+            DESCRIPTION_PREFIX + config.vcenter() + ": " + uplink + " of " + need.hostName())
+        .build();
   }
 
   /** "host:uplink" when that is a valid port key, else a digest of host id and uplink. */
@@ -131,7 +148,9 @@ public final class UplinkPorts {
       return readable;
     }
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest((hostId + "/" + uplink).getBytes(StandardCharsets.UTF_8));
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest((hostId + "/" + uplink).getBytes(StandardCharsets.UTF_8));
       return "vmt-" + HexFormat.of().formatHex(d, 0, 12);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
@@ -147,8 +166,10 @@ public final class UplinkPorts {
   }
 
   private static boolean same(Port have, Port want, String groupId) {
-    return have.getPortGroupId().equals(groupId) && have.getHostId().equals(want.getHostId())
-        && have.getPolicy().equals(want.getPolicy()) && have.getDescription().equals(want.getDescription())
+    return have.getPortGroupId().equals(groupId)
+        && have.getHostId().equals(want.getHostId())
+        && have.getPolicy().equals(want.getPolicy())
+        && have.getDescription().equals(want.getDescription())
         && have.getConnectee().equals(want.getConnectee());
   }
 }

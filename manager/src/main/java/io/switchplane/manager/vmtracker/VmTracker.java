@@ -1,7 +1,5 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.vcenter.InventorySource;
-
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
@@ -9,6 +7,7 @@ import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.vcenter.Inventory;
+import io.switchplane.vcenter.InventorySource;
 import io.switchplane.vcenter.SyncStatus;
 import io.switchplane.vcenter.VcenterEndpoint;
 import java.time.Clock;
@@ -27,13 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows one vCenter and keeps the uplinks of its hosts on exactly the VLANs they need.
  *
- * <p>Every new inventory, and a periodic tick (the Switchplane side changes too: hosts join,
- * port groups appear), schedules one reconcile on the tracker's own thread; reconciles coalesce,
- * so a burst of vCenter updates makes one change set. A reconcile plans ({@link TrackerPlanner}),
- * diffs the uplink ports ({@link UplinkPorts}) and commits the difference through the normal
- * change-set path with a confirm timeout, so a provisioning step that cuts a host reverts on
- * the host like any other change. A change set that loses a race with an operator's (ABORTED)
- * is planned again at once; any other failure is retried with backoff and shown in the status.
+ * <p>Every new inventory, and a periodic tick (the Switchplane side changes too: hosts join, port
+ * groups appear), schedules one reconcile on the tracker's own thread; reconciles coalesce, so a
+ * burst of vCenter updates makes one change set. A reconcile plans ({@link TrackerPlanner}), diffs
+ * the uplink ports ({@link UplinkPorts}) and commits the difference through the normal change-set
+ * path with a confirm timeout, so a provisioning step that cuts a host reverts on the host like any
+ * other change. A change set that loses a race with an operator's (ABORTED) is planned again at
+ * once; any other failure is retried with backoff and shown in the status.
  *
  * <p>Lifecycle: {@link #start()} once, {@link #close()} once or more.
  */
@@ -44,7 +43,11 @@ public final class VmTracker implements AutoCloseable {
   static final Duration SAFETY_TICK = Duration.ofSeconds(60);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-  private enum State { NEW, STARTED, CLOSED }
+  private enum State {
+    NEW,
+    STARTED,
+    CLOSED
+  }
 
   /** The last provisioning attempt, for the status. */
   public record Provisioning(long generation, Instant at, String error) {
@@ -62,29 +65,43 @@ public final class VmTracker implements AutoCloseable {
   private volatile Provisioning provisioning = Provisioning.NONE;
   private int failures;
 
-  public VmTracker(TrackerConfig config, VcenterEndpoint endpoint, InventorySource.Factory sources,
-      ConfigService service, Clock clock) {
+  public VmTracker(
+      TrackerConfig config,
+      VcenterEndpoint endpoint,
+      InventorySource.Factory sources,
+      ConfigService service,
+      Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.service = Objects.requireNonNull(service, "service");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.source = sources.open(config.vcenter(), endpoint, inventory -> schedule(Duration.ZERO));
-    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "vmtracker-" + config.vcenter());
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vmtracker-" + config.vcenter());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public synchronized VmTracker start() {
     if (state != State.NEW) {
-      throw new IllegalStateException("tracker of " + config.vcenter() + " is " + state + "; start() works once");
+      throw new IllegalStateException(
+          "tracker of " + config.vcenter() + " is " + state + "; start() works once");
     }
     state = State.STARTED;
-    thread.scheduleWithFixedDelay(() -> schedule(Duration.ZERO), SAFETY_TICK.toMillis(), SAFETY_TICK.toMillis(),
+    thread.scheduleWithFixedDelay(
+        () -> schedule(Duration.ZERO),
+        SAFETY_TICK.toMillis(),
+        SAFETY_TICK.toMillis(),
         TimeUnit.MILLISECONDS);
     source.start();
-    LOG.info("VM tracker of vCenter {} started (DVS {}, uplink port group {}, pinned VLANs {})", config.vcenter(),
-        config.dvs(), config.uplinkPortGroup(), config.pinned());
+    LOG.info(
+        "VM tracker of vCenter {} started (DVS {}, uplink port group {}, pinned VLANs {})",
+        config.vcenter(),
+        config.dvs(),
+        config.uplinkPortGroup(),
+        config.pinned());
     return this;
   }
 
@@ -120,9 +137,11 @@ public final class VmTracker implements AutoCloseable {
       thread.submit(this::reconcile).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw SwitchplaneException.unavailable("interrupted while reconciling the tracker of %s", config.vcenter());
+      throw SwitchplaneException.unavailable(
+          "interrupted while reconciling the tracker of %s", config.vcenter());
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new SwitchplaneException(ErrorCode.INTERNAL, "reconcile of " + config.vcenter() + " failed: " + e, e);
+      throw new SwitchplaneException(
+          ErrorCode.INTERNAL, "reconcile of " + config.vcenter() + " failed: " + e, e);
     }
   }
 
@@ -152,12 +171,26 @@ public final class VmTracker implements AutoCloseable {
         failures = 0;
         return;
       }
-      ConfigService.CommitResult r = Caller.system("vmtracker:" + config.vcenter()).supply(() -> service.commit(
-          dvs.get().id(), ops, dvs.get().generation(),
-          "vmtracker " + config.vcenter() + ": " + ops.size() + " uplink port change(s)", config.commit()));
+      ConfigService.CommitResult r =
+          Caller.system("vmtracker:" + config.vcenter())
+              .supply(
+                  () ->
+                      service.commit(
+                          dvs.get().id(),
+                          ops,
+                          dvs.get().generation(),
+                          "vmtracker "
+                              + config.vcenter()
+                              + ": "
+                              + ops.size()
+                              + " uplink port change(s)",
+                          config.commit()));
       provisioning = new Provisioning(r.generation(), clock.instant(), "");
       failures = 0;
-      LOG.info("VM tracker of {}: {} uplink port change(s) committed at generation {}", config.vcenter(), ops.size(),
+      LOG.info(
+          "VM tracker of {}: {} uplink port change(s) committed at generation {}",
+          config.vcenter(),
+          ops.size(),
           r.generation());
     } catch (SwitchplaneException e) {
       if (e.code() == ErrorCode.ABORTED) {
@@ -166,14 +199,19 @@ public final class VmTracker implements AutoCloseable {
         return;
       }
       failures++;
-      Duration backoff = Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(failures, 10)));
+      Duration backoff =
+          Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(failures, 10)));
       provisioning = new Provisioning(provisioning.generation(), clock.instant(), e.getMessage());
-      LOG.warn("VM tracker of {}: provisioning failed ({}); retrying in {} ms", config.vcenter(), e.getMessage(),
+      LOG.warn(
+          "VM tracker of {}: provisioning failed ({}); retrying in {} ms",
+          config.vcenter(),
+          e.getMessage(),
           backoff.toMillis());
       schedule(backoff);
     } catch (RuntimeException e) {
       failures++;
-      provisioning = new Provisioning(provisioning.generation(), clock.instant(), "internal error: " + e);
+      provisioning =
+          new Provisioning(provisioning.generation(), clock.instant(), "internal error: " + e);
       LOG.error("VM tracker of {}: reconcile failed", config.vcenter(), e);
       schedule(MAX_BACKOFF);
     }

@@ -1,8 +1,5 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.manager.secrets.SecretBox;
-import io.switchplane.vcenter.InventorySource;
-
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
@@ -10,8 +7,10 @@ import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
+import io.switchplane.manager.secrets.SecretBox;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.VcenterStore;
+import io.switchplane.vcenter.InventorySource;
 import io.switchplane.vcenter.VcenterEndpoint;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -29,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The registered vCenters and, on the leader, one running {@link VmTracker} per vCenter.
- * {@link #activate()} when leadership is gained starts a tracker for each stored vCenter,
- * {@link #deactivate()} when it is lost stops them; add, update and remove act on the store first
+ * The registered vCenters and, on the leader, one running {@link VmTracker} per vCenter. {@link
+ * #activate()} when leadership is gained starts a tracker for each stored vCenter, {@link
+ * #deactivate()} when it is lost stops them; add, update and remove act on the store first
  * (durable), then on the running trackers.
  */
 public final class VmTrackers implements AutoCloseable {
@@ -47,7 +46,11 @@ public final class VmTrackers implements AutoCloseable {
   private final Map<String, VmTracker> running = new ConcurrentSkipListMap<>();
   private boolean active;
 
-  public VmTrackers(VcenterStore store, SecretBox secrets, ConfigService service, InventorySource.Factory sources,
+  public VmTrackers(
+      VcenterStore store,
+      SecretBox secrets,
+      ConfigService service,
+      InventorySource.Factory sources,
       Clock clock) {
     this.store = store;
     this.secrets = secrets;
@@ -56,14 +59,17 @@ public final class VmTrackers implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Became leader: follow every stored vCenter. A vCenter that cannot start is logged, not fatal. */
+  /**
+   * Became leader: follow every stored vCenter. A vCenter that cannot start is logged, not fatal.
+   */
   public synchronized void activate() {
     active = true;
     List<VcenterRecord> records;
     try {
       records = store.list();
     } catch (SwitchplaneException e) {
-      LOG.error("cannot read the registered vCenters; the VM tracker is idle until the next leadership: {}",
+      LOG.error(
+          "cannot read the registered vCenters; the VM tracker is idle until the next leadership: {}",
           e.getMessage());
       return;
     }
@@ -90,12 +96,19 @@ public final class VmTrackers implements AutoCloseable {
   public synchronized Vcenter add(Vcenter requested, String password) {
     service.checkLeader();
     if (password.isEmpty()) {
-      throw SwitchplaneException.invalid("vCenter '%s': password is empty (give --password-file or "
-          + "SWITCHPLANE_VCENTER_PASSWORD)", requested.getName());
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': password is empty (give --password-file or "
+              + "SWITCHPLANE_VCENTER_PASSWORD)",
+          requested.getName());
     }
     Vcenter vc = checked(requested);
-    VcenterRecord record = VcenterRecord.newBuilder().setVcenter(vc).setAddedMs(clock.millis())
-        .setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName()))).build();
+    VcenterRecord record =
+        VcenterRecord.newBuilder()
+            .setVcenter(vc)
+            .setAddedMs(clock.millis())
+            .setSealedPassword(
+                com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())))
+            .build();
     store.create(record);
     LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
     if (active) {
@@ -105,28 +118,40 @@ public final class VmTrackers implements AutoCloseable {
   }
 
   /**
-   * Replaces the settings of a registered vCenter (the password too unless empty) and restarts
-   * its tracker with them. The same refusals as {@link #add}, NOT_FOUND for an unknown name, and
-   * ABORTED when expectedRevision (non-zero) is not the stored one. A tracker moved to another
-   * DVS leaves the old DVS's uplinks as they are, as {@link #remove} does.
+   * Replaces the settings of a registered vCenter (the password too unless empty) and restarts its
+   * tracker with them. The same refusals as {@link #add}, NOT_FOUND for an unknown name, and
+   * ABORTED when expectedRevision (non-zero) is not the stored one. A tracker moved to another DVS
+   * leaves the old DVS's uplinks as they are, as {@link #remove} does.
    */
   public synchronized Vcenter update(Vcenter requested, String password, int expectedRevision) {
     service.checkLeader();
-    VcenterRecord current = store.find(requested.getName()).orElseThrow(() -> SwitchplaneException.notFound(
-        "vCenter '%s' not found; 'switchplane vcenter list' shows the registered ones", requested.getName()));
+    VcenterRecord current =
+        store
+            .find(requested.getName())
+            .orElseThrow(
+                () ->
+                    SwitchplaneException.notFound(
+                        "vCenter '%s' not found; 'switchplane vcenter list' shows the registered ones",
+                        requested.getName()));
     if (expectedRevision != 0 && expectedRevision != current.getVcenter().getRevision()) {
-      throw SwitchplaneException.aborted("vCenter '%s' is at revision %d, not %d: it was changed by someone else; "
-          + "read it again ('switchplane vcenter list') and retry", requested.getName(),
-          current.getVcenter().getRevision(), expectedRevision);
+      throw SwitchplaneException.aborted(
+          "vCenter '%s' is at revision %d, not %d: it was changed by someone else; "
+              + "read it again ('switchplane vcenter list') and retry",
+          requested.getName(), current.getVcenter().getRevision(), expectedRevision);
     }
     Vcenter vc = checked(requested);
     VcenterRecord.Builder changed = current.toBuilder().setVcenter(vc);
     if (!password.isEmpty()) {
-      changed.setSealedPassword(com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())));
+      changed.setSealedPassword(
+          com.google.protobuf.ByteString.copyFrom(secrets.seal(password, vc.getName())));
     }
     VcenterRecord record = changed.build();
     store.replace(record, current.getVcenter().getRevision());
-    LOG.info("vCenter {} changed ({} as {}{})", vc.getName(), vc.getUrl(), vc.getUser(),
+    LOG.info(
+        "vCenter {} changed ({} as {}{})",
+        vc.getName(),
+        vc.getUrl(),
+        vc.getUser(),
         password.isEmpty() ? "" : ", new password");
     if (active) {
       startTracker(record);
@@ -141,8 +166,10 @@ public final class VmTrackers implements AutoCloseable {
     String dvsId = service.config(vc.getTracker().getDvs()).id();
     for (VcenterRecord other : store.list()) {
       if (!other.getVcenter().getName().equals(vc.getName()) && dvsId.equals(dvsIdOrEmpty(other))) {
-        throw SwitchplaneException.precondition("DVS '%s' is already provisioned by the tracker of vCenter '%s'; one "
-            + "tracker per DVS", vc.getTracker().getDvs(), other.getVcenter().getName());
+        throw SwitchplaneException.precondition(
+            "DVS '%s' is already provisioned by the tracker of vCenter '%s'; one "
+                + "tracker per DVS",
+            vc.getTracker().getDvs(), other.getVcenter().getName());
       }
     }
     return vc;
@@ -162,20 +189,24 @@ public final class VmTrackers implements AutoCloseable {
     return store.list().stream().map(VcenterRecord::getVcenter).toList();
   }
 
-  /** The running tracker of name, empty on a manager that does not lead; NOT_FOUND for an unknown name. */
+  /**
+   * The running tracker of name, empty on a manager that does not lead; NOT_FOUND for an unknown
+   * name.
+   */
   public synchronized Optional<VmTracker> tracker(String name) {
     VmTracker t = running.get(name);
     if (t == null && store.find(name).isEmpty()) {
-      throw SwitchplaneException.notFound("vCenter '%s' not found; 'switchplane vcenter list' shows the registered "
-          + "ones", name);
+      throw SwitchplaneException.notFound(
+          "vCenter '%s' not found; 'switchplane vcenter list' shows the registered " + "ones",
+          name);
     }
     return Optional.ofNullable(t);
   }
 
   /**
    * Tells the trackers of the changed DVS to plan again now rather than at their safety tick: a
-   * host joined, a counterpart port group appeared, the uplinks were changed by hand. Never
-   * blocks (it runs inside the commit).
+   * host joined, a counterpart port group appeared, the uplinks were changed by hand. Never blocks
+   * (it runs inside the commit).
    */
   public CommitListener commitListener() {
     return new CommitListener() {
@@ -185,7 +216,8 @@ public final class VmTrackers implements AutoCloseable {
       }
 
       @Override
-      public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+      public void decided(
+          String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
         // An abort is a commit of its own, told through committed.
       }
 
@@ -196,7 +228,9 @@ public final class VmTrackers implements AutoCloseable {
     };
   }
 
-  /** A host was registered, changed or unregistered: every tracker maps hosts by name. Never blocks. */
+  /**
+   * A host was registered, changed or unregistered: every tracker maps hosts by name. Never blocks.
+   */
   public void hostsChanged() {
     running.values().forEach(VmTracker::nudge);
   }
@@ -218,8 +252,13 @@ public final class VmTrackers implements AutoCloseable {
     Vcenter vc = r.getVcenter();
     TrackerConfig config = TrackerConfig.of(vc);
     String password = secrets.unseal(r.getSealedPassword().toByteArray(), vc.getName());
-    VcenterEndpoint endpoint = new VcenterEndpoint(url(vc.getUrl()), vc.getUser(), password, vc.getInsecure(),
-        vc.getTrustStore().isEmpty() ? null : Path.of(vc.getTrustStore()));
+    VcenterEndpoint endpoint =
+        new VcenterEndpoint(
+            url(vc.getUrl()),
+            vc.getUser(),
+            password,
+            vc.getInsecure(),
+            vc.getTrustStore().isEmpty() ? null : Path.of(vc.getTrustStore()));
     VmTracker t = new VmTracker(config, endpoint, sources, service, clock);
     VmTracker old = running.put(vc.getName(), t);
     if (old != null) {
@@ -238,25 +277,36 @@ public final class VmTrackers implements AutoCloseable {
       throw SwitchplaneException.invalid("vCenter '%s': user is empty (--user)", vc.getName());
     }
     if (vc.getInsecure() && !vc.getTrustStore().isEmpty()) {
-      throw SwitchplaneException.invalid("vCenter '%s': give --insecure or --trust-store, not both", vc.getName());
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': give --insecure or --trust-store, not both", vc.getName());
     }
     if (!vc.getTrustStore().isEmpty() && !Files.isReadable(Path.of(vc.getTrustStore()))) {
-      throw SwitchplaneException.precondition("vCenter '%s': trust store %s is not readable on this manager",
+      throw SwitchplaneException.precondition(
+          "vCenter '%s': trust store %s is not readable on this manager",
           vc.getName(), vc.getTrustStore());
     }
     URI uri;
     try {
       uri = new URI(vc.getUrl().strip());
     } catch (URISyntaxException e) {
-      throw SwitchplaneException.invalid("vCenter '%s': URL '%s' is not valid: %s", vc.getName(), vc.getUrl(),
-          e.getMessage());
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': URL '%s' is not valid: %s", vc.getName(), vc.getUrl(), e.getMessage());
     }
-    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw SwitchplaneException.invalid("vCenter '%s': URL '%s' must be http(s)://HOST[:PORT][/sdk]", vc.getName(),
-          vc.getUrl());
+    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw SwitchplaneException.invalid(
+          "vCenter '%s': URL '%s' must be http(s)://HOST[:PORT][/sdk]", vc.getName(), vc.getUrl());
     }
-    String path = uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/") ? "/sdk" : uri.getPath();
-    String url = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + path;
+    String path =
+        uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")
+            ? "/sdk"
+            : uri.getPath();
+    String url =
+        uri.getScheme()
+            + "://"
+            + uri.getHost()
+            + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+            + path;
     return vc.toBuilder().setUrl(url).clearRevision().build();
   }
 

@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node ZooKeeper server in this JVM (ZooKeeper's own
- * {@link ZooKeeperServerEmbedded}), with its snapshots and transaction log on disk under a
- * data directory, listening on 127.0.0.1 only. The manager's default when no ensemble is given;
- * a restart on the same directory finds the data again.
+ * A real single-node ZooKeeper server in this JVM (ZooKeeper's own {@link
+ * ZooKeeperServerEmbedded}), with its snapshots and transaction log on disk under a data directory,
+ * listening on 127.0.0.1 only. The manager's default when no ensemble is given; a restart on the
+ * same directory finds the data again.
  *
  * <p>Needs metrics-core and snappy-java on the class path (without snappy it hangs at start).
  */
@@ -39,8 +39,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   }
 
   /**
-   * Starts a server with its data in dir (created if missing) on 127.0.0.1:port; port 0 picks
-   * a free one. UNAVAILABLE when it cannot start.
+   * Starts a server with its data in dir (created if missing) on 127.0.0.1:port; port 0 picks a
+   * free one. UNAVAILABLE when it cannot start.
    */
   public static EmbeddedZooKeeper start(Path dir, int port) {
     try {
@@ -52,26 +52,31 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       p.setProperty("clientPort", Integer.toString(chosen));
       p.setProperty("clientPortAddress", HOST);
       p.setProperty("tickTime", "2000");
-      // No Jetty admin server on 8080, no four-letter words: nothing listens beyond the client port.
+      // No Jetty admin server on 8080, no four-letter words: nothing listens beyond the client
+      // port.
       p.setProperty("admin.enableServer", "false");
       p.setProperty("4lw.commands.whitelist", "");
-      ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
-          .baseDir(dir.toAbsolutePath())
-          .configuration(p)
-          // Never System.exit() the manager's JVM because ZooKeeper failed.
-          .exitHandler(ExitHandler.LOG_ONLY)
-          .build();
+      ZooKeeperServerEmbedded server =
+          ZooKeeperServerEmbedded.builder()
+              .baseDir(dir.toAbsolutePath())
+              .configuration(p)
+              // Never System.exit() the manager's JVM because ZooKeeper failed.
+              .exitHandler(ExitHandler.LOG_ONLY)
+              .build();
       server.start(START_TIMEOUT_MS);
       LOG.info("embedded ZooKeeper on {}:{} with data in {}", HOST, chosen, dir);
       return new EmbeddedZooKeeper(server, chosen, dir);
     } catch (IOException e) {
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "embedded ZooKeeper in " + dir + ": " + e, e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE, "embedded ZooKeeper in " + dir + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "interrupted while starting embedded ZooKeeper", e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE, "interrupted while starting embedded ZooKeeper", e);
     } catch (Exception e) {
       // ZooKeeperServerEmbedded declares `throws Exception` on build() and start().
-      throw new SwitchplaneException(ErrorCode.UNAVAILABLE, "embedded ZooKeeper did not start in " + dir + ": " + e, e);
+      throw new SwitchplaneException(
+          ErrorCode.UNAVAILABLE, "embedded ZooKeeper did not start in " + dir + ": " + e, e);
     }
   }
 
@@ -96,7 +101,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** The embedded server writes a fresh config file at every boot; keep only the current one. */
   private static void removeOldConfigs(Path dir) throws IOException {
-    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "zookeeper.configuration*.properties")) {
+    try (DirectoryStream<Path> old =
+        Files.newDirectoryStream(dir, "zookeeper.configuration*.properties")) {
       for (Path f : old) {
         Files.deleteIfExists(f);
       }

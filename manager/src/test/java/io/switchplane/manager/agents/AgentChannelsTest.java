@@ -22,13 +22,16 @@ class AgentChannelsTest {
 
       assertThat(channels.channel(agent.endpoint())).isSameAs(first);
       assertThat(channels.size()).isEqualTo(1);
-      assertThat(channels.futureStub(agent.endpoint())
-          .withDeadlineAfter(5, TimeUnit.SECONDS)
-          .getState(GetStateRequest.newBuilder().setDvsId("none").build()))
+      assertThat(
+              channels
+                  .futureStub(agent.endpoint())
+                  .withDeadlineAfter(5, TimeUnit.SECONDS)
+                  .getState(GetStateRequest.newBuilder().setDvsId("none").build()))
           .failsWithin(Duration.ofSeconds(5))
           .withThrowableOfType(ExecutionException.class)
           .havingCause()
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
       channels.resetConnectBackoff(agent.endpoint());
       channels.resetConnectBackoff("unknown:1");
@@ -36,7 +39,8 @@ class AgentChannelsTest {
       channels.close();
 
       assertThat(first.isTerminated()).isTrue();
-      assertThatThrownBy(() -> channels.channel(agent.endpoint())).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> channels.channel(agent.endpoint()))
+          .isInstanceOf(IllegalStateException.class);
     }
   }
 }

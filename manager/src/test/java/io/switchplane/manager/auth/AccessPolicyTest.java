@@ -16,28 +16,42 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AccessPolicyTest {
-  private static final List<ServiceDescriptor> SERVED = List.of(ManagerServiceGrpc.getServiceDescriptor(),
-      SnapshotServiceGrpc.getServiceDescriptor(), AuditServiceGrpc.getServiceDescriptor(),
-      PropertyServiceGrpc.getServiceDescriptor(), VcenterServiceGrpc.getServiceDescriptor(),
-      VmTrackerServiceGrpc.getServiceDescriptor(), UserServiceGrpc.getServiceDescriptor(),
-      io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor());
+  private static final List<ServiceDescriptor> SERVED =
+      List.of(
+          ManagerServiceGrpc.getServiceDescriptor(),
+          SnapshotServiceGrpc.getServiceDescriptor(),
+          AuditServiceGrpc.getServiceDescriptor(),
+          PropertyServiceGrpc.getServiceDescriptor(),
+          VcenterServiceGrpc.getServiceDescriptor(),
+          VmTrackerServiceGrpc.getServiceDescriptor(),
+          UserServiceGrpc.getServiceDescriptor(),
+          io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor());
 
   @Test
   void everyReadIsForViewersAndNothingElseIs() {
     for (ServiceDescriptor s : SERVED) {
       for (MethodDescriptor<?, ?> m : s.getMethods()) {
         String name = m.getBareMethodName();
-        boolean read = name.startsWith("Get") || name.startsWith("List") || name.startsWith("Watch")
-            || name.startsWith("Show") || name.startsWith("Diff");
+        boolean read =
+            name.startsWith("Get")
+                || name.startsWith("List")
+                || name.startsWith("Watch")
+                || name.startsWith("Show")
+                || name.startsWith("Diff");
         if (m.getFullMethodName().endsWith("UserService/WhoAmI")) {
           assertThat(AccessPolicy.required(m.getFullMethodName())).as(name).isEmpty();
         } else if (m.getFullMethodName().endsWith("UserService/ListUsers")) {
-          assertThat(AccessPolicy.required(m.getFullMethodName())).as(name).contains(Role.ROLE_ADMIN);
+          assertThat(AccessPolicy.required(m.getFullMethodName()))
+              .as(name)
+              .contains(Role.ROLE_ADMIN);
         } else if (read) {
-          assertThat(AccessPolicy.required(m.getFullMethodName())).as(m.getFullMethodName())
+          assertThat(AccessPolicy.required(m.getFullMethodName()))
+              .as(m.getFullMethodName())
               .contains(Role.ROLE_VIEWER);
         } else {
-          assertThat(AccessPolicy.required(m.getFullMethodName())).as(m.getFullMethodName()).get()
+          assertThat(AccessPolicy.required(m.getFullMethodName()))
+              .as(m.getFullMethodName())
+              .get()
               .isIn(Role.ROLE_OPERATOR, Role.ROLE_ADMIN);
         }
       }
@@ -46,14 +60,21 @@ class AccessPolicyTest {
 
   @Test
   void hostsNamespacesVcentersRecoveryAndUsersAreForAdmins() {
-    for (String m : List.of("switchplane.v1.ManagerService/RegisterHost", "switchplane.v1.ManagerService/RemoveHost",
-        "switchplane.v1.PropertyService/RegisterNamespace", "switchplane.v1.VcenterService/AddVcenter",
-        "switchplane.v1.SnapshotService/RecoverFromAgents", "switchplane.v1.UserService/AddUser",
-        "switchplane.v1.SomeNewService/Anything")) {
+    for (String m :
+        List.of(
+            "switchplane.v1.ManagerService/RegisterHost",
+            "switchplane.v1.ManagerService/RemoveHost",
+            "switchplane.v1.PropertyService/RegisterNamespace",
+            "switchplane.v1.VcenterService/AddVcenter",
+            "switchplane.v1.SnapshotService/RecoverFromAgents",
+            "switchplane.v1.UserService/AddUser",
+            "switchplane.v1.SomeNewService/Anything")) {
       assertThat(AccessPolicy.required(m)).as(m).contains(Role.ROLE_ADMIN);
     }
-    assertThat(AccessPolicy.required("switchplane.v1.ManagerService/CommitChangeSet")).contains(Role.ROLE_OPERATOR);
-    assertThat(AccessPolicy.required("switchplane.v1.PropertyService/SetProperty")).contains(Role.ROLE_OPERATOR);
+    assertThat(AccessPolicy.required("switchplane.v1.ManagerService/CommitChangeSet"))
+        .contains(Role.ROLE_OPERATOR);
+    assertThat(AccessPolicy.required("switchplane.v1.PropertyService/SetProperty"))
+        .contains(Role.ROLE_OPERATOR);
     assertThat(AccessPolicy.required("grpc.health.v1.Health/Check")).isEmpty();
     assertThat(AccessPolicy.allows(Role.ROLE_ADMIN, Role.ROLE_OPERATOR)).isTrue();
     assertThat(AccessPolicy.allows(Role.ROLE_VIEWER, Role.ROLE_OPERATOR)).isFalse();

@@ -14,7 +14,8 @@ class DvsOpsTest {
 
   @Test
   void newSettingsKeepMembersAndDefaultTheMtu() {
-    ops.update(Dvs.newBuilder().setName("dvs2").addUplinks("uplink1").addUplinks("uplink2").build());
+    ops.update(
+        Dvs.newBuilder().setName("dvs2").addUplinks("uplink1").addUplinks("uplink2").build());
 
     assertThat(state.dvs().getName()).isEqualTo("dvs2");
     assertThat(state.dvs().getMtu()).isEqualTo(1500);
@@ -23,8 +24,12 @@ class DvsOpsTest {
 
   @Test
   void settingsThatExistingGroupsDoNotFitAreRefused() {
-    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update(Dvs.newBuilder().setName("dvs1")
-        .addUplinks("uplink1").build())).getMessage())
+    assertThat(
+            failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    () ->
+                        ops.update(Dvs.newBuilder().setName("dvs1").addUplinks("uplink1").build()))
+                .getMessage())
         .startsWith("the new DVS settings do not fit the existing configuration: ");
     assertThat(state.dvs().getUplinksCount()).isEqualTo(2);
   }

@@ -22,13 +22,15 @@ class MemberOpsTest {
 
     ops.remove(H2.getId());
     assertThat(state.isMember(H2.getId())).isFalse();
-    assertThat(state.finish(new PropertyPlanning(ns -> false, state)).addedMembers()).containsExactly(H3.getId());
+    assertThat(state.finish(new PropertyPlanning(ns -> false, state)).addedMembers())
+        .containsExactly(H3.getId());
   }
 
   @Test
   void aHostWithPortsStaysAndAMemberDoesNotJoinTwice() {
     assertThat(failure(ErrorCode.FAILED_PRECONDITION, () -> ops.remove("esx1")).getMessage())
-        .isEqualTo("host 'esx1' has 1 port(s) on DVS 'dvs1' (p1); delete them or move them off it first");
+        .isEqualTo(
+            "host 'esx1' has 1 port(s) on DVS 'dvs1' (p1); delete them or move them off it first");
     assertThat(failure(ErrorCode.ALREADY_EXISTS, () -> ops.add(member(H1))).getMessage())
         .isEqualTo("host 'esx1' is already a member of DVS 'dvs1'");
     assertThat(failure(ErrorCode.NOT_FOUND, () -> ops.remove("esx3")).getMessage())

@@ -20,14 +20,17 @@ class PortGroupOpsTest {
 
     assertThat(state.config().portGroups().get("pg-1").getDvsId()).isEqualTo("dvs-1");
     assertThat(state.config().portGroups().get("pg-web").getName()).isEqualTo("web2");
-    assertThat(state.finish(new PropertyPlanning(ns -> false, state)).portGroupIds()).containsExactly("pg-1", "pg-web");
+    assertThat(state.finish(new PropertyPlanning(ns -> false, state)).portGroupIds())
+        .containsExactly("pg-1", "pg-web");
   }
 
   @Test
   void aGroupInUseIsNotDeletedAndNamesStayUnique() {
     assertThat(failure(ErrorCode.FAILED_PRECONDITION, () -> ops.delete("web")).getMessage())
         .isEqualTo("port group 'web' is used by 1 port(s) (p1); delete or move them first");
-    assertThat(failure(ErrorCode.ALREADY_EXISTS, () -> ops.create(portGroup("db", vlan(5, true)))).getMessage())
+    assertThat(
+            failure(ErrorCode.ALREADY_EXISTS, () -> ops.create(portGroup("db", vlan(5, true))))
+                .getMessage())
         .isEqualTo("port group 'db' exists already in DVS 'dvs1'");
     assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("db", null)).getMessage())
         .isEqualTo("port group 'db': settings missing");

@@ -28,7 +28,9 @@ class PortOpsTest {
         .isEqualTo("port 'p9' not found in DVS 'dvs1'");
     assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("", null)).getMessage())
         .isEqualTo("port key is empty");
-    assertThat(failure(ErrorCode.FAILED_PRECONDITION, () -> ops.create(port("p3", "web", "esx3"))).getMessage())
+    assertThat(
+            failure(ErrorCode.FAILED_PRECONDITION, () -> ops.create(port("p3", "web", "esx3")))
+                .getMessage())
         .startsWith("port 'p3': host 'esx3' is not a member of DVS 'dvs1'");
   }
 }

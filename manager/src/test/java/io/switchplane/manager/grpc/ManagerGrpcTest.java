@@ -27,9 +27,9 @@ import io.switchplane.api.v1.GetHostDesiredStateResponse;
 import io.switchplane.api.v1.GetManagerInfoRequest;
 import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.GetPushStatusRequest;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc;
@@ -55,8 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ManagerGrpcTest {
   private static final Duration LEADERSHIP = Duration.ofSeconds(30);
 
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   private SwitchplaneManager manager;
   private ManagedChannel channel;
@@ -91,40 +90,94 @@ class ManagerGrpcTest {
     assertThat(dvs.getUplinksList()).containsExactly("uplink1", "uplink2");
     assertThat(dvs.getMtu()).isEqualTo(1500);
     assertThat(api.listDvs(ListDvsRequest.getDefaultInstance()).getSwitchesList())
-        .extracting(Dvs::getName).containsExactly("sw");
+        .extracting(Dvs::getName)
+        .containsExactly("sw");
 
-    Dvs updated = api.updateDvs(UpdateDvsRequest.newBuilder().setDvs("sw")
-        .setSettings(dvs.toBuilder().setMtu(9000)).setExpectedGeneration(1).build()).getDvs();
+    Dvs updated =
+        api.updateDvs(
+                UpdateDvsRequest.newBuilder()
+                    .setDvs("sw")
+                    .setSettings(dvs.toBuilder().setMtu(9000))
+                    .setExpectedGeneration(1)
+                    .build())
+            .getDvs();
     assertThat(updated.getGeneration()).isEqualTo(2);
     assertThat(updated.getMtu()).isEqualTo(9000);
 
-    Status badVlan = status(Status.Code.INVALID_ARGUMENT, () -> api.createPortGroup(CreatePortGroupRequest.newBuilder()
-        .setDvs("sw").setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(5000, false))).build()));
+    Status badVlan =
+        status(
+            Status.Code.INVALID_ARGUMENT,
+            () ->
+                api.createPortGroup(
+                    CreatePortGroupRequest.newBuilder()
+                        .setDvs("sw")
+                        .setPortGroup(
+                            PortGroup.newBuilder().setName("web").setPolicy(vlan(5000, false)))
+                        .build()));
     assertThat(badVlan.getDescription()).contains("VLAN 5000 is outside 1-4094");
-    assertThat(status(Status.Code.ALREADY_EXISTS,
-        () -> api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.ALREADY_EXISTS,
+                    () -> api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()))
+                .getDescription())
         .isEqualTo("a DVS named 'sw' exists already");
-    assertThat(status(Status.Code.INVALID_ARGUMENT,
-        () -> api.createDvs(CreateDvsRequest.getDefaultInstance())).getDescription()).isEqualTo("name is required");
-    assertThat(status(Status.Code.ABORTED, () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs("sw")
-        .setSettings(updated.toBuilder().setMtu(1500)).setExpectedGeneration(1).build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> api.createDvs(CreateDvsRequest.getDefaultInstance()))
+                .getDescription())
+        .isEqualTo("name is required");
+    assertThat(
+            status(
+                    Status.Code.ABORTED,
+                    () ->
+                        api.updateDvs(
+                            UpdateDvsRequest.newBuilder()
+                                .setDvs("sw")
+                                .setSettings(updated.toBuilder().setMtu(1500))
+                                .setExpectedGeneration(1)
+                                .build()))
+                .getDescription())
         .contains("at generation 2, not the expected 1");
-    assertThat(status(Status.Code.INVALID_ARGUMENT,
-        () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs("sw").build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> api.updateDvs(UpdateDvsRequest.newBuilder().setDvs("sw").build()))
+                .getDescription())
         .isEqualTo("settings is required");
-    assertThat(status(Status.Code.NOT_FOUND,
-        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("nope").build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.NOT_FOUND,
+                    () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("nope").build()))
+                .getDescription())
         .isEqualTo("DVS 'nope' not found");
-    // Quoted whole, a 20,000-character reference made the reply's header too large: INTERNAL (RST_STREAM).
-    assertThat(status(Status.Code.NOT_FOUND,
-        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(1000)).build())).getDescription())
-        .startsWith("DVS 'nnn").hasSizeLessThanOrEqualTo(1024);
-    assertThat(status(Status.Code.INVALID_ARGUMENT,
-        () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(20_000)).build())).getDescription())
+    // Quoted whole, a 20,000-character reference made the reply's header too large: INTERNAL
+    // (RST_STREAM).
+    assertThat(
+            status(
+                    Status.Code.NOT_FOUND,
+                    () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(1000)).build()))
+                .getDescription())
+        .startsWith("DVS 'nnn")
+        .hasSizeLessThanOrEqualTo(1024);
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () -> api.getDvs(GetDvsRequest.newBuilder().setDvs("n".repeat(20_000)).build()))
+                .getDescription())
         .isEqualTo("dvs has 20000 characters, the limit is 1024");
-    // Over ZooKeeper's packet limit as a path, a 2 MiB reference dropped the manager's session: UNAVAILABLE after 10 s.
-    assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.withDeadlineAfter(2, TimeUnit.SECONDS).removeHost(
-        RemoveHostRequest.newBuilder().setHost("h".repeat(2 << 20)).build())).getDescription())
+    // Over ZooKeeper's packet limit as a path, a 2 MiB reference dropped the manager's session:
+    // UNAVAILABLE after 10 s.
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () ->
+                        api.withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .removeHost(
+                                RemoveHostRequest.newBuilder()
+                                    .setHost("h".repeat(2 << 20))
+                                    .build()))
+                .getDescription())
         .isEqualTo("host has 2097152 characters, the limit is 1024");
     assertThat(generation("sw")).isEqualTo(2);
 
@@ -134,48 +187,129 @@ class ManagerGrpcTest {
 
   @Test
   void portsOnHostsAndTheDesiredStateOfAHost() {
-    Host host = api.registerHost(RegisterHostRequest.newBuilder().setName("esx1").setEndpoint("127.0.0.1:1").build())
-        .getHost();
+    Host host =
+        api.registerHost(
+                RegisterHostRequest.newBuilder().setName("esx1").setEndpoint("127.0.0.1:1").build())
+            .getHost();
     api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build());
-    api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw")
-        .setMember(HostMember.newBuilder().setHostId("esx1").putUplinkNics("uplink1", "eth0")).build());
-    PortGroup web = api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw")
-        .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100, true))).build()).getPortGroup();
-    CommitChangeSetResponse commit = api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs("sw")
-        .addOps(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey("b").setPortGroupId("web")
-            .setHostId("esx1").setPolicy(vlan(200, false))))
-        .addOps(ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey("a").setPortGroupId(web.getId())
-            .setHostId(host.getId())))
-        .setExpectedGeneration(3).setDescription("two ports").build());
+    api.addDvsMember(
+        AddDvsMemberRequest.newBuilder()
+            .setDvs("sw")
+            .setMember(HostMember.newBuilder().setHostId("esx1").putUplinkNics("uplink1", "eth0"))
+            .build());
+    PortGroup web =
+        api.createPortGroup(
+                CreatePortGroupRequest.newBuilder()
+                    .setDvs("sw")
+                    .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100, true)))
+                    .build())
+            .getPortGroup();
+    CommitChangeSetResponse commit =
+        api.commitChangeSet(
+            CommitChangeSetRequest.newBuilder()
+                .setDvs("sw")
+                .addOps(
+                    ChangeOp.newBuilder()
+                        .setCreatePort(
+                            Port.newBuilder()
+                                .setKey("b")
+                                .setPortGroupId("web")
+                                .setHostId("esx1")
+                                .setPolicy(vlan(200, false))))
+                .addOps(
+                    ChangeOp.newBuilder()
+                        .setCreatePort(
+                            Port.newBuilder()
+                                .setKey("a")
+                                .setPortGroupId(web.getId())
+                                .setHostId(host.getId())))
+                .setExpectedGeneration(3)
+                .setDescription("two ports")
+                .build());
     assertThat(commit.getGeneration()).isEqualTo(4);
     assertThat(commit.getHostsAffected()).isEqualTo(1);
 
-    assertThat(api.listPorts(ListPortsRequest.newBuilder().setDvs("sw").setHost("esx1").build()).getPortsList())
-        .extracting(Port::getKey).containsExactly("a", "b");
-    GetHostDesiredStateResponse desired = api.getHostDesiredState(
-        GetHostDesiredStateRequest.newBuilder().setDvs("sw").setHost("esx1").build());
+    assertThat(
+            api.listPorts(ListPortsRequest.newBuilder().setDvs("sw").setHost("esx1").build())
+                .getPortsList())
+        .extracting(Port::getKey)
+        .containsExactly("a", "b");
+    GetHostDesiredStateResponse desired =
+        api.getHostDesiredState(
+            GetHostDesiredStateRequest.newBuilder().setDvs("sw").setHost("esx1").build());
     assertThat(desired.getDesired().getMember()).isTrue();
     assertThat(desired.getDesired().getDvs().getGeneration()).isEqualTo(4);
-    assertThat(desired.getEffectivePortsList()).extracting(EffectivePort::getKey).containsExactly("a", "b");
+    assertThat(desired.getEffectivePortsList())
+        .extracting(EffectivePort::getKey)
+        .containsExactly("a", "b");
     assertThat(desired.getEffectivePorts(0).getPolicy().getVlan().getAccessId()).isEqualTo(100);
     assertThat(desired.getEffectivePorts(1).getPolicy().getVlan().getAccessId()).isEqualTo(200);
 
-    assertThat(status(Status.Code.FAILED_PRECONDITION, () -> api.removeHost(
-        RemoveHostRequest.newBuilder().setHost("esx1").build())).getDescription()).contains("member of DVS sw");
-    assertThat(status(Status.Code.FAILED_PRECONDITION, () -> api.deletePortGroup(
-        DeletePortGroupRequest.newBuilder().setDvs("sw").setPortGroup("web").build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.FAILED_PRECONDITION,
+                    () -> api.removeHost(RemoveHostRequest.newBuilder().setHost("esx1").build()))
+                .getDescription())
+        .contains("member of DVS sw");
+    assertThat(
+            status(
+                    Status.Code.FAILED_PRECONDITION,
+                    () ->
+                        api.deletePortGroup(
+                            DeletePortGroupRequest.newBuilder()
+                                .setDvs("sw")
+                                .setPortGroup("web")
+                                .build()))
+                .getDescription())
         .contains("used by 2 port(s) (a, b)");
-    assertThat(status(Status.Code.FAILED_PRECONDITION, () -> api.deleteDvs(
-        DeleteDvsRequest.newBuilder().setDvs("sw").build())).getDescription()).contains("still has 2 port(s)");
-    assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.commitChangeSet(CommitChangeSetRequest.newBuilder()
-        .setDvs("sw").addOps(ChangeOp.getDefaultInstance()).build())).getDescription()).contains("empty operation");
-    assertThat(status(Status.Code.NOT_FOUND, () -> api.listPorts(ListPortsRequest.newBuilder().setDvs("sw")
-        .setPortGroup("nope").build())).getDescription()).isEqualTo("port group 'nope' not found in DVS 'sw'");
-    assertThat(status(Status.Code.INVALID_ARGUMENT, () -> api.rollbackHost(RollbackHostRequest.newBuilder()
-        .setDvs("sw").setHost("esx1").build())).getDescription()).isEqualTo("to_generation is required");
-    api.registerHost(RegisterHostRequest.newBuilder().setName("esx2").setEndpoint("127.0.0.1:1").build());
-    assertThat(status(Status.Code.FAILED_PRECONDITION, () -> api.getHostDesiredState(GetHostDesiredStateRequest
-        .newBuilder().setDvs("sw").setHost("esx2").build())).getDescription())
+    assertThat(
+            status(
+                    Status.Code.FAILED_PRECONDITION,
+                    () -> api.deleteDvs(DeleteDvsRequest.newBuilder().setDvs("sw").build()))
+                .getDescription())
+        .contains("still has 2 port(s)");
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () ->
+                        api.commitChangeSet(
+                            CommitChangeSetRequest.newBuilder()
+                                .setDvs("sw")
+                                .addOps(ChangeOp.getDefaultInstance())
+                                .build()))
+                .getDescription())
+        .contains("empty operation");
+    assertThat(
+            status(
+                    Status.Code.NOT_FOUND,
+                    () ->
+                        api.listPorts(
+                            ListPortsRequest.newBuilder()
+                                .setDvs("sw")
+                                .setPortGroup("nope")
+                                .build()))
+                .getDescription())
+        .isEqualTo("port group 'nope' not found in DVS 'sw'");
+    assertThat(
+            status(
+                    Status.Code.INVALID_ARGUMENT,
+                    () ->
+                        api.rollbackHost(
+                            RollbackHostRequest.newBuilder().setDvs("sw").setHost("esx1").build()))
+                .getDescription())
+        .isEqualTo("to_generation is required");
+    api.registerHost(
+        RegisterHostRequest.newBuilder().setName("esx2").setEndpoint("127.0.0.1:1").build());
+    assertThat(
+            status(
+                    Status.Code.FAILED_PRECONDITION,
+                    () ->
+                        api.getHostDesiredState(
+                            GetHostDesiredStateRequest.newBuilder()
+                                .setDvs("sw")
+                                .setHost("esx2")
+                                .build()))
+                .getDescription())
         .isEqualTo("host 'esx2' is not a member of DVS 'sw'");
     assertThat(generation("sw")).isEqualTo(4);
 
@@ -183,34 +317,65 @@ class ManagerGrpcTest {
     assertThat(info.getLeader()).isTrue();
     assertThat(info.getManagerId()).isEqualTo(manager.endpoint()).isEqualTo(info.getLeaderId());
     assertThat(info.getZookeeper()).startsWith("127.0.0.1:");
-    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
-        .setService(ManagerServiceGrpc.SERVICE_NAME).build()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(
+                    HealthCheckRequest.newBuilder()
+                        .setService(ManagerServiceGrpc.SERVICE_NAME)
+                        .build())
+                .getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
   @Test
   void commitsReachTheAgentThroughTheLeadersPushEngine() throws Exception {
     try (FakeAgent agent = FakeAgent.start(0)) {
-      Host host = api.registerHost(RegisterHostRequest.newBuilder().setName("esx1").setEndpoint(agent.endpoint())
-          .build()).getHost();
-      String dvsId = api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
-      api.addDvsMember(AddDvsMemberRequest.newBuilder().setDvs("sw")
-          .setMember(HostMember.newBuilder().setHostId("esx1")).build());
-      api.createPortGroup(CreatePortGroupRequest.newBuilder().setDvs("sw")
-          .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100, false))).build());
-      long generation = api.createPort(CreatePortRequest.newBuilder().setDvs("sw")
-          .setPort(Port.newBuilder().setKey("vm1-nic0").setPortGroupId("web").setHostId("esx1")).build())
-          .getGeneration();
+      Host host =
+          api.registerHost(
+                  RegisterHostRequest.newBuilder()
+                      .setName("esx1")
+                      .setEndpoint(agent.endpoint())
+                      .build())
+              .getHost();
+      String dvsId =
+          api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
+      api.addDvsMember(
+          AddDvsMemberRequest.newBuilder()
+              .setDvs("sw")
+              .setMember(HostMember.newBuilder().setHostId("esx1"))
+              .build());
+      api.createPortGroup(
+          CreatePortGroupRequest.newBuilder()
+              .setDvs("sw")
+              .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100, false)))
+              .build());
+      long generation =
+          api.createPort(
+                  CreatePortRequest.newBuilder()
+                      .setDvs("sw")
+                      .setPort(
+                          Port.newBuilder()
+                              .setKey("vm1-nic0")
+                              .setPortGroupId("web")
+                              .setHostId("esx1"))
+                      .build())
+              .getGeneration();
 
       manager.pushEngine().whenInSync(dvsId, generation).get(30, TimeUnit.SECONDS);
 
-      assertThat(agent.state(host.getId(), dvsId).getPortsList()).extracting(Port::getKey).containsExactly("vm1-nic0");
-      assertThat(api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build()).getHostsList())
-          .singleElement().satisfies(s -> {
-            assertThat(s.getHostName()).isEqualTo("esx1");
-            assertThat(s.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-            assertThat(s.getAppliedGeneration()).isEqualTo(generation);
-          });
+      assertThat(agent.state(host.getId(), dvsId).getPortsList())
+          .extracting(Port::getKey)
+          .containsExactly("vm1-nic0");
+      assertThat(
+              api.getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
+                  .getHostsList())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.getHostName()).isEqualTo("esx1");
+                assertThat(s.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+                assertThat(s.getAppliedGeneration()).isEqualTo(generation);
+              });
     }
   }
 
@@ -223,21 +388,28 @@ class ManagerGrpcTest {
     assertThat(manager.awaitLeadership(LEADERSHIP)).isTrue();
     connect(manager);
     assertThat(api.listDvs(ListDvsRequest.getDefaultInstance()).getSwitchesList())
-        .extracting(Dvs::getName).containsExactly("kept");
+        .extracting(Dvs::getName)
+        .containsExactly("kept");
   }
 
   @Test
   void followerServesReadsNamesTheLeaderOnWritesAndTakesOver() throws Exception {
     try (TestingServer zk = new TestingServer(true);
-        SwitchplaneManager first = new SwitchplaneManager(
-            ManagerConfig.local(dataDir.resolve("a")).withZookeeper(zk.getConnectString())).start()) {
+        SwitchplaneManager first =
+            new SwitchplaneManager(
+                    ManagerConfig.local(dataDir.resolve("a")).withZookeeper(zk.getConnectString()))
+                .start()) {
       assertThat(first.awaitLeadership(LEADERSHIP)).isTrue();
-      // Every manager of a cluster holds the same key file: the second signs its certificate with the first's CA.
+      // Every manager of a cluster holds the same key file: the second signs its certificate with
+      // the first's CA.
       java.nio.file.Files.createDirectories(dataDir.resolve("b"));
-      java.nio.file.Files.copy(dataDir.resolve("a").resolve("vcenter-secret.key"),
+      java.nio.file.Files.copy(
+          dataDir.resolve("a").resolve("vcenter-secret.key"),
           dataDir.resolve("b").resolve("vcenter-secret.key"));
-      try (SwitchplaneManager second = new SwitchplaneManager(
-          ManagerConfig.local(dataDir.resolve("b")).withZookeeper(zk.getConnectString())).start()) {
+      try (SwitchplaneManager second =
+          new SwitchplaneManager(
+                  ManagerConfig.local(dataDir.resolve("b")).withZookeeper(zk.getConnectString()))
+              .start()) {
         channel.shutdownNow();
         connect(first);
         api.createDvs(CreateDvsRequest.newBuilder().setName("shared").build());
@@ -245,9 +417,14 @@ class ManagerGrpcTest {
         connect(second);
 
         assertThat(generation("shared")).isEqualTo(1);
-        assertThat(status(Status.Code.UNAVAILABLE, () -> api.createDvs(CreateDvsRequest.newBuilder()
-            .setName("other").build())).getDescription()).isEqualTo("not the leader; the leader is " + first.id());
-        GetManagerInfoResponse info = api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance());
+        assertThat(
+                status(
+                        Status.Code.UNAVAILABLE,
+                        () -> api.createDvs(CreateDvsRequest.newBuilder().setName("other").build()))
+                    .getDescription())
+            .isEqualTo("not the leader; the leader is " + first.id());
+        GetManagerInfoResponse info =
+            api.getManagerInfo(GetManagerInfoRequest.getDefaultInstance());
         assertThat(info.getLeader()).isFalse();
         assertThat(info.getLeaderId()).isEqualTo(first.id());
 
@@ -256,7 +433,8 @@ class ManagerGrpcTest {
         assertThat(second.awaitLeadership(LEADERSHIP)).isTrue();
         api.createDvs(CreateDvsRequest.newBuilder().setName("other").build());
         assertThat(api.listDvs(ListDvsRequest.getDefaultInstance()).getSwitchesList())
-            .extracting(Dvs::getName).containsExactly("other", "shared");
+            .extracting(Dvs::getName)
+            .containsExactly("other", "shared");
       }
     }
   }

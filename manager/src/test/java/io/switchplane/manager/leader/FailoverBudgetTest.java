@@ -14,7 +14,9 @@ class FailoverBudgetTest {
     assertThat(threeSeconds.survivable(9_999)).isFalse();
 
     FailoverBudget defaults = new FailoverBudget(Duration.ofSeconds(10));
-    assertThat(defaults.survivable(30_000)).as("the default window with the default session timeout").isTrue();
+    assertThat(defaults.survivable(30_000))
+        .as("the default window with the default session timeout")
+        .isTrue();
     assertThat(defaults.survivable(15_000)).isFalse();
     assertThat(new FailoverBudget(Duration.ofSeconds(14)).survivable(30_000)).isFalse();
   }

@@ -15,17 +15,23 @@ import org.junit.jupiter.api.Test;
 
 class ConfigLookupTest {
   private final DvsConfig config = ManagerFixtures.sample();
-  private final Function<String, Host> registered = ref -> ManagerFixtures.hosts().find(ref)
-      .orElseThrow(() -> SwitchplaneException.notFound("host '%s' is not registered", ref));
+  private final Function<String, Host> registered =
+      ref ->
+          ManagerFixtures.hosts()
+              .find(ref)
+              .orElseThrow(() -> SwitchplaneException.notFound("host '%s' is not registered", ref));
 
   @Test
   void portGroupIsFoundByIdThenNameInAStoredOrAPlannedConfiguration() {
     assertThat(ConfigLookup.portGroup(config, "pg-web").getName()).isEqualTo("web");
     assertThat(ConfigLookup.portGroup(config, "db").getId()).isEqualTo("pg-db");
     assertThat(ConfigLookup.portGroup(config.toBuilder(), "web").getId()).isEqualTo("pg-web");
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.portGroup(config, "app")).getMessage())
+    assertThat(
+            failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.portGroup(config, "app")).getMessage())
         .isEqualTo("port group 'app' not found in DVS 'dvs1'");
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.portGroup(config.toBuilder(), "app")).getMessage())
+    assertThat(
+            failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.portGroup(config.toBuilder(), "app"))
+                .getMessage())
         .isEqualTo("port group 'app' not found in DVS 'dvs1'");
   }
 
@@ -38,20 +44,36 @@ class ConfigLookupTest {
 
   @Test
   void aMemberIsFoundByIdWithoutTheRegistryAndByNameThroughIt() {
-    assertThat(ConfigLookup.hostId(config, H1.getId(), ref -> {
-      throw new AssertionError("registry asked for " + ref);
-    })).isEqualTo(H1.getId());
+    assertThat(
+            ConfigLookup.hostId(
+                config,
+                H1.getId(),
+                ref -> {
+                  throw new AssertionError("registry asked for " + ref);
+                }))
+        .isEqualTo(H1.getId());
     assertThat(ConfigLookup.member(config, "esx2", registered).getHostId()).isEqualTo(H2.getId());
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.member(config, H3.getName(), registered))
-        .getMessage()).isEqualTo("host 'esx3' is not a member of DVS 'dvs1'");
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.member(config, "esx9", registered))
-        .getMessage()).isEqualTo("host 'esx9' is not registered");
+    assertThat(
+            failure(
+                    ErrorCode.NOT_FOUND,
+                    () -> ConfigLookup.member(config, H3.getName(), registered))
+                .getMessage())
+        .isEqualTo("host 'esx3' is not a member of DVS 'dvs1'");
+    assertThat(
+            failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.member(config, "esx9", registered))
+                .getMessage())
+        .isEqualTo("host 'esx9' is not registered");
   }
 
   @Test
   void memberIdAsksTheGivenMembership() {
-    assertThat(ConfigLookup.memberId(H3.getId()::equals, config.dvs(), "esx3", registered)).isEqualTo(H3.getId());
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> ConfigLookup.memberId(id -> false, config.dvs(), "esx1",
-        registered)).getMessage()).isEqualTo("host 'esx1' is not a member of DVS 'dvs1'");
+    assertThat(ConfigLookup.memberId(H3.getId()::equals, config.dvs(), "esx3", registered))
+        .isEqualTo(H3.getId());
+    assertThat(
+            failure(
+                    ErrorCode.NOT_FOUND,
+                    () -> ConfigLookup.memberId(id -> false, config.dvs(), "esx1", registered))
+                .getMessage())
+        .isEqualTo("host 'esx1' is not a member of DVS 'dvs1'");
   }
 }

@@ -18,7 +18,8 @@ class AffectedHostsTest {
   void newDvsAffectsEveryMember() {
     AffectedHosts.Result r = AffectedHosts.compute(null, base);
 
-    assertThat(r.changed()).containsExactlyInAnyOrder(host(0), host(1), host(2), host(3), host(4), host(5));
+    assertThat(r.changed())
+        .containsExactlyInAnyOrder(host(0), host(1), host(2), host(3), host(4), host(5));
     assertThat(r.left()).isEmpty();
   }
 
@@ -32,35 +33,48 @@ class AffectedHostsTest {
 
   @Test
   void onePortChangeAffectsOneHost() {
-    AffectedHosts.Result r = AffectedHosts.compute(base, next(base, PushFixtures.touchPort("h3-a", "x")));
+    AffectedHosts.Result r =
+        AffectedHosts.compute(base, next(base, PushFixtures.touchPort("h3-a", "x")));
 
     assertThat(r.changed()).containsExactly(host(3));
   }
 
   @Test
   void addedAndRemovedPortsAffectTheirHosts() {
-    DvsConfig after = next(base, b -> {
-      b.ports().remove("h1-a");
-      b.ports().put("new", port("new", PG_A, host(5)));
-      b.ports().put("unplaced", port("unplaced", PG_A, ""));
-    });
+    DvsConfig after =
+        next(
+            base,
+            b -> {
+              b.ports().remove("h1-a");
+              b.ports().put("new", port("new", PG_A, host(5)));
+              b.ports().put("unplaced", port("unplaced", PG_A, ""));
+            });
 
-    assertThat(AffectedHosts.compute(base, after).changed()).containsExactlyInAnyOrder(host(1), host(5));
+    assertThat(AffectedHosts.compute(base, after).changed())
+        .containsExactlyInAnyOrder(host(1), host(5));
   }
 
   @Test
   void movedPortAffectsBothHosts() {
     DvsConfig after = next(base, b -> b.ports().put("h1-a", port("h1-a", PG_A, host(4))));
 
-    assertThat(AffectedHosts.compute(base, after).changed()).containsExactlyInAnyOrder(host(1), host(4));
+    assertThat(AffectedHosts.compute(base, after).changed())
+        .containsExactlyInAnyOrder(host(1), host(4));
   }
 
   @Test
   void dvsSettingsChangeAffectsAllMembers() {
     DvsConfig mtu = next(base, b -> b.dvs(b.dvs().toBuilder().setMtu(9000).build()));
-    DvsConfig policy = next(base, b -> b.dvs(b.dvs().toBuilder()
-        .setDefaultPolicy(PushFixtures.portGroup("x", 7).getPolicy()).build()));
-    DvsConfig description = next(base, b -> b.dvs(b.dvs().toBuilder().setDescription("rack 4").build()));
+    DvsConfig policy =
+        next(
+            base,
+            b ->
+                b.dvs(
+                    b.dvs().toBuilder()
+                        .setDefaultPolicy(PushFixtures.portGroup("x", 7).getPolicy())
+                        .build()));
+    DvsConfig description =
+        next(base, b -> b.dvs(b.dvs().toBuilder().setDescription("rack 4").build()));
 
     assertThat(AffectedHosts.compute(base, mtu).changed()).hasSize(6);
     assertThat(AffectedHosts.compute(base, policy).changed()).hasSize(6);
@@ -69,13 +83,17 @@ class AffectedHostsTest {
 
   @Test
   void joinedAndLeftHosts() {
-    DvsConfig after = next(base, b -> {
-      b.ports().remove("h5-a");
-      b.dvs(b.dvs().toBuilder()
-          .removeMembers(5)
-          .addMembers(PushFixtures.member("h9"))
-          .build());
-    });
+    DvsConfig after =
+        next(
+            base,
+            b -> {
+              b.ports().remove("h5-a");
+              b.dvs(
+                  b.dvs().toBuilder()
+                      .removeMembers(5)
+                      .addMembers(PushFixtures.member("h9"))
+                      .build());
+            });
 
     AffectedHosts.Result r = AffectedHosts.compute(base, after);
 
@@ -85,15 +103,24 @@ class AffectedHostsTest {
 
   @Test
   void changedUplinkNicsAffectThatHost() {
-    DvsConfig after = next(base, b -> b.dvs(b.dvs().toBuilder()
-        .setMembers(2, HostMember.newBuilder().setHostId(host(2)).putUplinkNics("uplink1", "eth7"))
-        .build()));
+    DvsConfig after =
+        next(
+            base,
+            b ->
+                b.dvs(
+                    b.dvs().toBuilder()
+                        .setMembers(
+                            2,
+                            HostMember.newBuilder()
+                                .setHostId(host(2))
+                                .putUplinkNics("uplink1", "eth7"))
+                        .build()));
 
     assertThat(AffectedHosts.compute(base, after).changed()).containsExactly(host(2));
   }
 
   @Test
   void nothingChangedAffectsNobody() {
-    assertThat(AffectedHosts.compute(base, next(base, b -> { })).isEmpty()).isTrue();
+    assertThat(AffectedHosts.compute(base, next(base, b -> {})).isEmpty()).isTrue();
   }
 }

@@ -16,8 +16,10 @@ class ApplyFailureTest {
 
   /** A refusal as the agent sends it: FAILED_PRECONDITION with its typed reason. */
   private static ApplyFailure refused(ErrorReason reason, boolean described, boolean atomic) {
-    return ApplyFailure.of(StatusMapping.toStatus(SwitchplaneException.precondition("refused").because(reason)),
-        described, atomic);
+    return ApplyFailure.of(
+        StatusMapping.toStatus(SwitchplaneException.precondition("refused").because(reason)),
+        described,
+        atomic);
   }
 
   @Test
@@ -69,8 +71,12 @@ class ApplyFailureTest {
 
   @Test
   void theReasonDecidesNotTheMessageText() {
-    ApplyFailure f = of(Status.FAILED_PRECONDITION.withDescription(
-        "generation 2 is awaiting confirm; generation 1 is older than the applied generation 3"), false, false);
+    ApplyFailure f =
+        of(
+            Status.FAILED_PRECONDITION.withDescription(
+                "generation 2 is awaiting confirm; generation 1 is older than the applied generation 3"),
+            false,
+            false);
     assertThat(f.blocked()).isFalse();
     assertThat(f.hostNewer()).isFalse();
     assertThat(f.retryable()).isFalse();

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class CommitListenersTest {
   /** Records the calls it gets under its name; throws on every call when failing. */
-  private record Recorder(String name, List<String> calls, boolean failing) implements CommitListener {
+  private record Recorder(String name, List<String> calls, boolean failing)
+      implements CommitListener {
     @Override
     public void committed(CommittedChange change, PushIntent intent) {
       calls.add(name + ".committed");
@@ -19,7 +20,8 @@ class CommitListenersTest {
     }
 
     @Override
-    public void decided(String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
+    public void decided(
+        String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
       calls.add(name + ".decided " + dvsId + "@" + generation + " " + commit);
       fail();
     }
@@ -47,8 +49,14 @@ class CommitListenersTest {
     all.decided("d1", 7, List.of("h1"), true, "all applied");
     all.deleted(null);
 
-    assertThat(calls).containsExactly("push.committed", "trackers.committed", "push.decided d1@7 true",
-        "trackers.decided d1@7 true", "push.deleted", "trackers.deleted");
+    assertThat(calls)
+        .containsExactly(
+            "push.committed",
+            "trackers.committed",
+            "push.decided d1@7 true",
+            "trackers.decided d1@7 true",
+            "push.deleted",
+            "trackers.deleted");
   }
 
   @Test
@@ -58,7 +66,11 @@ class CommitListenersTest {
     all.add(new Recorder("trackers", calls, false));
     all.add(new Recorder("third", calls, true));
 
-    Throwable t = catchThrowable(() -> all.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT));
+    Throwable t =
+        catchThrowable(
+            () ->
+                all.committed(
+                    CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT));
 
     assertThat(calls).containsExactly("push.committed", "trackers.committed", "third.committed");
     assertThat(t).isInstanceOf(IllegalStateException.class).hasMessage("push failed");

@@ -16,11 +16,14 @@ import io.switchplane.manager.model.DvsConfig;
 import org.junit.jupiter.api.Test;
 
 class DesiredStateBuilderTest {
-  private final DvsConfig config = next(PushFixtures.standard(4), b -> {
-    // unsorted insertion: the builder must sort
-    b.ports().put("h0-0", port("h0-0", PG_B, host(0)));
-    b.portGroups().put("pg-unused", PushFixtures.portGroup("pg-unused", 30));
-  });
+  private final DvsConfig config =
+      next(
+          PushFixtures.standard(4),
+          b -> {
+            // unsorted insertion: the builder must sort
+            b.ports().put("h0-0", port("h0-0", PG_B, host(0)));
+            b.portGroups().put("pg-unused", PushFixtures.portGroup("pg-unused", 30));
+          });
 
   @Test
   void buildsTheWholeFinalStateOfOneHost() {
@@ -63,15 +66,25 @@ class DesiredStateBuilderTest {
 
   @Test
   void sameContentIgnoresTheGenerationOnly() {
-    DvsConfig later = next(config, b -> { });
+    DvsConfig later = next(config, b -> {});
     DvsConfig changed = next(config, PushFixtures.touchPort("h0-a", "moved"));
 
-    assertThat(DesiredStateBuilder.sameContent(DesiredStateBuilder.build(config, host(0)),
-        DesiredStateBuilder.build(later, host(0)))).isTrue();
-    assertThat(DesiredStateBuilder.sameContent(DesiredStateBuilder.build(config, host(0)),
-        DesiredStateBuilder.build(changed, host(0)))).isFalse();
-    assertThat(DesiredStateBuilder.sameContent(DesiredStateBuilder.build(config, host(0)), null)).isFalse();
-    assertThat(DesiredStateBuilder.sameContent(DesiredStateBuilder.build(config, host(0)),
-        DesiredStateBuilder.tombstone(config.dvs(), 2, host(0)))).isFalse();
+    assertThat(
+            DesiredStateBuilder.sameContent(
+                DesiredStateBuilder.build(config, host(0)),
+                DesiredStateBuilder.build(later, host(0))))
+        .isTrue();
+    assertThat(
+            DesiredStateBuilder.sameContent(
+                DesiredStateBuilder.build(config, host(0)),
+                DesiredStateBuilder.build(changed, host(0))))
+        .isFalse();
+    assertThat(DesiredStateBuilder.sameContent(DesiredStateBuilder.build(config, host(0)), null))
+        .isFalse();
+    assertThat(
+            DesiredStateBuilder.sameContent(
+                DesiredStateBuilder.build(config, host(0)),
+                DesiredStateBuilder.tombstone(config.dvs(), 2, host(0))))
+        .isFalse();
   }
 }

@@ -6,9 +6,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
-import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small in-process host agent on a real loopback port: keeps the applied state per (host, DVS)
- * like the real agent (idempotent by generation, FAILED_PRECONDITION for older ones), records
- * every Apply, can answer late (without blocking a thread) and counts concurrent Apply calls in
- * a {@link Gauge} that several fakes may share.
+ * like the real agent (idempotent by generation, FAILED_PRECONDITION for older ones), records every
+ * Apply, can answer late (without blocking a thread) and counts concurrent Apply calls in a {@link
+ * Gauge} that several fakes may share.
  */
 public final class FakeAgent implements AutoCloseable {
   /** Concurrent Apply calls now and at most, over every fake sharing it. */
@@ -62,12 +62,16 @@ public final class FakeAgent implements AutoCloseable {
   private final Server server;
   private final Gauge gauge;
   private final Duration delay;
+
   /** One timer for every fake: a scale run starts thousands of them. */
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "fake-agent-timer");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-agent-timer");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final Map<String, HostSwitchState> applied = new ConcurrentHashMap<>();
   private final List<HostSwitchState> applies = new CopyOnWriteArrayList<>();
   private final List<Long> confirms = new CopyOnWriteArrayList<>();
@@ -76,10 +80,12 @@ public final class FakeAgent implements AutoCloseable {
     this.gauge = gauge;
     this.delay = delay;
     try {
-      this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-          .addService(new Service())
-          .build()
-          .start();
+      this.server =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
+              .addService(new Service())
+              .build()
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -115,7 +121,10 @@ public final class FakeAgent implements AutoCloseable {
 
   /** Generations of the Apply calls received for one host, in order. */
   public List<Long> appliedGenerations(String hostId) {
-    return applies.stream().filter(s -> s.getHostId().equals(hostId)).map(s -> s.getDvs().getGeneration()).toList();
+    return applies.stream()
+        .filter(s -> s.getHostId().equals(hostId))
+        .map(s -> s.getDvs().getGeneration())
+        .toList();
   }
 
   /** The state a host has for a DVS, or null. */
@@ -144,10 +153,11 @@ public final class FakeAgent implements AutoCloseable {
       gauge.enter();
       HostSwitchState desired = request.getDesired();
       applies.add(desired);
-      Runnable answer = () -> {
-        gauge.leave();
-        respond(request, desired, out);
-      };
+      Runnable answer =
+          () -> {
+            gauge.leave();
+            respond(request, desired, out);
+          };
       if (delay.isZero()) {
         answer.run();
       } else {
@@ -155,15 +165,18 @@ public final class FakeAgent implements AutoCloseable {
       }
     }
 
-    private void respond(ApplyRequest request, HostSwitchState desired, StreamObserver<ApplyResponse> out) {
+    private void respond(
+        ApplyRequest request, HostSwitchState desired, StreamObserver<ApplyResponse> out) {
       String key = desired.getHostId() + "/" + desired.getDvs().getId();
       long generation = desired.getDvs().getGeneration();
       HostSwitchState current = applied.get(key);
       long have = current == null ? 0 : current.getDvs().getGeneration();
       if (generation < have) {
-        out.onError(StatusMapping.toStatus(SwitchplaneException.precondition(
-            "generation %d is older than the applied generation %d", generation, have)
-            .because(ErrorReason.HOLDS_NEWER_GENERATION)));
+        out.onError(
+            StatusMapping.toStatus(
+                SwitchplaneException.precondition(
+                        "generation %d is older than the applied generation %d", generation, have)
+                    .because(ErrorReason.HOLDS_NEWER_GENERATION)));
         return;
       }
       boolean already = generation == have;
@@ -174,17 +187,21 @@ public final class FakeAgent implements AutoCloseable {
           applied.remove(key);
         }
       }
-      out.onNext(ApplyResponse.newBuilder()
-          .setAppliedGeneration(generation)
-          .setAlreadyApplied(already)
-          .setNonce("nonce-" + generation)
-          .setConfirmDeadlineUnixMs(System.currentTimeMillis() + request.getConfirmTimeoutMs())
-          .setSummary(ChangeSummary.newBuilder().setUpdated(desired.getPortsCount()))
-          .build());
+      out.onNext(
+          ApplyResponse.newBuilder()
+              .setAppliedGeneration(generation)
+              .setAlreadyApplied(already)
+              .setNonce("nonce-" + generation)
+              .setConfirmDeadlineUnixMs(System.currentTimeMillis() + request.getConfirmTimeoutMs())
+              .setSummary(ChangeSummary.newBuilder().setUpdated(desired.getPortsCount()))
+              .build());
       out.onCompleted();
     }
 
-    /** Confirms are accepted for any generation with the nonce this fake gave it (this fake keeps no pending state). */
+    /**
+     * Confirms are accepted for any generation with the nonce this fake gave it (this fake keeps no
+     * pending state).
+     */
     @Override
     public void confirm(ConfirmRequest request, StreamObserver<ConfirmResponse> out) {
       if (!request.getNonce().equals("nonce-" + request.getGeneration())) {
@@ -192,7 +209,8 @@ public final class FakeAgent implements AutoCloseable {
         return;
       }
       confirms.add(request.getGeneration());
-      out.onNext(ConfirmResponse.newBuilder().setConfirmedGeneration(request.getGeneration()).build());
+      out.onNext(
+          ConfirmResponse.newBuilder().setConfirmedGeneration(request.getGeneration()).build());
       out.onCompleted();
     }
 
@@ -201,11 +219,15 @@ public final class FakeAgent implements AutoCloseable {
       HostSwitchState found = null;
       for (HostSwitchState s : applied.values()) {
         if (s.getDvs().getId().equals(request.getDvsId())) {
-          found = s; // a fake serving several hosts answers for any of them: tests use one host per fake here
+          found = s; // a fake serving several hosts answers for any of them: tests use one host per
+          // fake here
         }
       }
       if (found == null) {
-        out.onError(Status.NOT_FOUND.withDescription("no state for DVS " + request.getDvsId()).asRuntimeException());
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription("no state for DVS " + request.getDvsId())
+                .asRuntimeException());
         return;
       }
       out.onNext(GetStateResponse.newBuilder().setApplied(found).setBackend("fake").build());

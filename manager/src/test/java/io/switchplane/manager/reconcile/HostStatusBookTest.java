@@ -24,7 +24,10 @@ class HostStatusBookTest {
   @Test
   void tracksAPushThroughItsStates() {
     book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
-    assertThat(book.get("d", "a")).get().extracting(HostPushStatus::getState).isEqualTo(HOST_SYNC_STATE_PENDING);
+    assertThat(book.get("d", "a"))
+        .get()
+        .extracting(HostPushStatus::getState)
+        .isEqualTo(HOST_SYNC_STATE_PENDING);
 
     book.pushing("d", "a");
     assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PUSHING);
@@ -48,10 +51,12 @@ class HostStatusBookTest {
     book.commit("d", "dvs", 1, List.of("a", "b"), Set.of("a", "b"), NAMES);
     book.awaitingConfirm("d", "a", 1, ChangeSummary.newBuilder().setAdded(2).build(), 1, 5_000);
     book.awaitingConfirm("d", "b", 1, ChangeSummary.getDefaultInstance(), 1, 5_000);
-    book.pushed("d", "b", 1, null, 2, 1); // b's confirm arrived just before its deadline watch fired
+    book.pushed(
+        "d", "b", 1, null, 2, 1); // b's confirm arrived just before its deadline watch fired
 
     book.confirmOverdue("d", "a", 4_000, "another apply's deadline", 6);
-    assertThat(book.get("d", "a").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_AWAITING_CONFIRM);
+    assertThat(book.get("d", "a").orElseThrow().getState())
+        .isEqualTo(HOST_SYNC_STATE_AWAITING_CONFIRM);
     book.confirmOverdue("d", "a", 5_000, "past its deadline", 6);
     book.confirmOverdue("d", "b", 5_000, "past its deadline", 6);
 
@@ -71,7 +76,10 @@ class HostStatusBookTest {
     book.commit("d", "dvs", 2, List.of("a", "b"), Set.of("b"), NAMES);
 
     assertThat(book.get("d", "a").orElseThrow())
-        .extracting(HostPushStatus::getState, HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
+        .extracting(
+            HostPushStatus::getState,
+            HostPushStatus::getDesiredGeneration,
+            HostPushStatus::getAppliedGeneration)
         .containsExactly(HOST_SYNC_STATE_IN_SYNC, 2L, 1L);
     assertThat(book.get("d", "b").orElseThrow().getState()).isEqualTo(HOST_SYNC_STATE_PENDING);
   }
@@ -90,7 +98,9 @@ class HostStatusBookTest {
     assertThat(book.holdsContentOf("d", "b", 10)).as("applied, only the confirm to come").isTrue();
     book.failed("d", "b", HostSyncState.HOST_SYNC_STATE_FAILED, "refused", 3);
     assertThat(book.holdsContentOf("d", "b", 10)).isFalse();
-    assertThat(book.holdsContentOf("d", "a", 11)).as("a generation the book has not taken in").isFalse();
+    assertThat(book.holdsContentOf("d", "a", 11))
+        .as("a generation the book has not taken in")
+        .isFalse();
     assertThat(book.holdsContentOf("d", "c", 10)).as("not a member").isFalse();
     assertThat(book.holdsContentOf("other", "a", 10)).isFalse();
   }
@@ -154,7 +164,8 @@ class HostStatusBookTest {
     book.commit("d1", "alpha", 1, List.of("b", "a", "c"), Set.of("a", "b", "c"), NAMES);
     book.commit("d1", "alpha", 2, List.of("b", "a"), Set.of(), NAMES);
 
-    assertThat(book.list(null)).extracting(HostPushStatus::getDvsName, HostPushStatus::getHostId)
+    assertThat(book.list(null))
+        .extracting(HostPushStatus::getDvsName, HostPushStatus::getHostId)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("alpha", "a"),
             org.assertj.core.groups.Tuple.tuple("alpha", "b"),

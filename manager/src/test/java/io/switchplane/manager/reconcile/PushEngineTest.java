@@ -35,6 +35,7 @@ class PushEngineTest {
 
   /** Closed in reverse order of creation: engines before the agents they talk to. */
   private final List<Runnable> closers = new ArrayList<>();
+
   private final PushFixtures.Directory directory = new PushFixtures.Directory();
 
   @AfterEach
@@ -63,15 +64,19 @@ class PushEngineTest {
     assertThat(agents.get(2).appliedGenerations(host(2))).containsExactly(1L, 2L);
     assertThat(agents.get(3).appliedGenerations(host(3))).containsExactly(1L);
     assertThat(engine.status(DVS_ID))
-        .extracting(HostPushStatus::getHostId, HostPushStatus::getState,
-            HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
+        .extracting(
+            HostPushStatus::getHostId,
+            HostPushStatus::getState,
+            HostPushStatus::getDesiredGeneration,
+            HostPushStatus::getAppliedGeneration)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(host(0), HOST_SYNC_STATE_IN_SYNC, 2L, 2L),
             org.assertj.core.groups.Tuple.tuple(host(1), HOST_SYNC_STATE_IN_SYNC, 2L, 1L),
             org.assertj.core.groups.Tuple.tuple(host(2), HOST_SYNC_STATE_IN_SYNC, 2L, 2L),
             org.assertj.core.groups.Tuple.tuple(host(3), HOST_SYNC_STATE_IN_SYNC, 2L, 1L));
     assertThat(agents.get(0).state(host(0), DVS_ID).getPortGroupsList())
-        .anySatisfy(pg -> assertThat(pg.getPolicy().getVlan().getValue().getAccessId()).isEqualTo(99));
+        .anySatisfy(
+            pg -> assertThat(pg.getPolicy().getVlan().getValue().getAccessId()).isEqualTo(99));
   }
 
   @Test
@@ -158,8 +163,10 @@ class PushEngineTest {
     FakeAgent a0 = agentFor(host(0));
     DvsConfig c1 = PushFixtures.standard(1);
     DvsConfig other = next(c1, touchPort("h0-a", "other"));
-    a0.preload(DesiredStateBuilder.build(other, host(0)).toBuilder()
-        .setDvs(other.dvs().toBuilder().setGeneration(5)).build());
+    a0.preload(
+        DesiredStateBuilder.build(other, host(0)).toBuilder()
+            .setDvs(other.dvs().toBuilder().setGeneration(5))
+            .build());
     PushEngine engine = leadingEngine(settings(4));
 
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
@@ -176,15 +183,19 @@ class PushEngineTest {
     // An installer put the host's state in out of band while the DVS moved on for other hosts.
     FakeAgent a0 = agentFor(host(0));
     DvsConfig c1 = PushFixtures.standard(1);
-    a0.preload(DesiredStateBuilder.build(c1, host(0)).toBuilder()
-        .setDvs(c1.dvs().toBuilder().setGeneration(5)).build());
+    a0.preload(
+        DesiredStateBuilder.build(c1, host(0)).toBuilder()
+            .setDvs(c1.dvs().toBuilder().setGeneration(5))
+            .build());
     PushEngine engine = leadingEngine(settings(4));
 
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_IN_SYNC);
     assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAppliedGeneration()).isEqualTo(5);
-    assertThat(a0.appliedGenerations(host(0))).as("one Apply, refused; then it was asked").containsExactly(1L);
+    assertThat(a0.appliedGenerations(host(0)))
+        .as("one Apply, refused; then it was asked")
+        .containsExactly(1L);
     assertThat(a0.state(host(0), DVS_ID).getDvs().getGeneration()).isEqualTo(5);
   }
 
@@ -198,14 +209,19 @@ class PushEngineTest {
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
 
-    DvsConfig c2 = next(c1, b -> {
-      b.ports().remove("h2-a");
-      b.ports().remove("h2-b");
-      b.dvs(b.dvs().toBuilder().removeMembers(2).build());
-    });
+    DvsConfig c2 =
+        next(
+            c1,
+            b -> {
+              b.ports().remove("h2-a");
+              b.ports().remove("h2-b");
+              b.dvs(b.dvs().toBuilder().removeMembers(2).build());
+            });
     engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> a2.state(host(2), DVS_ID) == null);
-    assertThat(engine.status(DVS_ID)).extracting(HostPushStatus::getHostId).containsExactly(host(0), host(1));
+    assertThat(engine.status(DVS_ID))
+        .extracting(HostPushStatus::getHostId)
+        .containsExactly(host(0), host(1));
 
     engine.deleted(c2);
     assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
@@ -229,7 +245,8 @@ class PushEngineTest {
     assertThat(engine.isActive()).isFalse();
     assertThat(engine.whenInSync(DVS_ID, 1)).isCompletedExceptionally();
     assertThat(engine.status(null)).isEmpty();
-    // The first push's slot is released just after its status was recorded: wait for that, not a new call.
+    // The first push's slot is released just after its status was recorded: wait for that, not a
+    // new call.
     await().atMost(WAIT).until(() -> engine.inFlight() + engine.queued() == 0);
     assertThat(a0.applies()).hasSize(1);
 
@@ -247,7 +264,9 @@ class PushEngineTest {
     engine.close();
     engine.close();
     assertThatThrownBy(engine::start).isInstanceOf(IllegalStateException.class);
-    engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT); // ignored once closed
+    engine.committed(
+        CommittedChange.of(null, PushFixtures.standard(1)),
+        PushIntent.BEST_EFFORT); // ignored once closed
   }
 
   private FakeAgent agentFor(String hostId) {

@@ -29,13 +29,14 @@ public final class PushFixtures {
   }
 
   public static Dvs dvs(long generation, int hosts) {
-    Dvs.Builder b = Dvs.newBuilder()
-        .setId(DVS_ID)
-        .setName("dvs1")
-        .setGeneration(generation)
-        .addUplinks("uplink1")
-        .addUplinks("uplink2")
-        .setMtu(1500);
+    Dvs.Builder b =
+        Dvs.newBuilder()
+            .setId(DVS_ID)
+            .setName("dvs1")
+            .setGeneration(generation)
+            .addUplinks("uplink1")
+            .addUplinks("uplink2")
+            .setMtu(1500);
     for (int i = 0; i < hosts; i++) {
       b.addMembers(member(host(i)));
     }
@@ -51,14 +52,22 @@ public final class PushFixtures {
         .setId(id)
         .setDvsId(DVS_ID)
         .setName("name-" + id)
-        .setPolicy(Policy.newBuilder().setVlan(VlanSetting.newBuilder()
-            .setValue(Vlan.newBuilder().setAccessId(vlan))
-            .setOverrideAllowed(true)))
+        .setPolicy(
+            Policy.newBuilder()
+                .setVlan(
+                    VlanSetting.newBuilder()
+                        .setValue(Vlan.newBuilder().setAccessId(vlan))
+                        .setOverrideAllowed(true)))
         .build();
   }
 
   public static Port port(String key, String portGroupId, String hostId) {
-    return Port.newBuilder().setKey(key).setDvsId(DVS_ID).setPortGroupId(portGroupId).setHostId(hostId).build();
+    return Port.newBuilder()
+        .setKey(key)
+        .setDvsId(DVS_ID)
+        .setPortGroupId(portGroupId)
+        .setHostId(hostId)
+        .build();
   }
 
   /**
@@ -89,17 +98,24 @@ public final class PushFixtures {
 
   /** Sets the VLAN of a port group. */
   public static Consumer<DvsConfig.Builder> vlanOf(String portGroupId, int vlan) {
-    return b -> b.portGroups().put(portGroupId, portGroup(portGroupId, vlan).toBuilder()
-        .setName(b.portGroups().get(portGroupId).getName()).build());
+    return b ->
+        b.portGroups()
+            .put(
+                portGroupId,
+                portGroup(portGroupId, vlan).toBuilder()
+                    .setName(b.portGroups().get(portGroupId).getName())
+                    .build());
   }
 
   /** Changes a port's description (a one-port change). */
   public static Consumer<DvsConfig.Builder> touchPort(String key, String description) {
-    return b -> b.ports().put(key, b.ports().get(key).toBuilder().setDescription(description).build());
+    return b ->
+        b.ports().put(key, b.ports().get(key).toBuilder().setDescription(description).build());
   }
 
   public static PushSettings settings(int maxInFlight) {
-    return new PushSettings(maxInFlight, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(400));
+    return new PushSettings(
+        maxInFlight, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(400));
   }
 
   /** A mutable host directory: host id → endpoint. */
@@ -107,7 +123,9 @@ public final class PushFixtures {
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
 
     public Directory put(String hostId, String endpoint) {
-      hosts.put(hostId, Host.newBuilder().setId(hostId).setName("name-" + hostId).setEndpoint(endpoint).build());
+      hosts.put(
+          hostId,
+          Host.newBuilder().setId(hostId).setName("name-" + hostId).setEndpoint(endpoint).build());
       return this;
     }
 

@@ -29,10 +29,16 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The push protocol's transitions, one by one, and what the machine does with a move it refuses. */
+/**
+ * The push protocol's transitions, one by one, and what the machine does with a move it refuses.
+ */
 class PushProtocolTest {
-  private static final RollbackEvent TIMEOUT = RollbackEvent.newBuilder().setGeneration(2).setRestoredGeneration(1)
-      .setCause(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT).build();
+  private static final RollbackEvent TIMEOUT =
+      RollbackEvent.newBuilder()
+          .setGeneration(2)
+          .setRestoredGeneration(1)
+          .setCause(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT)
+          .build();
 
   /** One state of every type. */
   private static final Map<String, State> ONE_OF_EACH = new LinkedHashMap<>();
@@ -53,13 +59,15 @@ class PushProtocolTest {
   }
 
   /** The protocol as its Javadoc draws it: every move not listed is refused. */
-  private static final Map<String, Set<String>> LEGAL = Map.of(
-      "Starting", Set.of("Probing", "Applying", "ApplyFailed"),
-      "Probing", Set.of("InSync", "RolledBack", "ApplyFailed", "AwaitingConfirm"),
-      "Applying", Set.of("AwaitingConfirm", "ApplyFailed"),
-      "AwaitingConfirm", Set.of("Overdue", "Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"),
-      "Overdue", Set.of("Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"),
-      "Unreachable", Set.of("Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"));
+  private static final Map<String, Set<String>> LEGAL =
+      Map.of(
+          "Starting", Set.of("Probing", "Applying", "ApplyFailed"),
+          "Probing", Set.of("InSync", "RolledBack", "ApplyFailed", "AwaitingConfirm"),
+          "Applying", Set.of("AwaitingConfirm", "ApplyFailed"),
+          "AwaitingConfirm",
+              Set.of("Overdue", "Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"),
+          "Overdue", Set.of("Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"),
+          "Unreachable", Set.of("Unreachable", "Confirmed", "RolledBack", "Degraded", "Failed"));
 
   @Test
   void everyMoveIsLegalExactlyWhenTheProtocolListsIt() {
@@ -83,7 +91,8 @@ class PushProtocolTest {
         PushProtocol attempt = f.attemptIn(from.getKey());
         assertThat(attempt.advance(ONE_OF_EACH.get(to))).as(from.getKey() + " -> " + to).isTrue();
         assertThat(attempt.state()).isEqualTo(ONE_OF_EACH.get(to));
-        assertThat(attempt.settled()).isEqualTo(ONE_OF_EACH.get(to) instanceof PushProtocol.Outcome);
+        assertThat(attempt.settled())
+            .isEqualTo(ONE_OF_EACH.get(to) instanceof PushProtocol.Outcome);
       }
     }
   }
@@ -95,7 +104,8 @@ class PushProtocolTest {
     int events = f.events.recent().size();
     String status = f.book.get("d", "h").orElseThrow().toString();
 
-    assertThat(attempt.advance(new Confirmed(2, 2, 1))).isFalse(); // no Confirm before the agent applied anything
+    assertThat(attempt.advance(new Confirmed(2, 2, 1)))
+        .isFalse(); // no Confirm before the agent applied anything
 
     assertThat(attempt.state()).isInstanceOf(Applying.class);
     assertThat(f.events.recent()).hasSize(events);
@@ -112,8 +122,11 @@ class PushProtocolTest {
     assertThat(attempt.advance(new Unreachable(2, "a GetState timed out"))).isFalse();
     assertThat(attempt.note("retrying")).isFalse();
 
-    assertThat(f.book.get("d", "h").orElseThrow().getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
-    assertThat(f.events.recent()).extracting(e -> e.getKind()).containsOnlyOnce(EventKind.EVENT_KIND_CONFIRMED)
+    assertThat(f.book.get("d", "h").orElseThrow().getState())
+        .isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+    assertThat(f.events.recent())
+        .extracting(e -> e.getKind())
+        .containsOnlyOnce(EventKind.EVENT_KIND_CONFIRMED)
         .doesNotContain(EventKind.EVENT_KIND_ROLLED_BACK);
   }
 
@@ -133,8 +146,12 @@ class PushProtocolTest {
   private static final class Fixture {
     final HostStatusBook book = new HostStatusBook();
     final EventLog events = new EventLog();
-    final PushRecorder recorder = new PushRecorder(book, new PushMetrics(new Metrics()), events,
-        new PushFixtures.Directory().put("h", "127.0.0.1:1"));
+    final PushRecorder recorder =
+        new PushRecorder(
+            book,
+            new PushMetrics(new Metrics()),
+            events,
+            new PushFixtures.Directory().put("h", "127.0.0.1:1"));
 
     Fixture() {
       recorder.committed("d", "dvs", 2, List.of("h"), Set.of("h"));
@@ -143,19 +160,22 @@ class PushProtocolTest {
     /** A new attempt, moved along a legal path into the state named. */
     PushProtocol attemptIn(String name) {
       PushProtocol attempt = new PushProtocol("d", "h", 2, recorder);
-      List<String> path = switch (name) {
-        case "Starting" -> List.of();
-        case "Probing" -> List.of("Probing");
-        case "Applying" -> List.of("Applying");
-        case "AwaitingConfirm" -> List.of("Applying", "AwaitingConfirm");
-        case "Overdue" -> List.of("Applying", "AwaitingConfirm", "Overdue");
-        case "Unreachable" -> List.of("Applying", "AwaitingConfirm", "Unreachable");
-        default -> throw new IllegalArgumentException(name);
-      };
+      List<String> path =
+          switch (name) {
+            case "Starting" -> List.of();
+            case "Probing" -> List.of("Probing");
+            case "Applying" -> List.of("Applying");
+            case "AwaitingConfirm" -> List.of("Applying", "AwaitingConfirm");
+            case "Overdue" -> List.of("Applying", "AwaitingConfirm", "Overdue");
+            case "Unreachable" -> List.of("Applying", "AwaitingConfirm", "Unreachable");
+            default -> throw new IllegalArgumentException(name);
+          };
       for (String step : path) {
-        State s = step.equals("AwaitingConfirm")
-            ? new AwaitingConfirm(2, "n", 9_000, ApplyResponse.newBuilder().setAppliedGeneration(2).build())
-            : ONE_OF_EACH.get(step);
+        State s =
+            step.equals("AwaitingConfirm")
+                ? new AwaitingConfirm(
+                    2, "n", 9_000, ApplyResponse.newBuilder().setAppliedGeneration(2).build())
+                : ONE_OF_EACH.get(step);
         assertThat(attempt.advance(s)).as(step).isTrue();
       }
       return attempt;

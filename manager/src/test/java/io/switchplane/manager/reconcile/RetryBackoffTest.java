@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class RetryBackoffTest {
   private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
   // Long steps, so that no retry runs while a test looks at the queue.
-  private final RetryBackoff retries = new RetryBackoff(scheduler, Duration.ofSeconds(100), Duration.ofSeconds(350));
+  private final RetryBackoff retries =
+      new RetryBackoff(scheduler, Duration.ofSeconds(100), Duration.ofSeconds(350));
 
   @AfterEach
   void close() {
@@ -24,24 +25,24 @@ class RetryBackoffTest {
     assertThat(retries.retrying()).isFalse();
     long[] steps = {100_000, 200_000, 350_000, 350_000};
     for (long step : steps) {
-      assertThat(retries.schedule(() -> { })).isBetween(step - step / 5, step);
+      assertThat(retries.schedule(() -> {})).isBetween(step - step / 5, step);
       assertThat(retries.retrying()).isTrue();
     }
     retries.reset();
     assertThat(retries.retrying()).isFalse();
-    assertThat(retries.schedule(() -> { })).isBetween(80_000L, 100_000L);
+    assertThat(retries.schedule(() -> {})).isBetween(80_000L, 100_000L);
   }
 
   @Test
   void cancelDropsTheScheduledRetryOnlyOnce() {
     scheduler.setRemoveOnCancelPolicy(true);
-    retries.schedule(() -> { });
+    retries.schedule(() -> {});
     assertThat(scheduler.getQueue()).hasSize(1);
     retries.cancel();
     assertThat(scheduler.getQueue()).isEmpty();
     retries.cancel(); // nothing left: no error
 
-    retries.schedule(() -> { });
+    retries.schedule(() -> {});
     retries.fired(); // as if it had run: cancel leaves the scheduler alone
     retries.cancel();
     assertThat(scheduler.getQueue()).hasSize(1);
@@ -50,7 +51,8 @@ class RetryBackoffTest {
   @Test
   void aClosingSchedulerRefusesTheRetryButTheBackoffAdvances() {
     scheduler.shutdown();
-    assertThatThrownBy(() -> retries.schedule(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    assertThatThrownBy(() -> retries.schedule(() -> {}))
+        .isInstanceOf(RejectedExecutionException.class);
     assertThat(retries.retrying()).isTrue();
   }
 }

@@ -20,12 +20,16 @@ class SecretBoxTest {
     SecretBox box = new SecretBox(dir.resolve("key"));
     byte[] sealed = box.seal("hunter2", "vc1");
     assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("hunter2");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("key")))).isEqualTo("rw-------");
-    assertThat(new SecretBox(dir.resolve("key")).unseal(sealed, "vc1")).as("a second manager with the same key file")
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("key"))))
+        .isEqualTo("rw-------");
+    assertThat(new SecretBox(dir.resolve("key")).unseal(sealed, "vc1"))
+        .as("a second manager with the same key file")
         .isEqualTo("hunter2");
     assertThat(box.seal("hunter2", "vc1")).as("a fresh nonce each time").isNotEqualTo(sealed);
-    assertThatThrownBy(() -> box.unseal(sealed, "vc2")).isInstanceOfSatisfying(SwitchplaneException.class,
-        e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION));
+    assertThatThrownBy(() -> box.unseal(sealed, "vc2"))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION));
     assertThatThrownBy(() -> new SecretBox(dir.resolve("other")).unseal(sealed, "vc1"))
         .hasMessageContaining("sealed with another key");
   }

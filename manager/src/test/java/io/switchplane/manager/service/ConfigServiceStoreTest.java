@@ -64,7 +64,9 @@ class ConfigServiceStoreTest {
     leader.registerHost("esx1", "127.0.0.1:1");
     leader.registerHost("esx2", "127.0.0.1:2");
     dvsId = leader.createDvs(Dvs.newBuilder().setName("sw").build()).id();
-    commit(leader, ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("esx1")).build());
+    commit(
+        leader,
+        ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("esx1")).build());
   }
 
   @AfterEach
@@ -75,7 +77,7 @@ class ConfigServiceStoreTest {
 
   private ConfigService activeService(RecordingListener l) {
     ConfigService s = new ConfigService(store, hosts, l, ManagerFixtures.leaderView("m1", "m1"));
-    s.activate(all -> { });
+    s.activate(all -> {});
     return s;
   }
 
@@ -89,13 +91,23 @@ class ConfigServiceStoreTest {
 
   @Test
   void staleConcurrentWriterIsAbortedAndNothingIsHalfWritten() {
-    ConfigService other = activeService(new RecordingListener()); // a second writer, cache at generation 2
+    ConfigService other =
+        activeService(new RecordingListener()); // a second writer, cache at generation 2
     commit(leader, createPortGroup("web", vlan(10, false))); // generation 3
 
-    String message = failure(ErrorCode.ABORTED, () -> commit(other,
-        createPortGroup("other", vlan(20, false)), createPort("p1", "other", "esx1"))).getMessage();
+    String message =
+        failure(
+                ErrorCode.ABORTED,
+                () ->
+                    commit(
+                        other,
+                        createPortGroup("other", vlan(20, false)),
+                        createPort("p1", "other", "esx1")))
+            .getMessage();
 
-    assertThat(message).contains("DVS 'sw' changed concurrently (now at generation 3").contains("re-read and retry");
+    assertThat(message)
+        .contains("DVS 'sw' changed concurrently (now at generation 3")
+        .contains("re-read and retry");
     DvsConfig stored = stored();
     assertThat(stored.generation()).isEqualTo(3);
     assertThat(stored.portGroups().values()).extracting(pg -> pg.getName()).containsExactly("web");
@@ -106,10 +118,12 @@ class ConfigServiceStoreTest {
 
   @Test
   void failingEntityWriteRollsBackTheWholeTransaction() throws Exception {
-    // A port znode written behind the manager's back: the DVS version check passes, the port create fails.
+    // A port znode written behind the manager's back: the DVS version check passes, the port create
+    // fails.
     client.create().forPath(StoreLayout.port(dvsId, "p1"), new byte[0]);
-    failure(ErrorCode.ABORTED, () -> commit(leader, createPortGroup("web", vlan(10, false)),
-        createPort("p1", "web", "")));
+    failure(
+        ErrorCode.ABORTED,
+        () -> commit(leader, createPortGroup("web", vlan(10, false)), createPort("p1", "web", "")));
 
     assertThat(store.readDvs(dvsId).orElseThrow().dvs().getGeneration()).isEqualTo(2);
     assertThat(client.getChildren().forPath(StoreLayout.portGroups(dvsId))).isEmpty();
@@ -122,14 +136,22 @@ class ConfigServiceStoreTest {
     String description = "x".repeat(100 * 1024);
     List<ChangeOp> ops = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      Port p = Port.newBuilder().setKey("p" + i).setPortGroupId("web").setDescription(description).build();
+      Port p =
+          Port.newBuilder()
+              .setKey("p" + i)
+              .setPortGroupId("web")
+              .setDescription(description)
+              .build();
       ops.add(ChangeOp.newBuilder().setCreatePort(p).build());
     }
 
-    String message = failure(ErrorCode.INVALID_ARGUMENT, () -> leader.commit("sw", ops, 0, "")).getMessage();
+    String message =
+        failure(ErrorCode.INVALID_ARGUMENT, () -> leader.commit("sw", ops, 0, "")).getMessage();
 
-    assertThat(message).contains("too large for one ZooKeeper transaction")
-        .contains(String.format("%,d bytes", ZkTxn.MAX_BYTES)).contains("split");
+    assertThat(message)
+        .contains("too large for one ZooKeeper transaction")
+        .contains(String.format("%,d bytes", ZkTxn.MAX_BYTES))
+        .contains("split");
     assertThat(stored().generation()).isEqualTo(3);
     assertThat(stored().ports()).isEmpty();
     assertThat(leader.config("sw").generation()).isEqualTo(3);
@@ -140,11 +162,18 @@ class ConfigServiceStoreTest {
 
   @Test
   void staleExpectedGenerationIsAborted() {
-    String message = failure(ErrorCode.ABORTED,
-        () -> leader.commit("sw", List.of(createPortGroup("web", vlan(10, false))), 1, "")).getMessage();
+    String message =
+        failure(
+                ErrorCode.ABORTED,
+                () -> leader.commit("sw", List.of(createPortGroup("web", vlan(10, false))), 1, ""))
+            .getMessage();
     assertThat(message).contains("at generation 2, not the expected 1");
     assertThat(stored().generation()).isEqualTo(2);
-    assertThat(leader.commit("sw", List.of(createPortGroup("web", vlan(10, false))), 2, "").generation()).isEqualTo(3);
+    assertThat(
+            leader
+                .commit("sw", List.of(createPortGroup("web", vlan(10, false))), 2, "")
+                .generation())
+        .isEqualTo(3);
   }
 
   @Test
@@ -155,7 +184,10 @@ class ConfigServiceStoreTest {
       ops.add(createPort("port-" + i, "web", i % 2 == 0 ? "esx1" : ""));
     }
     leader.commit("sw", ops, 0, "");
-    commit(leader, deletePort("port-7"), updateDvs(leader.config("sw").dvs().toBuilder().setName("sw2").build()));
+    commit(
+        leader,
+        deletePort("port-7"),
+        updateDvs(leader.config("sw").dvs().toBuilder().setName("sw2").build()));
 
     DvsConfig cached = leader.config("sw2");
     DvsConfig stored = stored();
@@ -169,12 +201,16 @@ class ConfigServiceStoreTest {
 
   @Test
   void hostRegistryKeepsNamesUniqueAndMembersRegistered() {
-    assertThat(failure(ErrorCode.ALREADY_EXISTS, () -> leader.registerHost("esx1", "127.0.0.1:9")).getMessage())
+    assertThat(
+            failure(ErrorCode.ALREADY_EXISTS, () -> leader.registerHost("esx1", "127.0.0.1:9"))
+                .getMessage())
         .contains("a host named 'esx1' is registered already");
     assertThat(failure(ErrorCode.FAILED_PRECONDITION, () -> leader.removeHost("esx1")).getMessage())
         .contains("host 'esx1' is a member of DVS sw");
     assertThat(leader.listHosts()).extracting(Host::getName).containsExactly("esx1", "esx2");
-    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> leader.registerHost("esx9", "esx9")).getMessage())
+    assertThat(
+            failure(ErrorCode.INVALID_ARGUMENT, () -> leader.registerHost("esx9", "esx9"))
+                .getMessage())
         .contains("agent endpoint 'esx9' is not host:port");
     failure(ErrorCode.INVALID_ARGUMENT, () -> leader.registerHost("bad/name", "127.0.0.1:1"));
 
@@ -206,10 +242,21 @@ class ConfigServiceStoreTest {
   void duplicateDvsNameIsRefusedByTheNameIndexEvenWithAStaleCache() {
     ConfigService stale = activeService(new RecordingListener()); // knows only "sw"
     leader.createDvs(Dvs.newBuilder().setName("taken").build());
-    assertThat(failure(ErrorCode.ALREADY_EXISTS, () -> stale.createDvs(Dvs.newBuilder().setName("taken").build()))
-        .getMessage()).contains("a DVS named 'taken' exists already");
-    assertThat(failure(ErrorCode.ALREADY_EXISTS,
-        () -> commit(stale, updateDvs(stale.config("sw").dvs().toBuilder().setName("taken").build()))).getMessage())
+    assertThat(
+            failure(
+                    ErrorCode.ALREADY_EXISTS,
+                    () -> stale.createDvs(Dvs.newBuilder().setName("taken").build()))
+                .getMessage())
+        .contains("a DVS named 'taken' exists already");
+    assertThat(
+            failure(
+                    ErrorCode.ALREADY_EXISTS,
+                    () ->
+                        commit(
+                            stale,
+                            updateDvs(
+                                stale.config("sw").dvs().toBuilder().setName("taken").build())))
+                .getMessage())
         .contains("'taken' exists already");
     assertThat(stored().dvs().getName()).isEqualTo("sw");
   }
@@ -217,14 +264,19 @@ class ConfigServiceStoreTest {
   @Test
   void followerReadsFromZooKeeperAndRefusesWrites() {
     commit(leader, createPortGroup("web", vlan(10, false)));
-    ConfigService follower = new ConfigService(store, hosts, new RecordingListener(),
-        ManagerFixtures.leaderView("m2", "m1"));
+    ConfigService follower =
+        new ConfigService(
+            store, hosts, new RecordingListener(), ManagerFixtures.leaderView("m2", "m1"));
 
     assertThat(follower.config("sw").generation()).isEqualTo(3);
     assertThat(follower.config(dvsId).portGroups()).hasSize(1);
     assertThat(follower.listDvs()).extracting(Dvs::getName).containsExactly("sw");
-    assertThat(failure(ErrorCode.UNAVAILABLE, () -> commit(follower, createPortGroup("x", vlan(5, false))))
-        .getMessage()).isEqualTo("not the leader; the leader is m1");
+    assertThat(
+            failure(
+                    ErrorCode.UNAVAILABLE,
+                    () -> commit(follower, createPortGroup("x", vlan(5, false))))
+                .getMessage())
+        .isEqualTo("not the leader; the leader is m1");
     failure(ErrorCode.UNAVAILABLE, () -> follower.registerHost("esx9", "127.0.0.1:9"));
   }
 }

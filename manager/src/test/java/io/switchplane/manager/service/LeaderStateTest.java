@@ -12,17 +12,23 @@ import org.junit.jupiter.api.Test;
 
 class LeaderStateTest {
   private static DvsConfig dvs(String id, String name, long generation) {
-    return DvsConfig.of(Dvs.newBuilder().setId(id).setName(name).setGeneration(generation).build(), Map.of(), Map.of());
+    return DvsConfig.of(
+        Dvs.newBuilder().setId(id).setName(name).setGeneration(generation).build(),
+        Map.of(),
+        Map.of());
   }
 
-  private final LeaderState state = new LeaderState(List.of(dvs("id-1", "sw1", 3), dvs("id-2", "sw2", 1)));
+  private final LeaderState state =
+      new LeaderState(List.of(dvs("id-1", "sw1", 3), dvs("id-2", "sw2", 1)));
 
   @Test
   void findsADvsByIdOrName() {
     assertThat(state.byRef("id-1").dvs().getName()).isEqualTo("sw1");
     assertThat(state.byRef("sw2").id()).isEqualTo("id-2");
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> state.byRef("sw3"))).hasMessage("DVS 'sw3' not found");
-    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> state.byRef(""))).hasMessage("DVS missing: give its id or name");
+    assertThat(failure(ErrorCode.NOT_FOUND, () -> state.byRef("sw3")))
+        .hasMessage("DVS 'sw3' not found");
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> state.byRef("")))
+        .hasMessage("DVS missing: give its id or name");
   }
 
   @Test
@@ -33,7 +39,8 @@ class LeaderStateTest {
         .hasMessage("DVS 'sw1' is at generation 3, not the expected 2; re-read and retry");
 
     state.remove("id-1");
-    assertThat(failure(ErrorCode.NOT_FOUND, () -> state.forWrite("id-1", "sw1", 0))).hasMessage("DVS 'sw1' not found");
+    assertThat(failure(ErrorCode.NOT_FOUND, () -> state.forWrite("id-1", "sw1", 0)))
+        .hasMessage("DVS 'sw1' not found");
   }
 
   @Test

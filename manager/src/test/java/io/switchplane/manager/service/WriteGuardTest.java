@@ -12,11 +12,13 @@ import org.junit.jupiter.api.Test;
 class WriteGuardTest {
   @Test
   void aFollowerNamesTheLeaderOrSaysWhyThereIsNone() {
-    assertThat(failure(ErrorCode.UNAVAILABLE, () -> new WriteGuard(leaderView("m1", "m2")).require()))
+    assertThat(
+            failure(ErrorCode.UNAVAILABLE, () -> new WriteGuard(leaderView("m1", "m2")).require()))
         .hasMessage("not the leader; the leader is m2");
     assertThat(failure(ErrorCode.UNAVAILABLE, () -> new WriteGuard(leaderView("m1", "")).require()))
         .hasMessage("not the leader; no leader is elected yet, retry shortly");
-    assertThat(failure(ErrorCode.UNAVAILABLE, () -> new WriteGuard(leaderView("m1", "m1")).require()))
+    assertThat(
+            failure(ErrorCode.UNAVAILABLE, () -> new WriteGuard(leaderView("m1", "m1")).require()))
         .hasMessage("this manager was just elected leader and is loading its state; retry shortly");
   }
 

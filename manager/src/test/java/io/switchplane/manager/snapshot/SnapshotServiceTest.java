@@ -56,7 +56,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Snapshots, checkpoints and every restore mode, through the API of a manager with its embedded ZooKeeper. */
+/**
+ * Snapshots, checkpoints and every restore mode, through the API of a manager with its embedded
+ * ZooKeeper.
+ */
 class SnapshotServiceTest {
   @TempDir Path dataDir;
   private SwitchplaneManager manager;
@@ -66,18 +69,27 @@ class SnapshotServiceTest {
 
   @BeforeEach
   void start() {
-    manager = new SwitchplaneManager(ManagerConfig.local(dataDir)
-        .withSnapshots(new SnapshotPolicy(3, Duration.ofDays(1)))).start();
+    manager =
+        new SwitchplaneManager(
+                ManagerConfig.local(dataDir)
+                    .withSnapshots(new SnapshotPolicy(3, Duration.ofDays(1))))
+            .start();
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-    channel = NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
+    channel =
+        NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
     api = ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    snapshots = SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    api.registerHost(RegisterHostRequest.newBuilder().setName("h1").setEndpoint("127.0.0.1:1").build());
+    snapshots =
+        SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    api.registerHost(
+        RegisterHostRequest.newBuilder().setName("h1").setEndpoint("127.0.0.1:1").build());
     api.createDvs(CreateDvsRequest.newBuilder().setName("sw").build());
-    commit("sw", ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("h1")).build(),
+    commit(
+        "sw",
+        ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("h1")).build(),
         ChangeOp.newBuilder().setCreatePortGroup(group("web", 100)).build(),
         ChangeOp.newBuilder().setCreatePortGroup(group("db", 200)).build(),
-        port("vm1", "web"), port("vm2", "db"));
+        port("vm1", "web"),
+        port("vm2", "db"));
   }
 
   @AfterEach
@@ -93,12 +105,21 @@ class SnapshotServiceTest {
     }
     long generation = dvs("sw").getGeneration();
     // The newest one is written in the background while the change set is pushed.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkpoints("sw"))
-        .extracting(SnapshotInfo::getGeneration).containsExactly(generation, generation - 1, generation - 2));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(checkpoints("sw"))
+                    .extracting(SnapshotInfo::getGeneration)
+                    .containsExactly(generation, generation - 1, generation - 2));
     List<SnapshotInfo> checkpoints = checkpoints("sw");
     assertThat(checkpoints).allMatch(s -> s.getKind() == SnapshotKind.SNAPSHOT_KIND_CHECKPOINT);
-    assertThat(snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setDvs("sw").build()).getSnapshotsList())
-        .as("checkpoints are listed only when asked").isEmpty();
+    assertThat(
+            snapshots
+                .listSnapshots(ListSnapshotsRequest.newBuilder().setDvs("sw").build())
+                .getSnapshotsList())
+        .as("checkpoints are listed only when asked")
+        .isEmpty();
   }
 
   @Test
@@ -106,57 +127,116 @@ class SnapshotServiceTest {
     SnapshotInfo taken = create("sw", "before-change");
     List<PortGroup> groupsThen = groups("sw");
     List<Port> portsThen = ports("sw");
-    commit("sw", vlan("web", 999), ChangeOp.newBuilder().setDeletePort("vm2").build(),
+    commit(
+        "sw",
+        vlan("web", 999),
+        ChangeOp.newBuilder().setDeletePort("vm2").build(),
         ChangeOp.newBuilder().setCreatePortGroup(group("extra", 300)).build());
 
-    List<EntityChange> diff = snapshots.diffSnapshots(DiffSnapshotsRequest.newBuilder().setFrom("before-change")
-        .setDvs("sw").setCurrent(true).build()).getChangesList();
-    assertThat(diff).extracting(c -> c.getKind() + " " + c.getEntity() + " " + c.getName()).containsExactlyInAnyOrder(
-        "KIND_CHANGED port-group web", "KIND_REMOVED port-group extra", "KIND_ADDED port vm2");
-    assertThat(diff.stream().filter(c -> c.getName().equals("web")).findFirst().orElseThrow().getFieldsList())
+    List<EntityChange> diff =
+        snapshots
+            .diffSnapshots(
+                DiffSnapshotsRequest.newBuilder()
+                    .setFrom("before-change")
+                    .setDvs("sw")
+                    .setCurrent(true)
+                    .build())
+            .getChangesList();
+    assertThat(diff)
+        .extracting(c -> c.getKind() + " " + c.getEntity() + " " + c.getName())
+        .containsExactlyInAnyOrder(
+            "KIND_CHANGED port-group web", "KIND_REMOVED port-group extra", "KIND_ADDED port vm2");
+    assertThat(
+            diff.stream()
+                .filter(c -> c.getName().equals("web"))
+                .findFirst()
+                .orElseThrow()
+                .getFieldsList())
         .containsExactly("policy.vlan");
 
     long now = dvs("sw").getGeneration();
-    RestoreSnapshotResponse dry = restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_SAME_DVS).setDryRun(true));
-    assertThat(dry.getHostsList()).singleElement().satisfies(h -> {
-      assertThat(h.getHostName()).isEqualTo("h1");
-      assertThat(h.getPortsAdded()).isEqualTo(1);
-      assertThat(h.getPortsChanged()).isEqualTo(1);
-    });
+    RestoreSnapshotResponse dry =
+        restore(
+            RestoreSnapshotRequest.newBuilder()
+                .setSnapshot(taken.getId())
+                .setMode(RestoreMode.RESTORE_MODE_SAME_DVS)
+                .setDryRun(true));
+    assertThat(dry.getHostsList())
+        .singleElement()
+        .satisfies(
+            h -> {
+              assertThat(h.getHostName()).isEqualTo("h1");
+              assertThat(h.getPortsAdded()).isEqualTo(1);
+              assertThat(h.getPortsChanged()).isEqualTo(1);
+            });
     assertThat(dvs("sw").getGeneration()).as("a dry run changes nothing").isEqualTo(now);
 
-    RestoreSnapshotResponse done = restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_SAME_DVS));
+    RestoreSnapshotResponse done =
+        restore(
+            RestoreSnapshotRequest.newBuilder()
+                .setSnapshot(taken.getId())
+                .setMode(RestoreMode.RESTORE_MODE_SAME_DVS));
     assertThat(done.getGeneration()).isEqualTo(now + 1);
     assertThat(groups("sw")).isEqualTo(groupsThen);
     assertThat(ports("sw")).isEqualTo(portsThen);
-    assertThat(snapshots.diffSnapshots(DiffSnapshotsRequest.newBuilder().setFrom(taken.getId()).setCurrent(true)
-        .build()).getChangesList()).isEmpty();
+    assertThat(
+            snapshots
+                .diffSnapshots(
+                    DiffSnapshotsRequest.newBuilder()
+                        .setFrom(taken.getId())
+                        .setCurrent(true)
+                        .build())
+                .getChangesList())
+        .isEmpty();
   }
 
   @Test
   void restoringAsANewDvsWithNewIdentifiersKeepsContentUnderNewIds() {
     SnapshotInfo taken = create("sw", "");
     assertThat(taken.getName()).isEqualTo("manual-" + taken.getGeneration());
-    assertStatus(() -> restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_NEW_IDENTIFIERS)), Status.Code.INVALID_ARGUMENT, "new_name");
+    assertStatus(
+        () ->
+            restore(
+                RestoreSnapshotRequest.newBuilder()
+                    .setSnapshot(taken.getId())
+                    .setMode(RestoreMode.RESTORE_MODE_NEW_IDENTIFIERS)),
+        Status.Code.INVALID_ARGUMENT,
+        "new_name");
 
-    RestoreSnapshotResponse copy = restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_NEW_IDENTIFIERS).setNewName("sw-copy"));
+    RestoreSnapshotResponse copy =
+        restore(
+            RestoreSnapshotRequest.newBuilder()
+                .setSnapshot(taken.getId())
+                .setMode(RestoreMode.RESTORE_MODE_NEW_IDENTIFIERS)
+                .setNewName("sw-copy"));
     assertThat(copy.getDvsId()).isNotEqualTo(taken.getDvsId());
-    assertThat(dvs("sw-copy").getMembersList()).extracting(HostMember::getHostId)
-        .containsExactlyElementsOf(dvs("sw").getMembersList().stream().map(HostMember::getHostId).toList());
-    assertThat(groups("sw-copy")).extracting(PortGroup::getName).containsExactlyInAnyOrder("web", "db");
-    assertThat(groups("sw-copy")).extracting(PortGroup::getId)
+    assertThat(dvs("sw-copy").getMembersList())
+        .extracting(HostMember::getHostId)
+        .containsExactlyElementsOf(
+            dvs("sw").getMembersList().stream().map(HostMember::getHostId).toList());
+    assertThat(groups("sw-copy"))
+        .extracting(PortGroup::getName)
+        .containsExactlyInAnyOrder("web", "db");
+    assertThat(groups("sw-copy"))
+        .extracting(PortGroup::getId)
         .doesNotContainAnyElementsOf(groups("sw").stream().map(PortGroup::getId).toList());
     assertThat(ports("sw-copy")).extracting(Port::getKey).containsExactly("vm1", "vm2");
-    assertThat(snapshots.diffSnapshots(DiffSnapshotsRequest.newBuilder().setFrom(taken.getId()).setDvs("sw-copy")
-        .setCurrent(true).build()).getChangesList()).as("same content under new ids, only the name differs")
-        .singleElement().satisfies(c -> {
-          assertThat(c.getEntity()).isEqualTo("dvs");
-          assertThat(c.getFieldsList()).containsExactly("name");
-        });
+    assertThat(
+            snapshots
+                .diffSnapshots(
+                    DiffSnapshotsRequest.newBuilder()
+                        .setFrom(taken.getId())
+                        .setDvs("sw-copy")
+                        .setCurrent(true)
+                        .build())
+                .getChangesList())
+        .as("same content under new ids, only the name differs")
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getEntity()).isEqualTo("dvs");
+              assertThat(c.getFieldsList()).containsExactly("name");
+            });
   }
 
   @Test
@@ -165,27 +245,37 @@ class SnapshotServiceTest {
     Dvs then = dvs("sw");
     List<PortGroup> groupsThen = groups("sw");
     List<Port> portsThen = ports("sw");
-    RestoreSnapshotRequest.Builder original = RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_ORIGINAL_IDENTIFIERS);
+    RestoreSnapshotRequest.Builder original =
+        RestoreSnapshotRequest.newBuilder()
+            .setSnapshot(taken.getId())
+            .setMode(RestoreMode.RESTORE_MODE_ORIGINAL_IDENTIFIERS);
     assertStatus(() -> restore(original), Status.Code.ALREADY_EXISTS, "exists");
 
-    commit("sw", ChangeOp.newBuilder().setDeletePort("vm1").build(), ChangeOp.newBuilder().setDeletePort("vm2")
-        .build());
+    commit(
+        "sw",
+        ChangeOp.newBuilder().setDeletePort("vm1").build(),
+        ChangeOp.newBuilder().setDeletePort("vm2").build());
     commit("sw", vlan("web", 101));
     long atDeletion = dvs("sw").getGeneration();
     api.deleteDvs(DeleteDvsRequest.newBuilder().setDvs("sw").build());
     restore(original);
     Dvs back = dvs("sw");
     assertThat(back.getId()).isEqualTo(then.getId());
-    // h1, still a member when the DVS was deleted, got its removal at atDeletion + 1 (and keeps it).
-    assertThat(back.getGeneration()).as("continues above the removal of the deleted DVS, not the snapshot")
-        .isEqualTo(atDeletion + 2).isGreaterThan(then.getGeneration() + 1);
+    // h1, still a member when the DVS was deleted, got its removal at atDeletion + 1 (and keeps
+    // it).
+    assertThat(back.getGeneration())
+        .as("continues above the removal of the deleted DVS, not the snapshot")
+        .isEqualTo(atDeletion + 2)
+        .isGreaterThan(then.getGeneration() + 1);
     assertThat(groups("sw")).isEqualTo(groupsThen);
     assertThat(ports("sw")).isEqualTo(portsThen);
     long g = commit("sw", vlan("web", 150));
     assertThat(g).as("the restored DVS takes change sets").isEqualTo(back.getGeneration() + 1);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checkpoints("sw"))
-        .extracting(SnapshotInfo::getGeneration).contains(g));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(checkpoints("sw")).extracting(SnapshotInfo::getGeneration).contains(g));
     assertThat(checkpoints("sw")).extracting(SnapshotInfo::getName).doesNotHaveDuplicates();
   }
 
@@ -193,16 +283,30 @@ class SnapshotServiceTest {
   void restoringOntoAnotherDvsKeepsItsIdentityAndItsSameNamedPortGroups() {
     SnapshotInfo taken = create("sw", "template");
     api.createDvs(CreateDvsRequest.newBuilder().setName("other").build());
-    commit("other", ChangeOp.newBuilder().setCreatePortGroup(group("web", 500)).build(),
+    commit(
+        "other",
+        ChangeOp.newBuilder().setCreatePortGroup(group("web", 500)).build(),
         ChangeOp.newBuilder().setCreatePortGroup(group("legacy", 600)).build());
     String otherId = dvs("other").getId();
-    String webId = groups("other").stream().filter(g -> g.getName().equals("web")).findFirst().orElseThrow().getId();
+    String webId =
+        groups("other").stream()
+            .filter(g -> g.getName().equals("web"))
+            .findFirst()
+            .orElseThrow()
+            .getId();
 
-    restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId()).setMode(RestoreMode.RESTORE_MODE_EXISTING_DVS)
-        .setTarget("other"));
+    restore(
+        RestoreSnapshotRequest.newBuilder()
+            .setSnapshot(taken.getId())
+            .setMode(RestoreMode.RESTORE_MODE_EXISTING_DVS)
+            .setTarget("other"));
     assertThat(dvs("other").getId()).isEqualTo(otherId);
-    assertThat(groups("other")).extracting(PortGroup::getName).containsExactlyInAnyOrder("web", "db");
-    assertThat(groups("other")).filteredOn(g -> g.getName().equals("web")).extracting(PortGroup::getId)
+    assertThat(groups("other"))
+        .extracting(PortGroup::getName)
+        .containsExactlyInAnyOrder("web", "db");
+    assertThat(groups("other"))
+        .filteredOn(g -> g.getName().equals("web"))
+        .extracting(PortGroup::getId)
         .containsExactly(webId);
     assertThat(ports("other")).extracting(Port::getKey).containsExactly("vm1", "vm2");
   }
@@ -210,12 +314,18 @@ class SnapshotServiceTest {
   @Test
   void anExportedSnapshotImportsBackAndBadFilesChangeNothing() {
     SnapshotInfo taken = create("sw", "exported");
-    DvsSnapshot whole = snapshots.getSnapshot(GetSnapshotRequest.newBuilder().setSnapshot("exported").setDvs("sw")
-        .build()).getSnapshot();
+    DvsSnapshot whole =
+        snapshots
+            .getSnapshot(
+                GetSnapshotRequest.newBuilder().setSnapshot("exported").setDvs("sw").build())
+            .getSnapshot();
     byte[] file = SnapshotCodec.toFile(whole);
 
-    SnapshotInfo imported = snapshots.importSnapshot(ImportSnapshotRequest.newBuilder()
-        .setFile(ByteString.copyFrom(file)).build()).getSnapshot();
+    SnapshotInfo imported =
+        snapshots
+            .importSnapshot(
+                ImportSnapshotRequest.newBuilder().setFile(ByteString.copyFrom(file)).build())
+            .getSnapshot();
     assertThat(imported.getKind()).isEqualTo(SnapshotKind.SNAPSHOT_KIND_IMPORTED);
     assertThat(imported.getChecksum()).isEqualTo(taken.getChecksum());
     assertThat(imported.getId()).isNotEqualTo(taken.getId());
@@ -225,51 +335,81 @@ class SnapshotServiceTest {
     byte[] flipped = file.clone();
     flipped[flipped.length - 10] ^= 0x5a;
     assertStatus(() -> importFile(flipped), Status.Code.INVALID_ARGUMENT, "");
-    assertStatus(() -> importFile(Arrays.copyOf(file, file.length / 2)), Status.Code.INVALID_ARGUMENT, "");
-    assertStatus(() -> importFile("hello".getBytes()), Status.Code.INVALID_ARGUMENT, "not a Switchplane snapshot");
-    DvsSnapshot lying = whole.toBuilder().setInfo(whole.getInfo().toBuilder().setChecksum("sha256:00")).build();
-    assertStatus(() -> importFile(SnapshotCodec.toFile(lying)), Status.Code.INVALID_ARGUMENT, "checksum");
-    DvsSnapshot future = whole.toBuilder().setInfo(whole.getInfo().toBuilder().setFormatVersion(2)).build();
-    assertStatus(() -> importFile(SnapshotCodec.toFile(future)), Status.Code.FAILED_PRECONDITION, "format version 2");
+    assertStatus(
+        () -> importFile(Arrays.copyOf(file, file.length / 2)), Status.Code.INVALID_ARGUMENT, "");
+    assertStatus(
+        () -> importFile("hello".getBytes()),
+        Status.Code.INVALID_ARGUMENT,
+        "not a Switchplane snapshot");
+    DvsSnapshot lying =
+        whole.toBuilder().setInfo(whole.getInfo().toBuilder().setChecksum("sha256:00")).build();
+    assertStatus(
+        () -> importFile(SnapshotCodec.toFile(lying)), Status.Code.INVALID_ARGUMENT, "checksum");
+    DvsSnapshot future =
+        whole.toBuilder().setInfo(whole.getInfo().toBuilder().setFormatVersion(2)).build();
+    assertStatus(
+        () -> importFile(SnapshotCodec.toFile(future)),
+        Status.Code.FAILED_PRECONDITION,
+        "format version 2");
     assertThat(all()).as("nothing stored by a bad import").hasSize(stored);
 
     // The checksum covers the content only: a file's own name is not trusted as a znode name.
-    DvsSnapshot oddName = whole.toBuilder().setInfo(whole.getInfo().toBuilder().setName("a/b\u0001")).build();
-    SnapshotInfo renamed = snapshots.importSnapshot(ImportSnapshotRequest.newBuilder()
-        .setFile(ByteString.copyFrom(SnapshotCodec.toFile(oddName))).build()).getSnapshot();
+    DvsSnapshot oddName =
+        whole.toBuilder().setInfo(whole.getInfo().toBuilder().setName("a/b\u0001")).build();
+    SnapshotInfo renamed =
+        snapshots
+            .importSnapshot(
+                ImportSnapshotRequest.newBuilder()
+                    .setFile(ByteString.copyFrom(SnapshotCodec.toFile(oddName)))
+                    .build())
+            .getSnapshot();
     assertThat(renamed.getName()).startsWith("imported-");
   }
 
   @Test
   void aSnapshotWhoseHostsAreGoneIsRefusedAndNothingChanges() {
     SnapshotInfo taken = create("sw", "with-h1");
-    commit("sw", ChangeOp.newBuilder().setDeletePort("vm1").build(), ChangeOp.newBuilder().setDeletePort("vm2")
-        .build(), ChangeOp.newBuilder().setRemoveMember("h1").build());
+    commit(
+        "sw",
+        ChangeOp.newBuilder().setDeletePort("vm1").build(),
+        ChangeOp.newBuilder().setDeletePort("vm2").build(),
+        ChangeOp.newBuilder().setRemoveMember("h1").build());
     api.removeHost(RemoveHostRequest.newBuilder().setHost("h1").build());
     long now = dvs("sw").getGeneration();
 
-    assertStatus(() -> restore(RestoreSnapshotRequest.newBuilder().setSnapshot(taken.getId())
-        .setMode(RestoreMode.RESTORE_MODE_SAME_DVS)), Status.Code.FAILED_PRECONDITION, "is not registered");
+    assertStatus(
+        () ->
+            restore(
+                RestoreSnapshotRequest.newBuilder()
+                    .setSnapshot(taken.getId())
+                    .setMode(RestoreMode.RESTORE_MODE_SAME_DVS)),
+        Status.Code.FAILED_PRECONDITION,
+        "is not registered");
     assertThat(dvs("sw").getGeneration()).isEqualTo(now);
     assertThat(ports("sw")).isEmpty();
   }
 
   private List<SnapshotInfo> checkpoints(String dvs) {
-    return snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setDvs(dvs).setIncludeCheckpoints(true).build())
+    return snapshots
+        .listSnapshots(
+            ListSnapshotsRequest.newBuilder().setDvs(dvs).setIncludeCheckpoints(true).build())
         .getSnapshotsList();
   }
 
   private void importFile(byte[] bytes) {
-    snapshots.importSnapshot(ImportSnapshotRequest.newBuilder().setFile(ByteString.copyFrom(bytes)).build());
+    snapshots.importSnapshot(
+        ImportSnapshotRequest.newBuilder().setFile(ByteString.copyFrom(bytes)).build());
   }
 
   private List<SnapshotInfo> all() {
-    return snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setIncludeCheckpoints(true).build())
+    return snapshots
+        .listSnapshots(ListSnapshotsRequest.newBuilder().setIncludeCheckpoints(true).build())
         .getSnapshotsList();
   }
 
   private SnapshotInfo create(String dvs, String name) {
-    return snapshots.createSnapshot(CreateSnapshotRequest.newBuilder().setDvs(dvs).setName(name).build())
+    return snapshots
+        .createSnapshot(CreateSnapshotRequest.newBuilder().setDvs(dvs).setName(name).build())
         .getSnapshot();
   }
 
@@ -278,14 +418,18 @@ class SnapshotServiceTest {
   }
 
   private static void assertStatus(Runnable call, Status.Code code, String text) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(code);
-      assertThat(e.getStatus().getDescription()).contains(text);
-    });
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).contains(text);
+            });
   }
 
   private long commit(String dvs, ChangeOp... ops) {
-    return api.commitChangeSet(CommitChangeSetRequest.newBuilder().setDvs(dvs).addAllOps(List.of(ops)).build())
+    return api.commitChangeSet(
+            CommitChangeSetRequest.newBuilder().setDvs(dvs).addAllOps(List.of(ops)).build())
         .getGeneration();
   }
 
@@ -294,27 +438,39 @@ class SnapshotServiceTest {
   }
 
   private List<PortGroup> groups(String dvs) {
-    return api.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build()).getPortGroupsList().stream()
-        .sorted(Comparator.comparing(PortGroup::getId)).toList();
+    return api
+        .listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build())
+        .getPortGroupsList()
+        .stream()
+        .sorted(Comparator.comparing(PortGroup::getId))
+        .toList();
   }
 
   private List<Port> ports(String dvs) {
     return api.listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build()).getPortsList().stream()
-        .sorted(Comparator.comparing(Port::getKey)).toList();
+        .sorted(Comparator.comparing(Port::getKey))
+        .toList();
   }
 
   private static PortGroup group(String name, int vid) {
-    return PortGroup.newBuilder().setName(name).setPolicy(Policy.newBuilder().setVlan(VlanSetting.newBuilder()
-        .setValue(Vlan.newBuilder().setAccessId(vid)))).build();
+    return PortGroup.newBuilder()
+        .setName(name)
+        .setPolicy(
+            Policy.newBuilder()
+                .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(vid))))
+        .build();
   }
 
   private static ChangeOp vlan(String group, int vid) {
-    return ChangeOp.newBuilder().setUpdatePortGroup(PortGroupUpdate.newBuilder().setPortGroup(group)
-        .setSettings(group(group, vid))).build();
+    return ChangeOp.newBuilder()
+        .setUpdatePortGroup(
+            PortGroupUpdate.newBuilder().setPortGroup(group).setSettings(group(group, vid)))
+        .build();
   }
 
   private static ChangeOp port(String key, String group) {
-    return ChangeOp.newBuilder().setCreatePort(Port.newBuilder().setKey(key).setPortGroupId(group).setHostId("h1"))
+    return ChangeOp.newBuilder()
+        .setCreatePort(Port.newBuilder().setKey(key).setPortGroupId(group).setHostId("h1"))
         .build();
   }
 }

@@ -1,9 +1,8 @@
 package io.switchplane.manager.vmtracker;
 
-import io.switchplane.vcenter.InventorySource;
-
 import io.switchplane.vcenter.Inventory;
 import io.switchplane.vcenter.InventoryListener;
+import io.switchplane.vcenter.InventorySource;
 import io.switchplane.vcenter.SyncStatus;
 import io.switchplane.vcenter.VcenterEndpoint;
 import java.time.Duration;
@@ -12,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An inventory source a test sets by hand, standing in for a vCenter in unit tests of the tracker. */
+/**
+ * An inventory source a test sets by hand, standing in for a vCenter in unit tests of the tracker.
+ */
 final class ScriptedSource implements InventorySource {
   /** Every source opened, newest last, with the endpoint it was opened for. */
   static final class Factory implements InventorySource.Factory {
@@ -53,8 +54,17 @@ final class ScriptedSource implements InventorySource {
 
   @Override
   public SyncStatus status() {
-    return new SyncStatus(SyncStatus.State.SYNCED, "", Instant.EPOCH, Instant.EPOCH, inventory.version(),
-        Duration.ofMillis(3), 0, 1, 0, Instant.EPOCH);
+    return new SyncStatus(
+        SyncStatus.State.SYNCED,
+        "",
+        Instant.EPOCH,
+        Instant.EPOCH,
+        inventory.version(),
+        Duration.ofMillis(3),
+        0,
+        1,
+        0,
+        Instant.EPOCH);
   }
 
   @Override
@@ -85,15 +95,37 @@ final class ScriptedSource implements InventorySource {
     }
 
     Builder portGroup(String name, int vlan) {
-      networks.put("pg-" + name, new Inventory.Network("pg-" + name, name, true, "dvs-1", "key-" + name,
-          vlan == 0 ? io.switchplane.vcenter.VlanSet.EMPTY : io.switchplane.vcenter.VlanSet.of(vlan),
-          false));
+      networks.put(
+          "pg-" + name,
+          new Inventory.Network(
+              "pg-" + name,
+              name,
+              true,
+              "dvs-1",
+              "key-" + name,
+              vlan == 0
+                  ? io.switchplane.vcenter.VlanSet.EMPTY
+                  : io.switchplane.vcenter.VlanSet.of(vlan),
+              false));
       return this;
     }
 
     Builder vm(String name, String host, String portGroup, Inventory.PowerState power) {
-      vms.put("vm-" + name, new Inventory.Vm("vm-" + name, name, "uuid-" + name, power, "host-" + host,
-          List.of(new Inventory.Nic("Network adapter 1", mac(name), "pg-" + portGroup, "1" + name.length(), true))));
+      vms.put(
+          "vm-" + name,
+          new Inventory.Vm(
+              "vm-" + name,
+              name,
+              "uuid-" + name,
+              power,
+              "host-" + host,
+              List.of(
+                  new Inventory.Nic(
+                      "Network adapter 1",
+                      mac(name),
+                      "pg-" + portGroup,
+                      "1" + name.length(),
+                      true))));
       return this;
     }
 
@@ -111,8 +143,13 @@ final class ScriptedSource implements InventorySource {
     }
 
     Inventory build() {
-      return new Inventory(hosts, vms, networks, Map.of("dvs-1", new Inventory.Switch("dvs-1", "DVS0", "u-1")),
-          String.valueOf(++version), Instant.now());
+      return new Inventory(
+          hosts,
+          vms,
+          networks,
+          Map.of("dvs-1", new Inventory.Switch("dvs-1", "DVS0", "u-1")),
+          String.valueOf(++version),
+          Instant.now());
     }
 
     private static String mac(String name) {

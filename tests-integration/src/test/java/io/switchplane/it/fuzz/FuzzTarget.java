@@ -10,12 +10,17 @@ import java.util.Set;
 
 /**
  * One unary method a server serves, with the descriptor of its request message, taken from the
- * generated {@code *Grpc.getServiceDescriptor()} so that a new method is fuzzed without a test change.
+ * generated {@code *Grpc.getServiceDescriptor()} so that a new method is fuzzed without a test
+ * change.
  */
 public record FuzzTarget(String fullMethodName, Descriptors.Descriptor requestType) {
 
-  /** The unary methods of services, minus those named in excluded ("Service/Method", short service name). */
-  public static List<FuzzTarget> unaryMethods(List<ServiceDescriptor> services, Set<String> excluded) {
+  /**
+   * The unary methods of services, minus those named in excluded ("Service/Method", short service
+   * name).
+   */
+  public static List<FuzzTarget> unaryMethods(
+      List<ServiceDescriptor> services, Set<String> excluded) {
     List<FuzzTarget> out = new ArrayList<>();
     for (ServiceDescriptor service : services) {
       Descriptors.ServiceDescriptor proto =
@@ -26,8 +31,10 @@ public record FuzzTarget(String fullMethodName, Descriptors.Descriptor requestTy
         }
         String shortName = proto.getName() + "/" + method.getBareMethodName();
         if (!excluded.contains(shortName)) {
-          out.add(new FuzzTarget(method.getFullMethodName(),
-              proto.findMethodByName(method.getBareMethodName()).getInputType()));
+          out.add(
+              new FuzzTarget(
+                  method.getFullMethodName(),
+                  proto.findMethodByName(method.getBareMethodName()).getInputType()));
         }
       }
     }

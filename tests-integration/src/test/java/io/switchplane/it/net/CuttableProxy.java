@@ -16,18 +16,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A loopback TCP proxy between the manager and one agent that a test can cut for real, at a
- * precise moment: {@link #cutAfterNextResponse()} lets the agent's next complete gRPC answer
- * through (it reads the HTTP/2 frames the agent sends and waits for a HEADERS frame with
- * END_STREAM, the trailers that end a unary answer), then closes every connection and refuses
- * new ones, as a change that broke the management path would; {@link #cutBeforeNextResponse()}
- * cuts instead of forwarding the next answer's first HEADERS frame (the request was carried out,
- * its answer is lost). {@link #restore()} lets traffic through again.
+ * A loopback TCP proxy between the manager and one agent that a test can cut for real, at a precise
+ * moment: {@link #cutAfterNextResponse()} lets the agent's next complete gRPC answer through (it
+ * reads the HTTP/2 frames the agent sends and waits for a HEADERS frame with END_STREAM, the
+ * trailers that end a unary answer), then closes every connection and refuses new ones, as a change
+ * that broke the management path would; {@link #cutBeforeNextResponse()} cuts instead of forwarding
+ * the next answer's first HEADERS frame (the request was carried out, its answer is lost). {@link
+ * #restore()} lets traffic through again.
  *
  * <p>{@link #cutSilentlyAfterNextResponse()} cuts the way a wrong VLAN does: nothing is closed or
- * refused, every byte is dropped. Connections open at the cut, or opened during it, stay
- * silent for good (the worst case: no TCP retransmission revives them); only connections made
- * after {@link #restore()} carry traffic again.
+ * refused, every byte is dropped. Connections open at the cut, or opened during it, stay silent for
+ * good (the worst case: no TCP retransmission revives them); only connections made after {@link
+ * #restore()} carry traffic again.
  */
 public final class CuttableProxy implements AutoCloseable {
   private static final int HTTP2_HEADERS = 0x1;
@@ -35,17 +35,22 @@ public final class CuttableProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
+
   /** Manager-side sockets, closed gently on a cut; agent-side ones, closed at once. */
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
+
   private final List<Socket> servers = new CopyOnWriteArrayList<>();
   private volatile boolean armed;
   private volatile boolean armedBefore;
   private volatile boolean armedSilent;
   private volatile boolean cut;
+
   /** Silent cut in force: new connections are accepted and ignored. */
   private volatile boolean silent;
+
   /** Connections that drop everything (made before or during a silent cut). */
   private final Set<Socket> dead = ConcurrentHashMap.newKeySet();
+
   private volatile CountDownLatch cutDone = new CountDownLatch(1);
   private final Thread acceptor;
 
@@ -60,7 +65,8 @@ public final class CuttableProxy implements AutoCloseable {
   public static CuttableProxy start(int targetPort) {
     try {
       ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      CuttableProxy p = new CuttableProxy(s, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+      CuttableProxy p =
+          new CuttableProxy(s, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
       p.acceptor.start();
       return p;
     } catch (IOException e) {
@@ -86,7 +92,10 @@ public final class CuttableProxy implements AutoCloseable {
     armed = true;
   }
 
-  /** Lets the next complete answer from the agent through, then drops every byte without closing anything. */
+  /**
+   * Lets the next complete answer from the agent through, then drops every byte without closing
+   * anything.
+   */
   public void cutSilentlyAfterNextResponse() {
     cutDone = new CountDownLatch(1);
     armedSilent = true;
@@ -164,42 +173,45 @@ public final class CuttableProxy implements AutoCloseable {
   }
 
   private void fromManager(Socket client, Socket server) {
-    daemon(() -> {
-      byte[] buf = new byte[16 * 1024];
-      boolean forwarding = true;
-      try (InputStream in = client.getInputStream()) {
-        OutputStream out = server.getOutputStream();
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          if (forwarding && !dead.contains(client)) {
-            try {
-              out.write(buf, 0, n);
-            } catch (IOException e) {
-              forwarding = false; // cut: the agent side is gone; drain the manager until it hangs up
+    daemon(
+        () -> {
+          byte[] buf = new byte[16 * 1024];
+          boolean forwarding = true;
+          try (InputStream in = client.getInputStream()) {
+            OutputStream out = server.getOutputStream();
+            for (int n; (n = in.read(buf)) >= 0; ) {
+              if (forwarding && !dead.contains(client)) {
+                try {
+                  out.write(buf, 0, n);
+                } catch (IOException e) {
+                  forwarding =
+                      false; // cut: the agent side is gone; drain the manager until it hangs up
+                }
+              }
             }
+          } catch (IOException e) {
+            // The manager side closed.
+          } finally {
+            closeQuietly(client);
+            closeQuietly(server);
           }
-        }
-      } catch (IOException e) {
-        // The manager side closed.
-      } finally {
-        closeQuietly(client);
-        closeQuietly(server);
-      }
-    });
+        });
   }
 
   private void fromAgent(Socket server, Socket client) {
-    daemon(() -> {
-      try (InputStream in = server.getInputStream()) {
-        forwardFrames(in, client.getOutputStream(), server);
-      } catch (IOException e) {
-        // A closed side ends the pump: that is how a cut looks from here.
-      } finally {
-        closeQuietly(server);
-        if (!cut) {
-          closeQuietly(client);
-        }
-      }
-    });
+    daemon(
+        () -> {
+          try (InputStream in = server.getInputStream()) {
+            forwardFrames(in, client.getOutputStream(), server);
+          } catch (IOException e) {
+            // A closed side ends the pump: that is how a cut looks from here.
+          } finally {
+            closeQuietly(server);
+            if (!cut) {
+              closeQuietly(client);
+            }
+          }
+        });
   }
 
   private static void daemon(Runnable r) {
@@ -208,7 +220,9 @@ public final class CuttableProxy implements AutoCloseable {
     t.start();
   }
 
-  /** Forwards whole HTTP/2 frames (9-byte header, 24-bit length) and cuts after the armed trailers. */
+  /**
+   * Forwards whole HTTP/2 frames (9-byte header, 24-bit length) and cuts after the armed trailers.
+   */
   private void forwardFrames(InputStream in, OutputStream out, Socket server) throws IOException {
     byte[] header = new byte[9];
     while (in.readNBytes(header, 0, 9) == 9) {

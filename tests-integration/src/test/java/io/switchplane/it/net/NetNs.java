@@ -9,8 +9,8 @@ public final class NetNs {
   private NetNs() {}
 
   /**
-   * A veth from this namespace (rootSide, rootIp/24) to ns (device oob0, nsIp/24), for the
-   * test's own traffic only (driving the API, reading an agent while its management path is down).
+   * A veth from this namespace (rootSide, rootIp/24) to ns (device oob0, nsIp/24), for the test's
+   * own traffic only (driving the API, reading an agent while its management path is down).
    */
   public static void outOfBand(String rootSide, String ns, String rootIp, String nsIp) {
     run("ip", "link", "add", rootSide, "type", "veth", "peer", "name", "oob0", "netns", ns);
@@ -38,13 +38,22 @@ public final class NetNs {
 
   /**
    * Whether a TCP connection from namespace ns reaches ip:port within timeout. A short timeout
-   * makes each probe a fresh SYN, so polling sees a restored path at once rather than at the
-   * next SYN retransmission of a connect that started while it was down.
+   * makes each probe a fresh SYN, so polling sees a restored path at once rather than at the next
+   * SYN retransmission of a connect that started while it was down.
    */
   public static boolean tcpReachable(String ns, String ip, int port, java.time.Duration timeout) {
     String seconds = String.format(java.util.Locale.ROOT, "%.3f", timeout.toMillis() / 1000.0);
     try {
-      run("ip", "netns", "exec", ns, "timeout", seconds, "bash", "-c", "exec 3<>/dev/tcp/" + ip + "/" + port);
+      run(
+          "ip",
+          "netns",
+          "exec",
+          ns,
+          "timeout",
+          seconds,
+          "bash",
+          "-c",
+          "exec 3<>/dev/tcp/" + ip + "/" + port);
       return true;
     } catch (IllegalStateException e) {
       return false;
@@ -52,12 +61,25 @@ public final class NetNs {
   }
 
   /**
-   * Moves a new OVS internal port of bridge (in OVS ovs) with access VLAN tag into namespace
-   * target with address ip/24. (An internal port rather than a veth: the userspace datapath
-   * does not fill in the checksums a veth leaves to offload, so TCP data would drop.)
+   * Moves a new OVS internal port of bridge (in OVS ovs) with access VLAN tag into namespace target
+   * with address ip/24. (An internal port rather than a veth: the userspace datapath does not fill
+   * in the checksums a veth leaves to offload, so TCP data would drop.)
    */
-  public static void internalPortInto(OvsInstance ovs, String bridge, String port, int tag, String target, String ip) {
-    ovs.vsctl("add-port", bridge, port, "--", "set", "interface", port, "type=internal", "--", "set", "port", port,
+  public static void internalPortInto(
+      OvsInstance ovs, String bridge, String port, int tag, String target, String ip) {
+    ovs.vsctl(
+        "add-port",
+        bridge,
+        port,
+        "--",
+        "set",
+        "interface",
+        port,
+        "type=internal",
+        "--",
+        "set",
+        "port",
+        port,
         "tag=" + tag);
     run("ip", "netns", "exec", ovs.namespace(), "ip", "link", "set", port, "netns", target);
     run("ip", "netns", "exec", target, "ip", "addr", "add", ip + "/24", "dev", port);

@@ -25,10 +25,15 @@ public final class OvsInstance implements AutoCloseable {
     if (missing == null) {
       return;
     }
-    String how = "needs " + missing + "; run as root after 'apt-get install -y openvswitch-switch iproute2', "
-        + "as .ci/run does";
+    String how =
+        "needs "
+            + missing
+            + "; run as root after 'apt-get install -y openvswitch-switch iproute2', "
+            + "as .ci/run does";
     if ("1".equals(System.getenv("SWITCHPLANE_REQUIRE_OVS"))) {
-      throw new AssertionError("Open vSwitch tests are required here (SWITCHPLANE_REQUIRE_OVS=1) but this machine " + how);
+      throw new AssertionError(
+          "Open vSwitch tests are required here (SWITCHPLANE_REQUIRE_OVS=1) but this machine "
+              + how);
     }
     Assumptions.abort("skipped: " + how);
   }
@@ -48,7 +53,10 @@ public final class OvsInstance implements AutoCloseable {
     return sandbox.namespace();
   }
 
-  /** Runs ovs-vsctl ARGS against this instance (as an operator changing OVS by hand); returns stdout. */
+  /**
+   * Runs ovs-vsctl ARGS against this instance (as an operator changing OVS by hand); returns
+   * stdout.
+   */
   public String vsctl(String... args) {
     return sandbox.vsctl(args);
   }

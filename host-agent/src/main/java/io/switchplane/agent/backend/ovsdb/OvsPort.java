@@ -14,8 +14,16 @@ import java.util.Map;
  * @param interfaceType the interface's type column: "" for a system interface (a device the host
  *     has), "internal" for a port OVS made
  */
-public record OvsPort(String uuid, String name, String interfaceUuid, int tag, List<Integer> trunks,
-    Map<String, String> externalIds, int mtuRequest, String interfaceName, String interfaceType) {
+public record OvsPort(
+    String uuid,
+    String name,
+    String interfaceUuid,
+    int tag,
+    List<Integer> trunks,
+    Map<String, String> externalIds,
+    int mtuRequest,
+    String interfaceName,
+    String interfaceType) {
 
   /** Whether the interface is a device of the host (a NIC), not one OVS made. */
   public boolean systemInterface() {

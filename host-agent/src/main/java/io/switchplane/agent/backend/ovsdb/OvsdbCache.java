@@ -13,45 +13,57 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * What ovsdb-server holds for the tables the ovs backend uses, kept by a monitor (RFC 7047
- * section 4.1.5): the monitor's initial reply fills it, every "update" notification changes it,
- * in the order the server committed them. So reading it costs no round trip, and it never shows
- * a state the server did not hold. Because the server sends a transaction's updates on our
- * session before anything it commits later, once the cache shows a next_cfg our transaction set,
- * it also shows every row that transaction wrote.
+ * What ovsdb-server holds for the tables the ovs backend uses, kept by a monitor (RFC 7047 section
+ * 4.1.5): the monitor's initial reply fills it, every "update" notification changes it, in the
+ * order the server committed them. So reading it costs no round trip, and it never shows a state
+ * the server did not hold. Because the server sends a transaction's updates on our session before
+ * anything it commits later, once the cache shows a next_cfg our transaction set, it also shows
+ * every row that transaction wrote.
  */
 final class OvsdbCache {
   /** The columns we monitor, per table. */
-  static final Map<String, List<String>> COLUMNS = Map.of(
-      "Open_vSwitch", List.of("bridges", "next_cfg", "cur_cfg"),
-      "Bridge", List.of("name", "ports", "external_ids", "datapath_type"),
-      "Port", List.of("name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"),
-      "Interface", List.of("name", "type", "mtu_request", "external_ids"));
+  static final Map<String, List<String>> COLUMNS =
+      Map.of(
+          "Open_vSwitch", List.of("bridges", "next_cfg", "cur_cfg"),
+          "Bridge", List.of("name", "ports", "external_ids", "datapath_type"),
+          "Port", List.of("name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"),
+          "Interface", List.of("name", "type", "mtu_request", "external_ids"));
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** table → row uuid → the row's monitored columns. */
   private final Map<String, Map<String, JsonObject>> tables = new HashMap<>();
+
   /** Bumped on every reset, so that a waiter notices that its session ended. */
   private long epoch;
+
   private boolean live;
-  /** The Port rows as OvsPort, by name: built on the first read after a change, shared by the reads until the next. */
+
+  /**
+   * The Port rows as OvsPort, by name: built on the first read after a change, shared by the reads
+   * until the next.
+   */
   private Map<String, OvsPort> portsByName;
 
   /** The monitor request's params: every table above, initial rows and every change. */
   static JsonObject monitorRequests() {
     JsonObject requests = new JsonObject();
-    COLUMNS.forEach((table, columns) -> {
-      JsonObject r = new JsonObject();
-      JsonArray cols = new JsonArray();
-      columns.forEach(cols::add);
-      r.add("columns", cols);
-      requests.add(table, r);
-    });
+    COLUMNS.forEach(
+        (table, columns) -> {
+          JsonObject r = new JsonObject();
+          JsonArray cols = new JsonArray();
+          columns.forEach(cols::add);
+          r.add("columns", cols);
+          requests.add(table, r);
+        });
     return requests;
   }
 
-  /** Replaces everything by the monitor's initial reply (a new session); returns the session's epoch. */
+  /**
+   * Replaces everything by the monitor's initial reply (a new session); returns the session's
+   * epoch.
+   */
   long reset(JsonObject initial) {
     lock.lock();
     try {
@@ -126,11 +138,18 @@ final class OvsdbCache {
       String name = p.get("name").getAsString();
       List<String> ifaces = OvsdbValues.uuids(p.get("interfaces"));
       JsonObject iface = ifaces.isEmpty() ? null : interfaces.get(ifaces.get(0));
-      out.put(name, new OvsPort(e.getKey(), name, ifaces.isEmpty() ? null : ifaces.get(0),
-          OvsdbValues.intOrZero(p.get("tag")), OvsdbValues.ints(p.get("trunks")),
-          OvsdbValues.stringMap(p.get("external_ids")),
-          iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request")),
-          iface == null ? "" : iface.get("name").getAsString(), iface == null ? "" : OvsdbValues.stringOrEmpty(iface.get("type"))));
+      out.put(
+          name,
+          new OvsPort(
+              e.getKey(),
+              name,
+              ifaces.isEmpty() ? null : ifaces.get(0),
+              OvsdbValues.intOrZero(p.get("tag")),
+              OvsdbValues.ints(p.get("trunks")),
+              OvsdbValues.stringMap(p.get("external_ids")),
+              iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request")),
+              iface == null ? "" : iface.get("name").getAsString(),
+              iface == null ? "" : OvsdbValues.stringOrEmpty(iface.get("type"))));
     }
     return out;
   }
@@ -144,7 +163,9 @@ final class OvsdbCache {
     lock.lock();
     try {
       return tables.getOrDefault(table, Map.of()).entrySet().stream()
-          .filter(e -> name.equals(e.getValue().get("name").getAsString())).map(Map.Entry::getKey).findFirst();
+          .filter(e -> name.equals(e.getValue().get("name").getAsString()))
+          .map(Map.Entry::getKey)
+          .findFirst();
     } finally {
       lock.unlock();
     }
@@ -163,17 +184,23 @@ final class OvsdbCache {
   /** The root row's next_cfg and cur_cfg: {next, cur}. */
   private long[] cfg() {
     for (JsonObject root : tables.getOrDefault("Open_vSwitch", Map.of()).values()) {
-      return new long[] {OvsdbValues.intOrZero(root.get("next_cfg")), OvsdbValues.intOrZero(root.get("cur_cfg"))};
+      return new long[] {
+        OvsdbValues.intOrZero(root.get("next_cfg")), OvsdbValues.intOrZero(root.get("cur_cfg"))
+      };
     }
     return new long[] {0, 0};
   }
 
   /** What waitForCfg saw. */
-  enum CfgWait { APPLIED, TIMED_OUT, SESSION_ENDED }
+  enum CfgWait {
+    APPLIED,
+    TIMED_OUT,
+    SESSION_ENDED
+  }
 
   /**
-   * Waits until the cache shows next_cfg ≥ target (our transaction's rows have arrived) and
-   * cur_cfg ≥ target (ovs-vswitchd has applied it), the way ovs-vsctl waits.
+   * Waits until the cache shows next_cfg ≥ target (our transaction's rows have arrived) and cur_cfg
+   * ≥ target (ovs-vswitchd has applied it), the way ovs-vsctl waits.
    */
   CfgWait waitForCfg(long target, Duration timeout) throws InterruptedException {
     lock.lock();

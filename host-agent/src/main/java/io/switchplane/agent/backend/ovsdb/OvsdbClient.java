@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small OVSDB client (RFC 7047) for the Open_vSwitch database: one persistent session,
- * a monitor-fed {@link OvsdbCache} of the rows the ovs backend reads, and {@link #transact},
- * which sends one transaction, bumps {@code next_cfg} in it, and returns once ovs-vswitchd has
- * applied it ({@code cur_cfg} caught up), as ovs-vsctl does. Reads cost no round trip. When
- * ovsdb-server goes away the session ends; the next call opens a new one and monitors afresh.
+ * A small OVSDB client (RFC 7047) for the Open_vSwitch database: one persistent session, a
+ * monitor-fed {@link OvsdbCache} of the rows the ovs backend reads, and {@link #transact}, which
+ * sends one transaction, bumps {@code next_cfg} in it, and returns once ovs-vswitchd has applied it
+ * ({@code cur_cfg} caught up), as ovs-vsctl does. Reads cost no round trip. When ovsdb-server goes
+ * away the session ends; the next call opens a new one and monitors afresh.
  */
 public final class OvsdbClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OvsdbClient.class);
@@ -41,7 +41,10 @@ public final class OvsdbClient implements AutoCloseable {
     this.timeout = timeout;
   }
 
-  /** Every port as the server holds it now, by name (from the cache; opens a session first if there is none). */
+  /**
+   * Every port as the server holds it now, by name (from the cache; opens a session first if there
+   * is none).
+   */
   public Map<String, OvsPort> ports() {
     try {
       live();
@@ -63,13 +66,19 @@ public final class OvsdbClient implements AutoCloseable {
   /** The Open_vSwitch row, to add bridges to. */
   public String rootUuid() throws BackendException {
     ports();
-    return cache.rootUuid().orElseThrow(() -> new BackendException("the OVSDB at " + target
-        + " has no Open_vSwitch row; initialise it first (ovs-vsctl --no-wait init)"));
+    return cache
+        .rootUuid()
+        .orElseThrow(
+            () ->
+                new BackendException(
+                    "the OVSDB at "
+                        + target
+                        + " has no Open_vSwitch row; initialise it first (ovs-vsctl --no-wait init)"));
   }
 
   /**
-   * Commits tx as one transaction and waits until ovs-vswitchd applied it. BackendException
-   * when the server refuses any operation (then nothing of it happened) or when the outcome or
+   * Commits tx as one transaction and waits until ovs-vswitchd applied it. BackendException when
+   * the server refuses any operation (then nothing of it happened) or when the outcome or
    * ovs-vswitchd's part is not known; what says what the transaction was for.
    */
   public void transact(OvsdbTransaction tx, String what) throws BackendException {
@@ -77,8 +86,15 @@ public final class OvsdbClient implements AutoCloseable {
     try {
       s = live();
     } catch (IOException e) {
-      throw new BackendException("cannot reach ovsdb-server at " + target + " for " + what + ": " + e.getMessage()
-          + "; nothing applied", e);
+      throw new BackendException(
+          "cannot reach ovsdb-server at "
+              + target
+              + " for "
+              + what
+              + ": "
+              + e.getMessage()
+              + "; nothing applied",
+          e);
     }
     JsonArray params = new JsonArray();
     params.add(DB);
@@ -101,21 +117,37 @@ public final class OvsdbClient implements AutoCloseable {
     List<String> errors = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       JsonElement r = results.get(i);
-      if (r.isJsonObject() && r.getAsJsonObject().has("error") && !r.getAsJsonObject().get("error").isJsonNull()) {
-        errors.add((i < count ? "operation " + (i + 1) + " of " + count + ": " : "") + describe(r.getAsJsonObject()));
+      if (r.isJsonObject()
+          && r.getAsJsonObject().has("error")
+          && !r.getAsJsonObject().get("error").isJsonNull()) {
+        errors.add(
+            (i < count ? "operation " + (i + 1) + " of " + count + ": " : "")
+                + describe(r.getAsJsonObject()));
       }
     }
     if (!errors.isEmpty()) {
-      throw new BackendException(String.format("ovsdb-server refused the transaction for %s: %s; OVSDB applied none "
-          + "of it", what, String.join("; ", errors)));
+      throw new BackendException(
+          String.format(
+              "ovsdb-server refused the transaction for %s: %s; OVSDB applied none " + "of it",
+              what, String.join("; ", errors)));
     }
-    long target = results.get(count + 1).getAsJsonObject().getAsJsonArray("rows").get(0).getAsJsonObject()
-        .get("next_cfg").getAsLong();
+    long target =
+        results
+            .get(count + 1)
+            .getAsJsonObject()
+            .getAsJsonArray("rows")
+            .get(0)
+            .getAsJsonObject()
+            .get("next_cfg")
+            .getAsLong();
     awaitVswitchd(target, what);
     if (LOG.isDebugEnabled()) {
       long applied = System.nanoTime();
-      LOG.debug("transaction for {}: ovsdb-server answered in {} us, ovs-vswitchd applied it {} us later", what,
-          (answered - sent) / 1000, (applied - answered) / 1000);
+      LOG.debug(
+          "transaction for {}: ovsdb-server answered in {} us, ovs-vswitchd applied it {} us later",
+          what,
+          (answered - sent) / 1000,
+          (applied - answered) / 1000);
     }
   }
 
@@ -125,16 +157,24 @@ public final class OvsdbClient implements AutoCloseable {
       seen = cache.waitForCfg(cfg, timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BackendException("interrupted waiting for ovs-vswitchd to apply " + what
-          + "; OVSDB committed it", e);
+      throw new BackendException(
+          "interrupted waiting for ovs-vswitchd to apply " + what + "; OVSDB committed it", e);
     }
     switch (seen) {
-      case APPLIED -> { }
-      case TIMED_OUT -> throw new BackendException(String.format("OVSDB committed %s but ovs-vswitchd did not apply "
-          + "it within %d ms (%s, waiting for %d): is ovs-vswitchd running?", what, timeout.toMillis(),
-          cache.cfgText(), cfg));
-      case SESSION_ENDED -> throw new BackendException("OVSDB committed " + what + " but the connection to "
-          + target + " ended before ovs-vswitchd was seen applying it");
+      case APPLIED -> {}
+      case TIMED_OUT ->
+          throw new BackendException(
+              String.format(
+                  "OVSDB committed %s but ovs-vswitchd did not apply "
+                      + "it within %d ms (%s, waiting for %d): is ovs-vswitchd running?",
+                  what, timeout.toMillis(), cache.cfgText(), cfg));
+      case SESSION_ENDED ->
+          throw new BackendException(
+              "OVSDB committed "
+                  + what
+                  + " but the connection to "
+                  + target
+                  + " ended before ovs-vswitchd was seen applying it");
       default -> throw new IllegalStateException("unknown wait outcome " + seen);
     }
   }
@@ -146,15 +186,34 @@ public final class OvsdbClient implements AutoCloseable {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof OvsdbConnection.OvsdbError) {
-        throw new BackendException("ovsdb-server refused the transaction for " + what + ": " + cause.getMessage()
-            + "; OVSDB applied none of it", cause);
+        throw new BackendException(
+            "ovsdb-server refused the transaction for "
+                + what
+                + ": "
+                + cause.getMessage()
+                + "; OVSDB applied none of it",
+            cause);
       }
-      throw new BackendException("the connection to ovsdb-server at " + target + " failed during " + what
-          + " before it answered (" + cause.getMessage() + "); OVSDB commits all or nothing, but whether this one "
-          + "committed is unknown until the next read", cause);
+      throw new BackendException(
+          "the connection to ovsdb-server at "
+              + target
+              + " failed during "
+              + what
+              + " before it answered ("
+              + cause.getMessage()
+              + "); OVSDB commits all or nothing, but whether this one "
+              + "committed is unknown until the next read",
+          cause);
     } catch (TimeoutException e) {
-      throw new BackendException("ovsdb-server at " + target + " did not answer the transaction for " + what
-          + " within " + timeout.toMillis() + " ms", e);
+      throw new BackendException(
+          "ovsdb-server at "
+              + target
+              + " did not answer the transaction for "
+              + what
+              + " within "
+              + timeout.toMillis()
+              + " ms",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendException("interrupted waiting for ovsdb-server to answer " + what, e);
@@ -162,8 +221,10 @@ public final class OvsdbClient implements AutoCloseable {
   }
 
   private static String describe(JsonObject error) {
-    String details = error.has("details") && !error.get("details").isJsonNull() ? ": " + error.get("details")
-        .getAsString() : "";
+    String details =
+        error.has("details") && !error.get("details").isJsonNull()
+            ? ": " + error.get("details").getAsString()
+            : "";
     return error.get("error").getAsString() + details;
   }
 
@@ -186,8 +247,11 @@ public final class OvsdbClient implements AutoCloseable {
       return session;
     }
     java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong(-1);
-    OvsdbConnection s = OvsdbConnection.open(target, params -> cache.apply(params.get(1).getAsJsonObject()),
-        () -> cache.markDead(epoch.get()));
+    OvsdbConnection s =
+        OvsdbConnection.open(
+            target,
+            params -> cache.apply(params.get(1).getAsJsonObject()),
+            () -> cache.markDead(epoch.get()));
     JsonArray params = new JsonArray();
     params.add(DB);
     params.add("switchplane");
@@ -198,7 +262,8 @@ public final class OvsdbClient implements AutoCloseable {
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       s.close();
-      throw new IOException("ovsdb-server at " + target + " did not accept our monitor: " + e.getMessage(), e);
+      throw new IOException(
+          "ovsdb-server at " + target + " did not accept our monitor: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       s.close();

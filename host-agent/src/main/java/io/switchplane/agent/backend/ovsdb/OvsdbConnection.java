@@ -28,13 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One JSON-RPC 1.0 session with an ovsdb-server (RFC 7047 section 4), over a unix socket or
- * TCP: request ids, the replies that complete them, the server's "update" notifications (handed
- * to a listener, in the order the server sent them) and its "echo" keep-alives (answered). The
- * wire carries JSON values back to back with no framing, so a lenient streaming reader splits
- * them. One reader thread per session; writes are serialised. Once the session ends (EOF, an
- * I/O error, close) every pending request fails and the session is dead: the owner opens a new
- * one.
+ * One JSON-RPC 1.0 session with an ovsdb-server (RFC 7047 section 4), over a unix socket or TCP:
+ * request ids, the replies that complete them, the server's "update" notifications (handed to a
+ * listener, in the order the server sent them) and its "echo" keep-alives (answered). The wire
+ * carries JSON values back to back with no framing, so a lenient streaming reader splits them. One
+ * reader thread per session; writes are serialised. Once the session ends (EOF, an I/O error,
+ * close) every pending request fails and the session is dead: the owner opens a new one.
  */
 final class OvsdbConnection implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OvsdbConnection.class);
@@ -49,10 +48,14 @@ final class OvsdbConnection implements AutoCloseable {
   private final Thread reader;
   private volatile IOException failure;
 
-  /** A request waiting for its reply; onResult (may be null) runs on the reader thread before later messages. */
+  /**
+   * A request waiting for its reply; onResult (may be null) runs on the reader thread before later
+   * messages.
+   */
   private record Pending(CompletableFuture<JsonElement> reply, Consumer<JsonElement> onResult) {}
 
-  private OvsdbConnection(String target, SocketChannel channel, Consumer<JsonArray> onUpdate, Runnable onEnd) {
+  private OvsdbConnection(
+      String target, SocketChannel channel, Consumer<JsonArray> onUpdate, Runnable onEnd) {
     this.target = target;
     this.channel = channel;
     this.onUpdate = onUpdate;
@@ -66,7 +69,8 @@ final class OvsdbConnection implements AutoCloseable {
    * gets the params of each "update" notification ([monitor id, table updates]) on the reader
    * thread; onEnd runs once when the session ends.
    */
-  static OvsdbConnection open(String target, Consumer<JsonArray> onUpdate, Runnable onEnd) throws IOException {
+  static OvsdbConnection open(String target, Consumer<JsonArray> onUpdate, Runnable onEnd)
+      throws IOException {
     SocketChannel channel;
     if (target.startsWith("unix:")) {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -78,9 +82,13 @@ final class OvsdbConnection implements AutoCloseable {
         throw new IOException("tcp target needs a port: " + target);
       }
       channel = SocketChannel.open();
-      connect(channel, new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
+      connect(
+          channel,
+          new InetSocketAddress(
+              hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
     } else {
-      throw new IOException("unknown OVSDB target '" + target + "'; use unix:PATH or tcp:HOST:PORT");
+      throw new IOException(
+          "unknown OVSDB target '" + target + "'; use unix:PATH or tcp:HOST:PORT");
     }
     OvsdbConnection c = new OvsdbConnection(target, channel, onUpdate, onEnd);
     c.reader.start();
@@ -96,17 +104,21 @@ final class OvsdbConnection implements AutoCloseable {
     }
   }
 
-  /** Sends method(params); the future completes with the reply's result, or fails with OvsdbError / IOException. */
+  /**
+   * Sends method(params); the future completes with the reply's result, or fails with OvsdbError /
+   * IOException.
+   */
   CompletableFuture<JsonElement> request(String method, JsonArray params) {
     return request(method, params, null);
   }
 
   /**
    * As {@link #request(String, JsonArray)}, and onResult gets a successful result on the reader
-   * thread, before any message the server sent after the reply is handled (a monitor's initial
-   * rows must be in place before its first update).
+   * thread, before any message the server sent after the reply is handled (a monitor's initial rows
+   * must be in place before its first update).
    */
-  CompletableFuture<JsonElement> request(String method, JsonArray params, Consumer<JsonElement> onResult) {
+  CompletableFuture<JsonElement> request(
+      String method, JsonArray params, Consumer<JsonElement> onResult) {
     long id = ids.incrementAndGet();
     CompletableFuture<JsonElement> reply = new CompletableFuture<>();
     pending.put(id, new Pending(reply, onResult));
@@ -123,7 +135,9 @@ final class OvsdbConnection implements AutoCloseable {
     IOException dead = failure;
     Pending orphan = dead == null ? null : pending.remove(id);
     if (orphan != null) {
-      orphan.reply().completeExceptionally(dead); // the session ended while we sent: nobody else will fail it
+      orphan
+          .reply()
+          .completeExceptionally(dead); // the session ended while we sent: nobody else will fail it
     }
     return reply;
   }
@@ -146,14 +160,16 @@ final class OvsdbConnection implements AutoCloseable {
   }
 
   private void readLoop() {
-    try (Reader in = new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8)) {
+    try (Reader in =
+        new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8)) {
       JsonReader json = new JsonReader(in);
       json.setLenient(true); // values back to back, as the protocol sends them
       while (true) {
         dispatch(JsonParser.parseReader(json).getAsJsonObject());
       }
     } catch (IOException | RuntimeException e) {
-      // EOF shows up as a JsonIOException/JsonSyntaxException from Gson; either way the session is over.
+      // EOF shows up as a JsonIOException/JsonSyntaxException from Gson; either way the session is
+      // over.
       end(new IOException("connection to ovsdb-server " + target + " ended: " + e.getMessage(), e));
     }
   }

@@ -10,14 +10,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The operations of one OVSDB "transact" (RFC 7047 section 5.2), built up before anything is
- * sent: the server applies all of them or none. Rows inserted in the same transaction are
- * referred to by uuid-name; rows that exist by their uuid, guarded by a "wait" that aborts the
- * whole transaction if the row is gone or renamed by the time it runs (an update of a missing
- * row would otherwise succeed by changing nothing).
+ * The operations of one OVSDB "transact" (RFC 7047 section 5.2), built up before anything is sent:
+ * the server applies all of them or none. Rows inserted in the same transaction are referred to by
+ * uuid-name; rows that exist by their uuid, guarded by a "wait" that aborts the whole transaction
+ * if the row is gone or renamed by the time it runs (an update of a missing row would otherwise
+ * succeed by changing nothing).
  */
 public final class OvsdbTransaction {
-  /** A row: one that exists (its uuid) or one inserted earlier in this transaction (its uuid-name). */
+  /**
+   * A row: one that exists (its uuid) or one inserted earlier in this transaction (its uuid-name).
+   */
   public record Ref(JsonArray json) {}
 
   private final JsonArray ops = new JsonArray();
@@ -70,12 +72,18 @@ public final class OvsdbTransaction {
     mutate(table, row, List.of(mutation(column, "delete", refSet(members))));
   }
 
-  /** Sets keys of a map column, keeping its other keys (delete those keys, then insert the pairs). */
+  /**
+   * Sets keys of a map column, keeping its other keys (delete those keys, then insert the pairs).
+   */
   public void putAll(String table, Ref row, String column, Map<String, String> entries) {
     List<JsonPrimitive> keys = new ArrayList<>();
     entries.keySet().forEach(k -> keys.add(new JsonPrimitive(k)));
-    mutate(table, row, List.of(mutation(column, "delete", OvsdbValues.set(keys)),
-        mutation(column, "insert", OvsdbValues.map(entries))));
+    mutate(
+        table,
+        row,
+        List.of(
+            mutation(column, "delete", OvsdbValues.set(keys)),
+            mutation(column, "insert", OvsdbValues.map(entries))));
   }
 
   /** Whether no operation was added. */

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * OVSDB's JSON notation of values (RFC 7047 section 5.1): an atom is a JSON scalar or
- * {@code ["uuid", U]} / {@code ["named-uuid", N]}; a set is one atom or {@code ["set", [...]]};
- * a map is {@code ["map", [[k, v], ...]]}.
+ * OVSDB's JSON notation of values (RFC 7047 section 5.1): an atom is a JSON scalar or {@code
+ * ["uuid", U]} / {@code ["named-uuid", N]}; a set is one atom or {@code ["set", [...]]}; a map is
+ * {@code ["map", [[k, v], ...]]}.
  */
 final class OvsdbValues {
   private OvsdbValues() {}
@@ -44,12 +44,13 @@ final class OvsdbValues {
 
   static JsonArray map(Map<String, String> entries) {
     JsonArray pairs = new JsonArray();
-    entries.forEach((k, v) -> {
-      JsonArray kv = new JsonArray();
-      kv.add(k);
-      kv.add(v);
-      pairs.add(kv);
-    });
+    entries.forEach(
+        (k, v) -> {
+          JsonArray kv = new JsonArray();
+          kv.add(k);
+          kv.add(v);
+          pairs.add(kv);
+        });
     return pair("map", pairs);
   }
 

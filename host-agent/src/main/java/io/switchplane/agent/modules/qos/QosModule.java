@@ -24,12 +24,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Switchplane's own module for {@value BuiltInNamespaces#QOS}: a port's effective
- * {@code rate-kbps} (inherited DVS → port group → port like any property) becomes its ingress
- * rate limit, with {@code burst-kb} as the burst (default: a tenth of the rate, at least 1).
- * Values are decimal text. With the ovs backend the limit is OVS ingress policing on the port's
- * interface ({@link OvsPolicing}); with the others it is recorded here. Each port's limit is
- * published back as the runtime value {@code applied} ("rate-kbps=R burst-kb=B via=ovs").
+ * Switchplane's own module for {@value BuiltInNamespaces#QOS}: a port's effective {@code rate-kbps}
+ * (inherited DVS → port group → port like any property) becomes its ingress rate limit, with {@code
+ * burst-kb} as the burst (default: a tenth of the rate, at least 1). Values are decimal text. With
+ * the ovs backend the limit is OVS ingress policing on the port's interface ({@link OvsPolicing});
+ * with the others it is recorded here. Each port's limit is published back as the runtime value
+ * {@code applied} ("rate-kbps=R burst-kb=B via=ovs").
  *
  * <p>A value that is not a number between 0 and {@value #MAX_RATE_KBPS} fails the apply (this
  * module is not advisory), before anything is changed.
@@ -55,15 +55,23 @@ public final class QosModule implements PropertyModule {
     publisher = context.publisher();
     via = context.backend();
     if (OvsBackend.NAME.equals(context.backend())) {
-      ovs = new OvsPolicing(context.ovsdb().orElseThrow(() -> new ModuleException("the ovs backend has no ovsdb")));
+      ovs =
+          new OvsPolicing(
+              context
+                  .ovsdb()
+                  .orElseThrow(() -> new ModuleException("the ovs backend has no ovsdb")));
     }
     for (SwitchValues s : switches) {
       Map<String, Policing> limits = new TreeMap<>();
-      s.values().forEach((entity, values) -> {
-        if (entity.kind() == EntityKind.ENTITY_KIND_PORT) {
-          limits.put(entity.id(), null); // parsed below, so that a bad value fails with its port named
-        }
-      });
+      s.values()
+          .forEach(
+              (entity, values) -> {
+                if (entity.kind() == EntityKind.ENTITY_KIND_PORT) {
+                  limits.put(
+                      entity.id(),
+                      null); // parsed below, so that a bad value fails with its port named
+                }
+              });
       for (String key : limits.keySet()) {
         limits.put(key, parse(key, s.values().get(Entity.port(key))));
       }
@@ -86,11 +94,12 @@ public final class QosModule implements PropertyModule {
   public Map<String, Policing> recorded(String dvsId) {
     Map<String, Policing> all = recorded.getOrDefault(dvsId, Map.of());
     Map<String, Policing> out = new TreeMap<>();
-    all.forEach((k, p) -> {
-      if (p.rateKbps() > 0) {
-        out.put(k, p);
-      }
-    });
+    all.forEach(
+        (k, p) -> {
+          if (p.rateKbps() > 0) {
+            out.put(k, p);
+          }
+        });
     return Collections.unmodifiableMap(out);
   }
 
@@ -114,8 +123,18 @@ public final class QosModule implements PropertyModule {
         if (e.getValue().rateKbps() == 0) {
           p.retract(dvsId, Entity.port(e.getKey()), APPLIED);
         } else {
-          p.publish(dvsId, Entity.port(e.getKey()), APPLIED, ByteString.copyFromUtf8("rate-kbps="
-              + e.getValue().rateKbps() + " burst-kb=" + e.getValue().burstKb() + " via=" + via), false);
+          p.publish(
+              dvsId,
+              Entity.port(e.getKey()),
+              APPLIED,
+              ByteString.copyFromUtf8(
+                  "rate-kbps="
+                      + e.getValue().rateKbps()
+                      + " burst-kb="
+                      + e.getValue().burstKb()
+                      + " via="
+                      + via),
+              false);
         }
       }
     }

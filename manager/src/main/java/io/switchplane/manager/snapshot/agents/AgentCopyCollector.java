@@ -5,9 +5,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.AgentSnapshotServiceGrpc;
 import io.switchplane.api.v1.DvsSnapshot;
-import io.switchplane.api.v1.GetSnapshotCopyRequest;
 import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetHistoryResponse;
+import io.switchplane.api.v1.GetSnapshotCopyRequest;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.ListSnapshotCopiesRequest;
@@ -36,15 +36,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the agents' snapshot copies for recovery. Starting from the seeds, it lists every
- * agent's copies, picks per DVS the newest copy that verifies (trying the next holder, then the
- * next older snapshot when a copy is damaged), and asks the hosts the chosen copies name too,
- * until no new agent turns up. A host agrees when it holds the chosen snapshot; it disagrees when
- * its newest copy of that DVS is another one.
+ * Finds the agents' snapshot copies for recovery. Starting from the seeds, it lists every agent's
+ * copies, picks per DVS the newest copy that verifies (trying the next holder, then the next older
+ * snapshot when a copy is damaged), and asks the hosts the chosen copies name too, until no new
+ * agent turns up. A host agrees when it holds the chosen snapshot; it disagrees when its newest
+ * copy of that DVS is another one.
  */
 public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.HeldGenerations {
   private static final Logger LOG = LoggerFactory.getLogger(AgentCopyCollector.class);
   private static final long CALL_SECONDS = 30;
+
   /** Asking for generations holds up a restore: a host that does not answer soon is skipped. */
   private static final long HISTORY_SECONDS = 5;
 
@@ -55,7 +56,8 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
   }
 
   /** What one agent said: its copies by DVS, newest first. */
-  private record Listing(String endpoint, String reportedName, Map<String, List<SnapshotInfo>> byDvs) {}
+  private record Listing(
+      String endpoint, String reportedName, Map<String, List<SnapshotInfo>> byDvs) {}
 
   @Override
   public Collected collect(List<String> seeds) {
@@ -75,7 +77,9 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
         choose(dvsId, listings).ifPresent(s -> chosen.put(dvsId, s));
       }
       for (DvsSnapshot s : chosen.values()) {
-        SnapshotCodec.open(s).getHostsList().stream().map(Host::getEndpoint).filter(e -> !asked.contains(e))
+        SnapshotCodec.open(s).getHostsList().stream()
+            .map(Host::getEndpoint)
+            .filter(e -> !asked.contains(e))
             .forEach(toAsk::add);
       }
     }
@@ -87,15 +91,19 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
   }
 
   /**
-   * Asks every host at once for its history of dvsId: the history keeps the generations of a
-   * switch removed from the host too (GetState answers NOT_FOUND for it), and the pending apply.
+   * Asks every host at once for its history of dvsId: the history keeps the generations of a switch
+   * removed from the host too (GetState answers NOT_FOUND for it), and the pending apply.
    */
   @Override
   public Held newest(String dvsId, List<Host> hosts) {
     Map<Host, ListenableFuture<GetHistoryResponse>> asked = new LinkedHashMap<>();
     for (Host h : hosts) {
-      asked.put(h, channels.futureStub(h.getEndpoint()).withDeadlineAfter(HISTORY_SECONDS, TimeUnit.SECONDS)
-          .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()));
+      asked.put(
+          h,
+          channels
+              .futureStub(h.getEndpoint())
+              .withDeadlineAfter(HISTORY_SECONDS, TimeUnit.SECONDS)
+              .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build()));
     }
     long newest = 0;
     List<String> unanswered = new ArrayList<>();
@@ -107,13 +115,17 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
       } catch (ExecutionException ex) {
         Status status = Status.fromThrowable(ex.getCause());
         if (status.getCode() != Status.Code.NOT_FOUND) { // NOT_FOUND: it never had the DVS
-          LOG.info("host {} could not tell its generations of DVS {}: {}", e.getKey().getName(), dvsId, status);
+          LOG.info(
+              "host {} could not tell its generations of DVS {}: {}",
+              e.getKey().getName(),
+              dvsId,
+              status);
           unanswered.add(e.getKey().getName());
         }
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
-        throw SwitchplaneException.unavailable("interrupted while asking the hosts for their generations of DVS %s",
-            dvsId);
+        throw SwitchplaneException.unavailable(
+            "interrupted while asking the hosts for their generations of DVS %s", dvsId);
       }
     }
     return new Held(newest, unanswered);
@@ -121,7 +133,8 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
 
   private Optional<Listing> list(String endpoint, List<String> unreachable) {
     try {
-      ListSnapshotCopiesResponse r = stub(endpoint).listSnapshotCopies(ListSnapshotCopiesRequest.getDefaultInstance());
+      ListSnapshotCopiesResponse r =
+          stub(endpoint).listSnapshotCopies(ListSnapshotCopiesRequest.getDefaultInstance());
       Map<String, List<SnapshotInfo>> byDvs = new HashMap<>();
       for (SnapshotInfo info : r.getSnapshotsList()) { // newest first already
         byDvs.computeIfAbsent(info.getDvsId(), d -> new ArrayList<>()).add(info);
@@ -129,8 +142,13 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
       byDvs.values().forEach(l -> l.sort(SnapshotCodec.NEWEST_FIRST));
       return Optional.of(new Listing(endpoint, r.getHostName(), byDvs));
     } catch (StatusRuntimeException e) {
-      unreachable.add(endpoint + ": " + e.getStatus().getCode()
-          + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));
+      unreachable.add(
+          endpoint
+              + ": "
+              + e.getStatus().getCode()
+              + (e.getStatus().getDescription() == null
+                  ? ""
+                  : " " + e.getStatus().getDescription()));
       return Optional.empty();
     }
   }
@@ -150,12 +168,19 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
     for (SnapshotInfo info : ordered) {
       for (String endpoint : holders.get(info.getId())) {
         try {
-          DvsSnapshot s = stub(endpoint).getSnapshotCopy(GetSnapshotCopyRequest.newBuilder()
-              .setSnapshotId(info.getId()).build()).getSnapshot();
+          DvsSnapshot s =
+              stub(endpoint)
+                  .getSnapshotCopy(
+                      GetSnapshotCopyRequest.newBuilder().setSnapshotId(info.getId()).build())
+                  .getSnapshot();
           SnapshotCodec.open(s);
           return Optional.of(s);
         } catch (StatusRuntimeException | SwitchplaneException e) {
-          LOG.warn("copy of snapshot {} of DVS {} on {} is not usable: {}", info.getName(), dvsId, endpoint,
+          LOG.warn(
+              "copy of snapshot {} of DVS {} on {} is not usable: {}",
+              info.getName(),
+              dvsId,
+              endpoint,
               e.getMessage());
         }
       }
@@ -175,12 +200,19 @@ public final class AgentCopyCollector implements Recovery.AgentCopies, Restores.
       if (held == null) {
         continue;
       }
-      String who = names.getOrDefault(l.endpoint(), l.reportedName().isEmpty() ? l.endpoint() : l.reportedName());
+      String who =
+          names.getOrDefault(
+              l.endpoint(), l.reportedName().isEmpty() ? l.endpoint() : l.reportedName());
       if (held.get(0).getId().equals(s.getInfo().getId())) {
         agreeing.add(who);
       } else {
-        disagreeing.add(who + " (newest: " + held.get(0).getName() + ", generation " + held.get(0).getGeneration()
-            + ")");
+        disagreeing.add(
+            who
+                + " (newest: "
+                + held.get(0).getName()
+                + ", generation "
+                + held.get(0).getGeneration()
+                + ")");
       }
     }
     return new Found(s, agreeing, disagreeing);

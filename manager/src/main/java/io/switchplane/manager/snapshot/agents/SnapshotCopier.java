@@ -33,32 +33,39 @@ import org.slf4j.LoggerFactory;
  * Copies snapshots to the member agents in the background (PutSnapshotCopy), so that the
  * configuration outlives the manager's store.
  *
- * <p>Operators' snapshots go to every member at once. Checkpoints come with every change set,
- * so they are coalesced: per DVS at most one round per {@link SnapshotPolicy#copyInterval()},
- * carrying the newest checkpoint, and a copy still queued for a host is replaced by a newer one.
- * At most {@value #MAX_IN_FLIGHT} copies are in flight at once: a snapshot of a large DVS is
- * megabytes, and thousands of hosts must not all get it at the same moment. Failures are logged
- * and counted; the next round tries again.
+ * <p>Operators' snapshots go to every member at once. Checkpoints come with every change set, so
+ * they are coalesced: per DVS at most one round per {@link SnapshotPolicy#copyInterval()}, carrying
+ * the newest checkpoint, and a copy still queued for a host is replaced by a newer one. At most
+ * {@value #MAX_IN_FLIGHT} copies are in flight at once: a snapshot of a large DVS is megabytes, and
+ * thousands of hosts must not all get it at the same moment. Failures are logged and counted; the
+ * next round tries again.
  *
- * <p>Lifecycle: {@link #start()} once, {@link #close()} once; copies offered before start or
- * after close are dropped with a debug line.
+ * <p>Lifecycle: {@link #start()} once, {@link #close()} once; copies offered before start or after
+ * close are dropped with a debug line.
  */
 public final class SnapshotCopier implements SnapshotCopies, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotCopier.class);
   static final int MAX_IN_FLIGHT = 4;
   private static final long CALL_SECONDS = 60;
 
-  private enum State { LATENT, STARTED, CLOSED }
+  private enum State {
+    LATENT,
+    STARTED,
+    CLOSED
+  }
 
   private record Send(String endpoint, String hostName, DvsSnapshot snapshot) {}
 
   private final AgentChannels channels;
   private final SnapshotPolicy policy;
   private final Deque<Send> operatorQueue = new ArrayDeque<>();
+
   /** Queued checkpoint copies by endpoint and DVS: a newer checkpoint replaces a queued one. */
   private final Map<String, Send> checkpointQueue = new LinkedHashMap<>();
+
   /** Per DVS: the newest checkpoint waiting for its round, and when the last round went out. */
   private final Map<String, Send[]> waitingRound = new HashMap<>();
+
   private final Map<String, Long> lastRoundNanos = new HashMap<>();
   private final AtomicLong copied = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -75,11 +82,13 @@ public final class SnapshotCopier implements SnapshotCopies, AutoCloseable {
     if (state != State.LATENT) {
       throw new IllegalStateException("snapshot copier is " + state + "; start() works once");
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "snapshot-copier");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "snapshot-copier");
+              t.setDaemon(true);
+              return t;
+            });
     state = State.STARTED;
     return this;
   }
@@ -87,7 +96,10 @@ public final class SnapshotCopier implements SnapshotCopies, AutoCloseable {
   @Override
   public void copy(DvsSnapshot snapshot, List<Host> members) {
     String dvsId = snapshot.getInfo().getDvsId();
-    Send[] sends = members.stream().map(h -> new Send(h.getEndpoint(), h.getName(), snapshot)).toArray(Send[]::new);
+    Send[] sends =
+        members.stream()
+            .map(h -> new Send(h.getEndpoint(), h.getName(), snapshot))
+            .toArray(Send[]::new);
     synchronized (this) {
       if (state != State.STARTED) {
         LOG.debug("snapshot copier {}: copy of {} dropped", state, snapshot.getInfo().getName());
@@ -99,7 +111,8 @@ public final class SnapshotCopier implements SnapshotCopies, AutoCloseable {
         boolean scheduled = waitingRound.containsKey(dvsId);
         waitingRound.put(dvsId, sends);
         if (!scheduled) {
-          long sinceLast = System.nanoTime() - lastRoundNanos.getOrDefault(dvsId, Long.MIN_VALUE / 2);
+          long sinceLast =
+              System.nanoTime() - lastRoundNanos.getOrDefault(dvsId, Long.MIN_VALUE / 2);
           long delay = Math.max(0, policy.copyInterval().toNanos() - sinceLast);
           schedule(() -> round(dvsId), delay);
         }
@@ -155,33 +168,47 @@ public final class SnapshotCopier implements SnapshotCopies, AutoCloseable {
   }
 
   private void send(Send s) {
-    // Not in the caller's gRPC context: a copy offered while serving CreateSnapshot must outlive that call.
+    // Not in the caller's gRPC context: a copy offered while serving CreateSnapshot must outlive
+    // that call.
     Context.ROOT.run(() -> sendInRoot(s));
   }
 
   private void sendInRoot(Send s) {
     try {
-      var call = AgentSnapshotServiceGrpc.newFutureStub(channels.channel(s.endpoint()))
-          .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
-          .putSnapshotCopy(PutSnapshotCopyRequest.newBuilder().setSnapshot(s.snapshot()).build());
-      Futures.addCallback(call, new FutureCallback<PutSnapshotCopyResponse>() {
-        @Override
-        public void onSuccess(PutSnapshotCopyResponse r) {
-          copied.incrementAndGet();
-          done();
-        }
+      var call =
+          AgentSnapshotServiceGrpc.newFutureStub(channels.channel(s.endpoint()))
+              .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+              .putSnapshotCopy(
+                  PutSnapshotCopyRequest.newBuilder().setSnapshot(s.snapshot()).build());
+      Futures.addCallback(
+          call,
+          new FutureCallback<PutSnapshotCopyResponse>() {
+            @Override
+            public void onSuccess(PutSnapshotCopyResponse r) {
+              copied.incrementAndGet();
+              done();
+            }
 
-        @Override
-        public void onFailure(Throwable t) {
-          failed.incrementAndGet();
-          LOG.warn("copy of snapshot {} to host {} ({}) failed: {}", s.snapshot().getInfo().getName(), s.hostName(),
-              s.endpoint(), Status.fromThrowable(t));
-          done();
-        }
-      }, MoreExecutors.directExecutor());
+            @Override
+            public void onFailure(Throwable t) {
+              failed.incrementAndGet();
+              LOG.warn(
+                  "copy of snapshot {} to host {} ({}) failed: {}",
+                  s.snapshot().getInfo().getName(),
+                  s.hostName(),
+                  s.endpoint(),
+                  Status.fromThrowable(t));
+              done();
+            }
+          },
+          MoreExecutors.directExecutor());
     } catch (RuntimeException e) {
       failed.incrementAndGet();
-      LOG.warn("copy of snapshot {} to host {} could not start", s.snapshot().getInfo().getName(), s.hostName(), e);
+      LOG.warn(
+          "copy of snapshot {} to host {} could not start",
+          s.snapshot().getInfo().getName(),
+          s.hostName(),
+          e);
       done();
     }
   }

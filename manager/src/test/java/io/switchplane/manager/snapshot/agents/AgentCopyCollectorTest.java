@@ -32,9 +32,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The collector alone, against agents that are stand-ins on real loopback gRPC: a damaged copy
- * is skipped for an intact one of the same snapshot on another host, and when no intact copy
- * of the newest snapshot exists, the next older one is taken.
+ * The collector alone, against agents that are stand-ins on real loopback gRPC: a damaged copy is
+ * skipped for an intact one of the same snapshot on another host, and when no intact copy of the
+ * newest snapshot exists, the next older one is taken.
  */
 class AgentCopyCollectorTest {
   private final List<Server> servers = new ArrayList<>();
@@ -54,19 +54,25 @@ class AgentCopyCollectorTest {
     FakeAgent b = start("h2");
     List<Host> hosts = List.of(host("h1", a), host("h2", b));
     DvsSnapshot gen5 = snapshot("s5", 5, hosts);
-    // Only the seed h1 is given; h2 is learnt from h1's intact older copy, then holds the newest intact.
+    // Only the seed h1 is given; h2 is learnt from h1's intact older copy, then holds the newest
+    // intact.
     a.hold(damaged(gen5));
     a.hold(snapshot("s4", 4, hosts));
     b.hold(gen5);
 
     Collected c = new AgentCopyCollector(channels).collect(List.of(a.endpoint));
 
-    assertThat(c.switches()).singleElement().satisfies(f -> {
-      assertThat(f.chosen().getInfo().getId()).isEqualTo("s5");
-      assertThat(SnapshotCodec.open(f.chosen()).getDvs().getGeneration()).isEqualTo(5);
-      assertThat(f.agreeing()).containsExactlyInAnyOrder("h1", "h2");
-    });
-    assertThat(b.gets).as("h2 was found through the snapshot h1 listed and asked for its copy").containsOnly("s5");
+    assertThat(c.switches())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.chosen().getInfo().getId()).isEqualTo("s5");
+              assertThat(SnapshotCodec.open(f.chosen()).getDvs().getGeneration()).isEqualTo(5);
+              assertThat(f.agreeing()).containsExactlyInAnyOrder("h1", "h2");
+            });
+    assertThat(b.gets)
+        .as("h2 was found through the snapshot h1 listed and asked for its copy")
+        .containsOnly("s5");
     assertThat(c.unreachable()).isEmpty();
   }
 
@@ -82,13 +88,20 @@ class AgentCopyCollectorTest {
     Found f = new AgentCopyCollector(channels).collect(List.of(a.endpoint)).switches().get(0);
 
     assertThat(f.chosen().getInfo().getId()).isEqualTo("s4");
-    assertThat(f.disagreeing()).as("its newest copy is the damaged one").singleElement().asString()
+    assertThat(f.disagreeing())
+        .as("its newest copy is the damaged one")
+        .singleElement()
+        .asString()
         .startsWith("h1 (newest: s5");
   }
 
   private FakeAgent start(String name) throws IOException {
     FakeAgent agent = new FakeAgent(name);
-    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(agent).build().start();
+    Server s =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(agent)
+            .build()
+            .start();
     servers.add(s);
     agent.endpoint = "127.0.0.1:" + ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
     return agent;
@@ -99,10 +112,24 @@ class AgentCopyCollectorTest {
   }
 
   private static DvsSnapshot snapshot(String id, long generation, List<Host> hosts) {
-    return SnapshotCodec.seal(SnapshotInfo.newBuilder().setId(id).setName(id).setDvsId("dvs-1").setDvsName("sw")
-        .setGeneration(generation).setTakenUnixMs(generation * 1000).build(), SnapshotContent.newBuilder()
-        .setDvs(Dvs.newBuilder().setId("dvs-1").setName("sw").setGeneration(generation).addUplinks("uplink1"))
-        .addAllHosts(hosts).build());
+    return SnapshotCodec.seal(
+        SnapshotInfo.newBuilder()
+            .setId(id)
+            .setName(id)
+            .setDvsId("dvs-1")
+            .setDvsName("sw")
+            .setGeneration(generation)
+            .setTakenUnixMs(generation * 1000)
+            .build(),
+        SnapshotContent.newBuilder()
+            .setDvs(
+                Dvs.newBuilder()
+                    .setId("dvs-1")
+                    .setName("sw")
+                    .setGeneration(generation)
+                    .addUplinks("uplink1"))
+            .addAllHosts(hosts)
+            .build());
   }
 
   /** The same info over content with one byte flipped: the checksum no longer matches. */
@@ -113,7 +140,8 @@ class AgentCopyCollectorTest {
   }
 
   /** An agent's snapshot service holding given copies, counting the copies asked for. */
-  private static final class FakeAgent extends AgentSnapshotServiceGrpc.AgentSnapshotServiceImplBase {
+  private static final class FakeAgent
+      extends AgentSnapshotServiceGrpc.AgentSnapshotServiceImplBase {
     final String name;
     final Map<String, DvsSnapshot> copies = new ConcurrentHashMap<>();
     final List<String> gets = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -128,19 +156,24 @@ class AgentCopyCollectorTest {
     }
 
     @Override
-    public void listSnapshotCopies(ListSnapshotCopiesRequest r, StreamObserver<ListSnapshotCopiesResponse> out) {
-      List<SnapshotInfo> infos = new ArrayList<>(copies.values().stream().map(DvsSnapshot::getInfo).toList());
+    public void listSnapshotCopies(
+        ListSnapshotCopiesRequest r, StreamObserver<ListSnapshotCopiesResponse> out) {
+      List<SnapshotInfo> infos =
+          new ArrayList<>(copies.values().stream().map(DvsSnapshot::getInfo).toList());
       infos.sort(SnapshotCodec.NEWEST_FIRST);
-      out.onNext(ListSnapshotCopiesResponse.newBuilder().addAllSnapshots(infos).setHostName(name).build());
+      out.onNext(
+          ListSnapshotCopiesResponse.newBuilder().addAllSnapshots(infos).setHostName(name).build());
       out.onCompleted();
     }
 
     @Override
-    public void getSnapshotCopy(GetSnapshotCopyRequest r, StreamObserver<GetSnapshotCopyResponse> out) {
+    public void getSnapshotCopy(
+        GetSnapshotCopyRequest r, StreamObserver<GetSnapshotCopyResponse> out) {
       gets.add(r.getSnapshotId());
       DvsSnapshot s = copies.get(r.getSnapshotId());
       if (s == null) {
-        out.onError(Status.NOT_FOUND.withDescription("no copy " + r.getSnapshotId()).asRuntimeException());
+        out.onError(
+            Status.NOT_FOUND.withDescription("no copy " + r.getSnapshotId()).asRuntimeException());
         return;
       }
       out.onNext(GetSnapshotCopyResponse.newBuilder().setSnapshot(s).build());
