@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: none per push. Calls are async; completions run on the agent channels' pool; a single
  * engine thread starts the calls a commit queued and fires retries. The methods of {@link
- * CommitListener} cost O(affected hosts) on the caller's thread and do no I/O. Calls in flight over
- * all hosts are bounded by {@link PushSettings#maxInFlight()} (changeable with {@link
- * #setMaxInFlight}).
+ * CommitListener} cost O(affected hosts) on the caller's thread and do no I/O; a DVS's commits are
+ * taken in the order told, commits to different DVSes concurrently. Calls in flight over all hosts
+ * are bounded by {@link PushSettings#maxInFlight()} (changeable with {@link #setMaxInFlight}).
  */
 public final class PushEngine implements CommitListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
@@ -73,8 +74,18 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
   private final PushContext ctx;
 
-  /** Serializes leadership changes and commits, so they apply in the order they were told. */
-  private final Object order = new Object();
+  /**
+   * Leadership changes take it exclusively; commits share it, so a commit is never half-seen by an
+   * activation and commits to different DVSes do not wait for each other.
+   */
+  private final ReentrantReadWriteLock leadership = new ReentrantReadWriteLock();
+
+  /**
+   * One lock per DVS, taken inside {@link #leadership}'s shared side: a DVS's commits are handled
+   * in the order they were told (its writers tell them in generation order). Pruned only under the
+   * exclusive side, when no commit can hold one.
+   */
+  private final ConcurrentHashMap<String, Object> dvsOrder = new ConcurrentHashMap<>();
 
   private volatile boolean active;
 
@@ -172,7 +183,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   public void activate(Collection<DvsConfig> all) {
     requireStarted();
     int hostCount = 0;
-    synchronized (order) {
+    leadership.writeLock().lock();
+    try {
       active = true;
       Set<Key> keep = new HashSet<>();
       Set<String> dvsIds = new HashSet<>();
@@ -207,6 +219,9 @@ public final class PushEngine implements CommitListener, AutoCloseable {
           recorder.forget(dvsId);
         }
       }
+      dvsOrder.keySet().retainAll(dvsIds);
+    } finally {
+      leadership.writeLock().unlock();
     }
     startQueued();
     LOG.info("leading: checking {} member hosts of {} DVS", hostCount, all.size());
@@ -217,7 +232,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
    * dropped.
    */
   public void deactivate() {
-    synchronized (order) {
+    leadership.writeLock().lock();
+    try {
       if (!active) {
         return;
       }
@@ -225,6 +241,9 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       dispatcher.clear();
       pushers.values().forEach(HostPusher::halt);
       recorder.clear();
+      dvsOrder.clear();
+    } finally {
+      leadership.writeLock().unlock();
     }
     LOG.info("no longer leading: pushes stopped");
   }
@@ -253,29 +272,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
                 : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
         caller.principal());
     AffectedHosts.Result affected = change.affected();
-    synchronized (order) {
-      if (!active) {
-        return;
-      }
-      List<String> members = memberIds(after);
-      recorder.committed(
-          after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
-      Map<String, HostMember> byHost =
-          affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
-      for (String host : affected.changed()) {
-        submit(
-            new Key(after.id(), host),
-            DesiredStateBuilder.build(after, byHost.get(host)),
-            false,
-            intent);
-      }
-      for (String host : affected.left()) {
-        submit(
-            new Key(after.id(), host),
-            DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host),
-            false,
-            intent);
-      }
+    if (!whileLeading(after.id(), () -> pushCommitted(after, affected, intent))) {
+      return;
     }
     startQueued();
     LOG.debug(
@@ -284,6 +282,48 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         after.generation(),
         affected.changed().size(),
         affected.left().size());
+  }
+
+  /** The part of {@link #committed} under the DVS's lock. */
+  private void pushCommitted(DvsConfig after, AffectedHosts.Result affected, PushIntent intent) {
+    List<String> members = memberIds(after);
+    recorder.committed(
+        after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
+    Map<String, HostMember> byHost =
+        affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
+    for (String host : affected.changed()) {
+      submit(
+          new Key(after.id(), host),
+          DesiredStateBuilder.build(after, byHost.get(host)),
+          false,
+          intent);
+    }
+    for (String host : affected.left()) {
+      submit(
+          new Key(after.id(), host),
+          DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host),
+          false,
+          intent);
+    }
+  }
+
+  /**
+   * Runs body under the DVS's lock, inside the shared side of the leadership lock, if this engine
+   * leads; false when it does not (body not run).
+   */
+  private boolean whileLeading(String dvsId, Runnable body) {
+    leadership.readLock().lock();
+    try {
+      synchronized (dvsOrder.computeIfAbsent(dvsId, id -> new Object())) {
+        if (!active) {
+          return false;
+        }
+        body.run();
+        return true;
+      }
+    } finally {
+      leadership.readLock().unlock();
+    }
   }
 
   /**
@@ -296,30 +336,32 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       return;
     }
     long generation = last.removalGeneration();
-    synchronized (order) {
-      if (!active) {
-        return;
-      }
-      List<String> members = memberIds(last);
-      recorder.committed(
-          last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
-      for (String host : members) {
-        submit(
-            new Key(last.id(), host),
-            DesiredStateBuilder.tombstone(last.dvs(), generation, host),
-            false,
-            PushIntent.BEST_EFFORT);
-      }
-      book.whenInSync(last.id(), generation)
-          .whenComplete(
-              (ok, failure) -> {
-                if (failure == null) {
-                  recorder.forget(last.id());
-                }
-              });
+    if (!whileLeading(last.id(), () -> pushDeleted(last, generation))) {
+      return;
     }
     startQueued();
     LOG.debug("DVS {} deleted: removing it from its hosts", last.id());
+  }
+
+  /** The part of {@link #deleted} under the DVS's lock. */
+  private void pushDeleted(DvsConfig last, long generation) {
+    List<String> members = memberIds(last);
+    recorder.committed(
+        last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
+    for (String host : members) {
+      submit(
+          new Key(last.id(), host),
+          DesiredStateBuilder.tombstone(last.dvs(), generation, host),
+          false,
+          PushIntent.BEST_EFFORT);
+    }
+    book.whenInSync(last.id(), generation)
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure == null) {
+                recorder.forget(last.id());
+              }
+            });
   }
 
   /** Push statuses of one DVS (null: of every DVS), sorted by DVS name then host name. */

@@ -26,6 +26,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -269,6 +276,44 @@ class PushEngineTest {
         PushIntent.BEST_EFFORT); // ignored once closed
   }
 
+  @Test
+  void aCommitToOneDvsDoesNotWaitForACommitToAnotherOne() {
+    CountDownLatch insideA = new CountDownLatch(1);
+    CountDownLatch releaseA = new CountDownLatch(1);
+    AtomicBoolean blockOnce = new AtomicBoolean(true);
+    // The status book asks a host's name when the host is new to it, inside the commit: the commit
+    // to DVS a stops there until released.
+    HostDirectory hosts =
+        hostId -> {
+          if (hostId.equals("a0") && blockOnce.getAndSet(false)) {
+            insideA.countDown();
+            awaitQuietly(releaseA);
+          }
+          return directory.host(hostId);
+        };
+    PushEngine engine = track(new PushEngine(hosts, settings(4)));
+    engine.start();
+    engine.activate(List.of());
+    ExecutorService committers = Executors.newFixedThreadPool(2);
+    closers.add(committers::shutdownNow);
+    closers.add(releaseA::countDown); // a failed assertion must not leave the commit to a stuck
+
+    CompletableFuture<Void> commitA =
+        CompletableFuture.runAsync(
+            () -> engine.committed(oneHostDvs("dvs-a", "a0"), PushIntent.BEST_EFFORT), committers);
+    assertThat(awaitQuietly(insideA)).isTrue();
+    CompletableFuture<Void> commitB =
+        CompletableFuture.runAsync(
+            () -> engine.committed(oneHostDvs("dvs-b", "b0"), PushIntent.BEST_EFFORT), committers);
+
+    assertThat(commitB).succeedsWithin(WAIT);
+    assertThat(engine.status("dvs-b", "b0")).isPresent();
+    assertThat(commitA).isNotDone();
+    releaseA.countDown();
+    assertThat(commitA).succeedsWithin(WAIT);
+    assertThat(engine.status("dvs-a", "a0")).isPresent();
+  }
+
   private FakeAgent agentFor(String hostId) {
     FakeAgent agent = track(FakeAgent.start(0));
     directory.put(hostId, agent.endpoint());
@@ -299,6 +344,29 @@ class PushEngineTest {
   private PushEngine track(PushEngine engine) {
     closers.add(engine::close);
     return engine;
+  }
+
+  /** The first generation of a DVS with one member host and nothing else. */
+  private static CommittedChange oneHostDvs(String dvsId, String hostId) {
+    return CommittedChange.of(
+        null,
+        DvsConfig.of(
+            PushFixtures.dvs(1, 0).toBuilder()
+                .setId(dvsId)
+                .setName(dvsId)
+                .addMembers(PushFixtures.member(hostId))
+                .build(),
+            Map.of(),
+            Map.of()));
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static int freePort() {
