@@ -1,6 +1,7 @@
 package io.switchplane.manager.reconcile;
 
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.RollbackEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,15 +126,30 @@ final class PushProtocol {
 
   private final String dvsId;
   private final String hostId;
+  private final HostSwitchState sent;
+  private final PushIntent intent;
+  private final String endpoint;
   private final PushRecorder recorder;
   private State state;
 
-  /** A new attempt, Starting; records nothing yet. */
-  PushProtocol(String dvsId, String hostId, long generation, PushRecorder recorder) {
+  /**
+   * A new attempt, Starting, to push sent as intent says to the agent at endpoint, looked up once
+   * for the whole attempt ("" when the host is not registered); records nothing yet.
+   */
+  PushProtocol(
+      String dvsId,
+      String hostId,
+      HostSwitchState sent,
+      PushIntent intent,
+      String endpoint,
+      PushRecorder recorder) {
     this.dvsId = dvsId;
     this.hostId = hostId;
+    this.sent = sent;
+    this.intent = intent;
+    this.endpoint = endpoint;
     this.recorder = recorder;
-    this.state = new Starting(generation);
+    this.state = new Starting(generation(sent));
   }
 
   String dvsId() {
@@ -142,6 +158,27 @@ final class PushProtocol {
 
   String hostId() {
     return hostId;
+  }
+
+  /** The state this attempt pushes (or, after a probe, wants on the host). */
+  HostSwitchState sent() {
+    return sent;
+  }
+
+  long generation() {
+    return generation(sent);
+  }
+
+  PushIntent intent() {
+    return intent;
+  }
+
+  String endpoint() {
+    return endpoint;
+  }
+
+  static long generation(HostSwitchState state) {
+    return state == null ? 0 : state.getDvs().getGeneration();
   }
 
   synchronized State state() {
