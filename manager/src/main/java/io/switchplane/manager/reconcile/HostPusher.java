@@ -1,18 +1,13 @@
 package io.switchplane.manager.reconcile;
 
 import io.grpc.Status;
-import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
-import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
-import io.switchplane.manager.reconcile.PushProtocol.Applying;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
-import io.switchplane.manager.reconcile.PushProtocol.Probing;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -188,10 +183,6 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  synchronized boolean isActiveAndCurrent(HostSwitchState sent) {
-    return !retired && ctx.active().getAsBoolean() && latest == sent;
-  }
-
   /** Whether this pusher's calls go on: its results are still recorded and the engine leads. */
   private synchronized boolean live() {
     return !retired && ctx.active().getAsBoolean();
@@ -218,15 +209,11 @@ final class HostPusher implements PushDispatcher.Task {
       probe = false;
       retrying = backoff.retrying();
     }
-    Optional<Host> host = Optional.empty();
+    PushProtocol attempt = null;
     try {
-      host = ctx.hosts().host(hostId); // once per attempt: its confirm goes to the same agent
-    } catch (RuntimeException e) {
-      couldNotStart(attempt(state, intent, ""), e);
-      return true;
-    }
-    PushProtocol attempt = attempt(state, intent, host.map(Host::getEndpoint).orElse(""));
-    try {
+      Optional<Host> host =
+          ctx.hosts().host(hostId); // once per attempt: its confirm goes there too
+      attempt = attempt(state, intent, host.map(Host::getEndpoint).orElse(""));
       if (host.isEmpty()) {
         failed(
             attempt,
@@ -235,10 +222,14 @@ final class HostPusher implements PushDispatcher.Task {
                 + hostId
                 + " is not registered: register it again or remove it from the DVS (not retried automatically)");
       } else {
-        call(attempt, asking, retrying);
+        begin(attempt, asking, retrying);
       }
     } catch (RuntimeException e) {
-      couldNotStart(attempt, e);
+      // A bug or a closed channel cache: record it as a failure rather than losing the slot.
+      failed(
+          attempt != null ? attempt : attempt(state, intent, ""),
+          Status.INTERNAL.withCause(e).asRuntimeException(),
+          "push could not start: " + e);
     }
     return true;
   }
@@ -247,48 +238,15 @@ final class HostPusher implements PushDispatcher.Task {
     return new PushProtocol(dvsId, hostId, state, intent, endpoint, ctx.recorder());
   }
 
-  /** A bug or a closed channel cache: recorded as a failure rather than losing the slot. */
-  private void couldNotStart(PushProtocol attempt, RuntimeException e) {
-    failed(
-        attempt, Status.INTERNAL.withCause(e).asRuntimeException(), "push could not start: " + e);
-  }
-
-  /** The attempt's first call: GetState (asking: what does the agent hold?) or Apply. */
-  private void call(PushProtocol attempt, boolean asking, boolean retrying) {
-    if (retrying) {
-      // The agent may be back: dial now, not after gRPC's backoff.
-      ctx.channels().resetConnectBackoff(attempt.endpoint());
-    }
-    HostAgentServiceFutureStub stub =
-        ctx.channels()
-            .futureStub(attempt.endpoint())
-            .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+  /** The attempt's first call: GetState when asking, else the Apply; redial after a failure. */
+  private void begin(PushProtocol attempt, boolean asking, boolean redial) {
     if (asking) {
-      attempt.advance(new Probing(attempt.generation()));
-      AgentCalls.on(
-          stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
-          response -> probed(attempt, response),
-          t -> probeFailed(attempt, t));
+      attempt.probe(ctx, redial, response -> probed(attempt, response));
     } else {
-      attempt.advance(new Applying(attempt.generation()));
       long sentNanos = System.nanoTime();
-      AgentCalls.on(
-          stub.apply(
-              ApplyRequest.newBuilder()
-                  .setDesired(attempt.sent())
-                  .setConfirmTimeoutMs((int) attempt.intent().confirmTimeoutMs())
-                  .build()),
-          response -> applied(attempt, response, sentNanos),
-          t -> failed(attempt, t, null));
+      attempt.apply(
+          ctx, redial, r -> applied(attempt, r, sentNanos), t -> failed(attempt, t, null));
     }
-  }
-
-  private void probeFailed(PushProtocol attempt, Throwable t) {
-    Status.Code code = Status.fromThrowable(t).getCode();
-    if (code != Status.Code.NOT_FOUND) {
-      LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
-    }
-    probed(attempt, null);
   }
 
   /** GetState answered; response is null when the agent has nothing (or could not tell). */
@@ -300,7 +258,7 @@ final class HostPusher implements PushDispatcher.Task {
     synchronized (this) {
       phase = Phase.IDLE;
       current = latest == wanted;
-      verdict = answer.verdict(!retired && ctx.active().getAsBoolean(), current, askedAboutNewer);
+      verdict = answer.verdict(live(), current, askedAboutNewer);
       if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
         phase = Phase.CONFIRMING;
       } else if (verdict == ProbeAnswer.Verdict.PUSH) {
@@ -375,7 +333,7 @@ final class HostPusher implements PushDispatcher.Task {
     boolean requeue = false;
     synchronized (this) {
       phase = Phase.IDLE;
-      if (!retired && ctx.active().getAsBoolean() && (latest != sent || again)) {
+      if (live() && (latest != sent || again)) {
         phase = Phase.QUEUED;
         probe = again;
         requeue = true;
@@ -404,7 +362,7 @@ final class HostPusher implements PushDispatcher.Task {
       // state.
       stillLatest = latest == attempt.sent();
       phase = Phase.IDLE;
-      boolean active = !retired && ctx.active().getAsBoolean();
+      boolean active = live();
       if (active && stillLatest && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
         // Ask what it holds: the same content is in sync, anything else fails in probed.
         askedAboutNewer = true;
