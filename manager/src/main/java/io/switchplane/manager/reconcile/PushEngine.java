@@ -1,8 +1,7 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.api.v1.EventKind;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.switchplane.api.v1.HostMember;
-import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.metrics.Metrics;
@@ -10,19 +9,16 @@ import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.model.DvsConfig;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -64,7 +60,6 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   private final EventLog events = new EventLog();
   private final Metrics metrics = new Metrics();
-  private final PushMetrics pushMetrics = new PushMetrics(metrics);
   private final PushRecorder recorder;
   private final HostOperations hostOperations;
   private final DriftSweep driftSweep;
@@ -111,18 +106,12 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this.channels = Objects.requireNonNull(channels, "channels");
     this.ownsChannels = ownsChannels;
     this.dispatcher = new PushDispatcher(settings.maxInFlight());
-    AtomicInteger n = new AtomicInteger();
     this.scheduler =
         new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "push-retry-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            1, new ThreadFactoryBuilder().setNameFormat("push-retry-%d").setDaemon(true).build());
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
-    this.recorder = new PushRecorder(book, pushMetrics, events, hosts);
+    this.recorder = new PushRecorder(book, new PushMetrics(metrics), events, hosts);
     this.ctx =
         new PushContext(
             hosts,
@@ -190,7 +179,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       Set<String> dvsIds = new HashSet<>();
       for (DvsConfig config : all) {
         dvsIds.add(config.id());
-        List<String> members = memberIds(config);
+        List<String> members = DesiredStateBuilder.memberIds(config);
         recorder.committed(
             config.id(),
             config.dvs().getName(),
@@ -259,18 +248,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       return;
     }
     DvsConfig after = change.after();
-    Caller caller = Caller.current(); // the committing call's, as its audit record has it
-    events.record(
-        EventKind.EVENT_KIND_CHANGE_COMMITTED,
-        after.id(),
-        "",
-        "",
-        after.generation(),
-        (caller.address().isEmpty() ? "" : "from " + caller.address())
-            + (caller.comment().isEmpty()
-                ? ""
-                : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
-        caller.principal());
+    recorder.changeSetCommitted(after.id(), after.generation(), Caller.current());
     AffectedHosts.Result affected = change.affected();
     if (!whileLeading(after.id(), () -> pushCommitted(after, affected, intent))) {
       return;
@@ -286,7 +264,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /** The part of {@link #committed} under the DVS's lock. */
   private void pushCommitted(DvsConfig after, AffectedHosts.Result affected, PushIntent intent) {
-    List<String> members = memberIds(after);
+    List<String> members = DesiredStateBuilder.memberIds(after);
     recorder.committed(
         after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
     Map<String, HostMember> byHost =
@@ -345,7 +323,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /** The part of {@link #deleted} under the DVS's lock. */
   private void pushDeleted(DvsConfig last, long generation) {
-    List<String> members = memberIds(last);
+    List<String> members = DesiredStateBuilder.memberIds(last);
     recorder.committed(
         last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
     for (String host : members) {
@@ -364,19 +342,12 @@ public final class PushEngine implements CommitListener, AutoCloseable {
             });
   }
 
-  /** Push statuses of one DVS (null: of every DVS), sorted by DVS name then host name. */
-  public List<HostPushStatus> status(String dvsIdOrNull) {
-    return book.list(dvsIdOrNull);
-  }
-
-  /** Push status of one member host of one DVS. */
-  public Optional<HostPushStatus> status(String dvsId, String hostId) {
-    return book.get(dvsId, hostId);
-  }
-
-  /** See {@link HostStatusBook#holdsContentOf}. */
-  public boolean holdsContentOf(String dvsId, String hostId, long generation) {
-    return book.holdsContentOf(dvsId, hostId, generation);
+  /**
+   * The push status of every member host, read-only here (its writer is the engine's recorder);
+   * empty while not leading.
+   */
+  public HostStatusBook statusBook() {
+    return book;
   }
 
   /**
@@ -422,14 +393,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   @Override
   public void decided(
       String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
-    pushMetrics.atomic.inc(commit ? "committed" : "aborted");
-    events.record(
-        commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED,
-        dvsId,
-        "",
-        "",
-        generation,
-        why);
+    recorder.atomicDecided(dvsId, generation, commit, why);
     for (String hostId : hostIds) {
       HostPusher pusher = pushers.get(new Key(dvsId, hostId));
       if (pusher != null) {
@@ -499,13 +463,5 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (state.get() != State.STARTED) {
       throw new IllegalStateException("push engine is " + state.get() + ", not STARTED");
     }
-  }
-
-  private static List<String> memberIds(DvsConfig config) {
-    List<String> out = new ArrayList<>(config.dvs().getMembersCount());
-    for (HostMember m : config.dvs().getMembersList()) {
-      out.add(m.getHostId());
-    }
-    return out;
   }
 }

@@ -70,7 +70,7 @@ class PushEngineTest {
     assertThat(agents.get(1).appliedGenerations(host(1))).containsExactly(1L);
     assertThat(agents.get(2).appliedGenerations(host(2))).containsExactly(1L, 2L);
     assertThat(agents.get(3).appliedGenerations(host(3))).containsExactly(1L);
-    assertThat(engine.status(DVS_ID))
+    assertThat(engine.statusBook().list(DVS_ID))
         .extracting(
             HostPushStatus::getHostId,
             HostPushStatus::getState,
@@ -94,12 +94,14 @@ class PushEngineTest {
 
     engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_UNREACHABLE);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getLastError()).contains("unreachable");
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getLastError())
+        .contains("unreachable");
 
     FakeAgent agent = track(FakeAgent.start(port));
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
     assertThat(agent.state(host(0), DVS_ID)).isNotNull();
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAttempts()).isGreaterThan(1);
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getAttempts())
+        .isGreaterThan(1);
   }
 
   @Test
@@ -160,7 +162,7 @@ class PushEngineTest {
     assertThat(a0.applies()).isEmpty();
     assertThat(a1.appliedGenerations(host(1))).containsExactly(2L);
     assertThat(a2.appliedGenerations(host(2))).containsExactly(2L);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow())
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow())
         .extracting(HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
         .containsExactly(2L, 1L);
   }
@@ -179,7 +181,7 @@ class PushEngineTest {
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_FAILED);
-    HostPushStatus s = engine.status(DVS_ID, host(0)).orElseThrow();
+    HostPushStatus s = engine.statusBook().get(DVS_ID, host(0)).orElseThrow();
     assertThat(s.getLastError()).contains("newer generation").contains("not retried automatically");
     assertThat(s.getAttempts()).isEqualTo(1);
     assertThat(a0.applies()).hasSize(1);
@@ -199,7 +201,8 @@ class PushEngineTest {
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_IN_SYNC);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAppliedGeneration()).isEqualTo(5);
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getAppliedGeneration())
+        .isEqualTo(5);
     assertThat(a0.appliedGenerations(host(0)))
         .as("one Apply, refused; then it was asked")
         .containsExactly(1L);
@@ -226,7 +229,7 @@ class PushEngineTest {
             });
     engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> a2.state(host(2), DVS_ID) == null);
-    assertThat(engine.status(DVS_ID))
+    assertThat(engine.statusBook().list(DVS_ID))
         .extracting(HostPushStatus::getHostId)
         .containsExactly(host(0), host(1));
 
@@ -234,7 +237,7 @@ class PushEngineTest {
     assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
     assertThat(a0.state(host(0), DVS_ID)).isNull();
     assertThat(a1.state(host(1), DVS_ID)).isNull();
-    await().atMost(WAIT).until(() -> engine.status(null).isEmpty());
+    await().atMost(WAIT).until(() -> engine.statusBook().list(null).isEmpty());
   }
 
   @Test
@@ -251,7 +254,7 @@ class PushEngineTest {
 
     assertThat(engine.isActive()).isFalse();
     assertThat(engine.whenInSync(DVS_ID, 1)).isCompletedExceptionally();
-    assertThat(engine.status(null)).isEmpty();
+    assertThat(engine.statusBook().list(null)).isEmpty();
     // The first push's slot is released just after its status was recorded: wait for that, not a
     // new call.
     await().atMost(WAIT).until(() -> engine.inFlight() + engine.queued() == 0);
@@ -307,11 +310,11 @@ class PushEngineTest {
             () -> engine.committed(oneHostDvs("dvs-b", "b0"), PushIntent.BEST_EFFORT), committers);
 
     assertThat(commitB).succeedsWithin(WAIT);
-    assertThat(engine.status("dvs-b", "b0")).isPresent();
+    assertThat(engine.statusBook().get("dvs-b", "b0")).isPresent();
     assertThat(commitA).isNotDone();
     releaseA.countDown();
     assertThat(commitA).succeedsWithin(WAIT);
-    assertThat(engine.status("dvs-a", "a0")).isPresent();
+    assertThat(engine.statusBook().get("dvs-a", "a0")).isPresent();
   }
 
   private FakeAgent agentFor(String hostId) {
@@ -333,7 +336,7 @@ class PushEngineTest {
   }
 
   private static HostSyncState state(PushEngine engine, String hostId) {
-    return engine.status(DVS_ID, hostId).map(HostPushStatus::getState).orElse(null);
+    return engine.statusBook().get(DVS_ID, hostId).map(HostPushStatus::getState).orElse(null);
   }
 
   private FakeAgent track(FakeAgent agent) {
