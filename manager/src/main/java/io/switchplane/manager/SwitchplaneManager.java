@@ -287,7 +287,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     failover.logAtStart();
     hostStore.addListener(trackers::hostsChanged);
     TrackerReports trackerReports =
-        new TrackerReports(trackers, service, pushEngine::holdsContentOf);
+        new TrackerReports(trackers, service, pushEngine.statusBook()::holdsContentOf);
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the
     // id.

@@ -446,7 +446,7 @@ class CliIT {
     Cli.Run created =
         cli("portgroup", "create", "dvs1", "web", "--vlan", "100", "--wait", "--timeout", "30s");
     assertThat(created.exit()).as(created.err()).isZero();
-    assertThat(stack.manager().pushEngine().status(stack.dvsId("dvs1")))
+    assertThat(stack.manager().pushEngine().statusBook().list(stack.dvsId("dvs1")))
         .hasSize(2)
         .allSatisfy(h -> assertThat(h.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC));
 

@@ -195,7 +195,7 @@ class ApplyPipelineTest {
   @Test
   void storeFailureAfterTheBackendAppliedTakesTheBackendBack() {
     applyConfirmed(standard(1, 10, 20));
-    StateStore failing = new CommitRefusingStore(store);
+    StateStore failing = RefusingStore.commit(store);
     ApplyPipeline failingPipeline =
         new ApplyPipeline(backend, failing, Clock.systemUTC(), FaultPoints.none(), timers);
     failingPipeline.recover();

@@ -73,6 +73,23 @@ class ApplyTransactionTest {
   }
 
   @Test
+  void theJournalRefusingStopsTheApplyBeforeTheSwitchIsTouched() {
+    AppliedSwitch first = run(store, withValue(standard(1, 10, 20), "a"), null).applied();
+    Map<String, EffectivePort> before = backend.ports(DVS_ID);
+    int calls = backend.calls;
+
+    assertFails(
+        () -> run(RefusingStore.journal(store), withValue(standard(2, 11, 21), "b"), first),
+        ErrorCode.INTERNAL,
+        "disk full");
+    assertThat(backend.calls).isEqualTo(calls);
+    assertThat(backend.ports(DVS_ID)).isEqualTo(before);
+    assertThat(module.updates).as("apply 1 only").isEqualTo(1);
+    assertThat(stored().state().getDvs().getGeneration()).isEqualTo(1);
+    assertThat(stored().journal()).isNull();
+  }
+
+  @Test
   void theBackendRefusingUndoesItsOwnOperationsAndTheJournalIsDropped() {
     AppliedSwitch first = run(store, standard(1, 10, 20), null).applied();
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
@@ -127,7 +144,7 @@ class ApplyTransactionTest {
     Map<String, EffectivePort> before = backend.ports(DVS_ID);
 
     assertFails(
-        () -> run(new CommitRefusingStore(store), withValue(standard(2, 11, 21), "b"), first),
+        () -> run(RefusingStore.commit(store), withValue(standard(2, 11, 21), "b"), first),
         ErrorCode.INTERNAL,
         "cannot persist it (disk full); the switch was taken back");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);

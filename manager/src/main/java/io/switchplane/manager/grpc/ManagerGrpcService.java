@@ -438,7 +438,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
         () -> {
           String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
           GetPushStatusResponse.Builder response =
-              GetPushStatusResponse.newBuilder().addAllHosts(push.status(dvsId));
+              GetPushStatusResponse.newBuilder().addAllHosts(push.statusBook().list(dvsId));
           response
               .getHostsBuilderList()
               .forEach(h -> h.setCertNotAfterUnixMs(certExpiry.applyAsLong(h.getHostId())));

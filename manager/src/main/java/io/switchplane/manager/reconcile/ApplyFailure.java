@@ -7,10 +7,11 @@ import io.switchplane.common.error.StatusMapping;
 import java.util.Optional;
 
 /**
- * How a pusher reads one failed Apply: whether the host was unreachable, whether a pending confirm
- * left on the agent blocked it, whether retrying can help, and whether the agent holds a newer
- * generation. A failure the pusher describes itself (the Apply never reached the agent) is neither
- * retried nor taken as the agent's refusal.
+ * A failed Apply as the push side reads it: whether the host was unreachable, whether a pending
+ * confirm left on the agent blocked it, whether retrying can help, whether the agent holds a newer
+ * generation, and what the operator is told. A failure the pusher describes itself (the Apply never
+ * reached the agent) is neither retried nor taken as the agent's refusal. The static part reads any
+ * failed agent call (a Confirm's too) by its status code and typed reason, never by its text.
  */
 record ApplyFailure(
     Status status, boolean unreachable, boolean blocked, boolean retryable, boolean hostNewer) {
@@ -28,12 +29,12 @@ record ApplyFailure(
     boolean blocked =
         code == Status.Code.FAILED_PRECONDITION
             && reason.equals(Optional.of(ErrorReason.AWAITING_CONFIRM));
-    boolean retryable = !described && (blocked || PushFailures.retryable(code)) && !atomic;
+    boolean retryable = !described && (blocked || retryable(code)) && !atomic;
     boolean hostNewer =
         !described
             && code == Status.Code.FAILED_PRECONDITION
             && reason.equals(Optional.of(ErrorReason.HOLDS_NEWER_GENERATION));
-    return new ApplyFailure(status, PushFailures.unreachable(code), blocked, retryable, hostNewer);
+    return new ApplyFailure(status, unreachable(code), blocked, retryable, hostNewer);
   }
 
   /**
@@ -68,6 +69,94 @@ record ApplyFailure(
    * retried).
    */
   String describe(long generation, long delayMs) {
-    return PushFailures.describe(generation, status, retryable, delayMs);
+    return describe(generation, status, retryable, delayMs);
+  }
+
+  /** Whether a call that failed with code did not reach the agent, or its answer did not return. */
+  static boolean unreachable(Status.Code code) {
+    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+  }
+
+  private static final String NEWER_ADVICE =
+      "; the host holds a newer generation of this DVS than this manager"
+          + " wants (another manager pushed it, or this DVS was rebuilt below it): check 'switchplane host history'"
+          + " (not retried automatically)";
+
+  /**
+   * The agent refused generation refused as older than what it holds, and then showed held: other
+   * content at that generation, or (held 0) nothing, as the switch was removed from it at a newer
+   * generation that it keeps so that an older push cannot bring the switch back.
+   */
+  static String hostHoldsNewer(long refused, long held) {
+    if (held == 0) {
+      return "agent refused generation "
+          + refused
+          + " (the switch was removed from the host at a newer generation,"
+          + " which it keeps)"
+          + NEWER_ADVICE;
+    }
+    return "agent refused generation "
+        + refused
+        + " (it holds generation "
+        + held
+        + " with other content)"
+        + NEWER_ADVICE;
+  }
+
+  /** Whether an Apply answered with code is worth trying again (the agent's transient answers). */
+  static boolean retryable(Status.Code code) {
+    return unreachable(code)
+        || switch (code) {
+          case ABORTED, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED, CANCELLED -> true;
+          default -> false;
+        };
+  }
+
+  /**
+   * An operator-facing message for a failed Apply: what happened and what happens or must be done
+   * next.
+   */
+  private static String describe(long generation, Status status, boolean retryable, long delayMs) {
+    String detail =
+        status.getDescription() == null
+            ? status.getCode().name()
+            : status.getCode() + ": " + status.getDescription();
+    return switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED ->
+          "agent unreachable (" + detail + "); retrying in " + delayMs + " ms";
+      case FAILED_PRECONDITION ->
+          retryable
+              ? "agent refused generation "
+                  + generation
+                  + " ("
+                  + detail
+                  + "): an earlier apply awaits its confirm;"
+                  + " checking it and retrying in "
+                  + delayMs
+                  + " ms"
+              : "agent refused generation " + generation + " (" + detail + ")" + NEWER_ADVICE;
+      case INVALID_ARGUMENT ->
+          "agent rejected generation "
+              + generation
+              + " as invalid ("
+              + detail
+              + "); fix the"
+              + " configuration and commit again (not retried automatically)";
+      default ->
+          retryable
+              ? "agent failed to apply generation "
+                  + generation
+                  + " ("
+                  + detail
+                  + "); retrying in "
+                  + delayMs
+                  + " ms"
+              : "agent answered "
+                  + detail
+                  + " for generation "
+                  + generation
+                  + "; check the agent's version and"
+                  + " logs, then commit again (not retried automatically)";
+    };
   }
 }

@@ -7,10 +7,10 @@ import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
-import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
+import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
 import io.switchplane.manager.reconcile.PushProtocol.Confirmed;
 import io.switchplane.manager.reconcile.PushProtocol.Degraded;
@@ -19,6 +19,7 @@ import io.switchplane.manager.reconcile.PushProtocol.Outcome;
 import io.switchplane.manager.reconcile.PushProtocol.Overdue;
 import io.switchplane.manager.reconcile.PushProtocol.RolledBack;
 import io.switchplane.manager.reconcile.PushProtocol.Unreachable;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,6 @@ final class ConfirmCall {
   /** Whether calls may still be made: the pusher still records its results and the engine leads. */
   private final BooleanSupplier live;
 
-  private final HostSwitchState sent;
   private final long generation;
   private final String nonce;
   private final long deadlineMs;
@@ -77,7 +77,13 @@ final class ConfirmCall {
   private final long startedNanos;
 
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-  private long retryMs;
+
+  /** The confirm's (or rollback's) quick retries while the agent's deadline has not passed. */
+  private final Backoff redelivery =
+      new Backoff(Duration.ofMillis(FIRST_RETRY_MS), Duration.ofMillis(MAX_RETRY_MS));
+
+  /** The questions to an agent whose outcome is unknown, from the first again for every loop. */
+  private final Backoff questions;
 
   /** Whether a GetState loop runs: the deadline watch and a failed call may both start one. */
   private final AtomicBoolean verifying = new AtomicBoolean();
@@ -92,16 +98,18 @@ final class ConfirmCall {
   ConfirmCall(
       PushContext ctx,
       PushProtocol attempt,
-      String endpoint,
       BooleanSupplier live,
-      HostSwitchState sent,
       AwaitingConfirm pending,
       long startedNanos) {
     this.ctx = ctx;
     this.attempt = attempt;
-    this.endpoint = endpoint;
+    this.endpoint = attempt.endpoint();
     this.live = live;
-    this.sent = sent;
+    long capMs = Math.min(VERIFY_MAX_MS, ctx.maxBackoff().toMillis());
+    this.questions =
+        new Backoff(
+            ctx.initialBackoff(),
+            Duration.ofMillis(Math.max(capMs, ctx.initialBackoff().toMillis())));
     this.generation = pending.generation();
     this.nonce = pending.nonce();
     this.deadlineMs = pending.deadlineMs();
@@ -150,6 +158,23 @@ final class ConfirmCall {
     call(false);
   }
 
+  /**
+   * Resolves an apply a probe found left pending (by an earlier leader, or a confirm whose answer
+   * was lost): keeps it when the host holds the wanted content (keep), else rolls it back.
+   */
+  void resolvePending(boolean keep) {
+    watchDeadline();
+    LOG.info(
+        keep
+            ? "host {}: confirming generation {} of DVS {} left pending"
+            : "host {}: rolling back generation {} of DVS {} left pending; it is not the desired"
+                + " state",
+        attempt.hostId(),
+        generation,
+        attempt.dvsId());
+    call(keep);
+  }
+
   private void call(boolean keep) {
     decision = keep;
     if (!live()) {
@@ -192,8 +217,8 @@ final class ConfirmCall {
       ctx.channels()
           .redial(endpoint); // a retry, or the GetState after it, goes over a fresh connection
     }
-    if (PushFailures.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
-      retryMs = retryMs == 0 ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
+    if (ApplyFailure.unreachable(status.getCode()) && System.currentTimeMillis() < deadlineMs) {
+      long retryMs = redelivery.nextMs();
       attempt.note(
           String.format(
               "%s of generation %d not delivered (%s); retrying until the agent's deadline",
@@ -226,14 +251,15 @@ final class ConfirmCall {
 
   private void startVerify(boolean keep) {
     if (verifying.compareAndSet(false, true)) {
-      verify(keep, ctx.initialBackoff().toMillis());
+      questions.reset();
+      verify(keep);
     }
   }
 
   /**
    * Asks the agent what became of the generation; while it is unreachable, asks again with backoff.
    */
-  private void verify(boolean keep, long nextDelayMs) {
+  private void verify(boolean keep) {
     if (!live()) {
       return;
     }
@@ -243,7 +269,7 @@ final class ConfirmCall {
           stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
               .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
     } catch (RuntimeException e) {
-      unreachable(keep, nextDelayMs, Status.fromThrowable(e));
+      unreachable(keep, Status.fromThrowable(e));
       return;
     }
     AgentCalls.on(
@@ -279,7 +305,7 @@ final class ConfirmCall {
         },
         t -> {
           Status status = Status.fromThrowable(t);
-          if (status.getCode() == Status.Code.NOT_FOUND && !sent.getMember() && keep) {
+          if (status.getCode() == Status.Code.NOT_FOUND && !attempt.sent().getMember() && keep) {
             confirmed(); // a confirmed removal: the agent no longer has the switch
           } else if (status.getCode() == Status.Code.NOT_FOUND) {
             settle(
@@ -291,12 +317,12 @@ final class ConfirmCall {
                         + status.getDescription()
                         + "); commit a new change set"));
           } else {
-            unreachable(keep, nextDelayMs, status);
+            unreachable(keep, status);
           }
         });
   }
 
-  private void unreachable(boolean keep, long delayMs, Status status) {
+  private void unreachable(boolean keep, Status status) {
     if (!attempt.advance(
         new Unreachable(
             generation,
@@ -313,16 +339,11 @@ final class ConfirmCall {
     } else {
       ctx.channels().resetConnectBackoff(endpoint);
     }
-    later(
-        () ->
-            verify(
-                keep, Math.min(delayMs * 2, Math.min(VERIFY_MAX_MS, ctx.maxBackoff().toMillis()))),
-        delayMs);
+    later(() -> verify(keep), questions.nextMs());
   }
 
   private void confirmed() {
-    settle(
-        new Confirmed(generation, HostPusher.generation(sent), System.nanoTime() - startedNanos));
+    settle(new Confirmed(generation, attempt.generation(), System.nanoTime() - startedNanos));
   }
 
   /**

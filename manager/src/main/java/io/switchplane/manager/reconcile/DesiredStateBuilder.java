@@ -79,6 +79,15 @@ public final class DesiredStateBuilder {
         .build();
   }
 
+  /** The ids of the member hosts of a DVS, in its order. */
+  public static List<String> memberIds(DvsConfig config) {
+    List<String> out = new ArrayList<>(config.dvs().getMembersCount());
+    for (HostMember m : config.dvs().getMembersList()) {
+      out.add(m.getHostId());
+    }
+    return out;
+  }
+
   /** The members of a DVS by host id. */
   public static Map<String, HostMember> members(DvsConfig config) {
     Map<String, HostMember> out = new HashMap<>(config.dvs().getMembersCount() * 2);

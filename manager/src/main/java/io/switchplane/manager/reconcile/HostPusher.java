@@ -1,19 +1,16 @@
 package io.switchplane.manager.reconcile;
 
 import io.grpc.Status;
-import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
-import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
-import io.switchplane.manager.reconcile.PushProtocol.Applying;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
-import io.switchplane.manager.reconcile.PushProtocol.Probing;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +23,21 @@ import org.slf4j.LoggerFactory;
  * change set, rolled back) by a {@link ConfirmCall}, a new call over the network as it is then,
  * which returns its outcome.
  *
- * <p>Two kinds of state, kept apart: the {@link Phase} says what this pusher does with its turn
- * (queued, in flight, waiting for a retry), the scheduling; each turn runs one attempt of the push
- * protocol ({@link PushProtocol}: probe or apply, confirm, outcome), whose states are recorded, and
- * only recorded, by the {@link PushRecorder}.
+ * <p>Two kinds of state, kept apart. The scheduling is this class's: its {@link Phase} says what
+ * the pusher does with its turn, and only the phase, the newest state and the retry live here. Each
+ * turn runs one attempt of the push protocol, a {@link PushProtocol} that holds what is sent, where
+ * and how, and whose states (probe or apply, confirm, outcome) are recorded, and only recorded, by
+ * the {@link PushRecorder}. The probe's answer is read by {@link ProbeAnswer}, a failed Apply by
+ * {@link ApplyFailure}.
  *
  * <p>Phases: IDLE → QUEUED (waiting for a dispatcher slot) → IN_FLIGHT → CONFIRMING → IDLE; atomic:
  * IN_FLIGHT → AWAITING_DECISION → CONFIRMING; failures: WAITING_RETRY → QUEUED. A host that rolled
- * back stays IDLE with its state ROLLED_BACK until a newer desired state arrives. All fields, and
- * the state of {@link #retries}, are guarded by this; no lock is held across a call, the dispatcher
- * or the recorder. The probe's answer is read by {@link ProbeAnswer}, a failed Apply by {@link
- * ApplyFailure}.
+ * back stays IDLE with its state ROLLED_BACK until a newer desired state arrives. All fields are
+ * guarded by this; no lock is held across a call, the dispatcher or the recorder.
  */
 final class HostPusher implements PushDispatcher.Task {
   private static final Logger LOG = LoggerFactory.getLogger(HostPusher.class);
+  private static final double JITTER = 0.2;
 
   enum Phase {
     IDLE,
@@ -53,7 +51,12 @@ final class HostPusher implements PushDispatcher.Task {
   private final String dvsId;
   private final String hostId;
   private final PushContext ctx;
-  private final RetryBackoff retries;
+
+  /** The delays between tries of a failed push; reset by a new desired state or a success. */
+  private final Backoff backoff;
+
+  /** The retry scheduled, while WAITING_RETRY. */
+  private ScheduledFuture<?> retry;
 
   private Phase phase = Phase.IDLE;
 
@@ -81,7 +84,8 @@ final class HostPusher implements PushDispatcher.Task {
     this.dvsId = dvsId;
     this.hostId = hostId;
     this.ctx = ctx;
-    this.retries = new RetryBackoff(ctx.scheduler(), ctx.initialBackoff(), ctx.maxBackoff());
+    // Jitter spreads the retries of many hosts that failed together (a rack going down).
+    this.backoff = new Backoff(ctx.initialBackoff(), ctx.maxBackoff(), JITTER);
   }
 
   String dvsId() {
@@ -105,16 +109,16 @@ final class HostPusher implements PushDispatcher.Task {
       if (retired) {
         return false;
       }
-      if (latest != null && generation(desired) < generation(latest)) {
+      if (latest != null && PushProtocol.generation(desired) < PushProtocol.generation(latest)) {
         return true;
       }
       latest = desired;
       latestIntent = intent;
       probe = probeFirst;
       askedAboutNewer = false;
-      retries.reset(); // a new desired state deserves a prompt try
+      backoff.reset(); // a new desired state deserves a prompt try
       if (phase == Phase.WAITING_RETRY) {
-        retries.cancel();
+        cancelRetry();
         phase = Phase.IDLE;
       }
       if (phase == Phase.IDLE) {
@@ -134,7 +138,7 @@ final class HostPusher implements PushDispatcher.Task {
    * alone.
    */
   synchronized void halt() {
-    retries.cancel();
+    cancelRetry();
     awaiting = null;
     if (phase != Phase.IN_FLIGHT && phase != Phase.CONFIRMING) {
       phase = Phase.IDLE;
@@ -179,10 +183,6 @@ final class HostPusher implements PushDispatcher.Task {
     }
   }
 
-  synchronized boolean isActiveAndCurrent(HostSwitchState sent) {
-    return !retired && ctx.active().getAsBoolean() && latest == sent;
-  }
-
   /** Whether this pusher's calls go on: its results are still recorded and the engine leads. */
   private synchronized boolean live() {
     return !retired && ctx.active().getAsBoolean();
@@ -207,82 +207,58 @@ final class HostPusher implements PushDispatcher.Task {
       intent = latestIntent;
       asking = probe;
       probe = false;
-      retrying = retries.retrying();
+      retrying = backoff.retrying();
     }
-    PushProtocol attempt = new PushProtocol(dvsId, hostId, generation(state), ctx.recorder());
+    PushProtocol attempt = null;
     try {
-      Optional<Host> host = ctx.hosts().host(hostId);
+      Optional<Host> host =
+          ctx.hosts().host(hostId); // once per attempt: its confirm goes there too
+      attempt = attempt(state, intent, host.map(Host::getEndpoint).orElse(""));
       if (host.isEmpty()) {
         failed(
             attempt,
-            state,
-            intent,
             Status.NOT_FOUND.asRuntimeException(),
             "host "
                 + hostId
                 + " is not registered: register it again or remove it from the DVS (not retried automatically)");
-        return true;
-      }
-      String endpoint =
-          host.get().getEndpoint(); // once per attempt: its confirm goes to the same agent
-      if (retrying) {
-        ctx.channels()
-            .resetConnectBackoff(
-                endpoint); // the agent may be back: dial now, not after gRPC's backoff
-      }
-      HostAgentServiceFutureStub stub =
-          ctx.channels()
-              .futureStub(endpoint)
-              .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
-      if (asking) {
-        attempt.advance(new Probing(generation(state)));
-        AgentCalls.on(
-            stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
-            response -> probed(attempt, endpoint, state, response),
-            t -> probeFailed(attempt, endpoint, state, t));
       } else {
-        attempt.advance(new Applying(generation(state)));
-        long sentNanos = System.nanoTime();
-        AgentCalls.on(
-            stub.apply(
-                ApplyRequest.newBuilder()
-                    .setDesired(state)
-                    .setConfirmTimeoutMs((int) intent.confirmTimeoutMs())
-                    .build()),
-            response -> applied(attempt, endpoint, state, intent, response, sentNanos),
-            t -> failed(attempt, state, intent, t, null));
+        begin(attempt, asking, retrying);
       }
     } catch (RuntimeException e) {
       // A bug or a closed channel cache: record it as a failure rather than losing the slot.
       failed(
-          attempt,
-          state,
-          intent,
+          attempt != null ? attempt : attempt(state, intent, ""),
           Status.INTERNAL.withCause(e).asRuntimeException(),
           "push could not start: " + e);
     }
     return true;
   }
 
-  private void probeFailed(
-      PushProtocol attempt, String endpoint, HostSwitchState wanted, Throwable t) {
-    Status.Code code = Status.fromThrowable(t).getCode();
-    if (code != Status.Code.NOT_FOUND) {
-      LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
+  private PushProtocol attempt(HostSwitchState state, PushIntent intent, String endpoint) {
+    return new PushProtocol(dvsId, hostId, state, intent, endpoint, ctx.recorder());
+  }
+
+  /** The attempt's first call: GetState when asking, else the Apply; redial after a failure. */
+  private void begin(PushProtocol attempt, boolean asking, boolean redial) {
+    if (asking) {
+      attempt.probe(ctx, redial, response -> probed(attempt, response));
+    } else {
+      long sentNanos = System.nanoTime();
+      attempt.apply(
+          ctx, redial, r -> applied(attempt, r, sentNanos), t -> failed(attempt, t, null));
     }
-    probed(attempt, endpoint, wanted, null);
   }
 
   /** GetState answered; response is null when the agent has nothing (or could not tell). */
-  private void probed(
-      PushProtocol attempt, String endpoint, HostSwitchState wanted, GetStateResponse response) {
+  private void probed(PushProtocol attempt, GetStateResponse response) {
+    HostSwitchState wanted = attempt.sent();
     ProbeAnswer answer = ProbeAnswer.read(wanted, response);
     ProbeAnswer.Verdict verdict;
     boolean current;
     synchronized (this) {
       phase = Phase.IDLE;
       current = latest == wanted;
-      verdict = answer.verdict(!retired && ctx.active().getAsBoolean(), current, askedAboutNewer);
+      verdict = answer.verdict(live(), current, askedAboutNewer);
       if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
         phase = Phase.CONFIRMING;
       } else if (verdict == ProbeAnswer.Verdict.PUSH) {
@@ -297,9 +273,7 @@ final class HostPusher implements PushDispatcher.Task {
     if (verdict == ProbeAnswer.Verdict.RESOLVE_PENDING) {
       AwaitingConfirm provisional = answer.awaitingConfirm();
       attempt.advance(provisional);
-      finish =
-          new ConfirmCall(
-              ctx, attempt, endpoint, this::live, wanted, provisional, System.nanoTime());
+      finish = new ConfirmCall(ctx, attempt, this::live, provisional, System.nanoTime());
       // A stale pending undone: check the agent and push the newest state after it, even if it is
       // the one sent.
       boolean thenPush = !answer.inSync(current);
@@ -307,50 +281,29 @@ final class HostPusher implements PushDispatcher.Task {
     }
     ctx.dispatcher().release();
     if (finish != null) {
-      finish.watchDeadline();
-      if (answer.holdsWanted()) {
-        LOG.info(
-            "host {}: confirming generation {} of DVS {} left pending",
-            hostId,
-            finish.generation(),
-            dvsId);
-        finish.confirm();
-      } else {
-        LOG.info(
-            "host {}: rolling back generation {} of DVS {} left pending; it is not the desired state",
-            hostId,
-            finish.generation(),
-            dvsId);
-        finish.rollback();
-      }
+      finish.resolvePending(answer.holdsWanted());
     }
     if (verdict == ProbeAnswer.Verdict.PUSH) {
       ctx.dispatcher().enqueue(this);
     }
   }
 
-  private void applied(
-      PushProtocol attempt,
-      String endpoint,
-      HostSwitchState sent,
-      PushIntent intent,
-      ApplyResponse response,
-      long sentNanos) {
+  private void applied(PushProtocol attempt, ApplyResponse response, long sentNanos) {
+    HostSwitchState sent = attempt.sent();
     AwaitingConfirm provisional =
         new AwaitingConfirm(
             response.getAppliedGeneration(),
             response.getNonce(),
             response.getConfirmDeadlineUnixMs(),
             response);
-    ConfirmCall call =
-        new ConfirmCall(ctx, attempt, endpoint, this::live, sent, provisional, sentNanos);
+    ConfirmCall call = new ConfirmCall(ctx, attempt, this::live, provisional, sentNanos);
     call.outcome().thenAccept(end -> confirmEnded(sent, end, false));
     boolean record;
     boolean atomic;
     synchronized (this) {
-      retries.reset();
+      backoff.reset();
       record = !retired;
-      atomic = intent.atomic() && latest == sent && record;
+      atomic = attempt.intent().atomic() && latest == sent && record;
       if (atomic) {
         phase = Phase.AWAITING_DECISION;
         awaiting = call;
@@ -364,7 +317,7 @@ final class HostPusher implements PushDispatcher.Task {
     }
     ctx.dispatcher().release();
     if (atomic) {
-      intent.round().applied(hostId);
+      attempt.intent().round().applied(hostId);
     } else {
       call.confirm();
     }
@@ -380,7 +333,7 @@ final class HostPusher implements PushDispatcher.Task {
     boolean requeue = false;
     synchronized (this) {
       phase = Phase.IDLE;
-      if (!retired && ctx.active().getAsBoolean() && (latest != sent || again)) {
+      if (live() && (latest != sent || again)) {
         phase = Phase.QUEUED;
         probe = again;
         requeue = true;
@@ -396,8 +349,8 @@ final class HostPusher implements PushDispatcher.Task {
   /**
    * An Apply failed; message overrides the description made from the status (null: describe it).
    */
-  private void failed(
-      PushProtocol attempt, HostSwitchState sent, PushIntent intent, Throwable t, String message) {
+  private void failed(PushProtocol attempt, Throwable t, String message) {
+    PushIntent intent = attempt.intent();
     ApplyFailure failure = ApplyFailure.of(t, message != null, intent.atomic());
     boolean requeue = false;
     boolean record;
@@ -407,12 +360,12 @@ final class HostPusher implements PushDispatcher.Task {
       record = !retired;
       // Read under the lock, as submit writes it: the round below is told only about the newest
       // state.
-      stillLatest = latest == sent;
+      stillLatest = latest == attempt.sent();
       phase = Phase.IDLE;
-      boolean active = !retired && ctx.active().getAsBoolean();
+      boolean active = live();
       if (active && stillLatest && failure.hostNewer() && !askedAboutNewer && !intent.atomic()) {
-        askedAboutNewer =
-            true; // ask what it holds: the same content is in sync, anything else fails in probed
+        // Ask what it holds: the same content is in sync, anything else fails in probed.
+        askedAboutNewer = true;
         phase = Phase.QUEUED;
         probe = true;
         requeue = true;
@@ -420,20 +373,20 @@ final class HostPusher implements PushDispatcher.Task {
       } else if (active && !stillLatest) {
         phase = Phase.QUEUED; // a newer state supersedes the failed one: push it now
         requeue = true;
-        retries.reset();
+        backoff.reset();
       } else if (active && failure.retryable()) {
         probe = failure.probeBeforeRetry();
         delayMs = scheduleRetry();
       }
     }
-    String error = message != null ? message : failure.describe(generation(sent), delayMs);
+    String error = message != null ? message : failure.describe(attempt.generation(), delayMs);
     if (record) {
-      attempt.advance(new ApplyFailed(generation(sent), failure, error));
+      attempt.advance(new ApplyFailed(attempt.generation(), failure, error));
     }
     LOG.debug(
         "push of DVS {} generation {} to host {} failed: {}",
         dvsId,
-        generation(sent),
+        attempt.generation(),
         hostId,
         error);
     ctx.dispatcher().release();
@@ -446,17 +399,18 @@ final class HostPusher implements PushDispatcher.Task {
   }
 
   /**
-   * Schedules retryNow after the next backoff step; returns the delay (0 when the engine is
-   * closing). Lock held.
+   * Schedules retryNow after the next backoff step and returns its delay (0 when the engine is
+   * closing: the backoff has advanced all the same). Lock held.
    */
   private long scheduleRetry() {
+    long delayMs = backoff.nextMs();
     try {
-      long delayMs = retries.schedule(this::retryNow);
+      retry = ctx.scheduler().schedule(this::retryNow, delayMs, TimeUnit.MILLISECONDS);
       phase = Phase.WAITING_RETRY;
       return delayMs;
     } catch (RejectedExecutionException e) {
-      LOG.debug(
-          "push engine closed: no retry for host {}", hostId, e); // closing raced this completion
+      // Closing raced this completion.
+      LOG.debug("push engine closed: no retry for host {}", hostId, e);
       return 0;
     }
   }
@@ -466,14 +420,18 @@ final class HostPusher implements PushDispatcher.Task {
       if (phase != Phase.WAITING_RETRY || retired) {
         return;
       }
-      retries.fired();
+      retry = null;
       phase = Phase.QUEUED;
     }
     ctx.dispatcher().enqueue(this);
   }
 
-  static long generation(HostSwitchState state) {
-    return state == null ? 0 : state.getDvs().getGeneration();
+  /** Lock held. */
+  private void cancelRetry() {
+    if (retry != null) {
+      retry.cancel(false);
+      retry = null;
+    }
   }
 
   @Override

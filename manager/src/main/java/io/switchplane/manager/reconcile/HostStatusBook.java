@@ -3,6 +3,7 @@ package io.switchplane.manager.reconcile;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * The push status of every member host of every DVS (Helix's ExternalView as the leader sees it),
- * and the waiters for "every member in sync". Thread-safe: one lock per DVS, updates touch mutable
+ * and the waiters for "every member in sync". Anyone may read it; only the {@link PushRecorder}
+ * writes it (the writers are package-private). Thread-safe: one lock per DVS, updates touch mutable
  * entries (no message built per update); protos are built only when queried.
  *
  * <p>Invariant kept by {@link #commit}: every entry of a DVS has the DVS's latest generation as
@@ -43,7 +45,7 @@ public final class HostStatusBook {
    *
    * @param hostName the name of a host by id, asked only for hosts new to the book
    */
-  public void commit(
+  void commit(
       String dvsId,
       String dvsName,
       long generation,
@@ -85,7 +87,7 @@ public final class HostStatusBook {
   }
 
   /** A push to the host started. */
-  public void pushing(String dvsId, String hostId) {
+  void pushing(String dvsId, String hostId) {
     update(
         dvsId,
         hostId,
@@ -99,7 +101,7 @@ public final class HostStatusBook {
    * The host applied generation applied provisionally; the confirm is on its way (deadline: when
    * the agent rolls back without it). summary null keeps the one recorded before.
    */
-  public void awaitingConfirm(
+  void awaitingConfirm(
       String dvsId,
       String hostId,
       long applied,
@@ -127,8 +129,7 @@ public final class HostStatusBook {
    * until it answers, not awaiting a confirm that can no longer help. Only the apply with that
    * deadline still awaiting its confirm changes: an outcome recorded meanwhile wins.
    */
-  public void confirmOverdue(
-      String dvsId, String hostId, long deadlineMs, String message, long nowMs) {
+  void confirmOverdue(String dvsId, String hostId, long deadlineMs, String message, long nowMs) {
     update(
         dvsId,
         hostId,
@@ -144,8 +145,8 @@ public final class HostStatusBook {
   }
 
   /** The property namespaces the host's last apply said no module there claims. */
-  public void unclaimed(String dvsId, String hostId, java.util.List<String> namespaces) {
-    update(dvsId, hostId, (book, e) -> e.unclaimed = java.util.List.copyOf(namespaces));
+  void unclaimed(String dvsId, String hostId, List<String> namespaces) {
+    update(dvsId, hostId, (book, e) -> e.unclaimed = List.copyOf(namespaces));
   }
 
   /**
@@ -155,7 +156,7 @@ public final class HostStatusBook {
    * lock, and not by the pusher: a commit may be recorded here before its state reaches the pusher,
    * and that commit must not be counted as in sync.
    */
-  public void pushed(
+  void pushed(
       String dvsId, String hostId, long applied, ChangeSummary summary, long nowMs, long sent) {
     update(
         dvsId,
@@ -177,12 +178,7 @@ public final class HostStatusBook {
   }
 
   /** The host rolled back (event); message says what the operator sees and can do. */
-  public void rolledBack(
-      String dvsId,
-      String hostId,
-      io.switchplane.api.v1.RollbackEvent event,
-      String message,
-      long nowMs) {
+  void rolledBack(String dvsId, String hostId, RollbackEvent event, String message, long nowMs) {
     update(
         dvsId,
         hostId,
@@ -200,8 +196,7 @@ public final class HostStatusBook {
    * What a drift check found on a host at generation applied: drifted port keys (empty: none). Only
    * an IN_SYNC or OUT_OF_SYNC host still at that generation changes (a push under way wins).
    */
-  public void drift(
-      String dvsId, String hostId, long applied, java.util.List<String> drifted, String message) {
+  void drift(String dvsId, String hostId, long applied, List<String> drifted, String message) {
     update(
         dvsId,
         hostId,
@@ -212,7 +207,7 @@ public final class HostStatusBook {
           if (!settled || e.applied != applied) {
             return;
           }
-          e.drifted = java.util.List.copyOf(drifted);
+          e.drifted = List.copyOf(drifted);
           e.lastError = drifted.isEmpty() ? "" : message;
           book.setState(
               e,
@@ -225,13 +220,8 @@ public final class HostStatusBook {
   /**
    * The host kept generation applied without a confirm; its management runs on a host-local clone.
    */
-  public void degraded(
-      String dvsId,
-      String hostId,
-      long applied,
-      io.switchplane.api.v1.RollbackEvent event,
-      String message,
-      long nowMs) {
+  void degraded(
+      String dvsId, String hostId, long applied, RollbackEvent event, String message, long nowMs) {
     update(
         dvsId,
         hostId,
@@ -246,7 +236,7 @@ public final class HostStatusBook {
   }
 
   /** Replaces the last error text without changing the state (a retry in progress). */
-  public void note(String dvsId, String hostId, String message) {
+  void note(String dvsId, String hostId, String message) {
     update(dvsId, hostId, (book, e) -> e.lastError = message);
   }
 
@@ -254,7 +244,7 @@ public final class HostStatusBook {
    * The host was found to hold the content of generation wanted already (at generation applied);
    * not pushed. IN_SYNC unless a newer generation was committed for it meanwhile.
    */
-  public void alreadyInSync(String dvsId, String hostId, long applied, long wanted) {
+  void alreadyInSync(String dvsId, String hostId, long applied, long wanted) {
     update(
         dvsId,
         hostId,
@@ -270,7 +260,7 @@ public final class HostStatusBook {
   }
 
   /** A push failed; state is FAILED or UNREACHABLE. */
-  public void failed(String dvsId, String hostId, HostSyncState state, String error, long nowMs) {
+  void failed(String dvsId, String hostId, HostSyncState state, String error, long nowMs) {
     update(
         dvsId,
         hostId,
@@ -282,7 +272,7 @@ public final class HostStatusBook {
   }
 
   /** Forgets a DVS; its waiters complete (nothing is left to wait for). */
-  public void forget(String dvsId) {
+  void forget(String dvsId) {
     DvsBook book = books.remove(dvsId);
     if (book != null) {
       List<CompletableFuture<Void>> waiting;
@@ -295,7 +285,7 @@ public final class HostStatusBook {
   }
 
   /** Forgets everything (leadership lost); waiters fail with UNAVAILABLE. */
-  public void clear() {
+  void clear() {
     for (String dvsId : List.copyOf(books.keySet())) {
       DvsBook book = books.remove(dvsId);
       if (book != null) {
@@ -503,10 +493,10 @@ public final class HostStatusBook {
     private int attempts;
     private long lastPushMs;
     private ChangeSummary lastSummary;
-    private java.util.List<String> unclaimed = java.util.List.of();
+    private List<String> unclaimed = List.of();
     private long confirmDeadlineMs;
-    private java.util.List<String> drifted = java.util.List.of();
-    private io.switchplane.api.v1.RollbackEvent lastRollback;
+    private List<String> drifted = List.of();
+    private RollbackEvent lastRollback;
 
     private Entry(String hostId, String hostName) {
       this.hostId = hostId;

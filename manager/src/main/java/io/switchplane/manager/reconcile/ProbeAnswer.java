@@ -47,7 +47,7 @@ record ProbeAnswer(
         response.hasApplied() ? response.getApplied() : null,
         response.hasPending() ? response.getPending() : null,
         response.hasLastRollback()
-                && response.getLastRollback().getGeneration() == HostPusher.generation(wanted)
+                && response.getLastRollback().getGeneration() == PushProtocol.generation(wanted)
             ? response.getLastRollback()
             : null);
   }
@@ -71,15 +71,15 @@ record ProbeAnswer(
    * pending apply, or stopped).
    */
   PushProtocol.Outcome outcome(Verdict verdict) {
-    long wantedGeneration = HostPusher.generation(wanted);
-    long appliedGeneration = HostPusher.generation(applied);
+    long wantedGeneration = PushProtocol.generation(wanted);
+    long appliedGeneration = PushProtocol.generation(applied);
     return switch (verdict) {
       case ROLLED_BACK -> new PushProtocol.RolledBack(wantedGeneration, undone);
       case REFUSED_AS_OLDER ->
           new PushProtocol.ApplyFailed(
               wantedGeneration,
               ApplyFailure.refusedAsOlder(),
-              PushFailures.hostHoldsNewer(wantedGeneration, appliedGeneration));
+              ApplyFailure.hostHoldsNewer(wantedGeneration, appliedGeneration));
       case IN_SYNC -> new PushProtocol.InSync(appliedGeneration, wantedGeneration);
       default -> null;
     };

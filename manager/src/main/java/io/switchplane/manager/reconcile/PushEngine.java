@@ -1,8 +1,7 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.api.v1.EventKind;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.switchplane.api.v1.HostMember;
-import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.metrics.Metrics;
@@ -10,20 +9,18 @@ import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.model.DvsConfig;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: none per push. Calls are async; completions run on the agent channels' pool; a single
  * engine thread starts the calls a commit queued and fires retries. The methods of {@link
- * CommitListener} cost O(affected hosts) on the caller's thread and do no I/O. Calls in flight over
- * all hosts are bounded by {@link PushSettings#maxInFlight()} (changeable with {@link
- * #setMaxInFlight}).
+ * CommitListener} cost O(affected hosts) on the caller's thread and do no I/O; a DVS's commits are
+ * taken in the order told, commits to different DVSes concurrently. Calls in flight over all hosts
+ * are bounded by {@link PushSettings#maxInFlight()} (changeable with {@link #setMaxInFlight}).
  */
 public final class PushEngine implements CommitListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
@@ -63,7 +60,6 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   private final EventLog events = new EventLog();
   private final Metrics metrics = new Metrics();
-  private final PushMetrics pushMetrics = new PushMetrics(metrics);
   private final PushRecorder recorder;
   private final HostOperations hostOperations;
   private final DriftSweep driftSweep;
@@ -73,8 +69,18 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final ConcurrentHashMap<Key, HostPusher> pushers = new ConcurrentHashMap<>();
   private final PushContext ctx;
 
-  /** Serializes leadership changes and commits, so they apply in the order they were told. */
-  private final Object order = new Object();
+  /**
+   * Leadership changes take it exclusively; commits share it, so a commit is never half-seen by an
+   * activation and commits to different DVSes do not wait for each other.
+   */
+  private final ReentrantReadWriteLock leadership = new ReentrantReadWriteLock();
+
+  /**
+   * One lock per DVS, taken inside {@link #leadership}'s shared side: a DVS's commits are handled
+   * in the order they were told (its writers tell them in generation order). Pruned only under the
+   * exclusive side, when no commit can hold one.
+   */
+  private final ConcurrentHashMap<String, Object> dvsOrder = new ConcurrentHashMap<>();
 
   private volatile boolean active;
 
@@ -100,18 +106,12 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this.channels = Objects.requireNonNull(channels, "channels");
     this.ownsChannels = ownsChannels;
     this.dispatcher = new PushDispatcher(settings.maxInFlight());
-    AtomicInteger n = new AtomicInteger();
     this.scheduler =
         new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "push-retry-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            1, new ThreadFactoryBuilder().setNameFormat("push-retry-%d").setDaemon(true).build());
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
-    this.recorder = new PushRecorder(book, pushMetrics, events, hosts);
+    this.recorder = new PushRecorder(book, new PushMetrics(metrics), events, hosts);
     this.ctx =
         new PushContext(
             hosts,
@@ -172,13 +172,14 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   public void activate(Collection<DvsConfig> all) {
     requireStarted();
     int hostCount = 0;
-    synchronized (order) {
+    leadership.writeLock().lock();
+    try {
       active = true;
       Set<Key> keep = new HashSet<>();
       Set<String> dvsIds = new HashSet<>();
       for (DvsConfig config : all) {
         dvsIds.add(config.id());
-        List<String> members = memberIds(config);
+        List<String> members = DesiredStateBuilder.memberIds(config);
         recorder.committed(
             config.id(),
             config.dvs().getName(),
@@ -207,6 +208,9 @@ public final class PushEngine implements CommitListener, AutoCloseable {
           recorder.forget(dvsId);
         }
       }
+      dvsOrder.keySet().retainAll(dvsIds);
+    } finally {
+      leadership.writeLock().unlock();
     }
     startQueued();
     LOG.info("leading: checking {} member hosts of {} DVS", hostCount, all.size());
@@ -217,7 +221,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
    * dropped.
    */
   public void deactivate() {
-    synchronized (order) {
+    leadership.writeLock().lock();
+    try {
       if (!active) {
         return;
       }
@@ -225,6 +230,9 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       dispatcher.clear();
       pushers.values().forEach(HostPusher::halt);
       recorder.clear();
+      dvsOrder.clear();
+    } finally {
+      leadership.writeLock().unlock();
     }
     LOG.info("no longer leading: pushes stopped");
   }
@@ -240,42 +248,10 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       return;
     }
     DvsConfig after = change.after();
-    Caller caller = Caller.current(); // the committing call's, as its audit record has it
-    events.record(
-        EventKind.EVENT_KIND_CHANGE_COMMITTED,
-        after.id(),
-        "",
-        "",
-        after.generation(),
-        (caller.address().isEmpty() ? "" : "from " + caller.address())
-            + (caller.comment().isEmpty()
-                ? ""
-                : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
-        caller.principal());
+    recorder.changeSetCommitted(after.id(), after.generation(), Caller.current());
     AffectedHosts.Result affected = change.affected();
-    synchronized (order) {
-      if (!active) {
-        return;
-      }
-      List<String> members = memberIds(after);
-      recorder.committed(
-          after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
-      Map<String, HostMember> byHost =
-          affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
-      for (String host : affected.changed()) {
-        submit(
-            new Key(after.id(), host),
-            DesiredStateBuilder.build(after, byHost.get(host)),
-            false,
-            intent);
-      }
-      for (String host : affected.left()) {
-        submit(
-            new Key(after.id(), host),
-            DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host),
-            false,
-            intent);
-      }
+    if (!whileLeading(after.id(), () -> pushCommitted(after, affected, intent))) {
+      return;
     }
     startQueued();
     LOG.debug(
@@ -284,6 +260,48 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         after.generation(),
         affected.changed().size(),
         affected.left().size());
+  }
+
+  /** The part of {@link #committed} under the DVS's lock. */
+  private void pushCommitted(DvsConfig after, AffectedHosts.Result affected, PushIntent intent) {
+    List<String> members = DesiredStateBuilder.memberIds(after);
+    recorder.committed(
+        after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
+    Map<String, HostMember> byHost =
+        affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
+    for (String host : affected.changed()) {
+      submit(
+          new Key(after.id(), host),
+          DesiredStateBuilder.build(after, byHost.get(host)),
+          false,
+          intent);
+    }
+    for (String host : affected.left()) {
+      submit(
+          new Key(after.id(), host),
+          DesiredStateBuilder.tombstone(after.dvs(), after.generation(), host),
+          false,
+          intent);
+    }
+  }
+
+  /**
+   * Runs body under the DVS's lock, inside the shared side of the leadership lock, if this engine
+   * leads; false when it does not (body not run).
+   */
+  private boolean whileLeading(String dvsId, Runnable body) {
+    leadership.readLock().lock();
+    try {
+      synchronized (dvsOrder.computeIfAbsent(dvsId, id -> new Object())) {
+        if (!active) {
+          return false;
+        }
+        body.run();
+        return true;
+      }
+    } finally {
+      leadership.readLock().unlock();
+    }
   }
 
   /**
@@ -296,45 +314,40 @@ public final class PushEngine implements CommitListener, AutoCloseable {
       return;
     }
     long generation = last.removalGeneration();
-    synchronized (order) {
-      if (!active) {
-        return;
-      }
-      List<String> members = memberIds(last);
-      recorder.committed(
-          last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
-      for (String host : members) {
-        submit(
-            new Key(last.id(), host),
-            DesiredStateBuilder.tombstone(last.dvs(), generation, host),
-            false,
-            PushIntent.BEST_EFFORT);
-      }
-      book.whenInSync(last.id(), generation)
-          .whenComplete(
-              (ok, failure) -> {
-                if (failure == null) {
-                  recorder.forget(last.id());
-                }
-              });
+    if (!whileLeading(last.id(), () -> pushDeleted(last, generation))) {
+      return;
     }
     startQueued();
     LOG.debug("DVS {} deleted: removing it from its hosts", last.id());
   }
 
-  /** Push statuses of one DVS (null: of every DVS), sorted by DVS name then host name. */
-  public List<HostPushStatus> status(String dvsIdOrNull) {
-    return book.list(dvsIdOrNull);
+  /** The part of {@link #deleted} under the DVS's lock. */
+  private void pushDeleted(DvsConfig last, long generation) {
+    List<String> members = DesiredStateBuilder.memberIds(last);
+    recorder.committed(
+        last.id(), last.dvs().getName(), generation, members, new HashSet<>(members));
+    for (String host : members) {
+      submit(
+          new Key(last.id(), host),
+          DesiredStateBuilder.tombstone(last.dvs(), generation, host),
+          false,
+          PushIntent.BEST_EFFORT);
+    }
+    book.whenInSync(last.id(), generation)
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure == null) {
+                recorder.forget(last.id());
+              }
+            });
   }
 
-  /** Push status of one member host of one DVS. */
-  public Optional<HostPushStatus> status(String dvsId, String hostId) {
-    return book.get(dvsId, hostId);
-  }
-
-  /** See {@link HostStatusBook#holdsContentOf}. */
-  public boolean holdsContentOf(String dvsId, String hostId, long generation) {
-    return book.holdsContentOf(dvsId, hostId, generation);
+  /**
+   * The push status of every member host, read-only here (its writer is the engine's recorder);
+   * empty while not leading.
+   */
+  public HostStatusBook statusBook() {
+    return book;
   }
 
   /**
@@ -380,14 +393,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   @Override
   public void decided(
       String dvsId, long generation, Collection<String> hostIds, boolean commit, String why) {
-    pushMetrics.atomic.inc(commit ? "committed" : "aborted");
-    events.record(
-        commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED,
-        dvsId,
-        "",
-        "",
-        generation,
-        why);
+    recorder.atomicDecided(dvsId, generation, commit, why);
     for (String hostId : hostIds) {
       HostPusher pusher = pushers.get(new Key(dvsId, hostId));
       if (pusher != null) {
@@ -457,13 +463,5 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     if (state.get() != State.STARTED) {
       throw new IllegalStateException("push engine is " + state.get() + ", not STARTED");
     }
-  }
-
-  private static List<String> memberIds(DvsConfig config) {
-    List<String> out = new ArrayList<>(config.dvs().getMembersCount());
-    for (HostMember m : config.dvs().getMembersList()) {
-      out.add(m.getHostId());
-    }
-    return out;
   }
 }

@@ -1,7 +1,15 @@
 package io.switchplane.manager.reconcile;
 
+import io.grpc.Status;
+import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.GetStateRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
+import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.RollbackEvent;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,15 +133,30 @@ final class PushProtocol {
 
   private final String dvsId;
   private final String hostId;
+  private final HostSwitchState sent;
+  private final PushIntent intent;
+  private final String endpoint;
   private final PushRecorder recorder;
   private State state;
 
-  /** A new attempt, Starting; records nothing yet. */
-  PushProtocol(String dvsId, String hostId, long generation, PushRecorder recorder) {
+  /**
+   * A new attempt, Starting, to push sent as intent says to the agent at endpoint, looked up once
+   * for the whole attempt ("" when the host is not registered); records nothing yet.
+   */
+  PushProtocol(
+      String dvsId,
+      String hostId,
+      HostSwitchState sent,
+      PushIntent intent,
+      String endpoint,
+      PushRecorder recorder) {
     this.dvsId = dvsId;
     this.hostId = hostId;
+    this.sent = sent;
+    this.intent = intent;
+    this.endpoint = endpoint;
     this.recorder = recorder;
-    this.state = new Starting(generation);
+    this.state = new Starting(generation(sent));
   }
 
   String dvsId() {
@@ -142,6 +165,27 @@ final class PushProtocol {
 
   String hostId() {
     return hostId;
+  }
+
+  /** The state this attempt pushes (or, after a probe, wants on the host). */
+  HostSwitchState sent() {
+    return sent;
+  }
+
+  long generation() {
+    return generation(sent);
+  }
+
+  PushIntent intent() {
+    return intent;
+  }
+
+  String endpoint() {
+    return endpoint;
+  }
+
+  static long generation(HostSwitchState state) {
+    return state == null ? 0 : state.getDvs().getGeneration();
   }
 
   synchronized State state() {
@@ -179,6 +223,57 @@ final class PushProtocol {
     }
     recorder.note(dvsId, hostId, message);
     return true;
+  }
+
+  // ---- the attempt's first call; its Confirm or Rollback is a ConfirmCall's ----
+
+  /**
+   * Asks the agent what it holds (GetState), Probing. answered gets the response, or null when the
+   * agent has nothing for the DVS or could not tell. redial: see {@link #apply}.
+   */
+  void probe(PushContext ctx, boolean redial, Consumer<GetStateResponse> answered) {
+    HostAgentServiceFutureStub stub = stub(ctx, redial);
+    advance(new Probing(generation()));
+    AgentCalls.on(
+        stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
+        answered,
+        t -> {
+          Status.Code code = Status.fromThrowable(t).getCode();
+          if (code != Status.Code.NOT_FOUND) {
+            LOG.debug("GetState of DVS {} on host {} failed ({}); pushing", dvsId, hostId, code);
+          }
+          answered.accept(null);
+        });
+  }
+
+  /**
+   * Sends the Apply of sent, Applying. redial: an earlier attempt failed and the agent may be back:
+   * dial now, not after gRPC's connect backoff.
+   */
+  void apply(
+      PushContext ctx,
+      boolean redial,
+      Consumer<ApplyResponse> applied,
+      Consumer<Throwable> failed) {
+    HostAgentServiceFutureStub stub = stub(ctx, redial);
+    advance(new Applying(generation()));
+    AgentCalls.on(
+        stub.apply(
+            ApplyRequest.newBuilder()
+                .setDesired(sent)
+                .setConfirmTimeoutMs((int) intent.confirmTimeoutMs())
+                .build()),
+        applied,
+        failed);
+  }
+
+  private HostAgentServiceFutureStub stub(PushContext ctx, boolean redial) {
+    if (redial) {
+      ctx.channels().resetConnectBackoff(endpoint);
+    }
+    return ctx.channels()
+        .futureStub(endpoint)
+        .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** The protocol's transitions: whether to may follow from. */

@@ -8,6 +8,7 @@ import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.text.EnumLabels;
+import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
 import io.switchplane.manager.reconcile.PushProtocol.Applying;
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * The one writer of host push status (Kubernetes' one place that writes status): what the {@link
  * HostStatusBook}, the {@link PushMetrics} and the {@link EventLog} say about a host's pushes is
  * written here and nowhere else, for every outcome: a push attempt's states ({@link PushProtocol}),
- * the drift sweep's findings and rectifications, and an operator's rollback or rectify of one host.
- * The operator's messages for these outcomes are made here too.
+ * the drift sweep's findings and rectifications, an operator's rollback or rectify of one host, and
+ * the change sets committed and atomic decisions taken. The operator's messages for these outcomes
+ * are made here too.
  *
  * <p>Does no I/O and holds no lock of its own (the book has one per DVS); callers may hold theirs.
  */
@@ -73,6 +75,38 @@ final class PushRecorder {
   /** Leadership lost: nothing is tracked here any more. */
   void clear() {
     book.clear();
+  }
+
+  // ---- a DVS's change sets ----
+
+  /**
+   * A change set was stored at generation of dvsId by caller (the committing call's, as its audit
+   * record has it).
+   */
+  void changeSetCommitted(String dvsId, long generation, Caller caller) {
+    events.record(
+        EventKind.EVENT_KIND_CHANGE_COMMITTED,
+        dvsId,
+        "",
+        "",
+        generation,
+        (caller.address().isEmpty() ? "" : "from " + caller.address())
+            + (caller.comment().isEmpty()
+                ? ""
+                : (caller.address().isEmpty() ? "" : ": ") + caller.comment()),
+        caller.principal());
+  }
+
+  /** The decision of an atomic change set at generation of dvsId: commit or abort, and why. */
+  void atomicDecided(String dvsId, long generation, boolean commit, String why) {
+    metrics.atomic.inc(commit ? "committed" : "aborted");
+    events.record(
+        commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED,
+        dvsId,
+        "",
+        "",
+        generation,
+        why);
   }
 
   // ---- a push attempt ----

@@ -3,6 +3,7 @@ package io.switchplane.manager.vmtracker;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
@@ -63,7 +64,9 @@ public final class VmTracker implements AutoCloseable {
   private State state = State.NEW;
   private volatile TrackerView view = TrackerView.EMPTY;
   private volatile Provisioning provisioning = Provisioning.NONE;
-  private int failures;
+
+  /** Provisioning retries: 1 s, doubling up to MAX_BACKOFF; reset by a success. */
+  private final Backoff retries = new Backoff(Duration.ofSeconds(1), MAX_BACKOFF);
 
   public VmTracker(
       TrackerConfig config,
@@ -168,7 +171,7 @@ public final class VmTracker implements AutoCloseable {
       }
       List<ChangeOp> ops = UplinkPorts.ops(config, dvs.get(), planned.hosts());
       if (ops.isEmpty()) {
-        failures = 0;
+        retries.reset();
         return;
       }
       ConfigService.CommitResult r =
@@ -186,7 +189,7 @@ public final class VmTracker implements AutoCloseable {
                               + " uplink port change(s)",
                           config.commit()));
       provisioning = new Provisioning(r.generation(), clock.instant(), "");
-      failures = 0;
+      retries.reset();
       LOG.info(
           "VM tracker of {}: {} uplink port change(s) committed at generation {}",
           config.vcenter(),
@@ -198,9 +201,7 @@ public final class VmTracker implements AutoCloseable {
         schedule(Duration.ZERO);
         return;
       }
-      failures++;
-      Duration backoff =
-          Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(failures, 10)));
+      Duration backoff = retries.next();
       provisioning = new Provisioning(provisioning.generation(), clock.instant(), e.getMessage());
       LOG.warn(
           "VM tracker of {}: provisioning failed ({}); retrying in {} ms",
@@ -209,7 +210,7 @@ public final class VmTracker implements AutoCloseable {
           backoff.toMillis());
       schedule(backoff);
     } catch (RuntimeException e) {
-      failures++;
+      retries.next(); // counted: the next failure waits longer; this one waits the longest
       provisioning =
           new Provisioning(provisioning.generation(), clock.instant(), "internal error: " + e);
       LOG.error("VM tracker of {}: reconcile failed", config.vcenter(), e);

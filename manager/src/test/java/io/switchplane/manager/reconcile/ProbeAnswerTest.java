@@ -55,7 +55,7 @@ class ProbeAnswerTest {
 
   @Test
   void onlyARollbackOfTheWantedGenerationStopsThePush() {
-    long wanted = HostPusher.generation(WANTED);
+    long wanted = PushProtocol.generation(WANTED);
     ProbeAnswer undone =
         ProbeAnswer.read(
             WANTED, GetStateResponse.newBuilder().setLastRollback(undid(wanted)).build());
@@ -79,7 +79,7 @@ class ProbeAnswerTest {
             GetStateResponse.newBuilder()
                 .setApplied(WANTED)
                 .setPending(pending)
-                .setLastRollback(undid(HostPusher.generation(WANTED)))
+                .setLastRollback(undid(PushProtocol.generation(WANTED)))
                 .build());
     assertThat(same.verdict(true, true, false)).isEqualTo(Verdict.RESOLVE_PENDING);
     assertThat(same.inSync(true)).isTrue();

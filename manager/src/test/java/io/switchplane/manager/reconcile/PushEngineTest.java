@@ -26,6 +26,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +70,7 @@ class PushEngineTest {
     assertThat(agents.get(1).appliedGenerations(host(1))).containsExactly(1L);
     assertThat(agents.get(2).appliedGenerations(host(2))).containsExactly(1L, 2L);
     assertThat(agents.get(3).appliedGenerations(host(3))).containsExactly(1L);
-    assertThat(engine.status(DVS_ID))
+    assertThat(engine.statusBook().list(DVS_ID))
         .extracting(
             HostPushStatus::getHostId,
             HostPushStatus::getState,
@@ -87,12 +94,14 @@ class PushEngineTest {
 
     engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_UNREACHABLE);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getLastError()).contains("unreachable");
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getLastError())
+        .contains("unreachable");
 
     FakeAgent agent = track(FakeAgent.start(port));
     assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
     assertThat(agent.state(host(0), DVS_ID)).isNotNull();
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAttempts()).isGreaterThan(1);
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getAttempts())
+        .isGreaterThan(1);
   }
 
   @Test
@@ -153,7 +162,7 @@ class PushEngineTest {
     assertThat(a0.applies()).isEmpty();
     assertThat(a1.appliedGenerations(host(1))).containsExactly(2L);
     assertThat(a2.appliedGenerations(host(2))).containsExactly(2L);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow())
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow())
         .extracting(HostPushStatus::getDesiredGeneration, HostPushStatus::getAppliedGeneration)
         .containsExactly(2L, 1L);
   }
@@ -172,7 +181,7 @@ class PushEngineTest {
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_FAILED);
-    HostPushStatus s = engine.status(DVS_ID, host(0)).orElseThrow();
+    HostPushStatus s = engine.statusBook().get(DVS_ID, host(0)).orElseThrow();
     assertThat(s.getLastError()).contains("newer generation").contains("not retried automatically");
     assertThat(s.getAttempts()).isEqualTo(1);
     assertThat(a0.applies()).hasSize(1);
@@ -192,7 +201,8 @@ class PushEngineTest {
     engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
 
     await().atMost(WAIT).until(() -> state(engine, host(0)) == HOST_SYNC_STATE_IN_SYNC);
-    assertThat(engine.status(DVS_ID, host(0)).orElseThrow().getAppliedGeneration()).isEqualTo(5);
+    assertThat(engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getAppliedGeneration())
+        .isEqualTo(5);
     assertThat(a0.appliedGenerations(host(0)))
         .as("one Apply, refused; then it was asked")
         .containsExactly(1L);
@@ -219,7 +229,7 @@ class PushEngineTest {
             });
     engine.committed(CommittedChange.of(c1, c2), PushIntent.BEST_EFFORT);
     await().atMost(WAIT).until(() -> a2.state(host(2), DVS_ID) == null);
-    assertThat(engine.status(DVS_ID))
+    assertThat(engine.statusBook().list(DVS_ID))
         .extracting(HostPushStatus::getHostId)
         .containsExactly(host(0), host(1));
 
@@ -227,7 +237,7 @@ class PushEngineTest {
     assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
     assertThat(a0.state(host(0), DVS_ID)).isNull();
     assertThat(a1.state(host(1), DVS_ID)).isNull();
-    await().atMost(WAIT).until(() -> engine.status(null).isEmpty());
+    await().atMost(WAIT).until(() -> engine.statusBook().list(null).isEmpty());
   }
 
   @Test
@@ -244,7 +254,7 @@ class PushEngineTest {
 
     assertThat(engine.isActive()).isFalse();
     assertThat(engine.whenInSync(DVS_ID, 1)).isCompletedExceptionally();
-    assertThat(engine.status(null)).isEmpty();
+    assertThat(engine.statusBook().list(null)).isEmpty();
     // The first push's slot is released just after its status was recorded: wait for that, not a
     // new call.
     await().atMost(WAIT).until(() -> engine.inFlight() + engine.queued() == 0);
@@ -269,6 +279,44 @@ class PushEngineTest {
         PushIntent.BEST_EFFORT); // ignored once closed
   }
 
+  @Test
+  void aCommitToOneDvsDoesNotWaitForACommitToAnotherOne() {
+    CountDownLatch insideA = new CountDownLatch(1);
+    CountDownLatch releaseA = new CountDownLatch(1);
+    AtomicBoolean blockOnce = new AtomicBoolean(true);
+    // The status book asks a host's name when the host is new to it, inside the commit: the commit
+    // to DVS a stops there until released.
+    HostDirectory hosts =
+        hostId -> {
+          if (hostId.equals("a0") && blockOnce.getAndSet(false)) {
+            insideA.countDown();
+            awaitQuietly(releaseA);
+          }
+          return directory.host(hostId);
+        };
+    PushEngine engine = track(new PushEngine(hosts, settings(4)));
+    engine.start();
+    engine.activate(List.of());
+    ExecutorService committers = Executors.newFixedThreadPool(2);
+    closers.add(committers::shutdownNow);
+    closers.add(releaseA::countDown); // a failed assertion must not leave the commit to a stuck
+
+    CompletableFuture<Void> commitA =
+        CompletableFuture.runAsync(
+            () -> engine.committed(oneHostDvs("dvs-a", "a0"), PushIntent.BEST_EFFORT), committers);
+    assertThat(awaitQuietly(insideA)).isTrue();
+    CompletableFuture<Void> commitB =
+        CompletableFuture.runAsync(
+            () -> engine.committed(oneHostDvs("dvs-b", "b0"), PushIntent.BEST_EFFORT), committers);
+
+    assertThat(commitB).succeedsWithin(WAIT);
+    assertThat(engine.statusBook().get("dvs-b", "b0")).isPresent();
+    assertThat(commitA).isNotDone();
+    releaseA.countDown();
+    assertThat(commitA).succeedsWithin(WAIT);
+    assertThat(engine.statusBook().get("dvs-a", "a0")).isPresent();
+  }
+
   private FakeAgent agentFor(String hostId) {
     FakeAgent agent = track(FakeAgent.start(0));
     directory.put(hostId, agent.endpoint());
@@ -288,7 +336,7 @@ class PushEngineTest {
   }
 
   private static HostSyncState state(PushEngine engine, String hostId) {
-    return engine.status(DVS_ID, hostId).map(HostPushStatus::getState).orElse(null);
+    return engine.statusBook().get(DVS_ID, hostId).map(HostPushStatus::getState).orElse(null);
   }
 
   private FakeAgent track(FakeAgent agent) {
@@ -299,6 +347,29 @@ class PushEngineTest {
   private PushEngine track(PushEngine engine) {
     closers.add(engine::close);
     return engine;
+  }
+
+  /** The first generation of a DVS with one member host and nothing else. */
+  private static CommittedChange oneHostDvs(String dvsId, String hostId) {
+    return CommittedChange.of(
+        null,
+        DvsConfig.of(
+            PushFixtures.dvs(1, 0).toBuilder()
+                .setId(dvsId)
+                .setName(dvsId)
+                .addMembers(PushFixtures.member(hostId))
+                .build(),
+            Map.of(),
+            Map.of()));
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static int freePort() {

@@ -3,7 +3,9 @@ package io.switchplane.manager.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.ApplyResponse;
+import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.EventKind;
+import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
@@ -39,6 +41,9 @@ class PushProtocolTest {
           .setRestoredGeneration(1)
           .setCause(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT)
           .build();
+
+  private static final HostSwitchState SENT =
+      HostSwitchState.newBuilder().setDvs(Dvs.newBuilder().setId("d").setGeneration(2)).build();
 
   /** One state of every type. */
   private static final Map<String, State> ONE_OF_EACH = new LinkedHashMap<>();
@@ -159,7 +164,8 @@ class PushProtocolTest {
 
     /** A new attempt, moved along a legal path into the state named. */
     PushProtocol attemptIn(String name) {
-      PushProtocol attempt = new PushProtocol("d", "h", 2, recorder);
+      PushProtocol attempt =
+          new PushProtocol("d", "h", SENT, PushIntent.BEST_EFFORT, "127.0.0.1:1", recorder);
       List<String> path =
           switch (name) {
             case "Starting" -> List.of();

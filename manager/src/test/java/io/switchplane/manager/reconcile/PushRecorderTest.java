@@ -125,7 +125,7 @@ class PushRecorderTest {
     recorder.record(
         "d",
         "h",
-        new ApplyFailed(2, ApplyFailure.refusedAsOlder(), PushFailures.hostHoldsNewer(2, 5)));
+        new ApplyFailed(2, ApplyFailure.refusedAsOlder(), ApplyFailure.hostHoldsNewer(2, 5)));
     assertThat(status().getState()).isEqualTo(HOST_SYNC_STATE_FAILED);
     assertThat(events.recent())
         .extracting(Event::getKind)

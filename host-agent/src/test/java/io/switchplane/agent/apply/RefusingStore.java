@@ -12,12 +12,25 @@ import io.switchplane.api.v1.RollbackEvent;
 import java.util.List;
 import java.util.Optional;
 
-/** A real store whose commit of an apply fails ("disk full"); everything else goes to it. */
-final class CommitRefusingStore implements StateStore {
+/**
+ * A real store of which one write of an apply fails ("disk full"): the commit, or the journal
+ * written before the switch is touched; everything else goes to it.
+ */
+final class RefusingStore implements StateStore {
   private final StateStore store;
+  private final boolean refuseJournal;
 
-  CommitRefusingStore(StateStore store) {
+  private RefusingStore(StateStore store, boolean refuseJournal) {
     this.store = store;
+    this.refuseJournal = refuseJournal;
+  }
+
+  static RefusingStore commit(StateStore store) {
+    return new RefusingStore(store, false);
+  }
+
+  static RefusingStore journal(StateStore store) {
+    return new RefusingStore(store, true);
   }
 
   @Override
@@ -28,11 +41,17 @@ final class CommitRefusingStore implements StateStore {
   @Override
   public void commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
-    throw new StoreException("disk full", null);
+    if (!refuseJournal) {
+      throw new StoreException("disk full", null);
+    }
+    store.commit(state, response, entry, pending);
   }
 
   @Override
   public void journal(String dvsId, ApplyJournal journal) {
+    if (refuseJournal) {
+      throw new StoreException("disk full", null);
+    }
     store.journal(dvsId, journal);
   }
 
