@@ -266,7 +266,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
                   c.ports().values().stream()
                       .filter(p -> p.getPortGroupId().equals(pg.getId()))
                       .count();
-          return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
+          return GetPortGroupResponse.newBuilder()
+              .setPortGroup(pg)
+              .setPortCount(count)
+              .setGeneration(c.generation())
+              .build();
         });
   }
 
@@ -358,6 +362,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
                   ? null
                   : ConfigLookup.portGroup(c, r.getPortGroup()).getId();
           return ListPortsResponse.newBuilder()
+              .setGeneration(c.generation())
               .addAllPorts(
                   ports.stream()
                       .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
