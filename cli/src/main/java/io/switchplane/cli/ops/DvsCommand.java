@@ -19,7 +19,6 @@ import io.switchplane.api.v1.UpdateDvsResponse;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
-import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -213,11 +212,7 @@ public final class DvsCommand {
         next.setDescription(description);
         mask.add("description");
       }
-      if (mask.isEmpty()) {
-        throw SwitchplaneException.invalid(
-            "nothing to change: give at least one setting (see 'switchplane dvs update --help')");
-      }
-      FieldMask fields = FieldMask.newBuilder().addAllPaths(mask).build();
+      FieldMask fields = WriteOptions.mask(mask, "dvs update");
       if (write.previewed(
           this,
           manager,

@@ -1,6 +1,5 @@
 package io.switchplane.cli.ops;
 
-import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
@@ -217,15 +216,11 @@ public final class PortCommand {
               .build();
       List<String> mask = new ArrayList<>(placement.maskPaths());
       mask.addAll(policy.maskPaths("policy"));
-      if (mask.isEmpty()) {
-        throw SwitchplaneException.invalid(
-            "nothing to change: give at least one setting (see 'switchplane port update --help')");
-      }
       PortUpdate update =
           PortUpdate.newBuilder()
               .setKey(key)
               .setSettings(next)
-              .setUpdateMask(FieldMask.newBuilder().addAllPaths(mask))
+              .setUpdateMask(WriteOptions.mask(mask, "port update"))
               .build();
       if (write.previewed(
           this,

@@ -1,6 +1,5 @@
 package io.switchplane.cli.ops;
 
-import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortGroupResponse;
@@ -19,7 +18,6 @@ import io.switchplane.api.v1.UpdatePortGroupResponse;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
-import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -154,15 +152,11 @@ public final class PortGroupCommand {
         next.setDescription(description);
         mask.add("description");
       }
-      if (mask.isEmpty()) {
-        throw SwitchplaneException.invalid(
-            "nothing to change: give at least one setting (see 'switchplane portgroup update --help')");
-      }
       PortGroupUpdate update =
           PortGroupUpdate.newBuilder()
               .setPortGroup(current.getId())
               .setSettings(next)
-              .setUpdateMask(FieldMask.newBuilder().addAllPaths(mask))
+              .setUpdateMask(WriteOptions.mask(mask, "portgroup update"))
               .build();
       if (write.previewed(
           this,

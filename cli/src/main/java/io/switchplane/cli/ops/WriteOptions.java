@@ -1,11 +1,13 @@
 package io.switchplane.cli.ops;
 
+import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CommitChangeSetRequest;
 import io.switchplane.api.v1.CommitChangeSetResponse;
 import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -95,6 +97,18 @@ final class WriteOptions {
           h.getJoins() ? "joins" : h.getLeaves() ? "leaves" : "stays");
     }
     t.print(System.out);
+  }
+
+  /**
+   * The update mask of the settings an update verb was given; INVALID_ARGUMENT when none (verb: its
+   * name, for the help it points to).
+   */
+  static FieldMask mask(List<String> paths, String verb) {
+    if (paths.isEmpty()) {
+      throw SwitchplaneException.invalid(
+          "nothing to change: give at least one setting (see 'switchplane %s --help')", verb);
+    }
+    return FieldMask.newBuilder().addAllPaths(paths).build();
   }
 
   /** What a write that changed nothing prints (human output). */
