@@ -2,6 +2,7 @@ package io.switchplane.cli;
 
 import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
+import io.switchplane.cli.ops.ApplyCommand;
 import io.switchplane.cli.ops.ChangeCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
@@ -52,6 +53,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PortCommand.class,
       HostCommand.class,
       ChangeCommand.class,
+      ApplyCommand.class,
       StatusCommand.class,
       EventsCommand.class,
       LogCommand.class,

@@ -362,6 +362,112 @@ class CliIT {
   }
 
   @Test
+  void previewPartialUpdatesAndWritesThatChangeNothing() throws IOException {
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", "host-1");
+    cli("portgroup", "create", "dvs1", "web", "--vlan", "100", "--num-ports", "16");
+    cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", "host-1");
+    cli("snapshot", "create", "dvs1", "--name", "before");
+    String at4 = "generation:     4";
+    assertThat(cli("dvs", "show", "dvs1").out()).contains(at4);
+
+    // Preview: the hosts that would get a new state and each field old -> new; nothing written.
+    Cli.Run preview = cli("portgroup", "update", "dvs1", "web", "--vlan", "200", "--dry-run");
+    assertThat(preview.exit()).as(preview.err()).isZero();
+    assertThat(preview.out())
+        .contains(
+            "host-1",
+            "~ port-group web",
+            "policy.vlan: value { access_id: 100 } -> value { access_id: 200 }",
+            "dry run: nothing written; committing would make generation 5",
+            "push 1 host(s)");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains(at4);
+    Cli.Run previewJson = cli("port", "delete", "dvs1", "p1", "--dry-run", "--output", "json");
+    assertThat(previewJson.out()).contains("\"dryRun\": true", "\"hostName\": \"host-1\"");
+    assertThat(cli("port", "list", "dvs1").out()).contains("p1");
+
+    // An update that sets what is there: no generation, nothing pushed.
+    Cli.Run same = cli("portgroup", "update", "dvs1", "web", "--vlan", "100");
+    assertThat(same.exit()).as(same.err()).isZero();
+    assertThat(same.out()).contains("nothing to change", "generation 4 stays");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains(at4);
+
+    // A partial update keeps what it does not name; a stale generation is refused.
+    assertThat(cli("portgroup", "update", "dvs1", "web", "--num-ports", "32").exit()).isZero();
+    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=100", "32");
+    Cli.Run stale =
+        cli("portgroup", "update", "dvs1", "web", "--num-ports", "8", "--expected-generation", "4");
+    assertThat(stale.exit()).isNotZero();
+    assertThat(stale.err()).contains("ABORTED", "at generation 5, not the expected 4", "retry");
+
+    // A change file: a masked update, a dry run, a bad mask path, a change set that changes
+    // nothing.
+    Path masked = dir.resolve("masked.json");
+    Files.writeString(
+        masked,
+        """
+        {"dvs": "dvs1", "ops": [{"updatePortGroup": {"portGroup": "web",
+          "settings": {"description": "front end"}, "updateMask": "description"}}]}
+        """);
+    Cli.Run dry = cli("change", masked.toString(), "--dry-run");
+    assertThat(dry.out()).contains("description: (unset) -> front end", "dry run: nothing written");
+    assertThat(cli("change", masked.toString()).out()).contains("generation 6");
+    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=100");
+    Cli.Run again = cli("change", masked.toString());
+    assertThat(again.out()).contains("nothing to change", "generation 6 stays");
+    Path badMask = dir.resolve("bad-mask.json");
+    Files.writeString(
+        badMask,
+        """
+        {"dvs": "dvs1", "ops": [{"updatePortGroup": {"portGroup": "web",
+          "settings": {}, "updateMask": "id"}}]}
+        """);
+    Cli.Run bad = cli("change", badMask.toString());
+    assertThat(bad.err()).contains("INVALID_ARGUMENT", "update_mask path 'id'");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     6");
+
+    // snapshot diff shows values, not only field names.
+    Cli.Run diff = cli("snapshot", "diff", "before", "--current", "--dvs", "dvs1");
+    assertThat(diff.exit()).as(diff.err()).isZero();
+    assertThat(diff.out()).contains("~ port-group web", "num_ports: 32 -> 16");
+  }
+
+  @Test
+  void applyMakesTheSwitchMatchTheFileOnceAndThenHasNothingToDo() throws IOException {
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", "host-1");
+    cli("portgroup", "create", "dvs1", "old");
+    cli("port", "create", "dvs1", "stray", "--portgroup", "old");
+    Path yaml = dir.resolve("dvs.yaml");
+    Files.writeString(
+        yaml,
+        """
+        dvs: dvs1
+        portGroups:
+          - {name: web, binding: PORT_BINDING_STATIC, numPorts: 16,
+             policy: {vlan: {value: {accessId: 100}}}}
+        ports:
+          - {key: p1, portGroupId: web, hostId: host-1}
+        """);
+
+    Cli.Run preview = cli("apply", "-f", yaml.toString(), "--prune", "--dry-run");
+    assertThat(preview.exit()).as(preview.err()).isZero();
+    assertThat(preview.out()).contains("+ port-group web", "+ port p1", "- port stray", "host-1");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     4");
+
+    Cli.Run applied = cli("apply", "-f", yaml.toString(), "--prune");
+    assertThat(applied.exit()).as(applied.err()).isZero();
+    assertThat(applied.out()).contains("generation 5", "1 host(s)");
+    assertThat(cli("port", "list", "dvs1").out()).contains("p1").doesNotContain("stray");
+    assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=100").doesNotContain("old");
+
+    Cli.Run again = cli("apply", "-f", yaml.toString(), "--prune");
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.out()).contains("nothing to change", "generation 5 stays");
+    assertThat(cli("dvs", "show", "dvs1").out()).contains("generation:     5");
+  }
+
+  @Test
   void aWriteWhoseAnswerWasLostSaysWhetherItWasCommittedAndAtWhichGeneration() throws Exception {
     // The proxy reads the answers' HTTP/2 frames, which it can in plaintext only: a plaintext
     // manager on loopback.

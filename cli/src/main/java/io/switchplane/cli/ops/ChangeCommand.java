@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,7 +29,11 @@ import picocli.CommandLine.Parameters;
       "    {\"createPortGroup\": {\"name\": \"app\", \"policy\": {\"vlan\": {\"value\": {\"accessId\": 300}}}}},",
       "    {\"createPort\": {\"key\": \"p7\", \"portGroupId\": \"app\", \"hostId\": \"host-1\"}}]}",
       "Operation kinds: updateDvs, createPortGroup, updatePortGroup, deletePortGroup, createPort, updatePort,",
-      "deletePort, addMember, removeMember (see proto/src/main/proto/switchplane/v1/manager.proto)."
+      "deletePort, addMember, removeMember (see proto/src/main/proto/switchplane/v1/manager.proto).",
+      "An update takes the whole record unless it names the fields to change: \"updateMask\" in",
+      "updatePortGroup and updatePort, \"updateDvsMask\" beside updateDvs, e.g.",
+      "  {\"updatePortGroup\": {\"portGroup\": \"app\", \"settings\": {\"numPorts\": 32}, \"updateMask\": \"numPorts\"}}",
+      "--dry-run shows what the change set would do without writing it."
     })
 public final class ChangeCommand extends ManagerCommand {
   @Parameters(paramLabel = "FILE", description = "The change set, JSON; - reads standard input.")
@@ -37,10 +42,7 @@ public final class ChangeCommand extends ManagerCommand {
   @Option(names = "--dvs", description = "The DVS (name or id), overriding the file's.")
   String dvs;
 
-  @Option(
-      names = "--expected-generation",
-      description = "Fail with ABORTED unless the DVS is at this generation.")
-  Long expectedGeneration;
+  @Mixin WriteOptions write;
 
   @Option(
       names = "--mode",
@@ -81,8 +83,13 @@ public final class ChangeCommand extends ManagerCommand {
     if (dvs != null) {
       request.setDvs(dvs);
     }
-    if (expectedGeneration != null) {
-      request.setExpectedGeneration(expectedGeneration);
+    if (write.expectedGeneration != 0) {
+      request.setExpectedGeneration(write.expectedGeneration);
+    }
+    if (write.dryRun) {
+      WriteOptions.print(
+          this, manager.commitChangeSet(request.setDryRun(true).build()), request.getDvs());
+      return 0;
     }
     if (mode != null) {
       request.setMode(
@@ -108,6 +115,15 @@ public final class ChangeCommand extends ManagerCommand {
     CommitChangeSetResponse r = manager.commitChangeSet(request.build());
     if (json()) {
       System.out.println(Json.print(r));
+    } else if (r.getUnchanged()) {
+      System.out.println(
+          "nothing to change: the "
+              + request.getOpsCount()
+              + " operation(s) leave DVS "
+              + request.getDvs()
+              + " as it is (generation "
+              + r.getGeneration()
+              + " stays, nothing pushed)");
     } else if (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
       System.out.println(
           "ABORTED: generation "

@@ -1,6 +1,8 @@
 package io.switchplane.cli.ops;
 
+import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.AddDvsMemberRequest;
+import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.DeleteDvsRequest;
 import io.switchplane.api.v1.Dvs;
@@ -13,9 +15,11 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.RemoveDvsMemberRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
+import io.switchplane.api.v1.UpdateDvsResponse;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -184,36 +188,54 @@ public final class DvsCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       Dvs current = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build()).getDvs();
       Dvs.Builder next =
           current.toBuilder().setDefaultPolicy(policy.applyTo(current.getDefaultPolicy()));
+      List<String> mask = new ArrayList<>(policy.maskPaths("default_policy"));
       if (rename != null) {
         next.setName(rename);
+        mask.add("name");
       }
       if (uplinks != null) {
         next.clearUplinks().addAllUplinks(uplinks);
+        mask.add("uplinks");
       }
       if (switchMtu != null) {
         next.setMtu(switchMtu);
+        mask.add("mtu");
       }
       if (description != null) {
         next.setDescription(description);
+        mask.add("description");
       }
-      Dvs d =
-          manager
-              .updateDvs(
-                  UpdateDvsRequest.newBuilder()
-                      .setDvs(current.getId())
-                      .setSettings(next)
-                      .setExpectedGeneration(current.getGeneration())
-                      .build())
-              .getDvs();
+      FieldMask fields = WriteOptions.mask(mask, "dvs update");
+      if (write.previewed(
+          this,
+          manager,
+          current.getId(),
+          ChangeOp.newBuilder().setUpdateDvs(next).setUpdateDvsMask(fields).build(),
+          current.getGeneration())) {
+        return 0;
+      }
+      UpdateDvsResponse r =
+          manager.updateDvs(
+              UpdateDvsRequest.newBuilder()
+                  .setDvs(current.getId())
+                  .setSettings(next)
+                  .setUpdateMask(fields)
+                  .setExpectedGeneration(write.expected(current.getGeneration()))
+                  .build());
+      Dvs d = r.getDvs();
       System.out.println(
           json()
               ? Json.print(d)
-              : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
+              : r.getUnchanged()
+                  ? WriteOptions.nothingToChange("DVS " + d.getName(), d.getGeneration())
+                  : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
       return 0;
     }
   }
@@ -251,14 +273,22 @@ public final class DvsCommand {
         description = "Physical NIC backing an uplink, e.g. uplink1=vmnic0.")
     Map<String, String> nics = Map.of();
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      HostMember member = HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics).build();
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setAddMember(member).build(), 0)) {
+        return 0;
+      }
       Dvs d =
           manager
               .addDvsMember(
                   AddDvsMemberRequest.newBuilder()
                       .setDvs(dvs)
-                      .setMember(HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics))
+                      .setMember(member)
+                      .setExpectedGeneration(write.expected(0))
                       .build())
               .getDvs();
       System.out.println(
@@ -286,12 +316,22 @@ public final class DvsCommand {
     @Parameters(index = "1", paramLabel = "HOST", description = "Host name or id.")
     String host;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setRemoveMember(host).build(), 0)) {
+        return 0;
+      }
       Dvs d =
           manager
               .removeDvsMember(
-                  RemoveDvsMemberRequest.newBuilder().setDvs(dvs).setHost(host).build())
+                  RemoveDvsMemberRequest.newBuilder()
+                      .setDvs(dvs)
+                      .setHost(host)
+                      .setExpectedGeneration(write.expected(0))
+                      .build())
               .getDvs();
       System.out.println(
           json()

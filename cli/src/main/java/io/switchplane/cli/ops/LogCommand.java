@@ -1,8 +1,6 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.api.v1.ChangeRecord;
-import io.switchplane.api.v1.EntityChange;
-import io.switchplane.api.v1.FieldValue;
 import io.switchplane.api.v1.GetChangeRequest;
 import io.switchplane.api.v1.ListChangesRequest;
 import io.switchplane.api.v1.ListChangesResponse;
@@ -118,32 +116,12 @@ public final class LogCommand extends ManagerCommand {
       System.out.println("  kind     " + c.getKind() + ", " + c.getOpCount() + " op(s)");
       System.out.println("  comment  " + (c.getComment().isEmpty() ? "-" : c.getComment()));
       System.out.println("  changes  " + c.getSummary());
-      for (EntityChange e : c.getChangesList()) {
-        String mark =
-            switch (e.getKind()) {
-              case KIND_ADDED -> "+";
-              case KIND_REMOVED -> "-";
-              default -> "~";
-            };
-        System.out.println("  " + mark + " " + e.getEntity() + " " + e.getName());
-        for (FieldValue v : e.getValuesList()) {
-          if (v.getField().isEmpty()) {
-            System.out.println("      " + (v.getAfter().isEmpty() ? v.getBefore() : v.getAfter()));
-          } else {
-            System.out.println(
-                "      " + v.getField() + ": " + show(v.getBefore()) + " -> " + show(v.getAfter()));
-          }
-        }
-      }
+      EntityChanges.print(c.getChangesList(), "  ");
       if (c.getChangesOmitted() > 0) {
         System.out.println(
             "  ... and " + c.getChangesOmitted() + " more change(s), not kept in the record");
       }
       return 0;
-    }
-
-    private static String show(String value) {
-      return value.isEmpty() ? "(unset)" : value;
     }
   }
 }

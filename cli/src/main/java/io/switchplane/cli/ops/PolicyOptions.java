@@ -12,6 +12,8 @@ import io.switchplane.api.v1.TrafficShaping;
 import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.text.VlanText;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -166,6 +168,45 @@ public final class PolicyOptions {
       }
     }
     return p.build();
+  }
+
+  /**
+   * The update_mask paths of exactly the flags given, under policyField ("policy", or
+   * "default_policy" for a DVS): an update sends these, so that what it does not name stays as
+   * stored.
+   */
+  public List<String> maskPaths(String policyField) {
+    List<String> out = new ArrayList<>();
+    String p = policyField + ".";
+    addIf(out, vlan, p + "vlan.value");
+    addIf(out, mtu, p + "mtu.value");
+    addIf(out, blocked, p + "blocked.value");
+    addIf(out, promiscuous, p + "security.value.allow_promiscuous");
+    addIf(out, macChanges, p + "security.value.allow_mac_changes");
+    addIf(out, forgedTransmits, p + "security.value.allow_forged_transmits");
+    addIf(out, shapingIn, p + "ingress_shaping.value");
+    addIf(out, shapingOut, p + "egress_shaping.value");
+    addIf(out, activeUplinks, p + "teaming.value.active_uplinks");
+    addIf(out, standbyUplinks, p + "teaming.value.standby_uplinks");
+    // An override flag sets the whole setting (applyTo gives it a value where it needs one); the
+    // rest of it is as read, and the update expects the generation it was read at.
+    for (List<String> fields : Arrays.asList(allowOverride, lock, inherit)) {
+      if (fields != null) {
+        expand(fields).forEach(f -> out.add(p + protoName(f)));
+      }
+    }
+    return out;
+  }
+
+  private static void addIf(List<String> out, Object option, String path) {
+    if (option != null) {
+      out.add(path);
+    }
+  }
+
+  /** A policy field as the proto names it (ingress-shaping: ingress_shaping). */
+  private static String protoName(String field) {
+    return field.replace('-', '_');
   }
 
   private static void setOverride(Policy.Builder p, List<String> fields, boolean allowed) {

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
 import io.switchplane.api.v1.CreatePortResponse;
@@ -9,6 +10,7 @@ import io.switchplane.api.v1.ListPortsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortUpdate;
 import io.switchplane.api.v1.UpdatePortRequest;
 import io.switchplane.api.v1.UpdatePortResponse;
 import io.switchplane.api.v1.UplinkNic;
@@ -19,6 +21,7 @@ import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -88,6 +91,21 @@ public final class PortCommand {
     @Option(names = "--disconnect", description = "Remove the connectee.")
     boolean disconnect;
 
+    /** The update_mask paths of exactly the flags given. */
+    List<String> maskPaths() {
+      List<String> out = new ArrayList<>();
+      if (portGroup != null) {
+        out.add("port_group_id");
+      }
+      if (host != null) {
+        out.add("host_id");
+      }
+      if (disconnect || vm != null || uplinkNic != null || vmk != null) {
+        out.add("connectee");
+      }
+      return out;
+    }
+
     Port.Builder applyTo(Port.Builder port) {
       if (portGroup != null) {
         port.setPortGroupId(portGroup);
@@ -132,6 +150,8 @@ public final class PortCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       if (placement.portGroup == null) {
@@ -142,8 +162,17 @@ public final class PortCommand {
               .applyTo(Port.newBuilder().setKey(key))
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setCreatePort(port).build(), 0)) {
+        return 0;
+      }
       CreatePortResponse r =
-          manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
+          manager.createPort(
+              CreatePortRequest.newBuilder()
+                  .setDvs(dvs)
+                  .setPort(port)
+                  .setExpectedGeneration(write.expected(0))
+                  .build());
       System.out.println(
           json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;
@@ -152,7 +181,11 @@ public final class PortCommand {
 
   @Command(
       name = "update",
-      description = "Change a port; unspecified settings stay.",
+      description = {
+        "Change a port; unspecified settings stay. Only the settings given are sent (an update"
+            + " mask), expecting the generation they were read at: a change made meanwhile makes it"
+            + " fail with ABORTED instead of being overwritten."
+      },
       mixinStandardHelpOptions = true)
   static final class Update extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
@@ -165,13 +198,13 @@ public final class PortCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      ListPortsResponse read = manager.listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build());
       Port current =
-          manager
-              .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
-              .getPortsList()
-              .stream()
+          read.getPortsList().stream()
               .filter(p -> p.getKey().equals(key))
               .findFirst()
               .orElseThrow(
@@ -181,11 +214,37 @@ public final class PortCommand {
               .applyTo(current.toBuilder())
               .setPolicy(policy.applyTo(current.getPolicy()))
               .build();
+      List<String> mask = new ArrayList<>(placement.maskPaths());
+      mask.addAll(policy.maskPaths("policy"));
+      PortUpdate update =
+          PortUpdate.newBuilder()
+              .setKey(key)
+              .setSettings(next)
+              .setUpdateMask(WriteOptions.mask(mask, "port update"))
+              .build();
+      if (write.previewed(
+          this,
+          manager,
+          dvs,
+          ChangeOp.newBuilder().setUpdatePort(update).build(),
+          read.getGeneration())) {
+        return 0;
+      }
       UpdatePortResponse r =
           manager.updatePort(
-              UpdatePortRequest.newBuilder().setDvs(dvs).setKey(key).setSettings(next).build());
+              UpdatePortRequest.newBuilder()
+                  .setDvs(dvs)
+                  .setKey(key)
+                  .setSettings(next)
+                  .setUpdateMask(update.getUpdateMask())
+                  .setExpectedGeneration(write.expected(read.getGeneration()))
+                  .build());
       System.out.println(
-          json() ? Json.print(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
+          json()
+              ? Json.print(r)
+              : r.getUnchanged()
+                  ? WriteOptions.nothingToChange("port " + key, r.getGeneration())
+                  : "updated port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
@@ -239,11 +298,22 @@ public final class PortCommand {
     @Parameters(index = "1", paramLabel = "KEY", description = "Port key.")
     String key;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setDeletePort(key).build(), 0)) {
+        return 0;
+      }
       long generation =
           manager
-              .deletePort(DeletePortRequest.newBuilder().setDvs(dvs).setKey(key).build())
+              .deletePort(
+                  DeletePortRequest.newBuilder()
+                      .setDvs(dvs)
+                      .setKey(key)
+                      .setExpectedGeneration(write.expected(0))
+                      .build())
               .getGeneration();
       System.out.println("deleted port " + key + ", DVS generation " + generation);
       return 0;

@@ -1,20 +1,25 @@
 package io.switchplane.cli.ops;
 
+import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortGroupResponse;
 import io.switchplane.api.v1.DeletePortGroupRequest;
 import io.switchplane.api.v1.GetPortGroupRequest;
+import io.switchplane.api.v1.GetPortGroupResponse;
 import io.switchplane.api.v1.ListPortGroupsRequest;
 import io.switchplane.api.v1.ListPortGroupsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.UpdatePortGroupRequest;
 import io.switchplane.api.v1.UpdatePortGroupResponse;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,6 +67,8 @@ public final class PortGroupCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       PortGroup pg =
@@ -73,9 +80,17 @@ public final class PortGroupCommand {
               .setDescription(description)
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setCreatePortGroup(pg).build(), 0)) {
+        return 0;
+      }
       CreatePortGroupResponse r =
           manager.createPortGroup(
-              CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
+              CreatePortGroupRequest.newBuilder()
+                  .setDvs(dvs)
+                  .setPortGroup(pg)
+                  .setExpectedGeneration(write.expected(0))
+                  .build());
       System.out.println(
           json()
               ? Json.print(r)
@@ -91,7 +106,11 @@ public final class PortGroupCommand {
 
   @Command(
       name = "update",
-      description = "Change a port group; unspecified settings stay.",
+      description = {
+        "Change a port group; unspecified settings stay. Only the settings given are sent (an"
+            + " update mask), expecting the generation they were read at: a change made meanwhile"
+            + " makes it fail with ABORTED instead of being overwritten."
+      },
       mixinStandardHelpOptions = true)
   static final class Update extends ManagerCommand {
     @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
@@ -111,37 +130,61 @@ public final class PortGroupCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      PortGroup current =
-          manager
-              .getPortGroup(
-                  GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build())
-              .getPortGroup();
+      GetPortGroupResponse read =
+          manager.getPortGroup(
+              GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build());
+      PortGroup current = read.getPortGroup();
       PortGroup.Builder next = current.toBuilder().setPolicy(policy.applyTo(current.getPolicy()));
+      List<String> mask = new ArrayList<>(policy.maskPaths("policy"));
       if (rename != null) {
         next.setName(rename);
+        mask.add("name");
       }
       if (numPorts != null) {
         next.setNumPorts(numPorts);
+        mask.add("num_ports");
       }
       if (description != null) {
         next.setDescription(description);
+        mask.add("description");
+      }
+      PortGroupUpdate update =
+          PortGroupUpdate.newBuilder()
+              .setPortGroup(current.getId())
+              .setSettings(next)
+              .setUpdateMask(WriteOptions.mask(mask, "portgroup update"))
+              .build();
+      if (write.previewed(
+          this,
+          manager,
+          dvs,
+          ChangeOp.newBuilder().setUpdatePortGroup(update).build(),
+          read.getGeneration())) {
+        return 0;
       }
       UpdatePortGroupResponse r =
           manager.updatePortGroup(
               UpdatePortGroupRequest.newBuilder()
                   .setDvs(dvs)
-                  .setPortGroup(current.getId())
-                  .setSettings(next)
+                  .setPortGroup(update.getPortGroup())
+                  .setSettings(update.getSettings())
+                  .setUpdateMask(update.getUpdateMask())
+                  .setExpectedGeneration(write.expected(read.getGeneration()))
                   .build());
       System.out.println(
           json()
               ? Json.print(r)
-              : "updated port group "
-                  + r.getPortGroup().getName()
-                  + ", DVS generation "
-                  + r.getGeneration());
+              : r.getUnchanged()
+                  ? WriteOptions.nothingToChange(
+                      "port group " + r.getPortGroup().getName(), r.getGeneration())
+                  : "updated port group "
+                      + r.getPortGroup().getName()
+                      + ", DVS generation "
+                      + r.getGeneration());
       return 0;
     }
   }
@@ -186,12 +229,22 @@ public final class PortGroupCommand {
     @Parameters(index = "1", paramLabel = "PORTGROUP", description = "Port group name or id.")
     String portGroup;
 
+    @Mixin WriteOptions write;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (write.previewed(
+          this, manager, dvs, ChangeOp.newBuilder().setDeletePortGroup(portGroup).build(), 0)) {
+        return 0;
+      }
       long generation =
           manager
               .deletePortGroup(
-                  DeletePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build())
+                  DeletePortGroupRequest.newBuilder()
+                      .setDvs(dvs)
+                      .setPortGroup(portGroup)
+                      .setExpectedGeneration(write.expected(0))
+                      .build())
               .getGeneration();
       System.out.println("deleted port group " + portGroup + ", DVS generation " + generation);
       return 0;

@@ -1,13 +1,17 @@
 package io.switchplane.cli.ops;
 
 import com.google.protobuf.ByteString;
+import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.EntityKind;
 import io.switchplane.api.v1.EntityRef;
 import io.switchplane.api.v1.GetPropertiesRequest;
 import io.switchplane.api.v1.GetPropertiesResponse;
 import io.switchplane.api.v1.GetPublishedRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.PropertyChange;
+import io.switchplane.api.v1.PropertyDelete;
 import io.switchplane.api.v1.PropertyKeyRequest;
+import io.switchplane.api.v1.PropertyUnset;
 import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.api.v1.PropertyWriteResponse;
 import io.switchplane.api.v1.PublishedProperty;
@@ -103,11 +107,7 @@ public final class PropCommand {
         description = "The key.")
     String key;
 
-    @Option(
-        names = "--expected-generation",
-        paramLabel = "G",
-        description = "Fail unless the DVS is at generation G.")
-    long expectedGeneration;
+    @Mixin WriteOptions write;
 
     PropertyKeyRequest request() {
       Target t = Target.parse(entity);
@@ -116,8 +116,20 @@ public final class PropCommand {
           .setEntity(t.entity())
           .setNamespace(namespace)
           .setKey(key)
-          .setExpectedGeneration(expectedGeneration)
+          .setExpectedGeneration(write.expected(0))
           .build();
+    }
+
+    /**
+     * With --dry-run: previews the property change the verb would make (action set on it) and says
+     * so.
+     */
+    boolean previewed(
+        ManagerCommand c, ManagerServiceBlockingStub manager, PropertyChange.Builder change) {
+      Target t = Target.parse(entity);
+      change.setEntity(t.entity()).setNamespace(namespace).setKey(key);
+      return write.previewed(
+          c, manager, t.dvs(), ChangeOp.newBuilder().setProperty(change).build(), 0);
     }
   }
 
@@ -125,12 +137,14 @@ public final class PropCommand {
   static int written(ManagerCommand c, String what, PropertyWriteResponse r) {
     if (!c.printedAsJson(r)) {
       System.out.println(
-          what
-              + ": generation "
-              + r.getGeneration()
-              + ", "
-              + r.getHostsAffected()
-              + " host(s) to push");
+          r.getUnchanged()
+              ? WriteOptions.nothingToChange(what, r.getGeneration())
+              : what
+                  + ": generation "
+                  + r.getGeneration()
+                  + ", "
+                  + r.getHostsAffected()
+                  + " host(s) to push");
     }
     return 0;
   }
@@ -168,6 +182,9 @@ public final class PropCommand {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + value.file + ": " + e.getMessage(), e);
       }
+      if (k.previewed(this, manager, PropertyChange.newBuilder().setSetValue(bytes))) {
+        return 0;
+      }
       PropertyWriteResponse r =
           properties()
               .setProperty(
@@ -197,6 +214,12 @@ public final class PropCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (k.previewed(
+          this,
+          manager,
+          PropertyChange.newBuilder().setUnset(PropertyUnset.getDefaultInstance()))) {
+        return 0;
+      }
       return written(
           this,
           "unset " + k.namespace + "/" + k.key + " on " + k.entity,
@@ -216,6 +239,12 @@ public final class PropCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      if (k.previewed(
+          this,
+          manager,
+          PropertyChange.newBuilder().setDelete(PropertyDelete.getDefaultInstance()))) {
+        return 0;
+      }
       return written(
           this,
           "deleted " + k.namespace + "/" + k.key + " on " + k.entity,

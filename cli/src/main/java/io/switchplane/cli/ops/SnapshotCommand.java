@@ -8,7 +8,6 @@ import io.switchplane.api.v1.DiffSnapshotsResponse;
 import io.switchplane.api.v1.DvsSnapshot;
 import io.switchplane.api.v1.EntityChange;
 import io.switchplane.api.v1.GetSnapshotRequest;
-import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.api.v1.ImportSnapshotRequest;
 import io.switchplane.api.v1.ListSnapshotsRequest;
 import io.switchplane.api.v1.ListSnapshotsResponse;
@@ -355,16 +354,7 @@ public final class SnapshotCommand {
       if (printedAsJson(r)) {
         return 0;
       }
-      Table t = new Table("HOST", "PORTS ADDED", "CHANGED", "REMOVED", "MEMBERSHIP");
-      for (HostRestorePlan h : r.getHostsList()) {
-        t.row(
-            h.getHostName(),
-            h.getPortsAdded(),
-            h.getPortsChanged(),
-            h.getPortsRemoved(),
-            h.getJoins() ? "joins" : h.getLeaves() ? "leaves" : "stays");
-      }
-      t.print(System.out);
+      WriteOptions.printHosts(r.getHostsList());
       printChanges(r.getChangesList());
       System.out.println(
           r.getDryRun()
@@ -401,14 +391,6 @@ public final class SnapshotCommand {
       System.out.println("no differences");
       return;
     }
-    Table t = new Table("CHANGE", "ENTITY", "NAME", "FIELDS");
-    for (EntityChange c : changes) {
-      t.row(
-          EnumLabels.of(c.getKind(), "KIND_"),
-          c.getEntity(),
-          c.getName(),
-          String.join(", ", c.getFieldsList()));
-    }
-    t.print(System.out);
+    EntityChanges.print(changes, "");
   }
 }

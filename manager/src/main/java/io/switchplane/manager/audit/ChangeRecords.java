@@ -59,6 +59,23 @@ public final class ChangeRecords {
    * of a change set to a switch of 60,000 ports does not compare all of them.
    */
   public ChangeRecord record(String kind, Plan plan, int opCount, String description) {
+    return record(
+        kind,
+        plan.before(),
+        plan.after(),
+        plan.after().generation(),
+        opCount,
+        description,
+        scope(plan));
+  }
+
+  /** What the plan changes, entity by entity with old and new values (as its record lists). */
+  public List<EntityChange> changes(Plan plan) {
+    return ConfigDiff.between(plan.before(), plan.after(), hostName, scope(plan));
+  }
+
+  /** The port groups and ports the plan writes: the rest is unchanged. */
+  private static ConfigDiff.Scope scope(Plan plan) {
     Set<String> groups = new HashSet<>();
     Set<String> ports = new HashSet<>();
     for (EntityWrite w : plan.writes()) {
@@ -73,14 +90,7 @@ public final class ChangeRecords {
         ports.add(d.key());
       }
     }
-    return record(
-        kind,
-        plan.before(),
-        plan.after(),
-        plan.after().generation(),
-        opCount,
-        description,
-        new ConfigDiff.Scope(groups, ports));
+    return new ConfigDiff.Scope(groups, ports);
   }
 
   private ChangeRecord record(

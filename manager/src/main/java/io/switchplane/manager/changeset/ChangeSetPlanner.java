@@ -137,21 +137,29 @@ public final class ChangeSetPlanner {
     }
 
     void apply(ChangeOp op) {
+      if (op.hasUpdateDvsMask() && op.getOpCase() != ChangeOp.OpCase.UPDATE_DVS) {
+        throw invalid("update_dvs_mask goes with an update_dvs operation only");
+      }
       switch (op.getOpCase()) {
-        case UPDATE_DVS -> dvs.update(op.getUpdateDvs());
+        case UPDATE_DVS ->
+            dvs.update(op.getUpdateDvs(), op.hasUpdateDvsMask() ? op.getUpdateDvsMask() : null);
         case CREATE_PORT_GROUP -> portGroups.create(op.getCreatePortGroup());
         case UPDATE_PORT_GROUP ->
             portGroups.update(
                 op.getUpdatePortGroup().getPortGroup(),
                 op.getUpdatePortGroup().hasSettings()
                     ? op.getUpdatePortGroup().getSettings()
+                    : null,
+                op.getUpdatePortGroup().hasUpdateMask()
+                    ? op.getUpdatePortGroup().getUpdateMask()
                     : null);
         case DELETE_PORT_GROUP -> portGroups.delete(op.getDeletePortGroup());
         case CREATE_PORT -> ports.create(op.getCreatePort());
         case UPDATE_PORT ->
             ports.update(
                 op.getUpdatePort().getKey(),
-                op.getUpdatePort().hasSettings() ? op.getUpdatePort().getSettings() : null);
+                op.getUpdatePort().hasSettings() ? op.getUpdatePort().getSettings() : null,
+                op.getUpdatePort().hasUpdateMask() ? op.getUpdatePort().getUpdateMask() : null);
         case DELETE_PORT -> ports.delete(op.getDeletePort());
         case ADD_MEMBER -> members.add(op.getAddMember());
         case REMOVE_MEMBER -> members.remove(op.getRemoveMember());

@@ -1,5 +1,6 @@
 package io.switchplane.manager.changeset;
 
+import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
@@ -20,8 +21,12 @@ final class DvsOps {
     this.state = state;
   }
 
-  void update(Dvs settings) {
+  /** mask null: settings replace the DVS settings; otherwise only the fields it names. */
+  void update(Dvs settings, FieldMask mask) {
     Dvs current = state.dvs();
+    if (mask != null) {
+      settings = UpdateMasks.apply(current, settings, mask, UpdateMasks.DVS, "DVS");
+    }
     Dvs.Builder next =
         current.toBuilder()
             .setName(settings.getName())

@@ -20,4 +20,15 @@ public record Plan(
     DvsConfig after,
     List<EntityWrite> writes,
     List<String> addedMembers,
-    List<String> portGroupIds) {}
+    List<String> portGroupIds) {
+
+  /**
+   * Whether the plan leaves the configuration as it was (every op set what was there already): it
+   * must not become a generation nor be pushed.
+   */
+  public boolean changesNothing() {
+    return writes.isEmpty()
+        && addedMembers.isEmpty()
+        && after.dvs().toBuilder().setGeneration(before.generation()).build().equals(before.dvs());
+  }
+}

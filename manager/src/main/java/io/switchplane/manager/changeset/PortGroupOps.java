@@ -4,6 +4,7 @@ import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
 import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
+import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.ModelValidator;
@@ -35,11 +36,16 @@ final class PortGroupOps {
     state.portGroupOp(id);
   }
 
-  /** settings null: the op carried none. */
-  void update(String ref, PortGroup settings) {
+  /**
+   * settings null: the op carried none. mask null: settings replace the port group; otherwise only
+   * the fields it names (see {@link UpdateMasks}).
+   */
+  void update(String ref, PortGroup settings, FieldMask mask) {
     DvsConfig.Builder b = state.config();
     PortGroup current = state.portGroup(ref);
-    if (settings == null) {
+    if (mask != null) {
+      settings = UpdateMasks.apply(current, settings, mask, UpdateMasks.PORT_GROUP, "port group");
+    } else if (settings == null) {
       throw invalid("port group '%s': settings missing", current.getName());
     }
     PortGroup pg =

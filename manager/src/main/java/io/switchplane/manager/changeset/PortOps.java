@@ -4,6 +4,7 @@ import static io.switchplane.common.error.SwitchplaneException.alreadyExists;
 import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
+import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
@@ -30,11 +31,16 @@ final class PortOps {
     put(requested.getKey(), requested);
   }
 
-  /** settings null: the op carried none. */
-  void update(String key, Port settings) {
+  /**
+   * settings null: the op carried none. mask null: settings replace the port; otherwise only the
+   * fields it names (see {@link UpdateMasks}).
+   */
+  void update(String key, Port settings, FieldMask mask) {
     requireKey(key);
-    ConfigLookup.port(state.config(), key);
-    if (settings == null) {
+    Port current = ConfigLookup.port(state.config(), key);
+    if (mask != null) {
+      settings = UpdateMasks.apply(current, settings, mask, UpdateMasks.PORT, "port");
+    } else if (settings == null) {
       throw invalid("port '%s': settings missing", key);
     }
     put(key, settings);

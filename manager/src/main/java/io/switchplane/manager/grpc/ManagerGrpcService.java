@@ -156,13 +156,16 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     call(
         out,
         () -> {
-          present(r.hasSettings(), "settings");
-          CommitResult c =
-              commit(
-                  r.getDvs(),
-                  ChangeOp.newBuilder().setUpdateDvs(r.getSettings()).build(),
-                  r.getExpectedGeneration());
-          return UpdateDvsResponse.newBuilder().setDvs(c.after().dvs()).build();
+          present(r.hasSettings() || r.hasUpdateMask(), "settings");
+          ChangeOp.Builder op = ChangeOp.newBuilder().setUpdateDvs(r.getSettings());
+          if (r.hasUpdateMask()) {
+            op.setUpdateDvsMask(r.getUpdateMask());
+          }
+          CommitResult c = commit(r.getDvs(), op.build(), r.getExpectedGeneration());
+          return UpdateDvsResponse.newBuilder()
+              .setDvs(c.after().dvs())
+              .setUnchanged(c.unchanged())
+              .build();
         });
   }
 
@@ -233,18 +236,20 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
         out,
         () -> {
           required(r.getPortGroup(), "port_group");
-          present(r.hasSettings(), "settings");
-          ChangeOp op =
-              ChangeOp.newBuilder()
-                  .setUpdatePortGroup(
-                      PortGroupUpdate.newBuilder()
-                          .setPortGroup(r.getPortGroup())
-                          .setSettings(r.getSettings()))
-                  .build();
+          present(r.hasSettings() || r.hasUpdateMask(), "settings");
+          PortGroupUpdate.Builder update =
+              PortGroupUpdate.newBuilder()
+                  .setPortGroup(r.getPortGroup())
+                  .setSettings(r.getSettings());
+          if (r.hasUpdateMask()) {
+            update.setUpdateMask(r.getUpdateMask());
+          }
+          ChangeOp op = ChangeOp.newBuilder().setUpdatePortGroup(update).build();
           CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
           return UpdatePortGroupResponse.newBuilder()
               .setPortGroup(touchedPortGroup(c))
               .setGeneration(c.generation())
+              .setUnchanged(c.unchanged())
               .build();
         });
   }
@@ -261,7 +266,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
                   c.ports().values().stream()
                       .filter(p -> p.getPortGroupId().equals(pg.getId()))
                       .count();
-          return GetPortGroupResponse.newBuilder().setPortGroup(pg).setPortCount(count).build();
+          return GetPortGroupResponse.newBuilder()
+              .setPortGroup(pg)
+              .setPortCount(count)
+              .setGeneration(c.generation())
+              .build();
         });
   }
 
@@ -322,16 +331,18 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
         out,
         () -> {
           required(r.getKey(), "key");
-          present(r.hasSettings(), "settings");
-          ChangeOp op =
-              ChangeOp.newBuilder()
-                  .setUpdatePort(
-                      PortUpdate.newBuilder().setKey(r.getKey()).setSettings(r.getSettings()))
-                  .build();
+          present(r.hasSettings() || r.hasUpdateMask(), "settings");
+          PortUpdate.Builder update =
+              PortUpdate.newBuilder().setKey(r.getKey()).setSettings(r.getSettings());
+          if (r.hasUpdateMask()) {
+            update.setUpdateMask(r.getUpdateMask());
+          }
+          ChangeOp op = ChangeOp.newBuilder().setUpdatePort(update).build();
           CommitResult c = commit(r.getDvs(), op, r.getExpectedGeneration());
           return UpdatePortResponse.newBuilder()
               .setPort(c.after().ports().get(r.getKey()))
               .setGeneration(c.generation())
+              .setUnchanged(c.unchanged())
               .build();
         });
   }
@@ -351,6 +362,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
                   ? null
                   : ConfigLookup.portGroup(c, r.getPortGroup()).getId();
           return ListPortsResponse.newBuilder()
+              .setGeneration(c.generation())
               .addAllPorts(
                   ports.stream()
                       .filter(p -> pgId == null || p.getPortGroupId().equals(pgId))
@@ -383,6 +395,21 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
           CommitOptions options =
               new CommitOptions(
                   r.getMode() == CommitMode.COMMIT_MODE_ATOMIC, r.getConfirmTimeoutMs());
+          if (r.getDryRun()) {
+            ConfigService.Preview p =
+                service.preview(
+                    required(r.getDvs(), "dvs"), r.getOpsList(), r.getExpectedGeneration());
+            boolean unchanged = p.plan().changesNothing();
+            return CommitChangeSetResponse.newBuilder()
+                .setDryRun(true)
+                .setUnchanged(unchanged)
+                .setGeneration(
+                    unchanged ? p.plan().before().generation() : p.plan().after().generation())
+                .setHostsAffected(p.hosts().size())
+                .addAllHosts(p.hosts())
+                .addAllChanges(p.changes())
+                .build();
+          }
           CommitResult c =
               service.commit(
                   required(r.getDvs(), "dvs"),
@@ -395,7 +422,8 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
                   .setGeneration(c.generation())
                   .setHostsAffected(c.hostsAffected())
                   .setOutcome(c.outcome())
-                  .setDetail(c.detail());
+                  .setDetail(c.detail())
+                  .setUnchanged(c.unchanged());
           if (c.outcome() == CommitOutcome.COMMIT_OUTCOME_ABORTED) {
             b.setRestoredGeneration(c.after().generation());
           }

@@ -208,6 +208,7 @@ public final class PropertyGrpcService extends PropertyServiceGrpc.PropertyServi
     return PropertyWriteResponse.newBuilder()
         .setGeneration(c.generation())
         .setHostsAffected(c.hostsAffected())
+        .setUnchanged(c.unchanged())
         .build();
   }
 }

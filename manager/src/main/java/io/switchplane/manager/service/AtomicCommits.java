@@ -103,7 +103,8 @@ final class AtomicCommits {
             hosts.size(),
             CommitOutcome.COMMIT_OUTCOME_COMMITTED,
             after.generation(),
-            "");
+            "",
+            false);
       } catch (SwitchplaneException e) {
         // Not recorded: nobody may confirm. Abort instead (the agents would revert at the deadline
         // anyway).
@@ -151,7 +152,8 @@ final class AtomicCommits {
         hosts.size(),
         CommitOutcome.COMMIT_OUTCOME_ABORTED,
         after.generation(),
-        why);
+        why,
+        false);
   }
 
   /** The audit record of the generation that takes an aborted atomic change set back. */

@@ -6,7 +6,9 @@ import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EntityChange;
 import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.audit.ChangeRecords;
@@ -17,6 +19,7 @@ import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.CommittedChange;
 import io.switchplane.manager.reconcile.PushIntent;
+import io.switchplane.manager.snapshot.HostPlans;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import java.time.Clock;
@@ -24,6 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +57,8 @@ public final class ConfigService {
    * @param outcome the atomic decision (UNSPECIFIED for best-effort)
    * @param committedGeneration the generation the change set got
    * @param detail why an atomic change set was aborted
+   * @param unchanged the change set changed nothing: nothing stored nor pushed, after is the
+   *     current configuration
    */
   public record CommitResult(
       DvsConfig after,
@@ -60,7 +66,8 @@ public final class ConfigService {
       int hostsAffected,
       CommitOutcome outcome,
       long committedGeneration,
-      String detail) {
+      String detail,
+      boolean unchanged) {
     public CommitResult(DvsConfig after, Plan plan, int hostsAffected) {
       this(
           after,
@@ -68,7 +75,21 @@ public final class ConfigService {
           hostsAffected,
           CommitOutcome.COMMIT_OUTCOME_UNSPECIFIED,
           after.generation(),
-          "");
+          "",
+          false);
+    }
+
+    /** A change set that changed nothing: the current configuration and generation stay. */
+    static CommitResult unchanged(Plan plan) {
+      DvsConfig current = plan.before();
+      return new CommitResult(
+          current,
+          plan,
+          0,
+          CommitOutcome.COMMIT_OUTCOME_UNSPECIFIED,
+          current.generation(),
+          "",
+          true);
     }
 
     public long generation() {
@@ -148,8 +169,7 @@ public final class ConfigService {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts, namespaces);
     this.guard = new WriteGuard(Objects.requireNonNull(leaderView, "leaderView"));
-    this.records =
-        new ChangeRecords(Clock.systemUTC(), id -> hosts.host(id).map(Host::getName).orElse(id));
+    this.records = new ChangeRecords(Clock.systemUTC(), this::hostName);
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties(), records);
     this.hook = Objects.requireNonNull(hook, "hook");
     this.lifecycle = new DvsLifecycle(store, listener, hook, guard, records);
@@ -191,8 +211,37 @@ public final class ConfigService {
   }
 
   /**
+   * What a change set would do, without doing it.
+   *
+   * @param plan as the commit would make it (same checks, same errors)
+   * @param changes each entity that would change, with old and new values
+   * @param hosts the member hosts that would be pushed a new state (or leave)
+   */
+  public record Preview(Plan plan, List<EntityChange> changes, List<HostRestorePlan> hosts) {}
+
+  /**
+   * Plans ops as {@link #commit} would, against the current configuration, and stores and pushes
+   * nothing: a dry run. Served by the leader, like the commit it previews.
+   */
+  public Preview preview(String dvsRef, List<ChangeOp> ops, long expectedGeneration) {
+    LeaderState state = guard.require();
+    String id = state.byRef(dvsRef).id();
+    Plan plan = guard.locked(id, state, () -> plan(state, id, dvsRef, ops, expectedGeneration));
+    if (plan.changesNothing()) {
+      return new Preview(plan, List.of(), List.of());
+    }
+    Set<String> affected = CommittedChange.of(plan.before(), plan.after()).hosts();
+    List<HostRestorePlan> hosts =
+        HostPlans.of(plan.before(), plan.after(), this::hostName).stream()
+            .filter(h -> affected.contains(h.getHostId()))
+            .toList();
+    return new Preview(plan, records.changes(plan), hosts);
+  }
+
+  /**
    * Applies ops to a DVS as one change set (one transaction, generation + 1). expectedGeneration
-   * non-zero and different from the current one: ABORTED.
+   * non-zero and different from the current one: ABORTED. A change set that changes nothing is not
+   * stored nor pushed: the result is the current generation, marked unchanged.
    */
   public CommitResult commit(
       String dvsRef, List<ChangeOp> ops, long expectedGeneration, String description) {
@@ -215,13 +264,33 @@ public final class ConfigService {
         id,
         state,
         () -> {
-          DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
-          Plan plan = planner.plan(before, ops);
-          if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
-            state.requireFreeName(plan.after().dvs().getName(), id);
+          Plan plan = plan(state, id, dvsRef, ops, expectedGeneration);
+          if (plan.changesNothing()) {
+            LOG.info(
+                "DVS {}: {} op(s) change nothing; generation {} stays",
+                plan.before().dvs().getName(),
+                ops.size(),
+                plan.before().generation());
+            return CommitResult.unchanged(plan);
           }
           return commitPlan(state, plan, ops.size(), "change-set", description, options);
         });
+  }
+
+  /** Plans ops against the current configuration of DVS id. Lock of the DVS held. */
+  private Plan plan(
+      LeaderState state, String id, String dvsRef, List<ChangeOp> ops, long expectedGeneration) {
+    DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
+    Plan plan = planner.plan(before, ops);
+    if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
+      state.requireFreeName(plan.after().dvs().getName(), id);
+    }
+    return plan;
+  }
+
+  /** A host's name for messages; its id when the registry no longer knows it. */
+  private String hostName(String hostId) {
+    return hosts.host(hostId).map(Host::getName).orElse(hostId);
   }
 
   /**

@@ -1,10 +1,6 @@
 package io.switchplane.manager.snapshot;
 
 import io.switchplane.api.v1.Host;
-import io.switchplane.api.v1.HostMember;
-import io.switchplane.api.v1.HostRestorePlan;
-import io.switchplane.api.v1.Port;
-import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.RestoreMode;
 import io.switchplane.api.v1.RestoreSnapshotRequest;
 import io.switchplane.api.v1.RestoreSnapshotResponse;
@@ -17,8 +13,6 @@ import io.switchplane.manager.service.ConfigService;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
@@ -102,7 +96,7 @@ public final class Restores {
             .setDvsName(target.dvs().getName())
             .setDryRun(r.getDryRun())
             .addAllChanges(ConfigDiff.between(before, target, catalog::hostName))
-            .addAllHosts(hostPlans(before, target));
+            .addAllHosts(HostPlans.of(before, target, catalog::hostName));
     if (r.getDryRun()) {
       return out.build();
     }
@@ -180,77 +174,5 @@ public final class Restores {
               + " with new identifiers",
           snapshot.id(), snapshot.dvs().getName());
     }
-  }
-
-  /**
-   * Per member host (before or after): ports it gets, changes, loses; whether it joins or leaves.
-   */
-  static List<HostRestorePlan> hostPlans(
-      DvsConfig before, DvsConfig after, java.util.function.Function<String, String> hostName) {
-    Set<String> hosts = new TreeSet<>();
-    before.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
-    after.dvs().getMembersList().stream().map(HostMember::getHostId).forEach(hosts::add);
-    return hosts.stream()
-        .map(
-            h -> {
-              Map<String, Port> was = byKey(before.portsOnHost(h));
-              Map<String, Port> will = byKey(after.portsOnHost(h));
-              int added = (int) will.keySet().stream().filter(k -> !was.containsKey(k)).count();
-              int removed = (int) was.keySet().stream().filter(k -> !will.containsKey(k)).count();
-              int changed =
-                  (int)
-                      will.entrySet().stream()
-                          .filter(
-                              e ->
-                                  was.containsKey(e.getKey())
-                                      && !samePort(
-                                          was.get(e.getKey()), e.getValue(), before, after))
-                          .count();
-              return HostRestorePlan.newBuilder()
-                  .setHostId(h)
-                  .setHostName(hostName.apply(h))
-                  .setPortsAdded(added)
-                  .setPortsChanged(changed)
-                  .setPortsRemoved(removed)
-                  .setJoins(before.member(h).isEmpty())
-                  .setLeaves(after.member(h).isEmpty())
-                  .build();
-            })
-        .toList();
-  }
-
-  private List<HostRestorePlan> hostPlans(DvsConfig before, DvsConfig after) {
-    return hostPlans(before, after, catalog::hostName);
-  }
-
-  /**
-   * Whether a port the host keeps is applied the same after the restore: the port itself, its port
-   * group and the DVS settings equal but for ids (a restore onto another DVS maps port groups by
-   * name), since any of them changes what the host applies.
-   */
-  private static boolean samePort(Port a, Port b, DvsConfig before, DvsConfig after) {
-    PortGroup ga = before.portGroups().get(a.getPortGroupId());
-    PortGroup gb = after.portGroups().get(b.getPortGroupId());
-    boolean sameGroup =
-        ga != null
-            && gb != null
-            && ga.toBuilder()
-                .clearId()
-                .clearDvsId()
-                .build()
-                .equals(gb.toBuilder().clearId().clearDvsId().build());
-    return sameGroup
-        && ConfigDiff.fields(before.dvs(), after.dvs()).isEmpty()
-        && a.toBuilder()
-            .clearDvsId()
-            .clearPortGroupId()
-            .build()
-            .equals(b.toBuilder().clearDvsId().clearPortGroupId().build());
-  }
-
-  private static Map<String, Port> byKey(List<Port> ports) {
-    Map<String, Port> out = new java.util.HashMap<>();
-    ports.forEach(p -> out.put(p.getKey(), p));
-    return out;
   }
 }

@@ -20,6 +20,7 @@ import static io.switchplane.manager.ManagerFixtures.updatePortGroup;
 import static io.switchplane.manager.ManagerFixtures.vlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.util.FieldMaskUtil;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.Dvs;
@@ -45,6 +46,32 @@ class ChangeSetPlannerTest {
     String message = failure(code, () -> planner.plan(before, List.of(ops))).getMessage();
     snapshot.assertSame(before);
     return message;
+  }
+
+  @Test
+  void aPlanThatSetsWhatIsThereChangesNothing() {
+    Plan same =
+        planner.plan(
+            before,
+            List.of(
+                updatePortGroup("web", before.portGroups().get("pg-web")),
+                updatePort("p1", before.ports().get("p1")),
+                updateDvs(before.dvs())));
+    Plan other = planner.plan(before, List.of(updatePort("p2", port("p2", "web", ""))));
+    Plan createdAndDeleted =
+        planner.plan(before, List.of(createPort("tmp", "web", ""), deletePort("tmp")));
+
+    assertThat(same.changesNothing()).isTrue();
+    assertThat(other.changesNothing()).isFalse();
+    assertThat(createdAndDeleted.changesNothing()).isTrue();
+  }
+
+  @Test
+  void aDvsMaskOnAnotherOpIsRefused() {
+    ChangeOp op =
+        deletePort("p1").toBuilder().setUpdateDvsMask(FieldMaskUtil.fromString("mtu")).build();
+    assertThat(rejected(ErrorCode.INVALID_ARGUMENT, op))
+        .isEqualTo("update_dvs_mask goes with an update_dvs operation only");
   }
 
   @Test

@@ -5,6 +5,8 @@ import static io.switchplane.manager.ManagerFixtures.portGroup;
 import static io.switchplane.manager.ManagerFixtures.vlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.util.FieldMaskUtil;
+import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.manager.ManagerFixtures;
 import org.junit.jupiter.api.Test;
@@ -16,12 +18,44 @@ class PortGroupOpsTest {
   @Test
   void createdAndUpdatedGroupsAreNamedInTheOpResults() {
     ops.create(portGroup("app", vlan(300, true)));
-    ops.update("web", portGroup("web2", vlan(101, true)));
+    ops.update("web", portGroup("web2", vlan(101, true)), null);
 
     assertThat(state.config().portGroups().get("pg-1").getDvsId()).isEqualTo("dvs-1");
     assertThat(state.config().portGroups().get("pg-web").getName()).isEqualTo("web2");
     assertThat(state.finish(new PropertyPlanning(ns -> false, state)).portGroupIds())
         .containsExactly("pg-1", "pg-web");
+  }
+
+  @Test
+  void aMaskTakesOnlyTheFieldsItNamesAndKeepsTheRest() {
+    PortGroup before = state.config().portGroups().get("pg-web");
+
+    ops.update(
+        "web",
+        PortGroup.newBuilder().setName("dropped").setNumPorts(32).build(),
+        FieldMaskUtil.fromString("num_ports"));
+    ops.update(
+        "web", portGroup("dropped", vlan(101, true)), FieldMaskUtil.fromString("policy.vlan"));
+
+    PortGroup after = state.config().portGroups().get("pg-web");
+    assertThat(after.getName()).isEqualTo("web");
+    assertThat(after.getNumPorts()).isEqualTo(32);
+    assertThat(after.getPolicy().getVlan().getValue().getAccessId()).isEqualTo(101);
+    assertThat(after.getPolicy().getTeaming()).isEqualTo(before.getPolicy().getTeaming());
+  }
+
+  @Test
+  void aMaskPathThatIsNoUpdatableFieldIsRefusedByName() {
+    PortGroup settings = PortGroup.newBuilder().setNumPorts(4).build();
+    for (String path : new String[] {"nope", "id", "properties", "policy.nope"}) {
+      assertThat(
+              failure(
+                      ErrorCode.INVALID_ARGUMENT,
+                      () -> ops.update("web", settings, FieldMaskUtil.fromString(path)))
+                  .getMessage())
+          .startsWith("update_mask path '" + path + "' is not an updatable field of a port group");
+    }
+    assertThat(state.config().portGroups().get("pg-web").getNumPorts()).isZero();
   }
 
   @Test
@@ -32,7 +66,7 @@ class PortGroupOpsTest {
             failure(ErrorCode.ALREADY_EXISTS, () -> ops.create(portGroup("db", vlan(5, true))))
                 .getMessage())
         .isEqualTo("port group 'db' exists already in DVS 'dvs1'");
-    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("db", null)).getMessage())
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("db", null, null)).getMessage())
         .isEqualTo("port group 'db': settings missing");
   }
 }

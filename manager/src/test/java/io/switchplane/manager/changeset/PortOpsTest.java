@@ -5,6 +5,8 @@ import static io.switchplane.manager.ManagerFixtures.failure;
 import static io.switchplane.manager.ManagerFixtures.port;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.util.FieldMaskUtil;
+import io.switchplane.api.v1.Port;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.manager.ManagerFixtures;
 import org.junit.jupiter.api.Test;
@@ -23,10 +25,29 @@ class PortOpsTest {
   }
 
   @Test
+  void aMaskedUpdateKeepsPlacementAndConnectee() {
+    ops.update(
+        "p1",
+        Port.newBuilder().setDescription("db uplink").build(),
+        FieldMaskUtil.fromString("description"));
+
+    Port p1 = state.config().ports().get("p1");
+    assertThat(p1.getDescription()).isEqualTo("db uplink");
+    assertThat(p1.getPortGroupId()).isEqualTo("pg-web");
+    assertThat(p1.getHostId()).isEqualTo(ManagerFixtures.H1.getId());
+    assertThat(
+            failure(
+                    ErrorCode.INVALID_ARGUMENT,
+                    () -> ops.update("p1", null, FieldMaskUtil.fromString("key")))
+                .getMessage())
+        .startsWith("update_mask path 'key' is not an updatable field of a port");
+  }
+
+  @Test
   void unknownKeysAndHostsThatAreNotMembersAreRefused() {
     assertThat(failure(ErrorCode.NOT_FOUND, () -> ops.delete("p9")).getMessage())
         .isEqualTo("port 'p9' not found in DVS 'dvs1'");
-    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("", null)).getMessage())
+    assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("", null, null)).getMessage())
         .isEqualTo("port key is empty");
     assertThat(
             failure(ErrorCode.FAILED_PRECONDITION, () -> ops.create(port("p3", "web", "esx3")))

@@ -6,6 +6,8 @@ import static io.switchplane.manager.ManagerFixtures.deletePort;
 import static io.switchplane.manager.ManagerFixtures.failure;
 import static io.switchplane.manager.ManagerFixtures.removeMember;
 import static io.switchplane.manager.ManagerFixtures.updateDvs;
+import static io.switchplane.manager.ManagerFixtures.updatePort;
+import static io.switchplane.manager.ManagerFixtures.updatePortGroup;
 import static io.switchplane.manager.ManagerFixtures.vlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +16,7 @@ import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
@@ -158,6 +161,68 @@ class ConfigServiceStoreTest {
     // Just under the limit, a real ZooKeeper takes it: the limit leaves room below jute.maxbuffer.
     assertThat(leader.commit("sw", ops.subList(0, 8), 0, "").generation()).isEqualTo(4);
     assertThat(stored().ports()).hasSize(8);
+  }
+
+  @Test
+  void aChangeSetThatChangesNothingKeepsTheGenerationAndPushesNothing() {
+    commit(leader, createPortGroup("web", vlan(10, false)), createPort("p1", "web", "esx1"));
+    DvsConfig before = leader.config("sw");
+    int pushed = listener.committed.size();
+
+    ConfigService.CommitResult same =
+        commit(
+            leader,
+            updatePortGroup("web", before.portGroups().values().iterator().next()),
+            updatePort("p1", before.ports().get("p1")),
+            updateDvs(before.dvs()));
+
+    assertThat(same.unchanged()).isTrue();
+    assertThat(same.generation()).isEqualTo(before.generation());
+    assertThat(leader.config("sw").generation()).isEqualTo(before.generation());
+    assertThat(stored().generation()).isEqualTo(before.generation());
+    assertThat(listener.committed).hasSize(pushed);
+    // A stale generation is still refused, though nothing would change.
+    assertThat(
+            failure(
+                ErrorCode.ABORTED,
+                () ->
+                    leader.commit(
+                        "sw", List.of(updateDvs(before.dvs())), before.generation() - 1, "")))
+        .hasMessageContaining("re-read and retry");
+  }
+
+  @Test
+  void aPreviewPlansAsTheCommitWouldAndStoresNothing() {
+    commit(leader, createPortGroup("web", vlan(10, false)), createPort("p1", "web", "esx1"));
+    DvsConfig before = leader.config("sw");
+    PortGroup web = before.portGroups().values().iterator().next();
+    int pushed = listener.committed.size();
+
+    ConfigService.Preview preview =
+        leader.preview(
+            "sw",
+            List.of(updatePortGroup("web", web.toBuilder().setPolicy(vlan(20, false)).build())),
+            before.generation());
+
+    assertThat(preview.plan().after().generation()).isEqualTo(before.generation() + 1);
+    assertThat(preview.hosts()).extracting(h -> h.getHostName()).containsExactly("esx1");
+    assertThat(preview.hosts().get(0).getPortsChanged()).isEqualTo(1);
+    assertThat(preview.changes()).hasSize(1);
+    assertThat(preview.changes().get(0).getValuesList())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getField()).isEqualTo("policy.vlan");
+              assertThat(v.getBefore()).contains("access_id: 10");
+              assertThat(v.getAfter()).contains("access_id: 20");
+            });
+    assertThat(stored().generation()).isEqualTo(before.generation());
+    assertThat(leader.config("sw")).isSameAs(before);
+    assertThat(listener.committed).hasSize(pushed);
+    assertThat(
+            failure(
+                ErrorCode.NOT_FOUND,
+                () -> leader.preview("sw", List.of(createPort("p9", "nope", "")), 0)))
+        .hasMessageContaining("nope");
   }
 
   @Test

@@ -204,6 +204,20 @@ class PropertyServiceStoreTest {
         set(EntityKind.ENTITY_KIND_PORT, "p2", "rate-kbps", ByteString.copyFromUtf8("50")),
         0);
     assertThat(stored().generation()).isEqualTo(g0 + 3);
+    // Setting the value it has already is no change: no generation.
+    assertThat(
+            properties
+                .write(
+                    "sw",
+                    set(
+                        EntityKind.ENTITY_KIND_PORT,
+                        "p2",
+                        "rate-kbps",
+                        ByteString.copyFromUtf8("50")),
+                    0)
+                .unchanged())
+        .isTrue();
+    assertThat(stored().generation()).isEqualTo(g0 + 3);
     assertThat(effective("p1")).isEqualTo("500@ENTITY_KIND_PORT_GROUP");
     assertThat(effective("p2")).isEqualTo("50@ENTITY_KIND_PORT");
 
