@@ -14,11 +14,9 @@ import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.RemoveDvsMemberRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,8 +78,8 @@ public final class DvsCommand {
                       .build())
               .getDvs();
       System.out.println(
-          json()
-              ? Json.print(dvs)
+          data()
+              ? render(dvs)
               : "created DVS "
                   + dvs.getName()
                   + " ("
@@ -97,10 +95,12 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListDvsResponse response = manager.listDvs(ListDvsRequest.getDefaultInstance());
-      if (printedAsJson(response)) {
+      if (printedAsData(response)) {
         return 0;
       }
-      Table t = new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY");
+      Table t =
+          new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY")
+              .wideOnly("ID");
       for (Dvs d : response.getSwitchesList()) {
         t.row(
             d.getName(),
@@ -111,7 +111,7 @@ public final class DvsCommand {
             d.getMembersCount(),
             Describe.policy(d.getDefaultPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -127,7 +127,7 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       GetDvsResponse r = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Dvs d = r.getDvs();
@@ -149,11 +149,10 @@ public final class DvsCommand {
       Table t = new Table("HOST", "UPLINK NICS");
       for (HostMember m : d.getMembersList()) {
         t.row(
-            hosts.getOrDefault(m.getHostId(), m.getHostId()),
-            new TreeMap<>(m.getUplinkNicsMap()).toString());
+            hosts.getOrDefault(m.getHostId(), m.getHostId()), Describe.pairs(m.getUplinkNicsMap()));
       }
       System.out.println();
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -211,8 +210,8 @@ public final class DvsCommand {
                       .build())
               .getDvs();
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
       return 0;
     }
@@ -262,8 +261,8 @@ public final class DvsCommand {
                       .build())
               .getDvs();
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : "host "
                   + host
                   + " joined DVS "
@@ -294,8 +293,8 @@ public final class DvsCommand {
                   RemoveDvsMemberRequest.newBuilder().setDvs(dvs).setHost(host).build())
               .getDvs();
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : "host "
                   + host
                   + " left DVS "

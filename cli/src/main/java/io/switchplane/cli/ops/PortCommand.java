@@ -16,7 +16,6 @@ import io.switchplane.api.v1.VmNic;
 import io.switchplane.api.v1.VmkNic;
 import io.switchplane.api.v1.VmkService;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.List;
@@ -145,7 +144,7 @@ public final class PortCommand {
       CreatePortResponse r =
           manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
       System.out.println(
-          json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
+          data() ? render(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
@@ -185,7 +184,7 @@ public final class PortCommand {
           manager.updatePort(
               UpdatePortRequest.newBuilder().setDvs(dvs).setKey(key).setSettings(next).build());
       System.out.println(
-          json() ? Json.print(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
+          data() ? render(r) : "updated port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
@@ -212,7 +211,7 @@ public final class PortCommand {
                   .setHost(host)
                   .setPortGroup(portGroup)
                   .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Map<String, String> hosts = Names.hosts(manager);
@@ -226,7 +225,7 @@ public final class PortCommand {
             Describe.connectee(p.getConnectee()),
             Describe.policy(p.getPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }

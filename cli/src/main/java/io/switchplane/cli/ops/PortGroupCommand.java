@@ -6,15 +6,18 @@ import io.switchplane.api.v1.DeletePortGroupRequest;
 import io.switchplane.api.v1.GetPortGroupRequest;
 import io.switchplane.api.v1.ListPortGroupsRequest;
 import io.switchplane.api.v1.ListPortGroupsResponse;
+import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.UpdatePortGroupRequest;
 import io.switchplane.api.v1.UpdatePortGroupResponse;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
+import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,8 +80,8 @@ public final class PortGroupCommand {
           manager.createPortGroup(
               CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
       System.out.println(
-          json()
-              ? Json.print(r)
+          data()
+              ? render(r)
               : "created port group "
                   + name
                   + " ("
@@ -136,8 +139,8 @@ public final class PortGroupCommand {
                   .setSettings(next)
                   .build());
       System.out.println(
-          json()
-              ? Json.print(r)
+          data()
+              ? render(r)
               : "updated port group "
                   + r.getPortGroup().getName()
                   + ", DVS generation "
@@ -158,19 +161,28 @@ public final class PortGroupCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       ListPortGroupsResponse r =
           manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
-      Table t = new Table("NAME", "ID", "BINDING", "PORTS", "POLICY (* = override allowed)");
+      Map<String, Long> used =
+          manager
+              .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
+              .getPortsList()
+              .stream()
+              .collect(Collectors.groupingBy(Port::getPortGroupId, Collectors.counting()));
+      Table t =
+          new Table("NAME", "ID", "BINDING", "PORTS", "CAPACITY", "POLICY (* = override allowed)")
+              .wideOnly("ID");
       for (PortGroup pg : r.getPortGroupsList()) {
         t.row(
             pg.getName(),
             pg.getId(),
-            pg.getBinding().name().replace("PORT_BINDING_", "").toLowerCase(),
-            pg.getNumPorts() + (pg.getAutoExpand() ? "+" : ""),
+            Describe.binding(pg.getBinding()),
+            used.getOrDefault(pg.getId(), 0L),
+            Describe.capacity(pg),
             Describe.policy(pg.getPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }

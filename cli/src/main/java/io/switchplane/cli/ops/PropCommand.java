@@ -12,7 +12,7 @@ import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.api.v1.PropertyWriteResponse;
 import io.switchplane.api.v1.PublishedProperty;
 import io.switchplane.api.v1.SetPropertyRequest;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.properties.Entity;
@@ -22,7 +22,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
@@ -123,7 +122,7 @@ public final class PropCommand {
 
   /** What a write prints. */
   static int written(ManagerCommand c, String what, PropertyWriteResponse r) {
-    if (!c.printedAsJson(r)) {
+    if (!c.printedAsData(r)) {
       System.out.println(
           what
               + ": generation "
@@ -263,7 +262,7 @@ public final class PropCommand {
                       .setKey(key)
                       .setEffective(effective)
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table table = new Table("NAMESPACE", "KEY", "VALUE", effective ? "FROM" : "STATE");
@@ -276,7 +275,7 @@ public final class PropCommand {
                 ? level(v.getFromLevel())
                 : v.getUnset() ? "unset (blocks inheritance)" : "set");
       }
-      table.print(System.out);
+      print(table);
       return 0;
     }
   }
@@ -313,7 +312,7 @@ public final class PropCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       var r = properties().getPublished(o.request());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table table = new Table("NAMESPACE", "ENTITY", "KEY", "VALUE", "KIND", "WHEN");
@@ -324,9 +323,9 @@ public final class PropCommand {
             p.getKey(),
             show(p.getValue()),
             p.getPersistent() ? "persistent" : "runtime",
-            Instant.ofEpochMilli(p.getUnixMs()));
+            Describe.time(p.getUnixMs()));
       }
-      table.print(System.out);
+      print(table);
       return 0;
     }
   }
@@ -349,11 +348,11 @@ public final class PropCommand {
       while (it.hasNext()) {
         PublishedProperty p = it.next();
         System.out.println(
-            json()
-                ? Json.print(p).replace("\n", " ")
+            data()
+                ? renderStreamed(p)
                 : String.format(
                     "%s %s %s %s=%s",
-                    Instant.ofEpochMilli(p.getUnixMs()),
+                    Describe.time(p.getUnixMs()),
                     p.getNamespace(),
                     entity(p),
                     p.getKey(),

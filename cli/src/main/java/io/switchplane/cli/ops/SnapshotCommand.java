@@ -17,7 +17,7 @@ import io.switchplane.api.v1.RestoreMode;
 import io.switchplane.api.v1.RestoreSnapshotRequest;
 import io.switchplane.api.v1.RestoreSnapshotResponse;
 import io.switchplane.api.v1.SnapshotInfo;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -91,8 +90,8 @@ public final class SnapshotCommand {
               .createSnapshot(CreateSnapshotRequest.newBuilder().setDvs(dvs).setName(name).build())
               .getSnapshot();
       System.out.println(
-          json()
-              ? Json.print(s)
+          data()
+              ? render(s)
               : "snapshot "
                   + s.getName()
                   + " ("
@@ -130,7 +129,7 @@ public final class SnapshotCommand {
           snapshots()
               .listSnapshots(
                   ListSnapshotsRequest.newBuilder().setDvs(dvs).setIncludeCheckpoints(all).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t =
@@ -142,13 +141,13 @@ public final class SnapshotCommand {
             s.getDvsName(),
             s.getGeneration(),
             EnumLabels.of(s.getKind(), "SNAPSHOT_KIND_"),
-            Instant.ofEpochMilli(s.getTakenUnixMs()),
+            Describe.time(s.getTakenUnixMs()),
             s.getPortGroups(),
             s.getPorts(),
             s.getMembers(),
             s.getId());
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -183,8 +182,8 @@ public final class SnapshotCommand {
         throw SwitchplaneException.invalid("cannot write %s: %s", file, e.getMessage());
       }
       System.out.println(
-          json()
-              ? Json.print(s.getInfo())
+          data()
+              ? render(s.getInfo())
               : "wrote snapshot "
                   + s.getInfo().getName()
                   + " of DVS "
@@ -233,8 +232,8 @@ public final class SnapshotCommand {
                       .build())
               .getSnapshot();
       System.out.println(
-          json()
-              ? Json.print(s)
+          data()
+              ? render(s)
               : "imported snapshot "
                   + s.getName()
                   + " ("
@@ -287,7 +286,7 @@ public final class SnapshotCommand {
                       .setCurrent(current)
                       .setDvs(dvs)
                       .build());
-      if (!printedAsJson(r)) {
+      if (!printedAsData(r)) {
         printChanges(r.getChangesList());
       }
       return 0;
@@ -352,7 +351,7 @@ public final class SnapshotCommand {
                       .setConfirmTimeoutMs(
                           (int) Durations.parseMillis(confirmTimeout, "--confirm-timeout"))
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t = new Table("HOST", "PORTS ADDED", "CHANGED", "REMOVED", "MEMBERSHIP");
@@ -364,7 +363,7 @@ public final class SnapshotCommand {
             h.getPortsRemoved(),
             h.getJoins() ? "joins" : h.getLeaves() ? "leaves" : "stays");
       }
-      t.print(System.out);
+      print(t);
       printChanges(r.getChangesList());
       System.out.println(
           r.getDryRun()
@@ -391,7 +390,7 @@ public final class SnapshotCommand {
       snapshots()
           .deleteSnapshot(
               DeleteSnapshotRequest.newBuilder().setSnapshot(ref.snapshot).setDvs(ref.dvs).build());
-      System.out.println(json() ? "{}" : "deleted snapshot " + ref.snapshot);
+      System.out.println(data() ? "{}" : "deleted snapshot " + ref.snapshot);
       return 0;
     }
   }

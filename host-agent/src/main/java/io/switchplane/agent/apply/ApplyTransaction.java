@@ -14,8 +14,10 @@ import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
@@ -118,7 +120,7 @@ final class ApplyTransaction {
   Committed run(long timeoutMs, String supersedes, boolean restoring, long startNanos) {
     check(supersedes, restoring);
     try {
-      return commit(timeoutMs, startNanos);
+      return commit(timeoutMs, restoring, startNanos);
     } catch (SwitchplaneException e) {
       throw undo(e);
     }
@@ -142,7 +144,7 @@ final class ApplyTransaction {
     }
   }
 
-  private Committed commit(long timeoutMs, long startNanos) {
+  private Committed commit(long timeoutMs, boolean restoring, long startNanos) {
     SwitchBackend backend = parts.backend();
     long previousGeneration = current == null ? 0 : current.generation();
     if (backend.outlivesAgent()) {
@@ -194,14 +196,19 @@ final class ApplyTransaction {
             .setNonce(nextPending.getNonce())
             .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
             .build();
-    HistoryEntry entry =
+    HistoryEntry.Builder row =
         HistoryEntry.newBuilder()
             .setGeneration(generation)
             .setAppliedUnixMs(now)
             .setSummary(summary)
             .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
-            .build();
-    persist(response, entry, nextPending);
+            .setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY);
+    if (restoring) {
+      row.setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK)
+          .setFromGeneration(previousGeneration)
+          .setReason(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
+    }
+    HistoryEntry entry = persist(response, row.build(), nextPending);
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(
@@ -244,9 +251,10 @@ final class ApplyTransaction {
     }
   }
 
-  private void persist(ApplyResponse response, HistoryEntry entry, PendingConfirm nextPending) {
+  private HistoryEntry persist(
+      ApplyResponse response, HistoryEntry entry, PendingConfirm nextPending) {
     try {
-      parts.store().commit(desired, response, entry, nextPending);
+      return parts.store().commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
       throw new SwitchplaneException(
           ErrorCode.INTERNAL,

@@ -26,7 +26,7 @@ final class CommitRefusingStore implements StateStore {
   }
 
   @Override
-  public void commit(
+  public HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     throw new StoreException("disk full", null);
   }
