@@ -3,6 +3,7 @@ package io.switchplane.cli;
 import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.ChangeCommand;
+import io.switchplane.cli.ops.ConfigCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
@@ -65,6 +66,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       VcenterCommand.class,
       VmTrackerCommand.class,
       PkiCommand.class,
+      ConfigCommand.class,
+      CompletionCommand.class,
       BenchCommand.class
     })
 public final class Main {
@@ -73,10 +76,19 @@ public final class Main {
   /** The verbs' connection options that may also come before the verb, taking a value. */
   private static final Set<String> GLOBAL_WITH_VALUE =
       Set.of(
-          "--manager", "--ca", "--cert", "--cert-key", "--comment", "--timeout", "-o", "--output");
+          "--manager",
+          "--context",
+          "--ca",
+          "--cert",
+          "--cert-key",
+          "--comment",
+          "--timeout",
+          "-o",
+          "--output");
 
   /** The same, without a value. */
-  private static final Set<String> GLOBAL_FLAGS = Set.of("--insecure-plaintext", "--wait");
+  private static final Set<String> GLOBAL_FLAGS =
+      Set.of("--insecure-plaintext", "--wait", "--no-headers");
 
   public static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());

@@ -116,7 +116,7 @@ public final class ChangeCommand extends ManagerCommand {
               + r.getRestoredGeneration()
               + ". Why: "
               + r.getDetail());
-      return 3;
+      return io.switchplane.cli.ExitCode.REFUSED;
     } else {
       System.out.println(
           (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "COMMITTED: " : "committed ")

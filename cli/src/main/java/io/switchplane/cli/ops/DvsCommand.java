@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.DeleteDvsRequest;
@@ -15,6 +16,7 @@ import io.switchplane.api.v1.RemoveDvsMemberRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -64,19 +66,38 @@ public final class DvsCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs dvs =
-          manager
-              .createDvs(
-                  CreateDvsRequest.newBuilder()
-                      .setName(name)
-                      .addAllUplinks(uplinks)
-                      .setMtu(switchMtu)
-                      .setDefaultPolicy(policy.applyTo(Policy.getDefaultInstance()))
-                      .setDescription(description)
-                      .build())
-              .getDvs();
+      Policy defaultPolicy = policy.applyTo(Policy.getDefaultInstance());
+      Dvs dvs;
+      try {
+        dvs =
+            manager
+                .createDvs(
+                    CreateDvsRequest.newBuilder()
+                        .setName(name)
+                        .addAllUplinks(uplinks)
+                        .setMtu(switchMtu)
+                        .setDefaultPolicy(defaultPolicy)
+                        .setDescription(description)
+                        .build())
+                .getDvs();
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "DVS " + name,
+            data(),
+            d -> {
+              Dvs existing =
+                  manager.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs();
+              d.checkGiven("uplinks", !uplinks.isEmpty(), uplinks, existing.getUplinksList())
+                  .checkGiven("switch MTU", switchMtu != 0, switchMtu, existing.getMtu())
+                  .check("description", description, existing.getDescription())
+                  .check("default policy", defaultPolicy, existing.getDefaultPolicy());
+            });
+      }
       System.out.println(
           data()
               ? render(dvs)
@@ -250,16 +271,40 @@ public final class DvsCommand {
         description = "Physical NIC backing an uplink, e.g. uplink1=vmnic0.")
     Map<String, String> nics = Map.of();
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs d =
-          manager
-              .addDvsMember(
-                  AddDvsMemberRequest.newBuilder()
-                      .setDvs(dvs)
-                      .setMember(HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics))
-                      .build())
-              .getDvs();
+      Dvs d;
+      try {
+        d =
+            manager
+                .addDvsMember(
+                    AddDvsMemberRequest.newBuilder()
+                        .setDvs(dvs)
+                        .setMember(HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics))
+                        .build())
+                .getDvs();
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "host " + host + " in DVS " + dvs,
+            data(),
+            diff -> {
+              Map<String, String> hosts = Names.hosts(manager);
+              HostMember existing =
+                  manager
+                      .getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build())
+                      .getDvs()
+                      .getMembersList()
+                      .stream()
+                      .filter(
+                          m -> m.getHostId().equals(host) || host.equals(hosts.get(m.getHostId())))
+                      .findFirst()
+                      .orElseThrow(() -> SwitchplaneException.notFound("no member %s", host));
+              diff.check("uplink NICs", nics, existing.getUplinkNicsMap());
+            });
+      }
       System.out.println(
           data()
               ? render(d)

@@ -18,6 +18,7 @@ import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.RollbackHostResponse;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.text.EnumLabels;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,13 +58,31 @@ public final class HostCommand {
         description = "The host agent's gRPC endpoint.")
     String endpoint;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Host h =
-          manager
-              .registerHost(
-                  RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build())
-              .getHost();
+      Host h;
+      try {
+        h =
+            manager
+                .registerHost(
+                    RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build())
+                .getHost();
+      } catch (io.grpc.StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "host " + name,
+            data(),
+            d -> {
+              Host existing =
+                  manager.listHosts(ListHostsRequest.getDefaultInstance()).getHostsList().stream()
+                      .filter(x -> x.getName().equals(name))
+                      .findFirst()
+                      .orElseThrow(() -> SwitchplaneException.notFound("no host %s", name));
+              d.check("endpoint", endpoint, existing.getEndpoint());
+            });
+      }
       System.out.println(
           data()
               ? render(h)

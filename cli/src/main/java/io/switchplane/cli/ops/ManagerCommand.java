@@ -40,8 +40,17 @@ public abstract class ManagerCommand implements Callable<Integer> {
       names = "--manager",
       paramLabel = "HOST:PORT",
       description =
-          "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
+          "Manager endpoint (default: the one of --context, else $SWITCHPLANE_MANAGER, else the"
+              + " current context's ('config use-context'), else "
+              + DEFAULT_MANAGER
+              + ").")
   String manager;
+
+  @Option(
+      names = "--context",
+      paramLabel = "NAME",
+      description = "Talk to the manager of this named context ('config get-contexts').")
+  String context;
 
   @Option(
       names = "--ca",
@@ -295,7 +304,13 @@ public abstract class ManagerCommand implements Callable<Integer> {
     if (manager != null) {
       return manager;
     }
+    if (context != null) {
+      return Credentials.contextEndpoint(context);
+    }
     String env = System.getenv("SWITCHPLANE_MANAGER");
-    return env == null || env.isBlank() ? DEFAULT_MANAGER : env;
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    return Credentials.currentContext().map(Credentials::contextEndpoint).orElse(DEFAULT_MANAGER);
   }
 }

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
 import io.switchplane.api.v1.CreatePortResponse;
@@ -131,6 +132,8 @@ public final class PortCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       if (placement.portGroup == null) {
@@ -141,8 +144,32 @@ public final class PortCommand {
               .applyTo(Port.newBuilder().setKey(key))
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
-      CreatePortResponse r =
-          manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
+      CreatePortResponse r;
+      try {
+        r = manager.createPort(CreatePortRequest.newBuilder().setDvs(dvs).setPort(port).build());
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "port " + key + " of DVS " + dvs,
+            data(),
+            d -> {
+              Port existing = find(manager, dvs, key);
+              Map<String, String> groups = Names.portGroups(manager, dvs);
+              Map<String, String> hosts = Names.hosts(manager);
+              d.check(
+                      "port group",
+                      true,
+                      port.getPortGroupId().equals(existing.getPortGroupId())
+                          || port.getPortGroupId().equals(groups.get(existing.getPortGroupId())))
+                  .check(
+                      "host",
+                      true,
+                      port.getHostId().equals(existing.getHostId())
+                          || port.getHostId().equals(hosts.get(existing.getHostId())))
+                  .check("connectee", port.getConnectee(), existing.getConnectee())
+                  .check("policy", port.getPolicy(), existing.getPolicy());
+            });
+      }
       System.out.println(
           data() ? render(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;
@@ -166,15 +193,7 @@ public final class PortCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Port current =
-          manager
-              .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
-              .getPortsList()
-              .stream()
-              .filter(p -> p.getKey().equals(key))
-              .findFirst()
-              .orElseThrow(
-                  () -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
+      Port current = find(manager, dvs, key);
       Port next =
           placement
               .applyTo(current.toBuilder())
@@ -247,5 +266,17 @@ public final class PortCommand {
       System.out.println("deleted port " + key + ", DVS generation " + generation);
       return 0;
     }
+  }
+
+  /** The port key of dvs; NOT_FOUND when there is none. */
+  static Port find(ManagerServiceBlockingStub manager, String dvs, String key) {
+    return manager
+        .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
+        .getPortsList()
+        .stream()
+        .filter(p -> p.getKey().equals(key))
+        .findFirst()
+        .orElseThrow(
+            () -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
   }
 }

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortGroupResponse;
 import io.switchplane.api.v1.DeletePortGroupRequest;
@@ -65,6 +66,8 @@ public final class PortGroupCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       PortGroup pg =
@@ -76,9 +79,36 @@ public final class PortGroupCommand {
               .setDescription(description)
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
-      CreatePortGroupResponse r =
-          manager.createPortGroup(
-              CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
+      CreatePortGroupResponse r;
+      try {
+        r =
+            manager.createPortGroup(
+                CreatePortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(pg).build());
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "port group " + name + " of DVS " + dvs,
+            data(),
+            d -> {
+              PortGroup existing =
+                  manager
+                      .getPortGroup(
+                          GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(name).build())
+                      .getPortGroup();
+              d.check(
+                      "binding",
+                      Describe.binding(pg.getBinding()),
+                      Describe.binding(existing.getBinding()))
+                  .checkGiven(
+                      "ports",
+                      binding == Binding.STATIC && !autoExpand,
+                      numPorts,
+                      existing.getNumPorts())
+                  .check("auto-expand", autoExpand, existing.getAutoExpand())
+                  .check("description", description, existing.getDescription())
+                  .check("policy", pg.getPolicy(), existing.getPolicy());
+            });
+      }
       System.out.println(
           data()
               ? render(r)

@@ -56,6 +56,6 @@ public final class RecoverCommand extends ManagerCommand {
     }
     print(t);
     r.getUnreachableList().forEach(u -> System.out.println("not reached: " + u));
-    return r.getUnreachableCount() == 0 ? 0 : 3;
+    return r.getUnreachableCount() == 0 ? 0 : io.switchplane.cli.ExitCode.UNAVAILABLE;
   }
 }

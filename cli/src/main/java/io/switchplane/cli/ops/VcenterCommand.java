@@ -440,6 +440,10 @@ public final class VcenterCommand {
       if (printedAsData(r)) {
         return 0;
       }
+      if (r.getStatusesCount() == 0) {
+        System.out.println(
+            "no vCenter is configured: 'switchplane vcenter add NAME --url URL ...' follows one");
+      }
       for (VcenterStatus s : r.getStatusesList()) {
         print(s, System.out);
       }
