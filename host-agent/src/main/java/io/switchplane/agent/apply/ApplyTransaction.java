@@ -78,6 +78,10 @@ final class ApplyTransaction {
 
   private final Parts parts;
   private final String dvsId;
+
+  /** The DVS as operators know it, for messages: its name ('dvs1'), else its id. */
+  private final String dvsLabel;
+
   private final long generation;
   private final HostSwitchState desired;
   private final AppliedSwitch current;
@@ -94,6 +98,8 @@ final class ApplyTransaction {
     this.parts = parts;
     this.desired = desired;
     this.dvsId = desired.getDvs().getId();
+    this.dvsLabel =
+        desired.getDvs().getName().isEmpty() ? dvsId : "'" + desired.getDvs().getName() + "'";
     this.generation = desired.getDvs().getGeneration();
     this.current = current;
     this.pending = pending;
@@ -130,7 +136,7 @@ final class ApplyTransaction {
     if (current != null && generation < current.generation() && !restoring) {
       throw precondition(
               "generation %d of DVS %s is older than the applied generation %d",
-              generation, dvsId, current.generation())
+              generation, dvsLabel, current.generation())
           .because(ErrorReason.HOLDS_NEWER_GENERATION);
     }
     if (pending != null && !pending.getNonce().equals(supersedes)) {
@@ -138,7 +144,7 @@ final class ApplyTransaction {
               "generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
                   + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
               pending.getGeneration(),
-              dvsId,
+              dvsLabel,
               Math.max(0, pending.getDeadlineUnixMs() - parts.clock().millis()))
           .because(ErrorReason.AWAITING_CONFIRM);
     }
@@ -230,7 +236,7 @@ final class ApplyTransaction {
           ErrorCode.ABORTED,
           String.format(
               "generation %d of DVS %s not applied: %s; the operations already done were undone",
-              generation, dvsId, e.getMessage()),
+              generation, dvsLabel, e.getMessage()),
           e);
     }
   }
@@ -246,7 +252,7 @@ final class ApplyTransaction {
       throw new SwitchplaneException(
           ErrorCode.ABORTED,
           String.format(
-              "generation %d of DVS %s not applied: %s", generation, dvsId, e.getMessage()),
+              "generation %d of DVS %s not applied: %s", generation, dvsLabel, e.getMessage()),
           e);
     }
   }
@@ -260,7 +266,7 @@ final class ApplyTransaction {
           ErrorCode.INTERNAL,
           String.format(
               "generation %d of DVS %s not applied: cannot persist it (%s)",
-              generation, dvsId, e.getMessage()),
+              generation, dvsLabel, e.getMessage()),
           e);
     }
   }
