@@ -6,6 +6,7 @@ import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.cli.ExitCode;
 import io.switchplane.cli.Main;
 import io.switchplane.cli.ops.Credentials;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.common.tls.CertificateAuthority;
 import io.switchplane.common.tls.Certificates;
@@ -287,7 +288,7 @@ class CliIT {
     // Each host's certificate expiry, as the manager recorded it at enrollment.
     java.util.Date expires = stack.agent(0).certificate().orElseThrow().getNotAfter();
     assertThat(cli("status", "dvs1").out())
-        .contains("CERT EXPIRES", expires.toInstant().toString());
+        .contains("CERT EXPIRES", Describe.time(expires.getTime()));
     assertThat(cli("status", "dvs1", "-o", "json").out())
         .contains("\"certNotAfterUnixMs\": \"" + expires.getTime());
     Cli.Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
@@ -492,22 +493,28 @@ class CliIT {
     String host = LocalStack.hostName(0);
     cli("dvs", "create", "dvs1");
     cli("dvs", "add-host", "dvs1", host);
-    cli("portgroup", "create", "dvs1", "web", "--vlan", "100", "--wait");
+    cli("portgroup", "create", "dvs1", "web", "--vlan", "100");
+    cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", host, "--wait");
     assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200", "--wait").exit())
         .isZero();
-    String before = cli("host", "history", host, "--dvs", "dvs1").out();
-    String rowOf3 = before.lines().filter(l -> l.startsWith("3 ")).findFirst().orElseThrow();
+    List<String> before = cli("host", "history", host, "--dvs", "dvs1").out().lines().toList();
+    String newest = before.get(1).split(" +")[0];
+    String previousRow = before.get(2); // the generation before the VLAN change (port p1 made)
+    String previous = previousRow.split(" +")[0];
 
-    Cli.Run rollback = cli("host", "rollback", host, "--dvs", "dvs1", "--to-generation", "3");
+    Cli.Run rollback = cli("host", "rollback", host, "--dvs", "dvs1", "--to-generation", previous);
     assertThat(rollback.exit()).as(rollback.err()).isZero();
 
     Cli.Run history = cli("host", "history", host, "--dvs", "dvs1");
     List<String> rows = history.out().lines().toList();
     assertThat(rows.get(0)).startsWith("GENERATION  EVENT");
-    assertThat(rows.get(1)).startsWith("3 ").contains("rollback from 4", "confirmed", "operator");
-    assertThat(rows).contains(rowOf3); // the row of generation 3 as it was: time and outcome
+    assertThat(rows.get(1))
+        .startsWith(previous + " ")
+        .contains("rollback from " + newest, "confirmed", "operator");
+    assertThat(rows).contains(previousRow); // that generation's row as it was: time and outcome
     assertThat(cli("host", "history", host, "--dvs", "dvs1", "-o", "json").out())
-        .contains("\"kind\": \"HISTORY_ENTRY_KIND_ROLLBACK\"", "\"fromGeneration\": \"4\"");
+        .contains(
+            "\"kind\": \"HISTORY_ENTRY_KIND_ROLLBACK\"", "\"fromGeneration\": \"" + newest + "\"");
   }
 
   @Test
