@@ -13,15 +13,11 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Turns failures of a command into one line on stderr and a non-zero exit code: the manager's
- * status code and message, with a hint where one helps. Unexpected failures keep their stack trace.
+ * Turns failures of a command into one line on stderr and the {@link ExitCode} of its class: the
+ * manager's status code and message, with a hint where one helps. Unexpected failures keep their
+ * stack trace.
  */
 final class ErrorReporter implements IExecutionExceptionHandler {
-  /**
-   * Exit code of a failure reported by the manager or agent, or a bad value on the command line.
-   */
-  static final int FAILED = 1;
-
   @Override
   public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
     if (ex instanceof StatusRuntimeException sre) {
@@ -53,23 +49,23 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                     + where
                     + "? Start one with 'switchplane up', or point --manager / SWITCHPLANE_MANAGER at it.");
       }
-      return FAILED;
+      return ExitCode.of(status.getCode());
     }
     if (ex instanceof SwitchplaneException se) {
       cmd.getErr().println("error: " + se.code() + ": " + se.getMessage());
-      return FAILED;
+      return ExitCode.of(se.code());
     }
     if (ex instanceof SyncWait.NotInSync wait) {
       cmd.getErr().println("error: " + wait.getMessage());
-      return FAILED;
+      return ExitCode.NOT_IN_SYNC;
     }
     if (ex instanceof java.io.UncheckedIOException io) {
       cmd.getErr().println("error: " + io.getMessage()); // a port or a file: the message says which
-      return FAILED;
+      return ExitCode.FAILED;
     }
     cmd.getErr().println("error: unexpected failure, please report it:");
     ex.printStackTrace(cmd.getErr());
-    return FAILED;
+    return ExitCode.FAILED;
   }
 
   /** The TLS failure under a call's failure, if that is what it was. */

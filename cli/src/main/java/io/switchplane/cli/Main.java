@@ -4,6 +4,7 @@ import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.ApplyCommand;
 import io.switchplane.cli.ops.ChangeCommand;
+import io.switchplane.cli.ops.ConfigCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
@@ -67,6 +68,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       VcenterCommand.class,
       VmTrackerCommand.class,
       PkiCommand.class,
+      ConfigCommand.class,
+      CompletionCommand.class,
       BenchCommand.class
     })
 public final class Main {
@@ -75,10 +78,19 @@ public final class Main {
   /** The verbs' connection options that may also come before the verb, taking a value. */
   private static final Set<String> GLOBAL_WITH_VALUE =
       Set.of(
-          "--manager", "--ca", "--cert", "--cert-key", "--comment", "--timeout", "-o", "--output");
+          "--manager",
+          "--context",
+          "--ca",
+          "--cert",
+          "--cert-key",
+          "--comment",
+          "--timeout",
+          "-o",
+          "--output");
 
   /** The same, without a value. */
-  private static final Set<String> GLOBAL_FLAGS = Set.of("--insecure-plaintext", "--wait");
+  private static final Set<String> GLOBAL_FLAGS =
+      Set.of("--insecure-plaintext", "--wait", "--no-headers");
 
   public static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());

@@ -3,8 +3,10 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.cli.ExitCode;
 import io.switchplane.cli.Main;
 import io.switchplane.cli.ops.Credentials;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.run.LocalStack;
 import io.switchplane.common.tls.CertificateAuthority;
 import io.switchplane.common.tls.Certificates;
@@ -16,6 +18,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -285,7 +288,7 @@ class CliIT {
     // Each host's certificate expiry, as the manager recorded it at enrollment.
     java.util.Date expires = stack.agent(0).certificate().orElseThrow().getNotAfter();
     assertThat(cli("status", "dvs1").out())
-        .contains("CERT EXPIRES", expires.toInstant().toString());
+        .contains("CERT EXPIRES", Describe.time(expires.getTime()));
     assertThat(cli("status", "dvs1", "-o", "json").out())
         .contains("\"certNotAfterUnixMs\": \"" + expires.getTime());
     Cli.Run history = cli("host", "history", "host-1", "--dvs", "dvs1");
@@ -570,12 +573,12 @@ class CliIT {
             "--wait",
             "--timeout",
             "3s");
-    assertThat(stuck.exit()).isEqualTo(1);
+    assertThat(stuck.exit()).isEqualTo(ExitCode.NOT_IN_SYNC);
     assertThat(stuck.err())
         .contains(
             "error: 1 of 2 hosts not in sync after 3s:", "dvs1/" + LocalStack.hostName(1) + ": ");
     Cli.Run watch = cli("status", "dvs1", "--watch", "--until-in-sync", "--timeout", "2s");
-    assertThat(watch.exit()).isEqualTo(1);
+    assertThat(watch.exit()).isEqualTo(ExitCode.NOT_IN_SYNC);
     assertThat(watch.out()).contains("1/2 hosts in sync");
     assertThat(watch.err()).contains("1 of 2 hosts not in sync after 2s");
     assertThat(cli("status", "dvs1", "--timeout", "soon").err())
@@ -583,12 +586,123 @@ class CliIT {
 
     // The manager is fine; the host's agent is not: the hint says which.
     Cli.Run history = cli("host", "history", LocalStack.hostName(1), "--dvs", "dvs1");
-    assertThat(history.exit()).isNotZero();
+    assertThat(history.exit()).isEqualTo(ExitCode.UNAVAILABLE);
     assertThat(history.err())
         .contains(
             "UNAVAILABLE: agent of host '" + LocalStack.hostName(1) + "'",
             "hint: the manager answered; the host's agent did not")
         .doesNotContain("is a manager running");
+  }
+
+  @Test
+  void hostHistoryAfterARollbackShowsTheRollbackAsARowOfItsOwn() {
+    String host = LocalStack.hostName(0);
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", host);
+    cli("portgroup", "create", "dvs1", "web", "--vlan", "100");
+    cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", host, "--wait");
+    assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200", "--wait").exit())
+        .isZero();
+    List<String> before = cli("host", "history", host, "--dvs", "dvs1").out().lines().toList();
+    String newest = before.get(1).split(" +")[0];
+    String previousRow = before.get(2); // the generation before the VLAN change (port p1 made)
+    String previous = previousRow.split(" +")[0];
+
+    Cli.Run rollback = cli("host", "rollback", host, "--dvs", "dvs1", "--to-generation", previous);
+    assertThat(rollback.exit()).as(rollback.err()).isZero();
+
+    Cli.Run history = cli("host", "history", host, "--dvs", "dvs1");
+    List<String> rows = history.out().lines().toList();
+    assertThat(rows.get(0)).startsWith("GENERATION  EVENT");
+    assertThat(rows.get(1))
+        .startsWith(previous + " ")
+        .contains("rollback from " + newest, "confirmed", "operator");
+    // That generation's row as it was (time and outcome); columns are as wide as the new rows.
+    assertThat(rows.stream().map(r -> r.replaceAll(" +", " ")))
+        .contains(previousRow.replaceAll(" +", " "));
+    assertThat(cli("host", "history", host, "--dvs", "dvs1", "-o", "json").out())
+        .contains(
+            "\"kind\": \"HISTORY_ENTRY_KIND_ROLLBACK\"", "\"fromGeneration\": \"" + newest + "\"");
+  }
+
+  @Test
+  void exitCodesTellTheClassAndMayExistMakesCreatesRepeatable() {
+    assertThat(cli("dvs", "create", "dvs1", "--uplinks", "uplink1,uplink2").exit()).isZero();
+    Cli.Run again = cli("dvs", "create", "dvs1", "--uplinks", "uplink1,uplink2");
+    assertThat(again.exit()).isEqualTo(ExitCode.ALREADY_EXISTS);
+    Cli.Run same = cli("dvs", "create", "dvs1", "--uplinks", "uplink1,uplink2", "--may-exist");
+    assertThat(same.exit()).as(same.err()).isZero();
+    assertThat(same.out()).contains("DVS dvs1 exists already with these settings");
+    Cli.Run other = cli("dvs", "create", "dvs1", "--uplinks", "uplink9", "--may-exist");
+    assertThat(other.exit()).isEqualTo(ExitCode.ALREADY_EXISTS);
+    assertThat(other.err()).contains("other settings (uplinks differ)");
+
+    assertThat(cli("dvs", "show", "nope").exit()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(cli("portgroup", "create", "dvs1", "web", "--vlan", "5000").exit())
+        .isEqualTo(ExitCode.USAGE);
+
+    String host = LocalStack.hostName(0);
+    String[] addHost = {"dvs", "add-host", "dvs1", host, "--nic", "uplink1=vmnic0"};
+    assertThat(cli(addHost).exit()).isZero();
+    assertThat(cli(addHost).exit()).isEqualTo(ExitCode.ALREADY_EXISTS);
+    assertThat(cli(append(addHost, "--may-exist")).exit()).isZero();
+    String[] pg = {"portgroup", "create", "dvs1", "web", "--vlan", "100", "--num-ports", "4"};
+    assertThat(cli(pg).exit()).isZero();
+    assertThat(cli(append(pg, "--may-exist")).exit()).isZero();
+    assertThat(cli("portgroup", "create", "dvs1", "web", "--vlan", "101", "--may-exist").err())
+        .contains("policy");
+    String[] port = {"port", "create", "dvs1", "p1", "--portgroup", "web", "--host", host};
+    assertThat(cli(port).exit()).isZero();
+    assertThat(cli(append(port, "--may-exist")).exit()).isZero();
+    assertThat(cli("host", "add", host, "--endpoint", "127.0.0.1:1", "--may-exist").exit())
+        .isEqualTo(ExitCode.ALREADY_EXISTS);
+    // A port group still in use: the state forbids it.
+    assertThat(cli("portgroup", "delete", "dvs1", "web").exit()).isEqualTo(ExitCode.REFUSED);
+  }
+
+  @Test
+  void humanOutputShowsNamesReadableValuesAndTheFormatsAsked() throws IOException {
+    String host = LocalStack.hostName(0);
+    cli("dvs", "create", "dvs1");
+    cli("dvs", "add-host", "dvs1", host, "--nic", "uplink1=vmnic0", "--nic", "uplink2=vmnic1");
+    cli("portgroup", "create", "dvs1", "web", "--num-ports", "16", "--auto-expand");
+    cli("port", "create", "dvs1", "p1", "--portgroup", "web", "--host", host, "--wait");
+
+    assertThat(cli("dvs", "show", "dvs1").out())
+        .contains(host + "  uplink1=vmnic0,uplink2=vmnic1")
+        .doesNotContain("{");
+    String dvsId = stack.dvsId("dvs1");
+    assertThat(cli("dvs", "list").out()).contains("dvs1").doesNotContain(dvsId);
+    assertThat(cli("dvs", "list", "-o", "wide").out()).contains(dvsId);
+    assertThat(cli("dvs", "list", "--no-headers").out()).startsWith("dvs1 ");
+    assertThat(cli("dvs", "list", "-o", "yaml").out())
+        .contains("switches:\n  - id: ", "    name: dvs1\n");
+
+    List<String> groups = cli("portgroup", "list", "dvs1").out().lines().toList();
+    assertThat(groups.get(0)).contains("BINDING  PORTS  CAPACITY");
+    assertThat(groups.get(1)).contains("web   static   1      16+");
+
+    // A port group made by a change set without a binding reads back as static, like the CLI's.
+    Path change = dir.resolve("db.json");
+    Files.writeString(
+        change, "{\"dvs\": \"dvs1\", \"ops\": [{\"createPortGroup\": {\"name\": \"db\"}}]}");
+    assertThat(cli("change", change.toString()).exit()).isZero();
+    assertThat(cli("portgroup", "list", "dvs1").out().lines())
+        .anySatisfy(l -> assertThat(l).startsWith("db ").contains(" static "));
+    assertThat(cli("portgroup", "list", "dvs1", "-o", "json").out())
+        .doesNotContain("PORT_BINDING_UNSPECIFIED");
+
+    String events = cli("events", "--dvs", "dvs1").out();
+    assertThat(events).contains("dvs=dvs1 ").doesNotContain("dvs=" + dvsId);
+    assertThat(events).contains("confirm within ").doesNotContainPattern("confirm by \\d{13}");
+
+    assertThat(cli("vcenter", "status").out()).contains("no vCenter is configured");
+  }
+
+  private static String[] append(String[] args, String... more) {
+    String[] out = java.util.Arrays.copyOf(args, args.length + more.length);
+    System.arraycopy(more, 0, out, args.length, more.length);
+    return out;
   }
 
   @Test

@@ -15,7 +15,6 @@ import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.PortUpdate;
-import io.switchplane.cli.output.Json;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +82,7 @@ public final class ApplyCommand extends ManagerCommand {
     List<ChangeOp> ops = ops(desired, groups, ports.getPortsList(), prune);
     if (ops.isEmpty()) {
       System.out.println(
-          json() ? "{}" : WriteOptions.nothingToChange(file.toString(), ports.getGeneration()));
+          data() ? "{}" : WriteOptions.nothingToChange(file.toString(), ports.getGeneration()));
       return 0;
     }
     CommitChangeSetRequest request =
@@ -97,8 +96,8 @@ public final class ApplyCommand extends ManagerCommand {
     CommitChangeSetResponse r = manager.commitChangeSet(request);
     if (write.dryRun) {
       WriteOptions.print(this, r, desired.dvs());
-    } else if (json()) {
-      System.out.println(Json.print(r));
+    } else if (data()) {
+      System.out.println(render(r));
     } else if (r.getUnchanged()) {
       System.out.println(
           WriteOptions.nothingToChange(

@@ -7,7 +7,6 @@ import io.switchplane.api.v1.CommitChangeSetResponse;
 import io.switchplane.api.v1.CommitMode;
 import io.switchplane.api.v1.CommitOutcome;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
-import io.switchplane.cli.output.Json;
 import io.switchplane.common.error.SwitchplaneException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +104,7 @@ public final class ChangeCommand extends ManagerCommand {
       request.setConfirmTimeoutMs(
           Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
     }
-    if (request.getMode() == CommitMode.COMMIT_MODE_ATOMIC && !json()) {
+    if (request.getMode() == CommitMode.COMMIT_MODE_ATOMIC && !data()) {
       System.out.println(
           "atomic change set on DVS "
               + request.getDvs()
@@ -113,8 +112,8 @@ public final class ChangeCommand extends ManagerCommand {
               + " (or one failed)...");
     }
     CommitChangeSetResponse r = manager.commitChangeSet(request.build());
-    if (json()) {
-      System.out.println(Json.print(r));
+    if (data()) {
+      System.out.println(render(r));
     } else if (r.getUnchanged()) {
       System.out.println(
           "nothing to change: the "
@@ -133,7 +132,7 @@ public final class ChangeCommand extends ManagerCommand {
               + r.getRestoredGeneration()
               + ". Why: "
               + r.getDetail());
-      return 3;
+      return io.switchplane.cli.ExitCode.REFUSED;
     } else {
       System.out.println(
           (r.getOutcome() == CommitOutcome.COMMIT_OUTCOME_COMMITTED ? "COMMITTED: " : "committed ")

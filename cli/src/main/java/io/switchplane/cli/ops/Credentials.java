@@ -26,12 +26,17 @@ import java.util.Properties;
  * cluster CA certificate the manager must present ({@code ENDPOINT#ca}, base64 DER), and the files
  * of a client certificate and its key ({@code ENDPOINT#cert}, {@code ENDPOINT#key}). {@code
  * switchplane login} and {@code up} write it; every verb reads it. {@code $SWITCHPLANE_TOKEN} and
- * {@code $SWITCHPLANE_CA} (a PEM file) win over the file.
+ * {@code $SWITCHPLANE_CA} (a PEM file) win over the file. It also keeps named contexts, as
+ * kubeconfig does: {@code @context/NAME} = a manager endpoint (its CA and credentials are the
+ * endpoint's entries above), and {@code @current-context} = the context verbs use when neither
+ * {@code --manager}, {@code --context} nor {@code $SWITCHPLANE_MANAGER} names a manager.
  */
 public final class Credentials {
   static final String CA = "#ca";
   static final String CERT = "#cert";
   static final String KEY = "#key";
+  private static final String CONTEXT = "@context/";
+  private static final String CURRENT_CONTEXT = "@current-context";
 
   private Credentials() {}
 
@@ -140,6 +145,54 @@ public final class Credentials {
             key.toAbsolutePath().toString()));
   }
 
+  /** The named contexts: name → manager endpoint, sorted by name. */
+  public static java.util.SortedMap<String, String> contexts() {
+    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+    read(file())
+        .forEach(
+            (k, v) -> {
+              if (k.toString().startsWith(CONTEXT)) {
+                out.put(k.toString().substring(CONTEXT.length()), v.toString());
+              }
+            });
+    return out;
+  }
+
+  /** The context in use, if one is set. */
+  public static Optional<String> currentContext() {
+    return Optional.ofNullable(read(file()).getProperty(CURRENT_CONTEXT));
+  }
+
+  /** The manager endpoint of context name; NOT_FOUND naming the contexts there are. */
+  public static String contextEndpoint(String name) {
+    String endpoint = contexts().get(name);
+    if (endpoint == null) {
+      throw SwitchplaneException.notFound(
+          "no context '%s' in %s (contexts: %s): 'switchplane config set-context %s --manager"
+              + " HOST:PORT' makes it",
+          name,
+          file(),
+          contexts().isEmpty() ? "none" : String.join(", ", contexts().keySet()),
+          name);
+    }
+    return endpoint;
+  }
+
+  /** Records context name as endpoint (replacing what it was). */
+  public static void saveContext(String name, String endpoint) {
+    if (name.isBlank() || name.contains("=") || name.contains(":")) {
+      throw SwitchplaneException.invalid(
+          "context name '%s': give a non-empty name without '=' or ':'", name);
+    }
+    save(Map.of(CONTEXT + name, endpoint));
+  }
+
+  /** Makes name the context in use; it must exist. */
+  public static void useContext(String name) {
+    contextEndpoint(name);
+    save(Map.of(CURRENT_CONTEXT, name));
+  }
+
   /** Sets entries, readable by the owner only. */
   private static void save(Map<String, String> entries) {
     Path file = file();
@@ -157,7 +210,8 @@ public final class Credentials {
         all.store(
             w,
             "switchplane: ENDPOINT = bearer token, ENDPOINT#ca = cluster CA (base64 DER), "
-                + "ENDPOINT#cert / #key = client certificate files");
+                + "ENDPOINT#cert / #key = client certificate files, @context/NAME = ENDPOINT, "
+                + "@current-context = NAME");
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

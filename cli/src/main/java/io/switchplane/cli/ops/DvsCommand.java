@@ -1,6 +1,7 @@
 package io.switchplane.cli.ops;
 
 import com.google.protobuf.FieldMask;
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreateDvsRequest;
@@ -17,12 +18,11 @@ import io.switchplane.api.v1.RemoveDvsMemberRequest;
 import io.switchplane.api.v1.UpdateDvsRequest;
 import io.switchplane.api.v1.UpdateDvsResponse;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,22 +70,41 @@ public final class DvsCommand {
 
     @Mixin PolicyOptions policy;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Dvs dvs =
-          manager
-              .createDvs(
-                  CreateDvsRequest.newBuilder()
-                      .setName(name)
-                      .addAllUplinks(uplinks)
-                      .setMtu(switchMtu)
-                      .setDefaultPolicy(policy.applyTo(Policy.getDefaultInstance()))
-                      .setDescription(description)
-                      .build())
-              .getDvs();
+      Policy defaultPolicy = policy.applyTo(Policy.getDefaultInstance());
+      Dvs dvs;
+      try {
+        dvs =
+            manager
+                .createDvs(
+                    CreateDvsRequest.newBuilder()
+                        .setName(name)
+                        .addAllUplinks(uplinks)
+                        .setMtu(switchMtu)
+                        .setDefaultPolicy(defaultPolicy)
+                        .setDescription(description)
+                        .build())
+                .getDvs();
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "DVS " + name,
+            data(),
+            d -> {
+              Dvs existing =
+                  manager.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs();
+              d.checkGiven("uplinks", !uplinks.isEmpty(), uplinks, existing.getUplinksList())
+                  .checkGiven("switch MTU", switchMtu != 0, switchMtu, existing.getMtu())
+                  .check("description", description, existing.getDescription())
+                  .check("default policy", defaultPolicy, existing.getDefaultPolicy());
+            });
+      }
       System.out.println(
-          json()
-              ? Json.print(dvs)
+          data()
+              ? render(dvs)
               : "created DVS "
                   + dvs.getName()
                   + " ("
@@ -101,10 +120,12 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListDvsResponse response = manager.listDvs(ListDvsRequest.getDefaultInstance());
-      if (printedAsJson(response)) {
+      if (printedAsData(response)) {
         return 0;
       }
-      Table t = new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY");
+      Table t =
+          new Table("NAME", "ID", "GENERATION", "UPLINKS", "MTU", "HOSTS", "DEFAULT POLICY")
+              .wideOnly("ID");
       for (Dvs d : response.getSwitchesList()) {
         t.row(
             d.getName(),
@@ -115,7 +136,7 @@ public final class DvsCommand {
             d.getMembersCount(),
             Describe.policy(d.getDefaultPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -131,7 +152,7 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       GetDvsResponse r = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Dvs d = r.getDvs();
@@ -153,11 +174,10 @@ public final class DvsCommand {
       Table t = new Table("HOST", "UPLINK NICS");
       for (HostMember m : d.getMembersList()) {
         t.row(
-            hosts.getOrDefault(m.getHostId(), m.getHostId()),
-            new TreeMap<>(m.getUplinkNicsMap()).toString());
+            hosts.getOrDefault(m.getHostId(), m.getHostId()), Describe.pairs(m.getUplinkNicsMap()));
       }
       System.out.println();
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -231,8 +251,8 @@ public final class DvsCommand {
                   .build());
       Dvs d = r.getDvs();
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : r.getUnchanged()
                   ? WriteOptions.nothingToChange("DVS " + d.getName(), d.getGeneration())
                   : "updated DVS " + d.getName() + ", now at generation " + d.getGeneration());
@@ -274,6 +294,7 @@ public final class DvsCommand {
     Map<String, String> nics = Map.of();
 
     @Mixin WriteOptions write;
+    @Mixin MayExist mayExist;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
@@ -282,18 +303,40 @@ public final class DvsCommand {
           this, manager, dvs, ChangeOp.newBuilder().setAddMember(member).build(), 0)) {
         return 0;
       }
-      Dvs d =
-          manager
-              .addDvsMember(
-                  AddDvsMemberRequest.newBuilder()
-                      .setDvs(dvs)
-                      .setMember(member)
-                      .setExpectedGeneration(write.expected(0))
-                      .build())
-              .getDvs();
+      Dvs d;
+      try {
+        d =
+            manager
+                .addDvsMember(
+                    AddDvsMemberRequest.newBuilder()
+                        .setDvs(dvs)
+                        .setMember(member)
+                        .setExpectedGeneration(write.expected(0))
+                        .build())
+                .getDvs();
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "host " + host + " in DVS " + dvs,
+            data(),
+            diff -> {
+              Map<String, String> hosts = Names.hosts(manager);
+              HostMember existing =
+                  manager
+                      .getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build())
+                      .getDvs()
+                      .getMembersList()
+                      .stream()
+                      .filter(
+                          m -> m.getHostId().equals(host) || host.equals(hosts.get(m.getHostId())))
+                      .findFirst()
+                      .orElseThrow(() -> SwitchplaneException.notFound("no member %s", host));
+              diff.check("uplink NICs", nics, existing.getUplinkNicsMap());
+            });
+      }
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : "host "
                   + host
                   + " joined DVS "
@@ -334,8 +377,8 @@ public final class DvsCommand {
                       .build())
               .getDvs();
       System.out.println(
-          json()
-              ? Json.print(d)
+          data()
+              ? render(d)
               : "host "
                   + host
                   + " left DVS "

@@ -3,10 +3,11 @@ package io.switchplane.cli.ops;
 import io.switchplane.api.v1.Event;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.WatchEventsRequest;
-import io.switchplane.cli.output.Json;
-import java.time.Instant;
+import io.switchplane.cli.output.Describe;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ public final class EventsCommand extends ManagerCommand {
     try {
       while (events.hasNext()) {
         Event e = events.next();
-        System.out.println(json() ? Json.print(e).replace("\n", " ") : line(e));
+        System.out.println(data() ? renderStreamed(e) : line(e, dvsName(manager, e.getDvsId())));
       }
     } catch (io.grpc.StatusRuntimeException e) {
       if (follow || e.getStatus().getCode() != io.grpc.Status.Code.DEADLINE_EXCEEDED) {
@@ -47,17 +48,27 @@ public final class EventsCommand extends ManagerCommand {
     return 0;
   }
 
-  private static String line(Event e) {
+  /** DVS names by id, asked again for an id not known yet (a DVS created while following). */
+  private final Map<String, String> dvsNames = new HashMap<>();
+
+  private String dvsName(ManagerServiceBlockingStub manager, String dvsId) {
+    if (!dvsNames.containsKey(dvsId)) {
+      dvsNames.putAll(Names.dvs(manager.withDeadlineAfter(10, TimeUnit.SECONDS)));
+    }
+    return dvsNames.getOrDefault(dvsId, dvsId); // deleted since: its id is all there is
+  }
+
+  static String line(Event e, String dvsName) {
     String kind =
         e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT).replace('_', '-');
     String host = e.getHostName().isEmpty() ? "" : " host=" + e.getHostName();
     String by = e.getPrincipal().isEmpty() ? "" : " by=" + e.getPrincipal();
     return String.format(
         "%s #%d %-13s dvs=%s%s gen=%d%s %s",
-        Instant.ofEpochMilli(e.getUnixMs()),
+        Describe.time(e.getUnixMs()),
         e.getSequence(),
         kind,
-        e.getDvsId(),
+        dvsName,
         host,
         e.getGeneration(),
         by,

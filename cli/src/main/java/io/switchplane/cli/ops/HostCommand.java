@@ -4,6 +4,7 @@ import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.GetHostHistoryRequest;
 import io.switchplane.api.v1.GetHostHistoryResponse;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
@@ -12,11 +13,15 @@ import io.switchplane.api.v1.RectifyHostRequest;
 import io.switchplane.api.v1.RectifyHostResponse;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.RemoveHostRequest;
+import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackHostRequest;
 import io.switchplane.api.v1.RollbackHostResponse;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.text.EnumLabels;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,16 +58,34 @@ public final class HostCommand {
         description = "The host agent's gRPC endpoint.")
     String endpoint;
 
+    @Mixin MayExist mayExist;
+
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
-      Host h =
-          manager
-              .registerHost(
-                  RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build())
-              .getHost();
+      Host h;
+      try {
+        h =
+            manager
+                .registerHost(
+                    RegisterHostRequest.newBuilder().setName(name).setEndpoint(endpoint).build())
+                .getHost();
+      } catch (io.grpc.StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "host " + name,
+            data(),
+            d -> {
+              Host existing =
+                  manager.listHosts(ListHostsRequest.getDefaultInstance()).getHostsList().stream()
+                      .filter(x -> x.getName().equals(name))
+                      .findFirst()
+                      .orElseThrow(() -> SwitchplaneException.notFound("no host %s", name));
+              d.check("endpoint", endpoint, existing.getEndpoint());
+            });
+      }
       System.out.println(
-          json()
-              ? Json.print(h)
+          data()
+              ? render(h)
               : "registered host " + h.getName() + " (" + h.getId() + ") at " + h.getEndpoint());
       return 0;
     }
@@ -95,7 +118,7 @@ public final class HostCommand {
                       .setHost(host)
                       .setTtlSeconds(Durations.parseMillis(ttl, "--ttl") / 1000)
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       System.out.println(r.getToken());
@@ -105,7 +128,7 @@ public final class HostCommand {
               + " ("
               + r.getHostId()
               + "), valid until "
-              + java.time.Instant.ofEpochMilli(r.getExpiresUnixMs()));
+              + Describe.time(r.getExpiresUnixMs()));
       return 0;
     }
   }
@@ -115,14 +138,14 @@ public final class HostCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListHostsResponse r = manager.listHosts(ListHostsRequest.getDefaultInstance());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
-      Table t = new Table("NAME", "ID", "ENDPOINT");
+      Table t = new Table("NAME", "ID", "ENDPOINT").wideOnly("ID");
       for (Host h : r.getHostsList()) {
         t.row(h.getName(), h.getId(), h.getEndpoint());
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -142,7 +165,7 @@ public final class HostCommand {
       description = {
         "What the host applied for a DVS, newest "
             + "first, and what became of each generation: pending, confirmed, or rolled back and why (like Junos "
-            + "'show system commit'). Read from the host's agent."
+            + "'show system commit'); a 'host rollback' is a row of its own (rollback from G). Read from the host's agent."
       })
   static final class History extends ManagerCommand {
     @Mixin HostOfDvs target;
@@ -152,28 +175,46 @@ public final class HostCommand {
       GetHostHistoryResponse r =
           manager.getHostHistory(
               GetHostHistoryRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
-      Table t = new Table("GENERATION", "APPLIED", "CHANGE", "OUTCOME", "DECIDED", "CAUSE");
-      for (HistoryEntry e : r.getEntriesList()) {
-        ChangeSummary s = e.getSummary();
-        t.row(
-            Long.toString(e.getGeneration()),
-            time(e.getAppliedUnixMs()),
-            "+" + s.getAdded() + " ~" + s.getUpdated() + " -" + s.getRemoved(),
-            EnumLabels.of(e.getOutcome(), "APPLY_OUTCOME_"),
-            time(e.getOutcomeUnixMs()),
-            e.getRollbackCause() == io.switchplane.api.v1.RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED
-                ? ""
-                : EnumLabels.metric(e.getRollbackCause(), "ROLLBACK_CAUSE_"));
-      }
-      t.print(System.out);
+      print(table(r));
       return 0;
     }
 
-    private static String time(long unixMs) {
-      return unixMs == 0 ? "-" : java.time.Instant.ofEpochMilli(unixMs).toString();
+    /**
+     * The history as a table: one row per generation applied and one per rollback (the host taken
+     * back from one generation to an earlier one's state), newest first.
+     */
+    static Table table(GetHostHistoryResponse r) {
+      Table t =
+          new Table("GENERATION", "EVENT", "APPLIED", "CHANGE", "OUTCOME", "DECIDED", "CAUSE");
+      for (HistoryEntry e : r.getEntriesList()) {
+        boolean rollback = e.getKind() == HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK;
+        List<String> causes = new ArrayList<>();
+        if (rollback) {
+          causes.add(EnumLabels.of(e.getReason(), "ROLLBACK_CAUSE_"));
+        }
+        if (e.getRollbackCause() != RollbackCause.ROLLBACK_CAUSE_UNSPECIFIED) {
+          causes.add(
+              (rollback ? "undone: " : "")
+                  + EnumLabels.of(e.getRollbackCause(), "ROLLBACK_CAUSE_"));
+        }
+        t.row(
+            Long.toString(e.getGeneration()),
+            rollback ? "rollback from " + e.getFromGeneration() : "apply",
+            Describe.time(e.getAppliedUnixMs()),
+            "+"
+                + e.getSummary().getAdded()
+                + " ~"
+                + e.getSummary().getUpdated()
+                + " -"
+                + e.getSummary().getRemoved(),
+            EnumLabels.of(e.getOutcome(), "APPLY_OUTCOME_"),
+            Describe.time(e.getOutcomeUnixMs()),
+            causes.isEmpty() ? "-" : String.join("; ", causes));
+      }
+      return t;
     }
   }
 
@@ -214,7 +255,7 @@ public final class HostCommand {
             Math.toIntExact(Durations.parseMillis(confirmTimeout, "--confirm-timeout")));
       }
       RollbackHostResponse r = manager.rollbackHost(request.build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       ChangeSummary s = r.getSummary();
@@ -253,7 +294,7 @@ public final class HostCommand {
       RectifyHostResponse r =
           manager.rectifyHost(
               RectifyHostRequest.newBuilder().setDvs(target.dvs).setHost(target.host).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       System.out.println(

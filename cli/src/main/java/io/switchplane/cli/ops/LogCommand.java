@@ -5,8 +5,8 @@ import io.switchplane.api.v1.GetChangeRequest;
 import io.switchplane.api.v1.ListChangesRequest;
 import io.switchplane.api.v1.ListChangesResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
-import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,7 +53,7 @@ public final class LogCommand extends ManagerCommand {
                     .setLimit(limit)
                     .setRequestId(request)
                     .build());
-    if (printedAsJson(r)) {
+    if (printedAsData(r)) {
       return 0;
     }
     Table t = new Table("DVS", "GENERATION", "WHEN", "WHO", "FROM", "KIND", "CHANGES", "COMMENT");
@@ -61,14 +61,14 @@ public final class LogCommand extends ManagerCommand {
       t.row(
           c.getDvsName(),
           c.getGeneration(),
-          Instant.ofEpochMilli(c.getUnixMs()),
+          Describe.time(c.getUnixMs()),
           c.getPrincipal(),
           c.getClientAddress().isEmpty() ? "-" : c.getClientAddress(),
           c.getKind(),
           c.getSummary(),
           c.getComment().isEmpty() ? "-" : c.getComment());
     }
-    t.print(System.out);
+    print(t);
     return 0;
   }
 
@@ -97,7 +97,7 @@ public final class LogCommand extends ManagerCommand {
               .getChange(
                   GetChangeRequest.newBuilder().setDvs(dvs).setGeneration(generation).build())
               .getRecord();
-      if (printedAsJson(c)) {
+      if (printedAsData(c)) {
         return 0;
       }
       System.out.println(
@@ -112,7 +112,7 @@ public final class LogCommand extends ManagerCommand {
           "  by       "
               + c.getPrincipal()
               + (c.getClientAddress().isEmpty() ? "" : " from " + c.getClientAddress()));
-      System.out.println("  at       " + Instant.ofEpochMilli(c.getUnixMs()));
+      System.out.println("  at       " + Describe.time(c.getUnixMs()));
       System.out.println("  kind     " + c.getKind() + ", " + c.getOpCount() + " op(s)");
       System.out.println("  comment  " + (c.getComment().isEmpty() ? "-" : c.getComment()));
       System.out.println("  changes  " + c.getSummary());

@@ -13,8 +13,8 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.PropertyServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.api.v1.SnapshotServiceGrpc;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.OutputFormat;
+import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.tls.OperatorTls;
 import io.switchplane.manager.grpc.CallerInterceptor;
@@ -40,8 +40,17 @@ public abstract class ManagerCommand implements Callable<Integer> {
       names = "--manager",
       paramLabel = "HOST:PORT",
       description =
-          "Manager endpoint (default: $SWITCHPLANE_MANAGER, else " + DEFAULT_MANAGER + ").")
+          "Manager endpoint (default: the one of --context, else $SWITCHPLANE_MANAGER, else the"
+              + " current context's ('config use-context'), else "
+              + DEFAULT_MANAGER
+              + ").")
   String manager;
+
+  @Option(
+      names = "--context",
+      paramLabel = "NAME",
+      description = "Talk to the manager of this named context ('config get-contexts').")
+  String context;
 
   @Option(
       names = "--ca",
@@ -100,8 +109,13 @@ public abstract class ManagerCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
-      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+      description =
+          "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; wide adds ids and"
+              + " details to tables).")
   OutputFormat output = OutputFormat.table;
+
+  @Option(names = "--no-headers", description = "Tables without their header row (for scripts).")
+  boolean noHeaders;
 
   private ManagedChannel channel;
   private X509Certificate trustedCa;
@@ -252,16 +266,37 @@ public abstract class ManagerCommand implements Callable<Integer> {
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  protected boolean json() {
-    return output == OutputFormat.json;
+  /** -o json or yaml: responses are printed as data ({@link #render}), not as text. */
+  protected boolean data() {
+    return output.data();
   }
 
-  /** With --output json, prints the response as JSON and says so; otherwise prints nothing. */
-  protected boolean printedAsJson(MessageOrBuilder response) {
-    if (json()) {
-      System.out.println(Json.print(response));
+  /** message as JSON or YAML, as -o asks. */
+  protected String render(MessageOrBuilder message) {
+    return output.render(message);
+  }
+
+  /**
+   * One message of a stream (events, --follow) as -o asks: JSON on one line, YAML as a document of
+   * its own ("---" first).
+   */
+  protected String renderStreamed(MessageOrBuilder message) {
+    return output == OutputFormat.yaml
+        ? "---\n" + render(message)
+        : render(message).replace("\n", " ");
+  }
+
+  /** With -o json or yaml, prints the response so and says so; otherwise prints nothing. */
+  protected boolean printedAsData(MessageOrBuilder response) {
+    if (data()) {
+      System.out.println(render(response));
     }
-    return json();
+    return data();
+  }
+
+  /** Prints table as -o (wide or not) and --no-headers ask. */
+  protected void print(Table table) {
+    table.print(System.out, output == OutputFormat.wide, !noHeaders);
   }
 
   /** The manager endpoint this command talks to. */
@@ -269,7 +304,13 @@ public abstract class ManagerCommand implements Callable<Integer> {
     if (manager != null) {
       return manager;
     }
+    if (context != null) {
+      return Credentials.contextEndpoint(context);
+    }
     String env = System.getenv("SWITCHPLANE_MANAGER");
-    return env == null || env.isBlank() ? DEFAULT_MANAGER : env;
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    return Credentials.currentContext().map(Credentials::contextEndpoint).orElse(DEFAULT_MANAGER);
   }
 }

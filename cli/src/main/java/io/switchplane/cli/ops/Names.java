@@ -1,6 +1,7 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListPortGroupsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
@@ -16,6 +17,14 @@ final class Names {
     Map<String, String> names = new HashMap<>();
     for (Host h : manager.listHosts(ListHostsRequest.getDefaultInstance()).getHostsList()) {
       names.put(h.getId(), h.getName());
+    }
+    return names;
+  }
+
+  static Map<String, String> dvs(ManagerServiceBlockingStub manager) {
+    Map<String, String> names = new HashMap<>();
+    for (var d : manager.listDvs(ListDvsRequest.getDefaultInstance()).getSwitchesList()) {
+      names.put(d.getId(), d.getName());
     }
     return names;
   }

@@ -5,9 +5,8 @@ import io.switchplane.api.v1.ListNamespacesResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.PropertyNamespace;
 import io.switchplane.api.v1.RegisterNamespaceRequest;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
-import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,8 +57,8 @@ public final class NamespaceCommand {
                       .build())
               .getNamespace();
       System.out.println(
-          json()
-              ? Json.print(ns)
+          data()
+              ? render(ns)
               : "registered namespace " + ns.getName() + " (owner " + ns.getOwner() + ")");
       return 0;
     }
@@ -74,7 +73,7 @@ public final class NamespaceCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       ListNamespacesResponse r =
           properties().listNamespaces(ListNamespacesRequest.getDefaultInstance());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t = new Table("NAME", "OWNER", "REGISTERED", "DESCRIPTION");
@@ -82,10 +81,10 @@ public final class NamespaceCommand {
         t.row(
             ns.getName(),
             ns.getOwner(),
-            Instant.ofEpochMilli(ns.getRegisteredUnixMs()),
+            Describe.time(ns.getRegisteredUnixMs()),
             ns.getDescription());
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }

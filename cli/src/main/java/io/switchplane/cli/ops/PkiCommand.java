@@ -4,8 +4,7 @@ import io.switchplane.api.v1.CaInfo;
 import io.switchplane.api.v1.GetCaRequest;
 import io.switchplane.api.v1.InitCaRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
-import io.switchplane.cli.output.Json;
-import java.time.Instant;
+import io.switchplane.cli.output.Describe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,7 +39,7 @@ public final class PkiCommand {
           pki()
               .initCa(InitCaRequest.newBuilder().setCommonName(name).setValidityDays(days).build())
               .getCa();
-      print(ca, json());
+      printCa(this, ca);
       return 0;
     }
   }
@@ -59,21 +58,21 @@ public final class PkiCommand {
       if (pem) {
         System.out.print(ca.getCertificatePem());
       } else {
-        print(ca, json());
+        printCa(this, ca);
       }
       return 0;
     }
   }
 
-  static void print(CaInfo ca, boolean json) {
-    if (json) {
-      System.out.println(Json.print(ca));
+  /** The CA's details as -o asks (the verbs of a CA are ManagerCommands). */
+  static void printCa(ManagerCommand verb, CaInfo ca) {
+    if (verb.printedAsData(ca)) {
       return;
     }
     System.out.println("subject      " + ca.getSubject());
     System.out.println("serial       " + ca.getSerialHex());
-    System.out.println("valid from   " + Instant.ofEpochMilli(ca.getNotBeforeUnixMs()));
-    System.out.println("valid until  " + Instant.ofEpochMilli(ca.getNotAfterUnixMs()));
+    System.out.println("valid from   " + Describe.time(ca.getNotBeforeUnixMs()));
+    System.out.println("valid until  " + Describe.time(ca.getNotAfterUnixMs()));
     System.out.println("sha256       " + ca.getSha256Fingerprint());
   }
 }

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
@@ -18,7 +19,6 @@ import io.switchplane.api.v1.VmNic;
 import io.switchplane.api.v1.VmkNic;
 import io.switchplane.api.v1.VmkService;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
@@ -151,6 +151,7 @@ public final class PortCommand {
     @Mixin PolicyOptions policy;
 
     @Mixin WriteOptions write;
+    @Mixin MayExist mayExist;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
@@ -166,15 +167,40 @@ public final class PortCommand {
           this, manager, dvs, ChangeOp.newBuilder().setCreatePort(port).build(), 0)) {
         return 0;
       }
-      CreatePortResponse r =
-          manager.createPort(
-              CreatePortRequest.newBuilder()
-                  .setDvs(dvs)
-                  .setPort(port)
-                  .setExpectedGeneration(write.expected(0))
-                  .build());
+      CreatePortResponse r;
+      try {
+        r =
+            manager.createPort(
+                CreatePortRequest.newBuilder()
+                    .setDvs(dvs)
+                    .setPort(port)
+                    .setExpectedGeneration(write.expected(0))
+                    .build());
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "port " + key + " of DVS " + dvs,
+            data(),
+            d -> {
+              Port existing = find(manager, dvs, key);
+              Map<String, String> groups = Names.portGroups(manager, dvs);
+              Map<String, String> hosts = Names.hosts(manager);
+              d.check(
+                      "port group",
+                      true,
+                      port.getPortGroupId().equals(existing.getPortGroupId())
+                          || port.getPortGroupId().equals(groups.get(existing.getPortGroupId())))
+                  .check(
+                      "host",
+                      true,
+                      port.getHostId().equals(existing.getHostId())
+                          || port.getHostId().equals(hosts.get(existing.getHostId())))
+                  .check("connectee", port.getConnectee(), existing.getConnectee())
+                  .check("policy", port.getPolicy(), existing.getPolicy());
+            });
+      }
       System.out.println(
-          json() ? Json.print(r) : "created port " + key + ", DVS generation " + r.getGeneration());
+          data() ? render(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;
     }
   }
@@ -240,8 +266,8 @@ public final class PortCommand {
                   .setExpectedGeneration(write.expected(read.getGeneration()))
                   .build());
       System.out.println(
-          json()
-              ? Json.print(r)
+          data()
+              ? render(r)
               : r.getUnchanged()
                   ? WriteOptions.nothingToChange("port " + key, r.getGeneration())
                   : "updated port " + key + ", DVS generation " + r.getGeneration());
@@ -271,7 +297,7 @@ public final class PortCommand {
                   .setHost(host)
                   .setPortGroup(portGroup)
                   .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Map<String, String> hosts = Names.hosts(manager);
@@ -285,7 +311,7 @@ public final class PortCommand {
             Describe.connectee(p.getConnectee()),
             Describe.policy(p.getPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -318,5 +344,17 @@ public final class PortCommand {
       System.out.println("deleted port " + key + ", DVS generation " + generation);
       return 0;
     }
+  }
+
+  /** The port key of dvs; NOT_FOUND when there is none. */
+  static Port find(ManagerServiceBlockingStub manager, String dvs, String key) {
+    return manager
+        .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
+        .getPortsList()
+        .stream()
+        .filter(p -> p.getKey().equals(key))
+        .findFirst()
+        .orElseThrow(
+            () -> SwitchplaneException.notFound("port '%s' not found in DVS '%s'", key, dvs));
   }
 }

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortGroupResponse;
@@ -8,18 +9,21 @@ import io.switchplane.api.v1.GetPortGroupRequest;
 import io.switchplane.api.v1.GetPortGroupResponse;
 import io.switchplane.api.v1.ListPortGroupsRequest;
 import io.switchplane.api.v1.ListPortGroupsResponse;
+import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.UpdatePortGroupRequest;
 import io.switchplane.api.v1.UpdatePortGroupResponse;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
 import io.switchplane.cli.output.Table;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,6 +72,7 @@ public final class PortGroupCommand {
     @Mixin PolicyOptions policy;
 
     @Mixin WriteOptions write;
+    @Mixin MayExist mayExist;
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
@@ -84,16 +89,43 @@ public final class PortGroupCommand {
           this, manager, dvs, ChangeOp.newBuilder().setCreatePortGroup(pg).build(), 0)) {
         return 0;
       }
-      CreatePortGroupResponse r =
-          manager.createPortGroup(
-              CreatePortGroupRequest.newBuilder()
-                  .setDvs(dvs)
-                  .setPortGroup(pg)
-                  .setExpectedGeneration(write.expected(0))
-                  .build());
+      CreatePortGroupResponse r;
+      try {
+        r =
+            manager.createPortGroup(
+                CreatePortGroupRequest.newBuilder()
+                    .setDvs(dvs)
+                    .setPortGroup(pg)
+                    .setExpectedGeneration(write.expected(0))
+                    .build());
+      } catch (StatusRuntimeException e) {
+        return mayExist.existing(
+            e,
+            "port group " + name + " of DVS " + dvs,
+            data(),
+            d -> {
+              PortGroup existing =
+                  manager
+                      .getPortGroup(
+                          GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(name).build())
+                      .getPortGroup();
+              d.check(
+                      "binding",
+                      Describe.binding(pg.getBinding()),
+                      Describe.binding(existing.getBinding()))
+                  .checkGiven(
+                      "ports",
+                      binding == Binding.STATIC && !autoExpand,
+                      numPorts,
+                      existing.getNumPorts())
+                  .check("auto-expand", autoExpand, existing.getAutoExpand())
+                  .check("description", description, existing.getDescription())
+                  .check("policy", pg.getPolicy(), existing.getPolicy());
+            });
+      }
       System.out.println(
-          json()
-              ? Json.print(r)
+          data()
+              ? render(r)
               : "created port group "
                   + name
                   + " ("
@@ -176,8 +208,8 @@ public final class PortGroupCommand {
                   .setExpectedGeneration(write.expected(read.getGeneration()))
                   .build());
       System.out.println(
-          json()
-              ? Json.print(r)
+          data()
+              ? render(r)
               : r.getUnchanged()
                   ? WriteOptions.nothingToChange(
                       "port group " + r.getPortGroup().getName(), r.getGeneration())
@@ -201,19 +233,28 @@ public final class PortGroupCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       ListPortGroupsResponse r =
           manager.listPortGroups(ListPortGroupsRequest.newBuilder().setDvs(dvs).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
-      Table t = new Table("NAME", "ID", "BINDING", "PORTS", "POLICY (* = override allowed)");
+      Map<String, Long> used =
+          manager
+              .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())
+              .getPortsList()
+              .stream()
+              .collect(Collectors.groupingBy(Port::getPortGroupId, Collectors.counting()));
+      Table t =
+          new Table("NAME", "ID", "BINDING", "PORTS", "CAPACITY", "POLICY (* = override allowed)")
+              .wideOnly("ID");
       for (PortGroup pg : r.getPortGroupsList()) {
         t.row(
             pg.getName(),
             pg.getId(),
-            pg.getBinding().name().replace("PORT_BINDING_", "").toLowerCase(),
-            pg.getNumPorts() + (pg.getAutoExpand() ? "+" : ""),
+            Describe.binding(pg.getBinding()),
+            used.getOrDefault(pg.getId(), 0L),
+            Describe.capacity(pg),
             Describe.policy(pg.getPolicy()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }

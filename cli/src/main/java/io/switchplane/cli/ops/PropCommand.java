@@ -16,7 +16,7 @@ import io.switchplane.api.v1.PropertyValue;
 import io.switchplane.api.v1.PropertyWriteResponse;
 import io.switchplane.api.v1.PublishedProperty;
 import io.switchplane.api.v1.SetPropertyRequest;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.properties.Entity;
@@ -26,7 +26,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
@@ -135,7 +134,7 @@ public final class PropCommand {
 
   /** What a write prints. */
   static int written(ManagerCommand c, String what, PropertyWriteResponse r) {
-    if (!c.printedAsJson(r)) {
+    if (!c.printedAsData(r)) {
       System.out.println(
           r.getUnchanged()
               ? WriteOptions.nothingToChange(what, r.getGeneration())
@@ -292,7 +291,7 @@ public final class PropCommand {
                       .setKey(key)
                       .setEffective(effective)
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table table = new Table("NAMESPACE", "KEY", "VALUE", effective ? "FROM" : "STATE");
@@ -305,7 +304,7 @@ public final class PropCommand {
                 ? level(v.getFromLevel())
                 : v.getUnset() ? "unset (blocks inheritance)" : "set");
       }
-      table.print(System.out);
+      print(table);
       return 0;
     }
   }
@@ -342,7 +341,7 @@ public final class PropCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       var r = properties().getPublished(o.request());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table table = new Table("NAMESPACE", "ENTITY", "KEY", "VALUE", "KIND", "WHEN");
@@ -353,9 +352,9 @@ public final class PropCommand {
             p.getKey(),
             show(p.getValue()),
             p.getPersistent() ? "persistent" : "runtime",
-            Instant.ofEpochMilli(p.getUnixMs()));
+            Describe.time(p.getUnixMs()));
       }
-      table.print(System.out);
+      print(table);
       return 0;
     }
   }
@@ -378,11 +377,11 @@ public final class PropCommand {
       while (it.hasNext()) {
         PublishedProperty p = it.next();
         System.out.println(
-            json()
-                ? Json.print(p).replace("\n", " ")
+            data()
+                ? renderStreamed(p)
                 : String.format(
                     "%s %s %s %s=%s",
-                    Instant.ofEpochMilli(p.getUnixMs()),
+                    Describe.time(p.getUnixMs()),
                     p.getNamespace(),
                     entity(p),
                     p.getKey(),

@@ -39,7 +39,7 @@ public final class RecoverCommand extends ManagerCommand {
         snapshots()
             .recoverFromAgents(
                 RecoverFromAgentsRequest.newBuilder().addAllSeeds(seeds).setDryRun(dryRun).build());
-    if (printedAsJson(r)) {
+    if (printedAsData(r)) {
       return 0;
     }
     Table t =
@@ -54,8 +54,8 @@ public final class RecoverCommand extends ManagerCommand {
           d.getRebuilt() ? "yes" : "no",
           d.getNote());
     }
-    t.print(System.out);
+    print(t);
     r.getUnreachableList().forEach(u -> System.out.println("not reached: " + u));
-    return r.getUnreachableCount() == 0 ? 0 : 3;
+    return r.getUnreachableCount() == 0 ? 0 : io.switchplane.cli.ExitCode.UNAVAILABLE;
   }
 }

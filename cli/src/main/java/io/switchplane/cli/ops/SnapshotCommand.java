@@ -16,7 +16,7 @@ import io.switchplane.api.v1.RestoreMode;
 import io.switchplane.api.v1.RestoreSnapshotRequest;
 import io.switchplane.api.v1.RestoreSnapshotResponse;
 import io.switchplane.api.v1.SnapshotInfo;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.snapshot.SnapshotCodec;
@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -90,8 +89,8 @@ public final class SnapshotCommand {
               .createSnapshot(CreateSnapshotRequest.newBuilder().setDvs(dvs).setName(name).build())
               .getSnapshot();
       System.out.println(
-          json()
-              ? Json.print(s)
+          data()
+              ? render(s)
               : "snapshot "
                   + s.getName()
                   + " ("
@@ -129,7 +128,7 @@ public final class SnapshotCommand {
           snapshots()
               .listSnapshots(
                   ListSnapshotsRequest.newBuilder().setDvs(dvs).setIncludeCheckpoints(all).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t =
@@ -141,13 +140,13 @@ public final class SnapshotCommand {
             s.getDvsName(),
             s.getGeneration(),
             EnumLabels.of(s.getKind(), "SNAPSHOT_KIND_"),
-            Instant.ofEpochMilli(s.getTakenUnixMs()),
+            Describe.time(s.getTakenUnixMs()),
             s.getPortGroups(),
             s.getPorts(),
             s.getMembers(),
             s.getId());
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -182,8 +181,8 @@ public final class SnapshotCommand {
         throw SwitchplaneException.invalid("cannot write %s: %s", file, e.getMessage());
       }
       System.out.println(
-          json()
-              ? Json.print(s.getInfo())
+          data()
+              ? render(s.getInfo())
               : "wrote snapshot "
                   + s.getInfo().getName()
                   + " of DVS "
@@ -232,8 +231,8 @@ public final class SnapshotCommand {
                       .build())
               .getSnapshot();
       System.out.println(
-          json()
-              ? Json.print(s)
+          data()
+              ? render(s)
               : "imported snapshot "
                   + s.getName()
                   + " ("
@@ -286,7 +285,7 @@ public final class SnapshotCommand {
                       .setCurrent(current)
                       .setDvs(dvs)
                       .build());
-      if (!printedAsJson(r)) {
+      if (!printedAsData(r)) {
         printChanges(r.getChangesList());
       }
       return 0;
@@ -351,10 +350,10 @@ public final class SnapshotCommand {
                       .setConfirmTimeoutMs(
                           (int) Durations.parseMillis(confirmTimeout, "--confirm-timeout"))
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
-      WriteOptions.printHosts(r.getHostsList());
+      WriteOptions.printHosts(this, r.getHostsList());
       printChanges(r.getChangesList());
       System.out.println(
           r.getDryRun()
@@ -381,7 +380,7 @@ public final class SnapshotCommand {
       snapshots()
           .deleteSnapshot(
               DeleteSnapshotRequest.newBuilder().setSnapshot(ref.snapshot).setDvs(ref.dvs).build());
-      System.out.println(json() ? "{}" : "deleted snapshot " + ref.snapshot);
+      System.out.println(data() ? "{}" : "deleted snapshot " + ref.snapshot);
       return 0;
     }
   }

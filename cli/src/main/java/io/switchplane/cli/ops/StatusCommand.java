@@ -6,12 +6,11 @@ import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.cli.output.Describe;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.OutputFormat;
 import io.switchplane.cli.output.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
@@ -45,7 +44,7 @@ public final class StatusCommand extends ManagerCommand {
     String[] last = {null};
     java.util.function.Consumer<GetPushStatusResponse> print =
         r -> {
-          String text = json() ? Json.print(r) : render(r);
+          String text = data() ? render(r) : text(r);
           if (!text.equals(last[0])) {
             System.out.println(text);
             last[0] = text;
@@ -79,7 +78,7 @@ public final class StatusCommand extends ManagerCommand {
     return 130;
   }
 
-  private static String render(GetPushStatusResponse r) {
+  private String text(GetPushStatusResponse r) {
     long inSync =
         r.getHostsList().stream()
             .filter(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC)
@@ -103,10 +102,10 @@ public final class StatusCommand extends ManagerCommand {
           h.getDesiredGeneration(),
           h.getAppliedGeneration(),
           h.getAttempts(),
-          h.getLastPushUnixMs() == 0 ? "-" : Instant.ofEpochMilli(h.getLastPushUnixMs()).toString(),
+          Describe.time(h.getLastPushUnixMs()),
           h.getCertNotAfterUnixMs() == 0
               ? "not enrolled"
-              : Instant.ofEpochMilli(h.getCertNotAfterUnixMs()).toString(),
+              : Describe.time(h.getCertNotAfterUnixMs()),
           (h.getLastError().isEmpty() ? Describe.summary(h.getLastSummary()) : h.getLastError())
               + (h.getUnclaimedNamespacesCount() == 0
                   ? ""
@@ -115,7 +114,7 @@ public final class StatusCommand extends ManagerCommand {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
       ps.printf("%d/%d hosts in sync%n", inSync, r.getHostsCount());
-      t.print(ps);
+      t.print(ps, output == OutputFormat.wide, !noHeaders);
     }
     return buf.toString(StandardCharsets.UTF_8).stripTrailing();
   }

@@ -12,6 +12,7 @@ import io.switchplane.api.v1.RemoveUserRequest;
 import io.switchplane.api.v1.Role;
 import io.switchplane.api.v1.WhoAmIRequest;
 import io.switchplane.api.v1.WhoAmIResponse;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.tls.Certificates;
 import io.switchplane.common.tls.Csrs;
@@ -19,7 +20,6 @@ import io.switchplane.common.tls.PeerIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -87,7 +87,7 @@ public final class UserCommand {
                       .setRole(role(role))
                       .addAllDvsScope(scope)
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       System.out.println(
@@ -106,7 +106,7 @@ public final class UserCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListUsersResponse r = users().listUsers(ListUsersRequest.getDefaultInstance());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t = new Table("NAME", "ROLE", "DVS SCOPE", "ADDED", "BY");
@@ -115,10 +115,10 @@ public final class UserCommand {
             u.getName(),
             label(u.getRole()),
             u.getDvsScopeCount() == 0 ? "all" : String.join(",", u.getDvsScopeList()),
-            Instant.ofEpochMilli(u.getCreatedUnixMs()),
+            Describe.time(u.getCreatedUnixMs()),
             u.getCreatedBy());
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -134,7 +134,7 @@ public final class UserCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       users().removeUser(RemoveUserRequest.newBuilder().setName(name).build());
-      System.out.println(json() ? "{}" : "removed " + name);
+      System.out.println(data() ? "{}" : "removed " + name);
       return 0;
     }
   }
@@ -206,7 +206,7 @@ public final class UserCommand {
                       .setUser(name)
                       .setCsrDer(com.google.protobuf.ByteString.copyFrom(der))
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       System.out.print(
@@ -300,7 +300,7 @@ public final class UserCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       WhoAmIResponse me = users().whoAmI(WhoAmIRequest.getDefaultInstance());
-      if (printedAsJson(me)) {
+      if (printedAsData(me)) {
         return 0;
       }
       System.out.println(

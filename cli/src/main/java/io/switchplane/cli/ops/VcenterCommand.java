@@ -12,14 +12,13 @@ import io.switchplane.api.v1.TrackerSettings;
 import io.switchplane.api.v1.UpdateVcenterRequest;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterStatus;
-import io.switchplane.cli.output.Json;
+import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,8 +163,8 @@ public final class VcenterCommand {
                   AddVcenterRequest.newBuilder().setVcenter(vc).setPassword(password).build())
               .getVcenter();
       System.out.println(
-          json()
-              ? Json.print(added)
+          data()
+              ? render(added)
               : "added vCenter "
                   + added.getName()
                   + " ("
@@ -316,8 +315,8 @@ public final class VcenterCommand {
                       .build())
               .getVcenter();
       System.out.println(
-          json()
-              ? Json.print(changed)
+          data()
+              ? render(changed)
               : "changed vCenter "
                   + changed.getName()
                   + " (revision "
@@ -375,7 +374,7 @@ public final class VcenterCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       ListVcentersResponse r = vcenters().listVcenters(ListVcentersRequest.getDefaultInstance());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       Table t =
@@ -395,7 +394,7 @@ public final class VcenterCommand {
             vc.getTracker().getPinnedVlans().isEmpty() ? "none" : vc.getTracker().getPinnedVlans(),
             String.valueOf(vc.getRevision()));
       }
-      t.print(System.out);
+      print(t);
       return 0;
     }
   }
@@ -414,7 +413,7 @@ public final class VcenterCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       vcenters().removeVcenter(RemoveVcenterRequest.newBuilder().setName(name).build());
-      System.out.println(json() ? "{}" : "removed vCenter " + name);
+      System.out.println(data() ? "{}" : "removed vCenter " + name);
       return 0;
     }
   }
@@ -438,8 +437,12 @@ public final class VcenterCommand {
     protected int run(ManagerServiceBlockingStub manager) {
       GetVcenterStatusResponse r =
           vcenters().getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
+      }
+      if (r.getStatusesCount() == 0) {
+        System.out.println(
+            "no vCenter is configured: 'switchplane vcenter add NAME --url URL ...' follows one");
       }
       for (VcenterStatus s : r.getStatusesList()) {
         print(s, System.out);
@@ -486,7 +489,7 @@ public final class VcenterCommand {
     }
 
     private static String time(long ms) {
-      return ms == 0 ? "never" : Instant.ofEpochMilli(ms).toString();
+      return ms == 0 ? "never" : Describe.time(ms);
     }
   }
 }

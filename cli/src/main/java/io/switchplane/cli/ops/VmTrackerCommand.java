@@ -55,7 +55,7 @@ public final class VmTrackerCommand {
                       .setHost(host)
                       .setVm(vm)
                       .build());
-      if (printedAsJson(r)) {
+      if (printedAsData(r)) {
         return 0;
       }
       print(r, System.out);

@@ -61,7 +61,7 @@ final class WriteOptions {
 
   /** Prints a dry run's answer: the hosts that would get a new state, then the changes. */
   static void print(ManagerCommand c, CommitChangeSetResponse r, String dvs) {
-    if (c.printedAsJson(r)) {
+    if (c.printedAsData(r)) {
       return;
     }
     if (r.getUnchanged()) {
@@ -72,7 +72,7 @@ final class WriteOptions {
     if (r.getHostsCount() == 0) {
       System.out.println("no host would get a new state");
     } else {
-      printHosts(r.getHostsList());
+      printHosts(c, r.getHostsList());
     }
     EntityChanges.print(r.getChangesList(), "");
     System.out.println(
@@ -86,7 +86,7 @@ final class WriteOptions {
   }
 
   /** Per host: the ports it gets, changes, loses, and whether it joins or leaves. */
-  static void printHosts(List<HostRestorePlan> hosts) {
+  static void printHosts(ManagerCommand c, List<HostRestorePlan> hosts) {
     Table t = new Table("HOST", "PORTS ADDED", "CHANGED", "REMOVED", "MEMBERSHIP");
     for (HostRestorePlan h : hosts) {
       t.row(
@@ -96,7 +96,7 @@ final class WriteOptions {
           h.getPortsRemoved(),
           h.getJoins() ? "joins" : h.getLeaves() ? "leaves" : "stays");
     }
-    t.print(System.out);
+    c.print(t);
   }
 
   /**

@@ -5,6 +5,8 @@ import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.Policy;
+import io.switchplane.api.v1.PortBinding;
+import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.SecurityPolicy;
 import io.switchplane.api.v1.TrafficShaping;
 import io.switchplane.api.v1.VmkService;
@@ -107,8 +109,42 @@ public final class Describe {
         + ")";
   }
 
+  /** static or ephemeral; unspecified is static (see PortBinding). */
+  public static String binding(PortBinding b) {
+    return b == PortBinding.PORT_BINDING_EPHEMERAL ? "ephemeral" : "static";
+  }
+
+  /**
+   * How many ports a port group holds: its static ports ("+": it grows when they run out), or "-"
+   * for ephemeral binding (a port per connectee).
+   */
+  public static String capacity(PortGroup pg) {
+    return pg.getBinding() == PortBinding.PORT_BINDING_EPHEMERAL
+        ? "-"
+        : pg.getNumPorts() + (pg.getAutoExpand() ? "+" : "");
+  }
+
+  /** A map as k=v pairs sorted by key, e.g. "uplink1=vmnic0,uplink2=vmnic1"; "-" when empty. */
+  public static String pairs(java.util.Map<String, String> map) {
+    return map.isEmpty()
+        ? "-"
+        : new java.util.TreeMap<>(map)
+            .entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+  }
+
   public static String state(HostSyncState s) {
     return EnumLabels.of(s, "HOST_SYNC_STATE_");
+  }
+
+  private static final java.time.format.DateTimeFormatter LOCAL_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+          .withZone(java.time.ZoneId.systemDefault());
+
+  /** A time for people: local to this machine, to the second; "-" for 0 (never, not yet). */
+  public static String time(long unixMs) {
+    return unixMs == 0 ? "-" : LOCAL_TIME.format(java.time.Instant.ofEpochMilli(unixMs));
   }
 
   private static String service(VmkService s) {

@@ -1,7 +1,22 @@
 package io.switchplane.cli.output;
 
-/** How read commands print: a table for people, JSON for programs. */
+/**
+ * How verbs print: a table for people (wide: with the columns that are ids and details), JSON or
+ * YAML for programs (the proto3 JSON mapping, the same fields either way).
+ */
 public enum OutputFormat {
   table,
-  json
+  wide,
+  json,
+  yaml;
+
+  /** JSON or YAML: the response as data, not a table. */
+  public boolean data() {
+    return this == json || this == yaml;
+  }
+
+  /** message in this format (json or yaml). */
+  public String render(com.google.protobuf.MessageOrBuilder message) {
+    return this == yaml ? Yaml.print(message) : Json.print(message);
+  }
 }

@@ -14,8 +14,10 @@ import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
@@ -76,6 +78,10 @@ final class ApplyTransaction {
 
   private final Parts parts;
   private final String dvsId;
+
+  /** The DVS as operators know it, for messages: its name ('dvs1'), else its id. */
+  private final String dvsLabel;
+
   private final long generation;
   private final HostSwitchState desired;
   private final AppliedSwitch current;
@@ -92,6 +98,8 @@ final class ApplyTransaction {
     this.parts = parts;
     this.desired = desired;
     this.dvsId = desired.getDvs().getId();
+    this.dvsLabel =
+        desired.getDvs().getName().isEmpty() ? dvsId : "'" + desired.getDvs().getName() + "'";
     this.generation = desired.getDvs().getGeneration();
     this.current = current;
     this.pending = pending;
@@ -118,7 +126,7 @@ final class ApplyTransaction {
   Committed run(long timeoutMs, String supersedes, boolean restoring, long startNanos) {
     check(supersedes, restoring);
     try {
-      return commit(timeoutMs, startNanos);
+      return commit(timeoutMs, restoring, startNanos);
     } catch (SwitchplaneException e) {
       throw undo(e);
     }
@@ -128,7 +136,7 @@ final class ApplyTransaction {
     if (current != null && generation < current.generation() && !restoring) {
       throw precondition(
               "generation %d of DVS %s is older than the applied generation %d",
-              generation, dvsId, current.generation())
+              generation, dvsLabel, current.generation())
           .because(ErrorReason.HOLDS_NEWER_GENERATION);
     }
     if (pending != null && !pending.getNonce().equals(supersedes)) {
@@ -136,13 +144,13 @@ final class ApplyTransaction {
               "generation %d of DVS %s is awaiting confirm (rolls back in %d ms unless confirmed); "
                   + "a new apply must wait for the confirm or rollback, or supersede it with its nonce",
               pending.getGeneration(),
-              dvsId,
+              dvsLabel,
               Math.max(0, pending.getDeadlineUnixMs() - parts.clock().millis()))
           .because(ErrorReason.AWAITING_CONFIRM);
     }
   }
 
-  private Committed commit(long timeoutMs, long startNanos) {
+  private Committed commit(long timeoutMs, boolean restoring, long startNanos) {
     SwitchBackend backend = parts.backend();
     long previousGeneration = current == null ? 0 : current.generation();
     if (backend.outlivesAgent()) {
@@ -194,14 +202,19 @@ final class ApplyTransaction {
             .setNonce(nextPending.getNonce())
             .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
             .build();
-    HistoryEntry entry =
+    HistoryEntry.Builder row =
         HistoryEntry.newBuilder()
             .setGeneration(generation)
             .setAppliedUnixMs(now)
             .setSummary(summary)
             .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
-            .build();
-    persist(response, entry, nextPending);
+            .setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY);
+    if (restoring) {
+      row.setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK)
+          .setFromGeneration(previousGeneration)
+          .setReason(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
+    }
+    HistoryEntry entry = persist(response, row.build(), nextPending);
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(
@@ -223,7 +236,7 @@ final class ApplyTransaction {
           ErrorCode.ABORTED,
           String.format(
               "generation %d of DVS %s not applied: %s; the operations already done were undone",
-              generation, dvsId, e.getMessage()),
+              generation, dvsLabel, e.getMessage()),
           e);
     }
   }
@@ -239,20 +252,21 @@ final class ApplyTransaction {
       throw new SwitchplaneException(
           ErrorCode.ABORTED,
           String.format(
-              "generation %d of DVS %s not applied: %s", generation, dvsId, e.getMessage()),
+              "generation %d of DVS %s not applied: %s", generation, dvsLabel, e.getMessage()),
           e);
     }
   }
 
-  private void persist(ApplyResponse response, HistoryEntry entry, PendingConfirm nextPending) {
+  private HistoryEntry persist(
+      ApplyResponse response, HistoryEntry entry, PendingConfirm nextPending) {
     try {
-      parts.store().commit(desired, response, entry, nextPending);
+      return parts.store().commit(desired, response, entry, nextPending);
     } catch (RuntimeException e) {
       throw new SwitchplaneException(
           ErrorCode.INTERNAL,
           String.format(
               "generation %d of DVS %s not applied: cannot persist it (%s)",
-              generation, dvsId, e.getMessage()),
+              generation, dvsLabel, e.getMessage()),
           e);
     }
   }

@@ -345,11 +345,11 @@ final class Rollbacks {
               ? last.getRestoredGeneration()
               : slot.confirmedGeneration();
       return precondition(
-          "nothing awaits confirm on DVS %s: generation %d was rolled back at %d (%s); "
+          "nothing awaits confirm on DVS %s: generation %d was rolled back at %s (%s); "
               + "the host is at generation %d",
           dvsId,
           generation,
-          entry.get().getOutcomeUnixMs(),
+          java.time.Instant.ofEpochMilli(entry.get().getOutcomeUnixMs()),
           describe(entry.get().getRollbackCause()),
           restored);
     }

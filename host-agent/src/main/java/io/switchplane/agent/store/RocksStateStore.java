@@ -6,13 +6,14 @@ import com.google.protobuf.Parser;
 import io.switchplane.api.v1.ApplyJournal;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,12 +30,13 @@ import org.rocksdb.WriteBatch;
  * <p>Key layout (UTF-8 keys, protobuf values; {@code P} is the agent's namespace prefix, empty for
  * an agent with its own database, e.g. {@code "agent-0042/"} for a lightweight agent of the bench;
  * {@code GEN} is the generation as 20 zero-padded decimal digits, so that byte order is generation
- * order):
+ * order; {@code SEQ} a rollback row's sequence, likewise):
  *
  * <pre>
  *   P r/DVS_ID          ApplyResponse   answer of the current generation; its applied_generation
  *                                       names the current state below. Present = the DVS is known.
  *   P h/DVS_ID/GEN      HistoryEntry    one per applied generation, at most 50 per DVS
+ *   P k/DVS_ID/SEQ      HistoryEntry    one per rollback to an earlier generation, at most 50 per DVS
  *   P v/DVS_ID/GEN      HostSwitchState the state applied at GEN
  *   P c/DVS_ID          PendingConfirm  the apply waiting for Confirm (absent: none pending)
  *   P j/DVS_ID          ApplyJournal    an apply or rollback under way (absent: none)
@@ -128,10 +130,11 @@ public final class RocksStateStore implements StateStore {
   }
 
   @Override
-  public void commit(
+  public HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
+    boolean rollback = isRollback(entry);
     TreeSet<Long> known =
         generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
     synchronized (known) {
@@ -147,9 +150,21 @@ public final class RocksStateStore implements StateStore {
           dropped.add(kept.get(i));
         }
       }
+      HistoryEntry stored = entry;
       try (WriteBatch batch = new WriteBatch()) {
         batch.put(responseKey(dvsId), response.toByteArray());
-        batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
+        if (rollback) {
+          // The generation's own row keeps its time and outcome; the rollback is a row of its own.
+          List<Long> sequences = sequences(dvsId);
+          long next = sequences.isEmpty() ? 1 : sequences.get(sequences.size() - 1) + 1;
+          stored = entry.toBuilder().setSequence(next).build();
+          batch.put(historyKey("k/", dvsId, next), stored.toByteArray());
+          for (int i = 0; i < sequences.size() + 1 - HISTORY_LIMIT; i++) {
+            batch.delete(historyKey("k/", dvsId, sequences.get(i)));
+          }
+        } else {
+          batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
+        }
         batch.put(historyKey("v/", dvsId, generation), state.toByteArray());
         for (long old : dropped) {
           batch.delete(historyKey("h/", dvsId, old));
@@ -178,6 +193,7 @@ public final class RocksStateStore implements StateStore {
       }
       dropped.forEach(known::remove);
       known.add(generation);
+      return stored;
     }
   }
 
@@ -186,7 +202,7 @@ public final class RocksStateStore implements StateStore {
     write(
         "record the confirm of generation " + entry.getGeneration() + " of DVS " + dvsId,
         batch -> {
-          batch.put(historyKey("h/", dvsId, entry.getGeneration()), entry.toByteArray());
+          batch.put(rowKey(dvsId, entry), entry.toByteArray());
           batch.delete(key("c/", dvsId));
         });
   }
@@ -207,7 +223,7 @@ public final class RocksStateStore implements StateStore {
           // Written again (same content when kept): a removed switch at generation 0 has no version
           // yet.
           batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
-          batch.put(historyKey("h/", dvsId, undone.getGeneration()), undone.toByteArray());
+          batch.put(rowKey(dvsId, undone), undone.toByteArray());
           batch.put(key("x/", dvsId), event.toByteArray());
           batch.delete(key("c/", dvsId));
           batch.delete(key("j/", dvsId));
@@ -232,16 +248,38 @@ public final class RocksStateStore implements StateStore {
   @Override
   public Optional<HistoryEntry> historyEntry(String dvsId, long generation) {
     byte[] value = db.get(historyKey("h/", dvsId, generation));
-    return value == null
-        ? Optional.empty()
-        : Optional.of(
-            parse(
-                HistoryEntry.parser(), value, "history entry " + generation + " of DVS " + dvsId));
+    Optional<HistoryEntry> applied =
+        value == null
+            ? Optional.empty()
+            : Optional.of(
+                parse(
+                    HistoryEntry.parser(),
+                    value,
+                    "history entry " + generation + " of DVS " + dvsId));
+    // A rollback to the generation, newer than its row, is what became of it last.
+    Optional<HistoryEntry> rollback =
+        rows("k/", dvsId).stream()
+            .filter(e -> e.getGeneration() == generation)
+            .reduce((older, newer) -> newer);
+    return rollback.isPresent() ? rollback : applied;
   }
 
   @Override
   public List<HistoryEntry> history(String dvsId) {
-    byte[] keyPrefix = bytes(prefix + "h/" + dvsId + "/");
+    List<HistoryEntry> out = new ArrayList<>(rows("h/", dvsId));
+    out.addAll(rows("k/", dvsId));
+    // Newest first by the time applied; a rollback row in the same millisecond counts as newer.
+    out.sort(
+        Comparator.comparingLong(HistoryEntry::getAppliedUnixMs)
+            .thenComparing(RocksStateStore::isRollback)
+            .thenComparingLong(e -> isRollback(e) ? e.getSequence() : e.getGeneration())
+            .reversed());
+    return out;
+  }
+
+  /** The rows of one kind ("h/" or "k/") of dvsId, in key order. */
+  private List<HistoryEntry> rows(String kind, String dvsId) {
+    byte[] keyPrefix = bytes(prefix + kind + dvsId + "/");
     List<HistoryEntry> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator()) {
       for (it.seek(keyPrefix); it.isValid() && startsWith(it.key(), keyPrefix); it.next()) {
@@ -250,8 +288,23 @@ public final class RocksStateStore implements StateStore {
         }
       }
     }
-    Collections.reverse(out);
     return out;
+  }
+
+  /** The sequences of dvsId's rollback rows, oldest first (few: rollbacks are rare). */
+  private List<Long> sequences(String dvsId) {
+    return rows("k/", dvsId).stream().map(HistoryEntry::getSequence).toList();
+  }
+
+  private static boolean isRollback(HistoryEntry entry) {
+    return entry.getKind() == HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK;
+  }
+
+  /** Where entry is kept: its generation's row, or its rollback row. */
+  private byte[] rowKey(String dvsId, HistoryEntry entry) {
+    return isRollback(entry)
+        ? historyKey("k/", dvsId, entry.getSequence())
+        : historyKey("h/", dvsId, entry.getGeneration());
   }
 
   @Override

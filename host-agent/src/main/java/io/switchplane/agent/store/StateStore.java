@@ -35,12 +35,19 @@ public interface StateStore {
    * Records that state was applied: it becomes the current state of its DVS, response the answer to
    * repeats of its generation, (entry, state) the newest history record, pending the confirm it
    * waits for (null: none); the journal is dropped. History beyond {@link #HISTORY_LIMIT} is
-   * dropped in the same write, except the generation a pending confirm would restore.
+   * dropped in the same write, except the generation a pending confirm would restore. A rollback
+   * entry (kind ROLLBACK, sequence 0) becomes a row of its own, numbered next, and leaves the row
+   * of its generation as it was; rollback rows beyond the limit are dropped likewise.
+   *
+   * @return entry as stored (a rollback row with its sequence)
    */
-  void commit(
+  HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending);
 
-  /** Records that the pending apply of dvsId was confirmed: entry replaces its history entry. */
+  /**
+   * Records that the pending apply of dvsId was confirmed: entry replaces its history entry (the
+   * generation's row, or the rollback row of the same sequence).
+   */
   void confirm(String dvsId, HistoryEntry entry);
 
   /**
@@ -56,10 +63,13 @@ public interface StateStore {
       HistoryEntry undone,
       RollbackEvent event);
 
-  /** The history of dvsId, newest first, at most {@link #HISTORY_LIMIT} entries. */
+  /**
+   * The history of dvsId, newest first (by the time applied): at most {@link #HISTORY_LIMIT} rows
+   * of generations applied and as many rollback rows.
+   */
   List<HistoryEntry> history(String dvsId);
 
-  /** The history entry of one generation, if kept. */
+  /** The newest history entry of one generation (its row, or a rollback to it), if kept. */
   Optional<HistoryEntry> historyEntry(String dvsId, long generation);
 
   /** The state applied at generation of dvsId, if still kept in the history. */

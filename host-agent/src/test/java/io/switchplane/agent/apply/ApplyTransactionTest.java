@@ -98,7 +98,7 @@ class ApplyTransactionTest {
     assertFails(
         () -> run(store, standard(2, 11, 21), first),
         ErrorCode.ABORTED,
-        "generation 2 of DVS " + DVS_ID + " not applied",
+        "generation 2 of DVS 'dvs1' not applied",
         "injected fault",
         "the operations already done were undone");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);
@@ -115,7 +115,7 @@ class ApplyTransactionTest {
     assertFails(
         () -> run(store, withValue(standard(2, 11, 21), "b"), first),
         ErrorCode.ABORTED,
-        "generation 2 of DVS " + DVS_ID + " not applied",
+        "generation 2 of DVS 'dvs1' not applied",
         "refused by the test",
         "; the switch was taken back");
     assertThat(backend.ports(DVS_ID)).isEqualTo(before);

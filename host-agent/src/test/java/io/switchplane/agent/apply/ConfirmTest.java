@@ -4,6 +4,7 @@ import static io.switchplane.agent.AgentFixtures.DVS_ID;
 import static io.switchplane.agent.AgentFixtures.standard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.switchplane.agent.backend.FileBackend;
@@ -13,6 +14,7 @@ import io.switchplane.api.v1.ApplyOutcome;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.common.diff.EffectiveStateResolver;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -273,6 +276,68 @@ class ConfirmTest {
         .until(() -> pipeline.pending(DVS_ID).isEmpty());
     assertThat(backend.ports(DVS_ID)).isEqualTo(effective(2, 11));
     assertThat(pipeline.applied(DVS_ID).orElseThrow().generation()).isEqualTo(2);
+  }
+
+  @Test
+  void anOperatorRollbackIsARowOfItsOwnAndLeavesTheRowOfItsGenerationAsItWas() {
+    ApplyResponse first = pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
+    pipeline.confirm(DVS_ID, 1, first.getNonce());
+    HistoryEntry firstRow = store.historyEntry(DVS_ID, 1).orElseThrow();
+    skewMs.addAndGet(1_000);
+    ApplyResponse second = pipeline.apply(standard(2, 11, 20), TIMEOUT_MS, "");
+    pipeline.confirm(DVS_ID, 2, second.getNonce());
+    skewMs.addAndGet(1_000);
+
+    ApplyResponse restored = pipeline.restore(DVS_ID, 1, 60_000);
+    restart(); // the pending rollback row is found again in the store
+    pipeline.confirm(DVS_ID, 1, restored.getNonce());
+
+    List<HistoryEntry> history = store.history(DVS_ID);
+    assertThat(history).hasSize(3);
+    HistoryEntry rollback = history.get(0);
+    assertThat(rollback.getKind()).isEqualTo(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK);
+    assertThat(rollback.getGeneration()).isEqualTo(1);
+    assertThat(rollback.getFromGeneration()).isEqualTo(2);
+    assertThat(rollback.getReason()).isEqualTo(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
+    assertThat(rollback.getOutcome()).isEqualTo(ApplyOutcome.APPLY_OUTCOME_CONFIRMED);
+    assertThat(rollback.getAppliedUnixMs()).isGreaterThan(firstRow.getAppliedUnixMs() + 1_500);
+    assertThat(history.get(1).getGeneration()).isEqualTo(2);
+    assertThat(history.get(1).getKind()).isEqualTo(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY);
+    assertThat(history.get(2)).isEqualTo(firstRow); // its time and outcome untouched
+
+    // A second rollback (back to 2) is another row, numbered next.
+    ApplyResponse again = pipeline.restore(DVS_ID, 2, TIMEOUT_MS);
+    pipeline.confirm(DVS_ID, 2, again.getNonce());
+    assertThat(store.history(DVS_ID))
+        .extracting(HistoryEntry::getKind, HistoryEntry::getGeneration, HistoryEntry::getSequence)
+        .containsExactly(
+            tuple(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK, 2L, 2L),
+            tuple(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK, 1L, 1L),
+            tuple(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY, 2L, 0L),
+            tuple(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY, 1L, 0L));
+  }
+
+  @Test
+  void anOperatorRollbackThatIsNotConfirmedIsUndoneOnItsOwnRow() {
+    ApplyResponse first = pipeline.apply(standard(1, 10, 20), TIMEOUT_MS, "");
+    pipeline.confirm(DVS_ID, 1, first.getNonce());
+    ApplyResponse second = pipeline.apply(standard(2, 11, 20), TIMEOUT_MS, "");
+    pipeline.confirm(DVS_ID, 2, second.getNonce());
+
+    pipeline.restore(DVS_ID, 1, TIMEOUT_MS);
+    await()
+        .atMost(Duration.ofMillis(TIMEOUT_MS + 1_000))
+        .until(() -> pipeline.pending(DVS_ID).isEmpty());
+
+    List<HistoryEntry> history = store.history(DVS_ID);
+    assertThat(history.get(0).getKind()).isEqualTo(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK);
+    assertThat(history.get(0).getOutcome()).isEqualTo(ApplyOutcome.APPLY_OUTCOME_ROLLED_BACK);
+    assertThat(history.get(0).getRollbackCause())
+        .isEqualTo(RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    assertThat(history)
+        .filteredOn(e -> e.getKind() == HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY)
+        .extracting(HistoryEntry::getOutcome)
+        .containsOnly(ApplyOutcome.APPLY_OUTCOME_CONFIRMED);
   }
 
   @Test

@@ -39,12 +39,12 @@ final class RefusingStore implements StateStore {
   }
 
   @Override
-  public void commit(
+  public HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
     if (!refuseJournal) {
       throw new StoreException("disk full", null);
     }
-    store.commit(state, response, entry, pending);
+    return store.commit(state, response, entry, pending);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
 import com.google.protobuf.FieldMask;
+import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.ModelValidator;
@@ -29,7 +30,12 @@ final class PortGroupOps {
     String id = ids.get();
     // Properties change only through property ops.
     PortGroup pg =
-        requested.toBuilder().setId(id).setDvsId(b.dvs().getId()).clearProperties().build();
+        requested.toBuilder()
+            .setId(id)
+            .setDvsId(b.dvs().getId())
+            .setBinding(binding(requested.getBinding()))
+            .clearProperties()
+            .build();
     requireFreeName(pg.getName(), null);
     ModelValidator.validatePortGroup(b.dvs(), pg);
     b.portGroups().put(id, pg);
@@ -52,6 +58,7 @@ final class PortGroupOps {
         settings.toBuilder()
             .setId(current.getId())
             .setDvsId(current.getDvsId())
+            .setBinding(binding(settings.getBinding()))
             .clearProperties()
             .addAllProperties(current.getPropertiesList())
             .build();
@@ -97,5 +104,15 @@ final class PortGroupOps {
         throw alreadyExists("port group '%s' exists already in DVS '%s'", name, b.dvs().getName());
       }
     }
+  }
+
+  /**
+   * Unspecified is static (see PortBinding): stored as such, so that every path (CLI, change set,
+   * snapshot) reads back the same binding.
+   */
+  private static PortBinding binding(PortBinding requested) {
+    return requested == PortBinding.PORT_BINDING_UNSPECIFIED
+        ? PortBinding.PORT_BINDING_STATIC
+        : requested;
   }
 }

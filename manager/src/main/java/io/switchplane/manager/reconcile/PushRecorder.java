@@ -218,12 +218,12 @@ final class PushRecorder {
           hostName(hostId),
           a.generation(),
           String.format(
-              "+%d ~%d -%d in %d us, confirm by %d",
+              "+%d ~%d -%d in %d us, confirm within %d s",
               response.getSummary().getAdded(),
               response.getSummary().getUpdated(),
               response.getSummary().getRemoved(),
               response.getApplyMicros(),
-              a.deadlineMs()));
+              Math.max(0, (a.deadlineMs() - now + 999) / 1000)));
     }
   }
 

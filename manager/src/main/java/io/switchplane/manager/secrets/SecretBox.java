@@ -113,15 +113,25 @@ public final class SecretBox {
       if (!Files.exists(keyFile)) {
         byte[] fresh = new byte[KEY];
         RANDOM.nextBytes(fresh);
-        Files.createDirectories(keyFile.toAbsolutePath().getParent());
+        Path dir = keyFile.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        // Written whole to a private temporary file, then linked in under the real name: a
+        // manager starting at the same time, or after a crash, never reads a partial key, and
+        // the link fails instead of replacing a key another manager made first.
+        Path tmp =
+            Files.createTempFile(
+                dir,
+                ".key-",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-          Files.createFile(
-              keyFile,
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-          Files.write(keyFile, fresh, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+          Files.write(tmp, fresh, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+          Files.createLink(keyFile, tmp);
           return fresh;
         } catch (FileAlreadyExistsException e) {
           // another manager sharing the directory created it first: use theirs
+        } finally {
+          Files.deleteIfExists(tmp);
         }
       }
       byte[] k = Files.readAllBytes(keyFile);

@@ -75,7 +75,7 @@ class PushRecorderTest {
     assertThat(events.recent())
         .extracting(Event::getKind, Event::getHostName, Event::getDetail)
         .containsExactly(
-            tuple(EventKind.EVENT_KIND_APPLIED, "name-h", "+3 ~0 -0 in 70 us, confirm by 9000"),
+            tuple(EventKind.EVENT_KIND_APPLIED, "name-h", "+3 ~0 -0 in 70 us, confirm within 0 s"),
             tuple(
                 EventKind.EVENT_KIND_CONFIRMED,
                 "name-h",
