@@ -18,6 +18,7 @@ public final class AllocationCursor {
   private final Set<Ip> taken = new HashSet<>();
   private final Set<Ip> pending = new HashSet<>();
   private Ip next;
+  private int collisions;
 
   public AllocationCursor(AddressPool pool) {
     this.pool = pool;
@@ -38,7 +39,7 @@ public final class AllocationCursor {
     found.ifPresent(
         ip -> {
           pending.add(ip);
-          next = ip.plus(1);
+          next = ip.next();
         });
     return found;
   }
@@ -47,6 +48,15 @@ public final class AllocationCursor {
   public synchronized void taken(Ip ip) {
     pending.remove(ip);
     taken.add(ip);
+  }
+
+  /**
+   * A proposal was found taken by someone else (and is now known taken); returns how many times
+   * that happened since the last {@link #refresh}, so that one caller of many re-reads.
+   */
+  public synchronized int collided(Ip ip) {
+    taken(ip);
+    return ++collisions;
   }
 
   /** The proposal was not used; the address may be proposed again. */
@@ -63,6 +73,7 @@ public final class AllocationCursor {
   public synchronized void refresh(Collection<Ip> stored) {
     taken.clear();
     taken.addAll(stored);
+    collisions = 0;
   }
 
   /** How many addresses this manager's callers are taking now. */

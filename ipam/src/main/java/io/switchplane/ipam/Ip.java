@@ -49,6 +49,11 @@ public record Ip(boolean v6, BigInteger value) implements Comparable<Ip> {
     return new Ip(v6, value.add(BigInteger.valueOf(steps)));
   }
 
+  /** The address after this one; after the family's last address, its first (0). */
+  public Ip next() {
+    return value.equals(v6 ? MAX_V6 : MAX_V4) ? new Ip(v6, BigInteger.ZERO) : plus(1);
+  }
+
   public int bits() {
     return v6 ? 128 : 32;
   }

@@ -48,6 +48,16 @@ class AllocationCursorTest {
   }
 
   @Test
+  void collisionsAreCountedUntilTheNextRefresh() {
+    AllocationCursor c = cursor("10.0.0.0/29");
+    assertThat(c.collided(c.propose().orElseThrow())).isEqualTo(1);
+    assertThat(c.collided(c.propose().orElseThrow())).isEqualTo(2);
+    assertThat(c.pending()).isZero();
+    c.refresh(List.of());
+    assertThat(c.collided(c.propose().orElseThrow())).isEqualTo(1);
+  }
+
+  @Test
   void refreshForgetsWhatOthersReleased() {
     AllocationCursor c = cursor("10.0.0.0/30"); // .1-.2
     c.taken(c.propose().orElseThrow());
@@ -55,6 +65,18 @@ class AllocationCursorTest {
     assertThat(c.propose()).isEmpty();
     c.refresh(List.of(Ip.parse("10.0.0.1", "x")));
     assertThat(c.propose()).map(Ip::toString).hasValue("10.0.0.2");
+  }
+
+  @Test
+  void theFamilysLastAddressWrapsToTheStart() {
+    AllocationCursor c = cursor("255.255.255.254/31");
+    assertThat(c.propose()).map(Ip::toString).hasValue("255.255.255.254");
+    assertThat(c.propose()).map(Ip::toString).hasValue("255.255.255.255");
+    assertThat(c.propose()).isEmpty();
+    AllocationCursor v6 = cursor("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+    v6.taken(v6.propose().orElseThrow());
+    v6.abandoned(v6.propose().orElseThrow());
+    assertThat(v6.propose()).map(Ip::toString).hasValue("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
   }
 
   @Test

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Allocation proposes an address from this manager's {@link AllocationCursor} and lets the
  * store's transaction decide; an address another caller took meanwhile is learned and the next one
- * tried. After a few such collisions in a row the cursor re-reads what is taken (another manager is
+ * tried. After a few such collisions the cursor re-reads what is taken (another manager is
  * allocating from the same place), and before answering RESOURCE_EXHAUSTED it re-reads once more
  * (another manager may have released addresses).
  */
@@ -58,7 +58,7 @@ public final class Ipam {
   /** Transactions one call may try before it answers ABORTED. */
   static final int MAX_ATTEMPTS = 64;
 
-  /** Collisions in a row after which the cursor re-reads the taken addresses. */
+  /** Collisions (on this manager, since the last re-read) after which one caller re-reads. */
   static final int REFRESH_AFTER = 3;
 
   /** The most addresses one fix call records. */
@@ -74,6 +74,16 @@ public final class Ipam {
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
 
   private record Pool(SubnetSpec spec, AllocationCursor cursor) {}
+
+  /**
+   * How long a host choice is reused for a subnet: on a standby each choice reads the DVSes from
+   * ZooKeeper (dozens of reads), and the choice is advice, so a second-old one serves.
+   */
+  static final long CHOICE_TTL_MS = 1_000;
+
+  private record Choice(int revision, long madeUnixMs, Optional<HostChoice.Candidate> candidate) {}
+
+  private final Map<String, Choice> choices = new ConcurrentHashMap<>();
 
   public Ipam(IpamStore store, ConfigService config, Clock clock) {
     this.store = store;
@@ -202,6 +212,7 @@ public final class Ipam {
           return null;
         });
     pools.remove(name.getId());
+    choices.remove(name.getId());
     LOG.info("subnet {} deleted by {}", name.getName(), Caller.current().principal());
   }
 
@@ -299,11 +310,12 @@ public final class Ipam {
         s = find(ref); // its networks changed: the record's network must still be one of them
         continue;
       }
-      pool.cursor().taken(ip);
       if (takenBefore.isEmpty()) {
+        pool.cursor().taken(ip);
         return answer(s.value(), pool.spec(), record, host);
       }
-      if (++collisions % REFRESH_AFTER == 0) {
+      collisions++;
+      if (pool.cursor().collided(ip) == REFRESH_AFTER) {
         refresh(s.value(), pool);
       }
     }
@@ -346,8 +358,21 @@ public final class Ipam {
     return out.build();
   }
 
-  /** The host for a new VM of the subnet: see {@link HostChoice}. */
+  /** The host for a new VM of the subnet: see {@link HostChoice}; at most a second old. */
   private Optional<HostChoice.Candidate> chooseHost(Subnet subnet) {
+    long now = clock.millis();
+    Choice c = choices.get(subnet.getId());
+    if (c == null
+        || c.revision() != subnet.getRevision()
+        || now - c.madeUnixMs() >= CHOICE_TTL_MS
+        || now < c.madeUnixMs()) {
+      c = new Choice(subnet.getRevision(), now, freshChoice(subnet));
+      choices.put(subnet.getId(), c);
+    }
+    return c.candidate();
+  }
+
+  private Optional<HostChoice.Candidate> freshChoice(Subnet subnet) {
     List<HostChoice.Candidate> candidates = new ArrayList<>();
     Map<String, DvsConfig> configs = new LinkedHashMap<>();
     for (L2Network n : networks(subnet)) {
