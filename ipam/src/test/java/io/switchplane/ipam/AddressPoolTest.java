@@ -44,7 +44,14 @@ class AddressPoolTest {
   void fullPoolYieldsNothingAfterOneRound() {
     AddressPool pool = new AddressPool(List.of(range("10.0.0.1", "10.0.0.254")), Set.of());
     Set<Ip> seen = new HashSet<>();
-    Optional<Ip> none = pool.next(ip("10.0.0.77"), x -> !seen.add(x) || true, Long.MAX_VALUE);
+    Optional<Ip> none =
+        pool.next(
+            ip("10.0.0.77"),
+            x -> {
+              seen.add(x);
+              return true; // every address taken
+            },
+            Long.MAX_VALUE);
     assertThat(none).isEmpty();
     assertThat(seen).hasSize(254);
   }
