@@ -8,8 +8,10 @@ import io.switchplane.cli.ops.ConfigCommand;
 import io.switchplane.cli.ops.DvsCommand;
 import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
+import io.switchplane.cli.ops.IpCommand;
 import io.switchplane.cli.ops.LogCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
+import io.switchplane.cli.ops.NicCommand;
 import io.switchplane.cli.ops.PkiCommand;
 import io.switchplane.cli.ops.PortCommand;
 import io.switchplane.cli.ops.PortGroupCommand;
@@ -17,6 +19,7 @@ import io.switchplane.cli.ops.PropCommand;
 import io.switchplane.cli.ops.RecoverCommand;
 import io.switchplane.cli.ops.SnapshotCommand;
 import io.switchplane.cli.ops.StatusCommand;
+import io.switchplane.cli.ops.SubnetCommand;
 import io.switchplane.cli.ops.UserCommand;
 import io.switchplane.cli.ops.VcenterCommand;
 import io.switchplane.cli.ops.VmTrackerCommand;
@@ -67,6 +70,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PropCommand.class,
       VcenterCommand.class,
       VmTrackerCommand.class,
+      SubnetCommand.class,
+      IpCommand.class,
+      NicCommand.class,
       PkiCommand.class,
       ConfigCommand.class,
       CompletionCommand.class,

@@ -34,12 +34,14 @@ import io.switchplane.manager.grpc.AccessInterceptor;
 import io.switchplane.manager.grpc.AuditGrpcService;
 import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.manager.grpc.EnrollmentGrpcService;
+import io.switchplane.manager.grpc.IpamGrpcService;
 import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.PkiGrpcService;
 import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
 import io.switchplane.manager.grpc.UserGrpcService;
 import io.switchplane.manager.grpc.VcenterGrpcService;
+import io.switchplane.manager.ipam.Ipam;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.model.DvsConfig;
@@ -61,6 +63,7 @@ import io.switchplane.manager.snapshot.agents.AgentCopyCollector;
 import io.switchplane.manager.snapshot.agents.SnapshotCopier;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
+import io.switchplane.manager.store.IpamStore;
 import io.switchplane.manager.store.NamespaceStore;
 import io.switchplane.manager.store.PkiStore;
 import io.switchplane.manager.store.SnapshotStore;
@@ -288,6 +291,8 @@ public final class SwitchplaneManager implements AutoCloseable {
     hostStore.addListener(trackers::hostsChanged);
     TrackerReports trackerReports =
         new TrackerReports(trackers, service, pushEngine.statusBook()::holdsContentOf);
+    IpamStore ipamStore = new IpamStore(client);
+    ipamStore.ensureLayout();
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the
     // id.
@@ -315,6 +320,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                 new PropertyService(service, namespaceStore), service, pushEngine.channels()),
             new VcenterGrpcService(trackers, trackerReports),
             new VcenterGrpcService.Show(trackerReports),
+            new IpamGrpcService(new Ipam(ipamStore, service, Clock.systemUTC())),
             new PkiGrpcService(
                 ca,
                 enrollments,

@@ -286,7 +286,8 @@ class FuzzIT {
                 PropertyServiceGrpc.getServiceDescriptor(),
                 VcenterServiceGrpc.getServiceDescriptor(),
                 VmTrackerServiceGrpc.getServiceDescriptor(),
-                PkiServiceGrpc.getServiceDescriptor()),
+                PkiServiceGrpc.getServiceDescriptor(),
+                io.switchplane.api.v1.IpamServiceGrpc.getServiceDescriptor()),
             MANAGER_EXCLUDED);
     long[] gen = {generation()};
     RequestGenerator generator =
@@ -300,7 +301,10 @@ class FuzzIT {
                     "key", List.of("p1", "p2"),
                     "name", List.of("sw", "web", "host-1"),
                     "uplink", List.of("uplink1", "uplink2"),
-                    "generation", List.of(gen[0], gen[0] + 1, 1L))));
+                    "generation", List.of(gen[0], gen[0] + 1, 1L),
+                    "cidr", List.of("10.9.0.0/24", "2001:db8::/64", "10.9.0.0/16"),
+                    "subnet", List.of("s1", "s2"),
+                    "address", List.of("10.9.0.5", "2001:db8::5"))));
     Map<String, Supplier<Message>> templates =
         Map.of(
             "ManagerService/UpdateDvs",

@@ -71,6 +71,17 @@ public final class AccessPolicy {
           Map.entry("switchplane.v1.VcenterService/AddVcenter", Role.ROLE_ADMIN),
           Map.entry("switchplane.v1.VcenterService/UpdateVcenter", Role.ROLE_ADMIN),
           Map.entry("switchplane.v1.VcenterService/RemoveVcenter", Role.ROLE_ADMIN),
+          // IP subnets and addresses.
+          Map.entry("switchplane.v1.IpamService/ListSubnets", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.IpamService/GetSubnet", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.IpamService/ListNicRecords", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.IpamService/CreateSubnet", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/DeleteSubnet", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/AddSubnetNetwork", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/RemoveSubnetNetwork", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/AllocateAddress", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/ReleaseAddress", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.IpamService/FixNicAddress", Role.ROLE_OPERATOR),
           // PKI: the CA certificate is public anyway; making the CA and enrollment tokens is for
           // admins.
           Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),

@@ -27,6 +27,10 @@ import org.apache.zookeeper.common.PathUtils;
  * /switchplane/pki/ca                             CaRecord (the cluster CA; its key sealed, see SecretBox)
  * /switchplane/pki/tokens/&lt;tokenId&gt;              EnrollTokenRecord (one-time, secret hashed)
  * /switchplane/pki/hosts/&lt;hostId&gt;                HostCertRecord (the host's accepted certificates)
+ * /switchplane/ipam/subnets/&lt;id&gt;                 Subnet
+ * /switchplane/ipam/subnets/&lt;id&gt;/addresses/&lt;ip&gt;  NicRecord: one znode per taken address (see IpamStore)
+ * /switchplane/ipam/subnet-names/&lt;name&gt;          subnet id (UTF-8)
+ * /switchplane/ipam/networks/&lt;dvsId&gt;:&lt;pgId&gt;    NetworkSubnets (the subnets reachable from a port group)
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000 ports
@@ -74,7 +78,33 @@ public final class StoreLayout {
   /** Snapshot names, one znode per (DVS, name), created and deleted with the snapshot's info. */
   public static final String SNAPSHOT_NAMES = ROOT + "/snapshot-names";
 
+  /** IP subnets, their taken addresses, and the subnets reachable from each L2 network. */
+  public static final String IPAM_SUBNETS = ROOT + "/ipam/subnets";
+
+  public static final String IPAM_SUBNET_NAMES = ROOT + "/ipam/subnet-names";
+  public static final String IPAM_NETWORKS = ROOT + "/ipam/networks";
+
   private StoreLayout() {}
+
+  public static String subnet(String id) {
+    return IPAM_SUBNETS + "/" + id;
+  }
+
+  public static String subnetAddresses(String id) {
+    return subnet(id) + "/addresses";
+  }
+
+  public static String subnetAddress(String id, String canonicalIp) {
+    return subnetAddresses(id) + "/" + canonicalIp;
+  }
+
+  public static String subnetName(String name) {
+    return IPAM_SUBNET_NAMES + "/" + name;
+  }
+
+  public static String l2Network(String dvsId, String portGroupId) {
+    return IPAM_NETWORKS + "/" + dvsId + ":" + portGroupId;
+  }
 
   /**
    * Whether s can be one znode name. References come from operators: anything else cannot name a

@@ -25,7 +25,8 @@ class AccessPolicyTest {
           VcenterServiceGrpc.getServiceDescriptor(),
           VmTrackerServiceGrpc.getServiceDescriptor(),
           UserServiceGrpc.getServiceDescriptor(),
-          io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor());
+          io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor(),
+          io.switchplane.api.v1.IpamServiceGrpc.getServiceDescriptor());
 
   @Test
   void everyReadIsForViewersAndNothingElseIs() {
