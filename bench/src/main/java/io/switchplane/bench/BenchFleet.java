@@ -1,4 +1,4 @@
-package io.switchplane.cli.bench;
+package io.switchplane.bench;
 
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;

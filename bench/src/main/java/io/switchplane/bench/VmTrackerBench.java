@@ -1,4 +1,4 @@
-package io.switchplane.cli.bench;
+package io.switchplane.bench;
 
 import com.vmware.vim25.mo.VirtualMachine;
 import io.grpc.ManagedChannel;
@@ -21,9 +21,9 @@ import io.switchplane.api.v1.TrackerSettings;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterServiceGrpc;
 import io.switchplane.api.v1.VcenterStatus;
+import io.switchplane.bench.vcsim.VcSim;
+import io.switchplane.bench.vcsim.VcenterOperator;
 import io.switchplane.cli.run.TempDirs;
-import io.switchplane.cli.vcsim.VcSim;
-import io.switchplane.cli.vcsim.VcenterOperator;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.reconcile.PushSettings;

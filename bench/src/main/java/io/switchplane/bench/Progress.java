@@ -1,4 +1,4 @@
-package io.switchplane.cli.bench;
+package io.switchplane.bench;
 
 import java.io.PrintStream;
 

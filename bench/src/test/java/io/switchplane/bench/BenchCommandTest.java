@@ -1,4 +1,4 @@
-package io.switchplane.cli.bench;
+package io.switchplane.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

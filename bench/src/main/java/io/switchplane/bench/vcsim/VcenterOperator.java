@@ -1,4 +1,4 @@
-package io.switchplane.cli.vcsim;
+package io.switchplane.bench.vcsim;
 
 import com.vmware.vim25.DVPortgroupConfigInfo;
 import com.vmware.vim25.DVPortgroupConfigSpec;

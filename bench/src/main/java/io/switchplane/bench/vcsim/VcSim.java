@@ -1,4 +1,4 @@
-package io.switchplane.cli.vcsim;
+package io.switchplane.bench.vcsim;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.switchplane.cli.bench;
+package io.switchplane.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -55,7 +55,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {VmTrackerBench.class},
+    subcommands = {VmTrackerBench.class, CliLatencyBench.class},
     description = {
       "Measure push speed: time from commit to every host applied.",
       "Runs an embedded ZooKeeper, a manager and N lightweight agents in this JVM (real loopback gRPC, ",
@@ -284,10 +284,7 @@ public final class BenchCommand implements Callable<Integer> {
       System.out.printf(
           "enrollment of one agent (key pair, CSR, TLS call to the agent port, certificate; %d agents):"
               + " median %.1f ms, p99 %.1f ms, max %.1f ms%n",
-          ms.length,
-          median(ms) / 1000.0,
-          ms[Math.min(ms.length - 1, (int) Math.ceil(ms.length * 0.99) - 1)] / 1000.0,
-          ms[ms.length - 1] / 1000.0);
+          ms.length, median(ms) / 1000.0, percentile(ms, 99) / 1000.0, ms[ms.length - 1] / 1000.0);
     }
   }
 
@@ -638,5 +635,13 @@ public final class BenchCommand implements Callable<Integer> {
     Arrays.sort(sorted);
     int mid = sorted.length / 2;
     return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /** The p-th percentile (nearest rank) of values sorted ascending. */
+  static long percentile(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      throw new IllegalArgumentException("no values");
+    }
+    return sorted[Math.max(0, (int) Math.ceil(sorted.length * p / 100.0) - 1)];
   }
 }
