@@ -3,9 +3,7 @@ package io.switchplane.cli;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** `switchplane completion bash|zsh`: the shell completion script of every verb and option. */
 @Command(
@@ -26,12 +24,10 @@ final class CompletionCommand implements Callable<Integer> {
   @Parameters(paramLabel = "SHELL", description = "${COMPLETION-CANDIDATES}")
   Shell shell;
 
-  @Spec CommandSpec spec;
-
   @Override
   public Integer call() {
     // One script serves both: it runs bashcompinit itself when zsh sources it.
-    System.out.print(AutoComplete.bash("switchplane", spec.root().commandLine()));
+    System.out.print(AutoComplete.bash("switchplane", Main.commandLine()));
     return 0;
   }
 }

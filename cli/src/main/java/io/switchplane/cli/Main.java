@@ -1,6 +1,5 @@
 package io.switchplane.cli;
 
-import io.switchplane.cli.bench.BenchCommand;
 import io.switchplane.cli.demo.DemoCommand;
 import io.switchplane.cli.ops.ApplyCommand;
 import io.switchplane.cli.ops.ChangeCommand;
@@ -45,41 +44,43 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = {
       "Switchplane: a control plane for distributed virtual switches.",
       "",
-      "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'."
-    },
-    subcommands = {
-      UpCommand.class,
-      DemoCommand.class,
-      ManagerRunCommand.class,
-      AgentCommand.class,
-      DvsCommand.class,
-      PortGroupCommand.class,
-      PortCommand.class,
-      HostCommand.class,
-      ChangeCommand.class,
-      ApplyCommand.class,
-      StatusCommand.class,
-      EventsCommand.class,
-      LogCommand.class,
-      UserCommand.class,
-      UserCommand.Login.class,
-      UserCommand.WhoAmI.class,
-      SnapshotCommand.class,
-      RecoverCommand.class,
-      NamespaceCommand.class,
-      PropCommand.class,
-      VcenterCommand.class,
-      VmTrackerCommand.class,
-      SubnetCommand.class,
-      IpCommand.class,
-      NicCommand.class,
-      PkiCommand.class,
-      ConfigCommand.class,
-      CompletionCommand.class,
-      BenchCommand.class
+      "Start everything on this machine with 'switchplane up', or take the tour with 'switchplane demo'.",
+      "Benchmarks: 'switchplane bench --help' (bin/switchplane runs them from the bench module)."
     })
 public final class Main {
   private Main() {}
+
+  /** The verbs, in the order the help lists them. */
+  private static final List<Class<?>> VERBS =
+      List.of(
+          UpCommand.class,
+          DemoCommand.class,
+          ManagerRunCommand.class,
+          AgentCommand.class,
+          DvsCommand.class,
+          PortGroupCommand.class,
+          PortCommand.class,
+          HostCommand.class,
+          ChangeCommand.class,
+          ApplyCommand.class,
+          StatusCommand.class,
+          EventsCommand.class,
+          LogCommand.class,
+          UserCommand.class,
+          UserCommand.Login.class,
+          UserCommand.WhoAmI.class,
+          SnapshotCommand.class,
+          RecoverCommand.class,
+          NamespaceCommand.class,
+          PropCommand.class,
+          VcenterCommand.class,
+          VmTrackerCommand.class,
+          SubnetCommand.class,
+          IpCommand.class,
+          NicCommand.class,
+          PkiCommand.class,
+          ConfigCommand.class,
+          CompletionCommand.class);
 
   /** The verbs' connection options that may also come before the verb, taking a value. */
   private static final Set<String> GLOBAL_WITH_VALUE =
@@ -98,8 +99,32 @@ public final class Main {
   private static final Set<String> GLOBAL_FLAGS =
       Set.of("--insecure-plaintext", "--wait", "--no-headers");
 
+  /** The whole command line, every verb's model built. */
   public static CommandLine commandLine() {
-    CommandLine cmd = new CommandLine(new Main());
+    return commandLine(new Main(), VERBS);
+  }
+
+  /**
+   * The command line for args: when they start with a verb, only that verb's model is built, as
+   * picocli's building of every verb's model (reflection over some 200 options) was most of the
+   * start of a read verb; anything else (help, a misspelt verb) gets the whole command line.
+   */
+  static CommandLine commandLine(String[] args) {
+    if (args.length > 0) {
+      for (Class<?> verb : VERBS) {
+        Command command = verb.getAnnotation(Command.class);
+        if (command.name().equals(args[0]) || Arrays.asList(command.aliases()).contains(args[0])) {
+          return commandLine(new Main(), List.of(verb));
+        }
+      }
+    }
+    return commandLine();
+  }
+
+  /** A command line rooted at root (a `switchplane` command) with these verbs. */
+  public static CommandLine commandLine(Object root, List<Class<?>> verbs) {
+    CommandLine cmd = new CommandLine(root);
+    verbs.forEach(cmd::addSubcommand);
     cmd.setExecutionExceptionHandler(new ErrorReporter());
     cmd.setParameterExceptionHandler(Main::usageError);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
@@ -108,7 +133,8 @@ public final class Main {
 
   public static void main(String[] args) {
     bridgeJavaLogging();
-    System.exit(commandLine().execute(globalOptionsLast(args)));
+    String[] verbFirst = globalOptionsLast(args);
+    System.exit(commandLine(verbFirst).execute(verbFirst));
   }
 
   /**
@@ -155,7 +181,7 @@ public final class Main {
    * gRPC logs through java.util.logging, which would print its own format (stack traces included)
    * to stderr: its records go to SLF4J like everything else.
    */
-  static void bridgeJavaLogging() {
+  public static void bridgeJavaLogging() {
     if (!SLF4JBridgeHandler.isInstalled()) {
       SLF4JBridgeHandler.removeHandlersForRootLogger();
       SLF4JBridgeHandler.install();

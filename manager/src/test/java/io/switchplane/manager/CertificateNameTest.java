@@ -2,7 +2,7 @@ package io.switchplane.manager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchplane.common.tls.PeerIdentity;
+import io.switchplane.rpc.tls.PeerIdentity;
 import org.junit.jupiter.api.Test;
 
 class CertificateNameTest {

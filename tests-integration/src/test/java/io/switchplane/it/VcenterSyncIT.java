@@ -3,8 +3,8 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.switchplane.cli.vcsim.VcSim;
-import io.switchplane.cli.vcsim.VcenterOperator;
+import io.switchplane.bench.vcsim.VcSim;
+import io.switchplane.bench.vcsim.VcenterOperator;
 import io.switchplane.vcenter.InitialSyncProbe;
 import io.switchplane.vcenter.Inventory;
 import io.switchplane.vcenter.InventorySync;

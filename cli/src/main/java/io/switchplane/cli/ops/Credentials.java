@@ -1,8 +1,8 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.common.tls.Certificates;
-import io.switchplane.common.tls.TlsIdentity;
+import io.switchplane.rpc.tls.Certificates;
+import io.switchplane.rpc.tls.TlsIdentity;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package io.switchplane.cli.run;
 
 import io.switchplane.cli.ops.ManagerCommand;
-import io.switchplane.common.metrics.MetricsHttpServer;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
+import io.switchplane.rpc.metrics.MetricsHttpServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

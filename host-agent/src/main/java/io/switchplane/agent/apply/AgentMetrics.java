@@ -1,6 +1,6 @@
 package io.switchplane.agent.apply;
 
-import io.switchplane.common.metrics.Metrics;
+import io.switchplane.rpc.metrics.Metrics;
 
 /** The agent's metrics: applies and their duration, confirms, and rollbacks by cause. */
 final class AgentMetrics {

@@ -1,7 +1,7 @@
 package io.switchplane.agent.tls;
 
-import io.switchplane.common.tls.Certificates;
-import io.switchplane.common.tls.TlsIdentity;
+import io.switchplane.rpc.tls.Certificates;
+import io.switchplane.rpc.tls.TlsIdentity;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

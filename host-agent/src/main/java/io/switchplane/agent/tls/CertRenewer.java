@@ -1,9 +1,9 @@
 package io.switchplane.agent.tls;
 
-import io.switchplane.common.tls.CertificateAuthority;
-import io.switchplane.common.tls.Certificates;
-import io.switchplane.common.tls.SwappableKeyManager;
-import io.switchplane.common.tls.TlsIdentity;
+import io.switchplane.rpc.tls.CertificateAuthority;
+import io.switchplane.rpc.tls.Certificates;
+import io.switchplane.rpc.tls.SwappableKeyManager;
+import io.switchplane.rpc.tls.TlsIdentity;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;

@@ -12,10 +12,10 @@ import io.switchplane.api.v1.GetCaCertificateResponse;
 import io.switchplane.api.v1.RenewRequest;
 import io.switchplane.api.v1.RenewResponse;
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.common.tls.Certificates;
-import io.switchplane.common.tls.TlsPeer;
 import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
+import io.switchplane.rpc.tls.Certificates;
+import io.switchplane.rpc.tls.TlsPeer;
 
 /**
  * The agents' side of the PKI, served on the manager's agent port (TLS). Needs {@link

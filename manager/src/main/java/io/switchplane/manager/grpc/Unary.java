@@ -3,7 +3,7 @@ package io.switchplane.manager.grpc;
 import io.grpc.stub.StreamObserver;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.common.error.UnaryCalls;
+import io.switchplane.rpc.UnaryCalls;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,12 +1,12 @@
 package io.switchplane.manager.pki;
 
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.common.tls.CertificateAuthority;
-import io.switchplane.common.tls.Certificates;
-import io.switchplane.common.tls.Csrs;
-import io.switchplane.common.tls.PeerIdentity;
-import io.switchplane.common.tls.SwappableKeyManager;
-import io.switchplane.common.tls.TlsIdentity;
+import io.switchplane.rpc.tls.CertificateAuthority;
+import io.switchplane.rpc.tls.Certificates;
+import io.switchplane.rpc.tls.Csrs;
+import io.switchplane.rpc.tls.PeerIdentity;
+import io.switchplane.rpc.tls.SwappableKeyManager;
+import io.switchplane.rpc.tls.TlsIdentity;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package io.switchplane.manager.reconcile;
 
-import io.switchplane.common.metrics.Metrics;
+import io.switchplane.rpc.metrics.Metrics;
 
 /**
  * The push side's metrics: what was pushed, how long until confirmed, and every rollback by cause.

@@ -1,6 +1,6 @@
 package io.switchplane.it.net;
 
-import io.switchplane.cli.bench.OvsSandbox;
+import io.switchplane.bench.OvsSandbox;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
