@@ -159,6 +159,16 @@ class CliIT {
 
     assertThat(cli("portgroup", "update", "dvs1", "web", "--vlan", "200").exit()).isZero();
     assertThat(cli("portgroup", "list", "dvs1").out()).contains("vlan=200*");
+
+    Cli.Run explain = cli("port", "show", "dvs1", "p1", "--explain");
+    assertThat(explain.exit()).isZero();
+    assertThat(explain.out())
+        .as("the port's vlan overrides the port group's, which allows it")
+        .containsPattern("vlan\\s+101\\s+port\\s+")
+        .containsPattern("mtu\\s+1500\\s+built-in default\\s+yes")
+        .containsPattern("teaming\\s+active=uplink1,uplink2\\s+built-in default");
+    Cli.Run explainJson = cli("port", "show", "dvs1", "p1", "--explain", "-o", "json");
+    assertThat(explainJson.out()).contains("\"field\": \"vlan\"", "\"from\": \"port\"");
   }
 
   @Test

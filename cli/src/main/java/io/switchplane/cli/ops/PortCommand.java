@@ -1,16 +1,24 @@
 package io.switchplane.cli.ops;
 
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
 import io.switchplane.api.v1.CreatePortResponse;
 import io.switchplane.api.v1.DeletePortRequest;
+import io.switchplane.api.v1.Dvs;
+import io.switchplane.api.v1.EffectivePolicy;
+import io.switchplane.api.v1.GetDvsRequest;
+import io.switchplane.api.v1.GetPortGroupRequest;
 import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ListPortsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortUpdate;
 import io.switchplane.api.v1.UpdatePortRequest;
 import io.switchplane.api.v1.UpdatePortResponse;
@@ -21,9 +29,14 @@ import io.switchplane.api.v1.VmkService;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.model.PolicyResolver;
+import io.switchplane.common.properties.PropertyKey;
+import io.switchplane.common.properties.PropertyResolver;
+import io.switchplane.common.text.EnumLabels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,6 +51,7 @@ import picocli.CommandLine.Parameters;
       PortCommand.Create.class,
       PortCommand.Update.class,
       PortCommand.ListCmd.class,
+      PortCommand.Show.class,
       PortCommand.Delete.class
     })
 public final class PortCommand {
@@ -347,6 +361,137 @@ public final class PortCommand {
   }
 
   /** The port key of dvs; NOT_FOUND when there is none. */
+  @Command(
+      name = "show",
+      description = {
+        "Show a port and its effective policy and properties.",
+        "--explain: for every effective field and property, the level it came from (DVS, port"
+            + " group, port, built-in default), whether that level lets lower levels override it,"
+            + " and where a lower level's value was ignored."
+      },
+      mixinStandardHelpOptions = true)
+  static final class Show extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "PORT", description = "Port key.")
+    String key;
+
+    @Option(names = "--explain", description = "Say where each effective value comes from.")
+    boolean explain;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      Dvs d = manager.getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build()).getDvs();
+      Port port = find(manager, dvs, key);
+      PortGroup pg =
+          manager
+              .getPortGroup(
+                  GetPortGroupRequest.newBuilder()
+                      .setDvs(d.getId())
+                      .setPortGroup(port.getPortGroupId())
+                      .build())
+              .getPortGroup();
+      EffectivePolicy effective = PolicyResolver.resolve(d, pg.getPolicy(), port.getPolicy());
+      List<PolicyResolver.Origin> origins =
+          PolicyResolver.explain(d, pg.getPolicy(), port.getPolicy());
+      SortedMap<PropertyKey, PropertyResolver.Resolved> properties =
+          PropertyResolver.forPort(d, pg, port);
+      if (data()) {
+        System.out.println(render(asData(port, effective, origins, properties)));
+        return 0;
+      }
+      Map<String, String> hosts = Names.hosts(manager);
+      System.out.println("port        " + port.getKey());
+      System.out.println("port group  " + pg.getName());
+      System.out.println(
+          "host        "
+              + (port.getHostId().isEmpty()
+                  ? "-"
+                  : hosts.getOrDefault(port.getHostId(), port.getHostId())));
+      System.out.println("connectee   " + Describe.connectee(port.getConnectee()));
+      System.out.println("overrides   " + Describe.policy(port.getPolicy()));
+      if (!explain) {
+        System.out.println("effective   " + Describe.effective(effective));
+        properties.forEach(
+            (k, v) -> System.out.println("property    " + k + " = " + v.value().toStringUtf8()));
+        return 0;
+      }
+      System.out.println();
+      Table t = new Table("FIELD", "VALUE", "FROM", "LOWER MAY OVERRIDE", "NOTE");
+      for (PolicyResolver.Origin o : origins) {
+        t.row(
+            o.field(),
+            Describe.field(effective, o.field()),
+            from(o.source()),
+            o.overrideAllowed() ? "yes" : "no",
+            o.ignoredBelow() ? "a lower level's value is ignored (locked here)" : "");
+      }
+      for (Map.Entry<PropertyKey, PropertyResolver.Resolved> e : properties.entrySet()) {
+        t.row(
+            e.getKey().toString(),
+            e.getValue().value().toStringUtf8(),
+            EnumLabels.of(e.getValue().level(), "ENTITY_KIND_").replace('-', ' '),
+            "yes",
+            "property");
+      }
+      print(t);
+      return 0;
+    }
+
+    private static String from(PolicyResolver.Source source) {
+      return switch (source) {
+        case DVS -> "dvs";
+        case PORT_GROUP -> "port group";
+        case PORT -> "port";
+        case BUILT_IN_DEFAULT -> "built-in default";
+      };
+    }
+
+    /** The same answer as data, for -o json|yaml. */
+    private static Struct asData(
+        Port port,
+        EffectivePolicy effective,
+        List<PolicyResolver.Origin> origins,
+        SortedMap<PropertyKey, PropertyResolver.Resolved> properties) {
+      ListValue.Builder fields = ListValue.newBuilder();
+      for (PolicyResolver.Origin o : origins) {
+        fields.addValues(
+            Value.newBuilder()
+                .setStructValue(
+                    Struct.newBuilder()
+                        .putFields("field", text(o.field()))
+                        .putFields("value", text(Describe.field(effective, o.field())))
+                        .putFields("from", text(from(o.source())))
+                        .putFields(
+                            "overrideAllowed",
+                            Value.newBuilder().setBoolValue(o.overrideAllowed()).build())
+                        .putFields(
+                            "ignoredBelow",
+                            Value.newBuilder().setBoolValue(o.ignoredBelow()).build())));
+      }
+      ListValue.Builder props = ListValue.newBuilder();
+      properties.forEach(
+          (k, v) ->
+              props.addValues(
+                  Value.newBuilder()
+                      .setStructValue(
+                          Struct.newBuilder()
+                              .putFields("property", text(k.toString()))
+                              .putFields("value", text(v.value().toStringUtf8()))
+                              .putFields("from", text(EnumLabels.of(v.level(), "ENTITY_KIND_"))))));
+      return Struct.newBuilder()
+          .putFields("port", text(port.getKey()))
+          .putFields("policy", Value.newBuilder().setListValue(fields).build())
+          .putFields("properties", Value.newBuilder().setListValue(props).build())
+          .build();
+    }
+
+    private static Value text(String s) {
+      return Value.newBuilder().setStringValue(s).build();
+    }
+  }
+
   static Port find(ManagerServiceBlockingStub manager, String dvs, String key) {
     return manager
         .listPorts(ListPortsRequest.newBuilder().setDvs(dvs).build())

@@ -78,6 +78,25 @@ public final class Describe {
         + (p.getEgressShaping().getEnabled() ? " out=" + shaping(p.getEgressShaping()) : "");
   }
 
+  /** One field of an effective policy, named as {@code PolicyResolver.explain} names it. */
+  public static String field(EffectivePolicy p, String field) {
+    return switch (field) {
+      case "vlan" -> VlanText.format(p.getVlan());
+      case "security" -> security(p.getSecurity());
+      case "ingress-shaping" -> shaping(p.getIngressShaping());
+      case "egress-shaping" -> shaping(p.getEgressShaping());
+      case "teaming" ->
+          "active="
+              + String.join(",", p.getTeaming().getActiveUplinksList())
+              + (p.getTeaming().getStandbyUplinksCount() > 0
+                  ? " standby=" + String.join(",", p.getTeaming().getStandbyUplinksList())
+                  : "");
+      case "mtu" -> Integer.toString(p.getMtu());
+      case "blocked" -> Boolean.toString(p.getBlocked());
+      default -> throw new IllegalArgumentException("no policy field " + field);
+    };
+  }
+
   public static String connectee(Connectee c) {
     return switch (c.getKindCase()) {
       case VM_NIC -> "vm " + c.getVmNic().getVmUuid() + " " + c.getVmNic().getMac();

@@ -185,6 +185,80 @@ public final class PolicyResolver {
     return Vlan.newBuilder().setUntagged(Untagged.getDefaultInstance()).build();
   }
 
+  /** The level an effective policy field comes from. */
+  public enum Source {
+    DVS,
+    PORT_GROUP,
+    PORT,
+    BUILT_IN_DEFAULT
+  }
+
+  /**
+   * Why a field of a port's effective policy has its value: the level that set it (or the built-in
+   * default), whether that level lets the levels below override it, and whether a level below did
+   * set it and was ignored because of that.
+   */
+  public record Origin(
+      String field, Source source, boolean overrideAllowed, boolean ignoredBelow) {}
+
+  /**
+   * The origin of every field {@link #resolve} fills, in its order, decided by the same rule: a
+   * level wins over the ones above only while every level above that set the field allowed
+   * override.
+   */
+  public static List<Origin> explain(Dvs dvs, Policy portGroup, Policy port) {
+    Policy[] levels = {dvs.getDefaultPolicy(), portGroup, port};
+    return List.of(
+        origin("vlan", levels, Policy::hasVlan, p -> p.getVlan().getOverrideAllowed()),
+        origin("security", levels, Policy::hasSecurity, p -> p.getSecurity().getOverrideAllowed()),
+        origin(
+            "ingress-shaping",
+            levels,
+            Policy::hasIngressShaping,
+            p -> p.getIngressShaping().getOverrideAllowed()),
+        origin(
+            "egress-shaping",
+            levels,
+            Policy::hasEgressShaping,
+            p -> p.getEgressShaping().getOverrideAllowed()),
+        origin("teaming", levels, Policy::hasTeaming, p -> p.getTeaming().getOverrideAllowed()),
+        origin("mtu", levels, Policy::hasMtu, p -> p.getMtu().getOverrideAllowed()),
+        origin("blocked", levels, Policy::hasBlocked, p -> p.getBlocked().getOverrideAllowed()));
+  }
+
+  /** The levels {@link #explain} passes, top first. */
+  private static final Source[] LEVELS = {Source.DVS, Source.PORT_GROUP, Source.PORT};
+
+  private static Origin origin(
+      String field, Policy[] levels, Predicate<Policy> has, Predicate<Policy> allowedAt) {
+    int won = winner(levels, has, allowedAt);
+    if (won < 0) {
+      return new Origin(field, Source.BUILT_IN_DEFAULT, true, false);
+    }
+    boolean ignoredBelow = false;
+    for (int i = won + 1; i < levels.length; i++) {
+      ignoredBelow |= has.test(levels[i]);
+    }
+    return new Origin(field, LEVELS[won], allowedAt.test(levels[won]), ignoredBelow);
+  }
+
+  /**
+   * The index of the level (top first) whose value of a field counts, or -1 when none sets it: the
+   * nearest level that set it while every level above that set it allowed override.
+   */
+  private static int winner(Policy[] levels, Predicate<Policy> has, Predicate<Policy> allowedAt) {
+    int won = -1;
+    for (int i = 0; i < levels.length; i++) {
+      if (has.test(levels[i])) {
+        won = i;
+        if (!allowedAt.test(levels[i])) {
+          break;
+        }
+      }
+    }
+    return won;
+  }
+
   private static <S extends Message> S pick(
       Policy top,
       Policy portGroup,
@@ -192,14 +266,8 @@ public final class PolicyResolver {
       Predicate<Policy> has,
       Function<Policy, S> get,
       Predicate<S> allowed) {
-    S current = null;
-    boolean open = true;
-    for (Policy level : new Policy[] {top, portGroup, port}) {
-      if (open && has.test(level)) {
-        current = get.apply(level);
-        open = allowed.test(current);
-      }
-    }
-    return current;
+    Policy[] levels = {top, portGroup, port};
+    int won = winner(levels, has, level -> allowed.test(get.apply(level)));
+    return won < 0 ? null : get.apply(levels[won]);
   }
 }

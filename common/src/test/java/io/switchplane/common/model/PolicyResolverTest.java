@@ -9,6 +9,8 @@ import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.EffectivePolicy;
 import io.switchplane.api.v1.MtuSetting;
 import io.switchplane.api.v1.Policy;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class PolicyResolverTest {
@@ -57,6 +59,37 @@ class PolicyResolverTest {
     EffectivePolicy p = PolicyResolver.resolve(dvs(1), pg, port);
     assertThat(p.getMtu()).as("mtu locked at port group").isEqualTo(9000);
     assertThat(p.getBlocked()).as("blocked open at port group").isFalse();
+  }
+
+  @Test
+  void explainNamesTheLevelEachFieldCameFromAndWhatItIgnored() {
+    Policy pg =
+        Policy.newBuilder()
+            .setMtu(MtuSetting.newBuilder().setValue(9000))
+            .setBlocked(BlockedSetting.newBuilder().setValue(true).setOverrideAllowed(true))
+            .build();
+    Policy port =
+        Policy.newBuilder()
+            .setMtu(MtuSetting.newBuilder().setValue(1400))
+            .setBlocked(BlockedSetting.newBuilder().setValue(false))
+            .build();
+    Dvs dvs = dvs(1).toBuilder().setDefaultPolicy(vlanPolicy(10, true)).build();
+
+    Map<String, PolicyResolver.Origin> byField =
+        PolicyResolver.explain(dvs, pg, port).stream()
+            .collect(Collectors.toMap(PolicyResolver.Origin::field, o -> o));
+
+    assertThat(byField.keySet())
+        .containsExactlyInAnyOrder(
+            "vlan", "security", "ingress-shaping", "egress-shaping", "teaming", "mtu", "blocked");
+    assertThat(byField.get("vlan"))
+        .isEqualTo(new PolicyResolver.Origin("vlan", PolicyResolver.Source.DVS, true, false));
+    assertThat(byField.get("mtu"))
+        .as("locked at the port group: the port's 1400 is ignored")
+        .isEqualTo(new PolicyResolver.Origin("mtu", PolicyResolver.Source.PORT_GROUP, false, true));
+    assertThat(byField.get("blocked"))
+        .isEqualTo(new PolicyResolver.Origin("blocked", PolicyResolver.Source.PORT, false, false));
+    assertThat(byField.get("teaming").source()).isEqualTo(PolicyResolver.Source.BUILT_IN_DEFAULT);
   }
 
   private static int vlan(Dvs dvs, Policy pg, Policy port) {
