@@ -91,7 +91,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
   @Option(
       names = "--wait",
       description = {
-        "After a write, wait until every member host of its DVS is in sync; exit 1 "
+        "After a write, wait until every member host of its DVS is in sync; exit 8 "
             + "when one is not by --timeout (the hosts and why on stderr)."
       })
   boolean waitForSync;

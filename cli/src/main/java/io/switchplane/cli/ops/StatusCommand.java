@@ -34,7 +34,7 @@ public final class StatusCommand extends ManagerCommand {
   @Option(
       names = "--until-in-sync",
       description = {
-        "With --watch: exit 0 once every host is in sync, 1 when one is not by "
+        "With --watch: exit 0 once every host is in sync, 8 when one is not by "
             + "--timeout (the hosts not in sync and why on stderr)."
       })
   boolean untilInSync;
