@@ -109,7 +109,7 @@ public final class Main {
    * picocli's building of every verb's model (reflection over some 200 options) was most of the
    * start of a read verb; anything else (help, a misspelt verb) gets the whole command line.
    */
-  static CommandLine commandLine(String[] args) {
+  public static CommandLine commandLine(String[] args) {
     if (args.length > 0) {
       for (Class<?> verb : VERBS) {
         Command command = verb.getAnnotation(Command.class);
@@ -133,15 +133,20 @@ public final class Main {
 
   public static void main(String[] args) {
     bridgeJavaLogging();
+    System.exit(run(args));
+  }
+
+  /** Runs one command line as typed (global options before the verb too); returns its exit code. */
+  public static int run(String[] args) {
     String[] verbFirst = globalOptionsLast(args);
-    System.exit(commandLine(verbFirst).execute(verbFirst));
+    return commandLine(verbFirst).execute(verbFirst);
   }
 
   /**
    * args with the connection options given before the verb ({@code switchplane --manager X dvs
    * list}, as kubectl and govc take them) moved after it, where the verb reads them.
    */
-  static String[] globalOptionsLast(String[] args) {
+  public static String[] globalOptionsLast(String[] args) {
     List<String> leading = new ArrayList<>();
     int i = 0;
     while (i < args.length) {

@@ -1,5 +1,6 @@
 package io.switchplane.cli.ops;
 
+import io.switchplane.cli.CliEnvironment;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.rpc.tls.Certificates;
 import io.switchplane.rpc.tls.TlsIdentity;
@@ -42,7 +43,7 @@ public final class Credentials {
 
   /** The file in use. */
   public static Path file() {
-    String env = System.getenv("SWITCHPLANE_CREDENTIALS");
+    String env = CliEnvironment.get("SWITCHPLANE_CREDENTIALS");
     return env != null && !env.isBlank()
         ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".switchplane", "credentials");
@@ -50,7 +51,7 @@ public final class Credentials {
 
   /** The token for endpoint: $SWITCHPLANE_TOKEN, else the file's entry, else none. */
   public static Optional<String> token(String endpoint) {
-    String env = System.getenv("SWITCHPLANE_TOKEN");
+    String env = CliEnvironment.get("SWITCHPLANE_TOKEN");
     if (env != null && !env.isBlank()) {
       return Optional.of(env.trim());
     }
@@ -62,7 +63,7 @@ public final class Credentials {
    * else none.
    */
   public static Optional<X509Certificate> ca(String endpoint, Path caFile) {
-    String env = System.getenv("SWITCHPLANE_CA");
+    String env = CliEnvironment.get("SWITCHPLANE_CA");
     if (caFile != null || env != null && !env.isBlank()) {
       return Optional.of(readCa(caFile != null ? caFile : Path.of(env.trim())));
     }

@@ -5,12 +5,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as operators type them: 500ms, 10s, 5m, 1h. */
-final class Durations {
+public final class Durations {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   private Durations() {}
 
-  static long parseMillis(String text, String option) {
+  public static long parseMillis(String text, String option) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
       throw SwitchplaneException.invalid(

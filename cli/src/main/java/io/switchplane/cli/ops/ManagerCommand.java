@@ -13,6 +13,7 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.PropertyServiceGrpc;
 import io.switchplane.api.v1.PropertyServiceGrpc.PropertyServiceBlockingStub;
 import io.switchplane.api.v1.SnapshotServiceGrpc;
+import io.switchplane.cli.CliEnvironment;
 import io.switchplane.cli.output.OutputFormat;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
@@ -313,7 +314,7 @@ public abstract class ManagerCommand implements Callable<Integer> {
     if (context != null) {
       return Credentials.contextEndpoint(context);
     }
-    String env = System.getenv("SWITCHPLANE_MANAGER");
+    String env = CliEnvironment.get("SWITCHPLANE_MANAGER");
     if (env != null && !env.isBlank()) {
       return env;
     }

@@ -12,6 +12,7 @@ import io.switchplane.api.v1.TrackerSettings;
 import io.switchplane.api.v1.UpdateVcenterRequest;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterStatus;
+import io.switchplane.cli.CliEnvironment;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.Table;
 import java.io.IOException;
@@ -179,7 +180,7 @@ public final class VcenterCommand {
       if (passwordFile != null) {
         return readPassword(spec, passwordFile);
       }
-      String env = System.getenv(PASSWORD_ENV);
+      String env = CliEnvironment.get(PASSWORD_ENV);
       if (env == null || env.isEmpty()) {
         throw new ParameterException(
             spec.commandLine(), "no password: give --password-file FILE or set $" + PASSWORD_ENV);
