@@ -1,7 +1,7 @@
 package io.switchplane.agent;
 
 import io.grpc.Server;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -25,9 +25,11 @@ import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.rpc.MalformedRequests;
 import io.switchplane.rpc.RefusalLog;
 import io.switchplane.rpc.ServerErrorCounter;
+import io.switchplane.rpc.metrics.Metrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +83,8 @@ public final class HostAgent implements AutoCloseable {
   private final PropertyModules modules;
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
   private final AtomicReference<Running> running = new AtomicReference<>();
+  private final Metrics metrics = new Metrics();
+  private final AgentHealth health = new AgentHealth().register(metrics);
 
   public HostAgent(AgentConfig config) {
     this(builder(config));
@@ -95,6 +99,29 @@ public final class HostAgent implements AutoCloseable {
     if (sharedDb == null && config.dataDir() == null) {
       throw new IllegalArgumentException("an agent needs a data dir or a shared store");
     }
+    metrics.gauge(
+        "switchplane_agent_certificate_expiry_timestamp_seconds",
+        "When the agent's certificate expires (its not-after), Unix seconds; absent while it has"
+            + " none (plaintext).",
+        List.of(),
+        cb -> {
+          Running r = running.get();
+          if (r != null) {
+            r.tls()
+                .certificate()
+                .ifPresent(c -> cb.call(c.getNotAfter().toInstant().getEpochSecond()));
+          }
+        });
+  }
+
+  /** This agent's metrics registry: its pipeline's counters, its health and certificate. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Where the agent is in its life; ready only while serving over an open, recovered store. */
+  public AgentHealth health() {
+    return health;
   }
 
   public static Builder builder(AgentConfig config) {
@@ -108,6 +135,7 @@ public final class HostAgent implements AutoCloseable {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("cannot start an agent that is " + state.get());
     }
+    health.enter(AgentHealth.Phase.OPENING);
     RocksDatabase ownedDb =
         sharedDb == null ? RocksDatabase.open(config.dataDir().resolve("state")) : null;
     SwitchBackend backend = null;
@@ -128,8 +156,10 @@ public final class HostAgent implements AutoCloseable {
               AgentFaults.fromSystemProperties(),
               ownedTimers != null ? ownedTimers : netty.timers(),
               config.managementPort(),
-              modules);
+              modules,
+              metrics);
       // Before serving: an interrupted apply is repaired and a passed deadline rolled back first.
+      health.enter(AgentHealth.Phase.RECOVERING);
       pipeline.recover();
       PublishedValues published =
           new PublishedValues(new PublishedStore(db, storePrefix), Clock.systemUTC());
@@ -142,16 +172,16 @@ public final class HostAgent implements AutoCloseable {
                   backendName,
                   java.util.Optional.ofNullable(config.ovsdb()),
                   published.publisherFor(ns)));
-      HealthStatusManager health = new HealthStatusManager();
+      HealthStatusManager grpcHealth = new HealthStatusManager();
+      health.serveThrough(grpcHealth);
       SnapshotCopyStore copies = new SnapshotCopyStore(db, storePrefix);
-      server = buildServer(pipeline, copies, health, published, tls).start();
+      server = buildServer(pipeline, copies, grpcHealth, published, tls).start();
       tls.startRenewing();
-      health.setStatus("", ServingStatus.SERVING);
-      health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
       running.set(
           new Running(
-              server, port, pipeline, health, backend, ownedDb, ownedTimers, published, tls));
+              server, port, pipeline, grpcHealth, backend, ownedDb, ownedTimers, published, tls));
+      health.enter(AgentHealth.Phase.SERVING);
       LOG.info(
           "host agent {} serving {} on {} with the {} backend, {} switches restored",
           config.label(),
@@ -161,6 +191,7 @@ public final class HostAgent implements AutoCloseable {
           pipeline.switches().size());
     } catch (IOException | RuntimeException e) {
       // Release what this attempt opened; the agent stays unusable (STARTED without Running).
+      health.enter(AgentHealth.Phase.FAILED);
       if (server != null) {
         server.shutdownNow();
       }
@@ -186,15 +217,17 @@ public final class HostAgent implements AutoCloseable {
       HealthStatusManager health,
       PublishedValues published,
       AgentTls tls) {
+    List<ServerServiceDefinition> services =
+        List.of(
+            MalformedRequests.refused(new HostAgentGrpcService(pipeline)),
+            MalformedRequests.refused(new HostPropertyGrpcService(published)),
+            MalformedRequests.refused(
+                new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())));
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.bindHost(), config.port()), tls.serverCredentials())
-            .addService(MalformedRequests.refused(new HostAgentGrpcService(pipeline)))
-            .addService(MalformedRequests.refused(new HostPropertyGrpcService(published)))
-            .addService(
-                MalformedRequests.refused(
-                    new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())))
-            .addStreamTracerFactory(new ServerErrorCounter(pipeline.metrics(), "switchplane_agent"))
+            .addStreamTracerFactory(
+                new ServerErrorCounter(metrics, "switchplane_agent").counting(services))
             .addStreamTracerFactory(new RefusalLog())
             // A host state carries up to 4 MiB of properties on top of its ports (PropertyRules).
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
@@ -203,6 +236,7 @@ public final class HostAgent implements AutoCloseable {
             // The manager pings every 30 s while a call is open; the default (5 min) would answer
             // too_many_pings.
             .permitKeepAliveTime(20, TimeUnit.SECONDS);
+    services.forEach(builder::addService);
     if (netty != null) {
       builder
           .bossEventLoopGroup(netty.boss())
@@ -272,6 +306,7 @@ public final class HostAgent implements AutoCloseable {
     if (state.getAndSet(State.CLOSED) == State.CLOSED) {
       return;
     }
+    health.enter(AgentHealth.Phase.CLOSED);
     Running r = running.getAndSet(null);
     if (r == null) {
       return;

@@ -8,13 +8,11 @@ import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.HostCertRecord;
-import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
@@ -31,6 +29,7 @@ import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
 import io.switchplane.manager.grpc.UserGrpcService;
 import io.switchplane.manager.grpc.VcenterGrpcService;
+import io.switchplane.manager.health.ManagerHealth;
 import io.switchplane.manager.ipam.Ipam;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
@@ -68,6 +67,7 @@ import io.switchplane.rpc.MalformedRequests;
 import io.switchplane.rpc.RefusalLog;
 import io.switchplane.rpc.ServerErrorCounter;
 import io.switchplane.rpc.TlsHandshakeFailures;
+import io.switchplane.rpc.metrics.Metrics;
 import io.switchplane.rpc.tls.Certificates;
 import io.switchplane.rpc.tls.Loopback;
 import io.switchplane.rpc.tls.OperatorTls;
@@ -131,6 +131,7 @@ public final class SwitchplaneManager implements AutoCloseable {
   private volatile ConfigService service;
   private volatile Leadership leadership;
   private volatile HealthStatusManager health;
+  private volatile ManagerHealth managerHealth;
   private volatile Server agentServer;
   private volatile ClusterCa ca;
   private volatile ManagerIdentity identity;
@@ -297,6 +298,11 @@ public final class SwitchplaneManager implements AutoCloseable {
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the
     // id.
     health = new HealthStatusManager();
+    ManagerHealth watched =
+        new ManagerHealth(this::isLeader, health).register(pushEngine.metrics());
+    managerHealth = watched;
+    client.getConnectionStateListenable().addListener((c, s) -> watched.zookeeper(s.isConnected()));
+    registerGauges(pushEngine.metrics(), trackers);
     Function<String, Optional<String>> dvsIds = ref -> service.findConfig(ref).map(DvsConfig::id);
     ChangeLog changeLog = new ChangeLog(dvsStore.changeLog(), dvsIds);
     UserStore userStore = new UserStore(client);
@@ -339,7 +345,8 @@ public final class SwitchplaneManager implements AutoCloseable {
             .intercept(new AccessInterceptor(dvsIds, pushEngine.metrics()))
             .intercept(new CallerInterceptor(userStore, pushEngine.metrics()))
             .addStreamTracerFactory(
-                new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager"))
+                new ServerErrorCounter(pushEngine.metrics(), "switchplane_manager")
+                    .counting(services.stream().map(BindableService::bindService).toList()))
             .addStreamTracerFactory(new RefusalLog())
             .addTransportFilter(
                 new TlsHandshakeFailures(pushEngine.metrics(), "switchplane_manager", "operator"));
@@ -375,6 +382,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                 synchronized (leaderSignal) {
                   leaderSignal.notifyAll();
                 }
+                watched.leadershipChanged();
               }
 
               @Override
@@ -382,6 +390,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                 trackers.deactivate();
                 pushEngine.deactivate();
                 service.deactivate();
+                watched.leadershipChanged();
               }
             });
     leadership.start();
@@ -395,14 +404,44 @@ public final class SwitchplaneManager implements AutoCloseable {
         };
     hostStore.addListener(warm);
     warm.run();
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(ManagerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    watched.started();
     LOG.info(
         "manager {} serving {} on {} with ZooKeeper {}",
         id,
         config.insecurePlaintext() ? "plaintext" : "TLS",
         endpoint(),
         zookeeper);
+  }
+
+  /** The VM trackers' lag and this manager's certificate expiry, read at each scrape. */
+  private void registerGauges(Metrics metrics, VmTrackers trackers) {
+    metrics.gauge(
+        "switchplane_vmtracker_lag_seconds",
+        "How far the VM tracker of each vCenter is behind vCenter's newest change.",
+        List.of("vcenter"),
+        cb ->
+            trackers
+                .trackers()
+                .forEach(
+                    t -> cb.call(t.syncStatus().lag().toMillis() / 1000.0, t.config().vcenter())));
+    metrics.gauge(
+        "switchplane_manager_certificate_expiry_timestamp_seconds",
+        "When this manager's certificate expires (its not-after), Unix seconds.",
+        List.of(),
+        cb ->
+            identity
+                .current()
+                .ifPresent(own -> cb.call(own.leaf().getNotAfter().toInstant().getEpochSecond())));
+  }
+
+  /** This manager's metrics registry (push counters and gauges, health, API refusals). */
+  public Metrics metrics() {
+    return pushEngine.metrics();
+  }
+
+  /** This manager's health: gRPC health, /readyz and their gauges. */
+  public ManagerHealth health() {
+    return managerHealth;
   }
 
   /**
@@ -609,6 +648,9 @@ public final class SwitchplaneManager implements AutoCloseable {
       return;
     }
     state = State.CLOSED;
+    if (managerHealth != null) {
+      managerHealth.closed();
+    }
     if (health != null) {
       health.enterTerminalState();
     }

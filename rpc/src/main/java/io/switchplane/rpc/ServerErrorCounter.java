@@ -1,8 +1,11 @@
 package io.switchplane.rpc;
 
 import io.grpc.Metadata;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.switchplane.rpc.metrics.Metrics;
 
 /**
@@ -13,7 +16,7 @@ import io.switchplane.rpc.metrics.Metrics;
  * out of a listener).
  */
 public final class ServerErrorCounter extends ServerStreamTracer.Factory {
-  private final Metrics.Counter errors;
+  private final Counter errors;
 
   /**
    * prefix: the server's metric prefix, {@code switchplane_manager} or {@code switchplane_agent}.
@@ -26,13 +29,23 @@ public final class ServerErrorCounter extends ServerStreamTracer.Factory {
             "method");
   }
 
+  /** Starts the count of every method of services at zero, so that each series is there. */
+  public ServerErrorCounter counting(Iterable<ServerServiceDefinition> services) {
+    for (ServerServiceDefinition service : services) {
+      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+        errors.initLabelValues(method.getMethodDescriptor().getFullMethodName());
+      }
+    }
+    return this;
+  }
+
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
     return new ServerStreamTracer() {
       @Override
       public void streamClosed(Status status) {
         if (status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN) {
-          errors.inc(fullMethodName);
+          errors.labelValues(fullMethodName).inc();
         }
       }
     };

@@ -2,6 +2,7 @@ package io.switchplane.rpc;
 
 import io.grpc.Attributes;
 import io.grpc.ServerTransportFilter;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.switchplane.rpc.metrics.Metrics;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +21,7 @@ public final class TlsHandshakeFailures extends ServerTransportFilter {
   private static final Logger LOG = LoggerFactory.getLogger(TlsHandshakeFailures.class);
   static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final Metrics.Counter failures;
+  private final Counter failures;
   private final String port;
   private final AtomicLong unlogged = new AtomicLong();
   private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
@@ -37,6 +38,7 @@ public final class TlsHandshakeFailures extends ServerTransportFilter {
                 + "a client not trusting the cluster CA, plaintext), by port",
             "port");
     this.port = port;
+    failures.initLabelValues(port);
   }
 
   @Override
@@ -45,7 +47,7 @@ public final class TlsHandshakeFailures extends ServerTransportFilter {
     if (transportAttrs != null) {
       return;
     }
-    failures.inc(port);
+    failures.labelValues(port).inc();
     unlogged.incrementAndGet();
     long last = lastLog.get();
     long now = System.nanoTime();

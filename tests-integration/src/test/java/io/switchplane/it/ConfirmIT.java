@@ -219,11 +219,11 @@ class ConfirmIT {
             EventKind.EVENT_KIND_CONFIRMED);
     assertThat(manager.pushEngine().metrics().render())
         .contains(
-            "switchplane_rollbacks_total{cause=\"confirm_timeout\"} 1\n",
+            "switchplane_rollbacks_total{cause=\"confirm_timeout\"} 1.0\n",
             "switchplane_push_latency_seconds_count");
     assertThat(agent.pipeline().metrics().render())
         .contains(
-            "switchplane_agent_rollbacks_total{cause=\"confirm_timeout\"} 1\n",
+            "switchplane_agent_rollbacks_total{cause=\"confirm_timeout\"} 1.0\n",
             "switchplane_agent_confirms_total");
   }
 

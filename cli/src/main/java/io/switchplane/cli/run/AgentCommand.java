@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `switchplane agent`: runs one host agent in the foreground. */
@@ -58,8 +59,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       paramLabel = "HOST:PORT",
-      description = "Serve Prometheus metrics at " + "http://HOST:PORT/metrics (default: off).")
+      description =
+          "Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and"
+              + " readiness (store open, start-up recovery done) at /readyz (default: off).")
   String metrics;
+
+  @Mixin LogOptions log = new LogOptions();
 
   @Option(names = "--name", description = "Host name, for logs.")
   String name = "";
@@ -90,6 +95,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    log.apply();
     Endpoint at = Endpoint.parse(listen);
     AgentTlsFiles tls = new AgentTlsFiles(dataDir);
     if (enroll != null) {
@@ -125,8 +131,9 @@ public final class AgentCommand implements Callable<Integer> {
             managementPort,
             insecurePlaintext);
     HostAgent agent = new HostAgent(config);
-    agent.start();
-    MetricsHttpServer metricsServer = new MetricsHttpServer(agent.pipeline().metrics());
+    // Serving before the agent starts: /readyz says 503 while the store opens and recovers.
+    MetricsHttpServer metricsServer =
+        new MetricsHttpServer(agent.metrics().withJvmMetrics(), agent.health());
     if (metrics != null) {
       Endpoint m = Endpoint.parse(metrics);
       System.out.println(
@@ -134,7 +141,13 @@ public final class AgentCommand implements Callable<Integer> {
               + m.host()
               + ":"
               + metricsServer.start(m.host(), m.port())
-              + "/metrics");
+              + "/metrics (and /healthz, /readyz)");
+    }
+    try {
+      agent.start();
+    } catch (IOException | RuntimeException e) {
+      metricsServer.close();
+      throw e;
     }
     System.out.println(
         "agent "

@@ -8,6 +8,7 @@ import io.switchplane.rpc.metrics.MetricsHttpServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `switchplane manager`: runs a manager in the foreground. */
@@ -124,11 +125,16 @@ public final class ManagerRunCommand implements Callable<Integer> {
   @Option(
       names = "--metrics",
       paramLabel = "HOST:PORT",
-      description = "Serve Prometheus metrics at " + "http://HOST:PORT/metrics (default: off).")
+      description =
+          "Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and"
+              + " readiness (a ZooKeeper session) at /readyz (default: off).")
   String metrics;
+
+  @Mixin LogOptions log = new LogOptions();
 
   @Override
   public Integer call() {
+    log.apply();
     Endpoint at = Endpoint.parse(listen);
     ManagerConfig config =
         ManagerConfig.local(dataDir)
@@ -169,7 +175,8 @@ public final class ManagerRunCommand implements Callable<Integer> {
             + manager.zookeeper()
             + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "")
             + ")");
-    MetricsHttpServer metricsServer = new MetricsHttpServer(manager.pushEngine().metrics());
+    MetricsHttpServer metricsServer =
+        new MetricsHttpServer(manager.metrics().withJvmMetrics(), manager.health());
     if (metrics != null) {
       Endpoint m = Endpoint.parse(metrics);
       System.out.println(
@@ -177,7 +184,7 @@ public final class ManagerRunCommand implements Callable<Integer> {
               + m.host()
               + ":"
               + metricsServer.start(m.host(), m.port())
-              + "/metrics");
+              + "/metrics (and /healthz, /readyz)");
     }
     Daemons.runUntilStopped(metricsServer, manager);
     return 0;

@@ -4,6 +4,7 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.notFound;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
+import io.prometheus.metrics.model.snapshots.Unit;
 import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.agent.modules.ModuleContext;
 import io.switchplane.agent.modules.PropertyModules;
@@ -112,6 +113,21 @@ public final class ApplyPipeline {
       java.util.concurrent.ScheduledExecutorService timers,
       String managementPort,
       PropertyModules modules) {
+    this(backend, store, clock, faults, timers, managementPort, modules, new Metrics());
+  }
+
+  /**
+   * @param metrics the agent's registry, where the pipeline's counters go
+   */
+  public ApplyPipeline(
+      SwitchBackend backend,
+      StateStore store,
+      Clock clock,
+      FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers,
+      String managementPort,
+      PropertyModules modules,
+      Metrics metrics) {
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
@@ -119,15 +135,20 @@ public final class ApplyPipeline {
     this.faults = Objects.requireNonNull(faults, "faults");
     this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
     this.managementPort = managementPort;
-    this.metrics = new Metrics();
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.counters = new AgentMetrics(metrics);
     this.rollbacks =
         new Rollbacks(backend, store, clock, timers, this::slot, counters, managementPort, modules);
     this.repair = new BackendRepair(backend, store, this::slot, slots::get, rollbacks);
     this.confirms = new Confirms(store, clock, this::slot, rollbacks, counters);
+    metrics.gauge(
+        "switchplane_agent_pending_confirms",
+        "Applies waiting for the manager's confirm; each is rolled back at its deadline.",
+        List.of(),
+        cb -> cb.call(slots.values().stream().filter(s -> s.pending != null).count()));
   }
 
-  /** This agent's metrics, in Prometheus text by {@link Metrics#render()}. */
+  /** This agent's metrics registry. */
   public Metrics metrics() {
     return metrics;
   }
@@ -168,11 +189,11 @@ public final class ApplyPipeline {
       }
       if (!response.getAlreadyApplied()) {
         counters.applies.inc();
-        counters.applyTime.observeNanos(System.nanoTime() - start);
+        counters.applyTime.observe(Unit.nanosToSeconds(System.nanoTime() - start));
       }
       return response;
     } catch (SwitchplaneException e) {
-      counters.refused.inc(e.code().name());
+      counters.refused.labelValues(e.code().name()).inc();
       throw e;
     }
   }

@@ -189,7 +189,7 @@ final class Rollbacks {
     store.rollback(dvsId, current.state(), current.response(), kept, event);
     slot.settle();
     slot.lastRollback = event;
-    metrics.rollbacks.inc("management_on_host_local");
+    metrics.rollbacks.labelValues("management_on_host_local").inc();
     LOG.warn(
         "DVS {}: no confirm for generation {}, which changed management port {}: change kept, management "
             + "address moved to a host-local clone with the settings of generation {}",
@@ -305,7 +305,7 @@ final class Rollbacks {
     slot.settle();
     slot.applied = new AppliedSwitch(restored, effective, restoredResponse);
     slot.lastRollback = event;
-    metrics.rollbacks.inc(EnumLabels.metric(cause, "ROLLBACK_CAUSE_"));
+    metrics.rollbacks.labelValues(EnumLabels.metric(cause, "ROLLBACK_CAUSE_")).inc();
     LOG.warn(
         "DVS {}: generation {} rolled back to generation {} ({}): +{} ~{} -{}",
         dvsId,

@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.switchplane.api.v1.Role;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.auth.AccessPolicy;
@@ -27,7 +28,7 @@ public final class AccessInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AccessInterceptor.class);
 
   private final Function<String, Optional<String>> dvsId;
-  private final Metrics.Counter denied;
+  private final Counter denied;
 
   /**
    * @param dvsId the id of a DVS by id or name
@@ -39,6 +40,8 @@ public final class AccessInterceptor implements ServerInterceptor {
             "switchplane_manager_access_denied_total",
             "Calls refused for want of a role or a DVS in scope, by reason",
             "reason");
+    denied.initLabelValues("role");
+    denied.initLabelValues("scope");
   }
 
   @Override
@@ -113,7 +116,7 @@ public final class AccessInterceptor implements ServerInterceptor {
   }
 
   private void refuseNow(ServerCall<?, ?> call, String reason, String message) {
-    denied.inc(reason);
+    denied.labelValues(reason).inc();
     LOG.info("refused {}: {}", call.getMethodDescriptor().getFullMethodName(), message);
     call.close(Status.PERMISSION_DENIED.withDescription(message), new Metadata());
   }

@@ -7,6 +7,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.switchplane.api.v1.OperatorUser;
 import io.switchplane.api.v1.Role;
 import io.switchplane.manager.audit.Caller;
@@ -57,7 +58,7 @@ public final class CallerInterceptor implements ServerInterceptor {
   public static final String ANONYMOUS = "anonymous";
 
   private final UserStore users;
-  private final Metrics.Counter failures;
+  private final Counter failures;
 
   public CallerInterceptor(UserStore users, Metrics metrics) {
     this.users = users;
@@ -66,6 +67,9 @@ public final class CallerInterceptor implements ServerInterceptor {
             "switchplane_manager_auth_failures_total",
             "Calls refused as unauthenticated, by reason",
             "reason");
+    for (String reason : new String[] {"certificate", "missing", "malformed", "unknown"}) {
+      failures.initLabelValues(reason);
+    }
   }
 
   @Override
@@ -97,7 +101,7 @@ public final class CallerInterceptor implements ServerInterceptor {
     if (certificate.isPresent()) {
       Optional<OperatorUser> user = byCertificate(certificate.get());
       if (user.isEmpty()) {
-        failures.inc("certificate");
+        failures.labelValues("certificate").inc();
         LOG.info(
             "refused {} from {}: certificate {} of {} names no current operator",
             call.getMethodDescriptor().getFullMethodName(),
@@ -128,7 +132,7 @@ public final class CallerInterceptor implements ServerInterceptor {
         reason = "unknown";
       }
       if (user.isEmpty()) {
-        failures.inc(reason);
+        failures.labelValues(reason).inc();
         LOG.info(
             "refused {} from {}: {} token",
             call.getMethodDescriptor().getFullMethodName(),

@@ -128,6 +128,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this.driftSweep =
         new DriftSweep(hosts, channels, book, recorder, () -> active, settings.autoRectify());
     this.settings = settings;
+    PushGauges.register(metrics, book, dispatcher::queued, dispatcher::inFlight);
   }
 
   /** LATENT → STARTED. @throws IllegalStateException when started or closed already */
@@ -412,7 +413,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     return hostOperations;
   }
 
-  /** The push metrics of this manager, in Prometheus text by {@link Metrics#render()}. */
+  /** This manager's metrics registry: the push counters and gauges, and what the manager adds. */
   public Metrics metrics() {
     return metrics;
   }

@@ -1,5 +1,6 @@
 package io.switchplane.manager.reconcile;
 
+import io.prometheus.metrics.model.snapshots.Unit;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.EventKind;
 import io.switchplane.api.v1.Host;
@@ -99,7 +100,7 @@ final class PushRecorder {
 
   /** The decision of an atomic change set at generation of dvsId: commit or abort, and why. */
   void atomicDecided(String dvsId, long generation, boolean commit, String why) {
-    metrics.atomic.inc(commit ? "committed" : "aborted");
+    metrics.atomic.labelValues(commit ? "committed" : "aborted").inc();
     events.record(
         commit ? EventKind.EVENT_KIND_ATOMIC_COMMITTED : EventKind.EVENT_KIND_ATOMIC_ABORTED,
         dvsId,
@@ -136,7 +137,7 @@ final class PushRecorder {
       LOG.debug("host {} already has DVS {} content at generation {}", hostId, dvsId, s.applied());
     } else if (state instanceof Confirmed c) {
       metrics.confirms.inc();
-      metrics.latency.observeNanos(c.latencyNanos());
+      metrics.latency.observe(Unit.nanosToSeconds(c.latencyNanos()));
       book.pushed(dvsId, hostId, c.generation(), null, now, c.sent());
       events.record(
           EventKind.EVENT_KIND_CONFIRMED,
@@ -149,7 +150,10 @@ final class PushRecorder {
               + " us after the apply was sent");
     } else if (state instanceof RolledBack r) {
       String message = describe(r.event());
-      metrics.rollbacks.inc(EnumLabels.metric(r.event().getCause(), "ROLLBACK_CAUSE_"));
+      metrics
+          .rollbacks
+          .labelValues(EnumLabels.metric(r.event().getCause(), "ROLLBACK_CAUSE_"))
+          .inc();
       book.rolledBack(dvsId, hostId, r.event(), message, now);
       events.record(
           EventKind.EVENT_KIND_ROLLED_BACK,
@@ -166,7 +170,7 @@ final class PushRecorder {
                   + "fix that port and commit: the clone then goes away",
               d.generation(), d.port().isEmpty() ? "(management)" : d.port());
       book.degraded(dvsId, hostId, d.generation(), d.event(), message, now);
-      metrics.rollbacks.inc("management_on_host_local");
+      metrics.rollbacks.labelValues("management_on_host_local").inc();
       events.record(
           EventKind.EVENT_KIND_ROLLED_BACK,
           dvsId,
@@ -185,7 +189,7 @@ final class PushRecorder {
           f.reason());
     } else if (state instanceof ApplyFailed f) {
       book.failed(dvsId, hostId, f.failure().syncState(), f.message(), now);
-      metrics.failures.inc(f.failure().metricLabel());
+      metrics.failures.labelValues(f.failure().metricLabel()).inc();
       if (!f.failure()
           .retryable()) { // a failure to be retried is no event: only its last state shows
         events.record(
@@ -316,7 +320,7 @@ final class PushRecorder {
             + " by an operator (switchplane host rollback); the next "
             + "change set that affects the host moves it forward";
     book.rolledBack(dvsId, host.getId(), event, message, now);
-    metrics.rollbacks.inc("operator");
+    metrics.rollbacks.labelValues("operator").inc();
     events.record(
         EventKind.EVENT_KIND_ROLLED_BACK, dvsId, host.getId(), host.getName(), generation, message);
   }

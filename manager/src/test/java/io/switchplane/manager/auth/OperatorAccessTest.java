@@ -95,8 +95,8 @@ class OperatorAccessTest {
         .isEqualTo("alice");
     assertThat(manager.pushEngine().metrics().render())
         .contains(
-            "switchplane_manager_auth_failures_total{reason=\"missing\"} 1",
-            "switchplane_manager_auth_failures_total{reason=\"unknown\"} 1");
+            "switchplane_manager_auth_failures_total{reason=\"missing\"} 1.0",
+            "switchplane_manager_auth_failures_total{reason=\"unknown\"} 1.0");
   }
 
   @Test

@@ -82,8 +82,8 @@ class PushRecorderTest {
                 "confirmed 1500 us after the apply was sent"));
     assertThat(metrics.render())
         .contains(
-            "switchplane_pushes_applied_total 1\n",
-            "switchplane_confirms_total 1\n",
+            "switchplane_pushes_applied_total 1.0\n",
+            "switchplane_confirms_total 1.0\n",
             "switchplane_push_latency_seconds_count 1");
   }
 
@@ -110,7 +110,7 @@ class PushRecorderTest {
         .extracting(Event::getKind)
         .containsExactly(EventKind.EVENT_KIND_ROLLED_BACK);
     assertThat(metrics.render())
-        .contains("switchplane_rollbacks_total{cause=\"confirm_timeout\"} 1\n");
+        .contains("switchplane_rollbacks_total{cause=\"confirm_timeout\"} 1.0\n");
   }
 
   @Test
@@ -132,8 +132,8 @@ class PushRecorderTest {
         .containsExactly(EventKind.EVENT_KIND_PUSH_FAILED);
     assertThat(metrics.render())
         .contains(
-            "switchplane_push_failures_total{state=\"unreachable\"} 1\n",
-            "switchplane_push_failures_total{state=\"failed\"} 1\n");
+            "switchplane_push_failures_total{state=\"unreachable\"} 1.0\n",
+            "switchplane_push_failures_total{state=\"failed\"} 1.0\n");
   }
 
   @Test
@@ -184,7 +184,7 @@ class PushRecorderTest {
         .isEqualTo(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
     assertThat(status().getLastRollback().getGeneration()).isEqualTo(2);
     assertThat(status().getLastError()).startsWith("held at generation 1 by an operator");
-    assertThat(metrics.render()).contains("switchplane_rollbacks_total{cause=\"operator\"} 1\n");
+    assertThat(metrics.render()).contains("switchplane_rollbacks_total{cause=\"operator\"} 1.0\n");
   }
 
   private HostPushStatus status() {

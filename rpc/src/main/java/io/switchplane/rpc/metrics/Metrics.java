@@ -1,155 +1,144 @@
 package io.switchplane.rpc.metrics;
 
-import java.util.ArrayList;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * A small metrics registry rendered in the Prometheus text exposition format (version 0.0.4):
- * counters with one optional label and latency histograms. Lock-free on the hot path (LongAdder per
- * series); rendering walks the series. Enough for our few dozen series, without pulling a metrics
- * library into every module.
+ * One component's metrics: a {@link PrometheusRegistry} of the Prometheus Java client, with the
+ * project's conventions in one place (classic latency buckets from 0.5 ms to 10 s, no exemplars,
+ * one family per name however often it is asked for). A registry per component rather than the
+ * client's global one, as many managers and agents share a JVM in tests and the bench; a process
+ * serves its own with {@link MetricsHttpServer} and adds {@link #withJvmMetrics() JVM metrics}.
+ *
+ * <p>Counters with labels have no series until a label value is used: callers initialise the values
+ * they know ({@link Counter#initLabelValues}) so that every series is there from the start.
  */
 public final class Metrics {
   /** Histogram bucket upper bounds, seconds: 0.5 ms to 10 s. */
-  private static final double[] BUCKETS = {
+  static final double[] LATENCY_BUCKETS = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
 
-  private final Map<String, Family> families = new ConcurrentHashMap<>();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Map<String, Object> families = new ConcurrentHashMap<>();
+  private final AtomicBoolean jvm = new AtomicBoolean();
 
-  /** A counter family; label is the label's name, or null for a counter without labels. */
-  public Counter counter(String name, String help, String label) {
-    Family f = families.computeIfAbsent(name, n -> new Family(n, help, "counter", label));
-    return new Counter(f);
+  /** The registry, for the scrape handler. */
+  public PrometheusRegistry registry() {
+    return registry;
   }
 
-  /** A histogram of durations in seconds. */
-  public Histogram histogram(String name, String help) {
-    Family f = families.computeIfAbsent(name, n -> new Family(n, help, "histogram", null));
-    return new Histogram(f);
+  /**
+   * The counter called name (exposed with {@code _total}), registered on first use; the same
+   * counter for the same name afterwards.
+   */
+  public Counter counter(String name, String help, String... labelNames) {
+    return family(
+        name,
+        Counter.class,
+        () ->
+            Counter.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labelNames)
+                .withoutExemplars()
+                .register(registry));
   }
 
-  /** The registry in Prometheus text format, families sorted by name. */
+  /** A histogram of durations in seconds, in {@link #LATENCY_BUCKETS}. */
+  public Histogram latency(String name, String help, String... labelNames) {
+    return family(
+        name,
+        Histogram.class,
+        () ->
+            Histogram.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labelNames)
+                .classicOnly()
+                .classicUpperBounds(LATENCY_BUCKETS)
+                .withoutExemplars()
+                .register(registry));
+  }
+
+  /**
+   * A gauge read at each scrape: callback reports each series with its label values. A series it
+   * does not report is absent, so a callback reports every value it knows, zeros included.
+   */
+  public void gauge(
+      String name,
+      String help,
+      List<String> labelNames,
+      Consumer<GaugeWithCallback.Callback> callback) {
+    family(
+        name,
+        GaugeWithCallback.class,
+        () ->
+            GaugeWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labelNames.toArray(String[]::new))
+                .callback(callback)
+                .register(registry));
+  }
+
+  /** Adds the JVM's and the process's metrics (memory, GC, threads, CPU, open files); once. */
+  public Metrics withJvmMetrics() {
+    if (jvm.compareAndSet(false, true)) {
+      JvmMetrics.builder().register(registry);
+    }
+    return this;
+  }
+
+  /** The registry in the Prometheus text format, as scraped (for tests and diagnostics). */
   public String render() {
-    StringBuilder out = new StringBuilder();
-    for (Family f : new TreeMap<>(families).values()) {
-      out.append("# HELP ").append(f.name).append(' ').append(f.help).append('\n');
-      out.append("# TYPE ").append(f.name).append(' ').append(f.type).append('\n');
-      for (Map.Entry<String, LongAdder[]> e : new TreeMap<>(f.series).entrySet()) {
-        if (f.type.equals("counter")) {
-          out.append(f.name)
-              .append(labels(f.label, e.getKey(), null))
-              .append(' ')
-              .append(e.getValue()[0].sum())
-              .append('\n');
-        } else {
-          LongAdder[] s = e.getValue();
-          long cumulative = 0;
-          for (int i = 0; i < BUCKETS.length; i++) {
-            cumulative += s[i].sum();
-            out.append(f.name)
-                .append("_bucket{le=\"")
-                .append(format(BUCKETS[i]))
-                .append("\"} ")
-                .append(cumulative)
-                .append('\n');
-          }
-          cumulative += s[BUCKETS.length].sum();
-          out.append(f.name).append("_bucket{le=\"+Inf\"} ").append(cumulative).append('\n');
-          out.append(f.name)
-              .append("_sum ")
-              .append(format(s[BUCKETS.length + 1].sum() / 1e9))
-              .append('\n');
-          out.append(f.name).append("_count ").append(cumulative).append('\n');
-        }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The sum over every series of a counter or gauge called name ({@code _total} optional for a
+   * counter); 0 when there is none. For tests and checks that read a value rather than text.
+   */
+  public double total(String name) {
+    String bare = name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
+    double sum = 0;
+    for (MetricSnapshot s : registry.scrape(n -> n.equals(bare) || n.equals(name))) {
+      if (s instanceof CounterSnapshot c) {
+        sum += c.getDataPoints().stream().mapToDouble(p -> p.getValue()).sum();
+      } else if (s instanceof GaugeSnapshot g) {
+        sum += g.getDataPoints().stream().mapToDouble(p -> p.getValue()).sum();
       }
     }
-    return out.toString();
+    return sum;
   }
 
-  private static String labels(String label, String value, String extra) {
-    if (label == null) {
-      return extra == null ? "" : "{" + extra + "}";
+  private <T> T family(String name, Class<T> type, java.util.function.Supplier<T> make) {
+    Object f = families.computeIfAbsent(name, n -> make.get());
+    if (!type.isInstance(f)) {
+      throw new IllegalArgumentException(name + " is registered as another kind of metric");
     }
-    String escaped = value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    return "{" + label + "=\"" + escaped + "\"" + (extra == null ? "" : "," + extra) + "}";
-  }
-
-  private static String format(double d) {
-    return String.format(Locale.ROOT, "%s", d);
-  }
-
-  private static final class Family {
-    final String name;
-    final String help;
-    final String type;
-    final String label;
-
-    /**
-     * Label value ("" without label) → adders: counters one; histograms one per bucket, +Inf, then
-     * the sum in ns.
-     */
-    final Map<String, LongAdder[]> series = new ConcurrentHashMap<>();
-
-    Family(String name, String help, String type, String label) {
-      this.name = name;
-      this.help = help;
-      this.type = type;
-      this.label = label;
-    }
-
-    LongAdder[] series(String labelValue, int size) {
-      return series.computeIfAbsent(
-          labelValue,
-          v -> {
-            List<LongAdder> adders = new ArrayList<>();
-            for (int i = 0; i < size; i++) {
-              adders.add(new LongAdder());
-            }
-            return adders.toArray(new LongAdder[0]);
-          });
-    }
-  }
-
-  /** A counter, optionally labelled. */
-  public static final class Counter {
-    private final Family family;
-
-    private Counter(Family family) {
-      this.family = family;
-    }
-
-    public void inc() {
-      inc("");
-    }
-
-    public void inc(String labelValue) {
-      family.series(labelValue, 1)[0].increment();
-    }
-  }
-
-  /** Durations, in Prometheus buckets. */
-  public static final class Histogram {
-    private final Family family;
-
-    private Histogram(Family family) {
-      this.family = family;
-    }
-
-    public void observeNanos(long nanos) {
-      LongAdder[] s = family.series("", BUCKETS.length + 2);
-      double seconds = nanos / 1e9;
-      int i = 0;
-      while (i < BUCKETS.length && seconds > BUCKETS[i]) {
-        i++;
-      }
-      s[i].increment();
-      s[BUCKETS.length + 1].add(nanos);
-    }
+    return type.cast(f);
   }
 }
