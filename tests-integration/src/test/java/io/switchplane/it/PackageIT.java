@@ -103,7 +103,8 @@ class PackageIT {
     assertThat(cli(home, to, "dvs", "add-host", "dvs1", "esx-1").exit()).isZero();
     Run status = cli(home, to, "status", "dvs1", "--watch", "--until-in-sync");
     assertThat(status.exit()).as(status.out()).isZero();
-    assertThat(cli(home, to, "status", "dvs1").out()).contains("esx-1", "IN_SYNC");
+    assertThat(cli(home, to, "status", "dvs1").out())
+        .contains("1/1 hosts in sync", "esx-1  in-sync");
 
     // the status page on the manager's metrics port
     String page = get(group(HTTP, manager.output()));
