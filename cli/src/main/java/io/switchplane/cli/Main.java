@@ -40,7 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(
     name = "switchplane",
     mixinStandardHelpOptions = true,
-    version = "switchplane 0.1.0",
+    versionProvider = Version.class,
     description = {
       "Switchplane: a control plane for distributed virtual switches.",
       "",

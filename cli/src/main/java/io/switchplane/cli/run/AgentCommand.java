@@ -19,8 +19,17 @@ import picocli.CommandLine.Option;
 @Command(
     name = "agent",
     description = "Run a host agent in the foreground (Ctrl-C stops it).",
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    defaultValueProvider = ConfigFile.class)
 public final class AgentCommand implements Callable<Integer> {
+  @Option(
+      names = ConfigFile.OPTION,
+      paramLabel = "FILE",
+      description =
+          "Read options from FILE: key=value lines, each key a long option name without the dashes "
+              + "(data-dir=/var/lib/switchplane-agent); options on the command line win.")
+  Path config;
+
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",

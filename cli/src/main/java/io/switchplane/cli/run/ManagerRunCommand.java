@@ -4,6 +4,8 @@ import io.switchplane.cli.ops.ManagerCommand;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
+import io.switchplane.manager.status.StatusPage;
+import io.switchplane.manager.status.StatusView;
 import io.switchplane.rpc.metrics.MetricsHttpServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,8 +17,17 @@ import picocli.CommandLine.Option;
 @Command(
     name = "manager",
     description = "Run a manager in the foreground (Ctrl-C stops it).",
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    defaultValueProvider = ConfigFile.class)
 public final class ManagerRunCommand implements Callable<Integer> {
+  @Option(
+      names = ConfigFile.OPTION,
+      paramLabel = "FILE",
+      description =
+          "Read options from FILE: key=value lines, each key a long option name without the dashes "
+              + "(data-dir=/var/lib/switchplane-manager); options on the command line win.")
+  Path config;
+
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
@@ -126,8 +137,9 @@ public final class ManagerRunCommand implements Callable<Integer> {
       names = "--metrics",
       paramLabel = "HOST:PORT",
       description =
-          "Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and"
-              + " readiness (a ZooKeeper session) at /readyz (default: off).")
+          "Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz,"
+              + " readiness (a ZooKeeper session) at /readyz and the read-only status page at"
+              + " http://HOST:PORT/ (default: off).")
   String metrics;
 
   @Mixin LogOptions log = new LogOptions();
@@ -176,15 +188,21 @@ public final class ManagerRunCommand implements Callable<Integer> {
             + (config.embeddedZookeeper() ? ", embedded, data in " + dataDir.toAbsolutePath() : "")
             + ")");
     MetricsHttpServer metricsServer =
-        new MetricsHttpServer(manager.metrics().withJvmMetrics(), manager.health());
+        new MetricsHttpServer(manager.metrics().withJvmMetrics(), manager.health())
+            .route("/", new StatusPage(StatusView.of(manager)));
     if (metrics != null) {
       Endpoint m = Endpoint.parse(metrics);
+      int port = metricsServer.start(m.host(), m.port());
       System.out.println(
           "metrics on http://"
               + m.host()
               + ":"
-              + metricsServer.start(m.host(), m.port())
-              + "/metrics (and /healthz, /readyz)");
+              + port
+              + "/metrics (and /healthz, /readyz), status page on http://"
+              + m.host()
+              + ":"
+              + port
+              + "/");
     }
     Daemons.runUntilStopped(metricsServer, manager);
     return 0;
