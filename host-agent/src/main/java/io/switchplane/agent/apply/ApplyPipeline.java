@@ -129,8 +129,7 @@ public final class ApplyPipeline {
       String managementPort,
       PropertyModules modules,
       Metrics metrics) {
-    this(
-        backend, store, clock, faults, timers, managementPort, modules, metrics, StageTimer.NONE);
+    this(backend, store, clock, faults, timers, managementPort, modules, metrics, StageTimer.NONE);
   }
 
   /**
