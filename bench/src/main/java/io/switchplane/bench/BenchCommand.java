@@ -55,7 +55,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {VmTrackerBench.class, IpamBench.class, CliLatencyBench.class},
+    subcommands = {VmTrackerBench.class, IpamBench.class, CliLatencyBench.class, AgentBench.class},
     description = {
       "Measure push speed: time from commit to every host applied.",
       "Runs an embedded ZooKeeper, a manager and N lightweight agents in this JVM (real loopback gRPC, ",

@@ -68,6 +68,7 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
+  private final StageTimer stages;
 
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
@@ -128,12 +129,29 @@ public final class ApplyPipeline {
       String managementPort,
       PropertyModules modules,
       Metrics metrics) {
+    this(backend, store, clock, faults, timers, managementPort, modules, metrics, StageTimer.NONE);
+  }
+
+  /**
+   * @param stages told how long each stage of every apply took
+   */
+  public ApplyPipeline(
+      SwitchBackend backend,
+      StateStore store,
+      Clock clock,
+      FaultPoints faults,
+      java.util.concurrent.ScheduledExecutorService timers,
+      String managementPort,
+      PropertyModules modules,
+      Metrics metrics,
+      StageTimer stages) {
+    this.stages = Objects.requireNonNull(stages, "stages");
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
-    this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
+    this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults, stages);
     this.managementPort = managementPort;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.counters = new AgentMetrics(metrics);
@@ -179,6 +197,7 @@ public final class ApplyPipeline {
     long timeout = checkedTimeout(confirmTimeoutMs);
     try {
       HostStateValidator.validate(desired);
+      stages.record(StageTimer.Stage.VALIDATE, System.nanoTime() - start);
       Slot slot = slot(desired.getDvs().getId());
       ApplyResponse response;
       slot.lock.lock();

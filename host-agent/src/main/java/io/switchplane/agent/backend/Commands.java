@@ -19,9 +19,17 @@ final class Commands {
   private Commands() {}
 
   static Result run(List<String> cmd, long timeoutS) {
+    return run(cmd, "", timeoutS);
+  }
+
+  /** As {@link #run(List, long)}, with input written to the command's standard input. */
+  static Result run(List<String> cmd, String input, long timeoutS) {
     String name = cmd.get(0);
     try {
       Process p = new ProcessBuilder(cmd).start();
+      try (var stdin = p.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
       // Read both streams fully; the outputs are small (a few KiB per hundred ports).
       byte[] out = p.getInputStream().readAllBytes();
       byte[] err = p.getErrorStream().readAllBytes();

@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -51,20 +50,18 @@ import org.rocksdb.WriteBatch;
  * journal and of entries beyond 50 together.
  */
 public final class RocksStateStore implements StateStore {
-  private static final int GEN_DIGITS = 20;
-
   private final RocksDatabase db;
   private final String prefix;
 
   /**
-   * The generations in the history of each DVS, as this store last wrote them: read from the
-   * database once per DVS, then kept in step with each commit, so that trimming the history to
-   * {@link #HISTORY_LIMIT} does not open an iterator on every apply. Relies on this store being the
-   * only writer of its prefix (one agent per prefix, as the layout says). Each set is also the lock
-   * of its DVS's commits (the apply pipeline serialises them already; this keeps the set exact for
-   * any caller).
+   * The index of each DVS's history and port versions, as this store last wrote them: read from the
+   * database once per DVS, then kept in step with each write, so that an apply writes what changed
+   * and trimming the history does not open an iterator. Relies on this store being the only writer
+   * of its prefix (one agent per prefix, as the layout says). Each index is also the lock of its
+   * DVS's writes (the apply pipeline serialises them already; this keeps the index exact for any
+   * caller).
    */
-  private final ConcurrentHashMap<String, TreeSet<Long>> generations = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, PortVersions> indexes = new ConcurrentHashMap<>();
 
   /** A store in db under prefix; it does not own db (closing db is its opener's job). */
   public RocksStateStore(RocksDatabase db, String prefix) {
@@ -135,10 +132,9 @@ public final class RocksStateStore implements StateStore {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
     boolean rollback = isRollback(entry);
-    TreeSet<Long> known =
-        generations.computeIfAbsent(dvsId, id -> new TreeSet<>(historyGenerations(id)));
-    synchronized (known) {
-      List<Long> kept = new ArrayList<>(known);
+    PortVersions index = index(dvsId);
+    synchronized (index) {
+      List<Long> kept = new ArrayList<>(index.generations);
       kept.remove(Long.valueOf(generation));
       // kept is oldest first: drop from the front until the new entry makes exactly the limit,
       // skipping the generation a rollback of the pending apply would need.
@@ -150,51 +146,62 @@ public final class RocksStateStore implements StateStore {
           dropped.add(kept.get(i));
         }
       }
-      HistoryEntry stored = entry;
-      try (WriteBatch batch = new WriteBatch()) {
-        batch.put(responseKey(dvsId), response.toByteArray());
-        if (rollback) {
-          // The generation's own row keeps its time and outcome; the rollback is a row of its own.
-          List<Long> sequences = sequences(dvsId);
-          long next = sequences.isEmpty() ? 1 : sequences.get(sequences.size() - 1) + 1;
-          stored = entry.toBuilder().setSequence(next).build();
-          batch.put(historyKey("k/", dvsId, next), stored.toByteArray());
-          for (int i = 0; i < sequences.size() + 1 - HISTORY_LIMIT; i++) {
-            batch.delete(historyKey("k/", dvsId, sequences.get(i)));
-          }
-        } else {
-          batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
-        }
-        batch.put(historyKey("v/", dvsId, generation), state.toByteArray());
-        for (long old : dropped) {
-          batch.delete(historyKey("h/", dvsId, old));
-          batch.delete(historyKey("v/", dvsId, old));
-        }
-        if (pending != null) {
-          batch.put(key("c/", dvsId), pending.toByteArray());
-        } else {
-          batch.delete(key("c/", dvsId));
-        }
-        batch.delete(key("j/", dvsId));
-        db.write(batch);
-      } catch (RocksDBException e) {
-        throw new StoreException(
-            "cannot prepare the write of generation "
-                + generation
-                + " of DVS "
-                + dvsId
-                + ": "
-                + e.getMessage(),
-            e);
-      } catch (RuntimeException e) {
-        // The write may or may not have reached the database: read the history again next time.
-        generations.remove(dvsId, known);
-        throw e;
-      }
-      dropped.forEach(known::remove);
-      known.add(generation);
-      return stored;
+      HistoryEntry[] stored = {entry};
+      writeIndexed(
+          dvsId,
+          index,
+          "write generation " + generation + " of DVS " + dvsId,
+          batch -> {
+            batch.put(responseKey(dvsId), response.toByteArray());
+            if (rollback) {
+              // The generation's own row keeps its time and outcome; the rollback is a row of its
+              // own.
+              List<Long> sequences = sequences(dvsId);
+              long next = sequences.isEmpty() ? 1 : sequences.get(sequences.size() - 1) + 1;
+              stored[0] = entry.toBuilder().setSequence(next).build();
+              batch.put(historyKey("k/", dvsId, next), stored[0].toByteArray());
+              for (int i = 0; i < sequences.size() + 1 - HISTORY_LIMIT; i++) {
+                batch.delete(historyKey("k/", dvsId, sequences.get(i)));
+              }
+            } else {
+              batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
+            }
+            index.put(batch, state);
+            for (long old : dropped) {
+              batch.delete(historyKey("h/", dvsId, old));
+              index.drop(batch, old);
+              index.generations.remove(old);
+            }
+            index.generations.add(generation);
+            index.collect(batch, generation);
+            if (pending != null) {
+              batch.put(key("c/", dvsId), pending.toByteArray());
+            } else {
+              batch.delete(key("c/", dvsId));
+            }
+            batch.delete(key("j/", dvsId));
+          });
+      return stored[0];
     }
+  }
+
+  /**
+   * One synced batch for dvsId that fill puts together while bringing index in step with it: when
+   * the write fails (it may or may not have reached the database) index is dropped, to be read
+   * again next time.
+   */
+  private void writeIndexed(String dvsId, PortVersions index, String what, BatchFill fill) {
+    try {
+      write(what, fill);
+    } catch (RuntimeException e) {
+      indexes.remove(dvsId, index);
+      throw e;
+    }
+  }
+
+  /** The per-port index of dvsId, read from the database on first use. */
+  private PortVersions index(String dvsId) {
+    return indexes.computeIfAbsent(dvsId, id -> PortVersions.load(db, prefix, id));
   }
 
   @Override
@@ -214,20 +221,24 @@ public final class RocksStateStore implements StateStore {
       ApplyResponse restoredResponse,
       HistoryEntry undone,
       RollbackEvent event) {
-    // No generation joins or leaves the history here, so the trimming bookkeeping is untouched.
-    long restored = restoredState.getDvs().getGeneration();
-    write(
-        "record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId,
-        batch -> {
-          batch.put(responseKey(dvsId), restoredResponse.toByteArray());
-          // Written again (same content when kept): a removed switch at generation 0 has no version
-          // yet.
-          batch.put(historyKey("v/", dvsId, restored), restoredState.toByteArray());
-          batch.put(rowKey(dvsId, undone), undone.toByteArray());
-          batch.put(key("x/", dvsId), event.toByteArray());
-          batch.delete(key("c/", dvsId));
-          batch.delete(key("j/", dvsId));
-        });
+    // No generation joins or leaves the history here; the restored state is written as a change
+    // from the current one, like an apply.
+    PortVersions index = index(dvsId);
+    synchronized (index) {
+      writeIndexed(
+          dvsId,
+          index,
+          "record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId,
+          batch -> {
+            batch.put(responseKey(dvsId), restoredResponse.toByteArray());
+            index.put(batch, restoredState);
+            index.collect(batch, restoredState.getDvs().getGeneration());
+            batch.put(rowKey(dvsId, undone), undone.toByteArray());
+            batch.put(key("x/", dvsId), event.toByteArray());
+            batch.delete(key("c/", dvsId));
+            batch.delete(key("j/", dvsId));
+          });
+    }
   }
 
   /** What a small write puts in its batch. */
@@ -283,7 +294,7 @@ public final class RocksStateStore implements StateStore {
     List<HistoryEntry> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator()) {
       for (it.seek(keyPrefix); it.isValid() && startsWith(it.key(), keyPrefix); it.next()) {
-        if (generationOf(it.key(), keyPrefix.length) >= 0) {
+        if (PortVersions.number(it.key(), keyPrefix.length) >= 0) {
           out.add(parse(HistoryEntry.parser(), it.value(), "history entry of DVS " + dvsId));
         }
       }
@@ -309,26 +320,10 @@ public final class RocksStateStore implements StateStore {
 
   @Override
   public Optional<HostSwitchState> historicState(String dvsId, long generation) {
-    byte[] value = db.get(historyKey("v/", dvsId, generation));
-    return value == null
-        ? Optional.empty()
-        : Optional.of(
-            parse(HostSwitchState.parser(), value, "state " + generation + " of DVS " + dvsId));
-  }
-
-  /** Generations in the history of dvsId, oldest first. */
-  private List<Long> historyGenerations(String dvsId) {
-    byte[] keyPrefix = bytes(prefix + "h/" + dvsId + "/");
-    List<Long> out = new ArrayList<>();
-    try (RocksIterator it = db.newIterator()) {
-      for (it.seek(keyPrefix); it.isValid() && startsWith(it.key(), keyPrefix); it.next()) {
-        long generation = generationOf(it.key(), keyPrefix.length);
-        if (generation >= 0) {
-          out.add(generation);
-        }
-      }
+    PortVersions index = index(dvsId);
+    synchronized (index) {
+      return index.state(generation);
     }
-    return out;
   }
 
   private byte[] responseKey(String dvsId) {
@@ -345,41 +340,7 @@ public final class RocksStateStore implements StateStore {
   }
 
   private byte[] historyKey(String kind, String dvsId, long generation) {
-    StringBuilder key =
-        new StringBuilder(prefix.length() + kind.length() + dvsId.length() + 1 + GEN_DIGITS)
-            .append(prefix)
-            .append(kind)
-            .append(dvsId)
-            .append('/');
-    if (generation < 0) {
-      // A uint64 generation above Long.MAX_VALUE: keep the layout String.format always gave it.
-      return bytes(key.append(String.format("%0" + GEN_DIGITS + "d", generation)).toString());
-    }
-    // Zero-padded by hand: String.format (locale lookup, parsing the pattern) cost more than the
-    // rest of the key.
-    String digits = Long.toString(generation);
-    for (int i = digits.length(); i < GEN_DIGITS; i++) {
-      key.append('0');
-    }
-    return bytes(key.append(digits).toString());
-  }
-
-  /**
-   * The generation encoded after offset, or -1 when the rest is not exactly GEN (then the key
-   * belongs to another DVS whose id starts with this one and a '/').
-   */
-  private static long generationOf(byte[] key, int offset) {
-    if (key.length - offset != GEN_DIGITS) {
-      return -1;
-    }
-    long generation = 0;
-    for (int i = offset; i < key.length; i++) {
-      if (key[i] < '0' || key[i] > '9') {
-        return -1;
-      }
-      generation = generation * 10 + (key[i] - '0');
-    }
-    return generation;
+    return bytes(prefix + kind + dvsId + "/" + PortVersions.digits(generation));
   }
 
   private static boolean startsWith(byte[] key, byte[] keyPrefix) {
