@@ -6,11 +6,11 @@ import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
-import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.common.retry.Backoff;
+import io.switchplane.manager.agents.PushStream;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
 import io.switchplane.manager.reconcile.PushProtocol.Confirmed;
 import io.switchplane.manager.reconcile.PushProtocol.Degraded;
@@ -183,23 +183,25 @@ final class ConfirmCall {
     try {
       if (keep) {
         ListenableFuture<ConfirmResponse> f =
-            decisionStub()
+            stream()
                 .confirm(
                     ConfirmRequest.newBuilder()
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
-                        .build());
+                        .build(),
+                    decisionDeadlineMs());
         AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
       } else {
         ListenableFuture<RollbackResponse> f =
-            decisionStub()
+            stream()
                 .rollback(
                     RollbackRequest.newBuilder()
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
-                        .build());
+                        .build(),
+                    decisionDeadlineMs());
         AgentCalls.on(
             f, r -> settle(new RolledBack(generation, r.getEvent())), t -> undelivered(false, t));
       }
@@ -237,16 +239,17 @@ final class ConfirmCall {
   }
 
   /**
-   * A stub whose call ends soon after the agent's deadline: past it, only GetState can tell what
-   * happened.
+   * How long a confirm or rollback waits for its answer: until soon after the agent's deadline,
+   * past which only GetState can tell what happened.
    */
-  private HostAgentServiceFutureStub decisionStub() {
+  private long decisionDeadlineMs() {
     long leftMs = deadlineMs + CONFIRM_SLACK_MS - System.currentTimeMillis();
-    return stub(Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs)));
+    return Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs));
   }
 
-  private HostAgentServiceFutureStub stub(long deadlineMs) {
-    return ctx.channels().futureStub(endpoint).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+  /** The agent's push stream: a fresh one after {@code redial} ended the last. */
+  private PushStream stream() {
+    return ctx.channels().pushStream(endpoint);
   }
 
   private void startVerify(boolean keep) {
@@ -266,8 +269,10 @@ final class ConfirmCall {
     ListenableFuture<GetStateResponse> f;
     try {
       f =
-          stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
-              .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
+          stream()
+              .getState(
+                  GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build(),
+                  Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()));
     } catch (RuntimeException e) {
       unreachable(keep, Status.fromThrowable(e));
       return;
