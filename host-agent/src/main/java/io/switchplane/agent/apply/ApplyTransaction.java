@@ -122,11 +122,18 @@ final class ApplyTransaction {
    * @param supersedes the nonce of the pending apply this one replaces ("" for none)
    * @param restoring an operator's restore of an earlier generation (the only way back)
    * @param startNanos when the call started, for the answer's apply time
+   * @param stages times the stages for the answer
    */
   Committed run(long timeoutMs, String supersedes, boolean restoring, long startNanos) {
+    return run(timeoutMs, supersedes, restoring, startNanos, new ApplyStages(startNanos));
+  }
+
+  /** {@link #run(long, String, boolean, long)}, timing its stages in stages. */
+  Committed run(
+      long timeoutMs, String supersedes, boolean restoring, long startNanos, ApplyStages stages) {
     check(supersedes, restoring);
     try {
-      return commit(timeoutMs, restoring, startNanos);
+      return commit(timeoutMs, restoring, startNanos, stages);
     } catch (SwitchplaneException e) {
       throw undo(e);
     }
@@ -150,7 +157,7 @@ final class ApplyTransaction {
     }
   }
 
-  private Committed commit(long timeoutMs, boolean restoring, long startNanos) {
+  private Committed commit(long timeoutMs, boolean restoring, long startNanos, ApplyStages stages) {
     SwitchBackend backend = parts.backend();
     long previousGeneration = current == null ? 0 : current.generation();
     if (backend.outlivesAgent()) {
@@ -165,6 +172,7 @@ final class ApplyTransaction {
                   .setAction("apply")
                   .build());
       reached = Reached.JOURNAL;
+      stages.mark("journal");
     }
     parts.faults().reached(AgentFaults.AFTER_JOURNAL);
 
@@ -174,10 +182,13 @@ final class ApplyTransaction {
         Collections.unmodifiableMap(
             EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     ops = PortDiff.diff(previous, next);
+    stages.mark("diff");
     applyToSwitch();
     reached = Reached.SWITCH;
+    stages.mark("backend");
     int propertyChanges = deliverToModules(previousState);
     reached = Reached.MODULES;
+    stages.mark("modules");
     parts.faults().reached(AgentFaults.BEFORE_PERSIST);
 
     long now = parts.clock().millis();
@@ -215,6 +226,7 @@ final class ApplyTransaction {
           .setReason(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
     }
     HistoryEntry entry = persist(response, row.build(), nextPending);
+    stages.mark("persist");
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(

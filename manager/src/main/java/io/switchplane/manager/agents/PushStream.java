@@ -247,6 +247,13 @@ public final class PushStream {
       }
       return;
     }
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT
+        || status.getCode() == Status.Code.OUT_OF_RANGE) {
+      // The agent refused a message before reading it (over its input limits): the request that
+      // carried it is refused, as its unary call would be; the stream is made again for the next.
+      failAll(status);
+      return;
+    }
     failAll(
         Status.UNAVAILABLE
             .withDescription("push stream to " + endpoint + " ended: " + describe(status))

@@ -94,6 +94,9 @@ final class ConfirmCall {
    */
   private volatile Boolean decision;
 
+  /** When the last Confirm was sent (for the breakdown). */
+  private volatile long confirmSentNanos;
+
   /** For the apply that attempt awaits the confirm of (pending); sends nothing yet. */
   ConfirmCall(
       PushContext ctx,
@@ -182,6 +185,7 @@ final class ConfirmCall {
     }
     try {
       if (keep) {
+        confirmSentNanos = System.nanoTime();
         ListenableFuture<ConfirmResponse> f =
             stream()
                 .confirm(
@@ -191,7 +195,14 @@ final class ConfirmCall {
                         .setNonce(nonce)
                         .build(),
                     decisionDeadlineMs());
-        AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
+        AgentCalls.on(
+            f,
+            r -> {
+              ctx.stages()
+                  .record(PushStages.CONFIRM, (System.nanoTime() - confirmSentNanos) / 1000);
+              confirmed();
+            },
+            t -> undelivered(true, t));
       } else {
         ListenableFuture<RollbackResponse> f =
             stream()
@@ -348,7 +359,12 @@ final class ConfirmCall {
   }
 
   private void confirmed() {
-    settle(new Confirmed(generation, attempt.generation(), System.nanoTime() - startedNanos));
+    Confirmed end =
+        new Confirmed(generation, attempt.generation(), System.nanoTime() - startedNanos);
+    if (attempt.advance(end)) {
+      ctx.stages().record(PushStages.HOST_PUSH, end.latencyNanos() / 1000);
+      outcome.complete(end);
+    }
   }
 
   /**
