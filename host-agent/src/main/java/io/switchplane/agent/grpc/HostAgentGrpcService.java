@@ -36,6 +36,7 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   private static final Logger LOG = LoggerFactory.getLogger(HostAgentGrpcService.class);
 
   private final ApplyPipeline pipeline;
+  private final PushStreamServer.Open streams = new PushStreamServer.Open();
 
   public HostAgentGrpcService(ApplyPipeline pipeline) {
     this.pipeline = pipeline;
@@ -57,7 +58,15 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   /** The manager's push stream: every request is served by the unary method of its name. */
   @Override
   public StreamObserver<PushRequest> push(StreamObserver<PushAnswer> observer) {
-    return new PushStreamServer(this, observer);
+    return streams.serve(this, observer);
+  }
+
+  /**
+   * Ends every push stream once its requests are answered (the agent is stopping: a stream would
+   * otherwise hold the server's graceful shutdown until it gives up).
+   */
+  public void endStreams() {
+    streams.endAll();
   }
 
   @Override

@@ -19,8 +19,8 @@ public final class PushStages {
   /** From the Apply sent to its answer, minus the agent's apply time. */
   public static final String SEND_ANSWER = "apply send + answer (network, gRPC, protobuf)";
 
-  /** The agent's time in the Apply, request to answer (its stages below sum to about this). */
-  public static final String AGENT = "agent apply (total)";
+  /** The agent's time in the Apply, request to answer: the sum of its stages. */
+  public static final String AGENT = "agent apply (sum of its stages)";
 
   /** From the Confirm sent to its answer. */
   public static final String CONFIRM = "confirm round trip";
