@@ -102,6 +102,13 @@ public final class BenchCommand implements Callable<Integer> {
               + " manager does by default (default ${DEFAULT-VALUE}; 0: none, to see what they cost).")
   int checkpoints = SnapshotPolicy.DEFAULT.keep();
 
+  @Option(
+      names = "--push",
+      description =
+          "How the manager pushes: stream (default; one long-lived stream per agent) or unary"
+              + " (an Apply call and a Confirm call per host, as before the stream), to compare.")
+  String pushPath = "stream";
+
   @Option(names = "--skip-sequential", description = "Do not time the one-host-at-a-time push.")
   boolean skipSequential;
 
@@ -134,13 +141,15 @@ public final class BenchCommand implements Callable<Integer> {
     List<Transport> passes = transport.passes();
     Path dir = Files.createTempDirectory("switchplane-bench");
     System.out.printf(
-        "bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores, manager to agents: %s%n",
+        "bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores, manager to agents: %s,"
+            + " push: %s%n",
         hosts,
         portsPerHost,
         hosts * portsPerHost,
         runs,
         Runtime.getRuntime().availableProcessors(),
-        passes);
+        passes,
+        pushPath);
     long t0 = System.nanoTime();
     // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
     try (SwitchplaneManager manager =
@@ -158,6 +167,11 @@ public final class BenchCommand implements Callable<Integer> {
         throw new IllegalStateException("manager did not become leader");
       }
       manager.pushEngine().setMaxInFlight(maxInFlight);
+      if (!pushPath.equals("stream") && !pushPath.equals("unary")) {
+        throw new IllegalArgumentException(
+            "--push must be stream or unary, not '" + pushPath + "'");
+      }
+      manager.pushEngine().channels().setStreamed(pushPath.equals("stream"));
       ManagedChannel channel =
           NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
       List<Pass> started = new ArrayList<>();
@@ -372,7 +386,8 @@ public final class BenchCommand implements Callable<Integer> {
     await(push, pass, Duration.ofMinutes(10));
   }
 
-  private record Figures(long[] fullMs, long[] portGroupMs, long sequentialMs) {}
+  private record Figures(
+      long[] fullMs, long[] portGroupMs, long sequentialMs, PushBreakdown breakdown) {}
 
   private record OvsFigures(long[] everyHostMs, long[] onePortMs, long[] bindMs) {}
 
@@ -477,10 +492,12 @@ public final class BenchCommand implements Callable<Integer> {
       ManagerServiceBlockingStub api, PushEngine push, List<Pass> passes) {
     Map<Pass, long[]> full = new LinkedHashMap<>();
     Map<Pass, long[]> pg = new LinkedHashMap<>();
+    Map<Pass, PushBreakdown> breakdowns = new LinkedHashMap<>();
     passes.forEach(
         p -> {
           full.put(p, new long[runs]);
           pg.put(p, new long[runs]);
+          breakdowns.put(p, new PushBreakdown(push));
         });
     // Each round must change the MTU and the VLAN again.
     for (int i = 0; i < warmup + runs; i++) {
@@ -506,7 +523,22 @@ public final class BenchCommand implements Callable<Integer> {
                                 .build())
                         .getDvs()
                         .getGeneration());
-        long pgMs = timed(push, p, () -> vlanChange(api, p, vlan));
+        PushBreakdown breakdown = breakdowns.get(p);
+        breakdown.begin();
+        long[] commitMicros = new long[1];
+        long pgMs =
+            timed(
+                push,
+                p,
+                () -> {
+                  long c0 = System.nanoTime();
+                  long generation = vlanChange(api, p, vlan);
+                  commitMicros[0] = (System.nanoTime() - c0) / 1000;
+                  return generation;
+                });
+        if (i >= warmup) {
+          breakdown.end(commitMicros[0], hosts);
+        }
         if (i < warmup) {
           System.out.printf(
               "%s warm-up %d (not counted): full push %d ms, port-group change %d ms%n",
@@ -531,7 +563,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(
             "%s: port-group change pushed one host at a time: %d ms%n", p.transport, sequential);
       }
-      out.put(p, new Figures(full.get(p), pg.get(p), sequential));
+      out.put(p, new Figures(full.get(p), pg.get(p), sequential, breakdowns.get(p)));
     }
     return out;
   }
@@ -557,22 +589,29 @@ public final class BenchCommand implements Callable<Integer> {
         new Table(
             "FIGURE (commit -> all " + hosts + " hosts applied, " + pass.transport + ")",
             "MEDIAN",
+            "P99",
             "RUNS (ms)");
     t.row(
         "full push (DVS default MTU: every port on every host)",
         fullMedian + " ms",
+        p99(f.fullMs()) + " ms",
         Arrays.toString(f.fullMs()));
     t.row(
         "one port-group change (VLAN of pg-a: half the ports)",
         pgMedian + " ms",
+        p99(f.portGroupMs()) + " ms",
         Arrays.toString(f.portGroupMs()));
     if (f.sequentialMs() >= 0) {
       t.row(
           "the same port-group change, one host at a time",
           f.sequentialMs() + " ms",
+          "-",
           "[" + f.sequentialMs() + "]");
     }
     t.print(System.out);
+    System.out.println();
+    f.breakdown()
+        .print(System.out, "one port-group change, " + pass.transport + ", " + runs + " runs");
     if (f.sequentialMs() >= 0) {
       System.out.printf(
           "parallel speed-up: %.1fx (one host at a time %d ms / parallel median %d ms)%n",
@@ -635,6 +674,13 @@ public final class BenchCommand implements Callable<Integer> {
     Arrays.sort(sorted);
     int mid = sorted.length / 2;
     return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /** The 99th percentile (nearest rank) of values in any order. */
+  private static long p99(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return percentile(sorted, 99);
   }
 
   /** The p-th percentile (nearest rank) of values sorted ascending. */

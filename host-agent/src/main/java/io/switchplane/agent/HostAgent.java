@@ -74,7 +74,8 @@ public final class HostAgent implements AutoCloseable {
       RocksDatabase ownedDb,
       ScheduledExecutorService ownedTimers,
       PublishedValues published,
-      AgentTls tls) {}
+      AgentTls tls,
+      HostAgentGrpcService service) {}
 
   private final AgentConfig config;
   private final RocksDatabase sharedDb;
@@ -175,12 +176,22 @@ public final class HostAgent implements AutoCloseable {
       HealthStatusManager grpcHealth = new HealthStatusManager();
       health.serveThrough(grpcHealth);
       SnapshotCopyStore copies = new SnapshotCopyStore(db, storePrefix);
-      server = buildServer(pipeline, copies, grpcHealth, published, tls).start();
+      HostAgentGrpcService service = new HostAgentGrpcService(pipeline);
+      server = buildServer(service, copies, grpcHealth, published, tls).start();
       tls.startRenewing();
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
       running.set(
           new Running(
-              server, port, pipeline, grpcHealth, backend, ownedDb, ownedTimers, published, tls));
+              server,
+              port,
+              pipeline,
+              grpcHealth,
+              backend,
+              ownedDb,
+              ownedTimers,
+              published,
+              tls,
+              service));
       health.enter(AgentHealth.Phase.SERVING);
       LOG.info(
           "host agent {} serving {} on {} with the {} backend, {} switches restored",
@@ -212,14 +223,14 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private Server buildServer(
-      ApplyPipeline pipeline,
+      HostAgentGrpcService service,
       SnapshotCopyStore copies,
       HealthStatusManager health,
       PublishedValues published,
       AgentTls tls) {
     List<ServerServiceDefinition> services =
         List.of(
-            MalformedRequests.refused(new HostAgentGrpcService(pipeline)),
+            MalformedRequests.refused(service),
             MalformedRequests.refused(new HostPropertyGrpcService(published)),
             MalformedRequests.refused(
                 new AgentSnapshotGrpcService(copies, config.hostId(), config.hostName())));
@@ -313,6 +324,8 @@ public final class HostAgent implements AutoCloseable {
     }
     r.health().enterTerminalState();
     r.server().shutdown();
+    // The managers' push streams stay open for good: end them once their requests are answered.
+    r.service().endStreams();
     try {
       if (!r.server().awaitTermination(5, TimeUnit.SECONDS)) {
         LOG.warn("host agent {}: calls still running after 5 s, cancelling them", config.label());

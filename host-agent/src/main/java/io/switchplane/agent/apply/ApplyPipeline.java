@@ -194,15 +194,17 @@ public final class ApplyPipeline {
   public ApplyResponse apply(
       HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
     long start = System.nanoTime();
+    ApplyStages stages = new ApplyStages(start);
     long timeout = checkedTimeout(confirmTimeoutMs);
     try {
       HostStateValidator.validate(desired);
       stages.record(StageTimer.Stage.VALIDATE, System.nanoTime() - start);
+      stages.mark("validate");
       Slot slot = slot(desired.getDvs().getId());
       ApplyResponse response;
       slot.lock.lock();
       try {
-        response = applyLocked(slot, desired, timeout, supersedesNonce, start, false);
+        response = applyLocked(slot, desired, timeout, supersedesNonce, start, stages, false);
       } finally {
         slot.lock.unlock();
       }
@@ -241,7 +243,8 @@ public final class ApplyPipeline {
                 slot.pending.getGeneration(), dvsId)
             .because(ErrorReason.AWAITING_CONFIRM);
       }
-      ApplyResponse response = applyLocked(slot, state, timeout, "", start, true);
+      ApplyResponse response =
+          applyLocked(slot, state, timeout, "", start, new ApplyStages(start), true);
       counters.applies.inc();
       return response;
     } finally {
@@ -265,6 +268,7 @@ public final class ApplyPipeline {
       long timeoutMs,
       String supersedes,
       long start,
+      ApplyStages stages,
       boolean restoring) {
     String dvsId = desired.getDvs().getId();
     ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending);
@@ -272,7 +276,7 @@ public final class ApplyPipeline {
     if (repeated.isPresent()) {
       return repeated.get();
     }
-    ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start);
+    ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start, stages);
     if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
       LOG.info(
@@ -296,7 +300,7 @@ public final class ApplyPipeline {
         summary.getRemoved(),
         done.applied().response().getApplyMicros(),
         done.pending().getDeadlineUnixMs());
-    return done.applied().response();
+    return stages.answer(done.applied().response());
   }
 
   /**

@@ -132,11 +132,18 @@ final class ApplyTransaction {
    * @param supersedes the nonce of the pending apply this one replaces ("" for none)
    * @param restoring an operator's restore of an earlier generation (the only way back)
    * @param startNanos when the call started, for the answer's apply time
+   * @param stages times the stages for the answer
    */
   Committed run(long timeoutMs, String supersedes, boolean restoring, long startNanos) {
+    return run(timeoutMs, supersedes, restoring, startNanos, new ApplyStages(startNanos));
+  }
+
+  /** {@link #run(long, String, boolean, long)}, timing its stages in stages. */
+  Committed run(
+      long timeoutMs, String supersedes, boolean restoring, long startNanos, ApplyStages stages) {
     check(supersedes, restoring);
     try {
-      return commit(timeoutMs, restoring, startNanos);
+      return commit(timeoutMs, restoring, startNanos, stages);
     } catch (SwitchplaneException e) {
       throw undo(e);
     }
@@ -160,7 +167,7 @@ final class ApplyTransaction {
     }
   }
 
-  private Committed commit(long timeoutMs, boolean restoring, long startNanos) {
+  private Committed commit(long timeoutMs, boolean restoring, long startNanos, ApplyStages stages) {
     SwitchBackend backend = parts.backend();
     long t0 = System.nanoTime();
     long previousGeneration = current == null ? 0 : current.generation();
@@ -176,6 +183,7 @@ final class ApplyTransaction {
                   .setAction("apply")
                   .build());
       reached = Reached.JOURNAL;
+      stages.mark("journal");
     }
     // The journal exists for the backend's sake: its write counts as backend time.
     long journalNanos = System.nanoTime() - t0;
@@ -188,10 +196,13 @@ final class ApplyTransaction {
             EffectiveStateResolver.resolve(previousState, previous, desired).ports());
     ops = PortDiff.diff(previous, next);
     long t1 = System.nanoTime();
+    stages.mark("diff");
     applyToSwitch();
     reached = Reached.SWITCH;
+    stages.mark("backend");
     int propertyChanges = deliverToModules(previousState);
     reached = Reached.MODULES;
+    stages.mark("modules");
     parts.faults().reached(AgentFaults.BEFORE_PERSIST);
 
     long now = parts.clock().millis();
@@ -234,6 +245,7 @@ final class ApplyTransaction {
     parts.stages().record(StageTimer.Stage.DIFF, t1 - t0 - journalNanos);
     parts.stages().record(StageTimer.Stage.BACKEND, t2 - t1 + journalNanos);
     parts.stages().record(StageTimer.Stage.PERSIST, t3 - t2);
+    stages.mark("persist");
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(

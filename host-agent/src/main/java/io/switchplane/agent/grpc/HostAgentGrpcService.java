@@ -13,6 +13,8 @@ import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.ListSwitchesRequest;
 import io.switchplane.api.v1.ListSwitchesResponse;
+import io.switchplane.api.v1.PushAnswer;
+import io.switchplane.api.v1.PushRequest;
 import io.switchplane.api.v1.RectifyRequest;
 import io.switchplane.api.v1.RectifyResponse;
 import io.switchplane.api.v1.RestoreGenerationRequest;
@@ -20,6 +22,7 @@ import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.HostStateValidator;
+import io.switchplane.rpc.PushStreamServer;
 import io.switchplane.rpc.UnaryCalls;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,6 +36,7 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
   private static final Logger LOG = LoggerFactory.getLogger(HostAgentGrpcService.class);
 
   private final ApplyPipeline pipeline;
+  private final PushStreamServer.Open streams = new PushStreamServer.Open();
 
   public HostAgentGrpcService(ApplyPipeline pipeline) {
     this.pipeline = pipeline;
@@ -49,6 +53,20 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
           return pipeline.apply(
               request.getDesired(), request.getConfirmTimeoutMs(), request.getSupersedesNonce());
         });
+  }
+
+  /** The manager's push stream: every request is served by the unary method of its name. */
+  @Override
+  public StreamObserver<PushRequest> push(StreamObserver<PushAnswer> observer) {
+    return streams.serve(this, observer);
+  }
+
+  /**
+   * Ends every push stream once its requests are answered (the agent is stopping: a stream would
+   * otherwise hold the server's graceful shutdown until it gives up).
+   */
+  public void endStreams() {
+    streams.endAll();
   }
 
   @Override

@@ -1,8 +1,15 @@
 package io.switchplane.manager.agents;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import java.time.Duration;
@@ -11,9 +18,9 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +38,13 @@ import org.slf4j.LoggerFactory;
  * outstanding (30 s, 10 s timeout) to notice a silently cut path; agents must permit pings every 30
  * s ({@code permitKeepAliveTime}) or they answer too_many_pings.
  *
- * <p>Thread-safe. Call executor: a small fixed pool owned here, so no thread is made per call.
+ * <p>The leader's pushes go over one long-lived {@link PushStream} per agent on its channel ({@link
+ * #pushStream}): a message each way per request instead of a call's setup. Other callers
+ * (operations, drift checks, snapshots) use the unary stubs.
+ *
+ * <p>Thread-safe. Threads, all owned here and counted in {@link #cpuNanos}: a small fixed call
+ * executor (no thread per call), the channels' own Netty event loops, and one timer for the stream
+ * requests' deadlines.
  */
 public final class AgentChannels implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentChannels.class);
@@ -43,12 +56,22 @@ public final class AgentChannels implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   private final ConcurrentHashMap<String, Entry> channels = new ConcurrentHashMap<>();
+  private final OwnedThreads threads = new OwnedThreads();
   private final ExecutorService executor;
+  private final EventLoopGroup eventLoops;
+  private final ScheduledThreadPoolExecutor timers;
   private final Duration connectTimeout;
   private final AgentSecurity security;
   private volatile boolean closed;
+  // Unary by default until the confirm tests can cut a path between two messages of a stream
+  // (ConfirmIT's proxy knows only a unary call's end): the stream is the bench's to compare.
+  private volatile boolean streamed;
 
-  private record Entry(ManagedChannel channel, HostAgentServiceFutureStub stub, String kind) {}
+  private record Entry(
+      ManagedChannel channel,
+      HostAgentServiceFutureStub stub,
+      String kind,
+      AtomicReference<PushStream> stream) {}
 
   /** Plaintext channels with a 5 s TCP connect timeout (tests). */
   public AgentChannels() {
@@ -67,10 +90,53 @@ public final class AgentChannels implements AutoCloseable {
   public AgentChannels(Duration connectTimeout, AgentSecurity security) {
     this.connectTimeout = connectTimeout;
     this.security = security;
-    this.executor =
-        Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()),
-            daemonThreads("agent-channel-"));
+    int cores = Math.max(2, Runtime.getRuntime().availableProcessors());
+    this.executor = Executors.newFixedThreadPool(cores, threads.factory("agent-channel-"));
+    this.eventLoops =
+        Epoll.isAvailable()
+            ? new EpollEventLoopGroup(cores, threads.factory("agent-io-"))
+            : new NioEventLoopGroup(cores, threads.factory("agent-io-"));
+    this.timers = new ScheduledThreadPoolExecutor(1, threads.factory("agent-deadline-"));
+    // Nearly every request is answered long before its limit: cancelled limits must not pile up.
+    timers.setRemoveOnCancelPolicy(true);
+  }
+
+  /** The push stream to an endpoint: the one open, else a new one (opened on its first request). */
+  public PushStream pushStream(String endpoint) {
+    Entry e = entry(endpoint);
+    PushStream current = e.stream().get();
+    while (current == null || current.hasEnded()) {
+      PushStream fresh = new PushStream(endpoint, e.channel(), timers, !streamed);
+      if (e.stream().compareAndSet(current, fresh)) {
+        return fresh;
+      }
+      current = e.stream().get();
+    }
+    return current;
+  }
+
+  /**
+   * Whether pushes go over one long-lived stream per agent (true) or as unary calls (false, the
+   * default), for streams made from now on (the bench compares the two).
+   */
+  public void setStreamed(boolean streamed) {
+    this.streamed = streamed;
+    channels.values().forEach(e -> endStream(e, "push path changed"));
+  }
+
+  /**
+   * CPU time of the threads owned here (call executor, event loops, deadline timer), nanoseconds;
+   * -1 when the JVM does not measure it.
+   */
+  public long cpuNanos() {
+    return threads.cpuNanos();
+  }
+
+  private static void endStream(Entry e, String why) {
+    PushStream s = e.stream().getAndSet(null);
+    if (s != null) {
+      s.end(Status.UNAVAILABLE.withDescription(why));
+    }
   }
 
   /** The channel to an endpoint, created (not connected) on first use. */
@@ -102,6 +168,7 @@ public final class AgentChannels implements AutoCloseable {
   public void redial(String endpoint) {
     Entry e = channels.get(endpoint);
     if (e != null) {
+      endStream(e, "redialing: no answer in time"); // the stream would stay on the old connection
       e.channel().enterIdle();
       e.channel().resetConnectBackoff();
     }
@@ -122,6 +189,7 @@ public final class AgentChannels implements AutoCloseable {
   public void forget(String endpoint) {
     Entry e = channels.remove(endpoint);
     if (e != null) {
+      endStream(e, "agent forgotten");
       e.channel().shutdown();
     }
   }
@@ -139,6 +207,7 @@ public final class AgentChannels implements AutoCloseable {
     for (String endpoint : List.copyOf(channels.keySet())) {
       Entry e = channels.remove(endpoint);
       if (e != null) {
+        endStream(e, "agent channels closed");
         e.channel().shutdown();
         all.add(e.channel());
       }
@@ -156,6 +225,8 @@ public final class AgentChannels implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       executor.shutdown();
+      timers.shutdownNow();
+      eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     LOG.debug("closed {} agent channels", all.size());
   }
@@ -175,6 +246,7 @@ public final class AgentChannels implements AutoCloseable {
               if (old != null) {
                 LOG.info(
                     "agent {} is now dialed with {} instead of {}", endpoint, kind, old.kind());
+                endStream(old, "dialed another way");
                 old.channel().shutdown();
               }
               return open(endpoint, kind);
@@ -192,6 +264,8 @@ public final class AgentChannels implements AutoCloseable {
     ManagedChannel channel =
         NettyChannelBuilder.forTarget(endpoint, security.credentials(endpoint, kind))
             .executor(executor)
+            .eventLoopGroup(eventLoops)
+            .channelType(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(false)
@@ -203,15 +277,7 @@ public final class AgentChannels implements AutoCloseable {
             .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
             .build();
     LOG.debug("opened a {} channel to agent {}", kind, endpoint);
-    return new Entry(channel, HostAgentServiceGrpc.newFutureStub(channel), kind);
-  }
-
-  static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    return new Entry(
+        channel, HostAgentServiceGrpc.newFutureStub(channel), kind, new AtomicReference<>());
   }
 }

@@ -6,11 +6,11 @@ import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
-import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
 import io.switchplane.common.retry.Backoff;
+import io.switchplane.manager.agents.PushStream;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
 import io.switchplane.manager.reconcile.PushProtocol.Confirmed;
 import io.switchplane.manager.reconcile.PushProtocol.Degraded;
@@ -93,6 +93,9 @@ final class ConfirmCall {
    * decision.
    */
   private volatile Boolean decision;
+
+  /** When the last Confirm was sent (for the breakdown). */
+  private volatile long confirmSentNanos;
 
   /** For the apply that attempt awaits the confirm of (pending); sends nothing yet. */
   ConfirmCall(
@@ -182,24 +185,34 @@ final class ConfirmCall {
     }
     try {
       if (keep) {
+        confirmSentNanos = System.nanoTime();
         ListenableFuture<ConfirmResponse> f =
-            decisionStub()
+            stream()
                 .confirm(
                     ConfirmRequest.newBuilder()
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
-                        .build());
-        AgentCalls.on(f, r -> confirmed(), t -> undelivered(true, t));
+                        .build(),
+                    decisionDeadlineMs());
+        AgentCalls.on(
+            f,
+            r -> {
+              ctx.stages()
+                  .record(PushStages.CONFIRM, (System.nanoTime() - confirmSentNanos) / 1000);
+              confirmed();
+            },
+            t -> undelivered(true, t));
       } else {
         ListenableFuture<RollbackResponse> f =
-            decisionStub()
+            stream()
                 .rollback(
                     RollbackRequest.newBuilder()
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
-                        .build());
+                        .build(),
+                    decisionDeadlineMs());
         AgentCalls.on(
             f, r -> settle(new RolledBack(generation, r.getEvent())), t -> undelivered(false, t));
       }
@@ -237,16 +250,17 @@ final class ConfirmCall {
   }
 
   /**
-   * A stub whose call ends soon after the agent's deadline: past it, only GetState can tell what
-   * happened.
+   * How long a confirm or rollback waits for its answer: until soon after the agent's deadline,
+   * past which only GetState can tell what happened.
    */
-  private HostAgentServiceFutureStub decisionStub() {
+  private long decisionDeadlineMs() {
     long leftMs = deadlineMs + CONFIRM_SLACK_MS - System.currentTimeMillis();
-    return stub(Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs)));
+    return Math.max(FIRST_RETRY_MS, Math.min(ctx.callDeadline().toMillis(), leftMs));
   }
 
-  private HostAgentServiceFutureStub stub(long deadlineMs) {
-    return ctx.channels().futureStub(endpoint).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+  /** The agent's push stream: a fresh one after {@code redial} ended the last. */
+  private PushStream stream() {
+    return ctx.channels().pushStream(endpoint);
   }
 
   private void startVerify(boolean keep) {
@@ -266,8 +280,10 @@ final class ConfirmCall {
     ListenableFuture<GetStateResponse> f;
     try {
       f =
-          stub(Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()))
-              .getState(GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build());
+          stream()
+              .getState(
+                  GetStateRequest.newBuilder().setDvsId(attempt.dvsId()).build(),
+                  Math.min(VERIFY_DEADLINE_MS, ctx.callDeadline().toMillis()));
     } catch (RuntimeException e) {
       unreachable(keep, Status.fromThrowable(e));
       return;
@@ -343,7 +359,12 @@ final class ConfirmCall {
   }
 
   private void confirmed() {
-    settle(new Confirmed(generation, attempt.generation(), System.nanoTime() - startedNanos));
+    Confirmed end =
+        new Confirmed(generation, attempt.generation(), System.nanoTime() - startedNanos);
+    if (attempt.advance(end)) {
+      ctx.stages().record(PushStages.HOST_PUSH, end.latencyNanos() / 1000);
+      outcome.complete(end);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.StageTiming;
 import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.reconcile.PushProtocol.ApplyFailed;
 import io.switchplane.manager.reconcile.PushProtocol.AwaitingConfirm;
@@ -289,6 +290,9 @@ final class HostPusher implements PushDispatcher.Task {
   }
 
   private void applied(PushProtocol attempt, ApplyResponse response, long sentNanos) {
+    if (ctx.stages().enabled()) {
+      record(response, sentNanos);
+    }
     HostSwitchState sent = attempt.sent();
     AwaitingConfirm provisional =
         new AwaitingConfirm(
@@ -320,6 +324,25 @@ final class HostPusher implements PushDispatcher.Task {
       attempt.intent().round().applied(hostId);
     } else {
       call.confirm();
+    }
+  }
+
+  /** The Apply's round trip, split into the agent's stages and the rest. */
+  private void record(ApplyResponse response, long sentNanos) {
+    PushStages stages = ctx.stages();
+    long roundTrip = (System.nanoTime() - sentNanos) / 1000;
+    // apply_micros ends before the agent persists; its stages run to the answer.
+    long agent = 0;
+    for (StageTiming t : response.getStagesList()) {
+      agent += t.getMicros();
+    }
+    if (agent == 0) {
+      agent = response.getApplyMicros();
+    }
+    stages.record(PushStages.SEND_ANSWER, Math.max(0, roundTrip - agent));
+    stages.record(PushStages.AGENT, agent);
+    for (StageTiming t : response.getStagesList()) {
+      stages.record("  agent " + t.getStage(), t.getMicros());
     }
   }
 

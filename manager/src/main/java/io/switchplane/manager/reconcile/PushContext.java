@@ -14,6 +14,7 @@ record PushContext(
     HostDirectory hosts,
     AgentChannels channels,
     PushRecorder recorder,
+    PushStages stages,
     PushDispatcher dispatcher,
     ScheduledExecutorService scheduler,
     Duration callDeadline,

@@ -1,10 +1,10 @@
 package io.switchplane.manager.reconcile;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
+import io.switchplane.manager.agents.OwnedThreads;
 import io.switchplane.manager.audit.Caller;
 import io.switchplane.manager.events.EventLog;
 import io.switchplane.manager.model.DvsConfig;
@@ -61,6 +61,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   private final EventLog events = new EventLog();
   private final Metrics metrics = new Metrics();
   private final PushRecorder recorder;
+  private final PushStages stages = new PushStages();
+  private final OwnedThreads threads = new OwnedThreads();
   private final HostOperations hostOperations;
   private final DriftSweep driftSweep;
   private final PushSettings settings;
@@ -106,9 +108,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
     this.channels = Objects.requireNonNull(channels, "channels");
     this.ownsChannels = ownsChannels;
     this.dispatcher = new PushDispatcher(settings.maxInFlight());
-    this.scheduler =
-        new ScheduledThreadPoolExecutor(
-            1, new ThreadFactoryBuilder().setNameFormat("push-retry-%d").setDaemon(true).build());
+    this.scheduler = new ScheduledThreadPoolExecutor(1, threads.factory("push-retry-"));
     // Cancelled retries (superseded by a newer state) must not pile up in the queue.
     scheduler.setRemoveOnCancelPolicy(true);
     this.recorder = new PushRecorder(book, new PushMetrics(metrics), events, hosts);
@@ -117,6 +117,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
             hosts,
             channels,
             recorder,
+            stages,
             dispatcher,
             scheduler,
             settings.callDeadline(),
@@ -270,12 +271,14 @@ public final class PushEngine implements CommitListener, AutoCloseable {
         after.id(), after.dvs().getName(), after.generation(), members, affected.changed());
     Map<String, HostMember> byHost =
         affected.changed().isEmpty() ? Map.of() : DesiredStateBuilder.members(after);
+    boolean timed = stages.enabled();
     for (String host : affected.changed()) {
-      submit(
-          new Key(after.id(), host),
-          DesiredStateBuilder.build(after, byHost.get(host)),
-          false,
-          intent);
+      long t0 = timed ? System.nanoTime() : 0;
+      HostSwitchState desired = DesiredStateBuilder.build(after, byHost.get(host));
+      if (timed) {
+        stages.record(PushStages.BUILD, (System.nanoTime() - t0) / 1000);
+      }
+      submit(new Key(after.id(), host), desired, false, intent);
     }
     for (String host : affected.left()) {
       submit(
@@ -416,6 +419,23 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   /** This manager's metrics registry: the push counters and gauges, and what the manager adds. */
   public Metrics metrics() {
     return metrics;
+  }
+
+  /** Per-push stage durations (off unless enabled): the bench's breakdown. */
+  public PushStages stages() {
+    return stages;
+  }
+
+  /**
+   * CPU time of the threads that push: the engine's own (dispatching, retries, confirm timers) and
+   * its agent channels' (call executor, Netty event loops, request deadlines), nanoseconds; -1 when
+   * the JVM does not measure thread CPU. Leaves out the commit's thread (plan, ZooKeeper write,
+   * desired-state build) and any agents in the same JVM.
+   */
+  public long pushCpuNanos() {
+    long own = threads.cpuNanos();
+    long io = channels.cpuNanos();
+    return own < 0 || io < 0 ? -1 : own + io;
   }
 
   /** The push events of this manager. */

@@ -5,10 +5,9 @@ import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
-import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.RollbackEvent;
-import java.util.concurrent.TimeUnit;
+import io.switchplane.manager.agents.PushStream;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,10 +231,11 @@ final class PushProtocol {
    * agent has nothing for the DVS or could not tell. redial: see {@link #apply}.
    */
   void probe(PushContext ctx, boolean redial, Consumer<GetStateResponse> answered) {
-    HostAgentServiceFutureStub stub = stub(ctx, redial);
+    PushStream stream = stream(ctx, redial);
     advance(new Probing(generation()));
     AgentCalls.on(
-        stub.getState(GetStateRequest.newBuilder().setDvsId(dvsId).build()),
+        stream.getState(
+            GetStateRequest.newBuilder().setDvsId(dvsId).build(), ctx.callDeadline().toMillis()),
         answered,
         t -> {
           Status.Code code = Status.fromThrowable(t).getCode();
@@ -255,25 +255,25 @@ final class PushProtocol {
       boolean redial,
       Consumer<ApplyResponse> applied,
       Consumer<Throwable> failed) {
-    HostAgentServiceFutureStub stub = stub(ctx, redial);
+    PushStream stream = stream(ctx, redial);
     advance(new Applying(generation()));
     AgentCalls.on(
-        stub.apply(
+        stream.apply(
             ApplyRequest.newBuilder()
                 .setDesired(sent)
                 .setConfirmTimeoutMs((int) intent.confirmTimeoutMs())
-                .build()),
+                .build(),
+            ctx.callDeadline().toMillis()),
         applied,
         failed);
   }
 
-  private HostAgentServiceFutureStub stub(PushContext ctx, boolean redial) {
+  /** The agent's push stream (the attempt's calls are messages on it). */
+  private PushStream stream(PushContext ctx, boolean redial) {
     if (redial) {
       ctx.channels().resetConnectBackoff(endpoint);
     }
-    return ctx.channels()
-        .futureStub(endpoint)
-        .withDeadlineAfter(ctx.callDeadline().toNanos(), TimeUnit.NANOSECONDS);
+    return ctx.channels().pushStream(endpoint);
   }
 
   /** The protocol's transitions: whether to may follow from. */

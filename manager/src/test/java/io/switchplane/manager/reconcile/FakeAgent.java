@@ -13,9 +13,12 @@ import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.PushAnswer;
+import io.switchplane.api.v1.PushRequest;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.rpc.PushStreamServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -148,6 +151,12 @@ public final class FakeAgent implements AutoCloseable {
   }
 
   private final class Service extends HostAgentServiceGrpc.HostAgentServiceImplBase {
+    @Override
+    public StreamObserver<PushRequest> push(StreamObserver<PushAnswer> out) {
+      return new PushStreamServer(
+          this, out); // the manager's push path, as the real agent serves it
+    }
+
     @Override
     public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
       gauge.enter();
