@@ -12,7 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GuestAddressPlanTest {
-  private static final L2Network WEB = L2Network.newBuilder().setDvs("d").setPortGroup("web").build();
+  private static final L2Network WEB =
+      L2Network.newBuilder().setDvs("d").setPortGroup("web").build();
   private static final L2Network DB = L2Network.newBuilder().setDvs("d").setPortGroup("db").build();
   private static final Subnet NET =
       Subnet.newBuilder()
@@ -90,7 +91,8 @@ class GuestAddressPlanTest {
               assertThat(c.hasHolder()).isFalse();
               assertThat(c.getClaimantsCount()).isEqualTo(2);
             });
-    NicRecord held = record("v1", "aa:00:00:00:00:01", "10.0.0.5", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
+    NicRecord held =
+        record("v1", "aa:00:00:00:00:01", "10.0.0.5", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
     GuestAddressPlan.Plan later =
         plan(
             List.of(
@@ -108,7 +110,8 @@ class GuestAddressPlanTest {
 
   @Test
   void aFixedAddressWinsAndADifferentGuestAddressIsReported() {
-    NicRecord fixed = record("v1", "aa:00:00:00:00:01", "10.0.0.50", AddressSource.ADDRESS_SOURCE_FIXED);
+    NicRecord fixed =
+        record("v1", "aa:00:00:00:00:01", "10.0.0.50", AddressSource.ADDRESS_SOURCE_FIXED);
     GuestAddressPlan.Plan p =
         plan(List.of(nic("v1", "aa:00:00:00:00:01", WEB, "10.0.0.51")), true, List.of(fixed));
     assertThat(p.take()).isEmpty();
@@ -125,9 +128,12 @@ class GuestAddressPlanTest {
 
   @Test
   void releasedOnRemovalOrMoveNotWhenTheToolsAreSilentNorFromAnIncompleteView() {
-    NicRecord r1 = record("v1", "aa:00:00:00:00:01", "10.0.0.5", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
-    NicRecord r2 = record("v2", "aa:00:00:00:00:02", "10.0.0.6", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
-    NicRecord r3 = record("v3", "aa:00:00:00:00:03", "10.0.0.7", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
+    NicRecord r1 =
+        record("v1", "aa:00:00:00:00:01", "10.0.0.5", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
+    NicRecord r2 =
+        record("v2", "aa:00:00:00:00:02", "10.0.0.6", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
+    NicRecord r3 =
+        record("v3", "aa:00:00:00:00:03", "10.0.0.7", AddressSource.ADDRESS_SOURCE_GUEST_TOOLS);
     List<GuestAddressPlan.Observed> nics =
         List.of(
             nic("v1", "aa:00:00:00:00:01", WEB), // powered off: tools report nothing
