@@ -65,7 +65,7 @@ public final class NicSync {
   private final IpamStore store;
   private final ConfigService config;
   private final EventLog events;
-  private final Metrics.Counter conflictCounter;
+  private final io.prometheus.metrics.core.metrics.Counter conflictCounter;
   private final Clock clock;
 
   public NicSync(
@@ -78,6 +78,8 @@ public final class NicSync {
             "switchplane_ipam_conflicts_total",
             "address conflicts found by the NIC-record sync (new ones), by kind",
             "kind");
+    conflictCounter.initLabelValues("two_macs");
+    conflictCounter.initLabelValues("differs_from_fixed");
     this.clock = clock;
   }
 
@@ -191,8 +193,9 @@ public final class NicSync {
         }
         kept.add(c);
         fresh++;
-        conflictCounter.inc(
-            c.getKind().name().substring("KIND_".length()).toLowerCase(Locale.ROOT));
+        conflictCounter
+            .labelValues(c.getKind().name().substring("KIND_".length()).toLowerCase(Locale.ROOT))
+            .inc();
         events.record(
             EventKind.EVENT_KIND_IP_CONFLICT,
             subnets.get(id).getNetwork().getDvs(),
