@@ -5,10 +5,12 @@ package main
 
 import (
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -32,6 +34,7 @@ func main() {
 	useTLS := flag.Bool("tls", false, "serve https with the simulator's built-in certificate (for 127.0.0.1)")
 	certFile := flag.String("cert-file", "", "with -tls: file to write the server certificate to (PEM)")
 	idle := flag.Duration("session-idle-timeout", 0, "expire sessions idle that long (0: never)")
+	guestIPs := flag.String("guest-ips", "", "IPv4 address: VMware Tools of the model's VM i (i from 1) report this address plus i on the VM's first NIC")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 
@@ -61,6 +64,11 @@ func main() {
 	}
 	defer m.Remove()
 	fixModelNics()
+	if *guestIPs != "" {
+		if err := setGuestIPs(*guestIPs); err != nil {
+			log.Fatalf("vcsim: -guest-ips: %v", err)
+		}
+	}
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
 	if *useTLS {
 		m.Service.TLS = new(tls.Config)
@@ -117,8 +125,37 @@ func fixModelNics() {
 			c.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, AllowGuestControl: true,
 				Connected: connected, Status: "ok"}
 			devices[j] = &c
+			// The guest's view of the card (VMware Tools' guest.net) names it by the same MAC.
+			for k := range vm.Guest.Net {
+				if vm.Guest.Net[k].DeviceConfigId == c.Key {
+					vm.Guest.Net[k].MacAddress = c.MacAddress
+				}
+			}
 		}
 	}
+}
+
+// setGuestIPs makes VMware Tools of the model's VMs report an address on their first NIC, as
+// a guest with a configured address does: VM i (in the model's order, from 1) gets base + i.
+// Before serving, so no property collector needs to hear of it. Addresses set later go through
+// the API (ReconfigVM_Task with extraConfig "SET.guest.ipAddress").
+func setGuestIPs(base string) error {
+	ip := net.ParseIP(base).To4()
+	if ip == nil {
+		return fmt.Errorf("%q is not an IPv4 address", base)
+	}
+	start := binary.BigEndian.Uint32(ip)
+	for i, e := range simulator.Map.All("VirtualMachine") {
+		vm := e.(*simulator.VirtualMachine)
+		if len(vm.Guest.Net) == 0 {
+			continue
+		}
+		a := make(net.IP, 4)
+		binary.BigEndian.PutUint32(a, start+uint32(i+1))
+		vm.Guest.Net[0].IpAddress = []string{a.String()}
+		vm.Guest.IpAddress = a.String()
+	}
+	return nil
 }
 
 // hiddenChanges makes two kinds of changes visible to property collectors, as on a real

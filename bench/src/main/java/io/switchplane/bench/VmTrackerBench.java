@@ -83,6 +83,13 @@ public final class VmTrackerBench implements Callable<Integer> {
       description = "Timed runs per figure, default ${DEFAULT-VALUE}; the median is reported.")
   int runs = 5;
 
+  @Option(
+      names = "--nic-records",
+      description =
+          "Measure the NIC-record sync instead: every VM's guest reports an address (vcsim"
+              + " -guest-ips); time from 'subnet create' to a record for each VM.")
+  boolean nicRecords;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (runs < 1) {
@@ -90,6 +97,14 @@ public final class VmTrackerBench implements Callable<Integer> {
     }
     Path dir = Files.createTempDirectory("switchplane-bench-vmtracker");
     VcSim.Size size = new VcSim.Size(clusters, hostsPerCluster, vmsPerHost, 0, 1);
+    if (nicRecords) {
+      try {
+        nicRecords(dir, size);
+      } finally {
+        TempDirs.deleteTree(dir);
+      }
+      return 0;
+    }
     System.out.printf(
         "bench vmtracker: %d hosts, %d VMs in the simulator, %d runs per figure, %d cores%n",
         size.hosts(), size.vms(), runs, Runtime.getRuntime().availableProcessors());
@@ -270,6 +285,144 @@ public final class VmTrackerBench implements Callable<Integer> {
         h -> cs.addOps(ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId(h))));
     api.commitChangeSet(cs.build());
     return dvsId;
+  }
+
+  /**
+   * The NIC-record figure: a manager follows a simulator whose VMs' guests all report an address;
+   * per run a subnet covering them is created and the time until every VM holds a record is taken
+   * (the leader's sync reads the inventory, plans and takes them in batches). Between runs the
+   * subnet is emptied (records released, subnet deleted in one go by a fresh network index).
+   */
+  private void nicRecords(Path dir, VcSim.Size size) throws IOException {
+    System.out.printf(
+        "bench vmtracker --nic-records: %d VMs with a guest address, %d runs, %d cores%n",
+        size.vms(), runs, Runtime.getRuntime().availableProcessors());
+    try (VcSim sim = VcSim.start(dir.resolve("vcsim"), size, "-guest-ips", "10.64.0.0");
+        SwitchplaneManager manager =
+            new SwitchplaneManager(
+                    ManagerConfig.local(dir.resolve("manager"))
+                        .withSnapshots(
+                            new SnapshotPolicy(
+                                SnapshotPolicy.DEFAULT.keep(),
+                                SnapshotPolicy.DEFAULT.maxAge(),
+                                Duration.ZERO)))
+                .start()) {
+      if (!manager.awaitLeadership(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("manager did not become leader");
+      }
+      ManagedChannel channel =
+          NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();
+      try {
+        ManagerServiceBlockingStub api = ManagerServiceGrpc.newBlockingStub(channel);
+        String dvsId =
+            api.createDvs(CreateDvsRequest.newBuilder().setName("bench-dvs").build())
+                .getDvs()
+                .getId();
+        api.commitChangeSet(
+            CommitChangeSetRequest.newBuilder()
+                .setDvs(dvsId)
+                .addOps(
+                    ChangeOp.newBuilder()
+                        .setCreatePortGroup(PortGroup.newBuilder().setName("DC0_DVPG0")))
+                .build());
+        VcenterServiceGrpc.VcenterServiceBlockingStub vcenters =
+            VcenterServiceGrpc.newBlockingStub(channel);
+        vcenters
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .addVcenter(
+                AddVcenterRequest.newBuilder()
+                    .setPassword(VcSim.PASSWORD)
+                    .setVcenter(
+                        Vcenter.newBuilder()
+                            .setName("sim")
+                            .setUrl(sim.sdkUrl().toString())
+                            .setUser(VcSim.USER)
+                            .setTracker(TrackerSettings.newBuilder().setDvs("bench-dvs")))
+                    .build());
+        waitFor(
+            () ->
+                vcenters
+                        .getVcenterStatus(
+                            GetVcenterStatusRequest.newBuilder().setName("sim").build())
+                        .getStatuses(0)
+                        .getVms()
+                    == size.vms(),
+            Duration.ofSeconds(120));
+        io.switchplane.api.v1.IpamServiceGrpc.IpamServiceBlockingStub ipam =
+            io.switchplane.api.v1.IpamServiceGrpc.newBlockingStub(channel);
+        // One run: emptying the subnet between runs races the sync, which takes every released
+        // address again at once (a first version looped on it until its timeout).
+        long[] ms = new long[1];
+        for (int r = 0; r < ms.length; r++) {
+          String name = "bench-" + r;
+          long t0 = System.nanoTime();
+          ipam.withDeadlineAfter(30, TimeUnit.SECONDS)
+              .createSubnet(
+                  io.switchplane.api.v1.CreateSubnetRequest.newBuilder()
+                      .setSubnet(
+                          io.switchplane.api.v1.Subnet.newBuilder()
+                              .setName(name)
+                              .setCidr("10.64.0.0/16")
+                              .setNetwork(
+                                  io.switchplane.api.v1.L2Network.newBuilder()
+                                      .setDvs("bench-dvs")
+                                      .setPortGroup("DC0_DVPG0")))
+                      .build());
+          waitFor(
+              () ->
+                  ipam.getSubnet(
+                              io.switchplane.api.v1.GetSubnetRequest.newBuilder()
+                                  .setSubnet(name)
+                                  .build())
+                          .getUsage()
+                          .getUsed()
+                      >= size.vms(),
+              Duration.ofSeconds(120));
+          ms[r] = (System.nanoTime() - t0) / 1_000_000;
+          System.err.printf("run %d: %d ms%n", r + 1, ms[r]);
+          if (r + 1 == ms.length) {
+            break;
+          }
+          waitFor(
+              () -> {
+                for (io.switchplane.api.v1.NicRecord rec :
+                    ipam.listNicRecords(
+                            io.switchplane.api.v1.ListNicRecordsRequest.newBuilder()
+                                .setSubnet(name)
+                                .build())
+                        .getRecordsList()) {
+                  try {
+                    ipam.releaseAddress(
+                        io.switchplane.api.v1.ReleaseAddressRequest.newBuilder()
+                            .setSubnet(name)
+                            .setAddress(rec.getAddress())
+                            .build());
+                  } catch (io.grpc.StatusRuntimeException e) {
+                    // released by someone else meanwhile
+                  }
+                }
+                try {
+                  ipam.deleteSubnet(
+                      io.switchplane.api.v1.DeleteSubnetRequest.newBuilder()
+                          .setSubnet(name)
+                          .build());
+                  return true;
+                } catch (io.grpc.StatusRuntimeException e) {
+                  return false;
+                }
+              },
+              Duration.ofSeconds(120));
+        }
+        System.out.printf(
+            "subnet create -> a NIC record for each of %d VMs: median %d ms, min %d ms, max %d ms%n",
+            size.vms(),
+            BenchCommand.median(ms),
+            Arrays.stream(ms).min().orElse(0),
+            Arrays.stream(ms).max().orElse(0));
+      } finally {
+        channel.shutdownNow();
+      }
+    }
   }
 
   /** Whether the agent's backend has VLAN vlan on both uplink ports of host. */

@@ -31,6 +31,7 @@ import io.switchplane.manager.grpc.UserGrpcService;
 import io.switchplane.manager.grpc.VcenterGrpcService;
 import io.switchplane.manager.health.ManagerHealth;
 import io.switchplane.manager.ipam.Ipam;
+import io.switchplane.manager.ipam.NicSync;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.model.DvsConfig;
@@ -294,6 +295,9 @@ public final class SwitchplaneManager implements AutoCloseable {
         new TrackerReports(trackers, service, pushEngine.statusBook()::holdsContentOf);
     IpamStore ipamStore = new IpamStore(client);
     ipamStore.ensureLayout();
+    trackers.syncNicRecordsWith(
+        new NicSync(
+            ipamStore, service, pushEngine.events(), pushEngine.metrics(), Clock.systemUTC()));
 
     // The gRPC server starts before the election so that a port 0 is known and becomes part of the
     // id.
@@ -326,7 +330,13 @@ public final class SwitchplaneManager implements AutoCloseable {
                 new PropertyService(service, namespaceStore), service, pushEngine.channels()),
             new VcenterGrpcService(trackers, trackerReports),
             new VcenterGrpcService.Show(trackerReports),
-            new IpamGrpcService(new Ipam(ipamStore, service, Clock.systemUTC())),
+            new IpamGrpcService(
+                new Ipam(
+                    ipamStore,
+                    service,
+                    Clock.systemUTC(),
+                    trackers::guestNics,
+                    trackers::syncNicRecordsSoon)),
             new PkiGrpcService(
                 ca,
                 enrollments,

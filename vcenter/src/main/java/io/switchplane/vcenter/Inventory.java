@@ -58,9 +58,25 @@ public record Inventory(
    * @param networkId moref of the network it is connected to ("" when none)
    * @param portKey the DVS port key when connected to a distributed port group, else ""
    * @param connected whether the NIC is connected (a disconnected NIC needs no VLAN)
+   * @param guestIps the addresses VMware Tools report on this NIC ({@code guest.net}, matched by
+   *     device key, else MAC), as vCenter spells them; empty when the tools report none
    */
   public record Nic(
-      String label, String mac, String networkId, String portKey, boolean connected) {}
+      String label,
+      String mac,
+      String networkId,
+      String portKey,
+      boolean connected,
+      List<String> guestIps) {
+    public Nic {
+      guestIps = List.copyOf(guestIps);
+    }
+
+    /** A NIC whose guest reports no address. */
+    public Nic(String label, String mac, String networkId, String portKey, boolean connected) {
+      this(label, mac, networkId, portKey, connected, List.of());
+    }
+  }
 
   /** A virtual machine; hostId is "" when vCenter reports no host. */
   public record Vm(

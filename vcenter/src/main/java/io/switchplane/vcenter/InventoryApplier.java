@@ -96,6 +96,7 @@ final class InventoryApplier {
   private static Object convert(String path, Object val) {
     return switch (path) {
       case "config.hardware.device" -> PropertyValues.nics(val);
+      case "guest.net" -> PropertyValues.guestNics(val);
       case "config.defaultPortConfig" -> PropertyValues.vlans(val);
       case "runtime.powerState" -> PropertyValues.power(val);
       case "runtime.inMaintenanceMode" -> PropertyValues.bool(val);
@@ -186,6 +187,10 @@ final class InventoryApplier {
 
   private static List<Inventory.Nic> nics(State s, Map<String, String> byPortgroupKey) {
     List<Inventory.Nic> out = new ArrayList<>();
+    List<PropertyValues.GuestNic> guest = new ArrayList<>();
+    if (s.props().get("guest.net") instanceof List<?> g) {
+      g.forEach(o -> guest.add((PropertyValues.GuestNic) o));
+    }
     if (s.props().get("config.hardware.device") instanceof List<?> raw) {
       for (Object o : raw) {
         PropertyValues.RawNic n = (PropertyValues.RawNic) o;
@@ -194,10 +199,31 @@ final class InventoryApplier {
             n.portgroupKey().isEmpty()
                 ? n.network()
                 : byPortgroupKey.getOrDefault(n.portgroupKey(), n.portgroupKey());
-        out.add(new Inventory.Nic(n.label(), n.mac(), network, n.portKey(), n.connected()));
+        out.add(
+            new Inventory.Nic(
+                n.label(), n.mac(), network, n.portKey(), n.connected(), guestIps(n, guest)));
       }
     }
     return out;
+  }
+
+  /**
+   * The addresses the guest reports on a card: the guest NIC with the card's device key, else the
+   * one with its MAC (a guest NIC a tools version reports without a key).
+   */
+  private static List<String> guestIps(
+      PropertyValues.RawNic card, List<PropertyValues.GuestNic> guest) {
+    for (PropertyValues.GuestNic g : guest) {
+      if (g.deviceKey() == card.deviceKey()) {
+        return g.ips();
+      }
+    }
+    for (PropertyValues.GuestNic g : guest) {
+      if (g.deviceKey() < 0 && !g.mac().isEmpty() && g.mac().equalsIgnoreCase(card.mac())) {
+        return g.ips();
+      }
+    }
+    return List.of();
   }
 
   private static String str(State s, String path) {

@@ -39,7 +39,12 @@ final class InventoryFilter {
     "name", "runtime.connectionState", "runtime.inMaintenanceMode"
   };
   static final String[] VM_PATHS = {
-    "name", "config.instanceUuid", "runtime.powerState", "runtime.host", "config.hardware.device"
+    "name",
+    "config.instanceUuid",
+    "runtime.powerState",
+    "runtime.host",
+    "config.hardware.device",
+    "guest.net"
   };
   static final String[] DVPG_PATHS = {
     "name", "key", "config.distributedVirtualSwitch", "config.defaultPortConfig", "tag"

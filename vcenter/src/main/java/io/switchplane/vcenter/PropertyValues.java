@@ -1,11 +1,14 @@
 package io.switchplane.vcenter;
 
+import com.vmware.vim25.ArrayOfGuestNicInfo;
 import com.vmware.vim25.ArrayOfManagedObjectReference;
 import com.vmware.vim25.ArrayOfTag;
 import com.vmware.vim25.ArrayOfVirtualDevice;
 import com.vmware.vim25.DVPortSetting;
 import com.vmware.vim25.DistributedVirtualSwitchPortConnection;
+import com.vmware.vim25.GuestNicInfo;
 import com.vmware.vim25.ManagedObjectReference;
+import com.vmware.vim25.NetIpConfigInfoIpAddress;
 import com.vmware.vim25.NumericRange;
 import com.vmware.vim25.Tag;
 import com.vmware.vim25.VMwareDVSPortSetting;
@@ -18,7 +21,9 @@ import com.vmware.vim25.VmwareDistributedVirtualSwitchTrunkVlanSpec;
 import com.vmware.vim25.VmwareDistributedVirtualSwitchVlanIdSpec;
 import com.vmware.vim25.VmwareDistributedVirtualSwitchVlanSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns the vSphere property values yavijava decodes into the plain values the inventory keeps.
@@ -43,7 +48,58 @@ final class PropertyValues {
       String network,
       String portgroupKey,
       String portKey,
-      boolean connected) {}
+      boolean connected,
+      int deviceKey) {}
+
+  /**
+   * A NIC as the guest's VMware Tools report it ({@code guest.net}).
+   *
+   * @param deviceKey the key of the virtual device it is, or -1 when the tools do not say
+   * @param ips its addresses, each once, as reported (ipConfig's first, then the plain list)
+   */
+  record GuestNic(String mac, int deviceKey, List<String> ips) {}
+
+  /**
+   * The NICs of a {@code guest.net} value. The addresses come from {@code ipConfig.ipAddress}
+   * (address and prefix, newer tools) and {@code ipAddress} (older tools; the simulator sets only
+   * this one), merged.
+   */
+  static List<GuestNic> guestNics(Object value) {
+    GuestNicInfo[] nics =
+        value instanceof ArrayOfGuestNicInfo a
+            ? a.getGuestNicInfo()
+            : value instanceof GuestNicInfo[] n ? n : null;
+    List<GuestNic> out = new ArrayList<>();
+    if (nics == null) {
+      return out;
+    }
+    for (GuestNicInfo n : nics) {
+      if (n == null) {
+        continue;
+      }
+      Set<String> ips = new LinkedHashSet<>();
+      if (n.getIpConfig() != null && n.getIpConfig().getIpAddress() != null) {
+        for (NetIpConfigInfoIpAddress a : n.getIpConfig().getIpAddress()) {
+          if (a != null && a.getIpAddress() != null && !a.getIpAddress().isEmpty()) {
+            ips.add(a.getIpAddress());
+          }
+        }
+      }
+      if (n.getIpAddress() != null) {
+        for (String a : n.getIpAddress()) {
+          if (a != null && !a.isEmpty()) {
+            ips.add(a);
+          }
+        }
+      }
+      // vSphere marks a guest NIC that is no virtual device (e.g. a VPN adapter) with key -1;
+      // yavijava reads an absent key as 0, which is no device key either.
+      int key = n.getDeviceConfigId() > 0 ? n.getDeviceConfigId() : -1;
+      out.add(
+          new GuestNic(n.getMacAddress() == null ? "" : n.getMacAddress(), key, List.copyOf(ips)));
+    }
+    return out;
+  }
 
   /**
    * vCenter's enums arrive as yavijava enums (or strings): their constant names are vCenter's
@@ -131,7 +187,7 @@ final class PropertyValues {
         pgKey = port.getPortgroupKey() == null ? "" : port.getPortgroupKey();
         portKey = port.getPortKey() == null ? "" : port.getPortKey();
       }
-      out.add(new RawNic(label, mac, network, pgKey, portKey, connected));
+      out.add(new RawNic(label, mac, network, pgKey, portKey, connected, d.getKey()));
     }
     return out;
   }

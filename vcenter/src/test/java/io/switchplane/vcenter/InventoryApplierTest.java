@@ -168,6 +168,29 @@ class InventoryApplierTest {
   }
 
   @Test
+  void guestAddressesLandOnTheCardWithTheirDeviceKeyElseTheirMac() {
+    com.vmware.vim25.GuestNicInfo byKey = new com.vmware.vim25.GuestNicInfo();
+    byKey.setMacAddress("00:50:56:ff:ff:ff"); // a MAC the guest changed: the key decides
+    byKey.setDeviceConfigId(4000);
+    byKey.setIpAddress(new String[] {"10.0.0.5"});
+    com.vmware.vim25.GuestNicInfo byMac = new com.vmware.vim25.GuestNicInfo();
+    byMac.setMacAddress("00:50:56:00:00:03");
+    byMac.setDeviceConfigId(-1);
+    byMac.setIpAddress(new String[] {"2001:db8::7"});
+    com.vmware.vim25.ArrayOfGuestNicInfo guest = new com.vmware.vim25.ArrayOfGuestNicInfo();
+    guest.setGuestNicInfo(new com.vmware.vim25.GuestNicInfo[] {byKey, byMac});
+    applier.apply(List.of(modify("VirtualMachine", "vm-2", change("guest.net", guest))));
+    assertThat(inventory().vms().get("vm-2").nics())
+        .extracting(Inventory.Nic::guestIps)
+        .containsExactly(List.of("10.0.0.5"), List.of("2001:db8::7"));
+    // The tools stop reporting (VM powered off): the addresses go with them.
+    applier.apply(List.of(modify("VirtualMachine", "vm-2", change("guest.net", null))));
+    assertThat(inventory().vms().get("vm-2").nics())
+        .extracting(Inventory.Nic::guestIps)
+        .containsExactly(List.of(), List.of());
+  }
+
+  @Test
   void partialPropertyChangesModifyOnlyThatProperty() {
     assertThat(
             applier.apply(

@@ -28,8 +28,38 @@ class PropertyValuesTest {
   void nicsFromAPlainDeviceArrayToo() {
     VirtualDevice[] devices = {dvsNic(4000, "m", "pg", null, null)};
     assertThat(PropertyValues.nics(devices))
-        .containsExactly(new PropertyValues.RawNic("Network adapter 1", "m", "", "pg", "", true));
+        .containsExactly(
+            new PropertyValues.RawNic("Network adapter 1", "m", "", "pg", "", true, 4000));
     assertThat(PropertyValues.nics(null)).isEmpty();
+  }
+
+  @Test
+  void guestNicsMergeIpConfigAndThePlainListOnce() {
+    com.vmware.vim25.GuestNicInfo withKey = new com.vmware.vim25.GuestNicInfo();
+    withKey.setMacAddress("00:50:56:00:00:01");
+    withKey.setDeviceConfigId(4000);
+    withKey.setIpAddress(new String[] {"10.0.0.5", "2001:db8::5"});
+    com.vmware.vim25.NetIpConfigInfo config = new com.vmware.vim25.NetIpConfigInfo();
+    com.vmware.vim25.NetIpConfigInfoIpAddress a = new com.vmware.vim25.NetIpConfigInfoIpAddress();
+    a.setIpAddress("10.0.0.5");
+    a.setPrefixLength(24);
+    com.vmware.vim25.NetIpConfigInfoIpAddress b = new com.vmware.vim25.NetIpConfigInfoIpAddress();
+    b.setIpAddress("10.0.0.6");
+    config.setIpAddress(new com.vmware.vim25.NetIpConfigInfoIpAddress[] {a, b});
+    withKey.setIpConfig(config);
+    com.vmware.vim25.GuestNicInfo noKey = new com.vmware.vim25.GuestNicInfo();
+    noKey.setMacAddress("00:50:56:00:00:02");
+    noKey.setDeviceConfigId(-1);
+    com.vmware.vim25.ArrayOfGuestNicInfo all = new com.vmware.vim25.ArrayOfGuestNicInfo();
+    all.setGuestNicInfo(new com.vmware.vim25.GuestNicInfo[] {withKey, noKey});
+    assertThat(PropertyValues.guestNics(all))
+        .containsExactly(
+            new PropertyValues.GuestNic(
+                "00:50:56:00:00:01",
+                4000,
+                java.util.List.of("10.0.0.5", "10.0.0.6", "2001:db8::5")),
+            new PropertyValues.GuestNic("00:50:56:00:00:02", -1, java.util.List.of()));
+    assertThat(PropertyValues.guestNics(null)).isEmpty();
   }
 
   @Test

@@ -163,6 +163,31 @@ public final class VcenterOperator implements AutoCloseable {
     run(v.reconfigVM_Task(spec));
   }
 
+  /**
+   * Makes the VM's VMware Tools report address on its first NIC (guest.net), as a guest that
+   * configured it does: the simulator takes extraConfig "SET.guest.ipAddress" through
+   * ReconfigVM_Task for that.
+   */
+  public void setGuestIp(String vm, String address) throws IOException {
+    com.vmware.vim25.OptionValue v = new com.vmware.vim25.OptionValue();
+    v.setKey("SET.guest.ipAddress");
+    v.setValue(address);
+    VirtualMachineConfigSpec spec = new VirtualMachineConfigSpec();
+    spec.setExtraConfig(new com.vmware.vim25.OptionValue[] {v});
+    run(vm(vm).reconfigVM_Task(spec));
+  }
+
+  /** The VM's instance UUID and the MAC of its first NIC. */
+  public java.util.Map.Entry<String, String> nicOf(String vm) throws RemoteException {
+    VirtualMachine v = vm(vm);
+    for (VirtualDevice d : v.getConfig().getHardware().getDevice()) {
+      if (d instanceof VirtualEthernetCard c) {
+        return java.util.Map.entry(v.getConfig().getInstanceUuid(), c.getMacAddress());
+      }
+    }
+    throw new IllegalStateException(vm + " has no NIC");
+  }
+
   /** Adds a distributed port group tagging one VLAN. */
   public void addPortgroup(String dvs, String name, int vlan) throws IOException {
     DVPortgroupConfigSpec spec = new DVPortgroupConfigSpec();

@@ -1,13 +1,18 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.api.v1.AddSubnetNetworkRequest;
+import io.switchplane.api.v1.AddressConflict;
 import io.switchplane.api.v1.AddressRange;
 import io.switchplane.api.v1.CreateSubnetRequest;
+import io.switchplane.api.v1.CreateSubnetResponse;
 import io.switchplane.api.v1.DeleteSubnetRequest;
+import io.switchplane.api.v1.DetectedNetwork;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.GetSubnetRequest;
 import io.switchplane.api.v1.GetSubnetResponse;
 import io.switchplane.api.v1.L2Network;
+import io.switchplane.api.v1.ListConflictsRequest;
+import io.switchplane.api.v1.ListConflictsResponse;
 import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ListSubnetsRequest;
 import io.switchplane.api.v1.ListSubnetsResponse;
@@ -40,6 +45,7 @@ import picocli.CommandLine.Parameters;
       SubnetCommand.ListCmd.class,
       SubnetCommand.Show.class,
       SubnetCommand.Usage.class,
+      SubnetCommand.Conflicts.class,
       SubnetCommand.Delete.class,
       SubnetCommand.AddNetwork.class,
       SubnetCommand.RemoveNetwork.class
@@ -147,18 +153,28 @@ public final class SubnetCommand {
                 .setLast(r.substring(dash + 1)));
       }
       additional.forEach(a -> s.addAdditionalNetworks(network(a)));
-      Subnet made =
-          ipam().createSubnet(CreateSubnetRequest.newBuilder().setSubnet(s).build()).getSubnet();
+      CreateSubnetResponse r =
+          ipam().createSubnet(CreateSubnetRequest.newBuilder().setSubnet(s).build());
+      Subnet made = r.getSubnet();
+      if (data()) {
+        // The subnet itself, as before; the detected networks are in it as additional networks.
+        System.out.println(render(r.getDetectedCount() == 0 ? made : r));
+        return 0;
+      }
       System.out.println(
-          data()
-              ? render(made)
-              : "created subnet "
-                  + made.getName()
-                  + " "
-                  + made.getCidr()
-                  + " (id "
-                  + made.getId()
-                  + ")");
+          "created subnet " + made.getName() + " " + made.getCidr() + " (id " + made.getId() + ")");
+      NetworkNames names = new NetworkNames(manager);
+      for (DetectedNetwork d : r.getDetectedList()) {
+        System.out.println(
+            "added additional network "
+                + names.of(d.getNetwork())
+                + ": VM "
+                + (d.getVmName().isEmpty() ? d.getVmUuid() : d.getVmName())
+                + " (MAC "
+                + d.getMac()
+                + ") there has "
+                + d.getAddress());
+      }
       return 0;
     }
   }
@@ -230,6 +246,42 @@ public final class SubnetCommand {
     System.out.println("used:         " + u.getUsed());
     System.out.println(
         "free:         " + u.getFree() + " of " + u.getAllocatable() + " allocatable");
+    System.out.println(
+        "conflicts:    "
+            + u.getConflicts()
+            + (u.getConflicts() == 0 ? "" : " ('switchplane subnet conflicts' lists them)"));
+  }
+
+  @Command(
+      name = "conflicts",
+      mixinStandardHelpOptions = true,
+      description =
+          "Addresses VMware Tools report that were not recorded: on two MACs, or differing from an"
+              + " operator-fixed address.")
+  static final class Conflicts extends ManagerCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SUBNET", description = "Name or id.")
+    String subnet = "";
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      ListConflictsResponse r =
+          ipam().listConflicts(ListConflictsRequest.newBuilder().setSubnet(subnet).build());
+      if (printedAsData(r)) {
+        return 0;
+      }
+      if (r.getConflictsCount() == 0) {
+        System.out.println("no conflicts");
+      }
+      for (AddressConflict c : r.getConflictsList()) {
+        System.out.println(
+            c.getAddress()
+                + "  "
+                + c.getKind().name().substring("KIND_".length()).toLowerCase(java.util.Locale.ROOT)
+                + "  "
+                + c.getDetail());
+      }
+      return 0;
+    }
   }
 
   @Command(

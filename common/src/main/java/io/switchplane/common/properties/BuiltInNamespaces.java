@@ -12,6 +12,12 @@ public final class BuiltInNamespaces {
   /** Per-port ingress rate limits (the qos module): keys rate-kbps and burst-kb, ASCII decimal. */
   public static final String QOS = "io.switchplane.qos";
 
+  /**
+   * IPAM on a VM NIC port: key addresses, the NIC records' addresses (comma-separated, sorted),
+   * written by the manager's NIC-record sync; agents store it, no module acts on it.
+   */
+  public static final String IPAM = "io.switchplane.ipam";
+
   public static final List<PropertyNamespace> ALL =
       List.of(
           PropertyNamespace.newBuilder()
@@ -20,6 +26,13 @@ public final class BuiltInNamespaces {
               .setDescription(
                   "ingress rate limit per port: rate-kbps, burst-kb (decimal text); "
                       + "OVS ingress policing on the ovs backend, a recorded limit on the others")
+              .build(),
+          PropertyNamespace.newBuilder()
+              .setName(IPAM)
+              .setOwner("switchplane")
+              .setDescription(
+                  "a VM NIC port's recorded addresses: addresses (comma-separated), written by"
+                      + " the manager's NIC-record sync")
               .build());
 
   private BuiltInNamespaces() {}

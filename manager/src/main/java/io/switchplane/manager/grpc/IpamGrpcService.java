@@ -18,6 +18,8 @@ import io.switchplane.api.v1.FixNicAddressResponse;
 import io.switchplane.api.v1.GetSubnetRequest;
 import io.switchplane.api.v1.GetSubnetResponse;
 import io.switchplane.api.v1.IpamServiceGrpc;
+import io.switchplane.api.v1.ListConflictsRequest;
+import io.switchplane.api.v1.ListConflictsResponse;
 import io.switchplane.api.v1.ListNicRecordsRequest;
 import io.switchplane.api.v1.ListNicRecordsResponse;
 import io.switchplane.api.v1.ListSubnetsRequest;
@@ -44,7 +46,11 @@ public final class IpamGrpcService extends IpamServiceGrpc.IpamServiceImplBase {
         out,
         () -> {
           present(r.hasSubnet(), "subnet");
-          return CreateSubnetResponse.newBuilder().setSubnet(ipam.create(r.getSubnet())).build();
+          Ipam.Created made = ipam.create(r.getSubnet());
+          return CreateSubnetResponse.newBuilder()
+              .setSubnet(made.subnet())
+              .addAllDetected(made.detected())
+              .build();
         });
   }
 
@@ -127,6 +133,16 @@ public final class IpamGrpcService extends IpamServiceGrpc.IpamServiceImplBase {
         () ->
             FixNicAddressResponse.newBuilder()
                 .addAllRecords(ipam.fix(r.getVmUuid(), r.getMac(), r.getAddressesList()))
+                .build());
+  }
+
+  @Override
+  public void listConflicts(ListConflictsRequest r, StreamObserver<ListConflictsResponse> out) {
+    call(
+        out,
+        () ->
+            ListConflictsResponse.newBuilder()
+                .addAllConflicts(ipam.conflicts(r.getSubnet()))
                 .build());
   }
 

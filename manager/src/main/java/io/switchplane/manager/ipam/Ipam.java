@@ -4,8 +4,10 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import static io.switchplane.common.error.SwitchplaneException.notFound;
 import static io.switchplane.common.error.SwitchplaneException.precondition;
 
+import io.switchplane.api.v1.AddressConflict;
 import io.switchplane.api.v1.AddressSource;
 import io.switchplane.api.v1.AllocateAddressResponse;
+import io.switchplane.api.v1.DetectedNetwork;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.L2Network;
 import io.switchplane.api.v1.NicRecord;
@@ -16,6 +18,7 @@ import io.switchplane.api.v1.SubnetUsage;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.ipam.AllocationCursor;
+import io.switchplane.ipam.GuestAddressPlan;
 import io.switchplane.ipam.HostChoice;
 import io.switchplane.ipam.Ip;
 import io.switchplane.ipam.SubnetSpec;
@@ -85,16 +88,41 @@ public final class Ipam {
 
   private final Map<String, Choice> choices = new ConcurrentHashMap<>();
 
+  /** The VM NICs the followed vCenters report (empty on a manager that follows none). */
+  private final Supplier<List<GuestAddressPlan.Observed>> guests;
+
+  /** Told when subnets or their networks change, so that the NIC-record sync runs again. */
+  private final Runnable changed;
+
   public Ipam(IpamStore store, ConfigService config, Clock clock) {
+    this(store, config, clock, List::of, () -> {});
+  }
+
+  public Ipam(
+      IpamStore store,
+      ConfigService config,
+      Clock clock,
+      Supplier<List<GuestAddressPlan.Observed>> guests,
+      Runnable changed) {
     this.store = store;
     this.config = config;
     this.clock = clock;
+    this.guests = guests;
+    this.changed = changed;
   }
+
+  /** A new subnet and the networks detected for it (see {@link #create}). */
+  public record Created(Subnet subnet, List<DetectedNetwork> detected) {}
 
   // ---- subnets ----
 
-  /** Stores a new subnet; see IpamService.CreateSubnet for the refusals. */
-  public Subnet create(Subnet requested) {
+  /**
+   * Stores a new subnet; see IpamService.CreateSubnet for the refusals. Other networks whose VMs'
+   * guests already report addresses the subnet may hand out (as the followed vCenters show them on
+   * this manager) are added as additional networks, except one that reaches an overlapping subnet
+   * already (logged and left out: the operator decides).
+   */
+  public Created create(Subnet requested) {
     SubnetSpec spec = SubnetSpec.of(requested);
     if (!requested.hasNetwork()) {
       throw invalid("subnet.network is required (the DVS and port group of its L2 network)");
@@ -108,18 +136,45 @@ public final class Ipam {
       }
       extra.add(resolved);
     }
-    Subnet subnet =
+    List<L2Network> asked = new ArrayList<>(extra);
+    asked.add(home);
+    Subnet.Builder draft =
         spec.normalized().toBuilder()
             .setId(UUID.randomUUID().toString())
             .setNetwork(home)
             .clearAdditionalNetworks()
             .addAllAdditionalNetworks(extra)
             .setRevision(0)
-            .setCreatedUnixMs(clock.millis())
-            .build();
-    if (store.idByName(subnet.getName()).isPresent()) {
-      throw SwitchplaneException.alreadyExists("subnet '%s' exists already", subnet.getName());
+            .setCreatedUnixMs(clock.millis());
+    if (store.idByName(draft.getName()).isPresent()) {
+      throw SwitchplaneException.alreadyExists("subnet '%s' exists already", draft.getName());
     }
+    List<DetectedNetwork> detected = new ArrayList<>();
+    GuestAddressPlan.detect(guests.get(), spec, asked)
+        .forEach(
+            (n, why) -> {
+              Optional<Subnet> overlap = overlapping(draft.build(), n);
+              if (overlap.isPresent()) {
+                LOG.info(
+                    "subnet {}: not adding {} (VM {} reports {}): it reaches subnet {} already",
+                    draft.getName(),
+                    label(n),
+                    why.getKey().vmName(),
+                    why.getValue(),
+                    overlap.get().getName());
+                return;
+              }
+              draft.addAdditionalNetworks(n);
+              detected.add(
+                  DetectedNetwork.newBuilder()
+                      .setNetwork(n)
+                      .setVmUuid(why.getKey().vmUuid())
+                      .setVmName(why.getKey().vmName())
+                      .setMac(why.getKey().mac())
+                      .setAddress(why.getValue())
+                      .build());
+            });
+    Subnet subnet = draft.build();
     retrying(
         () -> {
           List<NetworkChange> changes = new ArrayList<>();
@@ -130,12 +185,26 @@ public final class Ipam {
           return null;
         });
     LOG.info(
-        "subnet {} ({}) created on {} by {}",
+        "subnet {} ({}) created on {} by {}{}",
         subnet.getName(),
         subnet.getCidr(),
         label(home),
-        Caller.current().principal());
-    return store.subnet(subnet.getId()).map(Versioned::value).orElse(subnet);
+        Caller.current().principal(),
+        detected.isEmpty() ? "" : "; " + detected.size() + " network(s) detected");
+    changed.run();
+    return new Created(
+        store.subnet(subnet.getId()).map(Versioned::value).orElse(subnet), List.copyOf(detected));
+  }
+
+  /** A subnet reachable from n that overlaps subnet; empty when none does. */
+  private Optional<Subnet> overlapping(Subnet subnet, L2Network n) {
+    List<Subnet> others = new ArrayList<>();
+    for (String id : store.reachable(n).value()) {
+      if (!id.equals(subnet.getId())) {
+        store.subnet(id).ifPresent(v -> others.add(v.value()));
+      }
+    }
+    return SubnetSpec.overlapping(SubnetSpec.of(subnet).cidr(), others);
   }
 
   /**
@@ -144,13 +213,7 @@ public final class Ipam {
    */
   private NetworkChange joining(Subnet subnet, L2Network n) {
     Versioned<List<String>> before = store.reachable(n);
-    List<Subnet> others = new ArrayList<>();
-    for (String id : before.value()) {
-      if (!id.equals(subnet.getId())) {
-        store.subnet(id).ifPresent(v -> others.add(v.value()));
-      }
-    }
-    SubnetSpec.overlapping(SubnetSpec.of(subnet).cidr(), others)
+    overlapping(subnet, n)
         .ifPresent(
             o -> {
               throw precondition(
@@ -193,10 +256,21 @@ public final class Ipam {
     }
     BigInteger allocatable = spec.pool().size();
     return SubnetUsage.newBuilder()
+        .setConflicts(store.conflicts(subnet.getId()).value().size())
         .setUsed(taken.size())
         .setFree(allocatable.subtract(BigInteger.valueOf(inPool)).toString())
         .setAllocatable(allocatable.toString())
         .build();
+  }
+
+  /** The conflicts the last NIC-record sync stored, of one subnet or all, by subnet and address. */
+  public List<AddressConflict> conflicts(String ref) {
+    List<Subnet> subnets = ref.isEmpty() ? store.subnets() : List.of(get(ref));
+    List<AddressConflict> out = new ArrayList<>();
+    for (Subnet s : subnets) {
+      out.addAll(store.conflicts(s.getId()).value());
+    }
+    return out;
   }
 
   public void delete(String ref) {
@@ -228,6 +302,7 @@ public final class Ipam {
           }
           Subnet updated = s.value().toBuilder().addAdditionalNetworks(n).build();
           store.update(updated, s.version(), List.of(joining(updated, n)));
+          changed.run();
           return find(ref).value();
         });
   }
@@ -312,6 +387,9 @@ public final class Ipam {
       }
       if (takenBefore.isEmpty()) {
         pool.cursor().taken(ip);
+        if (!vmUuid.isEmpty() && !nicMac.isEmpty()) {
+          changed.run(); // a NIC's port carries the address
+        }
         return answer(s.value(), pool.spec(), record, host);
       }
       collisions++;
@@ -404,6 +482,7 @@ public final class Ipam {
     if (pool != null) {
       pool.cursor().released(ip);
     }
+    changed.run();
     return record;
   }
 
@@ -479,6 +558,7 @@ public final class Ipam {
               pool.cursor().taken(Ip.parse(r.getAddress(), "address"));
             }
           }
+          changed.run();
           return records;
         });
   }

@@ -1,9 +1,11 @@
 package io.switchplane.manager.store;
 
+import io.switchplane.api.v1.AddressConflict;
 import io.switchplane.api.v1.L2Network;
 import io.switchplane.api.v1.NetworkSubnets;
 import io.switchplane.api.v1.NicRecord;
 import io.switchplane.api.v1.Subnet;
+import io.switchplane.api.v1.SubnetConflicts;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +54,7 @@ public final class IpamStore {
     reads.ensure(StoreLayout.IPAM_SUBNETS);
     reads.ensure(StoreLayout.IPAM_SUBNET_NAMES);
     reads.ensure(StoreLayout.IPAM_NETWORKS);
+    reads.ensure(StoreLayout.IPAM_CONFLICTS);
   }
 
   // ---- subnets ----
@@ -265,6 +268,92 @@ public final class IpamStore {
     } catch (Exception e) {
       throw ZkErrors.translate(e, "counting the addresses of subnet " + subnetId);
     }
+  }
+
+  /**
+   * Frees an address if the record holding it is still exactly r (a guest-tools record the sync
+   * planned to release; an address released and taken again meanwhile is left alone). Whether it
+   * was released.
+   */
+  public boolean releaseIf(NicRecord r) {
+    String path = StoreLayout.subnetAddress(r.getSubnetId(), r.getAddress());
+    Optional<ZkReads.Versioned> v = reads.read(path);
+    if (v.isEmpty() || !ZkReads.parse(NicRecord.parser(), v.get().data(), path).equals(r)) {
+      return false;
+    }
+    try {
+      new ZkTxn()
+          .delete(path, v.get().version())
+          .commit(
+              client,
+              "releasing " + r.getAddress(),
+              x ->
+                  switch (x.code()) {
+                    case NONODE, BADVERSION ->
+                        SwitchplaneException.aborted("%s changed meanwhile", r.getAddress());
+                    default -> null;
+                  });
+    } catch (SwitchplaneException e) {
+      if (e.code() == ErrorCode.ABORTED) {
+        return false;
+      }
+      throw e;
+    }
+    return true;
+  }
+
+  // ---- conflicts ----
+
+  /** The conflicts of a subnet as last stored, with the znode's version (-1: none stored). */
+  public Versioned<List<AddressConflict>> conflicts(String subnetId) {
+    String path = StoreLayout.subnetConflicts(subnetId);
+    return reads
+        .read(path)
+        .map(
+            v ->
+                new Versioned<List<AddressConflict>>(
+                    List.copyOf(
+                        ZkReads.parse(SubnetConflicts.parser(), v.data(), path).getConflictsList()),
+                    v.version()))
+        .orElse(new Versioned<>(List.of(), -1));
+  }
+
+  /** The subnet ids with stored conflicts (the sync forgets those of deleted subnets). */
+  public List<String> conflictSubnets() {
+    return reads.children(StoreLayout.IPAM_CONFLICTS);
+  }
+
+  /**
+   * Replaces a subnet's conflicts read at before (empty: deletes them). One writer, the leader's
+   * sync; a version mismatch (a former leader's late write) is ABORTED and the next sync writes
+   * again.
+   */
+  public void setConflicts(
+      String subnetId, Versioned<List<AddressConflict>> before, List<AddressConflict> after) {
+    String path = StoreLayout.subnetConflicts(subnetId);
+    byte[] data = SubnetConflicts.newBuilder().addAllConflicts(after).build().toByteArray();
+    ZkTxn txn = new ZkTxn();
+    if (before.version() < 0) {
+      if (after.isEmpty()) {
+        return;
+      }
+      txn.create(path, data);
+    } else if (after.isEmpty()) {
+      txn.delete(path, before.version());
+    } else {
+      txn.set(path, data, before.version());
+    }
+    txn.checkSize("the conflicts of subnet " + subnetId);
+    txn.commit(
+        client,
+        "storing the conflicts of subnet " + subnetId,
+        r ->
+            switch (r.code()) {
+              case NODEEXISTS, NONODE, BADVERSION ->
+                  SwitchplaneException.aborted(
+                      "the conflicts of subnet %s were written concurrently", subnetId);
+              default -> null;
+            });
   }
 
   /** Frees an address; the record that held it. NOT_FOUND when it is not taken. */

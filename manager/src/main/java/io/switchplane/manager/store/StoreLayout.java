@@ -31,6 +31,7 @@ import org.apache.zookeeper.common.PathUtils;
  * /switchplane/ipam/subnets/&lt;id&gt;/addresses/&lt;ip&gt;  NicRecord: one znode per taken address (see IpamStore)
  * /switchplane/ipam/subnet-names/&lt;name&gt;          subnet id (UTF-8)
  * /switchplane/ipam/networks/&lt;dvsId&gt;:&lt;pgId&gt;    NetworkSubnets (the subnets reachable from a port group)
+ * /switchplane/ipam/conflicts/&lt;id&gt;                SubnetConflicts (found by the leader's NIC-record sync)
  * </pre>
  *
  * <p>Ports are spread over {@value #PORT_BUCKETS} bucket znodes because a DVS may hold 60,000 ports
@@ -84,6 +85,9 @@ public final class StoreLayout {
   public static final String IPAM_SUBNET_NAMES = ROOT + "/ipam/subnet-names";
   public static final String IPAM_NETWORKS = ROOT + "/ipam/networks";
 
+  /** Per subnet id: the address conflicts of the last NIC-record sync (SubnetConflicts). */
+  public static final String IPAM_CONFLICTS = ROOT + "/ipam/conflicts";
+
   private StoreLayout() {}
 
   public static String subnet(String id) {
@@ -96,6 +100,10 @@ public final class StoreLayout {
 
   public static String subnetAddress(String id, String canonicalIp) {
     return subnetAddresses(id) + "/" + canonicalIp;
+  }
+
+  public static String subnetConflicts(String subnetId) {
+    return IPAM_CONFLICTS + "/" + subnetId;
   }
 
   public static String subnetName(String name) {

@@ -60,6 +60,7 @@ public final class VmTracker implements AutoCloseable {
   private final InventorySource source;
   private final Clock clock;
   private final ScheduledExecutorService thread;
+  private final Runnable reconciled;
   private final AtomicBoolean pending = new AtomicBoolean();
   private State state = State.NEW;
   private volatile TrackerView view = TrackerView.EMPTY;
@@ -73,7 +74,9 @@ public final class VmTracker implements AutoCloseable {
       VcenterEndpoint endpoint,
       InventorySource.Factory sources,
       ConfigService service,
-      Clock clock) {
+      Clock clock,
+      Runnable reconciled) {
+    this.reconciled = Objects.requireNonNull(reconciled, "reconciled");
     this.config = Objects.requireNonNull(config, "config");
     this.service = Objects.requireNonNull(service, "service");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -120,6 +123,17 @@ public final class VmTracker implements AutoCloseable {
     return source.inventory();
   }
 
+  /** The VM NICs of the latest inventory as IPAM sees them (see {@link GuestNics}). */
+  public java.util.List<io.switchplane.ipam.GuestAddressPlan.Observed> guestNics() {
+    return GuestNics.of(source.inventory(), config, service.findConfig(config.dvs()));
+  }
+
+  /** Whether the inventory is a complete, current view (the sync is SYNCED). */
+  public boolean synced() {
+    return !source.inventory().syncedAt().equals(Instant.EPOCH)
+        && source.status().state() == SyncStatus.State.SYNCED;
+  }
+
   /** The view of the last reconcile. */
   public TrackerView view() {
     return view;
@@ -160,6 +174,14 @@ public final class VmTracker implements AutoCloseable {
   }
 
   private void reconcile() {
+    try {
+      provision();
+    } finally {
+      reconciled.run(); // the NIC-record sync follows every new view too; it never throws
+    }
+  }
+
+  private void provision() {
     pending.set(false);
     Inventory inv = source.inventory();
     try {

@@ -3,6 +3,8 @@ package io.switchplane.manager.vmtracker;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.ipam.GuestAddressPlan;
+import io.switchplane.manager.ipam.NicSync;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.CommittedChange;
@@ -46,6 +48,20 @@ public final class VmTrackers implements AutoCloseable {
   private final Map<String, VmTracker> running = new ConcurrentSkipListMap<>();
   private boolean active;
 
+  /** The NIC-record sync, once wired (see {@link #syncNicRecordsWith}); runs on its own thread. */
+  private volatile NicSync nicSync;
+
+  private final java.util.concurrent.ExecutorService nicThread =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "nic-sync");
+            t.setDaemon(true);
+            return t;
+          });
+  private final java.util.concurrent.atomic.AtomicBoolean nicPending =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile NicSync.Result lastNicSync;
+
   public VmTrackers(
       VcenterStore store,
       SecretBox secrets,
@@ -79,6 +95,70 @@ public final class VmTrackers implements AutoCloseable {
       } catch (SwitchplaneException e) {
         LOG.error("vCenter {} is not followed: {}", r.getVcenter().getName(), e.getMessage());
       }
+    }
+  }
+
+  /** Lets every tracker reconcile be followed by a NIC-record sync over all followed vCenters. */
+  public void syncNicRecordsWith(NicSync sync) {
+    this.nicSync = sync;
+  }
+
+  /**
+   * Runs a NIC-record sync soon on its own thread, coalesced with one pending; nothing on a manager
+   * that follows no vCenter. Never blocks, never throws.
+   */
+  public void syncNicRecordsSoon() {
+    if (nicSync == null || running.isEmpty() || !nicPending.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      nicThread.execute(this::syncNicRecords);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      nicPending.set(false);
+    }
+  }
+
+  /** Runs a NIC-record sync now on the caller's thread (tests, bench); null when none is wired. */
+  public NicSync.Result syncNicRecordsNow() {
+    NicSync sync = nicSync;
+    if (sync == null) {
+      return null;
+    }
+    List<VmTracker> trackers = List.copyOf(running.values());
+    List<GuestAddressPlan.Observed> nics = new java.util.ArrayList<>();
+    boolean complete = !trackers.isEmpty();
+    for (VmTracker t : trackers) {
+      complete &= t.synced();
+      nics.addAll(t.guestNics());
+    }
+    NicSync.Result r = sync.sync(nics, complete);
+    lastNicSync = r;
+    return r;
+  }
+
+  /** What the last NIC-record sync did; null before the first. */
+  public NicSync.Result lastNicSync() {
+    return lastNicSync;
+  }
+
+  /**
+   * The VM NICs of every followed vCenter as IPAM sees them (none on a manager that does not lead).
+   */
+  public List<GuestAddressPlan.Observed> guestNics() {
+    List<GuestAddressPlan.Observed> out = new java.util.ArrayList<>();
+    for (VmTracker t : running.values()) {
+      out.addAll(t.guestNics());
+    }
+    return out;
+  }
+
+  private void syncNicRecords() {
+    nicPending.set(false);
+    try {
+      syncNicRecordsNow();
+    } catch (RuntimeException e) {
+      // The next tracker reconcile (at the latest the safety tick) runs it again.
+      LOG.warn("NIC-record sync failed: {}", e.toString());
     }
   }
 
@@ -259,7 +339,8 @@ public final class VmTrackers implements AutoCloseable {
             password,
             vc.getInsecure(),
             vc.getTrustStore().isEmpty() ? null : Path.of(vc.getTrustStore()));
-    VmTracker t = new VmTracker(config, endpoint, sources, service, clock);
+    VmTracker t =
+        new VmTracker(config, endpoint, sources, service, clock, this::syncNicRecordsSoon);
     VmTracker old = running.put(vc.getName(), t);
     if (old != null) {
       old.close();
@@ -321,5 +402,6 @@ public final class VmTrackers implements AutoCloseable {
   @Override
   public synchronized void close() {
     deactivate();
+    nicThread.shutdownNow();
   }
 }
