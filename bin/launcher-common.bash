@@ -1,6 +1,15 @@
-# The client side of the resident CLI, sourced by the switchplane launchers (the source tree's
-# bin/switchplane and the tarball's); needs JAR (the CLI jar) and, optionally, JAVA.
-#
+# What the two switchplane launchers (the source tree's bin/switchplane and the tarball's) share,
+# sourced by both; needs JAR (the CLI jar) and, optionally, JAVA: the agent's JVM options, and the
+# client side of the resident CLI.
+
+# The agent is long-running (the full JIT) but small by default, as a host's agent sits beside its
+# workloads: one serial GC thread and a bounded heap, fewer Netty buffer arenas, a smaller code
+# cache. SWITCHPLANE_JAVA_OPTS comes after these, so that its options win.
+AGENT_JVM_OPTS=(-XX:+UseSerialGC -Xms16m -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=32m
+  -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1
+  -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1)
+
+# The resident CLI.
 # A read verb is answered by a JVM of this user's that stays up between calls
 # (io.switchplane.cli.resident.ResidentServer; state in $SWITCHPLANE_RESIDENT_DIR, else
 # ~/.switchplane). It writes to the launcher's own stdout and stderr (/proc/$$/fd/1 and 2) and
