@@ -23,6 +23,7 @@ import io.switchplane.common.error.SwitchplaneException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -299,41 +300,42 @@ public final class DvsCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       HostMember member = HostMember.newBuilder().setHostId(host).putAllUplinkNics(nics).build();
-      if (write.previewed(
-          this, manager, dvs, ChangeOp.newBuilder().setAddMember(member).build(), 0)) {
+      Optional<Dvs> joined =
+          write.create(
+              this,
+              manager,
+              dvs,
+              ChangeOp.newBuilder().setAddMember(member).build(),
+              expected ->
+                  manager
+                      .addDvsMember(
+                          AddDvsMemberRequest.newBuilder()
+                              .setDvs(dvs)
+                              .setMember(member)
+                              .setExpectedGeneration(expected)
+                              .build())
+                      .getDvs(),
+              mayExist,
+              "host " + host + " in DVS " + dvs,
+              diff -> {
+                Map<String, String> hosts = Names.hosts(manager);
+                HostMember existing =
+                    manager
+                        .getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build())
+                        .getDvs()
+                        .getMembersList()
+                        .stream()
+                        .filter(
+                            m ->
+                                m.getHostId().equals(host) || host.equals(hosts.get(m.getHostId())))
+                        .findFirst()
+                        .orElseThrow(() -> SwitchplaneException.notFound("no member %s", host));
+                diff.check("uplink NICs", nics, existing.getUplinkNicsMap());
+              });
+      if (joined.isEmpty()) {
         return 0;
       }
-      Dvs d;
-      try {
-        d =
-            manager
-                .addDvsMember(
-                    AddDvsMemberRequest.newBuilder()
-                        .setDvs(dvs)
-                        .setMember(member)
-                        .setExpectedGeneration(write.expected(0))
-                        .build())
-                .getDvs();
-      } catch (StatusRuntimeException e) {
-        return mayExist.existing(
-            e,
-            "host " + host + " in DVS " + dvs,
-            data(),
-            diff -> {
-              Map<String, String> hosts = Names.hosts(manager);
-              HostMember existing =
-                  manager
-                      .getDvs(GetDvsRequest.newBuilder().setDvs(dvs).build())
-                      .getDvs()
-                      .getMembersList()
-                      .stream()
-                      .filter(
-                          m -> m.getHostId().equals(host) || host.equals(hosts.get(m.getHostId())))
-                      .findFirst()
-                      .orElseThrow(() -> SwitchplaneException.notFound("no member %s", host));
-              diff.check("uplink NICs", nics, existing.getUplinkNicsMap());
-            });
-      }
+      Dvs d = joined.get();
       System.out.println(
           data()
               ? render(d)

@@ -3,7 +3,6 @@ package io.switchplane.cli.ops;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreatePortRequest;
@@ -36,6 +35,7 @@ import io.switchplane.common.text.EnumLabels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -177,42 +177,42 @@ public final class PortCommand {
               .applyTo(Port.newBuilder().setKey(key))
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
-      if (write.previewed(
-          this, manager, dvs, ChangeOp.newBuilder().setCreatePort(port).build(), 0)) {
+      Optional<CreatePortResponse> created =
+          write.create(
+              this,
+              manager,
+              dvs,
+              ChangeOp.newBuilder().setCreatePort(port).build(),
+              expected ->
+                  manager.createPort(
+                      CreatePortRequest.newBuilder()
+                          .setDvs(dvs)
+                          .setPort(port)
+                          .setExpectedGeneration(expected)
+                          .build()),
+              mayExist,
+              "port " + key + " of DVS " + dvs,
+              d -> {
+                Port existing = find(manager, dvs, key);
+                Map<String, String> groups = Names.portGroups(manager, dvs);
+                Map<String, String> hosts = Names.hosts(manager);
+                d.check(
+                        "port group",
+                        true,
+                        port.getPortGroupId().equals(existing.getPortGroupId())
+                            || port.getPortGroupId().equals(groups.get(existing.getPortGroupId())))
+                    .check(
+                        "host",
+                        true,
+                        port.getHostId().equals(existing.getHostId())
+                            || port.getHostId().equals(hosts.get(existing.getHostId())))
+                    .check("connectee", port.getConnectee(), existing.getConnectee())
+                    .check("policy", port.getPolicy(), existing.getPolicy());
+              });
+      if (created.isEmpty()) {
         return 0;
       }
-      CreatePortResponse r;
-      try {
-        r =
-            manager.createPort(
-                CreatePortRequest.newBuilder()
-                    .setDvs(dvs)
-                    .setPort(port)
-                    .setExpectedGeneration(write.expected(0))
-                    .build());
-      } catch (StatusRuntimeException e) {
-        return mayExist.existing(
-            e,
-            "port " + key + " of DVS " + dvs,
-            data(),
-            d -> {
-              Port existing = find(manager, dvs, key);
-              Map<String, String> groups = Names.portGroups(manager, dvs);
-              Map<String, String> hosts = Names.hosts(manager);
-              d.check(
-                      "port group",
-                      true,
-                      port.getPortGroupId().equals(existing.getPortGroupId())
-                          || port.getPortGroupId().equals(groups.get(existing.getPortGroupId())))
-                  .check(
-                      "host",
-                      true,
-                      port.getHostId().equals(existing.getHostId())
-                          || port.getHostId().equals(hosts.get(existing.getHostId())))
-                  .check("connectee", port.getConnectee(), existing.getConnectee())
-                  .check("policy", port.getPolicy(), existing.getPolicy());
-            });
-      }
+      CreatePortResponse r = created.get();
       System.out.println(
           data() ? render(r) : "created port " + key + ", DVS generation " + r.getGeneration());
       return 0;

@@ -1,6 +1,5 @@
 package io.switchplane.cli.ops;
 
-import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CreatePortGroupRequest;
 import io.switchplane.api.v1.CreatePortGroupResponse;
@@ -23,6 +22,7 @@ import io.switchplane.cli.output.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,44 +85,44 @@ public final class PortGroupCommand {
               .setDescription(description)
               .setPolicy(policy.applyTo(Policy.getDefaultInstance()))
               .build();
-      if (write.previewed(
-          this, manager, dvs, ChangeOp.newBuilder().setCreatePortGroup(pg).build(), 0)) {
+      Optional<CreatePortGroupResponse> created =
+          write.create(
+              this,
+              manager,
+              dvs,
+              ChangeOp.newBuilder().setCreatePortGroup(pg).build(),
+              expected ->
+                  manager.createPortGroup(
+                      CreatePortGroupRequest.newBuilder()
+                          .setDvs(dvs)
+                          .setPortGroup(pg)
+                          .setExpectedGeneration(expected)
+                          .build()),
+              mayExist,
+              "port group " + name + " of DVS " + dvs,
+              d -> {
+                PortGroup existing =
+                    manager
+                        .getPortGroup(
+                            GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(name).build())
+                        .getPortGroup();
+                d.check(
+                        "binding",
+                        Describe.binding(pg.getBinding()),
+                        Describe.binding(existing.getBinding()))
+                    .checkGiven(
+                        "ports",
+                        binding == Binding.STATIC && !autoExpand,
+                        numPorts,
+                        existing.getNumPorts())
+                    .check("auto-expand", autoExpand, existing.getAutoExpand())
+                    .check("description", description, existing.getDescription())
+                    .check("policy", pg.getPolicy(), existing.getPolicy());
+              });
+      if (created.isEmpty()) {
         return 0;
       }
-      CreatePortGroupResponse r;
-      try {
-        r =
-            manager.createPortGroup(
-                CreatePortGroupRequest.newBuilder()
-                    .setDvs(dvs)
-                    .setPortGroup(pg)
-                    .setExpectedGeneration(write.expected(0))
-                    .build());
-      } catch (StatusRuntimeException e) {
-        return mayExist.existing(
-            e,
-            "port group " + name + " of DVS " + dvs,
-            data(),
-            d -> {
-              PortGroup existing =
-                  manager
-                      .getPortGroup(
-                          GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(name).build())
-                      .getPortGroup();
-              d.check(
-                      "binding",
-                      Describe.binding(pg.getBinding()),
-                      Describe.binding(existing.getBinding()))
-                  .checkGiven(
-                      "ports",
-                      binding == Binding.STATIC && !autoExpand,
-                      numPorts,
-                      existing.getNumPorts())
-                  .check("auto-expand", autoExpand, existing.getAutoExpand())
-                  .check("description", description, existing.getDescription())
-                  .check("policy", pg.getPolicy(), existing.getPolicy());
-            });
-      }
+      CreatePortGroupResponse r = created.get();
       System.out.println(
           data()
               ? render(r)

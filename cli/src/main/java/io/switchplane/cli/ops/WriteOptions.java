@@ -1,6 +1,7 @@
 package io.switchplane.cli.ops;
 
 import com.google.protobuf.FieldMask;
+import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CommitChangeSetRequest;
 import io.switchplane.api.v1.CommitChangeSetResponse;
@@ -9,6 +10,9 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.error.SwitchplaneException;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
 import picocli.CommandLine.Option;
 
 /**
@@ -57,6 +61,36 @@ final class WriteOptions {
                 .build()),
         dvs);
     return true;
+  }
+
+  /**
+   * A create verb's write: with --dry-run, previews op (empty); otherwise sends it with the
+   * expected generation (send is given it) and returns the answer. A refusal goes to mayExist:
+   * ALREADY_EXISTS with the same settings under --may-exist is no error (empty, said so); anything
+   * else is thrown.
+   *
+   * @param what the object, e.g. "port p1 of DVS d"
+   * @param compare adds the names of the existing object's settings that differ from those asked
+   *     for
+   */
+  <R> Optional<R> create(
+      ManagerCommand c,
+      ManagerServiceBlockingStub manager,
+      String dvs,
+      ChangeOp op,
+      LongFunction<R> send,
+      MayExist mayExist,
+      String what,
+      Consumer<MayExist.Differences> compare) {
+    if (previewed(c, manager, dvs, op, 0)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(send.apply(expected(0)));
+    } catch (StatusRuntimeException e) {
+      mayExist.existing(e, what, c.data(), compare);
+      return Optional.empty();
+    }
   }
 
   /** Prints a dry run's answer: the hosts that would get a new state, then the changes. */
