@@ -103,7 +103,10 @@ final class OvnPeer implements AutoCloseable {
         "reset-" + benchRuns,
         "bash",
         "-c",
-        ". ./env.sh && ovn-nbctl --if-exists pg-del pg_all -- --if-exists ls-del ls0"
+        // pg-del has no --if-exists
+        ". ./env.sh && ovn-nbctl --if-exists ls-del ls0"
+            + " && { [ -z \"$(ovn-nbctl --bare --columns=_uuid find Port_Group name=pg_all)\" ]"
+            + " || ovn-nbctl pg-del pg_all; }"
             + " && ovn-nbctl --timeout=60 --wait=hv sync");
     Path out = work.resolve("ovn-block-" + benchRuns++);
     run(

@@ -91,12 +91,12 @@ class OvnComparisonTest {
     script(
         scripts,
         "bench.sh",
-        "echo \"bench $1 $2\" >> "
-            + calls
-            + "; mkdir -p \"$OUTDIR\"; { echo "
-            + CSV_HEADER
-            + "; for r in $(seq $2); do echo change-all,$r,2$r.0,,; done; }"
-            + " > \"$OUTDIR/ovn-N$1.csv\"");
+        """
+        echo "bench $1 $2" >> %s
+        mkdir -p "$OUTDIR"
+        { echo %s; for r in $(seq $2); do echo change-all,$r,2$r.0,,; done; } > "$OUTDIR/ovn-N$1.csv"
+        """
+            .formatted(calls, CSV_HEADER));
     script(scripts, "teardown.sh", "echo teardown >> " + calls);
     List<String> order = new ArrayList<>();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -114,10 +114,13 @@ class OvnComparisonTest {
             "setup 4",
             "reset",
             "reset",
+            "reset",
             "bench 4 2",
             "reset",
             "reset",
+            "reset",
             "bench 4 2",
+            "reset",
             "reset",
             "reset",
             "bench 4 1",
