@@ -48,6 +48,9 @@ final class OvnComparison {
   void run(BiFunction<Integer, Integer, BenchCommand.OvsFigures> switchplane, PrintStream out) {
     Map<String, List<Long>> ovn = new LinkedHashMap<>();
     List<BenchCommand.OvsFigures> ours = new ArrayList<>();
+    // A bench stopped by a signal (timeout, Ctrl-C) still stops the peer's daemons.
+    Thread onSignal = new Thread(peer::close, "ovn-peer-teardown");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     try {
       out.printf("OVN peer: setting up %d chassis%n", hosts);
       peer.setup(hosts);
@@ -65,6 +68,11 @@ final class OvnComparison {
             b + 1, n, (t1 - t0) / 1e9, n, (System.nanoTime() - t1) / 1e9, LoadAverage.now());
       }
     } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs the teardown
+      }
       peer.close();
     }
     BenchCommand.OvsFigures sp = BenchCommand.OvsFigures.concat(ours);

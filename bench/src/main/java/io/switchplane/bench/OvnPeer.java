@@ -29,7 +29,7 @@ final class OvnPeer implements AutoCloseable {
 
   private final Path scripts;
   private final Path work;
-  private boolean setUp;
+  private volatile boolean setUp;
   private int benchRuns;
 
   /**
@@ -152,8 +152,9 @@ final class OvnPeer implements AutoCloseable {
     return out;
   }
 
+  /** Thread-safe: a shutdown hook may call it. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (setUp) {
       setUp = false;
       run(Duration.ofMinutes(5), "teardown", "./teardown.sh");
