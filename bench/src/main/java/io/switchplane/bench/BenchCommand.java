@@ -27,6 +27,7 @@ import io.switchplane.cli.run.TempDirs;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.pki.Enrollments;
+import io.switchplane.manager.reconcile.HostStatusBook;
 import io.switchplane.manager.reconcile.PushEngine;
 import io.switchplane.manager.reconcile.PushSettings;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
@@ -44,6 +45,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -120,6 +123,34 @@ public final class BenchCommand implements Callable<Integer> {
               + " fleet of its own, side by side).")
   Transport transport = Transport.plaintext;
 
+  @Option(
+      names = "--agents-process",
+      description =
+          "Run the agents in a second JVM (same class path and -Xmx), so that this JVM holds the"
+              + " manager alone and its CPU per host push is the manager's cost. Plaintext only.")
+  boolean agentsProcess;
+
+  @Option(
+      names = "--compare-ovn",
+      description =
+          "With --backend ovs: the OVN peer's scenarios with as many chassis as --hosts and ours,"
+              + " interleaved in blocks in one window, then a side-by-side table (--runs samples"
+              + " each; 20 is what the README reports). Needs root and the peer (--ovn-peer).")
+  boolean compareOvn;
+
+  @Option(
+      names = "--ovn-peer",
+      paramLabel = "DIR",
+      description =
+          "The OVN peer's directory (setup.sh, bench.sh, teardown.sh); default"
+              + " SWITCHPLANE_OVN_PEER, else ../shared/peers/ovn beside the repository.")
+  Path ovnPeer;
+
+  @Option(
+      names = "--ovn-block",
+      description = "Samples per interleaved block with --compare-ovn, default ${DEFAULT-VALUE}.")
+  int ovnBlock = 5;
+
   @Override
   public Integer call() throws IOException {
     if (runs < 1 || warmup < 0) {
@@ -139,7 +170,22 @@ public final class BenchCommand implements Callable<Integer> {
           "bench --backend ovs needs " + OvsSandbox.missingPrerequisite());
     }
     List<Transport> passes = transport.passes();
+    if (agentsProcess && transport != Transport.plaintext) {
+      throw new IllegalArgumentException(
+          "--agents-process serves plaintext agents only (TLS agents enroll in this JVM)");
+    }
+    if (compareOvn && (!ovs || passes.size() != 1)) {
+      throw new IllegalArgumentException("--compare-ovn needs --backend ovs and one transport");
+    }
     Path dir = Files.createTempDirectory("switchplane-bench");
+    OvnPeer peer =
+        compareOvn
+            ? new OvnPeer(ovnPeer != null ? ovnPeer : OvnPeer.defaultDir(), dir.resolve("ovn"))
+            : null;
+    if (peer != null && peer.missingPrerequisite() != null) {
+      TempDirs.deleteTree(dir);
+      throw new IllegalStateException("bench --compare-ovn needs " + peer.missingPrerequisite());
+    }
     System.out.printf(
         "bench: %d hosts x %d ports = %d ports, %d runs per figure, %d cores, manager to agents: %s,"
             + " push: %s%n",
@@ -150,6 +196,9 @@ public final class BenchCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(),
         passes,
         pushPath);
+    System.out.printf(
+        "load average %s; agents %s%n",
+        LoadAverage.now(), agentsProcess ? "in another process" : "in this JVM");
     long t0 = System.nanoTime();
     // No drift sweeps while timing: they would read thousands of switches in the middle of a run.
     try (SwitchplaneManager manager =
@@ -184,14 +233,17 @@ public final class BenchCommand implements Callable<Integer> {
         for (Transport t : passes) {
           Enrolling enrolling = t == Transport.tls ? new Enrolling(manager, api) : null;
           String prefix = "bench-" + t;
-          BenchFleet fleet =
-              BenchFleet.start(
-                  dir.resolve(t.name()),
-                  hosts,
-                  new Progress(System.err, "starting agents (" + t + ")", hosts),
-                  ovs,
-                  prefix,
-                  enrolling);
+          AgentFleet fleet =
+              agentsProcess
+                  ? AgentsProcess.start(
+                      dir.resolve(t.name()), hosts, ovs, prefix, Duration.ofMinutes(15))
+                  : BenchFleet.start(
+                      dir.resolve(t.name()),
+                      hosts,
+                      new Progress(System.err, "starting agents (" + t + ")", hosts),
+                      ovs,
+                      prefix,
+                      enrolling);
           Pass pass;
           try {
             pass =
@@ -214,7 +266,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (ovs) {
           for (Pass pass : started) {
-            reportOvs(pass, measureOvs(api, push, pass));
+            if (peer != null) {
+              new OvnComparison(peer, hosts, runs, ovnBlock)
+                  .run((b, n) -> measureOvs(api, push, pass, b == 0 ? warmup : 0, n), System.out);
+            } else {
+              reportOvs(pass, measureOvs(api, push, pass, warmup, runs));
+            }
           }
         } else {
           Map<Pass, Figures> figures = measure(api, push, started);
@@ -250,15 +307,20 @@ public final class BenchCommand implements Callable<Integer> {
    */
   private static final class Pass {
     final Transport transport;
-    final BenchFleet fleet;
+    final AgentFleet fleet;
     final List<String> hostIds;
+    final PushCpu cpu;
     String dvsId;
     long generation;
 
-    Pass(Transport transport, BenchFleet fleet, List<String> hostIds) {
+    /** Rounds of the --backend ovs figures so far: each round's change differs from the last. */
+    int ovsRounds;
+
+    Pass(Transport transport, AgentFleet fleet, List<String> hostIds) {
       this.transport = transport;
       this.fleet = fleet;
       this.hostIds = List.copyOf(hostIds);
+      this.cpu = PushCpu.of(hostIds.size(), fleet);
     }
   }
 
@@ -321,7 +383,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private List<String> registerHosts(
-      ManagerServiceBlockingStub api, BenchFleet fleet, String prefix) {
+      ManagerServiceBlockingStub api, AgentFleet fleet, String prefix) {
     Progress reg = new Progress(System.err, "registering hosts", hosts);
     List<String> hostIds = new ArrayList<>();
     for (int i = 0; i < hosts; i++) {
@@ -389,22 +451,47 @@ public final class BenchCommand implements Callable<Integer> {
   private record Figures(
       long[] fullMs, long[] portGroupMs, long sequentialMs, PushBreakdown breakdown) {}
 
-  private record OvsFigures(long[] everyHostMs, long[] onePortMs, long[] bindMs) {}
+  /**
+   * The figures of --backend ovs, per run in microseconds: from the commit to every host confirmed,
+   * and to every host applied (its confirm may still be on its way).
+   */
+  record OvsFigures(
+      long[] everyHostMicros,
+      long[] onePortMicros,
+      long[] bindMicros,
+      long[] everyHostAppliedMicros,
+      long[] onePortAppliedMicros,
+      long[] bindAppliedMicros) {
+    /** The runs of several blocks, in order. */
+    static OvsFigures concat(List<OvsFigures> parts) {
+      return new OvsFigures(
+          join(parts, OvsFigures::everyHostMicros),
+          join(parts, OvsFigures::onePortMicros),
+          join(parts, OvsFigures::bindMicros),
+          join(parts, OvsFigures::everyHostAppliedMicros),
+          join(parts, OvsFigures::onePortAppliedMicros),
+          join(parts, OvsFigures::bindAppliedMicros));
+    }
+
+    private static long[] join(List<OvsFigures> parts, Function<OvsFigures, long[]> figure) {
+      return parts.stream().map(figure).flatMapToLong(Arrays::stream).toArray();
+    }
+  }
 
   /**
    * The issue's three figures with a real switch: a setting on every host, one port, one new port
-   * per host.
+   * per host; warmupRounds untimed rounds first.
    */
-  private OvsFigures measureOvs(ManagerServiceBlockingStub api, PushEngine push, Pass pass) {
-    long[] every = new long[runs];
-    long[] one = new long[runs];
-    long[] bind = new long[runs];
+  private OvsFigures measureOvs(
+      ManagerServiceBlockingStub api, PushEngine push, Pass pass, int warmupRounds, int runCount) {
+    long[][] confirmed = new long[3][runCount];
+    long[][] applied = new long[3][runCount];
     String key = String.format("h%05d-p%03d", 0, 0);
-    for (int i = 0; i < warmup + runs; i++) {
-      int round = i;
-      long everyMs = timed(push, pass, () -> vlanChange(api, pass, 101 + round));
-      long oneMs =
-          timed(
+    for (int i = 0; i < warmupRounds + runCount; i++) {
+      int round = pass.ovsRounds++;
+      long[] every = timedAppliedConfirmed(push, pass, () -> vlanChange(api, pass, 101 + round));
+      long[] one =
+          timedAppliedConfirmed(
               push,
               pass,
               () ->
@@ -424,7 +511,7 @@ public final class BenchCommand implements Callable<Integer> {
       List<ChangeOp> bindOps = new ArrayList<>();
       List<ChangeOp> unbindOps = new ArrayList<>();
       for (int h = 0; h < hosts; h++) {
-        String newKey = String.format("bind-%03d-h%05d", round, h);
+        String newKey = String.format("bind-%04d-h%05d", round, h);
         bindOps.add(
             ChangeOp.newBuilder()
                 .setCreatePort(
@@ -435,54 +522,79 @@ public final class BenchCommand implements Callable<Integer> {
                 .build());
         unbindOps.add(ChangeOp.newBuilder().setDeletePort(newKey).build());
       }
-      long bindMs = timed(push, pass, () -> commit(api, pass, bindOps));
+      long[] bind = timedAppliedConfirmed(push, pass, () -> commit(api, pass, bindOps));
       timed(
           push,
           pass,
           () -> commit(api, pass, unbindOps)); // back to the same ports for the next round
-      if (i < warmup) {
-        System.out.printf(
-            pass.transport
-                + " warm-up %d (not counted): every host %d ms, one port %d ms, one new port per host %d ms%n",
-            i + 1,
-            everyMs,
-            oneMs,
-            bindMs);
+      String line =
+          String.format(
+              "every host %s (applied %s), one port %s (%s), one new port per host %s (%s)",
+              SideBySide.ms(every[1]),
+              SideBySide.ms(every[0]),
+              SideBySide.ms(one[1]),
+              SideBySide.ms(one[0]),
+              SideBySide.ms(bind[1]),
+              SideBySide.ms(bind[0]));
+      if (i < warmupRounds) {
+        System.out.printf("%s warm-up %d (not counted): %s%n", pass.transport, i + 1, line);
         continue;
       }
-      int r = i - warmup;
-      every[r] = everyMs;
-      one[r] = oneMs;
-      bind[r] = bindMs;
-      System.out.printf(
-          pass.transport
-              + " run %d: every host %d ms, one port %d ms, one new port per host %d ms%n",
-          r + 1,
-          everyMs,
-          oneMs,
-          bindMs);
+      int r = i - warmupRounds;
+      long[][] both = {every, one, bind};
+      for (int f = 0; f < 3; f++) {
+        applied[f][r] = both[f][0];
+        confirmed[f][r] = both[f][1];
+      }
+      System.out.printf("%s run %d: %s%n", pass.transport, r + 1, line);
     }
-    return new OvsFigures(every, one, bind);
+    return new OvsFigures(
+        confirmed[0], confirmed[1], confirmed[2], applied[0], applied[1], applied[2]);
+  }
+
+  /**
+   * Times a commit in microseconds: to every member host applied (the manager holds its answer;
+   * polled every 200 us) and to every member host confirmed.
+   */
+  private long[] timedAppliedConfirmed(PushEngine push, Pass pass, LongSupplier commit) {
+    long start = System.nanoTime();
+    pass.generation = commit.getAsLong();
+    long deadline = start + TimeUnit.MINUTES.toNanos(10);
+    HostStatusBook book = push.statusBook();
+    while (!pass.hostIds.stream()
+        .allMatch(h -> book.holdsContentOf(pass.dvsId, h, pass.generation))) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "hosts did not apply generation " + pass.generation + " within 10 minutes");
+      }
+      LockSupport.parkNanos(200_000);
+    }
+    long applied = System.nanoTime();
+    await(push, pass, Duration.ofNanos(Math.max(0, deadline - applied)));
+    long confirmed = System.nanoTime();
+    return new long[] {(applied - start) / 1000, (confirmed - start) / 1000};
   }
 
   private void reportOvs(Pass pass, OvsFigures f) {
     System.out.println();
     Table t =
         new Table(
-            "FIGURE (commit -> confirmed, "
-                + hosts
-                + " hosts on Open vSwitch, "
-                + pass.transport
-                + ")",
-            "MEDIAN",
-            "RUNS (ms)");
-    t.row(
-        "a port-group setting, every host",
-        median(f.everyHostMs()) + " ms",
-        Arrays.toString(f.everyHostMs()));
-    t.row("one port, one host", median(f.onePortMs()) + " ms", Arrays.toString(f.onePortMs()));
-    t.row("one new port bound per host", median(f.bindMs()) + " ms", Arrays.toString(f.bindMs()));
+            "FIGURE (" + hosts + " hosts on Open vSwitch, " + pass.transport + ")",
+            "COMMIT -> APPLIED",
+            "COMMIT -> CONFIRMED",
+            "RUNS (confirmed, ms)");
+    row(t, "a port-group setting, every host", f.everyHostAppliedMicros(), f.everyHostMicros());
+    row(t, "one port, one host", f.onePortAppliedMicros(), f.onePortMicros());
+    row(t, "one new port bound per host", f.bindAppliedMicros(), f.bindMicros());
     t.print(System.out);
+  }
+
+  private static void row(Table t, String figure, long[] appliedMicros, long[] confirmedMicros) {
+    t.row(
+        figure,
+        SideBySide.ms(median(appliedMicros)),
+        SideBySide.ms(median(confirmedMicros)),
+        Arrays.toString(Arrays.stream(confirmedMicros).map(us -> us / 1000).toArray()));
   }
 
   /**
@@ -504,6 +616,7 @@ public final class BenchCommand implements Callable<Integer> {
       int mtu = i % 2 == 0 ? 9000 : 1500;
       int vlan = 101 + i;
       for (Pass p : passes) {
+        PushCpu.Mark beforeFull = p.cpu.mark();
         long fullMs =
             timed(
                 push,
@@ -526,6 +639,7 @@ public final class BenchCommand implements Callable<Integer> {
         PushBreakdown breakdown = breakdowns.get(p);
         breakdown.begin();
         long[] commitMicros = new long[1];
+        PushCpu.Mark beforePg = p.cpu.mark();
         long pgMs =
             timed(
                 push,
@@ -536,6 +650,7 @@ public final class BenchCommand implements Callable<Integer> {
                   commitMicros[0] = (System.nanoTime() - c0) / 1000;
                   return generation;
                 });
+        PushCpu.Mark afterPg = p.cpu.mark();
         if (i >= warmup) {
           breakdown.end(commitMicros[0], hosts);
         }
@@ -545,6 +660,8 @@ public final class BenchCommand implements Callable<Integer> {
               p.transport, i + 1, fullMs, pgMs);
           continue;
         }
+        p.cpu.add("full push", beforeFull, beforePg);
+        p.cpu.add("port-group change", beforePg, afterPg);
         int r = i - warmup;
         full.get(p)[r] = fullMs;
         pg.get(p)[r] = pgMs;
@@ -609,6 +726,12 @@ public final class BenchCommand implements Callable<Integer> {
           "[" + f.sequentialMs() + "]");
     }
     t.print(System.out);
+    long[] pgSorted = f.portGroupMs().clone();
+    Arrays.sort(pgSorted);
+    System.out.printf(
+        "one port-group change: p50 %d ms, p99 %d ms (%d runs)%n",
+        pgMedian, percentile(pgSorted, 99), pgSorted.length);
+    pass.cpu.print(System.out, pass.transport.toString());
     System.out.println();
     f.breakdown()
         .print(System.out, "one port-group change, " + pass.transport + ", " + runs + " runs");

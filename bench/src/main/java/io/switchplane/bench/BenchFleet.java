@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ import java.util.List;
  * memory backend and apply pipeline, sharing one RocksDB (keys prefixed per agent, writes still
  * synced) and one set of Netty threads.
  */
-final class BenchFleet implements AutoCloseable {
+final class BenchFleet implements AgentFleet {
   /** Threads running agent calls, shared by every agent of the bench. */
   private static final int CALL_THREADS = 32;
 
@@ -112,12 +113,20 @@ final class BenchFleet implements AutoCloseable {
     }
   }
 
-  String endpoint(int i) {
+  @Override
+  public String endpoint(int i) {
     return agents.get(i).endpoint();
   }
 
-  int size() {
+  @Override
+  public int size() {
     return agents.size();
+  }
+
+  /** Null: the agents run in this JVM. */
+  @Override
+  public Duration processCpu() {
+    return null;
   }
 
   @Override
