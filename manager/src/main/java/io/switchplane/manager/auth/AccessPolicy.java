@@ -75,6 +75,7 @@ public final class AccessPolicy {
           Map.entry("switchplane.v1.IpamService/ListSubnets", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.IpamService/GetSubnet", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.IpamService/ListNicRecords", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.IpamService/ListConflicts", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.IpamService/CreateSubnet", Role.ROLE_OPERATOR),
           Map.entry("switchplane.v1.IpamService/DeleteSubnet", Role.ROLE_OPERATOR),
           Map.entry("switchplane.v1.IpamService/AddSubnetNetwork", Role.ROLE_OPERATOR),

@@ -35,7 +35,15 @@ import org.junit.jupiter.api.Test;
  * for an agent without the stream.
  */
 class PushStreamTest {
-  private final AgentChannels channels = new AgentChannels();
+  private final AgentChannels channels = newStreamedChannels();
+
+  // The manager pushes with unary calls by default for now; these tests are the stream's.
+  private static AgentChannels newStreamedChannels() {
+    AgentChannels c = new AgentChannels();
+    c.setStreamed(true);
+    return c;
+  }
+
   private final AtomicInteger pushStreams = new AtomicInteger();
   private final AtomicInteger unaryApplies = new AtomicInteger();
   private Server server;

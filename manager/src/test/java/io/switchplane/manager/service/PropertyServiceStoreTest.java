@@ -164,7 +164,7 @@ class PropertyServiceStoreTest {
     // A second manager's store (fresh cache) sees both, the built-in one included.
     assertThat(new NamespaceStore(client, Clock.systemUTC()).list())
         .extracting(PropertyNamespace::getName)
-        .containsExactly(NS, BuiltInNamespaces.QOS);
+        .containsExactly(NS, BuiltInNamespaces.IPAM, BuiltInNamespaces.QOS);
   }
 
   @Test
