@@ -198,7 +198,7 @@ public final class ApplyPipeline {
     long timeout = checkedTimeout(confirmTimeoutMs);
     try {
       HostStateValidator.validate(desired);
-      stages.record(StageTimer.Stage.VALIDATE, System.nanoTime() - start);
+      this.stages.record(StageTimer.Stage.VALIDATE, System.nanoTime() - start);
       stages.mark("validate");
       Slot slot = slot(desired.getDvs().getId());
       ApplyResponse response;
