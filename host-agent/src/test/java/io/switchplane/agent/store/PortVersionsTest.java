@@ -38,8 +38,11 @@ class PortVersionsTest {
   /** A state of generation with these ports (key -> description), in key order. */
   private static HostSwitchState withPorts(long generation, Map<String, String> ports) {
     HostSwitchState.Builder b = state(generation).addPortGroups(portGroup(PG_A, 10));
-    ports.forEach(
-        (key, description) -> b.addPorts(port(key, PG_A).toBuilder().setDescription(description)));
+    // in key order, as the manager sends ports and the store reads them back (Map.of has none)
+    new TreeMap<>(ports)
+        .forEach(
+            (key, description) ->
+                b.addPorts(port(key, PG_A).toBuilder().setDescription(description)));
     return b.build();
   }
 
