@@ -186,18 +186,7 @@ public final class VmTrackerBench implements Callable<Integer> {
         String host = vc.hostOf(vm);
         vc.moveNic(vm, PG);
         long t0 = System.nanoTime();
-        VcenterServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .addVcenter(
-                AddVcenterRequest.newBuilder()
-                    .setPassword(VcSim.PASSWORD)
-                    .setVcenter(
-                        Vcenter.newBuilder()
-                            .setName("sim")
-                            .setUrl(sim.sdkUrl().toString())
-                            .setUser(VcSim.USER)
-                            .setTracker(TrackerSettings.newBuilder().setDvs("bench-dvs")))
-                    .build());
+        addSimVcenter(channel, sim);
         ManagedChannel agentChannel =
             NettyChannelBuilder.forTarget(fleet.endpoint(hostNames.indexOf(host)))
                 .usePlaintext()
@@ -327,18 +316,7 @@ public final class VmTrackerBench implements Callable<Integer> {
                 .build());
         VcenterServiceGrpc.VcenterServiceBlockingStub vcenters =
             VcenterServiceGrpc.newBlockingStub(channel);
-        vcenters
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .addVcenter(
-                AddVcenterRequest.newBuilder()
-                    .setPassword(VcSim.PASSWORD)
-                    .setVcenter(
-                        Vcenter.newBuilder()
-                            .setName("sim")
-                            .setUrl(sim.sdkUrl().toString())
-                            .setUser(VcSim.USER)
-                            .setTracker(TrackerSettings.newBuilder().setDvs("bench-dvs")))
-                    .build());
+        addSimVcenter(channel, sim);
         waitFor(
             () ->
                 vcenters
@@ -426,6 +404,22 @@ public final class VmTrackerBench implements Callable<Integer> {
   }
 
   /** Whether the agent's backend has VLAN vlan on both uplink ports of host. */
+  /** Adds the simulator as vCenter "sim", its tracker on bench-dvs, as an operator would. */
+  private static void addSimVcenter(ManagedChannel channel, VcSim sim) {
+    VcenterServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .addVcenter(
+            AddVcenterRequest.newBuilder()
+                .setPassword(VcSim.PASSWORD)
+                .setVcenter(
+                    Vcenter.newBuilder()
+                        .setName("sim")
+                        .setUrl(sim.sdkUrl().toString())
+                        .setUser(VcSim.USER)
+                        .setTracker(TrackerSettings.newBuilder().setDvs("bench-dvs")))
+                .build());
+  }
+
   private static boolean carries(
       HostAgentServiceBlockingStub agent, String dvsId, String host, int vlan) {
     int found = 0;
