@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,19 +42,15 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
   private final CuratorCache cache;
   private final Map<String, Host> byId = new ConcurrentHashMap<>();
   private final Map<String, String> idByName = new ConcurrentHashMap<>();
+  // Run after the index is updated (IndexingListener).
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   public HostStore(CuratorFramework client, DvsStore dvsStore) {
     this.client = client;
     this.dvsStore = dvsStore;
     this.reads = new ZkReads(client);
     this.cache = CuratorCache.build(client, StoreLayout.HOSTS);
-    cache
-        .listenable()
-        .addListener(
-            CuratorCacheListener.builder()
-                .forCreatesAndChanges((old, node) -> remember(node))
-                .forDeletes(this::forget)
-                .build());
+    cache.listenable().addListener(IndexingListener.of(this::remember, this::forget, listeners));
   }
 
   /**
@@ -62,7 +58,7 @@ public final class HostStore implements HostDirectory, HostLookup, AutoCloseable
    * cache's thread, after the store's own index is updated, so it must not block).
    */
   public void addListener(Runnable changed) {
-    cache.listenable().addListener((type, old, data) -> changed.run());
+    listeners.add(changed);
   }
 
   /** Starts following the registry. */

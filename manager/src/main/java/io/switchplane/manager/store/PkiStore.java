@@ -5,13 +5,14 @@ import io.switchplane.api.v1.CaRecord;
 import io.switchplane.api.v1.EnrollTokenRecord;
 import io.switchplane.api.v1.HostCertRecord;
 import io.switchplane.common.error.SwitchplaneException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ public final class PkiStore implements AutoCloseable {
   private final ZkReads reads;
   private final CuratorCache cache;
   private final Map<String, HostCertRecord> hostCerts = new ConcurrentHashMap<>();
+  // Run after the index is updated (IndexingListener).
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile CaRecord ca;
 
   /** A versioned record, for writes that must not overwrite a change made meanwhile. */
@@ -41,13 +44,7 @@ public final class PkiStore implements AutoCloseable {
     this.client = client;
     this.reads = new ZkReads(client);
     this.cache = CuratorCache.build(client, StoreLayout.PKI);
-    cache
-        .listenable()
-        .addListener(
-            CuratorCacheListener.builder()
-                .forCreatesAndChanges((old, node) -> remember(node))
-                .forDeletes(this::forget)
-                .build());
+    cache.listenable().addListener(IndexingListener.of(this::remember, this::forget, listeners));
   }
 
   /** Creates the parent znodes (idempotent). */
@@ -62,10 +59,11 @@ public final class PkiStore implements AutoCloseable {
   }
 
   /**
-   * Runs changed after each change of a record taken in (on the cache's thread; must not block).
+   * Runs changed after each change of a record taken in, once the store's own copy has it (on the
+   * cache's thread; must not block).
    */
   public void addListener(Runnable changed) {
-    cache.listenable().addListener((type, old, data) -> changed.run());
+    listeners.add(changed);
   }
 
   @Override
