@@ -131,6 +131,14 @@ public final class BenchCommand implements Callable<Integer> {
   boolean agentsProcess;
 
   @Option(
+      names = "--live-heap",
+      description =
+          "Print this JVM's live heap (in use after a full GC) once every host is in sync, and again"
+              + " after the timed runs; with --agents-process that is the manager's (and its embedded"
+              + " ZooKeeper's) at --hosts x --ports-per-host ports.")
+  boolean liveHeap;
+
+  @Option(
       names = "--compare-ovn",
       description =
           "With --backend ovs: the OVN peer's scenarios with as many chassis as --hosts and ours,"
@@ -264,6 +272,13 @@ public final class BenchCommand implements Callable<Integer> {
             enrolling.report();
           }
         }
+        if (liveHeap) {
+          LiveHeap.print(
+              System.out,
+              "after setup",
+              (long) hosts * portsPerHost * passes.size(),
+              agentsProcess);
+        }
         if (ovs) {
           for (Pass pass : started) {
             if (peer != null) {
@@ -279,6 +294,13 @@ public final class BenchCommand implements Callable<Integer> {
           if (started.size() == 2) {
             compare(figures.get(started.get(0)), figures.get(started.get(1)));
           }
+        }
+        if (liveHeap) {
+          LiveHeap.print(
+              System.out,
+              "after the timed runs",
+              (long) hosts * portsPerHost * passes.size(),
+              agentsProcess);
         }
       } finally {
         channel.shutdownNow();
