@@ -272,13 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
             enrolling.report();
           }
         }
-        if (liveHeap) {
-          LiveHeap.print(
-              System.out,
-              "after setup",
-              (long) hosts * portsPerHost * passes.size(),
-              agentsProcess);
-        }
+        printLiveHeap("after setup", passes.size());
         if (ovs) {
           for (Pass pass : started) {
             if (peer != null) {
@@ -295,13 +289,7 @@ public final class BenchCommand implements Callable<Integer> {
             compare(figures.get(started.get(0)), figures.get(started.get(1)));
           }
         }
-        if (liveHeap) {
-          LiveHeap.print(
-              System.out,
-              "after the timed runs",
-              (long) hosts * portsPerHost * passes.size(),
-              agentsProcess);
-        }
+        printLiveHeap("after the timed runs", passes.size());
       } finally {
         channel.shutdownNow();
         started.forEach(pass -> pass.fleet.close());
@@ -310,6 +298,13 @@ public final class BenchCommand implements Callable<Integer> {
       TempDirs.deleteTree(dir);
     }
     return 0;
+  }
+
+  /** With --live-heap: this JVM's live heap now, when the fleets of passes are in sync. */
+  private void printLiveHeap(String when, int passes) {
+    if (liveHeap) {
+      LiveHeap.print(System.out, when, (long) hosts * portsPerHost * passes, agentsProcess);
+    }
   }
 
   /** How the manager reaches the bench's agents. */

@@ -88,6 +88,13 @@ class PortVersionsTest {
     }
   }
 
+  /** A changed port, a removed port and an added one (a key removed earlier comes back). */
+  private static void change(Map<String, String> ports, long g) {
+    ports.put(String.format("p%04d", g % 20), "g" + g);
+    ports.remove(String.format("p%04d", (g + 7) % 25));
+    ports.put(String.format("p%04d", (g + 3) % 25), "back at " + g);
+  }
+
   /** As the apply commits: told what changed since base. */
   private static void commit(StateStore store, HostSwitchState base, HostSwitchState state) {
     long generation = state.getDvs().getGeneration();
@@ -108,9 +115,7 @@ class PortVersionsTest {
       Map<String, String> ports = ports(20);
       HostSwitchState base = null;
       for (long g = 1; g <= 2 * StateStore.HISTORY_LIMIT; g++) {
-        ports.put(String.format("p%04d", g % 20), "g" + g);
-        ports.remove(String.format("p%04d", (g + 7) % 25));
-        ports.put(String.format("p%04d", (g + 3) % 25), "back at " + g);
+        change(ports, g);
         HostSwitchState s = withPorts(g, ports);
         // Every fifth write names a base the store did not write last: it compares instead.
         commit(store, g % 5 == 0 ? withPorts(g - 1, ports(3)) : base, s);
@@ -133,10 +138,7 @@ class PortVersionsTest {
       Map<String, String> ports = ports(20);
       int total = 3 * StateStore.HISTORY_LIMIT;
       for (long g = 1; g <= total; g++) {
-        // A changed port, a removed port and an added one (a key removed earlier comes back).
-        ports.put(String.format("p%04d", g % 20), "g" + g);
-        ports.remove(String.format("p%04d", (g + 7) % 25));
-        ports.put(String.format("p%04d", (g + 3) % 25), "back at " + g);
+        change(ports, g);
         HostSwitchState s = withPorts(g, ports);
         written.put(g, s);
         commit(store, s);
