@@ -1,7 +1,6 @@
 package io.switchplane.bench;
 
 import io.switchplane.agent.apply.ApplyPipeline;
-import io.switchplane.agent.apply.StageTimer;
 import io.switchplane.agent.backend.MemoryBackend;
 import io.switchplane.agent.backend.OvsBackend;
 import io.switchplane.agent.backend.SwitchBackend;
@@ -15,6 +14,7 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.StageTiming;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
 import io.switchplane.cli.output.Table;
@@ -27,7 +27,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * switch. One agent's apply pipeline in this JVM (no gRPC: the figure is the agent's own work, from
  * the decoded request to the answer with the state stored), a real RocksDB on disk with synced
  * writes, the memory backend or an Open vSwitch of its own. Each run changes the VLAN of one port
- * and confirms it (the confirm is not timed); the per-stage times come from the pipeline itself.
+ * and confirms it (the confirm is not timed); the per-stage times are the ones the answer carries.
  */
 @Command(
     name = "agent",
@@ -50,7 +50,8 @@ import picocli.CommandLine.Option;
       "Measure one host agent's apply of a one-port change, by host size (ports on the host):",
       "an apply pipeline in this JVM with a RocksDB on disk (synced writes) and the memory backend (or",
       "--backend ovs: an Open vSwitch of its own in a network namespace; needs root and openvswitch-switch).",
-      "Prints true medians and p99 per stage (validate, diff, backend, persist, total request -> stored) and",
+      "Prints true medians and p99 per stage as the answer carries them (validate, journal, diff, backend,",
+      "modules, persist) and of the total (request -> stored), and",
       "the ratio of the largest size to the smallest."
     })
 final class AgentBench implements Callable<Integer> {
@@ -76,8 +77,8 @@ final class AgentBench implements Callable<Integer> {
   @Option(names = "--backend", description = "memory (default) or ovs.")
   String backend = "memory";
 
-  /** The breakdown of one size. */
-  private record Figures(int ports, Map<StageTimer.Stage, long[]> stages, long[] total) {}
+  /** The breakdown of one size: each stage's nanoseconds per timed run, by the answer's name. */
+  private record Figures(int ports, Map<String, long[]> stages, long[] total) {}
 
   @Override
   public Integer call() throws IOException {
@@ -122,7 +123,7 @@ final class AgentBench implements Callable<Integer> {
                 dir.resolve("ovs"), "spba" + ProcessHandle.current().pid() % 10_000 + "-" + ports)
             : null;
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
-    Recorder recorder = new Recorder(runs);
+    Map<String, long[]> stages = new LinkedHashMap<>();
     try (RocksDatabase db = RocksDatabase.open(dir.resolve("state"));
         SwitchBackend switchBackend = ovs ? new OvsBackend(sandbox.db()) : new MemoryBackend()) {
       ApplyPipeline pipeline =
@@ -134,8 +135,7 @@ final class AgentBench implements Callable<Integer> {
               timers,
               null,
               PropertyModules.none(),
-              new Metrics(),
-              recorder);
+              new Metrics());
       pipeline.recover();
       Port[] current = new Port[ports];
       for (int i = 0; i < ports; i++) {
@@ -164,7 +164,6 @@ final class AgentBench implements Callable<Integer> {
                 .build();
         // Decoded from bytes, as gRPC hands it over: no Port object is shared with the last state.
         HostSwitchState desired = reparse(state(++generation, current));
-        recorder.run = r;
         long t0 = System.nanoTime();
         ApplyResponse response = pipeline.apply(desired, 0, "");
         long nanos = System.nanoTime() - t0;
@@ -174,11 +173,15 @@ final class AgentBench implements Callable<Integer> {
         }
         if (r >= 0) {
           total[r] = nanos;
+          // The agent's own stage timings, as its answer carries them to the manager.
+          for (StageTiming t : response.getStagesList()) {
+            stages.computeIfAbsent(t.getStage(), s -> new long[runs])[r] = t.getNanos();
+          }
         }
         pipeline.confirm(DVS_ID, generation, response.getNonce());
       }
       pipeline.close();
-      return new Figures(ports, recorder.stages, total);
+      return new Figures(ports, stages, total);
     } finally {
       timers.shutdownNow();
       if (sandbox != null) {
@@ -232,26 +235,6 @@ final class AgentBench implements Callable<Integer> {
         .build();
   }
 
-  /** Keeps the stage times of the timed runs (the warm-up's are dropped). */
-  private static final class Recorder implements StageTimer {
-    final Map<Stage, long[]> stages = new EnumMap<>(Stage.class);
-    volatile int run = -1;
-
-    Recorder(int runs) {
-      for (Stage s : Stage.values()) {
-        stages.put(s, new long[runs]);
-      }
-    }
-
-    @Override
-    public void record(Stage stage, long nanos) {
-      int r = run;
-      if (r >= 0) {
-        stages.get(stage)[r] = nanos;
-      }
-    }
-  }
-
   private void print(List<Figures> all) {
     List<String> header = new ArrayList<>(List.of("STAGE"));
     for (Figures f : all) {
@@ -262,8 +245,12 @@ final class AgentBench implements Callable<Integer> {
       header.add("p50 " + all.get(all.size() - 1).ports() + " / " + all.get(0).ports() + " PORTS");
     }
     Table t = new Table(header.toArray(new String[0]));
-    for (StageTimer.Stage s : StageTimer.Stage.values()) {
-      row(t, s.name().toLowerCase(java.util.Locale.ROOT), all, f -> f.stages().get(s));
+    List<String> names = new ArrayList<>();
+    for (Figures f : all) {
+      f.stages().keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
+    }
+    for (String name : names) {
+      row(t, name, all, f -> f.stages().getOrDefault(name, new long[runs]));
     }
     row(t, "total (request -> stored)", all, Figures::total);
     t.print(System.out);

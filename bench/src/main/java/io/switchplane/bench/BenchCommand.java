@@ -131,6 +131,14 @@ public final class BenchCommand implements Callable<Integer> {
   boolean agentsProcess;
 
   @Option(
+      names = "--live-heap",
+      description =
+          "Print this JVM's live heap (in use after a full GC) once every host is in sync, and again"
+              + " after the timed runs; with --agents-process that is the manager's (and its embedded"
+              + " ZooKeeper's) at --hosts x --ports-per-host ports.")
+  boolean liveHeap;
+
+  @Option(
       names = "--compare-ovn",
       description =
           "With --backend ovs: the OVN peer's scenarios with as many chassis as --hosts and ours,"
@@ -264,6 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
             enrolling.report();
           }
         }
+        printLiveHeap("after setup", passes.size());
         if (ovs) {
           for (Pass pass : started) {
             if (peer != null) {
@@ -280,6 +289,7 @@ public final class BenchCommand implements Callable<Integer> {
             compare(figures.get(started.get(0)), figures.get(started.get(1)));
           }
         }
+        printLiveHeap("after the timed runs", passes.size());
       } finally {
         channel.shutdownNow();
         started.forEach(pass -> pass.fleet.close());
@@ -288,6 +298,13 @@ public final class BenchCommand implements Callable<Integer> {
       TempDirs.deleteTree(dir);
     }
     return 0;
+  }
+
+  /** With --live-heap: this JVM's live heap now, when the fleets of passes are in sync. */
+  private void printLiveHeap(String when, int passes) {
+    if (liveHeap) {
+      LiveHeap.print(System.out, when, (long) hosts * portsPerHost * passes, agentsProcess);
+    }
   }
 
   /** How the manager reaches the bench's agents. */

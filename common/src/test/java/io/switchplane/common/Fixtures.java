@@ -58,4 +58,14 @@ public final class Fixtures {
   public static HostSwitchState.Builder state(long generation) {
     return HostSwitchState.newBuilder().setHostId(HOST).setDvs(dvs(generation)).setMember(true);
   }
+
+  /** A state of generation 1 with port groups a and b and n ports p00000..., a quarter in a. */
+  public static HostSwitchState withPorts(int n) {
+    HostSwitchState.Builder b =
+        state(1).addPortGroups(portGroup("a", 10)).addPortGroups(portGroup("b", 20));
+    for (int i = 0; i < n; i++) {
+      b.addPorts(port(String.format("p%05d", i), i % 4 == 0 ? "a" : "b"));
+    }
+    return b.build();
+  }
 }

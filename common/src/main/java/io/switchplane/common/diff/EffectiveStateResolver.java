@@ -7,8 +7,11 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.model.PolicyResolver;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,12 +25,75 @@ import java.util.Set;
 public final class EffectiveStateResolver {
   private EffectiveStateResolver() {}
 
-  /** The effective ports of next and how many of them had to be resolved. */
-  public record Result(Map<String, EffectivePort> ports, int resolutions) {}
+  /**
+   * The effective ports of next and how many of them had to be resolved.
+   *
+   * @param touched the keys whose effective port may differ from the previous one (resolved again
+   *     or removed); null when any may (everything was compared)
+   */
+  public record Result(
+      Map<String, EffectivePort> ports, int resolutions, Collection<String> touched) {
+    Result(Map<String, EffectivePort> ports, int resolutions) {
+      this(ports, resolutions, null);
+    }
+  }
 
   /** Resolves every port of a state from scratch. */
   public static Map<String, EffectivePort> resolveAll(HostSwitchState state) {
     return resolve(null, Map.of(), state).ports();
+  }
+
+  /**
+   * As {@link #resolve(HostSwitchState, Map, HostSwitchState)}, told which ports differ: when the
+   * DVS settings, the port groups and the members' NICs are as before, the previous effective ports
+   * are copied and only changes' ports resolved (no port compared again), and {@link
+   * Result#touched()} names them.
+   *
+   * @param changes {@link PortChanges#between}(previous, next)
+   */
+  public static Result resolve(
+      HostSwitchState previous,
+      Map<String, EffectivePort> previousPorts,
+      HostSwitchState next,
+      PortChanges changes) {
+    if (!next.getMember()
+        || previous == null
+        || !previous.getMember()
+        || changes.whole()
+        || !sameSettings(previous.getDvs(), next.getDvs())
+        || !previous.getPortGroupsList().equals(next.getPortGroupsList())
+        || !uplinkNics(previous.getDvs()).equals(uplinkNics(next.getDvs()))) {
+      return resolve(previous, previousPorts, next);
+    }
+    Map<String, PortGroup> groups = new HashMap<>();
+    for (PortGroup pg : next.getPortGroupsList()) {
+      groups.put(pg.getId(), pg);
+    }
+    Map<String, EffectivePort> out = new HashMap<>(previousPorts);
+    List<String> touched = new ArrayList<>(changes.changed().size() + changes.removed().size());
+    for (Port port : changes.removed()) {
+      out.remove(port.getKey());
+      touched.add(port.getKey());
+    }
+    for (Port port : changes.changed()) {
+      out.put(
+          port.getKey(), PolicyResolver.effectivePort(next.getDvs(), group(groups, port), port));
+      touched.add(port.getKey());
+    }
+    return new Result(out, changes.changed().size(), touched);
+  }
+
+  private static PortGroup group(Map<String, PortGroup> groups, Port port) {
+    PortGroup pg = groups.get(port.getPortGroupId());
+    if (pg == null) {
+      throw new IllegalArgumentException(
+          "port "
+              + port.getKey()
+              + " refers to port group "
+              + port.getPortGroupId()
+              + " missing from the state");
+    }
+    return pg;
   }
 
   /**
@@ -73,16 +139,8 @@ public final class EffectiveStateResolver {
         out.put(port.getKey(), kept);
         continue;
       }
-      PortGroup pg = groups.get(port.getPortGroupId());
-      if (pg == null) {
-        throw new IllegalArgumentException(
-            "port "
-                + port.getKey()
-                + " refers to port group "
-                + port.getPortGroupId()
-                + " missing from the state");
-      }
-      out.put(port.getKey(), PolicyResolver.effectivePort(next.getDvs(), pg, port));
+      out.put(
+          port.getKey(), PolicyResolver.effectivePort(next.getDvs(), group(groups, port), port));
       resolutions++;
     }
     return new Result(out, resolutions);

@@ -3,6 +3,7 @@ package io.switchplane.common.diff;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +44,40 @@ public final class PortDiff {
         }
       }
     }
+    return ordered(adds, updates, removes);
+  }
+
+  /**
+   * {@link #diff(Map, Map)} looking only at keys (null: every key), for a caller that knows every
+   * other key maps to the same port in both (as {@link EffectiveStateResolver.Result#touched()}
+   * says): the same operations, at the cost of what changed.
+   */
+  public static List<PortOp> diff(
+      Map<String, EffectivePort> current,
+      Map<String, EffectivePort> desired,
+      Collection<String> keys) {
+    if (keys == null) {
+      return diff(current, desired);
+    }
+    List<PortOp> adds = new ArrayList<>();
+    List<PortOp> updates = new ArrayList<>();
+    List<PortOp> removes = new ArrayList<>();
+    for (String key : keys) {
+      EffectivePort before = current.get(key);
+      EffectivePort after = desired.get(key);
+      if (before == null && after != null) {
+        adds.add(PortOp.add(after));
+      } else if (after == null && before != null) {
+        removes.add(PortOp.remove(before));
+      } else if (before != null && !before.equals(after)) {
+        updates.add(PortOp.update(before, after));
+      }
+    }
+    return ordered(adds, updates, removes);
+  }
+
+  private static List<PortOp> ordered(
+      List<PortOp> adds, List<PortOp> updates, List<PortOp> removes) {
     List<PortOp> ops = new ArrayList<>(adds.size() + updates.size() + removes.size());
     for (List<PortOp> group : List.of(adds, updates, removes)) {
       group.sort((a, b) -> a.key().compareTo(b.key()));

@@ -5,9 +5,11 @@ import static io.switchplane.common.error.SwitchplaneException.invalid;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.properties.PropertyRules;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +28,68 @@ public final class HostStateValidator {
     }
   }
 
+  /** INVALID_ARGUMENT unless state, all of it, is a valid final host state. */
   public static void validate(HostSwitchState state) {
+    if (validateHeader(state)) {
+      validatePorts(state, groups(state));
+    }
+  }
+
+  /**
+   * INVALID_ARGUMENT unless next is a valid final host state, checking only what changes tells
+   * differs from previous, a state this method or {@link #validate} accepted before: the ports of
+   * changes.changed() one by one, and the rules across ports (one key once, a NIC one port, the
+   * property bytes of the host) for what they change. Everything is checked again when the ports
+   * cannot be compared (changes.whole(), a list out of key order), when the host changed, or when
+   * the DVS settings or a port group changed (a port's checks depend on them).
+   *
+   * @param changes {@link PortChanges#between}(previous, next)
+   */
+  public static void validateChange(
+      HostSwitchState previous, HostSwitchState next, PortChanges changes) {
+    if (!validateHeader(next)) {
+      return;
+    }
+    Map<String, PortGroup> groups = groups(next);
+    if (previous == null
+        || !previous.getMember()
+        || changes.whole()
+        || !changes.ordered()
+        || !previous.getHostId().equals(next.getHostId())
+        || !previous.getDvs().toBuilder()
+            .clearGeneration()
+            .build()
+            .equals(next.getDvs().toBuilder().clearGeneration().build())
+        || !previous.getPortGroupsList().equals(next.getPortGroupsList())) {
+      validatePorts(next, groups);
+      return;
+    }
+    for (Port port : changes.changed()) {
+      validatePort(next, groups, port);
+    }
+    // A NIC is one port: only a changed port can claim the NIC of another.
+    boolean nics = false;
+    for (Port port : changes.changed()) {
+      nics |= port.getConnectee().hasUplinkNic();
+    }
+    if (nics) {
+      uplinkNics(next.getPortsList());
+    }
+    long bytes = PropertyRules.bytes(previous);
+    for (Port port : changes.removed()) {
+      bytes -= PropertyRules.bytes(port.getPropertiesList());
+    }
+    for (Port port : changes.changed()) {
+      Port was = changes.before().get(port.getKey());
+      bytes +=
+          PropertyRules.bytes(port.getPropertiesList())
+              - (was == null ? 0 : PropertyRules.bytes(was.getPropertiesList()));
+    }
+    checkBytes(next, bytes);
+  }
+
+  /** The checks of the state without its ports; false when it removes the switch (nothing else). */
+  private static boolean validateHeader(HostSwitchState state) {
     if (state.getHostId().isEmpty()) {
       throw invalid("host state without a host id");
     }
@@ -45,7 +108,7 @@ public final class HostStateValidator {
             "host state of DVS %s removes the switch but still lists %d ports",
             state.getDvs().getId(), state.getPortsCount());
       }
-      return;
+      return false;
     }
     ModelValidator.validateDvsSettings(state.getDvs());
     PropertyRules.validateEntries(
@@ -53,6 +116,11 @@ public final class HostStateValidator {
     for (var m : state.getDvs().getMembersList()) {
       PropertyRules.validateEntries("host " + m.getHostId(), m.getPropertiesList());
     }
+    return true;
+  }
+
+  /** The port groups of state by id, each checked (an id twice is refused). */
+  private static Map<String, PortGroup> groups(HostSwitchState state) {
     Map<String, PortGroup> groups = new HashMap<>();
     for (PortGroup pg : state.getPortGroupsList()) {
       if (groups.put(pg.getId(), pg) != null) {
@@ -61,12 +129,26 @@ public final class HostStateValidator {
       ModelValidator.validatePortGroup(state.getDvs(), pg);
       PropertyRules.validateEntries("port group " + pg.getId(), pg.getPropertiesList());
     }
+    return groups;
+  }
+
+  /** Every port of state, one by one and across ports. */
+  private static void validatePorts(HostSwitchState state, Map<String, PortGroup> groups) {
     Set<String> keys = new HashSet<>();
-    Map<String, String> uplinkNics = new HashMap<>();
     for (Port port : state.getPortsList()) {
       if (!keys.add(port.getKey())) {
         throw invalid("host state lists port %s twice", port.getKey());
       }
+      validatePort(state, groups, port);
+    }
+    uplinkNics(state.getPortsList());
+    checkBytes(state, PropertyRules.bytes(state));
+  }
+
+  /** INVALID_ARGUMENT when two ports are the NIC of one uplink. */
+  private static void uplinkNics(List<Port> ports) {
+    Map<String, String> uplinkNics = new HashMap<>();
+    for (Port port : ports) {
       if (port.getConnectee().hasUplinkNic()) {
         String other =
             uplinkNics.putIfAbsent(port.getConnectee().getUplinkNic().getUplink(), port.getKey());
@@ -76,21 +158,28 @@ public final class HostStateValidator {
               other, port.getKey(), port.getConnectee().getUplinkNic().getUplink());
         }
       }
-      PortGroup pg = groups.get(port.getPortGroupId());
-      if (pg == null) {
-        throw invalid(
-            "port %s refers to port group %s, which the host state does not carry",
-            port.getKey(), port.getPortGroupId());
-      }
-      if (!port.getHostId().equals(state.getHostId())) {
-        throw invalid(
-            "port %s is placed on host %s, not on this host %s",
-            port.getKey(), port.getHostId(), state.getHostId());
-      }
-      ModelValidator.validatePort(state.getDvs(), pg, port);
-      PropertyRules.validateEntries("port " + port.getKey(), port.getPropertiesList());
     }
-    long bytes = PropertyRules.bytes(state);
+  }
+
+  /** The checks of one port of state on its own. */
+  private static void validatePort(
+      HostSwitchState state, Map<String, PortGroup> groups, Port port) {
+    PortGroup pg = groups.get(port.getPortGroupId());
+    if (pg == null) {
+      throw invalid(
+          "port %s refers to port group %s, which the host state does not carry",
+          port.getKey(), port.getPortGroupId());
+    }
+    if (!port.getHostId().equals(state.getHostId())) {
+      throw invalid(
+          "port %s is placed on host %s, not on this host %s",
+          port.getKey(), port.getHostId(), state.getHostId());
+    }
+    ModelValidator.validatePort(state.getDvs(), pg, port);
+    PropertyRules.validateEntries("port " + port.getKey(), port.getPropertiesList());
+  }
+
+  private static void checkBytes(HostSwitchState state, long bytes) {
     if (bytes > PropertyRules.MAX_BYTES_PER_HOST_STATE) {
       throw invalid(
           "host state of DVS %s carries %,d bytes of properties, the limit is %,d",

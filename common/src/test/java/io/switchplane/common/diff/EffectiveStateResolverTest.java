@@ -1,9 +1,9 @@
 package io.switchplane.common.diff;
 
-import static io.switchplane.common.Fixtures.port;
 import static io.switchplane.common.Fixtures.portGroup;
 import static io.switchplane.common.Fixtures.state;
 import static io.switchplane.common.Fixtures.vlanPolicy;
+import static io.switchplane.common.Fixtures.withPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.Connectee;
@@ -22,12 +22,7 @@ class EffectiveStateResolverTest {
 
   @BeforeEach
   void setUp() {
-    HostSwitchState.Builder b =
-        state(1).addPortGroups(portGroup("a", 10)).addPortGroups(portGroup("b", 20));
-    for (int i = 0; i < PORTS; i++) {
-      b.addPorts(port(String.format("p%05d", i), i % 4 == 0 ? "a" : "b"));
-    }
-    base = b.build();
+    base = withPorts(PORTS);
     baseEffective = EffectiveStateResolver.resolveAll(base);
   }
 

@@ -21,6 +21,7 @@ import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.SwitchSummary;
+import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
@@ -68,7 +69,6 @@ public final class ApplyPipeline {
   private final AgentMetrics counters;
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
-  private final StageTimer stages;
 
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
@@ -129,29 +129,12 @@ public final class ApplyPipeline {
       String managementPort,
       PropertyModules modules,
       Metrics metrics) {
-    this(backend, store, clock, faults, timers, managementPort, modules, metrics, StageTimer.NONE);
-  }
-
-  /**
-   * @param stages told how long each stage of every apply took
-   */
-  public ApplyPipeline(
-      SwitchBackend backend,
-      StateStore store,
-      Clock clock,
-      FaultPoints faults,
-      java.util.concurrent.ScheduledExecutorService timers,
-      String managementPort,
-      PropertyModules modules,
-      Metrics metrics,
-      StageTimer stages) {
-    this.stages = Objects.requireNonNull(stages, "stages");
     this.modules = Objects.requireNonNull(modules, "modules");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
-    this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults, stages);
+    this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
     this.managementPort = managementPort;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.counters = new AgentMetrics(metrics);
@@ -186,7 +169,7 @@ public final class ApplyPipeline {
 
   /**
    * Applies desired provisionally; throws {@link SwitchplaneException} with the code the API
-   * answers with.
+   * answers with. The answer carries the time of each stage ({@link ApplyStages}).
    *
    * @param confirmTimeoutMs 0 for the default, else 2 s to 1 h
    * @param supersedesNonce the nonce of the apply pending now, when desired replaces it
@@ -197,14 +180,29 @@ public final class ApplyPipeline {
     ApplyStages stages = new ApplyStages(start);
     long timeout = checkedTimeout(confirmTimeoutMs);
     try {
-      HostStateValidator.validate(desired);
-      this.stages.record(StageTimer.Stage.VALIDATE, System.nanoTime() - start);
-      stages.mark("validate");
+      if (!desired.hasDvs() || desired.getDvs().getId().isEmpty()) {
+        HostStateValidator.validate(desired); // refuses it, naming what is missing
+      }
       Slot slot = slot(desired.getDvs().getId());
       ApplyResponse response;
       slot.lock.lock();
       try {
-        response = applyLocked(slot, desired, timeout, supersedesNonce, start, stages, false);
+        AppliedSwitch current = slot.applied;
+        HostSwitchState previous = current == null ? null : current.state();
+        PortChanges changes = PortChanges.between(previous, desired);
+        // What changed is checked against a state checked whole or in part by this process; a
+        // state read from the store or restored by a rollback is checked whole first.
+        if (previous != null && previous == slot.validated) {
+          HostStateValidator.validateChange(previous, desired, changes);
+        } else {
+          HostStateValidator.validate(desired);
+        }
+        stages.mark(ApplyStages.Stage.VALIDATE);
+        response =
+            applyLocked(slot, desired, changes, timeout, supersedesNonce, start, stages, false);
+        if (slot.applied != null && slot.applied.state() == desired) {
+          slot.validated = desired;
+        }
       } finally {
         slot.lock.unlock();
       }
@@ -244,7 +242,15 @@ public final class ApplyPipeline {
             .because(ErrorReason.AWAITING_CONFIRM);
       }
       ApplyResponse response =
-          applyLocked(slot, state, timeout, "", start, new ApplyStages(start), true);
+          applyLocked(
+              slot,
+              state,
+              PortChanges.between(slot.applied == null ? null : slot.applied.state(), state),
+              timeout,
+              "",
+              start,
+              new ApplyStages(start),
+              true);
       counters.applies.inc();
       return response;
     } finally {
@@ -265,13 +271,14 @@ public final class ApplyPipeline {
   private ApplyResponse applyLocked(
       Slot slot,
       HostSwitchState desired,
+      PortChanges changes,
       long timeoutMs,
       String supersedes,
       long start,
       ApplyStages stages,
       boolean restoring) {
     String dvsId = desired.getDvs().getId();
-    ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending);
+    ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending, changes);
     Optional<ApplyResponse> repeated = tx.alreadyApplied();
     if (repeated.isPresent()) {
       return repeated.get();

@@ -19,6 +19,7 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
+import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
 import io.switchplane.common.error.ErrorCode;
@@ -62,17 +63,7 @@ final class ApplyTransaction {
       StateStore store,
       PropertyModules modules,
       Clock clock,
-      FaultPoints faults,
-      StageTimer stages) {
-    Parts(
-        SwitchBackend backend,
-        StateStore store,
-        PropertyModules modules,
-        Clock clock,
-        FaultPoints faults) {
-      this(backend, store, modules, clock, faults, StageTimer.NONE);
-    }
-  }
+      FaultPoints faults) {}
 
   /** A committed apply: what the slot holds from now on. */
   record Committed(
@@ -96,6 +87,10 @@ final class ApplyTransaction {
   private final HostSwitchState desired;
   private final AppliedSwitch current;
   private final PendingConfirm pending;
+
+  /** Which ports of desired differ from current's state. */
+  private final PortChanges changes;
+
   private Reached reached = Reached.NOTHING;
   private List<PortOp> ops = List.of();
 
@@ -105,7 +100,26 @@ final class ApplyTransaction {
    */
   ApplyTransaction(
       Parts parts, HostSwitchState desired, AppliedSwitch current, PendingConfirm pending) {
+    this(
+        parts,
+        desired,
+        current,
+        pending,
+        PortChanges.between(current == null ? null : current.state(), desired));
+  }
+
+  /**
+   * @param changes {@link PortChanges#between}(current's state, desired), when the caller found
+   *     them already (validating)
+   */
+  ApplyTransaction(
+      Parts parts,
+      HostSwitchState desired,
+      AppliedSwitch current,
+      PendingConfirm pending,
+      PortChanges changes) {
     this.parts = parts;
+    this.changes = changes;
     this.desired = desired;
     this.dvsId = desired.getDvs().getId();
     this.dvsLabel =
@@ -169,7 +183,6 @@ final class ApplyTransaction {
 
   private Committed commit(long timeoutMs, boolean restoring, long startNanos, ApplyStages stages) {
     SwitchBackend backend = parts.backend();
-    long t0 = System.nanoTime();
     long previousGeneration = current == null ? 0 : current.generation();
     if (backend.outlivesAgent()) {
       parts
@@ -183,26 +196,23 @@ final class ApplyTransaction {
                   .setAction("apply")
                   .build());
       reached = Reached.JOURNAL;
-      stages.mark("journal");
+      stages.mark(ApplyStages.Stage.JOURNAL);
     }
-    // The journal exists for the backend's sake: its write counts as backend time.
-    long journalNanos = System.nanoTime() - t0;
     parts.faults().reached(AgentFaults.AFTER_JOURNAL);
 
     HostSwitchState previousState = current == null ? null : current.state();
     Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
-    Map<String, EffectivePort> next =
-        Collections.unmodifiableMap(
-            EffectiveStateResolver.resolve(previousState, previous, desired).ports());
-    ops = PortDiff.diff(previous, next);
-    long t1 = System.nanoTime();
-    stages.mark("diff");
+    EffectiveStateResolver.Result resolved =
+        EffectiveStateResolver.resolve(previousState, previous, desired, changes);
+    Map<String, EffectivePort> next = Collections.unmodifiableMap(resolved.ports());
+    ops = PortDiff.diff(previous, next, resolved.touched());
+    stages.mark(ApplyStages.Stage.DIFF);
     applyToSwitch();
     reached = Reached.SWITCH;
-    stages.mark("backend");
+    stages.mark(ApplyStages.Stage.BACKEND);
     int propertyChanges = deliverToModules(previousState);
     reached = Reached.MODULES;
-    stages.mark("modules");
+    stages.mark(ApplyStages.Stage.MODULES);
     parts.faults().reached(AgentFaults.BEFORE_PERSIST);
 
     long now = parts.clock().millis();
@@ -239,13 +249,8 @@ final class ApplyTransaction {
           .setFromGeneration(previousGeneration)
           .setReason(RollbackCause.ROLLBACK_CAUSE_OPERATOR);
     }
-    long t2 = System.nanoTime();
     HistoryEntry entry = persist(response, row.build(), nextPending);
-    long t3 = System.nanoTime();
-    parts.stages().record(StageTimer.Stage.DIFF, t1 - t0 - journalNanos);
-    parts.stages().record(StageTimer.Stage.BACKEND, t2 - t1 + journalNanos);
-    parts.stages().record(StageTimer.Stage.PERSIST, t3 - t2);
-    stages.mark("persist");
+    stages.mark(ApplyStages.Stage.PERSIST);
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(
@@ -291,7 +296,15 @@ final class ApplyTransaction {
   private HistoryEntry persist(
       ApplyResponse response, HistoryEntry entry, PendingConfirm nextPending) {
     try {
-      return parts.store().commit(desired, response, entry, nextPending);
+      return parts
+          .store()
+          .commit(
+              desired,
+              current == null ? null : current.state(),
+              changes,
+              response,
+              entry,
+              nextPending);
     } catch (RuntimeException e) {
       throw new SwitchplaneException(
           ErrorCode.INTERNAL,

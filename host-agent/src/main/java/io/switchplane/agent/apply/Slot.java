@@ -2,6 +2,7 @@ package io.switchplane.agent.apply;
 
 import io.switchplane.agent.store.StateStore;
 import io.switchplane.api.v1.HistoryEntry;
+import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
 import java.util.Optional;
@@ -17,6 +18,12 @@ final class Slot {
 
   /** What the switch has applied (null until the first apply). */
   volatile AppliedSwitch applied;
+
+  /**
+   * The applied state as an apply of this process checked it (null: none): a new state is checked
+   * for what it changes only when the applied state is this one. Lock held.
+   */
+  HostSwitchState validated;
 
   /** The apply waiting for Confirm, or null. */
   volatile PendingConfirm pending;

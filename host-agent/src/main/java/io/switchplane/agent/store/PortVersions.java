@@ -3,6 +3,7 @@ package io.switchplane.agent.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
+import io.switchplane.common.diff.PortChanges;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -68,6 +69,11 @@ final class PortVersions {
   private final ArrayDeque<Old> old = new ArrayDeque<>();
 
   private long lastSeq;
+
+  /**
+   * The state object this index wrote last (null after loading): {@link #current} holds its ports.
+   */
+  private HostSwitchState written;
 
   private PortVersions(RocksDatabase db, String prefix, String dvsId) {
     this.db = db;
@@ -138,9 +144,37 @@ final class PortVersions {
    * Puts into batch the versions that make state the current one, and its header under its
    * generation; returns its SEQ. The index follows at once: the caller drops this object when the
    * batch is not written.
+   *
+   * @param base the state changes were found against (null: none)
+   * @param changes which ports of state differ from base: used when base is the state this index
+   *     wrote last (then no port is compared here), else the ports are compared with the index
    */
-  long put(WriteBatch batch, HostSwitchState state) throws RocksDBException {
+  long put(WriteBatch batch, HostSwitchState state, HostSwitchState base, PortChanges changes)
+      throws RocksDBException {
     long seq = ++lastSeq;
+    if (changes != null && base != null && base == written && !changes.whole()) {
+      for (Port port : changes.removed()) {
+        remove(batch, port.getKey(), seq);
+      }
+      for (Port port : changes.changed()) {
+        version(batch, port, seq);
+      }
+    } else {
+      compareAndPut(batch, state, seq);
+    }
+    long generation = state.getDvs().getGeneration();
+    byte[] header = state.toBuilder().clearPorts().build().toByteArray();
+    batch.put(
+        headerKey(generation),
+        ByteBuffer.allocate(Long.BYTES + header.length).putLong(seq).put(header).array());
+    seqOf.put(generation, seq);
+    written = state;
+    return seq;
+  }
+
+  /** Puts the ports of state that differ from {@link #current}, and tombstones for the others. */
+  private void compareAndPut(WriteBatch batch, HostSwitchState state, long seq)
+      throws RocksDBException {
     int before = current.size();
     int kept = 0;
     for (Port port : state.getPortsList()) {
@@ -151,29 +185,32 @@ final class PortVersions {
           continue;
         }
       }
-      batch.put(portKey(port.getKey(), seq), port.toByteArray());
-      supersede(port.getKey(), seq);
-      current.put(port.getKey(), port);
+      version(batch, port, seq);
     }
     if (kept < before) {
       Set<String> keys = new HashSet<>(state.getPortsCount() * 2);
       state.getPortsList().forEach(p -> keys.add(p.getKey()));
       for (String key : new ArrayList<>(current.keySet())) {
         if (!keys.contains(key)) {
-          batch.put(portKey(key, seq), TOMBSTONE);
-          supersede(key, seq);
-          old.add(new Old(key, seq, seq)); // the tombstone, once nothing older is left to hide
-          current.remove(key);
+          remove(batch, key, seq);
         }
       }
     }
-    long generation = state.getDvs().getGeneration();
-    byte[] header = state.toBuilder().clearPorts().build().toByteArray();
-    batch.put(
-        headerKey(generation),
-        ByteBuffer.allocate(Long.BYTES + header.length).putLong(seq).put(header).array());
-    seqOf.put(generation, seq);
-    return seq;
+  }
+
+  /** Port's version at seq. */
+  private void version(WriteBatch batch, Port port, long seq) throws RocksDBException {
+    batch.put(portKey(port.getKey(), seq), port.toByteArray());
+    supersede(port.getKey(), seq);
+    current.put(port.getKey(), port);
+  }
+
+  /** key's tombstone at seq. */
+  private void remove(WriteBatch batch, String key, long seq) throws RocksDBException {
+    batch.put(portKey(key, seq), TOMBSTONE);
+    supersede(key, seq);
+    old.add(new Old(key, seq, seq)); // the tombstone, once nothing older is left to hide
+    current.remove(key);
   }
 
   private void supersede(String key, long seq) {

@@ -10,6 +10,7 @@ import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
+import io.switchplane.common.diff.PortChanges;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,6 +130,17 @@ public final class RocksStateStore implements StateStore {
   @Override
   public HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending) {
+    return commit(state, null, null, response, entry, pending);
+  }
+
+  @Override
+  public HistoryEntry commit(
+      HostSwitchState state,
+      HostSwitchState base,
+      PortChanges changes,
+      ApplyResponse response,
+      HistoryEntry entry,
+      PendingConfirm pending) {
     String dvsId = state.getDvs().getId();
     long generation = entry.getGeneration();
     boolean rollback = isRollback(entry);
@@ -166,7 +178,7 @@ public final class RocksStateStore implements StateStore {
             } else {
               batch.put(historyKey("h/", dvsId, generation), entry.toByteArray());
             }
-            index.put(batch, state);
+            index.put(batch, state, base, changes);
             for (long old : dropped) {
               batch.delete(historyKey("h/", dvsId, old));
               index.drop(batch, old);
@@ -231,7 +243,7 @@ public final class RocksStateStore implements StateStore {
           "record the rollback of generation " + undone.getGeneration() + " of DVS " + dvsId,
           batch -> {
             batch.put(responseKey(dvsId), restoredResponse.toByteArray());
-            index.put(batch, restoredState);
+            index.put(batch, restoredState, null, null);
             index.collect(batch, restoredState.getDvs().getGeneration());
             batch.put(rowKey(dvsId, undone), undone.toByteArray());
             batch.put(key("x/", dvsId), event.toByteArray());

@@ -6,6 +6,7 @@ import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.RollbackEvent;
+import io.switchplane.common.diff.PortChanges;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,6 +44,23 @@ public interface StateStore {
    */
   HistoryEntry commit(
       HostSwitchState state, ApplyResponse response, HistoryEntry entry, PendingConfirm pending);
+
+  /**
+   * {@link #commit(HostSwitchState, ApplyResponse, HistoryEntry, PendingConfirm)}, told which ports
+   * of state differ from base, the state the caller last had written (a hint: a store that last
+   * wrote another state, or that cannot use it, compares the ports itself).
+   *
+   * @param changes {@link PortChanges#between}(base, state)
+   */
+  default HistoryEntry commit(
+      HostSwitchState state,
+      HostSwitchState base,
+      PortChanges changes,
+      ApplyResponse response,
+      HistoryEntry entry,
+      PendingConfirm pending) {
+    return commit(state, response, entry, pending);
+  }
 
   /**
    * Records that the pending apply of dvsId was confirmed: entry replaces its history entry (the

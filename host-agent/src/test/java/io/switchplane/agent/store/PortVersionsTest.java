@@ -11,6 +11,7 @@ import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.RollbackEvent;
+import io.switchplane.common.diff.PortChanges;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +88,48 @@ class PortVersionsTest {
     }
   }
 
+  /** A changed port, a removed port and an added one (a key removed earlier comes back). */
+  private static void change(Map<String, String> ports, long g) {
+    ports.put(String.format("p%04d", g % 20), "g" + g);
+    ports.remove(String.format("p%04d", (g + 7) % 25));
+    ports.put(String.format("p%04d", (g + 3) % 25), "back at " + g);
+  }
+
+  /** As the apply commits: told what changed since base. */
+  private static void commit(StateStore store, HostSwitchState base, HostSwitchState state) {
+    long generation = state.getDvs().getGeneration();
+    store.commit(
+        state,
+        base,
+        PortChanges.between(base, state),
+        ApplyResponse.newBuilder().setAppliedGeneration(generation).build(),
+        HistoryEntry.newBuilder().setGeneration(generation).build(),
+        null);
+  }
+
+  @Test
+  void writesToldWhatChangedStoreWhatComparingWouldAndAStaleBaseIsCompared() {
+    try (RocksDatabase db = RocksDatabase.open(dir)) {
+      RocksStateStore store = new RocksStateStore(db, "");
+      Map<Long, HostSwitchState> written = new TreeMap<>();
+      Map<String, String> ports = ports(20);
+      HostSwitchState base = null;
+      for (long g = 1; g <= 2 * StateStore.HISTORY_LIMIT; g++) {
+        change(ports, g);
+        HostSwitchState s = withPorts(g, ports);
+        // Every fifth write names a base the store did not write last: it compares instead.
+        commit(store, g % 5 == 0 ? withPorts(g - 1, ports(3)) : base, s);
+        written.put(g, s);
+        base = s;
+      }
+      for (long g = StateStore.HISTORY_LIMIT + 1; g <= 2 * StateStore.HISTORY_LIMIT; g++) {
+        assertThat(store.historicState(DVS_ID, g)).as("generation %d", g).contains(written.get(g));
+      }
+      assertThat(keys(db, "q/").size())
+          .isLessThanOrEqualTo(25 + 3 * (StateStore.HISTORY_LIMIT + 1));
+    }
+  }
+
   @Test
   void everyKeptGenerationReadsBackExactlyAndOldVersionsAreDropped() {
     try (RocksDatabase db = RocksDatabase.open(dir)) {
@@ -95,10 +138,7 @@ class PortVersionsTest {
       Map<String, String> ports = ports(20);
       int total = 3 * StateStore.HISTORY_LIMIT;
       for (long g = 1; g <= total; g++) {
-        // A changed port, a removed port and an added one (a key removed earlier comes back).
-        ports.put(String.format("p%04d", g % 20), "g" + g);
-        ports.remove(String.format("p%04d", (g + 7) % 25));
-        ports.put(String.format("p%04d", (g + 3) % 25), "back at " + g);
+        change(ports, g);
         HostSwitchState s = withPorts(g, ports);
         written.put(g, s);
         commit(store, s);
