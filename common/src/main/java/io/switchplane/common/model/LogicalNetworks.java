@@ -1,7 +1,13 @@
 package io.switchplane.common.model;
 
+import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PortGroup;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -27,5 +33,20 @@ public final class LogicalNetworks {
       return pg;
     }
     return pg.toBuilder().setLogicalNetworkId(derivedId(pg.getDvsId(), pg.getId())).build();
+  }
+
+  /**
+   * The logical network ids a host realizes for a DVS: those of state's port groups that have a
+   * port among portGroupIds (the port group ids of the ports on the host's switch), sorted.
+   */
+  public static List<String> realized(HostSwitchState state, Collection<String> portGroupIds) {
+    Set<String> used = new HashSet<>(portGroupIds);
+    TreeSet<String> out = new TreeSet<>();
+    for (PortGroup pg : state.getPortGroupsList()) {
+      if (used.contains(pg.getId())) {
+        out.add(withId(pg).getLogicalNetworkId());
+      }
+    }
+    return List.copyOf(out);
   }
 }
