@@ -9,6 +9,7 @@ import io.switchplane.cli.ops.EventsCommand;
 import io.switchplane.cli.ops.HostCommand;
 import io.switchplane.cli.ops.IpCommand;
 import io.switchplane.cli.ops.LogCommand;
+import io.switchplane.cli.ops.MigrateCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
 import io.switchplane.cli.ops.NicCommand;
 import io.switchplane.cli.ops.PkiCommand;
@@ -61,6 +62,7 @@ public final class Main {
           PortGroupCommand.class,
           PortCommand.class,
           HostCommand.class,
+          MigrateCommand.class,
           ChangeCommand.class,
           ApplyCommand.class,
           StatusCommand.class,

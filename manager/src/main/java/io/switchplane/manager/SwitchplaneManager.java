@@ -24,6 +24,7 @@ import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.manager.grpc.EnrollmentGrpcService;
 import io.switchplane.manager.grpc.IpamGrpcService;
 import io.switchplane.manager.grpc.ManagerGrpcService;
+import io.switchplane.manager.grpc.MigrationGrpcService;
 import io.switchplane.manager.grpc.PkiGrpcService;
 import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
@@ -324,6 +325,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                         .map(HostCertRecord::getNotAfterUnixMs)
                         .orElse(0L)),
             new AuditGrpcService(changeLog),
+            new MigrationGrpcService(service, pushEngine.statusBook()),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
             new PropertyGrpcService(

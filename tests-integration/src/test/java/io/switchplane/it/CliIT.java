@@ -19,6 +19,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -691,6 +692,10 @@ class CliIT {
     List<String> groups = cli("portgroup", "list", "dvs1").out().lines().toList();
     assertThat(groups.get(0)).contains("BINDING  PORTS  CAPACITY");
     assertThat(groups.get(1)).contains("web   static   1      16+");
+    String logical = groups.get(1).substring(groups.get(1).lastIndexOf(' ') + 1);
+    assertThat(UUID.fromString(logical)).isNotNull();
+    assertThat(cli("portgroup", "show", "dvs1", "web").out())
+        .contains("logical network: " + logical + "\n");
 
     // A port group made by a change set without a binding reads back as static, like the CLI's.
     Path change = dir.resolve("db.json");

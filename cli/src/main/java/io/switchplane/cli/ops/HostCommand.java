@@ -3,9 +3,12 @@ package io.switchplane.cli.ops;
 import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.GetHostHistoryRequest;
 import io.switchplane.api.v1.GetHostHistoryResponse;
+import io.switchplane.api.v1.GetPushStatusRequest;
+import io.switchplane.api.v1.GetPushStatusResponse;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.Host;
+import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
@@ -35,6 +38,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       HostCommand.Add.class,
       HostCommand.ListCmd.class,
+      HostCommand.Show.class,
       HostCommand.Remove.class,
       HostCommand.History.class,
       HostCommand.Rollback.class,
@@ -145,6 +149,50 @@ public final class HostCommand {
       for (Host h : r.getHostsList()) {
         t.row(h.getName(), h.getId(), h.getEndpoint());
       }
+      print(t);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "show",
+      description =
+          "Show one host: its sync state per DVS and the logical networks its agent realizes.",
+      mixinStandardHelpOptions = true)
+  static final class Show extends ManagerCommand {
+    @Parameters(paramLabel = "HOST", description = "Host name or id.")
+    String host;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      Host h =
+          manager.listHosts(ListHostsRequest.getDefaultInstance()).getHostsList().stream()
+              .filter(x -> x.getId().equals(host) || x.getName().equals(host))
+              .findFirst()
+              .orElseThrow(
+                  () -> SwitchplaneException.notFound("host '%s' is not registered", host));
+      List<HostPushStatus> statuses =
+          manager.getPushStatus(GetPushStatusRequest.getDefaultInstance()).getHostsList().stream()
+              .filter(s -> s.getHostId().equals(h.getId()))
+              .toList();
+      if (data()) {
+        System.out.println(
+            render(GetPushStatusResponse.newBuilder().addAllHosts(statuses).build()));
+        return 0;
+      }
+      System.out.printf(
+          "name:     %s%nid:       %s%nendpoint: %s%n", h.getName(), h.getId(), h.getEndpoint());
+      Table t = new Table("DVS", "STATE", "APPLIED", "REALIZED LOGICAL NETWORKS");
+      for (HostPushStatus s : statuses) {
+        t.row(
+            s.getDvsName(),
+            Describe.state(s.getState()),
+            s.getAppliedGeneration(),
+            s.getRealizedLogicalNetworksCount() == 0
+                ? "-"
+                : String.join(",", s.getRealizedLogicalNetworksList()));
+      }
+      System.out.println();
       print(t);
       return 0;
     }

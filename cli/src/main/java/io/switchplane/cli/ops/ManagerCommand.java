@@ -273,6 +273,12 @@ public abstract class ManagerCommand implements Callable<Integer> {
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The manager's migration API on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.MigrationServiceGrpc.MigrationServiceBlockingStub migration() {
+    return io.switchplane.api.v1.MigrationServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
   /** -o json or yaml: responses are printed as data ({@link #render}), not as text. */
   protected boolean data() {
     return output.data();

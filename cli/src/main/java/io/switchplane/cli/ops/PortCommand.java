@@ -96,6 +96,12 @@ public final class PortCommand {
     List<String> services = List.of();
 
     @Option(
+        names = "--address",
+        paramLabel = "ADDRESS/PREFIX",
+        description = "Address of the VMkernel NIC with its prefix length, e.g. 192.168.50.11/24.")
+    String address;
+
+    @Option(
         names = "--uplink-nic",
         paramLabel = "UPLINK",
         description =
@@ -137,7 +143,11 @@ public final class PortCommand {
         port.setConnectee(
             Connectee.newBuilder().setUplinkNic(UplinkNic.newBuilder().setUplink(uplinkNic)));
       } else if (vmk != null) {
-        VmkNic.Builder nic = VmkNic.newBuilder().setDevice(vmk).setMac(mac == null ? "" : mac);
+        VmkNic.Builder nic =
+            VmkNic.newBuilder()
+                .setDevice(vmk)
+                .setMac(mac == null ? "" : mac)
+                .setAddress(address == null ? "" : address);
         for (String s : services) {
           try {
             nic.addServices(VmkService.valueOf("VMK_SERVICE_" + s.toUpperCase()));

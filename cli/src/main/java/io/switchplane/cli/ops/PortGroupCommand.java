@@ -38,6 +38,7 @@ import picocli.CommandLine.Parameters;
       PortGroupCommand.Create.class,
       PortGroupCommand.Update.class,
       PortGroupCommand.ListCmd.class,
+      PortGroupCommand.Show.class,
       PortGroupCommand.Delete.class
     })
 public final class PortGroupCommand {
@@ -243,7 +244,14 @@ public final class PortGroupCommand {
               .stream()
               .collect(Collectors.groupingBy(Port::getPortGroupId, Collectors.counting()));
       Table t =
-          new Table("NAME", "ID", "BINDING", "PORTS", "CAPACITY", "POLICY (* = override allowed)")
+          new Table(
+                  "NAME",
+                  "ID",
+                  "BINDING",
+                  "PORTS",
+                  "CAPACITY",
+                  "POLICY (* = override allowed)",
+                  "LOGICAL NETWORK")
               .wideOnly("ID");
       for (PortGroup pg : r.getPortGroupsList()) {
         t.row(
@@ -252,9 +260,46 @@ public final class PortGroupCommand {
             Describe.binding(pg.getBinding()),
             used.getOrDefault(pg.getId(), 0L),
             Describe.capacity(pg),
-            Describe.policy(pg.getPolicy()));
+            Describe.policy(pg.getPolicy()),
+            pg.getLogicalNetworkId());
       }
       print(t);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "show",
+      description = "Show one port group with its logical network id.",
+      mixinStandardHelpOptions = true)
+  static final class Show extends ManagerCommand {
+    @Parameters(index = "0", paramLabel = "DVS", description = "DVS name or id.")
+    String dvs;
+
+    @Parameters(index = "1", paramLabel = "PORTGROUP", description = "Port group name or id.")
+    String portGroup;
+
+    @Override
+    protected int run(ManagerServiceBlockingStub manager) {
+      GetPortGroupResponse r =
+          manager.getPortGroup(
+              GetPortGroupRequest.newBuilder().setDvs(dvs).setPortGroup(portGroup).build());
+      if (printedAsData(r)) {
+        return 0;
+      }
+      PortGroup pg = r.getPortGroup();
+      System.out.printf(
+          "name:            %s%nid:              %s%nlogical network: %s%nbinding:         %s%n"
+              + "capacity:        %s%npolicy:          %s%n",
+          pg.getName(),
+          pg.getId(),
+          pg.getLogicalNetworkId(),
+          Describe.binding(pg.getBinding()),
+          Describe.capacity(pg),
+          Describe.policy(pg.getPolicy()));
+      if (!pg.getDescription().isEmpty()) {
+        System.out.println("description:     " + pg.getDescription());
+      }
       return 0;
     }
   }

@@ -14,7 +14,9 @@ public enum ErrorReason {
   /** The agent holds a newer generation of the DVS than the one sent, and keeps it. */
   HOLDS_NEWER_GENERATION,
   /** The manager answers, but the host's agent it had to ask could not be reached. */
-  AGENT_UNREACHABLE;
+  AGENT_UNREACHABLE,
+  /** A port group's logical network id is the manager's to make and never changes. */
+  LOGICAL_NETWORK_ID_IMMUTABLE;
 
   /** The ErrorInfo domain of Switchplane's reasons. */
   public static final String DOMAIN = "switchplane.io";

@@ -25,6 +25,7 @@ import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
+import io.switchplane.common.model.LogicalNetworks;
 import io.switchplane.common.validation.HostStateValidator;
 import io.switchplane.rpc.metrics.Metrics;
 import java.time.Clock;
@@ -402,7 +403,11 @@ public final class ApplyPipeline {
             .setConfirmedGeneration(confirmedGeneration(dvsId))
             .addAllUnclaimedNamespaces(modules.unclaimed(applied.state()))
             .addAllClaimedNamespaces(modules.claimed())
-            .addAllDriftedPortKeys(drift(applied, backendPorts));
+            .addAllDriftedPortKeys(drift(applied, backendPorts))
+            .addAllRealizedLogicalNetworks(
+                LogicalNetworks.realized(
+                    applied.state(),
+                    backendPorts.values().stream().map(EffectivePort::getPortGroupId).toList()));
     pending.ifPresent(out::setPending);
     lastRollback(dvsId).ifPresent(out::setLastRollback);
     if (managementPort != null && backend.managementClone(dvsId, managementPort).isPresent()) {

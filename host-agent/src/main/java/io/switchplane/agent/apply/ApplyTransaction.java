@@ -17,6 +17,7 @@ import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortChanges;
@@ -26,6 +27,7 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
+import io.switchplane.common.model.LogicalNetworks;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.List;
@@ -135,8 +137,20 @@ final class ApplyTransaction {
    */
   Optional<ApplyResponse> alreadyApplied() {
     return current != null && generation == current.generation()
-        ? Optional.of(current.response().toBuilder().setAlreadyApplied(true).build())
+        ? Optional.of(
+            current.response().toBuilder()
+                .setAlreadyApplied(true)
+                // Answers stored before realized networks were reported have none.
+                .clearRealizedLogicalNetworks()
+                .addAllRealizedLogicalNetworks(realized(current.state()))
+                .build())
         : Optional.empty();
+  }
+
+  /** The logical networks a host with state applied realizes: those of its ports' groups. */
+  private static List<String> realized(HostSwitchState state) {
+    return LogicalNetworks.realized(
+        state, state.getPortsList().stream().map(Port::getPortGroupId).toList());
   }
 
   /**
@@ -236,6 +250,7 @@ final class ApplyTransaction {
             .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos))
             .setNonce(nextPending.getNonce())
             .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
+            .addAllRealizedLogicalNetworks(realized(desired))
             .build();
     HistoryEntry.Builder row =
         HistoryEntry.newBuilder()

@@ -64,6 +64,8 @@ public final class AccessPolicy {
           // Audit.
           Map.entry("switchplane.v1.AuditService/ListChanges", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.AuditService/GetChange", Role.ROLE_VIEWER),
+          // Migration.
+          Map.entry("switchplane.v1.MigrationService/Precheck", Role.ROLE_VIEWER),
           // VM tracker and vCenters.
           Map.entry("switchplane.v1.VmTrackerService/ShowVmTracker", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.VcenterService/ListVcenters", Role.ROLE_VIEWER),

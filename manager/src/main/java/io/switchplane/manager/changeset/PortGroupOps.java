@@ -7,11 +7,13 @@ import static io.switchplane.common.error.SwitchplaneException.precondition;
 import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.PortBinding;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /** The port group ops of one planning run: create, update and delete, by id or name. */
@@ -27,12 +29,19 @@ final class PortGroupOps {
 
   void create(PortGroup requested) {
     DvsConfig.Builder b = state.config();
+    if (!requested.getLogicalNetworkId().isEmpty()) {
+      throw invalid(
+              "port group '%s': the logical network id is made by the manager; leave it empty",
+              requested.getName())
+          .because(ErrorReason.LOGICAL_NETWORK_ID_IMMUTABLE);
+    }
     String id = ids.get();
     // Properties change only through property ops.
     PortGroup pg =
         requested.toBuilder()
             .setId(id)
             .setDvsId(b.dvs().getId())
+            .setLogicalNetworkId(UUID.randomUUID().toString())
             .setBinding(binding(requested.getBinding()))
             .clearProperties()
             .build();
@@ -49,6 +58,7 @@ final class PortGroupOps {
   void update(String ref, PortGroup settings, FieldMask mask) {
     DvsConfig.Builder b = state.config();
     PortGroup current = state.portGroup(ref);
+    requireSameLogicalNetwork(current, settings, mask);
     if (mask != null) {
       settings = UpdateMasks.apply(current, settings, mask, UpdateMasks.PORT_GROUP, "port group");
     } else if (settings == null) {
@@ -58,6 +68,7 @@ final class PortGroupOps {
         settings.toBuilder()
             .setId(current.getId())
             .setDvsId(current.getDvsId())
+            .setLogicalNetworkId(current.getLogicalNetworkId())
             .setBinding(binding(settings.getBinding()))
             .clearProperties()
             .addAllProperties(current.getPropertiesList())
@@ -95,6 +106,26 @@ final class PortGroupOps {
     }
     state.config().portGroups().remove(current.getId());
     state.portGroupOp(current.getId());
+  }
+
+  /**
+   * Settings may repeat the current logical network id (a read-modify-write) or leave it empty; a
+   * mask naming it, or another value, is refused with its typed reason.
+   */
+  private static void requireSameLogicalNetwork(
+      PortGroup current, PortGroup settings, FieldMask mask) {
+    boolean masked =
+        mask != null
+            && mask.getPathsList().stream()
+                .anyMatch(
+                    p -> p.equals("logical_network_id") || p.startsWith("logical_network_id."));
+    String asked = settings == null ? "" : settings.getLogicalNetworkId();
+    if (masked || (!asked.isEmpty() && !asked.equals(current.getLogicalNetworkId()))) {
+      throw invalid(
+              "port group '%s': its logical network id %s never changes",
+              current.getName(), current.getLogicalNetworkId())
+          .because(ErrorReason.LOGICAL_NETWORK_ID_IMMUTABLE);
+    }
   }
 
   private void requireFreeName(String name, String exceptId) {

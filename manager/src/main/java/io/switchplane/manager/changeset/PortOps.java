@@ -8,7 +8,9 @@ import com.google.protobuf.FieldMask;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.validation.ModelValidator;
+import io.switchplane.ipam.InterfaceAddress;
 import io.switchplane.manager.model.ConfigLookup;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.List;
@@ -82,6 +84,7 @@ final class PortOps {
     }
     Port p = port.build();
     ModelValidator.validatePort(b.dvs(), pg, p, state::isMember);
+    requireVmkAddress(p);
     requireFreeNic(p);
     Port old = b.ports().put(key, p);
     if (old != null) {
@@ -91,6 +94,19 @@ final class PortOps {
     state.portsByGroup().added(p);
     state.uplinkNics().added(p);
     state.touchPort(key);
+  }
+
+  /** A VMkernel NIC's address, when it has one, is a host address with its prefix length. */
+  private static void requireVmkAddress(Port p) {
+    String address = p.getConnectee().getVmkNic().getAddress();
+    if (!p.getConnectee().hasVmkNic() || address.isEmpty()) {
+      return;
+    }
+    try {
+      InterfaceAddress.parse(address);
+    } catch (SwitchplaneException e) {
+      throw new SwitchplaneException(e.code(), "port '" + p.getKey() + "': " + e.getMessage(), e);
+    }
   }
 
   /**

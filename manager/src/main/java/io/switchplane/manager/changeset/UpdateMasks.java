@@ -17,7 +17,8 @@ import java.util.List;
 final class UpdateMasks {
   /** Top-level fields an update_port_group mask may name. */
   static final List<String> PORT_GROUP =
-      List.of("name", "binding", "num_ports", "auto_expand", "policy", "description");
+      List.of(
+          "name", "binding", "num_ports", "auto_expand", "policy", "description", "allow_moves");
 
   /** Top-level fields an update_port mask may name. */
   static final List<String> PORT =

@@ -4,6 +4,7 @@ import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.model.LogicalNetworks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -42,8 +43,14 @@ public final class DvsConfig {
     this.portGroupIdsByName = byName;
   }
 
+  /**
+   * The config of these records, as read (store, snapshot, agent copy): a port group stored before
+   * logical network ids existed gets its derived one ({@link LogicalNetworks#withId}).
+   */
   public static DvsConfig of(Dvs dvs, Map<String, PortGroup> portGroups, Map<String, Port> ports) {
-    return new DvsConfig(dvs, new LinkedHashMap<>(portGroups), new LinkedHashMap<>(ports));
+    Map<String, PortGroup> groups = new LinkedHashMap<>();
+    portGroups.forEach((id, pg) -> groups.put(id, LogicalNetworks.withId(pg)));
+    return new DvsConfig(dvs, groups, new LinkedHashMap<>(ports));
   }
 
   public Dvs dvs() {

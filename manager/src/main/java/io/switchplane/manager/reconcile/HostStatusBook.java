@@ -150,6 +150,14 @@ public final class HostStatusBook {
   }
 
   /**
+   * The logical network ids the host's agent said it realizes for the DVS at its last apply (its
+   * port groups with a port on the host's switch).
+   */
+  void realized(String dvsId, String hostId, List<String> logicalNetworkIds) {
+    update(dvsId, hostId, (book, e) -> e.realized = List.copyOf(logicalNetworkIds));
+  }
+
+  /**
    * The push of the state of generation sent is done and confirmed (summary: what it changed, null
    * to keep the one recorded at apply). The host is IN_SYNC when sent is at least the newest
    * generation committed for it, PENDING when a newer one waits. Judged here, under the book's
@@ -467,6 +475,7 @@ public final class HostStatusBook {
         b.setLastSummary(e.lastSummary);
       }
       b.addAllUnclaimedNamespaces(e.unclaimed);
+      b.addAllRealizedLogicalNetworks(e.realized);
       if (e.lastRollback != null) {
         b.setLastRollback(e.lastRollback);
       }
@@ -494,6 +503,7 @@ public final class HostStatusBook {
     private long lastPushMs;
     private ChangeSummary lastSummary;
     private List<String> unclaimed = List.of();
+    private List<String> realized = List.of();
     private long confirmDeadlineMs;
     private List<String> drifted = List.of();
     private RollbackEvent lastRollback;

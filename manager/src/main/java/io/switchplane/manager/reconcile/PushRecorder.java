@@ -213,6 +213,7 @@ final class PushRecorder {
     }
     metrics.applies.inc();
     book.unclaimed(dvsId, hostId, response.getUnclaimedNamespacesList());
+    book.realized(dvsId, hostId, response.getRealizedLogicalNetworksList());
     book.awaitingConfirm(dvsId, hostId, a.generation(), response.getSummary(), now, a.deadlineMs());
     if (!response.getAlreadyApplied()) {
       events.record(

@@ -28,8 +28,19 @@ public final class ConfigDiff {
   /** Characters of one value's text at most. */
   static final int MAX_TEXT = 200;
 
+  /**
+   * Identity, not content: a logical network id never changes on one DVS, so it differs only
+   * between copies under other identifiers, like the ids.
+   */
   private static final Set<String> IGNORED =
-      Set.of("id", "dvs_id", "generation", "generation_base", "members", "port_group_id");
+      Set.of(
+          "id",
+          "dvs_id",
+          "generation",
+          "generation_base",
+          "members",
+          "port_group_id",
+          "logical_network_id");
 
   private ConfigDiff() {}
 

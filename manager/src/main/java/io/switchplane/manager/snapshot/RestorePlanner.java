@@ -10,6 +10,7 @@ import io.switchplane.manager.model.DvsConfig;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -70,9 +71,9 @@ public final class RestorePlanner {
                 .setGeneration(current.generation())
                 .setGenerationBase(current.dvs().getGenerationBase())
                 .build();
-        Map<String, String> idsByName = new HashMap<>();
-        current.portGroups().values().forEach(pg -> idsByName.put(pg.getName(), pg.getId()));
-        yield remap(snapshot, dvs, idsByName);
+        Map<String, PortGroup> byName = new HashMap<>();
+        current.portGroups().values().forEach(pg -> byName.put(pg.getName(), pg));
+        yield remap(snapshot, dvs, byName);
       }
       case RESTORE_MODE_UNSPECIFIED, UNRECOGNIZED ->
           throw SwitchplaneException.invalid(
@@ -92,16 +93,19 @@ public final class RestorePlanner {
   }
 
   /**
-   * The snapshot's port groups and ports under dvs, port groups with ids from keep (by name) or new
-   * ones.
+   * The snapshot's port groups and ports under dvs, port groups with ids (and logical network ids)
+   * from keep (by name) or new ones: a copy beside its original is another logical network.
    */
-  private DvsConfig remap(DvsConfig snapshot, Dvs dvs, Map<String, String> keep) {
+  private DvsConfig remap(DvsConfig snapshot, Dvs dvs, Map<String, PortGroup> keep) {
     Map<String, String> newIds = new HashMap<>();
     Map<String, PortGroup> groups = new LinkedHashMap<>();
     for (PortGroup pg : snapshot.portGroups().values()) {
-      String id = keep.getOrDefault(pg.getName(), ids.get());
+      PortGroup kept = keep.get(pg.getName());
+      String id = kept != null ? kept.getId() : ids.get();
+      String logical = kept != null ? kept.getLogicalNetworkId() : UUID.randomUUID().toString();
       newIds.put(pg.getId(), id);
-      groups.put(id, pg.toBuilder().setId(id).setDvsId(dvs.getId()).build());
+      groups.put(
+          id, pg.toBuilder().setId(id).setDvsId(dvs.getId()).setLogicalNetworkId(logical).build());
     }
     Map<String, Port> ports = new LinkedHashMap<>();
     for (Port p : snapshot.ports().values()) {

@@ -26,7 +26,8 @@ class AccessPolicyTest {
           VmTrackerServiceGrpc.getServiceDescriptor(),
           UserServiceGrpc.getServiceDescriptor(),
           io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor(),
-          io.switchplane.api.v1.IpamServiceGrpc.getServiceDescriptor());
+          io.switchplane.api.v1.IpamServiceGrpc.getServiceDescriptor(),
+          io.switchplane.api.v1.MigrationServiceGrpc.getServiceDescriptor());
 
   @Test
   void everyReadIsForViewersAndNothingElseIs() {
@@ -38,7 +39,8 @@ class AccessPolicyTest {
                 || name.startsWith("List")
                 || name.startsWith("Watch")
                 || name.startsWith("Show")
-                || name.startsWith("Diff");
+                || name.startsWith("Diff")
+                || name.equals("Precheck");
         if (m.getFullMethodName().endsWith("UserService/WhoAmI")) {
           assertThat(AccessPolicy.required(m.getFullMethodName())).as(name).isEmpty();
         } else if (m.getFullMethodName().endsWith("UserService/ListUsers")) {

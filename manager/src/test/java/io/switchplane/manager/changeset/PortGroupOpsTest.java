@@ -8,7 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.util.FieldMaskUtil;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.model.LogicalNetworks;
 import io.switchplane.manager.ManagerFixtures;
+import io.switchplane.manager.model.DvsConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class PortGroupOpsTest {
@@ -68,5 +75,63 @@ class PortGroupOpsTest {
         .isEqualTo("port group 'db' exists already in DVS 'dvs1'");
     assertThat(failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("db", null, null)).getMessage())
         .isEqualTo("port group 'db': settings missing");
+  }
+
+  @Test
+  void aNewGroupGetsItsOwnLogicalNetworkIdThatNoUpdateChanges() {
+    ops.create(portGroup("app", vlan(300, true)));
+    ops.create(portGroup("app2", vlan(301, true)));
+    String app = state.config().portGroups().get("pg-1").getLogicalNetworkId();
+    assertThat(UUID.fromString(app).version()).isEqualTo(4);
+    assertThat(state.config().portGroups().get("pg-2").getLogicalNetworkId()).isNotEqualTo(app);
+
+    // Replace without the id, and a read-modify-write repeating it, both keep it.
+    ops.update("app", portGroup("app", vlan(302, true)), null);
+    ops.update(
+        "app", state.config().portGroups().get("pg-1").toBuilder().setNumPorts(8).build(), null);
+    assertThat(state.config().portGroups().get("pg-1").getLogicalNetworkId()).isEqualTo(app);
+  }
+
+  @Test
+  void changingTheLogicalNetworkIdIsRefusedWithItsReason() {
+    PortGroup before = state.config().portGroups().get("pg-web");
+    PortGroup other = before.toBuilder().setLogicalNetworkId(UUID.randomUUID().toString()).build();
+
+    SwitchplaneException replaced =
+        failure(ErrorCode.INVALID_ARGUMENT, () -> ops.update("web", other, null));
+    SwitchplaneException masked =
+        failure(
+            ErrorCode.INVALID_ARGUMENT,
+            () -> ops.update("web", other, FieldMaskUtil.fromString("logical_network_id")));
+    SwitchplaneException created =
+        failure(
+            ErrorCode.INVALID_ARGUMENT, () -> ops.create(other.toBuilder().setName("x").build()));
+
+    for (SwitchplaneException e : List.of(replaced, masked, created)) {
+      assertThat(e.reason()).contains(ErrorReason.LOGICAL_NETWORK_ID_IMMUTABLE);
+    }
+    assertThat(replaced.getMessage())
+        .isEqualTo(
+            "port group 'web': its logical network id "
+                + before.getLogicalNetworkId()
+                + " never changes");
+    assertThat(state.config().portGroups().get("pg-web")).isEqualTo(before);
+  }
+
+  @Test
+  void aGroupStoredWithoutAnIdReadsWithTheSameDerivedOneEveryTime() {
+    PortGroup legacy =
+        state.config().portGroups().get("pg-web").toBuilder().clearLogicalNetworkId().build();
+    String first = LogicalNetworks.withId(legacy).getLogicalNetworkId();
+
+    assertThat(first).isEqualTo(LogicalNetworks.derivedId("dvs-1", "pg-web"));
+    assertThat(UUID.fromString(first).version()).isEqualTo(3);
+    assertThat(LogicalNetworks.derivedId("dvs-1", "pg-db")).isNotEqualTo(first);
+    assertThat(
+            DvsConfig.of(state.config().dvs(), Map.of("pg-web", legacy), Map.of())
+                .portGroups()
+                .get("pg-web")
+                .getLogicalNetworkId())
+        .isEqualTo(first);
   }
 }

@@ -177,7 +177,8 @@ class SnapshotServiceTest {
                 .setSnapshot(taken.getId())
                 .setMode(RestoreMode.RESTORE_MODE_SAME_DVS));
     assertThat(done.getGeneration()).isEqualTo(now + 1);
-    assertThat(groups("sw")).isEqualTo(groupsThen);
+    assertThat(groupsThen).extracting(PortGroup::getLogicalNetworkId).doesNotContain("");
+    assertThat(groups("sw")).as("logical network ids included").isEqualTo(groupsThen);
     assertThat(ports("sw")).isEqualTo(portsThen);
     assertThat(
             snapshots
@@ -220,6 +221,12 @@ class SnapshotServiceTest {
     assertThat(groups("sw-copy"))
         .extracting(PortGroup::getId)
         .doesNotContainAnyElementsOf(groups("sw").stream().map(PortGroup::getId).toList());
+    assertThat(groups("sw-copy"))
+        .as("a copy beside its original is another logical network")
+        .extracting(PortGroup::getLogicalNetworkId)
+        .doesNotContain("")
+        .doesNotContainAnyElementsOf(
+            groups("sw").stream().map(PortGroup::getLogicalNetworkId).toList());
     assertThat(ports("sw-copy")).extracting(Port::getKey).containsExactly("vm1", "vm2");
     assertThat(
             snapshots
@@ -288,12 +295,9 @@ class SnapshotServiceTest {
         ChangeOp.newBuilder().setCreatePortGroup(group("web", 500)).build(),
         ChangeOp.newBuilder().setCreatePortGroup(group("legacy", 600)).build());
     String otherId = dvs("other").getId();
-    String webId =
-        groups("other").stream()
-            .filter(g -> g.getName().equals("web"))
-            .findFirst()
-            .orElseThrow()
-            .getId();
+    PortGroup web =
+        groups("other").stream().filter(g -> g.getName().equals("web")).findFirst().orElseThrow();
+    String webId = web.getId();
 
     restore(
         RestoreSnapshotRequest.newBuilder()
@@ -308,6 +312,10 @@ class SnapshotServiceTest {
         .filteredOn(g -> g.getName().equals("web"))
         .extracting(PortGroup::getId)
         .containsExactly(webId);
+    assertThat(groups("other"))
+        .filteredOn(g -> g.getName().equals("web"))
+        .extracting(PortGroup::getLogicalNetworkId)
+        .containsExactly(web.getLogicalNetworkId());
     assertThat(ports("other")).extracting(Port::getKey).containsExactly("vm1", "vm2");
   }
 
