@@ -48,8 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ZooKeeper (every byte dropped by its proxies) and healed. After all of them: no acknowledged
  * change set lost (each in ZooKeeper, under its generation, and on every host), leaderships that
  * never overlap, and the worst time for a DVS to have a pushing manager again, per fault kind.
- * {@code -Densemble.rounds=N} sets the rounds (one fault of each kind per round; 3 by default,
- * which keeps CI short: the figures in README come from 20).
+ * {@code -Densemble.rounds=N} sets the rounds (one fault of each kind per round; 3 by default, which keeps CI short: the figures in README come from 20).
  *
  * <p>A second test measures push throughput on 30 DVSes with one manager, then with three.
  */
