@@ -1,18 +1,23 @@
 package io.switchplane.manager.owners;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import io.switchplane.api.v1.AtomicTxnRecord;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.OwnerStore;
 import io.switchplane.manager.store.StoreLayout;
+import io.switchplane.manager.store.WriteFence;
 import io.switchplane.manager.store.ZkTxn;
 import io.switchplane.rpc.metrics.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,6 +50,9 @@ class DvsOwnershipTest {
     final OwnerStore store;
     final DvsOwnership ownership;
 
+    /** Every DVS this member was told it lost. */
+    final Set<String> lost = ConcurrentHashMap.newKeySet();
+
     Member(String id) {
       this.id = id;
       client =
@@ -69,6 +77,7 @@ class DvsOwnershipTest {
 
                 @Override
                 public void lost(String dvsId) {
+                  lost.add(dvsId);
                   holders.remove(dvsId, id);
                 }
               },
@@ -179,7 +188,7 @@ class DvsOwnershipTest {
     OwnerStore.fence(txn, moved, oldEpoch);
     txn.set(StoreLayout.dvs(moved), new byte[] {1}, -1);
     SwitchplaneException refused =
-        org.assertj.core.api.Assertions.catchThrowableOfType(
+        catchThrowableOfType(
             () -> txn.commit(a.client, "writing", r -> OwnerStore.explain(r, moved)),
             SwitchplaneException.class);
     assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
@@ -193,16 +202,51 @@ class DvsOwnershipTest {
   }
 
   @Test
+  void aDvsStoreFencedByOwnershipWritesOnlyWhatItsManagerOwns() throws Exception {
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().size() == DVSES);
+    admin.createContainers(StoreLayout.TXN);
+    DvsStore aStore = new DvsStore(a.client, WriteFence.owner(a.ownership::epoch));
+    AtomicTxnRecord record = AtomicTxnRecord.newBuilder().setGeneration(5).build();
+    aStore.recordDecision("dvs-0", record);
+    assertThat(admin.checkExists().forPath(StoreLayout.txn("dvs-0"))).isNotNull();
+
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    String moved =
+        IntStream.range(0, DVSES)
+            .mapToObj(i -> "dvs-" + i)
+            .filter(d -> b.ownership.owns(d) && !d.equals("dvs-0"))
+            .findFirst()
+            .orElseThrow();
+    // Not owned any more: refused before anything is sent.
+    SwitchplaneException refused =
+        catchThrowableOfType(
+            () -> aStore.recordDecision(moved, record), SwitchplaneException.class);
+    assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    // A manager still believing it owns at its old epoch: ZooKeeper refuses the transaction.
+    long stale = 1;
+    DvsStore believer = new DvsStore(a.client, WriteFence.owner(d -> OptionalLong.of(stale)));
+    refused =
+        catchThrowableOfType(
+            () -> believer.recordDecision(moved, record), SwitchplaneException.class);
+    assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    assertThat(admin.checkExists().forPath(StoreLayout.txn(moved))).isNull();
+  }
+
+  @Test
   void aManagerCutFromZooKeeperStopsBeforeItsSessionExpiresAndTheOthersTakeOver() throws Exception {
     Member a = member("m-a");
     Member b = member("m-b");
     awaitSpread(List.of(a, b));
-    Set<String> aHeld = Set.copyOf(a.ownership.held().keySet());
-    // Cut a's connection for good: its session expires on the server after 4 s.
+    Map<String, Long> aHeld = Map.copyOf(a.ownership.held());
+    // Expire a's session. Curator then reconnects with a new session and a may claim again, so
+    // the moment it held nothing is seen through its listener, not by polling held().
     a.client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
-    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().isEmpty());
-    aHeld.forEach(d -> assertThat(a.ownership.epoch(d)).isEmpty());
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.lost.containsAll(aHeld.keySet()));
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(holders).hasSize(DVSES));
+    // Whoever holds a's former DVSes now claimed them anew: every epoch moved on.
+    aHeld.forEach((d, epoch) -> assertThat(admin_record(d).epoch()).isGreaterThan(epoch));
     assertThat(violations).isEmpty();
   }
 
