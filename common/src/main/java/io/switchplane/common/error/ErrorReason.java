@@ -16,7 +16,19 @@ public enum ErrorReason {
   /** The manager answers, but the host's agent it had to ask could not be reached. */
   AGENT_UNREACHABLE,
   /** A port group's logical network id is the manager's to make and never changes. */
-  LOGICAL_NETWORK_ID_IMMUTABLE;
+  LOGICAL_NETWORK_ID_IMMUTABLE,
+
+  /**
+   * The push (or ZooKeeper write) came from a DVS owner whose epoch is older than one already seen
+   * for that DVS: another manager owns it now, and the sender must stop.
+   */
+  STALE_OWNER_EPOCH,
+
+  /**
+   * This manager does not own the DVS written to (ownership moved or is moving); the write changed
+   * nothing and may be sent to the owner, or retried.
+   */
+  NOT_DVS_OWNER;
 
   /** The ErrorInfo domain of Switchplane's reasons. */
   public static final String DOMAIN = "switchplane.io";

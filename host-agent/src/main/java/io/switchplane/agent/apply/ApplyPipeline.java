@@ -18,6 +18,7 @@ import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.ListSwitchesResponse;
 import io.switchplane.api.v1.PendingConfirm;
+import io.switchplane.api.v1.PushOwner;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.api.v1.SwitchSummary;
@@ -76,6 +77,7 @@ public final class ApplyPipeline {
 
   private final ApplyTransaction.Parts parts;
   private final Confirms confirms;
+  private final OwnerEpochs epochs = new OwnerEpochs();
 
   /**
    * @param timers runs the confirm deadlines (owned by the caller); a single thread is plenty
@@ -161,6 +163,7 @@ public final class ApplyPipeline {
    */
   public void recover() {
     repair.recover();
+    slots.keySet().forEach(dvsId -> epochs.load(dvsId, store.history(dvsId)));
   }
 
   /** Applies desired with the default confirm timeout and nothing to supersede. */
@@ -177,6 +180,16 @@ public final class ApplyPipeline {
    */
   public ApplyResponse apply(
       HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce) {
+    return apply(desired, confirmTimeoutMs, supersedesNonce, PushOwner.getDefaultInstance());
+  }
+
+  /**
+   * As {@link #apply(HostSwitchState, long, String)}, pushed by owner: FAILED_PRECONDITION (reason
+   * STALE_OWNER_EPOCH) when owner's epoch is older than the newest applied for the DVS (see {@link
+   * OwnerEpochs}); owner is recorded in the generation's history row.
+   */
+  public ApplyResponse apply(
+      HostSwitchState desired, long confirmTimeoutMs, String supersedesNonce, PushOwner owner) {
     long start = System.nanoTime();
     ApplyStages stages = new ApplyStages(start);
     long timeout = checkedTimeout(confirmTimeoutMs);
@@ -188,6 +201,7 @@ public final class ApplyPipeline {
       ApplyResponse response;
       slot.lock.lock();
       try {
+        epochs.check(desired.getDvs().getId(), owner, "apply");
         AppliedSwitch current = slot.applied;
         HostSwitchState previous = current == null ? null : current.state();
         PortChanges changes = PortChanges.between(previous, desired);
@@ -200,7 +214,8 @@ public final class ApplyPipeline {
         }
         stages.mark(ApplyStages.Stage.VALIDATE);
         response =
-            applyLocked(slot, desired, changes, timeout, supersedesNonce, start, stages, false);
+            applyLocked(
+                slot, desired, changes, timeout, supersedesNonce, start, stages, false, owner);
         if (slot.applied != null && slot.applied.state() == desired) {
           slot.validated = desired;
         }
@@ -251,7 +266,8 @@ public final class ApplyPipeline {
               "",
               start,
               new ApplyStages(start),
-              true);
+              true,
+              PushOwner.getDefaultInstance());
       counters.applies.inc();
       return response;
     } finally {
@@ -277,9 +293,11 @@ public final class ApplyPipeline {
       String supersedes,
       long start,
       ApplyStages stages,
-      boolean restoring) {
+      boolean restoring,
+      PushOwner owner) {
     String dvsId = desired.getDvs().getId();
-    ApplyTransaction tx = new ApplyTransaction(parts, desired, slot.applied, slot.pending, changes);
+    ApplyTransaction tx =
+        new ApplyTransaction(parts, desired, slot.applied, slot.pending, changes, owner);
     Optional<ApplyResponse> repeated = tx.alreadyApplied();
     if (repeated.isPresent()) {
       return repeated.get();
@@ -296,6 +314,7 @@ public final class ApplyPipeline {
     slot.applied = done.applied();
     slot.pending = done.pending();
     slot.pendingEntry = done.entry();
+    epochs.applied(dvsId, owner);
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
     ChangeSummary summary = done.applied().response().getSummary();
@@ -329,7 +348,19 @@ public final class ApplyPipeline {
    * was rolled back, if it was). A repeat of a done confirm is answered as such.
    */
   public ConfirmResponse confirm(String dvsId, long generation, String nonce) {
-    return confirms.confirm(dvsId, generation, nonce);
+    return confirm(dvsId, generation, nonce, PushOwner.getDefaultInstance());
+  }
+
+  /** As {@link #confirm(String, long, String)}, by owner: refused as a stale owner's apply is. */
+  public ConfirmResponse confirm(String dvsId, long generation, String nonce, PushOwner owner) {
+    Slot slot = slot(dvsId);
+    slot.lock.lock();
+    try {
+      epochs.check(dvsId, owner, "confirm");
+      return confirms.confirm(dvsId, generation, nonce);
+    } finally {
+      slot.lock.unlock();
+    }
   }
 
   /**
@@ -337,7 +368,19 @@ public final class ApplyPipeline {
    * #confirm}.
    */
   public RollbackEvent rollback(String dvsId, long generation, String nonce) {
-    return confirms.rollback(dvsId, generation, nonce);
+    return rollback(dvsId, generation, nonce, PushOwner.getDefaultInstance());
+  }
+
+  /** As {@link #rollback(String, long, String)}, by owner: refused as a stale owner's apply is. */
+  public RollbackEvent rollback(String dvsId, long generation, String nonce, PushOwner owner) {
+    Slot slot = slot(dvsId);
+    slot.lock.lock();
+    try {
+      epochs.check(dvsId, owner, "rollback");
+      return confirms.rollback(dvsId, generation, nonce);
+    } finally {
+      slot.lock.unlock();
+    }
   }
 
   /** Keys of the ports where the backend differs from what dvsId applied (drift), sorted. */

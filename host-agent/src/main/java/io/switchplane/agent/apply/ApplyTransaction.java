@@ -18,6 +18,7 @@ import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
 import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PushOwner;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.diff.PortChanges;
@@ -80,6 +81,7 @@ final class ApplyTransaction {
   }
 
   private final Parts parts;
+  private final PushOwner owner;
   private final String dvsId;
 
   /** The DVS as operators know it, for messages: its name ('dvs1'), else its id. */
@@ -107,19 +109,23 @@ final class ApplyTransaction {
         desired,
         current,
         pending,
-        PortChanges.between(current == null ? null : current.state(), desired));
+        PortChanges.between(current == null ? null : current.state(), desired),
+        PushOwner.getDefaultInstance());
   }
 
   /**
    * @param changes {@link PortChanges#between}(current's state, desired), when the caller found
    *     them already (validating)
+   * @param owner who pushes desired (recorded in its history row)
    */
   ApplyTransaction(
       Parts parts,
       HostSwitchState desired,
       AppliedSwitch current,
       PendingConfirm pending,
-      PortChanges changes) {
+      PortChanges changes,
+      PushOwner owner) {
+    this.owner = owner;
     this.parts = parts;
     this.changes = changes;
     this.desired = desired;
@@ -258,7 +264,8 @@ final class ApplyTransaction {
             .setAppliedUnixMs(now)
             .setSummary(summary)
             .setOutcome(ApplyOutcome.APPLY_OUTCOME_PENDING)
-            .setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY);
+            .setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_APPLY)
+            .setOwner(owner);
     if (restoring) {
       row.setKind(HistoryEntryKind.HISTORY_ENTRY_KIND_ROLLBACK)
           .setFromGeneration(previousGeneration)

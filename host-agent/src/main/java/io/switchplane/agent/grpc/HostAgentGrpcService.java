@@ -51,7 +51,10 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
             throw SwitchplaneException.invalid("ApplyRequest without a desired state");
           }
           return pipeline.apply(
-              request.getDesired(), request.getConfirmTimeoutMs(), request.getSupersedesNonce());
+              request.getDesired(),
+              request.getConfirmTimeoutMs(),
+              request.getSupersedesNonce(),
+              request.getOwner());
         });
   }
 
@@ -77,7 +80,8 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
             pipeline.confirm(
                 requireDvs(request.getDvsId()),
                 requireGeneration(request.getGeneration()),
-                request.getNonce()));
+                request.getNonce(),
+                request.getOwner()));
   }
 
   @Override
@@ -90,7 +94,8 @@ public final class HostAgentGrpcService extends HostAgentServiceGrpc.HostAgentSe
                     pipeline.rollback(
                         requireDvs(request.getDvsId()),
                         requireGeneration(request.getGeneration()),
-                        request.getNonce()))
+                        request.getNonce(),
+                        request.getOwner()))
                 .build());
   }
 

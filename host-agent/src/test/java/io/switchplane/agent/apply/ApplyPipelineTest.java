@@ -158,6 +158,55 @@ class ApplyPipelineTest {
     assertThat(snapshot()).isEqualTo(before);
   }
 
+  private static io.switchplane.api.v1.PushOwner owner(String manager, long epoch) {
+    return io.switchplane.api.v1.PushOwner.newBuilder()
+        .setManagerId(manager)
+        .setEpoch(epoch)
+        .build();
+  }
+
+  @Test
+  void aPushFromAnOlderOwnerEpochIsRefusedWithItsReasonAndChangesNothingEvenAfterARestart() {
+    ApplyResponse first = pipeline.apply(standard(1, 10, 20), 0, "", owner("m-a", 3));
+    pipeline.confirm(DVS_ID, 1, first.getNonce(), owner("m-a", 3));
+    ApplyResponse second = pipeline.apply(fiveOpChange(), 0, "", owner("m-b", 4));
+    // The old owner cannot confirm the new owner's generation, nor push its own.
+    assertThatThrownBy(() -> pipeline.confirm(DVS_ID, 2, second.getNonce(), owner("m-a", 3)))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
+              assertThat(e.reason())
+                  .contains(io.switchplane.common.error.ErrorReason.STALE_OWNER_EPOCH);
+            });
+    pipeline.confirm(DVS_ID, 2, second.getNonce(), owner("m-b", 4));
+    close();
+    open();
+    pipeline.recover();
+    Snapshot before = snapshot();
+    assertThatThrownBy(() -> pipeline.apply(standard(3, 40, 40), 0, "", owner("m-a", 3)))
+        .isInstanceOfSatisfying(
+            SwitchplaneException.class,
+            e ->
+                assertThat(e.reason())
+                    .contains(io.switchplane.common.error.ErrorReason.STALE_OWNER_EPOCH))
+        .hasMessageContainingAll("m-a", "epoch 3", "epoch 4");
+    assertThat(snapshot()).isEqualTo(before);
+    // Who pushed each generation is in the history.
+    assertThat(store.history(DVS_ID))
+        .extracting(
+            h ->
+                h.getGeneration()
+                    + "@"
+                    + h.getOwner().getManagerId()
+                    + "/"
+                    + h.getOwner().getEpoch())
+        .containsExactly("2@m-b/4", "1@m-a/3");
+    // The current owner and an unfenced caller (epoch 0) go on.
+    assertThat(pipeline.apply(standard(3, 40, 40), 0, "", owner("m-b", 4)).getAppliedGeneration())
+        .isEqualTo(3);
+  }
+
   @Test
   void olderGenerationIsRefusedAndChangesNothing() {
     applyConfirmed(standard(1, 10, 20));

@@ -6,6 +6,7 @@ import io.switchplane.api.v1.ConfirmRequest;
 import io.switchplane.api.v1.ConfirmResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.PushOwner;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.api.v1.RollbackRequest;
 import io.switchplane.api.v1.RollbackResponse;
@@ -20,6 +21,7 @@ import io.switchplane.manager.reconcile.PushProtocol.Overdue;
 import io.switchplane.manager.reconcile.PushProtocol.RolledBack;
 import io.switchplane.manager.reconcile.PushProtocol.Unreachable;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +186,11 @@ final class ConfirmCall {
       return;
     }
     try {
+      Optional<PushOwner> owner = ctx.owners().of(attempt.dvsId());
+      if (owner.isEmpty()) {
+        undelivered(keep, PushOwners.notOwner(attempt.dvsId()));
+        return;
+      }
       if (keep) {
         confirmSentNanos = System.nanoTime();
         ListenableFuture<ConfirmResponse> f =
@@ -193,6 +200,7 @@ final class ConfirmCall {
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
+                        .setOwner(owner.get())
                         .build(),
                     decisionDeadlineMs());
         AgentCalls.on(
@@ -211,6 +219,7 @@ final class ConfirmCall {
                         .setDvsId(attempt.dvsId())
                         .setGeneration(generation)
                         .setNonce(nonce)
+                        .setOwner(owner.get())
                         .build(),
                     decisionDeadlineMs());
         AgentCalls.on(

@@ -21,4 +21,5 @@ record PushContext(
     Duration initialBackoff,
     Duration maxBackoff,
     BooleanSupplier active,
-    Consumer<HostPusher> tombstoneApplied) {}
+    Consumer<HostPusher> tombstoneApplied,
+    PushOwners owners) {}

@@ -88,7 +88,7 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /** An engine with its own agent channels (closed with it). Does no I/O. */
   public PushEngine(HostDirectory hosts, PushSettings settings) {
-    this(hosts, settings, new AgentChannels(), true);
+    this(hosts, settings, new AgentChannels(), true, PushOwners.UNFENCED);
   }
 
   /** The channels to the agents (for calls beside pushes, e.g. reading what modules published). */
@@ -98,11 +98,24 @@ public final class PushEngine implements CommitListener, AutoCloseable {
 
   /** An engine using shared agent channels, which the caller closes. Does no I/O. */
   public PushEngine(HostDirectory hosts, PushSettings settings, AgentChannels channels) {
-    this(hosts, settings, channels, false);
+    this(hosts, settings, channels, false, PushOwners.UNFENCED);
+  }
+
+  /**
+   * As {@link #PushEngine(HostDirectory, PushSettings, AgentChannels)}, every call carrying the
+   * owner owners gives for its DVS (none sent while it gives none). Does no I/O.
+   */
+  public PushEngine(
+      HostDirectory hosts, PushSettings settings, AgentChannels channels, PushOwners owners) {
+    this(hosts, settings, channels, false, owners);
   }
 
   private PushEngine(
-      HostDirectory hosts, PushSettings settings, AgentChannels channels, boolean ownsChannels) {
+      HostDirectory hosts,
+      PushSettings settings,
+      AgentChannels channels,
+      boolean ownsChannels,
+      PushOwners owners) {
     Objects.requireNonNull(hosts, "hosts");
     Objects.requireNonNull(settings, "settings");
     this.channels = Objects.requireNonNull(channels, "channels");
@@ -124,7 +137,8 @@ public final class PushEngine implements CommitListener, AutoCloseable {
             settings.initialBackoff(),
             settings.maxBackoff(),
             () -> active,
-            this::tombstoneApplied);
+            this::tombstoneApplied,
+            Objects.requireNonNull(owners, "owners"));
     this.hostOperations = new HostOperations(channels, recorder, () -> active);
     this.driftSweep =
         new DriftSweep(hosts, channels, book, recorder, () -> active, settings.autoRectify());

@@ -6,8 +6,10 @@ import io.switchplane.api.v1.ApplyResponse;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.PushOwner;
 import io.switchplane.api.v1.RollbackEvent;
 import io.switchplane.manager.agents.PushStream;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,11 +259,17 @@ final class PushProtocol {
       Consumer<Throwable> failed) {
     PushStream stream = stream(ctx, redial);
     advance(new Applying(generation()));
+    Optional<PushOwner> owner = ctx.owners().of(dvsId);
+    if (owner.isEmpty()) {
+      failed.accept(PushOwners.notOwner(dvsId));
+      return;
+    }
     AgentCalls.on(
         stream.apply(
             ApplyRequest.newBuilder()
                 .setDesired(sent)
                 .setConfirmTimeoutMs((int) intent.confirmTimeoutMs())
+                .setOwner(owner.get())
                 .build(),
             ctx.callDeadline().toMillis()),
         applied,

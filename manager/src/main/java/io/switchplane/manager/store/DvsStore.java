@@ -47,8 +47,17 @@ public final class DvsStore {
   private final CuratorFramework client;
   private final ZkReads reads;
   private final ChangeLogStore log;
+  private final WriteFence fence;
 
   public DvsStore(CuratorFramework client) {
+    this(client, WriteFence.NONE);
+  }
+
+  /**
+   * @param fence added to every write of an existing DVS (change sets, decisions, deletion)
+   */
+  public DvsStore(CuratorFramework client, WriteFence fence) {
+    this.fence = fence;
     this.client = client;
     this.reads = new ZkReads(client);
     this.log = new ChangeLogStore(client);
@@ -258,6 +267,7 @@ public final class DvsStore {
     if (record != null) {
       putTxn(txn, id, record);
     }
+    fence.add(txn, id, oldName);
     log.add(txn, audit);
     txn.checkSize(
         "the change set ("
@@ -289,10 +299,11 @@ public final class DvsStore {
   public void recordDecision(String dvsId, AtomicTxnRecord record) {
     ZkTxn txn = new ZkTxn();
     putTxn(txn, dvsId, record);
+    fence.add(txn, dvsId, dvsId);
     txn.commit(
         client,
         "recording the decision of generation " + record.getGeneration() + " of DVS " + dvsId,
-        r -> null);
+        r -> OwnerStore.explain(r, dvsId));
   }
 
   /** The decision record of the last atomic change set of a DVS, if any. */
@@ -361,6 +372,7 @@ public final class DvsStore {
     if (reads.read(StoreLayout.txn(id)).isPresent()) {
       txn.delete(StoreLayout.txn(id), -1);
     }
+    fence.add(txn, id, last.dvs().getName());
     log.add(txn, audit);
     txn.checkSize(
         "deleting DVS '"
@@ -384,6 +396,10 @@ public final class DvsStore {
   private SwitchplaneException explain(ZkTxn.Rejection r, DvsConfig before, Dvs after) {
     String dvsPath = StoreLayout.dvs(before.id());
     String name = before.dvs().getName();
+    SwitchplaneException notOwner = OwnerStore.explain(r, name);
+    if (notOwner != null) {
+      return notOwner;
+    }
     if (r.op().path().equals(dvsPath)) {
       if (r.code() == KeeperException.Code.BADVERSION) {
         String now =

@@ -17,6 +17,8 @@ import org.apache.zookeeper.common.PathUtils;
  * /switchplane/index/host-names/&lt;name&gt;             host id (UTF-8)
  * /switchplane/namespaces/&lt;name&gt;                 PropertyNamespace (registered property namespaces)
  * /switchplane/leader                              Curator LeaderLatch
+ * /switchplane/managers/&lt;id&gt;                    live manager (ephemeral), data its operator endpoint
+ * /switchplane/owners/&lt;dvsId&gt;                   owning manager id (UTF-8, empty: released); version + 1 = epoch
  * /switchplane/snapshots/&lt;dvsId&gt;/&lt;snapId&gt;           SnapshotInfo (the snapshot exists iff this does)
  * /switchplane/snapshot-data/&lt;snapId&gt;/&lt;NNNN&gt;        deflated content, in chunks
  * /switchplane/vcenters/&lt;name&gt;                   VcenterRecord (password sealed, see SecretBox)
@@ -50,6 +52,15 @@ public final class StoreLayout {
   public static final String DVS_NAMES = ROOT + "/index/dvs-names";
   public static final String HOST_NAMES = ROOT + "/index/host-names";
   public static final String LEADER = ROOT + "/leader";
+
+  /** Live managers: one ephemeral znode each, named by manager id, data its operator endpoint. */
+  public static final String MANAGERS = ROOT + "/managers";
+
+  /**
+   * DVS owners: one persistent znode per DVS id, data the owning manager's id (empty: released);
+   * its version + 1 is the owner epoch (see OwnerStore). Never deleted, so epochs only grow.
+   */
+  public static final String OWNERS = ROOT + "/owners";
 
   /** Registered property namespaces, one znode each. */
   public static final String NAMESPACES = ROOT + "/namespaces";
@@ -141,6 +152,14 @@ public final class StoreLayout {
 
   public static String txn(String dvsId) {
     return TXN + "/" + dvsId;
+  }
+
+  public static String owner(String dvsId) {
+    return OWNERS + "/" + dvsId;
+  }
+
+  public static String manager(String encodedId) {
+    return MANAGERS + "/" + encodedId;
   }
 
   public static String dvs(String dvsId) {

@@ -78,6 +78,7 @@ public final class FakeAgent implements AutoCloseable {
   private final Map<String, HostSwitchState> applied = new ConcurrentHashMap<>();
   private final List<HostSwitchState> applies = new CopyOnWriteArrayList<>();
   private final List<Long> confirms = new CopyOnWriteArrayList<>();
+  private final List<io.switchplane.api.v1.PushOwner> owners = new CopyOnWriteArrayList<>();
 
   private FakeAgent(int port, Gauge gauge, Duration delay) {
     this.gauge = gauge;
@@ -116,6 +117,11 @@ public final class FakeAgent implements AutoCloseable {
   /** Generations confirmed, in arrival order. */
   public List<Long> confirms() {
     return confirms;
+  }
+
+  /** The owner every Apply and Confirm carried, in arrival order. */
+  public List<io.switchplane.api.v1.PushOwner> owners() {
+    return List.copyOf(owners);
   }
 
   public List<HostSwitchState> applies() {
@@ -161,6 +167,7 @@ public final class FakeAgent implements AutoCloseable {
     public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
       gauge.enter();
       HostSwitchState desired = request.getDesired();
+      owners.add(request.getOwner());
       applies.add(desired);
       Runnable answer =
           () -> {
@@ -217,6 +224,7 @@ public final class FakeAgent implements AutoCloseable {
         out.onError(Status.INVALID_ARGUMENT.withDescription("wrong nonce").asRuntimeException());
         return;
       }
+      owners.add(request.getOwner());
       confirms.add(request.getGeneration());
       out.onNext(
           ConfirmResponse.newBuilder().setConfirmedGeneration(request.getGeneration()).build());

@@ -87,6 +87,37 @@ class PushEngineTest {
   }
 
   @Test
+  void everyCallCarriesTheOwnerAndNoneIsSentForADvsThisManagerDoesNotOwn() {
+    FakeAgent agent = agentFor(host(0));
+    Map<String, io.switchplane.api.v1.PushOwner> owned =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    io.switchplane.manager.agents.AgentChannels channels =
+        new io.switchplane.manager.agents.AgentChannels();
+    closers.add(channels::close);
+    PushEngine engine =
+        track(
+            new PushEngine(
+                directory,
+                settings(4),
+                channels,
+                dvsId -> java.util.Optional.ofNullable(owned.get(dvsId))));
+    engine.start();
+    engine.activate(List.of());
+
+    engine.committed(CommittedChange.of(null, PushFixtures.standard(1)), PushIntent.BEST_EFFORT);
+    await()
+        .atMost(WAIT)
+        .until(() -> engine.statusBook().get(DVS_ID, host(0)).orElseThrow().getAttempts() > 1);
+    assertThat(agent.applies()).isEmpty();
+
+    io.switchplane.api.v1.PushOwner me =
+        io.switchplane.api.v1.PushOwner.newBuilder().setManagerId("m-a").setEpoch(7).build();
+    owned.put(DVS_ID, me);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+    assertThat(agent.owners()).isNotEmpty().allMatch(me::equals);
+  }
+
+  @Test
   void unreachableHostGetsItsStateOnceItsAgentStarts() {
     int port = freePort();
     directory.put(host(0), "127.0.0.1:" + port);

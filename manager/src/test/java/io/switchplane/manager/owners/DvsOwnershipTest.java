@@ -1,0 +1,256 @@
+package io.switchplane.manager.owners;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.switchplane.api.v1.AtomicTxnRecord;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.manager.store.DvsStore;
+import io.switchplane.manager.store.OwnerStore;
+import io.switchplane.manager.store.StoreLayout;
+import io.switchplane.manager.store.WriteFence;
+import io.switchplane.manager.store.ZkTxn;
+import io.switchplane.rpc.metrics.Metrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Three managers' ownership on one real (in-process) ZooKeeper. */
+class DvsOwnershipTest {
+  private static final int DVSES = 12;
+
+  /** Who holds each DVS now, as the listeners were told; a second holder is a violation. */
+  private final Map<String, String> holders = new ConcurrentHashMap<>();
+
+  private final List<String> violations = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private TestingServer zk;
+  private CuratorFramework admin;
+
+  private final class Member implements AutoCloseable {
+    final String id;
+    final CuratorFramework client;
+    final Metrics metrics = new Metrics();
+    final ManagerRegistry registry;
+    final OwnerStore store;
+    final DvsOwnership ownership;
+
+    /** Every DVS this member was told it lost. */
+    final Set<String> lost = ConcurrentHashMap.newKeySet();
+
+    Member(String id) {
+      this.id = id;
+      client =
+          CuratorFrameworkFactory.newClient(
+              zk.getConnectString(), 4000, 2000, new RetryOneTime(100));
+      client.start();
+      registry = new ManagerRegistry(client, id, id + "-endpoint");
+      store = new OwnerStore(client);
+      ownership =
+          new DvsOwnership(
+              client,
+              registry,
+              store,
+              new DvsOwnership.Listener() {
+                @Override
+                public void gained(String dvsId, long epoch) {
+                  String before = holders.putIfAbsent(dvsId, id);
+                  if (before != null) {
+                    violations.add(dvsId + " gained by " + id + " while held by " + before);
+                  }
+                }
+
+                @Override
+                public void lost(String dvsId) {
+                  lost.add(dvsId);
+                  holders.remove(dvsId, id);
+                }
+              },
+              metrics);
+      store.ensureLayout();
+      store.start(ownership::trigger);
+      registry.start(ownership::trigger);
+      ownership.start();
+    }
+
+    @Override
+    public void close() {
+      ownership.close();
+      registry.close();
+      store.close();
+      client.close();
+    }
+  }
+
+  @BeforeEach
+  void zooKeeper() throws Exception {
+    zk = new TestingServer(true);
+    admin = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
+    admin.start();
+    for (int i = 0; i < DVSES; i++) {
+      admin.create().creatingParentsIfNeeded().forPath(StoreLayout.dvs("dvs-" + i), new byte[0]);
+    }
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+    admin.close();
+    zk.close();
+  }
+
+  private Member member(String id) {
+    Member m = new Member(id);
+    open.add(m);
+    return m;
+  }
+
+  private void awaitSpread(List<Member> members) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(holders).hasSize(DVSES);
+              for (Member m : members) {
+                assertThat(m.ownership.held()).hasSize(DVSES / members.size());
+              }
+            });
+  }
+
+  @Test
+  void threeManagersSpreadTheDvsesAndAJoinerTakesItsShare() {
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().size() == DVSES);
+    Member b = member("m-b");
+    Member c = member("m-c");
+    awaitSpread(List.of(a, b, c));
+    assertThat(violations).isEmpty();
+    assertThat(a.metrics.total("switchplane_manager_owned_dvs")).isEqualTo(4);
+    assertThat(a.metrics.total("switchplane_manager_ownership_changes_total"))
+        .isGreaterThanOrEqualTo(DVSES + 8);
+    // Every held epoch is the record's: fencing checks will pass for the holder only.
+    for (Member m : List.of(a, b, c)) {
+      m.ownership
+          .held()
+          .forEach((dvs, epoch) -> assertThat(admin_record(dvs).epoch()).isEqualTo(epoch));
+    }
+  }
+
+  @Test
+  void aLeavingManagerHandsOverAtOnceAndTheOthersTakeEverything() {
+    Member a = member("m-a");
+    Member b = member("m-b");
+    Member c = member("m-c");
+    awaitSpread(List.of(a, b, c));
+    Set<String> bHeld = b.ownership.held().keySet();
+    long start = System.nanoTime();
+    b.close();
+    open.remove(b);
+    awaitSpread(List.of(a, c));
+    // Handed over, not waited out: well under the 4 s session timeout.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(violations).isEmpty();
+    bHeld.forEach(d -> assertThat(holders.get(d)).isIn("m-a", "m-c"));
+  }
+
+  @Test
+  void aStaleOwnersZooKeeperWriteIsRefusedWithATypedReason() throws Exception {
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().size() == DVSES);
+    long epoch = a.ownership.epoch("dvs-0").orElseThrow();
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    String moved =
+        IntStream.range(0, DVSES)
+            .mapToObj(i -> "dvs-" + i)
+            .filter(b.ownership::owns)
+            .findFirst()
+            .orElseThrow();
+    long oldEpoch = moved.equals("dvs-0") ? epoch : epoch; // a held every DVS at its first epoch
+    ZkTxn txn = new ZkTxn();
+    OwnerStore.fence(txn, moved, oldEpoch);
+    txn.set(StoreLayout.dvs(moved), new byte[] {1}, -1);
+    SwitchplaneException refused =
+        catchThrowableOfType(
+            () -> txn.commit(a.client, "writing", r -> OwnerStore.explain(r, moved)),
+            SwitchplaneException.class);
+    assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    assertThat(admin.getData().forPath(StoreLayout.dvs(moved))).isEmpty();
+    // The owner's write at its epoch goes through.
+    ZkTxn owners = new ZkTxn();
+    OwnerStore.fence(owners, moved, b.ownership.epoch(moved).orElseThrow());
+    owners.set(StoreLayout.dvs(moved), new byte[] {2}, -1);
+    owners.commit(b.client, "writing", r -> OwnerStore.explain(r, moved));
+    assertThat(admin.getData().forPath(StoreLayout.dvs(moved))).containsExactly(2);
+  }
+
+  @Test
+  void aDvsStoreFencedByOwnershipWritesOnlyWhatItsManagerOwns() throws Exception {
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().size() == DVSES);
+    admin.createContainers(StoreLayout.TXN);
+    DvsStore aStore = new DvsStore(a.client, WriteFence.owner(a.ownership::epoch));
+    AtomicTxnRecord record = AtomicTxnRecord.newBuilder().setGeneration(5).build();
+    aStore.recordDecision("dvs-0", record);
+    assertThat(admin.checkExists().forPath(StoreLayout.txn("dvs-0"))).isNotNull();
+
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    String moved =
+        IntStream.range(0, DVSES)
+            .mapToObj(i -> "dvs-" + i)
+            .filter(d -> b.ownership.owns(d) && !d.equals("dvs-0"))
+            .findFirst()
+            .orElseThrow();
+    // Not owned any more: refused before anything is sent.
+    SwitchplaneException refused =
+        catchThrowableOfType(
+            () -> aStore.recordDecision(moved, record), SwitchplaneException.class);
+    assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    // A manager still believing it owns at its old epoch: ZooKeeper refuses the transaction.
+    long stale = 1;
+    DvsStore believer = new DvsStore(a.client, WriteFence.owner(d -> OptionalLong.of(stale)));
+    refused =
+        catchThrowableOfType(
+            () -> believer.recordDecision(moved, record), SwitchplaneException.class);
+    assertThat(refused.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    assertThat(admin.checkExists().forPath(StoreLayout.txn(moved))).isNull();
+  }
+
+  @Test
+  void aManagerCutFromZooKeeperStopsBeforeItsSessionExpiresAndTheOthersTakeOver() throws Exception {
+    Member a = member("m-a");
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    Map<String, Long> aHeld = Map.copyOf(a.ownership.held());
+    // Expire a's session. Curator then reconnects with a new session and a may claim again, so
+    // the moment it held nothing is seen through its listener, not by polling held().
+    a.client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.lost.containsAll(aHeld.keySet()));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(holders).hasSize(DVSES));
+    // Whoever holds a's former DVSes now claimed them anew: every epoch moved on.
+    aHeld.forEach((d, epoch) -> assertThat(admin_record(d).epoch()).isGreaterThan(epoch));
+    assertThat(violations).isEmpty();
+  }
+
+  private OwnerStore.Owner admin_record(String dvs) {
+    return new OwnerStore(admin).read(dvs);
+  }
+}
