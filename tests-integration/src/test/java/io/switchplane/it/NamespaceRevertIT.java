@@ -361,6 +361,10 @@ class NamespaceRevertIT {
     System.out.printf(
         "ovs-revert: management path back %d ms after the %d ms confirm deadline%n",
         restoredMs, CONFIRM_MS);
+    // The agent restores the switch first and records the rollback after (a synced write).
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> agentState().getLastRollback().getGeneration() == bad);
     GetStateResponse after = agentState();
     assertThat(after.getLastRollback().getGeneration()).isEqualTo(bad);
     assertThat(after.getLastRollback().getCause())
@@ -452,6 +456,10 @@ class NamespaceRevertIT {
     System.out.printf(
         "ovs-host-local: management path back on a host-local clone %d ms after the deadline%n",
         System.currentTimeMillis() - pending.getDeadlineUnixMs());
+    // The agent moves the address first and records what it did after (a synced write).
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> agentState().getLastRollback().getGeneration() == bad);
     GetStateResponse kept = agentState();
     assertThat(kept.hasPending()).isFalse();
     assertThat(kept.getLastRollback().getCause())
