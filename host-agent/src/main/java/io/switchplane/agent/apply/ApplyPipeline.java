@@ -39,6 +39,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -353,14 +354,7 @@ public final class ApplyPipeline {
 
   /** As {@link #confirm(String, long, String)}, by owner: refused as a stale owner's apply is. */
   public ConfirmResponse confirm(String dvsId, long generation, String nonce, PushOwner owner) {
-    Slot slot = slot(dvsId);
-    slot.lock.lock();
-    try {
-      epochs.check(dvsId, owner, "confirm");
-      return confirms.confirm(dvsId, generation, nonce);
-    } finally {
-      slot.lock.unlock();
-    }
+    return byOwner(dvsId, owner, "confirm", () -> confirms.confirm(dvsId, generation, nonce));
   }
 
   /**
@@ -373,11 +367,16 @@ public final class ApplyPipeline {
 
   /** As {@link #rollback(String, long, String)}, by owner: refused as a stale owner's apply is. */
   public RollbackEvent rollback(String dvsId, long generation, String nonce, PushOwner owner) {
+    return byOwner(dvsId, owner, "rollback", () -> confirms.rollback(dvsId, generation, nonce));
+  }
+
+  /** Runs what under the DVS's lock once owner is not older than the DVS's owner epoch. */
+  private <T> T byOwner(String dvsId, PushOwner owner, String verb, Supplier<T> what) {
     Slot slot = slot(dvsId);
     slot.lock.lock();
     try {
-      epochs.check(dvsId, owner, "rollback");
-      return confirms.rollback(dvsId, generation, nonce);
+      epochs.check(dvsId, owner, verb);
+      return what.get();
     } finally {
       slot.lock.unlock();
     }
