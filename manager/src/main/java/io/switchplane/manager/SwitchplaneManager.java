@@ -25,6 +25,7 @@ import io.switchplane.manager.grpc.EnrollmentGrpcService;
 import io.switchplane.manager.grpc.IpamGrpcService;
 import io.switchplane.manager.grpc.ManagerGrpcService;
 import io.switchplane.manager.grpc.MigrationGrpcService;
+import io.switchplane.manager.grpc.NetworkManagerGrpcService;
 import io.switchplane.manager.grpc.PkiGrpcService;
 import io.switchplane.manager.grpc.PropertyGrpcService;
 import io.switchplane.manager.grpc.SnapshotGrpcService;
@@ -36,6 +37,7 @@ import io.switchplane.manager.ipam.NicSync;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.netmgr.PublishedNetworks;
 import io.switchplane.manager.pki.AgentTrust;
 import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
@@ -326,6 +328,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                         .orElse(0L)),
             new AuditGrpcService(changeLog),
             new MigrationGrpcService(service, pushEngine.statusBook()),
+            new NetworkManagerGrpcService(new PublishedNetworks(service)),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
             new PropertyGrpcService(

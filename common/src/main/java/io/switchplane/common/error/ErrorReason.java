@@ -19,6 +19,12 @@ public enum ErrorReason {
   LOGICAL_NETWORK_ID_IMMUTABLE,
 
   /**
+   * The port group is owned by a network manager (or, for a network manager, is not its own): only
+   * its owner changes or withdraws it. The message names the owner.
+   */
+  NETWORK_OWNED,
+
+  /**
    * The push (or ZooKeeper write) came from a DVS owner whose epoch is older than one already seen
    * for that DVS: another manager owns it now, and the sender must stop.
    */

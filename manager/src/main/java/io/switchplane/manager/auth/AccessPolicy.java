@@ -8,9 +8,10 @@ import java.util.Set;
 /**
  * Which role each method of the manager's API needs, in one table (NETCONF access control's rule
  * list, Kubernetes RBAC's verbs). Reads and watches need viewer; changes to a switch's content
- * operator; hosts, namespaces, vCenters, recovery and users admin. A method the table does not know
- * needs admin, so a new method is closed until it is placed here. Health and reflection need
- * nothing.
+ * operator; hosts, namespaces, vCenters, recovery and users admin; publishing and changing owned
+ * networks (NetworkManagerService) network-manager, a role beside the others ({@link #allows}). A
+ * method the table does not know needs admin, so a new method is closed until it is placed here.
+ * Health and reflection need nothing.
  */
 public final class AccessPolicy {
   private static final Set<String> PUBLIC_SERVICES =
@@ -66,6 +67,14 @@ public final class AccessPolicy {
           Map.entry("switchplane.v1.AuditService/GetChange", Role.ROLE_VIEWER),
           // Migration.
           Map.entry("switchplane.v1.MigrationService/Precheck", Role.ROLE_VIEWER),
+          // A network manager's networks: only network managers publish and change them.
+          Map.entry("switchplane.v1.NetworkManagerService/ListNetworks", Role.ROLE_VIEWER),
+          Map.entry(
+              "switchplane.v1.NetworkManagerService/PublishNetwork", Role.ROLE_NETWORK_MANAGER),
+          Map.entry(
+              "switchplane.v1.NetworkManagerService/UpdateNetwork", Role.ROLE_NETWORK_MANAGER),
+          Map.entry(
+              "switchplane.v1.NetworkManagerService/WithdrawNetwork", Role.ROLE_NETWORK_MANAGER),
           // VM tracker and vCenters.
           Map.entry("switchplane.v1.VmTrackerService/ShowVmTracker", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.VcenterService/ListVcenters", Role.ROLE_VIEWER),
@@ -124,13 +133,23 @@ public final class AccessPolicy {
     return Optional.of(Role.ROLE_ADMIN);
   }
 
-  /** Whether role includes needed. */
+  /**
+   * Whether role includes needed. Viewer, operator and admin each include the ones before; the
+   * network-manager role stands beside them: it includes viewer only, and only it includes itself
+   * (an admin is no network manager: networks are owned by a network manager's name).
+   */
   public static boolean allows(Role role, Role needed) {
+    if (needed == Role.ROLE_NETWORK_MANAGER || role == Role.ROLE_NETWORK_MANAGER) {
+      return role == needed || needed == Role.ROLE_VIEWER;
+    }
     return role.getNumber() >= needed.getNumber();
   }
 
-  /** "viewer", "operator", "admin". */
+  /** "viewer", "operator", "admin", "network-manager". */
   public static String label(Role role) {
-    return role.name().substring("ROLE_".length()).toLowerCase(java.util.Locale.ROOT);
+    return role.name()
+        .substring("ROLE_".length())
+        .toLowerCase(java.util.Locale.ROOT)
+        .replace('_', '-');
   }
 }

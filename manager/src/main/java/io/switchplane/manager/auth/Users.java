@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Operators: adding one makes its token (returned once, stored as a hash) and its DVS scope (names
  * resolved to ids, so a renamed DVS stays in scope); removing one revokes its token.
+ *
+ * <p>A network manager (an external system such as NSX) is registered the same way, as a user with
+ * the network-manager role and no scope: its user name is the owner name of the networks it
+ * publishes ({@code PortGroup.owner}), and it authenticates with its token or a client certificate
+ * naming that user, like any operator. Removing it leaves its networks owned by that name (and a
+ * network manager added again under it owns them again).
  */
 public final class Users {
   private static final Logger LOG = LoggerFactory.getLogger(Users.class);
@@ -45,7 +51,12 @@ public final class Users {
           name.length() > 80 ? name.substring(0, 77) + "..." : name);
     }
     if (role == Role.ROLE_UNSPECIFIED || role == Role.UNRECOGNIZED) {
-      throw SwitchplaneException.invalid("role is required: viewer, operator or admin");
+      throw SwitchplaneException.invalid(
+          "role is required: viewer, operator, admin or network-manager");
+    }
+    if (role == Role.ROLE_NETWORK_MANAGER && !scope.isEmpty()) {
+      throw SwitchplaneException.invalid(
+          "network manager '%s': no DVS scope; it changes only the networks it publishes", name);
     }
     List<String> ids = new ArrayList<>();
     for (String ref : scope) {

@@ -78,8 +78,16 @@ public final class ChangeSetPlanner {
     return dvs;
   }
 
-  /** Plans ops against before. The result's configuration is at before's generation + 1. */
+  /** Plans ops against before for operators. */
   public Plan plan(DvsConfig before, List<ChangeOp> ops) {
+    return plan(before, ops, Author.OPERATOR);
+  }
+
+  /**
+   * Plans ops against before for author (who may change owned port groups: {@link OwnedNetworks}).
+   * The result's configuration is at before's generation + 1.
+   */
+  public Plan plan(DvsConfig before, List<ChangeOp> ops, Author author) {
     if (ops.isEmpty()) {
       throw invalid("the change set has no operations; give 1 to %,d", MAX_OPS);
     }
@@ -87,7 +95,7 @@ public final class ChangeSetPlanner {
       throw invalid(
           "the change set has %,d operations, the limit is %,d; split it", ops.size(), MAX_OPS);
     }
-    Run work = new Run(before);
+    Run work = new Run(before, author);
     for (int i = 0; i < ops.size(); i++) {
       try {
         work.apply(ops.get(i));
@@ -95,17 +103,20 @@ public final class ChangeSetPlanner {
         if (ops.size() == 1) {
           throw e;
         }
-        throw new SwitchplaneException(
-            e.code(),
-            "operation "
-                + (i + 1)
-                + " of "
-                + ops.size()
-                + " ("
-                + opName(ops.get(i))
-                + "): "
-                + e.getMessage(),
-            e);
+        SwitchplaneException placed =
+            new SwitchplaneException(
+                e.code(),
+                "operation "
+                    + (i + 1)
+                    + " of "
+                    + ops.size()
+                    + " ("
+                    + opName(ops.get(i))
+                    + "): "
+                    + e.getMessage(),
+                e);
+        // The typed reason goes with the placed message: callers act on it, not on the text.
+        throw e.reason().map(placed::because).orElse(placed);
       }
     }
     return work.finish();
@@ -127,8 +138,8 @@ public final class ChangeSetPlanner {
     private final MemberOps members;
     private final PropertyPlanning properties;
 
-    Run(DvsConfig before) {
-      state = new PlanState(before, hosts);
+    Run(DvsConfig before, Author author) {
+      state = new PlanState(before, hosts, author);
       dvs = new DvsOps(state);
       portGroups = new PortGroupOps(state, ids);
       ports = new PortOps(state);

@@ -23,6 +23,7 @@ import java.util.Set;
  * {@link #finish} turns it into the {@link Plan}.
  */
 final class PlanState {
+  private final Author author;
   private final DvsConfig before;
   private final DvsConfig.Builder b;
   private final HostLookup hosts;
@@ -34,11 +35,21 @@ final class PlanState {
   private final MemberIds memberIds = new MemberIds();
 
   PlanState(DvsConfig before, HostLookup hosts) {
+    this(before, hosts, Author.OPERATOR);
+  }
+
+  PlanState(DvsConfig before, HostLookup hosts, Author author) {
+    this.author = author;
     this.before = before;
     this.b = before.toBuilder();
     this.hosts = hosts;
     this.portsByGroup = new PortGroupIndex(b.ports());
     this.uplinkNics = new UplinkNicIndex(b.ports());
+  }
+
+  /** Whom the change set is planned for. */
+  Author author() {
+    return author;
   }
 
   /** The configuration as planned so far (ops edit it in place). */

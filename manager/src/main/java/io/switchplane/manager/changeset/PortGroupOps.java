@@ -13,10 +13,12 @@ import io.switchplane.common.validation.ModelValidator;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Supplier;
 
-/** The port group ops of one planning run: create, update and delete, by id or name. */
+/**
+ * The port group ops of one planning run: create, update and delete, by id or name; who may make
+ * them on an owned port group is {@link OwnedNetworks}'s rule.
+ */
 final class PortGroupOps {
   private final PlanState state;
   private final Supplier<String> ids;
@@ -29,19 +31,15 @@ final class PortGroupOps {
 
   void create(PortGroup requested) {
     DvsConfig.Builder b = state.config();
-    if (!requested.getLogicalNetworkId().isEmpty()) {
-      throw invalid(
-              "port group '%s': the logical network id is made by the manager; leave it empty",
-              requested.getName())
-          .because(ErrorReason.LOGICAL_NETWORK_ID_IMMUTABLE);
-    }
+    String logical = OwnedNetworks.newLogicalNetworkId(state.author(), requested, b);
     String id = ids.get();
     // Properties change only through property ops.
     PortGroup pg =
         requested.toBuilder()
             .setId(id)
             .setDvsId(b.dvs().getId())
-            .setLogicalNetworkId(UUID.randomUUID().toString())
+            .setLogicalNetworkId(logical)
+            .setOwner(state.author().networkManager())
             .setBinding(binding(requested.getBinding()))
             .clearProperties()
             .build();
@@ -58,7 +56,9 @@ final class PortGroupOps {
   void update(String ref, PortGroup settings, FieldMask mask) {
     DvsConfig.Builder b = state.config();
     PortGroup current = state.portGroup(ref);
+    OwnedNetworks.requireMayChange(state.author(), current);
     requireSameLogicalNetwork(current, settings, mask);
+    OwnedNetworks.requireSameOwner(current, settings);
     if (mask != null) {
       settings = UpdateMasks.apply(current, settings, mask, UpdateMasks.PORT_GROUP, "port group");
     } else if (settings == null) {
@@ -69,6 +69,7 @@ final class PortGroupOps {
             .setId(current.getId())
             .setDvsId(current.getDvsId())
             .setLogicalNetworkId(current.getLogicalNetworkId())
+            .setOwner(current.getOwner())
             .setBinding(binding(settings.getBinding()))
             .clearProperties()
             .addAllProperties(current.getPropertiesList())
@@ -98,6 +99,7 @@ final class PortGroupOps {
 
   void delete(String ref) {
     PortGroup current = state.portGroup(ref);
+    OwnedNetworks.requireMayChange(state.author(), current);
     Set<String> keys = state.portsByGroup().keysOf(current.getId());
     if (!keys.isEmpty()) {
       throw precondition(

@@ -65,6 +65,7 @@ final class PropertyPlanning {
       }
       case ENTITY_KIND_PORT_GROUP -> {
         PortGroup pg = state.portGroup(ref);
+        OwnedNetworks.requireMayChange(state.author(), pg);
         List<PropertyEntry> next =
             edit("port group '" + pg.getName() + "'", pg.getPropertiesList(), key, c);
         b.portGroups()

@@ -12,8 +12,10 @@ import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.audit.ChangeRecords;
+import io.switchplane.manager.changeset.Author;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
 import io.switchplane.manager.changeset.NamespaceLookup;
+import io.switchplane.manager.changeset.OwnedNetworks;
 import io.switchplane.manager.changeset.Plan;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
@@ -226,7 +228,9 @@ public final class ConfigService {
   public Preview preview(String dvsRef, List<ChangeOp> ops, long expectedGeneration) {
     LeaderState state = guard.require();
     String id = state.byRef(dvsRef).id();
-    Plan plan = guard.locked(id, state, () -> plan(state, id, dvsRef, ops, expectedGeneration));
+    Plan plan =
+        guard.locked(
+            id, state, () -> plan(state, id, dvsRef, ops, expectedGeneration, Author.OPERATOR));
     if (plan.changesNothing()) {
       return new Preview(plan, List.of(), List.of());
     }
@@ -258,13 +262,27 @@ public final class ConfigService {
       long expectedGeneration,
       String description,
       CommitOptions options) {
+    return commit(dvsRef, ops, expectedGeneration, description, options, Author.OPERATOR);
+  }
+
+  /**
+   * As {@link #commit(String, List, long, String, CommitOptions)}, planned for author: a network
+   * manager's writes to the networks it owns take this same path (see {@link OwnedNetworks}).
+   */
+  public CommitResult commit(
+      String dvsRef,
+      List<ChangeOp> ops,
+      long expectedGeneration,
+      String description,
+      CommitOptions options,
+      Author author) {
     LeaderState state = guard.require();
     String id = state.byRef(dvsRef).id();
     return guard.locked(
         id,
         state,
         () -> {
-          Plan plan = plan(state, id, dvsRef, ops, expectedGeneration);
+          Plan plan = plan(state, id, dvsRef, ops, expectedGeneration, author);
           if (plan.changesNothing()) {
             LOG.info(
                 "DVS {}: {} op(s) change nothing; generation {} stays",
@@ -279,9 +297,14 @@ public final class ConfigService {
 
   /** Plans ops against the current configuration of DVS id. Lock of the DVS held. */
   private Plan plan(
-      LeaderState state, String id, String dvsRef, List<ChangeOp> ops, long expectedGeneration) {
+      LeaderState state,
+      String id,
+      String dvsRef,
+      List<ChangeOp> ops,
+      long expectedGeneration,
+      Author author) {
     DvsConfig before = state.forWrite(id, dvsRef, expectedGeneration);
-    Plan plan = planner.plan(before, ops);
+    Plan plan = planner.plan(before, ops, author);
     if (!before.dvs().getName().equals(plan.after().dvs().getName())) {
       state.requireFreeName(plan.after().dvs().getName(), id);
     }
@@ -296,7 +319,8 @@ public final class ConfigService {
   /**
    * Replaces the whole configuration of a DVS with target (a restore) as one change set: the DVS
    * keeps its id and generation line, everything else becomes target's. The caller has validated
-   * target as a whole (it is not planned op by op).
+   * target as a whole (it is not planned op by op). PERMISSION_DENIED (reason NETWORK_OWNED) when
+   * it would change, remove or bring back a port group a network manager owns.
    */
   public CommitResult replace(
       String dvsId,
@@ -310,6 +334,7 @@ public final class ConfigService {
         state,
         () -> {
           DvsConfig before = state.forWrite(dvsId, dvsId, expectedGeneration);
+          OwnedNetworks.requireKept(before, target);
           if (!before.dvs().getName().equals(target.dvs().getName())) {
             state.requireFreeName(target.dvs().getName(), dvsId);
           }
@@ -368,7 +393,10 @@ public final class ConfigService {
     return new CommitResult(plan.after(), plan, hostsAffected);
   }
 
-  /** Deletes a DVS. FAILED_PRECONDITION while it has ports. Returns its last configuration. */
+  /**
+   * Deletes a DVS. FAILED_PRECONDITION while it has ports; PERMISSION_DENIED (reason NETWORK_OWNED)
+   * while a network manager owns a port group of it. Returns its last configuration.
+   */
   public DvsConfig deleteDvs(String dvsRef, long expectedGeneration) {
     return lifecycle.delete(dvsRef, expectedGeneration);
   }

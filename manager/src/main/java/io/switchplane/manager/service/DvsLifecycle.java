@@ -6,6 +6,7 @@ import io.switchplane.api.v1.Dvs;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.manager.changeset.ChangeSetPlanner;
+import io.switchplane.manager.changeset.OwnedNetworks;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.CommittedChange;
@@ -118,6 +119,7 @@ final class DvsLifecycle {
                 "DVS '%s' still has %d port(s); delete them first",
                 last.dvs().getName(), last.ports().size());
           }
+          OwnedNetworks.requireNoneIn(last);
           state.storeOrReload(
               store,
               id,

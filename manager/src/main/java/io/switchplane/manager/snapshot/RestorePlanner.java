@@ -93,8 +93,9 @@ public final class RestorePlanner {
   }
 
   /**
-   * The snapshot's port groups and ports under dvs, port groups with ids (and logical network ids)
-   * from keep (by name) or new ones: a copy beside its original is another logical network.
+   * The snapshot's port groups and ports under dvs, port groups with ids (and logical network ids
+   * and owners) from keep (by name) or new ones: a copy beside its original is another logical
+   * network, and operators'.
    */
   private DvsConfig remap(DvsConfig snapshot, Dvs dvs, Map<String, PortGroup> keep) {
     Map<String, String> newIds = new HashMap<>();
@@ -103,9 +104,17 @@ public final class RestorePlanner {
       PortGroup kept = keep.get(pg.getName());
       String id = kept != null ? kept.getId() : ids.get();
       String logical = kept != null ? kept.getLogicalNetworkId() : UUID.randomUUID().toString();
+      // The owner goes with the logical network: a copy is no network its manager published.
+      String owner = kept != null ? kept.getOwner() : "";
       newIds.put(pg.getId(), id);
       groups.put(
-          id, pg.toBuilder().setId(id).setDvsId(dvs.getId()).setLogicalNetworkId(logical).build());
+          id,
+          pg.toBuilder()
+              .setId(id)
+              .setDvsId(dvs.getId())
+              .setLogicalNetworkId(logical)
+              .setOwner(owner)
+              .build());
     }
     Map<String, Port> ports = new LinkedHashMap<>();
     for (Port p : snapshot.ports().values()) {
