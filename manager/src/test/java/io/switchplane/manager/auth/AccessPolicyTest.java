@@ -27,7 +27,8 @@ class AccessPolicyTest {
           UserServiceGrpc.getServiceDescriptor(),
           io.switchplane.api.v1.PkiServiceGrpc.getServiceDescriptor(),
           io.switchplane.api.v1.IpamServiceGrpc.getServiceDescriptor(),
-          io.switchplane.api.v1.MigrationServiceGrpc.getServiceDescriptor());
+          io.switchplane.api.v1.MigrationServiceGrpc.getServiceDescriptor(),
+          io.switchplane.api.v1.NetworkManagerServiceGrpc.getServiceDescriptor());
 
   @Test
   void everyReadIsForViewersAndNothingElseIs() {
@@ -55,7 +56,10 @@ class AccessPolicyTest {
           assertThat(AccessPolicy.required(m.getFullMethodName()))
               .as(m.getFullMethodName())
               .get()
-              .isIn(Role.ROLE_OPERATOR, Role.ROLE_ADMIN);
+              .isIn(
+                  s.getName().equals("switchplane.v1.NetworkManagerService")
+                      ? List.of(Role.ROLE_NETWORK_MANAGER)
+                      : List.of(Role.ROLE_OPERATOR, Role.ROLE_ADMIN));
         }
       }
     }
@@ -81,5 +85,22 @@ class AccessPolicyTest {
     assertThat(AccessPolicy.required("grpc.health.v1.Health/Check")).isEmpty();
     assertThat(AccessPolicy.allows(Role.ROLE_ADMIN, Role.ROLE_OPERATOR)).isTrue();
     assertThat(AccessPolicy.allows(Role.ROLE_VIEWER, Role.ROLE_OPERATOR)).isFalse();
+  }
+
+  @Test
+  void aNetworkManagerReadsAndPublishesAndNothingElseAndNoOtherRolePublishes() {
+    Role nm = Role.ROLE_NETWORK_MANAGER;
+    assertThat(AccessPolicy.allows(nm, Role.ROLE_VIEWER)).isTrue();
+    assertThat(AccessPolicy.allows(nm, nm)).isTrue();
+    assertThat(AccessPolicy.allows(nm, Role.ROLE_OPERATOR)).isFalse();
+    assertThat(AccessPolicy.allows(nm, Role.ROLE_ADMIN)).isFalse();
+    for (Role r : List.of(Role.ROLE_VIEWER, Role.ROLE_OPERATOR, Role.ROLE_ADMIN)) {
+      assertThat(AccessPolicy.allows(r, nm)).as(r.name()).isFalse();
+    }
+    assertThat(AccessPolicy.required("switchplane.v1.NetworkManagerService/PublishNetwork"))
+        .contains(nm);
+    assertThat(AccessPolicy.required("switchplane.v1.NetworkManagerService/ListNetworks"))
+        .contains(Role.ROLE_VIEWER);
+    assertThat(AccessPolicy.label(nm)).isEqualTo("network-manager");
   }
 }
