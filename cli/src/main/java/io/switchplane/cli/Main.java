@@ -11,6 +11,7 @@ import io.switchplane.cli.ops.IpCommand;
 import io.switchplane.cli.ops.LogCommand;
 import io.switchplane.cli.ops.MigrateCommand;
 import io.switchplane.cli.ops.NamespaceCommand;
+import io.switchplane.cli.ops.NetworkManagerCommand;
 import io.switchplane.cli.ops.NicCommand;
 import io.switchplane.cli.ops.PkiCommand;
 import io.switchplane.cli.ops.PortCommand;
@@ -71,6 +72,7 @@ public final class Main {
           UserCommand.class,
           UserCommand.Login.class,
           UserCommand.WhoAmI.class,
+          NetworkManagerCommand.class,
           SnapshotCommand.class,
           RecoverCommand.class,
           NamespaceCommand.class,

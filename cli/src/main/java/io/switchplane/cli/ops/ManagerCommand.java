@@ -279,6 +279,13 @@ public abstract class ManagerCommand implements Callable<Integer> {
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The manager's network manager API on the same channel (valid inside {@link #run}). */
+  protected io.switchplane.api.v1.NetworkManagerServiceGrpc.NetworkManagerServiceBlockingStub
+      networkManagers() {
+    return io.switchplane.api.v1.NetworkManagerServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
   /** -o json or yaml: responses are printed as data ({@link #render}), not as text. */
   protected boolean data() {
     return output.data();

@@ -42,6 +42,14 @@ import picocli.CommandLine.Parameters;
       PortGroupCommand.Delete.class
     })
 public final class PortGroupCommand {
+  /**
+   * The network manager owning a port group (its settings are read-only to operators), "-" for
+   * operators' port groups.
+   */
+  static String owner(PortGroup pg) {
+    return pg.getOwner().isEmpty() ? "-" : pg.getOwner();
+  }
+
   /** How ports of a port group are bound, as typed on the command line. */
   enum Binding {
     STATIC,
@@ -251,7 +259,8 @@ public final class PortGroupCommand {
                   "PORTS",
                   "CAPACITY",
                   "POLICY (* = override allowed)",
-                  "LOGICAL NETWORK")
+                  "LOGICAL NETWORK",
+                  "OWNER")
               .wideOnly("ID");
       for (PortGroup pg : r.getPortGroupsList()) {
         t.row(
@@ -261,7 +270,8 @@ public final class PortGroupCommand {
             used.getOrDefault(pg.getId(), 0L),
             Describe.capacity(pg),
             Describe.policy(pg.getPolicy()),
-            pg.getLogicalNetworkId());
+            pg.getLogicalNetworkId(),
+            owner(pg));
       }
       print(t);
       return 0;
@@ -289,11 +299,12 @@ public final class PortGroupCommand {
       }
       PortGroup pg = r.getPortGroup();
       System.out.printf(
-          "name:            %s%nid:              %s%nlogical network: %s%nbinding:         %s%n"
-              + "capacity:        %s%npolicy:          %s%n",
+          "name:            %s%nid:              %s%nlogical network: %s%nowner:           %s%n"
+              + "binding:         %s%ncapacity:        %s%npolicy:          %s%n",
           pg.getName(),
           pg.getId(),
           pg.getLogicalNetworkId(),
+          owner(pg),
           Describe.binding(pg.getBinding()),
           Describe.capacity(pg),
           Describe.policy(pg.getPolicy()));

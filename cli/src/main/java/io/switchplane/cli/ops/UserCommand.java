@@ -41,7 +41,8 @@ import picocli.CommandLine.Parameters;
     },
     description = {
       "Operators and their roles: viewer (reads), operator (changes, snapshots, rollback), admin",
-      "(hosts, namespaces, vCenters, users). While no operator exists the manager is open to everyone;",
+      "(hosts, namespaces, vCenters, users); network-manager is an external system publishing its own",
+      "networks ('switchplane netmgr'). While no operator exists the manager is open to everyone;",
       "the first one closes it, so add an admin first."
     })
 public final class UserCommand {
@@ -49,14 +50,14 @@ public final class UserCommand {
 
   static Role role(String label) {
     try {
-      return Role.valueOf("ROLE_" + label.toUpperCase(Locale.ROOT));
+      return Role.valueOf("ROLE_" + label.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
       return Role.ROLE_UNSPECIFIED; // the manager names the valid roles
     }
   }
 
   static String label(Role role) {
-    return role.name().replace("ROLE_", "").toLowerCase(Locale.ROOT);
+    return role.name().replace("ROLE_", "").toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   @Command(
@@ -67,7 +68,10 @@ public final class UserCommand {
     @Parameters(paramLabel = "NAME", description = "1-64 of a-z, 0-9, '.', '_', '-'.")
     String name;
 
-    @Option(names = "--role", required = true, description = "viewer, operator or admin.")
+    @Option(
+        names = "--role",
+        required = true,
+        description = "viewer, operator, admin or network-manager.")
     String role;
 
     @Option(

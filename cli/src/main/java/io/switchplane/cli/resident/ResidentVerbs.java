@@ -40,6 +40,8 @@ public final class ResidentVerbs {
           "subnet usage",
           "nic list",
           "user list",
+          "netmgr list",
+          "netmgr networks",
           "whoami",
           "vcenter list",
           "vcenter status",
