@@ -277,6 +277,64 @@ class CliIT {
   }
 
   @Test
+  void aNetworkManagerPublishesAndOperatorsAttachPortsButCannotChangeItsNetwork()
+      throws IOException {
+    String home = System.getProperty("user.home");
+    System.setProperty("user.home", dir.resolve("home").toString());
+    try {
+      Path tokenFile = dir.resolve("token");
+      Files.writeString(tokenFile, token(cli("user", "add", "root", "--role", "admin")));
+      assertThat(cli("login", "--token-file", tokenFile.toString()).exit()).isZero();
+      cli("dvs", "create", "dvs1");
+      cli("dvs", "add-host", "dvs1", "host-1");
+      String nsx = token(cli("netmgr", "add", "nsx"));
+      String olga = token(cli("user", "add", "olga", "--role", "operator"));
+      assertThat(cli("user", "list").out()).contains("nsx", "network-manager");
+      String id = UUID.randomUUID().toString();
+
+      Files.writeString(tokenFile, nsx);
+      assertThat(cli("login", "--token-file", tokenFile.toString()).out())
+          .contains("as nsx (network-manager)");
+      Cli.Run published = cli("netmgr", "publish", "dvs1", "seg", "--id", id, "--vlan", "300");
+      assertThat(published.exit()).as(published.err()).isZero();
+      assertThat(published.out()).contains("published network seg (" + id + ") in DVS dvs1");
+
+      Files.writeString(tokenFile, olga);
+      assertThat(cli("login", "--token-file", tokenFile.toString()).exit()).isZero();
+      Cli.Run attached =
+          cli("port", "create", "dvs1", "p1", "--portgroup", "seg", "--host", "host-1", "--wait");
+      assertThat(attached.exit()).as(attached.err()).isZero();
+      assertThat(cli("portgroup", "list", "dvs1").out().lines())
+          .anySatisfy(l -> assertThat(l).startsWith("seg ").endsWith(id + "  nsx"));
+      assertThat(cli("portgroup", "show", "dvs1", "seg").out()).contains("owner:           nsx\n");
+      Cli.Run refused = cli("portgroup", "update", "dvs1", "seg", "--vlan", "301");
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.err())
+          .contains("PERMISSION_DENIED", "port group 'seg' is owned by network manager 'nsx'");
+      Cli.Run notMine = cli("netmgr", "withdraw", id);
+      assertThat(notMine.err())
+          .contains("PERMISSION_DENIED", "olga is operator; WithdrawNetwork needs network-manager");
+      assertThat(cli("netmgr", "networks").out())
+          .containsPattern("nsx +dvs1 +seg +" + id + " +1 +vlan=300");
+      assertThat(cli("netmgr", "list").out()).containsPattern("nsx +1 ");
+    } finally {
+      System.setProperty("user.home", home);
+    }
+  }
+
+  /** The token a `user add` or `netmgr add` printed. */
+  private static String token(Cli.Run added) {
+    assertThat(added.exit()).as(added.err()).isZero();
+    return added
+        .out()
+        .lines()
+        .filter(l -> l.startsWith("token (shown once): "))
+        .findFirst()
+        .orElseThrow()
+        .substring("token (shown once): ".length());
+  }
+
+  @Test
   void atomicChangeHostHistoryAndEvents() throws IOException {
     cli("dvs", "create", "dvs1");
     cli("dvs", "add-host", "dvs1", "host-1");
@@ -691,11 +749,13 @@ class CliIT {
 
     List<String> groups = cli("portgroup", "list", "dvs1").out().lines().toList();
     assertThat(groups.get(0)).contains("BINDING  PORTS  CAPACITY");
-    assertThat(groups.get(1)).contains("web   static   1      16+");
-    String logical = groups.get(1).substring(groups.get(1).lastIndexOf(' ') + 1);
+    assertThat(groups.get(0)).endsWith(" OWNER");
+    assertThat(groups.get(1)).contains("web   static   1      16+").endsWith(" -");
+    String[] cells = groups.get(1).trim().split(" +");
+    String logical = cells[cells.length - 2];
     assertThat(UUID.fromString(logical)).isNotNull();
     assertThat(cli("portgroup", "show", "dvs1", "web").out())
-        .contains("logical network: " + logical + "\n");
+        .contains("logical network: " + logical + "\nowner:           -\n");
 
     // A port group made by a change set without a binding reads back as static, like the CLI's.
     Path change = dir.resolve("db.json");
