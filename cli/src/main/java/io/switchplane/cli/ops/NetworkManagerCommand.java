@@ -85,7 +85,7 @@ public final class NetworkManagerCommand {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "List network managers with how many networks each owns.")
+      description = "List network managers with how many networks each owns (admin: reads users).")
   static final class ListManagers extends ManagerCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
