@@ -15,10 +15,12 @@ import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
 import io.switchplane.manager.changeset.Author;
 import io.switchplane.manager.model.DvsConfig;
+import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -130,6 +132,20 @@ class PublishedNetworksTest {
     assertThat(failure(ErrorCode.PERMISSION_DENIED, () -> config.deleteDvs("sw", 0)).reason())
         .contains(ErrorReason.NETWORK_OWNED);
     failure(ErrorCode.NOT_FOUND, () -> networks.withdraw(NSX, UUID.randomUUID().toString(), 0));
+    // A restore of the switch as it was before the publish would remove the network.
+    DvsConfig sw = config.config("sw");
+    DvsConfig empty = DvsConfig.of(sw.dvs(), Map.of(), Map.of());
+    assertThat(
+            failure(
+                    ErrorCode.PERMISSION_DENIED,
+                    () ->
+                        config.replace(
+                            sw.id(), empty, sw.generation(), "restore", CommitOptions.DEFAULT))
+                .getMessage())
+        .isEqualTo(
+            "port group 'seg' is owned by network manager 'nsx': the restore would remove it;"
+                + " only its owner changes it");
+    assertThat(config.config("sw").generation()).isEqualTo(sw.generation());
 
     assertThat(config.config("sw2").generation()).isEqualTo(sw2);
     assertThat(store.load(config.config("sw2").id()).orElseThrow().portGroups()).isEmpty();
