@@ -3,7 +3,6 @@ package io.switchplane.agent;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.agent.apply.ApplyPipeline;
@@ -252,7 +251,7 @@ public final class HostAgent implements AutoCloseable {
       builder
           .bossEventLoopGroup(netty.boss())
           .workerEventLoopGroup(netty.worker())
-          .channelType(NioServerSocketChannel.class)
+          .channelType(netty.serverChannelType())
           .executor(netty.executor());
     }
     return builder.build();

@@ -53,16 +53,35 @@ public final class RequestLimits {
       if (f.isRepeated()) {
         int n = strings ? m.getRepeatedFieldCount(f) : 0;
         for (int i = 0; i < n && v.isEmpty(); i++) {
-          v = checkValue(f, m.getRepeatedField(f, i), path + f.getName() + "[" + i + "]", false);
+          Object value = m.getRepeatedField(f, i);
+          // The path is spelled only for a value that may break a limit: an Apply's ports are
+          // mostly small messages, and naming each cost more than looking at it.
+          if (mayBreak(f, value, false)) {
+            v = checkValue(f, value, path + f.getName() + "[" + i + "]", false);
+          }
         }
       } else if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE || m.hasField(f)) {
-        v = checkValue(f, m.getField(f), path + f.getName(), singular);
+        Object value = m.getField(f);
+        if (mayBreak(f, value, singular)) {
+          v = checkValue(f, value, path + f.getName(), singular);
+        }
       }
       if (v.isPresent()) {
         return v;
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether {@link #checkValue} could find anything in value (a cheap test, no path made). */
+  private static boolean mayBreak(FieldDescriptor f, Object value, boolean singular) {
+    return switch (f.getType()) {
+      case STRING -> ((String) value).length() > MAX_STRING;
+      case UINT64, FIXED64 -> singular && (Long) value < 0;
+      case UINT32, FIXED32 -> singular && (Integer) value < 0;
+      case MESSAGE, GROUP -> singular || ((Message) value).getSerializedSize() > MAX_STRING;
+      default -> false;
+    };
   }
 
   private static Optional<Status> checkValue(

@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>An agent that does not serve the stream (UNIMPLEMENTED: it predates it) gets the unary calls
  * instead, for the requests pending then and every later one ({@link #unaryOnly()}).
  *
- * <p>Thread-safe. Futures complete on the channel's executor or the timer thread; callbacks added
- * with a direct executor must stay quick.
+ * <p>Thread-safe. Futures complete on the connection's Netty event loop (answers) or the timer
+ * thread (deadlines); callbacks added with a direct executor must stay quick and never block.
  */
 public final class PushStream {
   private static final Logger LOG = LoggerFactory.getLogger(PushStream.class);
@@ -198,7 +198,12 @@ public final class PushStream {
   /** The request side, opened on first use. Lock held. */
   private ClientCallStreamObserver<PushRequest> open() {
     if (requests == null) {
-      HostAgentServiceGrpc.newStub(channel).push(new Answers());
+      // Answers are handled on the connection's event loop, not handed to the call executor: the
+      // handler is quick (it completes a future whose callbacks send the next message) and the
+      // hand-off, a queue and a thread wake-up per answer, cost more than the work.
+      HostAgentServiceGrpc.newStub(channel)
+          .withExecutor(MoreExecutors.directExecutor())
+          .push(new Answers());
       if (requests == null) {
         throw new IllegalStateException("push stream to " + endpoint + " did not start");
       }

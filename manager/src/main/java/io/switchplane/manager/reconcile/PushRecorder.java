@@ -222,13 +222,18 @@ final class PushRecorder {
           hostId,
           hostName(hostId),
           a.generation(),
-          String.format(
-              "+%d ~%d -%d in %d us, confirm within %d s",
-              response.getSummary().getAdded(),
-              response.getSummary().getUpdated(),
-              response.getSummary().getRemoved(),
-              response.getApplyMicros(),
-              Math.max(0, (a.deadlineMs() - now + 999) / 1000)));
+          // Concatenated, not String.format: this runs for every host of every push.
+          "+"
+              + response.getSummary().getAdded()
+              + " ~"
+              + response.getSummary().getUpdated()
+              + " -"
+              + response.getSummary().getRemoved()
+              + " in "
+              + response.getApplyMicros()
+              + " us, confirm within "
+              + Math.max(0, (a.deadlineMs() - now + 999) / 1000)
+              + " s");
     }
   }
 
