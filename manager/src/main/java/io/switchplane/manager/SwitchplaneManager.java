@@ -35,6 +35,7 @@ import io.switchplane.manager.ipam.Ipam;
 import io.switchplane.manager.ipam.NicSync;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
+import io.switchplane.manager.migration.Migrations;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.pki.AgentTrust;
 import io.switchplane.manager.pki.ClusterCa;
@@ -131,6 +132,7 @@ public final class SwitchplaneManager implements AutoCloseable {
   private volatile Server server;
   private volatile PushEngine pushEngine;
   private volatile ConfigService service;
+  private volatile Migrations migrations;
   private volatile Leadership leadership;
   private volatile HealthStatusManager health;
   private volatile ManagerHealth managerHealth;
@@ -313,6 +315,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     UserStore userStore = new UserStore(client);
     userStore.start();
     opened.push(userStore);
+    migrations = new Migrations(service, pushEngine.statusBook()::get);
     List<BindableService> services =
         List.of(
             new ManagerGrpcService(
@@ -325,7 +328,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                         .map(HostCertRecord::getNotAfterUnixMs)
                         .orElse(0L)),
             new AuditGrpcService(changeLog),
-            new MigrationGrpcService(service, pushEngine.statusBook()),
+            new MigrationGrpcService(migrations),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
             new PropertyGrpcService(
@@ -610,6 +613,11 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   public PushEngine pushEngine() {
     return pushEngine;
+  }
+
+  /** The migrations of VMs' ports between hosts (for embedding and tests). */
+  public Migrations migrations() {
+    return migrations;
   }
 
   /** The configuration domain (for embedding, e.g. the local demo). */
