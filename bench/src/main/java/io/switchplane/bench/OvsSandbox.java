@@ -59,6 +59,11 @@ public final class OvsSandbox implements AutoCloseable {
           "netns",
           "exec",
           namespace,
+          // Its bridges' management sockets (BRIDGE.mgmt, what ovs-ofctl talks to) beside the
+          // database socket, where the agent looks for them: two sandboxes may have a bridge of the
+          // same name.
+          "env",
+          "OVS_RUNDIR=" + dir,
           "ovs-vswitchd",
           ovs.db(),
           "--unixctl=" + dir.resolve("vswitchd.ctl"),

@@ -36,6 +36,7 @@ import io.switchplane.manager.ipam.Ipam;
 import io.switchplane.manager.ipam.NicSync;
 import io.switchplane.manager.leader.FailoverBudget;
 import io.switchplane.manager.leader.Leadership;
+import io.switchplane.manager.migration.Migrations;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.netmgr.PublishedNetworks;
 import io.switchplane.manager.pki.AgentTrust;
@@ -133,6 +134,7 @@ public final class SwitchplaneManager implements AutoCloseable {
   private volatile Server server;
   private volatile PushEngine pushEngine;
   private volatile ConfigService service;
+  private volatile Migrations migrations;
   private volatile Leadership leadership;
   private volatile HealthStatusManager health;
   private volatile ManagerHealth managerHealth;
@@ -315,6 +317,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     UserStore userStore = new UserStore(client);
     userStore.start();
     opened.push(userStore);
+    migrations = new Migrations(service, pushEngine.statusBook()::get);
     List<BindableService> services =
         List.of(
             new ManagerGrpcService(
@@ -327,7 +330,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                         .map(HostCertRecord::getNotAfterUnixMs)
                         .orElse(0L)),
             new AuditGrpcService(changeLog),
-            new MigrationGrpcService(service, pushEngine.statusBook()),
+            new MigrationGrpcService(migrations),
             new NetworkManagerGrpcService(new PublishedNetworks(service)),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
@@ -613,6 +616,11 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   public PushEngine pushEngine() {
     return pushEngine;
+  }
+
+  /** The migrations of VMs' ports between hosts (for embedding and tests). */
+  public Migrations migrations() {
+    return migrations;
   }
 
   /** The configuration domain (for embedding, e.g. the local demo). */

@@ -63,6 +63,11 @@ final class Cluster implements AutoCloseable {
         .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
+  /** The operator channel to the manager, for its other services. */
+  ManagedChannel channel() {
+    return managerChannel;
+  }
+
   HostAgentServiceBlockingStub agent(int i) {
     ManagedChannel ch =
         NettyChannelBuilder.forTarget("127.0.0.1:" + ports.get(i)).usePlaintext().build();

@@ -249,6 +249,15 @@ public abstract class ManagerCommand implements Callable<Integer> {
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * The manager's migration API on the same channel (valid inside {@link #run}); a migration waits
+   * for two hosts' confirms and, when it fails, for the revert.
+   */
+  protected io.switchplane.api.v1.MigrationServiceGrpc.MigrationServiceBlockingStub migrations() {
+    return io.switchplane.api.v1.MigrationServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(180, TimeUnit.SECONDS);
+  }
+
   /** The manager's audit log on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.AuditServiceGrpc.AuditServiceBlockingStub audit() {
     return io.switchplane.api.v1.AuditServiceGrpc.newBlockingStub(channel)
@@ -270,12 +279,6 @@ public abstract class ManagerCommand implements Callable<Integer> {
   /** The manager's IPAM API on the same channel (valid inside {@link #run}). */
   protected io.switchplane.api.v1.IpamServiceGrpc.IpamServiceBlockingStub ipam() {
     return io.switchplane.api.v1.IpamServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  /** The manager's migration API on the same channel (valid inside {@link #run}). */
-  protected io.switchplane.api.v1.MigrationServiceGrpc.MigrationServiceBlockingStub migration() {
-    return io.switchplane.api.v1.MigrationServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 

@@ -1,29 +1,96 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.MigrateRequest;
+import io.switchplane.api.v1.MigrateResponse;
+import io.switchplane.api.v1.MigrationOutcome;
+import io.switchplane.api.v1.MigrationStep;
 import io.switchplane.api.v1.PrecheckFailure;
 import io.switchplane.api.v1.PrecheckRequest;
 import io.switchplane.api.v1.PrecheckResponse;
 import io.switchplane.cli.ExitCode;
 import io.switchplane.cli.output.Table;
 import io.switchplane.common.text.EnumLabels;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `switchplane migrate ...`: the network side of moving a VM between hosts. */
+/**
+ * `switchplane migrate VM --to HOST` moves a VM's ports; `switchplane migrate precheck VM --to
+ * HOST` only says whether it could.
+ */
 @Command(
     name = "migrate",
-    description = "Move a VM's ports between hosts (network side of vMotion).",
     mixinStandardHelpOptions = true,
-    subcommands = {MigrateCommand.Precheck.class})
-public final class MigrateCommand {
+    subcommands = {MigrateCommand.Precheck.class},
+    description = {
+      "Move every port of a VM to another host as one two-host transaction (the network side of "
+          + "vMotion): prepare them there blocked, switch over (the destination forwards and "
+          + "announces the MAC, the source releases), confirm both. Any failure puts both hosts "
+          + "back as they were. Prints each step; exits 1 when the migration was aborted, 5 when "
+          + "the precheck refuses it."
+    })
+public final class MigrateCommand extends ManagerCommand {
+  @Parameters(index = "0", paramLabel = "VM", description = "The VM's instance UUID.")
+  String vm;
+
+  @Option(names = "--to", required = true, description = "Destination host, name or id.")
+  String to;
+
+  @Option(
+      names = "--confirm-timeout",
+      description = "Each step's confirm timeout on the agents, e.g. 10s (default 10s).")
+  String confirmTimeout = "";
+
+  @Override
+  protected int run(ManagerServiceBlockingStub manager) {
+    MigrateResponse r =
+        migrations()
+            .migrate(
+                MigrateRequest.newBuilder()
+                    .setVm(vm)
+                    .setToHost(to)
+                    .setConfirmTimeoutMs(
+                        confirmTimeout.isEmpty()
+                            ? 0
+                            : (int) Durations.parseMillis(confirmTimeout, "--confirm-timeout"))
+                    .build());
+    if (printedAsData(r)) {
+      return r.getOutcome() == MigrationOutcome.MIGRATION_OUTCOME_ABORTED ? ExitCode.FAILED : 0;
+    }
+    System.out.println("ports: " + String.join(", ", r.getPortKeysList()));
+    for (MigrationStep s : r.getStepsList()) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-12s %-6s %8.1f ms  %s%s%n",
+          s.getKind().name().replace("MIGRATION_STEP_KIND_", "").toLowerCase(Locale.ROOT),
+          s.getOk() ? "ok" : "FAILED",
+          s.getMicros() / 1000.0,
+          s.getGeneration() == 0 ? "" : "generation " + s.getGeneration() + ": ",
+          s.getDetail());
+    }
+    switch (r.getOutcome()) {
+      case MIGRATION_OUTCOME_MOVED ->
+          System.out.printf(
+              Locale.ROOT,
+              "moved to %s (switch-over %.1f ms)%n",
+              to,
+              r.getSwitchOverMicros() / 1000.0);
+      case MIGRATION_OUTCOME_ALREADY_THERE -> System.out.println("already on " + to);
+      default -> {
+        System.out.println("aborted, both hosts back as they were: " + r.getDetail());
+        return ExitCode.FAILED;
+      }
+    }
+    return 0;
+  }
 
   @Command(
       name = "precheck",
       description =
           "List every condition a move of the VM's ports to the host fails (by logical network"
-              + " id); exit 0 when none does.",
+              + " id); exit 0 when none does, 5 when one does.",
       mixinStandardHelpOptions = true)
   static final class Precheck extends ManagerCommand {
     @Parameters(paramLabel = "VM", description = "The VM's instance UUID.")
@@ -35,7 +102,7 @@ public final class MigrateCommand {
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
       PrecheckResponse r =
-          migration().precheck(PrecheckRequest.newBuilder().setVm(vm).setToHost(to).build());
+          migrations().precheck(PrecheckRequest.newBuilder().setVm(vm).setToHost(to).build());
       if (!printedAsData(r)) {
         if (r.getOk()) {
           System.out.println(

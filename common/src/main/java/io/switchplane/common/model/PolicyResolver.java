@@ -39,7 +39,8 @@ public final class PolicyResolver {
 
   /**
    * The effective port: identity from the port and port group, policy resolved, and for an uplink
-   * NIC port the NIC its host maps to that uplink ({@link #uplinkNic}).
+   * NIC port the NIC its host maps to that uplink ({@link #uplinkNic}). A migration's standby copy
+   * ({@link PortPlacement#isStandby}) is blocked.
    */
   public static EffectivePort effectivePort(Dvs dvs, PortGroup portGroup, Port port) {
     EffectivePort.Builder b =
@@ -48,6 +49,10 @@ public final class PolicyResolver {
             .setPortGroupId(portGroup.getId())
             .setPortGroupName(portGroup.getName())
             .setPolicy(resolve(dvs, portGroup.getPolicy(), port.getPolicy()));
+    if (PortPlacement.isStandby(port)) {
+      // A migration's standby copy waits for the switch-over: it must not forward before.
+      b.getPolicyBuilder().setBlocked(true);
+    }
     if (port.hasConnectee()) {
       b.setConnectee(port.getConnectee());
       if (port.getConnectee().hasUplinkNic()) {

@@ -303,6 +303,7 @@ public final class ApplyPipeline {
     if (repeated.isPresent()) {
       return repeated.get();
     }
+    HostSwitchState previous = slot.applied == null ? null : slot.applied.state();
     ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start, stages);
     if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
@@ -318,6 +319,7 @@ public final class ApplyPipeline {
     epochs.applied(dvsId, owner);
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
+    slot.arrivals = Announcements.pending(slot.arrivals, previous, desired);
     ChangeSummary summary = done.applied().response().getSummary();
     LOG.debug(
         "applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}",
@@ -352,9 +354,39 @@ public final class ApplyPipeline {
     return confirm(dvsId, generation, nonce, PushOwner.getDefaultInstance());
   }
 
-  /** As {@link #confirm(String, long, String)}, by owner: refused as a stale owner's apply is. */
+  /**
+   * As {@link #confirm(String, long, String)}, by owner: refused as a stale owner's apply is. A
+   * first confirm announces the ports a switch-over brought here.
+   */
   public ConfirmResponse confirm(String dvsId, long generation, String nonce, PushOwner owner) {
-    return byOwner(dvsId, owner, "confirm", () -> confirms.confirm(dvsId, generation, nonce));
+    ConfirmResponse confirmed =
+        byOwner(dvsId, owner, "confirm", () -> confirms.confirm(dvsId, generation, nonce));
+    if (!confirmed.getAlreadyConfirmed()) {
+      announceArrivals(dvsId);
+    }
+    return confirmed;
+  }
+
+  /**
+   * Announces the ports a confirmed switch-over brought here. Only once confirmed: a switch-over
+   * that is rolled back must not have pointed the fabric at this host.
+   */
+  private void announceArrivals(String dvsId) {
+    Slot slot = slot(dvsId);
+    List<String> keys;
+    AppliedSwitch applied;
+    slot.lock.lock();
+    try {
+      if (slot.pending != null || slot.applied == null || slot.arrivals.isEmpty()) {
+        return; // a newer apply came in meanwhile: its confirm announces
+      }
+      keys = slot.arrivals;
+      applied = slot.applied;
+      slot.arrivals = List.of();
+    } finally {
+      slot.lock.unlock();
+    }
+    Announcements.announce(backend, keys, applied.state(), applied.effective());
   }
 
   /**

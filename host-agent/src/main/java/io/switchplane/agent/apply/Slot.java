@@ -37,6 +37,12 @@ final class Slot {
   /** The last rollback, or null. */
   volatile RollbackEvent lastRollback;
 
+  /**
+   * Ports that arrived by a migration's switch-over in the pending apply (or one it superseded),
+   * announced once it is confirmed ({@link Announcements}). Guarded by lock.
+   */
+  java.util.List<String> arrivals = java.util.List.of();
+
   /** Fires the rollback at the pending deadline. */
   ScheduledFuture<?> timer;
 

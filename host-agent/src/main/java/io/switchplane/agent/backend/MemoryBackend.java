@@ -59,6 +59,23 @@ public final class MemoryBackend extends OpByOpBackend {
     failAt.set(k);
   }
 
+  /** The ports announced so far ({@link #announce}), "dvsId/key" in order. */
+  private final java.util.List<String> announced =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  /** Records the announcement: the in-process switch has no wire to send it on. */
+  @Override
+  public void announce(String dvsId, EffectivePort port) {
+    announced.add(dvsId + "/" + port.getKey());
+  }
+
+  /** The ports announced so far, "dvsId/key" in order. */
+  public java.util.List<String> announced() {
+    synchronized (announced) {
+      return java.util.List.copyOf(announced);
+    }
+  }
+
   @Override
   protected void applyOne(String dvsId, PortOp op) throws BackendException {
     int k = failAt.get();

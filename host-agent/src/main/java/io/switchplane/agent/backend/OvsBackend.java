@@ -85,6 +85,9 @@ public final class OvsBackend implements SwitchBackend {
 
   private final OvsdbClient client;
 
+  /** The directory of ovs-vswitchd's per-bridge management sockets (BRIDGE.mgmt). */
+  private final java.nio.file.Path runDir;
+
   /**
    * What OVS held right after the last apply of each DVS (the cache once the transaction's updates
    * came in).
@@ -95,6 +98,7 @@ public final class OvsBackend implements SwitchBackend {
   /** A backend on the ovsdb-server at db (e.g. unix:/run/openvswitch/db.sock). Does no I/O. */
   public OvsBackend(String db) {
     this.client = new OvsdbClient(Objects.requireNonNull(db, "db"), TIMEOUT);
+    this.runDir = runDir(db);
   }
 
   @Override
@@ -479,6 +483,52 @@ public final class OvsBackend implements SwitchBackend {
         p.getConnectee().getVmNic().getMac(),
         "vm-uuid",
         p.getConnectee().getVmNic().getVmUuid());
+  }
+
+  /**
+   * OVS's run directory: where the OVSDB socket is (unix:DIR/db.sock), which is where ovs-vswitchd
+   * puts its bridges' management sockets when both run with the same OVS_RUNDIR, as Debian's do
+   * (/var/run/openvswitch); /var/run/openvswitch for a TCP database.
+   */
+  static java.nio.file.Path runDir(String db) {
+    if (db.startsWith("unix:")) {
+      java.nio.file.Path parent = java.nio.file.Path.of(db.substring(5)).getParent();
+      if (parent != null) {
+        return parent;
+      }
+    }
+    return java.nio.file.Path.of("/var/run/openvswitch");
+  }
+
+  /**
+   * Sends the port's RARP ({@link RarpFrame}) into the bridge as if the VM had sent it: {@code
+   * ovs-ofctl packet-out} with the port as in_port and the NORMAL action, so the bridge tags it
+   * with the port's VLAN, learns the MAC on the port and floods it out of the uplinks, where the
+   * fabric learns it too. OpenFlow, not OVSDB: OVSDB has no way to send a frame.
+   */
+  @Override
+  public void announce(String dvsId, EffectivePort port) throws BackendException {
+    if (!port.getConnectee().hasVmNic()) {
+      return;
+    }
+    String bridge = bridgeName(dvsId);
+    String target = "unix:" + runDir.resolve(bridge + ".mgmt");
+    Commands.Result r =
+        Commands.run(
+            List.of(
+                "ovs-ofctl",
+                "packet-out",
+                target,
+                "in_port="
+                    + portName(dvsId, port.getKey())
+                    + " packet="
+                    + RarpFrame.hex(port.getConnectee().getVmNic().getMac())
+                    + " actions=NORMAL"),
+            TIMEOUT.toSeconds());
+    if (!r.ok()) {
+      throw new BackendException(
+          "ovs-ofctl packet-out on " + bridge + " failed: " + r.err().strip());
+    }
   }
 
   /** The OVS port (and device) name of the host-local clone of a port: "spl" and 12 hex digits. */

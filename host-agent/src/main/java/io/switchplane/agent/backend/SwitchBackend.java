@@ -68,6 +68,14 @@ public interface SwitchBackend extends AutoCloseable {
     throw new UnsupportedOperationException(name() + " backend has no host-local ports");
   }
 
+  /**
+   * Announces a VM NIC's MAC from its port, as the port's new home after a migration's switch-over:
+   * a RARP frame (as vMotion sends) that enters the switch from the port, so the switch and the
+   * fabric beyond the uplinks learn where the MAC lives now. Best-effort, called after the apply
+   * that unblocked the port; nothing by default (a backend without a data plane sends nothing).
+   */
+  default void announce(String dvsId, EffectivePort port) throws BackendException {}
+
   /** Applies ops in order, all or nothing. */
   void apply(String dvsId, List<PortOp> ops) throws BackendException;
 

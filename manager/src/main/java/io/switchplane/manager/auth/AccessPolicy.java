@@ -94,6 +94,7 @@ public final class AccessPolicy {
           Map.entry("switchplane.v1.IpamService/AllocateAddress", Role.ROLE_OPERATOR),
           Map.entry("switchplane.v1.IpamService/ReleaseAddress", Role.ROLE_OPERATOR),
           Map.entry("switchplane.v1.IpamService/FixNicAddress", Role.ROLE_OPERATOR),
+          Map.entry("switchplane.v1.MigrationService/Migrate", Role.ROLE_OPERATOR),
           // PKI: the CA certificate is public anyway; making the CA and enrollment tokens is for
           // admins.
           Map.entry("switchplane.v1.PkiService/GetCa", Role.ROLE_VIEWER),

@@ -50,6 +50,7 @@ final class PortOps {
 
   void delete(String key) {
     requireKey(key);
+    requireNotMigrating(key);
     Port old = ConfigLookup.port(state.config(), key);
     state.config().ports().remove(key);
     state.portsByGroup().removed(old);
@@ -60,6 +61,10 @@ final class PortOps {
   /** Resolves the port's references, validates it and stores it under key. */
   private void put(String key, Port requested) {
     DvsConfig.Builder b = state.config();
+    requireNotMigrating(key);
+    if (requested.hasMigration()) {
+      throw invalid("port '%s': migration is set only by 'switchplane migrate'", key);
+    }
     if (requested.getPortGroupId().isEmpty()) {
       throw invalid("port '%s': port group missing (give its id or name)", key);
     }
@@ -123,6 +128,16 @@ final class PortOps {
           "port '%s': the NIC of uplink '%s' on host '%s' is port '%s' already; a NIC is one port "
               + "(delete that port or connect it to something else first)",
           p.getKey(), uplink, state.hostName(p.getHostId()), owner);
+    }
+  }
+
+  /** A port between a migration's prepare and switch-over changes only through the migration. */
+  private void requireNotMigrating(String key) {
+    Port existing = state.config().ports().get(key);
+    if (existing != null && existing.hasMigration()) {
+      throw precondition(
+          "port '%s' is being migrated to host '%s'; change it once the migration is over",
+          key, state.hostName(existing.getMigration().getStandbyHostId()));
     }
   }
 

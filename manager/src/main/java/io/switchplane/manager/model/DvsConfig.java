@@ -5,6 +5,7 @@ import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.model.LogicalNetworks;
+import io.switchplane.common.model.PortPlacement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,6 +34,10 @@ public final class DvsConfig {
     for (Port p : ports.values()) {
       if (!p.getHostId().isEmpty()) {
         byHost.computeIfAbsent(p.getHostId(), h -> new ArrayList<>()).add(p);
+      }
+      String standby = PortPlacement.standbyHost(p);
+      if (!standby.isEmpty()) {
+        byHost.computeIfAbsent(standby, h -> new ArrayList<>()).add(PortPlacement.standbyCopy(p));
       }
     }
     this.portsByHost = byHost;
@@ -83,7 +88,10 @@ public final class DvsConfig {
     return ports;
   }
 
-  /** The ports placed on a host (empty when none). */
+  /**
+   * The ports placed on a host (empty when none), with the standby copies of ports being migrated
+   * to it ({@link PortPlacement}).
+   */
   public List<Port> portsOnHost(String hostId) {
     return Collections.unmodifiableList(portsByHost.getOrDefault(hostId, List.of()));
   }

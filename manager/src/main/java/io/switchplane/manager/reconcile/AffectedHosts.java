@@ -4,6 +4,7 @@ import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
+import io.switchplane.common.model.PortPlacement;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.Collections;
 import java.util.HashSet;
@@ -83,19 +84,19 @@ public final class AffectedHosts {
         added++;
       }
       if (old == null || !old.equals(port)) {
-        addHost(changed, port.getHostId());
+        addHosts(changed, port);
         if (old != null) {
-          addHost(changed, old.getHostId()); // a moved port leaves its old host too
+          addHosts(changed, old); // a moved port leaves its old host too
         }
       } else if (!changedGroups.isEmpty() && changedGroups.contains(port.getPortGroupId())) {
-        addHost(changed, port.getHostId());
+        addHosts(changed, port);
       }
     }
     // Some port of before is gone exactly when the sizes do not add up: skip the walk otherwise.
     if (beforePorts.size() + added != afterPorts.size()) {
       for (Port old : beforePorts.values()) {
         if (!afterPorts.containsKey(old.getKey())) {
-          addHost(changed, old.getHostId());
+          addHosts(changed, old);
         }
       }
     }
@@ -131,9 +132,8 @@ public final class AffectedHosts {
     return out;
   }
 
-  private static void addHost(Set<String> hosts, String hostId) {
-    if (!hostId.isEmpty()) {
-      hosts.add(hostId);
-    }
+  /** The port's host and the host of its migration's standby copy, when it has one. */
+  private static void addHosts(Set<String> hosts, Port port) {
+    hosts.addAll(PortPlacement.hosts(port));
   }
 }

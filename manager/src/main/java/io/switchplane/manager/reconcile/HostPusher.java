@@ -81,6 +81,14 @@ final class HostPusher implements PushDispatcher.Task {
   /** The atomic apply waiting for its decision, while AWAITING_DECISION. */
   private ConfirmCall awaiting;
 
+  /**
+   * A decision that came before this host's answer to the apply it decides: the round decides as
+   * soon as one host fails, and this host's answer may still be on its way. Used by that answer.
+   */
+  private Decision early;
+
+  private record Decision(long generation, boolean commit) {}
+
   HostPusher(String dvsId, String hostId, PushContext ctx) {
     this.dvsId = dvsId;
     this.hostId = hostId;
@@ -141,6 +149,7 @@ final class HostPusher implements PushDispatcher.Task {
   synchronized void halt() {
     cancelRetry();
     awaiting = null;
+    early = null;
     if (phase != Phase.IN_FLIGHT && phase != Phase.CONFIRMING) {
       phase = Phase.IDLE;
     }
@@ -171,7 +180,9 @@ final class HostPusher implements PushDispatcher.Task {
       if (phase != Phase.AWAITING_DECISION
           || awaiting == null
           || awaiting.generation() != generation) {
-        return; // this host did not apply that generation: nothing to confirm or undo here
+        // Its answer is not in yet (or never comes: then this is never used).
+        early = new Decision(generation, commit);
+        return;
       }
       call = awaiting;
       awaiting = null;
@@ -304,11 +315,19 @@ final class HostPusher implements PushDispatcher.Task {
     call.outcome().thenAccept(end -> confirmEnded(sent, end, false));
     boolean record;
     boolean atomic;
+    Decision decided = null;
     synchronized (this) {
       backoff.reset();
       record = !retired;
-      atomic = attempt.intent().atomic() && latest == sent && record;
-      if (atomic) {
+      // An atomic apply waits for its round's decision even when a newer state is waiting: the
+      // round decides within its deadline, and confirming here would keep a generation the round
+      // may have aborted.
+      atomic = attempt.intent().atomic() && record;
+      if (atomic && early != null && early.generation() == call.generation()) {
+        decided = early;
+        early = null;
+        phase = Phase.CONFIRMING;
+      } else if (atomic) {
         phase = Phase.AWAITING_DECISION;
         awaiting = call;
       } else {
@@ -320,10 +339,12 @@ final class HostPusher implements PushDispatcher.Task {
       call.watchDeadline();
     }
     ctx.dispatcher().release();
-    if (atomic) {
-      attempt.intent().round().applied(hostId);
-    } else {
+    if (!atomic || (decided != null && decided.commit())) {
       call.confirm();
+    } else if (decided != null) {
+      call.rollback();
+    } else {
+      attempt.intent().round().applied(hostId);
     }
   }
 

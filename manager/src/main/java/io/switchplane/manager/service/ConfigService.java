@@ -344,6 +344,34 @@ public final class ConfigService {
   }
 
   /**
+   * Puts ports (whole records, by key) into DVS dvsId as one change set of kind "migration": the
+   * migration's own path, the only one that sets or clears {@code Port.migration}. The caller built
+   * each port from the stored one and checked that its hosts are members; expectedGeneration as in
+   * {@link #commit}. A set that changes nothing is not stored.
+   */
+  public CommitResult putPorts(
+      String dvsId,
+      List<io.switchplane.api.v1.Port> ports,
+      long expectedGeneration,
+      String description,
+      CommitOptions options) {
+    LeaderState state = guard.require();
+    return guard.locked(
+        dvsId,
+        state,
+        () -> {
+          DvsConfig before = state.forWrite(dvsId, dvsId, expectedGeneration);
+          DvsConfig.Builder target = before.toBuilder();
+          ports.forEach(p -> target.ports().put(p.getKey(), p));
+          Plan plan = WholePlans.replace(before, target.build());
+          if (plan.writes().isEmpty()) {
+            return CommitResult.unchanged(plan);
+          }
+          return commitPlan(state, plan, ports.size(), "migration", description, options);
+        });
+  }
+
+  /**
    * Stores a whole new DVS (a restore as a new switch) in one transaction at target's generation
    * and pushes it. ALREADY_EXISTS when its id or name is taken.
    */

@@ -5,6 +5,7 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.audit.Caller;
+import io.switchplane.manager.migration.Migrations;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.vcenter.Inventory;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -65,6 +67,7 @@ public final class VmTracker implements AutoCloseable {
   private State state = State.NEW;
   private volatile TrackerView view = TrackerView.EMPTY;
   private volatile Provisioning provisioning = Provisioning.NONE;
+  private volatile Migrations migrations;
 
   /** Provisioning retries: 1 s, doubling up to MAX_BACKOFF; reset by a success. */
   private final Backoff retries = new Backoff(Duration.ofSeconds(1), MAX_BACKOFF);
@@ -173,9 +176,18 @@ public final class VmTracker implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on, a VM that vCenter moved to another member host has its ports moved too ({@link
+   * MigrationFollower}); set before {@link #start}.
+   */
+  public void followMigrationsWith(Migrations migrations) {
+    this.migrations = migrations;
+  }
+
   private void reconcile() {
     try {
       provision();
+      followMigrations();
     } finally {
       reconciled.run(); // the NIC-record sync follows every new view too; it never throws
     }
@@ -237,6 +249,33 @@ public final class VmTracker implements AutoCloseable {
           new Provisioning(provisioning.generation(), clock.instant(), "internal error: " + e);
       LOG.error("VM tracker of {}: reconcile failed", config.vcenter(), e);
       schedule(MAX_BACKOFF);
+    }
+  }
+
+  /**
+   * Moves the ports of the VMs vCenter moved; after provisioning, so the VLAN needs moved first.
+   */
+  private void followMigrations() {
+    Migrations m = migrations;
+    if (m == null || source.inventory().syncedAt().equals(Instant.EPOCH)) {
+      return;
+    }
+    try {
+      Optional<DvsConfig> dvs = service.findConfig(config.dvs());
+      if (dvs.isEmpty()) {
+        return;
+      }
+      Map<String, String> moves = MigrationFollower.moves(view, dvs.get());
+      if (!moves.isEmpty()) {
+        Caller.system("vmtracker:" + config.vcenter())
+            .supply(
+                () -> {
+                  MigrationFollower.follow(m, config.vcenter(), moves);
+                  return moves.size();
+                });
+      }
+    } catch (RuntimeException e) {
+      LOG.error("VM tracker of {}: following vCenter's migrations failed", config.vcenter(), e);
     }
   }
 

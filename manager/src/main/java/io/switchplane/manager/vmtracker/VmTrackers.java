@@ -5,6 +5,7 @@ import io.switchplane.api.v1.VcenterRecord;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.ipam.GuestAddressPlan;
 import io.switchplane.manager.ipam.NicSync;
+import io.switchplane.manager.migration.Migrations;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.reconcile.CommitListener;
 import io.switchplane.manager.reconcile.CommittedChange;
@@ -50,6 +51,9 @@ public final class VmTrackers implements AutoCloseable {
 
   /** The NIC-record sync, once wired (see {@link #syncNicRecordsWith}); runs on its own thread. */
   private volatile NicSync nicSync;
+
+  /** The migrations the trackers make when vCenter moves a VM, once wired. */
+  private volatile Migrations migrations;
 
   private final java.util.concurrent.ExecutorService nicThread =
       java.util.concurrent.Executors.newSingleThreadExecutor(
@@ -101,6 +105,11 @@ public final class VmTrackers implements AutoCloseable {
   /** Lets every tracker reconcile be followed by a NIC-record sync over all followed vCenters. */
   public void syncNicRecordsWith(NicSync sync) {
     this.nicSync = sync;
+  }
+
+  /** Trackers started from now on move VMs' ports when vCenter moves the VMs. */
+  public void followMigrationsWith(Migrations migrations) {
+    this.migrations = migrations;
   }
 
   /**
@@ -341,6 +350,10 @@ public final class VmTrackers implements AutoCloseable {
             vc.getTrustStore().isEmpty() ? null : Path.of(vc.getTrustStore()));
     VmTracker t =
         new VmTracker(config, endpoint, sources, service, clock, this::syncNicRecordsSoon);
+    Migrations m = migrations;
+    if (m != null) {
+      t.followMigrationsWith(m);
+    }
     VmTracker old = running.put(vc.getName(), t);
     if (old != null) {
       old.close();

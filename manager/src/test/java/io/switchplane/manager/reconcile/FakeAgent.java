@@ -78,6 +78,7 @@ public final class FakeAgent implements AutoCloseable {
   private final Map<String, HostSwitchState> applied = new ConcurrentHashMap<>();
   private final List<HostSwitchState> applies = new CopyOnWriteArrayList<>();
   private final List<Long> confirms = new CopyOnWriteArrayList<>();
+  private final List<Long> rollbacks = new CopyOnWriteArrayList<>();
   private final List<io.switchplane.api.v1.PushOwner> owners = new CopyOnWriteArrayList<>();
 
   private FakeAgent(int port, Gauge gauge, Duration delay) {
@@ -120,6 +121,11 @@ public final class FakeAgent implements AutoCloseable {
   }
 
   /** The owner every Apply and Confirm carried, in arrival order. */
+  /** The generations rolled back on request, in arrival order. */
+  public List<Long> rollbacks() {
+    return List.copyOf(rollbacks);
+  }
+
   public List<io.switchplane.api.v1.PushOwner> owners() {
     return List.copyOf(owners);
   }
@@ -228,6 +234,20 @@ public final class FakeAgent implements AutoCloseable {
       confirms.add(request.getGeneration());
       out.onNext(
           ConfirmResponse.newBuilder().setConfirmedGeneration(request.getGeneration()).build());
+      out.onCompleted();
+    }
+
+    /** Rollbacks are recorded and answered as done (this fake keeps no history to go back to). */
+    @Override
+    public void rollback(
+        io.switchplane.api.v1.RollbackRequest request,
+        StreamObserver<io.switchplane.api.v1.RollbackResponse> out) {
+      if (!request.getNonce().equals("nonce-" + request.getGeneration())) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription("wrong nonce").asRuntimeException());
+        return;
+      }
+      rollbacks.add(request.getGeneration());
+      out.onNext(io.switchplane.api.v1.RollbackResponse.getDefaultInstance());
       out.onCompleted();
     }
 

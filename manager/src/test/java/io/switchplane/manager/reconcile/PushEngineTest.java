@@ -297,6 +297,41 @@ class PushEngineTest {
   }
 
   @Test
+  void anAtomicDecisionThatComesBeforeAHostsAnswerIsCarriedOutWhenTheAnswerArrives() {
+    // The round aborts as soon as one host fails; a slower host's answer may still be on its way.
+    FakeAgent slow = track(FakeAgent.start(new FakeAgent.Gauge(), Duration.ofMillis(400)));
+    directory.put(host(0), slow.endpoint());
+    PushEngine engine = leadingEngine(settings(4));
+    DvsConfig c1 = PushFixtures.standard(1);
+    engine.committed(CommittedChange.of(null, c1), PushIntent.BEST_EFFORT);
+    assertThat(engine.whenInSync(DVS_ID, 1)).succeedsWithin(WAIT);
+
+    List<String> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicRound round =
+        new AtomicRound() {
+          @Override
+          public void applied(String hostId) {
+            applied.add(hostId);
+          }
+
+          @Override
+          public void failed(String hostId, String why) {}
+        };
+    DvsConfig c2 = next(c1, vlanOf(PG_A, 42));
+    engine.committed(CommittedChange.of(c1, c2), new PushIntent(10_000, round));
+    await().atMost(WAIT).until(() -> slow.applies().size() == 2);
+    engine.decided(DVS_ID, 2, List.of(host(0)), false, "another host failed");
+    // The abort's restore, as AtomicCommits makes it: it must not wait forever behind generation 2.
+    DvsConfig c3 = next(c2, vlanOf(PG_A, 7));
+    engine.committed(CommittedChange.of(c2, c3), PushIntent.BEST_EFFORT);
+
+    await().atMost(WAIT).until(() -> slow.rollbacks().contains(2L));
+    assertThat(engine.whenInSync(DVS_ID, 3)).succeedsWithin(WAIT);
+    assertThat(slow.confirms()).doesNotContain(2L).contains(3L);
+    assertThat(applied).as("the round had decided: not told again").isEmpty();
+  }
+
+  @Test
   void lifecycleIsGuarded() {
     PushEngine engine = track(new PushEngine(directory, settings(1)));
     assertThatThrownBy(() -> engine.activate(List.of())).isInstanceOf(IllegalStateException.class);

@@ -1,0 +1,105 @@
+package io.switchplane.agent.apply;
+
+import io.switchplane.agent.backend.BackendException;
+import io.switchplane.agent.backend.SwitchBackend;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.Port;
+import io.switchplane.common.model.PortPlacement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The destination's half of a migration's switch-over: a port that this host held as a standby copy
+ * ({@link PortPlacement#isStandby}) and now forwards has just arrived here, so its VM NIC's MAC is
+ * announced ({@link SwitchBackend#announce}) and the fabric stops sending its frames to the source.
+ * Best-effort, like vMotion's RARP: a failed announcement is logged and the apply stands (the VM's
+ * own next frame teaches the fabric as well).
+ */
+final class Announcements {
+  private static final Logger LOG = LoggerFactory.getLogger(Announcements.class);
+
+  private Announcements() {}
+
+  /** The keys of the VM NIC ports that were standby copies in previous and forward in next. */
+  static List<String> arrived(HostSwitchState previous, HostSwitchState next) {
+    if (previous == null || !next.getMember()) {
+      return List.of();
+    }
+    Set<String> standby = new HashSet<>();
+    for (Port p : previous.getPortsList()) {
+      if (PortPlacement.isStandby(p)) {
+        standby.add(p.getKey());
+      }
+    }
+    if (standby.isEmpty()) {
+      return List.of();
+    }
+    return next.getPortsList().stream()
+        .filter(p -> standby.contains(p.getKey()))
+        .filter(p -> !PortPlacement.isStandby(p) && p.getConnectee().hasVmNic())
+        .map(Port::getKey)
+        .sorted()
+        .toList();
+  }
+
+  /**
+   * The ports to announce once next is confirmed: those that arrived from previous to next, plus
+   * those of a superseded pending apply (earlier) that still forward in next.
+   */
+  static List<String> pending(
+      List<String> earlier, HostSwitchState previous, HostSwitchState next) {
+    Set<String> out = new java.util.TreeSet<>(arrived(previous, next));
+    if (!earlier.isEmpty()) {
+      Set<String> active = new HashSet<>();
+      for (Port p : next.getPortsList()) {
+        if (!PortPlacement.isStandby(p)) {
+          active.add(p.getKey());
+        }
+      }
+      earlier.stream().filter(active::contains).forEach(out::add);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Announces those of keys that still forward VM NICs in state (the confirmed one) from the
+   * backend; never throws.
+   */
+  static void announce(
+      SwitchBackend backend,
+      List<String> keys,
+      HostSwitchState state,
+      Map<String, EffectivePort> effective) {
+    String dvsId = state.getDvs().getId();
+    Set<String> standby = new HashSet<>();
+    for (Port p : state.getPortsList()) {
+      if (PortPlacement.isStandby(p)) {
+        standby.add(p.getKey());
+      }
+    }
+    for (String key : keys) {
+      EffectivePort port = effective.get(key);
+      if (port == null
+          || standby.contains(key)
+          || !port.getConnectee().hasVmNic()
+          || port.getPolicy().getBlocked()) {
+        continue; // gone, back to standby, or blocked by its own policy: it sends nothing
+      }
+      try {
+        backend.announce(dvsId, port);
+        LOG.info(
+            "DVS {}: port {} arrived by migration; announced MAC {}",
+            dvsId,
+            key,
+            port.getConnectee().getVmNic().getMac());
+      } catch (BackendException | RuntimeException e) {
+        LOG.warn("DVS {}: cannot announce port {} after its migration", dvsId, key, e);
+      }
+    }
+  }
+}
