@@ -1,0 +1,573 @@
+package io.switchplane.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.StatusRuntimeException;
+import io.switchplane.api.v1.AddDvsMemberRequest;
+import io.switchplane.api.v1.AuditServiceGrpc;
+import io.switchplane.api.v1.CreateDvsRequest;
+import io.switchplane.api.v1.CreatePortGroupRequest;
+import io.switchplane.api.v1.GetChangeRequest;
+import io.switchplane.api.v1.GetDvsRequest;
+import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HostMember;
+import io.switchplane.api.v1.ListPortsRequest;
+import io.switchplane.api.v1.ListPortsResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.Port;
+import io.switchplane.api.v1.PortGroup;
+import io.switchplane.api.v1.RegisterHostRequest;
+import io.switchplane.it.ManagerProcesses.LeadershipEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three managers on a real three-server ZooKeeper ensemble (each server its own process), three
+ * agents as processes, and a steady stream of change sets while faults come one after the other: a
+ * ZooKeeper server killed (every other time the one that leads the ensemble) and restarted; the
+ * leading manager killed while it pushes, and restarted; the leading manager partitioned from
+ * ZooKeeper (every byte dropped by its proxies) and healed. After all of them: no acknowledged
+ * change set lost (each in ZooKeeper, under its generation, and on every host), leaderships that
+ * never overlap, and the worst time for a DVS to have a pushing manager again, per fault kind.
+ * {@code -Densemble.rounds=N} sets the rounds (one fault of each kind per round; default 20).
+ *
+ * <p>A second test measures push throughput on 30 DVSes with one manager, then with three.
+ */
+class EnsembleIT {
+  private static final Duration SESSION = Duration.ofSeconds(2);
+  private static final int HOSTS = 3;
+  private static final String WEB = "web";
+
+  @TempDir Path dir;
+  private ZkEnsemble zk;
+  private AgentProcesses agents;
+  private ManagerProcesses managers;
+  private final Map<String, String> dvsIds = new LinkedHashMap<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (managers != null) {
+      managers.close();
+    }
+    if (agents != null) {
+      agents.close();
+    }
+    if (zk != null) {
+      zk.close();
+    }
+  }
+
+  private void startAll(int startedManagers) throws Exception {
+    zk = ZkEnsemble.start(dir.resolve("zk"), 3);
+    zk.awaitServing(Duration.ofSeconds(60));
+    agents = AgentProcesses.start(dir.resolve("agents"), HOSTS);
+    managers = new ManagerProcesses(dir.resolve("managers"), zk, 3, SESSION);
+    for (int i = 0; i < startedManagers; i++) {
+      managers.start(i);
+    }
+    awaitLeader();
+  }
+
+  private int awaitLeader() {
+    int[] leader = new int[1];
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> (leader[0] = managers.leader()) >= 0);
+    return leader[0];
+  }
+
+  /** Hosts registered; each DVS with port group web and every host a member. */
+  private void seed(List<String> names) {
+    ManagerServiceBlockingStub api = managers.api(awaitLeader(), Duration.ofSeconds(20));
+    for (int h = 0; h < HOSTS; h++) {
+      api.registerHost(
+          RegisterHostRequest.newBuilder()
+              .setName(AgentProcesses.host(h))
+              .setEndpoint(agents.endpoint(h))
+              .build());
+    }
+    for (String name : names) {
+      String id =
+          api.createDvs(CreateDvsRequest.newBuilder().setName(name).build()).getDvs().getId();
+      dvsIds.put(name, id);
+      api.createPortGroup(
+          CreatePortGroupRequest.newBuilder()
+              .setDvs(name)
+              .setPortGroup(PortGroup.newBuilder().setName(WEB))
+              .build());
+      for (int h = 0; h < HOSTS; h++) {
+        api.addDvsMember(
+            AddDvsMemberRequest.newBuilder()
+                .setDvs(name)
+                .setMember(HostMember.newBuilder().setHostId(AgentProcesses.host(h)))
+                .build());
+      }
+    }
+  }
+
+  @Test
+  void noCommitLostAndNoTwoLeadersThroughZooKeeperManagerAndPartitionFaults() throws Exception {
+    int rounds = Integer.getInteger("ensemble.rounds", 20);
+    startAll(3);
+    List<String> names = List.of("d0", "d1", "d2");
+    seed(names);
+    Map<String, List<Long>> recovery = new LinkedHashMap<>();
+    List<String> fencing = new ArrayList<>();
+    long began = System.nanoTime();
+    CompletableFuture<Void> zkBack = CompletableFuture.completedFuture(null);
+    CompletableFuture<Void> managerBack = CompletableFuture.completedFuture(null);
+    ChangeStream stream =
+        new ChangeStream(managers, names, HOSTS, WEB, Duration.ofMillis(100), "c");
+    stream.start();
+    try (stream) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> stream.acks().size() >= 10);
+      for (int r = 0; r < rounds; r++) {
+        // 1. A ZooKeeper server, every other time the ensemble's leader.
+        zkBack.get(60, TimeUnit.SECONDS);
+        zk.awaitServing(Duration.ofSeconds(60));
+        int zkLeader = zk.leader();
+        int victim = r % 2 == 0 ? zkLeader : (zkLeader + 1) % zk.size();
+        Map<String, Long> before = acked(stream, names);
+        long t0 = System.nanoTime();
+        zk.kill(victim);
+        long zkMs = awaitPushingAgain(before, t0);
+        record(
+            recovery, r % 2 == 0 ? "zookeeper leader killed" : "zookeeper follower killed", zkMs);
+        zkBack =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    zk.restart(victim);
+                    zk.awaitServing(victim, Duration.ofSeconds(60));
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                });
+
+        // 2. The leading manager, killed while the stream keeps it pushing.
+        managerBack.get(60, TimeUnit.SECONDS);
+        int leader = awaitLeader();
+        before = acked(stream, names);
+        t0 = System.nanoTime();
+        managers.kill(leader);
+        record(recovery, "leading manager killed", awaitPushingAgain(before, t0));
+        managerBack =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    managers.start(leader);
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                });
+
+        // 3. The leading manager, partitioned from every ZooKeeper server, then healed.
+        int cut = awaitLeader();
+        before = acked(stream, names);
+        // The managers' log lines carry this machine's local time.
+        LocalTime cutAt = LocalTime.now(ZoneId.systemDefault());
+        t0 = System.nanoTime();
+        managers.partition(cut);
+        record(recovery, "leading manager partitioned", awaitPushingAgain(before, t0));
+        fencing.addAll(stepDownBeforeTakeOver(cut, cutAt));
+        managers.heal(cut);
+        System.out.printf(
+            "ensemble round %d: %s%n",
+            r + 1,
+            recovery.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().get(e.getValue().size() - 1) + " ms")
+                .collect(Collectors.joining(", ")));
+      }
+      zkBack.get(60, TimeUnit.SECONDS);
+      managerBack.get(60, TimeUnit.SECONDS);
+      zk.awaitServing(Duration.ofSeconds(60));
+    }
+    long faultsMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    // The stream is stopped: every acknowledged change set must be stored and on every host.
+    ChangeStreamSummary summary = checkNothingLost(stream, names);
+    List<String> overlaps = overlappingLeaderships();
+    recovery.forEach(
+        (kind, ms) ->
+            System.out.printf(
+                "ensemble %-27s %2d faults, ms until every DVS is pushed again: %s%n",
+                kind, ms.size(), Figures.distribution(ms)));
+    System.out.printf(
+        "ensemble: %d rounds in %d s; %d change sets acknowledged, %d lost, %d committed"
+            + " unacknowledged, %d retries; %d leaderships overlapping, %d partitioned leaders"
+            + " stepping down late (session %d ms, load %s)%n",
+        rounds,
+        faultsMs / 1000,
+        summary.acknowledged(),
+        summary.lost().size(),
+        summary.committedUnacknowledged(),
+        summary.retries(),
+        overlaps.size(),
+        fencing.size(),
+        SESSION.toMillis(),
+        Figures.loadAverage());
+    assertThat(summary.unexpected()).isEmpty();
+    assertThat(summary.lost()).isEmpty();
+    assertThat(overlaps).isEmpty();
+    assertThat(fencing).isEmpty();
+    assertThat(recovery.values().stream().mapToInt(List::size).sum())
+        .isGreaterThanOrEqualTo(3 * rounds);
+  }
+
+  /**
+   * Change sets as fast as they are acknowledged on 30 DVSes of three hosts each, one stream thread
+   * per DVS, for a window ({@code -Densemble.throughput.seconds}, default 15): first with one
+   * manager running, then with all three. Pushes are generations the agents applied in the window
+   * and until they drained what was acknowledged in it.
+   */
+  @Test
+  void pushThroughputOnThirtyDvsesWithOneManagerThenThree() throws Exception {
+    startAll(1);
+    List<String> names = IntStream.range(0, 30).mapToObj(i -> "t" + i).toList();
+    seed(names);
+    awaitHostsAtStoredGenerations(names);
+    Duration window = Duration.ofSeconds(Integer.getInteger("ensemble.throughput.seconds", 15));
+    Throughput one = measure(names, window, "one");
+    managers.start(1);
+    managers.start(2);
+    awaitLeader();
+    awaitHostsAtStoredGenerations(names);
+    Throughput three = measure(names, window, "three");
+    for (Throughput t : List.of(one, three)) {
+      System.out.printf(
+          "ensemble throughput, %s manager(s) on 30 DVSes x %d hosts: %.1f change sets/s"
+              + " acknowledged, %.1f host pushes/s applied (%d change sets, %d pushes, %d retries;"
+              + " load %s)%n",
+          t.tag(),
+          HOSTS,
+          t.commitsPerSecond(),
+          t.pushesPerSecond(),
+          t.commits(),
+          t.pushes(),
+          t.retries(),
+          t.load());
+      assertThat(t.unexpected()).isEmpty();
+      assertThat(t.commits()).isPositive();
+      assertThat(t.pushes()).isGreaterThanOrEqualTo(t.commits());
+    }
+  }
+
+  /** What one throughput window gave. */
+  private record Throughput(
+      String tag,
+      long commits,
+      long pushes,
+      long retries,
+      double commitsPerSecond,
+      double pushesPerSecond,
+      List<StatusRuntimeException> unexpected,
+      String load) {}
+
+  private Throughput measure(List<String> names, Duration window, String tag) throws Exception {
+    Map<String, Long> start = appliedOnEveryHost();
+    ChangeStream stream = new ChangeStream(managers, names, HOSTS, WEB, Duration.ZERO, tag);
+    long t0 = System.nanoTime();
+    try (ChangeStream running = stream.start()) {
+      await()
+          .during(window)
+          .atMost(window.plusSeconds(5))
+          .until(() -> running.unexpected().isEmpty());
+    }
+    long commitsNanos = System.nanoTime() - t0;
+    List<ChangeStream.Ack> acks = stream.acks();
+    Map<String, Long> last = new HashMap<>();
+    acks.forEach(a -> last.merge(dvsIds.get(a.dvs()), a.generation(), Math::max));
+    AtomicReference<Map<String, Long>> end = new AtomicReference<>();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              end.set(appliedOnEveryHost());
+              return last.entrySet().stream()
+                  .allMatch(
+                      e ->
+                          IntStream.range(0, HOSTS)
+                              .allMatch(
+                                  h ->
+                                      end.get().getOrDefault(h + "/" + e.getKey(), 0L)
+                                          >= e.getValue()));
+            });
+    long pushesNanos = System.nanoTime() - t0;
+    long pushes = 0;
+    for (Map.Entry<String, Long> e : end.get().entrySet()) {
+      pushes += e.getValue() - start.getOrDefault(e.getKey(), 0L);
+    }
+    return new Throughput(
+        tag,
+        acks.size(),
+        pushes,
+        stream.retries(),
+        acks.size() / (commitsNanos / 1e9),
+        pushes / (pushesNanos / 1e9),
+        stream.unexpected(),
+        Figures.loadAverage());
+  }
+
+  /** Waits until every host applied the stored generation of every DVS (nothing left to push). */
+  private void awaitHostsAtStoredGenerations(List<String> names) {
+    ManagerServiceBlockingStub api = managers.api(awaitLeader(), Duration.ofSeconds(20));
+    Map<String, Long> stored = new HashMap<>();
+    for (String name : names) {
+      stored.put(
+          dvsIds.get(name),
+          api.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs().getGeneration());
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Map<String, Long> applied = appliedOnEveryHost();
+              return stored.entrySet().stream()
+                  .allMatch(
+                      e ->
+                          IntStream.range(0, HOSTS)
+                              .allMatch(
+                                  h ->
+                                      applied.getOrDefault(h + "/" + e.getKey(), 0L)
+                                          >= e.getValue()));
+            });
+  }
+
+  /** Each host's applied generation of each DVS, keyed "host/dvsId". */
+  private Map<String, Long> appliedOnEveryHost() {
+    Map<String, Long> out = new HashMap<>();
+    for (int h = 0; h < HOSTS; h++) {
+      int host = h;
+      agents.appliedGenerations(h).forEach((id, g) -> out.put(host + "/" + id, g));
+    }
+    return out;
+  }
+
+  private static void record(Map<String, List<Long>> recovery, String kind, long ms) {
+    recovery.computeIfAbsent(kind, k -> new ArrayList<>()).add(ms);
+  }
+
+  /** The last acknowledged generation of each DVS (0: none yet). */
+  private static Map<String, Long> acked(ChangeStream stream, List<String> names) {
+    Map<String, Long> out = new HashMap<>();
+    for (String n : names) {
+      out.put(n, stream.latest(n).map(ChangeStream.Ack::generation).orElse(0L));
+    }
+    return out;
+  }
+
+  /**
+   * Milliseconds from t0 until, for every DVS, every host applied a generation newer than the one
+   * acknowledged last before t0 (the worst DVS): a manager writes and pushes that DVS again. It
+   * includes up to one pace of the stream.
+   */
+  private long awaitPushingAgain(Map<String, Long> before, long t0) {
+    Map<String, Long> doneAt = new HashMap<>();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(25))
+        .until(
+            () -> {
+              List<Map<String, Long>> applied = new ArrayList<>();
+              for (int h = 0; h < HOSTS; h++) {
+                applied.add(agents.appliedGenerations(h));
+              }
+              long now = System.nanoTime();
+              before.forEach(
+                  (name, g) -> {
+                    String id = dvsIds.get(name);
+                    if (applied.stream().allMatch(a -> a.getOrDefault(id, 0L) > g)) {
+                      doneAt.putIfAbsent(name, now);
+                    }
+                  });
+              return doneAt.size() == before.size();
+            });
+    return TimeUnit.NANOSECONDS.toMillis(Collections.max(doneAt.values()) - t0);
+  }
+
+  /**
+   * The partitioned leader must say it lost leadership before any other manager says it gained it;
+   * empty when it did.
+   */
+  private List<String> stepDownBeforeTakeOver(int cut, LocalTime cutAt) {
+    LocalTime[] lost = new LocalTime[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                (lost[0] =
+                        managers.leadershipEvents(cut).stream()
+                            .filter(e -> !e.gained() && !e.at().isBefore(cutAt))
+                            .map(LeadershipEvent::at)
+                            .findFirst()
+                            .orElse(null))
+                    != null);
+    List<String> late = new ArrayList<>();
+    for (int m = 0; m < managers.size(); m++) {
+      if (m == cut) {
+        continue;
+      }
+      for (LeadershipEvent e : managers.leadershipEvents(m)) {
+        if (e.gained() && !e.at().isBefore(cutAt) && e.at().isBefore(lost[0])) {
+          late.add(
+              ManagerProcesses.id(cut)
+                  + " cut at "
+                  + cutAt
+                  + " stepped down at "
+                  + lost[0]
+                  + " but "
+                  + ManagerProcesses.id(m)
+                  + " took over at "
+                  + e.at());
+        }
+      }
+    }
+    return late;
+  }
+
+  /** Gains that came while another manager still held leadership by its own log. */
+  private List<String> overlappingLeaderships() {
+    List<LeadershipEvent> all = new ArrayList<>();
+    for (int m = 0; m < managers.size(); m++) {
+      all.addAll(managers.leadershipEvents(m));
+    }
+    all.sort(
+        java.util.Comparator.comparing(LeadershipEvent::at)
+            .thenComparing(LeadershipEvent::gained)); // a loss and a gain in one ms: loss first
+    Set<Integer> leading = new HashSet<>();
+    List<String> overlaps = new ArrayList<>();
+    for (LeadershipEvent e : all) {
+      if (e.gained()) {
+        if (!leading.isEmpty()) {
+          overlaps.add(
+              ManagerProcesses.id(e.manager())
+                  + " gained at "
+                  + e.at()
+                  + " while "
+                  + leading
+                  + " led");
+        }
+        leading.add(e.manager());
+      } else {
+        leading.remove(e.manager());
+      }
+    }
+    return overlaps;
+  }
+
+  /** What the final checks found. */
+  private record ChangeStreamSummary(
+      int acknowledged,
+      List<String> lost,
+      long committedUnacknowledged,
+      long retries,
+      List<StatusRuntimeException> unexpected) {}
+
+  /**
+   * Every acknowledged change set, read back from ZooKeeper through a manager that does not lead (a
+   * follower reads ZooKeeper itself, not a cache): its ports in the DVS, and the change record of
+   * its generation carrying its description (so the generation is that change set's, not another
+   * one's under the same number). Then on the hosts: each at the stored generation, nothing
+   * pending, with the change set's port for that host.
+   */
+  private ChangeStreamSummary checkNothingLost(ChangeStream stream, List<String> names) {
+    int leader = awaitLeader();
+    int reader =
+        IntStream.range(0, managers.size())
+            .filter(i -> i != leader && managers.alive(i))
+            .findFirst()
+            .orElse(leader);
+    ManagerServiceBlockingStub api = managers.api(reader, Duration.ofSeconds(30));
+    AuditServiceGrpc.AuditServiceBlockingStub audit =
+        AuditServiceGrpc.newBlockingStub(managers.channel(reader))
+            .withDeadlineAfter(60, TimeUnit.SECONDS);
+    Map<String, ListPortsResponse> stored = new HashMap<>();
+    Map<String, Set<String>> storedKeys = new HashMap<>();
+    for (String name : names) {
+      ListPortsResponse ports = api.listPorts(ListPortsRequest.newBuilder().setDvs(name).build());
+      stored.put(name, ports);
+      storedKeys.put(
+          name, ports.getPortsList().stream().map(Port::getKey).collect(Collectors.toSet()));
+      assertThat(
+              api.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs().getGeneration())
+          .isEqualTo(ports.getGeneration());
+    }
+    List<String> lost = new ArrayList<>();
+    List<ChangeStream.Ack> acks = stream.acks();
+    for (ChangeStream.Ack ack : acks) {
+      for (int h = 0; h < HOSTS; h++) {
+        if (!storedKeys.get(ack.dvs()).contains(stream.portKey(ack.seq(), h))) {
+          lost.add(ack + ": port " + stream.portKey(ack.seq(), h) + " not stored");
+        }
+      }
+      String comment =
+          audit
+              .getChange(
+                  GetChangeRequest.newBuilder()
+                      .setDvs(ack.dvs())
+                      .setGeneration(ack.generation())
+                      .build())
+              .getRecord()
+              .getComment();
+      if (!comment.equals(stream.description(ack.seq()))) {
+        lost.add(ack + ": generation recorded as '" + comment + "'");
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              for (String name : names) {
+                for (int h = 0; h < HOSTS; h++) {
+                  GetStateResponse st = agents.state(h, dvsIds.get(name));
+                  if (st.getApplied().getDvs().getGeneration() != stored.get(name).getGeneration()
+                      || st.hasPending()) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+    Map<String, Set<String>> onHost = new HashMap<>();
+    for (String name : names) {
+      for (int h = 0; h < HOSTS; h++) {
+        onHost.put(
+            name + "/" + h,
+            agents.state(h, dvsIds.get(name)).getApplied().getPortsList().stream()
+                .map(Port::getKey)
+                .collect(Collectors.toSet()));
+      }
+    }
+    for (ChangeStream.Ack ack : acks) {
+      for (int h = 0; h < HOSTS; h++) {
+        if (!onHost.get(ack.dvs() + "/" + h).contains(stream.portKey(ack.seq(), h))) {
+          lost.add(ack + ": port " + stream.portKey(ack.seq(), h) + " not on host " + h);
+        }
+      }
+    }
+    return new ChangeStreamSummary(
+        acks.size(), lost, stream.committedUnacknowledged(), stream.retries(), stream.unexpected());
+  }
+}
