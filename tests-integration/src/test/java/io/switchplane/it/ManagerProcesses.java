@@ -19,7 +19,9 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -45,7 +47,7 @@ final class ManagerProcesses implements AutoCloseable {
   private final int[] ports;
   private final int[] agentPorts;
   private final List<List<CuttableProxy>> proxies = new ArrayList<>();
-  private final ChildProcess[] running;
+  private final AtomicReferenceArray<ChildProcess> running;
   private final List<List<ChildProcess>> starts = new ArrayList<>();
   private final ManagedChannel[] channels;
   private final List<List<LocalTime>> kills = new ArrayList<>();
@@ -57,7 +59,7 @@ final class ManagerProcesses implements AutoCloseable {
     this.session = session;
     this.ports = new int[count];
     this.agentPorts = new int[count];
-    this.running = new ChildProcess[count];
+    this.running = new AtomicReferenceArray<>(count);
     this.channels = new ManagedChannel[count];
     // The managers of one cluster share the key file that seals the cluster CA's key.
     Path shared = dir.resolve("managers.key");
@@ -70,8 +72,9 @@ final class ManagerProcesses implements AutoCloseable {
         own.add(CuttableProxy.startBytes(ensemble.clientPort(s)));
       }
       proxies.add(own);
-      starts.add(new ArrayList<>());
-      kills.add(new ArrayList<>());
+      // A manager may be restarted on another thread while the test reads its logs.
+      starts.add(new CopyOnWriteArrayList<>());
+      kills.add(new CopyOnWriteArrayList<>());
       Files.createDirectories(dir.resolve(id(i)));
       Files.copy(
           shared,
@@ -91,7 +94,7 @@ final class ManagerProcesses implements AutoCloseable {
 
   /** Starts manager i (again, on its port and data) and waits until it serves. */
   void start(int i) throws IOException {
-    if (running[i] != null && running[i].process().isAlive()) {
+    if (alive(i)) {
       throw new IllegalStateException(id(i) + " still runs");
     }
     String viaProxies =
@@ -116,12 +119,13 @@ final class ManagerProcesses implements AutoCloseable {
             Long.toString(session.toMillis()),
             "--log-level",
             "info");
-    running[i] = m;
+    running.set(i, m);
     starts.get(i).add(m);
   }
 
   boolean alive(int i) {
-    return running[i] != null && running[i].process().isAlive();
+    ChildProcess m = running.get(i);
+    return m != null && m.process().isAlive();
   }
 
   /**
@@ -129,7 +133,7 @@ final class ManagerProcesses implements AutoCloseable {
    * held (it cannot log one).
    */
   void kill(int i) throws InterruptedException {
-    running[i].kill();
+    running.get(i).kill();
     kills.get(i).add(LocalTime.now(ZoneId.systemDefault())); // as the managers' log lines
   }
 
@@ -198,7 +202,8 @@ final class ManagerProcesses implements AutoCloseable {
 
   /** Everything manager i wrote in its latest start. */
   String output(int i) {
-    return running[i] == null ? "" : running[i].output();
+    ChildProcess m = running.get(i);
+    return m == null ? "" : m.output();
   }
 
   @Override
@@ -208,9 +213,9 @@ final class ManagerProcesses implements AutoCloseable {
         c.shutdownNow();
       }
     }
-    for (ChildProcess m : running) {
-      if (m != null && m.process().isAlive()) {
-        m.kill();
+    for (int i = 0; i < running.length(); i++) {
+      if (alive(i)) {
+        running.get(i).kill();
       }
     }
     proxies.forEach(own -> own.forEach(CuttableProxy::close));
