@@ -98,29 +98,35 @@ class EnsembleIT {
 
   /** Hosts registered; each DVS with port group web and every host a member. */
   private void seed(List<String> names) {
-    ManagerServiceBlockingStub api = managers.api(awaitLeader(), Duration.ofSeconds(20));
+    int leader = awaitLeader();
+    // A deadline per call: a stub's deadline is fixed when it is made.
+    java.util.function.Supplier<ManagerServiceBlockingStub> api =
+        () -> managers.api(leader, Duration.ofSeconds(20));
     for (int h = 0; h < HOSTS; h++) {
-      api.registerHost(
-          RegisterHostRequest.newBuilder()
-              .setName(AgentProcesses.host(h))
-              .setEndpoint(agents.endpoint(h))
-              .build());
+      api.get()
+          .registerHost(
+              RegisterHostRequest.newBuilder()
+                  .setName(AgentProcesses.host(h))
+                  .setEndpoint(agents.endpoint(h))
+                  .build());
     }
     for (String name : names) {
       String id =
-          api.createDvs(CreateDvsRequest.newBuilder().setName(name).build()).getDvs().getId();
+          api.get().createDvs(CreateDvsRequest.newBuilder().setName(name).build()).getDvs().getId();
       dvsIds.put(name, id);
-      api.createPortGroup(
-          CreatePortGroupRequest.newBuilder()
-              .setDvs(name)
-              .setPortGroup(PortGroup.newBuilder().setName(WEB))
-              .build());
+      api.get()
+          .createPortGroup(
+              CreatePortGroupRequest.newBuilder()
+                  .setDvs(name)
+                  .setPortGroup(PortGroup.newBuilder().setName(WEB))
+                  .build());
       for (int h = 0; h < HOSTS; h++) {
-        api.addDvsMember(
-            AddDvsMemberRequest.newBuilder()
-                .setDvs(name)
-                .setMember(HostMember.newBuilder().setHostId(AgentProcesses.host(h)))
-                .build());
+        api.get()
+            .addDvsMember(
+                AddDvsMemberRequest.newBuilder()
+                    .setDvs(name)
+                    .setMember(HostMember.newBuilder().setHostId(AgentProcesses.host(h)))
+                    .build());
       }
     }
   }
@@ -330,12 +336,16 @@ class EnsembleIT {
 
   /** Waits until every host applied the stored generation of every DVS (nothing left to push). */
   private void awaitHostsAtStoredGenerations(List<String> names) {
-    ManagerServiceBlockingStub api = managers.api(awaitLeader(), Duration.ofSeconds(20));
+    int leader = awaitLeader();
     Map<String, Long> stored = new HashMap<>();
     for (String name : names) {
       stored.put(
           dvsIds.get(name),
-          api.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs().getGeneration());
+          managers
+              .api(leader, Duration.ofSeconds(20))
+              .getDvs(GetDvsRequest.newBuilder().setDvs(name).build())
+              .getDvs()
+              .getGeneration());
     }
     await()
         .atMost(Duration.ofSeconds(60))
@@ -498,10 +508,9 @@ class EnsembleIT {
             .filter(i -> i != leader && managers.alive(i))
             .findFirst()
             .orElse(leader);
-    ManagerServiceBlockingStub api = managers.api(reader, Duration.ofSeconds(30));
+    ManagerServiceBlockingStub api = managers.api(reader, Duration.ofSeconds(60));
     AuditServiceGrpc.AuditServiceBlockingStub audit =
-        AuditServiceGrpc.newBlockingStub(managers.channel(reader))
-            .withDeadlineAfter(60, TimeUnit.SECONDS);
+        AuditServiceGrpc.newBlockingStub(managers.channel(reader));
     Map<String, ListPortsResponse> stored = new HashMap<>();
     Map<String, Set<String>> storedKeys = new HashMap<>();
     for (String name : names) {
@@ -523,6 +532,7 @@ class EnsembleIT {
       }
       String comment =
           audit
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
               .getChange(
                   GetChangeRequest.newBuilder()
                       .setDvs(ack.dvs())
