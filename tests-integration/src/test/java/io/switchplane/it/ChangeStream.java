@@ -58,8 +58,11 @@ final class ChangeStream implements AutoCloseable {
   /** Deadline of one commit call; under load a commit takes seconds. */
   private static final Duration CALL = Duration.ofSeconds(10);
 
-  /** Deadline of one change-log look-up (it reads up to the 1,000 records kept of the DVS). */
-  private static final Duration LOOK_UP = Duration.ofSeconds(10);
+  /**
+   * Deadline of one change-log look-up: the manager reads every record kept of the DVS (up to
+   * 1,000, one ZooKeeper read each) to find the request id, seconds on a loaded machine.
+   */
+  private static final Duration LOOK_UP = Duration.ofSeconds(20);
 
   private static final Metadata.Key<String> REQUEST_ID = CallerInterceptor.REQUEST_ID;
 

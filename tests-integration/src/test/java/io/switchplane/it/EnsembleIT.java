@@ -534,9 +534,11 @@ class EnsembleIT {
             .filter(i -> i != leader && managers.alive(i))
             .findFirst()
             .orElse(leader);
-    ManagerServiceBlockingStub api = managers.api(reader, WAIT);
+    // Wait for ready: the channel to a manager that was down backs off and would fail fast with
+    // the old connection error although the manager serves again.
+    ManagerServiceBlockingStub api = managers.api(reader, WAIT).withWaitForReady();
     AuditServiceGrpc.AuditServiceBlockingStub audit =
-        AuditServiceGrpc.newBlockingStub(managers.channel(reader));
+        AuditServiceGrpc.newBlockingStub(managers.channel(reader)).withWaitForReady();
     List<String> lost = new ArrayList<>();
     List<ChangeStream.Ack> acks = stream.acks();
     Map<String, Long> storedGeneration = new HashMap<>();
