@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +31,7 @@ import java.util.stream.IntStream;
  * about a second; syncLimit leaves a follower 2 s to answer its leader on a busy machine.
  */
 final class ZkEnsemble implements AutoCloseable {
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static final String MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
   private static final int TICK_MS = 250;
 
@@ -178,19 +179,30 @@ final class ZkEnsemble implements AutoCloseable {
     }
   }
 
-  /** n distinct free loopback ports (held open together while chosen). */
+  /**
+   * n distinct free loopback ports (held open together while chosen), below the kernel's ephemeral
+   * range: a server restarted on its port must find it free, and a port the kernel may give to any
+   * outgoing connection (a ZooKeeper client's, a proxy's) was once taken in between.
+   */
   private static int[] freePorts(int n) {
+    int below = ephemeralLow();
     List<ServerSocket> held = new ArrayList<>();
     try {
       int[] ports = new int[n];
       for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket s = null;
+        while (s == null) {
+          int candidate = 10_000 + RANDOM.nextInt(below - 10_000);
+          try {
+            s = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress());
+          } catch (IOException taken) {
+            // Someone listens there: draw again.
+          }
+        }
         held.add(s);
         ports[i] = s.getLocalPort();
       }
       return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } finally {
       for (ServerSocket s : held) {
         try {
@@ -199,6 +211,16 @@ final class ZkEnsemble implements AutoCloseable {
           // Closing a listener we opened.
         }
       }
+    }
+  }
+
+  /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(10_100, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | NumberFormatException e) {
+      return 32_768;
     }
   }
 
