@@ -9,13 +9,13 @@ import io.switchplane.api.v1.AuditServiceGrpc;
 import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.CreatePortGroupRequest;
-import io.switchplane.api.v1.GetChangeRequest;
 import io.switchplane.api.v1.GetDvsRequest;
 import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetStateResponse;
 import io.switchplane.api.v1.HostMember;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.ListChangesRequest;
 import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ListPortsResponse;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
@@ -63,6 +63,9 @@ class EnsembleIT {
   private static final Duration SESSION = Duration.ofSeconds(2);
   private static final int HOSTS = 3;
   private static final String WEB = "web";
+
+  /** Change records the manager keeps per DVS (ChangeLogStore.KEEP), all listed at once. */
+  private static final int KEPT = 1_000;
 
   /**
    * The bound of every wait for the system to come back (a leader, a server, hosts applying):
@@ -238,13 +241,15 @@ class EnsembleIT {
                 kind, ms.size(), Figures.distribution(ms)));
     System.out.printf(
         "ensemble: %d rounds in %d s; %d change sets committed (%d of them found in the change log"
-            + " after their answer was lost), %d lost, %d resends, %d change-log look-ups;"
+            + " after their answer was lost; %d older than the change records kept), %d lost,"
+            + " %d resends, %d change-log look-ups;"
             + " %d leaderships overlapping, %d partitioned leaders stepping down late,"
             + " %d partitions of a manager that no longer led (session %d ms, load %s)%n",
         rounds,
         faultsMs / 1000,
         summary.committed(),
         summary.foundInLog(),
+        summary.olderThanKept(),
         summary.lost().size(),
         stream.resends(),
         stream.lookUps(),
@@ -515,7 +520,11 @@ class EnsembleIT {
 
   /** What the final checks found. */
   private record ChangeStreamSummary(
-      int committed, long foundInLog, List<String> lost, List<String> unexpected) {}
+      int committed,
+      long foundInLog,
+      long olderThanKept,
+      List<String> lost,
+      List<String> unexpected) {}
 
   /**
    * Every committed change set (acknowledged, or found in the change log after its answer was
@@ -540,6 +549,7 @@ class EnsembleIT {
     AuditServiceGrpc.AuditServiceBlockingStub audit =
         AuditServiceGrpc.newBlockingStub(managers.channel(reader)).withWaitForReady();
     List<String> lost = new ArrayList<>();
+    long[] olderThanKept = new long[1];
     List<ChangeStream.Ack> acks = stream.acks();
     Map<String, Long> storedGeneration = new HashMap<>();
     Map<String, Set<String>> expected = new HashMap<>();
@@ -565,17 +575,28 @@ class EnsembleIT {
               api.getDvs(GetDvsRequest.newBuilder().setDvs(name).build()).getDvs().getGeneration())
           .isEqualTo(ports.getGeneration());
     }
+    // The change log keeps the newest ChangeLogStore.KEEP records of a DVS: older change sets are
+    // vouched for by the port chain (each deletes the ports of the one WINDOW before it).
+    Map<String, Map<Long, ChangeRecord>> kept = new HashMap<>();
+    for (String name : names) {
+      Map<Long, ChangeRecord> byGeneration = new HashMap<>();
+      audit
+          .withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .listChanges(ListChangesRequest.newBuilder().setDvs(name).setLimit(KEPT).build())
+          .getRecordsList()
+          .forEach(r -> byGeneration.put(r.getGeneration(), r));
+      kept.put(name, byGeneration);
+    }
     for (ChangeStream.Ack ack : acks) {
-      ChangeRecord record =
-          audit
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .getChange(
-                  GetChangeRequest.newBuilder()
-                      .setDvs(ack.dvs())
-                      .setGeneration(ack.generation())
-                      .build())
-              .getRecord();
-      if (!record.getRequestId().equals(ack.requestId())
+      Map<Long, ChangeRecord> log = kept.get(ack.dvs());
+      ChangeRecord record = log.get(ack.generation());
+      if (record == null) {
+        if (log.size() < KEPT || ack.generation() > Collections.min(log.keySet())) {
+          lost.add(ack + ": no change record of its generation");
+        } else {
+          olderThanKept[0]++;
+        }
+      } else if (!record.getRequestId().equals(ack.requestId())
           || !record.getComment().equals(stream.description(ack.seq()))) {
         lost.add(
             ack
@@ -624,6 +645,7 @@ class EnsembleIT {
         }
       }
     }
-    return new ChangeStreamSummary(acks.size(), stream.foundInLog(), lost, stream.unexpected());
+    return new ChangeStreamSummary(
+        acks.size(), stream.foundInLog(), olderThanKept[0], lost, stream.unexpected());
   }
 }
