@@ -185,8 +185,8 @@ final class ChangeStream implements AutoCloseable {
 
   /**
    * Sends change set seq of dvs until it is known committed (acknowledged, or found in the change
-   * log), refused for good, out of time, or the stream stops. Returns the manager to send the next
-   * change set to.
+   * log), refused for good, or out of time ({@link #RESOLVE_WITHIN}); stopping the stream does not
+   * cut it short. Returns the manager to send the next change set to.
    */
   private int commit(String dvs, long seq, int firstTarget) {
     int target = firstTarget;
