@@ -34,25 +34,15 @@ record ChildProcess(Process process, Path log, String endpoint) {
   /** As {@link #start}, inside the network namespace (null: this one). */
   static ChildProcess startIn(String namespace, Path dir, List<String> properties, String... args)
       throws IOException {
-    Files.createDirectories(dir);
-    Path log = dir.resolve("process-" + System.nanoTime() + ".log");
-    Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    List<String> cmd = new ArrayList<>();
+    List<String> prefix = new ArrayList<>();
     if (namespace != null) {
-      cmd.addAll(List.of("ip", "netns", "exec", namespace));
+      prefix.addAll(List.of("ip", "netns", "exec", namespace));
     }
-    cmd.addAll(
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            "-Djava.io.tmpdir=" + tmp,
-            "-Xmx256m"));
-    properties.forEach(p -> cmd.add("-D" + p));
-    cmd.add(Main.class.getName());
-    cmd.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    List<String> jvm = new ArrayList<>(List.of("-Xmx256m"));
+    properties.forEach(p -> jvm.add("-D" + p));
+    Launched launched = launch(prefix, dir, jvm, Main.class.getName(), List.of(args));
+    Process p = launched.process();
+    Path log = launched.log();
     String[] endpoint = new String[1];
     await()
         .atMost(Duration.ofSeconds(60))
@@ -70,6 +60,45 @@ record ChildProcess(Process process, Path log, String endpoint) {
               return false;
             });
     return new ChildProcess(p, log, endpoint[0]);
+  }
+
+  /**
+   * Starts any main class of this test's class path (a ZooKeeper server, say) in its own JVM with
+   * the given JVM options, without waiting for it: its endpoint is empty; the caller knows when it
+   * is ready.
+   */
+  static ChildProcess startMain(
+      Path dir, List<String> jvmOptions, String mainClass, List<String> args) throws IOException {
+    Launched launched = launch(List.of(), dir, jvmOptions, mainClass, args);
+    return new ChildProcess(launched.process(), launched.log(), "");
+  }
+
+  private record Launched(Process process, Path log) {}
+
+  private static Launched launch(
+      List<String> prefix, Path dir, List<String> jvmOptions, String mainClass, List<String> args)
+      throws IOException {
+    Files.createDirectories(dir);
+    Path log = dir.resolve("process-" + System.nanoTime() + ".log");
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Djava.io.tmpdir=" + tmp));
+    cmd.addAll(jvmOptions);
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new Launched(p, log);
+  }
+
+  /** The operating system's id of the process. */
+  long pid() {
+    return process.pid();
   }
 
   String output() {

@@ -359,25 +359,13 @@ class FailoverIT {
           "failover %-27s settled ms over %2d kills: %s; new leader ms: %s%n",
           phase,
           settled.get(phase).size(),
-          distribution(settled.get(phase)),
-          distribution(elected.get(phase)));
+          Figures.distribution(settled.get(phase)),
+          Figures.distribution(elected.get(phase)));
       all.addAll(settled.get(phase));
     }
     System.out.printf(
         "failover all phases, settled ms over %d kills: %s (session timeout %d ms, confirm window %d ms)%n",
-        all.size(), distribution(all), SESSION_MS, WINDOW_MS);
+        all.size(), Figures.distribution(all), SESSION_MS, WINDOW_MS);
     assertThat(Collections.max(all)).isLessThan(WINDOW_MS / 2L);
-  }
-
-  /** min / median / p90 / max of some durations. */
-  private static String distribution(List<Long> values) {
-    List<Long> v = new ArrayList<>(values);
-    Collections.sort(v);
-    return String.format(
-        "min %d, median %d, p90 %d, max %d",
-        v.get(0),
-        v.get(v.size() / 2),
-        v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)),
-        v.get(v.size() - 1));
   }
 }

@@ -28,6 +28,10 @@ import java.util.concurrent.TimeUnit;
  * refused, every byte is dropped. Connections open at the cut, or opened during it, stay silent for
  * good (the worst case: no TCP retransmission revives them); only connections made after {@link
  * #restore()} carry traffic again.
+ *
+ * <p>{@link #startBytes} makes a proxy for any TCP protocol (ZooKeeper's, say): it forwards bytes
+ * without reading frames, and is cut on the test's word, at once: {@link #cut()} closes and refuses
+ * like a link that went down, {@link #cutSilently()} drops like a partition.
  */
 public final class CuttableProxy implements AutoCloseable {
   private static final int HTTP2_HEADERS = 0x1;
@@ -35,6 +39,9 @@ public final class CuttableProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
+
+  /** Whether answers are read as HTTP/2 frames (the armed cuts need them), or passed as bytes. */
+  private final boolean frames;
 
   /** Manager-side sockets, closed gently on a cut; agent-side ones, closed at once. */
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
@@ -54,19 +61,33 @@ public final class CuttableProxy implements AutoCloseable {
   private volatile CountDownLatch cutDone = new CountDownLatch(1);
   private final Thread acceptor;
 
-  private CuttableProxy(ServerSocket listener, InetSocketAddress target) {
+  private CuttableProxy(ServerSocket listener, InetSocketAddress target, boolean frames) {
     this.listener = listener;
     this.target = target;
+    this.frames = frames;
     this.acceptor = new Thread(this::acceptLoop, "proxy-accept-" + listener.getLocalPort());
     acceptor.setDaemon(true);
   }
 
   /** A proxy on a free loopback port forwarding to targetPort on loopback. */
   public static CuttableProxy start(int targetPort) {
+    return start(targetPort, true);
+  }
+
+  /**
+   * A proxy on a free loopback port forwarding any TCP protocol to targetPort on loopback, cut only
+   * by {@link #cut()} or {@link #cutSilently()}.
+   */
+  public static CuttableProxy startBytes(int targetPort) {
+    return start(targetPort, false);
+  }
+
+  private static CuttableProxy start(int targetPort, boolean frames) {
     try {
       ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       CuttableProxy p =
-          new CuttableProxy(s, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+          new CuttableProxy(
+              s, new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), frames);
       p.acceptor.start();
       return p;
     } catch (IOException e) {
@@ -100,6 +121,21 @@ public final class CuttableProxy implements AutoCloseable {
     cutDone = new CountDownLatch(1);
     armedSilent = true;
     armed = true;
+  }
+
+  /** Cuts now: every connection closed, new ones refused, as when the link goes down. */
+  public void cut() {
+    armedSilent = false;
+    cutNow();
+  }
+
+  /**
+   * Cuts now without a word: every byte dropped, nothing closed, new connections accepted and
+   * ignored, as in a network partition; the ends learn of it only from their own timeouts.
+   */
+  public void cutSilently() {
+    armedSilent = true;
+    cutNow();
   }
 
   /** Whether the cut happened within timeout. */
@@ -202,7 +238,11 @@ public final class CuttableProxy implements AutoCloseable {
     daemon(
         () -> {
           try (InputStream in = server.getInputStream()) {
-            forwardFrames(in, client.getOutputStream(), server);
+            if (frames) {
+              forwardFrames(in, client.getOutputStream(), server);
+            } else {
+              forwardBytes(in, client.getOutputStream(), server);
+            }
           } catch (IOException e) {
             // A closed side ends the pump: that is how a cut looks from here.
           } finally {
@@ -248,6 +288,17 @@ public final class CuttableProxy implements AutoCloseable {
         if (!keepReading) {
           return;
         }
+      }
+    }
+  }
+
+  /** Forwards bytes as they come, dropping them once the connection is dead. */
+  private void forwardBytes(InputStream in, OutputStream out, Socket server) throws IOException {
+    byte[] buf = new byte[16 * 1024];
+    for (int n; (n = in.read(buf)) >= 0; ) {
+      if (!dead.contains(server)) {
+        out.write(buf, 0, n);
+        out.flush();
       }
     }
   }

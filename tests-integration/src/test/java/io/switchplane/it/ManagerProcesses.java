@@ -1,0 +1,223 @@
+package io.switchplane.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.api.v1.GetManagerInfoRequest;
+import io.switchplane.api.v1.GetManagerInfoResponse;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.it.net.CuttableProxy;
+import io.switchplane.manager.secrets.SecretBox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * N manager processes of one cluster on a ZooKeeper ensemble, each on a fixed loopback port (a
+ * restarted manager serves where the operator's channel points) and each reaching every ZooKeeper
+ * server through a {@link CuttableProxy} of its own, so that one manager can be partitioned from
+ * ZooKeeper while the others keep it. Managers are killed with SIGKILL by their process; every log
+ * a manager wrote (one file per start) is kept for the test's checks.
+ */
+final class ManagerProcesses implements AutoCloseable {
+  private static final Pattern LEADERSHIP =
+      Pattern.compile(
+          "^(\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .* manager (\\S+) is (the leader|no longer the leader)");
+
+  /** A manager's statement that it gained or lost leadership, at its log's time. */
+  record LeadershipEvent(int manager, LocalTime at, boolean gained) {}
+
+  private final Path dir;
+  private final String zookeeper;
+  private final Duration session;
+  private final int[] ports;
+  private final int[] agentPorts;
+  private final List<List<CuttableProxy>> proxies = new ArrayList<>();
+  private final AtomicReferenceArray<ChildProcess> running;
+  private final List<List<ChildProcess>> starts = new ArrayList<>();
+  private final ManagedChannel[] channels;
+  private final List<List<LocalTime>> kills = new ArrayList<>();
+
+  /** Prepares count managers for the ensemble (one proxy per server for each); none is started. */
+  ManagerProcesses(Path dir, ZkEnsemble ensemble, int count, Duration session) throws IOException {
+    this.dir = dir;
+    this.zookeeper = ensemble.connectString();
+    this.session = session;
+    this.ports = new int[count];
+    this.agentPorts = new int[count];
+    this.running = new AtomicReferenceArray<>(count);
+    this.channels = new ManagedChannel[count];
+    // The managers of one cluster share the key file that seals the cluster CA's key.
+    Path shared = dir.resolve("managers.key");
+    new SecretBox(shared).seal("", "make the key file");
+    for (int i = 0; i < count; i++) {
+      ports[i] = ZkEnsemble.freePort();
+      agentPorts[i] = ZkEnsemble.freePort();
+      List<CuttableProxy> own = new ArrayList<>();
+      for (int s = 0; s < ensemble.size(); s++) {
+        own.add(CuttableProxy.startBytes(ensemble.clientPort(s)));
+      }
+      proxies.add(own);
+      // A manager may be restarted on another thread while the test reads its logs.
+      starts.add(new CopyOnWriteArrayList<>());
+      kills.add(new CopyOnWriteArrayList<>());
+      Files.createDirectories(dir.resolve(id(i)));
+      Files.copy(
+          shared,
+          dir.resolve(id(i)).resolve("vcenter-secret.key"),
+          StandardCopyOption.REPLACE_EXISTING);
+      channels[i] = NettyChannelBuilder.forTarget("127.0.0.1:" + ports[i]).usePlaintext().build();
+    }
+  }
+
+  int size() {
+    return ports.length;
+  }
+
+  static String id(int i) {
+    return "m" + i;
+  }
+
+  /** Starts manager i (again, on its port and data) and waits until it serves. */
+  void start(int i) throws IOException {
+    if (alive(i)) {
+      throw new IllegalStateException(id(i) + " still runs");
+    }
+    String viaProxies =
+        proxies.get(i).stream().map(CuttableProxy::endpoint).collect(Collectors.joining(","));
+    ChildProcess m =
+        ChildProcess.start(
+            dir.resolve(id(i)),
+            List.of(),
+            "manager",
+            "--listen",
+            "127.0.0.1:" + ports[i],
+            "--insecure-plaintext",
+            "--agent-port",
+            Integer.toString(agentPorts[i]),
+            "--zookeeper",
+            viaProxies,
+            "--data-dir",
+            dir.resolve(id(i)).toString(),
+            "--id",
+            id(i),
+            "--session-timeout-ms",
+            Long.toString(session.toMillis()),
+            "--log-level",
+            "info");
+    running.set(i, m);
+    starts.get(i).add(m);
+  }
+
+  boolean alive(int i) {
+    ChildProcess m = running.get(i);
+    return m != null && m.process().isAlive();
+  }
+
+  /**
+   * SIGKILL of manager i; returns once it is gone. The kill counts as the end of any leadership it
+   * held (it cannot log one).
+   */
+  void kill(int i) throws InterruptedException {
+    running.get(i).kill();
+    kills.get(i).add(LocalTime.now(ZoneId.systemDefault())); // as the managers' log lines
+  }
+
+  /** Drops every byte between manager i and every ZooKeeper server, as a partition would. */
+  void partition(int i) {
+    proxies.get(i).forEach(CuttableProxy::cutSilently);
+  }
+
+  /** Ends the partition of manager i: new connections to ZooKeeper pass again. */
+  void heal(int i) {
+    proxies.get(i).forEach(CuttableProxy::restore);
+  }
+
+  ManagedChannel channel(int i) {
+    return channels[i];
+  }
+
+  /** A stub for manager i whose calls end within deadline. */
+  ManagerServiceBlockingStub api(int i, Duration deadline) {
+    return ManagerServiceGrpc.newBlockingStub(channels[i])
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** What manager i says of itself, empty when it does not answer within a second. */
+  Optional<GetManagerInfoResponse> info(int i) {
+    if (!alive(i)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          api(i, Duration.ofSeconds(1)).getManagerInfo(GetManagerInfoRequest.getDefaultInstance()));
+    } catch (StatusRuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The index of a manager that says it leads, or -1. */
+  int leader() {
+    for (int i = 0; i < size(); i++) {
+      if (info(i).map(GetManagerInfoResponse::getLeader).orElse(false)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Every leadership gain and loss that manager i logged over all its starts, and its kills as
+   * losses, in time order.
+   */
+  List<LeadershipEvent> leadershipEvents(int i) {
+    List<LeadershipEvent> events = new ArrayList<>();
+    kills.get(i).forEach(at -> events.add(new LeadershipEvent(i, at, false)));
+    for (ChildProcess m : starts.get(i)) {
+      for (String line : m.output().split("\n")) {
+        Matcher x = LEADERSHIP.matcher(line);
+        if (x.find() && x.group(2).equals(id(i))) {
+          events.add(
+              new LeadershipEvent(i, LocalTime.parse(x.group(1)), x.group(3).equals("the leader")));
+        }
+      }
+    }
+    events.sort(java.util.Comparator.comparing(LeadershipEvent::at));
+    return events;
+  }
+
+  /** Everything manager i wrote in its latest start. */
+  String output(int i) {
+    ChildProcess m = running.get(i);
+    return m == null ? "" : m.output();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      if (c != null) {
+        c.shutdownNow();
+      }
+    }
+    for (int i = 0; i < running.length(); i++) {
+      if (alive(i)) {
+        running.get(i).kill();
+      }
+    }
+    proxies.forEach(own -> own.forEach(CuttableProxy::close));
+  }
+}
