@@ -82,7 +82,6 @@ public final class Main {
           SubnetCommand.class,
           IpCommand.class,
           NicCommand.class,
-          MigrateCommand.class,
           PkiCommand.class,
           ConfigCommand.class,
           CompletionCommand.class);
