@@ -16,6 +16,7 @@ import io.switchplane.api.v1.HostCertRecord;
 import io.switchplane.api.v1.ListManagersResponse;
 import io.switchplane.api.v1.PushOwner;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.audit.ChangeLog;
@@ -478,7 +479,7 @@ public final class SwitchplaneManager implements AutoCloseable {
    * push side and ZooKeeper still work, so the others claim at once).
    */
   private void startOwnership(CuratorFramework client, OwnerStore ownerStore) {
-    service.ownDvses((dvsId, name) -> ownership.notOwner(dvsId, name));
+    service.ownDvses(this::notOwner);
     pushEngine.activate(List.of());
     ManagerRegistry registry = new ManagerRegistry(client, id, endpoint());
     DvsOwnership owned =
@@ -538,8 +539,19 @@ public final class SwitchplaneManager implements AutoCloseable {
   /** GetPushStatus of one DVS asks its owner: NOT_DVS_OWNER (naming it) anywhere else. */
   private void requireOwner(String dvsId, String dvsName) {
     if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty()) {
-      throw ownership.notOwner(dvsId, dvsName);
+      throw notOwner(dvsId, dvsName);
     }
+  }
+
+  /** The refusal naming dvsId's owner; UNAVAILABLE while this manager's ownership is starting. */
+  private SwitchplaneException notOwner(String dvsId, String dvsName) {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return SwitchplaneException.unavailable(
+              "this manager is still joining the DVS ownership; retry shortly")
+          .because(ErrorReason.NOT_DVS_OWNER);
+    }
+    return o.notOwner(dvsId, dvsName);
   }
 
   /** The live managers and what each owns (ListManagers). */
@@ -779,13 +791,14 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   private GetManagerInfoResponse info() {
     Leadership l = leadership;
+    DvsOwnership o = ownership;
     return GetManagerInfoResponse.newBuilder()
         .setManagerId(id == null ? "" : id)
         .setLeader(isLeader())
         .setLeaderId(l == null ? "" : l.leaderId())
         .setZookeeper(zookeeper == null ? "" : zookeeper)
         .setPerDvs(config.dvsOwnership())
-        .setOwnedDvs(ownership == null ? 0 : ownership.held().size())
+        .setOwnedDvs(o == null ? 0 : o.held().size())
         .build();
   }
 
