@@ -28,6 +28,9 @@ import java.util.Objects;
  * @param certLifetime how long the certificates the manager issues to agents and itself live
  * @param insecurePlaintext serve the operator API in plaintext instead of TLS with the manager's
  *     certificate of the cluster CA; refused at start unless bindHost is loopback
+ * @param dvsOwnership leadership per DVS: every manager owns a fair share of the DVSes (see {@code
+ *     owners.DvsOwnership}), writes and pushes only those, and refuses writes of the others naming
+ *     their owner; false: one leader writes and pushes every DVS
  */
 public record ManagerConfig(
     String bindHost,
@@ -41,7 +44,8 @@ public record ManagerConfig(
     SnapshotPolicy snapshots,
     int agentPort,
     Duration certLifetime,
-    boolean insecurePlaintext) {
+    boolean insecurePlaintext,
+    boolean dvsOwnership) {
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_AGENT_PORT = 7402;
   public static final Duration DEFAULT_CERT_LIFETIME = Duration.ofDays(30);
@@ -88,6 +92,7 @@ public record ManagerConfig(
         SnapshotPolicy.DEFAULT,
         0,
         DEFAULT_CERT_LIFETIME,
+        false,
         false);
   }
 
@@ -104,7 +109,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withBindHost(String newBindHost) {
@@ -120,7 +126,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   /** Use an existing ensemble instead of the embedded server. */
@@ -137,7 +144,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withZookeeperPort(int newZookeeperPort) {
@@ -153,7 +161,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withPush(PushSettings newPush) {
@@ -169,7 +178,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withManagerId(String newManagerId) {
@@ -185,7 +195,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withSessionTimeout(Duration newSessionTimeout) {
@@ -201,7 +212,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withSnapshots(SnapshotPolicy newSnapshots) {
@@ -217,7 +229,8 @@ public record ManagerConfig(
         newSnapshots,
         agentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withAgentPort(int newAgentPort) {
@@ -233,7 +246,8 @@ public record ManagerConfig(
         snapshots,
         newAgentPort,
         certLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   public ManagerConfig withCertLifetime(Duration newCertLifetime) {
@@ -249,7 +263,8 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         newCertLifetime,
-        insecurePlaintext);
+        insecurePlaintext,
+        dvsOwnership);
   }
 
   /** Plaintext operator API (loopback only; tests and embedding), or TLS (the default). */
@@ -266,7 +281,26 @@ public record ManagerConfig(
         snapshots,
         agentPort,
         certLifetime,
-        newInsecurePlaintext);
+        newInsecurePlaintext,
+        dvsOwnership);
+  }
+
+  /** Leadership per DVS (true) or one leader for every DVS (false, the default). */
+  public ManagerConfig withDvsOwnership(boolean newDvsOwnership) {
+    return new ManagerConfig(
+        bindHost,
+        port,
+        dataDir,
+        zookeeper,
+        zookeeperPort,
+        push,
+        managerId,
+        sessionTimeout,
+        snapshots,
+        agentPort,
+        certLifetime,
+        insecurePlaintext,
+        newDvsOwnership);
   }
 
   /** Whether the manager starts its own ZooKeeper. */

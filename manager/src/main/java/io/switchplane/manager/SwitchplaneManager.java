@@ -13,7 +13,10 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.switchplane.api.v1.GetManagerInfoResponse;
 import io.switchplane.api.v1.HostCertRecord;
+import io.switchplane.api.v1.ListManagersResponse;
+import io.switchplane.api.v1.PushOwner;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.agents.AgentChannels;
 import io.switchplane.manager.audit.ChangeLog;
@@ -39,6 +42,10 @@ import io.switchplane.manager.leader.Leadership;
 import io.switchplane.manager.migration.Migrations;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.netmgr.PublishedNetworks;
+import io.switchplane.manager.owners.DvsOwnership;
+import io.switchplane.manager.owners.ManagerList;
+import io.switchplane.manager.owners.ManagerRegistry;
+import io.switchplane.manager.owners.OwnedDeletions;
 import io.switchplane.manager.pki.AgentTrust;
 import io.switchplane.manager.pki.ClusterCa;
 import io.switchplane.manager.pki.Enrollments;
@@ -46,6 +53,7 @@ import io.switchplane.manager.pki.ManagerIdentity;
 import io.switchplane.manager.pki.UserCertificates;
 import io.switchplane.manager.reconcile.CommitListeners;
 import io.switchplane.manager.reconcile.PushEngine;
+import io.switchplane.manager.reconcile.PushOwners;
 import io.switchplane.manager.secrets.SecretBox;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.service.PropertyService;
@@ -59,10 +67,12 @@ import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
 import io.switchplane.manager.store.IpamStore;
 import io.switchplane.manager.store.NamespaceStore;
+import io.switchplane.manager.store.OwnerStore;
 import io.switchplane.manager.store.PkiStore;
 import io.switchplane.manager.store.SnapshotStore;
 import io.switchplane.manager.store.UserStore;
 import io.switchplane.manager.store.VcenterStore;
+import io.switchplane.manager.store.WriteFence;
 import io.switchplane.manager.store.ZkErrors;
 import io.switchplane.manager.vmtracker.TrackerReports;
 import io.switchplane.manager.vmtracker.VcenterSources;
@@ -89,8 +99,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
@@ -143,6 +156,10 @@ public final class SwitchplaneManager implements AutoCloseable {
   private volatile ManagerIdentity identity;
   private volatile Enrollments enrollments;
   private volatile AgentTrust agentSecurity;
+  private volatile DvsOwnership ownership;
+
+  /** Leadership per DVS: the DVSes this manager deleted while owning them, with their epochs. */
+  private final OwnedDeletions deletions = new OwnedDeletions(this::ownedEpoch);
 
   /** A manager for config; does no I/O until {@link #start()}. */
   public SwitchplaneManager(ManagerConfig config) {
@@ -212,7 +229,16 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(client);
     awaitConnected(client);
 
-    DvsStore dvsStore = new DvsStore(client);
+    // Leadership per DVS: every write of an existing DVS checks its owner record at this manager's
+    // epoch, and every push carries it (ownership is made once the id is known, below).
+    OwnerStore ownerStore = null;
+    if (config.dvsOwnership()) {
+      ownerStore = new OwnerStore(client);
+      ownerStore.ensureLayout();
+    }
+    DvsStore dvsStore =
+        new DvsStore(
+            client, config.dvsOwnership() ? WriteFence.owner(this::ownedEpoch) : WriteFence.NONE);
     dvsStore.ensureLayout();
     NamespaceStore namespaceStore = new NamespaceStore(client, java.time.Clock.systemUTC());
     namespaceStore.ensureLayout();
@@ -248,7 +274,12 @@ public final class SwitchplaneManager implements AutoCloseable {
     enrollments =
         new Enrollments(ca, pkiStore, hostStore, config.certLifetime(), Clock.systemUTC());
 
-    pushEngine = new PushEngine(hostStore, config.push(), pushChannels);
+    pushEngine =
+        new PushEngine(
+            hostStore,
+            config.push(),
+            pushChannels,
+            config.dvsOwnership() ? this::pushOwner : PushOwners.UNFENCED);
     pushEngine.start();
     opened.push(pushEngine);
 
@@ -262,6 +293,9 @@ public final class SwitchplaneManager implements AutoCloseable {
             snapshotStore, hostStore::host, config.snapshots(), Clock.systemUTC(), copyToAgents);
     opened.push(checkpoints);
     CommitListeners commits = new CommitListeners(pushEngine);
+    if (config.dvsOwnership()) {
+      commits.add(deletions);
+    }
     service =
         new ConfigService(
             dvsStore,
@@ -328,7 +362,9 @@ public final class SwitchplaneManager implements AutoCloseable {
                     pkiStore
                         .cachedHostCert(hostId)
                         .map(HostCertRecord::getNotAfterUnixMs)
-                        .orElse(0L)),
+                        .orElse(0L),
+                this::managers,
+                config.dvsOwnership() ? this::requireOwner : ManagerGrpcService.OwnerCheck.NONE),
             new AuditGrpcService(changeLog),
             new MigrationGrpcService(migrations),
             new NetworkManagerGrpcService(new PublishedNetworks(service)),
@@ -384,6 +420,9 @@ public final class SwitchplaneManager implements AutoCloseable {
     identity.start();
     opened.push(identity);
     startAgentServer();
+    if (ownerStore != null) {
+      startOwnership(client, ownerStore);
+    }
 
     leadership =
         new Leadership(
@@ -393,7 +432,11 @@ public final class SwitchplaneManager implements AutoCloseable {
               @Override
               public void gained() {
                 checkpoints.reset();
-                service.activate(all -> pushEngine.activate(all));
+                if (config.dvsOwnership()) {
+                  service.leadCluster(true); // its DVSes come and go with their ownership
+                } else {
+                  service.activate(all -> pushEngine.activate(all));
+                }
                 trackers.activate();
                 snapshotStore
                     .sweepOrphans(); // housekeeping: after the hosts are being probed, not before
@@ -406,8 +449,12 @@ public final class SwitchplaneManager implements AutoCloseable {
               @Override
               public void lost() {
                 trackers.deactivate();
-                pushEngine.deactivate();
-                service.deactivate();
+                if (config.dvsOwnership()) {
+                  service.leadCluster(false);
+                } else {
+                  pushEngine.deactivate();
+                  service.deactivate();
+                }
                 watched.leadershipChanged();
               }
             });
@@ -416,7 +463,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     // A standby keeps its channels to the agents connected: a take-over then starts with calls.
     Runnable warm =
         () -> {
-          if (!isLeader()) {
+          if (!isLeader() || config.dvsOwnership()) {
             hostStore.cached().forEach(h -> pushChannels.connect(h.getEndpoint()));
           }
         };
@@ -429,6 +476,105 @@ public final class SwitchplaneManager implements AutoCloseable {
         config.insecurePlaintext() ? "plaintext" : "TLS",
         endpoint(),
         zookeeper);
+  }
+
+  /**
+   * Leadership per DVS: the push side and the configuration domain start with no DVS, then this
+   * manager registers, claims its share and gains and loses DVSes one by one; the parts open in
+   * this order and close in reverse (ownership first: it stops and releases every DVS while the
+   * push side and ZooKeeper still work, so the others claim at once).
+   */
+  private void startOwnership(CuratorFramework client, OwnerStore ownerStore) {
+    service.ownDvses(this::notOwner);
+    pushEngine.activate(List.of());
+    ManagerRegistry registry = new ManagerRegistry(client, id, endpoint());
+    DvsOwnership owned =
+        new DvsOwnership(
+            client,
+            registry,
+            ownerStore,
+            new DvsOwnership.Listener() {
+              @Override
+              public void gained(String dvsId, long epoch) {
+                deletions.forget(dvsId);
+                service.gained(dvsId, pushEngine::adopt);
+              }
+
+              @Override
+              public void lost(String dvsId) {
+                // A DVS this manager deleted keeps pushing its tombstones (at its last epoch).
+                service.lost(
+                    dvsId,
+                    () -> {
+                      if (!deletions.deleted(dvsId)) {
+                        pushEngine.release(dvsId);
+                      }
+                    });
+              }
+            },
+            pushEngine.metrics());
+    ownership = owned;
+    ownerStore.start(owned::trigger);
+    opened.push(ownerStore);
+    registry.start(owned::trigger);
+    opened.push(registry);
+    owned.start();
+    opened.push(owned);
+  }
+
+  /** The epoch at which this manager owns dvsId now; empty when it does not (or no ownership). */
+  private OptionalLong ownedEpoch(String dvsId) {
+    DvsOwnership o = ownership;
+    return o == null ? OptionalLong.empty() : o.epoch(dvsId);
+  }
+
+  /**
+   * Who this manager pushes dvsId as: its id and epoch while it owns the DVS, or the last epoch of
+   * a DVS it deleted (its tombstones); empty otherwise, and then no call is sent.
+   */
+  private Optional<PushOwner> pushOwner(String dvsId) {
+    OptionalLong epoch = ownedEpoch(dvsId);
+    if (epoch.isEmpty()) {
+      epoch = deletions.epoch(dvsId);
+    }
+    return epoch.isEmpty()
+        ? Optional.empty()
+        : Optional.of(PushOwner.newBuilder().setManagerId(id).setEpoch(epoch.getAsLong()).build());
+  }
+
+  /** GetPushStatus of one DVS asks its owner: NOT_DVS_OWNER (naming it) anywhere else. */
+  private void requireOwner(String dvsId, String dvsName) {
+    if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty()) {
+      throw notOwner(dvsId, dvsName);
+    }
+  }
+
+  /** The refusal naming dvsId's owner; UNAVAILABLE while this manager's ownership is starting. */
+  private SwitchplaneException notOwner(String dvsId, String dvsName) {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return SwitchplaneException.unavailable(
+              "this manager is still joining the DVS ownership; retry shortly")
+          .because(ErrorReason.NOT_DVS_OWNER);
+    }
+    return o.notOwner(dvsId, dvsName);
+  }
+
+  /** The live managers and what each owns (ListManagers). */
+  private ListManagersResponse managers() {
+    Map<String, String> names = new TreeMap<>();
+    service.listDvs().forEach(d -> names.put(d.getId(), d.getName()));
+    Leadership l = leadership;
+    String leaderId = l == null ? "" : l.leaderId();
+    DvsOwnership o = ownership;
+    return o != null
+        ? ManagerList.perDvs(o, names, leaderId)
+        : ManagerList.singleLeader(id, endpoint(), leaderId, names);
+  }
+
+  /** This manager's DVS ownership; null unless it runs leadership per DVS (and has started). */
+  public DvsOwnership ownership() {
+    return ownership;
   }
 
   /** The VM trackers' lag and this manager's certificate expiry, read at each scrape. */
@@ -656,11 +802,14 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   private GetManagerInfoResponse info() {
     Leadership l = leadership;
+    DvsOwnership o = ownership;
     return GetManagerInfoResponse.newBuilder()
         .setManagerId(id == null ? "" : id)
         .setLeader(isLeader())
         .setLeaderId(l == null ? "" : l.leaderId())
         .setZookeeper(zookeeper == null ? "" : zookeeper)
+        .setPerDvs(config.dvsOwnership())
+        .setOwnedDvs(o == null ? 0 : o.held().size())
         .build();
   }
 

@@ -5,6 +5,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -16,16 +17,21 @@ import io.switchplane.api.v1.SnapshotServiceGrpc;
 import io.switchplane.cli.CliEnvironment;
 import io.switchplane.cli.output.OutputFormat;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.StatusMapping;
 import io.switchplane.common.error.SwitchplaneException;
+import io.switchplane.common.retry.Backoff;
 import io.switchplane.manager.grpc.CallerInterceptor;
 import io.switchplane.rpc.tls.OperatorTls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
@@ -119,6 +125,8 @@ public abstract class ManagerCommand implements Callable<Integer> {
   boolean noHeaders;
 
   private ManagedChannel channel;
+  private ChannelCredentials channelCredentials;
+  private String channelToken;
   private X509Certificate trustedCa;
 
   /** Runs the verb against the manager; returns the exit code. */
@@ -137,14 +145,59 @@ public abstract class ManagerCommand implements Callable<Integer> {
   @Override
   public final Integer call() {
     quietGrpc();
-    String target = endpoint();
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials(target));
+    String origin = endpoint();
+    ChannelCredentials credentials = credentials(origin);
+    String override = tokenOverride();
+    String token = override != null ? override : Credentials.token(origin).orElse(null);
+    long waitMs = timeoutMillis(); // a bad --timeout is refused before anything is written
+    String target = origin;
+    Backoff moving = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2));
+    long movingDeadline = System.nanoTime() + OWNER_MOVING_WAIT.toNanos();
+    for (int hop = 0; ; hop++) {
+      try {
+        return runAt(target, credentials, token, waitMs);
+      } catch (StatusRuntimeException e) {
+        // Leadership per DVS: a write (or a DVS's push status) refused by a manager that does not
+        // own the DVS changed nothing there; the same call goes to the owner it names, with the
+        // same credentials (the managers share one CA and one user store).
+        if (StatusMapping.reason(e).orElse(null) != ErrorReason.NOT_DVS_OWNER) {
+          throw e;
+        }
+        String owner = StatusMapping.metadata(e).get(ErrorReason.OWNER_ENDPOINT);
+        if (owner != null && !owner.equals(target) && hop < MAX_OWNER_HOPS) {
+          target = owner;
+        } else if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+            && System.nanoTime() < movingDeadline) {
+          sleepQuietly(moving.nextMs()); // ownership is moving: ask again shortly
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** How often a refused call follows the owner a refusal names before it gives up. */
+  private static final int MAX_OWNER_HOPS = 3;
+
+  /** How long a call refused while its DVS's ownership moves is tried again. */
+  private static final Duration OWNER_MOVING_WAIT = Duration.ofSeconds(30);
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw SwitchplaneException.unavailable("interrupted while the DVS's ownership moved");
+    }
+  }
+
+  /** Runs the verb once against the manager at target. */
+  private int runAt(String target, ChannelCredentials credentials, String token, long waitMs) {
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials);
     Metadata headers = new Metadata();
     if (!comment.isEmpty()) {
       headers.put(CallerInterceptor.COMMENT, comment.getBytes(StandardCharsets.UTF_8));
     }
-    String override = tokenOverride();
-    String token = override != null ? override : Credentials.token(target).orElse(null);
     if (token != null) {
       headers.put(CallerInterceptor.AUTHORIZATION, "Bearer " + token);
     }
@@ -152,8 +205,9 @@ public abstract class ManagerCommand implements Callable<Integer> {
     headers.put(CallerInterceptor.REQUEST_ID, outcome.requestId());
     builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers), outcome);
     channel = builder.build();
+    channelCredentials = credentials;
+    channelToken = token;
     try {
-      long waitMs = timeoutMillis(); // a bad --timeout is refused before anything is written
       ManagerServiceBlockingStub manager = ManagerServiceGrpc.newBlockingStub(channel);
       int exit = runWithToken(manager.withDeadlineAfter(30, TimeUnit.SECONDS), token);
       Optional<String> written = outcome.writtenDvs();
@@ -173,6 +227,27 @@ public abstract class ManagerCommand implements Callable<Integer> {
       return 0;
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * Runs call against another manager of the cluster (at endpoint, host:port) with this command's
+   * credentials: a read every manager answers for its own DVSes (leadership per DVS).
+   */
+  protected <T> T atManager(String endpoint, Function<ManagerServiceBlockingStub, T> call) {
+    Metadata headers = new Metadata();
+    if (channelToken != null) {
+      headers.put(CallerInterceptor.AUTHORIZATION, "Bearer " + channelToken);
+    }
+    ManagedChannel other =
+        NettyChannelBuilder.forTarget(endpoint, channelCredentials)
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .build();
+    try {
+      return call.apply(
+          ManagerServiceGrpc.newBlockingStub(other).withDeadlineAfter(10, TimeUnit.SECONDS));
+    } finally {
+      other.shutdownNow();
     }
   }
 

@@ -4,15 +4,23 @@ import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.GetPushStatusResponse;
 import io.switchplane.api.v1.HostPushStatus;
 import io.switchplane.api.v1.HostSyncState;
+import io.switchplane.api.v1.ListManagersRequest;
+import io.switchplane.api.v1.ListManagersResponse;
+import io.switchplane.api.v1.ManagerEntry;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
+import io.switchplane.api.v1.OwnedDvs;
 import io.switchplane.cli.output.Describe;
 import io.switchplane.cli.output.OutputFormat;
 import io.switchplane.cli.output.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,6 +47,9 @@ public final class StatusCommand extends ManagerCommand {
       })
   boolean untilInSync;
 
+  /** The managers and what each owns, as last fetched. */
+  private ListManagersResponse owners;
+
   @Override
   protected int run(ManagerServiceBlockingStub manager) {
     String[] last = {null};
@@ -51,10 +62,7 @@ public final class StatusCommand extends ManagerCommand {
           }
         };
     if (!watch) {
-      print.accept(
-          manager
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
+      print.accept(fetch(manager));
       return 0;
     }
     if (untilInSync) {
@@ -68,14 +76,61 @@ public final class StatusCommand extends ManagerCommand {
       ManagerServiceBlockingStub manager,
       java.util.function.Consumer<GetPushStatusResponse> print) {
     while (!Thread.interrupted()) {
-      print.accept(
-          manager
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()));
+      print.accept(fetch(manager));
       // A display refresh interval, not a wait for a condition.
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
     }
     return 130;
+  }
+
+  /**
+   * The push status asked: of one DVS from the manager asked (one that does not own it refuses, and
+   * the call goes to the owner); of every DVS with leadership per DVS, each manager's own DVSes
+   * from that manager, merged.
+   */
+  private GetPushStatusResponse fetch(ManagerServiceBlockingStub manager) {
+    owners =
+        manager
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listManagers(ListManagersRequest.getDefaultInstance());
+    GetPushStatusRequest request = GetPushStatusRequest.newBuilder().setDvs(dvs).build();
+    if (!dvs.isEmpty() || !owners.getPerDvs()) {
+      return manager.withDeadlineAfter(10, TimeUnit.SECONDS).getPushStatus(request);
+    }
+    List<HostPushStatus> all = new ArrayList<>();
+    for (ManagerEntry m : owners.getManagersList()) {
+      if (m.getDvsCount() > 0) {
+        all.addAll(atManager(m.getEndpoint(), stub -> stub.getPushStatus(request)).getHostsList());
+      }
+    }
+    all.sort(
+        Comparator.comparing(HostPushStatus::getDvsName)
+            .thenComparing(HostPushStatus::getHostName));
+    return GetPushStatusResponse.newBuilder().addAllHosts(all).build();
+  }
+
+  /** The owners line of each manager (leadership per DVS), empty with one leader. */
+  private String ownership() {
+    if (owners == null || !owners.getPerDvs()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    for (ManagerEntry m : owners.getManagersList()) {
+      out.append(
+          String.format(
+              "manager %s (%s)%s owns %d DVS: %s%n",
+              m.getManagerId(),
+              m.getEndpoint(),
+              m.getLeader() ? " [leader]" : "",
+              m.getDvsCount(),
+              m.getDvsList().stream().map(OwnedDvs::getDvsName).collect(Collectors.joining(","))));
+    }
+    if (owners.getUnownedDvsIdsCount() > 0) {
+      out.append("without an owner now: ")
+          .append(String.join(",", owners.getUnownedDvsIdsList()))
+          .append(System.lineSeparator());
+    }
+    return out.toString();
   }
 
   private String text(GetPushStatusResponse r) {
@@ -113,6 +168,7 @@ public final class StatusCommand extends ManagerCommand {
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      ps.print(ownership());
       ps.printf("%d/%d hosts in sync%n", inSync, r.getHostsCount());
       t.print(ps, output == OutputFormat.wide, !noHeaders);
     }

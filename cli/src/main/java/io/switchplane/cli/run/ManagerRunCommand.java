@@ -1,6 +1,7 @@
 package io.switchplane.cli.run;
 
 import io.switchplane.cli.ops.ManagerCommand;
+import io.switchplane.cli.ops.ManagerListCommand;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
 import io.switchplane.manager.snapshot.SnapshotPolicy;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Option;
     name = "manager",
     description = "Run a manager in the foreground (Ctrl-C stops it).",
     mixinStandardHelpOptions = true,
+    subcommands = ManagerListCommand.class,
     defaultValueProvider = ConfigFile.class)
 public final class ManagerRunCommand implements Callable<Integer> {
   @Option(
@@ -134,6 +136,15 @@ public final class ManagerRunCommand implements Callable<Integer> {
   boolean insecurePlaintext;
 
   @Option(
+      names = "--dvs-ownership",
+      description =
+          "Leadership per DVS: the managers on one ZooKeeper share the DVSes (each owns an even"
+              + " share and writes and pushes only those; a write sent to another manager is"
+              + " refused naming the owner, and the CLI sends it there). Give it to every manager"
+              + " of the cluster (default: off, one leader writes and pushes every DVS).")
+  boolean dvsOwnership;
+
+  @Option(
       names = "--metrics",
       paramLabel = "HOST:PORT",
       description =
@@ -161,7 +172,8 @@ public final class ManagerRunCommand implements Callable<Integer> {
                     ? agentPort
                     : at.port() == 0 ? 0 : ManagerConfig.DEFAULT_AGENT_PORT)
             .withCertLifetime(java.time.Duration.ofSeconds(certLifetimeSeconds))
-            .withInsecurePlaintext(insecurePlaintext);
+            .withInsecurePlaintext(insecurePlaintext)
+            .withDvsOwnership(dvsOwnership);
     config =
         config
             .withPush(

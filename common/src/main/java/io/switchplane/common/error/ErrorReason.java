@@ -32,9 +32,17 @@ public enum ErrorReason {
 
   /**
    * This manager does not own the DVS written to (ownership moved or is moving); the write changed
-   * nothing and may be sent to the owner, or retried.
+   * nothing and may be sent to the owner, or retried. FAILED_PRECONDITION: another live manager
+   * owns it, named in the metadata ({@link #OWNER_ID}, {@link #OWNER_ENDPOINT}: send it there);
+   * UNAVAILABLE: ownership is moving, retry shortly.
    */
   NOT_DVS_OWNER;
+
+  /** ErrorInfo metadata key of {@link #NOT_DVS_OWNER}: the owning manager's id. */
+  public static final String OWNER_ID = "owner_id";
+
+  /** ErrorInfo metadata key of {@link #NOT_DVS_OWNER}: the owner's operator endpoint host:port. */
+  public static final String OWNER_ENDPOINT = "owner_endpoint";
 
   /** The ErrorInfo domain of Switchplane's reasons. */
   public static final String DOMAIN = "switchplane.io";

@@ -45,6 +45,7 @@ public final class StatusMapping {
                       ErrorInfo.newBuilder()
                           .setReason(se.reason().get().name())
                           .setDomain(ErrorReason.DOMAIN)
+                          .putAllMetadata(se.metadata())
                           .build()))
               .build());
     }
@@ -72,13 +73,30 @@ public final class StatusMapping {
     String message =
         status.getDescription() == null ? status.getCode().name() : status.getDescription();
     SwitchplaneException e = new SwitchplaneException(codeOf(status.getCode()), message, sre);
-    return reason(sre).map(e::because).orElse(e);
+    return reason(sre).map(r -> e.because(r).with(metadata(sre))).orElse(e);
+  }
+
+  /**
+   * The typed facts of a failed call's Switchplane ErrorInfo (beside its reason); empty when none.
+   */
+  public static java.util.Map<String, String> metadata(Throwable failure) {
+    return errorInfo(failure).map(ErrorInfo::getMetadataMap).orElse(java.util.Map.of());
   }
 
   /**
    * The typed reason a failed call carries (a Switchplane ErrorInfo in its status details), if any.
    */
   public static Optional<ErrorReason> reason(Throwable failure) {
+    return errorInfo(failure)
+        .flatMap(
+            info ->
+                Arrays.stream(ErrorReason.values())
+                    .filter(r -> r.name().equals(info.getReason()))
+                    .findFirst());
+  }
+
+  /** The Switchplane ErrorInfo in a failed call's status details, if any. */
+  private static Optional<ErrorInfo> errorInfo(Throwable failure) {
     com.google.rpc.Status details = StatusProto.fromThrowable(failure);
     if (details == null) {
       return Optional.empty();
@@ -90,9 +108,7 @@ public final class StatusMapping {
       try {
         ErrorInfo info = any.unpack(ErrorInfo.class);
         if (info.getDomain().equals(ErrorReason.DOMAIN)) {
-          return Arrays.stream(ErrorReason.values())
-              .filter(r -> r.name().equals(info.getReason()))
-              .findFirst();
+          return Optional.of(info);
         }
       } catch (InvalidProtocolBufferException e) {
         return Optional

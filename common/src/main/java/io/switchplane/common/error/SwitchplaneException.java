@@ -1,5 +1,6 @@
 package io.switchplane.common.error;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,19 +12,28 @@ public class SwitchplaneException extends RuntimeException {
   private final ErrorCode code;
   private final ErrorReason reason;
 
+  /** Typed facts beside the reason (e.g. the owner's address), sent as the ErrorInfo metadata. */
+  @SuppressWarnings("serial") // an immutable Map.copyOf
+  private final Map<String, String> metadata;
+
   public SwitchplaneException(ErrorCode code, String message) {
-    this(code, message, null, null);
+    this(code, message, null, null, Map.of());
   }
 
   public SwitchplaneException(ErrorCode code, String message, Throwable cause) {
-    this(code, message, cause, null);
+    this(code, message, cause, null, Map.of());
   }
 
   private SwitchplaneException(
-      ErrorCode code, String message, Throwable cause, ErrorReason reason) {
+      ErrorCode code,
+      String message,
+      Throwable cause,
+      ErrorReason reason,
+      Map<String, String> metadata) {
     super(message, cause);
     this.code = code;
     this.reason = reason;
+    this.metadata = Map.copyOf(metadata);
   }
 
   public ErrorCode code() {
@@ -37,7 +47,20 @@ public class SwitchplaneException extends RuntimeException {
 
   /** This failure, with the typed reason a caller acts on. */
   public SwitchplaneException because(ErrorReason why) {
-    return new SwitchplaneException(code, getMessage(), getCause(), why);
+    return new SwitchplaneException(code, getMessage(), getCause(), why, metadata);
+  }
+
+  /**
+   * This failure with typed facts for the caller beside its reason (sent only with a reason), e.g.
+   * {@link ErrorReason#NOT_DVS_OWNER}'s owner address.
+   */
+  public SwitchplaneException with(Map<String, String> facts) {
+    return new SwitchplaneException(code, getMessage(), getCause(), reason, facts);
+  }
+
+  /** The typed facts beside the reason; empty when there are none. */
+  public Map<String, String> metadata() {
+    return metadata;
   }
 
   public static SwitchplaneException invalid(String format, Object... args) {

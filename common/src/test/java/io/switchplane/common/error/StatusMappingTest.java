@@ -20,6 +20,23 @@ class StatusMappingTest {
   }
 
   @Test
+  void aReasonsFactsTravelBesideItAndComeBackOnTheClient() {
+    StatusRuntimeException s =
+        StatusMapping.toStatus(
+            SwitchplaneException.precondition("DVS 'sw' is owned by manager m1")
+                .because(ErrorReason.NOT_DVS_OWNER)
+                .with(java.util.Map.of(ErrorReason.OWNER_ENDPOINT, "127.0.0.1:7400")));
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(StatusMapping.reason(s)).contains(ErrorReason.NOT_DVS_OWNER);
+    assertThat(StatusMapping.metadata(s))
+        .containsExactly(java.util.Map.entry(ErrorReason.OWNER_ENDPOINT, "127.0.0.1:7400"));
+    SwitchplaneException back = StatusMapping.fromStatus(s);
+    assertThat(back.reason()).contains(ErrorReason.NOT_DVS_OWNER);
+    assertThat(back.metadata()).containsEntry(ErrorReason.OWNER_ENDPOINT, "127.0.0.1:7400");
+    assertThat(StatusMapping.metadata(Status.UNAVAILABLE.asRuntimeException())).isEmpty();
+  }
+
+  @Test
   void aShortMessageIsSentWhole() {
     assertThat(
             StatusMapping.toStatus(SwitchplaneException.invalid("VLAN 5000 is outside 1-4094"))

@@ -33,6 +33,7 @@ public final class AccessPolicy {
           Map.entry("switchplane.v1.ManagerService/GetPushStatus", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.ManagerService/GetHostDesiredState", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.ManagerService/GetManagerInfo", Role.ROLE_VIEWER),
+          Map.entry("switchplane.v1.ManagerService/ListManagers", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.ManagerService/GetHostHistory", Role.ROLE_VIEWER),
           Map.entry("switchplane.v1.ManagerService/WatchEvents", Role.ROLE_VIEWER),
           // Changes to a switch's content.

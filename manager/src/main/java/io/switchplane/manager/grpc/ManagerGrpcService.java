@@ -43,6 +43,8 @@ import io.switchplane.api.v1.ListDvsRequest;
 import io.switchplane.api.v1.ListDvsResponse;
 import io.switchplane.api.v1.ListHostsRequest;
 import io.switchplane.api.v1.ListHostsResponse;
+import io.switchplane.api.v1.ListManagersRequest;
+import io.switchplane.api.v1.ListManagersResponse;
 import io.switchplane.api.v1.ListPortGroupsRequest;
 import io.switchplane.api.v1.ListPortGroupsResponse;
 import io.switchplane.api.v1.ListPortsRequest;
@@ -94,20 +96,38 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   private final Supplier<GetManagerInfoResponse> info;
   private final HostCalls hosts;
   private final ToLongFunction<String> certExpiry;
+  private final Supplier<ListManagersResponse> managers;
+  private final OwnerCheck owners;
+
+  /** Leadership per DVS: whether this manager owns a DVS, for the reads only its owner has. */
+  @FunctionalInterface
+  public interface OwnerCheck {
+    /** Nothing to check: one leader has every DVS's push status. */
+    OwnerCheck NONE = (dvsId, dvsName) -> {};
+
+    /** Throws NOT_DVS_OWNER (naming the owner) unless this manager owns dvsId now. */
+    void requireOwner(String dvsId, String dvsName);
+  }
 
   /**
    * @param certExpiry when a host's current certificate expires, by host id (Unix ms; 0: the host
    *     has not enrolled)
+   * @param managers the live managers and what each owns
+   * @param owners checks a DVS's push status is asked of its owner
    */
   public ManagerGrpcService(
       ConfigService service,
       PushEngine push,
       Supplier<GetManagerInfoResponse> info,
-      ToLongFunction<String> certExpiry) {
+      ToLongFunction<String> certExpiry,
+      Supplier<ListManagersResponse> managers,
+      OwnerCheck owners) {
     this.service = service;
     this.push = push;
     this.info = info;
     this.certExpiry = certExpiry;
+    this.managers = managers;
+    this.owners = owners;
     this.hosts = new HostCalls(service, push);
   }
 
@@ -464,7 +484,12 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     call(
         out,
         () -> {
-          String dvsId = r.getDvs().isEmpty() ? null : service.config(r.getDvs()).id();
+          String dvsId = null;
+          if (!r.getDvs().isEmpty()) {
+            DvsConfig dvs = service.config(r.getDvs());
+            owners.requireOwner(dvs.id(), dvs.dvs().getName());
+            dvsId = dvs.id();
+          }
           GetPushStatusResponse.Builder response =
               GetPushStatusResponse.newBuilder().addAllHosts(push.statusBook().list(dvsId));
           response
@@ -483,6 +508,11 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
   @Override
   public void getManagerInfo(GetManagerInfoRequest r, StreamObserver<GetManagerInfoResponse> out) {
     call(out, info::get);
+  }
+
+  @Override
+  public void listManagers(ListManagersRequest r, StreamObserver<ListManagersResponse> out) {
+    call(out, managers::get);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.switchplane.manager.owners;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.store.OwnerStore;
 import io.switchplane.manager.store.StoreLayout;
@@ -65,8 +67,9 @@ public final class DvsOwnership implements AutoCloseable {
   /** Told when this manager gains or loses a DVS. Calls never overlap. */
   public interface Listener {
     /**
-     * This manager now owns dvsId at epoch: load it, finish its in-flight confirms, push. May
-     * throw; it is retried.
+     * This manager now owns dvsId at epoch ({@link #epoch} answers it already): load it, finish its
+     * in-flight confirms, push. May throw; then {@link #lost} is called to undo what it did, and it
+     * is retried.
      */
     void gained(String dvsId, long epoch);
 
@@ -193,6 +196,38 @@ public final class DvsOwnership implements AutoCloseable {
     return owners.cachedAll();
   }
 
+  /**
+   * The refusal of a write of dvsId (named dvsName) that this manager does not own now, nothing
+   * written: FAILED_PRECONDITION with reason NOT_DVS_OWNER and the owner's id and operator endpoint
+   * in the metadata ({@link ErrorReason#OWNER_ID}, {@link ErrorReason#OWNER_ENDPOINT}) when a live
+   * manager owns it; UNAVAILABLE with the same reason while it has no live owner (being handed
+   * over).
+   */
+  public SwitchplaneException notOwner(String dvsId, String dvsName) {
+    OwnerStore.Owner record = owners.cached(dvsId);
+    String endpoint = record.owned() ? registry.live().get(record.owner()) : null;
+    if (endpoint == null || record.owner().equals(registry.id())) {
+      return new SwitchplaneException(
+              ErrorCode.UNAVAILABLE,
+              "DVS '"
+                  + dvsName
+                  + "' has no owning manager right now (its ownership is moving); nothing was"
+                  + " written, retry shortly")
+          .because(ErrorReason.NOT_DVS_OWNER);
+    }
+    return new SwitchplaneException(
+            ErrorCode.FAILED_PRECONDITION,
+            "DVS '"
+                + dvsName
+                + "' is owned by manager "
+                + record.owner()
+                + " at "
+                + endpoint
+                + "; nothing was written here: send the write there")
+        .because(ErrorReason.NOT_DVS_OWNER)
+        .with(Map.of(ErrorReason.OWNER_ID, record.owner(), ErrorReason.OWNER_ENDPOINT, endpoint));
+  }
+
   private void connectionChanged(ConnectionState s) {
     if (s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) {
       // Before anything else: pushes and writes consult epoch() and stop now.
@@ -287,12 +322,16 @@ public final class DvsOwnership implements AutoCloseable {
       if (!connected) {
         return;
       }
+      // Held from here: epoch() answers during gained(), so the loads' recoveries (ZooKeeper
+      // writes) and the first pushes it starts are fenced at the new epoch.
+      active.put(dvs, epoch);
       try {
         listener.gained(dvs, epoch);
         claimed.remove(dvs);
-        active.put(dvs, epoch);
         changes.labelValues("gained").inc();
       } catch (RuntimeException e) {
+        active.remove(dvs);
+        listener.lost(dvs); // undo what gained() did before it failed; the claim is kept
         LOG.warn(
             "manager {} owns DVS {} at epoch {} but could not take it over; retrying",
             self,

@@ -233,6 +233,67 @@ public final class PushEngine implements CommitListener, AutoCloseable {
   }
 
   /**
+   * Leadership per DVS: this manager now owns config's DVS (the engine was activated with none, and
+   * the push owners function gives its epoch already). As {@link #activate} for that DVS alone:
+   * every member host is asked what it has and pushed only where the content differs; an apply the
+   * previous owner left awaiting its confirm is confirmed when it is what is wanted (the probe's
+   * answer, as after a failover), within the agent's confirm window. Calling it again re-probes.
+   */
+  public void adopt(DvsConfig config) {
+    requireStarted();
+    boolean leading =
+        whileLeading(
+            config.id(),
+            () -> {
+              List<String> members = DesiredStateBuilder.memberIds(config);
+              recorder.committed(
+                  config.id(),
+                  config.dvs().getName(),
+                  config.generation(),
+                  members,
+                  new HashSet<>(members));
+              for (HostMember member : config.dvs().getMembersList()) {
+                submit(
+                    new Key(config.id(), member.getHostId()),
+                    DesiredStateBuilder.build(config, member),
+                    true,
+                    PushIntent.BEST_EFFORT);
+              }
+            });
+    if (leading) {
+      startQueued();
+      LOG.info(
+          "owning DVS {} at generation {}: checking {} member hosts",
+          config.dvs().getName(),
+          config.generation(),
+          config.dvs().getMembersCount());
+    }
+  }
+
+  /**
+   * Leadership per DVS: this manager no longer owns dvsId. Its pushers stop for good (retries
+   * cancelled; a call in flight ends alone, and the next one is not sent, as the push owners
+   * function gives no owner any more) and its statuses are forgotten.
+   */
+  public void release(String dvsId) {
+    whileLeading(
+        dvsId,
+        () -> {
+          pushers
+              .entrySet()
+              .removeIf(
+                  e -> {
+                    if (!e.getKey().dvsId().equals(dvsId)) {
+                      return false;
+                    }
+                    e.getValue().retire();
+                    return true;
+                  });
+          recorder.forget(dvsId);
+        });
+  }
+
+  /**
    * Leadership lost: no new calls (in-flight ones end on their own), retries cancelled, statuses
    * dropped.
    */

@@ -108,6 +108,10 @@ public final class ConfigService {
   private final WriteGuard guard;
   private final DvsLifecycle lifecycle;
   private final ChangeRecords records;
+  private final LeaderView leaderView;
+
+  /** Leadership per DVS: whether this manager also leads the cluster-wide writes. */
+  private volatile boolean clusterLead;
 
   /** Who this manager is and who leads, for the UNAVAILABLE message of a write on a non-leader. */
   public interface LeaderView {
@@ -116,6 +120,16 @@ public final class ConfigService {
 
     /** The current leader's id, empty while none is elected. */
     String leaderId();
+  }
+
+  /**
+   * Leadership per DVS: the refusal of a write of a DVS this manager does not own now (it exists):
+   * FAILED_PRECONDITION with reason NOT_DVS_OWNER naming the owner, or UNAVAILABLE while ownership
+   * moves.
+   */
+  @FunctionalInterface
+  public interface OwnerRefusal {
+    SwitchplaneException notOwner(String dvsId, String dvsName);
   }
 
   /** Told of change sets under the DVS's lock: the implicit checkpoints hang here. */
@@ -170,7 +184,8 @@ public final class ConfigService {
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.planner = new ChangeSetPlanner(hosts, namespaces);
-    this.guard = new WriteGuard(Objects.requireNonNull(leaderView, "leaderView"));
+    this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
+    this.guard = new WriteGuard(leaderView);
     this.records = new ChangeRecords(Clock.systemUTC(), this::hostName);
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties(), records);
     this.hook = Objects.requireNonNull(hook, "hook");
@@ -200,9 +215,104 @@ public final class ConfigService {
     guard.stepDown();
   }
 
-  /** Whether this manager leads and has loaded its state (writes are accepted). */
+  /**
+   * Leadership per DVS, instead of {@link #activate}: from now on this manager writes exactly the
+   * DVSes it owns ({@link #gained}, {@link #lost}) and refuses writes of the others as refusal
+   * says. Writes of the whole cluster (hosts, what {@link #checkLeader} guards) stay with the
+   * cluster leader ({@link #leadCluster}). Reads of DVSes not owned here go to ZooKeeper.
+   */
+  public void ownDvses(OwnerRefusal refusal) {
+    Objects.requireNonNull(refusal, "refusal");
+    guard.lead(
+        new LeaderState(
+            List.of(),
+            ref ->
+                storedDvs(ref)
+                    .map(d -> refusal.notOwner(d.getId(), d.getName()))
+                    .orElseGet(() -> notFound("DVS '%s' not found", ref))));
+  }
+
+  /**
+   * Leadership per DVS: this manager now owns dvsId. Under the DVS's lock, loads it (deciding an
+   * atomic change set its previous owner left undecided, fenced at the new epoch), hands it to
+   * beforeOpen (the push engine adopts it) and accepts its writes. NOT_FOUND when it is gone.
+   */
+  public DvsConfig gained(String dvsId, Consumer<DvsConfig> beforeOpen) {
+    LeaderState state = guard.require();
+    return guard.locked(
+        dvsId,
+        state,
+        () -> {
+          DvsConfig config =
+              store
+                  .load(dvsId)
+                  .map(atomic::recover)
+                  .orElseThrow(() -> notFound("DVS '%s' not found", dvsId));
+          beforeOpen.accept(config);
+          state.put(dvsId, config);
+          LOG.info("owning DVS {} at generation {}", config.dvs().getName(), config.generation());
+          return config;
+        });
+  }
+
+  /**
+   * Leadership per DVS: this manager no longer owns dvsId. Waits for a write of it in progress,
+   * then refuses its writes and runs afterClosed (the push engine releases it) before returning.
+   */
+  public void lost(String dvsId, Runnable afterClosed) {
+    LeaderState state = guard.current();
+    if (state == null) {
+      afterClosed.run();
+      return;
+    }
+    guard.locked(
+        dvsId,
+        state,
+        () -> {
+          state.remove(dvsId);
+          afterClosed.run();
+          return null;
+        });
+  }
+
+  /** Leadership per DVS: whether this manager now also leads the cluster-wide writes. */
+  public void leadCluster(boolean leads) {
+    clusterLead = leads;
+  }
+
+  /**
+   * Whether this manager accepts writes: it leads and has loaded its state; with leadership per
+   * DVS, whether it leads the cluster-wide writes (it writes the DVSes it owns regardless).
+   */
   public boolean isLeader() {
-    return guard.current() != null;
+    LeaderState state = guard.current();
+    return state != null && (!state.partial() || clusterLead);
+  }
+
+  /** Whether this manager runs leadership per DVS ({@link #ownDvses}). */
+  public boolean ownsPerDvs() {
+    LeaderState state = guard.current();
+    return state != null && state.partial();
+  }
+
+  /** A stored DVS record by id or name, read in ZooKeeper. */
+  private Optional<Dvs> storedDvs(String ref) {
+    return store
+        .readDvs(ref)
+        .map(DvsStore.VersionedDvs::dvs)
+        .or(() -> store.idByName(ref).flatMap(store::readDvs).map(DvsStore.VersionedDvs::dvs));
+  }
+
+  /** UNAVAILABLE (naming the leader) unless this manager may make cluster-wide writes. */
+  private void requireCluster() {
+    LeaderState state = guard.require();
+    if (state.partial() && !clusterLead) {
+      String leader = leaderView.leaderId();
+      throw leader == null || leader.isEmpty()
+          ? SwitchplaneException.unavailable(
+              "not the leader; no leader is elected yet, retry shortly")
+          : SwitchplaneException.unavailable("not the leader; the leader is %s", leader);
+    }
   }
 
   // ---- writes ----
@@ -431,19 +541,19 @@ public final class ConfigService {
 
   /** Registers a host. ALREADY_EXISTS when the name is taken. */
   public Host registerHost(String name, String endpoint) {
-    guard.require();
+    requireCluster();
     return hosts.register(name, endpoint);
   }
 
   /** Registers a host under its original id (recovery); idempotent for exactly that host. */
   public Host restoreHost(Host host) {
-    guard.require();
+    requireCluster();
     return hosts.restore(host);
   }
 
   /** Unregisters a host. FAILED_PRECONDITION while it is a member of a DVS. */
   public Host removeHost(String hostRef) {
-    guard.require();
+    requireCluster();
     return hosts.remove(hostRef);
   }
 
@@ -452,8 +562,14 @@ public final class ConfigService {
   /** One DVS with its port groups and ports. NOT_FOUND when unknown. */
   public DvsConfig config(String dvsRef) {
     LeaderState state = guard.current();
-    if (state != null) {
+    if (state != null && !state.partial()) {
       return state.byRef(dvsRef);
+    }
+    if (state != null) {
+      Optional<DvsConfig> owned = state.find(dvsRef);
+      if (owned.isPresent()) {
+        return owned.get();
+      }
     }
     return store
         .readDvs(dvsRef)
@@ -478,7 +594,7 @@ public final class ConfigService {
   /** Every DVS record, sorted by name. */
   public List<Dvs> listDvs() {
     LeaderState state = guard.current();
-    if (state != null) {
+    if (state != null && !state.partial()) {
       return state.all().stream()
           .map(DvsConfig::dvs)
           .sorted(Comparator.comparing(Dvs::getName))
@@ -490,7 +606,7 @@ public final class ConfigService {
   /** Every DVS configuration (leader: the cache; follower: a full read of ZooKeeper). */
   public List<DvsConfig> configs() {
     LeaderState state = guard.current();
-    return state != null ? List.copyOf(state.all()) : store.loadAll();
+    return state != null && !state.partial() ? List.copyOf(state.all()) : store.loadAll();
   }
 
   public List<Host> listHosts() {
@@ -509,9 +625,12 @@ public final class ConfigService {
 
   // ---- helpers ----
 
-  /** UNAVAILABLE (naming the leader) unless this manager leads: for writes outside change sets. */
+  /**
+   * UNAVAILABLE (naming the leader) unless this manager leads: for writes outside change sets (with
+   * leadership per DVS: unless it leads the cluster-wide writes).
+   */
   public void checkLeader() {
-    guard.require();
+    requireCluster();
   }
 
   /**

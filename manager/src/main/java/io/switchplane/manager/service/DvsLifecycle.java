@@ -57,8 +57,13 @@ final class DvsLifecycle {
           DvsConfig created = DvsConfig.of(dvs, Map.of(), Map.of());
           store.createWhole(
               created, records.record("create", null, created, created.generation(), 1, ""));
-          state.put(id, created);
           LOG.info("created DVS {} ({})", dvs.getName(), id);
+          if (state.partial()) {
+            // Leadership per DVS: its owner (the rule's pick) claims it, loads and pushes it.
+            hook.after(created);
+            return created;
+          }
+          state.put(id, created);
           ConfigService.notifyListener(
               () -> listener.committed(CommittedChange.of(null, created), PushIntent.BEST_EFFORT));
           hook.after(created);
@@ -89,6 +94,12 @@ final class DvsLifecycle {
                   target.generation(),
                   target.portGroups().size() + target.ports().size(),
                   ""));
+          if (state.partial()) {
+            // Leadership per DVS: its owner claims it, loads it and pushes it (probing first).
+            LOG.info("restored DVS {} ({}) as a new switch", target.dvs().getName(), id);
+            hook.after(target);
+            return target;
+          }
           state.put(id, target);
           LOG.info(
               "restored DVS {} ({}) at generation {}: {} port groups, {} ports",

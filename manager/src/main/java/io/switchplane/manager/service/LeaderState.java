@@ -19,14 +19,44 @@ import org.slf4j.LoggerFactory;
  * What only the leader has: every DVS configuration by id, loaded when it became leader and changed
  * only after a write's transaction succeeded. Replaced as a whole on each election, so a writer
  * holding an older one can tell it lost leadership ({@link WriteGuard#requireStill}).
+ *
+ * <p>With leadership per DVS the state is <em>partial</em>: it holds the DVSes this manager owns,
+ * added and removed one by one as ownership moves, and a write of any other DVS is refused as
+ * {@link #missing} says (NOT_FOUND, or NOT_DVS_OWNER naming the owner).
  */
 final class LeaderState {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderState.class);
 
+  /** The refusal of a write of a DVS this (partial) state does not hold, by the ref given. */
+  @FunctionalInterface
+  interface Missing {
+    SwitchplaneException of(String ref);
+  }
+
   private final Map<String, DvsConfig> configs = new ConcurrentHashMap<>();
 
+  /** Null for the whole state of a single leader. */
+  private final Missing missing;
+
   LeaderState(List<DvsConfig> all) {
+    this(all, null);
+  }
+
+  /** A partial state (leadership per DVS) when missing is not null. */
+  LeaderState(List<DvsConfig> all, Missing missing) {
     all.forEach(c -> configs.put(c.id(), c));
+    this.missing = missing;
+  }
+
+  /** Whether this state holds only the DVSes this manager owns (leadership per DVS). */
+  boolean partial() {
+    return missing != null;
+  }
+
+  /** A held DVS by id or name (reads of a partial state fall back to ZooKeeper on empty). */
+  Optional<DvsConfig> find(String ref) {
+    DvsConfig byId = configs.get(ref);
+    return byId != null ? Optional.of(byId) : byName(ref);
   }
 
   /** DVS id's configuration; null when there is none. */
@@ -51,11 +81,11 @@ final class LeaderState {
     if (ref.isEmpty()) {
       throw SwitchplaneException.invalid("DVS missing: give its id or name");
     }
-    DvsConfig byId = configs.get(ref);
-    if (byId != null) {
-      return byId;
-    }
-    return byName(ref).orElseThrow(() -> notFound("DVS '%s' not found", ref));
+    return find(ref).orElseThrow(() -> refusal(ref));
+  }
+
+  private SwitchplaneException refusal(String ref) {
+    return missing == null ? notFound("DVS '%s' not found", ref) : missing.of(ref);
   }
 
   /**
@@ -65,7 +95,8 @@ final class LeaderState {
   DvsConfig forWrite(String id, String ref, long expected) {
     DvsConfig current = configs.get(id);
     if (current == null) {
-      throw notFound("DVS '%s' not found", ref);
+      // Partial: lost meanwhile (its ownership moved) or deleted; missing tells which.
+      throw missing == null ? notFound("DVS '%s' not found", ref) : missing.of(id);
     }
     if (expected != 0 && expected != current.generation()) {
       throw SwitchplaneException.aborted(
