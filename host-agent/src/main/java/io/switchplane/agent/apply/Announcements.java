@@ -19,9 +19,23 @@ import org.slf4j.LoggerFactory;
  * announced ({@link SwitchBackend#announce}) and the fabric stops sending its frames to the source.
  * Best-effort, like vMotion's RARP: a failed announcement is logged and the apply stands (the VM's
  * own next frame teaches the fabric as well).
+ *
+ * <p>Sent once at the confirm and again {@link #REPEATS_MS} later, as QEMU's self-announce does.
+ * One frame is not enough: a frame the VM sent from the source just before the switch-over can
+ * reach a learning switch after the announcement and teach it the old place again, and then nothing
+ * corrects it until the VM speaks first (a VM that only answers never does). Open vSwitch even
+ * learns from a flow's statistics when its revalidator pushes them, up to 500 ms later: seen in
+ * MigrationOvsIT, where the fabric pointed back at the source after the single RARP in about one
+ * run of three and the VM stayed unreachable.
  */
 final class Announcements {
   private static final Logger LOG = LoggerFactory.getLogger(Announcements.class);
+
+  /**
+   * When an arrival is announced again, in ms after the first announcement: QEMU's schedule (50 ms,
+   * then 100 ms longer each time, five frames in all), covering 800 ms.
+   */
+  static final List<Long> REPEATS_MS = List.of(50L, 200L, 450L, 800L);
 
   private Announcements() {}
 
@@ -67,14 +81,15 @@ final class Announcements {
   }
 
   /**
-   * Announces those of keys that still forward VM NICs in state (the confirmed one) from the
-   * backend; never throws.
+   * Announces those of keys that still forward VM NICs in state (the confirmed one for round 0,
+   * what the switch holds for a repeat) from the backend; never throws.
    */
   static void announce(
       SwitchBackend backend,
       List<String> keys,
       HostSwitchState state,
-      Map<String, EffectivePort> effective) {
+      Map<String, EffectivePort> effective,
+      int round) {
     String dvsId = state.getDvs().getId();
     Set<String> standby = new HashSet<>();
     for (Port p : state.getPortsList()) {
@@ -92,11 +107,15 @@ final class Announcements {
       }
       try {
         backend.announce(dvsId, port);
-        LOG.info(
-            "DVS {}: port {} arrived by migration; announced MAC {}",
-            dvsId,
-            key,
-            port.getConnectee().getVmNic().getMac());
+        if (round == 0) {
+          LOG.info(
+              "DVS {}: port {} arrived by migration; announced MAC {}",
+              dvsId,
+              key,
+              port.getConnectee().getVmNic().getMac());
+        } else {
+          LOG.debug("DVS {}: port {} announced again (repeat {})", dvsId, key, round);
+        }
       } catch (BackendException | RuntimeException e) {
         LOG.warn("DVS {}: cannot announce port {} after its migration", dvsId, key, e);
       }

@@ -73,6 +73,9 @@ public final class ApplyPipeline {
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
 
+  /** The confirm deadlines' timers, which also send an arrival's repeated announcements. */
+  private final java.util.concurrent.ScheduledExecutorService timers;
+
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
 
@@ -138,6 +141,7 @@ public final class ApplyPipeline {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
+    this.timers = Objects.requireNonNull(timers, "timers");
     this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
     this.managementPort = managementPort;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -386,7 +390,30 @@ public final class ApplyPipeline {
     } finally {
       slot.lock.unlock();
     }
-    Announcements.announce(backend, keys, applied.state(), applied.effective());
+    Announcements.announce(backend, keys, applied.state(), applied.effective(), 0);
+    for (int round = 1; round <= Announcements.REPEATS_MS.size(); round++) {
+      int r = round;
+      try {
+        timers.schedule(
+            () -> announceAgain(dvsId, keys, r),
+            Announcements.REPEATS_MS.get(round - 1),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // the agent is closing
+      }
+    }
+  }
+
+  /**
+   * A repeat of an arrival's announcement: for those of keys that still forward here in what the
+   * switch holds now (not moved away again, not blocked).
+   */
+  private void announceAgain(String dvsId, List<String> keys, int round) {
+    Slot slot = slots.get(dvsId);
+    AppliedSwitch applied = slot == null ? null : slot.applied;
+    if (applied != null) {
+      Announcements.announce(backend, keys, applied.state(), applied.effective(), round);
+    }
   }
 
   /**
