@@ -39,7 +39,28 @@ final class Announcements {
   static final List<Long> REPEATS_MS =
       List.of(50L, 100L, 150L, 200L, 250L, 300L, 350L, 400L, 450L, 500L, 650L, 800L);
 
+  /**
+   * Sends every announcement of this JVM, one at a time: with OVS each is an {@code ovs-ofctl}
+   * process (~45 ms), which must hold up neither the confirm's answer nor the confirm deadlines'
+   * timers. One daemon thread for all agents in the JVM (a bench runs thousands); idle unless a
+   * migration arrives.
+   */
+  private static final class Sender {
+    static final java.util.concurrent.ScheduledExecutorService THREAD =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "agent-announcer");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
   private Announcements() {}
+
+  /** Runs announcement round (0: the first) after delayMs on the announcer thread. */
+  static void schedule(Runnable round, long delayMs) {
+    Sender.THREAD.schedule(round, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
 
   /** The keys of the VM NIC ports that were standby copies in previous and forward in next. */
   static List<String> arrived(HostSwitchState previous, HostSwitchState next) {

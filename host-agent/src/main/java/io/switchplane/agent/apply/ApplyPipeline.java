@@ -73,8 +73,8 @@ public final class ApplyPipeline {
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
 
-  /** The confirm deadlines' timers, which also send an arrival's repeated announcements. */
-  private final java.util.concurrent.ScheduledExecutorService timers;
+  /** Set by close: an arrival's announcements still scheduled are not sent. */
+  private volatile boolean closed;
 
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
@@ -141,7 +141,6 @@ public final class ApplyPipeline {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.faults = Objects.requireNonNull(faults, "faults");
-    this.timers = Objects.requireNonNull(timers, "timers");
     this.parts = new ApplyTransaction.Parts(backend, store, modules, clock, faults);
     this.managementPort = managementPort;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -390,17 +389,12 @@ public final class ApplyPipeline {
     } finally {
       slot.lock.unlock();
     }
-    Announcements.announce(backend, keys, applied.state(), applied.effective(), 0);
+    Announcements.schedule(
+        () -> Announcements.announce(backend, keys, applied.state(), applied.effective(), 0), 0);
     for (int round = 1; round <= Announcements.REPEATS_MS.size(); round++) {
       int r = round;
-      try {
-        timers.schedule(
-            () -> announceAgain(dvsId, keys, r),
-            Announcements.REPEATS_MS.get(round - 1),
-            java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        return; // the agent is closing
-      }
+      Announcements.schedule(
+          () -> announceAgain(dvsId, keys, r), Announcements.REPEATS_MS.get(round - 1));
     }
   }
 
@@ -409,6 +403,9 @@ public final class ApplyPipeline {
    * switch holds now (not moved away again, not blocked).
    */
   private void announceAgain(String dvsId, List<String> keys, int round) {
+    if (closed) {
+      return;
+    }
     Slot slot = slots.get(dvsId);
     AppliedSwitch applied = slot == null ? null : slot.applied;
     if (applied != null) {
@@ -580,6 +577,7 @@ public final class ApplyPipeline {
    * start.
    */
   public void close() {
+    closed = true;
     for (Slot slot : slots.values()) {
       slot.lock.lock();
       try {
