@@ -169,7 +169,10 @@ class MigrationIT {
     assertThat(moved).isEqualTo(before.get("vm1-eth0"));
     assertThat(moved.getPolicy().getBlocked()).isFalse();
     assertThat(backend(0).ports(dvsId)).containsOnlyKeys("other-1", "vmk-esx1");
-    assertThat(backend(1).announced()).containsExactly(dvsId + "/vm1-eth0");
+    // Announced after the confirm (off the confirm's path), then repeated a few times
+    // (Announcements.REPEATS_MS).
+    await().atMost(Duration.ofSeconds(10)).until(() -> !backend(1).announced().isEmpty());
+    assertThat(backend(1).announced()).containsOnly(dvsId + "/vm1-eth0");
     assertThat(backend(0).announced()).isEmpty();
     Port stored = port("vm1-eth0");
     assertThat(stored.getHostId()).isEqualTo(hostIds.get("esx2"));

@@ -73,6 +73,9 @@ public final class ApplyPipeline {
   private final ConcurrentMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final PropertyModules modules;
 
+  /** Set by close: an arrival's announcements still scheduled are not sent. */
+  private volatile boolean closed;
+
   /** The port carrying the agent's management address (null: none). */
   private final String managementPort;
 
@@ -386,7 +389,28 @@ public final class ApplyPipeline {
     } finally {
       slot.lock.unlock();
     }
-    Announcements.announce(backend, keys, applied.state(), applied.effective());
+    Announcements.schedule(
+        () -> Announcements.announce(backend, keys, applied.state(), applied.effective(), 0), 0);
+    for (int round = 1; round <= Announcements.REPEATS_MS.size(); round++) {
+      int r = round;
+      Announcements.schedule(
+          () -> announceAgain(dvsId, keys, r), Announcements.REPEATS_MS.get(round - 1));
+    }
+  }
+
+  /**
+   * A repeat of an arrival's announcement: for those of keys that still forward here in what the
+   * switch holds now (not moved away again, not blocked).
+   */
+  private void announceAgain(String dvsId, List<String> keys, int round) {
+    if (closed) {
+      return;
+    }
+    Slot slot = slots.get(dvsId);
+    AppliedSwitch applied = slot == null ? null : slot.applied;
+    if (applied != null) {
+      Announcements.announce(backend, keys, applied.state(), applied.effective(), round);
+    }
   }
 
   /**
@@ -553,6 +577,7 @@ public final class ApplyPipeline {
    * start.
    */
   public void close() {
+    closed = true;
     for (Slot slot : slots.values()) {
       slot.lock.lock();
       try {
