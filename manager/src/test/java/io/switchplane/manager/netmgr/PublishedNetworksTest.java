@@ -13,6 +13,7 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
+import io.switchplane.manager.ZooKeeperStore;
 import io.switchplane.manager.changeset.Author;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.CommitOptions;
@@ -23,12 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A network manager's writes against a real ZooKeeper: stored as change sets (what a reload reads
@@ -37,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class PublishedNetworksTest {
   private static final Author NSX = Author.networkManager("nsx");
   private static final Author ACI = Author.networkManager("aci");
-  private static TestingServer zk;
+  @RegisterExtension static final ZooKeeperStore zk = new ZooKeeperStore();
 
   private CuratorFramework client;
   private DvsStore store;
@@ -46,23 +44,11 @@ class PublishedNetworksTest {
   private PublishedNetworks networks;
   private final String segment = UUID.randomUUID().toString();
 
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    zk = new TestingServer(true);
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    zk.close();
-  }
-
   @BeforeEach
   void setUp() throws InterruptedException {
-    client = ManagerFixtures.connect(zk);
-    store = new DvsStore(client);
-    store.ensureLayout();
-    hosts = new HostStore(client, store);
-    hosts.start();
+    client = zk.client();
+    store = zk.store();
+    hosts = zk.hosts();
     config =
         new ConfigService(
             store, hosts, new RecordingListener(), ManagerFixtures.leaderView("m1", "m1"));
@@ -70,12 +56,6 @@ class PublishedNetworksTest {
     config.createDvs(Dvs.newBuilder().setName("sw").build());
     config.createDvs(Dvs.newBuilder().setName("sw2").build());
     networks = new PublishedNetworks(config);
-  }
-
-  @AfterEach
-  void tearDown() {
-    hosts.close();
-    client.close();
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.switchplane.api.v1.PortGroup;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
+import io.switchplane.manager.ZooKeeperStore;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
@@ -28,16 +29,13 @@ import io.switchplane.manager.store.ZkTxn;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store side against a real ZooKeeper (Curator's TestingServer), one namespace per test. */
 class ConfigServiceStoreTest {
-  private static TestingServer zk;
+  @RegisterExtension static final ZooKeeperStore zk = new ZooKeeperStore();
 
   private CuratorFramework client;
   private DvsStore store;
@@ -46,23 +44,11 @@ class ConfigServiceStoreTest {
   private ConfigService leader;
   private String dvsId;
 
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    zk = new TestingServer(true);
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    zk.close();
-  }
-
   @BeforeEach
   void setUp() throws InterruptedException {
-    client = ManagerFixtures.connect(zk);
-    store = new DvsStore(client);
-    store.ensureLayout();
-    hosts = new HostStore(client, store);
-    hosts.start();
+    client = zk.client();
+    store = zk.store();
+    hosts = zk.hosts();
     leader = activeService(listener);
     leader.registerHost("esx1", "127.0.0.1:1");
     leader.registerHost("esx2", "127.0.0.1:2");
@@ -70,12 +56,6 @@ class ConfigServiceStoreTest {
     commit(
         leader,
         ChangeOp.newBuilder().setAddMember(HostMember.newBuilder().setHostId("esx1")).build());
-  }
-
-  @AfterEach
-  void tearDown() {
-    hosts.close();
-    client.close();
   }
 
   private ConfigService activeService(RecordingListener l) {

@@ -25,6 +25,7 @@ import io.switchplane.common.properties.PropertyRules;
 import io.switchplane.common.properties.QosValues;
 import io.switchplane.manager.ManagerFixtures;
 import io.switchplane.manager.ManagerFixtures.RecordingListener;
+import io.switchplane.manager.ZooKeeperStore;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.store.DvsStore;
 import io.switchplane.manager.store.HostStore;
@@ -33,12 +34,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Namespaces and property writes against a real ZooKeeper: rules, limits, nothing stored on
@@ -46,7 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class PropertyServiceStoreTest {
   private static final String NS = "com.example.qos";
-  private static TestingServer zk;
+  @RegisterExtension static final ZooKeeperStore zk = new ZooKeeperStore();
 
   private CuratorFramework client;
   private DvsStore store;
@@ -56,25 +54,13 @@ class PropertyServiceStoreTest {
   private PropertyService properties;
   private String dvsId;
 
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    zk = new TestingServer(true);
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    zk.close();
-  }
-
   @BeforeEach
   void setUp() throws InterruptedException {
-    client = ManagerFixtures.connect(zk);
-    store = new DvsStore(client);
-    store.ensureLayout();
+    client = zk.client();
+    store = zk.store();
+    hosts = zk.hosts();
     namespaces = new NamespaceStore(client, Clock.systemUTC());
     namespaces.ensureLayout();
-    hosts = new HostStore(client, store);
-    hosts.start();
     config =
         new ConfigService(
             store,
@@ -94,12 +80,6 @@ class PropertyServiceStoreTest {
         createPort("p1", "web", "esx1"),
         createPort("p2", "web", "esx1"),
         createPort("p3", "web", "esx2"));
-  }
-
-  @AfterEach
-  void tearDown() {
-    hosts.close();
-    client.close();
   }
 
   private void commit(ChangeOp... ops) {
