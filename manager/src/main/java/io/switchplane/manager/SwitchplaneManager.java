@@ -393,6 +393,9 @@ public final class SwitchplaneManager implements AutoCloseable {
                         .or(() -> realizedStore.read(dvsId, hostId))
                         .orElse(List.of())),
             vmkAddresses::subnetId);
+    // The trackers make vCenter's vMotions here too (the wiring was lost in a merge: no tracker
+    // followed a move until VmTrackerIT's vMotion test found it).
+    trackers.followMigrationsWith(migrations);
     List<BindableService> services =
         List.of(
             new ManagerGrpcService(
