@@ -14,15 +14,10 @@ import io.switchplane.agent.backend.MemoryBackend;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.ChangeOp;
 import io.switchplane.api.v1.CommitChangeSetRequest;
-import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.CreatePortGroupRequest;
-import io.switchplane.api.v1.CreatePortRequest;
 import io.switchplane.api.v1.EffectivePort;
-import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.HostMember;
-import io.switchplane.api.v1.HostPushStatus;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.ListPortsRequest;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
@@ -33,16 +28,10 @@ import io.switchplane.api.v1.MigrationServiceGrpc;
 import io.switchplane.api.v1.MigrationServiceGrpc.MigrationServiceBlockingStub;
 import io.switchplane.api.v1.MigrationStep;
 import io.switchplane.api.v1.MigrationStepKind;
-import io.switchplane.api.v1.Policy;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PortUpdate;
 import io.switchplane.api.v1.RegisterHostRequest;
-import io.switchplane.api.v1.Vlan;
-import io.switchplane.api.v1.VlanSetting;
-import io.switchplane.api.v1.VmNic;
-import io.switchplane.api.v1.VmkNic;
-import io.switchplane.api.v1.VmkService;
 import io.switchplane.it.net.CuttableProxy;
 import io.switchplane.manager.ManagerConfig;
 import io.switchplane.manager.SwitchplaneManager;
@@ -75,6 +64,7 @@ class MigrationIT {
   private CuttableProxy proxy;
   private SwitchplaneManager manager;
   private ManagedChannel channel;
+  private final MigrationFixture fixture = new MigrationFixture(this::api, "sw", "web");
   private String dvsId;
   private final Map<String, String> hostIds = new java.util.HashMap<>();
 
@@ -121,16 +111,19 @@ class MigrationIT {
         .createPortGroup(
             CreatePortGroupRequest.newBuilder()
                 .setDvs("sw")
-                .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100)))
+                .setPortGroup(
+                    PortGroup.newBuilder().setName("web").setPolicy(MigrationFixture.vlan(100)))
                 .build());
-    createVmotionPort("esx1", "192.168.50.11/24");
-    createVmotionPort("esx2", "192.168.50.12/24");
+    fixture.createVmotionPort("esx1", "192.168.50.11/24");
+    fixture.createVmotionPort("esx2", "192.168.50.12/24");
     // The VM's port, and a neighbour on each host that must never be touched.
-    createPort("vm1-eth0", "esx1", VM, MAC);
-    createPort("other-1", "esx1", "4210bbbb-0000-0000-0000-000000000001", "00:50:56:bb:00:01");
+    fixture.createPort("vm1-eth0", "esx1", VM, MAC);
+    fixture.createPort(
+        "other-1", "esx1", "4210bbbb-0000-0000-0000-000000000001", "00:50:56:bb:00:01");
     long g =
-        createPort("other-2", "esx2", "4210cccc-0000-0000-0000-000000000001", "00:50:56:cc:00:01");
-    awaitInSync(g);
+        fixture.createPort(
+            "other-2", "esx2", "4210cccc-0000-0000-0000-000000000001", "00:50:56:cc:00:01");
+    fixture.awaitInSync(g, 2);
   }
 
   @AfterEach
@@ -202,7 +195,7 @@ class MigrationIT {
         aborted++;
         assertThat(r.getOutcome()).isEqualTo(MigrationOutcome.MIGRATION_OUTCOME_ABORTED);
         assertThat(r.getDetail()).contains("injected fault");
-        awaitInSync(currentGeneration());
+        fixture.awaitInSync(currentGeneration(), 2);
         assertThat(List.of(ports(0), ports(1)))
             .as("hosts after a fault at operation %d of host %d", k, host)
             .isEqualTo(before);
@@ -212,7 +205,7 @@ class MigrationIT {
       assertThat(aborted).as("aborted migrations with faults on host %d", host).isPositive();
       // Back to the source for the next host's round.
       assertThat(migrate("esx1").getOutcome()).isEqualTo(MigrationOutcome.MIGRATION_OUTCOME_MOVED);
-      awaitInSync(currentGeneration());
+      fixture.awaitInSync(currentGeneration(), 2);
     }
   }
 
@@ -232,7 +225,7 @@ class MigrationIT {
     assertThat(port("vm1-eth0").getHostId()).isEqualTo(hostIds.get("esx1"));
     assertThat(port("vm1-eth0").hasMigration()).isFalse();
     agents[1] = startAgent(1, port);
-    awaitInSync(currentGeneration());
+    fixture.awaitInSync(currentGeneration(), 2);
     assertThat(ports(1)).isEqualTo(destination);
   }
 
@@ -248,7 +241,7 @@ class MigrationIT {
             (vm, step) -> {
               if (step.getKind() == MigrationStepKind.MIGRATION_STEP_KIND_PREPARE && step.getOk()) {
                 // Once the prepare's own confirm is through, the next answer is the switch-over's.
-                awaitInSync(step.getGeneration());
+                fixture.awaitInSync(step.getGeneration(), 2);
                 proxy.cutAfterNextResponse();
               }
             });
@@ -272,7 +265,7 @@ class MigrationIT {
     assertThat(ports(0)).isEqualTo(source);
     assertThat(port("vm1-eth0").getHostId()).isEqualTo(hostIds.get("esx1"));
     proxy.restore();
-    awaitInSync(currentGeneration());
+    fixture.awaitInSync(currentGeneration(), 2);
     assertThat(ports(1)).isEqualTo(destination);
   }
 
@@ -381,68 +374,5 @@ class MigrationIT {
         .getDvs(io.switchplane.api.v1.GetDvsRequest.newBuilder().setDvs("sw").build())
         .getDvs()
         .getGeneration();
-  }
-
-  /** A VMkernel port with the vMotion service: the precheck wants one on each host. */
-  private void createVmotionPort(String host, String address) {
-    api()
-        .createPort(
-            CreatePortRequest.newBuilder()
-                .setDvs("sw")
-                .setPort(
-                    Port.newBuilder()
-                        .setKey("vmk-" + host)
-                        .setPortGroupId("web")
-                        .setHostId(host)
-                        .setConnectee(
-                            Connectee.newBuilder()
-                                .setVmkNic(
-                                    VmkNic.newBuilder()
-                                        .setDevice("vmk1")
-                                        .addServices(VmkService.VMK_SERVICE_VMOTION)
-                                        .setAddress(address))))
-                .build());
-  }
-
-  private long createPort(String key, String host, String vm, String mac) {
-    return api()
-        .createPort(
-            CreatePortRequest.newBuilder()
-                .setDvs("sw")
-                .setPort(
-                    Port.newBuilder()
-                        .setKey(key)
-                        .setPortGroupId("web")
-                        .setHostId(host)
-                        .setConnectee(
-                            Connectee.newBuilder()
-                                .setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac))))
-                .build())
-        .getGeneration();
-  }
-
-  private void awaitInSync(long generation) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () -> {
-              List<HostPushStatus> hosts =
-                  api()
-                      .getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
-                      .getHostsList();
-              assertThat(hosts)
-                  .as("push status, waiting for generation %d in sync", generation)
-                  .hasSize(2)
-                  .allMatch(
-                      h ->
-                          h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-                              && h.getDesiredGeneration() >= generation);
-            });
-  }
-
-  private static Policy vlan(int id) {
-    return Policy.newBuilder()
-        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id)))
-        .build();
   }
 }

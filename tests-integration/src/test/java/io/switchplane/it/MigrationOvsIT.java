@@ -10,13 +10,9 @@ import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.backend.OvsBackend;
 import io.switchplane.api.v1.AddDvsMemberRequest;
-import io.switchplane.api.v1.Connectee;
 import io.switchplane.api.v1.CreateDvsRequest;
 import io.switchplane.api.v1.CreatePortGroupRequest;
-import io.switchplane.api.v1.CreatePortRequest;
-import io.switchplane.api.v1.GetPushStatusRequest;
 import io.switchplane.api.v1.HostMember;
-import io.switchplane.api.v1.HostSyncState;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.MigrateRequest;
@@ -24,15 +20,8 @@ import io.switchplane.api.v1.MigrateResponse;
 import io.switchplane.api.v1.MigrationOutcome;
 import io.switchplane.api.v1.MigrationServiceGrpc;
 import io.switchplane.api.v1.MigrationStepKind;
-import io.switchplane.api.v1.Policy;
-import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.RegisterHostRequest;
-import io.switchplane.api.v1.Vlan;
-import io.switchplane.api.v1.VlanSetting;
-import io.switchplane.api.v1.VmNic;
-import io.switchplane.api.v1.VmkNic;
-import io.switchplane.api.v1.VmkService;
 import io.switchplane.it.net.NetNs;
 import io.switchplane.it.net.OvsInstance;
 import io.switchplane.manager.ManagerConfig;
@@ -82,6 +71,7 @@ class MigrationOvsIT {
   private OvsInstance fabric;
   private SwitchplaneManager manager;
   private ManagedChannel channel;
+  private final MigrationFixture fixture = new MigrationFixture(this::api, "sw", "web");
   private String dvsId;
 
   @BeforeEach
@@ -112,7 +102,8 @@ class MigrationOvsIT {
         .createPortGroup(
             CreatePortGroupRequest.newBuilder()
                 .setDvs("sw")
-                .setPortGroup(PortGroup.newBuilder().setName("web").setPolicy(vlan(100)))
+                .setPortGroup(
+                    PortGroup.newBuilder().setName("web").setPolicy(MigrationFixture.vlan(100)))
                 .build());
     for (int n = 1; n <= 2; n++) {
       api()
@@ -127,13 +118,13 @@ class MigrationOvsIT {
                   .setDvs("sw")
                   .setMember(HostMember.newBuilder().setHostId("h" + n))
                   .build());
-      createVmotionPort("h" + n, "192.168.50.1" + n + "/24");
+      fixture.createVmotionPort("h" + n, "192.168.50.1" + n + "/24");
       // A neighbour port per host: each host's bridge exists from the start.
-      createPort(
+      fixture.createPort(
           "n" + n, "h" + n, "4210bbbb-0000-0000-0000-00000000000" + n, "02:50:56:bb:00:0" + n);
     }
-    long g = createPort("vm-eth0", "h1", VM, MAC);
-    awaitInSync(g);
+    long g = fixture.createPort("vm-eth0", "h1", VM, MAC);
+    fixture.awaitInSync(g, 2);
     String bridge = OvsBackend.bridgeName(dvsId);
     for (int n = 1; n <= 2; n++) {
       String ns = ovs.get(n - 1).namespace();
@@ -311,64 +302,5 @@ class MigrationOvsIT {
 
   private ManagerServiceBlockingStub api() {
     return ManagerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  /** A VMkernel port with the vMotion service: the precheck wants one on each host. */
-  private void createVmotionPort(String host, String address) {
-    api()
-        .createPort(
-            CreatePortRequest.newBuilder()
-                .setDvs("sw")
-                .setPort(
-                    Port.newBuilder()
-                        .setKey("vmk-" + host)
-                        .setPortGroupId("web")
-                        .setHostId(host)
-                        .setConnectee(
-                            Connectee.newBuilder()
-                                .setVmkNic(
-                                    VmkNic.newBuilder()
-                                        .setDevice("vmk1")
-                                        .addServices(VmkService.VMK_SERVICE_VMOTION)
-                                        .setAddress(address))))
-                .build());
-  }
-
-  private long createPort(String key, String host, String vm, String mac) {
-    return api()
-        .createPort(
-            CreatePortRequest.newBuilder()
-                .setDvs("sw")
-                .setPort(
-                    Port.newBuilder()
-                        .setKey(key)
-                        .setPortGroupId("web")
-                        .setHostId(host)
-                        .setConnectee(
-                            Connectee.newBuilder()
-                                .setVmNic(VmNic.newBuilder().setVmUuid(vm).setMac(mac))))
-                .build())
-        .getGeneration();
-  }
-
-  private void awaitInSync(long generation) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                api()
-                    .getPushStatus(GetPushStatusRequest.newBuilder().setDvs("sw").build())
-                    .getHostsList()
-                    .stream()
-                    .allMatch(
-                        h ->
-                            h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-                                && h.getDesiredGeneration() >= generation));
-  }
-
-  private static Policy vlan(int id) {
-    return Policy.newBuilder()
-        .setVlan(VlanSetting.newBuilder().setValue(Vlan.newBuilder().setAccessId(id)))
-        .build();
   }
 }

@@ -23,6 +23,9 @@ import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetVcenterStatusRequest;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostPushStatus;
+import io.switchplane.api.v1.ListPortsRequest;
+import io.switchplane.api.v1.ManagerServiceGrpc;
+import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.ShowVmTrackerRequest;
 import io.switchplane.api.v1.ShowVmTrackerResponse;
 import io.switchplane.api.v1.VcenterServiceGrpc;
@@ -156,6 +159,130 @@ class VmTrackerIT {
 
     vc.deleteVm("new-vm");
     awaitConverged();
+  }
+
+  @Test
+  void aVmotionInVcenterMovesTheVmsPortKeepingItsIdentity() throws IOException {
+    addVcenter("vc1", VcSim.PASSWORD);
+    awaitConverged();
+    String vmName = vmsOn("DC0_C0_H0").get(0);
+    String[] nic = instanceUuidAndMac(vmName);
+    ok(
+        "port",
+        "create",
+        "dvs1",
+        "vm-port",
+        "-g",
+        "DC0_DVPG0",
+        "--host",
+        "host-1",
+        "--vm",
+        nic[0],
+        "--mac",
+        nic[1]);
+    Map<String, String> hostIds = new HashMap<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(backendPort(0, "vm-port")).as("forwarding on host-1").isNotNull();
+              assertThat(backendPort(0, "vm-port").getPolicy().getBlocked()).isFalse();
+            });
+    managerCall(
+        ch ->
+            ManagerServiceGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getPushStatus(GetPushStatusRequest.newBuilder().setDvs("dvs1").build())
+                .getHostsList()
+                .forEach(h -> hostIds.put(h.getHostName(), h.getHostId())));
+    Port before = storedPort("vm-port");
+    assertThat(before.getHostId()).isEqualTo(hostIds.get("host-1"));
+
+    vc.migrate(vmName, "DC0_C0_H1");
+
+    // The follower moves the port with the two-host transaction: one record throughout, now on
+    // host-2, forwarding there (not blocked) and released on host-1.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              Port now = storedPort("vm-port");
+              assertThat(now.getHostId()).isEqualTo(hostIds.get("host-2"));
+              assertThat(now.hasMigration()).isFalse();
+              EffectivePort there = backendPort(1, "vm-port");
+              assertThat(there).as("held by host-2's agent").isNotNull();
+              assertThat(there.getPolicy().getBlocked()).as("forwarding on host-2").isFalse();
+              assertThat(backendPort(0, "vm-port")).as("released on host-1").isNull();
+            });
+    Port after = storedPort("vm-port");
+    assertThat(after.getKey()).isEqualTo(before.getKey());
+    assertThat(after.getConnectee()).isEqualTo(before.getConnectee());
+    assertThat(after.getPortGroupId()).isEqualTo(before.getPortGroupId());
+    assertThat(after.toBuilder().setHostId(before.getHostId()).build())
+        .as("the same port, only its host changed")
+        .isEqualTo(before);
+    // A move, not a delete and create: the change log has the migration's steps for it.
+    assertThat(ok("log", "dvs1", "--output", "json").out())
+        .contains("vCenter moved VM " + nic[0] + " (prepare)")
+        .contains("vCenter moved VM " + nic[0] + " (switch-over)");
+  }
+
+  /** The VM's instance UUID and its first NIC's MAC, as vCenter has them. */
+  private String[] instanceUuidAndMac(String vmName) throws IOException {
+    ServiceInstance si = new ServiceInstance(vcsim.sdkUrl(), VcSim.USER, VcSim.PASSWORD, false);
+    try {
+      VirtualMachine vm =
+          (VirtualMachine)
+              new InventoryNavigator(si.getRootFolder())
+                  .searchManagedEntity("VirtualMachine", vmName);
+      for (VirtualDevice d : vm.getConfig().getHardware().getDevice()) {
+        if (d instanceof VirtualEthernetCard card) {
+          return new String[] {vm.getConfig().getInstanceUuid(), card.getMacAddress()};
+        }
+      }
+      throw new IllegalStateException("VM " + vmName + " has no NIC");
+    } finally {
+      si.getServerConnection().logout();
+    }
+  }
+
+  /** The port as the manager stores it. */
+  private Port storedPort(String key) {
+    Port[] out = new Port[1];
+    managerCall(
+        ch ->
+            out[0] =
+                ManagerServiceGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .listPorts(ListPortsRequest.newBuilder().setDvs("dvs1").build())
+                    .getPortsList()
+                    .stream()
+                    .filter(p -> p.getKey().equals(key))
+                    .findFirst()
+                    .orElseThrow());
+    return out[0];
+  }
+
+  private void managerCall(java.util.function.Consumer<ManagedChannel> call) {
+    ManagedChannel ch =
+        NettyChannelBuilder.forTarget(stack.managerEndpoint(), stack.operatorCredentials()).build();
+    try {
+      call.accept(ch);
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** The port as agent i's backend really has it; null when it has none with that key. */
+  private EffectivePort backendPort(int i, String key) {
+    return HostAgentServiceGrpc.newBlockingStub(stack.agentChannel(i))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getState(GetStateRequest.newBuilder().setDvsId(stack.dvsId("dvs1")).build())
+        .getBackendPortsList()
+        .stream()
+        .filter(p -> p.getKey().equals(key))
+        .findFirst()
+        .orElse(null);
   }
 
   @Test

@@ -57,7 +57,16 @@ public final class MigrateCommand extends ManagerCommand {
                             : (int) Durations.parseMillis(confirmTimeout, "--confirm-timeout"))
                     .build());
     if (printedAsData(r)) {
-      return r.getOutcome() == MigrationOutcome.MIGRATION_OUTCOME_ABORTED ? ExitCode.FAILED : 0;
+      return switch (r.getOutcome()) {
+        case MIGRATION_OUTCOME_ABORTED -> ExitCode.FAILED;
+        case MIGRATION_OUTCOME_PRECHECK_FAILED -> ExitCode.REFUSED;
+        default -> 0;
+      };
+    }
+    if (r.getOutcome() == MigrationOutcome.MIGRATION_OUTCOME_PRECHECK_FAILED) {
+      System.out.println("not moved, the precheck failed (nothing changed):");
+      print(failures(r.getPrecheckFailuresList()));
+      return ExitCode.REFUSED;
     }
     System.out.println("ports: " + String.join(", ", r.getPortKeysList()));
     for (MigrationStep s : r.getStepsList()) {
@@ -86,6 +95,18 @@ public final class MigrateCommand extends ManagerCommand {
     return 0;
   }
 
+  /** The failed conditions as a table, as Precheck and a refused Migrate list them. */
+  static Table failures(java.util.List<PrecheckFailure> failures) {
+    Table t = new Table("CONDITION", "PORT", "DETAIL");
+    for (PrecheckFailure f : failures) {
+      t.row(
+          EnumLabels.of(f.getCondition(), "PRECHECK_CONDITION_"),
+          f.getPortKey().isEmpty() ? "-" : f.getPortKey(),
+          f.getDetail());
+    }
+    return t;
+  }
+
   @Command(
       name = "precheck",
       description =
@@ -108,14 +129,7 @@ public final class MigrateCommand extends ManagerCommand {
           System.out.println(
               "precheck passed: " + r.getPortKeysCount() + " port(s) of VM " + vm + " may move");
         } else {
-          Table t = new Table("CONDITION", "PORT", "DETAIL");
-          for (PrecheckFailure f : r.getFailuresList()) {
-            t.row(
-                EnumLabels.of(f.getCondition(), "PRECHECK_CONDITION_"),
-                f.getPortKey().isEmpty() ? "-" : f.getPortKey(),
-                f.getDetail());
-          }
-          print(t);
+          print(failures(r.getFailuresList()));
         }
       }
       return r.getOk() ? 0 : ExitCode.REFUSED;

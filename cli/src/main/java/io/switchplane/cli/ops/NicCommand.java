@@ -88,7 +88,9 @@ public final class NicCommand {
         t.row(
             n.getAddress(),
             subnets.getOrDefault(n.getSubnetId(), n.getSubnetId()),
-            n.getVmUuid().isEmpty() ? "-" : n.getVmUuid(),
+            !n.getVmkPortKey().isEmpty()
+                ? "vmkernel port " + n.getVmkPortKey()
+                : n.getVmUuid().isEmpty() ? "-" : n.getVmUuid(),
             n.getMac().isEmpty() ? "-" : n.getMac(),
             networks.of(n.getNetwork()),
             n.getSource().name().substring("ADDRESS_SOURCE_".length()).toLowerCase(Locale.ROOT),

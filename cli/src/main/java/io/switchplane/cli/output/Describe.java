@@ -106,7 +106,8 @@ public final class Describe {
               + c.getVmkNic().getServicesList().stream()
                   .map(Describe::service)
                   .collect(Collectors.joining(","))
-              + ")";
+              + ")"
+              + (c.getVmkNic().getAddress().isEmpty() ? "" : " " + c.getVmkNic().getAddress());
       case UPLINK_NIC -> "nic of " + c.getUplinkNic().getUplink();
       case KIND_NOT_SET -> "-";
     };

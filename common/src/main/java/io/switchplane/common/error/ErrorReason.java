@@ -36,7 +36,25 @@ public enum ErrorReason {
    * owns it, named in the metadata ({@link #OWNER_ID}, {@link #OWNER_ENDPOINT}: send it there);
    * UNAVAILABLE: ownership is moving, retry shortly.
    */
-  NOT_DVS_OWNER;
+  NOT_DVS_OWNER,
+
+  /**
+   * A VMkernel port's address lies in no IP subnet reachable from its port group, or is one no NIC
+   * may hold there (the gateway, the network's own address). FAILED_PRECONDITION.
+   */
+  VMK_ADDRESS_OUTSIDE_SUBNET,
+
+  /** A VMkernel port's prefix length is not its subnet's. INVALID_ARGUMENT. */
+  VMK_ADDRESS_PREFIX_MISMATCH,
+
+  /** A VMkernel port's address is held by another NIC record. ALREADY_EXISTS. */
+  VMK_ADDRESS_TAKEN,
+
+  /**
+   * An address held by a VMkernel port cannot be released on its own: delete the port or change its
+   * address. FAILED_PRECONDITION.
+   */
+  VMK_ADDRESS_HELD_BY_PORT;
 
   /** ErrorInfo metadata key of {@link #NOT_DVS_OWNER}: the owning manager's id. */
   public static final String OWNER_ID = "owner_id";

@@ -16,13 +16,14 @@ import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.Subnet;
 import io.switchplane.api.v1.SubnetUsage;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
-import io.switchplane.ipam.AllocationCursor;
 import io.switchplane.ipam.GuestAddressPlan;
 import io.switchplane.ipam.HostChoice;
 import io.switchplane.ipam.Ip;
 import io.switchplane.ipam.SubnetSpec;
 import io.switchplane.manager.audit.Caller;
+import io.switchplane.manager.ipam.SubnetPools.Pool;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.store.IpamStore;
@@ -73,10 +74,8 @@ public final class Ipam {
   private final ConfigService config;
   private final Clock clock;
 
-  /** Per subnet id: its checked addressing and this manager's cursor into it. */
-  private final Map<String, Pool> pools = new ConcurrentHashMap<>();
-
-  private record Pool(SubnetSpec spec, AllocationCursor cursor) {}
+  /** Per subnet: its checked addressing and this manager's cursor into it (shared with vmk). */
+  private final SubnetPools pools;
 
   /**
    * How long a host choice is reused for a subnet: on a standby each choice reads the DVSes from
@@ -104,7 +103,21 @@ public final class Ipam {
       Clock clock,
       Supplier<List<GuestAddressPlan.Observed>> guests,
       Runnable changed) {
+    this(store, new SubnetPools(store), config, clock, guests, changed);
+  }
+
+  /**
+   * @param pools this manager's allocation state, shared with {@link VmkAddresses}
+   */
+  public Ipam(
+      IpamStore store,
+      SubnetPools pools,
+      ConfigService config,
+      Clock clock,
+      Supplier<List<GuestAddressPlan.Observed>> guests,
+      Runnable changed) {
     this.store = store;
+    this.pools = pools;
     this.config = config;
     this.clock = clock;
     this.guests = guests;
@@ -285,7 +298,7 @@ public final class Ipam {
           store.delete(s.value(), s.version(), changes);
           return null;
         });
-    pools.remove(name.getId());
+    pools.forget(name.getId());
     choices.remove(name.getId());
     LOG.info("subnet {} deleted by {}", name.getName(), Caller.current().principal());
   }
@@ -404,11 +417,7 @@ public final class Ipam {
   }
 
   private void refresh(Subnet subnet, Pool pool) {
-    List<Ip> stored = new ArrayList<>();
-    for (String text : store.addresses(subnet.getId())) {
-      stored.add(Ip.parse(text, "stored address"));
-    }
-    pool.cursor().refresh(stored);
+    pools.refresh(subnet, pool);
   }
 
   private static SwitchplaneException exhausted(Subnet subnet, Pool pool) {
@@ -477,8 +486,20 @@ public final class Ipam {
   public NicRecord release(String ref, String address) {
     Subnet subnet = get(ref);
     Ip ip = Ip.parse(address, "address");
+    store
+        .record(subnet.getId(), ip.toString())
+        .filter(r -> !r.getVmkPortKey().isEmpty())
+        .ifPresent(
+            r -> {
+              // The port carries the address; releasing it alone would leave it on the wire.
+              throw precondition(
+                      "%s is held by VMkernel port '%s'; delete the port or give it another "
+                          + "address",
+                      ip, r.getVmkPortKey())
+                  .because(ErrorReason.VMK_ADDRESS_HELD_BY_PORT);
+            });
     NicRecord record = store.release(subnet.getId(), subnet.getName(), ip.toString());
-    Pool pool = pools.get(subnet.getId());
+    Pool pool = pools.existing(subnet.getId());
     if (pool != null) {
       pool.cursor().released(ip);
     }
@@ -553,7 +574,7 @@ public final class Ipam {
                     .orElse(" (it was released meanwhile: retry)"));
           }
           for (NicRecord r : records) {
-            Pool pool = pools.get(r.getSubnetId());
+            Pool pool = pools.existing(r.getSubnetId());
             if (pool != null) {
               pool.cursor().taken(Ip.parse(r.getAddress(), "address"));
             }
@@ -664,14 +685,7 @@ public final class Ipam {
   }
 
   private Pool pool(Subnet subnet) {
-    return pools.computeIfAbsent(
-        subnet.getId(),
-        id -> {
-          SubnetSpec spec = SubnetSpec.of(subnet);
-          Pool p = new Pool(spec, new AllocationCursor(spec.pool()));
-          refresh(subnet, p);
-          return p;
-        });
+    return pools.pool(subnet);
   }
 
   private static List<L2Network> networks(Subnet s) {

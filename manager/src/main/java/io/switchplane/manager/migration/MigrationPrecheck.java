@@ -10,17 +10,17 @@ import io.switchplane.api.v1.PrecheckFailure;
 import io.switchplane.api.v1.PrecheckResponse;
 import io.switchplane.api.v1.VmkNic;
 import io.switchplane.api.v1.VmkService;
-import io.switchplane.ipam.Cidr;
 import io.switchplane.ipam.InterfaceAddress;
+import io.switchplane.ipam.Ip;
 import io.switchplane.manager.model.DvsConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Whether a VM's ports can move to another host, judged on the configuration as it is and on what
@@ -40,6 +40,17 @@ public final class MigrationPrecheck {
     Set<String> of(String dvsId, String hostId);
   }
 
+  /**
+   * The IP subnet (id) holding a VMkernel port's address, among those reachable from its port
+   * group; empty when none is defined there (then the prefix length decides).
+   */
+  @FunctionalInterface
+  public interface VmkSubnets {
+    VmkSubnets NONE = (dvsId, portGroupId, ip) -> Optional.empty();
+
+    Optional<String> of(String dvsId, String portGroupId, Ip ip);
+  }
+
   private static final Comparator<PrecheckFailure> ORDER =
       Comparator.comparing(PrecheckFailure::getPortKey)
           .thenComparing(f -> f.getCondition().getNumber());
@@ -47,6 +58,7 @@ public final class MigrationPrecheck {
   private final Collection<DvsConfig> configs;
   private final RealizedNetworks realized;
   private final Function<String, String> hostName;
+  private final VmkSubnets subnets;
 
   /**
    * @param configs every DVS's current configuration
@@ -55,9 +67,21 @@ public final class MigrationPrecheck {
    */
   public MigrationPrecheck(
       Collection<DvsConfig> configs, RealizedNetworks realized, Function<String, String> hostName) {
+    this(configs, realized, hostName, VmkSubnets.NONE);
+  }
+
+  /**
+   * @param subnets the IP subnet of a VMkernel port's address, where its port group has subnets
+   */
+  public MigrationPrecheck(
+      Collection<DvsConfig> configs,
+      RealizedNetworks realized,
+      Function<String, String> hostName,
+      VmkSubnets subnets) {
     this.configs = List.copyOf(configs);
     this.realized = realized;
     this.hostName = hostName;
+    this.subnets = subnets;
   }
 
   /**
@@ -156,10 +180,14 @@ public final class MigrationPrecheck {
     }
   }
 
-  /** Both hosts need a vMotion VMkernel port with an address, a pair of them in one subnet. */
+  /**
+   * Both hosts need a vMotion VMkernel port with an address, a pair of them in one subnet: the same
+   * IP subnet (by id) where both addresses lie in one; otherwise the same prefix (the address with
+   * its prefix length is all there is).
+   */
   private void vmotion(String from, String to, List<PrecheckFailure> failures) {
-    List<InterfaceAddress> source = vmotionAddresses(from);
-    List<InterfaceAddress> destination = vmotionAddresses(to);
+    List<Vmotion> source = vmotionAddresses(from);
+    List<Vmotion> destination = vmotionAddresses(to);
     if (source.isEmpty()) {
       failures.add(
           failure(
@@ -179,9 +207,7 @@ public final class MigrationPrecheck {
     if (source.isEmpty() || destination.isEmpty()) {
       return;
     }
-    Set<Cidr> sourceNets =
-        source.stream().map(InterfaceAddress::network).collect(Collectors.toSet());
-    if (destination.stream().noneMatch(a -> sourceNets.contains(a.network()))) {
+    if (destination.stream().noneMatch(d -> source.stream().anyMatch(s -> s.oneSubnet(d)))) {
       failures.add(
           failure(
               PrecheckCondition.PRECHECK_CONDITION_VMOTION_SUBNETS_DIFFER,
@@ -194,8 +220,23 @@ public final class MigrationPrecheck {
     }
   }
 
-  private List<InterfaceAddress> vmotionAddresses(String hostId) {
-    List<InterfaceAddress> out = new ArrayList<>();
+  /** A vMotion VMkernel port's address and the IP subnet holding it, when one does. */
+  private record Vmotion(InterfaceAddress address, Optional<String> subnetId) {
+    boolean oneSubnet(Vmotion o) {
+      if (subnetId.isPresent() && o.subnetId.isPresent()) {
+        return subnetId.equals(o.subnetId);
+      }
+      return address.network().equals(o.address.network());
+    }
+
+    @Override
+    public String toString() {
+      return address + subnetId.map(id -> " in subnet " + id).orElse("");
+    }
+  }
+
+  private List<Vmotion> vmotionAddresses(String hostId) {
+    List<Vmotion> out = new ArrayList<>();
     for (DvsConfig config : configs) {
       for (Port p : config.portsOnHost(hostId)) {
         VmkNic vmk = p.getConnectee().getVmkNic();
@@ -203,15 +244,16 @@ public final class MigrationPrecheck {
             && vmk.getServicesList().contains(VmkService.VMK_SERVICE_VMOTION)
             && !vmk.getAddress().isEmpty()) {
           // Stored addresses were validated when their port was.
-          out.add(InterfaceAddress.parse(vmk.getAddress()));
+          InterfaceAddress a = InterfaceAddress.parse(vmk.getAddress());
+          out.add(new Vmotion(a, subnets.of(config.id(), p.getPortGroupId(), a.address())));
         }
       }
     }
     return out;
   }
 
-  private static String text(List<InterfaceAddress> addresses) {
-    return String.join(", ", addresses.stream().map(InterfaceAddress::toString).toList());
+  private static String text(List<Vmotion> addresses) {
+    return String.join(", ", addresses.stream().map(Vmotion::toString).toList());
   }
 
   private static PrecheckFailure failure(

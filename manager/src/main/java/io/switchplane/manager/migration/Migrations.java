@@ -22,13 +22,15 @@ import io.switchplane.manager.service.CommitOptions;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.service.ConfigService.CommitResult;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +75,15 @@ public final class Migrations {
   /** The default confirm timeout of each step's atomic change set. */
   public static final long DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
 
-  /** The push status of a host on a DVS, for the confirm step. */
+  /** The push status of a host on a DVS, for the confirm step ({@code HostStatusBook}). */
   public interface PushStatus {
     Optional<HostPushStatus> get(String dvsId, String hostId);
+
+    /**
+     * Completes once the host is IN_SYNC at generation or later, or ROLLED_BACK; fails when it is
+     * no longer tracked.
+     */
+    CompletableFuture<HostPushStatus> whenSettled(String dvsId, String hostId, long generation);
   }
 
   /** Told of each step as it ends (progress, tests that act between steps); must not block. */
@@ -87,11 +95,24 @@ public final class Migrations {
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ConfigService service;
   private final PushStatus status;
+  private final MigrationPrecheck.RealizedNetworks realized;
+  private final MigrationPrecheck.VmkSubnets subnets;
   private final Set<String> moving = ConcurrentHashMap.newKeySet();
 
-  public Migrations(ConfigService service, PushStatus status) {
+  /**
+   * @param status the push status of the hosts this manager pushes
+   * @param realized what each host realizes per DVS, on any manager (see {@code RealizedStore})
+   * @param subnets the IP subnet of a VMkernel port's address, where there is one
+   */
+  public Migrations(
+      ConfigService service,
+      PushStatus status,
+      MigrationPrecheck.RealizedNetworks realized,
+      MigrationPrecheck.VmkSubnets subnets) {
     this.service = service;
     this.status = status;
+    this.realized = realized;
+    this.subnets = subnets;
   }
 
   /**
@@ -108,12 +129,9 @@ public final class Migrations {
     Host to = service.host(toHostRef);
     return new MigrationPrecheck(
             service.configs(),
-            (dvsId, hostId) ->
-                status
-                    .get(dvsId, hostId)
-                    .map(s -> (Set<String>) new HashSet<>(s.getRealizedLogicalNetworksList()))
-                    .orElse(Set.of()),
-            id -> service.findHost(id).map(Host::getName).orElse(id))
+            realized,
+            id -> service.findHost(id).map(Host::getName).orElse(id),
+            subnets)
         .check(vmUuid, to.getId());
   }
 
@@ -125,8 +143,8 @@ public final class Migrations {
   /**
    * Moves every port of VM vmUuid to host toHostRef (id or name). Errors (nothing changed):
    * INVALID_ARGUMENT, NOT_FOUND (VM or host), FAILED_PRECONDITION (the host is not a member, the VM
-   * is being moved already, its ports span several DVSes, the precheck fails). A failed step is no
-   * error: the answer is ABORTED with the steps.
+   * is being moved already, its ports span several DVSes). A failed precheck is no error: the
+   * answer is PRECHECK_FAILED with the failures; nor is a failed step: the answer is ABORTED.
    *
    * @param confirmTimeoutMs each step's confirm timeout; 0: {@link #DEFAULT_CONFIRM_TIMEOUT_MS}
    */
@@ -199,12 +217,14 @@ public final class Migrations {
     if (prechecked) {
       PrecheckResponse check = precheck(vm, dst);
       if (!check.getOk()) {
-        throw precondition(
-            "VM %s cannot move to host '%s': %s",
-            vm,
-            to.getName(),
+        String why =
             String.join(
-                "; ", check.getFailuresList().stream().map(PrecheckFailure::getDetail).toList()));
+                "; ", check.getFailuresList().stream().map(PrecheckFailure::getDetail).toList());
+        LOG.info("VM {}: not moved to host {}, the precheck failed: {}", vm, to.getName(), why);
+        return out.setOutcome(MigrationOutcome.MIGRATION_OUTCOME_PRECHECK_FAILED)
+            .addAllPrecheckFailures(check.getFailuresList())
+            .setDetail("VM " + vm + " cannot move to host '" + to.getName() + "': " + why)
+            .build();
       }
     }
     added(
@@ -379,41 +399,38 @@ public final class Migrations {
   private String awaitConfirmed(String dvsId, Set<String> hosts, long generation, long timeoutMs) {
     // The agents roll back at their own deadline (timeoutMs after the apply); a little beyond it
     // the answer is final either way.
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs + 2_000);
-    while (true) {
-      List<String> waiting = new ArrayList<>();
-      boolean final_ = true;
-      for (String h : hosts) {
-        Optional<HostPushStatus> s = status.get(dvsId, h);
-        if (s.isPresent()
-            && s.get().getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
-            && s.get().getDesiredGeneration() >= generation) {
-          continue;
-        }
-        HostSyncState state =
-            s.map(HostPushStatus::getState).orElse(HostSyncState.HOST_SYNC_STATE_UNSPECIFIED);
-        if (state != HostSyncState.HOST_SYNC_STATE_ROLLED_BACK) {
-          final_ = false;
-        }
-        waiting.add(
-            "host "
-                + service.findHost(h).map(Host::getName).orElse(h)
-                + " "
-                + state.name().replace("HOST_SYNC_STATE_", "").toLowerCase(java.util.Locale.ROOT));
-      }
-      if (waiting.isEmpty()) {
-        return "";
-      }
-      if (final_ || System.nanoTime() > deadline) {
-        return "not confirmed: " + String.join(", ", waiting);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return "interrupted while waiting for " + String.join(", ", waiting);
-      }
+    List<CompletableFuture<HostPushStatus>> settled = new ArrayList<>();
+    for (String h : hosts) {
+      settled.add(status.whenSettled(dvsId, h, generation));
     }
+    try {
+      CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new))
+          .get(timeoutMs + 2_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while waiting for the confirms of " + hosts;
+    } catch (ExecutionException | TimeoutException e) {
+      // a host not tracked any more, or not settled in time: said below, host by host
+    } finally {
+      settled.forEach(f -> f.cancel(false));
+    }
+    List<String> waiting = new ArrayList<>();
+    for (String h : hosts) {
+      Optional<HostPushStatus> s = status.get(dvsId, h);
+      if (s.isPresent()
+          && s.get().getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
+          && s.get().getDesiredGeneration() >= generation) {
+        continue;
+      }
+      HostSyncState state =
+          s.map(HostPushStatus::getState).orElse(HostSyncState.HOST_SYNC_STATE_UNSPECIFIED);
+      waiting.add(
+          "host "
+              + service.findHost(h).map(Host::getName).orElse(h)
+              + " "
+              + state.name().replace("HOST_SYNC_STATE_", "").toLowerCase(java.util.Locale.ROOT));
+    }
+    return waiting.isEmpty() ? "" : "not confirmed: " + String.join(", ", waiting);
   }
 
   private static boolean committed(CommitResult r) {

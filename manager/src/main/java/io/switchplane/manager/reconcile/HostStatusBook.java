@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -38,6 +39,20 @@ public final class HostStatusBook {
 
   private final ConcurrentHashMap<String, DvsBook> books = new ConcurrentHashMap<>();
 
+  /** Told when a host's realized logical networks change (not on every report). */
+  @FunctionalInterface
+  public interface RealizedListener {
+    /** Called under the DVS's book lock: must not block (hand the work to another thread). */
+    void changed(String dvsId, String hostId, List<String> logicalNetworkIds);
+  }
+
+  private final List<RealizedListener> realizedListeners = new CopyOnWriteArrayList<>();
+
+  /** Adds a listener told of every change of a host's realized logical networks from now on. */
+  public void addRealizedListener(RealizedListener listener) {
+    realizedListeners.add(listener);
+  }
+
   /**
    * Records a new generation of a DVS in one step: desired generation of every member set to
    * generation; members not listed are dropped; new members and the changed hosts become PENDING
@@ -53,6 +68,7 @@ public final class HostStatusBook {
       Set<String> changed,
       Function<String, String> hostName) {
     List<CompletableFuture<Void>> done;
+    List<Runnable> settled;
     DvsBook book = books.computeIfAbsent(dvsId, DvsBook::new);
     synchronized (book) {
       book.name = dvsName;
@@ -82,8 +98,10 @@ public final class HostStatusBook {
         e.desired = book.generation;
       }
       done = book.readyWaiters();
+      settled = book.settledHosts();
     }
     done.forEach(f -> f.complete(null));
+    settled.forEach(Runnable::run);
   }
 
   /** A push to the host started. */
@@ -154,7 +172,18 @@ public final class HostStatusBook {
    * port groups with a port on the host's switch).
    */
   void realized(String dvsId, String hostId, List<String> logicalNetworkIds) {
-    update(dvsId, hostId, (book, e) -> e.realized = List.copyOf(logicalNetworkIds));
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          List<String> now = List.copyOf(logicalNetworkIds);
+          boolean changed = !e.reported || !new HashSet<>(now).equals(new HashSet<>(e.realized));
+          e.realized = now;
+          e.reported = true;
+          if (changed) {
+            realizedListeners.forEach(l -> l.changed(dvsId, hostId, now));
+          }
+        });
   }
 
   /**
@@ -287,6 +316,7 @@ public final class HostStatusBook {
       synchronized (book) {
         waiting = new ArrayList<>(book.waiters.keySet());
         book.waiters.clear();
+        book.failHostWaiters();
       }
       waiting.forEach(f -> f.complete(null));
     }
@@ -301,6 +331,7 @@ public final class HostStatusBook {
         synchronized (book) {
           waiting = new ArrayList<>(book.waiters.keySet());
           book.waiters.clear();
+          book.failHostWaiters();
         }
         SwitchplaneException lost =
             SwitchplaneException.unavailable(
@@ -327,6 +358,46 @@ public final class HostStatusBook {
     }
     if (ready) {
       f.complete(null);
+    }
+    return f;
+  }
+
+  /**
+   * The realized logical networks the host reported to this manager for the DVS; empty when it has
+   * reported none here (this manager does not push it, or not yet since it took over).
+   */
+  public Optional<List<String>> realizedReported(String dvsId, String hostId) {
+    DvsBook book = books.get(dvsId);
+    if (book == null) {
+      return Optional.empty();
+    }
+    synchronized (book) {
+      Entry e = book.hosts.get(hostId);
+      return e == null || !e.reported ? Optional.empty() : Optional.of(e.realized);
+    }
+  }
+
+  /**
+   * Completes with the host's status once it is settled for generation: IN_SYNC with desired
+   * generation >= generation (its confirm arrived), or ROLLED_BACK (final: it reverted). Fails with
+   * UNAVAILABLE when the book forgets the DVS or the host leaves it (leadership lost, host
+   * removed). A host the book does not know yet is waited for.
+   */
+  public CompletableFuture<HostPushStatus> whenSettled(
+      String dvsId, String hostId, long generation) {
+    CompletableFuture<HostPushStatus> f = new CompletableFuture<>();
+    DvsBook book = books.computeIfAbsent(dvsId, DvsBook::new);
+    HostPushStatus settled = null;
+    synchronized (book) {
+      Entry e = book.hosts.get(hostId);
+      if (e != null && e.settled(generation)) {
+        settled = book.toProto(e);
+      } else {
+        book.hostWaiters.add(new HostWaiter(hostId, generation, f));
+      }
+    }
+    if (settled != null) {
+      f.complete(settled);
     }
     return f;
   }
@@ -403,6 +474,7 @@ public final class HostStatusBook {
       return;
     }
     List<CompletableFuture<Void>> done;
+    List<Runnable> settled;
     synchronized (book) {
       Entry e = book.hosts.get(hostId);
       if (e == null) {
@@ -410,8 +482,10 @@ public final class HostStatusBook {
       }
       mutation.apply(book, e);
       done = book.notInSync == 0 && !book.waiters.isEmpty() ? book.readyWaiters() : List.of();
+      settled = book.settledHosts();
     }
     done.forEach(f -> f.complete(null));
+    settled.forEach(Runnable::run);
   }
 
   /** Guarded by itself. */
@@ -421,7 +495,46 @@ public final class HostStatusBook {
     private long generation;
     private final Map<String, Entry> hosts = new HashMap<>();
     private final Map<CompletableFuture<Void>, Long> waiters = new HashMap<>();
+    private final List<HostWaiter> hostWaiters = new ArrayList<>();
     private int notInSync;
+
+    /**
+     * Removes the host waiters that are settled (or whose host left the DVS) and returns how to
+     * complete them, to run outside the lock.
+     */
+    private List<Runnable> settledHosts() {
+      if (hostWaiters.isEmpty()) {
+        return List.of();
+      }
+      List<Runnable> out = new ArrayList<>();
+      for (Iterator<HostWaiter> it = hostWaiters.iterator(); it.hasNext(); ) {
+        HostWaiter w = it.next();
+        Entry e = hosts.get(w.hostId());
+        if (e == null) {
+          if (generation > 0) { // the DVS is known and the host is no member of it any more
+            it.remove();
+            out.add(() -> w.future().completeExceptionally(gone(w.hostId())));
+          }
+        } else if (e.settled(w.generation())) {
+          it.remove();
+          HostPushStatus status = toProto(e);
+          out.add(() -> w.future().complete(status));
+        }
+      }
+      return out;
+    }
+
+    private void failHostWaiters() {
+      for (HostWaiter w : hostWaiters) {
+        w.future().completeExceptionally(gone(w.hostId()));
+      }
+      hostWaiters.clear();
+    }
+
+    private SwitchplaneException gone(String hostId) {
+      return SwitchplaneException.unavailable(
+          "the push status of host %s on DVS %s is no longer tracked here", hostId, id);
+    }
 
     private DvsBook(String id) {
       this.id = id;
@@ -487,8 +600,18 @@ public final class HostStatusBook {
     }
   }
 
+  /** Someone waiting for a host to settle at a generation. */
+  private record HostWaiter(
+      String hostId, long generation, CompletableFuture<HostPushStatus> future) {}
+
   /** Mutable status of one host; guarded by its DvsBook. */
   private static final class Entry {
+    /** IN_SYNC at generation or later (confirmed), or ROLLED_BACK (final). */
+    private boolean settled(long generation) {
+      return state == HostSyncState.HOST_SYNC_STATE_IN_SYNC && desired >= generation
+          || state == HostSyncState.HOST_SYNC_STATE_ROLLED_BACK;
+    }
+
     private final String hostId;
     private final String hostName;
     private long desired;
@@ -504,6 +627,10 @@ public final class HostStatusBook {
     private ChangeSummary lastSummary;
     private List<String> unclaimed = List.of();
     private List<String> realized = List.of();
+
+    /** Whether the agent reported realized networks to this manager at all. */
+    private boolean reported;
+
     private long confirmDeadlineMs;
     private List<String> drifted = List.of();
     private RollbackEvent lastRollback;

@@ -10,6 +10,7 @@ import io.switchplane.api.v1.EntityChange;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostRestorePlan;
 import io.switchplane.common.error.ErrorCode;
+import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.manager.audit.ChangeRecords;
 import io.switchplane.manager.changeset.Author;
@@ -31,6 +32,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +111,7 @@ public final class ConfigService {
   private final DvsLifecycle lifecycle;
   private final ChangeRecords records;
   private final LeaderView leaderView;
+  private final UnaryOperator<Plan> addresses;
 
   /** Leadership per DVS: whether this manager also leads the cluster-wide writes. */
   private volatile boolean clusterLead;
@@ -180,6 +183,22 @@ public final class ConfigService {
       CommitListener listener,
       LeaderView leaderView,
       CommitHook hook) {
+    this(store, hosts, namespaces, listener, leaderView, hook, UnaryOperator.identity());
+  }
+
+  /**
+   * @param addresses completes and checks the VMkernel ports' addresses of an operator's change set
+   *     before it is stored ({@code VmkAddresses#assign}); may refuse it
+   */
+  public ConfigService(
+      DvsStore store,
+      HostStore hosts,
+      NamespaceLookup namespaces,
+      CommitListener listener,
+      LeaderView leaderView,
+      CommitHook hook,
+      UnaryOperator<Plan> addresses) {
+    this.addresses = Objects.requireNonNull(addresses, "addresses");
     this.store = Objects.requireNonNull(store, "store");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -392,17 +411,45 @@ public final class ConfigService {
         id,
         state,
         () -> {
-          Plan plan = plan(state, id, dvsRef, ops, expectedGeneration, author);
-          if (plan.changesNothing()) {
+          Plan planned = plan(state, id, dvsRef, ops, expectedGeneration, author);
+          if (planned.changesNothing()) {
             LOG.info(
                 "DVS {}: {} op(s) change nothing; generation {} stays",
-                plan.before().dvs().getName(),
+                planned.before().dvs().getName(),
                 ops.size(),
-                plan.before().generation());
-            return CommitResult.unchanged(plan);
+                planned.before().generation());
+            return CommitResult.unchanged(planned);
           }
-          return commitPlan(state, plan, ops.size(), "change-set", description, options);
+          for (int attempt = 1; ; attempt++) {
+            Plan plan = addresses.apply(planned);
+            try {
+              return commitPlan(state, plan, ops.size(), "change-set", description, options);
+            } catch (SwitchplaneException e) {
+              // An address this manager chose was taken by another manager meanwhile: choose again.
+              if (attempt >= 3 || !chosenAndTaken(planned, plan, e)) {
+                throw e;
+              }
+            }
+          }
         });
+  }
+
+  /** Whether e refuses an address that addresses chose (the operator gave none). */
+  private static boolean chosenAndTaken(Plan planned, Plan assigned, SwitchplaneException e) {
+    if (e.reason().orElse(null) != ErrorReason.VMK_ADDRESS_TAKEN) {
+      return false;
+    }
+    String address = e.metadata().getOrDefault("address", "");
+    for (io.switchplane.api.v1.Port p : assigned.after().ports().values()) {
+      io.switchplane.api.v1.Port asked = planned.after().ports().get(p.getKey());
+      String now = p.getConnectee().getVmkNic().getAddress();
+      if (asked != null
+          && !asked.equals(p)
+          && (now.equals(address) || now.startsWith(address + "/"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Plans ops against the current configuration of DVS id. Lock of the DVS held. */

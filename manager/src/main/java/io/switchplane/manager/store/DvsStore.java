@@ -48,6 +48,7 @@ public final class DvsStore {
   private final ZkReads reads;
   private final ChangeLogStore log;
   private final WriteFence fence;
+  private final PlanRecords planRecords;
 
   public DvsStore(CuratorFramework client) {
     this(client, WriteFence.NONE);
@@ -57,7 +58,15 @@ public final class DvsStore {
    * @param fence added to every write of an existing DVS (change sets, decisions, deletion)
    */
   public DvsStore(CuratorFramework client, WriteFence fence) {
+    this(client, fence, PlanRecords.NONE);
+  }
+
+  /**
+   * @param planRecords znodes that follow each change set in its transaction (VMkernel addresses)
+   */
+  public DvsStore(CuratorFramework client, WriteFence fence, PlanRecords planRecords) {
     this.fence = fence;
+    this.planRecords = planRecords;
     this.client = client;
     this.reads = new ZkReads(client);
     this.log = new ChangeLogStore(client);
@@ -264,6 +273,7 @@ public final class DvsStore {
         txn.delete(StoreLayout.port(id, d.key()), -1);
       }
     }
+    planRecords.addTo(txn, plan);
     if (record != null) {
       putTxn(txn, id, record);
     }
@@ -399,6 +409,10 @@ public final class DvsStore {
     SwitchplaneException notOwner = OwnerStore.explain(r, name);
     if (notOwner != null) {
       return notOwner;
+    }
+    SwitchplaneException record = planRecords.explain(r);
+    if (record != null) {
+      return record;
     }
     if (r.op().path().equals(dvsPath)) {
       if (r.code() == KeeperException.Code.BADVERSION) {

@@ -208,7 +208,7 @@ public final class IpamStore {
     ZkTxn txn = new ZkTxn();
     subnetVersions.forEach((id, version) -> txn.check(StoreLayout.subnet(id), version));
     for (NicRecord r : records) {
-      txn.create(StoreLayout.subnetAddress(r.getSubnetId(), r.getAddress()), r.toByteArray());
+      take(txn, r);
     }
     String[] taken = {null};
     try {
@@ -234,6 +234,32 @@ public final class IpamStore {
       throw e;
     }
     return Optional.empty();
+  }
+
+  /** The record holding an address of a subnet with its znode version; empty when free. */
+  public Optional<Versioned<NicRecord>> held(String subnetId, String address) {
+    String path = StoreLayout.subnetAddress(subnetId, address);
+    return reads
+        .read(path)
+        .map(v -> new Versioned<>(ZkReads.parse(NicRecord.parser(), v.data(), path), v.version()));
+  }
+
+  /** Adds the take of r's address to another transaction (a change set's: VMkernel ports). */
+  public static void take(ZkTxn txn, NicRecord r) {
+    txn.create(StoreLayout.subnetAddress(r.getSubnetId(), r.getAddress()), r.toByteArray());
+  }
+
+  /** Adds the release of r's address, read at version, to another transaction. */
+  public static void release(ZkTxn txn, NicRecord r, int version) {
+    txn.delete(StoreLayout.subnetAddress(r.getSubnetId(), r.getAddress()), version);
+  }
+
+  /** The address, when path is an address znode of a subnet; empty otherwise. */
+  public static Optional<String> addressOf(String path) {
+    if (!path.startsWith(StoreLayout.IPAM_SUBNETS + "/") || !path.contains("/addresses/")) {
+      return Optional.empty();
+    }
+    return Optional.of(path.substring(path.lastIndexOf('/') + 1));
   }
 
   /** The record holding an address of a subnet; empty when free. */

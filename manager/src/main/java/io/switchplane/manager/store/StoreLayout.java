@@ -99,7 +99,17 @@ public final class StoreLayout {
   /** Per subnet id: the address conflicts of the last NIC-record sync (SubnetConflicts). */
   public static final String IPAM_CONFLICTS = ROOT + "/ipam/conflicts";
 
+  /**
+   * Per DVS and host: the logical networks the host's agent last reported it realizes
+   * (HostRealizedNetworks), written by the manager pushing it when the set changes.
+   */
+  public static final String REALIZED = ROOT + "/realized";
+
   private StoreLayout() {}
+
+  public static String realized(String dvsId, String hostId) {
+    return REALIZED + "/" + dvsId + ":" + hostId;
+  }
 
   public static String subnet(String id) {
     return IPAM_SUBNETS + "/" + id;

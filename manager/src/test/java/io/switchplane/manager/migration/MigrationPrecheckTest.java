@@ -39,6 +39,9 @@ class MigrationPrecheckTest {
   private final Map<String, Port> ports = new LinkedHashMap<>();
   private List<String> members = List.of("h1", "h2");
 
+  /** The IP subnet (id) of each VMkernel address, as IPAM would say; none unless a test sets it. */
+  private final Map<String, String> subnets = new HashMap<>();
+
   MigrationPrecheckTest() {
     group("pg-web", "web", WEB_NET, g -> g);
     group("pg-db", "db", DB_NET, g -> g);
@@ -110,6 +113,33 @@ class MigrationPrecheckTest {
                   .isEqualTo(
                       "host 'host-h2' has no VMkernel port with the vMotion service and an address");
             });
+  }
+
+  @Test
+  void whereIpSubnetsHoldTheAddressesTheSubnetIdDecidesNotThePrefix() {
+    // The same prefix in two IP subnets (of two port groups that do not share one): not one subnet.
+    subnets.put("192.168.50.11", "subnet-a");
+    subnets.put("192.168.50.12", "subnet-b");
+    assertThat(only(check("h2")))
+        .satisfies(
+            f -> {
+              assertThat(f.getCondition())
+                  .isEqualTo(PrecheckCondition.PRECHECK_CONDITION_VMOTION_SUBNETS_DIFFER);
+              assertThat(f.getDetail())
+                  .contains("192.168.50.11/24 in subnet subnet-a")
+                  .contains("192.168.50.12/24 in subnet subnet-b");
+            });
+
+    // One subnet reachable from both port groups: it passes, whatever the prefixes.
+    subnets.put("192.168.50.12", "subnet-a");
+    assertThat(check("h2").getOk()).isTrue();
+
+    // Only one address lies in a subnet: the prefix decides.
+    subnets.remove("192.168.50.12");
+    assertThat(check("h2").getOk()).isTrue();
+    vmk("vmk-h2", "h2", "192.168.51.12/24", VmkService.VMK_SERVICE_VMOTION);
+    assertThat(only(check("h2")).getCondition())
+        .isEqualTo(PrecheckCondition.PRECHECK_CONDITION_VMOTION_SUBNETS_DIFFER);
   }
 
   @Test
@@ -196,7 +226,8 @@ class MigrationPrecheckTest {
     return new MigrationPrecheck(
         List.of(config),
         (dvsId, hostId) -> realized.getOrDefault(hostId, Set.of()),
-        id -> "host-" + id);
+        id -> "host-" + id,
+        (dvsId, pg, ip) -> java.util.Optional.ofNullable(subnets.get(ip.toString())));
   }
 
   private static PrecheckFailure only(PrecheckResponse r) {

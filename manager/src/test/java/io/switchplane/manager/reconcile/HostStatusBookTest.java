@@ -122,6 +122,55 @@ class HostStatusBookTest {
   }
 
   @Test
+  void whenSettledCompletesPerHostOnItsConfirmOrRollbackAndFailsWhenItLeaves() {
+    book.commit("d", "dvs", 1, List.of("a", "b", "c"), Set.of("a", "b", "c"), NAMES);
+    CompletableFuture<HostPushStatus> a = book.whenSettled("d", "a", 1);
+    CompletableFuture<HostPushStatus> b = book.whenSettled("d", "b", 1);
+    CompletableFuture<HostPushStatus> c = book.whenSettled("d", "c", 1);
+
+    book.awaitingConfirm("d", "a", 1, ChangeSummary.getDefaultInstance(), 1, 5_000);
+    assertThat(a).as("applied, not confirmed").isNotDone();
+    book.pushed("d", "a", 1, ChangeSummary.getDefaultInstance(), 2, 1);
+    assertThat(a)
+        .succeedsWithin(Duration.ZERO)
+        .extracting(HostPushStatus::getState)
+        .isEqualTo(HOST_SYNC_STATE_IN_SYNC);
+    assertThat(b).as("a's confirm settles a only").isNotDone();
+
+    book.rolledBack(
+        "d", "b", io.switchplane.api.v1.RollbackEvent.getDefaultInstance(), "rolled back", 3);
+    assertThat(b)
+        .succeedsWithin(Duration.ZERO)
+        .extracting(HostPushStatus::getState)
+        .isEqualTo(HostSyncState.HOST_SYNC_STATE_ROLLED_BACK);
+
+    book.commit("d", "dvs", 2, List.of("a", "b"), Set.of(), NAMES);
+    assertThat(c).as("c left the DVS").isCompletedExceptionally();
+    assertThat(book.whenSettled("d", "a", 2))
+        .as("a is in sync and the commit did not change it")
+        .isDone();
+  }
+
+  @Test
+  void realizedListenersHearChangesOnly() {
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    List<List<String>> heard = new java.util.ArrayList<>();
+    book.addRealizedListener((dvs, host, ids) -> heard.add(ids));
+
+    book.realized("d", "a", List.of());
+    book.realized("d", "a", List.of("n1", "n2"));
+    book.realized("d", "a", List.of("n2", "n1"));
+    book.realized("d", "a", List.of("n2", "n1"));
+    book.realized("d", "a", List.of("n1"));
+
+    assertThat(heard)
+        .as("the first report (even empty), then each change; the same set again is no change")
+        .containsExactly(List.of(), List.of("n1", "n2"), List.of("n1"));
+    assertThat(book.realizedReported("d", "a")).contains(List.of("n1"));
+    assertThat(book.realizedReported("d", "other")).isEmpty();
+  }
+
+  @Test
   void aPushThatEndsAfterANewerCommitWasRecordedIsNotInSync() {
     // The pusher may still believe generation 1 is the newest when it ends: the book decides.
     book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
