@@ -278,6 +278,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (peer != null) {
               new OvnComparison(peer, hosts, runs, ovnBlock)
                   .run((b, n) -> measureOvs(api, push, pass, b == 0 ? warmup : 0, n), System.out);
+              printOvsBreakdown(pass);
             } else {
               reportOvs(pass, measureOvs(api, push, pass, warmup, runs));
             }
@@ -332,6 +333,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Rounds of the --backend ovs figures so far: each round's change differs from the last. */
     int ovsRounds;
+
+    /** The per-stage breakdown of the --backend ovs change on every host (timed runs only). */
+    PushBreakdown ovsBreakdown;
 
     Pass(Transport transport, AgentFleet fleet, List<String> hostIds) {
       this.transport = transport;
@@ -504,9 +508,26 @@ public final class BenchCommand implements Callable<Integer> {
     long[][] confirmed = new long[3][runCount];
     long[][] applied = new long[3][runCount];
     String key = String.format("h%05d-p%03d", 0, 0);
+    if (pass.ovsBreakdown == null) {
+      pass.ovsBreakdown = new PushBreakdown(push);
+    }
     for (int i = 0; i < warmupRounds + runCount; i++) {
       int round = pass.ovsRounds++;
-      long[] every = timedAppliedConfirmed(push, pass, () -> vlanChange(api, pass, 101 + round));
+      pass.ovsBreakdown.begin();
+      long[] commitMicros = new long[1];
+      long[] every =
+          timedAppliedConfirmed(
+              push,
+              pass,
+              () -> {
+                long c0 = System.nanoTime();
+                long generation = vlanChange(api, pass, 101 + round);
+                commitMicros[0] = (System.nanoTime() - c0) / 1000;
+                return generation;
+              });
+      if (i >= warmupRounds) {
+        pass.ovsBreakdown.end(commitMicros[0], hosts);
+      }
       long[] one =
           timedAppliedConfirmed(
               push,
@@ -604,6 +625,14 @@ public final class BenchCommand implements Callable<Integer> {
     row(t, "one port, one host", f.onePortAppliedMicros(), f.onePortMicros());
     row(t, "one new port bound per host", f.bindAppliedMicros(), f.bindMicros());
     t.print(System.out);
+    printOvsBreakdown(pass);
+  }
+
+  /** The per-stage breakdown of the change on every host, over the timed runs so far. */
+  private void printOvsBreakdown(Pass pass) {
+    System.out.println();
+    pass.ovsBreakdown.print(
+        System.out, "a port-group setting on every host, Open vSwitch, " + pass.transport);
   }
 
   private static void row(Table t, String figure, long[] appliedMicros, long[] confirmedMicros) {

@@ -55,14 +55,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Commit-confirmed pushes over a management path that really breaks: a loopback proxy between the
  * manager and the agent is cut right after the agent answered the Apply, so the Confirm cannot
- * arrive; the agent must roll back by itself within its deadline.
+ * arrive; the agent must roll back by itself within its deadline. Every test runs twice: with the
+ * manager's pushes on its push stream (the default; the proxy cuts right after the Apply's answer
+ * message) and as unary calls (the proxy cuts after the Apply call's trailers).
  */
+@ParameterizedClass(name = "push stream: {0}")
+@ValueSource(booleans = {true, false})
 class ConfirmIT {
   private static final int CONFIRM_MS = 2_000;
+
+  @Parameter boolean streamed;
 
   @TempDir Path dir;
   private HostAgent agent;
@@ -80,6 +89,7 @@ class ConfirmIT {
     agent.start();
     proxy = CuttableProxy.start(agent.port());
     manager = new SwitchplaneManager(ManagerConfig.local(dir.resolve("manager"))).start();
+    manager.pushEngine().channels().setStreamed(streamed);
     assertThat(manager.awaitLeadership(Duration.ofSeconds(30))).isTrue();
     channel =
         NettyChannelBuilder.forTarget(manager.endpoint(), manager.operatorCredentials()).build();

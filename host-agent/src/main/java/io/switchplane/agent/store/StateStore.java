@@ -26,7 +26,10 @@ public interface StateStore {
    */
   List<StoredSwitch> loadAll();
 
-  /** Records, before the backend is touched, that an apply of journal.generation begins. */
+  /**
+   * Records, before the backend is touched, that an apply of journal.generation begins. Need not be
+   * synced: a start makes the backend match the stored state with or without it.
+   */
   void journal(String dvsId, ApplyJournal journal);
 
   /** Drops the journal of dvsId (the interrupted or failed apply was undone on the backend). */

@@ -63,9 +63,9 @@ public final class AgentChannels implements AutoCloseable {
   private final Duration connectTimeout;
   private final AgentSecurity security;
   private volatile boolean closed;
-  // Unary by default until the confirm tests can cut a path between two messages of a stream
-  // (ConfirmIT's proxy knows only a unary call's end): the stream is the bench's to compare.
-  private volatile boolean streamed;
+  // The stream by default; unary calls stay for the bench to compare and for ConfirmIT to prove
+  // both paths roll back over a cut.
+  private volatile boolean streamed = true;
 
   private record Entry(
       ManagedChannel channel,
@@ -116,8 +116,8 @@ public final class AgentChannels implements AutoCloseable {
   }
 
   /**
-   * Whether pushes go over one long-lived stream per agent (true) or as unary calls (false, the
-   * default), for streams made from now on (the bench compares the two).
+   * Whether pushes go over one long-lived stream per agent (true, the default) or as unary calls
+   * (false), for streams made from now on (the bench compares the two).
    */
   public void setStreamed(boolean streamed) {
     this.streamed = streamed;
