@@ -263,7 +263,7 @@ class EnsembleIT {
         // 3. The manager owning the most DVSes, partitioned from every ZooKeeper server while it
         // owns them (as every manager shows), then healed.
         managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        Map<Integer, Set<String>> spread = awaitSpread(3);
+        Map<Integer, Map<String, Long>> spread = awaitSpread(3);
         int cut = busiestOwner(spread, r + 1);
         before = acked(stream, names);
         long cutAtMs = System.currentTimeMillis(); // the agents' history rows carry this clock
@@ -273,11 +273,12 @@ class EnsembleIT {
         record(recovery, "owning manager partitioned", awaitPushingAgain(before, t0));
         managers.heal(cut);
         System.out.printf(
-            "ensemble round %d: %s%n",
+            "ensemble round %d: %s %d ms, owning manager killed %d ms, partitioned %d ms%n",
             r + 1,
-            recovery.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().get(e.getValue().size() - 1) + " ms")
-                .collect(Collectors.joining(", ")));
+            r % 2 == 0 ? "zookeeper leader killed" : "zookeeper follower killed",
+            zkMs,
+            last(recovery, "owning manager killed"),
+            last(recovery, "owning manager partitioned"));
       }
       zkBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -295,29 +296,19 @@ class EnsembleIT {
     List<Long> lastPushAfterCut = new ArrayList<>();
     List<Long> handOverGap = new ArrayList<>();
     for (Cut c : cuts) {
-      for (String dvs : c.owned()) {
-        OptionalLong last = history.lastPushBy(dvs, c.manager());
-        OptionalLong next = history.firstPushByAnotherSince(dvs, c.manager(), c.atMs());
+      for (Map.Entry<String, Long> owned : c.owned().entrySet()) {
+        String dvs = owned.getKey();
+        OptionalLong last = history.lastPushAt(dvs, c.manager(), owned.getValue());
+        OptionalLong next = history.firstPushAbove(dvs, owned.getValue());
         if (last.isPresent() && last.getAsLong() >= c.atMs()) {
           lastPushAfterCut.add(last.getAsLong() - c.atMs());
         }
-        if (next.isPresent() && last.isPresent()) {
-          // Its last push before the cut's next owner pushed, cut or not: pushes of the cut owner
-          // after it healed and owns the DVS again come after the new owner's first.
-          long lastBeforeNext =
-              history.applies().stream()
-                  .filter(
-                      a ->
-                          a.dvsId().equals(dvs)
-                              && a.managerId().equals(c.manager())
-                              && a.appliedMs() <= next.getAsLong())
-                  .mapToLong(HistoryWatch.Apply::appliedMs)
-                  .max()
-                  .orElse(c.atMs());
-          handOverGap.add(next.getAsLong() - Math.max(lastBeforeNext, c.atMs()));
-        }
         if (next.isEmpty()) {
-          lateAfterCut.add(c.manager() + " cut at " + c.atMs() + ": no other owner pushed " + dvs);
+          lateAfterCut.add(c.manager() + " cut at " + c.atMs() + ": no newer owner pushed " + dvs);
+        } else {
+          // From the cut owner's last push at its epoch (or the cut) to the next owner's first.
+          long stopped = Math.max(c.atMs(), last.orElse(c.atMs()));
+          handOverGap.add(next.getAsLong() - stopped);
         }
       }
     }
@@ -346,8 +337,8 @@ class EnsembleIT {
             + " (%d more re-applied by a new owner after the agent rolled the old owner's apply"
             + " back), %d generations whose hosts were pushed partly by the old owner and partly by"
             + " the new, %d pushes by an owner after a newer owner had pushed the DVS;"
-            + " partitioned owners: last push %s ms after the cut, gap to the next owner's first"
-            + " push %s ms (session %d ms, load %s)%n",
+            + " partitioned owners: %d of %d pushed after the cut, last push %s ms after"
+            + " the cut, then %s ms until the next owner's first push (session %d ms, load %s)%n",
         rounds,
         faultsMs / 1000,
         names.size(),
@@ -368,7 +359,9 @@ class EnsembleIT {
         history.reappliedAfterRollback().size(),
         history.generationsSplitAcrossHosts(),
         overlapping.size(),
-        lastPushAfterCut.isEmpty() ? "(none after)" : Figures.distribution(lastPushAfterCut),
+        lastPushAfterCut.size(),
+        handOverGap.size(),
+        lastPushAfterCut.isEmpty() ? "(none)" : Figures.distribution(lastPushAfterCut),
         handOverGap.isEmpty() ? "(none)" : Figures.distribution(handOverGap),
         SESSION.toMillis(),
         Figures.loadAverage());
@@ -385,28 +378,31 @@ class EnsembleIT {
         .isGreaterThanOrEqualTo(3 * rounds);
   }
 
-  /** An owning manager partitioned at atMs (the agents' clock), owning those DVS ids then. */
-  private record Cut(String manager, long atMs, Set<String> owned) {}
+  /**
+   * An owning manager partitioned at atMs (the agents' clock), owning those DVSes then (id to
+   * epoch).
+   */
+  private record Cut(String manager, long atMs, Map<String, Long> owned) {}
 
   /**
    * Waits until live managers run, every DVS has a live owner and each of them owns its fair share
    * (counts differing by one at most), as the managers list it; returns manager index to DVS ids.
    */
-  private Map<Integer, Set<String>> awaitSpread(int live) {
-    AtomicReference<Map<Integer, Set<String>>> seen = new AtomicReference<>();
+  private Map<Integer, Map<String, Long>> awaitSpread(int live) {
+    AtomicReference<Map<Integer, Map<String, Long>>> seen = new AtomicReference<>();
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
-              Optional<Map<Integer, Set<String>>> owners = managers.owners();
-              if (owners.isEmpty() || !owners.get().getOrDefault(-1, Set.of()).isEmpty()) {
+              Optional<Map<Integer, Map<String, Long>>> owners = managers.owners();
+              if (owners.isEmpty() || !owners.get().getOrDefault(-1, Map.of()).isEmpty()) {
                 return false;
               }
-              Map<Integer, Set<String>> byManager = new TreeMap<>(owners.get());
+              Map<Integer, Map<String, Long>> byManager = new TreeMap<>(owners.get());
               byManager.remove(-1);
               IntSummaryStatistics counts =
-                  byManager.values().stream().mapToInt(Set::size).summaryStatistics();
+                  byManager.values().stream().mapToInt(Map::size).summaryStatistics();
               seen.set(byManager);
               return byManager.size() == live
                   && counts.getSum() == dvsIds.size()
@@ -419,8 +415,8 @@ class EnsembleIT {
    * A manager owning the most DVSes: of those, the first at or after index from (so that the rounds
    * take turns).
    */
-  private static int busiestOwner(Map<Integer, Set<String>> spread, int from) {
-    int most = spread.values().stream().mapToInt(Set::size).max().orElseThrow();
+  private static int busiestOwner(Map<Integer, Map<String, Long>> spread, int from) {
+    int most = spread.values().stream().mapToInt(Map::size).max().orElseThrow();
     return spread.keySet().stream()
         .filter(m -> spread.get(m).size() == most)
         .min(java.util.Comparator.comparingInt(m -> Math.floorMod(m - from, 3)))
@@ -446,7 +442,7 @@ class EnsembleIT {
     Throughput one = measure(names, window, "one");
     managers.start(1);
     managers.start(2);
-    Map<Integer, Set<String>> spread = awaitSpread(3);
+    Map<Integer, Map<String, Long>> spread = awaitSpread(3);
     awaitEveryHostInSync(names);
     Throughput three = measure(names, window, "three");
     System.out.printf(
@@ -568,6 +564,11 @@ class EnsembleIT {
       agents.appliedGenerations(h).forEach((id, g) -> out.put(host + "/" + id, g));
     }
     return out;
+  }
+
+  private static long last(Map<String, List<Long>> recovery, String kind) {
+    List<Long> ms = recovery.get(kind);
+    return ms.get(ms.size() - 1);
   }
 
   private static void record(Map<String, List<Long>> recovery, String kind, long ms) {

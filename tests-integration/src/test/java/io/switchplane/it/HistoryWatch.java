@@ -255,22 +255,19 @@ final class HistoryWatch implements AutoCloseable {
     return out;
   }
 
-  /** The agents' time of the last apply of dvsId by managerId, if any. */
-  OptionalLong lastPushBy(String dvsId, String managerId) {
+  /** The agents' time of the last apply of dvsId by managerId at epoch, if any. */
+  OptionalLong lastPushAt(String dvsId, String managerId, long epoch) {
     return applies.values().stream()
-        .filter(a -> a.dvsId().equals(dvsId) && a.managerId().equals(managerId))
+        .filter(
+            a -> a.dvsId().equals(dvsId) && a.managerId().equals(managerId) && a.epoch() == epoch)
         .mapToLong(Apply::appliedMs)
         .reduce(Math::max);
   }
 
-  /** The agents' time of the first apply of dvsId at or after fromMs by a manager not managerId. */
-  OptionalLong firstPushByAnotherSince(String dvsId, String managerId, long fromMs) {
+  /** The agents' time of the first apply of dvsId by an owner at an epoch above epoch, if any. */
+  OptionalLong firstPushAbove(String dvsId, long epoch) {
     return applies.values().stream()
-        .filter(
-            a ->
-                a.dvsId().equals(dvsId)
-                    && !a.managerId().equals(managerId)
-                    && a.appliedMs() >= fromMs)
+        .filter(a -> a.dvsId().equals(dvsId) && a.epoch() > epoch)
         .mapToLong(Apply::appliedMs)
         .reduce(Math::min);
   }

@@ -21,9 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Collectors;
@@ -153,10 +151,10 @@ final class ManagerProcesses implements AutoCloseable {
 
   /**
    * Who owns what, as the first live manager that answers within 5 s sees it (empty when none
-   * does): manager index to the ids of the DVSes it owns, and the DVSes without a live owner under
-   * key -1. Every live manager is a key, owning none or more.
+   * does): manager index to the DVSes it owns (id to owner epoch), and the DVSes without a live
+   * owner under key -1. Every live manager is a key, owning none or more.
    */
-  Optional<Map<Integer, Set<String>>> owners() {
+  Optional<Map<Integer, Map<String, Long>>> owners() {
     for (int i = 0; i < size(); i++) {
       if (!alive(i)) {
         continue;
@@ -164,13 +162,15 @@ final class ManagerProcesses implements AutoCloseable {
       try {
         ListManagersResponse list =
             api(i, Duration.ofSeconds(5)).listManagers(ListManagersRequest.getDefaultInstance());
-        Map<Integer, Set<String>> out = new TreeMap<>();
+        Map<Integer, Map<String, Long>> out = new TreeMap<>();
         for (ManagerEntry m : list.getManagersList()) {
-          Set<String> owned = new TreeSet<>();
-          m.getDvsList().forEach(d -> owned.add(d.getDvsId()));
+          Map<String, Long> owned = new TreeMap<>();
+          m.getDvsList().forEach(d -> owned.put(d.getDvsId(), d.getEpoch()));
           out.put(Integer.parseInt(m.getManagerId().substring(1)), owned);
         }
-        out.put(-1, new TreeSet<>(list.getUnownedDvsIdsList()));
+        Map<String, Long> unowned = new TreeMap<>();
+        list.getUnownedDvsIdsList().forEach(d -> unowned.put(d, 0L));
+        out.put(-1, unowned);
         return Optional.of(out);
       } catch (StatusRuntimeException e) {
         // The next manager may answer.
