@@ -226,7 +226,20 @@ final class ChangeStream implements AutoCloseable {
       }
       Failure kind = classify(failure, outcomeUnknown);
       if (kind == Failure.UNEXPECTED) {
-        unexpected.add(requestId + ": " + failure.getStatus());
+        // With how the change set this one builds on was counted committed, to tell a lost
+        // acknowledged commit from a miscounted one.
+        unexpected.add(
+            requestId
+                + ": "
+                + failure.getStatus()
+                + "; change set "
+                + (seq - WINDOW)
+                + " was "
+                + acks.stream()
+                    .filter(a -> a.dvs().equals(dvs) && a.seq() == seq - WINDOW)
+                    .findFirst()
+                    .map(Ack::toString)
+                    .orElse("not counted"));
         return target;
       }
       outcomeUnknown |= kind == Failure.OUTCOME_UNKNOWN;

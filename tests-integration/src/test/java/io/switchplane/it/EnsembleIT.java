@@ -365,6 +365,7 @@ class EnsembleIT {
         handOverGap.isEmpty() ? "(none)" : Figures.distribution(handOverGap),
         SESSION.toMillis(),
         Figures.loadAverage());
+    summary.lost().forEach(o -> System.out.println("ensemble lost: " + o));
     overlapping.forEach(o -> System.out.println("ensemble two pushers: " + o));
     twoOwners.forEach(o -> System.out.println("ensemble two owners on one host: " + o));
     assertThat(summary.unexpected()).isEmpty();
