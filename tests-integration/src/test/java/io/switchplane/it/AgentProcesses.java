@@ -2,8 +2,10 @@ package io.switchplane.it;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.api.v1.GetHistoryRequest;
 import io.switchplane.api.v1.GetStateRequest;
 import io.switchplane.api.v1.GetStateResponse;
+import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.ListSwitchesRequest;
 import io.switchplane.api.v1.SwitchSummary;
@@ -86,6 +88,13 @@ final class AgentProcesses implements AutoCloseable {
   /** Agent i's whole state of one DVS. */
   GetStateResponse state(int i, String dvsId) {
     return stub(i).getState(GetStateRequest.newBuilder().setDvsId(dvsId).build());
+  }
+
+  /** Agent i's history rows of one DVS, newest first (at most the agent's history limit). */
+  List<HistoryEntry> history(int i, String dvsId) {
+    return stub(i)
+        .getHistory(GetHistoryRequest.newBuilder().setDvsId(dvsId).build())
+        .getEntriesList();
   }
 
   @Override

@@ -47,6 +47,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * on: the manager refuses), so a stale "not found" only costs one more look. Decisions use status
  * codes and typed reasons, never message text. Anything else, or a change set still unresolved
  * after {@link #RESOLVE_WITHIN}, is recorded as unexpected.
+ *
+ * <p>With an owner per DVS ({@code --dvs-ownership}) a manager that does not own the DVS refuses
+ * FAILED_PRECONDITION, reason {@code NOT_DVS_OWNER}, naming the owner's endpoint in the ErrorInfo
+ * metadata: the stream sends the same change set there at once (at most three hops in a row). While
+ * the DVS has no owner the refusal is UNAVAILABLE with the same reason (nothing written): the
+ * stream tries the next manager after a backoff.
  */
 final class ChangeStream implements AutoCloseable {
   /** Change set seq deletes the ports of change set seq - WINDOW. */
@@ -100,6 +106,7 @@ final class ChangeStream implements AutoCloseable {
   private final Queue<String> unexpected = new ConcurrentLinkedQueue<>();
   private final AtomicLong resends = new AtomicLong();
   private final AtomicLong lookUps = new AtomicLong();
+  private final AtomicLong redirects = new AtomicLong();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
@@ -197,6 +204,7 @@ final class ChangeStream implements AutoCloseable {
     Backoff backoff = new Backoff(Duration.ofMillis(20), Duration.ofMillis(500));
     long giveUpAt = System.nanoTime() + RESOLVE_WITHIN.toNanos();
     boolean outcomeUnknown = false; // some try may have committed without an answer
+    int hops = 0; // tries sent in a row to the owner a refusal named
     // Not bounded by close(): a change set whose outcome is unknown is resolved before the stream
     // ends, or the final checks would not know which ports the DVS holds.
     while (true) {
@@ -218,7 +226,20 @@ final class ChangeStream implements AutoCloseable {
       }
       Failure kind = classify(failure, outcomeUnknown);
       if (kind == Failure.UNEXPECTED) {
-        unexpected.add(requestId + ": " + failure.getStatus());
+        // With how the change set this one builds on was counted committed, to tell a lost
+        // acknowledged commit from a miscounted one.
+        unexpected.add(
+            requestId
+                + ": "
+                + failure.getStatus()
+                + "; change set "
+                + (seq - WINDOW)
+                + " was "
+                + acks.stream()
+                    .filter(a -> a.dvs().equals(dvs) && a.seq() == seq - WINDOW)
+                    .findFirst()
+                    .map(Ack::toString)
+                    .orElse("not counted"));
         return target;
       }
       outcomeUnknown |= kind == Failure.OUTCOME_UNKNOWN;
@@ -234,17 +255,39 @@ final class ChangeStream implements AutoCloseable {
           continue; // out of time (or interrupted): the loop's head records it
         }
       }
-      // Not committed (known): the same change set again, to the next manager unless the one
-      // asked refused only because the DVS moved under its plan.
+      // Not committed (known): the same change set again, to the DVS's owner when the manager
+      // asked named it, else to the next manager unless the one asked refused only because the
+      // DVS moved under its plan.
+      int owner = ownerNamedBy(failure);
+      resends.incrementAndGet();
+      if (owner >= 0 && owner != target && ++hops <= 3) {
+        // At once, at most three hops in a row (as the CLI): caches that disagree for a moment
+        // (each manager naming the other) then wait the backoff below.
+        target = owner;
+        redirects.incrementAndGet();
+        continue;
+      }
+      hops = 0;
       if (failure.getStatus().getCode() != Status.Code.ABORTED) {
         target = (target + 1) % managers.size();
       }
-      resends.incrementAndGet();
       if (!pause(backoff.nextMs())) {
         unexpected.add(requestId + ": interrupted while its outcome was open");
         return target;
       }
     }
+  }
+
+  /**
+   * The manager a NOT_DVS_OWNER refusal names as the DVS's owner (its {@code owner_endpoint}), -1
+   * when the failure names none (no owner right now, or another failure).
+   */
+  private int ownerNamedBy(StatusRuntimeException e) {
+    if (StatusMapping.reason(e).filter(r -> r == ErrorReason.NOT_DVS_OWNER).isEmpty()) {
+      return -1;
+    }
+    String endpoint = StatusMapping.metadata(e).get(ErrorReason.OWNER_ENDPOINT);
+    return endpoint == null ? -1 : managers.index(endpoint);
   }
 
   /**
@@ -254,17 +297,21 @@ final class ChangeStream implements AutoCloseable {
    */
   private static Failure classify(StatusRuntimeException e, boolean outcomeUnknownBefore) {
     Status.Code code = e.getStatus().getCode();
+    boolean notOwner =
+        StatusMapping.reason(e).filter(r -> r == ErrorReason.NOT_DVS_OWNER).isPresent();
     switch (code) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED:
+      case UNAVAILABLE:
+        // NOT_DVS_OWNER: the manager refused before writing (the DVS has no owner right now, or
+        // this manager lost it); anything else may have committed.
+        return notOwner ? Failure.REFUSED : Failure.OUTCOME_UNKNOWN;
+      case DEADLINE_EXCEEDED, CANCELLED:
         return Failure.OUTCOME_UNKNOWN;
       case ABORTED:
         return Failure.REFUSED;
       case ALREADY_EXISTS:
         return outcomeUnknownBefore ? Failure.REFUSED : Failure.UNEXPECTED;
       case FAILED_PRECONDITION:
-        return StatusMapping.reason(e).filter(r -> r == ErrorReason.NOT_DVS_OWNER).isPresent()
-            ? Failure.REFUSED
-            : Failure.UNEXPECTED;
+        return notOwner ? Failure.REFUSED : Failure.UNEXPECTED;
       default:
         return Failure.UNEXPECTED;
     }
@@ -367,6 +414,11 @@ final class ChangeStream implements AutoCloseable {
   /** Tries sent again after a failure (the first try of each change set not counted). */
   long resends() {
     return resends.get();
+  }
+
+  /** Tries sent to the owner a NOT_DVS_OWNER refusal named (counted among the resends too). */
+  long redirects() {
+    return redirects.get();
   }
 
   /** Change-log look-ups asked after a try whose outcome was unknown. */

@@ -3,6 +3,7 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.AuditServiceGrpc;
@@ -22,24 +23,26 @@ import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.RegisterHostRequest;
-import io.switchplane.it.ManagerProcesses.LeadershipEvent;
+import io.switchplane.common.error.ErrorReason;
+import io.switchplane.common.error.StatusMapping;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -47,22 +50,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three managers on a real three-server ZooKeeper ensemble (each server its own process), three
- * agents as processes, and a steady stream of change sets while faults come one after the other: a
- * ZooKeeper server killed (every other time the one that leads the ensemble) and restarted; the
- * leading manager killed while it pushes, and restarted; the leading manager partitioned from
- * ZooKeeper (every byte dropped by its proxies) and healed. After all of them: no acknowledged
- * change set lost (each in ZooKeeper, under its generation, and on every host), leaderships that
- * never overlap, and the worst time for a DVS to have a pushing manager again, per fault kind.
- * {@code -Densemble.rounds=N} sets the rounds (one fault of each kind per round; 3 by default,
- * which keeps CI within a few minutes: the figures in README come from 20).
+ * Three managers with an owner per DVS ({@code --dvs-ownership}) on a real three-server ZooKeeper
+ * ensemble (each server its own process), three agents as processes, and a steady stream of change
+ * sets on six DVSes (following the refusals that name each DVS's owner) while faults come one after
+ * the other: a ZooKeeper server killed (every other time the one that leads the ensemble) and
+ * restarted; the manager owning the most DVSes killed while it pushes, and restarted; the manager
+ * owning the most DVSes partitioned from ZooKeeper (every byte dropped by its proxies) and healed.
+ * After all of them: no acknowledged change set lost (each in ZooKeeper, under its generation, and
+ * on every host) and, from the agents' history rows (each names the owner {manager, epoch} that
+ * pushed it), no generation applied by two owners on one host and no push by an owner after a newer
+ * owner of the DVS had pushed; and the worst time for a DVS to have a pushing owner again, per
+ * fault kind. {@code -Densemble.rounds=N} sets the rounds (one fault of each kind per round; 3 by
+ * default, which keeps CI within a few minutes: the figures in README come from 20).
  *
- * <p>A second test measures push throughput on 30 DVSes with one manager, then with three.
+ * <p>A second test measures push throughput on 30 DVSes with one manager, then with three (the
+ * DVSes spread over them).
  */
 class EnsembleIT {
   private static final Duration SESSION = Duration.ofSeconds(2);
   private static final int HOSTS = 3;
   private static final String WEB = "web";
+
+  /** At most one change set per DVS this often in the fault test. */
+  private static final Duration PACE = Duration.ofMillis(100);
 
   /** Change records the manager keeps per DVS (ChangeLogStore.KEEP), all listed at once. */
   private static final int KEPT = 1_000;
@@ -96,7 +106,7 @@ class EnsembleIT {
     zk = ZkEnsemble.start(dir.resolve("zk"), 3);
     zk.awaitServing(WAIT);
     agents = AgentProcesses.start(dir.resolve("agents"), HOSTS);
-    managers = new ManagerProcesses(dir.resolve("managers"), zk, 3, SESSION);
+    managers = new ManagerProcesses(dir.resolve("managers"), zk, 3, SESSION, true);
     for (int i = 0; i < startedManagers; i++) {
       managers.start(i);
     }
@@ -112,62 +122,108 @@ class EnsembleIT {
     return leader[0];
   }
 
-  /** Hosts registered; each DVS with port group web and every host a member. */
+  /**
+   * Hosts registered (by the cluster leader); each DVS created (at any manager) with port group web
+   * and every host a member (written at its owner, following the refusals that name it).
+   */
   private void seed(List<String> names) {
     int leader = awaitLeader();
-    // A deadline per call: a stub's deadline is fixed when it is made.
-    java.util.function.Supplier<ManagerServiceBlockingStub> api =
-        () -> managers.api(leader, Duration.ofSeconds(20));
     for (int h = 0; h < HOSTS; h++) {
-      api.get()
+      managers
+          .api(leader, Duration.ofSeconds(20))
           .registerHost(
               RegisterHostRequest.newBuilder()
                   .setName(AgentProcesses.host(h))
                   .setEndpoint(agents.endpoint(h))
                   .build());
     }
-    for (String name : names) {
+    for (int d = 0; d < names.size(); d++) {
+      String name = names.get(d);
       String id =
-          api.get().createDvs(CreateDvsRequest.newBuilder().setName(name).build()).getDvs().getId();
+          atOwner(d, a -> a.createDvs(CreateDvsRequest.newBuilder().setName(name).build()))
+              .getDvs()
+              .getId();
       dvsIds.put(name, id);
-      api.get()
-          .createPortGroup(
-              CreatePortGroupRequest.newBuilder()
-                  .setDvs(name)
-                  .setPortGroup(PortGroup.newBuilder().setName(WEB))
-                  .build());
+      atOwner(
+          d,
+          a ->
+              a.createPortGroup(
+                  CreatePortGroupRequest.newBuilder()
+                      .setDvs(name)
+                      .setPortGroup(PortGroup.newBuilder().setName(WEB))
+                      .build()));
       for (int h = 0; h < HOSTS; h++) {
-        api.get()
-            .addDvsMember(
-                AddDvsMemberRequest.newBuilder()
-                    .setDvs(name)
-                    .setMember(HostMember.newBuilder().setHostId(AgentProcesses.host(h)))
-                    .build());
+        String host = AgentProcesses.host(h);
+        atOwner(
+            d,
+            a ->
+                a.addDvsMember(
+                    AddDvsMemberRequest.newBuilder()
+                        .setDvs(name)
+                        .setMember(HostMember.newBuilder().setHostId(host))
+                        .build()));
+      }
+    }
+  }
+
+  /**
+   * Sends call to manager entry (or the next live one); a NOT_DVS_OWNER refusal naming the owner
+   * goes there, one while the DVS has no owner (UNAVAILABLE) goes to the next manager after a
+   * pause, within {@link #WAIT}. Only for calls that cannot commit twice (seeding, reads).
+   */
+  private <T> T atOwner(int entry, Function<ManagerServiceBlockingStub, T> call) {
+    int target = entry % managers.size();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      while (!managers.alive(target)) {
+        target = (target + 1) % managers.size();
+      }
+      try {
+        return call.apply(managers.api(target, Duration.ofSeconds(20)));
+      } catch (StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        boolean notOwner =
+            StatusMapping.reason(e).filter(r -> r == ErrorReason.NOT_DVS_OWNER).isPresent();
+        String owner = StatusMapping.metadata(e).get(ErrorReason.OWNER_ENDPOINT);
+        if (notOwner && owner != null && managers.index(owner) >= 0) {
+          target = managers.index(owner);
+        } else if (notOwner || e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          target = (target + 1) % managers.size();
+          await().pollDelay(Duration.ofMillis(100)).until(() -> true);
+        } else {
+          throw e;
+        }
       }
     }
   }
 
   @Test
-  void noCommitLostAndNoTwoLeadersThroughZooKeeperManagerAndPartitionFaults() throws Exception {
+  void noCommitLostAndNoTwoOwnersPushingThroughZooKeeperOwnerKillAndPartitionFaults()
+      throws Exception {
     int rounds = Integer.getInteger("ensemble.rounds", 3);
     startAll(3);
-    List<String> names = List.of("d0", "d1", "d2");
+    List<String> names = List.of("d0", "d1", "d2", "d3", "d4", "d5");
     seed(names);
+    awaitSpread(3);
     Map<String, List<Long>> recovery = new LinkedHashMap<>();
-    List<String> fencing = new ArrayList<>();
-    int[] notLeadingAtCut = new int[1];
+    List<Cut> cuts = new ArrayList<>();
     long began = System.nanoTime();
     CompletableFuture<Void> zkBack = CompletableFuture.completedFuture(null);
     CompletableFuture<Void> managerBack = CompletableFuture.completedFuture(null);
-    ChangeStream stream =
-        new ChangeStream(managers, names, HOSTS, WEB, Duration.ofMillis(100), "c");
+    HistoryWatch history =
+        new HistoryWatch(agents, List.copyOf(dvsIds.values())).start(Duration.ofMillis(500));
+    ChangeStream stream = new ChangeStream(managers, names, HOSTS, WEB, PACE, "c");
     stream.start();
-    try (stream) {
+    try (history;
+        stream) {
       await().atMost(WAIT).until(() -> stream.acks().size() >= 10);
       for (int r = 0; r < rounds; r++) {
         // 1. A ZooKeeper server, every other time the ensemble's leader.
         zkBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         zk.awaitServing(WAIT);
+        awaitSpread(3);
         int zkLeader = zk.leader();
         int victim = r % 2 == 0 ? zkLeader : (zkLeader + 1) % zk.size();
         Map<String, Long> before = acked(stream, names);
@@ -187,83 +243,185 @@ class EnsembleIT {
                   }
                 });
 
-        // 2. The leading manager, killed while the stream keeps it pushing.
+        // 2. The manager owning the most DVSes, killed while the stream keeps it pushing.
         managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        int leader = awaitLeader();
+        int owner = busiestOwner(awaitSpread(3), r);
         before = acked(stream, names);
         t0 = System.nanoTime();
-        managers.kill(leader);
-        record(recovery, "leading manager killed", awaitPushingAgain(before, t0));
+        managers.kill(owner);
+        record(recovery, "owning manager killed", awaitPushingAgain(before, t0));
         managerBack =
             CompletableFuture.runAsync(
                 () -> {
                   try {
-                    managers.start(leader);
+                    managers.start(owner);
                   } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                   }
                 });
 
-        // 3. The leading manager, partitioned from every ZooKeeper server, then healed.
-        int cut = awaitLeader();
+        // 3. The manager owning the most DVSes, partitioned from every ZooKeeper server while it
+        // owns them (as every manager shows), then healed.
+        managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Map<Integer, Map<String, Long>> spread = awaitSpread(3);
+        int cut = busiestOwner(spread, r + 1);
         before = acked(stream, names);
-        // The managers' log lines carry this machine's local time.
-        LocalTime cutAt = LocalTime.now(ZoneId.systemDefault());
+        long cutAtMs = System.currentTimeMillis(); // the agents' history rows carry this clock
         t0 = System.nanoTime();
         managers.partition(cut);
-        record(recovery, "leading manager partitioned", awaitPushingAgain(before, t0));
-        Optional<List<String>> late = stepDownBeforeTakeOver(cut, cutAt);
-        if (late.isPresent()) {
-          fencing.addAll(late.get());
-        } else {
-          notLeadingAtCut[0]++;
-        }
+        cuts.add(new Cut(ManagerProcesses.id(cut), cutAtMs, spread.get(cut)));
+        record(recovery, "owning manager partitioned", awaitPushingAgain(before, t0));
         managers.heal(cut);
         System.out.printf(
-            "ensemble round %d: %s%n",
+            "ensemble round %d: %s %d ms, owning manager killed %d ms, partitioned %d ms%n",
             r + 1,
-            recovery.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().get(e.getValue().size() - 1) + " ms")
-                .collect(Collectors.joining(", ")));
+            r % 2 == 0 ? "zookeeper leader killed" : "zookeeper follower killed",
+            zkMs,
+            last(recovery, "owning manager killed"),
+            last(recovery, "owning manager partitioned"));
       }
       zkBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       zk.awaitServing(WAIT);
+      awaitSpread(3);
     }
     long faultsMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     // The stream is stopped: every acknowledged change set must be stored and on every host.
     ChangeStreamSummary summary = checkNothingLost(stream, names);
-    List<String> overlaps = overlappingLeaderships();
+    // The agents' history read once more now that every host holds the last generation.
+    history.close();
+    List<String> twoOwners = history.twoOwnersOnOneHost();
+    List<String> overlapping = history.pushesAfterANewerOwner();
+    List<String> lateAfterCut = new ArrayList<>();
+    List<Long> lastPushAfterCut = new ArrayList<>();
+    List<Long> handOverGap = new ArrayList<>();
+    for (Cut c : cuts) {
+      for (Map.Entry<String, Long> owned : c.owned().entrySet()) {
+        String dvs = owned.getKey();
+        OptionalLong last = history.lastPushAt(dvs, c.manager(), owned.getValue());
+        OptionalLong next = history.firstPushAbove(dvs, owned.getValue());
+        if (last.isPresent() && last.getAsLong() >= c.atMs()) {
+          lastPushAfterCut.add(last.getAsLong() - c.atMs());
+        }
+        if (next.isEmpty()) {
+          lateAfterCut.add(c.manager() + " cut at " + c.atMs() + ": no newer owner pushed " + dvs);
+        } else {
+          // From the cut owner's last push at its epoch (or the cut) to the next owner's first.
+          long stopped = Math.max(c.atMs(), last.orElse(c.atMs()));
+          handOverGap.add(next.getAsLong() - stopped);
+        }
+      }
+    }
+    long everyHost = 0;
+    long ackedGenerations = 0;
+    for (ChangeStream.Ack ack : stream.acks()) {
+      ackedGenerations++;
+      String id = dvsIds.get(ack.dvs());
+      if (IntStream.range(0, HOSTS)
+          .allMatch(h -> history.generationsApplied(h, id).contains(ack.generation()))) {
+        everyHost++;
+      }
+    }
     recovery.forEach(
         (kind, ms) ->
             System.out.printf(
                 "ensemble %-27s %2d faults, ms until every DVS is pushed again: %s%n",
                 kind, ms.size(), Figures.distribution(ms)));
     System.out.printf(
-        "ensemble: %d rounds in %d s; %d change sets committed (%d of them found in the change log"
-            + " after their answer was lost; %d older than the change records kept), %d lost,"
-            + " %d resends, %d change-log look-ups;"
-            + " %d leaderships overlapping, %d partitioned leaders stepping down late,"
-            + " %d partitions of a manager that no longer led (session %d ms, load %s)%n",
+        "ensemble: %d rounds in %d s, %d DVSes x %d hosts, owner per DVS; %d change sets committed"
+            + " (%d of them found in the change log after their answer was lost; %d older than the"
+            + " change records kept), %d lost, %d resends (%d to the owner a refusal named),"
+            + " %d change-log look-ups; history: %d apply rows seen in %d reads (%d failed), %d"
+            + " without an owner, %d acknowledged generations applied by every host as such (the"
+            + " rest coalesced into a later one), %d generations applied by two owners on one host"
+            + " (%d more re-applied by a new owner after the agent rolled the old owner's apply"
+            + " back), %d generations whose hosts were pushed partly by the old owner and partly by"
+            + " the new, %d pushes by an owner after a newer owner had pushed the DVS;"
+            + " partitioned owners: %d of %d pushed after the cut, last push %s ms after"
+            + " the cut, then %s ms until the next owner's first push (session %d ms, load %s)%n",
         rounds,
         faultsMs / 1000,
+        names.size(),
+        HOSTS,
         summary.committed(),
         summary.foundInLog(),
         summary.olderThanKept(),
         summary.lost().size(),
         stream.resends(),
+        stream.redirects(),
         stream.lookUps(),
-        overlaps.size(),
-        fencing.size(),
-        notLeadingAtCut[0],
+        history.applies().size(),
+        history.reads(),
+        history.failedReads(),
+        history.withoutOwner(),
+        everyHost,
+        twoOwners.size(),
+        history.reappliedAfterRollback().size(),
+        history.generationsSplitAcrossHosts(),
+        overlapping.size(),
+        lastPushAfterCut.size(),
+        handOverGap.size(),
+        lastPushAfterCut.isEmpty() ? "(none)" : Figures.distribution(lastPushAfterCut),
+        handOverGap.isEmpty() ? "(none)" : Figures.distribution(handOverGap),
         SESSION.toMillis(),
         Figures.loadAverage());
+    summary.lost().forEach(o -> System.out.println("ensemble lost: " + o));
+    overlapping.forEach(o -> System.out.println("ensemble two pushers: " + o));
+    twoOwners.forEach(o -> System.out.println("ensemble two owners on one host: " + o));
     assertThat(summary.unexpected()).isEmpty();
     assertThat(summary.lost()).isEmpty();
-    assertThat(overlaps).isEmpty();
-    assertThat(fencing).isEmpty();
+    assertThat(history.withoutOwner()).isZero();
+    assertThat(twoOwners).isEmpty();
+    assertThat(overlapping).isEmpty();
+    assertThat(lateAfterCut).isEmpty();
+    assertThat(ackedGenerations).isEqualTo(summary.committed());
     assertThat(recovery.values().stream().mapToInt(List::size).sum())
         .isGreaterThanOrEqualTo(3 * rounds);
+  }
+
+  /**
+   * An owning manager partitioned at atMs (the agents' clock), owning those DVSes then (id to
+   * epoch).
+   */
+  private record Cut(String manager, long atMs, Map<String, Long> owned) {}
+
+  /**
+   * Waits until live managers run, every DVS has a live owner and each of them owns its fair share
+   * (counts differing by one at most), as the managers list it; returns manager index to DVS ids.
+   */
+  private Map<Integer, Map<String, Long>> awaitSpread(int live) {
+    AtomicReference<Map<Integer, Map<String, Long>>> seen = new AtomicReference<>();
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Optional<Map<Integer, Map<String, Long>>> owners = managers.owners();
+              if (owners.isEmpty() || !owners.get().getOrDefault(-1, Map.of()).isEmpty()) {
+                return false;
+              }
+              Map<Integer, Map<String, Long>> byManager = new TreeMap<>(owners.get());
+              byManager.remove(-1);
+              IntSummaryStatistics counts =
+                  byManager.values().stream().mapToInt(Map::size).summaryStatistics();
+              seen.set(byManager);
+              return byManager.size() == live
+                  && counts.getSum() == dvsIds.size()
+                  && counts.getMax() - counts.getMin() <= 1;
+            });
+    return seen.get();
+  }
+
+  /**
+   * A manager owning the most DVSes: of those, the first at or after index from (so that the rounds
+   * take turns).
+   */
+  private static int busiestOwner(Map<Integer, Map<String, Long>> spread, int from) {
+    int most = spread.values().stream().mapToInt(Map::size).max().orElseThrow();
+    return spread.keySet().stream()
+        .filter(m -> spread.get(m).size() == most)
+        .min(java.util.Comparator.comparingInt(m -> Math.floorMod(m - from, 3)))
+        .orElseThrow();
   }
 
   /**
@@ -279,14 +437,20 @@ class EnsembleIT {
     startAll(1);
     List<String> names = IntStream.range(0, 30).mapToObj(i -> "t" + i).toList();
     seed(names);
+    awaitSpread(1);
     awaitEveryHostInSync(names);
     Duration window = Duration.ofSeconds(Integer.getInteger("ensemble.throughput.seconds", 15));
     Throughput one = measure(names, window, "one");
     managers.start(1);
     managers.start(2);
-    awaitLeader();
+    Map<Integer, Map<String, Long>> spread = awaitSpread(3);
     awaitEveryHostInSync(names);
     Throughput three = measure(names, window, "three");
+    System.out.printf(
+        "ensemble throughput: DVSes owned per manager with three: %s%n",
+        spread.entrySet().stream()
+            .map(e -> ManagerProcesses.id(e.getKey()) + "=" + e.getValue().size())
+            .collect(Collectors.joining(", ")));
     for (Throughput t : List.of(one, three)) {
       System.out.printf(
           "ensemble throughput, %s manager(s) on 30 DVSes x %d hosts: %.1f change sets/s"
@@ -362,7 +526,7 @@ class EnsembleIT {
   }
 
   /**
-   * Waits until the leader says every member host of every DVS is in sync (nothing left to push).
+   * Waits until, for every DVS, its owner says every member host is in sync (nothing left to push).
    * Not "every host at the DVS's stored generation": a host a commit does not affect keeps its
    * older generation (the push engine contacts only affected hosts), so a host that joined first
    * stays below the generations its later peers' joins made.
@@ -374,14 +538,22 @@ class EnsembleIT {
         .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
         .until(
             () -> {
-              List<HostPushStatus> hosts =
-                  managers
-                      .api(awaitLeader(), Duration.ofSeconds(10))
-                      .getPushStatus(GetPushStatusRequest.getDefaultInstance())
-                      .getHostsList();
-              return hosts.size() == names.size() * HOSTS
-                  && hosts.stream()
-                      .allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC);
+              for (int d = 0; d < names.size(); d++) {
+                String name = names.get(d);
+                List<HostPushStatus> hosts =
+                    atOwner(
+                            d,
+                            a ->
+                                a.getPushStatus(
+                                    GetPushStatusRequest.newBuilder().setDvs(name).build()))
+                        .getHostsList();
+                if (hosts.size() != HOSTS
+                    || !hosts.stream()
+                        .allMatch(h -> h.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC)) {
+                  return false;
+                }
+              }
+              return true;
             });
   }
 
@@ -393,6 +565,11 @@ class EnsembleIT {
       agents.appliedGenerations(h).forEach((id, g) -> out.put(host + "/" + id, g));
     }
     return out;
+  }
+
+  private static long last(Map<String, List<Long>> recovery, String kind) {
+    List<Long> ms = recovery.get(kind);
+    return ms.get(ms.size() - 1);
   }
 
   private static void record(Map<String, List<Long>> recovery, String kind, long ms) {
@@ -435,87 +612,6 @@ class EnsembleIT {
               return doneAt.size() == before.size();
             });
     return TimeUnit.NANOSECONDS.toMillis(Collections.max(doneAt.values()) - t0);
-  }
-
-  /**
-   * The partitioned leader must say it lost leadership before any other manager says it gained it:
-   * the late take-overs, empty when none. Empty Optional when manager cut no longer led at the cut
-   * by its own log (leadership moved between the look and the cut): nothing to check that round.
-   */
-  private Optional<List<String>> stepDownBeforeTakeOver(int cut, LocalTime cutAt) {
-    List<LeadershipEvent> own = managers.leadershipEvents(cut);
-    boolean ledAtCut =
-        own.stream()
-            .filter(e -> e.at().isBefore(cutAt))
-            .reduce((a, b) -> b)
-            .map(LeadershipEvent::gained)
-            .orElse(false);
-    if (!ledAtCut) {
-      return Optional.empty();
-    }
-    LocalTime[] lost = new LocalTime[1];
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                (lost[0] =
-                        managers.leadershipEvents(cut).stream()
-                            .filter(e -> !e.gained() && !e.at().isBefore(cutAt))
-                            .map(LeadershipEvent::at)
-                            .findFirst()
-                            .orElse(null))
-                    != null);
-    List<String> late = new ArrayList<>();
-    for (int m = 0; m < managers.size(); m++) {
-      if (m == cut) {
-        continue;
-      }
-      for (LeadershipEvent e : managers.leadershipEvents(m)) {
-        if (e.gained() && !e.at().isBefore(cutAt) && e.at().isBefore(lost[0])) {
-          late.add(
-              ManagerProcesses.id(cut)
-                  + " cut at "
-                  + cutAt
-                  + " stepped down at "
-                  + lost[0]
-                  + " but "
-                  + ManagerProcesses.id(m)
-                  + " took over at "
-                  + e.at());
-        }
-      }
-    }
-    return Optional.of(late);
-  }
-
-  /** Gains that came while another manager still held leadership by its own log. */
-  private List<String> overlappingLeaderships() {
-    List<LeadershipEvent> all = new ArrayList<>();
-    for (int m = 0; m < managers.size(); m++) {
-      all.addAll(managers.leadershipEvents(m));
-    }
-    all.sort(
-        java.util.Comparator.comparing(LeadershipEvent::at)
-            .thenComparing(LeadershipEvent::gained)); // a loss and a gain in one ms: loss first
-    Set<Integer> leading = new HashSet<>();
-    List<String> overlaps = new ArrayList<>();
-    for (LeadershipEvent e : all) {
-      if (e.gained()) {
-        if (!leading.isEmpty()) {
-          overlaps.add(
-              ManagerProcesses.id(e.manager())
-                  + " gained at "
-                  + e.at()
-                  + " while "
-                  + leading
-                  + " led");
-        }
-        leading.add(e.manager());
-      } else {
-        leading.remove(e.manager());
-      }
-    }
-    return overlaps;
   }
 
   /** What the final checks found. */

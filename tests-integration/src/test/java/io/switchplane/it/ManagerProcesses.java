@@ -5,6 +5,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.GetManagerInfoRequest;
 import io.switchplane.api.v1.GetManagerInfoResponse;
+import io.switchplane.api.v1.ListManagersRequest;
+import io.switchplane.api.v1.ListManagersResponse;
+import io.switchplane.api.v1.ManagerEntry;
 import io.switchplane.api.v1.ManagerServiceGrpc;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.it.net.CuttableProxy;
@@ -14,49 +17,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * N manager processes of one cluster on a ZooKeeper ensemble, each on a fixed loopback port (a
  * restarted manager serves where the operator's channel points) and each reaching every ZooKeeper
  * server through a {@link CuttableProxy} of its own, so that one manager can be partitioned from
- * ZooKeeper while the others keep it. Managers are killed with SIGKILL by their process; every log
- * a manager wrote (one file per start) is kept for the test's checks.
+ * ZooKeeper while the others keep it. Managers are killed with SIGKILL by their process. With
+ * {@code dvsOwnership} each runs with {@code --dvs-ownership}; {@link #owners} says who owns what.
  */
 final class ManagerProcesses implements AutoCloseable {
-  private static final Pattern LEADERSHIP =
-      Pattern.compile(
-          "^(\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .* manager (\\S+) is (the leader|no longer the leader)");
-
-  /** A manager's statement that it gained or lost leadership, at its log's time. */
-  record LeadershipEvent(int manager, LocalTime at, boolean gained) {}
-
   private final Path dir;
   private final String zookeeper;
   private final Duration session;
+  private final boolean dvsOwnership;
   private final int[] ports;
   private final int[] agentPorts;
   private final List<List<CuttableProxy>> proxies = new ArrayList<>();
   private final AtomicReferenceArray<ChildProcess> running;
-  private final List<List<ChildProcess>> starts = new ArrayList<>();
   private final ManagedChannel[] channels;
-  private final List<List<LocalTime>> kills = new ArrayList<>();
 
-  /** Prepares count managers for the ensemble (one proxy per server for each); none is started. */
-  ManagerProcesses(Path dir, ZkEnsemble ensemble, int count, Duration session) throws IOException {
+  /**
+   * Prepares count managers for the ensemble (one proxy per server for each); none is started.
+   * dvsOwnership: each started with {@code --dvs-ownership} (an owner per DVS, spread over them).
+   */
+  ManagerProcesses(Path dir, ZkEnsemble ensemble, int count, Duration session, boolean dvsOwnership)
+      throws IOException {
     this.dir = dir;
     this.zookeeper = ensemble.connectString();
     this.session = session;
+    this.dvsOwnership = dvsOwnership;
     this.ports = new int[count];
     this.agentPorts = new int[count];
     this.running = new AtomicReferenceArray<>(count);
@@ -72,9 +69,6 @@ final class ManagerProcesses implements AutoCloseable {
         own.add(CuttableProxy.startBytes(ensemble.clientPort(s)));
       }
       proxies.add(own);
-      // A manager may be restarted on another thread while the test reads its logs.
-      starts.add(new CopyOnWriteArrayList<>());
-      kills.add(new CopyOnWriteArrayList<>());
       Files.createDirectories(dir.resolve(id(i)));
       Files.copy(
           shared,
@@ -99,28 +93,30 @@ final class ManagerProcesses implements AutoCloseable {
     }
     String viaProxies =
         proxies.get(i).stream().map(CuttableProxy::endpoint).collect(Collectors.joining(","));
-    ChildProcess m =
-        ChildProcess.start(
-            dir.resolve(id(i)),
-            List.of(),
-            "manager",
-            "--listen",
-            "127.0.0.1:" + ports[i],
-            "--insecure-plaintext",
-            "--agent-port",
-            Integer.toString(agentPorts[i]),
-            "--zookeeper",
-            viaProxies,
-            "--data-dir",
-            dir.resolve(id(i)).toString(),
-            "--id",
-            id(i),
-            "--session-timeout-ms",
-            Long.toString(session.toMillis()),
-            "--log-level",
-            "info");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "manager",
+                "--listen",
+                "127.0.0.1:" + ports[i],
+                "--insecure-plaintext",
+                "--agent-port",
+                Integer.toString(agentPorts[i]),
+                "--zookeeper",
+                viaProxies,
+                "--data-dir",
+                dir.resolve(id(i)).toString(),
+                "--id",
+                id(i),
+                "--session-timeout-ms",
+                Long.toString(session.toMillis()),
+                "--log-level",
+                "info"));
+    if (dvsOwnership) {
+      args.add("--dvs-ownership");
+    }
+    ChildProcess m = ChildProcess.start(dir.resolve(id(i)), List.of(), args.toArray(String[]::new));
     running.set(i, m);
-    starts.get(i).add(m);
   }
 
   boolean alive(int i) {
@@ -128,13 +124,9 @@ final class ManagerProcesses implements AutoCloseable {
     return m != null && m.process().isAlive();
   }
 
-  /**
-   * SIGKILL of manager i; returns once it is gone. The kill counts as the end of any leadership it
-   * held (it cannot log one).
-   */
+  /** SIGKILL of manager i; returns once it is gone. */
   void kill(int i) throws InterruptedException {
     running.get(i).kill();
-    kills.get(i).add(LocalTime.now(ZoneId.systemDefault())); // as the managers' log lines
   }
 
   /** Drops every byte between manager i and every ZooKeeper server, as a partition would. */
@@ -145,6 +137,46 @@ final class ManagerProcesses implements AutoCloseable {
   /** Ends the partition of manager i: new connections to ZooKeeper pass again. */
   void heal(int i) {
     proxies.get(i).forEach(CuttableProxy::restore);
+  }
+
+  /** The index of the manager serving the operator endpoint host:port, or -1. */
+  int index(String endpoint) {
+    for (int i = 0; i < ports.length; i++) {
+      if (endpoint.equals("127.0.0.1:" + ports[i]) || endpoint.equals("localhost:" + ports[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Who owns what, as the first live manager that answers within 5 s sees it (empty when none
+   * does): manager index to the DVSes it owns (id to owner epoch), and the DVSes without a live
+   * owner under key -1. Every live manager is a key, owning none or more.
+   */
+  Optional<Map<Integer, Map<String, Long>>> owners() {
+    for (int i = 0; i < size(); i++) {
+      if (!alive(i)) {
+        continue;
+      }
+      try {
+        ListManagersResponse list =
+            api(i, Duration.ofSeconds(5)).listManagers(ListManagersRequest.getDefaultInstance());
+        Map<Integer, Map<String, Long>> out = new TreeMap<>();
+        for (ManagerEntry m : list.getManagersList()) {
+          Map<String, Long> owned = new TreeMap<>();
+          m.getDvsList().forEach(d -> owned.put(d.getDvsId(), d.getEpoch()));
+          out.put(Integer.parseInt(m.getManagerId().substring(1)), owned);
+        }
+        Map<String, Long> unowned = new TreeMap<>();
+        list.getUnownedDvsIdsList().forEach(d -> unowned.put(d, 0L));
+        out.put(-1, unowned);
+        return Optional.of(out);
+      } catch (StatusRuntimeException e) {
+        // The next manager may answer.
+      }
+    }
+    return Optional.empty();
   }
 
   ManagedChannel channel(int i) {
@@ -178,26 +210,6 @@ final class ManagerProcesses implements AutoCloseable {
       }
     }
     return -1;
-  }
-
-  /**
-   * Every leadership gain and loss that manager i logged over all its starts, and its kills as
-   * losses, in time order.
-   */
-  List<LeadershipEvent> leadershipEvents(int i) {
-    List<LeadershipEvent> events = new ArrayList<>();
-    kills.get(i).forEach(at -> events.add(new LeadershipEvent(i, at, false)));
-    for (ChildProcess m : starts.get(i)) {
-      for (String line : m.output().split("\n")) {
-        Matcher x = LEADERSHIP.matcher(line);
-        if (x.find() && x.group(2).equals(id(i))) {
-          events.add(
-              new LeadershipEvent(i, LocalTime.parse(x.group(1)), x.group(3).equals("the leader")));
-        }
-      }
-    }
-    events.sort(java.util.Comparator.comparing(LeadershipEvent::at));
-    return events;
   }
 
   /** Everything manager i wrote in its latest start. */
