@@ -469,6 +469,7 @@ public final class SwitchplaneManager implements AutoCloseable {
         };
     hostStore.addListener(warm);
     warm.run();
+    awaitFirstClaims();
     watched.started();
     LOG.info(
         "manager {} serving {} on {} with ZooKeeper {}",
@@ -485,7 +486,18 @@ public final class SwitchplaneManager implements AutoCloseable {
    * push side and ZooKeeper still work, so the others claim at once).
    */
   private void startOwnership(CuratorFramework client, OwnerStore ownerStore) {
-    service.ownDvses(this::notOwner);
+    service.ownDvses(
+        new ConfigService.OwnerRefusal() {
+          @Override
+          public SwitchplaneException notOwner(String dvsId, String dvsName) {
+            return SwitchplaneManager.this.notOwner(dvsId, dvsName);
+          }
+
+          @Override
+          public boolean awaitOwned(String dvsId) {
+            return SwitchplaneManager.this.awaitOwned(dvsId);
+          }
+        });
     pushEngine.activate(List.of());
     ManagerRegistry registry = new ManagerRegistry(client, id, endpoint());
     DvsOwnership owned =
@@ -522,6 +534,25 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(owned);
   }
 
+  /**
+   * Leadership per DVS: before the manager reports itself serving, its first evaluation claimed and
+   * loaded its share (a lone manager: every DVS), so a write right after start finds its DVS held.
+   * Bounded: a manager that cannot claim yet still serves reads and refuses writes as UNAVAILABLE.
+   */
+  private void awaitFirstClaims() {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return;
+    }
+    try {
+      if (!o.awaitSettled(config.sessionTimeout().multipliedBy(2))) {
+        LOG.warn("manager {}: its first DVS claims did not complete; serving anyway", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The epoch at which this manager owns dvsId now; empty when it does not (or no ownership). */
   private OptionalLong ownedEpoch(String dvsId) {
     DvsOwnership o = ownership;
@@ -544,8 +575,28 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   /** GetPushStatus of one DVS asks its owner: NOT_DVS_OWNER (naming it) anywhere else. */
   private void requireOwner(String dvsId, String dvsName) {
-    if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty()) {
+    if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty() && !awaitOwned(dvsId)) {
       throw notOwner(dvsId, dvsName);
+    }
+  }
+
+  /**
+   * How long a call naming a DVS this manager does not hold waits for it to claim it (when the rule
+   * gives it this manager) before refusing: a DVS created a moment ago, or one whose owner left.
+   */
+  private static final Duration CLAIM_WAIT = Duration.ofSeconds(5);
+
+  /** Waits up to {@link #CLAIM_WAIT} for this manager to own dvsId; true when it does. */
+  private boolean awaitOwned(String dvsId) {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return false;
+    }
+    try {
+      return o.awaitHeld(dvsId, CLAIM_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

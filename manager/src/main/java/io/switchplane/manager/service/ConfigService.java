@@ -127,9 +127,14 @@ public final class ConfigService {
    * FAILED_PRECONDITION with reason NOT_DVS_OWNER naming the owner, or UNAVAILABLE while ownership
    * moves.
    */
-  @FunctionalInterface
   public interface OwnerRefusal {
     SwitchplaneException notOwner(String dvsId, String dvsName);
+
+    /**
+     * Waits briefly for this manager to own dvsId (a DVS just created, or handed over to it); true
+     * when it owns it, loaded, by then.
+     */
+    boolean awaitOwned(String dvsId);
   }
 
   /** Told of change sets under the DVS's lock: the implicit checkpoints hang here. */
@@ -226,10 +231,19 @@ public final class ConfigService {
     guard.lead(
         new LeaderState(
             List.of(),
-            ref ->
-                storedDvs(ref)
+            new LeaderState.Missing() {
+              @Override
+              public SwitchplaneException of(String ref) {
+                return storedDvs(ref)
                     .map(d -> refusal.notOwner(d.getId(), d.getName()))
-                    .orElseGet(() -> notFound("DVS '%s' not found", ref))));
+                    .orElseGet(() -> notFound("DVS '%s' not found", ref));
+              }
+
+              @Override
+              public boolean awaitHeld(String ref) {
+                return storedDvs(ref).map(d -> refusal.awaitOwned(d.getId())).orElse(false);
+              }
+            }));
   }
 
   /**
