@@ -366,7 +366,11 @@ public final class SwitchplaneManager implements AutoCloseable {
                 this::managers,
                 config.dvsOwnership() ? this::requireOwner : ManagerGrpcService.OwnerCheck.NONE),
             new AuditGrpcService(changeLog),
-            new MigrationGrpcService(migrations),
+            new MigrationGrpcService(
+                migrations,
+                config.dvsOwnership()
+                    ? this::requireOwnerOfVm
+                    : MigrationGrpcService.VmRouting.NONE),
             new NetworkManagerGrpcService(new PublishedNetworks(service)),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
@@ -421,7 +425,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(identity);
     startAgentServer();
     if (ownerStore != null) {
-      startOwnership(client, ownerStore);
+      startOwnership(client, ownerStore, trackers);
     }
 
     leadership =
@@ -436,8 +440,8 @@ public final class SwitchplaneManager implements AutoCloseable {
                   service.leadCluster(true); // its DVSes come and go with their ownership
                 } else {
                   service.activate(all -> pushEngine.activate(all));
+                  trackers.activate(); // per DVS: each runs on its DVS's owner
                 }
-                trackers.activate();
                 snapshotStore
                     .sweepOrphans(); // housekeeping: after the hosts are being probed, not before
                 synchronized (leaderSignal) {
@@ -448,10 +452,10 @@ public final class SwitchplaneManager implements AutoCloseable {
 
               @Override
               public void lost() {
-                trackers.deactivate();
                 if (config.dvsOwnership()) {
                   service.leadCluster(false);
                 } else {
+                  trackers.deactivate();
                   pushEngine.deactivate();
                   service.deactivate();
                 }
@@ -485,7 +489,7 @@ public final class SwitchplaneManager implements AutoCloseable {
    * this order and close in reverse (ownership first: it stops and releases every DVS while the
    * push side and ZooKeeper still work, so the others claim at once).
    */
-  private void startOwnership(CuratorFramework client, OwnerStore ownerStore) {
+  private void startOwnership(CuratorFramework client, OwnerStore ownerStore, VmTrackers trackers) {
     service.ownDvses(
         new ConfigService.OwnerRefusal() {
           @Override
@@ -510,6 +514,7 @@ public final class SwitchplaneManager implements AutoCloseable {
               public void gained(String dvsId, long epoch) {
                 deletions.forget(dvsId);
                 service.gained(dvsId, pushEngine::adopt);
+                trackers.ownershipChanged();
               }
 
               @Override
@@ -522,10 +527,12 @@ public final class SwitchplaneManager implements AutoCloseable {
                         pushEngine.release(dvsId);
                       }
                     });
+                trackers.ownershipChanged();
               }
             },
             pushEngine.metrics());
     ownership = owned;
+    trackers.placeByDvsOwner(dvsId -> owned.owns(dvsId));
     ownerStore.start(owned::trigger);
     opened.push(ownerStore);
     registry.start(owned::trigger);
@@ -577,6 +584,28 @@ public final class SwitchplaneManager implements AutoCloseable {
   private void requireOwner(String dvsId, String dvsName) {
     if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty() && !awaitOwned(dvsId)) {
       throw notOwner(dvsId, dvsName);
+    }
+  }
+
+  /**
+   * A migration (or its precheck) of vm runs on the owner of the DVS holding its ports: elsewhere
+   * NOT_DVS_OWNER naming it. A VM with no port is left to the migration's own NOT_FOUND.
+   */
+  private void requireOwnerOfVm(String vm) {
+    if (vm.isEmpty()) {
+      return;
+    }
+    for (DvsConfig c : service.configs()) {
+      boolean holds =
+          c.ports().values().stream()
+              .anyMatch(
+                  p ->
+                      p.getConnectee().hasVmNic()
+                          && p.getConnectee().getVmNic().getVmUuid().equals(vm));
+      if (holds) {
+        service.requireOwned(c.id());
+        return;
+      }
     }
   }
 

@@ -309,6 +309,23 @@ public final class ConfigService {
     return state != null && state.partial();
   }
 
+  /** The id of the stored DVS ref names (id or name), read in ZooKeeper (its record only). */
+  public Optional<String> storedDvsId(String ref) {
+    return storedDvs(ref).map(Dvs::getId);
+  }
+
+  /**
+   * Leadership per DVS: NOT_DVS_OWNER naming its owner (or UNAVAILABLE while ownership moves)
+   * unless this manager owns the DVS ref names, after the same short wait for a claim as a write;
+   * NOT_FOUND when there is none. Nothing with one leader for every DVS (it leads or refuses).
+   */
+  public void requireOwned(String ref) {
+    LeaderState state = guard.require();
+    if (state.partial()) {
+      state.byRef(ref);
+    }
+  }
+
   /** A stored DVS record by id or name, read in ZooKeeper. */
   private Optional<Dvs> storedDvs(String ref) {
     return store
