@@ -322,7 +322,7 @@ public final class VmTrackers implements AutoCloseable {
     store.create(record);
     LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
     if (ownsDvs != null) {
-      ownershipChanged(); // the owner of its DVS starts it (this manager within REFRESH)
+      refreshSafely(); // here if this manager owns its DVS, else by its owner within REFRESH
     } else if (active) {
       startTracker(record);
     }
@@ -366,7 +366,7 @@ public final class VmTrackers implements AutoCloseable {
         vc.getUser(),
         password.isEmpty() ? "" : ", new password");
     if (ownsDvs != null) {
-      ownershipChanged();
+      refreshSafely();
     } else if (active) {
       startTracker(record);
     }
