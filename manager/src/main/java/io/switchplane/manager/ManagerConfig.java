@@ -30,7 +30,7 @@ import java.util.Objects;
  *     certificate of the cluster CA; refused at start unless bindHost is loopback
  * @param dvsOwnership leadership per DVS: every manager owns a fair share of the DVSes (see {@code
  *     owners.DvsOwnership}), writes and pushes only those, and refuses writes of the others naming
- *     their owner; false: one leader writes and pushes every DVS
+ *     their owner (the default); false: one leader writes and pushes every DVS
  */
 public record ManagerConfig(
     String bindHost,
@@ -77,7 +77,7 @@ public record ManagerConfig(
 
   /**
    * A manager on 127.0.0.1, a free port, embedded ZooKeeper in dataDir, default push settings, the
-   * operator API over TLS.
+   * operator API over TLS, leadership per DVS.
    */
   public static ManagerConfig local(Path dataDir) {
     return new ManagerConfig(
@@ -93,7 +93,7 @@ public record ManagerConfig(
         0,
         DEFAULT_CERT_LIFETIME,
         false,
-        false);
+        true);
   }
 
   public ManagerConfig withPort(int newPort) {

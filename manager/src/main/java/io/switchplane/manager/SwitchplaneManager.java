@@ -410,7 +410,11 @@ public final class SwitchplaneManager implements AutoCloseable {
                 this::managers,
                 config.dvsOwnership() ? this::requireOwner : ManagerGrpcService.OwnerCheck.NONE),
             new AuditGrpcService(changeLog),
-            new MigrationGrpcService(migrations),
+            new MigrationGrpcService(
+                migrations,
+                config.dvsOwnership()
+                    ? this::requireOwnerOfVm
+                    : MigrationGrpcService.VmRouting.NONE),
             new NetworkManagerGrpcService(new PublishedNetworks(service)),
             new UserGrpcService(new Users(userStore, dvsIds, Clock.systemUTC())),
             new SnapshotGrpcService(catalog, restores, recovery),
@@ -466,7 +470,7 @@ public final class SwitchplaneManager implements AutoCloseable {
     opened.push(identity);
     startAgentServer();
     if (ownerStore != null) {
-      startOwnership(client, ownerStore);
+      startOwnership(client, ownerStore, trackers);
     }
 
     leadership =
@@ -481,8 +485,8 @@ public final class SwitchplaneManager implements AutoCloseable {
                   service.leadCluster(true); // its DVSes come and go with their ownership
                 } else {
                   service.activate(all -> pushEngine.activate(all));
+                  trackers.activate(); // per DVS: each runs on its DVS's owner
                 }
-                trackers.activate();
                 snapshotStore
                     .sweepOrphans(); // housekeeping: after the hosts are being probed, not before
                 synchronized (leaderSignal) {
@@ -493,10 +497,10 @@ public final class SwitchplaneManager implements AutoCloseable {
 
               @Override
               public void lost() {
-                trackers.deactivate();
                 if (config.dvsOwnership()) {
                   service.leadCluster(false);
                 } else {
+                  trackers.deactivate();
                   pushEngine.deactivate();
                   service.deactivate();
                 }
@@ -514,6 +518,7 @@ public final class SwitchplaneManager implements AutoCloseable {
         };
     hostStore.addListener(warm);
     warm.run();
+    awaitFirstClaims();
     watched.started();
     LOG.info(
         "manager {} serving {} on {} with ZooKeeper {}",
@@ -529,8 +534,19 @@ public final class SwitchplaneManager implements AutoCloseable {
    * this order and close in reverse (ownership first: it stops and releases every DVS while the
    * push side and ZooKeeper still work, so the others claim at once).
    */
-  private void startOwnership(CuratorFramework client, OwnerStore ownerStore) {
-    service.ownDvses(this::notOwner);
+  private void startOwnership(CuratorFramework client, OwnerStore ownerStore, VmTrackers trackers) {
+    service.ownDvses(
+        new ConfigService.OwnerRefusal() {
+          @Override
+          public SwitchplaneException notOwner(String dvsId, String dvsName) {
+            return SwitchplaneManager.this.notOwner(dvsId, dvsName);
+          }
+
+          @Override
+          public boolean awaitOwned(String dvsId) {
+            return SwitchplaneManager.this.awaitOwned(dvsId);
+          }
+        });
     pushEngine.activate(List.of());
     ManagerRegistry registry = new ManagerRegistry(client, id, endpoint());
     DvsOwnership owned =
@@ -543,6 +559,7 @@ public final class SwitchplaneManager implements AutoCloseable {
               public void gained(String dvsId, long epoch) {
                 deletions.forget(dvsId);
                 service.gained(dvsId, pushEngine::adopt);
+                trackers.ownershipChanged();
               }
 
               @Override
@@ -555,16 +572,37 @@ public final class SwitchplaneManager implements AutoCloseable {
                         pushEngine.release(dvsId);
                       }
                     });
+                trackers.ownershipChanged();
               }
             },
             pushEngine.metrics());
     ownership = owned;
+    trackers.placeByDvsOwner(dvsId -> owned.owns(dvsId));
     ownerStore.start(owned::trigger);
     opened.push(ownerStore);
     registry.start(owned::trigger);
     opened.push(registry);
     owned.start();
     opened.push(owned);
+  }
+
+  /**
+   * Leadership per DVS: before the manager reports itself serving, its first evaluation claimed and
+   * loaded its share (a lone manager: every DVS), so a write right after start finds its DVS held.
+   * Bounded: a manager that cannot claim yet still serves reads and refuses writes as UNAVAILABLE.
+   */
+  private void awaitFirstClaims() {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return;
+    }
+    try {
+      if (!o.awaitSettled(config.sessionTimeout().multipliedBy(2))) {
+        LOG.warn("manager {}: its first DVS claims did not complete; serving anyway", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The epoch at which this manager owns dvsId now; empty when it does not (or no ownership). */
@@ -589,8 +627,50 @@ public final class SwitchplaneManager implements AutoCloseable {
 
   /** GetPushStatus of one DVS asks its owner: NOT_DVS_OWNER (naming it) anywhere else. */
   private void requireOwner(String dvsId, String dvsName) {
-    if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty()) {
+    if (ownedEpoch(dvsId).isEmpty() && deletions.epoch(dvsId).isEmpty() && !awaitOwned(dvsId)) {
       throw notOwner(dvsId, dvsName);
+    }
+  }
+
+  /**
+   * A migration (or its precheck) of vm runs on the owner of the DVS holding its ports: elsewhere
+   * NOT_DVS_OWNER naming it. A VM with no port is left to the migration's own NOT_FOUND.
+   */
+  private void requireOwnerOfVm(String vm) {
+    if (vm.isEmpty()) {
+      return;
+    }
+    for (DvsConfig c : service.configs()) {
+      boolean holds =
+          c.ports().values().stream()
+              .anyMatch(
+                  p ->
+                      p.getConnectee().hasVmNic()
+                          && p.getConnectee().getVmNic().getVmUuid().equals(vm));
+      if (holds) {
+        service.requireOwned(c.id());
+        return;
+      }
+    }
+  }
+
+  /**
+   * How long a call naming a DVS this manager does not hold waits for it to claim it (when the rule
+   * gives it this manager) before refusing: a DVS created a moment ago, or one whose owner left.
+   */
+  private static final Duration CLAIM_WAIT = Duration.ofSeconds(5);
+
+  /** Waits up to {@link #CLAIM_WAIT} for this manager to own dvsId; true when it does. */
+  private boolean awaitOwned(String dvsId) {
+    DvsOwnership o = ownership;
+    if (o == null) {
+      return false;
+    }
+    try {
+      return o.awaitHeld(dvsId, CLAIM_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

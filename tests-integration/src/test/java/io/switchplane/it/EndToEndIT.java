@@ -230,9 +230,17 @@ class EndToEndIT {
                         h ->
                             assertThat(h.getState())
                                 .isEqualTo(HostSyncState.HOST_SYNC_STATE_UNREACHABLE)));
-    assertThat(status())
-        .filteredOn(h -> !h.getHostName().equals(Cluster.host(1)))
-        .allSatisfy(h -> assertThat(h.getState()).isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC));
+    // The other hosts' confirms may still be on their way when host 1 is found unreachable.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(status())
+                    .filteredOn(h -> !h.getHostName().equals(Cluster.host(1)))
+                    .allSatisfy(
+                        h ->
+                            assertThat(h.getState())
+                                .isEqualTo(HostSyncState.HOST_SYNC_STATE_IN_SYNC)));
 
     cluster.restartAgent(1);
     assertThat(awaitInSync()).isEqualTo(generation);

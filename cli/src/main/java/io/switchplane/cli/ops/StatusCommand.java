@@ -66,7 +66,8 @@ public final class StatusCommand extends ManagerCommand {
       return 0;
     }
     if (untilInSync) {
-      return SyncWait.await(manager, dvs, timeoutMillis(), 1_000, print);
+      // Every owner's DVSes (leadership per DVS), as the plain status shows them.
+      return SyncWait.await(() -> fetch(manager), timeoutMillis(), 1_000, print);
     }
     return watchOn(manager, print);
   }

@@ -43,15 +43,31 @@ public final class SyncWait {
       long timeoutMs,
       long pollMs,
       Consumer<GetPushStatusResponse> each) {
+    return await(
+        () ->
+            manager
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build()),
+        timeoutMs,
+        pollMs,
+        each);
+  }
+
+  /**
+   * As above, the status asked by fetch (e.g. merged from every owner of the DVSes: leadership per
+   * DVS).
+   */
+  static int await(
+      java.util.function.Supplier<GetPushStatusResponse> fetch,
+      long timeoutMs,
+      long pollMs,
+      Consumer<GetPushStatusResponse> each) {
     long deadline =
         timeoutMs == 0
             ? Long.MAX_VALUE
             : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (true) {
-      GetPushStatusResponse r =
-          manager
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .getPushStatus(GetPushStatusRequest.newBuilder().setDvs(dvs).build());
+      GetPushStatusResponse r = fetch.get();
       each.accept(r);
       List<HostPushStatus> behind = behind(r);
       if (behind.isEmpty()) {

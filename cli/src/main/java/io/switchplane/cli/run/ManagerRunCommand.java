@@ -137,12 +137,16 @@ public final class ManagerRunCommand implements Callable<Integer> {
 
   @Option(
       names = "--dvs-ownership",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
-          "Leadership per DVS: the managers on one ZooKeeper share the DVSes (each owns an even"
-              + " share and writes and pushes only those; a write sent to another manager is"
-              + " refused naming the owner, and the CLI sends it there). Give it to every manager"
-              + " of the cluster (default: off, one leader writes and pushes every DVS).")
-  boolean dvsOwnership;
+          "Leadership per DVS (the default): the managers on one ZooKeeper share the DVSes (each"
+              + " owns an even share and writes and pushes only those; a write sent to another"
+              + " manager is refused naming the owner, and the CLI sends it there)."
+              + " --no-dvs-ownership: one leader writes and pushes every DVS (give the same"
+              + " choice to every manager of the cluster).")
+  boolean dvsOwnership = true;
 
   @Option(
       names = "--metrics",

@@ -36,10 +36,16 @@ final class HostCalls {
 
   private final ConfigService service;
   private final PushEngine push;
+  private final ManagerGrpcService.OwnerCheck owners;
 
-  HostCalls(ConfigService service, PushEngine push) {
+  /**
+   * @param owners leadership per DVS: rollback and rectify push, so they run on the DVS's owner
+   *     (its epoch, its host statuses); elsewhere refused NOT_DVS_OWNER naming it
+   */
+  HostCalls(ConfigService service, PushEngine push, ManagerGrpcService.OwnerCheck owners) {
     this.service = service;
     this.push = push;
+    this.owners = owners;
   }
 
   GetHostDesiredStateResponse desiredState(GetHostDesiredStateRequest r) {
@@ -69,6 +75,7 @@ final class HostCalls {
     if (r.getToGeneration() == 0) {
       throw invalid("to_generation is required");
     }
+    owners.requireOwner(c.id(), c.dvs().getName());
     long timeout = new CommitOptions(false, r.getConfirmTimeoutMs()).confirmTimeoutMs();
     var applied = push.hostOperations().rollbackHost(c.id(), host, r.getToGeneration(), timeout);
     return RollbackHostResponse.newBuilder()
@@ -79,7 +86,9 @@ final class HostCalls {
 
   RectifyHostResponse rectify(RectifyHostRequest r) {
     DvsConfig c = service.config(required(r.getDvs(), "dvs"));
-    return push.hostOperations().rectifyHost(c.id(), service.host(required(r.getHost(), "host")));
+    Host host = service.host(required(r.getHost(), "host"));
+    owners.requireOwner(c.id(), c.dvs().getName());
+    return push.hostOperations().rectifyHost(c.id(), host);
   }
 
   /**

@@ -128,7 +128,7 @@ public final class ManagerGrpcService extends ManagerServiceGrpc.ManagerServiceI
     this.certExpiry = certExpiry;
     this.managers = managers;
     this.owners = owners;
-    this.hosts = new HostCalls(service, push);
+    this.hosts = new HostCalls(service, push, owners);
   }
 
   @Override

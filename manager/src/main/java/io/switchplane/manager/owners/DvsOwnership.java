@@ -104,6 +104,17 @@ public final class DvsOwnership implements AutoCloseable {
   /** False from a SUSPENDED or LOST connection until RECONNECTED: nothing is held meanwhile. */
   private volatile boolean connected = true;
 
+  /** Counts evaluations (started, finished, complete) for the waits below; notified per change. */
+  private final Object rounds = new Object();
+
+  private long roundsStarted; // guarded by rounds
+
+  /** The last evaluation that computed the rule's target and acted on all of it. */
+  private volatile long completeRound;
+
+  /** That evaluation's target: DVS id to the manager the rule gives it. */
+  private volatile Map<String, String> lastTarget = Map.of();
+
   public DvsOwnership(
       CuratorFramework client,
       ManagerRegistry registry,
@@ -176,6 +187,70 @@ public final class DvsOwnership implements AutoCloseable {
     return epoch(dvsId).isPresent();
   }
 
+  /** Whether this manager holds dvsId and its {@link Listener#gained} has returned. */
+  private boolean loaded(String dvsId) {
+    return owns(dvsId) && !claimed.containsKey(dvsId);
+  }
+
+  /**
+   * Waits until one evaluation, started after this call, computed the rule's target and acted on it
+   * all (claimed and loaded what the rule gives this manager and was free): at start, so that a
+   * lone manager owns every DVS before it reports itself serving. False when none did by timeout
+   * (e.g. ZooKeeper does not answer).
+   */
+  public boolean awaitSettled(Duration timeout) throws InterruptedException {
+    long after;
+    synchronized (rounds) {
+      after = roundsStarted;
+    }
+    trigger();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (rounds) {
+      while (completeRound <= after) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return false;
+        }
+        rounds.wait(left);
+      }
+      return true;
+    }
+  }
+
+  /**
+   * A write of dvsId reached this manager, which does not hold it: waits (up to timeout) for an
+   * evaluation started after this call, so that a DVS the rule gives this manager (just created, or
+   * its previous owner just left) is claimed and loaded rather than refused. True when this manager
+   * then holds dvsId, loaded; false at once when an evaluation gave it to another manager.
+   */
+  public boolean awaitHeld(String dvsId, Duration timeout) throws InterruptedException {
+    if (loaded(dvsId)) {
+      return true;
+    }
+    long after;
+    synchronized (rounds) {
+      after = roundsStarted;
+    }
+    trigger();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (rounds) {
+      while (!loaded(dvsId)) {
+        if (completeRound > after && !registry.id().equals(lastTarget.get(dvsId))) {
+          return false; // the rule gives it to another manager (or it was deleted)
+        }
+        if (state.get() != State.STARTED) {
+          return false;
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return false;
+        }
+        rounds.wait(left);
+      }
+      return true;
+    }
+  }
+
   /** The DVSes held now, with their epochs. */
   public Map<String, Long> held() {
     return connected ? Map.copyOf(active) : Map.of();
@@ -242,16 +317,28 @@ public final class DvsOwnership implements AutoCloseable {
 
   private void evaluateSafely() {
     queued.set(false);
+    long round;
+    synchronized (rounds) {
+      round = ++roundsStarted;
+    }
     try {
-      evaluate();
+      evaluate(round);
     } catch (SwitchplaneException e) {
       LOG.warn("manager {}: ownership evaluation failed: {}", registry.id(), e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("manager {}: ownership evaluation failed", registry.id(), e);
+    } finally {
+      roundChanged();
     }
   }
 
-  private void evaluate() {
+  private void roundChanged() {
+    synchronized (rounds) {
+      rounds.notifyAll();
+    }
+  }
+
+  private void evaluate(long round) {
     if (state.get() != State.STARTED) {
       return;
     }
@@ -329,6 +416,7 @@ public final class DvsOwnership implements AutoCloseable {
         listener.gained(dvs, epoch);
         claimed.remove(dvs);
         changes.labelValues("gained").inc();
+        roundChanged();
       } catch (RuntimeException e) {
         active.remove(dvs);
         listener.lost(dvs); // undo what gained() did before it failed; the claim is kept
@@ -340,6 +428,8 @@ public final class DvsOwnership implements AutoCloseable {
             e);
       }
     }
+    lastTarget = target;
+    completeRound = round;
   }
 
   private Set<String> dvsIds() {

@@ -130,9 +130,14 @@ public final class ConfigService {
    * FAILED_PRECONDITION with reason NOT_DVS_OWNER naming the owner, or UNAVAILABLE while ownership
    * moves.
    */
-  @FunctionalInterface
   public interface OwnerRefusal {
     SwitchplaneException notOwner(String dvsId, String dvsName);
+
+    /**
+     * Waits briefly for this manager to own dvsId (a DVS just created, or handed over to it); true
+     * when it owns it, loaded, by then.
+     */
+    boolean awaitOwned(String dvsId);
   }
 
   /** Told of change sets under the DVS's lock: the implicit checkpoints hang here. */
@@ -245,10 +250,19 @@ public final class ConfigService {
     guard.lead(
         new LeaderState(
             List.of(),
-            ref ->
-                storedDvs(ref)
+            new LeaderState.Missing() {
+              @Override
+              public SwitchplaneException of(String ref) {
+                return storedDvs(ref)
                     .map(d -> refusal.notOwner(d.getId(), d.getName()))
-                    .orElseGet(() -> notFound("DVS '%s' not found", ref))));
+                    .orElseGet(() -> notFound("DVS '%s' not found", ref));
+              }
+
+              @Override
+              public boolean awaitHeld(String ref) {
+                return storedDvs(ref).map(d -> refusal.awaitOwned(d.getId())).orElse(false);
+              }
+            }));
   }
 
   /**
@@ -312,6 +326,23 @@ public final class ConfigService {
   public boolean ownsPerDvs() {
     LeaderState state = guard.current();
     return state != null && state.partial();
+  }
+
+  /** The id of the stored DVS ref names (id or name), read in ZooKeeper (its record only). */
+  public Optional<String> storedDvsId(String ref) {
+    return storedDvs(ref).map(Dvs::getId);
+  }
+
+  /**
+   * Leadership per DVS: NOT_DVS_OWNER naming its owner (or UNAVAILABLE while ownership moves)
+   * unless this manager owns the DVS ref names, after the same short wait for a claim as a write;
+   * NOT_FOUND when there is none. Nothing with one leader for every DVS (it leads or refuses).
+   */
+  public void requireOwned(String ref) {
+    LeaderState state = guard.require();
+    if (state.partial()) {
+      state.byRef(ref);
+    }
   }
 
   /** A stored DVS record by id or name, read in ZooKeeper. */

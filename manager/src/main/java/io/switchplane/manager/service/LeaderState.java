@@ -28,9 +28,14 @@ final class LeaderState {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderState.class);
 
   /** The refusal of a write of a DVS this (partial) state does not hold, by the ref given. */
-  @FunctionalInterface
   interface Missing {
     SwitchplaneException of(String ref);
+
+    /**
+     * A write names ref, which this state does not hold: waits briefly in case this manager is
+     * about to own it (just created, or handed over). True when it should now be held.
+     */
+    boolean awaitHeld(String ref);
   }
 
   private final Map<String, DvsConfig> configs = new ConcurrentHashMap<>();
@@ -81,7 +86,11 @@ final class LeaderState {
     if (ref.isEmpty()) {
       throw SwitchplaneException.invalid("DVS missing: give its id or name");
     }
-    return find(ref).orElseThrow(() -> refusal(ref));
+    Optional<DvsConfig> found = find(ref);
+    if (found.isEmpty() && missing != null && missing.awaitHeld(ref)) {
+      found = find(ref);
+    }
+    return found.orElseThrow(() -> refusal(ref));
   }
 
   private SwitchplaneException refusal(String ref) {

@@ -60,10 +60,22 @@ public final class Restores {
   }
 
   public RestoreSnapshotResponse restore(RestoreSnapshotRequest r) {
-    if (!r.getDryRun()) {
-      catalog.requireLeader();
-    }
     SnapshotInfo info = catalog.find(r.getSnapshot(), r.getDvs());
+    if (!r.getDryRun() && !config.ownsPerDvs()) {
+      catalog.requireLeader();
+    } else if (!r.getDryRun()) {
+      // Onto an existing DVS: a write of that DVS, so its owner (leadership per DVS) does it; a
+      // DVS that comes back new is created by the cluster leader.
+      switch (r.getMode()) {
+        case RESTORE_MODE_SAME_DVS -> config.requireOwned(info.getDvsId());
+        case RESTORE_MODE_EXISTING_DVS -> {
+          if (!r.getTarget().isEmpty()) {
+            config.requireOwned(r.getTarget());
+          }
+        }
+        default -> catalog.requireLeader();
+      }
+    }
     DvsConfig snapshot = SnapshotContents.toConfig(SnapshotCodec.open(catalog.get(info)));
     DvsConfig current =
         switch (r.getMode()) {

@@ -61,7 +61,12 @@ public final class TrackerReports {
                   VcenterStatus.newBuilder()
                       .setName(vc.getName())
                       .setState("NOT_RUNNING")
-                      .setMessage("this manager does not lead; ask the leader")
+                      .setMessage(
+                          service.ownsPerDvs()
+                              ? "it runs on the manager that owns DVS '"
+                                  + vc.getTracker().getDvs()
+                                  + "' ('switchplane manager list'); ask that one"
+                              : "this manager does not lead; ask the leader")
                       .build()));
     }
     if (!name.isEmpty() && out.isEmpty()) {
@@ -116,10 +121,20 @@ public final class TrackerReports {
    * side's name) and VM (name or uuid).
    */
   public ShowVmTrackerResponse show(String vcenter, String host, String vm) {
-    // Only the leader runs trackers: a follower would answer with an empty table.
-    service.checkLeader();
-    if (!vcenter.isEmpty()) {
-      trackers.tracker(vcenter);
+    if (service.ownsPerDvs()) {
+      // Each tracker runs on its DVS's owner: elsewhere NOT_DVS_OWNER names that manager.
+      if (!vcenter.isEmpty() && trackers.tracker(vcenter).isEmpty()) {
+        trackers.list().stream()
+            .filter(vc -> vc.getName().equals(vcenter))
+            .findFirst()
+            .ifPresent(vc -> service.requireOwned(vc.getTracker().getDvs()));
+      }
+    } else {
+      // Only the leader runs trackers: a follower would answer with an empty table.
+      service.checkLeader();
+      if (!vcenter.isEmpty()) {
+        trackers.tracker(vcenter);
+      }
     }
     ShowVmTrackerResponse.Builder out = ShowVmTrackerResponse.newBuilder();
     for (VmTracker t : trackers.trackers()) {

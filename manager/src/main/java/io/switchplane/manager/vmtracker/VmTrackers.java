@@ -22,19 +22,34 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The registered vCenters and, on the leader, one running {@link VmTracker} per vCenter. {@link
- * #activate()} when leadership is gained starts a tracker for each stored vCenter, {@link
- * #deactivate()} when it is lost stops them; add, update and remove act on the store first
- * (durable), then on the running trackers.
+ * The registered vCenters and the running {@link VmTracker}s, one per vCenter. With one leader for
+ * every DVS, {@link #activate()} when leadership is gained starts a tracker for each stored
+ * vCenter, {@link #deactivate()} when it is lost stops them; add, update and remove act on the
+ * store first (durable), then on the running trackers.
+ *
+ * <p>With leadership per DVS ({@link #placeByDvsOwner}) each tracker runs on the manager that owns
+ * its DVS, so that its change sets are written where that DVS is written: every manager compares
+ * the stored vCenters with the DVSes it owns whenever its ownership changes, after an add, update
+ * or remove made here, and every {@link #REFRESH} (an add, update or remove made on another manager
+ * — the cluster leader writes the vCenter records — reaches the owner by then).
  */
 public final class VmTrackers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmTrackers.class);
@@ -48,6 +63,23 @@ public final class VmTrackers implements AutoCloseable {
   // lock here; every change of the map still happens under this object's lock.
   private final Map<String, VmTracker> running = new ConcurrentSkipListMap<>();
   private boolean active;
+
+  /** Leadership per DVS: how often each manager compares the stored vCenters with what it runs. */
+  static final Duration REFRESH = Duration.ofSeconds(2);
+
+  /** The stored revision of each running tracker's vCenter (a newer one restarts it). */
+  private final Map<String, Integer> revisions = new HashMap<>();
+
+  /** Leadership per DVS: whether this manager owns a DVS (by id); null: one leader runs all. */
+  private volatile Predicate<String> ownsDvs;
+
+  private final ScheduledExecutorService refresher =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "vmtracker-placement");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** The NIC-record sync, once wired (see {@link #syncNicRecordsWith}); runs on its own thread. */
   private volatile NicSync nicSync;
@@ -99,6 +131,94 @@ public final class VmTrackers implements AutoCloseable {
       } catch (SwitchplaneException e) {
         LOG.error("vCenter {} is not followed: {}", r.getVcenter().getName(), e.getMessage());
       }
+    }
+  }
+
+  /**
+   * Leadership per DVS: from now on each tracker runs on this manager exactly while ownsDvs says it
+   * owns the tracker's DVS; starts following (as {@link #activate}) and refreshing.
+   */
+  public void placeByDvsOwner(Predicate<String> owns) {
+    this.ownsDvs = owns;
+    synchronized (this) {
+      active = true;
+    }
+    refresher.scheduleWithFixedDelay(
+        this::refreshSafely, 0, REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Leadership per DVS: this manager gained or lost a DVS; compare soon. Never blocks. */
+  public void ownershipChanged() {
+    if (ownsDvs == null) {
+      return;
+    }
+    try {
+      refresher.execute(this::refreshSafely);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  private void refreshSafely() {
+    try {
+      refresh();
+    } catch (SwitchplaneException e) {
+      LOG.warn("cannot compare the registered vCenters with the owned DVSes: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("cannot compare the registered vCenters with the owned DVSes", e);
+    }
+  }
+
+  /**
+   * Leadership per DVS: starts the tracker of every stored vCenter whose DVS this manager owns (or
+   * restarts it when its record has a newer revision), stops every other.
+   */
+  synchronized void refresh() {
+    if (!active || ownsDvs == null) {
+      return;
+    }
+    Set<String> here = new HashSet<>();
+    for (VcenterRecord r : store.list()) {
+      String name = r.getVcenter().getName();
+      if (!runsHere(r)) {
+        continue;
+      }
+      here.add(name);
+      Integer revision = revisions.get(name);
+      if (running.containsKey(name)
+          && revision != null
+          && revision == r.getVcenter().getRevision()) {
+        continue;
+      }
+      try {
+        startTracker(r);
+        LOG.info("vCenter {} followed here: this manager owns its DVS", name);
+      } catch (SwitchplaneException e) {
+        LOG.error("vCenter {} is not followed: {}", name, e.getMessage());
+      }
+    }
+    for (String name : Set.copyOf(running.keySet())) {
+      if (!here.contains(name)) {
+        stopTracker(name);
+        LOG.info("vCenter {} no longer followed here: its DVS is owned elsewhere", name);
+      }
+    }
+  }
+
+  /** Whether r's tracker runs on this manager (leadership per DVS: it owns r's DVS). */
+  private boolean runsHere(VcenterRecord r) {
+    Predicate<String> owns = ownsDvs;
+    if (owns == null) {
+      return true;
+    }
+    return service.storedDvsId(r.getVcenter().getTracker().getDvs()).map(owns::test).orElse(false);
+  }
+
+  private void stopTracker(String name) {
+    VmTracker t = running.remove(name);
+    revisions.remove(name);
+    if (t != null) {
+      t.close();
     }
   }
 
@@ -176,6 +296,7 @@ public final class VmTrackers implements AutoCloseable {
     active = false;
     running.values().forEach(VmTracker::close);
     running.clear();
+    revisions.clear();
   }
 
   /**
@@ -200,7 +321,9 @@ public final class VmTrackers implements AutoCloseable {
             .build();
     store.create(record);
     LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
-    if (active) {
+    if (ownsDvs != null) {
+      refreshSafely(); // here if this manager owns its DVS, else by its owner within REFRESH
+    } else if (active) {
       startTracker(record);
     }
     return vc.toBuilder().setRevision(1).build();
@@ -242,7 +365,9 @@ public final class VmTrackers implements AutoCloseable {
         vc.getUrl(),
         vc.getUser(),
         password.isEmpty() ? "" : ", new password");
-    if (active) {
+    if (ownsDvs != null) {
+      refreshSafely();
+    } else if (active) {
       startTracker(record);
     }
     return vc.toBuilder().setRevision(current.getVcenter().getRevision() + 1).build();
@@ -267,10 +392,7 @@ public final class VmTrackers implements AutoCloseable {
   public synchronized void remove(String name) {
     service.checkLeader();
     store.delete(name);
-    VmTracker t = running.remove(name);
-    if (t != null) {
-      t.close();
-    }
+    stopTracker(name);
     LOG.info("vCenter {} removed", name);
   }
 
@@ -355,6 +477,7 @@ public final class VmTrackers implements AutoCloseable {
       t.followMigrationsWith(m);
     }
     VmTracker old = running.put(vc.getName(), t);
+    revisions.put(vc.getName(), vc.getRevision());
     if (old != null) {
       old.close();
     }
@@ -414,6 +537,7 @@ public final class VmTrackers implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    refresher.shutdownNow();
     deactivate();
     nicThread.shutdownNow();
   }

@@ -392,12 +392,15 @@ class ManagerGrpcTest {
         .containsExactly("kept");
   }
 
+  /** Without leadership per DVS (--no-dvs-ownership) one leader writes every DVS. */
   @Test
   void followerServesReadsNamesTheLeaderOnWritesAndTakesOver() throws Exception {
     try (TestingServer zk = new TestingServer(true);
         SwitchplaneManager first =
             new SwitchplaneManager(
-                    ManagerConfig.local(dataDir.resolve("a")).withZookeeper(zk.getConnectString()))
+                    ManagerConfig.local(dataDir.resolve("a"))
+                        .withZookeeper(zk.getConnectString())
+                        .withDvsOwnership(false))
                 .start()) {
       assertThat(first.awaitLeadership(LEADERSHIP)).isTrue();
       // Every manager of a cluster holds the same key file: the second signs its certificate with
@@ -408,7 +411,9 @@ class ManagerGrpcTest {
           dataDir.resolve("b").resolve("vcenter-secret.key"));
       try (SwitchplaneManager second =
           new SwitchplaneManager(
-                  ManagerConfig.local(dataDir.resolve("b")).withZookeeper(zk.getConnectString()))
+                  ManagerConfig.local(dataDir.resolve("b"))
+                      .withZookeeper(zk.getConnectString())
+                      .withDvsOwnership(false))
               .start()) {
         channel.shutdownNow();
         connect(first);

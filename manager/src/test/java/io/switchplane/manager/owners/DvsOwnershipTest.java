@@ -154,6 +154,48 @@ class DvsOwnershipTest {
   }
 
   @Test
+  void ownershipChangesAreCountedByKindOnMetrics() {
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.ownership.held().size() == DVSES);
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    String rendered = a.metrics.render();
+    // a gained all 12 alone, then lost half to b; b gained those 6 and lost none.
+    assertThat(rendered)
+        .contains("switchplane_manager_ownership_changes_total{change=\"gained\"} 12.0")
+        .contains("switchplane_manager_ownership_changes_total{change=\"lost\"} 6.0")
+        .contains("switchplane_manager_owned_dvs 6.0");
+    assertThat(b.metrics.render())
+        .contains("switchplane_manager_ownership_changes_total{change=\"gained\"} 6.0")
+        .doesNotContain("change=\"lost\"");
+  }
+
+  @Test
+  void aLoneManagerIsSettledOwningEveryDvsAndAwaitsTheClaimOfANewOne() throws Exception {
+    Member a = member("m-a");
+    assertThat(a.ownership.awaitSettled(Duration.ofSeconds(20))).isTrue();
+    assertThat(a.ownership.held()).hasSize(DVSES);
+    // A DVS created a moment ago: the write that names it waits for the claim, not refused.
+    admin.create().forPath(StoreLayout.dvs("dvs-new"), new byte[0]);
+    assertThat(a.ownership.awaitHeld("dvs-new", Duration.ofSeconds(20))).isTrue();
+    assertThat(a.ownership.owns("dvs-new")).isTrue();
+    admin.delete().forPath(StoreLayout.dvs("dvs-new"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> !a.ownership.owns("dvs-new"));
+    // One the rule gives another manager: false as soon as an evaluation says so, not at timeout.
+    Member b = member("m-b");
+    awaitSpread(List.of(a, b));
+    String others =
+        IntStream.range(0, DVSES)
+            .mapToObj(i -> "dvs-" + i)
+            .filter(b.ownership::owns)
+            .findFirst()
+            .orElseThrow();
+    long start = System.nanoTime();
+    assertThat(a.ownership.awaitHeld(others, Duration.ofSeconds(30))).isFalse();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
   void aLeavingManagerHandsOverAtOnceAndTheOthersTakeEverything() {
     Member a = member("m-a");
     Member b = member("m-b");
