@@ -310,8 +310,17 @@ public final class DvsOwnership implements AutoCloseable {
       LOG.warn("manager {}: ZooKeeper connection {}; giving up every DVS", registry.id(), s);
       events.execute(this::loseAll);
     } else if (s.isConnected()) {
-      connected = true;
-      trigger();
+      // Behind the loseAll queued at the loss (one events thread, in order): epochs held before
+      // the loss must not count again, not even until that loseAll has run.
+      try {
+        events.execute(
+            () -> {
+              connected = true;
+              trigger();
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed
+      }
     }
   }
 
