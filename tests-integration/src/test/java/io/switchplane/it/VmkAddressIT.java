@@ -104,7 +104,10 @@ class VmkAddressIT {
                   ManagerConfig.local(dir.resolve(name))
                       .withZookeeper(zk.getConnectString())
                       .withInsecurePlaintext(true)
-                      .withManagerId(name))
+                      .withManagerId(name)
+                      // One leader for every DVS, so that the standby answers Precheck itself
+                      // from the stored realized networks (with owners it names the owner).
+                      .withDvsOwnership(false))
               .start();
       managers.add(m);
       if (managers.size() == 1) {
