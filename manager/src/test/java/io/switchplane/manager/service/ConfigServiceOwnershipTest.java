@@ -64,9 +64,18 @@ class ConfigServiceOwnershipTest {
         new ConfigService(
             ownerStore, zk.hosts(), new RecordingListener(), ManagerFixtures.leaderView("m1", ""));
     owner.ownDvses(
-        (id, name) ->
-            SwitchplaneException.unavailable("no owner of %s", name)
-                .because(ErrorReason.NOT_DVS_OWNER));
+        new ConfigService.OwnerRefusal() {
+          @Override
+          public SwitchplaneException notOwner(String id, String name) {
+            return SwitchplaneException.unavailable("no owner of %s", name)
+                .because(ErrorReason.NOT_DVS_OWNER);
+          }
+
+          @Override
+          public boolean awaitOwned(String id) {
+            return false;
+          }
+        });
     owner.gained(dvsId, config -> {});
   }
 
