@@ -47,6 +47,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -83,7 +84,10 @@ class EnsembleIT {
    */
   private static final Duration WAIT = Duration.ofSeconds(120);
 
-  @TempDir Path dir;
+  // Kept when the test fails: the manager, agent and ZooKeeper logs are the evidence.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
+
   private ZkEnsemble zk;
   private AgentProcesses agents;
   private ManagerProcesses managers;

@@ -104,6 +104,16 @@ public final class DvsOwnership implements AutoCloseable {
   /** False from a SUSPENDED or LOST connection until RECONNECTED: nothing is held meanwhile. */
   private volatile boolean connected = true;
 
+  /** SUSPENDED or LOST connections so far. */
+  private volatile long losses;
+
+  /**
+   * Per held DVS, {@link #losses} when it was claimed. One held from before the last loss answers
+   * no epoch even once reconnected: it is given up after the loss (loseAll waits for writes in
+   * progress, DVS by DVS), and with a new session another manager may have claimed past it.
+   */
+  private final Map<String, Long> heldSince = new ConcurrentHashMap<>();
+
   /** Counts evaluations (started, finished, complete) for the waits below; notified per change. */
   private final Object rounds = new Object();
 
@@ -177,7 +187,7 @@ public final class DvsOwnership implements AutoCloseable {
    */
   public OptionalLong epoch(String dvsId) {
     Long e = active.get(dvsId);
-    return connected && e != null && state.get() == State.STARTED
+    return connected && e != null && current(dvsId) && state.get() == State.STARTED
         ? OptionalLong.of(e)
         : OptionalLong.empty();
   }
@@ -253,7 +263,18 @@ public final class DvsOwnership implements AutoCloseable {
 
   /** The DVSes held now, with their epochs. */
   public Map<String, Long> held() {
-    return connected ? Map.copyOf(active) : Map.of();
+    if (!connected) {
+      return Map.of();
+    }
+    Map<String, Long> held = new java.util.HashMap<>(active);
+    held.keySet().removeIf(dvs -> !current(dvs));
+    return Map.copyOf(held);
+  }
+
+  /** Whether held DVS dvsId was claimed after the last connection loss. */
+  private boolean current(String dvsId) {
+    Long since = heldSince.get(dvsId);
+    return since != null && since == losses;
   }
 
   /** The owner record of dvsId as this manager's cache sees it. */
@@ -306,6 +327,7 @@ public final class DvsOwnership implements AutoCloseable {
   private void connectionChanged(ConnectionState s) {
     if (s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) {
       // Before anything else: pushes and writes consult epoch() and stop now.
+      losses++; // only this (Curator's) thread writes it
       connected = false;
       LOG.warn("manager {}: ZooKeeper connection {}; giving up every DVS", registry.id(), s);
       events.execute(this::loseAll);
@@ -348,6 +370,7 @@ public final class DvsOwnership implements AutoCloseable {
   }
 
   private void evaluate(long round) {
+    long lossesBefore = losses; // a loss during this evaluation leaves what it claims not current
     if (state.get() != State.STARTED) {
       return;
     }
@@ -420,6 +443,7 @@ public final class DvsOwnership implements AutoCloseable {
       }
       // Held from here: epoch() answers during gained(), so the loads' recoveries (ZooKeeper
       // writes) and the first pushes it starts are fenced at the new epoch.
+      heldSince.put(dvs, lossesBefore);
       active.put(dvs, epoch);
       try {
         listener.gained(dvs, epoch);
@@ -428,6 +452,7 @@ public final class DvsOwnership implements AutoCloseable {
         roundChanged();
       } catch (RuntimeException e) {
         active.remove(dvs);
+        heldSince.remove(dvs);
         listener.lost(dvs); // undo what gained() did before it failed; the claim is kept
         LOG.warn(
             "manager {} owns DVS {} at epoch {} but could not take it over; retrying",
@@ -451,6 +476,7 @@ public final class DvsOwnership implements AutoCloseable {
 
   private void giveUp(String dvs, String why) {
     claimed.remove(dvs);
+    heldSince.remove(dvs);
     if (active.remove(dvs) != null) {
       LOG.info("manager {} gives up DVS {}: {}", registry.id(), dvs, why);
       changes.labelValues("lost").inc();

@@ -243,7 +243,10 @@ public final class ConfigService {
    * Leadership per DVS, instead of {@link #activate}: from now on this manager writes exactly the
    * DVSes it owns ({@link #gained}, {@link #lost}) and refuses writes of the others as refusal
    * says. Writes of the whole cluster (hosts, what {@link #checkLeader} guards) stay with the
-   * cluster leader ({@link #leadCluster}). Reads of DVSes not owned here go to ZooKeeper.
+   * cluster leader ({@link #leadCluster}). Reads of DVSes not owned here go to ZooKeeper. A write
+   * of a DVS still held here whose ownership is already gone is refused as the store's write fence
+   * refuses it ({@link DvsStore#requireWritable}), before it is planned on a copy that may be
+   * stale.
    */
   public void ownDvses(OwnerRefusal refusal) {
     Objects.requireNonNull(refusal, "refusal");
@@ -262,7 +265,8 @@ public final class ConfigService {
               public boolean awaitHeld(String ref) {
                 return storedDvs(ref).map(d -> refusal.awaitOwned(d.getId())).orElse(false);
               }
-            }));
+            },
+            store::requireWritable));
   }
 
   /**

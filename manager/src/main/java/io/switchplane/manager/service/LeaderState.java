@@ -38,19 +38,34 @@ final class LeaderState {
     boolean awaitHeld(String ref);
   }
 
+  /**
+   * Whether this manager may write a held DVS now (leadership per DVS): throws the refusal when it
+   * may not.
+   */
+  @FunctionalInterface
+  interface Writable {
+    void require(String id, String name);
+  }
+
   private final Map<String, DvsConfig> configs = new ConcurrentHashMap<>();
 
   /** Null for the whole state of a single leader. */
   private final Missing missing;
 
+  private final Writable writable;
+
   LeaderState(List<DvsConfig> all) {
-    this(all, null);
+    this(all, null, (id, name) -> {});
   }
 
-  /** A partial state (leadership per DVS) when missing is not null. */
-  LeaderState(List<DvsConfig> all, Missing missing) {
+  /**
+   * A partial state (leadership per DVS) when missing is not null; writable is asked before every
+   * write of a held DVS.
+   */
+  LeaderState(List<DvsConfig> all, Missing missing, Writable writable) {
     all.forEach(c -> configs.put(c.id(), c));
     this.missing = missing;
+    this.writable = writable;
   }
 
   /** Whether this state holds only the DVSes this manager owns (leadership per DVS). */
@@ -99,7 +114,8 @@ final class LeaderState {
 
   /**
    * DVS id's configuration to write on, under its lock: NOT_FOUND (naming it as ref) when it went
-   * meanwhile; ABORTED when expected is non-zero and not its generation.
+   * meanwhile; the refusal of {@link Writable} when this manager may not write it now; ABORTED when
+   * expected is non-zero and not its generation.
    */
   DvsConfig forWrite(String id, String ref, long expected) {
     DvsConfig current = configs.get(id);
@@ -107,6 +123,10 @@ final class LeaderState {
       // Partial: lost meanwhile (its ownership moved) or deleted; missing tells which.
       throw missing == null ? notFound("DVS '%s' not found", ref) : missing.of(id);
     }
+    // A held DVS whose ownership is gone (connection suspended, epoch moved on) stays here until
+    // ConfigService.lost runs, which waits for writes in progress: another owner may have written
+    // it meanwhile, so no change set may be planned (and refused) on this copy.
+    writable.require(id, current.dvs().getName());
     if (expected != 0 && expected != current.generation()) {
       throw SwitchplaneException.aborted(
           "DVS '%s' is at generation %d, not the expected %d; re-read and retry",

@@ -305,6 +305,16 @@ public final class DvsStore {
     }
   }
 
+  /**
+   * Throws what the write fence would refuse a write of dvsId with now (leadership per DVS:
+   * UNAVAILABLE, reason NOT_DVS_OWNER, when this manager does not own it), writing nothing. A
+   * writer asks before planning on its cached configuration: a manager that lost the DVS may hold a
+   * stale one, and a refusal planned on it (NOT_FOUND, ALREADY_EXISTS) would be a wrong answer.
+   */
+  public void requireWritable(String dvsId, String dvsName) {
+    fence.add(new ZkTxn(), dvsId, dvsName);
+  }
+
   /** Records the decision of an atomic change set (the DVS itself does not change). */
   public void recordDecision(String dvsId, AtomicTxnRecord record) {
     ZkTxn txn = new ZkTxn();

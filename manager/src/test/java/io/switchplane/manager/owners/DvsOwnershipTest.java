@@ -21,9 +21,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +62,9 @@ class DvsOwnershipTest {
     /** Every DVS this member was told it lost. */
     final Set<String> lost = ConcurrentHashMap.newKeySet();
 
+    /** What each lost() waits for before it returns (open unless a test closes it). */
+    volatile CountDownLatch lostGate = new CountDownLatch(0);
+
     Member(String id) {
       this.id = id;
       client =
@@ -88,6 +93,12 @@ class DvsOwnershipTest {
                 public void lost(String dvsId) {
                   lost.add(dvsId);
                   holders.remove(dvsId, id);
+                  try {
+                    // As ConfigService.lost waits for a write of the DVS in progress.
+                    lostGate.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
                 }
               },
               metrics);
@@ -299,6 +310,32 @@ class DvsOwnershipTest {
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(holders).hasSize(DVSES));
     // Whoever holds a's former DVSes now claimed them anew: every epoch moved on.
     aHeld.forEach((d, epoch) -> assertThat(admin_record(d).epoch()).isGreaterThan(epoch));
+    assertThat(violations).isEmpty();
+  }
+
+  @Test
+  void afterANewSessionNoEpochFromBeforeIsAnsweredUntilEveryDvsWasGivenUp() throws Exception {
+    Member a = member("m-a");
+    awaitSpread(List.of(a));
+    // Giving up the first DVS waits (a write of it in progress), so the rest are still held when
+    // the new session comes: their epochs are from before, another manager may have claimed past
+    // them meanwhile.
+    CountDownLatch gate = new CountDownLatch(1);
+    a.lostGate = gate;
+    Set<ConnectionState> seen = ConcurrentHashMap.newKeySet();
+    // Added after the ownership's listener: told after it, in order.
+    a.client.getConnectionStateListenable().addListener((c, s) -> seen.add(s));
+    a.client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> seen.contains(ConnectionState.RECONNECTED) && a.lost.size() == 1);
+    assertThat(a.ownership.held()).isEmpty();
+    IntStream.range(0, DVSES).forEach(i -> assertThat(a.ownership.epoch("dvs-" + i)).isEmpty());
+
+    gate.countDown();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(a.ownership.held()).hasSize(DVSES));
     assertThat(violations).isEmpty();
   }
 
