@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +108,28 @@ public final class VcenterStore {
     return reads
         .read(path)
         .map(v -> withRevision(ZkReads.parse(VcenterRecord.parser(), v.data(), path), v.version()));
+  }
+
+  /**
+   * Calls onChange (on Curator's event thread; it must not block) whenever a vCenter record is
+   * added, changed or removed, by any manager, and once per record when the watch starts, until the
+   * returned handle is closed. A Curator cache: events missed while the connection was away are
+   * delivered after it returns.
+   */
+  public Watch watch(Runnable onChange) {
+    CuratorCache cache = CuratorCache.build(client, StoreLayout.VCENTERS);
+    cache
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder().forAll((type, old, node) -> onChange.run()).build());
+    cache.start();
+    return cache::close;
+  }
+
+  /** A running {@link #watch}; closing it stops the calls. */
+  public interface Watch extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** Every registered vCenter with its revision, sorted by name. */

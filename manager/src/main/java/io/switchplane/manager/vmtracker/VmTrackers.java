@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With leadership per DVS ({@link #placeByDvsOwner}) each tracker runs on the manager that owns
  * its DVS, so that its change sets are written where that DVS is written: every manager compares
- * the stored vCenters with the DVSes it owns whenever its ownership changes, after an add, update
- * or remove made here, and every {@link #REFRESH} (an add, update or remove made on another manager
- * — the cluster leader writes the vCenter records — reaches the owner by then).
+ * the stored vCenters with the DVSes it owns whenever its ownership changes and whenever a vCenter
+ * record changes (a watch on the records: an add, update or remove made on any manager reaches the
+ * owner within milliseconds), and every {@link #SAFETY_TICK} (a comparison that failed while
+ * ZooKeeper was away is tried again).
  */
 public final class VmTrackers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmTrackers.class);
@@ -64,8 +65,15 @@ public final class VmTrackers implements AutoCloseable {
   private final Map<String, VmTracker> running = new ConcurrentSkipListMap<>();
   private boolean active;
 
-  /** Leadership per DVS: how often each manager compares the stored vCenters with what it runs. */
-  static final Duration REFRESH = Duration.ofSeconds(2);
+  /** Leadership per DVS: how often each manager compares without a trigger (retries only). */
+  static final Duration SAFETY_TICK = Duration.ofSeconds(30);
+
+  /** Leadership per DVS: one comparison queued at most (triggers coalesce). */
+  private final java.util.concurrent.atomic.AtomicBoolean refreshQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Leadership per DVS: the watch on the vCenter records, once placed; closed with this. */
+  private VcenterStore.Watch recordWatch; // guarded by this
 
   /** The stored revision of each running tracker's vCenter (a newer one restarts it). */
   private final Map<String, Integer> revisions = new HashMap<>();
@@ -142,24 +150,31 @@ public final class VmTrackers implements AutoCloseable {
     this.ownsDvs = owns;
     synchronized (this) {
       active = true;
+      recordWatch = store.watch(this::refreshSoon);
     }
     refresher.scheduleWithFixedDelay(
-        this::refreshSafely, 0, REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        this::refreshSafely, 0, SAFETY_TICK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Leadership per DVS: this manager gained or lost a DVS; compare soon. Never blocks. */
   public void ownershipChanged() {
-    if (ownsDvs == null) {
+    refreshSoon();
+  }
+
+  /** Leadership per DVS: compares soon on the placement thread, coalesced. Never blocks. */
+  private void refreshSoon() {
+    if (ownsDvs == null || !refreshQueued.compareAndSet(false, true)) {
       return;
     }
     try {
       refresher.execute(this::refreshSafely);
     } catch (RejectedExecutionException e) {
-      // closed
+      refreshQueued.set(false); // closed
     }
   }
 
   private void refreshSafely() {
+    refreshQueued.set(false);
     try {
       refresh();
     } catch (SwitchplaneException e) {
@@ -322,7 +337,7 @@ public final class VmTrackers implements AutoCloseable {
     store.create(record);
     LOG.info("vCenter {} added ({} as {})", vc.getName(), vc.getUrl(), vc.getUser());
     if (ownsDvs != null) {
-      refreshSafely(); // here if this manager owns its DVS, else by its owner within REFRESH
+      refreshSafely(); // here if this manager owns its DVS, else on its owner by the watch
     } else if (active) {
       startTracker(record);
     }
@@ -538,6 +553,10 @@ public final class VmTrackers implements AutoCloseable {
   @Override
   public synchronized void close() {
     refresher.shutdownNow();
+    if (recordWatch != null) {
+      recordWatch.close();
+      recordWatch = null;
+    }
     deactivate();
     nicThread.shutdownNow();
   }
