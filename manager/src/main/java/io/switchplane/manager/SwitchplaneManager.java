@@ -314,7 +314,6 @@ public final class SwitchplaneManager implements AutoCloseable {
         new ConfigService(
             dvsStore,
             hostStore,
-            namespaceStore,
             commits,
             new ConfigService.LeaderView() {
               @Override
@@ -328,8 +327,7 @@ public final class SwitchplaneManager implements AutoCloseable {
                 return l == null ? "" : l.leaderId();
               }
             },
-            checkpoints,
-            vmkAddresses::assign);
+            new ConfigService.Extensions(namespaceStore, checkpoints, vmkAddresses::assign));
     SnapshotCatalog catalog =
         new SnapshotCatalog(service, snapshotStore, checkpoints, Clock.systemUTC(), copyToAgents);
     AgentCopyCollector agentCopies = new AgentCopyCollector(snapshotChannels);

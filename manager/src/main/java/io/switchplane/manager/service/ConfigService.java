@@ -161,58 +161,51 @@ public final class ConfigService {
     void after(DvsConfig committed);
   }
 
-  public ConfigService(
-      DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
-    this(store, hosts, ns -> false, listener, leaderView, CommitHook.NONE);
-  }
-
   /**
+   * What a full manager plugs into the service beyond its store; {@link #NONE} for the core alone.
+   *
    * @param namespaces the registered property namespaces (property ops name one)
-   */
-  public ConfigService(
-      DvsStore store,
-      HostStore hosts,
-      NamespaceLookup namespaces,
-      CommitListener listener,
-      LeaderView leaderView) {
-    this(store, hosts, namespaces, listener, leaderView, CommitHook.NONE);
-  }
-
-  /**
    * @param hook told of every change set (the implicit checkpoints)
-   */
-  public ConfigService(
-      DvsStore store,
-      HostStore hosts,
-      NamespaceLookup namespaces,
-      CommitListener listener,
-      LeaderView leaderView,
-      CommitHook hook) {
-    this(store, hosts, namespaces, listener, leaderView, hook, UnaryOperator.identity());
-  }
-
-  /**
    * @param addresses completes and checks the VMkernel ports' addresses of an operator's change set
    *     before it is stored ({@code VmkAddresses#assign}); may refuse it
    */
+  public record Extensions(
+      NamespaceLookup namespaces, CommitHook hook, UnaryOperator<Plan> addresses) {
+    public static final Extensions NONE =
+        new Extensions(ns -> false, CommitHook.NONE, UnaryOperator.identity());
+
+    public Extensions {
+      Objects.requireNonNull(namespaces, "namespaces");
+      Objects.requireNonNull(hook, "hook");
+      Objects.requireNonNull(addresses, "addresses");
+    }
+
+    public Extensions withNamespaces(NamespaceLookup lookup) {
+      return new Extensions(lookup, hook, addresses);
+    }
+  }
+
+  public ConfigService(
+      DvsStore store, HostStore hosts, CommitListener listener, LeaderView leaderView) {
+    this(store, hosts, listener, leaderView, Extensions.NONE);
+  }
+
   public ConfigService(
       DvsStore store,
       HostStore hosts,
-      NamespaceLookup namespaces,
       CommitListener listener,
       LeaderView leaderView,
-      CommitHook hook,
-      UnaryOperator<Plan> addresses) {
-    this.addresses = Objects.requireNonNull(addresses, "addresses");
+      Extensions extensions) {
+    this.addresses = extensions.addresses();
     this.store = Objects.requireNonNull(store, "store");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
     this.listener = Objects.requireNonNull(listener, "listener");
-    this.planner = new ChangeSetPlanner(hosts, namespaces);
+    this.planner = new ChangeSetPlanner(hosts, extensions.namespaces());
     this.leaderView = Objects.requireNonNull(leaderView, "leaderView");
     this.guard = new WriteGuard(leaderView);
     this.records = new ChangeRecords(Clock.systemUTC(), this::hostName);
     this.atomic = new AtomicCommits(store, listener, ManagerFaults.fromSystemProperties(), records);
-    this.hook = Objects.requireNonNull(hook, "hook");
+    this.hook = extensions.hook();
     this.lifecycle = new DvsLifecycle(store, listener, hook, guard, records);
   }
 

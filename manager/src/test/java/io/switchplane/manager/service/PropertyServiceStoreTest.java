@@ -65,9 +65,9 @@ class PropertyServiceStoreTest {
         new ConfigService(
             store,
             hosts,
-            namespaces,
             new RecordingListener(),
-            ManagerFixtures.leaderView("m1", "m1"));
+            ManagerFixtures.leaderView("m1", "m1"),
+            ConfigService.Extensions.NONE.withNamespaces(namespaces));
     config.activate(all -> {});
     properties = new PropertyService(config, namespaces);
     config.registerHost("esx1", "127.0.0.1:1");
