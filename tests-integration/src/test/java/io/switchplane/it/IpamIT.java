@@ -3,10 +3,8 @@ package io.switchplane.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.api.v1.AddDvsMemberRequest;
 import io.switchplane.api.v1.AddSubnetNetworkRequest;
 import io.switchplane.api.v1.AddressRange;
@@ -36,13 +34,7 @@ import io.switchplane.api.v1.ReleaseAddressRequest;
 import io.switchplane.api.v1.RemoveSubnetNetworkRequest;
 import io.switchplane.api.v1.Subnet;
 import io.switchplane.api.v1.VmNic;
-import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.SwitchplaneManager;
-import io.switchplane.manager.secrets.SecretBox;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -74,40 +66,18 @@ class IpamIT {
 
   @TempDir static Path dir;
   private TestingServer zk;
-  private final List<SwitchplaneManager> managers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private LeaderAndStandby managers;
   private IpamServiceBlockingStub[] ipam;
 
   @BeforeAll
   void setUp() throws Exception {
     zk = new TestingServer(true);
-    Path key = dir.resolve("managers.key");
-    new SecretBox(key).seal("", "make the key file");
-    for (String name : List.of("a", "b")) {
-      Files.createDirectories(dir.resolve(name));
-      Files.copy(
-          key,
-          dir.resolve(name).resolve("vcenter-secret.key"),
-          StandardCopyOption.REPLACE_EXISTING);
-      SwitchplaneManager m =
-          new SwitchplaneManager(
-                  ManagerConfig.local(dir.resolve(name))
-                      .withZookeeper(zk.getConnectString())
-                      .withInsecurePlaintext(true)
-                      .withManagerId(name))
-              .start();
-      managers.add(m);
-      if (managers.size() == 1) {
-        assertThat(m.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-      }
-      channels.add(NettyChannelBuilder.forTarget(m.endpoint()).usePlaintext().build());
-    }
-    assertThat(managers.get(1).isLeader()).isFalse();
+    managers = LeaderAndStandby.start(dir, zk.getConnectString(), c -> c);
     ipam =
-        channels.stream()
+        managers.channels().stream()
             .map(IpamServiceGrpc::newBlockingStub)
             .toArray(IpamServiceBlockingStub[]::new);
-    seed(ManagerServiceGrpc.newBlockingStub(channels.get(0)));
+    seed(ManagerServiceGrpc.newBlockingStub(managers.channel(0)));
   }
 
   /**
@@ -155,9 +125,8 @@ class IpamIT {
 
   @AfterAll
   void tearDown() throws Exception {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (int i = managers.size() - 1; i >= 0; i--) {
-      managers.get(i).close();
+    if (managers != null) {
+      managers.close();
     }
     zk.close();
   }

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.api.v1.AddDvsMemberRequest;
@@ -41,12 +39,7 @@ import io.switchplane.api.v1.ReleaseAddressRequest;
 import io.switchplane.api.v1.Subnet;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.StatusMapping;
-import io.switchplane.manager.ManagerConfig;
-import io.switchplane.manager.SwitchplaneManager;
-import io.switchplane.manager.secrets.SecretBox;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +66,7 @@ class VmkAddressIT {
   @TempDir static Path dir;
   private TestingServer zk;
   private final List<HostAgent> agents = new ArrayList<>();
-  private final List<SwitchplaneManager> managers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private LeaderAndStandby managers;
   private String dvsId;
   private Subnet vmotionNet;
   private final MigrationFixture fixture = new MigrationFixture(this::api, "sw", "web");
@@ -91,31 +83,13 @@ class VmkAddressIT {
       a.start();
       agents.add(a);
     }
-    Path key = dir.resolve("managers.key");
-    new SecretBox(key).seal("", "make the key file");
-    for (String name : List.of("a", "b")) {
-      Files.createDirectories(dir.resolve(name));
-      Files.copy(
-          key,
-          dir.resolve(name).resolve("vcenter-secret.key"),
-          StandardCopyOption.REPLACE_EXISTING);
-      SwitchplaneManager m =
-          new SwitchplaneManager(
-                  ManagerConfig.local(dir.resolve(name))
-                      .withZookeeper(zk.getConnectString())
-                      .withInsecurePlaintext(true)
-                      .withManagerId(name)
-                      // One leader for every DVS, so that the standby answers Precheck itself
-                      // from the stored realized networks (with owners it names the owner).
-                      .withDvsOwnership(false))
-              .start();
-      managers.add(m);
-      if (managers.size() == 1) {
-        assertThat(m.awaitLeadership(Duration.ofSeconds(30))).isTrue();
-      }
-      channels.add(NettyChannelBuilder.forTarget(m.endpoint()).usePlaintext().build());
-    }
-    assertThat(managers.get(1).isLeader()).isFalse();
+    managers =
+        LeaderAndStandby.start(
+            dir,
+            zk.getConnectString(),
+            // One leader for every DVS, so that the standby answers Precheck itself from the
+            // stored realized networks (with owners it names the owner).
+            c -> c.withDvsOwnership(false));
 
     dvsId = api().createDvs(CreateDvsRequest.newBuilder().setName("sw").build()).getDvs().getId();
     for (String pg : List.of("web", "vmotion", "plain", "vmotion-b")) {
@@ -159,9 +133,8 @@ class VmkAddressIT {
 
   @AfterAll
   void tearDown() throws Exception {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (int i = managers.size() - 1; i >= 0; i--) {
-      managers.get(i).close();
+    if (managers != null) {
+      managers.close();
     }
     agents.forEach(HostAgent::close);
     zk.close();
@@ -281,7 +254,7 @@ class VmkAddressIT {
     // Migrate answers with the typed failures, and changes nothing.
     long generation = generation();
     MigrateResponse refused =
-        MigrationServiceGrpc.newBlockingStub(channels.get(0))
+        MigrationServiceGrpc.newBlockingStub(managers.channel(0))
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .migrate(MigrateRequest.newBuilder().setVm(VM).setToHost("esx2").build());
     assertThat(refused.getOutcome()).isEqualTo(MigrationOutcome.MIGRATION_OUTCOME_PRECHECK_FAILED);
@@ -307,7 +280,7 @@ class VmkAddressIT {
   }
 
   private PrecheckResponse precheck(int manager) {
-    return MigrationServiceGrpc.newBlockingStub(channels.get(manager))
+    return MigrationServiceGrpc.newBlockingStub(managers.channel(manager))
         .withDeadlineAfter(20, TimeUnit.SECONDS)
         .precheck(PrecheckRequest.newBuilder().setVm(VM).setToHost("esx2").build());
   }
@@ -352,12 +325,12 @@ class VmkAddressIT {
   }
 
   private ManagerServiceBlockingStub api() {
-    return ManagerServiceGrpc.newBlockingStub(channels.get(0))
+    return ManagerServiceGrpc.newBlockingStub(managers.channel(0))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   private IpamServiceBlockingStub ipam(int manager) {
-    return IpamServiceGrpc.newBlockingStub(channels.get(manager))
+    return IpamServiceGrpc.newBlockingStub(managers.channel(manager))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 }
