@@ -41,6 +41,7 @@ import io.switchplane.api.v1.PortGroupUpdate;
 import io.switchplane.api.v1.RegisterHostRequest;
 import io.switchplane.api.v1.Vlan;
 import io.switchplane.api.v1.VlanSetting;
+import io.switchplane.bench.vcsim.VcSim;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.StatusMapping;
 import io.switchplane.manager.ManagerConfig;
@@ -176,6 +177,82 @@ class DvsOwnershipIT {
         }
       }
     }
+  }
+
+  /**
+   * Each VM tracker runs on its DVS's owner; {@code vcenter status} and {@code vmtracker show}
+   * through any manager still show every vCenter running, each from the manager that runs it.
+   */
+  @Test
+  void anyManagerShowsEveryTrackerAsItsOwnerRunsIt() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> managers.stream().anyMatch(m -> m.isLeader()));
+    // vCenter records are cluster-wide writes: the cluster leader takes them.
+    String leader =
+        managers.stream().filter(m -> m.isLeader()).findFirst().orElseThrow().endpoint();
+    // Two DVSes owned by two different managers.
+    Map<String, String> ownerOf = new TreeMap<>();
+    for (int d = 0; ownerOf.size() < 2 && d < DVSES; d++) {
+      String name = "t" + d;
+      write(0, api -> api.createDvs(CreateDvsRequest.newBuilder().setName(name).build()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> ownerId(name) != null);
+      if (!ownerOf.containsValue(ownerId(name))) {
+        ownerOf.put(name, ownerId(name));
+      }
+    }
+    assertThat(ownerOf).hasSize(2);
+
+    try (VcSim vcsim = VcSim.start(dir.resolve("vcsim"), VcSim.Size.SMALL)) {
+      Path pw = dir.resolve("vc.pw");
+      Files.writeString(pw, VcSim.PASSWORD + "\n");
+      int n = 0;
+      for (String dvs : ownerOf.keySet()) {
+        Cli.Run added =
+            Cli.run(
+                leader,
+                "vcenter",
+                "add",
+                "vc" + n++,
+                "--url",
+                vcsim.sdkUrl().toString(),
+                "--user",
+                VcSim.USER,
+                "--password-file",
+                pw.toString(),
+                "--dvs",
+                dvs,
+                "--insecure-plaintext");
+        assertThat(added.exit()).as(added.err()).isZero();
+      }
+      for (int asked = 0; asked < MANAGERS; asked++) {
+        String endpoint = managers.get(asked).endpoint();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () -> {
+                  Cli.Run status = Cli.run(endpoint, "vcenter", "status", "--insecure-plaintext");
+                  assertThat(status.exit()).as(status.err()).isZero();
+                  assertThat(status.out())
+                      .contains("vCenter vc0: SYNCED", "vCenter vc1: SYNCED")
+                      .doesNotContain("NOT_RUNNING");
+                  Cli.Run show =
+                      Cli.run(endpoint, "vmtracker", "show", "-o", "json", "--insecure-plaintext");
+                  assertThat(show.exit()).as(show.err()).isZero();
+                  assertThat(show.out()).contains("\"vcenter\": \"vc0\"", "\"vcenter\": \"vc1\"");
+                });
+      }
+    }
+  }
+
+  /** The id of the manager that owns DVS name now, null when none does. */
+  private String ownerId(String name) {
+    for (var m : managerList(0).getManagersList()) {
+      if (m.getDvsList().stream().anyMatch(d -> d.getDvsName().equals(name))) {
+        return m.getManagerId();
+      }
+    }
+    return null;
   }
 
   private static Policy vlan(int id) {

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -235,6 +236,15 @@ public abstract class ManagerCommand implements Callable<Integer> {
    * credentials: a read every manager answers for its own DVSes (leadership per DVS).
    */
   protected <T> T atManager(String endpoint, Function<ManagerServiceBlockingStub, T> call) {
+    return onChannelTo(
+        endpoint,
+        other ->
+            call.apply(
+                ManagerServiceGrpc.newBlockingStub(other).withDeadlineAfter(10, TimeUnit.SECONDS)));
+  }
+
+  /** As {@link #atManager}, for a call of any of the manager's services on the channel given. */
+  protected <T> T onChannelTo(String endpoint, Function<io.grpc.Channel, T> call) {
     Metadata headers = new Metadata();
     if (channelToken != null) {
       headers.put(CallerInterceptor.AUTHORIZATION, "Bearer " + channelToken);
@@ -244,11 +254,25 @@ public abstract class ManagerCommand implements Callable<Integer> {
             .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
             .build();
     try {
-      return call.apply(
-          ManagerServiceGrpc.newBlockingStub(other).withDeadlineAfter(10, TimeUnit.SECONDS));
+      return call.apply(other);
     } finally {
       other.shutdownNow();
     }
+  }
+
+  /**
+   * The managers that own DVSes now, each of which runs the VM trackers and pushes of its own DVSes
+   * (leadership per DVS); empty when one leader runs everything.
+   */
+  protected List<io.switchplane.api.v1.ManagerEntry> owningManagers(
+      ManagerServiceBlockingStub manager) {
+    io.switchplane.api.v1.ListManagersResponse r =
+        manager
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listManagers(io.switchplane.api.v1.ListManagersRequest.getDefaultInstance());
+    return r.getPerDvs()
+        ? r.getManagersList().stream().filter(m -> m.getDvsCount() > 0).toList()
+        : List.of();
   }
 
   /**

@@ -436,8 +436,9 @@ public final class VcenterCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      GetVcenterStatusRequest request = GetVcenterStatusRequest.newBuilder().setName(name).build();
       GetVcenterStatusResponse r =
-          vcenters().getVcenterStatus(GetVcenterStatusRequest.newBuilder().setName(name).build());
+          withOwnersStatuses(manager, request, vcenters().getVcenterStatus(request));
       if (printedAsData(r)) {
         return 0;
       }
@@ -450,6 +451,41 @@ public final class VcenterCommand {
       }
       return 0;
     }
+
+    /**
+     * r with each vCenter this manager does not run (state {@value #NOT_RUNNING}) replaced by the
+     * status of the manager that runs it: with leadership per DVS each tracker runs on its DVS's
+     * owner, and any manager asked shows them all.
+     */
+    private GetVcenterStatusResponse withOwnersStatuses(
+        ManagerServiceBlockingStub manager,
+        GetVcenterStatusRequest request,
+        GetVcenterStatusResponse r) {
+      if (r.getStatusesList().stream().noneMatch(s -> NOT_RUNNING.equals(s.getState()))) {
+        return r;
+      }
+      Map<String, VcenterStatus> running = new LinkedHashMap<>();
+      for (io.switchplane.api.v1.ManagerEntry m : owningManagers(manager)) {
+        onChannelTo(
+                m.getEndpoint(),
+                ch ->
+                    io.switchplane.api.v1.VcenterServiceGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .getVcenterStatus(request))
+            .getStatusesList()
+            .stream()
+            .filter(s -> !NOT_RUNNING.equals(s.getState()))
+            .forEach(s -> running.put(s.getName(), s));
+      }
+      GetVcenterStatusResponse.Builder out = GetVcenterStatusResponse.newBuilder();
+      for (VcenterStatus s : r.getStatusesList()) {
+        out.addStatuses(running.getOrDefault(s.getName(), s));
+      }
+      return out.build();
+    }
+
+    /** The state of a vCenter whose tracker runs on another manager than the one asked. */
+    static final String NOT_RUNNING = "NOT_RUNNING";
 
     static void print(VcenterStatus s, PrintStream out) {
       out.printf(

@@ -1,12 +1,18 @@
 package io.switchplane.cli.ops;
 
 import io.switchplane.api.v1.HostUplinks;
+import io.switchplane.api.v1.ManagerEntry;
 import io.switchplane.api.v1.ManagerServiceGrpc.ManagerServiceBlockingStub;
 import io.switchplane.api.v1.ShowVmTrackerRequest;
 import io.switchplane.api.v1.ShowVmTrackerResponse;
 import io.switchplane.api.v1.VmTrackerRow;
+import io.switchplane.api.v1.VmTrackerServiceGrpc;
 import io.switchplane.cli.output.Table;
+import io.switchplane.common.model.VmTrackerRows;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,19 +53,37 @@ public final class VmTrackerCommand {
 
     @Override
     protected int run(ManagerServiceBlockingStub manager) {
+      ShowVmTrackerRequest request =
+          ShowVmTrackerRequest.newBuilder().setVcenter(vcenter).setHost(host).setVm(vm).build();
+      // One vCenter: its owner answers (a manager that does not run it names the owner). All: with
+      // leadership per DVS each owner runs the trackers of its own DVSes, so every owner is asked.
+      List<ManagerEntry> owners = vcenter.isEmpty() ? owningManagers(manager) : List.of();
       ShowVmTrackerResponse r =
-          vmTracker()
-              .showVmTracker(
-                  ShowVmTrackerRequest.newBuilder()
-                      .setVcenter(vcenter)
-                      .setHost(host)
-                      .setVm(vm)
-                      .build());
+          owners.isEmpty() ? vmTracker().showVmTracker(request) : merged(owners, request);
       if (printedAsData(r)) {
         return 0;
       }
       print(r, System.out);
       return 0;
+    }
+
+    /** Every owner's trackers in one answer, ordered as one manager orders its own. */
+    private ShowVmTrackerResponse merged(List<ManagerEntry> owners, ShowVmTrackerRequest request) {
+      List<VmTrackerRow> rows = new ArrayList<>();
+      List<HostUplinks> hosts = new ArrayList<>();
+      for (ManagerEntry m : owners) {
+        ShowVmTrackerResponse part =
+            onChannelTo(
+                m.getEndpoint(),
+                ch ->
+                    VmTrackerServiceGrpc.newBlockingStub(ch)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .showVmTracker(request));
+        rows.addAll(part.getRowsList());
+        hosts.addAll(part.getHostsList());
+      }
+      rows.sort(VmTrackerRows.ORDER);
+      return ShowVmTrackerResponse.newBuilder().addAllRows(rows).addAllHosts(hosts).build();
     }
 
     static void print(ShowVmTrackerResponse r, PrintStream out) {

@@ -6,6 +6,7 @@ import io.switchplane.api.v1.TrackerProblem;
 import io.switchplane.api.v1.Vcenter;
 import io.switchplane.api.v1.VcenterStatus;
 import io.switchplane.api.v1.VmTrackerRow;
+import io.switchplane.common.model.VmTrackerRows;
 import io.switchplane.manager.model.DvsConfig;
 import io.switchplane.manager.service.ConfigService;
 import io.switchplane.manager.vmtracker.TrackerView.HostNeed;
@@ -160,14 +161,8 @@ public final class TrackerReports {
         out.addRows(row(t, r, dvs));
       }
     }
-    // Host by host, like a switch lists its interfaces; unmanaged hosts last.
     List<VmTrackerRow> rows = new ArrayList<>(out.getRowsList());
-    rows.sort(
-        Comparator.comparing((VmTrackerRow r) -> r.getHost().isEmpty())
-            .thenComparing(VmTrackerRow::getHost)
-            .thenComparing(VmTrackerRow::getVcenterHost)
-            .thenComparing(VmTrackerRow::getVm)
-            .thenComparing(VmTrackerRow::getNic));
+    rows.sort(VmTrackerRows.ORDER);
     return out.clearRows().addAllRows(rows).build();
   }
 
