@@ -75,6 +75,7 @@ import io.switchplane.manager.store.OwnerStore;
 import io.switchplane.manager.store.PkiStore;
 import io.switchplane.manager.store.RealizedStore;
 import io.switchplane.manager.store.SnapshotStore;
+import io.switchplane.manager.store.UntilSessionLost;
 import io.switchplane.manager.store.UserStore;
 import io.switchplane.manager.store.VcenterStore;
 import io.switchplane.manager.store.WriteFence;
@@ -226,12 +227,12 @@ public final class SwitchplaneManager implements AutoCloseable {
       zookeeper = config.zookeeper();
     }
     int sessionMs = (int) config.sessionTimeout().toMillis();
+    // No retries once the session is lost: a manager cut from ZooKeeper answers UNAVAILABLE within
+    // the connection timeout instead of holding its callers through the whole retry schedule.
+    UntilSessionLost retry = new UntilSessionLost(new ExponentialBackoffRetry(200, 5, 5_000));
     CuratorFramework client =
-        CuratorFrameworkFactory.newClient(
-            zookeeper,
-            sessionMs,
-            Math.min(sessionMs, 15_000),
-            new ExponentialBackoffRetry(200, 5, 5_000));
+        CuratorFrameworkFactory.newClient(zookeeper, sessionMs, Math.min(sessionMs, 15_000), retry);
+    client.getConnectionStateListenable().addListener(retry.listener());
     client.start();
     opened.push(client);
     awaitConnected(client);

@@ -107,6 +107,10 @@ final class ChangeStream implements AutoCloseable {
   private final AtomicLong resends = new AtomicLong();
   private final AtomicLong lookUps = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
+
+  /** What the stream went through beyond first tries that commit: one line per event, timed. */
+  private final Queue<String> trail = new ConcurrentLinkedQueue<>();
+
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
@@ -205,6 +209,8 @@ final class ChangeStream implements AutoCloseable {
     long giveUpAt = System.nanoTime() + RESOLVE_WITHIN.toNanos();
     boolean outcomeUnknown = false; // some try may have committed without an answer
     int hops = 0; // tries sent in a row to the owner a refusal named
+    int tries = 0; // failed so far
+    long began = System.nanoTime();
     // Not bounded by close(): a change set whose outcome is unknown is resolved before the stream
     // ends, or the final checks would not know which ports the DVS holds.
     while (true) {
@@ -213,6 +219,7 @@ final class ChangeStream implements AutoCloseable {
         return target;
       }
       StatusRuntimeException failure;
+      long tryStarted = System.nanoTime();
       try {
         CommitChangeSetResponse r =
             managers
@@ -220,10 +227,26 @@ final class ChangeStream implements AutoCloseable {
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .commitChangeSet(request);
         record(new Ack(dvs, seq, requestId, r.getGeneration(), System.nanoTime(), target, false));
+        if (tries > 0) {
+          note(dvs, seq, "committed at m" + target + " after " + tries + " failed tries", began);
+        }
         return target;
       } catch (StatusRuntimeException e) {
         failure = e;
       }
+      tries++;
+      note(
+          dvs,
+          seq,
+          "try at m"
+              + target
+              + " failed "
+              + failure.getStatus().getCode()
+              + StatusMapping.reason(failure).map(r -> " " + r).orElse("")
+              + " after "
+              + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tryStarted)
+              + " ms",
+          began);
       Failure kind = classify(failure, outcomeUnknown);
       if (kind == Failure.UNEXPECTED) {
         // With how the change set this one builds on was counted committed, to tell a lost
@@ -244,7 +267,17 @@ final class ChangeStream implements AutoCloseable {
       }
       outcomeUnknown |= kind == Failure.OUTCOME_UNKNOWN;
       if (outcomeUnknown) {
+        long lookUpStarted = System.nanoTime();
         Answer answer = lookUpUntilAnswered(dvs, requestId, target, giveUpAt);
+        note(
+            dvs,
+            seq,
+            "change-log look-up: "
+                + answer.getClass().getSimpleName()
+                + " in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lookUpStarted)
+                + " ms",
+            began);
         if (answer instanceof Committed c) {
           record(
               new Ack(
@@ -253,6 +286,14 @@ final class ChangeStream implements AutoCloseable {
         }
         if (answer instanceof Unanswered) {
           continue; // out of time (or interrupted): the loop's head records it
+        }
+        if (answer instanceof NotCommitted n && ownerNamedBy(failure) < 0) {
+          // Sent again where the change log just answered: a manager that reaches ZooKeeper (the
+          // next in turn may be the one cut from it), which names the owner if it is not it.
+          target = n.manager();
+          hops = 0;
+          resends.incrementAndGet();
+          continue;
         }
       }
       // Not committed (known): the same change set again, to the DVS's owner when the manager
@@ -323,8 +364,8 @@ final class ChangeStream implements AutoCloseable {
   /** A record of the request id exists: the change set is committed at its generation. */
   private record Committed(ChangeRecord record) implements Answer {}
 
-  /** A manager answered and has no record of the request id. */
-  private record NotCommitted() implements Answer {}
+  /** Manager (its index) answered and has no record of the request id. */
+  private record NotCommitted(int manager) implements Answer {}
 
   /** No manager answered before the change set's time was up. */
   private record Unanswered() implements Answer {}
@@ -350,7 +391,7 @@ final class ChangeStream implements AutoCloseable {
                   .listChanges(
                       ListChangesRequest.newBuilder().setDvs(dvs).setRequestId(requestId).build())
                   .getRecordsList();
-          return records.isEmpty() ? new NotCommitted() : new Committed(records.get(0));
+          return records.isEmpty() ? new NotCommitted(m) : new Committed(records.get(0));
         } catch (StatusRuntimeException e) {
           // This manager cannot answer now (down, cut from ZooKeeper): ask the next.
         }
@@ -360,6 +401,27 @@ final class ChangeStream implements AutoCloseable {
       }
     }
     return new Unanswered();
+  }
+
+  private void note(String dvs, long seq, String what, long began) {
+    trail.add(
+        System.currentTimeMillis()
+            + " "
+            + dvs
+            + " #"
+            + seq
+            + " +"
+            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began)
+            + " ms: "
+            + what);
+  }
+
+  /**
+   * Every failed try, change-log look-up and late commit so far, one line each: wall-clock ms, DVS,
+   * change set, ms since its first try, what happened.
+   */
+  List<String> trail() {
+    return List.copyOf(trail);
   }
 
   private void record(Ack ack) {

@@ -104,6 +104,21 @@ class EnsembleIT {
     if (zk != null) {
       zk.close();
     }
+    // -Densemble.keep=DIR: the logs of a passing run too (a failing one keeps its own).
+    String keep = System.getProperty("ensemble.keep");
+    if (keep != null) {
+      Path to = Path.of(keep).resolve("ensemble-" + System.currentTimeMillis());
+      try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) all::iterator) {
+          if (java.nio.file.Files.isRegularFile(p) && p.toString().endsWith(".log")) {
+            Path target = to.resolve(dir.relativize(p));
+            java.nio.file.Files.createDirectories(target.getParent());
+            java.nio.file.Files.copy(p, target);
+          }
+        }
+      }
+      System.out.println("ensemble: logs kept in " + to);
+    }
   }
 
   private void startAll(int startedManagers) throws Exception {
@@ -212,6 +227,8 @@ class EnsembleIT {
     seed(names);
     awaitSpread(3);
     Map<String, List<Long>> recovery = new LinkedHashMap<>();
+    // Per manager fault: ms until other live managers claimed every DVS the victim owned.
+    Map<String, List<Long>> claims = new LinkedHashMap<>();
     List<Cut> cuts = new ArrayList<>();
     long began = System.nanoTime();
     CompletableFuture<Void> zkBack = CompletableFuture.completedFuture(null);
@@ -221,7 +238,9 @@ class EnsembleIT {
     ChangeStream stream = new ChangeStream(managers, names, HOSTS, WEB, PACE, "c");
     stream.start();
     try (history;
-        stream) {
+        stream;
+        AutoCloseable trail =
+            () -> java.nio.file.Files.write(dir.resolve("stream.log"), stream.trail())) {
       await().atMost(WAIT).until(() -> stream.acks().size() >= 10);
       for (int r = 0; r < rounds; r++) {
         // 1. A ZooKeeper server, every other time the ensemble's leader.
@@ -233,7 +252,7 @@ class EnsembleIT {
         Map<String, Long> before = acked(stream, names);
         long t0 = System.nanoTime();
         zk.kill(victim);
-        long zkMs = awaitPushingAgain(before, t0);
+        long zkMs = awaitPushingAgain(before, t0, -1, Map.of()).pushedMs();
         record(
             recovery, r % 2 == 0 ? "zookeeper leader killed" : "zookeeper follower killed", zkMs);
         zkBack =
@@ -249,11 +268,14 @@ class EnsembleIT {
 
         // 2. The manager owning the most DVSes, killed while the stream keeps it pushing.
         managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        int owner = busiestOwner(awaitSpread(3), r);
+        Map<Integer, Map<String, Long>> owning = awaitSpread(3);
+        int owner = busiestOwner(owning, r);
         before = acked(stream, names);
         t0 = System.nanoTime();
         managers.kill(owner);
-        record(recovery, "owning manager killed", awaitPushingAgain(before, t0));
+        Recovery killed = awaitPushingAgain(before, t0, owner, owning.get(owner));
+        record(recovery, "owning manager killed", killed.pushedMs());
+        record(claims, "owning manager killed", killed.claimedMs());
         managerBack =
             CompletableFuture.runAsync(
                 () -> {
@@ -274,15 +296,20 @@ class EnsembleIT {
         t0 = System.nanoTime();
         managers.partition(cut);
         cuts.add(new Cut(ManagerProcesses.id(cut), cutAtMs, spread.get(cut)));
-        record(recovery, "owning manager partitioned", awaitPushingAgain(before, t0));
+        Recovery partitioned = awaitPushingAgain(before, t0, cut, spread.get(cut));
+        record(recovery, "owning manager partitioned", partitioned.pushedMs());
+        record(claims, "owning manager partitioned", partitioned.claimedMs());
         managers.heal(cut);
         System.out.printf(
-            "ensemble round %d: %s %d ms, owning manager killed %d ms, partitioned %d ms%n",
+            "ensemble round %d: %s %d ms, owning manager killed %d ms, partitioned %d ms"
+                + " (%s cut at %d)%n",
             r + 1,
             r % 2 == 0 ? "zookeeper leader killed" : "zookeeper follower killed",
             zkMs,
             last(recovery, "owning manager killed"),
-            last(recovery, "owning manager partitioned"));
+            last(recovery, "owning manager partitioned"),
+            ManagerProcesses.id(cut),
+            cutAtMs);
       }
       zkBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       managerBack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -330,6 +357,11 @@ class EnsembleIT {
         (kind, ms) ->
             System.out.printf(
                 "ensemble %-27s %2d faults, ms until every DVS is pushed again: %s%n",
+                kind, ms.size(), Figures.distribution(ms)));
+    claims.forEach(
+        (kind, ms) ->
+            System.out.printf(
+                "ensemble %-27s %2d faults, ms until other managers claimed all it owned: %s%n",
                 kind, ms.size(), Figures.distribution(ms)));
     System.out.printf(
         "ensemble: %d rounds in %d s, %d DVSes x %d hosts, owner per DVS; %d change sets committed"
@@ -590,12 +622,23 @@ class EnsembleIT {
   }
 
   /**
+   * How long a fault took: pushedMs until every DVS was pushed again, claimedMs (-1 for a fault
+   * that takes no manager away) until other managers had claimed every DVS the victim owned.
+   */
+  private record Recovery(long pushedMs, long claimedMs) {}
+
+  /**
    * Milliseconds from t0 until, for every DVS, every host applied a generation newer than the one
    * acknowledged last before t0 (the worst DVS): a manager writes and pushes that DVS again. It
-   * includes up to one pace of the stream.
+   * includes up to one pace of the stream, and the time the stream's change set in flight at the
+   * fault took to fail (a manager cut from ZooKeeper answers UNAVAILABLE once its session is lost).
+   * With a victim manager (-1: none), also until each DVS it owned (id to epoch) is listed (by a
+   * manager other than it) as owned by another live manager at a newer epoch: the ownership part.
    */
-  private long awaitPushingAgain(Map<String, Long> before, long t0) {
+  private Recovery awaitPushingAgain(
+      Map<String, Long> before, long t0, int victim, Map<String, Long> owned) {
     Map<String, Long> doneAt = new HashMap<>();
+    Map<String, Long> claimedAt = new HashMap<>();
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(25))
@@ -613,9 +656,49 @@ class EnsembleIT {
                       doneAt.putIfAbsent(name, now);
                     }
                   });
-              return doneAt.size() == before.size();
+              if (victim >= 0 && !claimedAt.keySet().containsAll(owned.keySet())) {
+                claimsSeen(victim, owned, claimedAt);
+              }
+              return doneAt.size() == before.size()
+                  && claimedAt.keySet().containsAll(owned.keySet());
             });
-    return TimeUnit.NANOSECONDS.toMillis(Collections.max(doneAt.values()) - t0);
+    return new Recovery(
+        TimeUnit.NANOSECONDS.toMillis(Collections.max(doneAt.values()) - t0),
+        claimedAt.isEmpty()
+            ? -1
+            : TimeUnit.NANOSECONDS.toMillis(Collections.max(claimedAt.values()) - t0));
+  }
+
+  /**
+   * Adds to claimedAt (DVS id to when first seen) each DVS of owned (id to the victim's epoch) that
+   * the first manager other than victim to answer lists as owned by another manager at a newer
+   * epoch.
+   */
+  private void claimsSeen(int victim, Map<String, Long> owned, Map<String, Long> claimedAt) {
+    for (int i = 0; i < managers.size(); i++) {
+      if (i == victim) {
+        continue;
+      }
+      Optional<Map<Integer, Map<String, Long>>> seen =
+          managers.ownersAsSeenBy(i, Duration.ofSeconds(2));
+      if (seen.isEmpty()) {
+        continue;
+      }
+      long now = System.nanoTime();
+      seen.get()
+          .forEach(
+              (m, dvses) -> {
+                if (m >= 0 && m != victim) {
+                  dvses.forEach(
+                      (dvs, epoch) -> {
+                        if (owned.containsKey(dvs) && epoch > owned.get(dvs)) {
+                          claimedAt.putIfAbsent(dvs, now);
+                        }
+                      });
+                }
+              });
+      return;
+    }
   }
 
   /** What the final checks found. */

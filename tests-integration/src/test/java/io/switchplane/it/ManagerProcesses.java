@@ -156,27 +156,38 @@ final class ManagerProcesses implements AutoCloseable {
    */
   Optional<Map<Integer, Map<String, Long>>> owners() {
     for (int i = 0; i < size(); i++) {
-      if (!alive(i)) {
-        continue;
-      }
-      try {
-        ListManagersResponse list =
-            api(i, Duration.ofSeconds(5)).listManagers(ListManagersRequest.getDefaultInstance());
-        Map<Integer, Map<String, Long>> out = new TreeMap<>();
-        for (ManagerEntry m : list.getManagersList()) {
-          Map<String, Long> owned = new TreeMap<>();
-          m.getDvsList().forEach(d -> owned.put(d.getDvsId(), d.getEpoch()));
-          out.put(Integer.parseInt(m.getManagerId().substring(1)), owned);
-        }
-        Map<String, Long> unowned = new TreeMap<>();
-        list.getUnownedDvsIdsList().forEach(d -> unowned.put(d, 0L));
-        out.put(-1, unowned);
-        return Optional.of(out);
-      } catch (StatusRuntimeException e) {
-        // The next manager may answer.
+      Optional<Map<Integer, Map<String, Long>>> seen = ownersAsSeenBy(i, Duration.ofSeconds(5));
+      if (seen.isPresent()) {
+        return seen;
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Who owns what as manager i sees it (as {@link #owners}), empty when it is not running or does
+   * not answer within deadline.
+   */
+  Optional<Map<Integer, Map<String, Long>>> ownersAsSeenBy(int i, Duration deadline) {
+    if (!alive(i)) {
+      return Optional.empty();
+    }
+    try {
+      ListManagersResponse list =
+          api(i, deadline).listManagers(ListManagersRequest.getDefaultInstance());
+      Map<Integer, Map<String, Long>> out = new TreeMap<>();
+      for (ManagerEntry m : list.getManagersList()) {
+        Map<String, Long> owned = new TreeMap<>();
+        m.getDvsList().forEach(d -> owned.put(d.getDvsId(), d.getEpoch()));
+        out.put(Integer.parseInt(m.getManagerId().substring(1)), owned);
+      }
+      Map<String, Long> unowned = new TreeMap<>();
+      list.getUnownedDvsIdsList().forEach(d -> unowned.put(d, 0L));
+      out.put(-1, unowned);
+      return Optional.of(out);
+    } catch (StatusRuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   ManagedChannel channel(int i) {

@@ -153,7 +153,7 @@ public final class DvsOwnership implements AutoCloseable {
         "switchplane_manager_owned_dvs",
         "How many DVSes this manager owns (holds and pushes) now.",
         List.of(),
-        cb -> cb.call(connected ? active.size() : 0));
+        cb -> cb.call(held().size()));
   }
 
   /** Starts watching and evaluating; the registry must be started by then. */
@@ -209,22 +209,7 @@ public final class DvsOwnership implements AutoCloseable {
    * (e.g. ZooKeeper does not answer).
    */
   public boolean awaitSettled(Duration timeout) throws InterruptedException {
-    long after;
-    synchronized (rounds) {
-      after = roundsStarted;
-    }
-    trigger();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (rounds) {
-      while (completeRound <= after) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          return false;
-        }
-        rounds.wait(left);
-      }
-      return true;
-    }
+    return awaitRound(timeout, roundSince -> roundSince ? Wait.YES : Wait.ON);
   }
 
   /**
@@ -237,6 +222,41 @@ public final class DvsOwnership implements AutoCloseable {
     if (loaded(dvsId)) {
       return true;
     }
+    return awaitRound(
+        timeout,
+        roundSince -> {
+          if (loaded(dvsId)) {
+            return Wait.YES;
+          }
+          // The rule gives it to another manager (or it was deleted), or this one is closing.
+          return (roundSince && !registry.id().equals(lastTarget.get(dvsId)))
+                  || state.get() != State.STARTED
+              ? Wait.NO
+              : Wait.ON;
+        });
+  }
+
+  /** A wait's answer each time an evaluation ends: done (yes, no) or wait on. */
+  private enum Wait {
+    YES,
+    NO,
+    ON
+  }
+
+  /** What a wait asks whenever an evaluation ends (and at first), under {@link #rounds}. */
+  private interface RoundCheck {
+    /**
+     * @param roundSince whether an evaluation started after the wait began has completed (computed
+     *     the rule's target and acted on all of it)
+     */
+    Wait check(boolean roundSince);
+  }
+
+  /**
+   * Triggers an evaluation and waits until check answers YES (true) or NO (false), asked at once
+   * and whenever an evaluation ends; false at timeout.
+   */
+  private boolean awaitRound(Duration timeout, RoundCheck check) throws InterruptedException {
     long after;
     synchronized (rounds) {
       after = roundsStarted;
@@ -244,12 +264,10 @@ public final class DvsOwnership implements AutoCloseable {
     trigger();
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (rounds) {
-      while (!loaded(dvsId)) {
-        if (completeRound > after && !registry.id().equals(lastTarget.get(dvsId))) {
-          return false; // the rule gives it to another manager (or it was deleted)
-        }
-        if (state.get() != State.STARTED) {
-          return false;
+      while (true) {
+        Wait w = check.check(completeRound > after);
+        if (w != Wait.ON) {
+          return w == Wait.YES;
         }
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
@@ -257,7 +275,6 @@ public final class DvsOwnership implements AutoCloseable {
         }
         rounds.wait(left);
       }
-      return true;
     }
   }
 
@@ -330,19 +347,16 @@ public final class DvsOwnership implements AutoCloseable {
       losses++; // only this (Curator's) thread writes it
       connected = false;
       LOG.warn("manager {}: ZooKeeper connection {}; giving up every DVS", registry.id(), s);
-      events.execute(this::loseAll);
+      events.execute(
+          () -> {
+            loseAll();
+            trigger(); // an evaluation after the give-up: claims again once reconnected
+          });
     } else if (s.isConnected()) {
-      // Behind the loseAll queued at the loss (one events thread, in order): epochs held before
-      // the loss must not count again, not even until that loseAll has run.
-      try {
-        events.execute(
-            () -> {
-              connected = true;
-              trigger();
-            });
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // closed
-      }
+      // Epochs held from before the loss stay void (heldSince), even while the loseAll queued at
+      // the loss has not given them up yet.
+      connected = true;
+      trigger();
     }
   }
 
@@ -438,17 +452,24 @@ public final class DvsOwnership implements AutoCloseable {
             epoch,
             record.owned() ? record.owner() : "released");
       }
-      if (!connected) {
-        return;
+      if (!connected || losses != lossesBefore) {
+        return; // lost meanwhile: the loseAll queued then gives up what this evaluation took
       }
       // Held from here: epoch() answers during gained(), so the loads' recoveries (ZooKeeper
       // writes) and the first pushes it starts are fenced at the new epoch.
       heldSince.put(dvs, lossesBefore);
       active.put(dvs, epoch);
+      long gainStarted = System.nanoTime();
       try {
         listener.gained(dvs, epoch);
         claimed.remove(dvs);
         changes.labelValues("gained").inc();
+        LOG.info(
+            "manager {} took DVS {} over at epoch {} in {} ms",
+            self,
+            dvs,
+            epoch,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - gainStarted));
         roundChanged();
       } catch (RuntimeException e) {
         active.remove(dvs);
@@ -480,7 +501,13 @@ public final class DvsOwnership implements AutoCloseable {
     if (active.remove(dvs) != null) {
       LOG.info("manager {} gives up DVS {}: {}", registry.id(), dvs, why);
       changes.labelValues("lost").inc();
+      long started = System.nanoTime();
       listener.lost(dvs);
+      LOG.info(
+          "manager {} gave up DVS {} in {} ms",
+          registry.id(),
+          dvs,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
   }
 

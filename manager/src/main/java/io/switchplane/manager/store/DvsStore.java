@@ -148,10 +148,14 @@ public final class DvsStore {
                       pgId,
                       ZkReads.parse(PortGroup.parser(), data, StoreLayout.portGroup(id, pgId))));
       Map<String, Port> ports = new LinkedHashMap<>();
+      List<String> buckets = new ArrayList<>();
       for (int bucket = 0; bucket < StoreLayout.PORT_BUCKETS; bucket++) {
-        String parent = StoreLayout.portBucket(id, bucket);
-        reads
-            .readChildren(parent)
+        buckets.add(StoreLayout.portBucket(id, bucket));
+      }
+      Map<String, Map<String, byte[]>> byBucket = reads.readChildrenOf(buckets);
+      for (String parent : buckets) {
+        byBucket
+            .get(parent)
             .forEach(
                 (key, data) ->
                     ports.put(key, ZkReads.parse(Port.parser(), data, parent + "/" + key)));

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
+import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
@@ -78,50 +82,94 @@ final class ZkReads {
 
   /** Every child's data by child name (sorted); children deleted meanwhile are left out. */
   Map<String, byte[]> readChildren(String parent) {
-    List<String> names = children(parent);
-    Map<String, byte[]> out = new ConcurrentHashMap<>();
-    CompletableFuture<?>[] pending = new CompletableFuture<?>[names.size()];
+    return readChildrenOf(List.of(parent)).get(parent);
+  }
+
+  /**
+   * As {@link #readChildren} for each of parents at once (a parent that does not exist has none):
+   * every listing pipelined, then every read, so that a DVS's port buckets take two round trips,
+   * not two per bucket (a new owner's load waited seconds on them under load).
+   */
+  Map<String, Map<String, byte[]>> readChildrenOf(List<String> parents) {
+    Map<String, List<String>> names = new ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> listed = new ArrayList<>();
+    Map<String, Map<String, byte[]>> out = new ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> read = new ArrayList<>();
+    String what = parents.size() == 1 ? parents.get(0) : parents.size() + " znodes";
     try {
-      for (int i = 0; i < names.size(); i++) {
-        String name = names.get(i);
+      for (String parent : parents) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pending[i] = done;
+        listed.add(done);
         client
-            .getData()
+            .getChildren()
             .inBackground(
-                (c, event) -> {
-                  KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-                  if (code == KeeperException.Code.OK) {
-                    out.put(name, event.getData());
-                    done.complete(null);
-                  } else if (code == KeeperException.Code.NONODE) {
-                    done.complete(null);
-                  } else {
-                    done.completeExceptionally(KeeperException.create(code, event.getPath()));
-                  }
-                })
-            .forPath(parent + "/" + name);
+                completing(
+                    done,
+                    event -> names.put(parent, event.getChildren()),
+                    () -> names.put(parent, List.of())))
+            .forPath(parent);
       }
-      CompletableFuture.allOf(pending).get(CHILDREN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      await(listed, "listing the children of " + what);
+      for (String parent : parents) {
+        Map<String, byte[]> children = new ConcurrentHashMap<>();
+        out.put(parent, children);
+        for (String name : names.get(parent)) {
+          CompletableFuture<Void> done = new CompletableFuture<>();
+          read.add(done);
+          client
+              .getData()
+              .inBackground(
+                  completing(done, event -> children.put(name, event.getData()), () -> {}))
+              .forPath(parent + "/" + name);
+        }
+      }
+      await(read, "reading the children of " + what);
+    } catch (SwitchplaneException e) {
+      throw e;
+    } catch (Exception e) {
+      throw ZkErrors.translate(e, "reading the children of " + what);
+    }
+    Map<String, Map<String, byte[]>> sorted = new TreeMap<>();
+    out.forEach((parent, children) -> sorted.put(parent, new TreeMap<>(children)));
+    return sorted;
+  }
+
+  /**
+   * A background call's callback: ok takes the answer, noNode runs when the znode does not exist
+   * (then it holds nothing), and done completes after either, or fails with any other result.
+   */
+  private static BackgroundCallback completing(
+      CompletableFuture<Void> done, Consumer<CuratorEvent> ok, Runnable noNode) {
+    return (c, event) -> {
+      KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+      if (code == KeeperException.Code.OK) {
+        ok.accept(event);
+        done.complete(null);
+      } else if (code == KeeperException.Code.NONODE) {
+        noNode.run();
+        done.complete(null);
+      } else {
+        done.completeExceptionally(KeeperException.create(code, event.getPath()));
+      }
+    };
+  }
+
+  /** Waits for every background call of pending, at most {@link #CHILDREN_TIMEOUT_SECONDS}. */
+  private static void await(List<CompletableFuture<Void>> pending, String what) {
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture<?>[]::new))
+          .get(CHILDREN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw ZkErrors.translate(
-          cause instanceof Exception ex ? ex : e, "reading children of " + parent);
+      throw ZkErrors.translate(cause instanceof Exception ex ? ex : e, what);
     } catch (TimeoutException e) {
       throw new SwitchplaneException(
           ErrorCode.UNAVAILABLE,
-          "reading "
-              + names.size()
-              + " children of "
-              + parent
-              + " took over "
-              + CHILDREN_TIMEOUT_SECONDS
-              + " s",
+          what + " (" + pending.size() + " calls) took over " + CHILDREN_TIMEOUT_SECONDS + " s",
           e);
-    } catch (Exception e) {
-      throw ZkErrors.translate(e, "reading children of " + parent);
+    } catch (InterruptedException e) {
+      throw ZkErrors.translate(e, what);
     }
-    return new TreeMap<>(out);
   }
 
   /** Parses a stored protobuf; a corrupt znode is an INTERNAL failure naming it. */

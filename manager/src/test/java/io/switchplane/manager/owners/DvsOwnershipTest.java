@@ -47,6 +47,10 @@ class DvsOwnershipTest {
   private final Map<String, Member> members = new ConcurrentHashMap<>();
 
   private final List<String> violations = new CopyOnWriteArrayList<>();
+
+  /** What every member's gained() waits for before it returns (open unless a test closes it). */
+  private volatile CountDownLatch gainGate = new CountDownLatch(0);
+
   private final List<AutoCloseable> open = new ArrayList<>();
   private TestingServer zk;
   private CuratorFramework admin;
@@ -58,6 +62,9 @@ class DvsOwnershipTest {
     final ManagerRegistry registry;
     final OwnerStore store;
     final DvsOwnership ownership;
+
+    /** Every DVS this member's gained() was called for, in order. */
+    final java.util.Queue<String> gaining = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Every DVS this member was told it lost. */
     final Set<String> lost = ConcurrentHashMap.newKeySet();
@@ -81,11 +88,18 @@ class DvsOwnershipTest {
               new DvsOwnership.Listener() {
                 @Override
                 public void gained(String dvsId, long epoch) {
+                  gaining.add(dvsId);
                   String before = holders.put(dvsId, id);
                   if (before != null
                       && !before.equals(id)
                       && members.get(before).ownership.epoch(dvsId).isPresent()) {
                     violations.add(dvsId + " gained by " + id + " while held by " + before);
+                  }
+                  try {
+                    // As a load that takes its time (ZooKeeper reads, probing the hosts).
+                    gainGate.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                   }
                 }
 
@@ -336,6 +350,35 @@ class DvsOwnershipTest {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(() -> assertThat(a.ownership.held()).hasSize(DVSES));
+    assertThat(violations).isEmpty();
+  }
+
+  @Test
+  void aDvsBeingGainedWhenTheSessionIsLostAnswersNoEpochOnceReconnected() throws Exception {
+    // The first gained() waits: the session is lost and a new one made meanwhile, while this
+    // evaluation still runs (the loss's give-up queued behind it).
+    CountDownLatch gate = new CountDownLatch(1);
+    gainGate = gate;
+    Member a = member("m-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> !a.gaining.isEmpty());
+    String dvs = a.gaining.peek();
+    assertThat(a.ownership.epoch(dvs)).isPresent(); // gained() loads and pushes at it
+    Set<ConnectionState> seen = ConcurrentHashMap.newKeySet();
+    // Added after the ownership's listener: told after it, in order.
+    a.client.getConnectionStateListenable().addListener((c, s) -> seen.add(s));
+    a.client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    await().atMost(Duration.ofSeconds(20)).until(() -> seen.contains(ConnectionState.RECONNECTED));
+    // Claimed in the lost session: another manager may claim past it, so no epoch of it counts.
+    assertThat(a.ownership.epoch(dvs)).isEmpty();
+    assertThat(a.ownership.held()).isEmpty();
+
+    gainGate = new CountDownLatch(0);
+    gate.countDown();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(a.ownership.held()).hasSize(DVSES));
+    assertThat(a.lost).contains(dvs);
+    assertThat(admin_record(dvs).epoch()).isEqualTo(a.ownership.epoch(dvs).orElseThrow());
     assertThat(violations).isEmpty();
   }
 
