@@ -246,6 +246,19 @@ public final class DvsStore {
    * none) written in the same transaction.
    */
   public void commit(Plan plan, AtomicTxnRecord record, ChangeRecord audit) {
+    // The change record is created without reading first; one left by an earlier life of the DVS
+    // id makes ZooKeeper refuse the whole transaction (nothing written): sent again replacing it.
+    if (!commit(plan, record, audit, false)) {
+      commit(plan, record, audit, true);
+    }
+  }
+
+  /**
+   * One attempt of {@link #commit(Plan, AtomicTxnRecord, ChangeRecord)}; false, nothing written,
+   * when the change record was created (replaceRecord false) and ZooKeeper found one there already.
+   */
+  private boolean commit(
+      Plan plan, AtomicTxnRecord record, ChangeRecord audit, boolean replaceRecord) {
     DvsConfig before = plan.before();
     Dvs after = plan.after().dvs();
     String id = before.id();
@@ -282,19 +295,33 @@ public final class DvsStore {
       putTxn(txn, id, record);
     }
     fence.add(txn, id, oldName);
-    log.add(txn, audit);
+    if (replaceRecord) {
+      log.add(txn, audit);
+    } else {
+      log.create(txn, audit);
+    }
     txn.checkSize(
         "the change set ("
             + plan.writes().size()
             + " entity writes"
             + (record == null ? ")" : " and, atomic, the previous values to restore on abort)"));
+    boolean[] recordLeft = {false};
     try {
       txn.commit(
           client,
           "committing a change set to DVS '" + oldName + "'",
-          r -> explain(r, before, after));
+          r -> {
+            if (!replaceRecord && ChangeLogStore.leftBehind(r, audit)) {
+              recordLeft[0] = true;
+            }
+            return explain(r, before, after);
+          });
       log.pruneAfter(audit);
+      return true;
     } catch (SwitchplaneException e) {
+      if (recordLeft[0]) {
+        return false;
+      }
       if (e.code() == ErrorCode.ABORTED && landedAlready(plan.after())) {
         // Curator retries a multi after a connection loss; if the first attempt had landed,
         // the retry sees our own version bump. The whole stored DVS is exactly the planned one:
@@ -303,7 +330,7 @@ public final class DvsStore {
             "change set to DVS {} generation {} had landed before a connection loss",
             id,
             after.getGeneration());
-        return;
+        return true;
       }
       throw e;
     }

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -42,6 +43,12 @@ public final class SnapshotStore {
 
   private final CuratorFramework client;
   private final ZkReads reads;
+
+  /**
+   * DVSes whose snapshot parents this store made or found (never deleted): a create of an existing
+   * znode is a write ZooKeeper logs and syncs, two per snapshot (a checkpoint per change set).
+   */
+  private final Set<String> parents = ConcurrentHashMap.newKeySet();
 
   public SnapshotStore(CuratorFramework client) {
     this.client = client;
@@ -75,8 +82,11 @@ public final class SnapshotStore {
       txn.create(StoreLayout.snapshotChunk(id, chunk++), part);
     }
     txn.commit(client, "writing snapshot " + info.getName(), r -> null);
-    reads.ensure(StoreLayout.snapshots(info.getDvsId()));
-    reads.ensure(StoreLayout.snapshotNames(info.getDvsId()));
+    if (!parents.contains(info.getDvsId())) {
+      reads.ensure(StoreLayout.snapshots(info.getDvsId()));
+      reads.ensure(StoreLayout.snapshotNames(info.getDvsId()));
+      parents.add(info.getDvsId());
+    }
     String namePath = StoreLayout.snapshotName(info.getDvsId(), info.getName());
     try {
       new ZkTxn()

@@ -12,6 +12,7 @@ import static io.switchplane.manager.ManagerFixtures.vlan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.ChangeOp;
+import io.switchplane.api.v1.ChangeRecord;
 import io.switchplane.api.v1.Dvs;
 import io.switchplane.api.v1.Host;
 import io.switchplane.api.v1.HostMember;
@@ -111,6 +112,30 @@ class ConfigServiceStoreTest {
     assertThat(store.readDvs(dvsId).orElseThrow().dvs().getGeneration()).isEqualTo(2);
     assertThat(client.getChildren().forPath(StoreLayout.portGroups(dvsId))).isEmpty();
     assertThat(listener.generations()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aChangeRecordLeftAtTheNextGenerationIsReplacedByTheChangeSetsOwn() throws Exception {
+    // Left by an earlier life of the DVS id: the change set creates its record without reading, is
+    // refused whole, and is sent again replacing it.
+    client
+        .create()
+        .forPath(
+            StoreLayout.logEntry(dvsId, 3),
+            ChangeRecord.newBuilder()
+                .setDvsId(dvsId)
+                .setGeneration(3)
+                .setComment("old life")
+                .build()
+                .toByteArray());
+
+    assertThat(commit(leader, createPortGroup("web", vlan(10, false))).generation()).isEqualTo(3);
+
+    assertThat(stored().portGroups().values())
+        .extracting(pg -> pg.getName())
+        .containsExactly("web");
+    assertThat(store.changeLog().get(dvsId, 3).orElseThrow().getComment()).isEqualTo("test");
+    assertThat(listener.generations()).containsExactly(1L, 2L, 3L);
   }
 
   @Test
