@@ -93,8 +93,6 @@ final class ZkReads {
   Map<String, Map<String, byte[]>> readChildrenOf(List<String> parents) {
     Map<String, List<String>> names = new ConcurrentHashMap<>();
     List<CompletableFuture<Void>> listed = new ArrayList<>();
-    Map<String, Map<String, byte[]>> out = new ConcurrentHashMap<>();
-    List<CompletableFuture<Void>> read = new ArrayList<>();
     String what = parents.size() == 1 ? parents.get(0) : parents.size() + " znodes";
     try {
       for (String parent : parents) {
@@ -110,17 +108,34 @@ final class ZkReads {
             .forPath(parent);
       }
       await(listed, "listing the children of " + what);
-      for (String parent : parents) {
+    } catch (SwitchplaneException e) {
+      throw e;
+    } catch (Exception e) {
+      throw ZkErrors.translate(e, "listing the children of " + what);
+    }
+    return readNamed(names);
+  }
+
+  /**
+   * The data of the named children of each parent (parent to child names), every read pipelined:
+   * parent to child name to data (sorted); children that do not exist are left out.
+   */
+  Map<String, Map<String, byte[]>> readNamed(Map<String, List<String>> names) {
+    Map<String, Map<String, byte[]>> out = new ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> read = new ArrayList<>();
+    String what = names.size() == 1 ? names.keySet().iterator().next() : names.size() + " znodes";
+    try {
+      for (Map.Entry<String, List<String>> parent : names.entrySet()) {
         Map<String, byte[]> children = new ConcurrentHashMap<>();
-        out.put(parent, children);
-        for (String name : names.get(parent)) {
+        out.put(parent.getKey(), children);
+        for (String name : parent.getValue()) {
           CompletableFuture<Void> done = new CompletableFuture<>();
           read.add(done);
           client
               .getData()
               .inBackground(
                   completing(done, event -> children.put(name, event.getData()), () -> {}))
-              .forPath(parent + "/" + name);
+              .forPath(parent.getKey() + "/" + name);
         }
       }
       await(read, "reading the children of " + what);
