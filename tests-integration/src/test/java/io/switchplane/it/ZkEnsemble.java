@@ -32,6 +32,11 @@ import java.util.stream.IntStream;
  */
 final class ZkEnsemble implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Every port {@link #freePorts} handed out in this JVM: never twice. */
+  private static final java.util.Set<Integer> GIVEN =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static final String MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
   private static final int TICK_MS = 250;
 
@@ -193,12 +198,16 @@ final class ZkEnsemble implements AutoCloseable {
         ServerSocket s = null;
         while (s == null) {
           int candidate = 10_000 + RANDOM.nextInt(below - 10_000);
+          if (GIVEN.contains(candidate)) {
+            continue; // given out before in this JVM; its process may not have bound it yet
+          }
           try {
             s = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress());
           } catch (IOException taken) {
             // Someone listens there: draw again.
           }
         }
+        GIVEN.add(s.getLocalPort());
         held.add(s);
         ports[i] = s.getLocalPort();
       }
@@ -217,7 +226,10 @@ final class ZkEnsemble implements AutoCloseable {
   /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
   private static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      // Not Files.readString: /proc reports a size of 0, and readString then returned "3" here,
+      // which put every port into 10000-10099, where separate draws collided.
+      String range =
+          Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       return Math.max(10_100, Integer.parseInt(range.split("\\s+")[0]));
     } catch (IOException | NumberFormatException e) {
       return 32_768;
