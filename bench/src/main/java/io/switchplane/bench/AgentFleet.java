@@ -1,6 +1,7 @@
 package io.switchplane.bench;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** The bench's N agents, wherever they run: in this JVM or in an agents process of their own. */
 interface AgentFleet extends AutoCloseable {
@@ -14,6 +15,9 @@ interface AgentFleet extends AutoCloseable {
    * then counts the manager and the agents together).
    */
   Duration processCpu();
+
+  /** The agents' own process, or empty when they run in this JVM. */
+  Optional<ProcessHandle> process();
 
   @Override
   void close();

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -133,6 +134,11 @@ final class AgentsProcess implements AgentFleet {
   @Override
   public Duration processCpu() {
     return process.info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
+  @Override
+  public Optional<ProcessHandle> process() {
+    return Optional.of(process.toHandle());
   }
 
   /**

@@ -81,10 +81,14 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
+      paramLabel = "N|auto",
       description =
-          "Untimed rounds (a full push and a port-group change each) before the "
-              + "timed runs, default ${DEFAULT-VALUE}: the JIT compiles the push path while they run, not during the runs.")
-  int warmup = 1;
+          "Untimed rounds (a full push and a port-group change each; with --backend ovs the three"
+              + " figures) before the timed runs: N, or auto (default) until the JIT compilers of"
+              + " the manager's and the agents' JVMs have settled (at most 5 % of the CPU of 3"
+              + " rounds in a row, 3 minutes at most). Until then a run times the JIT as much as"
+              + " the push.")
+  String warmup = "auto";
 
   @Option(
       names = "--max-in-flight",
@@ -161,14 +165,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (runs < 1 || warmup < 0) {
-      throw new IllegalArgumentException(
-          "--runs must be at least 1 and --warmup at least 0 (got "
-              + runs
-              + " and "
-              + warmup
-              + ")");
+    if (runs < 1) {
+      throw new IllegalArgumentException("--runs must be at least 1 (got " + runs + ")");
     }
+    Warmup.of(warmup, new JitCompilers(List.of())); // refuses a bad --warmup before anything starts
     boolean ovs = backend.equals("ovs");
     if (!ovs && !backend.equals("memory")) {
       throw new IllegalArgumentException("--backend must be memory or ovs, not '" + backend + "'");
@@ -276,11 +276,20 @@ public final class BenchCommand implements Callable<Integer> {
         if (ovs) {
           for (Pass pass : started) {
             if (peer != null) {
+              Warmup warm = warmup(List.of(pass));
               new OvnComparison(peer, hosts, runs, ovnBlock)
-                  .run((b, n) -> measureOvs(api, push, pass, b == 0 ? warmup : 0, n), System.out);
+                  .run(
+                      (b, n) -> measureOvs(api, push, pass, b == 0 ? warm : Warmup.none(), n),
+                      System.out);
+              System.out.println(warm.summary());
+              System.out.println(warm.timedRunsLine());
               printOvsBreakdown(pass);
             } else {
-              reportOvs(pass, measureOvs(api, push, pass, warmup, runs));
+              Warmup warm = warmup(List.of(pass));
+              OvsFigures figures = measureOvs(api, push, pass, warm, runs);
+              reportOvs(pass, figures);
+              System.out.println(warm.summary());
+              System.out.println(warm.timedRunsLine());
             }
           }
         } else {
@@ -299,6 +308,14 @@ public final class BenchCommand implements Callable<Integer> {
       TempDirs.deleteTree(dir);
     }
     return 0;
+  }
+
+  /** The warm-up of --warmup, watching the JIT of this JVM and of the passes' agents processes. */
+  private Warmup warmup(List<Pass> passes) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(ProcessHandle.current().pid());
+    passes.forEach(p -> p.fleet.process().ifPresent(h -> pids.add(h.pid())));
+    return Warmup.of(warmup, new JitCompilers(pids));
   }
 
   /** With --live-heap: this JVM's live heap now, when the fleets of passes are in sync. */
@@ -504,14 +521,15 @@ public final class BenchCommand implements Callable<Integer> {
    * per host; warmupRounds untimed rounds first.
    */
   private OvsFigures measureOvs(
-      ManagerServiceBlockingStub api, PushEngine push, Pass pass, int warmupRounds, int runCount) {
+      ManagerServiceBlockingStub api, PushEngine push, Pass pass, Warmup warm, int runCount) {
     long[][] confirmed = new long[3][runCount];
     long[][] applied = new long[3][runCount];
     String key = String.format("h%05d-p%03d", 0, 0);
     if (pass.ovsBreakdown == null) {
       pass.ovsBreakdown = new PushBreakdown(push);
     }
-    for (int i = 0; i < warmupRounds + runCount; i++) {
+    for (int r = 0; r < runCount; ) {
+      boolean warming = warm.warming();
       int round = pass.ovsRounds++;
       pass.ovsBreakdown.begin();
       long[] commitMicros = new long[1];
@@ -525,7 +543,7 @@ public final class BenchCommand implements Callable<Integer> {
                 commitMicros[0] = (System.nanoTime() - c0) / 1000;
                 return generation;
               });
-      if (i >= warmupRounds) {
+      if (!warming) {
         pass.ovsBreakdown.end(commitMicros[0], hosts);
       }
       long[] one =
@@ -574,17 +592,17 @@ public final class BenchCommand implements Callable<Integer> {
               SideBySide.ms(one[0]),
               SideBySide.ms(bind[1]),
               SideBySide.ms(bind[0]));
-      if (i < warmupRounds) {
-        System.out.printf("%s warm-up %d (not counted): %s%n", pass.transport, i + 1, line);
+      if (warming) {
+        warm.roundDone(System.out, pass.transport + ": " + line);
         continue;
       }
-      int r = i - warmupRounds;
       long[][] both = {every, one, bind};
       for (int f = 0; f < 3; f++) {
         applied[f][r] = both[f][0];
         confirmed[f][r] = both[f][1];
       }
       System.out.printf("%s run %d: %s%n", pass.transport, r + 1, line);
+      r++;
     }
     return new OvsFigures(
         confirmed[0], confirmed[1], confirmed[2], applied[0], applied[1], applied[2]);
@@ -657,10 +675,13 @@ public final class BenchCommand implements Callable<Integer> {
           pg.put(p, new long[runs]);
           breakdowns.put(p, new PushBreakdown(push));
         });
+    Warmup warm = warmup(passes);
     // Each round must change the MTU and the VLAN again.
-    for (int i = 0; i < warmup + runs; i++) {
+    for (int i = 0, r = 0; r < runs; i++) {
       int mtu = i % 2 == 0 ? 9000 : 1500;
       int vlan = 101 + i;
+      boolean warming = warm.warming();
+      List<String> warmed = new ArrayList<>();
       for (Pass p : passes) {
         PushCpu.Mark beforeFull = p.cpu.mark();
         long fullMs =
@@ -697,25 +718,29 @@ public final class BenchCommand implements Callable<Integer> {
                   return generation;
                 });
         PushCpu.Mark afterPg = p.cpu.mark();
-        if (i >= warmup) {
-          breakdown.end(commitMicros[0], hosts);
-        }
-        if (i < warmup) {
-          System.out.printf(
-              "%s warm-up %d (not counted): full push %d ms, port-group change %d ms%n",
-              p.transport, i + 1, fullMs, pgMs);
+        if (warming) {
+          warmed.add(
+              String.format(
+                  "%s: full push %d ms, port-group change %d ms", p.transport, fullMs, pgMs));
           continue;
         }
+        breakdown.end(commitMicros[0], hosts);
         p.cpu.add("full push", beforeFull, beforePg);
         p.cpu.add("port-group change", beforePg, afterPg);
-        int r = i - warmup;
         full.get(p)[r] = fullMs;
         pg.get(p)[r] = pgMs;
         System.out.printf(
             "%s run %d: full push %d ms, port-group change %d ms%n",
             p.transport, r + 1, fullMs, pgMs);
       }
+      if (warming) {
+        warm.roundDone(System.out, String.join("; ", warmed));
+      } else {
+        r++;
+      }
     }
+    System.out.println(warm.summary());
+    System.out.println(warm.timedRunsLine());
     Map<Pass, Figures> out = new LinkedHashMap<>();
     for (Pass p : passes) {
       long sequential = -1;

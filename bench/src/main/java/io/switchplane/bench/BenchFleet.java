@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * N lightweight host agents in this JVM: each its own gRPC server on its own loopback port, its own
@@ -127,6 +128,11 @@ final class BenchFleet implements AgentFleet {
   @Override
   public Duration processCpu() {
     return null;
+  }
+
+  @Override
+  public Optional<ProcessHandle> process() {
+    return Optional.empty();
   }
 
   @Override
