@@ -78,23 +78,28 @@ public final class ChangeLogStore {
   }
 
   /**
-   * Removes a DVS's oldest records beyond {@link #KEEP}, every {@link #PRUNE_EVERY} generations;
-   * best effort.
+   * Removes a DVS's oldest records beyond {@link #KEEP}, every {@link #PRUNE_EVERY} generations, in
+   * one transaction (one write to ZooKeeper's log, not one per record: it runs on the commit's
+   * path); best effort.
    */
   void pruneAfter(ChangeRecord written) {
     if (written.getGeneration() % PRUNE_EVERY != 0) {
       return;
     }
-    List<String> names = new ArrayList<>(reads.children(StoreLayout.log(written.getDvsId())));
+    String log = StoreLayout.log(written.getDvsId());
+    List<String> names = new ArrayList<>(reads.children(log));
     names.sort(Comparator.naturalOrder());
-    for (int i = 0; i < names.size() - KEEP; i++) {
-      String path = StoreLayout.log(written.getDvsId()) + "/" + names.get(i);
-      try {
-        client.delete().forPath(path);
-      } catch (Exception e) {
-        LOG.debug("could not prune {} ({}); the next pass tries again", path, e.toString());
-        return;
-      }
+    ZkTxn txn = new ZkTxn();
+    for (int i = 0; i < names.size() - KEEP && txn.bytes() < ZkTxn.MAX_BYTES / 2; i++) {
+      txn.delete(log + "/" + names.get(i), -1);
+    }
+    try {
+      txn.commit(client, "pruning the change log of DVS " + written.getDvsId(), r -> null);
+    } catch (RuntimeException e) {
+      LOG.debug(
+          "could not prune the change log of DVS {} ({}); the next pass tries again",
+          written.getDvsId(),
+          e.toString());
     }
   }
 
