@@ -8,6 +8,7 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyEntry;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -94,6 +95,28 @@ public final class PropertyResolver {
     for (Port p : s.getPortsList()) {
       PortGroup pg = groups.getOrDefault(p.getPortGroupId(), PortGroup.getDefaultInstance());
       put(out, Entity.port(p.getKey()), forPort(dvs, pg, p));
+    }
+    return out;
+  }
+
+  /**
+   * The effective values of ports, each a port of s, as {@link #effectiveAll} has them: for a
+   * caller that knows no other entity's values changed (the cost follows the ports given, not the
+   * switch).
+   */
+  public static SortedMap<Entity, SortedMap<PropertyKey, ByteString>> effectiveOfPorts(
+      HostSwitchState s, Collection<Port> ports) {
+    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> out = new TreeMap<>();
+    if (!s.getMember() || ports.isEmpty()) {
+      return out;
+    }
+    Map<String, PortGroup> groups = new HashMap<>();
+    for (PortGroup pg : s.getPortGroupsList()) {
+      groups.put(pg.getId(), pg);
+    }
+    for (Port p : ports) {
+      PortGroup pg = groups.getOrDefault(p.getPortGroupId(), PortGroup.getDefaultInstance());
+      put(out, Entity.port(p.getKey()), forPort(s.getDvs(), pg, p));
     }
     return out;
   }

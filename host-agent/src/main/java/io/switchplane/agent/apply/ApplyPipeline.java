@@ -306,7 +306,6 @@ public final class ApplyPipeline {
     if (repeated.isPresent()) {
       return repeated.get();
     }
-    HostSwitchState previous = slot.applied == null ? null : slot.applied.state();
     ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start, stages);
     if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
@@ -322,7 +321,7 @@ public final class ApplyPipeline {
     epochs.applied(dvsId, owner);
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
-    slot.arrivals = Announcements.pending(slot.arrivals, previous, desired);
+    slot.arrivals = Announcements.pending(slot.arrivals, desired, changes);
     ChangeSummary summary = done.applied().response().getSummary();
     LOG.debug(
         "applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}",
