@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** A layered map is the map a plain copy with the same changes would be, and leaves its source. */
 class LayeredMapTest {
 
-  @RepeatedTest(50)
+  @RepeatedTest(20)
   void followsAPlainMapThroughManyChangesAndFlattenings(RepetitionInfo rep) {
     Random random = new Random(rep.getCurrentRepetition() * 104_729L);
     int keys = 1 + random.nextInt(400);
@@ -25,7 +25,7 @@ class LayeredMapTest {
       model.put("k" + random.nextInt(keys), random.nextInt(5));
     }
     LayeredMap<String, Integer> layered = LayeredMap.of(model);
-    for (int step = 0; step < 300; step++) {
+    for (int step = 0; step < 200; step++) {
       Map<String, Integer> put = new HashMap<>();
       List<String> removed = new ArrayList<>();
       int n = random.nextInt(random.nextInt(10) == 0 ? 100 : 4);

@@ -208,7 +208,8 @@ public final class ApplyPipeline {
         epochs.check(desired.getDvs().getId(), owner, "apply");
         AppliedSwitch current = slot.applied;
         HostSwitchState previous = current == null ? null : current.state();
-        PortChanges changes = PortChanges.between(previous, desired);
+        PortChanges changes =
+            PortChanges.between(previous, desired, previous != null && previous == slot.ascending);
         // What changed is checked against a state checked whole or in part by this process; a
         // state read from the store or restored by a rollback is checked whole first.
         if (previous != null && previous == slot.validated) {
@@ -222,6 +223,7 @@ public final class ApplyPipeline {
                 slot, desired, changes, timeout, supersedesNonce, start, stages, false, owner);
         if (slot.applied != null && slot.applied.state() == desired) {
           slot.validated = desired;
+          slot.ascending = changes.ordered() ? desired : null;
         }
       } finally {
         slot.lock.unlock();
