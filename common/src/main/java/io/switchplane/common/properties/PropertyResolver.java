@@ -123,6 +123,13 @@ public final class PropertyResolver {
 
   /** Every namespace the state mentions (values and unset markers), sorted. */
   public static SortedSet<String> namespaces(HostSwitchState s) {
+    SortedSet<String> out = new TreeSet<>(namespacesOutsidePorts(s));
+    s.getPortsList().forEach(p -> p.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
+    return Collections.unmodifiableSortedSet(out);
+  }
+
+  /** The namespaces the state's DVS, hosts and port groups mention (its ports left out), sorted. */
+  public static SortedSet<String> namespacesOutsidePorts(HostSwitchState s) {
     SortedSet<String> out = new TreeSet<>();
     s.getDvs().getPropertiesList().forEach(e -> out.add(e.getNamespace()));
     s.getDvs()
@@ -130,8 +137,7 @@ public final class PropertyResolver {
         .forEach(m -> m.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
     s.getPortGroupsList()
         .forEach(pg -> pg.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
-    s.getPortsList().forEach(p -> p.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
-    return Collections.unmodifiableSortedSet(out);
+    return out;
   }
 
   private static boolean hasAny(HostSwitchState s) {

@@ -12,17 +12,17 @@ import java.util.Map;
  * @param state the applied final state (member=false once the switch was removed)
  * @param effective its effective ports by key (unmodifiable; empty for a removed switch)
  * @param response the answer given for state's generation, replayed for repeats
- * @param groupPorts the ports of each port group of state, counted
+ * @param tally what the apply needs of all of state's ports ({@link PortTally})
  */
 public record AppliedSwitch(
     HostSwitchState state,
     Map<String, EffectivePort> effective,
     ApplyResponse response,
-    GroupPorts groupPorts) {
-  /** A state read back or restored, its ports counted by port group. */
+    PortTally tally) {
+  /** A state read back or restored, its ports tallied. */
   public AppliedSwitch(
       HostSwitchState state, Map<String, EffectivePort> effective, ApplyResponse response) {
-    this(state, effective, response, GroupPorts.of(state));
+    this(state, effective, response, PortTally.of(state));
   }
 
   public String dvsId() {

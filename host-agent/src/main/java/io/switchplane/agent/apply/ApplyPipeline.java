@@ -213,7 +213,8 @@ public final class ApplyPipeline {
         // What changed is checked against a state checked whole or in part by this process; a
         // state read from the store or restored by a rollback is checked whole first.
         if (previous != null && previous == slot.validated) {
-          HostStateValidator.validateChange(previous, desired, changes);
+          HostStateValidator.validateChange(
+              previous, desired, changes, () -> current.tally().propertyBytes(previous));
         } else {
           HostStateValidator.validate(desired);
         }

@@ -147,7 +147,7 @@ final class ApplyTransaction {
                 .setAlreadyApplied(true)
                 // Answers stored before realized networks were reported have none.
                 .clearRealizedLogicalNetworks()
-                .addAllRealizedLogicalNetworks(current.groupPorts().realized(current.state()))
+                .addAllRealizedLogicalNetworks(current.tally().realized(current.state()))
                 .build())
         : Optional.empty();
   }
@@ -241,24 +241,22 @@ final class ApplyTransaction {
             .setRevertToGeneration(
                 pending != null ? pending.getRevertToGeneration() : previousGeneration)
             .build();
-    // The groups' ports by difference, as the effective ports: no walk over every port.
-    GroupPorts groupPorts =
-        current == null || changes.whole()
-            ? GroupPorts.of(desired)
-            : current.groupPorts().after(changes);
+    // Tallied by difference, as the effective ports are resolved: no walk over every port.
+    PortTally tally =
+        current == null || changes.whole() ? PortTally.of(desired) : current.tally().after(changes);
     ChangeSummary summary =
         PortDiff.summarize(ops, previous.size()).toBuilder()
             .setPropertyChanges(propertyChanges)
             .build();
     ApplyResponse response =
         ApplyResponse.newBuilder()
-            .addAllUnclaimedNamespaces(parts.modules().unclaimed(desired))
+            .addAllUnclaimedNamespaces(parts.modules().unclaimed(tally.namespaces(desired)))
             .setAppliedGeneration(generation)
             .setSummary(summary)
             .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos))
             .setNonce(nextPending.getNonce())
             .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
-            .addAllRealizedLogicalNetworks(groupPorts.realized(desired))
+            .addAllRealizedLogicalNetworks(tally.realized(desired))
             .build();
     HistoryEntry.Builder row =
         HistoryEntry.newBuilder()
@@ -278,10 +276,7 @@ final class ApplyTransaction {
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(
-        new AppliedSwitch(desired, next, response, groupPorts),
-        nextPending,
-        entry,
-        pending != null);
+        new AppliedSwitch(desired, next, response, tally), nextPending, entry, pending != null);
   }
 
   /** The backend applies ops all or nothing: when it refuses, it has undone its own. */

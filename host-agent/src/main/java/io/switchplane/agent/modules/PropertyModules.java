@@ -79,8 +79,16 @@ public final class PropertyModules {
 
   /** Namespaces of state that no module here claims, sorted. */
   public List<String> unclaimed(HostSwitchState state) {
+    return unclaimed(PropertyResolver.namespaces(state));
+  }
+
+  /**
+   * Those of namespaces (a state's, as {@link PropertyResolver#namespaces} gives them) no module
+   * claims.
+   */
+  public List<String> unclaimed(SortedSet<String> namespaces) {
     List<String> out = new ArrayList<>();
-    for (String ns : PropertyResolver.namespaces(state)) {
+    for (String ns : namespaces) {
       if (!byNamespace.containsKey(ns)) {
         out.add(ns);
       }
