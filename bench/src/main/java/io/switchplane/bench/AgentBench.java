@@ -77,8 +77,17 @@ final class AgentBench implements Callable<Integer> {
   @Option(names = "--backend", description = "memory (default) or ovs.")
   String backend = "memory";
 
-  /** The breakdown of one size: each stage's nanoseconds per timed run, by the answer's name. */
-  private record Figures(int ports, Map<String, long[]> stages, long[] total) {}
+  /**
+   * The breakdown of one size: each stage's nanoseconds per timed run, by the answer's name; the
+   * wall time of each run, and the CPU time and heap bytes the calling thread spent on it (the
+   * apply runs on it; RocksDB's native memory and background threads are not counted). CPU time and
+   * allocations move little with the machine's load, unlike the wall times.
+   */
+  private record Figures(
+      int ports, Map<String, long[]> stages, long[] total, long[] cpu, long[] allocated) {}
+
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
   @Override
   public Integer call() throws IOException {
@@ -150,6 +159,8 @@ final class AgentBench implements Callable<Integer> {
       long generation = 1;
       applyAndConfirm(pipeline, reparse(state(generation, current)));
       long[] total = new long[runs];
+      long[] cpu = new long[runs];
+      long[] allocated = new long[runs];
       for (int r = -warmup; r < runs; r++) {
         int k = Math.floorMod(r, ports);
         // A VLAN of its own on one port: one effective port changes, one backend operation.
@@ -164,15 +175,21 @@ final class AgentBench implements Callable<Integer> {
                 .build();
         // Decoded from bytes, as gRPC hands it over: no Port object is shared with the last state.
         HostSwitchState desired = reparse(state(++generation, current));
+        long bytes0 = THREADS.getCurrentThreadAllocatedBytes();
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         ApplyResponse response = pipeline.apply(desired, 0, "");
         long nanos = System.nanoTime() - t0;
+        long cpuNanos = THREADS.getCurrentThreadCpuTime() - cpu0;
+        long bytes = THREADS.getCurrentThreadAllocatedBytes() - bytes0;
         if (response.getSummary().getUpdated() != 1) {
           throw new IllegalStateException(
               "a one-port change did not update one port: " + response.getSummary());
         }
         if (r >= 0) {
           total[r] = nanos;
+          cpu[r] = cpuNanos;
+          allocated[r] = bytes;
           // The agent's own stage timings, as its answer carries them to the manager.
           for (StageTiming t : response.getStagesList()) {
             stages.computeIfAbsent(t.getStage(), s -> new long[runs])[r] = t.getNanos();
@@ -181,7 +198,7 @@ final class AgentBench implements Callable<Integer> {
         pipeline.confirm(DVS_ID, generation, response.getNonce());
       }
       pipeline.close();
-      return new Figures(ports, stages, total);
+      return new Figures(ports, stages, total, cpu, allocated);
     } finally {
       timers.shutdownNow();
       if (sandbox != null) {
@@ -253,7 +270,17 @@ final class AgentBench implements Callable<Integer> {
       row(t, name, all, f -> f.stages().getOrDefault(name, new long[runs]));
     }
     row(t, "total (request -> stored)", all, Figures::total);
+    row(t, "cpu of the apply thread", all, Figures::cpu);
     t.print(System.out);
+    for (Figures f : all) {
+      long[] sorted = f.allocated().clone();
+      Arrays.sort(sorted);
+      System.out.printf(
+          "heap allocated per apply, %d ports: median %.1f KiB, p99 %.1f KiB%n",
+          f.ports(),
+          BenchCommand.median(sorted) / 1024.0,
+          BenchCommand.percentile(sorted, 99) / 1024.0);
+    }
   }
 
   private static void row(

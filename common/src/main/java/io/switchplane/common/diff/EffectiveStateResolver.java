@@ -45,9 +45,9 @@ public final class EffectiveStateResolver {
 
   /**
    * As {@link #resolve(HostSwitchState, Map, HostSwitchState)}, told which ports differ: when the
-   * DVS settings, the port groups and the members' NICs are as before, the previous effective ports
-   * are copied and only changes' ports resolved (no port compared again), and {@link
-   * Result#touched()} names them.
+   * DVS settings, the port groups and the members' NICs are as before, only changes' ports are
+   * resolved (no port compared again), {@link Result#touched()} names them, and the ports are an
+   * immutable {@link LayeredMap} sharing previousPorts' entries (no whole copy per apply).
    *
    * @param changes {@link PortChanges#between}(previous, next)
    */
@@ -69,18 +69,20 @@ public final class EffectiveStateResolver {
     for (PortGroup pg : next.getPortGroupsList()) {
       groups.put(pg.getId(), pg);
     }
-    Map<String, EffectivePort> out = new HashMap<>(previousPorts);
-    List<String> touched = new ArrayList<>(changes.changed().size() + changes.removed().size());
+    List<String> removed = new ArrayList<>(changes.removed().size());
     for (Port port : changes.removed()) {
-      out.remove(port.getKey());
-      touched.add(port.getKey());
+      removed.add(port.getKey());
     }
+    Map<String, EffectivePort> resolved = new HashMap<>();
     for (Port port : changes.changed()) {
-      out.put(
+      resolved.put(
           port.getKey(), PolicyResolver.effectivePort(next.getDvs(), group(groups, port), port));
-      touched.add(port.getKey());
     }
-    return new Result(out, changes.changed().size(), touched);
+    List<String> touched = new ArrayList<>(removed);
+    touched.addAll(resolved.keySet());
+    // The previous ports are shared, not copied: the copy would cost the whole switch.
+    return new Result(
+        LayeredMap.of(previousPorts).with(resolved, removed), changes.changed().size(), touched);
   }
 
   private static PortGroup group(Map<String, PortGroup> groups, Port port) {

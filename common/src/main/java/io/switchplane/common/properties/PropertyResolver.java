@@ -8,6 +8,7 @@ import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PortGroup;
 import io.switchplane.api.v1.PropertyEntry;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -98,8 +99,37 @@ public final class PropertyResolver {
     return out;
   }
 
+  /**
+   * The effective values of ports, each a port of s, as {@link #effectiveAll} has them: for a
+   * caller that knows no other entity's values changed (the cost follows the ports given, not the
+   * switch).
+   */
+  public static SortedMap<Entity, SortedMap<PropertyKey, ByteString>> effectiveOfPorts(
+      HostSwitchState s, Collection<Port> ports) {
+    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> out = new TreeMap<>();
+    if (!s.getMember() || ports.isEmpty()) {
+      return out;
+    }
+    Map<String, PortGroup> groups = new HashMap<>();
+    for (PortGroup pg : s.getPortGroupsList()) {
+      groups.put(pg.getId(), pg);
+    }
+    for (Port p : ports) {
+      PortGroup pg = groups.getOrDefault(p.getPortGroupId(), PortGroup.getDefaultInstance());
+      put(out, Entity.port(p.getKey()), forPort(s.getDvs(), pg, p));
+    }
+    return out;
+  }
+
   /** Every namespace the state mentions (values and unset markers), sorted. */
   public static SortedSet<String> namespaces(HostSwitchState s) {
+    SortedSet<String> out = new TreeSet<>(namespacesOutsidePorts(s));
+    s.getPortsList().forEach(p -> p.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
+    return Collections.unmodifiableSortedSet(out);
+  }
+
+  /** The namespaces the state's DVS, hosts and port groups mention (its ports left out), sorted. */
+  public static SortedSet<String> namespacesOutsidePorts(HostSwitchState s) {
     SortedSet<String> out = new TreeSet<>();
     s.getDvs().getPropertiesList().forEach(e -> out.add(e.getNamespace()));
     s.getDvs()
@@ -107,8 +137,7 @@ public final class PropertyResolver {
         .forEach(m -> m.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
     s.getPortGroupsList()
         .forEach(pg -> pg.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
-    s.getPortsList().forEach(p -> p.getPropertiesList().forEach(e -> out.add(e.getNamespace())));
-    return Collections.unmodifiableSortedSet(out);
+    return out;
   }
 
   private static boolean hasAny(HostSwitchState s) {

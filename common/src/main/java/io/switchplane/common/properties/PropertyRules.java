@@ -134,15 +134,21 @@ public final class PropertyRules {
 
   /** The property bytes of a whole host state. */
   public static long bytes(HostSwitchState s) {
+    long total = bytesOutsidePorts(s);
+    for (Port p : s.getPortsList()) {
+      total += bytes(p.getPropertiesList());
+    }
+    return total;
+  }
+
+  /** The property bytes of a host state's DVS, hosts and port groups (its ports' left out). */
+  public static long bytesOutsidePorts(HostSwitchState s) {
     long total = bytes(s.getDvs().getPropertiesList());
     for (var m : s.getDvs().getMembersList()) {
       total += bytes(m.getPropertiesList());
     }
     for (PortGroup pg : s.getPortGroupsList()) {
       total += bytes(pg.getPropertiesList());
-    }
-    for (Port p : s.getPortsList()) {
-      total += bytes(p.getPropertiesList());
     }
     return total;
   }

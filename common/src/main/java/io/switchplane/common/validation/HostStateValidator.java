@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /** Checks a final host state as an agent receives it: self-contained and consistent. */
 public final class HostStateValidator {
@@ -47,6 +48,20 @@ public final class HostStateValidator {
    */
   public static void validateChange(
       HostSwitchState previous, HostSwitchState next, PortChanges changes) {
+    validateChange(previous, next, changes, () -> PropertyRules.bytes(previous));
+  }
+
+  /**
+   * As {@link #validateChange(HostSwitchState, HostSwitchState, PortChanges)}, from previous's
+   * property bytes as the caller keeps them (asked for only when what changed is checked).
+   *
+   * @param previousBytes {@link PropertyRules#bytes}(previous)
+   */
+  public static void validateChange(
+      HostSwitchState previous,
+      HostSwitchState next,
+      PortChanges changes,
+      LongSupplier previousBytes) {
     if (!validateHeader(next)) {
       return;
     }
@@ -75,7 +90,7 @@ public final class HostStateValidator {
     if (nics) {
       uplinkNics(next.getPortsList());
     }
-    long bytes = PropertyRules.bytes(previous);
+    long bytes = previousBytes.getAsLong();
     for (Port port : changes.removed()) {
       bytes -= PropertyRules.bytes(port.getPropertiesList());
     }

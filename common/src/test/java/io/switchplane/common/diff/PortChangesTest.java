@@ -17,7 +17,10 @@ import io.switchplane.common.validation.HostStateValidator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,6 +76,56 @@ class PortChangesTest {
     assertThat(changes.ordered()).isFalse();
     assertThat(changes.changed()).containsExactly(updated);
     assertThat(changes.removed()).containsExactly(removed);
+  }
+
+  @RepeatedTest(300)
+  void anAscendingPreviousGivesTheSameChangesWithoutCheckingItsOrder(RepetitionInfo rep) {
+    Random random = new Random(rep.getCurrentRepetition() * 31_337L);
+    HostSwitchState previous = next(randomPorts(random, true));
+    HostSwitchState next = next(randomPorts(random, random.nextInt(4) > 0));
+
+    PortChanges told = PortChanges.between(previous, next, ascending(previous.getPortsList()));
+
+    assertThat(told).isEqualTo(PortChanges.between(previous, next));
+    assertThat(told.ordered()).isEqualTo(ascending(next.getPortsList()));
+  }
+
+  /**
+   * Up to 12 ports over keys k00..k14 with one of two VLANs, in key order when sorted (duplicates
+   * possible), else shuffled.
+   */
+  private static List<Port> randomPorts(Random random, boolean sorted) {
+    List<Port> ports = new ArrayList<>();
+    int n = random.nextInt(13);
+    for (int i = 0; i < n; i++) {
+      Port port = port(String.format("k%02d", random.nextInt(15)), "a");
+      ports.add(
+          random.nextBoolean() ? port : port.toBuilder().setPolicy(vlanPolicy(7, false)).build());
+    }
+    if (sorted) {
+      ports.sort(java.util.Comparator.comparing(Port::getKey));
+      if (random.nextInt(3) > 0) { // mostly strictly ascending: one port per key
+        List<Port> unique = new ArrayList<>();
+        for (Port port : ports) {
+          if (unique.isEmpty() || !unique.get(unique.size() - 1).getKey().equals(port.getKey())) {
+            unique.add(port);
+          }
+        }
+        return unique;
+      }
+    } else {
+      Collections.shuffle(ports, random);
+    }
+    return ports;
+  }
+
+  private static boolean ascending(List<Port> ports) {
+    for (int i = 1; i < ports.size(); i++) {
+      if (ports.get(i - 1).getKey().compareTo(ports.get(i).getKey()) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test

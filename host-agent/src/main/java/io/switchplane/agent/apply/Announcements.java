@@ -5,7 +5,9 @@ import io.switchplane.agent.backend.SwitchBackend;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.Port;
+import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.model.PortPlacement;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,35 +64,32 @@ final class Announcements {
     Sender.THREAD.schedule(round, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  /** The keys of the VM NIC ports that were standby copies in previous and forward in next. */
-  static List<String> arrived(HostSwitchState previous, HostSwitchState next) {
-    if (previous == null || !next.getMember()) {
-      return List.of();
-    }
-    Set<String> standby = new HashSet<>();
-    for (Port p : previous.getPortsList()) {
-      if (PortPlacement.isStandby(p)) {
-        standby.add(p.getKey());
+  /**
+   * The keys of the VM NIC ports that were standby copies before changes and forward after them,
+   * sorted. Such a port differs from its copy before, so only the changed ports are looked at.
+   */
+  static List<String> arrived(PortChanges changes) {
+    List<String> out = new ArrayList<>();
+    for (Port p : changes.changed()) {
+      Port before = changes.before().get(p.getKey());
+      if (before != null
+          && PortPlacement.isStandby(before)
+          && !PortPlacement.isStandby(p)
+          && p.getConnectee().hasVmNic()) {
+        out.add(p.getKey());
       }
     }
-    if (standby.isEmpty()) {
-      return List.of();
-    }
-    return next.getPortsList().stream()
-        .filter(p -> standby.contains(p.getKey()))
-        .filter(p -> !PortPlacement.isStandby(p) && p.getConnectee().hasVmNic())
-        .map(Port::getKey)
-        .sorted()
-        .toList();
+    out.sort(null);
+    return out;
   }
 
   /**
-   * The ports to announce once next is confirmed: those that arrived from previous to next, plus
-   * those of a superseded pending apply (earlier) that still forward in next.
+   * The ports to announce once next is confirmed: those that arrived with changes (next's ports
+   * against the state before it), plus those of a superseded pending apply (earlier) that still
+   * forward in next.
    */
-  static List<String> pending(
-      List<String> earlier, HostSwitchState previous, HostSwitchState next) {
-    Set<String> out = new java.util.TreeSet<>(arrived(previous, next));
+  static List<String> pending(List<String> earlier, HostSwitchState next, PortChanges changes) {
+    Set<String> out = new java.util.TreeSet<>(arrived(changes));
     if (!earlier.isEmpty()) {
       Set<String> active = new HashSet<>();
       for (Port p : next.getPortsList()) {

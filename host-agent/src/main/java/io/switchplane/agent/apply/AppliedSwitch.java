@@ -12,9 +12,19 @@ import java.util.Map;
  * @param state the applied final state (member=false once the switch was removed)
  * @param effective its effective ports by key (unmodifiable; empty for a removed switch)
  * @param response the answer given for state's generation, replayed for repeats
+ * @param tally what the apply needs of all of state's ports ({@link PortTally})
  */
 public record AppliedSwitch(
-    HostSwitchState state, Map<String, EffectivePort> effective, ApplyResponse response) {
+    HostSwitchState state,
+    Map<String, EffectivePort> effective,
+    ApplyResponse response,
+    PortTally tally) {
+  /** A state read back or restored, its ports tallied. */
+  public AppliedSwitch(
+      HostSwitchState state, Map<String, EffectivePort> effective, ApplyResponse response) {
+    this(state, effective, response, PortTally.of(state));
+  }
+
   public String dvsId() {
     return state.getDvs().getId();
   }

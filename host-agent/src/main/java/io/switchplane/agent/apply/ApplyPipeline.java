@@ -208,11 +208,13 @@ public final class ApplyPipeline {
         epochs.check(desired.getDvs().getId(), owner, "apply");
         AppliedSwitch current = slot.applied;
         HostSwitchState previous = current == null ? null : current.state();
-        PortChanges changes = PortChanges.between(previous, desired);
+        PortChanges changes =
+            PortChanges.between(previous, desired, previous != null && previous == slot.ascending);
         // What changed is checked against a state checked whole or in part by this process; a
         // state read from the store or restored by a rollback is checked whole first.
         if (previous != null && previous == slot.validated) {
-          HostStateValidator.validateChange(previous, desired, changes);
+          HostStateValidator.validateChange(
+              previous, desired, changes, () -> current.tally().propertyBytes(previous));
         } else {
           HostStateValidator.validate(desired);
         }
@@ -222,6 +224,7 @@ public final class ApplyPipeline {
                 slot, desired, changes, timeout, supersedesNonce, start, stages, false, owner);
         if (slot.applied != null && slot.applied.state() == desired) {
           slot.validated = desired;
+          slot.ascending = changes.ordered() ? desired : null;
         }
       } finally {
         slot.lock.unlock();
@@ -306,7 +309,6 @@ public final class ApplyPipeline {
     if (repeated.isPresent()) {
       return repeated.get();
     }
-    HostSwitchState previous = slot.applied == null ? null : slot.applied.state();
     ApplyTransaction.Committed done = tx.run(timeoutMs, supersedes, restoring, start, stages);
     if (done.superseded()) {
       // The superseded apply is neither confirmed nor undone on its own: it lives on in this one.
@@ -322,7 +324,7 @@ public final class ApplyPipeline {
     epochs.applied(dvsId, owner);
     rollbacks.releaseManagementClone(dvsId, slot.applied);
     rollbacks.armOrExpire(dvsId, slot, RollbackCause.ROLLBACK_CAUSE_CONFIRM_TIMEOUT);
-    slot.arrivals = Announcements.pending(slot.arrivals, previous, desired);
+    slot.arrivals = Announcements.pending(slot.arrivals, desired, changes);
     ChangeSummary summary = done.applied().response().getSummary();
     LOG.debug(
         "applied generation {} of DVS {}: +{} ~{} -{} in {} us, confirm by {}",

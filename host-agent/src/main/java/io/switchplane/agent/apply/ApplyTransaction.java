@@ -17,10 +17,10 @@ import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HistoryEntryKind;
 import io.switchplane.api.v1.HostSwitchState;
 import io.switchplane.api.v1.PendingConfirm;
-import io.switchplane.api.v1.Port;
 import io.switchplane.api.v1.PushOwner;
 import io.switchplane.api.v1.RollbackCause;
 import io.switchplane.common.diff.EffectiveStateResolver;
+import io.switchplane.common.diff.LayeredMap;
 import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.diff.PortDiff;
 import io.switchplane.common.diff.PortOp;
@@ -28,7 +28,6 @@ import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.ErrorReason;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
-import io.switchplane.common.model.LogicalNetworks;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.List;
@@ -148,15 +147,9 @@ final class ApplyTransaction {
                 .setAlreadyApplied(true)
                 // Answers stored before realized networks were reported have none.
                 .clearRealizedLogicalNetworks()
-                .addAllRealizedLogicalNetworks(realized(current.state()))
+                .addAllRealizedLogicalNetworks(current.tally().realized(current.state()))
                 .build())
         : Optional.empty();
-  }
-
-  /** The logical networks a host with state applied realizes: those of its ports' groups. */
-  private static List<String> realized(HostSwitchState state) {
-    return LogicalNetworks.realized(
-        state, state.getPortsList().stream().map(Port::getPortGroupId).toList());
   }
 
   /**
@@ -224,7 +217,11 @@ final class ApplyTransaction {
     Map<String, EffectivePort> previous = current == null ? Map.of() : current.effective();
     EffectiveStateResolver.Result resolved =
         EffectiveStateResolver.resolve(previousState, previous, desired, changes);
-    Map<String, EffectivePort> next = Collections.unmodifiableMap(resolved.ports());
+    // A layered map is immutable already, and must stay one for the next apply to share it.
+    Map<String, EffectivePort> next =
+        resolved.ports() instanceof LayeredMap
+            ? resolved.ports()
+            : Collections.unmodifiableMap(resolved.ports());
     ops = PortDiff.diff(previous, next, resolved.touched());
     stages.mark(ApplyStages.Stage.DIFF);
     applyToSwitch();
@@ -244,19 +241,22 @@ final class ApplyTransaction {
             .setRevertToGeneration(
                 pending != null ? pending.getRevertToGeneration() : previousGeneration)
             .build();
+    // Tallied by difference, as the effective ports are resolved: no walk over every port.
+    PortTally tally =
+        current == null || changes.whole() ? PortTally.of(desired) : current.tally().after(changes);
     ChangeSummary summary =
         PortDiff.summarize(ops, previous.size()).toBuilder()
             .setPropertyChanges(propertyChanges)
             .build();
     ApplyResponse response =
         ApplyResponse.newBuilder()
-            .addAllUnclaimedNamespaces(parts.modules().unclaimed(desired))
+            .addAllUnclaimedNamespaces(parts.modules().unclaimed(tally.namespaces(desired)))
             .setAppliedGeneration(generation)
             .setSummary(summary)
             .setApplyMicros(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos))
             .setNonce(nextPending.getNonce())
             .setConfirmDeadlineUnixMs(nextPending.getDeadlineUnixMs())
-            .addAllRealizedLogicalNetworks(realized(desired))
+            .addAllRealizedLogicalNetworks(tally.realized(desired))
             .build();
     HistoryEntry.Builder row =
         HistoryEntry.newBuilder()
@@ -276,7 +276,7 @@ final class ApplyTransaction {
     parts.faults().reached(AgentFaults.AFTER_PERSIST);
     readBack(next);
     return new Committed(
-        new AppliedSwitch(desired, next, response), nextPending, entry, pending != null);
+        new AppliedSwitch(desired, next, response, tally), nextPending, entry, pending != null);
   }
 
   /** The backend applies ops all or nothing: when it refuses, it has undone its own. */
@@ -305,7 +305,7 @@ final class ApplyTransaction {
    */
   private int deliverToModules(HostSwitchState previousState) {
     try {
-      return parts.modules().deliver(previousState, desired);
+      return parts.modules().deliver(previousState, desired, changes);
     } catch (ModuleFailure e) {
       throw new SwitchplaneException(
           ErrorCode.ABORTED,

@@ -25,6 +25,13 @@ final class Slot {
    */
   HostSwitchState validated;
 
+  /**
+   * The applied state when an apply of this process found its port keys strictly ascending (null:
+   * not known), so that the next apply's {@link io.switchplane.common.diff.PortChanges} need not
+   * check their order again. Lock held.
+   */
+  HostSwitchState ascending;
+
   /** The apply waiting for Confirm, or null. */
   volatile PendingConfirm pending;
 

@@ -2,6 +2,8 @@ package io.switchplane.agent.modules;
 
 import com.google.protobuf.ByteString;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.Port;
+import io.switchplane.common.diff.PortChanges;
 import io.switchplane.common.properties.Entity;
 import io.switchplane.common.properties.PropertyDiff;
 import io.switchplane.common.properties.PropertyKey;
@@ -77,8 +79,16 @@ public final class PropertyModules {
 
   /** Namespaces of state that no module here claims, sorted. */
   public List<String> unclaimed(HostSwitchState state) {
+    return unclaimed(PropertyResolver.namespaces(state));
+  }
+
+  /**
+   * Those of namespaces (a state's, as {@link PropertyResolver#namespaces} gives them) no module
+   * claims.
+   */
+  public List<String> unclaimed(SortedSet<String> namespaces) {
     List<String> out = new ArrayList<>();
-    for (String ns : PropertyResolver.namespaces(state)) {
+    for (String ns : namespaces) {
       if (!byNamespace.containsKey(ns)) {
         out.add(ns);
       }
@@ -127,11 +137,59 @@ public final class PropertyModules {
    */
   public int deliver(HostSwitchState before, HostSwitchState after) throws ModuleFailure {
     // Resolved once: the diff and the modules' updates both read the effective values after.
-    SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now =
-        after == null ? new TreeMap<>() : PropertyResolver.effectiveAll(after);
-    List<PropertyDiff.Change> changes =
-        PropertyDiff.diff(
-            before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before), now);
+    return deliver(
+        before,
+        after,
+        before == null ? new TreeMap<>() : PropertyResolver.effectiveAll(before),
+        after == null ? new TreeMap<>() : PropertyResolver.effectiveAll(after));
+  }
+
+  /**
+   * As {@link #deliver(HostSwitchState, HostSwitchState)}, told which ports differ: when the DVS's
+   * and hosts' properties and the port groups are as before, only the ports of changes can have
+   * other effective values, so only theirs are resolved (the same changes, at the cost of what
+   * changed); otherwise every entity is, as there.
+   *
+   * @param changes {@link PortChanges#between}(before, after)
+   */
+  public int deliver(HostSwitchState before, HostSwitchState after, PortChanges changes)
+      throws ModuleFailure {
+    if (before == null
+        || after == null
+        || !before.getMember()
+        || !after.getMember()
+        || changes.whole()
+        || !before.getDvs().getId().equals(after.getDvs().getId())
+        || !before.getDvs().getPropertiesList().equals(after.getDvs().getPropertiesList())
+        || !before.getDvs().getMembersList().equals(after.getDvs().getMembersList())
+        || !before.getPortGroupsList().equals(after.getPortGroupsList())) {
+      return deliver(before, after);
+    }
+    List<Port> was = new ArrayList<>(changes.removed());
+    for (Port port : changes.changed()) {
+      Port old = changes.before().get(port.getKey());
+      if (old != null) {
+        was.add(old);
+      }
+    }
+    return deliver(
+        before,
+        after,
+        PropertyResolver.effectiveOfPorts(before, was),
+        PropertyResolver.effectiveOfPorts(after, changes.changed()));
+  }
+
+  /**
+   * Hands the modules the difference between then (effective values of before) and now (of after),
+   * each of every entity that may differ.
+   */
+  private int deliver(
+      HostSwitchState before,
+      HostSwitchState after,
+      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> then,
+      SortedMap<Entity, SortedMap<PropertyKey, ByteString>> now)
+      throws ModuleFailure {
+    List<PropertyDiff.Change> changes = PropertyDiff.diff(then, now);
     if (changes.isEmpty()) {
       return 0;
     }
