@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.HashedWheelTimer;
 import io.switchplane.api.v1.HostAgentServiceGrpc;
 import io.switchplane.api.v1.HostAgentServiceGrpc.HostAgentServiceFutureStub;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -54,12 +54,13 @@ public final class AgentChannels implements AutoCloseable {
 
   private static final int FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+  private static final long DEADLINE_TICK_MS = 10;
 
   private final ConcurrentHashMap<String, Entry> channels = new ConcurrentHashMap<>();
   private final OwnedThreads threads = new OwnedThreads();
   private final ExecutorService executor;
   private final EventLoopGroup eventLoops;
-  private final ScheduledThreadPoolExecutor timers;
+  private final HashedWheelTimer timers;
   private final Duration connectTimeout;
   private final AgentSecurity security;
   private volatile boolean closed;
@@ -96,9 +97,15 @@ public final class AgentChannels implements AutoCloseable {
         Epoll.isAvailable()
             ? new EpollEventLoopGroup(cores, threads.factory("agent-io-"))
             : new NioEventLoopGroup(cores, threads.factory("agent-io-"));
-    this.timers = new ScheduledThreadPoolExecutor(1, threads.factory("agent-deadline-"));
-    // Nearly every request is answered long before its limit: cancelled limits must not pile up.
-    timers.setRemoveOnCancelPolicy(true);
+    // A timer wheel (10 ms ticks) for the stream requests' deadlines: every push sets two and
+    // nearly all are cancelled by their answer, which a wheel does without a lock or a heap.
+    this.timers =
+        new HashedWheelTimer(
+            threads.factory("agent-deadline-"),
+            DEADLINE_TICK_MS,
+            TimeUnit.MILLISECONDS,
+            512,
+            false);
   }
 
   /** The push stream to an endpoint: the one open, else a new one (opened on its first request). */
@@ -225,7 +232,7 @@ public final class AgentChannels implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       executor.shutdown();
-      timers.shutdownNow();
+      timers.stop();
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     LOG.debug("closed {} agent channels", all.size());
@@ -236,6 +243,10 @@ public final class AgentChannels implements AutoCloseable {
       throw new IllegalStateException("agent channels are closed");
     }
     String kind = security.kind(endpoint);
+    Entry known = channels.get(endpoint);
+    if (known != null && known.kind().equals(kind)) {
+      return known; // every push asks twice: a look-up, not a locked compute
+    }
     Entry e =
         channels.compute(
             endpoint,

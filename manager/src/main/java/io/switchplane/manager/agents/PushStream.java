@@ -4,11 +4,15 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.SettableFuture;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.util.Timeout;
+import io.grpc.netty.shaded.io.netty.util.Timer;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.switchplane.api.v1.ApplyRequest;
 import io.switchplane.api.v1.ApplyResponse;
@@ -28,8 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -49,15 +51,17 @@ import org.slf4j.LoggerFactory;
  * instead, for the requests pending then and every later one ({@link #unaryOnly()}).
  *
  * <p>Thread-safe. Futures complete on the connection's Netty event loop (answers) or the timer
- * thread (deadlines); callbacks added with a direct executor must stay quick and never block.
+ * thread (deadlines); callbacks added with a direct executor must stay quick and never block. The
+ * deadlines are a timer wheel's (a lock-free insert and cancel per request, instead of a scheduled
+ * task in a locked queue).
  */
 public final class PushStream {
   private static final Logger LOG = LoggerFactory.getLogger(PushStream.class);
 
   private final String endpoint;
   private final ManagedChannel channel;
-  private final ScheduledExecutorService timers;
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Timer timers;
+  private final Map<Long, Request<?>> pending = new ConcurrentHashMap<>();
   private long nextId;
 
   /** The request side; null until opened, and after the stream ended. */
@@ -68,16 +72,64 @@ public final class PushStream {
 
   private volatile boolean unaryOnly;
 
-  /** A request sent and not answered yet. */
-  private record Pending(
-      PushRequest request, SettableFuture<PushAnswer> answer, ScheduledFuture<?> timeout) {}
+  /**
+   * A request and its typed result: completed straight from the answer (one future per request, no
+   * transform or callback layer between the answer and the caller).
+   */
+  private static final class Request<R> {
+    private final SettableFuture<R> result = SettableFuture.create();
+    private final Function<PushAnswer, R> read;
+    private final long deadlineNanos;
+
+    /** Set once sent on the stream (guarded by the stream's lock until then). */
+    private PushRequest request;
+
+    /** Its deadline; null until set, just after it is put in pending. */
+    private volatile Timeout timeout;
+
+    private Request(Function<PushAnswer, R> read, long timeoutMs) {
+      this.read = read;
+      this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    }
+
+    private void answered(PushAnswer a) {
+      R r;
+      try {
+        r = result(a, read);
+      } catch (RuntimeException e) {
+        result.setException(e);
+        return;
+      }
+      result.set(r);
+    }
+
+    /** The unary call's answer, read as the stream's would be. */
+    private void answeredBy(ListenableFuture<PushAnswer> unary) {
+      result.setFuture(
+          Futures.transform(unary, a -> result(a, read), MoreExecutors.directExecutor()));
+    }
+
+    private void fail(Throwable t) {
+      result.setException(t);
+    }
+
+    private void cancelTimeout() {
+      Timeout t = timeout;
+      if (t != null) {
+        t.cancel();
+      }
+    }
+
+    private long leftMs() {
+      return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+  }
 
   /**
    * A stream to endpoint over channel, opened on first use; timers runs the per-request limits.
    * unary: make unary calls instead (for comparison).
    */
-  PushStream(
-      String endpoint, ManagedChannel channel, ScheduledExecutorService timers, boolean unary) {
+  PushStream(String endpoint, ManagedChannel channel, Timer timers, boolean unary) {
     this.endpoint = endpoint;
     this.channel = channel;
     this.timers = timers;
@@ -150,44 +202,42 @@ public final class PushStream {
 
   private <R> ListenableFuture<R> call(
       PushRequest.Builder request, long timeoutMs, Function<PushAnswer, R> read) {
-    SettableFuture<PushAnswer> answer = SettableFuture.create();
+    Request<R> r = new Request<>(read, timeoutMs);
     if (unaryOnly) {
-      unary(request.build(), answer, timeoutMs);
+      r.answeredBy(unary(request.build(), timeoutMs));
     } else {
-      send(request, answer, timeoutMs);
+      send(request, r, timeoutMs);
     }
-    return Futures.transform(answer, a -> result(a, read), MoreExecutors.directExecutor());
+    return r.result;
   }
 
-  private void send(
-      PushRequest.Builder builder, SettableFuture<PushAnswer> answer, long timeoutMs) {
+  private void send(PushRequest.Builder builder, Request<?> r, long timeoutMs) {
     Status refused = null;
     synchronized (this) {
       if (ended != null) {
         refused = ended;
       } else {
         long id = ++nextId;
-        PushRequest request = builder.setId(id).build();
-        ScheduledFuture<?> timeout;
+        r.request = builder.setId(id).build();
+        pending.put(id, r); // before its deadline is set: an early expiry must find it
         try {
-          timeout = timers.schedule(() -> expire(id), timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-          answer.setException(
-              Status.UNAVAILABLE.withDescription("agent channels closed").asRuntimeException());
+          r.timeout = timers.newTimeout(t -> expire(id), timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (IllegalStateException | RejectedExecutionException e) {
+          pending.remove(id);
+          r.fail(Status.UNAVAILABLE.withDescription("agent channels closed").asRuntimeException());
           return;
         }
-        pending.put(id, new Pending(request, answer, timeout));
         try {
-          open().onNext(request);
+          open().onNext(r.request);
         } catch (RuntimeException e) {
           refused = Status.UNAVAILABLE.withDescription("push stream failed").withCause(e);
           pending.remove(id);
-          timeout.cancel(false);
+          r.cancelTimeout();
         }
       }
     }
     if (refused != null) {
-      answer.setException(
+      r.fail(
           Status.UNAVAILABLE
               .withDescription("push stream to " + endpoint + " ended: " + describe(refused))
               .withCause(refused.getCause())
@@ -201,9 +251,13 @@ public final class PushStream {
       // Answers are handled on the connection's event loop, not handed to the call executor: the
       // handler is quick (it completes a future whose callbacks send the next message) and the
       // hand-off, a queue and a thread wake-up per answer, cost more than the work.
-      HostAgentServiceGrpc.newStub(channel)
-          .withExecutor(MoreExecutors.directExecutor())
-          .push(new Answers());
+      // Requests are written through a buffer kept per thread (PushRequestMarshaller): the same
+      // bytes, without a new encoder buffer per message.
+      ClientCalls.asyncBidiStreamingCall(
+          channel.newCall(
+              PushRequestMarshaller.PUSH,
+              CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())),
+          new Answers());
       if (requests == null) {
         throw new IllegalStateException("push stream to " + endpoint + " did not start");
       }
@@ -213,23 +267,22 @@ public final class PushStream {
   }
 
   private void expire(long id) {
-    Pending p = pending.remove(id);
-    if (p != null) {
-      p.answer()
-          .setException(
-              Status.DEADLINE_EXCEEDED
-                  .withDescription("no answer from agent " + endpoint + " in time")
-                  .asRuntimeException());
+    Request<?> r = pending.remove(id);
+    if (r != null) {
+      r.fail(
+          Status.DEADLINE_EXCEEDED
+              .withDescription("no answer from agent " + endpoint + " in time")
+              .asRuntimeException());
     }
   }
 
   private void answered(PushAnswer a) {
-    Pending p = pending.remove(a.getId());
-    if (p == null) {
+    Request<?> r = pending.remove(a.getId());
+    if (r == null) {
       return; // answered after its deadline, or the request was re-sent as a unary call
     }
-    p.timeout().cancel(false);
-    p.answer().set(a);
+    r.cancelTimeout();
+    r.answered(a);
   }
 
   /** The stream ended with status: pending requests fail (or go unary if it was never served). */
@@ -244,10 +297,10 @@ public final class PushStream {
       unaryOnly = true;
       LOG.info("agent {} does not serve the push stream: pushing with unary calls", endpoint);
       for (Long id : List.copyOf(pending.keySet())) {
-        Pending p = pending.remove(id);
-        if (p != null) {
-          p.timeout().cancel(false);
-          unary(p.request(), p.answer(), Math.max(1, p.timeout().getDelay(TimeUnit.MILLISECONDS)));
+        Request<?> r = pending.remove(id);
+        if (r != null) {
+          r.cancelTimeout();
+          r.answeredBy(unary(r.request, r.leftMs()));
         }
       }
       return;
@@ -266,21 +319,21 @@ public final class PushStream {
   }
 
   private void failAll(Status status) {
-    List<Pending> all = new ArrayList<>();
+    List<Request<?>> all = new ArrayList<>();
     for (Long id : List.copyOf(pending.keySet())) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        all.add(p);
+      Request<?> r = pending.remove(id);
+      if (r != null) {
+        all.add(r);
       }
     }
-    for (Pending p : all) {
-      p.timeout().cancel(false);
-      p.answer().setException(status.asRuntimeException());
+    for (Request<?> r : all) {
+      r.cancelTimeout();
+      r.fail(status.asRuntimeException());
     }
   }
 
   /** The request as its unary call, for an agent without the stream. */
-  private void unary(PushRequest request, SettableFuture<PushAnswer> answer, long timeoutMs) {
+  private ListenableFuture<PushAnswer> unary(PushRequest request, long timeoutMs) {
     HostAgentServiceFutureStub stub =
         HostAgentServiceGrpc.newFutureStub(channel)
             .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
@@ -313,7 +366,7 @@ public final class PushStream {
                       .withDescription("push request without a call")
                       .asRuntimeException());
         };
-    answer.setFuture(f);
+    return f;
   }
 
   /** The typed response of an answer, or its failure as the unary call would have failed. */

@@ -71,6 +71,9 @@ public final class EventLog {
         }
       }
     }
+    if (!LOG.isInfoEnabled()) {
+      return; // no argument array and boxing per event when the log would drop it
+    }
     LOG.info(
         "event {} {} dvs={} host={} generation={}: {}",
         event.getSequence(),

@@ -363,7 +363,7 @@ final class HostPusher implements PushDispatcher.Task {
     stages.record(PushStages.SEND_ANSWER, Math.max(0, roundTrip - agent));
     stages.record(PushStages.AGENT, agent);
     for (StageTiming t : response.getStagesList()) {
-      stages.record("  agent " + t.getStage(), t.getMicros());
+      stages.record(PushStages.agentStage(t.getStage()), t.getMicros());
     }
   }
 

@@ -127,18 +127,20 @@ public final class HostStatusBook {
       long nowMs,
       long deadlineMs) {
     update(
-        dvsId,
-        hostId,
-        (book, e) -> {
-          e.applied = applied;
-          e.lastError = "";
-          e.lastPushMs = nowMs;
-          if (summary != null) {
-            e.lastSummary = summary;
-          }
-          e.confirmDeadlineMs = deadlineMs;
-          book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
-        });
+        dvsId, hostId, (book, e) -> awaitingConfirm(book, e, applied, summary, nowMs, deadlineMs));
+  }
+
+  /** Book lock held. */
+  private static void awaitingConfirm(
+      DvsBook book, Entry e, long applied, ChangeSummary summary, long nowMs, long deadlineMs) {
+    e.applied = applied;
+    e.lastError = "";
+    e.lastPushMs = nowMs;
+    if (summary != null) {
+      e.lastSummary = summary;
+    }
+    e.confirmDeadlineMs = deadlineMs;
+    book.setState(e, HostSyncState.HOST_SYNC_STATE_AWAITING_CONFIRM);
   }
 
   /**
@@ -162,9 +164,35 @@ public final class HostStatusBook {
         });
   }
 
+  /**
+   * The host applied generation applied provisionally, as its answer to our Apply says: what it
+   * changed (summary), the namespaces no module claims, the logical networks it realizes; the
+   * confirm is on its way (deadline: when the agent rolls back without it). One update of the entry
+   * for the whole answer: {@link #unclaimed}, {@link #realized} and {@link #awaitingConfirm} in one
+   * step, as every host of every push comes here.
+   */
+  void applied(
+      String dvsId,
+      String hostId,
+      long applied,
+      ChangeSummary summary,
+      List<String> unclaimed,
+      List<String> logicalNetworkIds,
+      long nowMs,
+      long deadlineMs) {
+    update(
+        dvsId,
+        hostId,
+        (book, e) -> {
+          e.unclaimed(unclaimed);
+          realized(dvsId, hostId, e, logicalNetworkIds);
+          awaitingConfirm(book, e, applied, summary, nowMs, deadlineMs);
+        });
+  }
+
   /** The property namespaces the host's last apply said no module there claims. */
   void unclaimed(String dvsId, String hostId, List<String> namespaces) {
-    update(dvsId, hostId, (book, e) -> e.unclaimed = List.copyOf(namespaces));
+    update(dvsId, hostId, (book, e) -> e.unclaimed(namespaces));
   }
 
   /**
@@ -172,18 +200,21 @@ public final class HostStatusBook {
    * port groups with a port on the host's switch).
    */
   void realized(String dvsId, String hostId, List<String> logicalNetworkIds) {
-    update(
-        dvsId,
-        hostId,
-        (book, e) -> {
-          List<String> now = List.copyOf(logicalNetworkIds);
-          boolean changed = !e.reported || !new HashSet<>(now).equals(new HashSet<>(e.realized));
-          e.realized = now;
-          e.reported = true;
-          if (changed) {
-            realizedListeners.forEach(l -> l.changed(dvsId, hostId, now));
-          }
-        });
+    update(dvsId, hostId, (book, e) -> realized(dvsId, hostId, e, logicalNetworkIds));
+  }
+
+  /** Book lock held. */
+  private void realized(String dvsId, String hostId, Entry e, List<String> logicalNetworkIds) {
+    if (e.reported && e.realized.equals(logicalNetworkIds)) {
+      return; // the same list as last time (the usual answer): nothing to copy or tell
+    }
+    List<String> now = List.copyOf(logicalNetworkIds);
+    boolean changed = !e.reported || !new HashSet<>(now).equals(new HashSet<>(e.realized));
+    e.realized = now;
+    e.reported = true;
+    if (changed) {
+      realizedListeners.forEach(l -> l.changed(dvsId, hostId, now));
+    }
   }
 
   /**
@@ -638,6 +669,13 @@ public final class HostStatusBook {
     private Entry(String hostId, String hostName) {
       this.hostId = hostId;
       this.hostName = hostName;
+    }
+
+    /** Keeps the list held when it is the same (the usual answer): no copy per push. */
+    private void unclaimed(List<String> namespaces) {
+      if (!unclaimed.equals(namespaces)) {
+        unclaimed = List.copyOf(namespaces);
+      }
     }
   }
 }

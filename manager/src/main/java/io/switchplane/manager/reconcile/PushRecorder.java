@@ -212,9 +212,15 @@ final class PushRecorder {
       return;
     }
     metrics.applies.inc();
-    book.unclaimed(dvsId, hostId, response.getUnclaimedNamespacesList());
-    book.realized(dvsId, hostId, response.getRealizedLogicalNetworksList());
-    book.awaitingConfirm(dvsId, hostId, a.generation(), response.getSummary(), now, a.deadlineMs());
+    book.applied(
+        dvsId,
+        hostId,
+        a.generation(),
+        response.getSummary(),
+        response.getUnclaimedNamespacesList(),
+        response.getRealizedLogicalNetworksList(),
+        now,
+        a.deadlineMs());
     if (!response.getAlreadyApplied()) {
       events.record(
           EventKind.EVENT_KIND_APPLIED,

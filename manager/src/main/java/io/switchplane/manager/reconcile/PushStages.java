@@ -3,6 +3,7 @@ package io.switchplane.manager.reconcile;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-push stage durations, for the bench's breakdown: the desired-state build of each host, each
@@ -27,6 +28,9 @@ public final class PushStages {
 
   /** From the Apply sent to the host confirmed. */
   public static final String HOST_PUSH = "host push (apply sent -> confirmed)";
+
+  /** The row of each agent stage by the stage's name: made once, not per push. */
+  private static final ConcurrentHashMap<String, String> AGENT_STAGES = new ConcurrentHashMap<>();
 
   private volatile boolean enabled;
   private final Map<String, Samples> stages = new LinkedHashMap<>();
@@ -53,6 +57,11 @@ public final class PushStages {
 
   boolean enabled() {
     return enabled;
+  }
+
+  /** The row of the agent's stage named stage (as its answer names it). */
+  static String agentStage(String stage) {
+    return AGENT_STAGES.computeIfAbsent(stage, n -> "  agent " + n);
   }
 
   /** Adds a sample of micros to stage, when enabled. */

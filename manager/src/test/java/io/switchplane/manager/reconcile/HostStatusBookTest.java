@@ -171,6 +171,32 @@ class HostStatusBookTest {
   }
 
   @Test
+  void anApplyAnswerIsRecordedInOneStep() {
+    book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
+    List<List<String>> heard = new java.util.ArrayList<>();
+    book.addRealizedListener((dvs, host, ids) -> heard.add(ids));
+    book.pushing("d", "a");
+
+    ChangeSummary summary = ChangeSummary.newBuilder().setUpdated(4).build();
+    book.applied("d", "a", 1, summary, List.of("ns"), List.of("n1"), 9, 30_000);
+    book.applied("d", "a", 1, summary, List.of("ns"), List.of("n1"), 10, 30_000);
+
+    HostPushStatus s = book.get("d", "a").orElseThrow();
+    assertThat(s.getState()).isEqualTo(HOST_SYNC_STATE_AWAITING_CONFIRM);
+    assertThat(s.getAppliedGeneration()).isEqualTo(1);
+    assertThat(s.getLastSummary().getUpdated()).isEqualTo(4);
+    assertThat(s.getUnclaimedNamespacesList()).containsExactly("ns");
+    assertThat(s.getRealizedLogicalNetworksList()).containsExactly("n1");
+    assertThat(s.getConfirmDeadlineUnixMs()).isEqualTo(30_000);
+    assertThat(s.getLastPushUnixMs()).isEqualTo(10);
+    assertThat(heard).as("the same networks again are no change").containsExactly(List.of("n1"));
+
+    book.applied("d", "a", 1, summary, List.of(), List.of("n2"), 11, 30_000);
+    assertThat(book.get("d", "a").orElseThrow().getUnclaimedNamespacesList()).isEmpty();
+    assertThat(heard).containsExactly(List.of("n1"), List.of("n2"));
+  }
+
+  @Test
   void aPushThatEndsAfterANewerCommitWasRecordedIsNotInSync() {
     // The pusher may still believe generation 1 is the newest when it ends: the book decides.
     book.commit("d", "dvs", 1, List.of("a"), Set.of("a"), NAMES);
