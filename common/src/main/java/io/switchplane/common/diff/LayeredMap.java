@@ -14,9 +14,9 @@ import java.util.Set;
  * An immutable map made of a base map shared with the maps it was derived from and the few keys
  * changed since, so that a copy with a few keys changed ({@link #with}) costs those keys, not the
  * whole map: the agent's effective ports of a one-port change on a 4,096-port switch. The base is
- * never modified; once the changed keys outgrow twice the square root of the base's size, the copy
- * is flattened into a new base (one whole copy now and then: each change costs O(sqrt n)
- * amortised). Lookups look at the changes first, then the base. Neither keys nor values may be
+ * never modified; once the changed keys outgrow twice the square root of the base's size (at least
+ * 32), the copy is flattened into a new base (one whole copy now and then: each change costs O(sqrt
+ * n) amortised). Lookups look at the changes first, then the base. Neither keys nor values may be
  * null.
  */
 public final class LayeredMap<K, V> extends AbstractMap<K, V> {
@@ -43,7 +43,11 @@ public final class LayeredMap<K, V> extends AbstractMap<K, V> {
     if (map instanceof LayeredMap<K, V> layered) {
       return layered;
     }
-    return new LayeredMap<>(new HashMap<>(map), Map.of(), map.size());
+    Map<K, V> base = new HashMap<>();
+    map.forEach(
+        (key, value) ->
+            base.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value")));
+    return new LayeredMap<>(base, Map.of(), base.size());
   }
 
   /**
@@ -51,6 +55,9 @@ public final class LayeredMap<K, V> extends AbstractMap<K, V> {
    * it is).
    */
   public LayeredMap<K, V> with(Map<K, V> put, Collection<K> removed) {
+    if (put.isEmpty() && removed.isEmpty()) {
+      return this;
+    }
     Map<K, Object> next = new HashMap<>(changes);
     int nextSize = size;
     for (K key : removed) {
@@ -93,6 +100,11 @@ public final class LayeredMap<K, V> extends AbstractMap<K, V> {
   private boolean present(Map<K, Object> changes, Object key) {
     Object changed = changes.get(key);
     return changed != null ? changed != REMOVED : base.containsKey(key);
+  }
+
+  /** How many keys were changed since the base was built (0 right after a fold; for tests). */
+  int layerSize() {
+    return changes.size();
   }
 
   @Override

@@ -128,7 +128,10 @@ public final class PropertyResolver {
     return Collections.unmodifiableSortedSet(out);
   }
 
-  /** The namespaces the state's DVS, hosts and port groups mention (its ports left out), sorted. */
+  /**
+   * The namespaces the state's DVS, hosts and port groups mention (its ports left out), sorted: a
+   * new, modifiable set the caller may add to.
+   */
   public static SortedSet<String> namespacesOutsidePorts(HostSwitchState s) {
     SortedSet<String> out = new TreeSet<>();
     s.getDvs().getPropertiesList().forEach(e -> out.add(e.getNamespace()));

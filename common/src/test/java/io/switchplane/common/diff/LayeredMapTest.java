@@ -58,6 +58,43 @@ class LayeredMapTest {
   }
 
   @Test
+  void foldsOnceMoreKeysChangedThanTwiceTheRootOfTheBaseAndNeverForTheSameKeyAgain() {
+    Map<String, Integer> source = new HashMap<>();
+    for (int i = 0; i < 4_096; i++) {
+      source.put("k" + i, i);
+    }
+    LayeredMap<String, Integer> layered = LayeredMap.of(source);
+    for (int step = 0; step < 1_000; step++) {
+      layered = layered.with(Map.of("k0", step), List.of());
+    }
+    assertThat(layered.layerSize()).isEqualTo(1);
+    int limit = Math.max(32, 2 * (int) Math.sqrt(4_096)); // 128
+    for (int i = 1; i < limit; i++) {
+      layered = layered.with(Map.of("k" + i, -i), List.of());
+    }
+    assertThat(layered.layerSize()).isEqualTo(limit);
+
+    layered = layered.with(Map.of(), List.of("k" + limit));
+
+    assertThat(layered.layerSize()).isZero();
+    assertThat(layered).hasSize(4_095).doesNotContainKey("k" + limit).containsEntry("k1", -1);
+    assertThat(layered.with(Map.of(), List.of())).isSameAs(layered);
+  }
+
+  @Test
+  void refusesNullKeysAndValues() {
+    Map<String, Integer> nullValue = new HashMap<>();
+    nullValue.put("a", null);
+    Map<String, Integer> nullKey = new HashMap<>();
+    nullKey.put(null, 1);
+
+    assertThatThrownBy(() -> LayeredMap.of(nullValue)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> LayeredMap.of(nullKey)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> LayeredMap.of(Map.of("a", 1)).with(nullValue, List.of()))
+        .isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
   void isReadOnlyAndCopiesWhatItIsMadeOf() {
     Map<String, Integer> source = new HashMap<>(Map.of("a", 1, "b", 2));
     LayeredMap<String, Integer> layered = LayeredMap.of(source).with(Map.of("c", 3), List.of("a"));

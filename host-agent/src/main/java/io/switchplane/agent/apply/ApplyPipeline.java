@@ -208,8 +208,8 @@ public final class ApplyPipeline {
         epochs.check(desired.getDvs().getId(), owner, "apply");
         AppliedSwitch current = slot.applied;
         HostSwitchState previous = current == null ? null : current.state();
-        PortChanges changes =
-            PortChanges.between(previous, desired, previous != null && previous == slot.ascending);
+        // Without previous (both null) between finds every port new and ignores the flag.
+        PortChanges changes = PortChanges.between(previous, desired, previous == slot.ascending);
         // What changed is checked against a state checked whole or in part by this process; a
         // state read from the store or restored by a rollback is checked whole first.
         if (previous != null && previous == slot.validated) {

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedSet;
 
 /**
@@ -109,5 +110,30 @@ final class PortTally {
   /** The port count of each port group with ports (for tests). */
   Map<String, Integer> groups() {
     return groups;
+  }
+
+  /** Equal when counting the same ports: {@link AppliedSwitch}'s equality stays its state's. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PortTally t
+        && portBytes == t.portBytes
+        && groups.equals(t.groups)
+        && namespaces.equals(t.namespaces);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(groups, namespaces, portBytes);
+  }
+
+  @Override
+  public String toString() {
+    return "PortTally[groups="
+        + groups
+        + ", namespaces="
+        + namespaces
+        + ", portBytes="
+        + portBytes
+        + "]";
   }
 }

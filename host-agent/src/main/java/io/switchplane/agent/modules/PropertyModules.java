@@ -145,8 +145,9 @@ public final class PropertyModules {
   }
 
   /**
-   * As {@link #deliver(HostSwitchState, HostSwitchState)}, told which ports differ: when the DVS's
-   * and hosts' properties and the port groups are as before, only the ports of changes can have
+   * As {@link #deliver(HostSwitchState, HostSwitchState)}, told which ports differ: when the DVS
+   * id, the DVS's properties, the members list (the set of hosts, their properties and uplink NIC
+   * maps, all identical) and the port groups are as before, only the ports of changes can have
    * other effective values, so only theirs are resolved (the same changes, at the cost of what
    * changed); otherwise every entity is, as there.
    *
@@ -154,15 +155,7 @@ public final class PropertyModules {
    */
   public int deliver(HostSwitchState before, HostSwitchState after, PortChanges changes)
       throws ModuleFailure {
-    if (before == null
-        || after == null
-        || !before.getMember()
-        || !after.getMember()
-        || changes.whole()
-        || !before.getDvs().getId().equals(after.getDvs().getId())
-        || !before.getDvs().getPropertiesList().equals(after.getDvs().getPropertiesList())
-        || !before.getDvs().getMembersList().equals(after.getDvs().getMembersList())
-        || !before.getPortGroupsList().equals(after.getPortGroupsList())) {
+    if (!onlyPortsDiffer(before, after, changes)) {
       return deliver(before, after);
     }
     List<Port> was = new ArrayList<>(changes.removed());
@@ -177,6 +170,24 @@ public final class PropertyModules {
         after,
         PropertyResolver.effectiveOfPorts(before, was),
         PropertyResolver.effectiveOfPorts(after, changes.changed()));
+  }
+
+  /**
+   * Whether only the ports of changes can have other effective values from before to after: both
+   * switches present, of the same DVS, with the same DVS properties, the same members (hosts, their
+   * uplink NICs and properties) and the same port groups.
+   */
+  static boolean onlyPortsDiffer(
+      HostSwitchState before, HostSwitchState after, PortChanges changes) {
+    return before != null
+        && after != null
+        && before.getMember()
+        && after.getMember()
+        && !changes.whole()
+        && before.getDvs().getId().equals(after.getDvs().getId())
+        && before.getDvs().getPropertiesList().equals(after.getDvs().getPropertiesList())
+        && before.getDvs().getMembersList().equals(after.getDvs().getMembersList())
+        && before.getPortGroupsList().equals(after.getPortGroupsList());
   }
 
   /**

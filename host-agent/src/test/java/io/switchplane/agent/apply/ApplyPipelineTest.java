@@ -22,14 +22,19 @@ import io.switchplane.api.v1.ChangeSummary;
 import io.switchplane.api.v1.EffectivePort;
 import io.switchplane.api.v1.HistoryEntry;
 import io.switchplane.api.v1.HostSwitchState;
+import io.switchplane.api.v1.Port;
+import io.switchplane.common.diff.EffectiveStateResolver;
 import io.switchplane.common.error.ErrorCode;
 import io.switchplane.common.error.SwitchplaneException;
 import io.switchplane.common.fault.FaultPoints;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
@@ -104,6 +109,67 @@ class ApplyPipelineTest {
     HostSwitchState.Builder b = standard(2, 11, 20).toBuilder();
     b.removePorts(A_PORTS.length + 1);
     return b.addPorts(port("c1", PG_B)).build();
+  }
+
+  /**
+   * 240 applies of a few ports each on a 4,096-port switch, some rolled back and some restored: the
+   * ports changed cross the effective ports' folds (more than 129 distinct keys), and after each
+   * the effective ports and the tally kept by difference are those of the applied state found
+   * afresh.
+   */
+  @Test
+  void effectivePortsAndTallyByDifferenceFollowAppliesRollbacksAndRestores() {
+    Random random = new Random(4_096);
+    String[] groups = {PG_A, PG_B};
+    HostSwitchState.Builder first = HostSwitchState.newBuilder(standard(1, 10, 20)).clearPorts();
+    for (int i = 0; i < 4_096; i++) {
+      first.addPorts(port(String.format("p%04d", i), groups[i % 2]));
+    }
+    HostSwitchState applied = first.build();
+    applyConfirmed(applied);
+    List<Long> confirmed = new ArrayList<>(List.of(1L));
+    long generation = 1;
+    for (int step = 0; step < 240; step++) {
+      if (step % 25 == 24) {
+        long back =
+            confirmed.get(confirmed.size() - 1 - random.nextInt(Math.min(5, confirmed.size())));
+        ApplyResponse restored = pipeline.restore(DVS_ID, back, 60_000);
+        pipeline.confirm(DVS_ID, restored.getAppliedGeneration(), restored.getNonce());
+      } else {
+        TreeMap<String, Port> ports = new TreeMap<>();
+        applied.getPortsList().forEach(p -> ports.put(p.getKey(), p));
+        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+          String key = String.format("p%04d", random.nextInt(4_200));
+          if (ports.containsKey(key) && random.nextInt(4) == 0) {
+            ports.remove(key);
+          } else {
+            ports.put(key, port(key, groups[random.nextInt(2)]));
+          }
+        }
+        generation++;
+        HostSwitchState next =
+            applied.toBuilder()
+                .setDvs(applied.getDvs().toBuilder().setGeneration(generation))
+                .clearPorts()
+                .addAllPorts(ports.values())
+                .build();
+        ApplyResponse response = pipeline.apply(next);
+        if (random.nextInt(8) == 0) {
+          pipeline.rollback(DVS_ID, generation, response.getNonce());
+        } else {
+          pipeline.confirm(DVS_ID, generation, response.getNonce());
+          confirmed.add(generation);
+        }
+      }
+
+      AppliedSwitch now = pipeline.applied(DVS_ID).orElseThrow();
+      applied = now.state();
+      Map<String, EffectivePort> resolved = EffectiveStateResolver.resolveAll(applied);
+      assertThat(now.effective()).isEqualTo(resolved);
+      assertThat(backend.ports(DVS_ID)).isEqualTo(resolved);
+      assertThat(now.tally()).isEqualTo(PortTally.of(applied));
+      assertThat(now.tally().groups()).isEqualTo(PortTally.of(applied).groups());
+    }
   }
 
   @Test

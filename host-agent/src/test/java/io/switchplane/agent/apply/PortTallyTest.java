@@ -32,6 +32,7 @@ class PortTallyTest {
       counts = counts.after(PortChanges.between(previous, next));
 
       assertThat(counts.groups()).isEqualTo(PortTally.of(next).groups());
+      assertThat(counts).isEqualTo(PortTally.of(next)).hasSameHashCodeAs(PortTally.of(next));
       assertThat(counts.groups()).doesNotContainValue(0);
       assertThat(counts.namespaces(next)).isEqualTo(PropertyResolver.namespaces(next));
       assertThat(counts.propertyBytes(next)).isEqualTo(PropertyRules.bytes(next));
