@@ -3,34 +3,21 @@ package io.switchplane.manager.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchplane.api.v1.ChangeRecord;
+import io.switchplane.manager.ZooKeeperStore;
 import java.util.List;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The change log's pruning, against a real ZooKeeper. */
 class ChangeLogStoreTest {
-  private TestingServer zk;
-  private CuratorFramework client;
+  @RegisterExtension static final ZooKeeperStore zk = new ZooKeeperStore();
+
   private ChangeLogStore log;
 
   @BeforeEach
-  void start() throws Exception {
-    zk = new TestingServer(true);
-    client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
-    client.start();
-    new DvsStore(client).ensureLayout();
-    log = new ChangeLogStore(client);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    zk.close();
+  void start() {
+    log = new ChangeLogStore(zk.client());
   }
 
   private static ChangeRecord record(long generation) {
@@ -44,12 +31,12 @@ class ChangeLogStoreTest {
       for (long g = from; g < from + 250 && g <= last; g++) {
         log.create(txn, record(g));
       }
-      txn.commit(client, "writing records", r -> null);
+      txn.commit(zk.client(), "writing records", r -> null);
     }
   }
 
   private List<String> stored() throws Exception {
-    return client.getChildren().forPath(StoreLayout.log("dvs-1")).stream().sorted().toList();
+    return zk.client().getChildren().forPath(StoreLayout.log("dvs-1")).stream().sorted().toList();
   }
 
   @Test
