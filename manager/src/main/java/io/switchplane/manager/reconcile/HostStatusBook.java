@@ -190,20 +190,10 @@ public final class HostStatusBook {
         });
   }
 
-  /** The property namespaces the host's last apply said no module there claims. */
-  void unclaimed(String dvsId, String hostId, List<String> namespaces) {
-    update(dvsId, hostId, (book, e) -> e.unclaimed(namespaces));
-  }
-
   /**
    * The logical network ids the host's agent said it realizes for the DVS at its last apply (its
-   * port groups with a port on the host's switch).
+   * port groups with a port on the host's switch); listeners hear a changed set. Book lock held.
    */
-  void realized(String dvsId, String hostId, List<String> logicalNetworkIds) {
-    update(dvsId, hostId, (book, e) -> realized(dvsId, hostId, e, logicalNetworkIds));
-  }
-
-  /** Book lock held. */
   private void realized(String dvsId, String hostId, Entry e, List<String> logicalNetworkIds) {
     if (e.reported && e.realized.equals(logicalNetworkIds)) {
       return; // the same list as last time (the usual answer): nothing to copy or tell

@@ -157,11 +157,14 @@ class HostStatusBookTest {
     List<List<String>> heard = new java.util.ArrayList<>();
     book.addRealizedListener((dvs, host, ids) -> heard.add(ids));
 
-    book.realized("d", "a", List.of());
-    book.realized("d", "a", List.of("n1", "n2"));
-    book.realized("d", "a", List.of("n2", "n1"));
-    book.realized("d", "a", List.of("n2", "n1"));
-    book.realized("d", "a", List.of("n1"));
+    // Each Apply's answer carries the logical networks the host realizes.
+    java.util.function.Consumer<List<String>> answered =
+        ids -> book.applied("d", "a", 1, null, List.of(), ids, 1, 5_000);
+    answered.accept(List.of());
+    answered.accept(List.of("n1", "n2"));
+    answered.accept(List.of("n2", "n1"));
+    answered.accept(List.of("n2", "n1"));
+    answered.accept(List.of("n1"));
 
     assertThat(heard)
         .as("the first report (even empty), then each change; the same set again is no change")
