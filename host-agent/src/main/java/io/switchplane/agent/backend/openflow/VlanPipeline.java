@@ -49,6 +49,9 @@ public final class VlanPipeline {
 
   public static final long COOKIE_MASK = 0xffff_0000_0000_0000L;
 
+  /** Marks the ingress flows of a blocked port. */
+  static final long BLOCKED = 0x1_0000L;
+
   static final int INGRESS = 0;
   static final int FORWARD = 1;
   static final int PORT_PRIORITY = 100;
@@ -73,8 +76,23 @@ public final class VlanPipeline {
     /** Every frame as it is (VLAN type none). */
     record Untagged() implements Mode {}
 
-    /** No frame in or out. */
-    record Blocked() implements Mode {}
+    /**
+     * No frame in or out; vlan is what the port is when unblocked (access, trunk or untagged), kept
+     * in its ingress flows, which drop instead of going on.
+     */
+    record Blocked(Mode vlan) implements Mode {
+      public Blocked {
+        if (vlan instanceof Blocked || vlan instanceof Missing || vlan == null) {
+          throw new IllegalArgumentException("a blocked port's VLAN mode is " + vlan);
+        }
+      }
+    }
+
+    /**
+     * Read back only: the port's flows are not those of any mode (none at all after ovs-vswitchd
+     * restarted, or some changed by hand); it passes no traffic as configured. As input: no flow.
+     */
+    record Missing() implements Mode {}
   }
 
   /** VIDs first..last. */
@@ -116,18 +134,28 @@ public final class VlanPipeline {
   }
 
   private static void ingress(Map<Flow.Key, Flow> out, Port p) {
-    FlowMatch in = FlowMatch.inPort(p.ofport());
-    if (p.mode() instanceof Mode.Access a) {
+    if (p.mode() instanceof Mode.Blocked b) {
+      ingress(out, p.ofport(), b.vlan(), COOKIE | BLOCKED, Flow.NO_GOTO);
+    } else {
+      ingress(out, p.ofport(), p.mode(), COOKIE, FORWARD);
+    }
+  }
+
+  /** The ingress flows of a port in mode; a blocked port's drop (no goto) under their cookie. */
+  private static void ingress(
+      Map<Flow.Key, Flow> out, int ofport, Mode mode, long cookie, int gotoTable) {
+    FlowMatch in = FlowMatch.inPort(ofport);
+    if (mode instanceof Mode.Access a) {
       put(
           out,
           new Flow(
               INGRESS,
               PORT_PRIORITY,
-              COOKIE,
+              cookie,
               in.untagged(),
               List.of(new PushVlan(), new SetVlanVid(a.vid())),
-              FORWARD));
-    } else if (p.mode() instanceof Mode.Trunk t) {
+              gotoTable));
+    } else if (mode instanceof Mode.Trunk t) {
       for (Range r : t.ranges()) {
         for (int[] block : blocks(r.first(), r.last())) {
           put(
@@ -135,15 +163,15 @@ public final class VlanPipeline {
               new Flow(
                   INGRESS,
                   PORT_PRIORITY,
-                  COOKIE,
+                  cookie,
                   in.vlanBlock(block[0], block[1]),
                   List.of(),
-                  FORWARD));
+                  gotoTable));
         }
       }
-    } else if (p.mode() instanceof Mode.Untagged) {
-      put(out, new Flow(INGRESS, PORT_PRIORITY, COOKIE, in, List.of(), FORWARD));
-    } // blocked: no flow, so the drop
+    } else if (mode instanceof Mode.Untagged) {
+      put(out, new Flow(INGRESS, PORT_PRIORITY, cookie, in, List.of(), gotoTable));
+    } // missing: no flow
   }
 
   /** Frames for an access port's one MAC go to it alone; a MAC two ports share floods instead. */
@@ -337,23 +365,23 @@ public final class VlanPipeline {
     for (FlowMod m : changes(has, flows(ports))) {
       Flow f = m.flow();
       Flow.Key key = f.key();
-      markBlocked(modes, f);
+      markMissing(modes, f);
       for (Flow h : has) {
         if (h.key().equals(key)) {
-          markBlocked(modes, h);
+          markMissing(modes, h);
         }
       }
     }
     return modes;
   }
 
-  private static void markBlocked(Map<Integer, Mode> modes, Flow f) {
+  private static void markMissing(Map<Integer, Mode> modes, Flow f) {
     if (modes.containsKey(f.match().inPort())) {
-      modes.put(f.match().inPort(), new Mode.Blocked());
+      modes.put(f.match().inPort(), new Mode.Missing());
     }
     for (FlowAction a : f.actions()) {
       if (a instanceof Output o && modes.containsKey(o.port())) {
-        modes.put(o.port(), new Mode.Blocked());
+        modes.put(o.port(), new Mode.Missing());
       }
     }
   }
@@ -380,43 +408,55 @@ public final class VlanPipeline {
 
   private static Mode mode(List<Flow> ingress) {
     if (ingress.isEmpty()) {
-      return new Mode.Blocked();
+      return new Mode.Missing();
     }
+    boolean blocked = (ingress.get(0).cookie() & ~COOKIE_MASK) == BLOCKED;
+    long cookie = blocked ? COOKIE | BLOCKED : COOKIE;
+    int gotoTable = blocked ? Flow.NO_GOTO : FORWARD;
+    for (Flow f : ingress) {
+      if (f.cookie() != cookie
+          || f.gotoTable() != gotoTable
+          || f.match().ethDst() != FlowMatch.ANY_MAC) {
+        return new Mode.Missing(); // not flows we write
+      }
+    }
+    Mode vlan = vlanMode(ingress);
+    return blocked && !(vlan instanceof Mode.Missing) ? new Mode.Blocked(vlan) : vlan;
+  }
+
+  /** The access, trunk or untagged mode that ingress flows of one cookie and goto make. */
+  private static Mode vlanMode(List<Flow> ingress) {
     if (ingress.size() == 1) {
       Flow f = ingress.get(0);
       FlowMatch m = f.match();
-      if (f.gotoTable() == FORWARD && m.ethDst() == FlowMatch.ANY_MAC) {
-        if (m.vlanVid() == FlowMatch.ANY && f.actions().isEmpty()) {
-          return new Mode.Untagged();
-        }
-        if (m.vlanVid() == 0
-            && m.vlanMask() == FlowMatch.EXACT
-            && f.actions().size() == 2
-            && f.actions().get(0) instanceof PushVlan
-            && f.actions().get(1) instanceof SetVlanVid set
-            && set.vid() >= 1
-            && set.vid() <= MAX_VID) {
-          return new Mode.Access(set.vid());
-        }
+      if (m.vlanVid() == FlowMatch.ANY && f.actions().isEmpty()) {
+        return new Mode.Untagged();
+      }
+      if (m.vlanVid() == 0
+          && m.vlanMask() == FlowMatch.EXACT
+          && f.actions().size() == 2
+          && f.actions().get(0) instanceof PushVlan
+          && f.actions().get(1) instanceof SetVlanVid set
+          && set.vid() >= 1
+          && set.vid() <= MAX_VID) {
+        return new Mode.Access(set.vid());
       }
     }
     // A trunk: blocks of tagged VIDs, merged into ranges.
     TreeMap<Integer, Integer> spans = new TreeMap<>();
     for (Flow f : ingress) {
       FlowMatch m = f.match();
-      if (f.gotoTable() != FORWARD
-          || !f.actions().isEmpty()
-          || m.ethDst() != FlowMatch.ANY_MAC
+      if (!f.actions().isEmpty()
           || m.vlanVid() == FlowMatch.ANY
           || (m.vlanVid() & FlowMatch.VLAN_PRESENT) == 0
           || (m.vlanMask() & FlowMatch.VLAN_PRESENT) == 0) {
-        return new Mode.Blocked(); // not a flow we write: the port passes no traffic as configured
+        return new Mode.Missing();
       }
       int mask = m.vlanMask() & 0xfff;
       int first = m.vlanVid() & 0xfff;
       int last = first | (~mask & 0xfff);
       if (first < 1 || last > MAX_VID) {
-        return new Mode.Blocked();
+        return new Mode.Missing();
       }
       spans.merge(first, last, Math::max);
     }

@@ -141,8 +141,8 @@ class VlanPipelineTest {
     has.removeIf(f -> f.table() == 1 && f.match().equals(FlowMatch.all().vlan(100)));
     Map<Integer, Long> macs = Map.of(1, NO_MAC, 2, NO_MAC, 3, NO_MAC, 4, NO_MAC);
     assertThat(VlanPipeline.observe(has, macs))
-        .containsEntry(1, new Mode.Blocked())
-        .containsEntry(2, new Mode.Blocked())
+        .containsEntry(1, new Mode.Missing())
+        .containsEntry(2, new Mode.Missing())
         .containsEntry(3, new Mode.Access(200))
         .containsEntry(4, new Mode.Access(200));
   }
@@ -193,8 +193,11 @@ class VlanPipelineTest {
               yield new Mode.Trunk(ranges);
             }
             case 3 -> new Mode.Untagged();
-            default -> new Mode.Blocked();
+            default -> new Mode.Blocked(new Mode.Access(vids[random.nextInt(vids.length)]));
           };
+      if (random.nextInt(8) == 0 && !(mode instanceof Mode.Blocked)) {
+        mode = new Mode.Blocked(mode);
+      }
       long mac = random.nextInt(3) == 0 ? NO_MAC : 0x02_00_00_00_00_00L + random.nextInt(4);
       ports.add(new Port(i * 3, mode, mac));
     }
