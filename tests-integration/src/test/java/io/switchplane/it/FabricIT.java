@@ -174,7 +174,7 @@ class FabricIT {
               "--data-dir",
               dir.resolve(h.name).toString(),
               "--backend",
-              "ovs",
+              OvsInstance.BACKEND,
               "--ovsdb",
               h.ovs.db(),
               "--name",

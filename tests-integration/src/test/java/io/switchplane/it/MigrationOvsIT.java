@@ -89,7 +89,7 @@ class MigrationOvsIT {
               AgentConfig.of(0, dir.resolve("agent" + n))
                   .withHost("", "h" + n)
                   .withInsecurePlaintext()
-                  .withBackend("ovs", host.db()));
+                  .withBackend(OvsInstance.BACKEND, host.db()));
       agent.start();
       agents.add(agent);
     }

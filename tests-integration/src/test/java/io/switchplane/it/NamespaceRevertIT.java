@@ -149,7 +149,7 @@ class NamespaceRevertIT {
                 "--data-dir",
                 dir.resolve("agent").toString(),
                 "--backend",
-                "ovs",
+                OvsInstance.BACKEND,
                 "--ovsdb",
                 ovs.db(),
                 "--name",

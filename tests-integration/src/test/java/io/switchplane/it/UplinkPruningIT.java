@@ -120,7 +120,7 @@ class UplinkPruningIT {
                     AgentConfig.DEFAULT_BIND_HOST,
                     0,
                     dir.resolve("agent"),
-                    OvsBackend.NAME,
+                    OvsInstance.BACKEND,
                     "",
                     "host-1",
                     host.db(),

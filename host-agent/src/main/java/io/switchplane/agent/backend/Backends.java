@@ -8,7 +8,7 @@ import java.util.List;
 public final class Backends {
   /** Names create() knows. */
   public static final List<String> NAMES =
-      List.of(MemoryBackend.NAME, FileBackend.NAME, OvsBackend.NAME);
+      List.of(MemoryBackend.NAME, FileBackend.NAME, OvsBackend.NAME, OvsBackend.OPENFLOW_NAME);
 
   private Backends() {}
 
@@ -27,12 +27,12 @@ public final class Backends {
         }
         yield new FileBackend(dataDir.resolve("switch"));
       }
-      case OvsBackend.NAME -> {
+      case OvsBackend.NAME, OvsBackend.OPENFLOW_NAME -> {
         if (ovsdb == null || ovsdb.isBlank()) {
           throw SwitchplaneException.invalid(
-              "the ovs backend needs --ovsdb unix:PATH (the ovsdb-server socket)");
+              "the %s backend needs --ovsdb unix:PATH (the ovsdb-server socket)", name);
         }
-        yield new OvsBackend(ovsdb);
+        yield new OvsBackend(ovsdb, name.equals(OvsBackend.OPENFLOW_NAME));
       }
       default ->
           throw SwitchplaneException.invalid(

@@ -1,6 +1,10 @@
 package io.switchplane.agent.backend;
 
 import com.google.gson.JsonObject;
+import io.switchplane.agent.backend.openflow.Flow;
+import io.switchplane.agent.backend.openflow.OpenFlowException;
+import io.switchplane.agent.backend.openflow.VlanPipeline;
+import io.switchplane.agent.backend.openflow.VlanPipeline.Mode;
 import io.switchplane.agent.backend.ovsdb.OvsPort;
 import io.switchplane.agent.backend.ovsdb.OvsdbClient;
 import io.switchplane.agent.backend.ovsdb.OvsdbTransaction;
@@ -18,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -74,6 +79,9 @@ public final class OvsBackend implements SwitchBackend {
   private static final Logger LOG = LoggerFactory.getLogger(OvsBackend.class);
   public static final String NAME = "ovs";
 
+  /** The same with VLANs as OpenFlow flows ({@link OpenFlowVlans}). */
+  public static final String OPENFLOW_NAME = "ovs-openflow";
+
   /** The tag of a blocked port (Neutron's DEAD_VLAN_TAG). */
   public static final int DEAD_VLAN = 4095;
 
@@ -95,15 +103,32 @@ public final class OvsBackend implements SwitchBackend {
   private final Map<String, Map<String, EffectivePort>> afterApply =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** The bridges' VLANs as flows; null: as the Port table's VLAN columns. */
+  private final OpenFlowVlans flowVlans;
+
   /** A backend on the ovsdb-server at db (e.g. unix:/run/openvswitch/db.sock). Does no I/O. */
   public OvsBackend(String db) {
+    this(db, false);
+  }
+
+  /**
+   * A backend on the ovsdb-server at db; with openFlowVlans, the bridges' VLANs are OpenFlow flows
+   * (see {@link #OPENFLOW_NAME}). Does no I/O.
+   */
+  public OvsBackend(String db, boolean openFlowVlans) {
     this.client = new OvsdbClient(Objects.requireNonNull(db, "db"), TIMEOUT);
     this.runDir = runDir(db);
+    this.flowVlans = openFlowVlans ? new OpenFlowVlans(runDir, TIMEOUT) : null;
+  }
+
+  /** Whether name is one of this backend's names. */
+  public static boolean isOvs(String name) {
+    return NAME.equals(name) || OPENFLOW_NAME.equals(name);
   }
 
   @Override
   public String name() {
-    return NAME;
+    return flowVlans == null ? NAME : OPENFLOW_NAME;
   }
 
   /**
@@ -129,7 +154,82 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public Map<String, EffectivePort> ports(String dvsId) {
-    return ours(dvsId, client.ports().values());
+    if (flowVlans == null) {
+      return ours(dvsId, client.ports().values());
+    }
+    Collection<OvsPort> rows = client.ports().values();
+    return oursWithFlows(dvsId, rows, observe(dvsId, rows, currentFlows(dvsId)));
+  }
+
+  /**
+   * Our flows on the DVS's bridge; none when it has no bridge or cannot be reached (its ports then
+   * read back as having lost their flows: drift, which a repair rewrites).
+   */
+  private List<Flow> currentFlows(String dvsId) {
+    String bridge = bridgeName(dvsId);
+    if (client.bridgeUuid(bridge).isEmpty()) {
+      return List.of();
+    }
+    try {
+      return flowVlans.flows(bridge);
+    } catch (OpenFlowException e) {
+      LOG.warn("cannot read the flows of bridge {} (DVS {}): {}", bridge, dvsId, e.getMessage());
+      return List.of();
+    }
+  }
+
+  /** The OpenFlow port number of a row: the one it has, else the one it asked for. */
+  private static int ofport(OvsPort row) {
+    return row.ofport() != 0 ? row.ofport() : row.ofportRequest();
+  }
+
+  /** Whether row is a host-local clone on the DVS's bridge. */
+  private static boolean isCloneOf(String dvsId, OvsPort row) {
+    return dvsId.equals(row.externalIds().get("switchplane-host-local-dvs"));
+  }
+
+  /** Each port's VLAN mode on the DVS's bridge (its ports and clones) as the flows say. */
+  private static Map<Integer, Mode> observe(
+      String dvsId, Collection<OvsPort> rows, Collection<Flow> flows) {
+    Map<Integer, Long> macs = new HashMap<>();
+    for (OvsPort row : rows) {
+      if (dvsId.equals(row.externalIds().get("switchplane-dvs")) || isCloneOf(dvsId, row)) {
+        macs.put(ofport(row), OpenFlowVlans.mac(stored(row)));
+      }
+    }
+    return VlanPipeline.observe(flows, macs);
+  }
+
+  /** Our ports with what OVSDB holds and the VLAN and blocking their flows (modes) give. */
+  private static Map<String, EffectivePort> oursWithFlows(
+      String dvsId, Collection<OvsPort> rows, Map<Integer, Mode> modes) {
+    Map<String, EffectivePort> out = new HashMap<>();
+    for (OvsPort row : rows) {
+      if (!dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
+        continue;
+      }
+      EffectivePort seen = observed(stored(row), row);
+      Mode mode = modes.getOrDefault(ofport(row), new Mode.Missing());
+      out.put(
+          seen.getKey(),
+          seen.toBuilder().setPolicy(OpenFlowVlans.withMode(seen.getPolicy(), mode)).build());
+    }
+    return out;
+  }
+
+  /** The config a row keeps in its external ids (only the key when it has none readable). */
+  private static EffectivePort stored(OvsPort row) {
+    String config = row.externalIds().get("switchplane-config");
+    try {
+      if (config != null) {
+        return EffectivePort.parseFrom(Base64.getDecoder().decode(config));
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      // unreadable: as if it had none
+    }
+    return EffectivePort.newBuilder()
+        .setKey(row.externalIds().getOrDefault("switchplane-port", row.name()))
+        .build();
   }
 
   /**
@@ -148,21 +248,7 @@ public final class OvsBackend implements SwitchBackend {
       if (!dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
         continue; // not ours, or another DVS's
       }
-      String config = row.externalIds().get("switchplane-config");
-      EffectivePort stored;
-      try {
-        stored =
-            config == null
-                ? EffectivePort.newBuilder()
-                    .setKey(row.externalIds().getOrDefault("switchplane-port", row.name()))
-                    .build()
-                : EffectivePort.parseFrom(Base64.getDecoder().decode(config));
-      } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
-        stored =
-            EffectivePort.newBuilder()
-                .setKey(row.externalIds().getOrDefault("switchplane-port", row.name()))
-                .build();
-      }
+      EffectivePort stored = stored(row);
       out.put(stored.getKey(), observed(stored, row));
     }
     return out;
@@ -222,6 +308,10 @@ public final class OvsBackend implements SwitchBackend {
       afterApply.remove(dvsId); // nothing sent, nothing seen: a later look reads OVS again
       return;
     }
+    if (flowVlans != null) {
+      applyWithFlows(dvsId, ops);
+      return;
+    }
     OvsdbTransaction tx = new OvsdbTransaction();
     Ref bridge = bridge(tx, dvsId);
     Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
@@ -232,9 +322,10 @@ public final class OvsBackend implements SwitchBackend {
         checkNic(dvsId, op.after(), has);
       }
       switch (op.kind()) {
-        case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of()));
+        case ADD -> added.add(addPort(tx, dvsId, port, op.after(), Map.of(), 0));
         case UPDATE ->
-            updatePort(tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of());
+            updatePort(
+                tx, dvsId, existingPort(has, port, op.key(), dvsId), op.after(), Map.of(), 0);
         case REMOVE ->
             tx.removeFromSet(
                 "Bridge",
@@ -253,6 +344,212 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   /**
+   * An apply with VLANs as flows: the flows of the DVS's bridge after ops (its other ports and its
+   * clones as they are) in one atomic bundle, and an OVSDB transaction only for what OVSDB holds
+   * (ports added or removed, an interface, MTU or other settings changed): a change of VLANs or
+   * blocking alone is no OVSDB write. On an existing bridge the flows go first, and are put back
+   * when the transaction then fails, so that either both or neither apply. A new bridge (the first
+   * apply on the host), or one made before with the VLAN columns, gets the transaction first,
+   * fail_mode secure, so that its ports pass nothing until their flows are in; should the flows
+   * then be refused, the ports read back as drifted (no flows) and the apply fails.
+   */
+  private void applyWithFlows(String dvsId, List<PortOp> ops) throws BackendException {
+    String bridgeName = bridgeName(dvsId);
+    Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
+    boolean bridgeExists = client.bridgeUuid(bridgeName).isPresent();
+    List<Flow> before;
+    try {
+      before = bridgeExists ? flowVlans.flows(bridgeName) : List.of();
+    } catch (OpenFlowException e) {
+      throw new BackendException(
+          "cannot read the flows of bridge "
+              + bridgeName
+              + ": "
+              + e.getMessage()
+              + "; nothing applied");
+    }
+    Map<Integer, Mode> modes = observe(dvsId, has.values(), before);
+    java.util.Set<Integer> used = new java.util.HashSet<>(client.ofportsInUse());
+    // The bridge's ports after the ops: OpenFlow port → mode and MAC.
+    Map<String, VlanPipeline.Port> next = new HashMap<>();
+    for (OvsPort row : has.values()) {
+      if (dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
+        String key = row.externalIds().getOrDefault("switchplane-port", row.name());
+        int ofport = ofport(row);
+        next.put(
+            key,
+            new VlanPipeline.Port(
+                ofport,
+                modes.getOrDefault(ofport, new Mode.Missing()),
+                OpenFlowVlans.mac(stored(row))));
+      }
+    }
+    OvsdbTransaction tx = new OvsdbTransaction();
+    List<Ref> added = new ArrayList<>();
+    List<Ref> removed = new ArrayList<>();
+    // A bridge made before with the VLAN columns (fail_mode standalone) flushes its flows when it
+    // turns secure: the transaction goes first there too.
+    boolean ovsdbFirst = !bridgeExists || !"secure".equals(client.bridgeFailMode(bridgeName));
+    boolean write = ovsdbFirst;
+    for (PortOp op : ops) {
+      String port = portName(dvsId, op.key());
+      if (op.after() != null) {
+        checkNic(dvsId, op.after(), has);
+      }
+      switch (op.kind()) {
+        case ADD -> {
+          int ofport = free(used);
+          added.add(addPort(tx, dvsId, port, op.after(), Map.of(), ofport));
+          next.put(op.key(), pipelinePort(ofport, op.after()));
+          write = true;
+        }
+        case UPDATE -> {
+          OvsPort row = existingPort(has, port, op.key(), dvsId);
+          boolean newInterface = row.interfaceUuid() == null || !sameInterface(row, op.after());
+          int ofport = newInterface ? free(used) : ofport(row);
+          EffectivePort now = observed(stored(row), row);
+          if (newInterface
+              || !OpenFlowVlans.withoutVlan(now).equals(OpenFlowVlans.withoutVlan(op.after()))) {
+            updatePort(tx, dvsId, row, op.after(), Map.of(), ofport);
+            write = true;
+          }
+          next.put(op.key(), pipelinePort(ofport, op.after()));
+        }
+        case REMOVE -> {
+          removed.add(OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid()));
+          next.remove(op.key());
+          write = true;
+        }
+        default -> throw new BackendException("unknown operation " + op);
+      }
+    }
+    List<VlanPipeline.Port> ports = new ArrayList<>(next.values());
+    ports.addAll(clones(dvsId, has.values()));
+    Map<Flow.Key, Flow> want;
+    try {
+      want = VlanPipeline.flows(ports);
+    } catch (IllegalArgumentException e) {
+      throw new BackendException(
+          "the VLANs of DVS " + dvsId + " cannot be flows: " + e.getMessage());
+    }
+    if (write) {
+      Ref bridge = bridge(tx, dvsId);
+      if (!added.isEmpty()) {
+        tx.addToSet("Bridge", bridge, "ports", added);
+      }
+      if (!removed.isEmpty()) {
+        tx.removeFromSet("Bridge", bridge, "ports", removed);
+      }
+    }
+    String what = ops.size() + " operation(s) on DVS " + dvsId;
+    if (ovsdbFirst) {
+      client.transact(tx, what);
+      changeFlows(bridgeName, before, want, "; the bridge's ports pass nothing until repaired");
+    } else {
+      changeFlows(bridgeName, before, want, "; nothing applied");
+      if (write) {
+        try {
+          client.transact(tx, what);
+        } catch (BackendException e) {
+          putBack(bridgeName, want, before);
+          throw e;
+        }
+      }
+    }
+    afterApply.put(
+        dvsId,
+        oursWithFlows(
+            dvsId,
+            client.ports().values(),
+            observe(dvsId, client.ports().values(), want.values())));
+  }
+
+  private void changeFlows(
+      String bridgeName, Collection<Flow> has, Map<Flow.Key, Flow> want, String consequence)
+      throws BackendException {
+    try {
+      flowVlans.change(bridgeName, has, want);
+    } catch (OpenFlowException e) {
+      throw new BackendException(
+          "the flows of bridge " + bridgeName + " were refused: " + e.getMessage() + consequence);
+    }
+  }
+
+  /** Puts the flows back as they were before a failed apply. */
+  private void putBack(String bridgeName, Map<Flow.Key, Flow> now, List<Flow> before) {
+    Map<Flow.Key, Flow> old = new HashMap<>();
+    before.forEach(f -> old.put(f.key(), f));
+    try {
+      flowVlans.change(bridgeName, now.values(), old);
+    } catch (OpenFlowException e) {
+      LOG.error(
+          "the OVSDB transaction on bridge {} failed and its flows could not be put back ({}):"
+              + " its ports read back as drifted until repaired",
+          bridgeName,
+          e.getMessage());
+    }
+  }
+
+  /** Makes the flows of the DVS's bridge those of its ports and clones as they are. */
+  private void syncFlows(String dvsId) throws BackendException {
+    if (flowVlans == null) {
+      return;
+    }
+    String bridgeName = bridgeName(dvsId);
+    Collection<OvsPort> rows = client.ports().values();
+    List<Flow> before;
+    try {
+      before = flowVlans.flows(bridgeName);
+    } catch (OpenFlowException e) {
+      throw new BackendException(
+          "cannot read the flows of bridge " + bridgeName + ": " + e.getMessage());
+    }
+    Map<Integer, Mode> modes = observe(dvsId, rows, before);
+    List<VlanPipeline.Port> ports = new ArrayList<>();
+    for (OvsPort row : rows) {
+      if (dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
+        ports.add(
+            new VlanPipeline.Port(
+                ofport(row),
+                modes.getOrDefault(ofport(row), new Mode.Missing()),
+                OpenFlowVlans.mac(stored(row))));
+      }
+    }
+    ports.addAll(clones(dvsId, rows));
+    changeFlows(bridgeName, before, VlanPipeline.flows(ports), "");
+  }
+
+  /** The host-local clones on the DVS's bridge, their modes from the config they keep. */
+  private static List<VlanPipeline.Port> clones(String dvsId, Collection<OvsPort> rows) {
+    List<VlanPipeline.Port> out = new ArrayList<>();
+    for (OvsPort row : rows) {
+      if (isCloneOf(dvsId, row)) {
+        out.add(pipelinePort(ofport(row), stored(row)));
+      }
+    }
+    return out;
+  }
+
+  private static VlanPipeline.Port pipelinePort(int ofport, EffectivePort p) {
+    return new VlanPipeline.Port(ofport, OpenFlowVlans.mode(p), OpenFlowVlans.mac(p));
+  }
+
+  /** A free OpenFlow port number to ask for (and marks it used). */
+  private static int free(java.util.Set<Integer> used) {
+    int n = 1;
+    while (used.contains(n)) {
+      n++;
+    }
+    used.add(n);
+    return n;
+  }
+
+  /** With VLANs as flows, a free OpenFlow port number for a new interface; else none. */
+  private int ofportRequest() {
+    return flowVlans == null ? 0 : free(new java.util.HashSet<>(client.ofportsInUse()));
+  }
+
+  /**
    * The DVS's bridge: the existing one (made ours again if someone changed it) or a new one, as
    * add-br makes it.
    */
@@ -264,6 +561,9 @@ public final class OvsBackend implements SwitchBackend {
       tx.expectNamed("Bridge", existing.get(), name);
       JsonObject columns = new JsonObject();
       columns.addProperty("datapath_type", "netdev");
+      if (flowVlans != null) {
+        columns.addProperty("fail_mode", "secure"); // no NORMAL flow: only ours forward
+      }
       tx.update("Bridge", bridge, columns);
       tx.putAll("Bridge", bridge, "external_ids", Map.of("switchplane-dvs", dvsId));
       return bridge;
@@ -278,6 +578,9 @@ public final class OvsBackend implements SwitchBackend {
     JsonObject row = new JsonObject();
     row.addProperty("name", name);
     row.addProperty("datapath_type", "netdev");
+    if (flowVlans != null) {
+      row.addProperty("fail_mode", "secure");
+    }
     row.add("ports", OvsdbTransaction.refs(List.of(tx.insert("Port", local))));
     row.add("external_ids", OvsdbTransaction.map(Map.of("switchplane-dvs", dvsId)));
     Ref bridge = tx.insert("Bridge", row);
@@ -339,15 +642,17 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   /** Inserts a port with config p (and extra external ids); returns it, for the bridge to add. */
-  private static Ref addPort(
+  private Ref addPort(
       OvsdbTransaction tx,
       String dvsId,
       String port,
       EffectivePort p,
-      Map<String, String> extraIds) {
+      Map<String, String> extraIds,
+      int ofportRequest) {
     JsonObject row = portColumns(p);
     row.addProperty("name", port);
-    row.add("interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port, p))));
+    row.add(
+        "interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port, p, ofportRequest))));
     row.add("external_ids", OvsdbTransaction.map(portIds(dvsId, p, extraIds)));
     return tx.insert("Port", row);
   }
@@ -356,8 +661,12 @@ public final class OvsBackend implements SwitchBackend {
    * The interface port p is: its NIC (a system interface, the host's device) or an internal port
    * named port.
    */
-  private static Ref insertInterface(OvsdbTransaction tx, String port, EffectivePort p) {
+  private static Ref insertInterface(
+      OvsdbTransaction tx, String port, EffectivePort p, int ofportRequest) {
     JsonObject iface = interfaceColumns(p);
+    if (ofportRequest > 0) {
+      iface.addProperty("ofport_request", ofportRequest); // the number our flows use
+    }
     if (isNic(p)) {
       iface.addProperty(
           "name", p.getNic()); // no type: a system interface, which OVS never creates or deletes
@@ -379,13 +688,17 @@ public final class OvsBackend implements SwitchBackend {
         : "internal".equals(port.interfaceType()) && port.interfaceName().equals(port.name());
   }
 
-  /** Sets config p on an existing port, keeping external ids that are not ours. */
-  private static void updatePort(
+  /**
+   * Sets config p on an existing port, keeping external ids that are not ours; a new interface asks
+   * for ofportRequest (0: none).
+   */
+  private void updatePort(
       OvsdbTransaction tx,
       String dvsId,
       OvsPort port,
       EffectivePort p,
-      Map<String, String> extraIds) {
+      Map<String, String> extraIds,
+      int ofportRequest) {
     Ref row = OvsdbTransaction.existing(port.uuid());
     tx.expectNamed("Port", port.uuid(), port.name());
     JsonObject columns = portColumns(p);
@@ -394,7 +707,8 @@ public final class OvsBackend implements SwitchBackend {
       // The old interface row goes with its last reference (an internal device with it, never a
       // NIC).
       columns.add(
-          "interfaces", OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p))));
+          "interfaces",
+          OvsdbTransaction.refs(List.of(insertInterface(tx, port.name(), p, ofportRequest))));
     }
     tx.update("Port", row, columns);
     tx.putAll("Port", row, "external_ids", portIds(dvsId, p, extraIds));
@@ -414,12 +728,19 @@ public final class OvsBackend implements SwitchBackend {
     }
   }
 
-  /** The VLAN columns of a port: see the class comment for the mapping. */
-  private static JsonObject portColumns(EffectivePort p) {
+  /**
+   * The VLAN columns of a port: see the class comment for the mapping; all empty when the VLANs are
+   * flows.
+   */
+  private JsonObject portColumns(EffectivePort p) {
     EffectivePolicy policy = p.getPolicy();
     JsonObject row = new JsonObject();
     row.add("tag", OvsdbTransaction.empty());
     row.add("trunks", OvsdbTransaction.empty());
+    if (flowVlans != null) {
+      row.add("vlan_mode", OvsdbTransaction.empty());
+      return row;
+    }
     if (policy.getBlocked() && isNic(p)) {
       row.add(
           "trunks",
@@ -453,11 +774,13 @@ public final class OvsBackend implements SwitchBackend {
    * The port's identity and whole config; switchplane-dvs only for a DVS port (a host-local clone
    * has none).
    */
-  private static Map<String, String> portIds(
-      String dvsId, EffectivePort p, Map<String, String> extraIds) {
+  private Map<String, String> portIds(String dvsId, EffectivePort p, Map<String, String> extraIds) {
     Map<String, String> ids = new HashMap<>(extraIds);
     ids.put("switchplane-port", p.getKey());
-    ids.put("switchplane-config", Base64.getEncoder().encodeToString(p.toByteArray()));
+    // With VLANs as flows a DVS port's VLAN lives in its flows alone, so a VLAN change is no OVSDB
+    // write; a clone (no DVS) keeps its whole config here, its flows come from it.
+    EffectivePort kept = flowVlans != null && !dvsId.isEmpty() ? OpenFlowVlans.withoutVlan(p) : p;
+    ids.put("switchplane-config", Base64.getEncoder().encodeToString(kept.toByteArray()));
     if (!dvsId.isEmpty()) {
       ids.put("switchplane-dvs", dvsId);
     }
@@ -512,6 +835,22 @@ public final class OvsBackend implements SwitchBackend {
       return;
     }
     String bridge = bridgeName(dvsId);
+    if (flowVlans != null) {
+      java.util.Optional<OvsPort> row = client.port(portName(dvsId, port.getKey()));
+      if (row.isEmpty() || ofport(row.get()) <= 0) {
+        throw new BackendException(
+            "port " + port.getKey() + " has no OpenFlow port to announce from");
+      }
+      try {
+        flowVlans.packetOut(
+            bridge,
+            ofport(row.get()),
+            HexFormat.of().parseHex(RarpFrame.hex(port.getConnectee().getVmNic().getMac())));
+      } catch (OpenFlowException e) {
+        throw new BackendException("packet-out on " + bridge + " failed: " + e.getMessage());
+      }
+      return;
+    }
     String target = "unix:" + runDir.resolve(bridge + ".mgmt");
     Commands.Result r =
         Commands.run(
@@ -560,16 +899,17 @@ public final class OvsBackend implements SwitchBackend {
     EffectivePort internal =
         config.toBuilder().clearNic().build(); // a clone is never a NIC: the NIC is the port's
     if (existing.isPresent()) {
-      updatePort(tx, "", existing.get(), internal, hostLocal);
+      updatePort(tx, "", existing.get(), internal, hostLocal, ofportRequest());
     } else {
       tx.expectNamed("Bridge", bridge, bridgeName);
       tx.addToSet(
           "Bridge",
           OvsdbTransaction.existing(bridge),
           "ports",
-          List.of(addPort(tx, "", clone, internal, hostLocal)));
+          List.of(addPort(tx, "", clone, internal, hostLocal, ofportRequest())));
     }
     client.transact(tx, "the host-local clone of management port " + key + " on DVS " + dvsId);
+    syncFlows(dvsId);
     LinuxLinks.moveAddresses(portName(dvsId, key), clone, true);
   }
 
@@ -607,10 +947,14 @@ public final class OvsBackend implements SwitchBackend {
         List.of(OvsdbTransaction.existing(port.get().uuid())));
     client.transact(
         tx, "removing the host-local clone of management port " + key + " on DVS " + dvsId);
+    syncFlows(dvsId);
   }
 
   @Override
   public void close() {
+    if (flowVlans != null) {
+      flowVlans.close();
+    }
     client.close();
   }
 }

@@ -13,6 +13,9 @@ import java.util.Map;
  *     the host's network device
  * @param interfaceType the interface's type column: "" for a system interface (a device the host
  *     has), "internal" for a port OVS made
+ * @param ofport the interface's OpenFlow port number (0 before ovs-vswitchd gave it one, -1 when it
+ *     could not)
+ * @param ofportRequest the number asked for (0 for none)
  */
 public record OvsPort(
     String uuid,
@@ -23,7 +26,9 @@ public record OvsPort(
     Map<String, String> externalIds,
     int mtuRequest,
     String interfaceName,
-    String interfaceType) {
+    String interfaceType,
+    int ofport,
+    int ofportRequest) {
 
   /** Whether the interface is a device of the host (a NIC), not one OVS made. */
   public boolean systemInterface() {

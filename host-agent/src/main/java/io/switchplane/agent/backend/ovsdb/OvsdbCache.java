@@ -24,10 +24,14 @@ final class OvsdbCache {
   /** The columns we monitor, per table. */
   static final Map<String, List<String>> COLUMNS =
       Map.of(
-          "Open_vSwitch", List.of("bridges", "next_cfg", "cur_cfg"),
-          "Bridge", List.of("name", "ports", "external_ids", "datapath_type"),
-          "Port", List.of("name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"),
-          "Interface", List.of("name", "type", "mtu_request", "external_ids"));
+          "Open_vSwitch",
+          List.of("bridges", "next_cfg", "cur_cfg"),
+          "Bridge",
+          List.of("name", "ports", "external_ids", "datapath_type", "fail_mode"),
+          "Port",
+          List.of("name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"),
+          "Interface",
+          List.of("name", "type", "mtu_request", "external_ids", "ofport", "ofport_request"));
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -149,9 +153,43 @@ final class OvsdbCache {
               OvsdbValues.stringMap(p.get("external_ids")),
               iface == null ? 0 : OvsdbValues.intOrZero(iface.get("mtu_request")),
               iface == null ? "" : iface.get("name").getAsString(),
-              iface == null ? "" : OvsdbValues.stringOrEmpty(iface.get("type"))));
+              iface == null ? "" : OvsdbValues.stringOrEmpty(iface.get("type")),
+              iface == null ? 0 : OvsdbValues.intOrZero(iface.get("ofport")),
+              iface == null ? 0 : OvsdbValues.intOrZero(iface.get("ofport_request"))));
     }
     return out;
+  }
+
+  /** The fail_mode of the bridge named name ("" when it has none or there is no such bridge). */
+  String bridgeFailMode(String name) {
+    lock.lock();
+    try {
+      return tables.getOrDefault("Bridge", Map.of()).values().stream()
+          .filter(b -> name.equals(b.get("name").getAsString()))
+          .map(b -> OvsdbValues.stringOrEmpty(b.get("fail_mode")))
+          .findFirst()
+          .orElse("");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The OpenFlow port numbers every interface has or asked for (ofport, ofport_request), so that a
+   * new one asks for a free number.
+   */
+  java.util.Set<Integer> ofportsInUse() {
+    lock.lock();
+    try {
+      java.util.Set<Integer> used = new java.util.HashSet<>();
+      for (JsonObject iface : tables.getOrDefault("Interface", Map.of()).values()) {
+        used.add(OvsdbValues.intOrZero(iface.get("ofport")));
+        used.add(OvsdbValues.intOrZero(iface.get("ofport_request")));
+      }
+      return used;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The uuid of the bridge named name. */

@@ -63,6 +63,18 @@ public final class OvsdbClient implements AutoCloseable {
     return cache.bridgeUuid(name);
   }
 
+  /** The fail_mode of the bridge named name ("" for none, or no such bridge). */
+  public String bridgeFailMode(String name) {
+    ports(); // a live session first
+    return cache.bridgeFailMode(name);
+  }
+
+  /** The OpenFlow port numbers every interface has or asked for. */
+  public java.util.Set<Integer> ofportsInUse() {
+    ports(); // a live session first
+    return cache.ofportsInUse();
+  }
+
   /** The Open_vSwitch row, to add bridges to. */
   public String rootUuid() throws BackendException {
     ports();

@@ -54,7 +54,7 @@ public final class QosModule implements PropertyModule {
   public void onStart(ModuleContext context, List<SwitchValues> switches) throws ModuleException {
     publisher = context.publisher();
     via = context.backend();
-    if (OvsBackend.NAME.equals(context.backend())) {
+    if (OvsBackend.isOvs(context.backend())) {
       ovs =
           new OvsPolicing(
               context

@@ -1,0 +1,155 @@
+package io.switchplane.agent.backend;
+
+import io.switchplane.agent.backend.openflow.Flow;
+import io.switchplane.agent.backend.openflow.FlowMatch;
+import io.switchplane.agent.backend.openflow.FlowMod;
+import io.switchplane.agent.backend.openflow.OpenFlowException;
+import io.switchplane.agent.backend.openflow.OpenFlowSwitch;
+import io.switchplane.agent.backend.openflow.VlanPipeline;
+import io.switchplane.agent.backend.openflow.VlanPipeline.Mode;
+import io.switchplane.agent.backend.openflow.VlanPipeline.Range;
+import io.switchplane.api.v1.EffectivePolicy;
+import io.switchplane.api.v1.EffectivePort;
+import io.switchplane.api.v1.Untagged;
+import io.switchplane.api.v1.Vlan;
+import io.switchplane.api.v1.VlanRange;
+import io.switchplane.api.v1.VlanTrunk;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The VLANs of the ovs backend's bridges as OpenFlow flows ({@link VlanPipeline}): one OpenFlow
+ * session per bridge (its management socket, BRIDGE.mgmt, beside the OVSDB socket), and the
+ * translation between a port's config and its {@link Mode}. The ports' other settings stay in
+ * OVSDB; a VLAN change is then a bundle of flow changes, not an OVSDB transaction.
+ */
+final class OpenFlowVlans implements AutoCloseable {
+  private final Path runDir;
+  private final Duration timeout;
+  private final Map<String, OpenFlowSwitch> switches = new ConcurrentHashMap<>();
+
+  /** Sessions to the bridges whose management sockets are in runDir. Does no I/O. */
+  OpenFlowVlans(Path runDir, Duration timeout) {
+    this.runDir = runDir;
+    this.timeout = timeout;
+  }
+
+  private OpenFlowSwitch of(String bridge) {
+    return switches.computeIfAbsent(
+        bridge, b -> new OpenFlowSwitch(runDir.resolve(b + ".mgmt"), timeout));
+  }
+
+  /** Our flows on the bridge now. */
+  List<Flow> flows(String bridge) throws OpenFlowException {
+    return of(bridge).flows(VlanPipeline.COOKIE, VlanPipeline.COOKIE_MASK);
+  }
+
+  /** Makes our flows on the bridge want, from has (ours as they are): one atomic bundle. */
+  void change(String bridge, Collection<Flow> has, Map<Flow.Key, Flow> want)
+      throws OpenFlowException {
+    List<FlowMod> mods = VlanPipeline.changes(has, want);
+    if (!mods.isEmpty()) {
+      of(bridge).apply(mods);
+    }
+  }
+
+  /** Sends frame into the bridge's pipeline as if it came in on ofport. */
+  void packetOut(String bridge, int ofport, byte[] frame) throws OpenFlowException {
+    of(bridge).packetOut(ofport, frame);
+  }
+
+  /** The port's VLAN mode as its config says. */
+  static Mode mode(EffectivePort p) {
+    Vlan vlan = p.getPolicy().getVlan();
+    Mode base;
+    if (vlan.hasTrunk()) {
+      List<Range> ranges = new ArrayList<>();
+      List<VlanRange> sorted = new ArrayList<>(vlan.getTrunk().getRangesList());
+      sorted.sort(java.util.Comparator.comparingInt(VlanRange::getFirst));
+      int first = -1;
+      int last = -1;
+      for (VlanRange r : sorted) { // merged as the read-back merges them
+        if (first >= 0 && r.getFirst() <= last + 1) {
+          last = Math.max(last, r.getLast());
+          continue;
+        }
+        if (first >= 0) {
+          ranges.add(new Range(first, last));
+        }
+        first = r.getFirst();
+        last = r.getLast();
+      }
+      if (first >= 0) {
+        ranges.add(new Range(first, last));
+      }
+      base = ranges.isEmpty() ? new Mode.Untagged() : new Mode.Trunk(ranges);
+    } else if (vlan.getAccessId() > 0) {
+      base = new Mode.Access(vlan.getAccessId());
+    } else {
+      base = new Mode.Untagged();
+    }
+    return p.getPolicy().getBlocked() ? new Mode.Blocked(base) : base;
+  }
+
+  /** policy with the VLAN and blocking that mode says (blocked, no VLAN: missing flows). */
+  static EffectivePolicy withMode(EffectivePolicy policy, Mode mode) {
+    EffectivePolicy.Builder b = policy.toBuilder();
+    if (mode instanceof Mode.Missing) {
+      return b.clearVlan().setBlocked(true).build();
+    }
+    Mode vlan = mode instanceof Mode.Blocked blocked ? blocked.vlan() : mode;
+    b.setBlocked(mode instanceof Mode.Blocked);
+    if (vlan instanceof Mode.Access a) {
+      b.setVlan(Vlan.newBuilder().setAccessId(a.vid()));
+    } else if (vlan instanceof Mode.Trunk t) {
+      VlanTrunk.Builder trunk = VlanTrunk.newBuilder();
+      for (Range r : t.ranges()) {
+        trunk.addRanges(VlanRange.newBuilder().setFirst(r.first()).setLast(r.last()));
+      }
+      b.setVlan(Vlan.newBuilder().setTrunk(trunk));
+    } else {
+      b.setVlan(Vlan.newBuilder().setUntagged(Untagged.getDefaultInstance()));
+    }
+    return b.build();
+  }
+
+  /** The port's config without what the flows hold (its VLAN and blocking): what OVSDB keeps. */
+  static EffectivePort withoutVlan(EffectivePort p) {
+    return p.toBuilder().setPolicy(p.getPolicy().toBuilder().clearVlan().setBlocked(false)).build();
+  }
+
+  /** A VM NIC's MAC as 48 bits, or none. */
+  static long mac(EffectivePort p) {
+    if (!p.getConnectee().hasVmNic()) {
+      return FlowMatch.ANY_MAC;
+    }
+    String[] parts = p.getConnectee().getVmNic().getMac().split("[:-]");
+    if (parts.length != 6) {
+      return FlowMatch.ANY_MAC;
+    }
+    long mac = 0;
+    try {
+      for (String part : parts) {
+        int octet = Integer.parseInt(part, 16);
+        if (octet < 0 || octet > 255 || part.length() > 2) {
+          return FlowMatch.ANY_MAC;
+        }
+        mac = (mac << 8) | octet;
+      }
+    } catch (NumberFormatException e) {
+      return FlowMatch.ANY_MAC;
+    }
+    return mac;
+  }
+
+  @Override
+  public void close() {
+    switches.values().forEach(OpenFlowSwitch::close);
+    switches.clear();
+  }
+}
