@@ -74,7 +74,7 @@ final class AgentBench implements Callable<Integer> {
       description = "Untimed one-port changes first (JIT, RocksDB), default ${DEFAULT-VALUE}.")
   int warmup = 300;
 
-  @Option(names = "--backend", description = "memory (default) or ovs.")
+  @Option(names = "--backend", description = "memory (default), ovs or ovs-openflow.")
   String backend = "memory";
 
   /**
@@ -95,9 +95,10 @@ final class AgentBench implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--runs must be at least 1, --warmup at least 0 and every --ports at least 1");
     }
-    boolean ovs = backend.equals("ovs");
+    boolean ovs = OvsBackend.isOvs(backend);
     if (!ovs && !backend.equals("memory")) {
-      throw new IllegalArgumentException("--backend must be memory or ovs, not '" + backend + "'");
+      throw new IllegalArgumentException(
+          "--backend must be memory, ovs or ovs-openflow, not '" + backend + "'");
     }
     if (ovs && OvsSandbox.missingPrerequisite() != null) {
       throw new IllegalStateException(
@@ -134,7 +135,10 @@ final class AgentBench implements Callable<Integer> {
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     Map<String, long[]> stages = new LinkedHashMap<>();
     try (RocksDatabase db = RocksDatabase.open(dir.resolve("state"));
-        SwitchBackend switchBackend = ovs ? new OvsBackend(sandbox.db()) : new MemoryBackend()) {
+        SwitchBackend switchBackend =
+            ovs
+                ? new OvsBackend(sandbox.db(), backend.equals(OvsBackend.OPENFLOW_NAME))
+                : new MemoryBackend()) {
       ApplyPipeline pipeline =
           new ApplyPipeline(
               switchBackend,

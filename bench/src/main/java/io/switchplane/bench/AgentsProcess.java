@@ -41,7 +41,7 @@ final class AgentsProcess implements AgentFleet {
    * vSwitch of its own with ovs; returns once every agent serves, or fails (the child stopped) when
    * the child fails or does not tell its endpoints within timeout.
    */
-  static AgentsProcess start(Path dir, int count, boolean ovs, String prefix, Duration timeout) {
+  static AgentsProcess start(Path dir, int count, String backend, String prefix, Duration timeout) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -57,7 +57,7 @@ final class AgentsProcess implements AgentFleet {
             dir.toString(),
             Integer.toString(count),
             prefix,
-            ovs ? "ovs" : "memory"));
+            backend));
     Process process;
     try {
       process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -166,12 +166,14 @@ final class AgentsProcess implements AgentFleet {
     }
   }
 
-  /** The child: args DIR COUNT PREFIX memory|ovs. */
+  /** The child: args DIR COUNT PREFIX memory|ovs|ovs-openflow. */
   public static void main(String[] args) throws IOException {
     Main.bridgeJavaLogging();
     PrintStream out = System.out;
     if (args.length != 4) {
-      out.println(AgentsHandshake.failedLine("usage: AgentsProcess DIR COUNT PREFIX memory|ovs"));
+      out.println(
+          AgentsHandshake.failedLine(
+              "usage: AgentsProcess DIR COUNT PREFIX memory|ovs|ovs-openflow"));
       out.flush();
       System.exit(2);
     }
@@ -183,7 +185,7 @@ final class AgentsProcess implements AgentFleet {
               Path.of(args[0]),
               count,
               new Progress(System.err, "starting agents (agents process)", count),
-              args[3].equals("ovs"),
+              args[3],
               args[2],
               null);
     } catch (RuntimeException e) {

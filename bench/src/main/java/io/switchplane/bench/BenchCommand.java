@@ -2,6 +2,7 @@ package io.switchplane.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchplane.agent.backend.OvsBackend;
 import io.switchplane.agent.tls.AgentTlsFiles;
 import io.switchplane.agent.tls.EnrollmentClient;
 import io.switchplane.api.v1.ChangeOp;
@@ -98,8 +99,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--backend",
       description =
-          "memory (default) or ovs: each host drives an Open vSwitch of its own in a "
-              + "network namespace of its own (needs root and openvswitch-switch; try --hosts 40).")
+          "memory (default), ovs or ovs-openflow: each host drives an Open vSwitch of its own in a "
+              + "network namespace of its own (needs root and openvswitch-switch; try --hosts 40);"
+              + " ovs-openflow keeps the VLANs in OpenFlow flows.")
   String backend = "memory";
 
   @Option(
@@ -169,9 +171,10 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--runs must be at least 1 (got " + runs + ")");
     }
     Warmup.of(warmup, new JitCompilers(List.of())); // refuses a bad --warmup before anything starts
-    boolean ovs = backend.equals("ovs");
+    boolean ovs = OvsBackend.isOvs(backend);
     if (!ovs && !backend.equals("memory")) {
-      throw new IllegalArgumentException("--backend must be memory or ovs, not '" + backend + "'");
+      throw new IllegalArgumentException(
+          "--backend must be memory, ovs or ovs-openflow, not '" + backend + "'");
     }
     if (ovs && OvsSandbox.missingPrerequisite() != null) {
       throw new IllegalStateException(
@@ -183,7 +186,8 @@ public final class BenchCommand implements Callable<Integer> {
           "--agents-process serves plaintext agents only (TLS agents enroll in this JVM)");
     }
     if (compareOvn && (!ovs || passes.size() != 1)) {
-      throw new IllegalArgumentException("--compare-ovn needs --backend ovs and one transport");
+      throw new IllegalArgumentException(
+          "--compare-ovn needs --backend ovs (or ovs-openflow) and one transport");
     }
     Path dir = Files.createTempDirectory("switchplane-bench");
     OvnPeer peer =
@@ -244,12 +248,12 @@ public final class BenchCommand implements Callable<Integer> {
           AgentFleet fleet =
               agentsProcess
                   ? AgentsProcess.start(
-                      dir.resolve(t.name()), hosts, ovs, prefix, Duration.ofMinutes(15))
+                      dir.resolve(t.name()), hosts, backend, prefix, Duration.ofMinutes(15))
                   : BenchFleet.start(
                       dir.resolve(t.name()),
                       hosts,
                       new Progress(System.err, "starting agents (" + t + ")", hosts),
-                      ovs,
+                      backend,
                       prefix,
                       enrolling);
           Pass pass;

@@ -3,6 +3,7 @@ package io.switchplane.bench;
 import io.switchplane.agent.AgentConfig;
 import io.switchplane.agent.HostAgent;
 import io.switchplane.agent.SharedNetty;
+import io.switchplane.agent.backend.OvsBackend;
 import io.switchplane.agent.store.RocksDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,16 +45,18 @@ final class BenchFleet implements AgentFleet {
   }
 
   static BenchFleet start(Path dir, int count, Progress progress) {
-    return start(dir, count, progress, false, "bench-host", null);
+    return start(dir, count, progress, "memory", "bench-host", null);
   }
 
   /**
-   * With ovs, each agent drives an Open vSwitch of its own, in a network namespace of its own. With
-   * an enroller, each agent enrolls first and serves mutual TLS only; without, plaintext on
-   * loopback. Agents are named prefix-00001 and on.
+   * With backend ovs (or ovs-openflow), each agent drives an Open vSwitch of its own, in a network
+   * namespace of its own; with memory, a switch in memory. With an enroller, each agent enrolls
+   * first and serves mutual TLS only; without, plaintext on loopback. Agents are named prefix-00001
+   * and on.
    */
   static BenchFleet start(
-      Path dir, int count, Progress progress, boolean ovs, String prefix, Enroller enroller) {
+      Path dir, int count, Progress progress, String backend, String prefix, Enroller enroller) {
+    boolean ovs = OvsBackend.isOvs(backend);
     // Call threads mostly wait in synced RocksDB writes, which use no CPU: with many of them
     // waiting at once, RocksDB commits their writes as one group with one fsync. With 4 (as
     // before), at most 4 applies shared an fsync (paid in kernel CPU each time) and every other
@@ -83,7 +86,7 @@ final class BenchFleet implements AgentFleet {
                   dir.resolve("ovs-" + i),
                   "spb" + ProcessHandle.current().pid() % 10_000 + "-" + i);
           fleet.switches.add(sandbox);
-          config = config.withBackend("ovs", sandbox.db());
+          config = config.withBackend(backend, sandbox.db());
         }
         HostAgent agent =
             HostAgent.builder(config)

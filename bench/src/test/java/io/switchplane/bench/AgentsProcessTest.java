@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentsProcessTest {
   @Test
   void theChildServesItsAgentsAndStopsWhenItsStdinEnds(@TempDir Path dir) throws IOException {
-    AgentsProcess agents = AgentsProcess.start(dir, 2, false, "apt-host", Duration.ofMinutes(2));
+    AgentsProcess agents = AgentsProcess.start(dir, 2, "memory", "apt-host", Duration.ofMinutes(2));
     ProcessHandle child;
     try {
       child = ProcessHandle.of(agents.pid()).orElseThrow();

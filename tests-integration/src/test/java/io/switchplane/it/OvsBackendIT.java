@@ -63,7 +63,7 @@ class OvsBackendIT {
         new HostAgent(
             AgentConfig.of(0, dir.resolve("agent"))
                 .withHost("", HOST)
-                .withBackend(OvsInstance.BACKEND, ovs.db())
+                .withBackend("ovs", ovs.db())
                 .withInsecurePlaintext());
     agent.start();
   }

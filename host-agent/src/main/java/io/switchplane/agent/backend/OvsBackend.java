@@ -2,6 +2,7 @@ package io.switchplane.agent.backend;
 
 import com.google.gson.JsonObject;
 import io.switchplane.agent.backend.openflow.Flow;
+import io.switchplane.agent.backend.openflow.FlowMatch;
 import io.switchplane.agent.backend.openflow.OpenFlowException;
 import io.switchplane.agent.backend.openflow.VlanPipeline;
 import io.switchplane.agent.backend.openflow.VlanPipeline.Mode;
@@ -178,9 +179,14 @@ public final class OvsBackend implements SwitchBackend {
     }
   }
 
-  /** The OpenFlow port number of a row: the one it has, else the one it asked for. */
+  /**
+   * The OpenFlow port number of a row: the one it has, else the one it asked for; OVSDB gives the
+   * reserved ones (the bridge's own port, 65534) as OpenFlow 1.0 numbers, which OpenFlow 1.4 spells
+   * 0xffffff00 and up.
+   */
   private static int ofport(OvsPort row) {
-    return row.ofport() != 0 ? row.ofport() : row.ofportRequest();
+    int n = row.ofport() != 0 ? row.ofport() : row.ofportRequest();
+    return n >= 0xff00 && n <= 0xffff ? n | 0xffff0000 : n;
   }
 
   /** Whether row is a host-local clone on the DVS's bridge. */
@@ -188,8 +194,11 @@ public final class OvsBackend implements SwitchBackend {
     return dvsId.equals(row.externalIds().get("switchplane-host-local-dvs"));
   }
 
-  /** Each port's VLAN mode on the DVS's bridge (its ports and clones) as the flows say. */
-  private static Map<Integer, Mode> observe(
+  /**
+   * Each port's VLAN mode on the DVS's bridge (its ports, clones and the ports that are not ours)
+   * as the flows say.
+   */
+  private Map<Integer, Mode> observe(
       String dvsId, Collection<OvsPort> rows, Collection<Flow> flows) {
     Map<Integer, Long> macs = new HashMap<>();
     for (OvsPort row : rows) {
@@ -197,7 +206,46 @@ public final class OvsBackend implements SwitchBackend {
         macs.put(ofport(row), OpenFlowVlans.mac(stored(row)));
       }
     }
+    for (VlanPipeline.Port p : others(dvsId, rows)) {
+      macs.put(p.ofport(), p.mac());
+    }
     return VlanPipeline.observe(flows, macs);
+  }
+
+  /**
+   * The ports on the DVS's bridge that are neither its ports nor clones (the bridge's own port, an
+   * uplink added by hand), as NORMAL would treat them: by their own tag and trunks columns (none:
+   * every VLAN), so that they pass what they passed with the VLANs as columns.
+   */
+  private List<VlanPipeline.Port> others(String dvsId, Collection<OvsPort> rows) {
+    java.util.Set<String> onBridge = client.bridgePorts(bridgeName(dvsId));
+    List<VlanPipeline.Port> out = new ArrayList<>();
+    for (OvsPort row : rows) {
+      if (!onBridge.contains(row.uuid())
+          || dvsId.equals(row.externalIds().get("switchplane-dvs"))
+          || isCloneOf(dvsId, row)
+          || row.ofport() <= 0) {
+        continue;
+      }
+      Mode mode;
+      if (row.tag() > 0 && row.tag() < DEAD_VLAN) {
+        mode = new Mode.Access(row.tag());
+      } else if (row.tag() == DEAD_VLAN) {
+        mode = new Mode.Blocked(new Mode.Untagged());
+      } else if (!row.trunks().isEmpty()) {
+        List<VlanPipeline.Range> ranges = new ArrayList<>();
+        for (VlanRange r : trunk(row.trunks()).getRangesList()) {
+          if (r.getFirst() >= 1 && r.getLast() <= 4094) {
+            ranges.add(new VlanPipeline.Range(r.getFirst(), r.getLast()));
+          }
+        }
+        mode = ranges.isEmpty() ? new Mode.Blocked(new Mode.Untagged()) : new Mode.Trunk(ranges);
+      } else {
+        mode = new Mode.Untagged();
+      }
+      out.add(new VlanPipeline.Port(ofport(row), mode, FlowMatch.ANY_MAC));
+    }
+    return out;
   }
 
   /** Our ports with what OVSDB holds and the VLAN and blocking their flows (modes) give. */
@@ -425,6 +473,7 @@ public final class OvsBackend implements SwitchBackend {
     }
     List<VlanPipeline.Port> ports = new ArrayList<>(next.values());
     ports.addAll(clones(dvsId, has.values()));
+    ports.addAll(others(dvsId, has.values()));
     Map<Flow.Key, Flow> want;
     try {
       want = VlanPipeline.flows(ports);
@@ -516,6 +565,7 @@ public final class OvsBackend implements SwitchBackend {
       }
     }
     ports.addAll(clones(dvsId, rows));
+    ports.addAll(others(dvsId, rows));
     changeFlows(bridgeName, before, VlanPipeline.flows(ports), "");
   }
 

@@ -192,6 +192,20 @@ final class OvsdbCache {
     }
   }
 
+  /** The uuids of the ports of the bridge named name (none when there is no such bridge). */
+  java.util.Set<String> bridgePorts(String name) {
+    lock.lock();
+    try {
+      return tables.getOrDefault("Bridge", Map.of()).values().stream()
+          .filter(b -> name.equals(b.get("name").getAsString()))
+          .map(b -> java.util.Set.copyOf(OvsdbValues.uuids(b.get("ports"))))
+          .findFirst()
+          .orElse(java.util.Set.of());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The uuid of the bridge named name. */
   Optional<String> bridgeUuid(String name) {
     return uuidNamed("Bridge", name);

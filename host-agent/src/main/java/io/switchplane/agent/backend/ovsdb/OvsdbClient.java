@@ -69,6 +69,12 @@ public final class OvsdbClient implements AutoCloseable {
     return cache.bridgeFailMode(name);
   }
 
+  /** The uuids of the ports of the bridge named name. */
+  public java.util.Set<String> bridgePorts(String name) {
+    ports(); // a live session first
+    return cache.bridgePorts(name);
+  }
+
   /** The OpenFlow port numbers every interface has or asked for. */
   public java.util.Set<Integer> ofportsInUse() {
     ports(); // a live session first
