@@ -76,6 +76,14 @@ import org.junit.jupiter.api.io.TempDir;
  * started and deletes every link, OVS instance and namespace it made.
  */
 class FabricIT {
+  /**
+   * The backend its agents run on: ovs, the VLANs as Port columns ({@code FabricOpenFlowIT} runs
+   * the same with ovs-openflow, the VLANs as flows).
+   */
+  String backend() {
+    return OvsBackend.NAME;
+  }
+
   private static final int CONFIRM_MS = 4_000;
   private static final int HOSTS = 3;
   private static final AtomicInteger RUNS = new AtomicInteger();
@@ -174,7 +182,7 @@ class FabricIT {
               "--data-dir",
               dir.resolve(h.name).toString(),
               "--backend",
-              OvsInstance.BACKEND,
+              backend(),
               "--ovsdb",
               h.ovs.db(),
               "--name",

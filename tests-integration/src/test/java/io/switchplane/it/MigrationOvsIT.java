@@ -57,6 +57,14 @@ import org.junit.jupiter.api.io.TempDir;
  * removes every namespace, link and OVS daemon it made.
  */
 class MigrationOvsIT {
+  /**
+   * The backend its agents run on: ovs, the VLANs as Port columns ({@code MigrationOvsOpenFlowIT}
+   * runs the same with ovs-openflow, the VLANs as flows).
+   */
+  String backend() {
+    return OvsBackend.NAME;
+  }
+
   private static final AtomicInteger RUNS = new AtomicInteger();
   private static final String VM = "4210aaaa-0000-0000-0000-0000000000ee";
   private static final String MAC = "02:50:56:aa:00:ee";
@@ -89,7 +97,7 @@ class MigrationOvsIT {
               AgentConfig.of(0, dir.resolve("agent" + n))
                   .withHost("", "h" + n)
                   .withInsecurePlaintext()
-                  .withBackend(OvsInstance.BACKEND, host.db()));
+                  .withBackend(backend(), host.db()));
       agent.start();
       agents.add(agent);
     }

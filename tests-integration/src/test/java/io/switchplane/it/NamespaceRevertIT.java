@@ -65,6 +65,14 @@ import org.junit.jupiter.api.io.TempDir;
  * namespaces the test made; teardown stops both processes and deletes both namespaces.
  */
 class NamespaceRevertIT {
+  /**
+   * The backend its agents run on: ovs, the VLANs as Port columns ({@code
+   * NamespaceRevertOpenFlowIT} runs the same with ovs-openflow, the VLANs as flows).
+   */
+  String backend() {
+    return OvsBackend.NAME;
+  }
+
   private static final int CONFIRM_MS = 4_000;
   private static final String MGMT_IP = "10.200.0.11";
 
@@ -149,7 +157,7 @@ class NamespaceRevertIT {
                 "--data-dir",
                 dir.resolve("agent").toString(),
                 "--backend",
-                OvsInstance.BACKEND,
+                backend(),
                 "--ovsdb",
                 ovs.db(),
                 "--name",

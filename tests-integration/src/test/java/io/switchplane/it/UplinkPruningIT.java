@@ -43,6 +43,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Teardown stops every process it started and deletes every OVS instance and namespace it made.
  */
 class UplinkPruningIT {
+  /**
+   * The backend its agents run on: ovs, the VLANs as Port columns ({@code UplinkPruningOpenFlowIT}
+   * runs the same with ovs-openflow, the VLANs as flows).
+   */
+  String backend() {
+    return OvsBackend.NAME;
+  }
+
   private static final AtomicInteger RUNS = new AtomicInteger();
   private static final Duration PROBE = Duration.ofMillis(250);
   private static final String VM_IP = "10.230.0.1";
@@ -120,7 +128,7 @@ class UplinkPruningIT {
                     AgentConfig.DEFAULT_BIND_HOST,
                     0,
                     dir.resolve("agent"),
-                    OvsInstance.BACKEND,
+                    backend(),
                     "",
                     "host-1",
                     host.db(),

@@ -15,13 +15,6 @@ import org.junit.jupiter.api.Assumptions;
 public final class OvsInstance implements AutoCloseable {
   private final OvsSandbox sandbox;
 
-  /**
-   * The backend the OVS tests run their agents on: {@code ovs} (VLANs as Port columns), or {@code
-   * ovs-openflow} (VLANs as flows) with {@code -Dit.ovs.backend=ovs-openflow}; .ci/run runs them
-   * with each.
-   */
-  public static final String BACKEND = System.getProperty("it.ovs.backend", "ovs");
-
   private OvsInstance(OvsSandbox sandbox) {
     this.sandbox = sandbox;
   }
