@@ -87,7 +87,7 @@ final class OpenFlowMessages {
   record Message(int version, int type, int xid, ByteBuffer body) {}
 
   /** An OFPT_ERROR's type and code. */
-  record Error(int type, int code) {
+  record SwitchError(int type, int code) {
     String name() {
       return OpenFlowErrorNames.name(type, code);
     }
@@ -338,11 +338,11 @@ final class OpenFlowMessages {
     return hello.version() >= VERSION;
   }
 
-  static Error error(ByteBuffer body) throws ProtocolException {
+  static SwitchError error(ByteBuffer body) throws ProtocolException {
     ByteBuffer b = body.duplicate();
     try {
       // An experimenter error (type 0xffff) has its exp_code where others have the code.
-      return new Error(u16(b), u16(b));
+      return new SwitchError(u16(b), u16(b));
     } catch (BufferUnderflowException e) {
       throw malformed("error", e);
     }

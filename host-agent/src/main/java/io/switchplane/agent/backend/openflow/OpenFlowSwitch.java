@@ -12,8 +12,8 @@ import static io.switchplane.agent.backend.openflow.OpenFlowMessages.HELLO;
 import static io.switchplane.agent.backend.openflow.OpenFlowMessages.MULTIPART_REPLY;
 import static io.switchplane.agent.backend.openflow.OpenFlowMessages.VERSION;
 
-import io.switchplane.agent.backend.openflow.OpenFlowMessages.Error;
 import io.switchplane.agent.backend.openflow.OpenFlowMessages.Message;
+import io.switchplane.agent.backend.openflow.OpenFlowMessages.SwitchError;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -82,6 +82,10 @@ public final class OpenFlowSwitch implements AutoCloseable {
    * to a bundle, answers a bad one with an error and leaves the bundle open without it, so a commit
    * sent right behind the adds would apply the rest. So the adds go first, followed by a barrier;
    * only when none was refused is the commit sent (else the bundle is discarded).
+   *
+   * <p>When the session fails (type {@link OpenFlowException#NONE}) the switch still applied all or
+   * nothing (OVS discards the open bundles of a connection that closes), but after the commit went
+   * out which one is not known: read {@link #flows} to see.
    */
   public synchronized void apply(List<FlowMod> mods) throws OpenFlowException {
     checkOpen();
@@ -153,7 +157,7 @@ public final class OpenFlowSwitch implements AutoCloseable {
         if (m.xid() != xid) {
           LOG.debug("{}: ignoring message of type {} (xid {})", socket, m.type(), m.xid());
         } else if (m.type() == ERROR) {
-          Error e = OpenFlowMessages.error(m.body());
+          SwitchError e = OpenFlowMessages.error(m.body());
           throw new OpenFlowException(
               "the switch at " + socket + " refused a flow dump: " + e.name(), e.type(), e.code());
         } else if (m.type() != MULTIPART_REPLY) {
@@ -174,10 +178,9 @@ public final class OpenFlowSwitch implements AutoCloseable {
   public synchronized void packetOut(int inPort, byte[] frame) throws OpenFlowException {
     checkOpen();
     long deadline = deadline();
-    int barrier;
-    ByteBuffer[] out = {OpenFlowMessages.packetOut(xid(), inPort, frame), null};
-    barrier = xid();
-    out[1] = OpenFlowMessages.barrierRequest(barrier);
+    ByteBuffer packet = OpenFlowMessages.packetOut(xid(), inPort, frame);
+    int barrier = xid();
+    ByteBuffer[] out = {packet, OpenFlowMessages.barrierRequest(barrier)};
     try {
       live(deadline);
       Outcome o = exchange(out, barrier, deadline);
@@ -215,7 +218,7 @@ public final class OpenFlowSwitch implements AutoCloseable {
 
   /** What the switch answered up to a barrier reply. */
   private static final class Outcome {
-    Error error; // the first; OVS sends the specific one before a bundle's MSG_FAILED
+    SwitchError error; // the first; OVS sends the specific one before a bundle's MSG_FAILED
     int errorXid;
     boolean committed;
   }
@@ -230,7 +233,7 @@ public final class OpenFlowSwitch implements AutoCloseable {
         return o;
       }
       if (m.type() == ERROR) {
-        Error e = OpenFlowMessages.error(m.body());
+        SwitchError e = OpenFlowMessages.error(m.body());
         LOG.debug("{}: error {} for xid {}", socket, e.name(), m.xid());
         if (o.error == null) {
           o.error = e;

@@ -285,7 +285,7 @@ class OpenFlowMessagesTest {
     // what OVS 3.1 answered to a bundled set_field vlan_vid on an in_port-only match
     ByteBuffer ovs = bytes("0002000a052200780000006700000007");
 
-    OpenFlowMessages.Error e = OpenFlowMessages.error(ovs);
+    OpenFlowMessages.SwitchError e = OpenFlowMessages.error(ovs);
 
     assertThat(e.type()).isEqualTo(2);
     assertThat(e.code()).isEqualTo(10);
