@@ -54,22 +54,7 @@ public final class OvsSandbox implements AutoCloseable {
           "/usr/share/openvswitch/vswitch.ovsschema");
       ovs.startOvsdbServer();
       run("ovs-vsctl", "--db=" + ovs.db(), "--no-wait", "init");
-      run(
-          "ip",
-          "netns",
-          "exec",
-          namespace,
-          // Its bridges' management sockets (BRIDGE.mgmt, what ovs-ofctl talks to) beside the
-          // database socket, where the agent looks for them: two sandboxes may have a bridge of the
-          // same name.
-          "env",
-          "OVS_RUNDIR=" + dir,
-          "ovs-vswitchd",
-          ovs.db(),
-          "--unixctl=" + dir.resolve("vswitchd.ctl"),
-          "--pidfile=" + dir.resolve("vswitchd.pid"),
-          "--detach",
-          "--log-file=" + dir.resolve("vswitchd.log"));
+      ovs.startVswitchd();
       return ovs;
     } catch (IOException e) {
       ovs.close();
@@ -93,6 +78,34 @@ public final class OvsSandbox implements AutoCloseable {
         "--pidfile=" + dir.resolve("ovsdb.pid"),
         "--detach",
         "--log-file=" + dir.resolve("ovsdb.log"));
+  }
+
+  private void startVswitchd() {
+    run(
+        "ip",
+        "netns",
+        "exec",
+        namespace,
+        // Its bridges' management sockets (BRIDGE.mgmt, what ovs-ofctl talks to) beside the
+        // database socket, where the agent looks for them: two sandboxes may have a bridge of the
+        // same name.
+        "env",
+        "OVS_RUNDIR=" + dir,
+        "ovs-vswitchd",
+        db(),
+        "--unixctl=" + dir.resolve("vswitchd.ctl"),
+        "--pidfile=" + dir.resolve("vswitchd.pid"),
+        "--detach",
+        "--log-file=" + dir.resolve("vswitchd.log"));
+  }
+
+  /**
+   * Stops ovs-vswitchd (by its pid file) and starts it again: the bridges come back from the
+   * database, without their OpenFlow flows.
+   */
+  public void restartVswitchd() {
+    stop(dir.resolve("vswitchd.pid"));
+    startVswitchd();
   }
 
   /**

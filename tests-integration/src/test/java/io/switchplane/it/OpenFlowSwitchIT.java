@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -252,26 +251,11 @@ class OpenFlowSwitchIT {
   }
 
   /**
-   * Stops ovs-vswitchd by its pid file and starts it again as {@link OvsInstance} did (the bridge
-   * comes back from the database with a new management socket, without flows).
+   * Restarts ovs-vswitchd (the bridge comes back from the database with a new management socket,
+   * without flows).
    */
   private void restartVswitchd() throws Exception {
-    ProcessHandle old = vswitchd();
-    old.destroy();
-    old.onExit().get(10, TimeUnit.SECONDS);
-    OvsInstance.run(
-        "ip",
-        "netns",
-        "exec",
-        ovs.namespace(),
-        "env",
-        "OVS_RUNDIR=" + ovsDir,
-        "ovs-vswitchd",
-        ovs.db(),
-        "--unixctl=" + ovsDir.resolve("vswitchd.ctl"),
-        "--pidfile=" + ovsDir.resolve("vswitchd.pid"),
-        "--detach",
-        "--log-file=" + ovsDir.resolve("vswitchd.log"));
+    ovs.restartVswitchd();
     // ovs-vsctl waits until the new vswitchd has configured the bridge (and opened br0.mgmt)
     ovs.vsctl("set", "bridge", "br0", "external_ids:restarted=true");
     assertThat(mgmt()).exists();

@@ -66,6 +66,11 @@ public final class OvsInstance implements AutoCloseable {
     sandbox.restartOvsdbServer();
   }
 
+  /** Restarts ovs-vswitchd (stopped by its pid file); its bridges come back without flows. */
+  public void restartVswitchd() {
+    sandbox.restartVswitchd();
+  }
+
   /** Runs a command, failing with its output when it fails; returns stdout. */
   public static String run(String... cmd) {
     return OvsSandbox.run(cmd);
