@@ -33,6 +33,17 @@ final class OpenFlowVlans implements AutoCloseable {
   private final Duration timeout;
   private final Map<String, OpenFlowSwitch> switches = new ConcurrentHashMap<>();
 
+  /**
+   * Per bridge, our flows and the ports' modes as last read or written, so that an apply diffs
+   * against them without reading the whole flow table back (its cost grows with the ports, not the
+   * change). Forgotten on any OpenFlow failure; replaced by every read ({@link #read}), which the
+   * drift checks do, so a flow changed by hand is known before it is repaired.
+   */
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
+
+  /** What a bridge's flows are known to be: by key, and the modes they give each OpenFlow port. */
+  record Known(Map<Flow.Key, Flow> flows, Map<Integer, Mode> modes) {}
+
   /** Sessions to the bridges whose management sockets are in runDir. Does no I/O. */
   OpenFlowVlans(Path runDir, Duration timeout) {
     this.runDir = runDir;
@@ -44,18 +55,48 @@ final class OpenFlowVlans implements AutoCloseable {
         bridge, b -> new OpenFlowSwitch(runDir.resolve(b + ".mgmt"), timeout));
   }
 
-  /** Our flows on the bridge now. */
-  List<Flow> flows(String bridge) throws OpenFlowException {
+  /** Our flows on the bridge, read now (what is known of them is forgotten until remembered). */
+  List<Flow> read(String bridge) throws OpenFlowException {
+    known.remove(bridge);
     return of(bridge).flows(VlanPipeline.COOKIE, VlanPipeline.COOKIE_MASK);
   }
 
-  /** Makes our flows on the bridge want, from has (ours as they are): one atomic bundle. */
-  void change(String bridge, Collection<Flow> has, Map<Flow.Key, Flow> want)
+  /** What the bridge's flows are known to be, if anything. */
+  java.util.Optional<Known> known(String bridge) {
+    return java.util.Optional.ofNullable(known.get(bridge));
+  }
+
+  /** Remembers what the bridge's flows are (as just read, with the modes they give). */
+  void remember(String bridge, Collection<Flow> flows, Map<Integer, Mode> modes) {
+    Map<Flow.Key, Flow> byKey = new java.util.HashMap<>();
+    flows.forEach(f -> byKey.put(f.key(), f));
+    known.put(bridge, new Known(byKey, Map.copyOf(modes)));
+  }
+
+  /**
+   * Makes our flows on the bridge want, from has (ours as they are): one atomic bundle; then want
+   * and modes are what is known of the bridge, and nothing when it failed.
+   */
+  void change(
+      String bridge, Collection<Flow> has, Map<Flow.Key, Flow> want, Map<Integer, Mode> modes)
       throws OpenFlowException {
+    known.remove(bridge);
+    OpenFlowSwitch sw = of(bridge);
+    long session = sw.sessions();
     List<FlowMod> mods = VlanPipeline.changes(has, want);
     if (!mods.isEmpty()) {
-      of(bridge).apply(mods);
+      sw.apply(mods);
     }
+    if (sw.sessions() != session) {
+      // A new session: ovs-vswitchd may have restarted and lost flows that has still counted, so
+      // the changes may not be all it needs. Complete them from what it has now.
+      List<FlowMod> rest =
+          VlanPipeline.changes(sw.flows(VlanPipeline.COOKIE, VlanPipeline.COOKIE_MASK), want);
+      if (!rest.isEmpty()) {
+        sw.apply(rest);
+      }
+    }
+    known.put(bridge, new Known(Map.copyOf(want), Map.copyOf(modes)));
   }
 
   /** Sends frame into the bridge's pipeline as if it came in on ofport. */
@@ -151,5 +192,6 @@ final class OpenFlowVlans implements AutoCloseable {
   public void close() {
     switches.values().forEach(OpenFlowSwitch::close);
     switches.clear();
+    known.clear();
   }
 }

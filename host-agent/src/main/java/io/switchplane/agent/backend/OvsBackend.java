@@ -159,12 +159,17 @@ public final class OvsBackend implements SwitchBackend {
       return ours(dvsId, client.ports().values());
     }
     Collection<OvsPort> rows = client.ports().values();
-    return oursWithFlows(dvsId, rows, observe(dvsId, rows, currentFlows(dvsId)));
+    List<Flow> flows = currentFlows(dvsId);
+    Map<Integer, Mode> modes = observe(dvsId, rows, flows);
+    if (!flows.isEmpty()) {
+      flowVlans.remember(bridgeName(dvsId), flows, modes);
+    }
+    return oursWithFlows(dvsId, rows, modes);
   }
 
   /**
-   * Our flows on the DVS's bridge; none when it has no bridge or cannot be reached (its ports then
-   * read back as having lost their flows: drift, which a repair rewrites).
+   * Our flows on the DVS's bridge, read now; none when it has no bridge or cannot be reached (its
+   * ports then read back as having lost their flows: drift, which a repair rewrites).
    */
   private List<Flow> currentFlows(String dvsId) {
     String bridge = bridgeName(dvsId);
@@ -172,10 +177,36 @@ public final class OvsBackend implements SwitchBackend {
       return List.of();
     }
     try {
-      return flowVlans.flows(bridge);
+      return flowVlans.read(bridge);
     } catch (OpenFlowException e) {
       LOG.warn("cannot read the flows of bridge {} (DVS {}): {}", bridge, dvsId, e.getMessage());
       return List.of();
+    }
+  }
+
+  /**
+   * What the flows of the DVS's bridge are known to be: remembered from the last apply or read, or
+   * read now (and remembered).
+   */
+  private OpenFlowVlans.Known knownFlows(String dvsId, Collection<OvsPort> rows)
+      throws BackendException {
+    String bridge = bridgeName(dvsId);
+    java.util.Optional<OpenFlowVlans.Known> known = flowVlans.known(bridge);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    try {
+      List<Flow> flows = flowVlans.read(bridge);
+      Map<Integer, Mode> modes = observe(dvsId, rows, flows);
+      flowVlans.remember(bridge, flows, modes);
+      return flowVlans.known(bridge).orElseThrow();
+    } catch (OpenFlowException e) {
+      throw new BackendException(
+          "cannot read the flows of bridge "
+              + bridge
+              + ": "
+              + e.getMessage()
+              + "; nothing applied");
     }
   }
 
@@ -405,18 +436,12 @@ public final class OvsBackend implements SwitchBackend {
     String bridgeName = bridgeName(dvsId);
     Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
     boolean bridgeExists = client.bridgeUuid(bridgeName).isPresent();
-    List<Flow> before;
-    try {
-      before = bridgeExists ? flowVlans.flows(bridgeName) : List.of();
-    } catch (OpenFlowException e) {
-      throw new BackendException(
-          "cannot read the flows of bridge "
-              + bridgeName
-              + ": "
-              + e.getMessage()
-              + "; nothing applied");
-    }
-    Map<Integer, Mode> modes = observe(dvsId, has.values(), before);
+    OpenFlowVlans.Known known =
+        bridgeExists
+            ? knownFlows(dvsId, has.values())
+            : new OpenFlowVlans.Known(Map.of(), Map.of());
+    Collection<Flow> before = known.flows().values();
+    Map<Integer, Mode> modes = known.modes();
     java.util.Set<Integer> used = new java.util.HashSet<>(client.ofportsInUse());
     // The bridge's ports after the ops: OpenFlow port → mode and MAC.
     Map<String, VlanPipeline.Port> next = new HashMap<>();
@@ -491,33 +516,35 @@ public final class OvsBackend implements SwitchBackend {
       }
     }
     String what = ops.size() + " operation(s) on DVS " + dvsId;
+    Map<Integer, Mode> nextModes = new HashMap<>();
+    ports.forEach(p -> nextModes.put(p.ofport(), p.mode()));
     if (ovsdbFirst) {
       client.transact(tx, what);
-      changeFlows(bridgeName, before, want, "; the bridge's ports pass nothing until repaired");
+      changeFlows(
+          bridgeName, before, want, nextModes, "; the bridge's ports pass nothing until repaired");
     } else {
-      changeFlows(bridgeName, before, want, "; nothing applied");
+      changeFlows(bridgeName, before, want, nextModes, "; nothing applied");
       if (write) {
         try {
           client.transact(tx, what);
         } catch (BackendException e) {
-          putBack(bridgeName, want, before);
+          putBack(bridgeName, want, known);
           throw e;
         }
       }
     }
-    afterApply.put(
-        dvsId,
-        oursWithFlows(
-            dvsId,
-            client.ports().values(),
-            observe(dvsId, client.ports().values(), want.values())));
+    afterApply.put(dvsId, oursWithFlows(dvsId, client.ports().values(), nextModes));
   }
 
   private void changeFlows(
-      String bridgeName, Collection<Flow> has, Map<Flow.Key, Flow> want, String consequence)
+      String bridgeName,
+      Collection<Flow> has,
+      Map<Flow.Key, Flow> want,
+      Map<Integer, Mode> modes,
+      String consequence)
       throws BackendException {
     try {
-      flowVlans.change(bridgeName, has, want);
+      flowVlans.change(bridgeName, has, want, modes);
     } catch (OpenFlowException e) {
       throw new BackendException(
           "the flows of bridge " + bridgeName + " were refused: " + e.getMessage() + consequence);
@@ -525,11 +552,9 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   /** Puts the flows back as they were before a failed apply. */
-  private void putBack(String bridgeName, Map<Flow.Key, Flow> now, List<Flow> before) {
-    Map<Flow.Key, Flow> old = new HashMap<>();
-    before.forEach(f -> old.put(f.key(), f));
+  private void putBack(String bridgeName, Map<Flow.Key, Flow> now, OpenFlowVlans.Known before) {
     try {
-      flowVlans.change(bridgeName, now.values(), old);
+      flowVlans.change(bridgeName, now.values(), before.flows(), before.modes());
     } catch (OpenFlowException e) {
       LOG.error(
           "the OVSDB transaction on bridge {} failed and its flows could not be put back ({}):"
@@ -546,14 +571,8 @@ public final class OvsBackend implements SwitchBackend {
     }
     String bridgeName = bridgeName(dvsId);
     Collection<OvsPort> rows = client.ports().values();
-    List<Flow> before;
-    try {
-      before = flowVlans.flows(bridgeName);
-    } catch (OpenFlowException e) {
-      throw new BackendException(
-          "cannot read the flows of bridge " + bridgeName + ": " + e.getMessage());
-    }
-    Map<Integer, Mode> modes = observe(dvsId, rows, before);
+    OpenFlowVlans.Known known = knownFlows(dvsId, rows);
+    Map<Integer, Mode> modes = known.modes();
     List<VlanPipeline.Port> ports = new ArrayList<>();
     for (OvsPort row : rows) {
       if (dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
@@ -566,7 +585,9 @@ public final class OvsBackend implements SwitchBackend {
     }
     ports.addAll(clones(dvsId, rows));
     ports.addAll(others(dvsId, rows));
-    changeFlows(bridgeName, before, VlanPipeline.flows(ports), "");
+    Map<Integer, Mode> nextModes = new HashMap<>();
+    ports.forEach(p -> nextModes.put(p.ofport(), p.mode()));
+    changeFlows(bridgeName, known.flows().values(), VlanPipeline.flows(ports), nextModes, "");
   }
 
   /** The host-local clones on the DVS's bridge, their modes from the config they keep. */

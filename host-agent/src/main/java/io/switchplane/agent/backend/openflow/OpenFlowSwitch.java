@@ -63,6 +63,7 @@ public final class OpenFlowSwitch implements AutoCloseable {
   private int nextXid = 1;
   private int nextBundleId = 1;
   private boolean closed;
+  private long sessions;
 
   /** A session to the switch at mgmtSocket; every call bounded by timeout. Does no I/O. */
   public OpenFlowSwitch(Path mgmtSocket, Duration timeout) {
@@ -193,6 +194,14 @@ public final class OpenFlowSwitch implements AutoCloseable {
     } catch (IOException e) {
       throw dropped("a packet-out", e);
     }
+  }
+
+  /**
+   * How many sessions this has opened so far: a new one since a caller last looked means the switch
+   * may have restarted (ovs-vswitchd keeps no flows across a restart).
+   */
+  public synchronized long sessions() {
+    return sessions;
   }
 
   /** Ends the session; every later call throws IllegalStateException. */
@@ -352,6 +361,7 @@ public final class OpenFlowSwitch implements AutoCloseable {
             o.error.type(),
             o.error.code());
       }
+      sessions++;
       LOG.info("{}: OpenFlow 1.4 session open", socket);
     } catch (IOException | RuntimeException e) {
       disconnect();
