@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * flows (the Port table's VLAN columns stay empty, the bridge is fail_mode secure), a change of
  * VLANs alone is no OVSDB transaction while an MTU change is one, and flows deleted by hand or lost
  * with an ovs-vswitchd restart read back as drift that the agent rectifies. Frames through these
- * flows are tested by the *OpenFlowIT subclasses of the OVS system tests (FabricIT, UplinkPruningIT,
- * MigrationOvsIT, NamespaceRevertIT).
+ * flows are tested by the *OpenFlowIT subclasses of the OVS system tests (FabricIT,
+ * UplinkPruningIT, MigrationOvsIT, NamespaceRevertIT).
  */
 class OvsOpenFlowBackendIT {
   private static final String DVS_ID = "5e1f0c2a-0000-4000-8000-0000000000f1";
