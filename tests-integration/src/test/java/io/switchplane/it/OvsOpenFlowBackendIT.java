@@ -230,5 +230,14 @@ class OvsOpenFlowBackendIT {
     assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
     assertThat(agent.pipeline().backend().ports(DVS_ID))
         .isEqualTo(EffectiveStateResolver.resolveAll(state(1, 100, 9000)));
+
+    // Restarted again, and the next apply changes only web: its new session tells the backend
+    // that the flows it knew may be gone, and it writes all of them, not only web's.
+    ovs.restartVswitchd();
+    ovs.vsctl("set", "bridge", bridge(), "external_ids:restarted=true"); // waits for vswitchd
+    applyAndConfirm(state(2, 200, 9000));
+    assertThat(agent.pipeline().drift(DVS_ID)).isEmpty();
+    assertThat(agent.pipeline().backend().ports(DVS_ID))
+        .isEqualTo(EffectiveStateResolver.resolveAll(state(2, 200, 9000)));
   }
 }

@@ -47,13 +47,17 @@ public final class AgentCommand implements Callable<Integer> {
       names = "--backend",
       description =
           "Switch backend: memory (default, rebuilt from the state database at "
-              + "start), file (one file per port under DIR/switch, outlives the process) or ovs (Open vSwitch, see --ovsdb).")
+              + "start), file (one file per port under DIR/switch, outlives the process), ovs (Open"
+              + " vSwitch, see --ovsdb) or ovs-openflow (Open vSwitch with the VLANs as OpenFlow"
+              + " flows).")
   String backend = AgentConfig.DEFAULT_BACKEND;
 
   @Option(
       names = "--ovsdb",
       paramLabel = "unix:PATH",
-      description = "The ovsdb-server of the ovs backend, e.g. " + "unix:/run/openvswitch/db.sock.")
+      description =
+          "The ovsdb-server of the ovs and ovs-openflow backends, e.g."
+              + " unix:/run/openvswitch/db.sock.")
   String ovsdb;
 
   @Option(

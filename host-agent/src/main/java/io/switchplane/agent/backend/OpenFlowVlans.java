@@ -34,14 +34,22 @@ final class OpenFlowVlans implements AutoCloseable {
   private final Map<String, OpenFlowSwitch> switches = new ConcurrentHashMap<>();
 
   /**
-   * Per bridge, our flows and the ports' modes as last read or written, so that an apply diffs
-   * against them without reading the whole flow table back (its cost grows with the ports, not the
-   * change). Forgotten on any OpenFlow failure; replaced by every read ({@link #read}), which the
-   * drift checks do, so a flow changed by hand is known before it is repaired.
+   * Per bridge, our flows as last read or written, so that an apply diffs against them without
+   * reading the whole flow table back (its cost grows with the ports, not the change). Only an
+   * apply remembers (applies are serialised per DVS, a drift check's read is not); forgotten on any
+   * OpenFlow failure and by every read ({@link #read}), which the drift checks do, so the repair of
+   * a flow changed by hand reads the flows afresh.
    */
-  private final Map<String, Known> known = new ConcurrentHashMap<>();
+  private final Map<String, Map<Flow.Key, Flow>> flows = new ConcurrentHashMap<>();
 
-  /** What a bridge's flows are known to be: by key, and the modes they give each OpenFlow port. */
+  /**
+   * Per bridge, each OpenFlow port's mode as last written: what the ports an apply does not touch
+   * keep. Kept across reads: after ovs-vswitchd restarted, the flows are gone but what they were is
+   * not, so the next apply writes them whole again.
+   */
+  private final Map<String, Map<Integer, Mode>> written = new ConcurrentHashMap<>();
+
+  /** What is known of a bridge: its flows by key and its ports' modes. */
   record Known(Map<Flow.Key, Flow> flows, Map<Integer, Mode> modes) {}
 
   /** Sessions to the bridges whose management sockets are in runDir. Does no I/O. */
@@ -55,32 +63,37 @@ final class OpenFlowVlans implements AutoCloseable {
         bridge, b -> new OpenFlowSwitch(runDir.resolve(b + ".mgmt"), timeout));
   }
 
-  /** Our flows on the bridge, read now (what is known of them is forgotten until remembered). */
+  /** Our flows on the bridge, read now (what was known of them is forgotten). */
   List<Flow> read(String bridge) throws OpenFlowException {
-    known.remove(bridge);
+    flows.remove(bridge);
     return of(bridge).flows(VlanPipeline.COOKIE, VlanPipeline.COOKIE_MASK);
   }
 
-  /** What the bridge's flows are known to be, if anything. */
-  java.util.Optional<Known> known(String bridge) {
-    return java.util.Optional.ofNullable(known.get(bridge));
+  /** The bridge's flows as last written or remembered, if known. */
+  java.util.Optional<Map<Flow.Key, Flow>> flows(String bridge) {
+    return java.util.Optional.ofNullable(flows.get(bridge));
   }
 
-  /** Remembers what the bridge's flows are (as just read, with the modes they give). */
-  void remember(String bridge, Collection<Flow> flows, Map<Integer, Mode> modes) {
+  /** Each OpenFlow port's mode as last written on the bridge, if anything was. */
+  java.util.Optional<Map<Integer, Mode>> written(String bridge) {
+    return java.util.Optional.ofNullable(written.get(bridge));
+  }
+
+  /** Remembers the bridge's flows as just read. */
+  void remember(String bridge, Collection<Flow> read) {
     Map<Flow.Key, Flow> byKey = new java.util.HashMap<>();
-    flows.forEach(f -> byKey.put(f.key(), f));
-    known.put(bridge, new Known(byKey, Map.copyOf(modes)));
+    read.forEach(f -> byKey.put(f.key(), f));
+    flows.put(bridge, byKey);
   }
 
   /**
    * Makes our flows on the bridge want, from has (ours as they are): one atomic bundle; then want
-   * and modes are what is known of the bridge, and nothing when it failed.
+   * and modes are what is known of the bridge (its flows unknown when it failed).
    */
   void change(
       String bridge, Collection<Flow> has, Map<Flow.Key, Flow> want, Map<Integer, Mode> modes)
       throws OpenFlowException {
-    known.remove(bridge);
+    flows.remove(bridge);
     OpenFlowSwitch sw = of(bridge);
     long session = sw.sessions();
     List<FlowMod> mods = VlanPipeline.changes(has, want);
@@ -96,7 +109,8 @@ final class OpenFlowVlans implements AutoCloseable {
         sw.apply(rest);
       }
     }
-    known.put(bridge, new Known(Map.copyOf(want), Map.copyOf(modes)));
+    flows.put(bridge, Map.copyOf(want));
+    written.put(bridge, Map.copyOf(modes));
   }
 
   /** Sends frame into the bridge's pipeline as if it came in on ofport. */
@@ -192,6 +206,7 @@ final class OpenFlowVlans implements AutoCloseable {
   public void close() {
     switches.values().forEach(OpenFlowSwitch::close);
     switches.clear();
-    known.clear();
+    flows.clear();
+    written.clear();
   }
 }

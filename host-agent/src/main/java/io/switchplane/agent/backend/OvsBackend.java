@@ -120,6 +120,70 @@ public final class OvsBackend implements SwitchBackend {
     this.client = new OvsdbClient(Objects.requireNonNull(db, "db"), TIMEOUT);
     this.runDir = runDir(db);
     this.flowVlans = openFlowVlans ? new OpenFlowVlans(runDir, TIMEOUT) : null;
+    if (openFlowVlans) {
+      client.onChange(this::portsChanged);
+    }
+  }
+
+  /**
+   * With VLANs as flows, the ports on a DVS's bridge that are not ours forward by their own columns
+   * (see {@link #others}); NORMAL followed such a port at once, so the flows follow it when OVSDB
+   * says it changed: one thread re-syncs the bridges whose other ports differ from those their
+   * flows were made with.
+   */
+  private final java.util.concurrent.ExecutorService othersSync =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "ovs-flows-others");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final java.util.concurrent.atomic.AtomicBoolean othersSyncQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Per DVS, the other ports its bridge's flows were last made with. */
+  private final Map<String, List<VlanPipeline.Port>> othersSeen =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Per DVS, serialises its flow changes: the pipeline's applies and the others' re-syncs. */
+  private final Map<String, Object> flowLocks = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Object flowLock(String dvsId) {
+    return flowLocks.computeIfAbsent(dvsId, d -> new Object());
+  }
+
+  /** On the OVSDB reader thread: queue one look at the other ports (coalesced). */
+  private void portsChanged() {
+    if (othersSyncQueued.compareAndSet(false, true)) {
+      try {
+        othersSync.execute(
+            () -> {
+              othersSyncQueued.set(false);
+              syncOthers();
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        othersSyncQueued.set(false); // closed
+      }
+    }
+  }
+
+  private void syncOthers() {
+    Collection<OvsPort> rows = client.ports().values();
+    for (Map.Entry<String, List<VlanPipeline.Port>> seen : othersSeen.entrySet()) {
+      String dvsId = seen.getKey();
+      if (others(dvsId, rows).equals(seen.getValue())) {
+        continue;
+      }
+      try {
+        syncFlows(dvsId);
+      } catch (BackendException | RuntimeException e) {
+        LOG.warn(
+            "the flows of DVS {} could not follow a port that is not ours: {}",
+            dvsId,
+            e.getMessage());
+      }
+    }
   }
 
   /** Whether name is one of this backend's names. */
@@ -159,12 +223,8 @@ public final class OvsBackend implements SwitchBackend {
       return ours(dvsId, client.ports().values());
     }
     Collection<OvsPort> rows = client.ports().values();
-    List<Flow> flows = currentFlows(dvsId);
-    Map<Integer, Mode> modes = observe(dvsId, rows, flows);
-    if (!flows.isEmpty()) {
-      flowVlans.remember(bridgeName(dvsId), flows, modes);
-    }
-    return oursWithFlows(dvsId, rows, modes);
+    // Not remembered: this read may race an apply of the DVS, whose result is what to remember.
+    return oursWithFlows(dvsId, rows, observe(dvsId, rows, currentFlows(dvsId)));
   }
 
   /**
@@ -185,29 +245,32 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   /**
-   * What the flows of the DVS's bridge are known to be: remembered from the last apply or read, or
-   * read now (and remembered).
+   * What an apply or sync starts from: the bridge's flows as known (else read now, and remembered)
+   * and its ports' modes as last written (else as the flows read give them).
    */
   private OpenFlowVlans.Known knownFlows(String dvsId, Collection<OvsPort> rows)
       throws BackendException {
     String bridge = bridgeName(dvsId);
-    java.util.Optional<OpenFlowVlans.Known> known = flowVlans.known(bridge);
-    if (known.isPresent()) {
-      return known.get();
+    Map<Flow.Key, Flow> flows = flowVlans.flows(bridge).orElse(null);
+    Map<Integer, Mode> modes = flowVlans.written(bridge).orElse(null);
+    if (flows == null || modes == null) {
+      try {
+        List<Flow> read = flowVlans.read(bridge);
+        flowVlans.remember(bridge, read);
+        flows = flowVlans.flows(bridge).orElseThrow();
+        if (modes == null) {
+          modes = observe(dvsId, rows, read);
+        }
+      } catch (OpenFlowException e) {
+        throw new BackendException(
+            "cannot read the flows of bridge "
+                + bridge
+                + ": "
+                + e.getMessage()
+                + "; nothing applied");
+      }
     }
-    try {
-      List<Flow> flows = flowVlans.read(bridge);
-      Map<Integer, Mode> modes = observe(dvsId, rows, flows);
-      flowVlans.remember(bridge, flows, modes);
-      return flowVlans.known(bridge).orElseThrow();
-    } catch (OpenFlowException e) {
-      throw new BackendException(
-          "cannot read the flows of bridge "
-              + bridge
-              + ": "
-              + e.getMessage()
-              + "; nothing applied");
-    }
+    return new OpenFlowVlans.Known(flows, modes);
   }
 
   /**
@@ -276,6 +339,7 @@ public final class OvsBackend implements SwitchBackend {
       }
       out.add(new VlanPipeline.Port(ofport(row), mode, FlowMatch.ANY_MAC));
     }
+    out.sort(java.util.Comparator.comparingInt(VlanPipeline.Port::ofport));
     return out;
   }
 
@@ -433,6 +497,12 @@ public final class OvsBackend implements SwitchBackend {
    * then be refused, the ports read back as drifted (no flows) and the apply fails.
    */
   private void applyWithFlows(String dvsId, List<PortOp> ops) throws BackendException {
+    synchronized (flowLock(dvsId)) {
+      applyWithFlowsLocked(dvsId, ops);
+    }
+  }
+
+  private void applyWithFlowsLocked(String dvsId, List<PortOp> ops) throws BackendException {
     String bridgeName = bridgeName(dvsId);
     Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
     boolean bridgeExists = client.bridgeUuid(bridgeName).isPresent();
@@ -498,7 +568,8 @@ public final class OvsBackend implements SwitchBackend {
     }
     List<VlanPipeline.Port> ports = new ArrayList<>(next.values());
     ports.addAll(clones(dvsId, has.values()));
-    ports.addAll(others(dvsId, has.values()));
+    List<VlanPipeline.Port> others = others(dvsId, has.values());
+    ports.addAll(others);
     Map<Flow.Key, Flow> want;
     try {
       want = VlanPipeline.flows(ports);
@@ -533,6 +604,7 @@ public final class OvsBackend implements SwitchBackend {
         }
       }
     }
+    othersSeen.put(dvsId, others);
     afterApply.put(dvsId, oursWithFlows(dvsId, client.ports().values(), nextModes));
   }
 
@@ -569,6 +641,12 @@ public final class OvsBackend implements SwitchBackend {
     if (flowVlans == null) {
       return;
     }
+    synchronized (flowLock(dvsId)) {
+      syncFlowsLocked(dvsId);
+    }
+  }
+
+  private void syncFlowsLocked(String dvsId) throws BackendException {
     String bridgeName = bridgeName(dvsId);
     Collection<OvsPort> rows = client.ports().values();
     OpenFlowVlans.Known known = knownFlows(dvsId, rows);
@@ -584,10 +662,12 @@ public final class OvsBackend implements SwitchBackend {
       }
     }
     ports.addAll(clones(dvsId, rows));
-    ports.addAll(others(dvsId, rows));
+    List<VlanPipeline.Port> others = others(dvsId, rows);
+    ports.addAll(others);
     Map<Integer, Mode> nextModes = new HashMap<>();
     ports.forEach(p -> nextModes.put(p.ofport(), p.mode()));
     changeFlows(bridgeName, known.flows().values(), VlanPipeline.flows(ports), nextModes, "");
+    othersSeen.put(dvsId, others);
   }
 
   /** The host-local clones on the DVS's bridge, their modes from the config they keep. */
@@ -1023,6 +1103,7 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public void close() {
+    othersSync.shutdownNow();
     if (flowVlans != null) {
       flowVlans.close();
     }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,8 @@ public final class OvsdbClient implements AutoCloseable {
   private boolean closed;
 
   /** A client of the ovsdb-server at target (unix:PATH or tcp:HOST:PORT). Does no I/O. */
+  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   public OvsdbClient(String target, Duration timeout) {
     this.target = target;
     this.timeout = timeout;
@@ -61,6 +64,14 @@ public final class OvsdbClient implements AutoCloseable {
   public Optional<String> bridgeUuid(String name) {
     ports(); // a live session first
     return cache.bridgeUuid(name);
+  }
+
+  /**
+   * Runs listener on the session's reader thread after every change the monitor brings (ours and
+   * anyone's); it must return at once (hand work to another thread).
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** The fail_mode of the bridge named name ("" for none, or no such bridge). */
@@ -268,7 +279,10 @@ public final class OvsdbClient implements AutoCloseable {
     OvsdbConnection s =
         OvsdbConnection.open(
             target,
-            params -> cache.apply(params.get(1).getAsJsonObject()),
+            params -> {
+              cache.apply(params.get(1).getAsJsonObject());
+              listeners.forEach(Runnable::run);
+            },
             () -> cache.markDead(epoch.get()));
     JsonArray params = new JsonArray();
     params.add(DB);
