@@ -498,7 +498,8 @@ class FabricIT {
   }
 
   private String tag(Host h, String key) {
-    return h.ovs.vsctl("get", "port", OvsBackend.portName(dvsId, key), "tag").strip();
+    return h.ovs.accessVlan(
+        backend(), OvsBackend.bridgeName(dvsId), OvsBackend.portName(dvsId, key));
   }
 
   private HostPushStatus status(Host h) {

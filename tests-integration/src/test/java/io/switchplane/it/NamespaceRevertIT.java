@@ -253,7 +253,7 @@ class NamespaceRevertIT {
   }
 
   private String tag(String key) {
-    return ovs.vsctl("get", "port", OvsBackend.portName(dvsId, key), "tag").strip();
+    return ovs.accessVlan(backend(), OvsBackend.bridgeName(dvsId), OvsBackend.portName(dvsId, key));
   }
 
   private long changeVlan(String portGroup, int vid) {
@@ -402,7 +402,8 @@ class NamespaceRevertIT {
             st.getState() == HostSyncState.HOST_SYNC_STATE_IN_SYNC
                 && st.getAppliedGeneration() == fixed,
         Duration.ofSeconds(30));
-    ovs.vsctl("set", "port", OvsBackend.portName(dvsId, "vm1"), "tag=999");
+    ovs.changeVlanByHand(
+        backend(), OvsBackend.bridgeName(dvsId), OvsBackend.portName(dvsId, "vm1"));
     awaitStatus(
         st -> st.getState() == HostSyncState.HOST_SYNC_STATE_OUT_OF_SYNC, Duration.ofSeconds(15));
     assertThat(status().getDriftedPortKeysList()).containsExactly("vm1");
@@ -476,7 +477,7 @@ class NamespaceRevertIT {
     assertThat(kept.getHostLocalManagement()).isEqualTo("vmk0");
     assertThat(tag("vmk0")).isEqualTo("200"); // the change stayed, management port included
     assertThat(tag("vm1")).isEqualTo("302");
-    assertThat(ovs.vsctl("get", "port", clone, "tag").strip()).isEqualTo("100");
+    assertThat(ovs.accessVlan(backend(), OvsBackend.bridgeName(dvsId), clone)).isEqualTo("100");
     assertThat(run("ip", "netns", "exec", hostNs, "ip", "-o", "-4", "addr", "show", "dev", clone))
         .contains(MGMT_IP);
     awaitStatus(

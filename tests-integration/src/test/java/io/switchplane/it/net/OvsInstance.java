@@ -2,6 +2,10 @@ package io.switchplane.it.net;
 
 import io.switchplane.bench.OvsSandbox;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -69,6 +73,53 @@ public final class OvsInstance implements AutoCloseable {
   /** Restarts ovs-vswitchd (stopped by its pid file); its bridges come back without flows. */
   public void restartVswitchd() {
     sandbox.restartVswitchd();
+  }
+
+  /** Runs ovs-ofctl (OpenFlow 1.4) against bridge with args before and after the target. */
+  public String ofctl(String command, String bridge, String... args) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace(),
+                "ovs-ofctl",
+                "-O",
+                "OpenFlow14",
+                command,
+                "unix:"
+                    + Path.of(db().substring("unix:".length())).resolveSibling(bridge + ".mgmt")));
+    cmd.addAll(List.of(args));
+    return run(cmd.toArray(new String[0]));
+  }
+
+  /**
+   * The access VLAN of port on bridge as the backend keeps it ("[]" when none): its {@code tag}
+   * column with ovs; with ovs-openflow, the VID its ingress flow tags untagged frames with.
+   */
+  public String accessVlan(String backend, String bridge, String port) {
+    if (!"ovs-openflow".equals(backend)) {
+      return vsctl("get", "port", port, "tag").strip();
+    }
+    String ofport = vsctl("get", "interface", port, "ofport").strip();
+    Matcher m =
+        Pattern.compile("set_field:(\\d+)->vlan_vid,goto_table")
+            .matcher(ofctl("dump-flows", bridge, "table=0,in_port=" + ofport));
+    return m.find() ? Integer.toString(Integer.parseInt(m.group(1)) & 0xfff) : "[]";
+  }
+
+  /**
+   * Changes port's VLAN on bridge by hand, outside the agent: its tag column with ovs (to 999);
+   * with ovs-openflow, its ingress flows deleted.
+   */
+  public void changeVlanByHand(String backend, String bridge, String port) {
+    if (!"ovs-openflow".equals(backend)) {
+      vsctl("set", "port", port, "tag=999");
+      return;
+    }
+    String ofport = vsctl("get", "interface", port, "ofport").strip();
+    ofctl("del-flows", bridge, "table=0,in_port=" + ofport);
   }
 
   /** Runs a command, failing with its output when it fails; returns stdout. */
