@@ -120,24 +120,41 @@ public final class OvsBackend implements SwitchBackend {
     this.client = new OvsdbClient(Objects.requireNonNull(db, "db"), TIMEOUT);
     this.runDir = runDir(db);
     this.flowVlans = openFlowVlans ? new OpenFlowVlans(runDir, TIMEOUT) : null;
+    this.flowSync = openFlowVlans ? newFlowSync() : null;
     if (openFlowVlans) {
       client.onChange(this::portsChanged);
     }
   }
 
   /**
-   * With VLANs as flows, the ports on a DVS's bridge that are not ours forward by their own columns
-   * (see {@link #others}); NORMAL followed such a port at once, so the flows follow it when OVSDB
-   * says it changed: one thread re-syncs the bridges whose other ports differ from those their
-   * flows were made with.
+   * With VLANs as flows, one thread keeps each bridge's flows whole between applies: the ports on a
+   * DVS's bridge that are not ours forward by their own columns (see {@link #others}), and NORMAL
+   * followed such a port at once, so the flows follow it when OVSDB says it changed; and
+   * ovs-vswitchd keeps no flows across a restart, so every {@link #RESTART_CHECK} the thread probes
+   * each bridge's OpenFlow session and, when it is a new one, writes the flows again from the modes
+   * last written (as ovn-controller does on br-int). Null without flows.
    */
-  private final java.util.concurrent.ExecutorService othersSync =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "ovs-flows-others");
-            t.setDaemon(true);
-            return t;
-          });
+  private final java.util.concurrent.ScheduledExecutorService flowSync;
+
+  /** How often the flows' thread looks for a restarted ovs-vswitchd. */
+  static final Duration RESTART_CHECK = Duration.ofSeconds(2);
+
+  private java.util.concurrent.ScheduledExecutorService newFlowSync() {
+    java.util.concurrent.ScheduledExecutorService e =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "ovs-flows-sync");
+              t.setDaemon(true);
+              return t;
+            });
+    // Scheduling starts no I/O: the first check runs on the thread, a period from now.
+    e.scheduleWithFixedDelay(
+        this::checkRestarts,
+        RESTART_CHECK.toMillis(),
+        RESTART_CHECK.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    return e;
+  }
 
   private final java.util.concurrent.atomic.AtomicBoolean othersSyncQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -153,11 +170,28 @@ public final class OvsBackend implements SwitchBackend {
     return flowLocks.computeIfAbsent(dvsId, d -> new Object());
   }
 
+  /** Writes again the flows of each bridge whose ovs-vswitchd restarted (a new session). */
+  private void checkRestarts() {
+    for (String dvsId : othersSeen.keySet()) {
+      try {
+        if (flowVlans.restarted(bridgeName(dvsId))) {
+          LOG.warn(
+              "ovs-vswitchd of bridge {} (DVS {}) restarted and lost its flows: writing them again",
+              bridgeName(dvsId),
+              dvsId);
+          syncFlows(dvsId);
+        }
+      } catch (OpenFlowException | BackendException | RuntimeException e) {
+        LOG.debug("restart check of DVS {}: {}", dvsId, e.getMessage());
+      }
+    }
+  }
+
   /** On the OVSDB reader thread: queue one look at the other ports (coalesced). */
   private void portsChanged() {
     if (othersSyncQueued.compareAndSet(false, true)) {
       try {
-        othersSync.execute(
+        flowSync.execute(
             () -> {
               othersSyncQueued.set(false);
               syncOthers();
@@ -244,33 +278,40 @@ public final class OvsBackend implements SwitchBackend {
     }
   }
 
+  /** What an apply or sync of a bridge's flows starts from. */
+  private record FlowStart(OpenFlowVlans.Known flows, Map<Integer, Mode> modes) {}
+
   /**
    * What an apply or sync starts from: the bridge's flows as known (else read now, and remembered)
-   * and its ports' modes as last written (else as the flows read give them).
+   * and its ports' modes as last written (else as the ingress flows read give them: the forwarding
+   * table is rebuilt from those, not taken as a reason to cut the ports it would mention).
    */
-  private OpenFlowVlans.Known knownFlows(String dvsId, Collection<OvsPort> rows)
-      throws BackendException {
+  private FlowStart flowStart(String dvsId, Collection<OvsPort> rows) throws BackendException {
     String bridge = bridgeName(dvsId);
-    Map<Flow.Key, Flow> flows = flowVlans.flows(bridge).orElse(null);
-    Map<Integer, Mode> modes = flowVlans.written(bridge).orElse(null);
-    if (flows == null || modes == null) {
-      try {
-        List<Flow> read = flowVlans.read(bridge);
-        flowVlans.remember(bridge, read);
-        flows = flowVlans.flows(bridge).orElseThrow();
-        if (modes == null) {
-          modes = observe(dvsId, rows, read);
-        }
-      } catch (OpenFlowException e) {
-        throw new BackendException(
-            "cannot read the flows of bridge "
-                + bridge
-                + ": "
-                + e.getMessage()
-                + "; nothing applied");
+    try {
+      OpenFlowVlans.Known known = flowVlans.known(bridge).orElse(null);
+      if (known == null) {
+        known = flowVlans.readAndRemember(bridge);
       }
+      Map<Integer, Mode> modes = flowVlans.written(bridge).orElse(null);
+      if (modes == null) {
+        List<Integer> ofports = new ArrayList<>();
+        for (OvsPort row : rows) {
+          if (ofport(row) != 0) {
+            ofports.add(ofport(row));
+          }
+        }
+        modes = VlanPipeline.modes(known.flows().values(), ofports);
+      }
+      return new FlowStart(known, modes);
+    } catch (OpenFlowException e) {
+      throw new BackendException(
+          "cannot read the flows of bridge "
+              + bridge
+              + ": "
+              + e.getMessage()
+              + "; nothing applied");
     }
-    return new OpenFlowVlans.Known(flows, modes);
   }
 
   /**
@@ -279,6 +320,9 @@ public final class OvsBackend implements SwitchBackend {
    * 0xffffff00 and up.
    */
   private static int ofport(OvsPort row) {
+    if (row.ofport() == -1) {
+      return 0; // ovs-vswitchd could not make the interface (a NIC the host lacks): no port
+    }
     int n = row.ofport() != 0 ? row.ofport() : row.ofportRequest();
     return n >= 0xff00 && n <= 0xffff ? n | 0xffff0000 : n;
   }
@@ -296,8 +340,9 @@ public final class OvsBackend implements SwitchBackend {
       String dvsId, Collection<OvsPort> rows, Collection<Flow> flows) {
     Map<Integer, Long> macs = new HashMap<>();
     for (OvsPort row : rows) {
-      if (dvsId.equals(row.externalIds().get("switchplane-dvs")) || isCloneOf(dvsId, row)) {
-        macs.put(ofport(row), OpenFlowVlans.mac(stored(row)));
+      if ((dvsId.equals(row.externalIds().get("switchplane-dvs")) || isCloneOf(dvsId, row))
+          && ofport(row) != 0) {
+        macs.put(ofport(row), VlanModes.mac(stored(row)));
       }
     }
     for (VlanPipeline.Port p : others(dvsId, rows)) {
@@ -322,18 +367,21 @@ public final class OvsBackend implements SwitchBackend {
         continue;
       }
       Mode mode;
-      if (row.tag() > 0 && row.tag() < DEAD_VLAN) {
-        mode = new Mode.Access(row.tag());
-      } else if (row.tag() == DEAD_VLAN) {
-        mode = new Mode.Blocked(new Mode.Untagged());
-      } else if (!row.trunks().isEmpty()) {
+      if (!row.trunks().isEmpty()) {
+        // A trunk (its tag, a native VLAN, is not modelled: such a port carries its trunks only).
         List<VlanPipeline.Range> ranges = new ArrayList<>();
         for (VlanRange r : trunk(row.trunks()).getRangesList()) {
-          if (r.getFirst() >= 1 && r.getLast() <= 4094) {
-            ranges.add(new VlanPipeline.Range(r.getFirst(), r.getLast()));
+          int first = Math.max(1, r.getFirst());
+          int last = Math.min(4094, r.getLast());
+          if (first <= last) {
+            ranges.add(new VlanPipeline.Range(first, last));
           }
         }
         mode = ranges.isEmpty() ? new Mode.Blocked(new Mode.Untagged()) : new Mode.Trunk(ranges);
+      } else if (row.tag() > 0 && row.tag() < DEAD_VLAN) {
+        mode = new Mode.Access(row.tag());
+      } else if (row.tag() == DEAD_VLAN) {
+        mode = new Mode.Blocked(new Mode.Untagged());
       } else {
         mode = new Mode.Untagged();
       }
@@ -355,7 +403,7 @@ public final class OvsBackend implements SwitchBackend {
       Mode mode = modes.getOrDefault(ofport(row), new Mode.Missing());
       out.put(
           seen.getKey(),
-          seen.toBuilder().setPolicy(OpenFlowVlans.withMode(seen.getPolicy(), mode)).build());
+          seen.toBuilder().setPolicy(VlanModes.withMode(seen.getPolicy(), mode)).build());
     }
     return out;
   }
@@ -506,12 +554,11 @@ public final class OvsBackend implements SwitchBackend {
     String bridgeName = bridgeName(dvsId);
     Map<String, OvsPort> has = client.ports(); // one snapshot for the whole apply
     boolean bridgeExists = client.bridgeUuid(bridgeName).isPresent();
-    OpenFlowVlans.Known known =
+    FlowStart start =
         bridgeExists
-            ? knownFlows(dvsId, has.values())
-            : new OpenFlowVlans.Known(Map.of(), Map.of());
-    Collection<Flow> before = known.flows().values();
-    Map<Integer, Mode> modes = known.modes();
+            ? flowStart(dvsId, has.values())
+            : new FlowStart(new OpenFlowVlans.Known(Map.of(), -1), Map.of());
+    Map<Integer, Mode> modes = start.modes();
     java.util.Set<Integer> used = new java.util.HashSet<>(client.ofportsInUse());
     // The bridge's ports after the ops: OpenFlow port → mode and MAC.
     Map<String, VlanPipeline.Port> next = new HashMap<>();
@@ -519,12 +566,15 @@ public final class OvsBackend implements SwitchBackend {
       if (dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
         String key = row.externalIds().getOrDefault("switchplane-port", row.name());
         int ofport = ofport(row);
+        if (ofport == 0) {
+          continue; // no OpenFlow port: no flows
+        }
         next.put(
             key,
             new VlanPipeline.Port(
                 ofport,
                 modes.getOrDefault(ofport, new Mode.Missing()),
-                OpenFlowVlans.mac(stored(row))));
+                VlanModes.mac(stored(row))));
       }
     }
     OvsdbTransaction tx = new OvsdbTransaction();
@@ -552,11 +602,13 @@ public final class OvsBackend implements SwitchBackend {
           int ofport = newInterface ? free(used) : ofport(row);
           EffectivePort now = observed(stored(row), row);
           if (newInterface
-              || !OpenFlowVlans.withoutVlan(now).equals(OpenFlowVlans.withoutVlan(op.after()))) {
+              || !VlanModes.withoutVlan(now).equals(VlanModes.withoutVlan(op.after()))) {
             updatePort(tx, dvsId, row, op.after(), Map.of(), ofport);
             write = true;
           }
-          next.put(op.key(), pipelinePort(ofport, op.after()));
+          if (ofport != 0) {
+            next.put(op.key(), pipelinePort(ofport, op.after()));
+          }
         }
         case REMOVE -> {
           removed.add(OvsdbTransaction.existing(existingPort(has, port, op.key(), dvsId).uuid()));
@@ -565,17 +617,6 @@ public final class OvsBackend implements SwitchBackend {
         }
         default -> throw new BackendException("unknown operation " + op);
       }
-    }
-    List<VlanPipeline.Port> ports = new ArrayList<>(next.values());
-    ports.addAll(clones(dvsId, has.values()));
-    List<VlanPipeline.Port> others = others(dvsId, has.values());
-    ports.addAll(others);
-    Map<Flow.Key, Flow> want;
-    try {
-      want = VlanPipeline.flows(ports);
-    } catch (IllegalArgumentException e) {
-      throw new BackendException(
-          "the VLANs of DVS " + dvsId + " cannot be flows: " + e.getMessage());
     }
     if (write) {
       Ref bridge = bridge(tx, dvsId);
@@ -587,47 +628,76 @@ public final class OvsBackend implements SwitchBackend {
       }
     }
     String what = ops.size() + " operation(s) on DVS " + dvsId;
-    Map<Integer, Mode> nextModes = new HashMap<>();
-    ports.forEach(p -> nextModes.put(p.ofport(), p.mode()));
+    othersSeen.putIfAbsent(dvsId, List.of()); // from now on, the others' changes are followed
+    BridgeFlows flows;
     if (ovsdbFirst) {
       client.transact(tx, what);
+      // What OVS made (the bridge's own port, the numbers it gave) is in the cache now.
+      flows = bridgeFlows(dvsId, next.values(), client.ports().values());
       changeFlows(
-          bridgeName, before, want, nextModes, "; the bridge's ports pass nothing until repaired");
+          bridgeName, start.flows(), flows, "; the bridge's ports pass nothing until repaired");
     } else {
-      changeFlows(bridgeName, before, want, nextModes, "; nothing applied");
+      flows = bridgeFlows(dvsId, next.values(), has.values());
+      changeFlows(bridgeName, start.flows(), flows, "; nothing applied");
       if (write) {
         try {
           client.transact(tx, what);
         } catch (BackendException e) {
-          putBack(bridgeName, want, known);
+          putBack(bridgeName, flows.want(), start);
           throw e;
         }
       }
     }
-    othersSeen.put(dvsId, others);
-    afterApply.put(dvsId, oursWithFlows(dvsId, client.ports().values(), nextModes));
+    othersSeen.put(dvsId, flows.others());
+    afterApply.put(dvsId, oursWithFlows(dvsId, client.ports().values(), flows.modes()));
+  }
+
+  /** The flows of a bridge with ours (DVS ports), its clones and the others, and their modes. */
+  private record BridgeFlows(
+      Map<Flow.Key, Flow> want, Map<Integer, Mode> modes, List<VlanPipeline.Port> others) {}
+
+  private BridgeFlows bridgeFlows(
+      String dvsId, Collection<VlanPipeline.Port> ours, Collection<OvsPort> rows)
+      throws BackendException {
+    List<VlanPipeline.Port> ports = new ArrayList<>(ours);
+    ports.addAll(clones(dvsId, rows));
+    List<VlanPipeline.Port> others = others(dvsId, rows);
+    ports.addAll(others);
+    Map<Integer, Mode> modes = new HashMap<>();
+    ports.forEach(p -> modes.put(p.ofport(), p.mode()));
+    try {
+      return new BridgeFlows(VlanPipeline.flows(ports), modes, others);
+    } catch (IllegalArgumentException e) {
+      throw new BackendException(
+          "the VLANs of DVS " + dvsId + " cannot be flows: " + e.getMessage());
+    }
   }
 
   private void changeFlows(
-      String bridgeName,
-      Collection<Flow> has,
-      Map<Flow.Key, Flow> want,
-      Map<Integer, Mode> modes,
-      String consequence)
+      String bridgeName, OpenFlowVlans.Known has, BridgeFlows flows, String consequence)
       throws BackendException {
     try {
-      flowVlans.change(bridgeName, has, want, modes);
+      flowVlans.change(bridgeName, has, flows.want(), flows.modes());
     } catch (OpenFlowException e) {
       throw new BackendException(
           "the flows of bridge " + bridgeName + " were refused: " + e.getMessage() + consequence);
     }
   }
 
-  /** Puts the flows back as they were before a failed apply. */
-  private void putBack(String bridgeName, Map<Flow.Key, Flow> now, OpenFlowVlans.Known before) {
+  /**
+   * Puts the flows back as they were before a failed apply; when it cannot, the ports' modes are
+   * still taken to be the old ones (what the agent keeps as applied), so that the next apply or
+   * repair writes them.
+   */
+  private void putBack(String bridgeName, Map<Flow.Key, Flow> now, FlowStart before) {
     try {
-      flowVlans.change(bridgeName, now.values(), before.flows(), before.modes());
+      flowVlans.change(
+          bridgeName,
+          new OpenFlowVlans.Known(now, -1), // read afresh: the failed apply's session is unknown
+          before.flows().flows(),
+          before.modes());
     } catch (OpenFlowException e) {
+      flowVlans.written(bridgeName, before.modes());
       LOG.error(
           "the OVSDB transaction on bridge {} failed and its flows could not be put back ({}):"
               + " its ports read back as drifted until repaired",
@@ -648,33 +718,33 @@ public final class OvsBackend implements SwitchBackend {
 
   private void syncFlowsLocked(String dvsId) throws BackendException {
     String bridgeName = bridgeName(dvsId);
+    if (client.bridgeUuid(bridgeName).isEmpty()) {
+      othersSeen.remove(dvsId); // the DVS left the host: nothing to keep
+      flowVlans.forget(bridgeName);
+      return;
+    }
     Collection<OvsPort> rows = client.ports().values();
-    OpenFlowVlans.Known known = knownFlows(dvsId, rows);
-    Map<Integer, Mode> modes = known.modes();
-    List<VlanPipeline.Port> ports = new ArrayList<>();
+    FlowStart start = flowStart(dvsId, rows);
+    List<VlanPipeline.Port> ours = new ArrayList<>();
     for (OvsPort row : rows) {
-      if (dvsId.equals(row.externalIds().get("switchplane-dvs"))) {
-        ports.add(
+      if (dvsId.equals(row.externalIds().get("switchplane-dvs")) && ofport(row) != 0) {
+        ours.add(
             new VlanPipeline.Port(
                 ofport(row),
-                modes.getOrDefault(ofport(row), new Mode.Missing()),
-                OpenFlowVlans.mac(stored(row))));
+                start.modes().getOrDefault(ofport(row), new Mode.Missing()),
+                VlanModes.mac(stored(row))));
       }
     }
-    ports.addAll(clones(dvsId, rows));
-    List<VlanPipeline.Port> others = others(dvsId, rows);
-    ports.addAll(others);
-    Map<Integer, Mode> nextModes = new HashMap<>();
-    ports.forEach(p -> nextModes.put(p.ofport(), p.mode()));
-    changeFlows(bridgeName, known.flows().values(), VlanPipeline.flows(ports), nextModes, "");
-    othersSeen.put(dvsId, others);
+    BridgeFlows flows = bridgeFlows(dvsId, ours, rows);
+    changeFlows(bridgeName, start.flows(), flows, "");
+    othersSeen.put(dvsId, flows.others());
   }
 
   /** The host-local clones on the DVS's bridge, their modes from the config they keep. */
   private static List<VlanPipeline.Port> clones(String dvsId, Collection<OvsPort> rows) {
     List<VlanPipeline.Port> out = new ArrayList<>();
     for (OvsPort row : rows) {
-      if (isCloneOf(dvsId, row)) {
+      if (isCloneOf(dvsId, row) && ofport(row) != 0) {
         out.add(pipelinePort(ofport(row), stored(row)));
       }
     }
@@ -682,7 +752,7 @@ public final class OvsBackend implements SwitchBackend {
   }
 
   private static VlanPipeline.Port pipelinePort(int ofport, EffectivePort p) {
-    return new VlanPipeline.Port(ofport, OpenFlowVlans.mode(p), OpenFlowVlans.mac(p));
+    return new VlanPipeline.Port(ofport, VlanModes.mode(p), VlanModes.mac(p));
   }
 
   /** A free OpenFlow port number to ask for (and marks it used). */
@@ -930,7 +1000,7 @@ public final class OvsBackend implements SwitchBackend {
     ids.put("switchplane-port", p.getKey());
     // With VLANs as flows a DVS port's VLAN lives in its flows alone, so a VLAN change is no OVSDB
     // write; a clone (no DVS) keeps its whole config here, its flows come from it.
-    EffectivePort kept = flowVlans != null && !dvsId.isEmpty() ? OpenFlowVlans.withoutVlan(p) : p;
+    EffectivePort kept = flowVlans != null && !dvsId.isEmpty() ? VlanModes.withoutVlan(p) : p;
     ids.put("switchplane-config", Base64.getEncoder().encodeToString(kept.toByteArray()));
     if (!dvsId.isEmpty()) {
       ids.put("switchplane-dvs", dvsId);
@@ -988,7 +1058,7 @@ public final class OvsBackend implements SwitchBackend {
     String bridge = bridgeName(dvsId);
     if (flowVlans != null) {
       java.util.Optional<OvsPort> row = client.port(portName(dvsId, port.getKey()));
-      if (row.isEmpty() || ofport(row.get()) <= 0) {
+      if (row.isEmpty() || ofport(row.get()) == 0) {
         throw new BackendException(
             "port " + port.getKey() + " has no OpenFlow port to announce from");
       }
@@ -1103,7 +1173,9 @@ public final class OvsBackend implements SwitchBackend {
 
   @Override
   public void close() {
-    othersSync.shutdownNow();
+    if (flowSync != null) {
+      flowSync.shutdownNow();
+    }
     if (flowVlans != null) {
       flowVlans.close();
     }

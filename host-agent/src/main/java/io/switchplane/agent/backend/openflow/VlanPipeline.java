@@ -29,8 +29,9 @@ import java.util.TreeSet;
  *   <li><b>Table 0, ingress</b> (priority 100, one or more flows per port): an access port takes
  *       untagged frames and tags them with its VLAN; a trunk takes frames tagged with its VLANs
  *       (one flow per VID block: a range is at most 22 masked matches); an untagged port (VLAN type
- *       none) takes everything as it is; a blocked port has no flow. Anything else hits the
- *       priority-0 drop. Frames go on to table 1 tagged with their VLAN (or untagged, from an
+ *       none) takes everything as it is; a blocked port keeps its mode's flows under the {@link
+ *       #BLOCKED} cookie, dropping instead of going on (so its mode reads back). Anything else hits
+ *       the priority-0 drop. Frames go on to table 1 tagged with their VLAN (or untagged, from an
  *       untagged port).
  *   <li><b>Table 1, forwarding</b>: a frame for the known MAC of an access port (a VM NIC's, from
  *       its config, as vSphere and OVN forward to a known vNIC without learning) goes to that port
@@ -111,6 +112,9 @@ public final class VlanPipeline {
   public record Port(int ofport, Mode mode, long mac) {
     public Port {
       Objects.requireNonNull(mode, "mode");
+      if (ofport == 0 || ofport == FlowMatch.ANY) {
+        throw new IllegalArgumentException("OpenFlow port " + ofport + " is no port");
+      }
     }
   }
 
@@ -388,9 +392,10 @@ public final class VlanPipeline {
 
   /**
    * Each port's VLAN mode as the ingress flows in has say, for the ports given (by OpenFlow port
-   * number): a port with no ingress flow, or ingress flows of no one mode, is blocked.
+   * number): a port with no ingress flow, or ingress flows of no one mode, is missing. Unlike
+   * {@link #observe} it ignores the forwarding table: the modes to rebuild it from.
    */
-  static Map<Integer, Mode> modes(Collection<Flow> has, Collection<Integer> ofports) {
+  public static Map<Integer, Mode> modes(Collection<Flow> has, Collection<Integer> ofports) {
     Map<Integer, List<Flow>> byPort = new HashMap<>();
     for (Flow f : has) {
       if (f.table() == INGRESS

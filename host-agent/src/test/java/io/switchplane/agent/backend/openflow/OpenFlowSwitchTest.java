@@ -2,6 +2,7 @@ package io.switchplane.agent.backend.openflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -169,6 +170,39 @@ class OpenFlowSwitchTest {
     assertThat(reply.get(1)).isEqualTo((byte) OpenFlowMessages.ECHO_REPLY);
     assertThat(reply.getInt(4)).isEqualTo(77);
     assertThat(StandardCharsets.UTF_8.decode(reply.position(8)).toString()).isEqualTo("ping");
+  }
+
+  /** A switch that answers one flow request per connection, then restarts (closes it). */
+  @Test
+  void sessionsCountsTheSessionsOpenedSoACallerSeesARestart() throws Exception {
+    Path socket =
+        serve(
+            c -> {
+              handshake(c);
+              ByteBuffer request = read(c);
+              send(
+                  c,
+                  5,
+                  OpenFlowMessages.MULTIPART_REPLY,
+                  request.getInt(4),
+                  new byte[] {0, 1, 0, 0, 0, 0, 0, 0});
+            });
+    try (OpenFlowSwitch sw = new OpenFlowSwitch(socket, Duration.ofSeconds(5))) {
+      assertThat(sw.sessions()).isZero();
+      assertThat(sw.flows(0, 0)).isEmpty();
+      assertThat(sw.sessions()).isEqualTo(1);
+      // The switch closes the first session: a call may still meet it (and fail) before the next
+      // one connects afresh.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                assertThat(sw.flows(0, 0)).isEmpty();
+                assertThat(sw.sessions()).isEqualTo(2);
+              });
+      assertThat(connections.get()).isEqualTo(2);
+    }
   }
 
   @Test
