@@ -11,8 +11,9 @@ package io.switchplane.agent.backend.openflow;
  *     for an untagged one, or {@link #ANY}
  * @param vlanMask the OXM mask of vlanVid ({@link #EXACT} for none; 0 when vlanVid is ANY)
  * @param ethDst the destination MAC as its 48 bits, or {@link #ANY_MAC}
+ * @param ethDstMask its mask ({@link #EXACT_MAC} for none; 0 when ethDst is ANY_MAC)
  */
-public record FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst) {
+public record FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst, long ethDstMask) {
   /** An absent port or VLAN field. */
   public static final int ANY = -1;
 
@@ -24,6 +25,14 @@ public record FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst) {
 
   /** The mask of an exact vlan_vid match. */
   public static final int EXACT = 0x1fff;
+
+  /** The mask of an exact eth_dst match. */
+  public static final long EXACT_MAC = 0xffff_ffff_ffffL;
+
+  /** With an exact eth_dst (or none). */
+  public FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst) {
+    this(inPort, vlanVid, vlanMask, ethDst, ethDst == ANY_MAC ? 0 : EXACT_MAC);
+  }
 
   public FlowMatch {
     if (vlanVid == ANY) {
@@ -37,29 +46,39 @@ public record FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst) {
       }
       vlanVid &= vlanMask;
     }
-    if (ethDst != ANY_MAC && (ethDst & ~0xffff_ffff_ffffL) != 0) {
-      throw new IllegalArgumentException("eth_dst " + Long.toHexString(ethDst) + " is not 48 bits");
+    if (ethDst == ANY_MAC) {
+      ethDstMask = 0;
+    } else {
+      if ((ethDst & ~EXACT_MAC) != 0) {
+        throw new IllegalArgumentException(
+            "eth_dst " + Long.toHexString(ethDst) + " is not 48 bits");
+      }
+      if (ethDstMask <= 0 || (ethDstMask & ~EXACT_MAC) != 0) {
+        throw new IllegalArgumentException(
+            "eth_dst mask " + Long.toHexString(ethDstMask) + " is not 48 bits");
+      }
+      ethDst &= ethDstMask;
     }
   }
 
   /** Matches every frame. */
   public static FlowMatch all() {
-    return new FlowMatch(ANY, ANY, 0, ANY_MAC);
+    return new FlowMatch(ANY, ANY, 0, ANY_MAC, 0);
   }
 
   /** Frames that came in on port. */
   public static FlowMatch inPort(int port) {
-    return new FlowMatch(port, ANY, 0, ANY_MAC);
+    return new FlowMatch(port, ANY, 0, ANY_MAC, 0);
   }
 
   /** This match, also requiring an untagged frame. */
   public FlowMatch untagged() {
-    return new FlowMatch(inPort, 0, EXACT, ethDst);
+    return new FlowMatch(inPort, 0, EXACT, ethDst, ethDstMask);
   }
 
   /** This match, also requiring a frame tagged with VLAN vid. */
   public FlowMatch vlan(int vid) {
-    return new FlowMatch(inPort, VLAN_PRESENT | vid, EXACT, ethDst);
+    return new FlowMatch(inPort, VLAN_PRESENT | vid, EXACT, ethDst, ethDstMask);
   }
 
   /**
@@ -67,11 +86,16 @@ public record FlowMatch(int inPort, int vlanVid, int vlanMask, long ethDst) {
    * VID prefix: a block of VLANs in one flow).
    */
   public FlowMatch vlanBlock(int vid, int vidMask) {
-    return new FlowMatch(inPort, VLAN_PRESENT | vid, VLAN_PRESENT | vidMask, ethDst);
+    return new FlowMatch(inPort, VLAN_PRESENT | vid, VLAN_PRESENT | vidMask, ethDst, ethDstMask);
   }
 
   /** This match, also requiring destination MAC mac (48 bits). */
   public FlowMatch ethDst(long mac) {
-    return new FlowMatch(inPort, vlanVid, vlanMask, mac);
+    return new FlowMatch(inPort, vlanVid, vlanMask, mac, EXACT_MAC);
+  }
+
+  /** This match, also requiring a destination MAC that agrees with mac on the bits of mask. */
+  public FlowMatch ethDst(long mac, long mask) {
+    return new FlowMatch(inPort, vlanVid, vlanMask, mac, mask);
   }
 }

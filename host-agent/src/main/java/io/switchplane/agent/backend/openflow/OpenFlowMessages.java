@@ -206,7 +206,7 @@ final class OpenFlowMessages {
       n += 4 + (m.vlanMask() == FlowMatch.EXACT ? 2 : 4);
     }
     if (m.ethDst() != FlowMatch.ANY_MAC) {
-      n += 4 + 6;
+      n += 4 + (m.ethDstMask() == MAC_MASK ? 6 : 12);
     }
     return n;
   }
@@ -224,7 +224,11 @@ final class OpenFlowMessages {
     }
     // In field order, as OVS reports them: what we send is byte for byte what reads back.
     if (m.ethDst() != FlowMatch.ANY_MAC) {
-      b.putInt(oxmHeader(OXM_ETH_DST, false, 6)).put(mac(m.ethDst()));
+      boolean masked = m.ethDstMask() != MAC_MASK; // a full mask as none, as OVS reports it
+      b.putInt(oxmHeader(OXM_ETH_DST, masked, masked ? 12 : 6)).put(mac(m.ethDst()));
+      if (masked) {
+        b.put(mac(m.ethDstMask()));
+      }
     }
     if (m.vlanVid() != FlowMatch.ANY) {
       // A full mask is sent as none: OVS reports an exact match unmasked.
@@ -438,6 +442,7 @@ final class OpenFlowMessages {
     int vlanVid = FlowMatch.ANY;
     int vlanMask = 0;
     long ethDst = FlowMatch.ANY_MAC;
+    long ethDstMask = 0;
     boolean unknown = false;
     while (e.position() < end) {
       int h = e.getInt();
@@ -455,8 +460,10 @@ final class OpenFlowMessages {
         vlanMask = hasMask ? u16(e) : FlowMatch.EXACT;
       } else if (field == OXM_ETH_DST && oxmLength == (hasMask ? 12 : 6)) {
         ethDst = u48(e);
-        if (hasMask && u48(e) != MAC_MASK) {
-          unknown = true;
+        ethDstMask = hasMask ? u48(e) : MAC_MASK;
+        if (ethDstMask == 0) {
+          unknown = true; // a mask of nothing: not one we write
+          ethDst = FlowMatch.ANY_MAC;
         }
       } else {
         unknown = true;
@@ -467,7 +474,7 @@ final class OpenFlowMessages {
       throw new ProtocolException("an OXM field runs past its match");
     }
     e.position(start + pad8(length));
-    return new Decoded(new FlowMatch(inPort, vlanVid, vlanMask, ethDst), !unknown);
+    return new Decoded(new FlowMatch(inPort, vlanVid, vlanMask, ethDst, ethDstMask), !unknown);
   }
 
   private static void actions(ByteBuffer b, List<FlowAction> into) throws ProtocolException {
