@@ -137,7 +137,7 @@ public final class OvsBackend implements SwitchBackend {
   private final java.util.concurrent.ScheduledExecutorService flowSync;
 
   /** How often the flows' thread looks for a restarted ovs-vswitchd. */
-  static final Duration RESTART_CHECK = Duration.ofSeconds(2);
+  public static final Duration RESTART_CHECK = Duration.ofSeconds(2);
 
   private java.util.concurrent.ScheduledExecutorService newFlowSync() {
     java.util.concurrent.ScheduledExecutorService e =
