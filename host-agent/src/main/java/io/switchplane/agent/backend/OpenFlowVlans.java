@@ -34,6 +34,10 @@ final class OpenFlowVlans implements AutoCloseable {
   private final Map<String, OpenFlowSwitch> switches = new ConcurrentHashMap<>();
   private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, Map<Integer, Mode>> written = new ConcurrentHashMap<>();
+
+  /** Per bridge, the OpenFlow session its flows were last written in. */
+  private final Map<String, Long> writtenSession = new ConcurrentHashMap<>();
+
   private volatile boolean closed;
 
   /** A bridge's flows (by key) as known in OpenFlow session number session. */
@@ -88,13 +92,13 @@ final class OpenFlowVlans implements AutoCloseable {
    * restarted ovs-vswitchd shows as a new session). False when nothing is known of the bridge.
    */
   boolean restarted(String bridge) throws OpenFlowException {
-    Known k = known.get(bridge);
-    if (k == null) {
+    Long session = writtenSession.get(bridge);
+    if (session == null) {
       return false;
     }
     OpenFlowSwitch sw = of(bridge);
     sw.flows(VlanPipeline.COOKIE | 0xffff_ffffL, -1L); // a round trip; no flow has that cookie
-    return sw.sessions() != k.session();
+    return sw.sessions() != session;
   }
 
   /**
@@ -141,6 +145,7 @@ final class OpenFlowVlans implements AutoCloseable {
     }
     known.put(bridge, new Known(Map.copyOf(want), sw.sessions()));
     written.put(bridge, Map.copyOf(modes));
+    writtenSession.put(bridge, sw.sessions());
   }
 
   /** Sends frame into the bridge's pipeline as if it came in on ofport. */
@@ -152,6 +157,7 @@ final class OpenFlowVlans implements AutoCloseable {
   void forget(String bridge) {
     known.remove(bridge);
     written.remove(bridge);
+    writtenSession.remove(bridge);
     OpenFlowSwitch sw = switches.remove(bridge);
     if (sw != null) {
       sw.close();
@@ -171,5 +177,6 @@ final class OpenFlowVlans implements AutoCloseable {
     switches.clear();
     known.clear();
     written.clear();
+    writtenSession.clear();
   }
 }

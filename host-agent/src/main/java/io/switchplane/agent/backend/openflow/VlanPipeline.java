@@ -38,11 +38,11 @@ import java.util.TreeSet;
  *       only, untagged (priority 100). Every other frame of a VLAN floods to the VLAN's members
  *       (priority 10): first the trunks and untagged ports, tagged, then the tag popped and the
  *       access ports. VLANs with the same members share flows (VID blocks again). OpenFlow never
- *       sends a frame back out of its in_port. Untagged frames flood to the untagged ports. A
- *       unicast frame for no known MAC skips the access ports that have one (priority 50), as
- *       vSphere's switch keeps one vNIC's unicast from another: there is no learning. Frames to
- *       IEEE 802.1D's reserved addresses (STP, LACP, LLDP...) are dropped at ingress, as NORMAL
- *       does.
+ *       sends a frame back out of its in_port. Untagged frames flood to the untagged ports. There
+ *       is no learning: unicast for a MAC no port is known by floods (to every member, as NORMAL
+ *       does before it has learnt the MAC, so a VM whose MAC is not its config's still gets its
+ *       frames). Frames to IEEE 802.1D's reserved addresses (STP, LACP, LLDP...) are dropped at
+ *       ingress, as NORMAL does.
  * </ul>
  *
  * All flows carry {@link #COOKIE} under {@link #COOKIE_MASK}, so that reading and changing ours
@@ -63,10 +63,6 @@ public final class VlanPipeline {
   static final int FLOOD_PRIORITY = 10;
   static final int DROP_PRIORITY = 0;
   static final int RESERVED_PRIORITY = 200;
-  static final int UNICAST_PRIORITY = 50;
-
-  /** The group bit of a MAC: set for broadcast and multicast, clear for unicast. */
-  private static final long GROUP = 0x0100_0000_0000L;
 
   /**
    * 01:80:c2:00:00:00 to 0f, IEEE 802.1D's reserved addresses (STP, LACP, pause, LLDP, 802.1X),
@@ -154,7 +150,8 @@ public final class VlanPipeline {
     for (Port p : sorted) {
       ingress(out, p);
     }
-    flood(out, sorted, knownMacs(out, sorted));
+    knownMacs(out, sorted);
+    flood(out, sorted);
     return out;
   }
 
@@ -203,11 +200,8 @@ public final class VlanPipeline {
     } // missing: no flow
   }
 
-  /**
-   * Frames for an access port's one MAC go to it alone; a MAC two ports share floods instead.
-   * Returns the ports that have such a flow: no unknown unicast is for them.
-   */
-  private static java.util.Set<Integer> knownMacs(Map<Flow.Key, Flow> out, List<Port> ports) {
+  /** Frames for an access port's one MAC go to it alone; a MAC two ports share floods instead. */
+  private static void knownMacs(Map<Flow.Key, Flow> out, List<Port> ports) {
     Map<FlowMatch, Integer> owner = new HashMap<>();
     Map<FlowMatch, Boolean> shared = new HashMap<>();
     for (Port p : ports) {
@@ -221,11 +215,9 @@ public final class VlanPipeline {
         shared.put(m, true);
       }
     }
-    java.util.Set<Integer> known = new java.util.HashSet<>();
     owner.forEach(
         (m, port) -> {
           if (!shared.containsKey(m)) {
-            known.add(port);
             put(
                 out,
                 new Flow(
@@ -237,15 +229,13 @@ public final class VlanPipeline {
                     Flow.NO_GOTO));
           }
         });
-    return known;
   }
 
   /**
    * Per run of VIDs with the same members, the flood: tagged out of trunks and untagged ports, then
    * untagged out of access ports. A VLAN with fewer than two members floods nowhere.
    */
-  private static void flood(
-      Map<Flow.Key, Flow> out, List<Port> ports, java.util.Set<Integer> known) {
+  private static void flood(Map<Flow.Key, Flow> out, List<Port> ports) {
     TreeSet<Integer> bounds = new TreeSet<>(List.of(1, MAX_VID + 1));
     List<Port> untagged = new ArrayList<>();
     for (Port p : ports) {
@@ -262,11 +252,11 @@ public final class VlanPipeline {
       }
     }
     // VID runs whose members are the same, merged: flows per run, not per VLAN.
-    Flood previous = null;
+    List<FlowAction> previous = null;
     Integer[] b = bounds.toArray(new Integer[0]);
     int runStart = -1;
     for (int i = 0; i + 1 < b.length; i++) {
-      Flood actions = floodActions(ports, b[i], known);
+      List<FlowAction> actions = floodActions(ports, b[i]);
       if (!actions.equals(previous)) {
         if (previous != null) {
           emitFlood(out, runStart, b[i] - 1, previous);
@@ -290,25 +280,14 @@ public final class VlanPipeline {
     }
   }
 
-  /**
-   * The flood of a VLAN: all to every member (broadcast, multicast; empty when it has fewer than
-   * two members), and unicast for a unicast frame to a MAC no known-MAC flow has, when it differs:
-   * it goes to the trunks, untagged ports and access ports without a known MAC only (a known vNIC
-   * never gets another's unicast, as on vSphere's switch), and may be empty (a drop).
-   */
-  private record Flood(List<FlowAction> all, List<FlowAction> unicast) {}
-
-  private static Flood floodActions(List<Port> ports, int vid, java.util.Set<Integer> known) {
+  /** The flood of VLAN vid: empty when it has fewer than two members. */
+  private static List<FlowAction> floodActions(List<Port> ports, int vid) {
     List<FlowAction> tagged = new ArrayList<>();
     List<FlowAction> access = new ArrayList<>();
-    List<FlowAction> accessUnknown = new ArrayList<>();
     for (Port p : ports) {
       if (p.mode() instanceof Mode.Access a) {
         if (a.vid() == vid) {
           access.add(new Output(p.ofport()));
-          if (!known.contains(p.ofport())) {
-            accessUnknown.add(new Output(p.ofport()));
-          }
         }
       } else if (p.mode() instanceof Mode.Trunk t) {
         if (carries(t, vid)) {
@@ -318,12 +297,7 @@ public final class VlanPipeline {
         tagged.add(new Output(p.ofport()));
       }
     }
-    if (tagged.size() + access.size() < 2) {
-      return new Flood(List.of(), null);
-    }
-    List<FlowAction> all = withAccess(tagged, access);
-    return new Flood(
-        all, accessUnknown.size() == access.size() ? null : withAccess(tagged, accessUnknown));
+    return tagged.size() + access.size() < 2 ? List.of() : withAccess(tagged, access);
   }
 
   /** Out of the tagged ports as the frame is, then popped out of the access ports. */
@@ -345,24 +319,21 @@ public final class VlanPipeline {
     return false;
   }
 
-  private static void emitFlood(Map<Flow.Key, Flow> out, int first, int last, Flood flood) {
-    if (flood.all().isEmpty()) {
+  private static void emitFlood(
+      Map<Flow.Key, Flow> out, int first, int last, List<FlowAction> actions) {
+    if (actions.isEmpty()) {
       return;
     }
     for (int[] block : blocks(first, last)) {
-      FlowMatch vlans = FlowMatch.all().vlanBlock(block[0], block[1]);
-      put(out, new Flow(FORWARD, FLOOD_PRIORITY, COOKIE, vlans, flood.all(), Flow.NO_GOTO));
-      if (flood.unicast() != null) {
-        put(
-            out,
-            new Flow(
-                FORWARD,
-                UNICAST_PRIORITY,
-                COOKIE,
-                vlans.ethDst(0, GROUP),
-                flood.unicast(),
-                Flow.NO_GOTO));
-      }
+      put(
+          out,
+          new Flow(
+              FORWARD,
+              FLOOD_PRIORITY,
+              COOKIE,
+              FlowMatch.all().vlanBlock(block[0], block[1]),
+              actions,
+              Flow.NO_GOTO));
     }
   }
 

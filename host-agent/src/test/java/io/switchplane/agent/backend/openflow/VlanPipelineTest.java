@@ -224,13 +224,9 @@ class VlanPipelineTest {
       }
     }
     List<Port> targets = owners.size() == 1 ? owners : ports;
-    boolean unicast = (dst & 0x0100_0000_0000L) == 0;
     for (Port q : targets) {
       if (q.ofport() == from.ofport()) {
         continue;
-      }
-      if (owners.size() != 1 && unicast && knownVnic(ports, q)) {
-        continue; // unknown unicast never reaches a vNIC whose MAC is known
       }
       Integer egress = egressVid(q.mode(), vlan);
       if (egress != null) {
@@ -239,20 +235,6 @@ class VlanPipelineTest {
     }
     // a VLAN of one member floods nowhere: the same, since only the sender is in it
     return out;
-  }
-
-  /** Whether q is an access port whose unicast MAC no other access port of its VLAN has. */
-  private static boolean knownVnic(List<Port> ports, Port q) {
-    if (!(q.mode() instanceof Mode.Access a)
-        || q.mac() == NO_MAC
-        || (q.mac() & 0x0100_0000_0000L) != 0) {
-      return false;
-    }
-    return ports.stream()
-            .filter(p -> p.mac() == q.mac())
-            .filter(p -> p.mode() instanceof Mode.Access b && b.vid() == a.vid())
-            .count()
-        == 1;
   }
 
   private static Integer ingressVlan(Mode mode, int vid) {
