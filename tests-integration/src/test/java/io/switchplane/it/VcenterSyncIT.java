@@ -173,8 +173,15 @@ class VcenterSyncIT {
           "migrate", inv -> vmNamed(inv, vm.name()).orElseThrow().hostId().equals(hostId(inv, to)));
 
       op.addPortgroup("DVS0", "pg-vlan-100", 100);
+      // The simulator may report the new port group before its VLAN setting (two updates), so
+      // wait for the whole of it: the VLAN is still checked below.
       Inventory withPg =
-          awaitView("port group added", inv -> networkNamed(inv, "pg-vlan-100").isPresent());
+          awaitView(
+              "port group added",
+              inv ->
+                  networkNamed(inv, "pg-vlan-100")
+                      .filter(n -> n.vlans().equals(VlanSet.of(100)))
+                      .isPresent());
       Inventory.Network pg100 = networkNamed(withPg, "pg-vlan-100").orElseThrow();
       assertThat(pg100.vlans()).isEqualTo(VlanSet.of(100));
       assertThat(pg100.distributed()).isTrue();
